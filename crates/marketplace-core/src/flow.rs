@@ -1,0 +1,285 @@
+//! Flows: what an instance runs. Receive (webhook payload or test input), map, deliver.
+//!
+//! The mapping step is pure and lives here ([`apply_map`]); delivery is I/O and belongs to the
+//! service, which takes the URL and credentials from the variables a flow names.
+
+use crate::error::{FieldError, FieldErrorCode as Code};
+use crate::pointer;
+use crate::spec::{ConfigSpec, ConnectionKind, VariableType, is_valid_key};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+use std::collections::HashSet;
+
+/// What starts a flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    /// A POST to the flow's secret webhook URL.
+    Webhook,
+    /// A test run or an explicit call.
+    Manual,
+}
+
+/// HTTP methods a deliver step may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    /// GET.
+    Get,
+    /// POST (the default).
+    #[default]
+    Post,
+    /// PUT.
+    Put,
+    /// PATCH.
+    Patch,
+    /// DELETE.
+    Delete,
+}
+
+/// One mapping rule: where the output value goes and where it comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MapRule {
+    /// JSON Pointer in the output (`/order_id`).
+    pub to: String,
+    /// JSON Pointer in the input (`/order/id`); exclusive with `value`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// A constant; exclusive with `from`.
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+    /// Lookup table applied to the input value (by its string form).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<Map<String, Value>>,
+    /// Used when the input value is missing or not in the table.
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub default: Option<Value>,
+}
+
+/// A present field is `Some`, even when it is `null`.
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(deserializer).map(Some)
+}
+
+/// The deliver step: an HTTP request to a URL from the config, authorised by a connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deliver {
+    /// Key of the `url` variable that holds the target.
+    pub url: String,
+    /// Key of the `connection` variable that authorises the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
+    /// The HTTP method.
+    #[serde(default)]
+    pub method: Method,
+}
+
+/// A named unit of work of an integration version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Flow {
+    /// Name, unique in the version, `^[a-z][a-z0-9_]*$`.
+    pub name: String,
+    /// What starts it.
+    pub trigger: Trigger,
+    /// Mapping rules; none means the input passes through unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub map: Vec<MapRule>,
+    /// Where the result goes; none means the run ends after mapping.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deliver: Option<Deliver>,
+}
+
+/// Parses flows from JSON and checks them against the spec; every problem, paths relative to
+/// the flows array (`/0/deliver/url`).
+pub fn parse_flows(value: &Value, spec: &ConfigSpec) -> Result<Vec<Flow>, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let Some(items) = value.as_array() else {
+        return Err(vec![FieldError::new("", Code::Type, "flows must be an array")]);
+    };
+    let mut flows = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match Flow::deserialize(item) {
+            Ok(flow) => flows.push(flow),
+            Err(e) => errors.push(FieldError::new(pointer::push_index("", i), Code::Invalid, e.to_string())),
+        }
+    }
+    errors.extend(validate_flows(&flows, spec));
+    if errors.is_empty() { Ok(flows) } else { Err(errors) }
+}
+
+/// Checks flows against the spec: names, mapping pointers, and the variables deliver steps name.
+pub fn validate_flows(flows: &[Flow], spec: &ConfigSpec) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let mut names = HashSet::new();
+    for (i, flow) in flows.iter().enumerate() {
+        let path = pointer::push_index("", i);
+        let name_path = pointer::push(&path, "name");
+        if !is_valid_key(&flow.name) {
+            errors.push(FieldError::new(name_path, Code::InvalidKey, "flow names follow ^[a-z][a-z0-9_]*$"));
+        } else if !names.insert(flow.name.as_str()) {
+            errors.push(FieldError::new(name_path, Code::Duplicate, format!("the flow name `{}` is used twice", flow.name)));
+        }
+        for (j, rule) in flow.map.iter().enumerate() {
+            check_rule(rule, &pointer::push_index(&pointer::push(&path, "map"), j), &mut errors);
+        }
+        if let Some(deliver) = &flow.deliver {
+            check_deliver(deliver, spec, &pointer::push(&path, "deliver"), &mut errors);
+        }
+    }
+    errors
+}
+
+fn check_rule(rule: &MapRule, path: &str, errors: &mut Vec<FieldError>) {
+    if rule.to.is_empty() || pointer::tokens(&rule.to).is_none() {
+        errors.push(FieldError::new(pointer::push(path, "to"), Code::Format, "`to` must be a JSON Pointer such as /order_id"));
+    }
+    if let Some(from) = &rule.from {
+        if pointer::tokens(from).is_none() {
+            errors.push(FieldError::new(pointer::push(path, "from"), Code::Format, "`from` must be a JSON Pointer such as /order/id"));
+        }
+    }
+    match (&rule.from, &rule.value) {
+        (Some(_), Some(_)) => errors.push(FieldError::new(path, Code::Invalid, "a rule has `from` or `value`, not both")),
+        (None, None) => errors.push(FieldError::new(path, Code::Required, "a rule needs `from` or `value`")),
+        (None, Some(_)) if rule.table.is_some() || rule.default.is_some() => {
+            errors.push(FieldError::new(path, Code::Invalid, "`table` and `default` apply only to `from` rules"))
+        }
+        _ => {}
+    }
+}
+
+fn check_deliver(deliver: &Deliver, spec: &ConfigSpec, path: &str, errors: &mut Vec<FieldError>) {
+    match spec.variable(&deliver.url).map(|v| &v.kind) {
+        Some(VariableType::Url) => {}
+        Some(other) => errors.push(FieldError::new(
+            pointer::push(path, "url"),
+            Code::InvalidReference,
+            format!("`{}` is a {} variable, not a url variable", deliver.url, other.name()),
+        )),
+        None => errors.push(FieldError::new(
+            pointer::push(path, "url"),
+            Code::InvalidReference,
+            format!("no variable has the key `{}`", deliver.url),
+        )),
+    }
+    if let Some(connection) = &deliver.connection {
+        let message = match spec.variable(connection).map(|v| &v.kind) {
+            Some(VariableType::Connection(ConnectionKind::OAuth2AuthorizationCode)) => {
+                Some(format!("`{connection}` is an oauth2_authorization_code connection, which deliver steps do not support yet"))
+            }
+            Some(VariableType::Connection(_)) => None,
+            Some(other) => Some(format!("`{connection}` is a {} variable, not a connection", other.name())),
+            None => Some(format!("no variable has the key `{connection}`")),
+        };
+        if let Some(message) = message {
+            errors.push(FieldError::new(pointer::push(path, "connection"), Code::InvalidReference, message));
+        }
+    }
+}
+
+/// Runs the mapping rules on an input; with no rules the input passes through unchanged.
+pub fn apply_map(rules: &[MapRule], input: &Value) -> Value {
+    if rules.is_empty() {
+        return input.clone();
+    }
+    let mut output = Value::Object(Map::new());
+    for rule in rules {
+        let value = match (&rule.from, &rule.value) {
+            (_, Some(constant)) => Some(constant.clone()),
+            (Some(from), None) => lookup(rule, input.pointer(from)),
+            (None, None) => None,
+        };
+        if let (Some(value), Some(tokens)) = (value, pointer::tokens(&rule.to)) {
+            set_at(&mut output, &tokens, value);
+        }
+    }
+    output
+}
+
+fn lookup(rule: &MapRule, found: Option<&Value>) -> Option<Value> {
+    let Some(found) = found else { return rule.default.clone() };
+    let Some(table) = &rule.table else { return Some(found.clone()) };
+    let key = match found {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    table.get(&key).cloned().or_else(|| rule.default.clone()).or_else(|| Some(found.clone()))
+}
+
+fn set_at(target: &mut Value, tokens: &[String], value: Value) {
+    let Some((last, parents)) = tokens.split_last() else {
+        *target = value;
+        return;
+    };
+    let mut current = target;
+    for token in parents {
+        if !current.is_object() {
+            *current = Value::Object(Map::new());
+        }
+        current = current
+            .as_object_mut()
+            .expect("made an object above")
+            .entry(token.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+    }
+    if !current.is_object() {
+        *current = Value::Object(Map::new());
+    }
+    current.as_object_mut().expect("made an object above").insert(last.clone(), value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec() -> ConfigSpec {
+        ConfigSpec::parse(&json!({"pages": [{"title": "P", "elements": [
+            {"key": "endpoint", "label": "Endpoint", "type": "url"},
+            {"key": "auth", "label": "Auth", "type": "connection", "connection": {"kind": "api_key"}},
+            {"key": "region", "label": "Region", "type": "string"}
+        ]}]}))
+        .unwrap()
+    }
+
+    #[test]
+    fn maps_the_design_example() {
+        let flow: Flow = serde_json::from_value(json!({"name": "orders", "trigger": "webhook",
+            "map": [{"to": "/order_id", "from": "/order/id"}, {"to": "/source", "value": "shop"},
+                    {"to": "/country", "from": "/addr/cc", "table": {"DE": "Germany"}, "default": "Other"},
+                    {"to": "/meta/nothing", "value": null}],
+            "deliver": {"url": "endpoint", "connection": "auth", "method": "POST"}}))
+        .unwrap();
+        assert!(validate_flows(std::slice::from_ref(&flow), &spec()).is_empty());
+        let out = apply_map(&flow.map, &json!({"order": {"id": 7}, "addr": {"cc": "DE"}}));
+        assert_eq!(out, json!({"order_id": 7, "source": "shop", "country": "Germany", "meta": {"nothing": null}}));
+        let out = apply_map(&flow.map, &json!({"order": {"id": 8}, "addr": {"cc": "FR"}}));
+        assert_eq!(out["country"], json!("Other"));
+        assert_eq!(apply_map(&[], &json!([1])), json!([1]));
+    }
+
+    #[test]
+    fn reports_every_flow_problem() {
+        let flows = json!([
+            {"name": "Bad Name", "trigger": "webhook", "map": [{"to": "x", "from": "/a", "value": 1}],
+             "deliver": {"url": "region", "connection": "missing"}},
+            {"name": "ok", "trigger": "nope"}
+        ]);
+        let errors = parse_flows(&flows, &spec()).unwrap_err();
+        let got: Vec<(&str, Code)> = errors.iter().map(|e| (e.path.as_str(), e.code)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("/1", Code::Invalid),
+                ("/0/name", Code::InvalidKey),
+                ("/0/map/0/to", Code::Format),
+                ("/0/map/0", Code::Invalid),
+                ("/0/deliver/url", Code::InvalidReference),
+                ("/0/deliver/connection", Code::InvalidReference),
+            ]
+        );
+    }
+}

@@ -1,0 +1,316 @@
+//! Integrations and their versions: semver, drafts, publishing, immutability and order.
+
+use crate::compiled::CompiledSpec;
+use crate::customer::normalize_labels;
+use crate::error::{FieldError, FieldErrorCode as Code, prefix_all};
+use crate::flow::{Flow, parse_flows};
+use crate::formats;
+use crate::ids::IntegrationId;
+use semver::Version;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// An integration the vendor offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Integration {
+    /// Id.
+    pub id: IntegrationId,
+    /// Display name.
+    pub name: String,
+    /// Short description.
+    #[serde(default)]
+    pub description: String,
+    /// Category (e.g. `crm`, `accounting`).
+    #[serde(default)]
+    pub category: String,
+    /// Labels, lower-cased and de-duplicated.
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// Icon URL.
+    #[serde(default)]
+    pub icon_url: Option<String>,
+}
+
+/// The editable fields of an integration, as a create or update body carries them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntegrationFields {
+    /// Display name.
+    pub name: String,
+    /// Short description.
+    #[serde(default)]
+    pub description: String,
+    /// Category.
+    #[serde(default)]
+    pub category: String,
+    /// Labels (normalized on the way in).
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// Icon URL.
+    #[serde(default)]
+    pub icon_url: Option<String>,
+}
+
+impl Integration {
+    /// Builds an integration from its fields, checking and normalizing them.
+    pub fn new(id: IntegrationId, fields: IntegrationFields) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let name = fields.name.trim().to_owned();
+        if name.is_empty() {
+            errors.push(FieldError::new("/name", Code::Required, "a name is required"));
+        } else if name.chars().count() > 200 {
+            errors.push(FieldError::new("/name", Code::MaxLength, "must be at most 200 characters long"));
+        }
+        if fields.icon_url.as_deref().is_some_and(|u| !formats::is_url(u)) {
+            errors.push(FieldError::new("/icon_url", Code::Format, "must be an absolute http(s) URL"));
+        }
+        let labels = normalize_labels(&fields.labels, "/labels", &mut errors);
+        let integration = Integration {
+            id,
+            name,
+            description: fields.description,
+            category: fields.category.trim().to_lowercase(),
+            labels,
+            icon_url: fields.icon_url,
+        };
+        if errors.is_empty() { Ok(integration) } else { Err(errors) }
+    }
+}
+
+/// Whether a version may still change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VersionState {
+    /// May be replaced; not offered to customers.
+    Draft,
+    /// Immutable; may be listed.
+    Published,
+}
+
+/// A version of an integration: its config spec and flows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntegrationVersion {
+    /// The semantic version.
+    pub version: Version,
+    /// Draft or published.
+    pub state: VersionState,
+    /// The config spec.
+    pub config: CompiledSpec,
+    /// The flows.
+    #[serde(default)]
+    pub flows: Vec<Flow>,
+}
+
+/// What is known of the versions an integration already has, for the order rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionSummary {
+    /// The version.
+    pub version: Version,
+    /// Its state.
+    pub state: VersionState,
+}
+
+impl IntegrationVersion {
+    /// Parses a version body `{version, config, flows}` as a new draft, checking everything at once
+    /// (paths into the body: `/version`, `/config/pages/0/elements/1/key`, `/flows/0/deliver/url`).
+    ///
+    /// A version that already exists is reported as `duplicate` at `/version` (a conflict for the
+    /// service); one not greater than every published version as `version_order`.
+    pub fn parse_draft(body: &Value, existing: &[VersionSummary]) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let version = parse_semver(body.get("version"), &mut errors);
+        if let Some(version) = &version {
+            if existing.iter().any(|e| &e.version == version) {
+                errors.push(FieldError::new("/version", Code::Duplicate, format!("version {version} already exists")));
+            } else if let Some(e) = order_error(version, existing) {
+                errors.push(e);
+            }
+        }
+        let (config, flows) = parse_contents(body, &mut errors);
+        for name in body.as_object().into_iter().flat_map(|o| o.keys()) {
+            if !["version", "config", "flows"].contains(&name.as_str()) {
+                errors.push(FieldError::new(crate::pointer::push("", name), Code::UnknownKey, "a version has version, config and flows"));
+            }
+        }
+        match (version, config, errors.is_empty()) {
+            (Some(version), Some(config), true) => {
+                Ok(IntegrationVersion { version, state: VersionState::Draft, config, flows: flows.unwrap_or_default() })
+            }
+            _ => Err(errors),
+        }
+    }
+
+    /// Replaces a draft's contents with a new body `{config, flows}` (a `version` in the body must
+    /// match). A published version is immutable.
+    pub fn replace_draft(&self, body: &Value) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if self.state == VersionState::Published {
+            errors.push(FieldError::new("", Code::Immutable, format!("version {} is published and cannot change", self.version)));
+            return Err(errors);
+        }
+        if let Some(v) = body.get("version") {
+            if parse_semver(Some(v), &mut errors).is_some_and(|v| v != self.version) {
+                errors.push(FieldError::new("/version", Code::Invalid, "the body's version differs from the path's"));
+            }
+        }
+        let (config, flows) = parse_contents(body, &mut errors);
+        match (config, errors.is_empty()) {
+            (Some(config), true) => Ok(IntegrationVersion {
+                version: self.version.clone(),
+                state: VersionState::Draft,
+                config,
+                flows: flows.unwrap_or_default(),
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    /// Publishes a draft: it must be greater than every published version.
+    pub fn publish(&self, existing: &[VersionSummary]) -> Result<Self, FieldError> {
+        if self.state == VersionState::Published {
+            return Err(FieldError::new("", Code::Immutable, format!("version {} is already published", self.version)));
+        }
+        if let Some(e) = order_error(&self.version, existing) {
+            return Err(e);
+        }
+        Ok(IntegrationVersion { state: VersionState::Published, ..self.clone() })
+    }
+
+    /// The summary used by the order rules.
+    pub fn summary(&self) -> VersionSummary {
+        VersionSummary { version: self.version.clone(), state: self.state }
+    }
+}
+
+fn parse_semver(value: Option<&Value>, errors: &mut Vec<FieldError>) -> Option<Version> {
+    match value {
+        None => {
+            errors.push(FieldError::new("/version", Code::Required, "a version such as 1.2.0 is required"));
+            None
+        }
+        Some(Value::String(s)) => match Version::parse(s) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                errors.push(FieldError::new("/version", Code::InvalidVersion, format!("not a semantic version: {e}")));
+                None
+            }
+        },
+        Some(_) => {
+            errors.push(FieldError::new("/version", Code::Type, "expected a string such as 1.2.0"));
+            None
+        }
+    }
+}
+
+fn order_error(version: &Version, existing: &[VersionSummary]) -> Option<FieldError> {
+    let latest = existing
+        .iter()
+        .filter(|e| e.state == VersionState::Published && &e.version != version)
+        .map(|e| &e.version)
+        .max()?;
+    (version <= latest).then(|| {
+        FieldError::new(
+            "/version",
+            Code::VersionOrder,
+            format!("must be greater than every published version (latest: {latest})"),
+        )
+    })
+}
+
+fn parse_contents(body: &Value, errors: &mut Vec<FieldError>) -> (Option<CompiledSpec>, Option<Vec<Flow>>) {
+    if !body.is_object() {
+        errors.push(FieldError::new("", Code::Type, "a version body must be an object"));
+        return (None, None);
+    }
+    let config = match body.get("config") {
+        None => {
+            errors.push(FieldError::new("/config", Code::Required, "a config spec is required"));
+            None
+        }
+        Some(spec) => match CompiledSpec::parse(spec) {
+            Ok(spec) => Some(spec),
+            Err(e) => {
+                errors.extend(prefix_all(e, "/config"));
+                None
+            }
+        },
+    };
+    let flows = match (body.get("flows"), &config) {
+        (None, _) => Some(Vec::new()),
+        (Some(flows), Some(spec)) => match parse_flows(flows, spec.spec()) {
+            Ok(flows) => Some(flows),
+            Err(e) => {
+                errors.extend(prefix_all(e, "/flows"));
+                None
+            }
+        },
+        // Flows name variables of the spec: without a valid spec they cannot be checked yet.
+        (Some(_), None) => None,
+    };
+    (config, flows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn summary(v: &str, state: VersionState) -> VersionSummary {
+        VersionSummary { version: Version::parse(v).unwrap(), state }
+    }
+
+    fn body(version: &str) -> Value {
+        json!({"version": version, "config": {"pages": [{"title": "P", "elements": [
+            {"key": "endpoint", "label": "Endpoint", "type": "url", "required": true}]}]},
+            "flows": [{"name": "orders", "trigger": "webhook", "deliver": {"url": "endpoint"}}]})
+    }
+
+    #[test]
+    fn drafts_publish_in_order() {
+        let existing = vec![summary("1.0.0", VersionState::Published), summary("1.2.0", VersionState::Draft)];
+        let v = IntegrationVersion::parse_draft(&body("1.1.0"), &existing).unwrap();
+        assert_eq!(v.state, VersionState::Draft);
+        let published = v.publish(&existing).unwrap();
+        assert_eq!(published.state, VersionState::Published);
+        assert_eq!(published.replace_draft(&body("1.1.0")).unwrap_err()[0].code, Code::Immutable);
+        let existing = vec![summary("1.3.0", VersionState::Published)];
+        assert_eq!(v.publish(&existing).unwrap_err().code, Code::VersionOrder);
+    }
+
+    #[test]
+    fn version_problems_join_spec_problems() {
+        let existing = vec![summary("2.0.0", VersionState::Published), summary("1.0.0", VersionState::Draft)];
+        let mut b = body("1.5.0");
+        b["config"]["pages"][0]["elements"][0]["key"] = json!("Bad");
+        let errors = IntegrationVersion::parse_draft(&b, &existing).unwrap_err();
+        let got: Vec<(&str, Code)> = errors.iter().map(|e| (e.path.as_str(), e.code)).collect();
+        assert_eq!(got, vec![("/version", Code::VersionOrder), ("/config/pages/0/elements/0/key", Code::InvalidKey)]);
+        let errors = IntegrationVersion::parse_draft(&body("1.0.0"), &existing).unwrap_err();
+        assert_eq!(errors[0].code, Code::Duplicate);
+        let errors = IntegrationVersion::parse_draft(&body("one"), &existing).unwrap_err();
+        assert_eq!(errors[0].code, Code::InvalidVersion);
+    }
+
+    #[test]
+    fn flows_are_checked_against_the_spec() {
+        let mut b = body("1.0.0");
+        b["flows"][0]["deliver"]["url"] = json!("nowhere");
+        let errors = IntegrationVersion::parse_draft(&b, &[]).unwrap_err();
+        assert_eq!(errors[0].path, "/flows/0/deliver/url");
+    }
+
+    #[test]
+    fn integration_fields_are_checked_and_normalized() {
+        let fields = IntegrationFields {
+            name: " Salesforce ".into(),
+            category: "CRM".into(),
+            labels: vec!["Sales".into(), "sales".into()],
+            ..Default::default()
+        };
+        let i = Integration::new("i1".into(), fields).unwrap();
+        assert_eq!((i.name.as_str(), i.category.as_str(), i.labels.clone()), ("Salesforce", "crm", vec!["sales".to_string()]));
+        let bad = IntegrationFields { icon_url: Some("nope".into()), ..Default::default() };
+        let errors = Integration::new("i2".into(), bad).unwrap_err();
+        assert_eq!(errors.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(), vec!["/name", "/icon_url"]);
+    }
+}

@@ -1,0 +1,55 @@
+//! The pure domain of the embeddable integration marketplace.
+//!
+//! A tour, in the order a vendor meets it:
+//! - [`spec`]: config specs (pages of typed variables) and their parsing, every problem at once;
+//!   [`compiled`] makes a spec ready for fast validation.
+//! - [`values`]: a customer's (or host's, or vendor's) values checked against a spec;
+//!   [`config`] layers defaults, vendor-set and customer values and masks secrets;
+//!   [`json_schema`] exports the customer-visible spec as JSON Schema 2020-12.
+//! - [`flow`]: the flows a version runs (receive, map, deliver) and the mapping step itself.
+//! - [`integration`]: integrations and their semver versions, draft and published.
+//! - [`listing`], [`deployability`] and [`catalog`]: what the marketplace offers a customer.
+//! - [`customer`] and [`permission`]: customers, their users and who may do what.
+//! - [`instance`]: an activated integration and its state machine, reconfiguration and upgrades.
+//! - [`event`]: the record every state change leaves; [`token`]: the embedded token's claims.
+//!
+//! Architecture invariant: nothing here does I/O, reads a clock or draws randomness; time and
+//! ids are passed in. The crate builds for wasm32 unchanged.
+
+pub mod catalog;
+pub mod compiled;
+pub mod config;
+pub mod customer;
+pub mod deployability;
+pub mod error;
+pub mod event;
+pub mod flow;
+pub mod formats;
+pub mod ids;
+pub mod instance;
+pub mod integration;
+pub mod json_schema;
+pub mod listing;
+pub mod permission;
+pub mod pointer;
+pub mod spec;
+pub mod token;
+pub mod values;
+
+pub use catalog::{CatalogEntry, CatalogFilter, CatalogInput, query_catalog};
+pub use compiled::CompiledSpec;
+pub use config::{effective_config, mask_secrets, merge_update};
+pub use customer::{Customer, CustomerUser, Role};
+pub use deployability::{Deployability, DeployabilityReason, DeployabilityStatus, ReasonCode};
+pub use error::{FieldError, FieldErrorCode, FieldErrors};
+pub use event::{Event, EventType};
+pub use flow::Flow;
+pub use ids::{CustomerId, InstanceId, IntegrationId, OrganizationId, UserId};
+pub use instance::{Instance, InstanceStatus, TransitionError, UpgradeReport};
+pub use integration::{Integration, IntegrationVersion, VersionState};
+pub use json_schema::to_json_schema;
+pub use listing::Listing;
+pub use permission::{Action, Actor, Decision, authorize};
+pub use spec::{ConfigSpec, Variable, VariableType, Visibility};
+pub use token::{EmbeddedClaims, TokenError, TokenPolicy};
+pub use values::{Completeness, Editor, ValidationOptions, validate_config};

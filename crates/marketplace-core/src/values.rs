@@ -1,0 +1,381 @@
+//! Value validation: a config object checked against a compiled spec, every problem at once.
+
+use crate::compiled::{CompiledSpec, CompiledVariable};
+use crate::error::{FieldError, FieldErrorCode as Code};
+use crate::formats;
+use crate::pointer;
+use crate::spec::{Collection, ConnectionKind, LengthRules, Variable, VariableType, Visibility};
+use regex_lite::Regex;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Who edits the values being validated (DESIGN.md, "Editors").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Editor {
+    /// The customer, in the marketplace: sets `customer` variables.
+    Customer,
+    /// The host app, through the signed token: sets `embedded` variables.
+    Embedded,
+    /// The vendor, through the admin API: sets any variable.
+    Organization,
+}
+
+impl Editor {
+    /// Whether this editor may set a variable of that visibility.
+    pub fn may_set(self, visibility: Visibility) -> bool {
+        match self {
+            Self::Customer => visibility == Visibility::Customer,
+            Self::Embedded => visibility == Visibility::Embedded,
+            Self::Organization => true,
+        }
+    }
+}
+
+/// Whether missing required values are errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Completeness {
+    /// The values are the editor's whole part of a config: missing required values are errors.
+    #[default]
+    Complete,
+    /// The values are a partial layer (vendor-set values, a draft): only present values are checked.
+    Partial,
+}
+
+/// How to validate: who edits, and whether the values must be complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ValidationOptions {
+    /// Who edits.
+    pub editor: Editor,
+    /// Whether missing required values are errors.
+    pub completeness: Completeness,
+}
+
+impl ValidationOptions {
+    /// Complete values from that editor.
+    pub fn complete(editor: Editor) -> Self {
+        Self { editor, completeness: Completeness::Complete }
+    }
+
+    /// A partial layer of values from that editor.
+    pub fn partial(editor: Editor) -> Self {
+        Self { editor, completeness: Completeness::Partial }
+    }
+}
+
+/// Validates a config object against a spec; returns every problem, paths relative to the object.
+///
+/// An editor gets `not_editable` for a value it may not set, and never `required` for a variable
+/// it cannot set (a missing value of that kind is a deployability matter). A default counts as a value.
+pub fn validate_config(spec: &CompiledSpec, values: &Value, options: ValidationOptions) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let Some(object) = values.as_object() else {
+        errors.push(FieldError::new("", Code::Type, "config must be an object"));
+        return errors;
+    };
+    validate_object(spec, object, options, &mut errors);
+    errors
+}
+
+fn validate_object(
+    spec: &CompiledSpec,
+    object: &Map<String, Value>,
+    options: ValidationOptions,
+    errors: &mut Vec<FieldError>,
+) {
+    for (key, value) in object {
+        let Some(compiled) = spec.compiled_variable(key) else {
+            errors.push(FieldError::new(
+                pointer::push("", key),
+                Code::UnknownKey,
+                "no variable has this key",
+            ));
+            continue;
+        };
+        let variable = &compiled.variable;
+        if !options.editor.may_set(variable.visibility) {
+            errors.push(FieldError::new(
+                compiled.path.clone(),
+                Code::NotEditable,
+                format!("{} variables cannot be set by this editor", variable.visibility.as_str()),
+            ));
+            continue;
+        }
+        check_variable_value(variable, compiled.pattern.as_ref(), value, &compiled.path, errors);
+    }
+    if options.completeness == Completeness::Complete {
+        for compiled in spec.compiled_variables() {
+            let variable = &compiled.variable;
+            if variable.required
+                && variable.default.is_none()
+                && options.editor.may_set(variable.visibility)
+                && !object.contains_key(&variable.key)
+            {
+                errors.push(FieldError::new(compiled.path.clone(), Code::Required, "a value is required"));
+            }
+        }
+    }
+}
+
+/// Checks one variable's value (collection and type constraints) at `path`.
+pub(crate) fn check_variable_value(
+    variable: &Variable,
+    pattern: Option<&Regex>,
+    value: &Value,
+    path: &str,
+    errors: &mut Vec<FieldError>,
+) {
+    match variable.collection {
+        None => check_single(&variable.kind, pattern, value, path, errors),
+        Some(Collection::ValueList) => {
+            let Some(items) = value.as_array() else {
+                errors.push(FieldError::new(path, Code::Type, "expected an array of values"));
+                return;
+            };
+            for (i, item) in items.iter().enumerate() {
+                check_single(&variable.kind, pattern, item, &pointer::push_index(path, i), errors);
+            }
+        }
+        Some(Collection::KeyValueList) => {
+            let Some(items) = value.as_array() else {
+                errors.push(FieldError::new(path, Code::Type, "expected an array of {key, value} objects"));
+                return;
+            };
+            for (i, item) in items.iter().enumerate() {
+                check_key_value_item(&variable.kind, pattern, item, &pointer::push_index(path, i), errors);
+            }
+        }
+    }
+}
+
+fn check_key_value_item(
+    kind: &VariableType,
+    pattern: Option<&Regex>,
+    item: &Value,
+    path: &str,
+    errors: &mut Vec<FieldError>,
+) {
+    let Some(object) = item.as_object() else {
+        errors.push(FieldError::new(path, Code::Type, "expected a {key, value} object"));
+        return;
+    };
+    match object.get("key") {
+        None => errors.push(FieldError::new(pointer::push(path, "key"), Code::Required, "a key is required")),
+        Some(Value::String(k)) if k.is_empty() => {
+            errors.push(FieldError::new(pointer::push(path, "key"), Code::MinLength, "the key must not be empty"))
+        }
+        Some(Value::String(_)) => {}
+        Some(_) => errors.push(FieldError::new(pointer::push(path, "key"), Code::Type, "expected a string")),
+    }
+    match object.get("value") {
+        None => errors.push(FieldError::new(pointer::push(path, "value"), Code::Required, "a value is required")),
+        Some(value) => check_single(kind, pattern, value, &pointer::push(path, "value"), errors),
+    }
+    for name in object.keys().filter(|k| *k != "key" && *k != "value") {
+        errors.push(FieldError::new(pointer::push(path, name), Code::UnknownKey, "only key and value are allowed"));
+    }
+}
+
+fn type_error(path: &str, expected: &str, errors: &mut Vec<FieldError>) {
+    errors.push(FieldError::new(path, Code::Type, format!("expected {expected}")));
+}
+
+fn check_single(
+    kind: &VariableType,
+    pattern: Option<&Regex>,
+    value: &Value,
+    path: &str,
+    errors: &mut Vec<FieldError>,
+) {
+    match kind {
+        VariableType::String { length, .. } => {
+            if let Some(s) = expect_str(value, path, errors) {
+                check_length(s, *length, path, errors);
+                if let Some(re) = pattern {
+                    if !re.is_match(s) {
+                        errors.push(FieldError::new(
+                            path,
+                            Code::Pattern,
+                            format!("must match the pattern {}", re.as_str()),
+                        ));
+                    }
+                }
+            }
+        }
+        VariableType::Text(length) | VariableType::Secret(length) => {
+            if let Some(s) = expect_str(value, path, errors) {
+                check_length(s, *length, path, errors);
+            }
+        }
+        VariableType::Integer { min, max } => match as_integer(value) {
+            Some(n) => {
+                check_bounds(n as f64, min.map(|m| m as f64), max.map(|m| m as f64), path, errors)
+            }
+            None => type_error(path, "an integer", errors),
+        },
+        VariableType::Number { min, max } => match value.as_f64() {
+            Some(n) => check_bounds(n, *min, *max, path, errors),
+            None => type_error(path, "a number", errors),
+        },
+        VariableType::Boolean => {
+            if !value.is_boolean() {
+                type_error(path, "true or false", errors);
+            }
+        }
+        VariableType::Picklist { options } => {
+            if let Some(s) = expect_str(value, path, errors) {
+                if !options.iter().any(|o| o == s) {
+                    errors.push(FieldError::new(
+                        path,
+                        Code::Option,
+                        format!("must be one of: {}", options.join(", ")),
+                    ));
+                }
+            }
+        }
+        VariableType::Date => check_format(value, path, formats::is_date, "a date (YYYY-MM-DD)", errors),
+        VariableType::Timestamp => {
+            check_format(value, path, formats::is_timestamp, "an RFC 3339 timestamp", errors)
+        }
+        VariableType::Url => check_format(value, path, formats::is_url, "an absolute http(s) URL", errors),
+        VariableType::Email => check_format(value, path, formats::is_email, "an email address", errors),
+        VariableType::Schedule => check_schedule(value, path, errors),
+        VariableType::Code { language } => {
+            if let Some(s) = expect_str(value, path, errors) {
+                if *language == crate::spec::CodeLanguage::Json
+                    && serde_json::from_str::<serde::de::IgnoredAny>(s).is_err()
+                {
+                    errors.push(FieldError::new(path, Code::Format, "must be valid JSON text"));
+                }
+            }
+        }
+        VariableType::Json => {}
+        VariableType::ObjectFieldMap { fields } => check_field_map(value, fields.as_deref(), path, errors),
+        VariableType::Connection(kind) => check_connection(*kind, value, path, errors),
+    }
+}
+
+/// An integer value, accepting numbers with a zero fraction (`3.0`), as JSON Schema does.
+fn as_integer(value: &Value) -> Option<i64> {
+    let n = value.as_number()?;
+    if let Some(i) = n.as_i64() {
+        return Some(i);
+    }
+    let f = n.as_f64()?;
+    (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
+}
+
+fn expect_str<'v>(value: &'v Value, path: &str, errors: &mut Vec<FieldError>) -> Option<&'v str> {
+    let s = value.as_str();
+    if s.is_none() {
+        type_error(path, "a string", errors);
+    }
+    s
+}
+
+fn check_length(s: &str, rules: LengthRules, path: &str, errors: &mut Vec<FieldError>) {
+    if rules.min_length.is_none() && rules.max_length.is_none() {
+        return;
+    }
+    let len = s.chars().count() as u64;
+    if let Some(min) = rules.min_length.filter(|min| len < *min) {
+        errors.push(FieldError::new(path, Code::MinLength, format!("must be at least {min} characters long")));
+    }
+    if let Some(max) = rules.max_length.filter(|max| len > *max) {
+        errors.push(FieldError::new(path, Code::MaxLength, format!("must be at most {max} characters long")));
+    }
+}
+
+fn check_bounds(n: f64, min: Option<f64>, max: Option<f64>, path: &str, errors: &mut Vec<FieldError>) {
+    if let Some(min) = min.filter(|min| n < *min) {
+        errors.push(FieldError::new(path, Code::Min, format!("must be at least {min}")));
+    }
+    if let Some(max) = max.filter(|max| n > *max) {
+        errors.push(FieldError::new(path, Code::Max, format!("must be at most {max}")));
+    }
+}
+
+fn check_format(value: &Value, path: &str, is_valid: fn(&str) -> bool, what: &str, errors: &mut Vec<FieldError>) {
+    if let Some(s) = expect_str(value, path, errors) {
+        if !is_valid(s) {
+            errors.push(FieldError::new(path, Code::Format, format!("must be {what}")));
+        }
+    }
+}
+
+fn check_schedule(value: &Value, path: &str, errors: &mut Vec<FieldError>) {
+    let Some(object) = value.as_object() else {
+        type_error(path, "an object {cron, timezone}", errors);
+        return;
+    };
+    let fields: [(&str, fn(&str) -> bool, &str); 2] = [
+        ("cron", formats::is_cron, "a 5-field cron expression"),
+        ("timezone", formats::is_time_zone, "an IANA time zone name"),
+    ];
+    for (name, is_valid, what) in fields {
+        let field_path = pointer::push(path, name);
+        match object.get(name) {
+            None => errors.push(FieldError::new(field_path, Code::Required, "a value is required")),
+            Some(v) => check_format(v, &field_path, is_valid, what, errors),
+        }
+    }
+    for name in object.keys().filter(|k| *k != "cron" && *k != "timezone") {
+        errors.push(FieldError::new(pointer::push(path, name), Code::UnknownKey, "only cron and timezone are allowed"));
+    }
+}
+
+fn check_field_map(value: &Value, fields: Option<&[String]>, path: &str, errors: &mut Vec<FieldError>) {
+    let Some(object) = value.as_object() else {
+        type_error(path, "an object mapping source fields to target fields", errors);
+        return;
+    };
+    for (source, target) in object {
+        let entry_path = pointer::push(path, source);
+        if fields.is_some_and(|fields| !fields.iter().any(|f| f == source)) {
+            errors.push(FieldError::new(entry_path, Code::UnknownKey, "this source field cannot be mapped"));
+        } else if !target.is_string() {
+            type_error(&entry_path, "a target field name", errors);
+        }
+    }
+}
+
+fn check_connection(kind: ConnectionKind, value: &Value, path: &str, errors: &mut Vec<FieldError>) {
+    let Some(object) = value.as_object() else {
+        type_error(path, &format!("an object of {} connection inputs", kind.as_str()), errors);
+        return;
+    };
+    for input in kind.inputs() {
+        let input_path = pointer::push(path, input.name);
+        match object.get(input.name) {
+            None if input.required => {
+                errors.push(FieldError::new(input_path, Code::Required, "a value is required"))
+            }
+            None => {}
+            Some(Value::String(s)) if input.required && s.is_empty() => {
+                errors.push(FieldError::new(input_path, Code::MinLength, "must not be empty"))
+            }
+            Some(Value::String(s)) if input.url && !formats::is_url(s) => {
+                errors.push(FieldError::new(input_path, Code::Format, "must be an absolute http(s) URL"))
+            }
+            Some(Value::String(_)) => {}
+            Some(_) => type_error(&input_path, "a string", errors),
+        }
+    }
+    for name in object.keys() {
+        if !kind.inputs().iter().any(|i| i.name == name) {
+            errors.push(FieldError::new(
+                pointer::push(path, name),
+                Code::UnknownKey,
+                format!("{} connections have no such input", kind.as_str()),
+            ));
+        }
+    }
+}
+
+/// The variables of a compiled spec whose values are checked, for callers that hold one.
+impl CompiledVariable {
+    /// Checks a value for this variable, appending problems at `path`.
+    pub fn check(&self, value: &Value, path: &str, errors: &mut Vec<FieldError>) {
+        check_variable_value(&self.variable, self.pattern.as_ref(), value, path, errors);
+    }
+}

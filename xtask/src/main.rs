@@ -1,0 +1,148 @@
+//! The project's own build, test and benchmark commands, run as `cargo xtask <command>`.
+//!
+//! ```text
+//! cargo xtask test                      # every check CI runs, in order, stopping at the first failure
+//! cargo xtask test --only deps,wasm     # only the named steps (repeatable, comma-separated)
+//! cargo xtask test --skip wasm          # every step but the named ones
+//! cargo xtask bench [ARGS...]           # `cargo bench -p marketplace-core [ARGS...]`
+//! ```
+//!
+//! The crate has no dependencies: every step is an external command run with
+//! [`std::process::Command`]. One module per concern:
+//!
+//! - [`cmd`]: running commands, locating the workspace and the `cargo` to use;
+//! - [`steps`]: the list of steps of `cargo xtask test` and the runner that times them;
+//! - [`deps`]: the dependency check of `marketplace-core` (no I/O, async, HTTP, SQL or JS);
+//! - [`wasm`]: the `wasm32-unknown-unknown` build, with the rustup or the Debian toolchain.
+
+mod cmd;
+mod deps;
+mod steps;
+mod wasm;
+
+use std::process::ExitCode;
+
+use steps::Step;
+
+/// Usage text printed by `cargo xtask help` and on a bad command line.
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  test [--only STEPS] [--skip STEPS]
+        Run the CI checks in order, stopping at the first failure.
+        STEPS is a comma-separated list of step names (options may repeat):
+          fmt     cargo fmt --all --check
+          clippy  cargo clippy --workspace --all-targets -- -D warnings
+          test    cargo test --workspace (unit, integration and doc tests)
+          deps    marketplace-core's normal dependency tree holds no I/O, async, HTTP, SQL or JS crate
+          wasm    marketplace-core and marketplace-embedded build for wasm32-unknown-unknown
+                  (profile wasm-release; rustup's toolchain if it has the target, else Debian's)
+  bench [ARGS...]
+        cargo bench -p marketplace-core [ARGS...] (not part of `test`)
+  help  Print this text.
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = args.split_first() else {
+        eprint!("{USAGE}");
+        return ExitCode::FAILURE;
+    };
+    match command.as_str() {
+        "test" => match parse_test_args(rest) {
+            Ok(selected) => steps::run_all(&selected),
+            Err(message) => {
+                eprintln!("error: {message}\n\n{USAGE}");
+                ExitCode::FAILURE
+            }
+        },
+        "bench" => steps::run_jobs(vec![steps::bench(rest)]),
+        "help" | "-h" | "--help" => {
+            print!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        other => {
+            eprintln!("error: unknown command `{other}`\n\n{USAGE}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Parses the options of `cargo xtask test` into the steps to run, in their canonical order.
+fn parse_test_args(args: &[String]) -> Result<Vec<Step>, String> {
+    let mut only: Vec<Step> = Vec::new();
+    let mut skip: Vec<Step> = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let (list, value) = match arg.as_str() {
+            "--only" => (&mut only, args.next()),
+            "--skip" => (&mut skip, args.next()),
+            other => {
+                if let Some(value) = other.strip_prefix("--only=") {
+                    only.extend(parse_step_list(value)?);
+                    continue;
+                }
+                if let Some(value) = other.strip_prefix("--skip=") {
+                    skip.extend(parse_step_list(value)?);
+                    continue;
+                }
+                return Err(format!("unknown option `{other}`"));
+            }
+        };
+        let value = value.ok_or_else(|| format!("`{arg}` needs a list of steps"))?;
+        list.extend(parse_step_list(value)?);
+    }
+    Ok(Step::ALL
+        .iter()
+        .copied()
+        .filter(|step| only.is_empty() || only.contains(step))
+        .filter(|step| !skip.contains(step))
+        .collect())
+}
+
+/// Parses a comma-separated list of step names.
+fn parse_step_list(list: &str) -> Result<Vec<Step>, String> {
+    list.split(',')
+        .filter(|name| !name.trim().is_empty())
+        .map(|name| {
+            Step::from_name(name.trim()).ok_or_else(|| {
+                let known: Vec<&str> = Step::ALL.iter().map(|step| step.name()).collect();
+                format!("unknown step `{name}` (known: {})", known.join(", "))
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|arg| (*arg).to_owned()).collect()
+    }
+
+    #[test]
+    fn no_option_selects_every_step_in_order() {
+        assert_eq!(parse_test_args(&[]).unwrap(), Step::ALL.to_vec());
+    }
+
+    #[test]
+    fn only_keeps_the_canonical_order() {
+        let selected = parse_test_args(&args(&["--only", "wasm,deps", "--only=fmt"])).unwrap();
+        assert_eq!(selected, vec![Step::Fmt, Step::Deps, Step::Wasm]);
+    }
+
+    #[test]
+    fn skip_removes_steps() {
+        let selected = parse_test_args(&args(&["--skip", "wasm", "--skip=clippy"])).unwrap();
+        assert_eq!(selected, vec![Step::Fmt, Step::Test, Step::Deps]);
+    }
+
+    #[test]
+    fn bad_arguments_are_rejected() {
+        assert!(parse_test_args(&args(&["--only", "lint"])).is_err());
+        assert!(parse_test_args(&args(&["--only"])).is_err());
+        assert!(parse_test_args(&args(&["--fast"])).is_err());
+    }
+}

@@ -1,0 +1,243 @@
+//! The steps of `cargo xtask test`, and the runner that prints a header and the duration of
+//! each one, stopping at the first failure.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use crate::cmd::{self, Result};
+use crate::{deps, wasm};
+
+/// A step of `cargo xtask test`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// `cargo fmt --all --check`.
+    Fmt,
+    /// `cargo clippy --workspace --all-targets -- -D warnings`.
+    Clippy,
+    /// `cargo test --workspace`: unit, integration and doc tests.
+    Test,
+    /// The dependency check of `marketplace-core` ([`deps::check`]).
+    Deps,
+    /// The `wasm32-unknown-unknown` build ([`wasm::build`]).
+    Wasm,
+}
+
+impl Step {
+    /// Every step, in the order `cargo xtask test` runs them (cheapest and most common
+    /// failures first).
+    pub(crate) const ALL: [Step; 5] = [Step::Fmt, Step::Clippy, Step::Test, Step::Deps, Step::Wasm];
+
+    /// The step's name on the command line (`--only`, `--skip`) and in the log.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Step::Fmt => "fmt",
+            Step::Clippy => "clippy",
+            Step::Test => "test",
+            Step::Deps => "deps",
+            Step::Wasm => "wasm",
+        }
+    }
+
+    /// The step named `name`, if any.
+    pub(crate) fn from_name(name: &str) -> Option<Step> {
+        Step::ALL.into_iter().find(|step| step.name() == name)
+    }
+
+    /// What the step checks, for its header.
+    fn description(self) -> &'static str {
+        match self {
+            Step::Fmt => "formatting (cargo fmt --all --check)",
+            Step::Clippy => "lints (cargo clippy --workspace --all-targets -- -D warnings)",
+            Step::Test => "tests, including doc tests (cargo test --workspace)",
+            Step::Deps => "marketplace-core depends on no I/O, async, HTTP, SQL or JS crate",
+            Step::Wasm => "marketplace-core and marketplace-embedded build for wasm32",
+        }
+    }
+
+    /// Runs the step.
+    fn run(self) -> Result {
+        match self {
+            Step::Fmt => cmd::run(&mut cmd::cargo_command(&["fmt", "--all", "--check"])),
+            Step::Clippy => cmd::run(&mut cmd::cargo_command(&[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ])),
+            Step::Test => {
+                // PROPTEST_CASES is left to the user: proptest's default unless set.
+                if let Some(cases) = std::env::var_os("PROPTEST_CASES") {
+                    println!(
+                        "PROPTEST_CASES={} (from the environment)",
+                        cases.to_string_lossy()
+                    );
+                }
+                cmd::run(&mut cmd::cargo_command(&["test", "--workspace"]))
+            }
+            Step::Deps => deps::check(),
+            Step::Wasm => wasm::build(),
+        }
+    }
+}
+
+/// A named unit of work for [`run_jobs`].
+pub(crate) struct Job<'a> {
+    /// Short name, used in the summary.
+    name: &'static str,
+    /// One-line description, used in the header.
+    description: String,
+    /// The work itself.
+    action: Box<dyn FnOnce() -> Result + 'a>,
+}
+
+/// The job of `cargo xtask bench`: `cargo bench -p marketplace-core` with extra arguments.
+pub(crate) fn bench(extra_args: &[String]) -> Job<'_> {
+    Job {
+        name: "bench",
+        description: "benchmarks of marketplace-core (cargo bench -p marketplace-core)".into(),
+        action: Box::new(move || {
+            let mut command = cmd::cargo_command(&["bench", "-p", "marketplace-core"]);
+            command.args(extra_args);
+            cmd::run(&mut command)
+        }),
+    }
+}
+
+/// Runs the given steps of `cargo xtask test`, in order.
+pub(crate) fn run_all(steps: &[Step]) -> ExitCode {
+    if steps.is_empty() {
+        eprintln!("error: no step selected");
+        return ExitCode::FAILURE;
+    }
+    run_jobs(
+        steps
+            .iter()
+            .map(|&step| Job {
+                name: step.name(),
+                description: step.description().into(),
+                action: Box::new(move || step.run()),
+            })
+            .collect(),
+    )
+}
+
+/// How a job ended, for the summary.
+enum Outcome {
+    /// Succeeded after the given time.
+    Passed(Duration),
+    /// Failed after the given time.
+    Failed(Duration),
+    /// Not started because an earlier job failed.
+    NotRun,
+}
+
+/// Runs jobs in order, printing a header and the duration of each, and a summary at the end.
+/// Stops at the first failure, which makes the exit code non-zero.
+pub(crate) fn run_jobs(jobs: Vec<Job<'_>>) -> ExitCode {
+    let total = jobs.len();
+    let started = Instant::now();
+    let mut outcomes: Vec<(&'static str, Outcome)> = Vec::with_capacity(total);
+    let mut failure = None;
+    for (index, job) in jobs.into_iter().enumerate() {
+        if failure.is_some() {
+            outcomes.push((job.name, Outcome::NotRun));
+            continue;
+        }
+        println!(
+            "\n==> [{}/{total}] {}: {}",
+            index + 1,
+            job.name,
+            job.description
+        );
+        let job_started = Instant::now();
+        let result = (job.action)();
+        let elapsed = job_started.elapsed();
+        match result {
+            Ok(()) => {
+                println!("<== {}: ok in {}", job.name, format_duration(elapsed));
+                outcomes.push((job.name, Outcome::Passed(elapsed)));
+            }
+            Err(message) => {
+                eprintln!(
+                    "<== {}: FAILED after {}: {message}",
+                    job.name,
+                    format_duration(elapsed)
+                );
+                outcomes.push((job.name, Outcome::Failed(elapsed)));
+                failure = Some(job.name);
+            }
+        }
+    }
+
+    println!("\nSummary:");
+    for (name, outcome) in &outcomes {
+        let line = match outcome {
+            Outcome::Passed(elapsed) => format!("ok      {:>10}", format_duration(*elapsed)),
+            Outcome::Failed(elapsed) => format!("FAILED  {:>10}", format_duration(*elapsed)),
+            Outcome::NotRun => "not run".to_owned(),
+        };
+        println!("  {name:<8}{line}");
+    }
+    println!("  {:<8}{:>18}", "total", format_duration(started.elapsed()));
+    match failure {
+        None => ExitCode::SUCCESS,
+        Some(name) => {
+            eprintln!("\nfailed at step `{name}`");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Formats a duration for humans: `4.2s`, `3m07.5s`.
+fn format_duration(duration: Duration) -> String {
+    let tenths = duration.as_millis() / 100;
+    let (minutes, tenths) = (tenths / 600, tenths % 600);
+    let (seconds, tenth) = (tenths / 10, tenths % 10);
+    if minutes == 0 {
+        format!("{seconds}.{tenth}s")
+    } else {
+        format!("{minutes}m{seconds:02}.{tenth}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(format_duration(Duration::from_millis(4_230)), "4.2s");
+        assert_eq!(format_duration(Duration::from_millis(187_560)), "3m07.5s");
+        assert_eq!(format_duration(Duration::ZERO), "0.0s");
+    }
+
+    #[test]
+    fn step_names_round_trip() {
+        for step in Step::ALL {
+            assert_eq!(Step::from_name(step.name()), Some(step));
+        }
+        assert_eq!(Step::from_name("nope"), None);
+    }
+
+    #[test]
+    fn runner_stops_at_the_first_failure() {
+        let mut ran = Vec::new();
+        let ran_cell = std::cell::RefCell::new(&mut ran);
+        let job = |name: &'static str, ok: bool| Job {
+            name,
+            description: String::new(),
+            action: Box::new({
+                let ran_cell = &ran_cell;
+                move || {
+                    ran_cell.borrow_mut().push(name);
+                    if ok { Ok(()) } else { Err("boom".into()) }
+                }
+            }),
+        };
+        let code = run_jobs(vec![job("a", true), job("b", false), job("c", true)]);
+        assert_eq!(code, ExitCode::FAILURE);
+        assert_eq!(ran, vec!["a", "b"]);
+    }
+}
