@@ -31,8 +31,15 @@ const TARGET_DIR: &str = "target/wasm";
 /// `RUSTFLAGS` of the build: selects `getrandom`'s JS backend should a dependency pull it.
 const RUSTFLAGS: &str = r#"--cfg getrandom_backend="wasm_js""#;
 
-/// The Debian packages of the Debian route.
-const DEBIAN_PACKAGES: [&str; 4] = ["rustc-web", "cargo-web", "rust-web-src", "lld-22"];
+/// The Debian packages of the Debian route. `rust-web-llvm` (which provides `/usr/bin/rust-lld`)
+/// is only a recommendation of `rustc-web`, so it is named, for images that skip those.
+const DEBIAN_PACKAGES: [&str; 5] = [
+    "rustc-web",
+    "cargo-web",
+    "rust-web-src",
+    "rust-web-llvm",
+    "lld-22",
+];
 
 /// Debian's `cargo`.
 const DEBIAN_CARGO: &str = "/usr/bin/cargo";
@@ -176,7 +183,7 @@ fn ensure_debian_packages() -> Result {
         }
         println!("installing missing Debian packages: {}", missing.join(" "));
         cmd::run(&mut apt_get(&["update"])?)?;
-        let mut install = vec!["install", "-y", "--no-install-recommends"];
+        let mut install = vec!["install", "-y"];
         install.extend(&missing);
         cmd::run(&mut apt_get(&install)?)?;
     }
@@ -247,11 +254,33 @@ fn debian_cargo(root: &Path) -> Result<Command> {
         .env("RUSTC", DEBIAN_RUSTC)
         .env("RUSTC_BOOTSTRAP", "1")
         .arg("-Zbuild-std=std,panic_abort");
-    match cmd::probe(Command::new(DEBIAN_RUSTC).arg("--version")) {
-        Some(version) => println!("compiler: {version}"),
-        None => return Err(format!("`{DEBIAN_RUSTC} --version` fails")),
+    let version = cmd::probe(Command::new(DEBIAN_RUSTC).arg("--version"))
+        .ok_or_else(|| format!("`{DEBIAN_RUSTC} --version` fails"))?;
+    println!("compiler: {version}");
+    let minimum = env!("CARGO_PKG_RUST_VERSION");
+    if !at_least(&version, minimum) {
+        return Err(format!(
+            "{DEBIAN_RUSTC} is older than the workspace's rust-version {minimum}: is the \
+             bookworm-security repository (where rustc-web 1.96 comes from) enabled?"
+        ));
     }
     Ok(command)
+}
+
+/// Whether a `rustc --version` line (`rustc 1.96.0 (...)`) names at least version `minimum`
+/// (`1.95` or `1.95.0`). Unparsable versions pass: `cargo` then checks `rust-version` itself.
+fn at_least(version_line: &str, minimum: &str) -> bool {
+    let parse = |text: &str| -> Option<Vec<u64>> {
+        text.split(['.', '-'])
+            .take(3)
+            .map(|part| part.parse().ok())
+            .collect()
+    };
+    let found = version_line.split_whitespace().nth(1).and_then(parse);
+    match (found, parse(minimum)) {
+        (Some(found), Some(minimum)) => found >= minimum,
+        _ => true,
+    }
 }
 
 /// Whether an environment variable is one of [`FOREIGN_VARS`] or starts with one of
@@ -310,6 +339,17 @@ mod tests {
         ] {
             assert!(!is_foreign_var(OsStr::new(key)), "{key}");
         }
+    }
+
+    #[test]
+    fn compiler_versions_are_compared() {
+        let debian = "rustc 1.96.0 (ac68faa20 2026-05-25) (built from a source tarball)";
+        assert!(at_least(debian, "1.95"));
+        assert!(at_least(debian, "1.96.0"));
+        assert!(!at_least(debian, "1.97"));
+        assert!(!at_least("rustc 1.85.0 (4d91de4e4 2025-02-17)", "1.95"));
+        assert!(at_least("rustc 1.95.0-nightly (abc 2026-01-01)", "1.95"));
+        assert!(at_least("garbage", "1.95"));
     }
 
     #[test]

@@ -73,19 +73,29 @@ pub struct CatalogEntry {
 /// The customer's catalog: matching entries ordered by name (case-insensitive), then id.
 pub fn query_catalog(input: CatalogInput<'_>, filter: &CatalogFilter) -> Vec<CatalogEntry> {
     let mut live: HashMap<&IntegrationId, usize> = HashMap::new();
-    for instance in input.instances.iter().filter(|i| i.status != InstanceStatus::Deactivated) {
+    for instance in input
+        .instances
+        .iter()
+        .filter(|i| i.status != InstanceStatus::Deactivated)
+    {
         *live.entry(&instance.integration_id).or_default() += 1;
     }
     let category = filter.category.as_deref().map(str::to_lowercase);
     let label = filter.label.as_deref().map(|l| l.trim().to_lowercase());
-    let q = filter.q.as_deref().map(str::to_lowercase).filter(|q| !q.is_empty());
+    let q = filter
+        .q
+        .as_deref()
+        .map(str::to_lowercase)
+        .filter(|q| !q.is_empty());
     let mut matching: Vec<(String, &CatalogItem<'_>)> = input
         .items
         .iter()
         .filter(|item| {
             let i = item.integration;
             category.as_ref().is_none_or(|c| i.category == *c)
-                && label.as_ref().is_none_or(|l| i.labels.iter().any(|x| x == l))
+                && label
+                    .as_ref()
+                    .is_none_or(|l| i.labels.iter().any(|x| x == l))
                 && q.as_ref().is_none_or(|q| {
                     crate::customer::contains_ci(&i.name, q)
                         || crate::customer::contains_ci(&i.description, q)
@@ -96,7 +106,9 @@ pub fn query_catalog(input: CatalogInput<'_>, filter: &CatalogFilter) -> Vec<Cat
         .map(|item| (item.integration.name.to_lowercase(), item))
         .collect();
     matching.sort_by(|(a_name, a), (b_name, b)| {
-        a_name.cmp(b_name).then_with(|| a.integration.id.cmp(&b.integration.id))
+        a_name
+            .cmp(b_name)
+            .then_with(|| a.integration.id.cmp(&b.integration.id))
     });
     matching
         .into_iter()

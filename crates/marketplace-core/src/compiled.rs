@@ -40,13 +40,22 @@ impl CompiledSpec {
         let mut index = HashMap::new();
         for (p, page) in spec.pages.iter().enumerate() {
             for (e, element) in page.elements.iter().enumerate() {
-                let Element::Variable(variable) = element else { continue };
+                let Element::Variable(variable) = element else {
+                    continue;
+                };
                 let pattern = match &variable.kind {
-                    VariableType::String { pattern: Some(source), .. } => match Regex::new(source) {
+                    VariableType::String {
+                        pattern: Some(source),
+                        ..
+                    } => match Regex::new(source) {
                         Ok(re) => Some(re),
                         Err(err) => {
                             let path = format!("/pages/{p}/elements/{e}/pattern");
-                            errors.push(FieldError::new(path, Code::Pattern, format!("the pattern does not compile: {err}")));
+                            errors.push(FieldError::new(
+                                path,
+                                Code::Pattern,
+                                format!("the pattern does not compile: {err}"),
+                            ));
                             None
                         }
                     },
@@ -60,7 +69,15 @@ impl CompiledSpec {
                 });
             }
         }
-        if errors.is_empty() { Ok(Self { spec, variables, index }) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(Self {
+                spec,
+                variables,
+                index,
+            })
+        } else {
+            Err(errors)
+        }
     }
 
     /// The spec.

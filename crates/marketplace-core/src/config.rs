@@ -12,7 +12,9 @@ pub fn masked_secret() -> Value {
 }
 
 fn is_masked_placeholder(value: &Value) -> bool {
-    value.as_object().is_some_and(|o| o.len() == 1 && o.get("set") == Some(&Value::Bool(true)))
+    value
+        .as_object()
+        .is_some_and(|o| o.len() == 1 && o.get("set") == Some(&Value::Bool(true)))
 }
 
 /// The effective config: each variable's default, overridden by each layer in turn.
@@ -40,7 +42,9 @@ pub fn effective_config(spec: &ConfigSpec, layers: &[&Map<String, Value>]) -> Ma
 pub fn mask_secrets(spec: &ConfigSpec, config: &Map<String, Value>) -> Map<String, Value> {
     let mut out = Map::new();
     for variable in spec.variables() {
-        let Some(value) = config.get(&variable.key) else { continue };
+        let Some(value) = config.get(&variable.key) else {
+            continue;
+        };
         let shown = match &variable.kind {
             VariableType::Secret(_) => masked_secret(),
             VariableType::Connection(kind) => match value.as_object() {
@@ -49,7 +53,10 @@ pub fn mask_secrets(spec: &ConfigSpec, config: &Map<String, Value>) -> Map<Strin
                         .iter()
                         .map(|(name, v)| {
                             let secret = kind.inputs().iter().any(|i| i.name == name && i.secret);
-                            (name.clone(), if secret { masked_secret() } else { v.clone() })
+                            (
+                                name.clone(),
+                                if secret { masked_secret() } else { v.clone() },
+                            )
                         })
                         .collect(),
                 ),
@@ -72,7 +79,9 @@ pub fn merge_update(
 ) -> Map<String, Value> {
     let mut out = update.clone();
     for variable in spec.variables() {
-        let Some(old) = stored.get(&variable.key) else { continue };
+        let Some(old) = stored.get(&variable.key) else {
+            continue;
+        };
         match &variable.kind {
             VariableType::Secret(_) => {
                 if update.get(&variable.key).is_none_or(is_masked_placeholder) {
@@ -124,14 +133,19 @@ mod tests {
         let vendor = obj(json!({"plan": "gold", "region": "us"}));
         let customer = obj(json!({"region": "eu", "stray": 1}));
         let effective = effective_config(&spec(), &[&vendor, &customer]);
-        assert_eq!(Value::Object(effective), json!({"region": "eu", "plan": "gold"}));
+        assert_eq!(
+            Value::Object(effective),
+            json!({"region": "eu", "plan": "gold"})
+        );
         let effective = effective_config(&spec(), &[]);
         assert_eq!(Value::Object(effective), json!({"region": "eu"}));
     }
 
     #[test]
     fn masking_hides_every_secret() {
-        let stored = obj(json!({"token": "s3cret", "auth": {"username": "ops", "password": "pw"}, "region": "us"}));
+        let stored = obj(
+            json!({"token": "s3cret", "auth": {"username": "ops", "password": "pw"}, "region": "us"}),
+        );
         let shown = Value::Object(mask_secrets(&spec(), &stored));
         assert_eq!(
             shown,
@@ -143,12 +157,20 @@ mod tests {
     #[test]
     fn updates_keep_omitted_or_masked_secrets() {
         let spec = spec();
-        let stored = obj(json!({"token": "s3cret", "auth": {"username": "ops", "password": "pw"}, "region": "us"}));
+        let stored = obj(
+            json!({"token": "s3cret", "auth": {"username": "ops", "password": "pw"}, "region": "us"}),
+        );
         let update = obj(json!({"auth": {"username": "admin", "password": {"set": true}}}));
         let merged = Value::Object(merge_update(&spec, &stored, &update));
-        assert_eq!(merged, json!({"token": "s3cret", "auth": {"username": "admin", "password": "pw"}}));
+        assert_eq!(
+            merged,
+            json!({"token": "s3cret", "auth": {"username": "admin", "password": "pw"}})
+        );
         let update = obj(json!({"token": "new", "auth": {"username": "a", "password": "new-pw"}}));
         let merged = Value::Object(merge_update(&spec, &stored, &update));
-        assert_eq!(merged, json!({"token": "new", "auth": {"username": "a", "password": "new-pw"}}));
+        assert_eq!(
+            merged,
+            json!({"token": "new", "auth": {"username": "a", "password": "new-pw"}})
+        );
     }
 }

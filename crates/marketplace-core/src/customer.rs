@@ -54,13 +54,25 @@ impl Customer {
         let mut errors = Vec::new();
         let name = fields.name.trim().to_owned();
         if name.is_empty() {
-            errors.push(FieldError::new("/name", Code::Required, "a name is required"));
+            errors.push(FieldError::new(
+                "/name",
+                Code::Required,
+                "a name is required",
+            ));
         }
         if let Err(e) = check_external_id(&fields.external_id) {
             errors.push(e);
         }
-        if fields.avatar_url.as_deref().is_some_and(|u| !crate::formats::is_url(u)) {
-            errors.push(FieldError::new("/avatar_url", Code::Format, "must be an absolute http(s) URL"));
+        if fields
+            .avatar_url
+            .as_deref()
+            .is_some_and(|u| !crate::formats::is_url(u))
+        {
+            errors.push(FieldError::new(
+                "/avatar_url",
+                Code::Format,
+                "must be an absolute http(s) URL",
+            ));
         }
         let labels = normalize_labels(&fields.labels, "/labels", &mut errors);
         let customer = Customer {
@@ -71,7 +83,11 @@ impl Customer {
             labels,
             avatar_url: fields.avatar_url,
         };
-        if errors.is_empty() { Ok(customer) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(customer)
+        } else {
+            Err(errors)
+        }
     }
 
     /// Whether the customer matches a case-insensitive text search (name, description, external
@@ -106,25 +122,45 @@ pub fn contains_ci(haystack: &str, needle: &str) -> bool {
 pub fn check_external_id(external_id: &str) -> Result<(), FieldError> {
     let path = "/external_id";
     if external_id.is_empty() {
-        return Err(FieldError::new(path, Code::Required, "an external id is required"));
+        return Err(FieldError::new(
+            path,
+            Code::Required,
+            "an external id is required",
+        ));
     }
     if external_id.chars().count() > MAX_EXTERNAL_ID_LEN {
-        return Err(FieldError::new(path, Code::MaxLength, format!("must be at most {MAX_EXTERNAL_ID_LEN} characters long")));
+        return Err(FieldError::new(
+            path,
+            Code::MaxLength,
+            format!("must be at most {MAX_EXTERNAL_ID_LEN} characters long"),
+        ));
     }
     if external_id.trim() != external_id || external_id.chars().any(char::is_control) {
-        return Err(FieldError::new(path, Code::Format, "must not hold control characters or surrounding spaces"));
+        return Err(FieldError::new(
+            path,
+            Code::Format,
+            "must not hold control characters or surrounding spaces",
+        ));
     }
     Ok(())
 }
 
 /// Lower-cases, trims and de-duplicates labels, keeping first-seen order; empty labels are errors.
-pub fn normalize_labels(labels: &[String], path: &str, errors: &mut Vec<FieldError>) -> Vec<String> {
+pub fn normalize_labels(
+    labels: &[String],
+    path: &str,
+    errors: &mut Vec<FieldError>,
+) -> Vec<String> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for (i, label) in labels.iter().enumerate() {
         let label = label.trim().to_lowercase();
         if label.is_empty() {
-            errors.push(FieldError::new(pointer::push_index(path, i), Code::Empty, "labels must not be empty"));
+            errors.push(FieldError::new(
+                pointer::push_index(path, i),
+                Code::Empty,
+                "labels must not be empty",
+            ));
         } else if seen.insert(label.clone()) {
             out.push(label);
         }
@@ -182,11 +218,19 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported() {
-        let f = CustomerFields { name: " ".into(), external_id: " x".into(), labels: vec!["".into()], ..fields() };
+        let f = CustomerFields {
+            name: " ".into(),
+            external_id: " x".into(),
+            labels: vec!["".into()],
+            ..fields()
+        };
         let errors = Customer::new("c1".into(), f).unwrap_err();
         let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
         assert_eq!(paths, vec!["/name", "/external_id", "/labels/0"]);
-        assert_eq!(check_external_id(&"x".repeat(256)).unwrap_err().code, Code::MaxLength);
+        assert_eq!(
+            check_external_id(&"x".repeat(256)).unwrap_err().code,
+            Code::MaxLength
+        );
         assert_eq!(check_external_id("").unwrap_err().code, Code::Required);
     }
 

@@ -36,7 +36,9 @@ impl ReasonCode {
     /// The status this reason leads to.
     pub fn status(self) -> DeployabilityStatus {
         match self {
-            Self::ListingNotCustomerDeployable | Self::MissingDefault => DeployabilityStatus::ContactVendor,
+            Self::ListingNotCustomerDeployable | Self::MissingDefault => {
+                DeployabilityStatus::ContactVendor
+            }
             Self::InstanceExists | Self::VersionNotPublished => DeployabilityStatus::NotDeployable,
         }
     }
@@ -48,8 +50,12 @@ impl ReasonCode {
 
     fn message(self) -> &'static str {
         match self {
-            Self::ListingNotCustomerDeployable => "this integration is activated by the vendor; contact them to enable it",
-            Self::MissingDefault => "this integration needs settings from the vendor before it can be activated",
+            Self::ListingNotCustomerDeployable => {
+                "this integration is activated by the vendor; contact them to enable it"
+            }
+            Self::MissingDefault => {
+                "this integration needs settings from the vendor before it can be activated"
+            }
             Self::InstanceExists => "an instance of this integration already exists",
             Self::VersionNotPublished => "the listed version is not published",
         }
@@ -85,7 +91,8 @@ impl Deployability {
 
     /// Whether the refusal is a conflict (409) rather than forbidden (403).
     pub fn is_conflict(&self) -> bool {
-        self.status == DeployabilityStatus::NotDeployable && self.reasons.iter().any(|r| r.code.is_conflict())
+        self.status == DeployabilityStatus::NotDeployable
+            && self.reasons.iter().any(|r| r.code.is_conflict())
     }
 
     /// The same answer without vendor-only details, for customers' eyes.
@@ -95,7 +102,10 @@ impl Deployability {
             reasons: self
                 .reasons
                 .iter()
-                .map(|r| DeployabilityReason { variables: Vec::new(), ..r.clone() })
+                .map(|r| DeployabilityReason {
+                    variables: Vec::new(),
+                    ..r.clone()
+                })
                 .collect(),
         }
     }
@@ -120,7 +130,11 @@ pub struct DeployabilityInput<'a> {
 pub fn deployability(input: DeployabilityInput<'_>) -> Deployability {
     let mut reasons = Vec::new();
     let mut push = |code: ReasonCode, variables: Vec<String>| {
-        reasons.push(DeployabilityReason { code, message: code.message().to_owned(), variables });
+        reasons.push(DeployabilityReason {
+            code,
+            message: code.message().to_owned(),
+            variables,
+        });
     };
     if input.version.state != VersionState::Published {
         push(ReasonCode::VersionNotPublished, Vec::new());
@@ -131,14 +145,16 @@ pub fn deployability(input: DeployabilityInput<'_>) -> Deployability {
     if !input.listing.customer_deployable {
         push(ReasonCode::ListingNotCustomerDeployable, Vec::new());
     }
-    let has = |layer: Option<&Map<String, Value>>, key: &str| layer.is_some_and(|m| m.contains_key(key));
+    let has =
+        |layer: Option<&Map<String, Value>>, key: &str| layer.is_some_and(|m| m.contains_key(key));
     let missing: Vec<String> = input
         .version
         .config
         .variables()
         .filter(|v| v.required && v.default.is_none() && v.visibility != Visibility::Customer)
         .filter(|v| {
-            let from_token = v.visibility == Visibility::Embedded && has(input.embedded_values, &v.key);
+            let from_token =
+                v.visibility == Visibility::Embedded && has(input.embedded_values, &v.key);
             !from_token && !has(input.vendor_values, &v.key)
         })
         .map(|v| v.key.clone())
@@ -146,7 +162,10 @@ pub fn deployability(input: DeployabilityInput<'_>) -> Deployability {
     if !missing.is_empty() {
         push(ReasonCode::MissingDefault, missing);
     }
-    let status = if reasons.iter().any(|r| r.code.status() == DeployabilityStatus::NotDeployable) {
+    let status = if reasons
+        .iter()
+        .any(|r| r.code.status() == DeployabilityStatus::NotDeployable)
+    {
         DeployabilityStatus::NotDeployable
     } else if reasons.is_empty() {
         DeployabilityStatus::Deployable
@@ -170,7 +189,12 @@ mod tests {
             {"key": "tier", "label": "Tier", "type": "string", "visibility": "organization", "required": true, "default": "x"}
         ]}]}))
         .unwrap();
-        IntegrationVersion { version: semver::Version::new(1, 0, 0), state, config, flows: vec![] }
+        IntegrationVersion {
+            version: semver::Version::new(1, 0, 0),
+            state,
+            config,
+            flows: vec![],
+        }
     }
 
     fn listing(customer_deployable: bool, allow_multiple_instances: bool) -> Listing {
@@ -185,7 +209,10 @@ mod tests {
 
     #[test]
     fn reasons_and_statuses() {
-        let vendor = json!({"plan": "gold", "tenant": "t1"}).as_object().unwrap().clone();
+        let vendor = json!({"plan": "gold", "tenant": "t1"})
+            .as_object()
+            .unwrap()
+            .clone();
         let token = json!({"tenant": "t2"}).as_object().unwrap().clone();
         let only_plan = json!({"plan": "gold"}).as_object().unwrap().clone();
         let published = version(VersionState::Published);
@@ -195,21 +222,100 @@ mod tests {
         use DeployabilityStatus::*;
         use ReasonCode::*;
         let table: Vec<(DeployabilityInput<'_>, DeployabilityStatus, Vec<ReasonCode>)> = vec![
-            (DeployabilityInput { listing: &open, version: &published, live_instances: 0, vendor_values: Some(&vendor), embedded_values: None }, Deployable, vec![]),
-            (DeployabilityInput { listing: &open, version: &published, live_instances: 0, vendor_values: Some(&only_plan), embedded_values: Some(&token) }, Deployable, vec![]),
-            (DeployabilityInput { listing: &open, version: &published, live_instances: 0, vendor_values: Some(&only_plan), embedded_values: None }, ContactVendor, vec![MissingDefault]),
-            (DeployabilityInput { listing: &open, version: &published, live_instances: 1, vendor_values: Some(&vendor), embedded_values: None }, NotDeployable, vec![InstanceExists]),
-            (DeployabilityInput { listing: &closed, version: &published, live_instances: 3, vendor_values: Some(&vendor), embedded_values: None }, ContactVendor, vec![ListingNotCustomerDeployable]),
-            (DeployabilityInput { listing: &closed, version: &draft, live_instances: 0, vendor_values: None, embedded_values: None }, NotDeployable, vec![VersionNotPublished, ListingNotCustomerDeployable, MissingDefault]),
+            (
+                DeployabilityInput {
+                    listing: &open,
+                    version: &published,
+                    live_instances: 0,
+                    vendor_values: Some(&vendor),
+                    embedded_values: None,
+                },
+                Deployable,
+                vec![],
+            ),
+            (
+                DeployabilityInput {
+                    listing: &open,
+                    version: &published,
+                    live_instances: 0,
+                    vendor_values: Some(&only_plan),
+                    embedded_values: Some(&token),
+                },
+                Deployable,
+                vec![],
+            ),
+            (
+                DeployabilityInput {
+                    listing: &open,
+                    version: &published,
+                    live_instances: 0,
+                    vendor_values: Some(&only_plan),
+                    embedded_values: None,
+                },
+                ContactVendor,
+                vec![MissingDefault],
+            ),
+            (
+                DeployabilityInput {
+                    listing: &open,
+                    version: &published,
+                    live_instances: 1,
+                    vendor_values: Some(&vendor),
+                    embedded_values: None,
+                },
+                NotDeployable,
+                vec![InstanceExists],
+            ),
+            (
+                DeployabilityInput {
+                    listing: &closed,
+                    version: &published,
+                    live_instances: 3,
+                    vendor_values: Some(&vendor),
+                    embedded_values: None,
+                },
+                ContactVendor,
+                vec![ListingNotCustomerDeployable],
+            ),
+            (
+                DeployabilityInput {
+                    listing: &closed,
+                    version: &draft,
+                    live_instances: 0,
+                    vendor_values: None,
+                    embedded_values: None,
+                },
+                NotDeployable,
+                vec![
+                    VersionNotPublished,
+                    ListingNotCustomerDeployable,
+                    MissingDefault,
+                ],
+            ),
         ];
         for (i, (input, status, codes)) in table.into_iter().enumerate() {
             let d = deployability(input);
             assert_eq!(d.status, status, "row {i}");
-            assert_eq!(d.reasons.iter().map(|r| r.code).collect::<Vec<_>>(), codes, "row {i}");
+            assert_eq!(
+                d.reasons.iter().map(|r| r.code).collect::<Vec<_>>(),
+                codes,
+                "row {i}"
+            );
         }
-        let d = deployability(DeployabilityInput { listing: &open, version: &published, live_instances: 1, vendor_values: None, embedded_values: None });
+        let d = deployability(DeployabilityInput {
+            listing: &open,
+            version: &published,
+            live_instances: 1,
+            vendor_values: None,
+            embedded_values: None,
+        });
         assert!(d.is_conflict());
         assert_eq!(d.reasons[1].variables, vec!["plan", "tenant"]);
-        assert!(d.for_customer().reasons.iter().all(|r| r.variables.is_empty()));
+        assert!(
+            d.for_customer()
+                .reasons
+                .iter()
+                .all(|r| r.variables.is_empty())
+        );
     }
 }

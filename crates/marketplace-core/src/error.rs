@@ -94,7 +94,11 @@ pub struct FieldError {
 impl FieldError {
     /// Builds a field error.
     pub fn new(path: impl Into<String>, code: FieldErrorCode, message: impl Into<String>) -> Self {
-        Self { path: path.into(), code, message: message.into() }
+        Self {
+            path: path.into(),
+            code,
+            message: message.into(),
+        }
     }
 
     /// The same error seen from an enclosing document (`/config` + `/region`).
@@ -107,7 +111,11 @@ impl FieldError {
 
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let path = if self.path.is_empty() { "/" } else { &self.path };
+        let path = if self.path.is_empty() {
+            "/"
+        } else {
+            &self.path
+        };
         write!(f, "{path}: {} ({})", self.message, self.code)
     }
 }
@@ -121,7 +129,11 @@ pub struct FieldErrors(pub Vec<FieldError>);
 impl FieldErrors {
     /// `Ok(value)` when there are no errors, else the errors.
     pub fn into_result<T>(self, value: T) -> Result<T, FieldErrors> {
-        if self.0.is_empty() { Ok(value) } else { Err(self) }
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 }
 

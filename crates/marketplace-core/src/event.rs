@@ -79,7 +79,12 @@ pub struct Event {
 
 impl Event {
     /// An event about an instance, with its version and status in the data.
-    pub fn for_instance(event_type: EventType, instance: &Instance, at: UnixTime, extra: Value) -> Self {
+    pub fn for_instance(
+        event_type: EventType,
+        instance: &Instance,
+        at: UnixTime,
+        extra: Value,
+    ) -> Self {
         let mut data = json!({"version": instance.version.to_string(), "status": instance.status, "name": instance.name});
         if let (Some(data), Value::Object(extra)) = (data.as_object_mut(), extra) {
             data.extend(extra);

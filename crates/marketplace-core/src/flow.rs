@@ -47,13 +47,21 @@ pub struct MapRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// A constant; exclusive with `from`.
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub value: Option<Value>,
     /// Lookup table applied to the input value (by its string form).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table: Option<Map<String, Value>>,
     /// Used when the input value is missing or not in the table.
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub default: Option<Value>,
 }
 
@@ -97,17 +105,29 @@ pub struct Flow {
 pub fn parse_flows(value: &Value, spec: &ConfigSpec) -> Result<Vec<Flow>, Vec<FieldError>> {
     let mut errors = Vec::new();
     let Some(items) = value.as_array() else {
-        return Err(vec![FieldError::new("", Code::Type, "flows must be an array")]);
+        return Err(vec![FieldError::new(
+            "",
+            Code::Type,
+            "flows must be an array",
+        )]);
     };
     let mut flows = Vec::new();
     for (i, item) in items.iter().enumerate() {
         match Flow::deserialize(item) {
             Ok(flow) => flows.push(flow),
-            Err(e) => errors.push(FieldError::new(pointer::push_index("", i), Code::Invalid, e.to_string())),
+            Err(e) => errors.push(FieldError::new(
+                pointer::push_index("", i),
+                Code::Invalid,
+                e.to_string(),
+            )),
         }
     }
     errors.extend(validate_flows(&flows, spec));
-    if errors.is_empty() { Ok(flows) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(flows)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Checks flows against the spec: names, mapping pointers, and the variables deliver steps name.
@@ -118,12 +138,24 @@ pub fn validate_flows(flows: &[Flow], spec: &ConfigSpec) -> Vec<FieldError> {
         let path = pointer::push_index("", i);
         let name_path = pointer::push(&path, "name");
         if !is_valid_key(&flow.name) {
-            errors.push(FieldError::new(name_path, Code::InvalidKey, "flow names follow ^[a-z][a-z0-9_]*$"));
+            errors.push(FieldError::new(
+                name_path,
+                Code::InvalidKey,
+                "flow names follow ^[a-z][a-z0-9_]*$",
+            ));
         } else if !names.insert(flow.name.as_str()) {
-            errors.push(FieldError::new(name_path, Code::Duplicate, format!("the flow name `{}` is used twice", flow.name)));
+            errors.push(FieldError::new(
+                name_path,
+                Code::Duplicate,
+                format!("the flow name `{}` is used twice", flow.name),
+            ));
         }
         for (j, rule) in flow.map.iter().enumerate() {
-            check_rule(rule, &pointer::push_index(&pointer::push(&path, "map"), j), &mut errors);
+            check_rule(
+                rule,
+                &pointer::push_index(&pointer::push(&path, "map"), j),
+                &mut errors,
+            );
         }
         if let Some(deliver) = &flow.deliver {
             check_deliver(deliver, spec, &pointer::push(&path, "deliver"), &mut errors);
@@ -134,18 +166,38 @@ pub fn validate_flows(flows: &[Flow], spec: &ConfigSpec) -> Vec<FieldError> {
 
 fn check_rule(rule: &MapRule, path: &str, errors: &mut Vec<FieldError>) {
     if rule.to.is_empty() || pointer::tokens(&rule.to).is_none() {
-        errors.push(FieldError::new(pointer::push(path, "to"), Code::Format, "`to` must be a JSON Pointer such as /order_id"));
+        errors.push(FieldError::new(
+            pointer::push(path, "to"),
+            Code::Format,
+            "`to` must be a JSON Pointer such as /order_id",
+        ));
     }
     if let Some(from) = &rule.from {
         if pointer::tokens(from).is_none() {
-            errors.push(FieldError::new(pointer::push(path, "from"), Code::Format, "`from` must be a JSON Pointer such as /order/id"));
+            errors.push(FieldError::new(
+                pointer::push(path, "from"),
+                Code::Format,
+                "`from` must be a JSON Pointer such as /order/id",
+            ));
         }
     }
     match (&rule.from, &rule.value) {
-        (Some(_), Some(_)) => errors.push(FieldError::new(path, Code::Invalid, "a rule has `from` or `value`, not both")),
-        (None, None) => errors.push(FieldError::new(path, Code::Required, "a rule needs `from` or `value`")),
+        (Some(_), Some(_)) => errors.push(FieldError::new(
+            path,
+            Code::Invalid,
+            "a rule has `from` or `value`, not both",
+        )),
+        (None, None) => errors.push(FieldError::new(
+            path,
+            Code::Required,
+            "a rule needs `from` or `value`",
+        )),
         (None, Some(_)) if rule.table.is_some() || rule.default.is_some() => {
-            errors.push(FieldError::new(path, Code::Invalid, "`table` and `default` apply only to `from` rules"))
+            errors.push(FieldError::new(
+                path,
+                Code::Invalid,
+                "`table` and `default` apply only to `from` rules",
+            ))
         }
         _ => {}
     }
@@ -157,7 +209,11 @@ fn check_deliver(deliver: &Deliver, spec: &ConfigSpec, path: &str, errors: &mut 
         Some(other) => errors.push(FieldError::new(
             pointer::push(path, "url"),
             Code::InvalidReference,
-            format!("`{}` is a {} variable, not a url variable", deliver.url, other.name()),
+            format!(
+                "`{}` is a {} variable, not a url variable",
+                deliver.url,
+                other.name()
+            ),
         )),
         None => errors.push(FieldError::new(
             pointer::push(path, "url"),
@@ -168,14 +224,23 @@ fn check_deliver(deliver: &Deliver, spec: &ConfigSpec, path: &str, errors: &mut 
     if let Some(connection) = &deliver.connection {
         let message = match spec.variable(connection).map(|v| &v.kind) {
             Some(VariableType::Connection(ConnectionKind::OAuth2AuthorizationCode)) => {
-                Some(format!("`{connection}` is an oauth2_authorization_code connection, which deliver steps do not support yet"))
+                Some(format!(
+                    "`{connection}` is an oauth2_authorization_code connection, which deliver steps do not support yet"
+                ))
             }
             Some(VariableType::Connection(_)) => None,
-            Some(other) => Some(format!("`{connection}` is a {} variable, not a connection", other.name())),
+            Some(other) => Some(format!(
+                "`{connection}` is a {} variable, not a connection",
+                other.name()
+            )),
             None => Some(format!("no variable has the key `{connection}`")),
         };
         if let Some(message) = message {
-            errors.push(FieldError::new(pointer::push(path, "connection"), Code::InvalidReference, message));
+            errors.push(FieldError::new(
+                pointer::push(path, "connection"),
+                Code::InvalidReference,
+                message,
+            ));
         }
     }
 }
@@ -200,13 +265,21 @@ pub fn apply_map(rules: &[MapRule], input: &Value) -> Value {
 }
 
 fn lookup(rule: &MapRule, found: Option<&Value>) -> Option<Value> {
-    let Some(found) = found else { return rule.default.clone() };
-    let Some(table) = &rule.table else { return Some(found.clone()) };
+    let Some(found) = found else {
+        return rule.default.clone();
+    };
+    let Some(table) = &rule.table else {
+        return Some(found.clone());
+    };
     let key = match found {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    table.get(&key).cloned().or_else(|| rule.default.clone()).or_else(|| Some(found.clone()))
+    table
+        .get(&key)
+        .cloned()
+        .or_else(|| rule.default.clone())
+        .or_else(|| Some(found.clone()))
 }
 
 fn set_at(target: &mut Value, tokens: &[String], value: Value) {
@@ -228,7 +301,10 @@ fn set_at(target: &mut Value, tokens: &[String], value: Value) {
     if !current.is_object() {
         *current = Value::Object(Map::new());
     }
-    current.as_object_mut().expect("made an object above").insert(last.clone(), value);
+    current
+        .as_object_mut()
+        .expect("made an object above")
+        .insert(last.clone(), value);
 }
 
 #[cfg(test)]
@@ -254,9 +330,18 @@ mod tests {
             "deliver": {"url": "endpoint", "connection": "auth", "method": "POST"}}))
         .unwrap();
         assert!(validate_flows(std::slice::from_ref(&flow), &spec()).is_empty());
-        let out = apply_map(&flow.map, &json!({"order": {"id": 7}, "addr": {"cc": "DE"}}));
-        assert_eq!(out, json!({"order_id": 7, "source": "shop", "country": "Germany", "meta": {"nothing": null}}));
-        let out = apply_map(&flow.map, &json!({"order": {"id": 8}, "addr": {"cc": "FR"}}));
+        let out = apply_map(
+            &flow.map,
+            &json!({"order": {"id": 7}, "addr": {"cc": "DE"}}),
+        );
+        assert_eq!(
+            out,
+            json!({"order_id": 7, "source": "shop", "country": "Germany", "meta": {"nothing": null}})
+        );
+        let out = apply_map(
+            &flow.map,
+            &json!({"order": {"id": 8}, "addr": {"cc": "FR"}}),
+        );
         assert_eq!(out["country"], json!("Other"));
         assert_eq!(apply_map(&[], &json!([1])), json!([1]));
     }

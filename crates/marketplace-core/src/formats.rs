@@ -61,7 +61,10 @@ pub fn is_timestamp(s: &str) -> bool {
 /// Whether `s` names an IANA time zone.
 pub fn is_time_zone(s: &str) -> bool {
     static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
-    NAMES.get_or_init(|| time_zone_names().collect()).binary_search(&s).is_ok()
+    NAMES
+        .get_or_init(|| time_zone_names().collect())
+        .binary_search(&s)
+        .is_ok()
 }
 
 /// Every IANA time zone name, sorted.

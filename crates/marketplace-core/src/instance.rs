@@ -148,38 +148,78 @@ impl Instance {
         now: UnixTime,
     ) -> Result<(Instance, Event), TransitionError> {
         if !allowed.contains(&self.status) {
-            return Err(TransitionError { status: self.status, operation });
+            return Err(TransitionError {
+                status: self.status,
+                operation,
+            });
         }
-        let next = Instance { status: to, updated_at: now, ..self.clone() };
-        let event = Event::for_instance(event_type, &next, now, json!({"previous_status": self.status}));
+        let next = Instance {
+            status: to,
+            updated_at: now,
+            ..self.clone()
+        };
+        let event = Event::for_instance(
+            event_type,
+            &next,
+            now,
+            json!({"previous_status": self.status}),
+        );
         Ok((next, event))
     }
 
     /// Pauses an active instance.
     pub fn pause(&self, now: UnixTime) -> Result<(Instance, Event), TransitionError> {
         use InstanceStatus::*;
-        self.transition(Operation::Pause, &[Active], Paused, EventType::InstancePaused, now)
+        self.transition(
+            Operation::Pause,
+            &[Active],
+            Paused,
+            EventType::InstancePaused,
+            now,
+        )
     }
 
     /// Resumes a paused instance.
     pub fn resume(&self, now: UnixTime) -> Result<(Instance, Event), TransitionError> {
         use InstanceStatus::*;
-        self.transition(Operation::Resume, &[Paused], Active, EventType::InstanceResumed, now)
+        self.transition(
+            Operation::Resume,
+            &[Paused],
+            Active,
+            EventType::InstanceResumed,
+            now,
+        )
     }
 
     /// Deactivates an instance that is not deactivated yet.
     pub fn deactivate(&self, now: UnixTime) -> Result<(Instance, Event), TransitionError> {
         use InstanceStatus::*;
-        self.transition(Operation::Deactivate, &[Active, Paused, NeedsConfiguration], Deactivated, EventType::InstanceDeactivated, now)
+        self.transition(
+            Operation::Deactivate,
+            &[Active, Paused, NeedsConfiguration],
+            Deactivated,
+            EventType::InstanceDeactivated,
+            now,
+        )
     }
 
     /// Replaces the config with a validated, complete one (see [`crate::config::merge_update`] for
     /// keeping secrets). An instance that needed configuration becomes active; a paused one stays paused.
-    pub fn reconfigure(&self, config: Map<String, Value>, now: UnixTime) -> Result<(Instance, Event), TransitionError> {
+    pub fn reconfigure(
+        &self,
+        config: Map<String, Value>,
+        now: UnixTime,
+    ) -> Result<(Instance, Event), TransitionError> {
         if self.status == InstanceStatus::Deactivated {
-            return Err(TransitionError { status: self.status, operation: Operation::Reconfigure });
+            return Err(TransitionError {
+                status: self.status,
+                operation: Operation::Reconfigure,
+            });
         }
-        let mut changed: Vec<&String> = config.keys().filter(|k| self.config.get(*k) != config.get(*k)).collect();
+        let mut changed: Vec<&String> = config
+            .keys()
+            .filter(|k| self.config.get(*k) != config.get(*k))
+            .collect();
         changed.extend(self.config.keys().filter(|k| !config.contains_key(*k)));
         changed.sort();
         let status = match self.status {
@@ -187,7 +227,12 @@ impl Instance {
             other => other,
         };
         let event_extra = json!({"changed": changed});
-        let next = Instance { status, config, updated_at: now, ..self.clone() };
+        let next = Instance {
+            status,
+            config,
+            updated_at: now,
+            ..self.clone()
+        };
         let event = Event::for_instance(EventType::InstanceReconfigured, &next, now, event_extra);
         Ok((next, event))
     }
@@ -201,7 +246,10 @@ impl Instance {
         now: UnixTime,
     ) -> Result<(Instance, UpgradeReport, Event), TransitionError> {
         if self.status == InstanceStatus::Deactivated {
-            return Err(TransitionError { status: self.status, operation: Operation::Upgrade });
+            return Err(TransitionError {
+                status: self.status,
+                operation: Operation::Upgrade,
+            });
         }
         let (config, report) = plan_upgrade(&to.config, &self.config, vendor_values);
         let status = if !report.newly_required.is_empty() {
@@ -211,7 +259,13 @@ impl Instance {
         } else {
             InstanceStatus::Active
         };
-        let next = Instance { version: to.version.clone(), status, config, updated_at: now, ..self.clone() };
+        let next = Instance {
+            version: to.version.clone(),
+            status,
+            config,
+            updated_at: now,
+            ..self.clone()
+        };
         let extra = json!({"from_version": self.version.to_string(), "report": report});
         let event = Event::for_instance(EventType::InstanceUpgraded, &next, now, extra);
         Ok((next, report, event))
@@ -259,21 +313,28 @@ mod tests {
         IntegrationVersion {
             version: semver::Version::parse(v).unwrap(),
             state: VersionState::Published,
-            config: CompiledSpec::parse(&json!({"pages": [{"title": "P", "elements": elements}]})).unwrap(),
+            config: CompiledSpec::parse(&json!({"pages": [{"title": "P", "elements": elements}]}))
+                .unwrap(),
             flows: vec![],
         }
     }
 
     fn v1() -> IntegrationVersion {
-        version("1.0.0", json!([
-            {"key": "region", "label": "R", "type": "picklist", "options": ["eu", "us"]},
-            {"key": "size", "label": "S", "type": "integer"},
-            {"key": "old", "label": "O", "type": "string"}
-        ]))
+        version(
+            "1.0.0",
+            json!([
+                {"key": "region", "label": "R", "type": "picklist", "options": ["eu", "us"]},
+                {"key": "size", "label": "S", "type": "integer"},
+                {"key": "old", "label": "O", "type": "string"}
+            ]),
+        )
     }
 
     fn instance() -> Instance {
-        let config = json!({"region": "us", "size": 5, "old": "x"}).as_object().unwrap().clone();
+        let config = json!({"region": "us", "size": 5, "old": "x"})
+            .as_object()
+            .unwrap()
+            .clone();
         let new = NewInstance {
             id: "in1".into(),
             customer_id: "c1".into(),
@@ -297,16 +358,32 @@ mod tests {
         ];
         // from, then the outcome of pause, resume, deactivate, reconfigure (None: illegal)
         let table = [
-            (Active, [Some(Paused), None, Some(Deactivated), Some(Active)]),
-            (Paused, [None, Some(Active), Some(Deactivated), Some(Paused)]),
-            (NeedsConfiguration, [None, None, Some(Deactivated), Some(Active)]),
+            (
+                Active,
+                [Some(Paused), None, Some(Deactivated), Some(Active)],
+            ),
+            (
+                Paused,
+                [None, Some(Active), Some(Deactivated), Some(Paused)],
+            ),
+            (
+                NeedsConfiguration,
+                [None, None, Some(Deactivated), Some(Active)],
+            ),
             (Deactivated, [None, None, None, None]),
         ];
         for (from, outcomes) in table {
-            let instance = Instance { status: from, ..instance() };
+            let instance = Instance {
+                status: from,
+                ..instance()
+            };
             for ((name, op), expected) in ops.iter().zip(outcomes) {
                 let got = op(&instance);
-                assert_eq!(got.as_ref().ok().map(|(i, _)| i.status), expected, "{name} from {from:?}");
+                assert_eq!(
+                    got.as_ref().ok().map(|(i, _)| i.status),
+                    expected,
+                    "{name} from {from:?}"
+                );
                 if let Err(e) = got {
                     assert_eq!(e.status, from);
                 }
@@ -318,7 +395,10 @@ mod tests {
     fn events_name_the_change_without_values() {
         let i = instance();
         let (paused, event) = i.pause(200).unwrap();
-        assert_eq!((event.event_type, event.at, paused.updated_at), (EventType::InstancePaused, 200, 200));
+        assert_eq!(
+            (event.event_type, event.at, paused.updated_at),
+            (EventType::InstancePaused, 200, 200)
+        );
         assert_eq!(event.data["previous_status"], json!("active"));
         let mut config = i.config.clone();
         config.insert("size".into(), json!(6));
@@ -330,13 +410,16 @@ mod tests {
 
     #[test]
     fn upgrade_reports_carried_dropped_and_newly_required() {
-        let v2 = version("2.0.0", json!([
-            {"key": "region", "label": "R", "type": "picklist", "options": ["eu"]},
-            {"key": "size", "label": "S", "type": "integer", "max": 10},
-            {"key": "account", "label": "A", "type": "string", "required": true},
-            {"key": "mode", "label": "M", "type": "string", "required": true, "default": "fast"},
-            {"key": "plan", "label": "P", "type": "string", "required": true, "visibility": "organization"}
-        ]));
+        let v2 = version(
+            "2.0.0",
+            json!([
+                {"key": "region", "label": "R", "type": "picklist", "options": ["eu"]},
+                {"key": "size", "label": "S", "type": "integer", "max": 10},
+                {"key": "account", "label": "A", "type": "string", "required": true},
+                {"key": "mode", "label": "M", "type": "string", "required": true, "default": "fast"},
+                {"key": "plan", "label": "P", "type": "string", "required": true, "visibility": "organization"}
+            ]),
+        );
         let vendor = json!({"plan": "gold"}).as_object().unwrap().clone();
         let (next, report, event) = instance().upgrade(&v2, Some(&vendor), 50).unwrap();
         assert_eq!(report.carried_over, vec!["size"]);
@@ -347,10 +430,22 @@ mod tests {
         assert_eq!(event.data["from_version"], json!("1.0.0"));
         // And back down: everything the old spec knows carries over; nothing is required.
         let (down, report, _) = next.upgrade(&v1(), None, 60).unwrap();
-        assert_eq!((down.status, report.carried_over, report.newly_required), (InstanceStatus::Active, vec!["size".to_string()], vec![]));
-        let paused = Instance { status: InstanceStatus::Paused, ..instance() };
-        assert_eq!(paused.upgrade(&v1(), None, 1).unwrap().0.status, InstanceStatus::Paused);
-        let gone = Instance { status: InstanceStatus::Deactivated, ..instance() };
+        assert_eq!(
+            (down.status, report.carried_over, report.newly_required),
+            (InstanceStatus::Active, vec!["size".to_string()], vec![])
+        );
+        let paused = Instance {
+            status: InstanceStatus::Paused,
+            ..instance()
+        };
+        assert_eq!(
+            paused.upgrade(&v1(), None, 1).unwrap().0.status,
+            InstanceStatus::Paused
+        );
+        let gone = Instance {
+            status: InstanceStatus::Deactivated,
+            ..instance()
+        };
         assert!(gone.upgrade(&v2, None, 1).is_err());
     }
 }

@@ -57,12 +57,28 @@ impl Integration {
         let mut errors = Vec::new();
         let name = fields.name.trim().to_owned();
         if name.is_empty() {
-            errors.push(FieldError::new("/name", Code::Required, "a name is required"));
+            errors.push(FieldError::new(
+                "/name",
+                Code::Required,
+                "a name is required",
+            ));
         } else if name.chars().count() > 200 {
-            errors.push(FieldError::new("/name", Code::MaxLength, "must be at most 200 characters long"));
+            errors.push(FieldError::new(
+                "/name",
+                Code::MaxLength,
+                "must be at most 200 characters long",
+            ));
         }
-        if fields.icon_url.as_deref().is_some_and(|u| !formats::is_url(u)) {
-            errors.push(FieldError::new("/icon_url", Code::Format, "must be an absolute http(s) URL"));
+        if fields
+            .icon_url
+            .as_deref()
+            .is_some_and(|u| !formats::is_url(u))
+        {
+            errors.push(FieldError::new(
+                "/icon_url",
+                Code::Format,
+                "must be an absolute http(s) URL",
+            ));
         }
         let labels = normalize_labels(&fields.labels, "/labels", &mut errors);
         let integration = Integration {
@@ -73,7 +89,11 @@ impl Integration {
             labels,
             icon_url: fields.icon_url,
         };
-        if errors.is_empty() { Ok(integration) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(integration)
+        } else {
+            Err(errors)
+        }
     }
 }
 
@@ -121,7 +141,11 @@ impl IntegrationVersion {
         let version = parse_semver(body.get("version"), &mut errors);
         if let Some(version) = &version {
             if existing.iter().any(|e| &e.version == version) {
-                errors.push(FieldError::new("/version", Code::Duplicate, format!("version {version} already exists")));
+                errors.push(FieldError::new(
+                    "/version",
+                    Code::Duplicate,
+                    format!("version {version} already exists"),
+                ));
             } else if let Some(e) = order_error(version, existing) {
                 errors.push(e);
             }
@@ -129,13 +153,20 @@ impl IntegrationVersion {
         let (config, flows) = parse_contents(body, &mut errors);
         for name in body.as_object().into_iter().flat_map(|o| o.keys()) {
             if !["version", "config", "flows"].contains(&name.as_str()) {
-                errors.push(FieldError::new(crate::pointer::push("", name), Code::UnknownKey, "a version has version, config and flows"));
+                errors.push(FieldError::new(
+                    crate::pointer::push("", name),
+                    Code::UnknownKey,
+                    "a version has version, config and flows",
+                ));
             }
         }
         match (version, config, errors.is_empty()) {
-            (Some(version), Some(config), true) => {
-                Ok(IntegrationVersion { version, state: VersionState::Draft, config, flows: flows.unwrap_or_default() })
-            }
+            (Some(version), Some(config), true) => Ok(IntegrationVersion {
+                version,
+                state: VersionState::Draft,
+                config,
+                flows: flows.unwrap_or_default(),
+            }),
             _ => Err(errors),
         }
     }
@@ -145,12 +176,20 @@ impl IntegrationVersion {
     pub fn replace_draft(&self, body: &Value) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         if self.state == VersionState::Published {
-            errors.push(FieldError::new("", Code::Immutable, format!("version {} is published and cannot change", self.version)));
+            errors.push(FieldError::new(
+                "",
+                Code::Immutable,
+                format!("version {} is published and cannot change", self.version),
+            ));
             return Err(errors);
         }
         if let Some(v) = body.get("version") {
             if parse_semver(Some(v), &mut errors).is_some_and(|v| v != self.version) {
-                errors.push(FieldError::new("/version", Code::Invalid, "the body's version differs from the path's"));
+                errors.push(FieldError::new(
+                    "/version",
+                    Code::Invalid,
+                    "the body's version differs from the path's",
+                ));
             }
         }
         let (config, flows) = parse_contents(body, &mut errors);
@@ -168,35 +207,57 @@ impl IntegrationVersion {
     /// Publishes a draft: it must be greater than every published version.
     pub fn publish(&self, existing: &[VersionSummary]) -> Result<Self, FieldError> {
         if self.state == VersionState::Published {
-            return Err(FieldError::new("", Code::Immutable, format!("version {} is already published", self.version)));
+            return Err(FieldError::new(
+                "",
+                Code::Immutable,
+                format!("version {} is already published", self.version),
+            ));
         }
         if let Some(e) = order_error(&self.version, existing) {
             return Err(e);
         }
-        Ok(IntegrationVersion { state: VersionState::Published, ..self.clone() })
+        Ok(IntegrationVersion {
+            state: VersionState::Published,
+            ..self.clone()
+        })
     }
 
     /// The summary used by the order rules.
     pub fn summary(&self) -> VersionSummary {
-        VersionSummary { version: self.version.clone(), state: self.state }
+        VersionSummary {
+            version: self.version.clone(),
+            state: self.state,
+        }
     }
 }
 
 fn parse_semver(value: Option<&Value>, errors: &mut Vec<FieldError>) -> Option<Version> {
     match value {
         None => {
-            errors.push(FieldError::new("/version", Code::Required, "a version such as 1.2.0 is required"));
+            errors.push(FieldError::new(
+                "/version",
+                Code::Required,
+                "a version such as 1.2.0 is required",
+            ));
             None
         }
         Some(Value::String(s)) => match Version::parse(s) {
             Ok(v) => Some(v),
             Err(e) => {
-                errors.push(FieldError::new("/version", Code::InvalidVersion, format!("not a semantic version: {e}")));
+                errors.push(FieldError::new(
+                    "/version",
+                    Code::InvalidVersion,
+                    format!("not a semantic version: {e}"),
+                ));
                 None
             }
         },
         Some(_) => {
-            errors.push(FieldError::new("/version", Code::Type, "expected a string such as 1.2.0"));
+            errors.push(FieldError::new(
+                "/version",
+                Code::Type,
+                "expected a string such as 1.2.0",
+            ));
             None
         }
     }
@@ -217,14 +278,25 @@ fn order_error(version: &Version, existing: &[VersionSummary]) -> Option<FieldEr
     })
 }
 
-fn parse_contents(body: &Value, errors: &mut Vec<FieldError>) -> (Option<CompiledSpec>, Option<Vec<Flow>>) {
+fn parse_contents(
+    body: &Value,
+    errors: &mut Vec<FieldError>,
+) -> (Option<CompiledSpec>, Option<Vec<Flow>>) {
     if !body.is_object() {
-        errors.push(FieldError::new("", Code::Type, "a version body must be an object"));
+        errors.push(FieldError::new(
+            "",
+            Code::Type,
+            "a version body must be an object",
+        ));
         return (None, None);
     }
     let config = match body.get("config") {
         None => {
-            errors.push(FieldError::new("/config", Code::Required, "a config spec is required"));
+            errors.push(FieldError::new(
+                "/config",
+                Code::Required,
+                "a config spec is required",
+            ));
             None
         }
         Some(spec) => match CompiledSpec::parse(spec) {
@@ -256,7 +328,10 @@ mod tests {
     use serde_json::json;
 
     fn summary(v: &str, state: VersionState) -> VersionSummary {
-        VersionSummary { version: Version::parse(v).unwrap(), state }
+        VersionSummary {
+            version: Version::parse(v).unwrap(),
+            state,
+        }
     }
 
     fn body(version: &str) -> Value {
@@ -267,24 +342,39 @@ mod tests {
 
     #[test]
     fn drafts_publish_in_order() {
-        let existing = vec![summary("1.0.0", VersionState::Published), summary("1.2.0", VersionState::Draft)];
+        let existing = vec![
+            summary("1.0.0", VersionState::Published),
+            summary("1.2.0", VersionState::Draft),
+        ];
         let v = IntegrationVersion::parse_draft(&body("1.1.0"), &existing).unwrap();
         assert_eq!(v.state, VersionState::Draft);
         let published = v.publish(&existing).unwrap();
         assert_eq!(published.state, VersionState::Published);
-        assert_eq!(published.replace_draft(&body("1.1.0")).unwrap_err()[0].code, Code::Immutable);
+        assert_eq!(
+            published.replace_draft(&body("1.1.0")).unwrap_err()[0].code,
+            Code::Immutable
+        );
         let existing = vec![summary("1.3.0", VersionState::Published)];
         assert_eq!(v.publish(&existing).unwrap_err().code, Code::VersionOrder);
     }
 
     #[test]
     fn version_problems_join_spec_problems() {
-        let existing = vec![summary("2.0.0", VersionState::Published), summary("1.0.0", VersionState::Draft)];
+        let existing = vec![
+            summary("2.0.0", VersionState::Published),
+            summary("1.0.0", VersionState::Draft),
+        ];
         let mut b = body("1.5.0");
         b["config"]["pages"][0]["elements"][0]["key"] = json!("Bad");
         let errors = IntegrationVersion::parse_draft(&b, &existing).unwrap_err();
         let got: Vec<(&str, Code)> = errors.iter().map(|e| (e.path.as_str(), e.code)).collect();
-        assert_eq!(got, vec![("/version", Code::VersionOrder), ("/config/pages/0/elements/0/key", Code::InvalidKey)]);
+        assert_eq!(
+            got,
+            vec![
+                ("/version", Code::VersionOrder),
+                ("/config/pages/0/elements/0/key", Code::InvalidKey)
+            ]
+        );
         let errors = IntegrationVersion::parse_draft(&body("1.0.0"), &existing).unwrap_err();
         assert_eq!(errors[0].code, Code::Duplicate);
         let errors = IntegrationVersion::parse_draft(&body("one"), &existing).unwrap_err();
@@ -308,9 +398,18 @@ mod tests {
             ..Default::default()
         };
         let i = Integration::new("i1".into(), fields).unwrap();
-        assert_eq!((i.name.as_str(), i.category.as_str(), i.labels.clone()), ("Salesforce", "crm", vec!["sales".to_string()]));
-        let bad = IntegrationFields { icon_url: Some("nope".into()), ..Default::default() };
+        assert_eq!(
+            (i.name.as_str(), i.category.as_str(), i.labels.clone()),
+            ("Salesforce", "crm", vec!["sales".to_string()])
+        );
+        let bad = IntegrationFields {
+            icon_url: Some("nope".into()),
+            ..Default::default()
+        };
         let errors = Integration::new("i2".into(), bad).unwrap_err();
-        assert_eq!(errors.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(), vec!["/name", "/icon_url"]);
+        assert_eq!(
+            errors.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(),
+            vec!["/name", "/icon_url"]
+        );
     }
 }

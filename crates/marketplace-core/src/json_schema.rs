@@ -6,7 +6,9 @@
 //! `contentMediaType`), and the `json` type accepts anything in both.
 
 use crate::formats;
-use crate::spec::{CodeLanguage, Collection, ConfigSpec, LengthRules, Variable, VariableType, Visibility};
+use crate::spec::{
+    CodeLanguage, Collection, ConfigSpec, LengthRules, Variable, VariableType, Visibility,
+};
 use serde_json::{Map, Value, json};
 
 /// The JSON Schema dialect the export declares.
@@ -16,7 +18,10 @@ pub const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
 pub fn to_json_schema(spec: &ConfigSpec) -> Value {
     let mut properties = Map::new();
     let mut required = Vec::new();
-    for variable in spec.variables().filter(|v| v.visibility == Visibility::Customer) {
+    for variable in spec
+        .variables()
+        .filter(|v| v.visibility == Visibility::Customer)
+    {
         properties.insert(variable.key.clone(), variable_schema(variable));
         if variable.required && variable.default.is_none() {
             required.push(Value::String(variable.key.clone()));
@@ -96,14 +101,22 @@ fn type_schema(kind: &VariableType) -> Value {
             s.insert("writeOnly".into(), json!(true));
             Value::Object(s)
         }
-        VariableType::Integer { min, max } => bounds_schema("integer", min.map(Value::from), max.map(Value::from)),
-        VariableType::Number { min, max } => bounds_schema("number", min.map(Value::from), max.map(Value::from)),
+        VariableType::Integer { min, max } => {
+            bounds_schema("integer", min.map(Value::from), max.map(Value::from))
+        }
+        VariableType::Number { min, max } => {
+            bounds_schema("number", min.map(Value::from), max.map(Value::from))
+        }
         VariableType::Boolean => json!({"type": "boolean"}),
         VariableType::Picklist { options } => json!({"type": "string", "enum": options}),
         VariableType::Date => json!({"type": "string", "format": "date"}),
         VariableType::Timestamp => json!({"type": "string", "format": "date-time"}),
-        VariableType::Url => json!({"type": "string", "format": "uri", "pattern": formats::URL_PATTERN}),
-        VariableType::Email => json!({"type": "string", "format": "email", "pattern": formats::EMAIL_PATTERN}),
+        VariableType::Url => {
+            json!({"type": "string", "format": "uri", "pattern": formats::URL_PATTERN})
+        }
+        VariableType::Email => {
+            json!({"type": "string", "format": "email", "pattern": formats::EMAIL_PATTERN})
+        }
         VariableType::Schedule => json!({
             "type": "object",
             "properties": {

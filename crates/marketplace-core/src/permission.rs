@@ -59,12 +59,22 @@ pub enum Action {
 impl Action {
     /// Whether only the organization may do this.
     pub fn organization_only(self) -> bool {
-        matches!(self, Self::Upgrade | Self::ManageOrganization | Self::ManageCatalog | Self::ManageCustomers | Self::ReadOrganizationData)
+        matches!(
+            self,
+            Self::Upgrade
+                | Self::ManageOrganization
+                | Self::ManageCatalog
+                | Self::ManageCustomers
+                | Self::ReadOrganizationData
+        )
     }
 
     /// Whether this changes something (customer viewers may not).
     pub fn is_write(self) -> bool {
-        !matches!(self, Self::ReadCatalog | Self::ReadInstances | Self::Validate | Self::ReadOrganizationData)
+        !matches!(
+            self,
+            Self::ReadCatalog | Self::ReadInstances | Self::Validate | Self::ReadOrganizationData
+        )
     }
 }
 
@@ -107,8 +117,14 @@ mod tests {
         let mine = CustomerId::from("c1");
         let theirs = CustomerId::from("c2");
         let org = Actor::Organization;
-        let admin = Actor::CustomerUser { customer_id: mine.clone(), role: Role::Admin };
-        let viewer = Actor::CustomerUser { customer_id: mine.clone(), role: Role::Viewer };
+        let admin = Actor::CustomerUser {
+            customer_id: mine.clone(),
+            role: Role::Admin,
+        };
+        let viewer = Actor::CustomerUser {
+            customer_id: mine.clone(),
+            role: Role::Viewer,
+        };
         // action, owner, organization, customer admin, customer viewer
         let table: &[(Action, Option<&CustomerId>, Decision, Decision, Decision)] = &[
             (ReadCatalog, None, Allow, Allow, Allow),
@@ -129,9 +145,21 @@ mod tests {
             (ReadOrganizationData, None, Allow, Forbidden, Forbidden),
         ];
         for (action, owner, o, a, v) in table {
-            assert_eq!(authorize(&org, *action, *owner), *o, "organization {action:?}");
-            assert_eq!(authorize(&admin, *action, *owner), *a, "admin {action:?} {owner:?}");
-            assert_eq!(authorize(&viewer, *action, *owner), *v, "viewer {action:?} {owner:?}");
+            assert_eq!(
+                authorize(&org, *action, *owner),
+                *o,
+                "organization {action:?}"
+            );
+            assert_eq!(
+                authorize(&admin, *action, *owner),
+                *a,
+                "admin {action:?} {owner:?}"
+            );
+            assert_eq!(
+                authorize(&viewer, *action, *owner),
+                *v,
+                "viewer {action:?} {owner:?}"
+            );
         }
     }
 }

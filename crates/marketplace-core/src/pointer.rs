@@ -31,7 +31,11 @@ pub fn tokens(pointer: &str) -> Option<Vec<String>> {
         return Some(Vec::new());
     }
     let rest = pointer.strip_prefix('/')?;
-    Some(rest.split('/').map(|t| t.replace("~1", "/").replace("~0", "~")).collect())
+    Some(
+        rest.split('/')
+            .map(|t| t.replace("~1", "/").replace("~0", "~"))
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -42,7 +46,10 @@ mod tests {
     fn escapes_and_round_trips() {
         let p = push(&push_index("", 2), "a/b~c");
         assert_eq!(p, "/2/a~1b~0c");
-        assert_eq!(tokens(&p).unwrap(), vec!["2".to_string(), "a/b~c".to_string()]);
+        assert_eq!(
+            tokens(&p).unwrap(),
+            vec!["2".to_string(), "a/b~c".to_string()]
+        );
         assert_eq!(tokens("no-slash"), None);
         assert_eq!(tokens(""), Some(vec![]));
     }

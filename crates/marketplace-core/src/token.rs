@@ -20,7 +20,10 @@ pub struct TokenPolicy {
 
 impl Default for TokenPolicy {
     fn default() -> Self {
-        Self { max_lifetime: 3600, leeway: 60 }
+        Self {
+            max_lifetime: 3600,
+            leeway: 60,
+        }
     }
 }
 
@@ -100,15 +103,23 @@ pub struct EmbeddedClaims {
     pub embedded_config: Option<Map<String, Value>>,
 }
 
-fn string_claim(claims: &Map<String, Value>, name: &'static str, required: bool) -> Result<Option<String>, TokenError> {
+fn string_claim(
+    claims: &Map<String, Value>,
+    name: &'static str,
+    required: bool,
+) -> Result<Option<String>, TokenError> {
     match claims.get(name) {
         None | Some(Value::Null) if required => Err(TokenError::MissingClaim(name)),
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if required && s.is_empty() => {
-            Err(TokenError::InvalidClaim { claim: name, reason: "must not be empty".into() })
-        }
+        Some(Value::String(s)) if required && s.is_empty() => Err(TokenError::InvalidClaim {
+            claim: name,
+            reason: "must not be empty".into(),
+        }),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(TokenError::InvalidClaim { claim: name, reason: "must be a string".into() }),
+        Some(_) => Err(TokenError::InvalidClaim {
+            claim: name,
+            reason: "must be a string".into(),
+        }),
     }
 }
 
@@ -118,7 +129,10 @@ fn time_claim(claims: &Map<String, Value>, name: &'static str) -> Result<UnixTim
         Some(v) => v
             .as_i64()
             .or_else(|| v.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
-            .ok_or(TokenError::InvalidClaim { claim: name, reason: "must be a number of seconds".into() }),
+            .ok_or(TokenError::InvalidClaim {
+                claim: name,
+                reason: "must be a number of seconds".into(),
+            }),
     }
 }
 
@@ -130,13 +144,16 @@ impl EmbeddedClaims {
         now: UnixTime,
         policy: TokenPolicy,
     ) -> Result<EmbeddedClaims, TokenError> {
-        let claims = claims
-            .as_object()
-            .ok_or(TokenError::InvalidClaim { claim: "claims", reason: "must be an object".into() })?;
+        let claims = claims.as_object().ok_or(TokenError::InvalidClaim {
+            claim: "claims",
+            reason: "must be an object".into(),
+        })?;
         let sub = string_claim(claims, "sub", true)?.unwrap_or_default();
         let customer = string_claim(claims, "customer", true)?.unwrap_or_default();
-        check_external_id(&customer)
-            .map_err(|e| TokenError::InvalidClaim { claim: "customer", reason: e.message })?;
+        check_external_id(&customer).map_err(|e| TokenError::InvalidClaim {
+            claim: "customer",
+            reason: e.message,
+        })?;
         let claimed_org = string_claim(claims, "organization", true)?.unwrap_or_default();
         if claimed_org != organization.as_str() {
             return Err(TokenError::OrganizationMismatch);
@@ -144,13 +161,17 @@ impl EmbeddedClaims {
         match claims.get("aud") {
             None => {}
             Some(Value::String(aud)) if aud == organization.as_str() => {}
-            Some(Value::Array(auds)) if auds.len() == 1 && auds[0].as_str() == Some(organization.as_str()) => {}
+            Some(Value::Array(auds))
+                if auds.len() == 1 && auds[0].as_str() == Some(organization.as_str()) => {}
             Some(_) => return Err(TokenError::AudienceMismatch),
         }
         let iat = time_claim(claims, "iat")?;
         let exp = time_claim(claims, "exp")?;
         if exp <= iat {
-            return Err(TokenError::InvalidClaim { claim: "exp", reason: "must be later than iat".into() });
+            return Err(TokenError::InvalidClaim {
+                claim: "exp",
+                reason: "must be later than iat".into(),
+            });
         }
         if exp - iat > policy.max_lifetime {
             return Err(TokenError::LifetimeTooLong(policy.max_lifetime));
@@ -163,14 +184,19 @@ impl EmbeddedClaims {
         }
         let role = match claims.get("role") {
             None | Some(Value::Null) => Role::Admin,
-            Some(v) => serde_json::from_value(v.clone())
-                .map_err(|_| TokenError::InvalidClaim { claim: "role", reason: "must be admin or viewer".into() })?,
+            Some(v) => serde_json::from_value(v.clone()).map_err(|_| TokenError::InvalidClaim {
+                claim: "role",
+                reason: "must be admin or viewer".into(),
+            })?,
         };
         let embedded_config = match claims.get("embedded_config") {
             None | Some(Value::Null) => None,
             Some(Value::Object(m)) => Some(m.clone()),
             Some(_) => {
-                return Err(TokenError::InvalidClaim { claim: "embedded_config", reason: "must be an object".into() });
+                return Err(TokenError::InvalidClaim {
+                    claim: "embedded_config",
+                    reason: "must be an object".into(),
+                });
             }
         };
         Ok(EmbeddedClaims {
@@ -219,7 +245,10 @@ mod tests {
     #[test]
     fn accepts_good_claims() {
         let c = check(good()).unwrap();
-        assert_eq!((c.role, c.customer.as_str(), c.customer_name.as_deref()), (Role::Viewer, "acme", Some("Acme")));
+        assert_eq!(
+            (c.role, c.customer.as_str(), c.customer_name.as_deref()),
+            (Role::Viewer, "acme", Some("Acme"))
+        );
         assert_eq!(check(without("role")).unwrap().role, Role::Admin);
         assert!(check(with("aud", json!("org1"))).is_ok());
         let recent = json!({"sub": "u", "customer": "c", "organization": "org1", "iat": NOW - 600, "exp": NOW - 30});
@@ -239,9 +268,15 @@ mod tests {
             (with("organization", json!("org2")), "organization_mismatch"),
             (with("aud", json!("org2")), "audience_mismatch"),
             (with("aud", json!(["org1", "org2"])), "audience_mismatch"),
-            (json!({"sub": "u", "customer": "c", "organization": "org1", "iat": NOW - 600, "exp": NOW - 61}), "token_expired"),
-            (with("iat", json!(NOW + 61)), "invalid_claim"),
-            (json!({"sub": "u", "customer": "c", "organization": "org1", "iat": NOW + 100, "exp": NOW + 200}), "token_not_yet_valid"),
+            (
+                json!({"sub": "u", "customer": "c", "organization": "org1", "iat": NOW - 600, "exp": NOW - 61}),
+                "token_expired",
+            ),
+            (with("iat", json!(NOW + 61)), "token_not_yet_valid"),
+            (
+                json!({"sub": "u", "customer": "c", "organization": "org1", "iat": NOW + 100, "exp": NOW + 200}),
+                "token_not_yet_valid",
+            ),
             (with("exp", json!(NOW + 3600)), "token_lifetime_too_long"),
             (with("role", json!("owner")), "invalid_claim"),
             (with("embedded_config", json!([1])), "invalid_claim"),

@@ -54,12 +54,18 @@ pub struct ValidationOptions {
 impl ValidationOptions {
     /// Complete values from that editor.
     pub fn complete(editor: Editor) -> Self {
-        Self { editor, completeness: Completeness::Complete }
+        Self {
+            editor,
+            completeness: Completeness::Complete,
+        }
     }
 
     /// A partial layer of values from that editor.
     pub fn partial(editor: Editor) -> Self {
-        Self { editor, completeness: Completeness::Partial }
+        Self {
+            editor,
+            completeness: Completeness::Partial,
+        }
     }
 }
 
@@ -67,7 +73,11 @@ impl ValidationOptions {
 ///
 /// An editor gets `not_editable` for a value it may not set, and never `required` for a variable
 /// it cannot set (a missing value of that kind is a deployability matter). A default counts as a value.
-pub fn validate_config(spec: &CompiledSpec, values: &Value, options: ValidationOptions) -> Vec<FieldError> {
+pub fn validate_config(
+    spec: &CompiledSpec,
+    values: &Value,
+    options: ValidationOptions,
+) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let Some(object) = values.as_object() else {
         errors.push(FieldError::new("", Code::Type, "config must be an object"));
@@ -97,11 +107,20 @@ fn validate_object(
             errors.push(FieldError::new(
                 compiled.path.clone(),
                 Code::NotEditable,
-                format!("{} variables cannot be set by this editor", variable.visibility.as_str()),
+                format!(
+                    "{} variables cannot be set by this editor",
+                    variable.visibility.as_str()
+                ),
             ));
             continue;
         }
-        check_variable_value(variable, compiled.pattern.as_ref(), value, &compiled.path, errors);
+        check_variable_value(
+            variable,
+            compiled.pattern.as_ref(),
+            value,
+            &compiled.path,
+            errors,
+        );
     }
     if options.completeness == Completeness::Complete {
         for compiled in spec.compiled_variables() {
@@ -111,7 +130,11 @@ fn validate_object(
                 && options.editor.may_set(variable.visibility)
                 && !object.contains_key(&variable.key)
             {
-                errors.push(FieldError::new(compiled.path.clone(), Code::Required, "a value is required"));
+                errors.push(FieldError::new(
+                    compiled.path.clone(),
+                    Code::Required,
+                    "a value is required",
+                ));
             }
         }
     }
@@ -129,20 +152,40 @@ pub(crate) fn check_variable_value(
         None => check_single(&variable.kind, pattern, value, path, errors),
         Some(Collection::ValueList) => {
             let Some(items) = value.as_array() else {
-                errors.push(FieldError::new(path, Code::Type, "expected an array of values"));
+                errors.push(FieldError::new(
+                    path,
+                    Code::Type,
+                    "expected an array of values",
+                ));
                 return;
             };
             for (i, item) in items.iter().enumerate() {
-                check_single(&variable.kind, pattern, item, &pointer::push_index(path, i), errors);
+                check_single(
+                    &variable.kind,
+                    pattern,
+                    item,
+                    &pointer::push_index(path, i),
+                    errors,
+                );
             }
         }
         Some(Collection::KeyValueList) => {
             let Some(items) = value.as_array() else {
-                errors.push(FieldError::new(path, Code::Type, "expected an array of {key, value} objects"));
+                errors.push(FieldError::new(
+                    path,
+                    Code::Type,
+                    "expected an array of {key, value} objects",
+                ));
                 return;
             };
             for (i, item) in items.iter().enumerate() {
-                check_key_value_item(&variable.kind, pattern, item, &pointer::push_index(path, i), errors);
+                check_key_value_item(
+                    &variable.kind,
+                    pattern,
+                    item,
+                    &pointer::push_index(path, i),
+                    errors,
+                );
             }
         }
     }
@@ -156,28 +199,54 @@ fn check_key_value_item(
     errors: &mut Vec<FieldError>,
 ) {
     let Some(object) = item.as_object() else {
-        errors.push(FieldError::new(path, Code::Type, "expected a {key, value} object"));
+        errors.push(FieldError::new(
+            path,
+            Code::Type,
+            "expected a {key, value} object",
+        ));
         return;
     };
     match object.get("key") {
-        None => errors.push(FieldError::new(pointer::push(path, "key"), Code::Required, "a key is required")),
-        Some(Value::String(k)) if k.is_empty() => {
-            errors.push(FieldError::new(pointer::push(path, "key"), Code::MinLength, "the key must not be empty"))
-        }
+        None => errors.push(FieldError::new(
+            pointer::push(path, "key"),
+            Code::Required,
+            "a key is required",
+        )),
+        Some(Value::String(k)) if k.is_empty() => errors.push(FieldError::new(
+            pointer::push(path, "key"),
+            Code::MinLength,
+            "the key must not be empty",
+        )),
         Some(Value::String(_)) => {}
-        Some(_) => errors.push(FieldError::new(pointer::push(path, "key"), Code::Type, "expected a string")),
+        Some(_) => errors.push(FieldError::new(
+            pointer::push(path, "key"),
+            Code::Type,
+            "expected a string",
+        )),
     }
     match object.get("value") {
-        None => errors.push(FieldError::new(pointer::push(path, "value"), Code::Required, "a value is required")),
+        None => errors.push(FieldError::new(
+            pointer::push(path, "value"),
+            Code::Required,
+            "a value is required",
+        )),
         Some(value) => check_single(kind, pattern, value, &pointer::push(path, "value"), errors),
     }
     for name in object.keys().filter(|k| *k != "key" && *k != "value") {
-        errors.push(FieldError::new(pointer::push(path, name), Code::UnknownKey, "only key and value are allowed"));
+        errors.push(FieldError::new(
+            pointer::push(path, name),
+            Code::UnknownKey,
+            "only key and value are allowed",
+        ));
     }
 }
 
 fn type_error(path: &str, expected: &str, errors: &mut Vec<FieldError>) {
-    errors.push(FieldError::new(path, Code::Type, format!("expected {expected}")));
+    errors.push(FieldError::new(
+        path,
+        Code::Type,
+        format!("expected {expected}"),
+    ));
 }
 
 fn check_single(
@@ -208,9 +277,13 @@ fn check_single(
             }
         }
         VariableType::Integer { min, max } => match as_integer(value) {
-            Some(n) => {
-                check_bounds(n as f64, min.map(|m| m as f64), max.map(|m| m as f64), path, errors)
-            }
+            Some(n) => check_bounds(
+                n as f64,
+                min.map(|m| m as f64),
+                max.map(|m| m as f64),
+                path,
+                errors,
+            ),
             None => type_error(path, "an integer", errors),
         },
         VariableType::Number { min, max } => match value.as_f64() {
@@ -233,24 +306,44 @@ fn check_single(
                 }
             }
         }
-        VariableType::Date => check_format(value, path, formats::is_date, "a date (YYYY-MM-DD)", errors),
-        VariableType::Timestamp => {
-            check_format(value, path, formats::is_timestamp, "an RFC 3339 timestamp", errors)
+        VariableType::Date => {
+            check_format(value, path, formats::is_date, "a date (YYYY-MM-DD)", errors)
         }
-        VariableType::Url => check_format(value, path, formats::is_url, "an absolute http(s) URL", errors),
-        VariableType::Email => check_format(value, path, formats::is_email, "an email address", errors),
+        VariableType::Timestamp => check_format(
+            value,
+            path,
+            formats::is_timestamp,
+            "an RFC 3339 timestamp",
+            errors,
+        ),
+        VariableType::Url => check_format(
+            value,
+            path,
+            formats::is_url,
+            "an absolute http(s) URL",
+            errors,
+        ),
+        VariableType::Email => {
+            check_format(value, path, formats::is_email, "an email address", errors)
+        }
         VariableType::Schedule => check_schedule(value, path, errors),
         VariableType::Code { language } => {
             if let Some(s) = expect_str(value, path, errors) {
                 if *language == crate::spec::CodeLanguage::Json
                     && serde_json::from_str::<serde::de::IgnoredAny>(s).is_err()
                 {
-                    errors.push(FieldError::new(path, Code::Format, "must be valid JSON text"));
+                    errors.push(FieldError::new(
+                        path,
+                        Code::Format,
+                        "must be valid JSON text",
+                    ));
                 }
             }
         }
         VariableType::Json => {}
-        VariableType::ObjectFieldMap { fields } => check_field_map(value, fields.as_deref(), path, errors),
+        VariableType::ObjectFieldMap { fields } => {
+            check_field_map(value, fields.as_deref(), path, errors)
+        }
         VariableType::Connection(kind) => check_connection(*kind, value, path, errors),
     }
 }
@@ -279,26 +372,58 @@ fn check_length(s: &str, rules: LengthRules, path: &str, errors: &mut Vec<FieldE
     }
     let len = s.chars().count() as u64;
     if let Some(min) = rules.min_length.filter(|min| len < *min) {
-        errors.push(FieldError::new(path, Code::MinLength, format!("must be at least {min} characters long")));
+        errors.push(FieldError::new(
+            path,
+            Code::MinLength,
+            format!("must be at least {min} characters long"),
+        ));
     }
     if let Some(max) = rules.max_length.filter(|max| len > *max) {
-        errors.push(FieldError::new(path, Code::MaxLength, format!("must be at most {max} characters long")));
+        errors.push(FieldError::new(
+            path,
+            Code::MaxLength,
+            format!("must be at most {max} characters long"),
+        ));
     }
 }
 
-fn check_bounds(n: f64, min: Option<f64>, max: Option<f64>, path: &str, errors: &mut Vec<FieldError>) {
+fn check_bounds(
+    n: f64,
+    min: Option<f64>,
+    max: Option<f64>,
+    path: &str,
+    errors: &mut Vec<FieldError>,
+) {
     if let Some(min) = min.filter(|min| n < *min) {
-        errors.push(FieldError::new(path, Code::Min, format!("must be at least {min}")));
+        errors.push(FieldError::new(
+            path,
+            Code::Min,
+            format!("must be at least {min}"),
+        ));
     }
     if let Some(max) = max.filter(|max| n > *max) {
-        errors.push(FieldError::new(path, Code::Max, format!("must be at most {max}")));
+        errors.push(FieldError::new(
+            path,
+            Code::Max,
+            format!("must be at most {max}"),
+        ));
     }
 }
 
-fn check_format(value: &Value, path: &str, is_valid: fn(&str) -> bool, what: &str, errors: &mut Vec<FieldError>) {
+fn check_format(
+    value: &Value,
+    path: &str,
+    is_valid: fn(&str) -> bool,
+    what: &str,
+    errors: &mut Vec<FieldError>,
+) {
     if let Some(s) = expect_str(value, path, errors) {
         if !is_valid(s) {
-            errors.push(FieldError::new(path, Code::Format, format!("must be {what}")));
+            errors.push(FieldError::new(
+                path,
+                Code::Format,
+                format!("must be {what}"),
+            ));
         }
     }
 }
@@ -315,24 +440,45 @@ fn check_schedule(value: &Value, path: &str, errors: &mut Vec<FieldError>) {
     for (name, is_valid, what) in fields {
         let field_path = pointer::push(path, name);
         match object.get(name) {
-            None => errors.push(FieldError::new(field_path, Code::Required, "a value is required")),
+            None => errors.push(FieldError::new(
+                field_path,
+                Code::Required,
+                "a value is required",
+            )),
             Some(v) => check_format(v, &field_path, is_valid, what, errors),
         }
     }
     for name in object.keys().filter(|k| *k != "cron" && *k != "timezone") {
-        errors.push(FieldError::new(pointer::push(path, name), Code::UnknownKey, "only cron and timezone are allowed"));
+        errors.push(FieldError::new(
+            pointer::push(path, name),
+            Code::UnknownKey,
+            "only cron and timezone are allowed",
+        ));
     }
 }
 
-fn check_field_map(value: &Value, fields: Option<&[String]>, path: &str, errors: &mut Vec<FieldError>) {
+fn check_field_map(
+    value: &Value,
+    fields: Option<&[String]>,
+    path: &str,
+    errors: &mut Vec<FieldError>,
+) {
     let Some(object) = value.as_object() else {
-        type_error(path, "an object mapping source fields to target fields", errors);
+        type_error(
+            path,
+            "an object mapping source fields to target fields",
+            errors,
+        );
         return;
     };
     for (source, target) in object {
         let entry_path = pointer::push(path, source);
         if fields.is_some_and(|fields| !fields.iter().any(|f| f == source)) {
-            errors.push(FieldError::new(entry_path, Code::UnknownKey, "this source field cannot be mapped"));
+            errors.push(FieldError::new(
+                entry_path,
+                Code::UnknownKey,
+                "this source field cannot be mapped",
+            ));
         } else if !target.is_string() {
             type_error(&entry_path, "a target field name", errors);
         }
@@ -341,22 +487,28 @@ fn check_field_map(value: &Value, fields: Option<&[String]>, path: &str, errors:
 
 fn check_connection(kind: ConnectionKind, value: &Value, path: &str, errors: &mut Vec<FieldError>) {
     let Some(object) = value.as_object() else {
-        type_error(path, &format!("an object of {} connection inputs", kind.as_str()), errors);
+        type_error(
+            path,
+            &format!("an object of {} connection inputs", kind.as_str()),
+            errors,
+        );
         return;
     };
     for input in kind.inputs() {
         let input_path = pointer::push(path, input.name);
         match object.get(input.name) {
-            None if input.required => {
-                errors.push(FieldError::new(input_path, Code::Required, "a value is required"))
-            }
+            None if input.required => errors.push(FieldError::new(
+                input_path,
+                Code::Required,
+                "a value is required",
+            )),
             None => {}
-            Some(Value::String(s)) if input.required && s.is_empty() => {
-                errors.push(FieldError::new(input_path, Code::MinLength, "must not be empty"))
-            }
-            Some(Value::String(s)) if input.url && !formats::is_url(s) => {
-                errors.push(FieldError::new(input_path, Code::Format, "must be an absolute http(s) URL"))
-            }
+            Some(Value::String(s)) if input.required && s.is_empty() => errors.push(
+                FieldError::new(input_path, Code::MinLength, "must not be empty"),
+            ),
+            Some(Value::String(s)) if input.url && !formats::is_url(s) => errors.push(
+                FieldError::new(input_path, Code::Format, "must be an absolute http(s) URL"),
+            ),
             Some(Value::String(_)) => {}
             Some(_) => type_error(&input_path, "a string", errors),
         }
@@ -377,5 +529,160 @@ impl CompiledVariable {
     /// Checks a value for this variable, appending problems at `path`.
     pub fn check(&self, value: &Value, path: &str, errors: &mut Vec<FieldError>) {
         check_variable_value(&self.variable, self.pattern.as_ref(), value, path, errors);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn example() -> CompiledSpec {
+        CompiledSpec::parse(&crate::spec::parse_tests_example()).unwrap()
+    }
+
+    fn codes(errors: &[FieldError]) -> Vec<(&str, Code)> {
+        errors.iter().map(|e| (e.path.as_str(), e.code)).collect()
+    }
+
+    #[test]
+    fn a_customer_gets_every_problem_at_once() {
+        let values = json!({"endpoint": "not a url", "auth": {"api_key": ""}, "region": "mars",
+            "batch_size": 0, "account_code": "abc", "tenant_token": "x", "surprise": true});
+        let errors = validate_config(
+            &example(),
+            &values,
+            ValidationOptions::complete(Editor::Customer),
+        );
+        assert_eq!(
+            codes(&errors),
+            vec![
+                ("/account_code", Code::Pattern),
+                ("/auth/api_key", Code::MinLength),
+                ("/batch_size", Code::Min),
+                ("/endpoint", Code::Format),
+                ("/region", Code::Option),
+                ("/surprise", Code::UnknownKey),
+                ("/tenant_token", Code::NotEditable),
+            ]
+        );
+    }
+
+    #[test]
+    fn required_only_for_what_the_editor_can_set() {
+        let spec = example();
+        let customer = validate_config(
+            &spec,
+            &json!({}),
+            ValidationOptions::complete(Editor::Customer),
+        );
+        assert_eq!(
+            codes(&customer),
+            vec![
+                ("/endpoint", Code::Required),
+                ("/auth", Code::Required),
+                ("/account_code", Code::Required)
+            ]
+        );
+        let embedded = validate_config(
+            &spec,
+            &json!({}),
+            ValidationOptions::complete(Editor::Embedded),
+        );
+        assert!(embedded.is_empty());
+        let org = validate_config(
+            &spec,
+            &json!({}),
+            ValidationOptions::complete(Editor::Organization),
+        );
+        assert_eq!(org.len(), 4);
+        assert_eq!(org[3].path, "/tenant_token");
+        let partial = validate_config(
+            &spec,
+            &json!({"batch_size": 501}),
+            ValidationOptions::partial(Editor::Organization),
+        );
+        assert_eq!(codes(&partial), vec![("/batch_size", Code::Max)]);
+        let not_editable = validate_config(
+            &spec,
+            &json!({"region": "eu"}),
+            ValidationOptions::partial(Editor::Embedded),
+        );
+        assert_eq!(codes(&not_editable), vec![("/region", Code::NotEditable)]);
+    }
+
+    #[test]
+    fn valid_values_pass() {
+        let values = json!({"endpoint": "https://api.example.com", "auth": {"api_key": "k"},
+            "account_code": "ABC-1234", "batch_size": 100.0});
+        assert!(
+            validate_config(
+                &example(),
+                &values,
+                ValidationOptions::complete(Editor::Customer)
+            )
+            .is_empty()
+        );
+        let errors = validate_config(
+            &example(),
+            &json!([]),
+            ValidationOptions::complete(Editor::Customer),
+        );
+        assert_eq!(codes(&errors), vec![("", Code::Type)]);
+    }
+
+    #[test]
+    fn collections_and_structured_types_point_inside() {
+        let spec = CompiledSpec::parse(&json!({"pages": [{"title": "P", "elements": [
+            {"key": "tags", "label": "T", "type": "string", "collection": "value_list", "max_length": 3},
+            {"key": "headers", "label": "H", "type": "integer", "collection": "key_value_list"},
+            {"key": "when", "label": "W", "type": "schedule"},
+            {"key": "basic", "label": "B", "type": "connection", "connection": {"kind": "oauth2_client_credentials"}},
+            {"key": "fields", "label": "F", "type": "object_field_map", "fields": ["email"]},
+            {"key": "body", "label": "C", "type": "code", "language": "json"},
+            {"key": "day", "label": "D", "type": "date"},
+            {"key": "at", "label": "A", "type": "timestamp"},
+            {"key": "mail", "label": "M", "type": "email"},
+            {"key": "on", "label": "O", "type": "boolean"},
+            {"key": "ratio", "label": "R", "type": "number", "max": 1}
+        ]}]}))
+        .unwrap();
+        let values = json!({
+            "tags": ["ok", "toolong", 3],
+            "headers": [{"key": "a", "value": 1}, {"key": "", "value": "x"}, {"value": 2, "extra": 1}, 7],
+            "when": {"cron": "61 * * * *", "timezone": "Nowhere/City", "x": 1},
+            "basic": {"token_url": "ftp://x", "client_id": 5, "scope": "a"},
+            "fields": {"email": "Email", "phone": "Phone", "name": 3},
+            "body": "{not json",
+            "day": "2023-02-29", "at": "yesterday", "mail": "nobody", "on": "yes", "ratio": 1.5
+        });
+        let errors = validate_config(&spec, &values, ValidationOptions::partial(Editor::Customer));
+        assert_eq!(
+            codes(&errors),
+            vec![
+                ("/at", Code::Format),
+                ("/basic/token_url", Code::Format),
+                ("/basic/client_id", Code::Type),
+                ("/basic/client_secret", Code::Required),
+                ("/basic/scope", Code::UnknownKey),
+                ("/body", Code::Format),
+                ("/day", Code::Format),
+                ("/fields/name", Code::UnknownKey),
+                ("/fields/phone", Code::UnknownKey),
+                ("/headers/1/key", Code::MinLength),
+                ("/headers/1/value", Code::Type),
+                ("/headers/2/key", Code::Required),
+                ("/headers/2/extra", Code::UnknownKey),
+                ("/headers/3", Code::Type),
+                ("/mail", Code::Format),
+                ("/on", Code::Type),
+                ("/ratio", Code::Max),
+                ("/tags/1", Code::MaxLength),
+                ("/tags/2", Code::Type),
+                ("/when/cron", Code::Format),
+                ("/when/timezone", Code::Format),
+                ("/when/x", Code::UnknownKey),
+            ]
+        );
     }
 }

@@ -6,6 +6,12 @@
 mod parse;
 mod wire;
 
+/// The example spec of the core issue, shared by tests of other modules.
+#[cfg(test)]
+pub(crate) fn parse_tests_example() -> Value {
+    parse::tests::example()
+}
+
 use serde_json::Value;
 
 /// A config spec: the pages a customer fills in.
@@ -59,7 +65,10 @@ pub struct Variable {
 impl Variable {
     /// Whether the variable holds a write-only value (a secret, or a connection's secret inputs).
     pub fn holds_secret(&self) -> bool {
-        matches!(self.kind, VariableType::Secret(_) | VariableType::Connection(_))
+        matches!(
+            self.kind,
+            VariableType::Secret(_) | VariableType::Connection(_)
+        )
     }
 }
 
@@ -163,12 +172,19 @@ pub struct ConnectionInput {
 }
 
 const fn input(name: &'static str, required: bool, secret: bool, url: bool) -> ConnectionInput {
-    ConnectionInput { name, required, secret, url }
+    ConnectionInput {
+        name,
+        required,
+        secret,
+        url,
+    }
 }
 
 const API_KEY_INPUTS: &[ConnectionInput] = &[input("api_key", true, true, false)];
-const BASIC_INPUTS: &[ConnectionInput] =
-    &[input("username", true, false, false), input("password", true, true, false)];
+const BASIC_INPUTS: &[ConnectionInput] = &[
+    input("username", true, false, false),
+    input("password", true, true, false),
+];
 const CLIENT_CREDENTIALS_INPUTS: &[ConnectionInput] = &[
     input("token_url", true, false, true),
     input("client_id", true, false, false),
@@ -185,8 +201,12 @@ const AUTHORIZATION_CODE_INPUTS: &[ConnectionInput] = &[
 
 impl ConnectionKind {
     /// Every kind, in wire order.
-    pub const ALL: [ConnectionKind; 4] =
-        [Self::ApiKey, Self::Basic, Self::OAuth2ClientCredentials, Self::OAuth2AuthorizationCode];
+    pub const ALL: [ConnectionKind; 4] = [
+        Self::ApiKey,
+        Self::Basic,
+        Self::OAuth2ClientCredentials,
+        Self::OAuth2AuthorizationCode,
+    ];
 
     /// The wire name.
     pub fn as_str(self) -> &'static str {
@@ -339,10 +359,13 @@ impl VariableType {
 impl ConfigSpec {
     /// Every variable, in page and element order.
     pub fn variables(&self) -> impl Iterator<Item = &Variable> {
-        self.pages.iter().flat_map(|p| &p.elements).filter_map(|e| match e {
-            Element::Variable(v) => Some(v),
-            Element::Header(_) => None,
-        })
+        self.pages
+            .iter()
+            .flat_map(|p| &p.elements)
+            .filter_map(|e| match e {
+                Element::Variable(v) => Some(v),
+                Element::Header(_) => None,
+            })
     }
 
     /// The variable with that key.
@@ -368,7 +391,11 @@ impl ConfigSpec {
                 elements
                     .iter()
                     .any(|e| matches!(e, Element::Variable(_)))
-                    .then(|| Page { title: page.title.clone(), tagline: page.tagline.clone(), elements })
+                    .then(|| Page {
+                        title: page.title.clone(),
+                        tagline: page.tagline.clone(),
+                        elements,
+                    })
             })
             .collect();
         ConfigSpec { pages }

@@ -1,8 +1,8 @@
 //! Parsing a spec from JSON, checking everything and reporting every problem with its path.
 
 use super::{
-    CodeLanguage, Collection, ConfigSpec, ConnectionKind, Element, LengthRules, Page, Variable, VariableType,
-    Visibility, is_valid_key,
+    CodeLanguage, Collection, ConfigSpec, ConnectionKind, Element, LengthRules, Page, Variable,
+    VariableType, Visibility, is_valid_key,
 };
 use crate::error::{FieldError, FieldErrorCode as Code};
 use crate::pointer;
@@ -17,7 +17,11 @@ impl ConfigSpec {
     pub fn parse(value: &Value) -> Result<ConfigSpec, Vec<FieldError>> {
         let mut errors = Vec::new();
         let spec = parse_spec(value, &mut errors);
-        if errors.is_empty() { Ok(spec) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(spec)
+        } else {
+            Err(errors)
+        }
     }
 }
 
@@ -28,11 +32,20 @@ struct Reader<'a, 'p> {
 }
 
 impl<'a, 'p> Reader<'a, 'p> {
-    fn new(value: &'a Value, path: &'p str, what: &str, errors: &mut Vec<FieldError>) -> Option<Self> {
+    fn new(
+        value: &'a Value,
+        path: &'p str,
+        what: &str,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<Self> {
         match value.as_object() {
             Some(map) => Some(Self { map, path }),
             None => {
-                errors.push(FieldError::new(path, Code::Type, format!("{what} must be an object")));
+                errors.push(FieldError::new(
+                    path,
+                    Code::Type,
+                    format!("{what} must be an object"),
+                ));
                 None
             }
         }
@@ -44,24 +57,40 @@ impl<'a, 'p> Reader<'a, 'p> {
 
     fn reject_unknown(&self, allowed: &[&str], context: &str, errors: &mut Vec<FieldError>) {
         for name in self.map.keys().filter(|k| !allowed.contains(&k.as_str())) {
-            errors.push(FieldError::new(self.path(name), Code::UnknownKey, format!("{context} has no attribute `{name}`")));
+            errors.push(FieldError::new(
+                self.path(name),
+                Code::UnknownKey,
+                format!("{context} has no attribute `{name}`"),
+            ));
         }
     }
 
     fn string(&self, name: &str, required: bool, errors: &mut Vec<FieldError>) -> Option<&'a str> {
         match self.map.get(name) {
             None if required => {
-                errors.push(FieldError::new(self.path(name), Code::Required, format!("`{name}` is required")));
+                errors.push(FieldError::new(
+                    self.path(name),
+                    Code::Required,
+                    format!("`{name}` is required"),
+                ));
                 None
             }
             None => None,
             Some(Value::String(s)) if required && s.trim().is_empty() => {
-                errors.push(FieldError::new(self.path(name), Code::Empty, format!("`{name}` must not be empty")));
+                errors.push(FieldError::new(
+                    self.path(name),
+                    Code::Empty,
+                    format!("`{name}` must not be empty"),
+                ));
                 None
             }
             Some(Value::String(s)) => Some(s),
             Some(_) => {
-                errors.push(FieldError::new(self.path(name), Code::Type, format!("`{name}` must be a string")));
+                errors.push(FieldError::new(
+                    self.path(name),
+                    Code::Type,
+                    format!("`{name}` must be a string"),
+                ));
                 None
             }
         }
@@ -71,7 +100,11 @@ impl<'a, 'p> Reader<'a, 'p> {
         let value = self.map.get(name)?;
         let b = value.as_bool();
         if b.is_none() {
-            errors.push(FieldError::new(self.path(name), Code::Type, format!("`{name}` must be true or false")));
+            errors.push(FieldError::new(
+                self.path(name),
+                Code::Type,
+                format!("`{name}` must be true or false"),
+            ));
         }
         b
     }
@@ -80,7 +113,11 @@ impl<'a, 'p> Reader<'a, 'p> {
         let value = self.map.get(name)?;
         let n = value.as_u64();
         if n.is_none() {
-            errors.push(FieldError::new(self.path(name), Code::Type, format!("`{name}` must be a non-negative integer")));
+            errors.push(FieldError::new(
+                self.path(name),
+                Code::Type,
+                format!("`{name}` must be a non-negative integer"),
+            ));
         }
         n
     }
@@ -89,7 +126,11 @@ impl<'a, 'p> Reader<'a, 'p> {
         let value = self.map.get(name)?;
         let n = value.as_i64();
         if n.is_none() {
-            errors.push(FieldError::new(self.path(name), Code::Type, format!("`{name}` must be an integer")));
+            errors.push(FieldError::new(
+                self.path(name),
+                Code::Type,
+                format!("`{name}` must be an integer"),
+            ));
         }
         n
     }
@@ -98,7 +139,11 @@ impl<'a, 'p> Reader<'a, 'p> {
         let value = self.map.get(name)?;
         let n = value.as_f64();
         if n.is_none() {
-            errors.push(FieldError::new(self.path(name), Code::Type, format!("`{name}` must be a number")));
+            errors.push(FieldError::new(
+                self.path(name),
+                Code::Type,
+                format!("`{name}` must be a number"),
+            ));
         }
         n
     }
@@ -107,19 +152,33 @@ impl<'a, 'p> Reader<'a, 'p> {
         let value = self.map.get(name)?;
         let path = self.path(name);
         let Some(items) = value.as_array() else {
-            errors.push(FieldError::new(path, Code::Type, format!("`{name}` must be an array of strings")));
+            errors.push(FieldError::new(
+                path,
+                Code::Type,
+                format!("`{name}` must be an array of strings"),
+            ));
             return None;
         };
         let mut out = Vec::with_capacity(items.len());
         let mut seen = HashSet::new();
         for (i, item) in items.iter().enumerate() {
             match item.as_str() {
-                Some("") => errors.push(FieldError::new(pointer::push_index(&path, i), Code::Empty, "must not be empty")),
-                Some(s) if !seen.insert(s) => {
-                    errors.push(FieldError::new(pointer::push_index(&path, i), Code::Duplicate, format!("`{s}` appears twice")))
-                }
+                Some("") => errors.push(FieldError::new(
+                    pointer::push_index(&path, i),
+                    Code::Empty,
+                    "must not be empty",
+                )),
+                Some(s) if !seen.insert(s) => errors.push(FieldError::new(
+                    pointer::push_index(&path, i),
+                    Code::Duplicate,
+                    format!("`{s}` appears twice"),
+                )),
                 Some(s) => out.push(s.to_owned()),
-                None => errors.push(FieldError::new(pointer::push_index(&path, i), Code::Type, "must be a string")),
+                None => errors.push(FieldError::new(
+                    pointer::push_index(&path, i),
+                    Code::Type,
+                    "must be a string",
+                )),
             }
         }
         Some(out)
@@ -132,18 +191,28 @@ fn parse_spec(value: &Value, errors: &mut Vec<FieldError>) -> ConfigSpec {
     };
     reader.reject_unknown(&["pages"], "a config spec", errors);
     let Some(pages) = reader.map.get("pages") else {
-        errors.push(FieldError::new("/pages", Code::Required, "`pages` is required"));
+        errors.push(FieldError::new(
+            "/pages",
+            Code::Required,
+            "`pages` is required",
+        ));
         return ConfigSpec::default();
     };
     let Some(pages) = pages.as_array() else {
-        errors.push(FieldError::new("/pages", Code::Type, "`pages` must be an array"));
+        errors.push(FieldError::new(
+            "/pages",
+            Code::Type,
+            "`pages` must be an array",
+        ));
         return ConfigSpec::default();
     };
     let mut keys = HashSet::new();
     let pages = pages
         .iter()
         .enumerate()
-        .filter_map(|(i, page)| parse_page(page, &pointer::push_index("/pages", i), &mut keys, errors))
+        .filter_map(|(i, page)| {
+            parse_page(page, &pointer::push_index("/pages", i), &mut keys, errors)
+        })
         .collect();
     ConfigSpec { pages }
 }
@@ -161,25 +230,43 @@ fn parse_page<'v>(
     let elements_path = reader.path("elements");
     let elements: Vec<Element> = match reader.map.get("elements") {
         None => {
-            errors.push(FieldError::new(&elements_path, Code::Required, "`elements` is required"));
+            errors.push(FieldError::new(
+                &elements_path,
+                Code::Required,
+                "`elements` is required",
+            ));
             Vec::new()
         }
         Some(Value::Array(items)) => {
             if items.is_empty() {
-                errors.push(FieldError::new(&elements_path, Code::Empty, "a page needs at least one element"));
+                errors.push(FieldError::new(
+                    &elements_path,
+                    Code::Empty,
+                    "a page needs at least one element",
+                ));
             }
             items
                 .iter()
                 .enumerate()
-                .filter_map(|(i, e)| parse_element(e, &pointer::push_index(&elements_path, i), keys, errors))
+                .filter_map(|(i, e)| {
+                    parse_element(e, &pointer::push_index(&elements_path, i), keys, errors)
+                })
                 .collect()
         }
         Some(_) => {
-            errors.push(FieldError::new(&elements_path, Code::Type, "`elements` must be an array"));
+            errors.push(FieldError::new(
+                &elements_path,
+                Code::Type,
+                "`elements` must be an array",
+            ));
             Vec::new()
         }
     };
-    Some(Page { title: title?.to_owned(), tagline, elements })
+    Some(Page {
+        title: title?.to_owned(),
+        tagline,
+        elements,
+    })
 }
 
 fn parse_element<'v>(
@@ -191,13 +278,23 @@ fn parse_element<'v>(
     let reader = Reader::new(value, path, "an element", errors)?;
     if reader.map.contains_key("header") {
         reader.reject_unknown(&["header"], "a header", errors);
-        return reader.string("header", true, errors).map(|h| Element::Header(h.to_owned()));
+        return reader
+            .string("header", true, errors)
+            .map(|h| Element::Header(h.to_owned()));
     }
     parse_variable(&reader, keys, errors).map(Element::Variable)
 }
 
-const COMMON_ATTRIBUTES: [&str; 8] =
-    ["key", "label", "description", "type", "collection", "required", "default", "visibility"];
+const COMMON_ATTRIBUTES: [&str; 8] = [
+    "key",
+    "label",
+    "description",
+    "type",
+    "collection",
+    "required",
+    "default",
+    "visibility",
+];
 
 fn type_attributes(type_name: &str) -> &'static [&'static str] {
     match type_name {
@@ -227,11 +324,17 @@ fn parse_variable<'v>(
                 "keys start with a lower-case letter and hold only a-z, 0-9 and _",
             ));
         } else if !keys.insert(key) {
-            errors.push(FieldError::new(reader.path("key"), Code::Duplicate, format!("the key `{key}` is used twice")));
+            errors.push(FieldError::new(
+                reader.path("key"),
+                Code::Duplicate,
+                format!("the key `{key}` is used twice"),
+            ));
         }
     }
     let label = reader.string("label", true, errors);
-    let description = reader.string("description", false, errors).map(str::to_owned);
+    let description = reader
+        .string("description", false, errors)
+        .map(str::to_owned);
     let required = reader.boolean("required", errors).unwrap_or(false);
     let visibility = match reader.string("visibility", false, errors) {
         None => Visibility::Customer,
@@ -250,7 +353,11 @@ fn parse_variable<'v>(
     let type_name = reader.string("type", true, errors);
     let mut allowed: Vec<&str> = COMMON_ATTRIBUTES.to_vec();
     allowed.extend_from_slice(type_attributes(type_name.unwrap_or_default()));
-    reader.reject_unknown(&allowed, &format!("a {} variable", type_name.unwrap_or("")), errors);
+    reader.reject_unknown(
+        &allowed,
+        &format!("a {} variable", type_name.unwrap_or("")),
+        errors,
+    );
     let kind = type_name.and_then(|name| parse_type(reader, name, errors));
     let collection = match reader.string("collection", false, errors) {
         None => None,
@@ -293,14 +400,25 @@ fn parse_variable<'v>(
     Some(variable)
 }
 
-fn check_default(reader: &Reader<'_, '_>, variable: &Variable, default: &Value, errors: &mut Vec<FieldError>) {
+fn check_default(
+    reader: &Reader<'_, '_>,
+    variable: &Variable,
+    default: &Value,
+    errors: &mut Vec<FieldError>,
+) {
     let path = reader.path("default");
     if variable.holds_secret() {
-        errors.push(FieldError::new(path, Code::Invalid, "secret and connection variables cannot have a default"));
+        errors.push(FieldError::new(
+            path,
+            Code::Invalid,
+            "secret and connection variables cannot have a default",
+        ));
         return;
     }
     let pattern = match &variable.kind {
-        VariableType::String { pattern: Some(p), .. } => Regex::new(p).ok(),
+        VariableType::String {
+            pattern: Some(p), ..
+        } => Regex::new(p).ok(),
         _ => None,
     };
     check_variable_value(variable, pattern.as_ref(), default, &path, errors);
@@ -313,20 +431,35 @@ fn parse_length(reader: &Reader<'_, '_>, errors: &mut Vec<FieldError>) -> Length
     };
     if let (Some(min), Some(max)) = (rules.min_length, rules.max_length) {
         if min > max {
-            errors.push(FieldError::new(reader.path("max_length"), Code::Invalid, "`max_length` is less than `min_length`"));
+            errors.push(FieldError::new(
+                reader.path("max_length"),
+                Code::Invalid,
+                "`max_length` is less than `min_length`",
+            ));
         }
     }
     rules
 }
 
-fn parse_type(reader: &Reader<'_, '_>, name: &str, errors: &mut Vec<FieldError>) -> Option<VariableType> {
+fn parse_type(
+    reader: &Reader<'_, '_>,
+    name: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<VariableType> {
     Some(match name {
         "string" => {
             let pattern = reader.string("pattern", false, errors);
             if let Some(Err(e)) = pattern.map(Regex::new) {
-                errors.push(FieldError::new(reader.path("pattern"), Code::Pattern, format!("the pattern does not compile: {e}")));
+                errors.push(FieldError::new(
+                    reader.path("pattern"),
+                    Code::Pattern,
+                    format!("the pattern does not compile: {e}"),
+                ));
             }
-            VariableType::String { pattern: pattern.map(str::to_owned), length: parse_length(reader, errors) }
+            VariableType::String {
+                pattern: pattern.map(str::to_owned),
+                length: parse_length(reader, errors),
+            }
         }
         "text" => VariableType::Text(parse_length(reader, errors)),
         "secret" => VariableType::Secret(parse_length(reader, errors)),
@@ -344,13 +477,21 @@ fn parse_type(reader: &Reader<'_, '_>, name: &str, errors: &mut Vec<FieldError>)
         "picklist" => {
             let options = reader.strings("options", errors);
             match options {
-                None => errors.push(FieldError::new(reader.path("options"), Code::Required, "a picklist needs `options`")),
-                Some(ref o) if o.is_empty() => {
-                    errors.push(FieldError::new(reader.path("options"), Code::Empty, "a picklist needs at least one option"))
-                }
+                None => errors.push(FieldError::new(
+                    reader.path("options"),
+                    Code::Required,
+                    "a picklist needs `options`",
+                )),
+                Some(ref o) if o.is_empty() => errors.push(FieldError::new(
+                    reader.path("options"),
+                    Code::Empty,
+                    "a picklist needs at least one option",
+                )),
                 Some(_) => {}
             }
-            VariableType::Picklist { options: options.unwrap_or_default() }
+            VariableType::Picklist {
+                options: options.unwrap_or_default(),
+            }
         }
         "date" => VariableType::Date,
         "timestamp" => VariableType::Timestamp,
@@ -363,20 +504,29 @@ fn parse_type(reader: &Reader<'_, '_>, name: &str, errors: &mut Vec<FieldError>)
                 Some("xml") => CodeLanguage::Xml,
                 Some("html") => CodeLanguage::Html,
                 Some(_) => {
-                    errors.push(FieldError::new(reader.path("language"), Code::Option, "`language` must be json, xml or html"));
+                    errors.push(FieldError::new(
+                        reader.path("language"),
+                        Code::Option,
+                        "`language` must be json, xml or html",
+                    ));
                     CodeLanguage::Json
                 }
             };
             VariableType::Code { language }
         }
         "json" => VariableType::Json,
-        "object_field_map" => VariableType::ObjectFieldMap { fields: reader.strings("fields", errors) },
+        "object_field_map" => VariableType::ObjectFieldMap {
+            fields: reader.strings("fields", errors),
+        },
         "connection" => VariableType::Connection(parse_connection(reader, errors)?),
         other => {
             errors.push(FieldError::new(
                 reader.path("type"),
                 Code::Option,
-                format!("unknown type `{other}`; expected one of: {}", VariableType::NAMES.join(", ")),
+                format!(
+                    "unknown type `{other}`; expected one of: {}",
+                    VariableType::NAMES.join(", ")
+                ),
             ));
             return None;
         }
@@ -385,14 +535,25 @@ fn parse_type(reader: &Reader<'_, '_>, name: &str, errors: &mut Vec<FieldError>)
 
 fn check_min_max(reader: &Reader<'_, '_>, inverted: bool, errors: &mut Vec<FieldError>) {
     if inverted {
-        errors.push(FieldError::new(reader.path("max"), Code::Invalid, "`max` is less than `min`"));
+        errors.push(FieldError::new(
+            reader.path("max"),
+            Code::Invalid,
+            "`max` is less than `min`",
+        ));
     }
 }
 
-fn parse_connection(reader: &Reader<'_, '_>, errors: &mut Vec<FieldError>) -> Option<ConnectionKind> {
+fn parse_connection(
+    reader: &Reader<'_, '_>,
+    errors: &mut Vec<FieldError>,
+) -> Option<ConnectionKind> {
     let path = reader.path("connection");
     let Some(value) = reader.map.get("connection") else {
-        errors.push(FieldError::new(path, Code::Required, "a connection variable needs `connection: {kind}`"));
+        errors.push(FieldError::new(
+            path,
+            Code::Required,
+            "a connection variable needs `connection: {kind}`",
+        ));
         return None;
     };
     let connection = Reader::new(value, &path, "`connection`", errors)?;
@@ -404,8 +565,115 @@ fn parse_connection(reader: &Reader<'_, '_>, errors: &mut Vec<FieldError>) -> Op
         errors.push(FieldError::new(
             connection.path("kind"),
             Code::Option,
-            format!("unknown connection kind; expected one of: {}", names.join(", ")),
+            format!(
+                "unknown connection kind; expected one of: {}",
+                names.join(", ")
+            ),
         ));
     }
     found
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The example spec of the core issue, verbatim.
+    pub(crate) fn example() -> Value {
+        json!({"pages":[{"title":"Connection","tagline":"...","elements":[{"header":"Endpoint"},
+          {"key":"endpoint","label":"Endpoint URL","type":"url","required":true},
+          {"key":"auth","label":"API credentials","type":"connection","connection":{"kind":"api_key"},"required":true},
+          {"key":"region","label":"Region","type":"picklist","options":["eu","us"],"default":"eu"},
+          {"key":"batch_size","label":"Batch size","type":"integer","min":1,"max":500,"default":50},
+          {"key":"account_code","label":"Account code","type":"string","pattern":"^[A-Z]{3}-[0-9]{4}$","required":true},
+          {"key":"tenant_token","label":"Tenant token","type":"secret","visibility":"organization","required":true}]}]})
+    }
+
+    #[test]
+    fn the_example_parses_and_round_trips() {
+        let spec = ConfigSpec::parse(&example()).unwrap();
+        assert_eq!(spec.variables().count(), 6);
+        assert_eq!(
+            spec.variable("tenant_token").unwrap().visibility,
+            Visibility::Organization
+        );
+        assert_eq!(serde_json::to_value(&spec).unwrap(), example());
+        let customer = spec.customer_view();
+        assert!(
+            customer.variable("tenant_token").is_none() && customer.variable("region").is_some()
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_path() {
+        let spec = json!({"pages": [
+            {"title": "A", "elements": [
+                {"key": "Bad-Key", "label": "x", "type": "string"},
+                {"key": "dup", "label": "x", "type": "string", "pattern": "(unclosed"},
+                {"key": "dup", "label": "x", "type": "integer", "min": 5, "max": 1},
+                {"key": "p", "label": "x", "type": "picklist", "options": ["a", "b"], "default": "c"},
+                {"key": "n", "label": "x", "type": "integer", "default": "ten"},
+                {"key": "w", "label": "x", "type": "wat"},
+                {"key": "c", "label": "x", "type": "connection", "connection": {"kind": "magic"}},
+                {"key": "s", "label": "x", "type": "secret", "default": "hunter2"},
+                {"key": "t", "label": "x", "type": "text", "requried": true},
+                {"key": "l", "label": "x", "type": "schedule", "collection": "value_list"},
+                {"label": "no key", "type": "boolean"}
+            ]},
+            {"title": "Empty", "elements": []},
+            {"elements": [{"header": 3}]}
+        ], "extra": 1});
+        let errors = ConfigSpec::parse(&spec).unwrap_err();
+        let got: Vec<(&str, Code)> = errors.iter().map(|e| (e.path.as_str(), e.code)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("/extra", Code::UnknownKey),
+                ("/pages/0/elements/0/key", Code::InvalidKey),
+                ("/pages/0/elements/1/pattern", Code::Pattern),
+                ("/pages/0/elements/2/key", Code::Duplicate),
+                ("/pages/0/elements/2/max", Code::Invalid),
+                ("/pages/0/elements/3/default", Code::Option),
+                ("/pages/0/elements/4/default", Code::Type),
+                ("/pages/0/elements/5/type", Code::Option),
+                ("/pages/0/elements/6/connection/kind", Code::Option),
+                ("/pages/0/elements/7/default", Code::Invalid),
+                ("/pages/0/elements/8/requried", Code::UnknownKey),
+                ("/pages/0/elements/9/collection", Code::Invalid),
+                ("/pages/0/elements/10/key", Code::Required),
+                ("/pages/1/elements", Code::Empty),
+                ("/pages/2/title", Code::Required),
+                ("/pages/2/elements/0/header", Code::Type),
+            ]
+        );
+        assert!(
+            errors.iter().all(|e| !e.message.contains("hunter2")),
+            "a secret default is never echoed"
+        );
+    }
+
+    #[test]
+    fn attributes_of_another_type_are_refused() {
+        let spec = json!({"pages": [{"title": "A", "elements": [
+            {"key": "n", "label": "x", "type": "integer", "pattern": "^a$", "min": 1.5}]}]});
+        let errors = ConfigSpec::parse(&spec).unwrap_err();
+        let got: Vec<(&str, Code)> = errors.iter().map(|e| (e.path.as_str(), e.code)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("/pages/0/elements/0/pattern", Code::UnknownKey),
+                ("/pages/0/elements/0/min", Code::Type)
+            ]
+        );
+    }
+
+    #[test]
+    fn not_an_object_is_a_type_error() {
+        for value in [json!(null), json!([]), json!("spec")] {
+            assert_eq!(ConfigSpec::parse(&value).unwrap_err()[0].code, Code::Type);
+        }
+        assert_eq!(ConfigSpec::parse(&json!({})).unwrap_err()[0].path, "/pages");
+        assert!(ConfigSpec::parse(&json!({"pages": []})).is_ok());
+    }
 }

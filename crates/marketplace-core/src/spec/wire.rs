@@ -112,9 +112,15 @@ impl<'a> VariableWire<'a> {
                 (wire.min, wire.max) = (min.map(Value::from), max.map(Value::from));
             }
             VariableType::Picklist { options } => wire.options = Some(options),
-            VariableType::Code { language } => wire.language = Some(CodeLanguage::as_str(*language)),
+            VariableType::Code { language } => {
+                wire.language = Some(CodeLanguage::as_str(*language))
+            }
             VariableType::ObjectFieldMap { fields } => wire.fields = fields.as_deref(),
-            VariableType::Connection(kind) => wire.connection = Some(ConnectionWire { kind: kind.as_str() }),
+            VariableType::Connection(kind) => {
+                wire.connection = Some(ConnectionWire {
+                    kind: kind.as_str(),
+                })
+            }
             VariableType::Boolean
             | VariableType::Date
             | VariableType::Timestamp
@@ -136,7 +142,9 @@ fn page_wire(page: &Page) -> PageWire<'_> {
             .iter()
             .map(|e| match e {
                 Element::Header(h) => ElementWire::Header { header: h },
-                Element::Variable(v) => ElementWire::Variable(Box::new(VariableWire::from_variable(v))),
+                Element::Variable(v) => {
+                    ElementWire::Variable(Box::new(VariableWire::from_variable(v)))
+                }
             })
             .collect(),
     }
@@ -144,7 +152,10 @@ fn page_wire(page: &Page) -> PageWire<'_> {
 
 impl Serialize for ConfigSpec {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        SpecWire { pages: self.pages.iter().map(page_wire).collect() }.serialize(serializer)
+        SpecWire {
+            pages: self.pages.iter().map(page_wire).collect(),
+        }
+        .serialize(serializer)
     }
 }
 
@@ -157,6 +168,7 @@ impl Serialize for Variable {
 impl<'de> Deserialize<'de> for ConfigSpec {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
-        ConfigSpec::parse(&value).map_err(|errors| serde::de::Error::custom(crate::FieldErrors(errors)))
+        ConfigSpec::parse(&value)
+            .map_err(|errors| serde::de::Error::custom(crate::FieldErrors(errors)))
     }
 }

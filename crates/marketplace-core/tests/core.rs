@@ -1,0 +1,7 @@
+//! Integration tests of marketplace-core: one binary, one module per concern.
+
+mod core {
+    pub(crate) mod generate;
+    mod json_schema_agreement;
+    mod properties;
+}
