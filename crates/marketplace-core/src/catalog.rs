@@ -137,3 +137,107 @@ pub fn query_catalog(input: CatalogInput<'_>, filter: &CatalogFilter) -> Vec<Cat
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compiled::CompiledSpec;
+    use crate::deployability::DeployabilityStatus;
+    use crate::instance::{Instance, InstanceStatus};
+    use crate::integration::VersionState;
+    use serde_json::json;
+
+    fn integration(id: &str, name: &str, category: &str, labels: &[&str]) -> Integration {
+        Integration {
+            id: id.into(),
+            name: name.into(),
+            description: format!("{name} sync"),
+            category: category.into(),
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+            icon_url: None,
+        }
+    }
+
+    fn instance(integration: &str, status: InstanceStatus) -> Instance {
+        Instance {
+            id: format!("in-{integration}").into(),
+            customer_id: "c1".into(),
+            integration_id: integration.into(),
+            version: semver::Version::new(1, 0, 0),
+            name: integration.into(),
+            status,
+            config: Map::new(),
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn filters_orders_and_marks_entries() {
+        let version = IntegrationVersion {
+            version: semver::Version::new(1, 0, 0),
+            state: VersionState::Published,
+            config: CompiledSpec::parse(&json!({"pages": [{"title": "P", "elements": [
+                {"key": "plan", "label": "Plan", "type": "string", "visibility": "organization", "required": true}]}]}))
+            .unwrap(),
+            flows: vec![],
+        };
+        let integrations = [
+            integration("b", "zendesk", "support", &["tickets"]),
+            integration("a", "Salesforce", "crm", &["sales"]),
+            integration("c", "salesforce", "crm", &[]),
+            integration("d", "HubSpot", "crm", &["sales", "marketing"]),
+        ];
+        let listings: Vec<Listing> = integrations
+            .iter()
+            .map(|i| Listing {
+                integration_id: i.id.clone(),
+                version: semver::Version::new(1, 0, 0),
+                overview: String::new(),
+                customer_deployable: true,
+                allow_multiple_instances: i.id.as_str() == "d",
+            })
+            .collect();
+        let items: Vec<CatalogItem<'_>> = integrations
+            .iter()
+            .zip(&listings)
+            .map(|(integration, listing)| CatalogItem { integration, listing, version: &version })
+            .collect();
+        let instances = [
+            instance("a", InstanceStatus::Active),
+            instance("d", InstanceStatus::Paused),
+            instance("d", InstanceStatus::Active),
+            instance("b", InstanceStatus::Deactivated),
+        ];
+        let mut vendor_values = HashMap::new();
+        for id in ["a", "b", "d"] {
+            vendor_values.insert(IntegrationId::from(id), json!({"plan": "gold"}).as_object().unwrap().clone());
+        }
+        let input = CatalogInput { items: &items, instances: &instances, vendor_values: &vendor_values, embedded_values: None };
+
+        let all = query_catalog(input, &CatalogFilter::default());
+        let summary: Vec<(&str, bool, usize, DeployabilityStatus)> = all
+            .iter()
+            .map(|e| (e.integration_id.as_str(), e.activated, e.instance_count, e.deployability.status))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("d", true, 2, DeployabilityStatus::Deployable),
+                ("a", true, 1, DeployabilityStatus::NotDeployable),
+                ("c", false, 0, DeployabilityStatus::ContactVendor),
+                ("b", false, 0, DeployabilityStatus::Deployable),
+            ]
+        );
+        assert!(all.iter().all(|e| e.deployability.reasons.iter().all(|r| r.variables.is_empty())));
+
+        let ids = |filter: CatalogFilter| -> Vec<String> {
+            query_catalog(input, &filter).into_iter().map(|e| e.integration_id.0).collect()
+        };
+        assert_eq!(ids(CatalogFilter { category: Some("CRM".into()), ..Default::default() }), ["d", "a", "c"]);
+        assert_eq!(ids(CatalogFilter { label: Some("Sales".into()), ..Default::default() }), ["d", "a"]);
+        assert_eq!(ids(CatalogFilter { q: Some("SALES".into()), ..Default::default() }), ["d", "a", "c"]);
+        assert_eq!(ids(CatalogFilter { q: Some("ticket".into()), ..Default::default() }), ["b"]);
+        assert_eq!(ids(CatalogFilter { q: Some("nothing".into()), ..Default::default() }), Vec::<String>::new());
+    }
+}

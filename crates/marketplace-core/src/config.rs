@@ -83,10 +83,10 @@ pub fn merge_update(
             continue;
         };
         match &variable.kind {
-            VariableType::Secret(_) => {
-                if update.get(&variable.key).is_none_or(is_masked_placeholder) {
-                    out.insert(variable.key.clone(), old.clone());
-                }
+            VariableType::Secret(_)
+                if update.get(&variable.key).is_none_or(is_masked_placeholder) =>
+            {
+                out.insert(variable.key.clone(), old.clone());
             }
             VariableType::Connection(kind) => match update.get(&variable.key) {
                 None => {

@@ -95,7 +95,7 @@ impl Customer {
     pub fn matches(&self, text: Option<&str>, label: Option<&str>) -> bool {
         let label_ok = label.is_none_or(|l| {
             let l = l.trim().to_lowercase();
-            self.labels.iter().any(|x| *x == l)
+            self.labels.contains(&l)
         });
         let text_ok = text.is_none_or(|t| {
             let needle = t.to_lowercase();

@@ -172,14 +172,14 @@ fn check_rule(rule: &MapRule, path: &str, errors: &mut Vec<FieldError>) {
             "`to` must be a JSON Pointer such as /order_id",
         ));
     }
-    if let Some(from) = &rule.from {
-        if pointer::tokens(from).is_none() {
-            errors.push(FieldError::new(
-                pointer::push(path, "from"),
-                Code::Format,
-                "`from` must be a JSON Pointer such as /order/id",
-            ));
-        }
+    if let Some(from) = &rule.from
+        && pointer::tokens(from).is_none()
+    {
+        errors.push(FieldError::new(
+            pointer::push(path, "from"),
+            Code::Format,
+            "`from` must be a JSON Pointer such as /order/id",
+        ));
     }
     match (&rule.from, &rule.value) {
         (Some(_), Some(_)) => errors.push(FieldError::new(

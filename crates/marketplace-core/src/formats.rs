@@ -25,6 +25,9 @@ pub const CRON_PATTERN: &str = concat!(
 /// IANA time zone names (zones and links), sorted, one per line; taken from tzdata 2025b.
 const TIME_ZONE_NAMES: &str = include_str!("tz_names.txt");
 
+/// A format check: whether a string is in the format.
+pub type FormatCheck = fn(&str) -> bool;
+
 fn compiled(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pattern).expect("built-in pattern compiles"))
 }
@@ -78,7 +81,7 @@ mod tests {
 
     #[test]
     fn formats_accept_and_reject() {
-        let table: &[(fn(&str) -> bool, &str, bool)] = &[
+        let table: &[(FormatCheck, &str, bool)] = &[
             (is_url, "https://api.example.com/v1?x=1#f", true),
             (is_url, "http://localhost:8080", true),
             (is_url, "ftp://example.com", false),

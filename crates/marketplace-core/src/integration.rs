@@ -183,14 +183,14 @@ impl IntegrationVersion {
             ));
             return Err(errors);
         }
-        if let Some(v) = body.get("version") {
-            if parse_semver(Some(v), &mut errors).is_some_and(|v| v != self.version) {
-                errors.push(FieldError::new(
-                    "/version",
-                    Code::Invalid,
-                    "the body's version differs from the path's",
-                ));
-            }
+        if let Some(v) = body.get("version")
+            && parse_semver(Some(v), &mut errors).is_some_and(|v| v != self.version)
+        {
+            errors.push(FieldError::new(
+                "/version",
+                Code::Invalid,
+                "the body's version differs from the path's",
+            ));
         }
         let (config, flows) = parse_contents(body, &mut errors);
         match (config, errors.is_empty()) {

@@ -260,14 +260,14 @@ fn check_single(
         VariableType::String { length, .. } => {
             if let Some(s) = expect_str(value, path, errors) {
                 check_length(s, *length, path, errors);
-                if let Some(re) = pattern {
-                    if !re.is_match(s) {
-                        errors.push(FieldError::new(
-                            path,
-                            Code::Pattern,
-                            format!("must match the pattern {}", re.as_str()),
-                        ));
-                    }
+                if let Some(re) = pattern
+                    && !re.is_match(s)
+                {
+                    errors.push(FieldError::new(
+                        path,
+                        Code::Pattern,
+                        format!("must match the pattern {}", re.as_str()),
+                    ));
                 }
             }
         }
@@ -296,14 +296,14 @@ fn check_single(
             }
         }
         VariableType::Picklist { options } => {
-            if let Some(s) = expect_str(value, path, errors) {
-                if !options.iter().any(|o| o == s) {
-                    errors.push(FieldError::new(
-                        path,
-                        Code::Option,
-                        format!("must be one of: {}", options.join(", ")),
-                    ));
-                }
+            if let Some(s) = expect_str(value, path, errors)
+                && !options.iter().any(|o| o == s)
+            {
+                errors.push(FieldError::new(
+                    path,
+                    Code::Option,
+                    format!("must be one of: {}", options.join(", ")),
+                ));
             }
         }
         VariableType::Date => {
@@ -328,16 +328,15 @@ fn check_single(
         }
         VariableType::Schedule => check_schedule(value, path, errors),
         VariableType::Code { language } => {
-            if let Some(s) = expect_str(value, path, errors) {
-                if *language == crate::spec::CodeLanguage::Json
-                    && serde_json::from_str::<serde::de::IgnoredAny>(s).is_err()
-                {
-                    errors.push(FieldError::new(
-                        path,
-                        Code::Format,
-                        "must be valid JSON text",
-                    ));
-                }
+            if let Some(s) = expect_str(value, path, errors)
+                && *language == crate::spec::CodeLanguage::Json
+                && serde_json::from_str::<serde::de::IgnoredAny>(s).is_err()
+            {
+                errors.push(FieldError::new(
+                    path,
+                    Code::Format,
+                    "must be valid JSON text",
+                ));
             }
         }
         VariableType::Json => {}
@@ -413,18 +412,18 @@ fn check_bounds(
 fn check_format(
     value: &Value,
     path: &str,
-    is_valid: fn(&str) -> bool,
+    is_valid: formats::FormatCheck,
     what: &str,
     errors: &mut Vec<FieldError>,
 ) {
-    if let Some(s) = expect_str(value, path, errors) {
-        if !is_valid(s) {
-            errors.push(FieldError::new(
-                path,
-                Code::Format,
-                format!("must be {what}"),
-            ));
-        }
+    if let Some(s) = expect_str(value, path, errors)
+        && !is_valid(s)
+    {
+        errors.push(FieldError::new(
+            path,
+            Code::Format,
+            format!("must be {what}"),
+        ));
     }
 }
 
@@ -433,7 +432,7 @@ fn check_schedule(value: &Value, path: &str, errors: &mut Vec<FieldError>) {
         type_error(path, "an object {cron, timezone}", errors);
         return;
     };
-    let fields: [(&str, fn(&str) -> bool, &str); 2] = [
+    let fields: [(&str, formats::FormatCheck, &str); 2] = [
         ("cron", formats::is_cron, "a 5-field cron expression"),
         ("timezone", formats::is_time_zone, "an IANA time zone name"),
     ];

@@ -372,14 +372,14 @@ fn parse_variable<'v>(
             None
         }
     };
-    if let (Some(kind), Some(_)) = (&kind, collection) {
-        if !kind.allows_collection() {
-            errors.push(FieldError::new(
-                reader.path("collection"),
-                Code::Invalid,
-                format!("{} variables cannot be collections", kind.name()),
-            ));
-        }
+    if let (Some(kind), Some(_)) = (&kind, collection)
+        && !kind.allows_collection()
+    {
+        errors.push(FieldError::new(
+            reader.path("collection"),
+            Code::Invalid,
+            format!("{} variables cannot be collections", kind.name()),
+        ));
     }
     let variable = Variable {
         key: key?.to_owned(),
@@ -429,14 +429,14 @@ fn parse_length(reader: &Reader<'_, '_>, errors: &mut Vec<FieldError>) -> Length
         min_length: reader.unsigned("min_length", errors),
         max_length: reader.unsigned("max_length", errors),
     };
-    if let (Some(min), Some(max)) = (rules.min_length, rules.max_length) {
-        if min > max {
-            errors.push(FieldError::new(
-                reader.path("max_length"),
-                Code::Invalid,
-                "`max_length` is less than `min_length`",
-            ));
-        }
+    if let (Some(min), Some(max)) = (rules.min_length, rules.max_length)
+        && min > max
+    {
+        errors.push(FieldError::new(
+            reader.path("max_length"),
+            Code::Invalid,
+            "`max_length` is less than `min_length`",
+        ));
     }
     rules
 }
