@@ -5,7 +5,8 @@
 
 use marketplace_core::deployability::{DeployabilityInput, deployability};
 use marketplace_core::{
-    CompiledSpec, Editor, IntegrationVersion, Listing, ValidationOptions, to_json_schema, validate_config,
+    CompiledSpec, Editor, IntegrationVersion, Listing, ValidationOptions, to_json_schema,
+    validate_config,
 };
 use serde_json::json;
 
@@ -28,14 +29,20 @@ fn main() {
     let mut version = match IntegrationVersion::parse_draft(&body, &[]) {
         Ok(v) => v,
         Err(errors) => {
-            eprintln!("the sample version is invalid: {}", serde_json::to_string_pretty(&errors).unwrap());
+            eprintln!(
+                "the sample version is invalid: {}",
+                serde_json::to_string_pretty(&errors).unwrap()
+            );
             std::process::exit(1);
         }
     };
     version = version.publish(&[]).expect("a first version publishes");
     let spec: &CompiledSpec = &version.config;
 
-    println!("Customer-visible JSON Schema:\n{}\n", serde_json::to_string_pretty(&to_json_schema(spec.spec())).unwrap());
+    println!(
+        "Customer-visible JSON Schema:\n{}\n",
+        serde_json::to_string_pretty(&to_json_schema(spec.spec())).unwrap()
+    );
 
     let listing = Listing {
         integration_id: "orders-sync".into(),
@@ -51,11 +58,21 @@ fn main() {
         vendor_values: None,
         embedded_values: None,
     });
-    println!("Deployability before the vendor sets tenant_token:\n{}\n", serde_json::to_string_pretty(&answer).unwrap());
+    println!(
+        "Deployability before the vendor sets tenant_token:\n{}\n",
+        serde_json::to_string_pretty(&answer).unwrap()
+    );
 
     let config = json!({"endpoint": "ftp://erp.example.com", "auth": {"api_key": ""}, "region": "mars",
                         "batch_size": 0, "account_code": "abc-12", "tenant_token": "s3cret", "colour": "blue"});
-    println!("A customer submits:\n{}\n", serde_json::to_string_pretty(&config).unwrap());
+    println!(
+        "A customer submits:\n{}\n",
+        serde_json::to_string_pretty(&config).unwrap()
+    );
     let errors = validate_config(spec, &config, ValidationOptions::complete(Editor::Customer));
-    println!("Field errors ({}):\n{}", errors.len(), serde_json::to_string_pretty(&errors).unwrap());
+    println!(
+        "Field errors ({}):\n{}",
+        errors.len(),
+        serde_json::to_string_pretty(&errors).unwrap()
+    );
 }

@@ -201,7 +201,11 @@ mod tests {
         let items: Vec<CatalogItem<'_>> = integrations
             .iter()
             .zip(&listings)
-            .map(|(integration, listing)| CatalogItem { integration, listing, version: &version })
+            .map(|(integration, listing)| CatalogItem {
+                integration,
+                listing,
+                version: &version,
+            })
             .collect();
         let instances = [
             instance("a", InstanceStatus::Active),
@@ -211,14 +215,29 @@ mod tests {
         ];
         let mut vendor_values = HashMap::new();
         for id in ["a", "b", "d"] {
-            vendor_values.insert(IntegrationId::from(id), json!({"plan": "gold"}).as_object().unwrap().clone());
+            vendor_values.insert(
+                IntegrationId::from(id),
+                json!({"plan": "gold"}).as_object().unwrap().clone(),
+            );
         }
-        let input = CatalogInput { items: &items, instances: &instances, vendor_values: &vendor_values, embedded_values: None };
+        let input = CatalogInput {
+            items: &items,
+            instances: &instances,
+            vendor_values: &vendor_values,
+            embedded_values: None,
+        };
 
         let all = query_catalog(input, &CatalogFilter::default());
         let summary: Vec<(&str, bool, usize, DeployabilityStatus)> = all
             .iter()
-            .map(|e| (e.integration_id.as_str(), e.activated, e.instance_count, e.deployability.status))
+            .map(|e| {
+                (
+                    e.integration_id.as_str(),
+                    e.activated,
+                    e.instance_count,
+                    e.deployability.status,
+                )
+            })
             .collect();
         assert_eq!(
             summary,
@@ -229,15 +248,53 @@ mod tests {
                 ("b", false, 0, DeployabilityStatus::Deployable),
             ]
         );
-        assert!(all.iter().all(|e| e.deployability.reasons.iter().all(|r| r.variables.is_empty())));
+        assert!(all.iter().all(|e| {
+            e.deployability
+                .reasons
+                .iter()
+                .all(|r| r.variables.is_empty())
+        }));
 
         let ids = |filter: CatalogFilter| -> Vec<String> {
-            query_catalog(input, &filter).into_iter().map(|e| e.integration_id.0).collect()
+            query_catalog(input, &filter)
+                .into_iter()
+                .map(|e| e.integration_id.0)
+                .collect()
         };
-        assert_eq!(ids(CatalogFilter { category: Some("CRM".into()), ..Default::default() }), ["d", "a", "c"]);
-        assert_eq!(ids(CatalogFilter { label: Some("Sales".into()), ..Default::default() }), ["d", "a"]);
-        assert_eq!(ids(CatalogFilter { q: Some("SALES".into()), ..Default::default() }), ["d", "a", "c"]);
-        assert_eq!(ids(CatalogFilter { q: Some("ticket".into()), ..Default::default() }), ["b"]);
-        assert_eq!(ids(CatalogFilter { q: Some("nothing".into()), ..Default::default() }), Vec::<String>::new());
+        assert_eq!(
+            ids(CatalogFilter {
+                category: Some("CRM".into()),
+                ..Default::default()
+            }),
+            ["d", "a", "c"]
+        );
+        assert_eq!(
+            ids(CatalogFilter {
+                label: Some("Sales".into()),
+                ..Default::default()
+            }),
+            ["d", "a"]
+        );
+        assert_eq!(
+            ids(CatalogFilter {
+                q: Some("SALES".into()),
+                ..Default::default()
+            }),
+            ["d", "a", "c"]
+        );
+        assert_eq!(
+            ids(CatalogFilter {
+                q: Some("ticket".into()),
+                ..Default::default()
+            }),
+            ["b"]
+        );
+        assert_eq!(
+            ids(CatalogFilter {
+                q: Some("nothing".into()),
+                ..Default::default()
+            }),
+            Vec::<String>::new()
+        );
     }
 }
