@@ -2,16 +2,15 @@
 //! the `jsonschema` crate on the exported schema, as a reference) and querying the catalog.
 
 use criterion::{Criterion, criterion_main};
-use marketplace_core::catalog::CatalogItem;
 use marketplace_core::integration::VersionState;
 use marketplace_core::{
-    CatalogFilter, CatalogInput, CompiledSpec, Editor, Instance, InstanceStatus, Integration,
-    IntegrationId, IntegrationVersion, Listing, ValidationOptions, query_catalog, to_json_schema,
-    validate_config,
+    Catalog, CatalogFilter, CatalogListing, CompiledSpec, CustomerContext, Editor, Instance,
+    InstanceStatus, Integration, IntegrationId, IntegrationVersion, Listing, ValidationOptions,
+    VendorValues, to_json_schema, validate_config,
 };
 use serde_json::{Map, Value, json};
-use std::collections::HashMap;
 use std::hint::black_box;
+use std::sync::Arc;
 
 /// The ten `string` patterns of the validation spec, each with a value that matches it.
 const PATTERNS: [(&str, &str); 10] = [
@@ -254,7 +253,7 @@ struct CatalogFixture {
     listings: Vec<Listing>,
     versions: Vec<IntegrationVersion>,
     instances: Vec<Instance>,
-    vendor_values: HashMap<IntegrationId, Map<String, Value>>,
+    vendor_values: VendorValues,
     embedded_values: Map<String, Value>,
 }
 
@@ -399,7 +398,7 @@ fn catalog_fixture() -> CatalogFixture {
     let versions = catalog_versions();
     let mut integrations = Vec::with_capacity(1000);
     let mut listings = Vec::with_capacity(1000);
-    let mut vendor_values = HashMap::new();
+    let mut vendor_values = VendorValues::default();
     for i in 0..1000usize {
         let (brand, product) = (BRANDS[i % 25], PRODUCTS[i / 25]);
         let id = IntegrationId(format!("int_{i:04}"));
@@ -483,24 +482,35 @@ fn catalog_fixture() -> CatalogFixture {
 
 fn catalog_query(c: &mut Criterion) {
     let fixture = catalog_fixture();
-    let items: Vec<CatalogItem<'_>> = fixture
-        .integrations
+    let versions: Vec<Arc<IntegrationVersion>> =
+        fixture.versions.iter().cloned().map(Arc::new).collect();
+    let catalog = Catalog::new(
+        fixture
+            .integrations
+            .iter()
+            .zip(&fixture.listings)
+            .enumerate()
+            .map(|(i, (integration, listing))| {
+                CatalogListing::new(
+                    integration.clone(),
+                    listing.clone(),
+                    versions[i % versions.len()].clone(),
+                )
+            })
+            .collect(),
+    );
+    let live: Vec<IntegrationId> = fixture
+        .instances
         .iter()
-        .zip(&fixture.listings)
-        .enumerate()
-        .map(|(i, (integration, listing))| CatalogItem {
-            integration,
-            listing,
-            version: &fixture.versions[i % fixture.versions.len()],
-        })
+        .filter(|i| i.status != InstanceStatus::Deactivated)
+        .map(|i| i.integration_id.clone())
         .collect();
-    let input = CatalogInput {
-        items: &items,
-        instances: &fixture.instances,
+    let customer = CustomerContext {
+        live_instances: &live,
         vendor_values: &fixture.vendor_values,
         embedded_values: Some(&fixture.embedded_values),
     };
-    let all = query_catalog(input, &CatalogFilter::default());
+    let all = catalog.query(customer, &CatalogFilter::default());
     assert_eq!(all.len(), 1000);
     assert!(all.iter().any(|e| e.activated) && all.iter().any(|e| !e.activated));
     let statuses: std::collections::HashSet<_> =
@@ -511,7 +521,7 @@ fn catalog_query(c: &mut Criterion) {
         label: None,
         q: Some("Sync".into()),
     };
-    let filtered = query_catalog(input, &filter);
+    let filtered = catalog.query(customer, &filter);
     assert!(
         !filtered.is_empty() && filtered.len() < 1000,
         "the filter selects some: {}",
@@ -520,10 +530,10 @@ fn catalog_query(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("catalog_query");
     group.bench_function("1000_listings_200_instances", |b| {
-        b.iter(|| query_catalog(black_box(input), black_box(&CatalogFilter::default())))
+        b.iter(|| catalog.query(black_box(customer), black_box(&CatalogFilter::default())))
     });
     group.bench_function("1000_listings_200_instances_q_category", |b| {
-        b.iter(|| query_catalog(black_box(input), black_box(&filter)))
+        b.iter(|| catalog.query(black_box(customer), black_box(&filter)))
     });
     group.finish();
 }

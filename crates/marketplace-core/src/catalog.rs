@@ -1,35 +1,143 @@
-//! The catalog a customer browses: listings filtered and ordered, each with its activation state
-//! and deployability.
+//! The catalog a customer browses: an organization's listings, sorted once, queried per customer
+//! with filters, each entry with its activation state and deployability.
 
 use crate::deployability::{Deployability, DeployabilityInput, deployability};
 use crate::ids::IntegrationId;
-use crate::instance::{Instance, InstanceStatus};
 use crate::integration::{Integration, IntegrationVersion};
 use crate::listing::Listing;
-use serde::{Deserialize, Serialize};
+use rustc_hash::FxHashMap;
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::sync::Arc;
 
-/// One listed integration with its listed version.
-#[derive(Debug, Clone, Copy)]
-pub struct CatalogItem<'a> {
+/// Vendor-set values of one customer, by integration.
+pub type VendorValues = FxHashMap<IntegrationId, Map<String, Value>>;
+
+/// One listed integration with its listing and listed version.
+#[derive(Debug, Clone)]
+pub struct CatalogListing {
     /// The integration.
-    pub integration: &'a Integration,
+    pub integration: Integration,
     /// Its listing.
-    pub listing: &'a Listing,
+    pub listing: Listing,
     /// The listed version.
-    pub version: &'a IntegrationVersion,
+    pub version: Arc<IntegrationVersion>,
+    name_key: String,
+    description_key: String,
 }
 
-/// Everything the query needs, for one customer.
+impl CatalogListing {
+    /// A listed integration.
+    pub fn new(
+        integration: Integration,
+        listing: Listing,
+        version: Arc<IntegrationVersion>,
+    ) -> Self {
+        let name_key = integration.name.to_lowercase();
+        let description_key = integration.description.to_lowercase();
+        CatalogListing {
+            integration,
+            listing,
+            version,
+            name_key,
+            description_key,
+        }
+    }
+
+    fn matches(&self, category: Option<&str>, label: Option<&str>, q: Option<&str>) -> bool {
+        let i = &self.integration;
+        category.is_none_or(|c| i.category == c)
+            && label.is_none_or(|l| i.labels.iter().any(|x| x == l))
+            && q.is_none_or(|q| {
+                self.name_key.contains(q)
+                    || self.description_key.contains(q)
+                    || i.category.contains(q)
+                    || i.labels.iter().any(|l| l.contains(q))
+            })
+    }
+}
+
+/// An organization's catalog: its listings in display order (name, case-insensitive, then id).
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    listings: Vec<CatalogListing>,
+    index: FxHashMap<IntegrationId, usize>,
+}
+
+impl Catalog {
+    /// A catalog of these listings, sorted once for every later query.
+    pub fn new(mut listings: Vec<CatalogListing>) -> Self {
+        listings.sort_by(|a, b| {
+            a.name_key
+                .cmp(&b.name_key)
+                .then_with(|| a.integration.id.cmp(&b.integration.id))
+        });
+        let index = listings
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.integration.id.clone(), i))
+            .collect();
+        Catalog { listings, index }
+    }
+
+    /// The listing of an integration.
+    pub fn get(&self, integration_id: &str) -> Option<&CatalogListing> {
+        self.index.get(integration_id).map(|&i| &self.listings[i])
+    }
+
+    /// Every listing, in display order.
+    pub fn listings(&self) -> &[CatalogListing] {
+        &self.listings
+    }
+
+    /// The customer's view: matching entries in display order.
+    pub fn query<'a>(
+        &'a self,
+        customer: CustomerContext<'_>,
+        filter: &CatalogFilter,
+    ) -> Vec<CatalogEntry<'a>> {
+        let mut live: FxHashMap<&str, usize> = FxHashMap::default();
+        for id in customer.live_instances {
+            *live.entry(id.as_str()).or_default() += 1;
+        }
+        let category = filter.category.as_deref().map(|c| c.trim().to_lowercase());
+        let label = filter.label.as_deref().map(|l| l.trim().to_lowercase());
+        let q = filter
+            .q
+            .as_deref()
+            .map(str::to_lowercase)
+            .filter(|q| !q.is_empty());
+        self.listings
+            .iter()
+            .filter(|l| l.matches(category.as_deref(), label.as_deref(), q.as_deref()))
+            .map(|l| {
+                let count = live.get(l.integration.id.as_str()).copied().unwrap_or(0);
+                let answer = deployability(DeployabilityInput {
+                    listing: &l.listing,
+                    version: &l.version,
+                    live_instances: count,
+                    vendor_values: customer.vendor_values.get(&l.integration.id),
+                    embedded_values: customer.embedded_values,
+                });
+                CatalogEntry {
+                    listing: l,
+                    activated: count > 0,
+                    instance_count: count,
+                    deployability: answer.into_customer(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// What the catalog needs to know of one customer.
 #[derive(Debug, Clone, Copy)]
-pub struct CatalogInput<'a> {
-    /// Every listed integration.
-    pub items: &'a [CatalogItem<'a>],
-    /// The customer's instances (any status).
-    pub instances: &'a [Instance],
+pub struct CustomerContext<'a> {
+    /// The integration of each of the customer's live (not deactivated) instances.
+    pub live_instances: &'a [IntegrationId],
     /// Vendor-set values for this customer, by integration.
-    pub vendor_values: &'a HashMap<IntegrationId, Map<String, Value>>,
+    pub vendor_values: &'a VendorValues,
     /// Values of embedded variables from the host's token.
     pub embedded_values: Option<&'a Map<String, Value>>,
 }
@@ -45,23 +153,13 @@ pub struct CatalogFilter {
     pub q: Option<String>,
 }
 
-/// A catalog entry, as the embedded marketplace returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CatalogEntry {
-    /// The integration.
-    pub integration_id: IntegrationId,
-    /// Display name.
-    pub name: String,
-    /// Description.
-    pub description: String,
-    /// Category.
-    pub category: String,
-    /// Labels.
-    pub labels: Vec<String>,
-    /// Icon URL.
-    pub icon_url: Option<String>,
-    /// The listed version.
-    pub version: String,
+/// A catalog entry for a customer; serializes as the embedded marketplace's listing entry
+/// `{integration_id, name, description, category, labels, icon_url, version, activated,
+/// instance_count, deployability}`.
+#[derive(Debug, Clone)]
+pub struct CatalogEntry<'a> {
+    /// The listed integration.
+    pub listing: &'a CatalogListing,
     /// Whether the customer holds a live (not deactivated) instance.
     pub activated: bool,
     /// How many live instances the customer holds.
@@ -70,72 +168,22 @@ pub struct CatalogEntry {
     pub deployability: Deployability,
 }
 
-/// The customer's catalog: matching entries ordered by name (case-insensitive), then id.
-pub fn query_catalog(input: CatalogInput<'_>, filter: &CatalogFilter) -> Vec<CatalogEntry> {
-    let mut live: HashMap<&IntegrationId, usize> = HashMap::new();
-    for instance in input
-        .instances
-        .iter()
-        .filter(|i| i.status != InstanceStatus::Deactivated)
-    {
-        *live.entry(&instance.integration_id).or_default() += 1;
+impl Serialize for CatalogEntry<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let i = &self.listing.integration;
+        let mut s = serializer.serialize_struct("CatalogEntry", 10)?;
+        s.serialize_field("integration_id", &i.id)?;
+        s.serialize_field("name", &i.name)?;
+        s.serialize_field("description", &i.description)?;
+        s.serialize_field("category", &i.category)?;
+        s.serialize_field("labels", &i.labels)?;
+        s.serialize_field("icon_url", &i.icon_url)?;
+        s.serialize_field("version", &self.listing.listing.version)?;
+        s.serialize_field("activated", &self.activated)?;
+        s.serialize_field("instance_count", &self.instance_count)?;
+        s.serialize_field("deployability", &self.deployability)?;
+        s.end()
     }
-    let category = filter.category.as_deref().map(str::to_lowercase);
-    let label = filter.label.as_deref().map(|l| l.trim().to_lowercase());
-    let q = filter
-        .q
-        .as_deref()
-        .map(str::to_lowercase)
-        .filter(|q| !q.is_empty());
-    let mut matching: Vec<(String, &CatalogItem<'_>)> = input
-        .items
-        .iter()
-        .filter(|item| {
-            let i = item.integration;
-            category.as_ref().is_none_or(|c| i.category == *c)
-                && label
-                    .as_ref()
-                    .is_none_or(|l| i.labels.iter().any(|x| x == l))
-                && q.as_ref().is_none_or(|q| {
-                    crate::customer::contains_ci(&i.name, q)
-                        || crate::customer::contains_ci(&i.description, q)
-                        || i.category.contains(q.as_str())
-                        || i.labels.iter().any(|l| l.contains(q.as_str()))
-                })
-        })
-        .map(|item| (item.integration.name.to_lowercase(), item))
-        .collect();
-    matching.sort_by(|(a_name, a), (b_name, b)| {
-        a_name
-            .cmp(b_name)
-            .then_with(|| a.integration.id.cmp(&b.integration.id))
-    });
-    matching
-        .into_iter()
-        .map(|(_, item)| {
-            let count = live.get(&item.integration.id).copied().unwrap_or(0);
-            let d = deployability(DeployabilityInput {
-                listing: item.listing,
-                version: item.version,
-                live_instances: count,
-                vendor_values: input.vendor_values.get(&item.integration.id),
-                embedded_values: input.embedded_values,
-            });
-            let i = item.integration;
-            CatalogEntry {
-                integration_id: i.id.clone(),
-                name: i.name.clone(),
-                description: i.description.clone(),
-                category: i.category.clone(),
-                labels: i.labels.clone(),
-                icon_url: i.icon_url.clone(),
-                version: item.listing.version.to_string(),
-                activated: count > 0,
-                instance_count: count,
-                deployability: d.for_customer(),
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -143,7 +191,6 @@ mod tests {
     use super::*;
     use crate::compiled::CompiledSpec;
     use crate::deployability::DeployabilityStatus;
-    use crate::instance::{Instance, InstanceStatus};
     use crate::integration::VersionState;
     use serde_json::json;
 
@@ -158,81 +205,60 @@ mod tests {
         }
     }
 
-    fn instance(integration: &str, status: InstanceStatus) -> Instance {
-        Instance {
-            id: format!("in-{integration}").into(),
-            customer_id: "c1".into(),
-            integration_id: integration.into(),
-            version: semver::Version::new(1, 0, 0),
-            name: integration.into(),
-            status,
-            config: Map::new(),
-            created_at: 0,
-            updated_at: 0,
-        }
-    }
-
     #[test]
     fn filters_orders_and_marks_entries() {
-        let version = IntegrationVersion {
+        let version = Arc::new(IntegrationVersion {
             version: semver::Version::new(1, 0, 0),
             state: VersionState::Published,
             config: CompiledSpec::parse(&json!({"pages": [{"title": "P", "elements": [
                 {"key": "plan", "label": "Plan", "type": "string", "visibility": "organization", "required": true}]}]}))
             .unwrap(),
             flows: vec![],
-        };
+        });
         let integrations = [
             integration("b", "zendesk", "support", &["tickets"]),
             integration("a", "Salesforce", "crm", &["sales"]),
             integration("c", "salesforce", "crm", &[]),
             integration("d", "HubSpot", "crm", &["sales", "marketing"]),
         ];
-        let listings: Vec<Listing> = integrations
-            .iter()
-            .map(|i| Listing {
-                integration_id: i.id.clone(),
-                version: semver::Version::new(1, 0, 0),
-                overview: String::new(),
-                customer_deployable: true,
-                allow_multiple_instances: i.id.as_str() == "d",
-            })
+        let catalog = Catalog::new(
+            integrations
+                .into_iter()
+                .map(|i| {
+                    let listing = Listing {
+                        integration_id: i.id.clone(),
+                        version: semver::Version::new(1, 0, 0),
+                        overview: String::new(),
+                        customer_deployable: true,
+                        allow_multiple_instances: i.id.as_str() == "d",
+                    };
+                    CatalogListing::new(i, listing, version.clone())
+                })
+                .collect(),
+        );
+        let live: Vec<IntegrationId> = ["a", "d", "d"]
+            .into_iter()
+            .map(IntegrationId::from)
             .collect();
-        let items: Vec<CatalogItem<'_>> = integrations
-            .iter()
-            .zip(&listings)
-            .map(|(integration, listing)| CatalogItem {
-                integration,
-                listing,
-                version: &version,
-            })
-            .collect();
-        let instances = [
-            instance("a", InstanceStatus::Active),
-            instance("d", InstanceStatus::Paused),
-            instance("d", InstanceStatus::Active),
-            instance("b", InstanceStatus::Deactivated),
-        ];
-        let mut vendor_values = HashMap::new();
+        let mut vendor_values = VendorValues::default();
         for id in ["a", "b", "d"] {
             vendor_values.insert(
                 IntegrationId::from(id),
                 json!({"plan": "gold"}).as_object().unwrap().clone(),
             );
         }
-        let input = CatalogInput {
-            items: &items,
-            instances: &instances,
+        let customer = CustomerContext {
+            live_instances: &live,
             vendor_values: &vendor_values,
             embedded_values: None,
         };
 
-        let all = query_catalog(input, &CatalogFilter::default());
+        let all = catalog.query(customer, &CatalogFilter::default());
         let summary: Vec<(&str, bool, usize, DeployabilityStatus)> = all
             .iter()
             .map(|e| {
                 (
-                    e.integration_id.as_str(),
+                    e.listing.integration.id.as_str(),
                     e.activated,
                     e.instance_count,
                     e.deployability.status,
@@ -254,11 +280,20 @@ mod tests {
                 .iter()
                 .all(|r| r.variables.is_empty())
         }));
+        let wire = serde_json::to_value(&all[0]).unwrap();
+        assert_eq!(wire["integration_id"], json!("d"));
+        assert_eq!(wire["version"], json!("1.0.0"));
+        assert_eq!(
+            wire["deployability"],
+            json!({"status": "deployable", "reasons": []})
+        );
+        assert_eq!(catalog.get("c").unwrap().integration.name, "salesforce");
 
         let ids = |filter: CatalogFilter| -> Vec<String> {
-            query_catalog(input, &filter)
+            catalog
+                .query(customer, &filter)
                 .into_iter()
-                .map(|e| e.integration_id.0)
+                .map(|e| e.listing.integration.id.to_string())
                 .collect()
         };
         assert_eq!(

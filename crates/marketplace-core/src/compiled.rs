@@ -3,10 +3,11 @@
 use crate::error::{FieldError, FieldErrorCode as Code};
 use crate::pointer;
 use crate::spec::{ConfigSpec, Element, Variable, VariableType};
+use crate::values::Editor;
 use regex_lite::Regex;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
-use std::collections::HashMap;
 
 /// A variable with its compiled pattern and its path in a config object (`/key`).
 #[derive(Debug, Clone)]
@@ -24,7 +25,8 @@ pub struct CompiledVariable {
 pub struct CompiledSpec {
     spec: ConfigSpec,
     variables: Vec<CompiledVariable>,
-    index: HashMap<String, usize>,
+    index: FxHashMap<String, usize>,
+    required: [usize; 3],
 }
 
 impl CompiledSpec {
@@ -37,7 +39,7 @@ impl CompiledSpec {
     pub fn new(spec: ConfigSpec) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut variables = Vec::new();
-        let mut index = HashMap::new();
+        let mut index = FxHashMap::default();
         for (p, page) in spec.pages.iter().enumerate() {
             for (e, element) in page.elements.iter().enumerate() {
                 let Element::Variable(variable) = element else {
@@ -69,11 +71,18 @@ impl CompiledSpec {
                 });
             }
         }
+        let required = [Editor::Customer, Editor::Embedded, Editor::Organization].map(|editor| {
+            variables
+                .iter()
+                .filter(|c| c.variable.required_of(editor))
+                .count()
+        });
         if errors.is_empty() {
             Ok(Self {
                 spec,
                 variables,
                 index,
+                required,
             })
         } else {
             Err(errors)
@@ -98,6 +107,11 @@ impl CompiledSpec {
     /// Every compiled variable, in spec order.
     pub fn compiled_variables(&self) -> &[CompiledVariable] {
         &self.variables
+    }
+
+    /// How many variables this editor must give a value for (required, no default, editable).
+    pub fn required_count(&self, editor: Editor) -> usize {
+        self.required[editor as usize]
     }
 
     /// Every variable, in spec order.

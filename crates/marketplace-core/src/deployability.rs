@@ -5,6 +5,7 @@ use crate::listing::Listing;
 use crate::spec::Visibility;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// The answer a customer sees on a listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -68,7 +69,7 @@ pub struct DeployabilityReason {
     /// Stable code.
     pub code: ReasonCode,
     /// Human-readable explanation.
-    pub message: String,
+    pub message: Cow<'static, str>,
     /// For `missing_default`: the variables lacking a value (for the vendor's eyes).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub variables: Vec<String>,
@@ -97,17 +98,15 @@ impl Deployability {
 
     /// The same answer without vendor-only details, for customers' eyes.
     pub fn for_customer(&self) -> Deployability {
-        Deployability {
-            status: self.status,
-            reasons: self
-                .reasons
-                .iter()
-                .map(|r| DeployabilityReason {
-                    variables: Vec::new(),
-                    ..r.clone()
-                })
-                .collect(),
+        self.clone().into_customer()
+    }
+
+    /// [`Self::for_customer`], consuming the answer.
+    pub fn into_customer(mut self) -> Deployability {
+        for reason in &mut self.reasons {
+            reason.variables = Vec::new();
         }
+        self
     }
 }
 
@@ -132,7 +131,7 @@ pub fn deployability(input: DeployabilityInput<'_>) -> Deployability {
     let mut push = |code: ReasonCode, variables: Vec<String>| {
         reasons.push(DeployabilityReason {
             code,
-            message: code.message().to_owned(),
+            message: Cow::Borrowed(code.message()),
             variables,
         });
     };

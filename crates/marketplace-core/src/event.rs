@@ -7,8 +7,8 @@ use crate::instance::Instance;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-/// Seconds since the Unix epoch; core never reads a clock, callers pass the time in.
-pub type UnixTime = i64;
+/// Milliseconds since the Unix epoch; core never reads a clock, callers pass the time in.
+pub type UnixMillis = i64;
 
 /// Kinds of event; the wire form is dotted (`instance.activated`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -66,7 +66,7 @@ pub struct Event {
     #[serde(rename = "type")]
     pub event_type: EventType,
     /// When.
-    pub at: UnixTime,
+    pub at: UnixMillis,
     /// The customer concerned.
     pub customer_id: Option<CustomerId>,
     /// The integration concerned.
@@ -82,7 +82,7 @@ impl Event {
     pub fn for_instance(
         event_type: EventType,
         instance: &Instance,
-        at: UnixTime,
+        at: UnixMillis,
         extra: Value,
     ) -> Self {
         let mut data = json!({"version": instance.version.to_string(), "status": instance.status, "name": instance.name});
@@ -100,7 +100,7 @@ impl Event {
     }
 
     /// An event about a customer.
-    pub fn for_customer(event_type: EventType, customer: &Customer, at: UnixTime) -> Self {
+    pub fn for_customer(event_type: EventType, customer: &Customer, at: UnixMillis) -> Self {
         Event {
             event_type,
             at,

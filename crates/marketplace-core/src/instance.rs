@@ -2,7 +2,7 @@
 //! machine. Every operation returns the new instance with the event it leaves.
 
 use crate::compiled::CompiledSpec;
-use crate::event::{Event, EventType, UnixTime};
+use crate::event::{Event, EventType, UnixMillis};
 use crate::ids::{CustomerId, InstanceId, IntegrationId};
 use crate::integration::IntegrationVersion;
 use serde::{Deserialize, Serialize};
@@ -88,9 +88,9 @@ pub struct Instance {
     /// Values set on the instance (customer values, and organization values the vendor set).
     pub config: Map<String, Value>,
     /// Creation time.
-    pub created_at: UnixTime,
+    pub created_at: UnixMillis,
     /// Last change.
-    pub updated_at: UnixTime,
+    pub updated_at: UnixMillis,
 }
 
 /// What an upgrade does to the config.
@@ -123,7 +123,7 @@ pub struct NewInstance<'a> {
 
 impl Instance {
     /// Activates: a new active instance and its `instance.activated` event.
-    pub fn activate(new: NewInstance<'_>, now: UnixTime) -> (Instance, Event) {
+    pub fn activate(new: NewInstance<'_>, now: UnixMillis) -> (Instance, Event) {
         let instance = Instance {
             id: new.id,
             customer_id: new.customer_id,
@@ -145,7 +145,7 @@ impl Instance {
         allowed: &[InstanceStatus],
         to: InstanceStatus,
         event_type: EventType,
-        now: UnixTime,
+        now: UnixMillis,
     ) -> Result<(Instance, Event), TransitionError> {
         if !allowed.contains(&self.status) {
             return Err(TransitionError {
@@ -168,7 +168,7 @@ impl Instance {
     }
 
     /// Pauses an active instance.
-    pub fn pause(&self, now: UnixTime) -> Result<(Instance, Event), TransitionError> {
+    pub fn pause(&self, now: UnixMillis) -> Result<(Instance, Event), TransitionError> {
         use InstanceStatus::*;
         self.transition(
             Operation::Pause,
@@ -180,7 +180,7 @@ impl Instance {
     }
 
     /// Resumes a paused instance.
-    pub fn resume(&self, now: UnixTime) -> Result<(Instance, Event), TransitionError> {
+    pub fn resume(&self, now: UnixMillis) -> Result<(Instance, Event), TransitionError> {
         use InstanceStatus::*;
         self.transition(
             Operation::Resume,
@@ -192,7 +192,7 @@ impl Instance {
     }
 
     /// Deactivates an instance that is not deactivated yet.
-    pub fn deactivate(&self, now: UnixTime) -> Result<(Instance, Event), TransitionError> {
+    pub fn deactivate(&self, now: UnixMillis) -> Result<(Instance, Event), TransitionError> {
         use InstanceStatus::*;
         self.transition(
             Operation::Deactivate,
@@ -208,7 +208,7 @@ impl Instance {
     pub fn reconfigure(
         &self,
         config: Map<String, Value>,
-        now: UnixTime,
+        now: UnixMillis,
     ) -> Result<(Instance, Event), TransitionError> {
         if self.status == InstanceStatus::Deactivated {
             return Err(TransitionError {
@@ -243,7 +243,7 @@ impl Instance {
         &self,
         to: &IntegrationVersion,
         vendor_values: Option<&Map<String, Value>>,
-        now: UnixTime,
+        now: UnixMillis,
     ) -> Result<(Instance, UpgradeReport, Event), TransitionError> {
         if self.status == InstanceStatus::Deactivated {
             return Err(TransitionError {

@@ -36,7 +36,9 @@ pub mod spec;
 pub mod token;
 pub mod values;
 
-pub use catalog::{CatalogEntry, CatalogFilter, CatalogInput, query_catalog};
+pub use catalog::{
+    Catalog, CatalogEntry, CatalogFilter, CatalogListing, CustomerContext, VendorValues,
+};
 pub use compiled::CompiledSpec;
 pub use config::{effective_config, mask_secrets, merge_update};
 pub use customer::{Customer, CustomerUser, Role};

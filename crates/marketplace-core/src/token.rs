@@ -4,7 +4,6 @@
 //! signature with the key's pinned algorithm, then hands the decoded claims to [`EmbeddedClaims::check`].
 
 use crate::customer::{Role, check_external_id};
-use crate::event::UnixTime;
 use crate::ids::OrganizationId;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -82,10 +81,10 @@ pub struct EmbeddedClaims {
     pub customer: String,
     /// The organization id.
     pub organization: OrganizationId,
-    /// Issued at.
-    pub iat: UnixTime,
-    /// Expires at.
-    pub exp: UnixTime,
+    /// Issued at (Unix seconds, as JWT counts).
+    pub iat: i64,
+    /// Expires at (Unix seconds).
+    pub exp: i64,
     /// Display name of the user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -123,7 +122,7 @@ fn string_claim(
     }
 }
 
-fn time_claim(claims: &Map<String, Value>, name: &'static str) -> Result<UnixTime, TokenError> {
+fn time_claim(claims: &Map<String, Value>, name: &'static str) -> Result<i64, TokenError> {
     match claims.get(name) {
         None => Err(TokenError::MissingClaim(name)),
         Some(v) => v
@@ -137,11 +136,11 @@ fn time_claim(claims: &Map<String, Value>, name: &'static str) -> Result<UnixTim
 }
 
 impl EmbeddedClaims {
-    /// Checks decoded claims for the organization that owns the verifying key, at time `now`.
+    /// Checks decoded claims for the organization that owns the verifying key, at `now` (Unix seconds).
     pub fn check(
         claims: &Value,
         organization: &OrganizationId,
-        now: UnixTime,
+        now: i64,
         policy: TokenPolicy,
     ) -> Result<EmbeddedClaims, TokenError> {
         let claims = claims.as_object().ok_or(TokenError::InvalidClaim {

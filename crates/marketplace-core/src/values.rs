@@ -93,6 +93,7 @@ fn validate_object(
     options: ValidationOptions,
     errors: &mut Vec<FieldError>,
 ) {
+    let mut required_present = 0;
     for (key, value) in object {
         let Some(compiled) = spec.compiled_variable(key) else {
             errors.push(FieldError::new(
@@ -114,6 +115,7 @@ fn validate_object(
             ));
             continue;
         }
+        required_present += usize::from(variable.required_of(options.editor));
         check_variable_value(
             variable,
             compiled.pattern.as_ref(),
@@ -122,13 +124,13 @@ fn validate_object(
             errors,
         );
     }
-    if options.completeness == Completeness::Complete {
+    // Only when some required value is missing: walk the spec to name each one.
+    if options.completeness == Completeness::Complete
+        && required_present < spec.required_count(options.editor)
+    {
         for compiled in spec.compiled_variables() {
-            let variable = &compiled.variable;
-            if variable.required
-                && variable.default.is_none()
-                && options.editor.may_set(variable.visibility)
-                && !object.contains_key(&variable.key)
+            if compiled.variable.required_of(options.editor)
+                && !object.contains_key(&compiled.variable.key)
             {
                 errors.push(FieldError::new(
                     compiled.path.clone(),

@@ -70,6 +70,11 @@ impl Variable {
             VariableType::Secret(_) | VariableType::Connection(_)
         )
     }
+
+    /// Whether this editor must give the variable a value: required, no default, and editable by it.
+    pub fn required_of(&self, editor: crate::values::Editor) -> bool {
+        self.required && self.default.is_none() && editor.may_set(self.visibility)
+    }
 }
 
 /// Who sees and sets a variable.
