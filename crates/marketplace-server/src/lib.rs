@@ -1,1 +1,118 @@
-//! Placeholder; grows with its issue.
+//! The reference service of the embeddable integration marketplace.
+//!
+//! A tour: [`config`] (command line), [`db`] (SQLite or PostgreSQL through one pool type),
+//! [`crypto`] (sealing secrets at rest, API key hashes), [`auth`] (API keys and embedded tokens),
+//! [`catalog`] (in-memory catalog snapshots), [`instances`] (instance operations shared by both
+//! APIs), [`runner`] (flows: map and deliver, with retries), [`http`] (one module per resource),
+//! [`demo`] (the demo organization), [`error`] and [`extract`] (problem+json everywhere).
+//!
+//! Architecture invariant: every business rule comes from `marketplace-core`; this crate stores,
+//! authenticates, seals and transports.
+
+pub mod auth;
+pub mod catalog;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod http;
+pub mod instances;
+pub mod runner;
+pub mod state;
+
+pub use http::app;
+pub use state::{AppState, Settings};
+
+use crate::config::{ServeArgs, StorageArgs};
+use crate::crypto::{MasterKey, Sealer};
+use crate::db::{Backend, Db};
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The master key.
+    #[error(transparent)]
+    Key(#[from] crypto::KeyError),
+    /// A missing setting.
+    #[error("{0}")]
+    Config(String),
+    /// Listening.
+    #[error("listen: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Opens the database and the master key.
+pub async fn open(storage: &StorageArgs) -> Result<(Db, Sealer), StartError> {
+    let db = Db::connect(&storage.database_url).await?;
+    let key = match (&storage.master_key, db.backend) {
+        (Some(key), _) => MasterKey::from_base64(key)?,
+        (None, Backend::Sqlite) => {
+            let path = db::sqlite_path(&storage.database_url).ok_or_else(|| {
+                StartError::Config("an in-memory database needs --master-key".into())
+            })?;
+            let mut key_path = path.into_os_string();
+            key_path.push(".key");
+            MasterKey::load_or_create(std::path::Path::new(&key_path))?
+        }
+        (None, Backend::Postgres) => {
+            return Err(StartError::Config(
+                "PostgreSQL needs --master-key (or MARKETPLACE_MASTER_KEY)".into(),
+            ));
+        }
+    };
+    Ok((db, Sealer::new(&key)))
+}
+
+/// Settings from the serve options.
+pub fn settings(args: &ServeArgs) -> Settings {
+    Settings {
+        public_url: args.public_url(),
+        allow_private_targets: args.allow_private_targets,
+        token_policy: marketplace_core::TokenPolicy {
+            max_lifetime: args.token_max_lifetime,
+            leeway: 60,
+        },
+        delivery_attempts: args.delivery_attempts,
+    }
+}
+
+/// Serves until Ctrl-C or SIGTERM; resumes interrupted executions first.
+pub async fn serve(state: AppState, listen: std::net::SocketAddr) -> Result<(), StartError> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    match runner::resume_interrupted(&state).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(count = n, "resumed interrupted executions"),
+        Err(e) => tracing::error!(error = %e, "could not resume interrupted executions"),
+    }
+    tracing::info!(%listen, "serving");
+    let db = state.db.clone();
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    db.close().await;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

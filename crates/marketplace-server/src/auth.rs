@@ -1,0 +1,456 @@
+//! Who is calling: admin API keys and embedded tokens, as extractors.
+//!
+//! Embedded tokens are verified with the public key registered under (organization, `kid`), the
+//! algorithm pinned to that key; core then checks the claims (lifetime, skew, organization,
+//! audience, role). Verified tokens are cached by their SHA-256 until they expire, so a hot read
+//! path costs no signature check; on first sight the customer and the user are created.
+
+use crate::crypto::sha256_hex;
+use crate::db::{new_id, now_ms};
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::{header, request::Parts};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use marketplace_core::customer::Role;
+use marketplace_core::event::Event;
+use marketplace_core::permission::Actor;
+use marketplace_core::{Customer, EmbeddedClaims};
+use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+/// The vendor, authenticated by an admin API key.
+#[derive(Debug, Clone)]
+pub struct Admin {
+    /// The organization the key belongs to.
+    pub organization_id: String,
+}
+
+/// A customer user, authenticated by a signed embedded token.
+#[derive(Debug, Clone)]
+pub struct CustomerUser {
+    /// The organization.
+    pub organization_id: String,
+    /// The service's id of the customer.
+    pub customer_id: String,
+    /// The user (`sub`).
+    pub user_id: String,
+    /// The token's role.
+    pub role: Role,
+    /// Values of embedded variables from the token.
+    pub embedded_config: Option<Map<String, Value>>,
+}
+
+impl CustomerUser {
+    /// The actor for core's permission function.
+    pub fn actor(&self) -> Actor {
+        Actor::CustomerUser {
+            customer_id: self.customer_id.as_str().into(),
+            role: self.role,
+        }
+    }
+}
+
+fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
+        ApiError::unauthorized("missing_credentials", "the Authorization header is missing")
+    })?;
+    let value = value.to_str().map_err(|_| {
+        ApiError::unauthorized(
+            "invalid_credentials",
+            "the Authorization header is not text",
+        )
+    })?;
+    match value.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(token.trim())
+        }
+        _ => Err(ApiError::unauthorized(
+            "invalid_credentials",
+            "expected `Authorization: Bearer <credentials>`",
+        )),
+    }
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let key = bearer(parts)?;
+        let organization_id: Option<String> =
+            sqlx::query_scalar("SELECT organization_id FROM api_keys WHERE key_hash = $1")
+                .bind(sha256_hex(key))
+                .fetch_optional(&state.db.read)
+                .await?;
+        organization_id
+            .map(|organization_id| Admin { organization_id })
+            .ok_or_else(|| ApiError::unauthorized("invalid_api_key", "the API key is not valid"))
+    }
+}
+
+/// A public key registered by a host app.
+#[derive(Debug)]
+pub struct SigningKey {
+    /// The algorithm pinned to the key.
+    pub algorithm: Algorithm,
+    /// The parsed key.
+    pub key: DecodingKey,
+}
+
+/// Parses a PEM public key for an algorithm name (`RS256`, `ES256`, `EdDSA`).
+pub fn parse_signing_key(algorithm: &str, pem: &str) -> Result<SigningKey, String> {
+    let (algorithm, key) = match algorithm {
+        "RS256" => (Algorithm::RS256, DecodingKey::from_rsa_pem(pem.as_bytes())),
+        "ES256" => (Algorithm::ES256, DecodingKey::from_ec_pem(pem.as_bytes())),
+        "EdDSA" => (Algorithm::EdDSA, DecodingKey::from_ed_pem(pem.as_bytes())),
+        other => {
+            return Err(format!(
+                "unsupported algorithm `{other}`; expected RS256, ES256 or EdDSA"
+            ));
+        }
+    };
+    key.map(|key| SigningKey { algorithm, key })
+        .map_err(|e| format!("not a valid public key for this algorithm: {e}"))
+}
+
+#[derive(Debug, Clone)]
+struct Verified {
+    claims: EmbeddedClaims,
+}
+
+/// In-memory caches of the authentication path.
+#[derive(Debug, Default)]
+pub struct TokenCache {
+    verified: Mutex<HashMap<String, Verified>>,
+    keys: Mutex<HashMap<(String, String), Arc<SigningKey>>>,
+    customers: Mutex<HashMap<(String, String), String>>,
+    users: Mutex<HashSet<(String, String, Role)>>,
+    origins: Mutex<HashMap<String, Arc<Vec<String>>>>,
+    all_origins: Mutex<Option<Arc<HashSet<String>>>>,
+}
+
+const MAX_CACHED_TOKENS: usize = 100_000;
+
+impl TokenCache {
+    /// Forgets every verified token and key of an organization's signing keys (after a key change).
+    pub fn forget_keys(&self) {
+        self.keys.lock().expect("lock").clear();
+        self.verified.lock().expect("lock").clear();
+    }
+
+    /// Forgets what is known of a customer (after it is deleted or changed).
+    pub fn forget_customer(&self, customer_id: &str) {
+        self.customers
+            .lock()
+            .expect("lock")
+            .retain(|_, id| id != customer_id);
+        self.users
+            .lock()
+            .expect("lock")
+            .retain(|(c, _, _)| c != customer_id);
+    }
+
+    /// Forgets the allowed origins (after an organization changes them).
+    pub fn forget_origins(&self) {
+        self.origins.lock().expect("lock").clear();
+        *self.all_origins.lock().expect("lock") = None;
+    }
+
+    /// Every origin some organization allows, when known.
+    pub fn all_origins(&self) -> Option<Arc<HashSet<String>>> {
+        self.all_origins.lock().expect("lock").clone()
+    }
+
+    /// Remembers every origin some organization allows.
+    pub fn set_all_origins(&self, origins: HashSet<String>) {
+        *self.all_origins.lock().expect("lock") = Some(Arc::new(origins));
+    }
+
+    /// Forgets a user (after it is deleted or changed).
+    pub fn forget_user(&self, customer_id: &str, user_id: &str) {
+        self.users
+            .lock()
+            .expect("lock")
+            .retain(|(c, u, _)| !(c == customer_id && u == user_id));
+    }
+}
+
+fn token_error(code: &'static str, detail: impl Into<String>) -> ApiError {
+    ApiError::unauthorized(code, detail)
+}
+
+async fn signing_key(
+    state: &AppState,
+    organization_id: &str,
+    kid: &str,
+) -> Result<Arc<SigningKey>, ApiError> {
+    let cache_key = (organization_id.to_owned(), kid.to_owned());
+    if let Some(key) = state.tokens.keys.lock().expect("lock").get(&cache_key) {
+        return Ok(key.clone());
+    }
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT algorithm, public_key_pem FROM signing_keys WHERE organization_id = $1 AND kid = $2")
+            .bind(organization_id)
+            .bind(kid)
+            .fetch_optional(&state.db.read)
+            .await?;
+    let (algorithm, pem) =
+        row.ok_or_else(|| token_error("unknown_kid", "no signing key has this kid"))?;
+    let key = Arc::new(parse_signing_key(&algorithm, &pem).map_err(ApiError::Internal)?);
+    state
+        .tokens
+        .keys
+        .lock()
+        .expect("lock")
+        .insert(cache_key, key.clone());
+    Ok(key)
+}
+
+/// Verifies a token's signature and claims; cached by the token's hash until it expires.
+pub async fn verify_token(state: &AppState, token: &str) -> Result<EmbeddedClaims, ApiError> {
+    let now = now_ms() / 1000;
+    let policy = state.settings.token_policy;
+    let hash = sha256_hex(token);
+    if let Some(hit) = state.tokens.verified.lock().expect("lock").get(&hash)
+        && now <= hit.claims.exp + policy.leeway
+    {
+        return Ok(hit.claims.clone());
+    }
+    let header = jsonwebtoken::decode_header(token)
+        .map_err(|e| token_error("malformed_token", format!("the token is malformed: {e}")))?;
+    let kid = header
+        .kid
+        .ok_or_else(|| token_error("missing_kid", "the token header has no kid"))?;
+    let unverified: Value =
+        jsonwebtoken::dangerous::insecure_decode_claims(token).map_err(|e| {
+            token_error(
+                "malformed_token",
+                format!("the token's claims are malformed: {e}"),
+            )
+        })?;
+    let organization_id = unverified
+        .get("organization")
+        .and_then(Value::as_str)
+        .ok_or_else(|| token_error("missing_claim", "the token has no `organization` claim"))?
+        .to_owned();
+    let key = signing_key(state, &organization_id, &kid).await?;
+    let mut validation = Validation::new(key.algorithm);
+    validation.required_spec_claims.clear();
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    let data = jsonwebtoken::decode::<Value>(token, &key.key, &validation).map_err(|e| match e
+        .kind()
+    {
+        jsonwebtoken::errors::ErrorKind::InvalidAlgorithm => token_error(
+            "algorithm_mismatch",
+            "the token's algorithm is not the one registered for its key",
+        ),
+        jsonwebtoken::errors::ErrorKind::InvalidSignature => {
+            token_error("invalid_signature", "the token's signature is not valid")
+        }
+        _ => token_error(
+            "invalid_token",
+            format!("the token could not be verified: {e}"),
+        ),
+    })?;
+    let claims = EmbeddedClaims::check(&data.claims, &organization_id.as_str().into(), now, policy)
+        .map_err(|e| token_error(e.code(), e.to_string()))?;
+    let mut verified = state.tokens.verified.lock().expect("lock");
+    if verified.len() >= MAX_CACHED_TOKENS {
+        verified.retain(|_, v| now <= v.claims.exp + policy.leeway);
+        if verified.len() >= MAX_CACHED_TOKENS {
+            verified.clear();
+        }
+    }
+    verified.insert(
+        hash,
+        Verified {
+            claims: claims.clone(),
+        },
+    );
+    Ok(claims)
+}
+
+impl FromRequestParts<AppState> for CustomerUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts)?;
+        let claims = verify_token(state, token).await?;
+        let organization_id = claims.organization.to_string();
+        if let Some(origin) = parts
+            .headers
+            .get(header::ORIGIN)
+            .and_then(|o| o.to_str().ok())
+        {
+            check_origin(state, &organization_id, origin).await?;
+        }
+        let customer_id = customer_on_sight(state, &organization_id, &claims).await?;
+        user_on_sight(state, &customer_id, &claims).await?;
+        Ok(CustomerUser {
+            organization_id,
+            customer_id,
+            user_id: claims.sub,
+            role: claims.role,
+            embedded_config: claims.embedded_config,
+        })
+    }
+}
+
+/// Refuses a browser request from an origin the token's organization does not allow (the
+/// service's own pages are always allowed).
+async fn check_origin(
+    state: &AppState,
+    organization_id: &str,
+    origin: &str,
+) -> Result<(), ApiError> {
+    if state.settings.public_url.starts_with(origin)
+        && state.settings.public_url[origin.len()..].is_empty()
+    {
+        return Ok(());
+    }
+    let cached = state
+        .tokens
+        .origins
+        .lock()
+        .expect("lock")
+        .get(organization_id)
+        .cloned();
+    let allowed = match cached {
+        Some(allowed) => allowed,
+        None => {
+            let allowed = Arc::new(
+                crate::http::organization::load(state, organization_id)
+                    .await?
+                    .allowed_origins,
+            );
+            state
+                .tokens
+                .origins
+                .lock()
+                .expect("lock")
+                .insert(organization_id.to_owned(), allowed.clone());
+            allowed
+        }
+    };
+    if allowed.iter().any(|o| o == origin) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "origin_not_allowed",
+            "this origin is not an allowed embed origin of the organization",
+        ))
+    }
+}
+
+/// The customer of a token, created on first sight when the token names it.
+async fn customer_on_sight(
+    state: &AppState,
+    organization_id: &str,
+    claims: &EmbeddedClaims,
+) -> Result<String, ApiError> {
+    let cache_key = (organization_id.to_owned(), claims.customer.clone());
+    if let Some(id) = state.tokens.customers.lock().expect("lock").get(&cache_key) {
+        return Ok(id.clone());
+    }
+    let found: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM customers WHERE organization_id = $1 AND external_id = $2",
+    )
+    .bind(organization_id)
+    .bind(&claims.customer)
+    .fetch_optional(&state.db.read)
+    .await?;
+    let id = match found {
+        Some(id) => id,
+        None => {
+            let Some(name) = claims.customer_name.clone() else {
+                return Err(token_error(
+                    "unknown_customer",
+                    "no customer has this external id; add `customer_name` to the token to create it",
+                ));
+            };
+            let fields = marketplace_core::customer::CustomerFields {
+                name,
+                external_id: claims.customer.clone(),
+                ..Default::default()
+            };
+            let customer = Customer::new(new_id("cus").into(), fields).map_err(|e| {
+                token_error(
+                    "invalid_claim",
+                    format!("the token's customer is invalid: {}", e[0].message),
+                )
+            })?;
+            crate::http::customers::insert_customer(state, organization_id, &customer, true).await?
+        }
+    };
+    state
+        .tokens
+        .customers
+        .lock()
+        .expect("lock")
+        .insert(cache_key, id.clone());
+    Ok(id)
+}
+
+/// Records the user of a token on first sight (and when its role or name changes).
+async fn user_on_sight(
+    state: &AppState,
+    customer_id: &str,
+    claims: &EmbeddedClaims,
+) -> Result<(), ApiError> {
+    let seen = (customer_id.to_owned(), claims.sub.clone(), claims.role);
+    if state.tokens.users.lock().expect("lock").contains(&seen) {
+        return Ok(());
+    }
+    let role = match claims.role {
+        Role::Admin => "admin",
+        Role::Viewer => "viewer",
+    };
+    let sql = "INSERT INTO customer_users (customer_id, id, name, email, role, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+               ON CONFLICT (customer_id, id) DO UPDATE SET role = excluded.role, \
+               name = COALESCE(excluded.name, customer_users.name), email = COALESCE(excluded.email, customer_users.email)";
+    sqlx::query(sql)
+        .bind(customer_id)
+        .bind(&claims.sub)
+        .bind(claims.name.clone())
+        .bind(claims.email.clone())
+        .bind(role)
+        .bind(now_ms())
+        .execute(&state.db.write)
+        .await?;
+    state.tokens.users.lock().expect("lock").insert(seen);
+    Ok(())
+}
+
+/// Records an event in the same transaction as its change.
+pub async fn record_event(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    organization_id: &str,
+    event: &Event,
+) -> Result<(), ApiError> {
+    sqlx::query(
+        "INSERT INTO events (id, organization_id, type, at, customer_id, integration_id, instance_id, data) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(new_id("evt"))
+    .bind(organization_id)
+    .bind(event.event_type.as_str())
+    .bind(event.at)
+    .bind(event.customer_id.as_ref().map(|c| c.to_string()))
+    .bind(event.integration_id.as_ref().map(|c| c.to_string()))
+    .bind(event.instance_id.as_ref().map(|c| c.to_string()))
+    .bind(event.data.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

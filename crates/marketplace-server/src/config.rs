@@ -1,0 +1,85 @@
+//! Command line and environment: every option is a flag with an environment variable.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+
+/// The reference service of the embeddable integration marketplace.
+#[derive(Debug, Parser)]
+#[command(name = "marketplace-server", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create an organization; prints `{"organization_id", "api_key"}` as the last line.
+    Init(InitArgs),
+    /// Serve the API, the iframe page and webhook triggers.
+    Serve(ServeArgs),
+    /// Create (once) a demo organization and catalog on the embedded default, then serve.
+    Demo(ServeArgs),
+}
+
+/// Where data lives and how secrets are sealed.
+#[derive(Debug, Clone, Args)]
+pub struct StorageArgs {
+    /// Database URL: `sqlite://PATH` (created on first run) or `postgres://...`.
+    #[arg(
+        long = "database",
+        env = "MARKETPLACE_DATABASE_URL",
+        default_value = "sqlite://marketplace.db"
+    )]
+    pub database_url: String,
+    /// Master key sealing secrets at rest (32 bytes, base64). Default on SQLite: a key file
+    /// beside the database (`<file>.key`, mode 0600), created on first run. Required on PostgreSQL.
+    #[arg(long, env = "MARKETPLACE_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<String>,
+}
+
+/// `init` options.
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// Name of the organization (the vendor).
+    #[arg(long)]
+    pub org: String,
+    /// Storage.
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+/// `serve` and `demo` options.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Storage.
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// Address to listen on.
+    #[arg(long, env = "MARKETPLACE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Public base URL of the service, for absolute webhook URLs (default: http://<listen>).
+    #[arg(long, env = "MARKETPLACE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Let deliver steps reach private and loopback addresses (tests and demos only).
+    #[arg(long, env = "MARKETPLACE_ALLOW_PRIVATE_TARGETS")]
+    pub allow_private_targets: bool,
+    /// Longest accepted lifetime of embedded tokens (`exp - iat`), in seconds.
+    #[arg(long, env = "MARKETPLACE_TOKEN_MAX_LIFETIME", default_value_t = 3600)]
+    pub token_max_lifetime: i64,
+    /// Attempts per delivery before an execution fails (retries back off, honouring Retry-After).
+    #[arg(long, env = "MARKETPLACE_DELIVERY_ATTEMPTS", default_value_t = 4)]
+    pub delivery_attempts: u32,
+}
+
+impl ServeArgs {
+    /// The public URL, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_owned()
+    }
+}

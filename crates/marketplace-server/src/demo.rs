@@ -1,0 +1,403 @@
+//! The demo: a vendor organization with a realistic catalog, created once on the embedded
+//! default (through the service's own API), with a demo signing key whose private half is kept
+//! beside the database so the demo can sign tokens for its host pages.
+
+use crate::StartError;
+use crate::crypto::fill_random;
+use crate::db::sqlite_path;
+use crate::state::AppState;
+use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
+use axum::body::Body;
+use axum::http::{Method, Request};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+/// What the demo needs to remember between runs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Demo {
+    /// The demo organization.
+    pub organization_id: String,
+    /// Its admin API key.
+    pub api_key: String,
+    /// The demo signing key's id.
+    pub kid: String,
+    /// The demo signing key (Ed25519, PKCS#8, base64).
+    pub private_key_pkcs8: String,
+}
+
+impl Demo {
+    /// Signs an embedded token for a demo customer user, valid for `seconds`.
+    pub fn sign_token(
+        &self,
+        customer: &str,
+        customer_name: &str,
+        user: &str,
+        role: &str,
+        seconds: i64,
+    ) -> String {
+        let now = crate::db::now_ms() / 1000;
+        let claims = json!({"sub": user, "customer": customer, "customer_name": customer_name, "organization": self.organization_id,
+                            "role": role, "iat": now, "exp": now + seconds, "name": user});
+        let der = STANDARD.decode(&self.private_key_pkcs8).unwrap_or_default();
+        let key = jsonwebtoken::EncodingKey::from_ed_der(&der);
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, &claims, &key).unwrap_or_default()
+    }
+}
+
+fn demo_file(database_url: &str) -> Option<std::path::PathBuf> {
+    let mut path = sqlite_path(database_url)?.into_os_string();
+    path.push(".demo.json");
+    Some(path.into())
+}
+
+/// A SubjectPublicKeyInfo PEM of an Ed25519 public key.
+fn ed25519_public_pem(public_key: &[u8]) -> String {
+    let mut der = vec![
+        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+    ];
+    der.extend_from_slice(public_key);
+    format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        STANDARD.encode(der)
+    )
+}
+
+async fn call(
+    state: &AppState,
+    key: &str,
+    method: Method,
+    path: &str,
+    body: Value,
+) -> Result<Value, StartError> {
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("authorization", format!("Bearer {key}"))
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .map_err(|e| StartError::Config(e.to_string()))?;
+    let response = crate::app(state.clone())
+        .oneshot(request)
+        .await
+        .map_err(|e| StartError::Config(e.to_string()))?;
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .map_err(|e| StartError::Config(e.to_string()))?;
+    let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    if !status.is_success() {
+        return Err(StartError::Config(format!(
+            "demo setup: {method} {path} answered {status}: {value}",
+            method = "request"
+        )));
+    }
+    Ok(value)
+}
+
+/// Returns the demo organization, creating it and its catalog on first run.
+pub async fn ensure(state: &AppState, database_url: &str) -> Result<Demo, StartError> {
+    let file = demo_file(database_url)
+        .ok_or_else(|| StartError::Config("the demo runs on a SQLite file".into()))?;
+    if let Ok(text) = std::fs::read_to_string(&file)
+        && let Ok(demo) = serde_json::from_str::<Demo>(&text)
+    {
+        let exists: Option<String> =
+            sqlx::query_scalar("SELECT id FROM organizations WHERE id = $1")
+                .bind(&demo.organization_id)
+                .fetch_optional(&state.db.read)
+                .await?;
+        if exists.is_some() {
+            return Ok(demo);
+        }
+    }
+    let (organization_id, api_key) =
+        crate::http::organization::create_organization(&state.db, "Demo Vendor (Acme Cloud)")
+            .await?;
+    let mut seed = [0u8; 32];
+    fill_random(&mut seed);
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng)
+        .map_err(|e| StartError::Config(format!("key generation: {e}")))?;
+    let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref())
+        .map_err(|e| StartError::Config(format!("key: {e}")))?;
+    let demo = Demo {
+        organization_id,
+        api_key,
+        kid: "demo-key-1".into(),
+        private_key_pkcs8: STANDARD.encode(pkcs8.as_ref()),
+    };
+    let key = demo.api_key.clone();
+    call(state, &key, Method::POST, "/api/v1/signing-keys",
+        json!({"kid": demo.kid, "algorithm": "EdDSA", "public_key_pem": ed25519_public_pem(pair.public_key().as_ref())})).await?;
+    call(state, &key, Method::PATCH, "/api/v1/organization",
+        json!({"allowed_origins": ["http://127.0.0.1:8081", "http://localhost:8081"], "theme": {"theme": "light", "accent": "#4f46e5"}})).await?;
+    for item in catalog() {
+        let integration = call(
+            state,
+            &key,
+            Method::POST,
+            "/api/v1/integrations",
+            item["integration"].clone(),
+        )
+        .await?;
+        let id = integration["id"].as_str().unwrap_or_default().to_owned();
+        let version = item["version"]["version"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        call(
+            state,
+            &key,
+            Method::POST,
+            &format!("/api/v1/integrations/{id}/versions"),
+            item["version"].clone(),
+        )
+        .await?;
+        call(
+            state,
+            &key,
+            Method::POST,
+            &format!("/api/v1/integrations/{id}/versions/{version}/publish"),
+            json!({}),
+        )
+        .await?;
+        let mut listing = item["listing"].clone();
+        listing["version"] = json!(version);
+        call(
+            state,
+            &key,
+            Method::PUT,
+            &format!("/api/v1/marketplace/listings/{id}"),
+            listing,
+        )
+        .await?;
+    }
+    call(state, &key, Method::POST, "/api/v1/customers",
+        json!({"name": "Globex Corporation", "external_id": "globex", "labels": ["Enterprise", "EU"], "description": "Demo customer"})).await?;
+    let text = serde_json::to_string_pretty(&demo).unwrap_or_default();
+    write_private(&file, &text)
+        .map_err(|e| StartError::Config(format!("{}: {e}", file.display())))?;
+    Ok(demo)
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(text.as_bytes())
+}
+
+/// Prints where to go and how to call the API.
+pub fn print_welcome(demo: &Demo, public_url: &str) {
+    let token = demo.sign_token(
+        "globex",
+        "Globex Corporation",
+        "ada@globex.example",
+        "admin",
+        3600,
+    );
+    println!("\nDemo marketplace ready.\n");
+    println!("  Service:        {public_url}");
+    println!("  OpenAPI:        {public_url}/api/v1/openapi.json");
+    println!("  Organization:   {}", demo.organization_id);
+    println!("  Admin API key:  {}", demo.api_key);
+    println!("\nTry it (a customer user's token, valid for one hour):\n");
+    println!("  TOKEN={token}");
+    println!(
+        "  curl -s {public_url}/api/v1/embedded/marketplace -H \"Authorization: Bearer $TOKEN\""
+    );
+    println!(
+        "  curl -s {public_url}/api/v1/customers -H \"Authorization: Bearer {}\"\n",
+        demo.api_key
+    );
+}
+
+fn flow(deliver_url: &str, connection: Option<&str>) -> Value {
+    let mut deliver = json!({"url": deliver_url, "method": "POST"});
+    if let Some(c) = connection {
+        deliver["connection"] = json!(c);
+    }
+    json!([{"name": "events", "trigger": "webhook",
+             "map": [{"to": "/id", "from": "/id"}, {"to": "/source", "value": "acme-cloud"},
+                     {"to": "/kind", "from": "/type", "table": {"order": "Order", "refund": "Refund"}, "default": "Other"}],
+             "deliver": deliver},
+            {"name": "manual_sync", "trigger": "manual", "deliver": deliver}])
+}
+
+/// The demo catalog: eight integrations across six categories.
+fn catalog() -> Vec<Value> {
+    let entry = |name: &str,
+                 description: &str,
+                 category: &str,
+                 labels: Value,
+                 pages: Value,
+                 flows: Value,
+                 deployable: bool,
+                 multiple: bool,
+                 overview: &str| {
+        json!({
+            "integration": {"name": name, "description": description, "category": category, "labels": labels,
+                            "icon_url": format!("https://icons.example.com/{}.svg", name.to_lowercase().replace(' ', "-"))},
+            "version": {"version": "1.0.0", "config": {"pages": pages}, "flows": flows},
+            "listing": {"overview": overview, "customer_deployable": deployable, "allow_multiple_instances": multiple},
+        })
+    };
+    vec![
+        entry(
+            "Salesforce",
+            "Sync accounts, contacts and opportunities with Salesforce.",
+            "CRM",
+            json!(["popular", "sales"]),
+            json!([
+                {"title": "Connection", "tagline": "Connect your Salesforce org", "elements": [
+                    {"header": "Salesforce API"},
+                    {"key": "instance_url", "label": "Instance URL", "type": "url", "required": true, "description": "https://yourorg.my.salesforce.com"},
+                    {"key": "auth", "label": "Connected app", "type": "connection", "connection": {"kind": "oauth2_client_credentials"}, "required": true}]},
+                {"title": "Sync", "tagline": "What to sync, and when", "elements": [
+                    {"key": "objects", "label": "Objects", "type": "picklist", "options": ["Account", "Contact", "Opportunity", "Lead"], "collection": "value_list", "default": ["Account", "Contact"]},
+                    {"key": "schedule", "label": "Schedule", "type": "schedule", "default": {"cron": "*/15 * * * *", "timezone": "UTC"}},
+                    {"key": "include_archived", "label": "Include archived records", "type": "boolean", "default": false},
+                    {"key": "plan_tier", "label": "Plan tier", "type": "picklist", "options": ["standard", "premium"], "visibility": "organization", "default": "standard"}]}
+            ]),
+            flow("instance_url", Some("auth")),
+            true,
+            false,
+            "## Salesforce\n\nKeep **accounts**, **contacts** and **opportunities** in sync, every 15 minutes or on your schedule.",
+        ),
+        entry(
+            "HubSpot",
+            "Push new contacts and deals to HubSpot.",
+            "CRM",
+            json!(["marketing", "sales"]),
+            json!([
+                {"title": "Credentials", "elements": [
+                    {"key": "api_key", "label": "Private app token", "type": "connection", "connection": {"kind": "api_key"}, "required": true},
+                    {"key": "portal_id", "label": "Portal ID", "type": "string", "pattern": "^[0-9]{6,10}$", "required": true}]},
+                {"title": "Mapping", "elements": [
+                    {"key": "field_map", "label": "Field mapping", "type": "object_field_map", "fields": ["email", "first_name", "last_name", "company"]},
+                    {"key": "lifecycle_stage", "label": "Lifecycle stage", "type": "picklist", "options": ["subscriber", "lead", "customer"], "default": "lead"}]}
+            ]),
+            json!([]),
+            true,
+            false,
+            "## HubSpot\n\nEvery new signup becomes a HubSpot contact.",
+        ),
+        entry(
+            "Slack",
+            "Post notifications to Slack channels.",
+            "Messaging",
+            json!(["popular", "notifications"]),
+            json!([
+                {"title": "Channel", "elements": [
+                    {"key": "webhook_url", "label": "Incoming webhook URL", "type": "url", "required": true},
+                    {"key": "channel", "label": "Channel", "type": "string", "pattern": "^#[a-z0-9_-]+$", "default": "#general"},
+                    {"key": "mention_here", "label": "Mention @here", "type": "boolean", "default": false},
+                    {"key": "template", "label": "Message template", "type": "text", "max_length": 2000, "default": "New {{kind}}: {{id}}"}]}
+            ]),
+            flow("webhook_url", None),
+            true,
+            true,
+            "## Slack\n\nGet a message for every order. Add one instance per channel.",
+        ),
+        entry(
+            "NetSuite",
+            "Export orders and invoices to NetSuite.",
+            "ERP",
+            json!(["finance", "enterprise"]),
+            json!([
+                {"title": "Connection", "elements": [
+                    {"key": "endpoint", "label": "RESTlet URL", "type": "url", "required": true},
+                    {"key": "auth", "label": "Integration user", "type": "connection", "connection": {"kind": "basic"}, "required": true}]},
+                {"title": "Accounting", "elements": [
+                    {"key": "account_code", "label": "Account code", "type": "string", "pattern": "^[A-Z]{3}-[0-9]{4}$", "required": true},
+                    {"key": "subsidiary", "label": "Subsidiary", "type": "integer", "min": 1, "max": 999, "default": 1},
+                    {"key": "start_date", "label": "Export orders from", "type": "date"},
+                    {"key": "tenant_token", "label": "Tenant token", "type": "secret", "visibility": "organization", "required": true}]}
+            ]),
+            flow("endpoint", Some("auth")),
+            true,
+            false,
+            "## NetSuite\n\nYour account manager enables this integration for your tenant first.",
+        ),
+        entry(
+            "Shopify",
+            "Receive Shopify orders and refunds.",
+            "E-commerce",
+            json!(["orders"]),
+            json!([
+                {"title": "Store", "elements": [
+                    {"key": "shop_url", "label": "Shop URL", "type": "url", "required": true},
+                    {"key": "access_token", "label": "Admin API token", "type": "connection", "connection": {"kind": "api_key"}, "required": true},
+                    {"key": "currency", "label": "Currency", "type": "picklist", "options": ["EUR", "USD", "GBP"], "default": "EUR"},
+                    {"key": "headers", "label": "Extra headers", "type": "string", "collection": "key_value_list"}]}
+            ]),
+            flow("shop_url", Some("access_token")),
+            true,
+            true,
+            "## Shopify\n\nOne instance per store.",
+        ),
+        entry(
+            "Zendesk",
+            "Open Zendesk tickets from failed payments.",
+            "Support",
+            json!(["tickets"]),
+            json!([
+                {"title": "Account", "elements": [
+                    {"key": "subdomain_url", "label": "Zendesk URL", "type": "url", "required": true},
+                    {"key": "agent", "label": "Agent credentials", "type": "connection", "connection": {"kind": "basic"}, "required": true},
+                    {"key": "requester_email", "label": "Requester email", "type": "email", "required": true}]},
+                {"title": "Tickets", "elements": [
+                    {"key": "priority", "label": "Priority", "type": "picklist", "options": ["low", "normal", "high", "urgent"], "default": "normal"},
+                    {"key": "sla_hours", "label": "SLA (hours)", "type": "integer", "min": 1, "max": 168, "default": 24},
+                    {"key": "custom_fields", "label": "Custom fields", "type": "json"}]}
+            ]),
+            flow("subdomain_url", Some("agent")),
+            true,
+            false,
+            "## Zendesk\n\nA ticket for every failed payment.",
+        ),
+        entry(
+            "SAP S/4HANA",
+            "Enterprise ERP connector, set up by our team.",
+            "ERP",
+            json!(["enterprise"]),
+            json!([
+                {"title": "System", "elements": [
+                    {"key": "host", "label": "Gateway URL", "type": "url", "required": true},
+                    {"key": "client", "label": "Client", "type": "string", "pattern": "^[0-9]{3}$", "required": true},
+                    {"key": "auth", "label": "Technical user", "type": "connection", "connection": {"kind": "basic"}, "required": true}]}
+            ]),
+            json!([]),
+            false,
+            false,
+            "## SAP S/4HANA\n\nContact us: our team configures SAP for you.",
+        ),
+        entry(
+            "Google Sheets",
+            "Append rows to a spreadsheet.",
+            "Productivity",
+            json!(["reports", "free"]),
+            json!([
+                {"title": "Sheet", "elements": [
+                    {"key": "sheet_url", "label": "Apps Script web app URL", "type": "url", "required": true},
+                    {"key": "sheet_name", "label": "Sheet name", "type": "string", "min_length": 1, "max_length": 100, "default": "Orders"},
+                    {"key": "since", "label": "Export since", "type": "timestamp"},
+                    {"key": "notify", "label": "Notify", "type": "email", "collection": "value_list"}]}
+            ]),
+            flow("sheet_url", None),
+            true,
+            true,
+            "## Google Sheets\n\nA row per order, in the sheet of your choice.",
+        ),
+    ]
+}

@@ -1,0 +1,240 @@
+//! The service's one error type: every error leaves as RFC 9457 `application/problem+json`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use marketplace_core::{Deployability, FieldError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Result of handlers and store functions.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Everything a request can fail with; each variant names its HTTP status.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request itself is malformed (JSON syntax, path, query).
+    #[error("{detail}")]
+    BadRequest {
+        /// Stable code.
+        code: &'static str,
+        /// Explanation.
+        detail: String,
+    },
+    /// 401: no credentials, or bad ones.
+    #[error("{detail}")]
+    Unauthorized {
+        /// Stable code.
+        code: &'static str,
+        /// Explanation.
+        detail: String,
+    },
+    /// 403: the caller's role may not do this.
+    #[error("{detail}")]
+    Forbidden {
+        /// Stable code.
+        code: &'static str,
+        /// Explanation.
+        detail: String,
+    },
+    /// 404: not found, or not visible to this caller.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// 405: the route exists with other methods.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// 409: a unique value is taken, or the state forbids the change.
+    #[error("{detail}")]
+    Conflict {
+        /// Stable code.
+        code: &'static str,
+        /// Explanation.
+        detail: String,
+    },
+    /// 403 or 409: the listing is not deployable for this customer.
+    #[error("not deployable")]
+    NotDeployable(Deployability),
+    /// 413: the body is too large.
+    #[error("the request body is too large")]
+    PayloadTooLarge,
+    /// 415: the body is not JSON.
+    #[error("the request body must be application/json")]
+    UnsupportedMediaType,
+    /// 422: field errors, all of them.
+    #[error("the request has {} invalid field(s)", .0.len())]
+    Validation(Vec<FieldError>),
+    /// 500: something on our side; the detail is logged, never returned.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// The problem document (RFC 9457) every error answers with.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the problem type.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// Short summary of the status.
+    pub title: String,
+    /// HTTP status.
+    pub status: u16,
+    /// What went wrong, for humans.
+    pub detail: String,
+    /// Stable machine code.
+    pub code: String,
+    /// Field errors, for 422 (and for 400 bodies whose JSON is malformed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub errors: Option<Vec<FieldError>>,
+    /// Deployability reasons, for refused activations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub reasons: Option<Vec<marketplace_core::DeployabilityReason>>,
+}
+
+impl ApiError {
+    /// A 400 with a code.
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    /// A 401 with a code.
+    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Unauthorized {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    /// A 403 with a code.
+    pub fn forbidden(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Forbidden {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    /// A 409 with a code.
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Conflict {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    /// A 422 with one field error.
+    pub fn field(error: FieldError) -> Self {
+        Self::Validation(vec![error])
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::NotDeployable(d) if d.is_conflict() => StatusCode::CONFLICT,
+            Self::NotDeployable(_) => StatusCode::FORBIDDEN,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest { code, .. }
+            | Self::Unauthorized { code, .. }
+            | Self::Forbidden { code, .. }
+            | Self::Conflict { code, .. } => code,
+            Self::NotFound(_) => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::NotDeployable(d) => match d.status {
+                marketplace_core::DeployabilityStatus::ContactVendor => "contact_vendor",
+                _ => "not_deployable",
+            },
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::Validation(_) => "validation_failed",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    /// The problem document.
+    pub fn problem(&self) -> Problem {
+        let status = self.status();
+        let code = self.code();
+        let detail = match self {
+            Self::Internal(_) => "an internal error occurred; it has been logged".to_owned(),
+            Self::NotDeployable(d) => d
+                .reasons
+                .iter()
+                .map(|r| r.message.as_ref())
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.to_string(),
+        };
+        Problem {
+            problem_type: format!("urn:marketplace:problem:{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail,
+            code: code.to_owned(),
+            errors: match self {
+                Self::Validation(errors) => Some(errors.clone()),
+                _ => None,
+            },
+            reasons: match self {
+                Self::NotDeployable(d) => Some(d.reasons.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Self::Internal(detail) = &self {
+            tracing::error!(%detail, "internal error");
+        }
+        let status = self.status();
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e
+            && db.is_unique_violation()
+        {
+            return ApiError::conflict(
+                "duplicate",
+                "a record with this unique value already exists",
+            );
+        }
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<marketplace_core::instance::TransitionError> for ApiError {
+    fn from(e: marketplace_core::instance::TransitionError) -> Self {
+        ApiError::conflict("invalid_state", e.to_string())
+    }
+}

@@ -1,0 +1,49 @@
+//! `marketplace-server`: init, serve, demo.
+
+use clap::Parser;
+use marketplace_server::config::{Cli, Command};
+use marketplace_server::{
+    AppState, StartError, demo, http::organization::create_organization, open, serve, settings,
+};
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MARKETPLACE_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(e) = run(Cli::parse()).await {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), StartError> {
+    match cli.command {
+        Command::Init(args) => {
+            let (db, _) = open(&args.storage).await?;
+            let (organization_id, api_key) = create_organization(&db, &args.org).await?;
+            db.close().await;
+            println!(
+                "{}",
+                serde_json::json!({"organization_id": organization_id, "api_key": api_key})
+            );
+            Ok(())
+        }
+        Command::Serve(args) => {
+            let (db, sealer) = open(&args.storage).await?;
+            serve(AppState::new(db, sealer, settings(&args)), args.listen).await
+        }
+        Command::Demo(mut args) => {
+            args.allow_private_targets = true;
+            let (db, sealer) = open(&args.storage).await?;
+            let state = AppState::new(db, sealer, settings(&args));
+            let demo = demo::ensure(&state, &args.storage.database_url).await?;
+            demo::print_welcome(&demo, &args.public_url());
+            serve(state, args.listen).await
+        }
+    }
+}
