@@ -296,7 +296,11 @@ async fn activate(
     user: CustomerUser,
     headers: HeaderMap,
     ApiJson(raw): ApiJson<Value>,
-) -> ApiResult<(StatusCode, [(&'static str, &'static str); 1], Json<InstanceView>)> {
+) -> ApiResult<(
+    StatusCode,
+    [(&'static str, &'static str); 1],
+    Json<InstanceView>,
+)> {
     allow(&user, Action::Activate, None)?;
     let idempotency_key = match headers.get("idempotency-key") {
         None => None,
@@ -336,12 +340,10 @@ async fn activate(
         },
     )
     .await?;
+    let replayed = if replayed { "true" } else { "false" };
     Ok((
-        if replayed {
-            StatusCode::OK
-        } else {
-            StatusCode::CREATED
-        },
+        StatusCode::CREATED,
+        [("idempotent-replayed", replayed)],
         Json(view),
     ))
 }
