@@ -1,0 +1,10 @@
+//! Integration tests of the service over real HTTP, against SQLite and (when the test command
+//! provides one) PostgreSQL: every scenario runs on both.
+
+mod server {
+    mod admin;
+    pub(crate) mod common;
+    mod embedded;
+    mod openapi;
+    mod webhooks;
+}

@@ -1,0 +1,388 @@
+//! The test harness: a real service on a loopback port over a fresh database, an admin API
+//! key, registered signing keys for each algorithm, and helpers to call both APIs.
+
+use base64::Engine;
+use marketplace_server::config::StorageArgs;
+use marketplace_server::{AppState, Settings};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Which database a scenario runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs a scenario on both backends: `name_sqlite` and `name_postgres` tests.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        pub(crate) mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    if let Some(server) = $crate::server::common::TestServer::start($crate::server::common::Backend::Sqlite).await {
+                        super::$name(server).await;
+                    }
+                }
+            )*
+        }
+        pub(crate) mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    if let Some(server) = $crate::server::common::TestServer::start($crate::server::common::Backend::Postgres).await {
+                        super::$name(server).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+/// The test keys: (kid, algorithm, private PEM, public PEM).
+pub(crate) const KEYS: [(&str, &str, &str, &str); 3] = [
+    (
+        "rs",
+        "RS256",
+        include_str!("../keys/rs256.key"),
+        include_str!("../keys/rs256.pub"),
+    ),
+    (
+        "es",
+        "ES256",
+        include_str!("../keys/es256.key"),
+        include_str!("../keys/es256.pub"),
+    ),
+    (
+        "ed",
+        "EdDSA",
+        include_str!("../keys/eddsa.key"),
+        include_str!("../keys/eddsa.pub"),
+    ),
+];
+
+/// An origin the test organization allows.
+pub(crate) const HOST_ORIGIN: &str = "http://host.test:3000";
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A running service with its organization.
+pub(crate) struct TestServer {
+    pub(crate) base: String,
+    pub(crate) admin_key: String,
+    pub(crate) organization_id: String,
+    pub(crate) client: reqwest::Client,
+    pub(crate) database_url: String,
+    pub(crate) state: AppState,
+    _dir: Option<TempDir>,
+}
+
+/// A temporary directory, removed on drop.
+pub(crate) struct TempDir(pub(crate) std::path::PathBuf);
+
+impl TempDir {
+    pub(crate) fn new(prefix: &str) -> TempDir {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!(
+            "{prefix}-{}-{n}-{}",
+            std::process::id(),
+            uuid::Uuid::now_v7().simple()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A fresh database URL on the backend, or `None` when PostgreSQL is not configured (and not required).
+pub(crate) async fn fresh_database(backend: Backend) -> Option<(String, Option<TempDir>)> {
+    match backend {
+        Backend::Sqlite => {
+            let dir = TempDir::new("marketplace-test");
+            Some((format!("sqlite://{}/test.db", dir.0.display()), Some(dir)))
+        }
+        Backend::Postgres => {
+            let Ok(base) = std::env::var("MARKETPLACE_TEST_POSTGRES_URL") else {
+                assert!(
+                    std::env::var("MARKETPLACE_REQUIRE_POSTGRES").is_err(),
+                    "MARKETPLACE_REQUIRE_POSTGRES is set but MARKETPLACE_TEST_POSTGRES_URL is not"
+                );
+                eprintln!(
+                    "skipped: MARKETPLACE_TEST_POSTGRES_URL is not set (cargo xtask test sets it)"
+                );
+                return None;
+            };
+            let name = format!("t_{}", uuid::Uuid::now_v7().simple());
+            let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&base)
+                .await
+                .expect("connect to PostgreSQL");
+            sqlx::Executor::execute(&mut admin, format!("CREATE DATABASE {name}").as_str())
+                .await
+                .unwrap();
+            let url = match base.rfind('/') {
+                Some(i)
+                    if base[..i].contains('@')
+                        || base[..i].ends_with('/')
+                        || base[..i].contains(':') =>
+                {
+                    let (head, tail) = base.split_at(i);
+                    let query = tail.find('?').map(|q| &tail[q..]).unwrap_or("");
+                    format!("{head}/{name}{query}")
+                }
+                _ => format!("{base}/{name}"),
+            };
+            Some((url, None))
+        }
+    }
+}
+
+fn master_key() -> String {
+    base64::engine::general_purpose::STANDARD.encode([42u8; 32])
+}
+
+/// Settings for tests: deliveries may reach loopback, short retries.
+pub(crate) fn test_settings(public_url: &str) -> Settings {
+    Settings {
+        public_url: public_url.to_owned(),
+        allow_private_targets: true,
+        token_policy: marketplace_core::TokenPolicy::default(),
+        delivery_attempts: 3,
+    }
+}
+
+impl TestServer {
+    /// Starts a service on a fresh database of the backend, with the default test settings.
+    pub(crate) async fn start(backend: Backend) -> Option<TestServer> {
+        Self::start_with(backend, |s| s).await
+    }
+
+    /// Starts a service, letting the caller adjust the settings.
+    pub(crate) async fn start_with(
+        backend: Backend,
+        adjust: impl FnOnce(Settings) -> Settings,
+    ) -> Option<TestServer> {
+        let (database_url, dir) = fresh_database(backend).await?;
+        let storage = StorageArgs {
+            database_url: database_url.clone(),
+            master_key: Some(master_key()),
+        };
+        let (db, sealer) = marketplace_server::open(&storage)
+            .await
+            .expect("open the database");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let state = AppState::new(db, sealer, adjust(test_settings(&base)));
+        let app = marketplace_server::app(state.clone());
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        let (organization_id, admin_key) =
+            marketplace_server::http::organization::create_organization(&state.db, "Test Vendor")
+                .await
+                .unwrap();
+        let server = TestServer {
+            base,
+            admin_key,
+            organization_id,
+            client: reqwest::Client::new(),
+            database_url,
+            state,
+            _dir: dir,
+        };
+        for (kid, algorithm, _, public) in KEYS {
+            let (status, body) = server
+                .admin(
+                    Method::POST,
+                    "/api/v1/signing-keys",
+                    Some(json!({"kid": kid, "algorithm": algorithm, "public_key_pem": public})),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+        let (status, _) = server
+            .admin(
+                Method::PATCH,
+                "/api/v1/organization",
+                Some(json!({"allowed_origins": [HOST_ORIGIN]})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        Some(server)
+    }
+
+    /// Calls the service with a bearer credential; returns the status and the JSON body (or null).
+    pub(crate) async fn call(
+        &self,
+        credential: Option<&str>,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(c) = credential {
+            request = request.bearer_auth(c);
+        }
+        if let Some(b) = body {
+            request = request.json(&b);
+        }
+        let response = request.send().await.expect("the service answers");
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let bytes = response.bytes().await.unwrap();
+        if !status.is_success() && !bytes.is_empty() {
+            assert_eq!(
+                content_type,
+                "application/problem+json",
+                "errors are problems: {status} {}",
+                String::from_utf8_lossy(&bytes)
+            );
+        }
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    /// Calls the admin API.
+    pub(crate) async fn admin(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        self.call(Some(&self.admin_key.clone()), method, path, body)
+            .await
+    }
+
+    /// Calls the embedded API with a token.
+    pub(crate) async fn embedded(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        self.call(Some(token), method, path, body).await
+    }
+
+    /// Standard claims for a user of a customer, valid for ten minutes.
+    pub(crate) fn claims(&self, customer: &str, user: &str, role: &str) -> Value {
+        let now = marketplace_server::db::now_ms() / 1000;
+        json!({"sub": user, "customer": customer, "customer_name": format!("Customer {customer}"),
+               "organization": self.organization_id, "role": role, "iat": now - 5, "exp": now + 600})
+    }
+
+    /// A token for a user of a customer, signed with the RS256 test key.
+    pub(crate) fn token(&self, customer: &str, user: &str, role: &str) -> String {
+        sign(&self.claims(customer, user, role), "rs")
+    }
+
+    /// Creates, publishes and lists an integration; returns its id.
+    pub(crate) async fn listed_integration(
+        &self,
+        name: &str,
+        version: Value,
+        listing: Value,
+    ) -> String {
+        let (status, integration) = self
+            .admin(
+                Method::POST,
+                "/api/v1/integrations",
+                Some(json!({"name": name, "category": "CRM", "labels": ["Sales"]})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{integration}");
+        let id = integration["id"].as_str().unwrap().to_owned();
+        let number = version["version"].as_str().unwrap().to_owned();
+        let (status, body) = self
+            .admin(
+                Method::POST,
+                &format!("/api/v1/integrations/{id}/versions"),
+                Some(version),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let (status, body) = self
+            .admin(
+                Method::POST,
+                &format!("/api/v1/integrations/{id}/versions/{number}/publish"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let mut listing = listing;
+        listing["version"] = json!(number);
+        let (status, body) = self
+            .admin(
+                Method::PUT,
+                &format!("/api/v1/marketplace/listings/{id}"),
+                Some(listing),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        id
+    }
+}
+
+/// Signs claims with one of the test keys (by kid).
+pub(crate) fn sign(claims: &Value, kid: &str) -> String {
+    let (_, algorithm, private, _) = KEYS
+        .iter()
+        .find(|k| k.0 == kid)
+        .copied()
+        .expect("a test key");
+    let (alg, key) = match algorithm {
+        "RS256" => (
+            jsonwebtoken::Algorithm::RS256,
+            jsonwebtoken::EncodingKey::from_rsa_pem(private.as_bytes()).unwrap(),
+        ),
+        "ES256" => (
+            jsonwebtoken::Algorithm::ES256,
+            jsonwebtoken::EncodingKey::from_ec_pem(private.as_bytes()).unwrap(),
+        ),
+        _ => (
+            jsonwebtoken::Algorithm::EdDSA,
+            jsonwebtoken::EncodingKey::from_ed_pem(private.as_bytes()).unwrap(),
+        ),
+    };
+    let mut header = jsonwebtoken::Header::new(alg);
+    header.kid = Some(kid.to_owned());
+    jsonwebtoken::encode(&header, claims, &key).unwrap()
+}
+
+/// The example spec of the design, with a webhook flow delivering to `endpoint` with `auth`.
+pub(crate) fn orders_version(number: &str) -> Value {
+    json!({"version": number,
+        "config": {"pages": [{"title": "Connection", "tagline": "Where orders go", "elements": [
+            {"header": "Endpoint"},
+            {"key": "endpoint", "label": "Endpoint URL", "type": "url", "required": true},
+            {"key": "auth", "label": "API credentials", "type": "connection", "connection": {"kind": "api_key"}, "required": true},
+            {"key": "region", "label": "Region", "type": "picklist", "options": ["eu", "us"], "default": "eu"},
+            {"key": "batch_size", "label": "Batch size", "type": "integer", "min": 1, "max": 500, "default": 50},
+            {"key": "account_code", "label": "Account code", "type": "string", "pattern": "^[A-Z]{3}-[0-9]{4}$", "required": true},
+            {"key": "api_token", "label": "API token", "type": "secret"},
+            {"key": "tenant", "label": "Tenant", "type": "string", "visibility": "embedded"},
+            {"key": "tier", "label": "Tier", "type": "string", "visibility": "organization", "default": "standard"}]}]},
+        "flows": [{"name": "orders", "trigger": "webhook",
+                   "map": [{"to": "/order_id", "from": "/order/id"}, {"to": "/source", "value": "shop"},
+                           {"to": "/country", "from": "/addr/cc", "table": {"DE": "Germany"}, "default": "Other"}],
+                   "deliver": {"url": "endpoint", "connection": "auth", "method": "POST"}}]})
+}
+
+/// Valid customer values for [`orders_version`].
+pub(crate) fn orders_config(endpoint: &str) -> Value {
+    json!({"endpoint": endpoint, "auth": {"api_key": "key-SECRET-0001"}, "account_code": "ABC-1234", "api_token": "tok-SECRET-0002"})
+}

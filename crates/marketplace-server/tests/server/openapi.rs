@@ -1,0 +1,153 @@
+//! The OpenAPI document and the framework's own rejections, which must be problems too.
+
+use super::common::TestServer;
+use crate::on_both_backends;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+on_both_backends!(openapi_covers_every_route, rejections_are_problems);
+
+async fn openapi_covers_every_route(server: TestServer) {
+    let (status, doc) = server
+        .call(None, Method::GET, "/api/v1/openapi.json", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths = doc["paths"].as_object().unwrap();
+    for path in [
+        "/api/v1/organization",
+        "/api/v1/api-keys/{id}",
+        "/api/v1/signing-keys/{kid}",
+        "/api/v1/integrations/{id}/versions/{version}/publish",
+        "/api/v1/marketplace/listings/{integration_id}",
+        "/api/v1/customers/{id}/config/{integration_id}",
+        "/api/v1/customers/{id}/users/{user_id}",
+        "/api/v1/customers/{id}/instances",
+        "/api/v1/instances/{id}/upgrade",
+        "/api/v1/logs",
+        "/api/v1/executions",
+        "/api/v1/events",
+        "/api/v1/embedded/marketplace/{integration_id}/validate",
+        "/api/v1/embedded/instances/{id}/test",
+        "/api/v1/embedded/instances/{id}/executions",
+        "/webhooks/{secret}",
+    ] {
+        assert!(paths.contains_key(path), "{path} is documented");
+    }
+    let mut operations = 0;
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().unwrap() {
+            operations += 1;
+            let responses = operation["responses"].as_object().unwrap();
+            for code in ["400", "401", "403", "404", "409", "413", "415", "422"] {
+                assert!(
+                    responses.contains_key(code),
+                    "{method} {path} documents {code}"
+                );
+            }
+        }
+    }
+    assert!(operations >= 45, "{operations} operations");
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
+}
+
+async fn rejections_are_problems(server: TestServer) {
+    let key = server.admin_key.clone();
+    let url = |p: &str| format!("{}{p}", server.base);
+    let cases: Vec<(reqwest::RequestBuilder, u16)> = vec![
+        (
+            server
+                .client
+                .post(url("/api/v1/customers"))
+                .bearer_auth(&key)
+                .header("content-type", "application/json")
+                .body("{nope"),
+            400,
+        ),
+        (
+            server
+                .client
+                .post(url("/api/v1/customers"))
+                .bearer_auth(&key)
+                .body("name=x"),
+            415,
+        ),
+        (
+            server
+                .client
+                .post(url("/api/v1/customers"))
+                .bearer_auth(&key)
+                .header("content-type", "application/json")
+                .body(vec![b' '; 2 * 1024 * 1024]),
+            413,
+        ),
+        (
+            server
+                .client
+                .post(url("/api/v1/customers"))
+                .bearer_auth(&key)
+                .json(&serde_json::json!({"name": 5})),
+            422,
+        ),
+        (
+            server
+                .client
+                .get(url("/api/v1/customers?limit=abc"))
+                .bearer_auth(&key),
+            400,
+        ),
+        (
+            server
+                .client
+                .get(url("/api/v1/nothing-here"))
+                .bearer_auth(&key),
+            404,
+        ),
+        (
+            server
+                .client
+                .delete(url("/api/v1/organization"))
+                .bearer_auth(&key),
+            405,
+        ),
+        (server.client.get(url("/api/v1/customers")), 401),
+        (
+            server
+                .client
+                .get(url("/api/v1/customers"))
+                .bearer_auth("mk_wrong"),
+            401,
+        ),
+        (
+            server
+                .client
+                .get(url("/api/v1/customers"))
+                .header("authorization", "Basic abc"),
+            401,
+        ),
+    ];
+    for (request, expected) in cases {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), expected);
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["status"].as_u64(), Some(expected as u64));
+        for field in ["type", "title", "detail", "code"] {
+            assert!(problem[field].is_string(), "{field} in {problem}");
+        }
+    }
+    let (status, problem) = server
+        .admin(
+            Method::POST,
+            "/api/v1/customers",
+            Some(serde_json::json!({"name": 5})),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["errors"][0]["path"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("/name"))
+    );
+}
