@@ -5,6 +5,7 @@
 //! cargo xtask test --only deps,wasm     # only the named steps (repeatable, comma-separated)
 //! cargo xtask test --skip wasm          # every step but the named ones
 //! cargo xtask bench [ARGS...]           # `cargo bench -p marketplace-core [ARGS...]`
+//! cargo xtask bench-server              # load benchmark of marketplace-server, printed as a report
 //! ```
 //!
 //! The crate has no dependencies: every step is an external command run with
@@ -14,9 +15,13 @@
 //! - [`steps`]: the list of steps of `cargo xtask test` and the runner that times them;
 //! - [`deps`]: the dependency check of `marketplace-core` (no I/O, async, HTTP, SQL or JS);
 //! - [`wasm`]: the `wasm32-unknown-unknown` build, with the rustup or the Debian toolchain.
+//! - [`bench_server`]: the load benchmark of `marketplace-server` (wrk, nginx as a yardstick).
 
+mod apt;
+mod bench_server;
 mod cmd;
 mod deps;
+mod postgres;
 mod steps;
 mod wasm;
 
@@ -40,6 +45,12 @@ commands:
                   (profile wasm-release; rustup's toolchain if it has the target, else Debian's)
   bench [ARGS...]
         cargo bench -p marketplace-core [ARGS...] (not part of `test`)
+  bench-server
+        Load benchmark of marketplace-server (release build, SQLite), printed as a report with
+        its targets (not part of `test`): wrk on GET /api/v1/embedded/marketplace, the same
+        body from nginx as a yardstick, activations per second (each acknowledged one checked
+        through the admin API), and peak memory with 10,000 customers and 100,000 instances.
+        Installs wrk and nginx (Debian) when missing. Exits 0 even if a target is missed.
   help  Print this text.
 ";
 
@@ -58,6 +69,11 @@ fn main() -> ExitCode {
             }
         },
         "bench" => steps::run_jobs(vec![steps::bench(rest)]),
+        "bench-server" if rest.is_empty() => steps::run_jobs(vec![steps::bench_server()]),
+        "bench-server" => {
+            eprintln!("error: `bench-server` takes no argument\n\n{USAGE}");
+            ExitCode::FAILURE
+        }
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             ExitCode::SUCCESS

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::cmd::{self, Result};
-use crate::{deps, wasm};
+use crate::{bench_server, deps, postgres, wasm};
 
 /// A step of `cargo xtask test`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,7 +48,9 @@ impl Step {
         match self {
             Step::Fmt => "formatting (cargo fmt --all --check)",
             Step::Clippy => "lints (cargo clippy --workspace --all-targets -- -D warnings)",
-            Step::Test => "tests, including doc tests (cargo test --workspace)",
+            Step::Test => {
+                "tests, including doc tests, on SQLite and PostgreSQL (cargo test --workspace)"
+            }
             Step::Deps => "marketplace-core depends on no I/O, async, HTTP, SQL or JS crate",
             Step::Wasm => "marketplace-core and marketplace-embedded build for wasm32",
         }
@@ -74,7 +76,22 @@ impl Step {
                         cases.to_string_lossy()
                     );
                 }
-                cmd::run(&mut cmd::cargo_command(&["test", "--workspace"]))
+                // The service's tests run on SQLite and on a throwaway PostgreSQL server.
+                let mut test = cmd::cargo_command(&["test", "--workspace"]);
+                let _server = match std::env::var(postgres::URL_VAR) {
+                    Ok(url) => {
+                        println!("PostgreSQL from the environment: {url}");
+                        None
+                    }
+                    Err(_) => {
+                        let server = postgres::Postgres::start()?;
+                        println!("PostgreSQL started: {}", server.url);
+                        test.env(postgres::URL_VAR, &server.url);
+                        Some(server)
+                    }
+                };
+                test.env("MARKETPLACE_REQUIRE_POSTGRES", "1");
+                cmd::run(&mut test)
             }
             Step::Deps => deps::check(),
             Step::Wasm => wasm::build(),
@@ -102,6 +119,16 @@ pub(crate) fn bench(extra_args: &[String]) -> Job<'_> {
             command.args(extra_args);
             cmd::run(&mut command)
         }),
+    }
+}
+
+/// The job of `cargo xtask bench-server`: the load benchmark of the service ([`bench_server`]).
+pub(crate) fn bench_server() -> Job<'static> {
+    Job {
+        name: "bench-server",
+        description: "load benchmark of marketplace-server (release, SQLite) against its targets"
+            .into(),
+        action: Box::new(bench_server::run),
     }
 }
 
@@ -172,15 +199,26 @@ pub(crate) fn run_jobs(jobs: Vec<Job<'_>>) -> ExitCode {
     }
 
     println!("\nSummary:");
+    // Eight columns for the step names, more for longer job names (`bench-server`).
+    let width = outcomes
+        .iter()
+        .map(|(name, _)| name.len() + 2)
+        .max()
+        .unwrap_or(0)
+        .max(8);
     for (name, outcome) in &outcomes {
         let line = match outcome {
             Outcome::Passed(elapsed) => format!("ok      {:>10}", format_duration(*elapsed)),
             Outcome::Failed(elapsed) => format!("FAILED  {:>10}", format_duration(*elapsed)),
             Outcome::NotRun => "not run".to_owned(),
         };
-        println!("  {name:<8}{line}");
+        println!("  {name:<width$}{line}");
     }
-    println!("  {:<8}{:>18}", "total", format_duration(started.elapsed()));
+    println!(
+        "  {:<width$}{:>18}",
+        "total",
+        format_duration(started.elapsed())
+    );
     match failure {
         None => ExitCode::SUCCESS,
         Some(name) => {

@@ -14,6 +14,7 @@ use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::apt;
 use crate::cmd::{self, Result};
 
 /// The WebAssembly target.
@@ -158,35 +159,16 @@ fn has_core_rlib(libdir: &Path) -> bool {
     })
 }
 
-/// Installs the Debian packages of the Debian route if any is missing (`apt-get`, through
-/// `sudo` unless running as root), then checks the files the build needs.
+/// Installs the Debian packages of the Debian route if any is missing, then checks the files
+/// the build needs.
 fn ensure_debian_packages() -> Result {
-    let mut missing = Vec::new();
-    for package in DEBIAN_PACKAGES {
-        let status = cmd::probe(Command::new("dpkg-query").args([
-            "--show",
-            "--showformat=${Status}",
-            package,
-        ]));
-        if status.as_deref() != Some("install ok installed") {
-            missing.push(package);
-        }
+    if cmd::probe(Command::new("apt-get").arg("--version")).is_none() {
+        return Err(format!(
+            "the active Rust toolchain has no {TARGET} standard library and this is not a \
+             Debian-like system: run `rustup target add {TARGET}`"
+        ));
     }
-    if missing.is_empty() {
-        println!("Debian packages present: {}", DEBIAN_PACKAGES.join(" "));
-    } else {
-        if cmd::probe(Command::new("apt-get").arg("--version")).is_none() {
-            return Err(format!(
-                "the active Rust toolchain has no {TARGET} standard library and this is not a \
-                 Debian-like system: run `rustup target add {TARGET}`"
-            ));
-        }
-        println!("installing missing Debian packages: {}", missing.join(" "));
-        cmd::run(&mut apt_get(&["update"])?)?;
-        let mut install = vec!["install", "-y"];
-        install.extend(&missing);
-        cmd::run(&mut apt_get(&install)?)?;
-    }
+    apt::ensure_packages(&DEBIAN_PACKAGES)?;
     for path in [DEBIAN_CARGO, DEBIAN_RUSTC, DEBIAN_STD_SOURCES] {
         if !Path::new(path).exists() {
             return Err(format!(
@@ -196,30 +178,6 @@ fn ensure_debian_packages() -> Result {
         }
     }
     Ok(())
-}
-
-/// An `apt-get` command, non-interactive, waiting for a concurrent `apt`/`dpkg` to finish;
-/// through `sudo` unless running as root.
-fn apt_get(args: &[&str]) -> Result<Command> {
-    let apt_args = [
-        "DEBIAN_FRONTEND=noninteractive",
-        "apt-get",
-        "-o",
-        "DPkg::Lock::Timeout=600",
-    ];
-    let root = cmd::probe(Command::new("id").arg("-u")).as_deref() == Some("0");
-    let mut command = if root {
-        Command::new("env")
-    } else {
-        if cmd::probe(Command::new("sudo").arg("--version")).is_none() {
-            return Err("installing Debian packages needs root or sudo".into());
-        }
-        let mut sudo = Command::new("sudo");
-        sudo.arg("env");
-        sudo
-    };
-    command.args(apt_args).args(args);
-    Ok(command)
 }
 
 /// Debian's `cargo`, run from `root`, with an environment that cannot lead it to rustup's

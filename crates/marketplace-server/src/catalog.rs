@@ -5,11 +5,18 @@
 //! A write bumps `organizations.catalog_version` in its transaction. On PostgreSQL, where several
 //! processes may serve one database, a read compares that number with the snapshot's (one
 //! indexed lookup); on SQLite, a single process owns the file and local invalidation suffices.
+//!
+//! On SQLite, each customer's part of the marketplace view (its live instances and vendor-set
+//! values) is kept too, dropped after every committed write of those (activation, instance
+//! change, vendor values, customer deletion), so a repeated marketplace read does no SQL at all.
 
 use crate::db::Backend;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use marketplace_core::{Catalog, CatalogListing, Integration, IntegrationVersion, Listing};
+use marketplace_core::catalog::VendorValues;
+use marketplace_core::{
+    Catalog, CatalogListing, Integration, IntegrationId, IntegrationVersion, Listing,
+};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -29,17 +36,80 @@ impl Snapshot {
     }
 }
 
-/// Snapshots by organization, and published versions by (integration, version).
+/// What a customer's view of the catalog needs besides the catalog: the integrations it has
+/// live instances of, and the vendor-set values of its integrations.
+#[derive(Debug, Default)]
+pub struct CustomerSnapshot {
+    /// Integration of each live (not deactivated) instance.
+    pub live: Vec<IntegrationId>,
+    /// Vendor-set values by integration.
+    pub vendor: VendorValues,
+}
+
+/// Customer snapshots by customer id, and the number of invalidations so far: a snapshot
+/// loaded while a write commits is not kept (its loader saw an older count).
+#[derive(Debug, Default)]
+struct CustomerSnapshots {
+    by_customer: HashMap<String, Arc<CustomerSnapshot>>,
+    invalidations: u64,
+}
+
+/// Most customer snapshots kept; past that the map starts over.
+const MAX_CUSTOMER_SNAPSHOTS: usize = 100_000;
+
+/// Snapshots by organization, published versions by (integration, version), and customer
+/// snapshots by customer (kept on SQLite only, where one process sees every write).
 #[derive(Debug, Default)]
 pub struct CatalogCache {
     snapshots: Mutex<HashMap<String, Arc<Snapshot>>>,
     versions: Mutex<HashMap<(String, String), Arc<IntegrationVersion>>>,
+    customers: Mutex<CustomerSnapshots>,
 }
 
 impl CatalogCache {
     /// Drops an organization's snapshot (after a catalog write).
     pub fn invalidate(&self, organization_id: &str) {
         self.snapshots.lock().expect("lock").remove(organization_id);
+    }
+
+    /// Drops a customer's snapshot; call after committing a write of its instances or its
+    /// vendor-set values (or its deletion).
+    pub fn forget_customer(&self, customer_id: &str) {
+        let mut customers = self.customers.lock().expect("lock");
+        customers.by_customer.remove(customer_id);
+        customers.invalidations += 1;
+    }
+
+    /// A customer's snapshot, if kept.
+    pub fn customer(&self, customer_id: &str) -> Option<Arc<CustomerSnapshot>> {
+        let customers = self.customers.lock().expect("lock");
+        customers.by_customer.get(customer_id).cloned()
+    }
+
+    /// The number of [`forget_customer`](Self::forget_customer) calls so far: read it before
+    /// loading a snapshot, and pass it to [`keep_customer`](Self::keep_customer).
+    pub fn customer_invalidations(&self) -> u64 {
+        self.customers.lock().expect("lock").invalidations
+    }
+
+    /// Keeps a customer's snapshot, unless an invalidation happened since its loader read
+    /// `invalidations` (the snapshot may then predate a write).
+    pub fn keep_customer(
+        &self,
+        customer_id: &str,
+        invalidations: u64,
+        snapshot: Arc<CustomerSnapshot>,
+    ) {
+        let mut customers = self.customers.lock().expect("lock");
+        if customers.invalidations != invalidations {
+            return;
+        }
+        if customers.by_customer.len() >= MAX_CUSTOMER_SNAPSHOTS {
+            customers.by_customer.clear();
+        }
+        customers
+            .by_customer
+            .insert(customer_id.to_owned(), snapshot);
     }
 }
 
@@ -240,4 +310,41 @@ pub async fn bump(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot(live: &[&str]) -> Arc<CustomerSnapshot> {
+        Arc::new(CustomerSnapshot {
+            live: live.iter().map(|id| IntegrationId::from(*id)).collect(),
+            vendor: VendorValues::default(),
+        })
+    }
+
+    #[test]
+    fn customer_snapshots_are_kept_until_forgotten() {
+        let cache = CatalogCache::default();
+        assert!(cache.customer("cus_1").is_none());
+        let seen = cache.customer_invalidations();
+        cache.keep_customer("cus_1", seen, snapshot(&["int_a"]));
+        assert_eq!(cache.customer("cus_1").unwrap().live.len(), 1);
+        cache.forget_customer("cus_1");
+        assert!(cache.customer("cus_1").is_none());
+    }
+
+    #[test]
+    fn a_snapshot_loaded_across_a_write_is_not_kept() {
+        let cache = CatalogCache::default();
+        // A reader starts loading, a write commits and invalidates, the reader finishes.
+        let seen = cache.customer_invalidations();
+        cache.forget_customer("cus_1");
+        cache.keep_customer("cus_1", seen, snapshot(&[]));
+        assert!(cache.customer("cus_1").is_none());
+        // The next load, started after the write, is kept.
+        let seen = cache.customer_invalidations();
+        cache.keep_customer("cus_1", seen, snapshot(&["int_a"]));
+        assert!(cache.customer("cus_1").is_some());
+    }
 }

@@ -563,6 +563,7 @@ pub async fn activate(
             .await?;
     }
     tx.commit().await?;
+    state.catalogs.forget_customer(request.customer_id);
     Ok((view, false))
 }
 
@@ -586,6 +587,9 @@ async fn commit_change(
     }
     record_event(&mut tx, organization_id, event).await?;
     tx.commit().await?;
+    state
+        .catalogs
+        .forget_customer(instance.customer_id.as_str());
     Ok(())
 }
 

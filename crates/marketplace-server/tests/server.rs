@@ -3,7 +3,9 @@
 
 mod server {
     mod admin;
+    mod auth_matrix;
     pub(crate) mod common;
+    mod durability;
     mod embedded;
     mod openapi;
     mod webhooks;

@@ -372,6 +372,7 @@ async fn delete_customer(
     .await?;
     tx.commit().await?;
     state.tokens.forget_customer(&id);
+    state.catalogs.forget_customer(&id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -416,9 +417,19 @@ pub async fn vendor_values(
     let Some(blob) = blob else {
         return Ok(Map::new());
     };
+    open_vendor_values(state, customer_id, integration_id, &blob)
+}
+
+/// Opens the stored (sealed) vendor-set values of a customer for an integration.
+pub fn open_vendor_values(
+    state: &AppState,
+    customer_id: &str,
+    integration_id: &str,
+    blob: &[u8],
+) -> ApiResult<Map<String, Value>> {
     let value = state
         .sealer
-        .open_json(&config_context(customer_id, integration_id), &blob)
+        .open_json(&config_context(customer_id, integration_id), blob)
         .ok_or_else(|| ApiError::Internal("a sealed customer config does not open".into()))?;
     Ok(value.as_object().cloned().unwrap_or_default())
 }
@@ -507,6 +518,7 @@ async fn put_customer_config(
     .bind(now_ms())
     .execute(&state.db.write)
     .await?;
+    state.catalogs.forget_customer(&id);
     Ok(Json(CustomerConfigView {
         customer_id: id,
         integration_id,

@@ -5,7 +5,8 @@
 //! → deployability (403/409) → 422 (every field error at once).
 
 use crate::auth::CustomerUser;
-use crate::catalog::snapshot;
+use crate::catalog::{CustomerSnapshot, snapshot};
+use crate::db::Backend;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::instances::{ActivationBody, ReconfigureBody};
@@ -26,6 +27,7 @@ use marketplace_core::values::{Editor, ValidationOptions, validate_config};
 use marketplace_core::{CatalogEntry, CatalogFilter, FieldError, IntegrationId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -109,10 +111,18 @@ pub struct MarketplaceEntry {
     pub deployability: Value,
 }
 
+/// The customer's live instances and vendor-set values: kept in memory on SQLite (see
+/// [`crate::catalog`]), read from the database on PostgreSQL (where other processes may write).
 async fn customer_context(
     state: &AppState,
     user: &CustomerUser,
-) -> ApiResult<(Vec<IntegrationId>, VendorValues)> {
+) -> ApiResult<Arc<CustomerSnapshot>> {
+    let keep = state.db.backend == Backend::Sqlite;
+    if keep && let Some(snapshot) = state.catalogs.customer(&user.customer_id) {
+        return Ok(snapshot);
+    }
+    // Read before loading: a write committed meanwhile makes `keep_customer` discard this load.
+    let invalidations = state.catalogs.customer_invalidations();
     let live: Vec<String> = sqlx::query_scalar(
         "SELECT integration_id FROM instances WHERE customer_id = $1 AND status <> 'deactivated'",
     )
@@ -126,13 +136,25 @@ async fn customer_context(
     .fetch_all(&state.db.read)
     .await?;
     let mut vendor = VendorValues::default();
-    for (integration_id, _) in sealed {
-        let values =
-            crate::http::customers::vendor_values(state, &user.customer_id, &integration_id)
-                .await?;
+    for (integration_id, blob) in sealed {
+        let values = crate::http::customers::open_vendor_values(
+            state,
+            &user.customer_id,
+            &integration_id,
+            &blob,
+        )?;
         vendor.insert(integration_id.into(), values);
     }
-    Ok((live.into_iter().map(IntegrationId::from).collect(), vendor))
+    let snapshot = Arc::new(CustomerSnapshot {
+        live: live.into_iter().map(IntegrationId::from).collect(),
+        vendor,
+    });
+    if keep {
+        state
+            .catalogs
+            .keep_customer(&user.customer_id, invalidations, snapshot.clone());
+    }
+    Ok(snapshot)
 }
 
 /// The marketplace: listed integrations with activation state and deployability.
@@ -147,10 +169,10 @@ async fn marketplace(
     let page = query.page();
     let limit = page.limit()? as usize;
     let snapshot = snapshot(&state, &user.organization_id).await?;
-    let (live, vendor) = customer_context(&state, &user).await?;
+    let context = customer_context(&state, &user).await?;
     let customer = CustomerContext {
-        live_instances: &live,
-        vendor_values: &vendor,
+        live_instances: &context.live,
+        vendor_values: &context.vendor,
         embedded_values: user.embedded_config.as_ref(),
     };
     let filter = CatalogFilter {
@@ -214,10 +236,10 @@ async fn marketplace_entry(
     let listed = snapshot
         .get(&integration_id)
         .ok_or(ApiError::NotFound("integration"))?;
-    let (live, vendor) = customer_context(&state, &user).await?;
+    let context = customer_context(&state, &user).await?;
     let customer = CustomerContext {
-        live_instances: &live,
-        vendor_values: &vendor,
+        live_instances: &context.live,
+        vendor_values: &context.vendor,
         embedded_values: user.embedded_config.as_ref(),
     };
     let entries = snapshot.catalog.query(customer, &CatalogFilter::default());

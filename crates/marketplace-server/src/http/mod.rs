@@ -41,8 +41,27 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             cors::cors,
         ))
+        .layer(axum::middleware::from_fn(refuse_announced_oversize))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
+}
+
+/// Answers 413 at once when `Content-Length` announces a body over the limit, before reading it
+/// (bodies without a length are still cut at the limit while being read).
+async fn refuse_announced_oversize(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let announced = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return ApiError::PayloadTooLarge.into_response();
+    }
+    next.run(request).await
 }
 
 /// Every documented route.

@@ -429,11 +429,16 @@ async fn secrets_never_leave_or_rest_in_clear(server: TestServer) {
     ];
     let dump = raw_dump(&server).await;
     for secret in secrets {
-        assert!(!dump.contains(secret), "{secret} found in the raw database");
+        // PostgreSQL shows binary columns in hex: look for both forms.
+        let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
+        assert!(
+            !dump.contains(secret) && !dump.contains(&hex),
+            "{secret} found in the raw database"
+        );
     }
     assert!(
-        dump.contains("ABC-1234") || dump.len() > 10_000,
-        "the dump is real (holds stored rows)"
+        dump.contains("Customer acme"),
+        "the dump is real: it holds the customer stored in clear"
     );
 }
 

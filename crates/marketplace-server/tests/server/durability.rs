@@ -1,0 +1,281 @@
+//! Durability: the real binary is killed with SIGKILL during a burst of activations; after a
+//! restart every acknowledged (201) instance is there, and retries with the same
+//! Idempotency-Key never duplicate one.
+
+use super::common::{Backend, KEYS, fresh_database, orders_config, orders_version, sign};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const MASTER_KEY: &str = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn binary(database_url: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_marketplace-server"));
+    command
+        .env("MARKETPLACE_DATABASE_URL", database_url)
+        .env("MARKETPLACE_LOG", "warn");
+    if database_url.starts_with("postgres") {
+        command.env("MARKETPLACE_MASTER_KEY", MASTER_KEY);
+    }
+    command
+}
+
+/// A running server process, killed (SIGKILL) and reaped on drop.
+struct Running(Child);
+
+impl Running {
+    /// Kills the process with SIGKILL, as a crash would, and reaps it.
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+async fn serve(database_url: &str, port: u16) -> Running {
+    let child = binary(database_url)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut child = Running(child);
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send()
+            .await
+            .is_ok()
+        {
+            return child;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill();
+    panic!("the server did not start");
+}
+
+async fn sigkill_during_a_burst(backend: Backend) {
+    let Some((database_url, _dir)) = fresh_database(backend).await else {
+        return;
+    };
+    let init = binary(&database_url)
+        .args(["init", "--org", "Durable Vendor"])
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let last_line = String::from_utf8_lossy(&init.stdout)
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned();
+    let created: Value = serde_json::from_str(&last_line).unwrap();
+    let (organization_id, api_key) = (
+        created["organization_id"].as_str().unwrap().to_owned(),
+        created["api_key"].as_str().unwrap().to_owned(),
+    );
+
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = serve(&database_url, port).await;
+    let client = reqwest::Client::new();
+    let admin = |method: reqwest::Method, path: &str, body: Value| {
+        client
+            .request(method, format!("{base}{path}"))
+            .bearer_auth(&api_key)
+            .json(&body)
+            .send()
+    };
+    assert!(
+        admin(
+            reqwest::Method::POST,
+            "/api/v1/signing-keys",
+            json!({"kid": "rs", "algorithm": "RS256", "public_key_pem": KEYS[0].3})
+        )
+        .await
+        .unwrap()
+        .status()
+        .is_success()
+    );
+    let integration: Value = admin(
+        reqwest::Method::POST,
+        "/api/v1/integrations",
+        json!({"name": "Orders"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let id = integration["id"].as_str().unwrap().to_owned();
+    admin(
+        reqwest::Method::POST,
+        &format!("/api/v1/integrations/{id}/versions"),
+        orders_version("1.0.0"),
+    )
+    .await
+    .unwrap();
+    admin(
+        reqwest::Method::POST,
+        &format!("/api/v1/integrations/{id}/versions/1.0.0/publish"),
+        json!({}),
+    )
+    .await
+    .unwrap();
+    let listing =
+        json!({"version": "1.0.0", "customer_deployable": true, "allow_multiple_instances": true});
+    assert!(
+        admin(
+            reqwest::Method::PUT,
+            &format!("/api/v1/marketplace/listings/{id}"),
+            listing
+        )
+        .await
+        .unwrap()
+        .status()
+        .is_success()
+    );
+
+    let now = marketplace_server::db::now_ms() / 1000;
+    let token = sign(
+        &json!({"sub": "u", "customer": "acme", "customer_name": "Acme", "organization": organization_id, "iat": now, "exp": now + 600}),
+        "rs",
+    );
+    let body = json!({"integration_id": id, "config": orders_config("https://erp.example.com/in")});
+    let activate = {
+        let (client, base, token, body) =
+            (client.clone(), base.clone(), token.clone(), body.clone());
+        move |key: String| {
+            let request = client
+                .post(format!("{base}/api/v1/embedded/instances"))
+                .bearer_auth(&token)
+                .header("Idempotency-Key", key.clone())
+                .json(&body)
+                .timeout(Duration::from_secs(10))
+                .send();
+            async move {
+                match request.await {
+                    Ok(r) if r.status() == StatusCode::CREATED => Some((
+                        key,
+                        r.json::<Value>().await.ok()?["id"].as_str()?.to_owned(),
+                    )),
+                    _ => None,
+                }
+            }
+        }
+    };
+
+    // The burst: 400 activations from 16 concurrent tasks; the server is killed once 100 are acknowledged.
+    let keys: Vec<String> = (0..400).map(|i| format!("burst-{i}")).collect();
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(HashMap::<String, String>::new()));
+    let mut tasks = Vec::new();
+    for chunk in keys.chunks(25) {
+        let (chunk, acknowledged, activate) =
+            (chunk.to_vec(), acknowledged.clone(), activate.clone());
+        tasks.push(tokio::spawn(async move {
+            for key in chunk {
+                if let Some((key, id)) = activate(key).await {
+                    acknowledged.lock().unwrap().insert(key, id);
+                }
+            }
+        }));
+    }
+    loop {
+        if acknowledged.lock().unwrap().len() >= 100 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    // SIGKILL: no graceful shutdown, no flush.
+    server.kill();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() >= 100 && acknowledged.len() < 400,
+        "killed mid-burst: {} acknowledged",
+        acknowledged.len()
+    );
+
+    // Restart on the same database: every acknowledged instance is there.
+    let mut server = serve(&database_url, port).await;
+    for (key, instance_id) in &acknowledged {
+        let response = admin(
+            reqwest::Method::GET,
+            &format!("/api/v1/instances/{instance_id}"),
+            json!({}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "instance {instance_id} (key {key}) survived"
+        );
+    }
+    // Retrying every key (acknowledged or not) gives one instance per key, the same as before.
+    let mut per_key = HashMap::new();
+    for key in &keys {
+        let (key, id) = activate(key.clone()).await.expect("a retry succeeds");
+        if let Some(before) = acknowledged.get(&key) {
+            assert_eq!(before, &id, "a retry returns the acknowledged instance");
+        }
+        per_key.insert(key, id);
+    }
+    let mut stored = HashSet::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/instances?limit=200&cursor={c}"),
+            None => "/api/v1/instances?limit=200".to_owned(),
+        };
+        let page: Value = admin(reqwest::Method::GET, &path, json!({}))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for item in page["items"].as_array().unwrap() {
+            stored.insert(item["id"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    let distinct: HashSet<&String> = per_key.values().collect();
+    assert_eq!(distinct.len(), keys.len(), "one instance per key");
+    assert_eq!(stored.len(), keys.len(), "nothing duplicated, nothing lost");
+    server.kill();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigkill_during_a_burst_sqlite() {
+    sigkill_during_a_burst(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigkill_during_a_burst_postgres() {
+    sigkill_during_a_burst(Backend::Postgres).await;
+}

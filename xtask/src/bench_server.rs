@@ -1,0 +1,738 @@
+//! `cargo xtask bench-server`: a load benchmark of `marketplace-server` (release build, SQLite),
+//! printed as a report with its targets. Not part of `cargo xtask test`.
+//!
+//! 1. Installs `wrk` and `nginx` (Debian) when missing; builds the service and its benchmark
+//!    helper (`examples/bench_support.rs`: tokens, fetching, seeding, counting) in release.
+//! 2. Starts `marketplace-server demo` on a new SQLite file in a temporary folder, on a free
+//!    loopback port.
+//! 3. Read load: `wrk -t2 -c64 -d10s --latency` on `GET /api/v1/embedded/marketplace` with a
+//!    customer's token: requests/s and p99.
+//! 4. The same wrk command against nginx serving the same JSON body as a static file: the
+//!    service's share of nginx's rate. Loads 3 and 4 alternate for [`ROUNDS`] rounds and the
+//!    report gives medians (with the range), as the speed of a shared host drifts.
+//! 5. Activations: the same load POSTing `/api/v1/embedded/instances` (Slack, which allows
+//!    several instances) with the tokens of 256 customers; then every acknowledged instance
+//!    (201) is looked up through the admin API (`GET /api/v1/instances`, paginated).
+//! 6. Memory: 10,000 customers and 100,000 instances seeded into the database, the service
+//!    restarted, the read load again; peak resident memory from `/proc/<pid>/status`.
+//!
+//! Each load also measures the CPU that other processes took meanwhile (from `/proc`); the
+//! report warns when that disturbed a figure.
+//!
+//! Exits 0 when every measurement was taken, whether or not the targets are met (it is a
+//! report); non-zero only when the benchmark itself fails. Every process it starts is stopped
+//! when it ends, also on failure; the temporary folder is removed unless a step failed.
+
+mod nginx;
+mod process;
+mod wrk;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use crate::apt;
+use crate::cmd::{self, Result};
+use process::Process;
+
+/// Debian packages the benchmark runs.
+const PACKAGES: [&str; 2] = ["wrk", "nginx"];
+
+/// The endpoint of the read loads.
+const MARKETPLACE_PATH: &str = "/api/v1/embedded/marketplace";
+
+/// The endpoint of the activation load.
+const ACTIVATE_PATH: &str = "/api/v1/embedded/instances";
+
+/// Rounds of the read comparison (service, then nginx): the host's speed drifts over a run, so
+/// the report compares medians of interleaved runs rather than two runs far apart.
+const ROUNDS: usize = 3;
+
+/// Customers whose tokens the activation load rotates through.
+const ACTIVATION_CUSTOMERS: usize = 256;
+
+/// Seeded before the memory measurement.
+const SEED_CUSTOMERS: usize = 10_000;
+/// Seeded before the memory measurement (ten per customer).
+const SEED_INSTANCES: usize = 100_000;
+
+/// Target: the service's read rate, as a share of nginx's.
+const TARGET_RATIO: f64 = 0.5;
+/// Target: p99 of the read load, in milliseconds.
+const TARGET_P99_MS: f64 = 10.0;
+/// Target: activations per second.
+const TARGET_ACTIVATIONS: f64 = 1_000.0;
+/// Target: peak resident memory, in MiB, with the seeded database.
+const TARGET_RSS_MIB: f64 = 150.0;
+
+/// CPUs used by other processes during a load above which the report warns that its figures
+/// are disturbed.
+const NOISE_CPUS: f64 = 0.2;
+
+/// Everything measured; `None` where the benchmark did not get that far.
+#[derive(Debug, Default)]
+struct Report {
+    /// Read loads on the service, one per round.
+    service: Vec<wrk::Run>,
+    /// Read loads on nginx, one per round.
+    nginx: Vec<wrk::Run>,
+    /// Size of the JSON body of the read loads.
+    body_bytes: Option<usize>,
+    /// Activation load.
+    activations: Option<wrk::Run>,
+    /// The admin API's count after the activation load.
+    verification: Option<Verification>,
+    /// Peak resident memory of the first service process (read and activation loads), KiB.
+    first_peak_kib: Option<u64>,
+    /// How long seeding took, in seconds.
+    seed_seconds: Option<f64>,
+    /// Read load on the service with the seeded database.
+    seeded: Option<wrk::Run>,
+    /// Memory of the restarted service: idle before the load, highest sample during it, and
+    /// peak since start (VmHWM) after it, KiB.
+    seeded_memory: Option<(u64, u64, u64)>,
+    /// CPUs used on average by other processes (not the service, nginx, wrk or this one)
+    /// during each load, by load.
+    others: Vec<(&'static str, f64)>,
+}
+
+/// What the admin API stores after the activation load.
+#[derive(Debug, Clone, Copy)]
+struct Verification {
+    /// Instances listed by the admin API.
+    stored: u64,
+    /// Acknowledged activations (201 answers, by instance id).
+    acknowledged: u64,
+    /// Acknowledged activations whose instance is not listed.
+    missing: u64,
+}
+
+impl Verification {
+    /// Every acknowledged instance is stored, and any extra one is a request wrk abandoned in
+    /// flight when its time was up (at most one per connection).
+    fn durable(&self) -> bool {
+        self.missing == 0
+            && self.stored >= self.acknowledged
+            && self.stored - self.acknowledged <= wrk::CONNECTIONS
+    }
+}
+
+/// Runs the benchmark and prints the report.
+pub(crate) fn run() -> Result {
+    apt::ensure_packages(&PACKAGES)?;
+    build()?;
+    let dir = std::env::temp_dir().join(format!("marketplace-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    println!("working folder: {}", dir.display());
+    let mut report = Report::default();
+    let result = measure(&dir, &mut report);
+    print_report(&report);
+    match result {
+        Ok(()) => {
+            let _ = std::fs::remove_dir_all(&dir);
+            Ok(())
+        }
+        Err(message) => Err(format!(
+            "{message}\n(working folder kept for inspection: {})",
+            dir.display()
+        )),
+    }
+}
+
+/// Builds the service and the helper in release.
+fn build() -> Result {
+    cmd::run(&mut cmd::cargo_command(&[
+        "build",
+        "--release",
+        "--package",
+        "marketplace-server",
+        "--bin",
+        "marketplace-server",
+        "--example",
+        "bench_support",
+    ]))
+}
+
+/// The release artifacts' folder (`$CARGO_TARGET_DIR/release` or `target/release`).
+fn release_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| cmd::workspace_root().join("target"));
+    let target = if target.is_absolute() {
+        target
+    } else {
+        cmd::workspace_root().join(target)
+    };
+    target.join("release")
+}
+
+/// The binaries and the database of a run.
+struct Setup {
+    /// `marketplace-server`.
+    server: PathBuf,
+    /// `bench_support`.
+    support: PathBuf,
+    /// `sqlite://...` URL of the database.
+    database: String,
+    /// The working folder.
+    dir: PathBuf,
+}
+
+impl Setup {
+    /// Starts `marketplace-server demo` on a free port; returns it and its base URL.
+    fn start_server(&self, log: &str) -> Result<(Process, String)> {
+        let port = process::free_port()?;
+        let mut command = Command::new(&self.server);
+        command
+            .args(["demo", "--database", &self.database, "--listen"])
+            .arg(format!("127.0.0.1:{port}"));
+        let server = Process::start(
+            "marketplace-server",
+            &mut command,
+            &self.dir.join(log),
+            port,
+        )?;
+        Ok((server, format!("http://127.0.0.1:{port}")))
+    }
+
+    /// Runs the helper; returns its standard output.
+    fn support(&self, args: &[&str]) -> Result<String> {
+        cmd::output(Command::new(&self.support).args(args))
+    }
+
+    /// Tokens for customers `<prefix>0...`, each used once on `warm_url`.
+    fn tokens(&self, prefix: &str, count: usize, warm_url: &str) -> Result<Vec<String>> {
+        let count = count.to_string();
+        let out = self.support(&[
+            "tokens",
+            "--database",
+            &self.database,
+            "--prefix",
+            prefix,
+            "--count",
+            &count,
+            "--warm",
+            warm_url,
+        ])?;
+        let tokens: Vec<String> = out.lines().map(str::to_owned).collect();
+        if tokens.is_empty() {
+            return Err("bench_support printed no token".into());
+        }
+        Ok(tokens)
+    }
+
+    /// Writes a file of the working folder.
+    fn write(&self, name: &str, contents: &[u8]) -> Result<PathBuf> {
+        let path = self.dir.join(name);
+        std::fs::write(&path, contents).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(path)
+    }
+}
+
+/// Prints a phase header; returns its start, for [`done`].
+fn phase(title: &str) -> Instant {
+    println!("\n--- {title}");
+    Instant::now()
+}
+
+/// Prints how long a phase took.
+fn done(started: Instant) {
+    println!("--- done in {:.1}s", started.elapsed().as_secs_f64());
+}
+
+/// `key=value` lines.
+fn key_values(text: &str) -> HashMap<String, String> {
+    text.lines()
+        .filter_map(|line| line.split_once('='))
+        .map(|(key, value)| (key.trim().to_owned(), value.trim().to_owned()))
+        .collect()
+}
+
+/// The value of `key`, or an error naming what printed it.
+fn field<'a>(values: &'a HashMap<String, String>, key: &str, what: &str) -> Result<&'a str> {
+    values
+        .get(key)
+        .map(String::as_str)
+        .ok_or_else(|| format!("{what} printed no `{key}`"))
+}
+
+/// Runs a load, measuring the CPU that processes other than `measured` (and their children),
+/// wrk and this one used meanwhile (recorded under `name`).
+fn load(
+    report: &mut Report,
+    name: &'static str,
+    measured: &[u32],
+    run: impl FnOnce() -> Result<wrk::Run>,
+) -> Result<wrk::Run> {
+    let meter = process::CpuMeter::start(measured);
+    let result = run()?;
+    if let Some(others) = meter.and_then(|meter| meter.others()) {
+        println!("CPU used by other processes during the load: {others:.2} CPUs");
+        report.others.push((name, others));
+    }
+    Ok(result)
+}
+
+/// The measurements, in order, filling `report` as they come.
+fn measure(dir: &Path, report: &mut Report) -> Result {
+    let release = release_dir();
+    let setup = Setup {
+        server: release.join("marketplace-server"),
+        support: release.join("examples").join("bench_support"),
+        database: format!("sqlite://{}", dir.join("bench.db").display()),
+        dir: dir.to_path_buf(),
+    };
+    let read_script = setup.write("read.lua", wrk::READ_SCRIPT.as_bytes())?;
+    let activate_script = setup.write("activate.lua", wrk::ACTIVATE_SCRIPT.as_bytes())?;
+
+    let started = phase("service: marketplace-server demo on a new SQLite database");
+    let (mut server, base) = setup.start_server("server-1.log")?;
+    let pid = server.pid().ok_or("the service has no pid")?;
+    let info = key_values(&setup.support(&["info", "--database", &setup.database])?);
+    let marketplace_url = format!("{base}{MARKETPLACE_PATH}");
+    let read_token = setup.tokens("bench-read-", 1, &marketplace_url)?.remove(0);
+    let body_file = dir.join("marketplace.json");
+    setup.support(&[
+        "fetch",
+        "--url",
+        &marketplace_url,
+        "--token",
+        &read_token,
+        "--out",
+        &body_file.display().to_string(),
+    ])?;
+    let body = std::fs::read(&body_file).map_err(|e| format!("{}: {e}", body_file.display()))?;
+    report.body_bytes = Some(body.len());
+    done(started);
+
+    let nginx_port = process::free_port()?;
+    let mut nginx = nginx::start(&dir.join("nginx"), nginx_port, MARKETPLACE_PATH, &body)?;
+    let nginx_url = format!("http://127.0.0.1:{nginx_port}{MARKETPLACE_PATH}");
+    let nginx_pid = nginx.pid().ok_or("nginx has no pid")?;
+    let auth = vec![
+        "-H".to_owned(),
+        format!("Authorization: Bearer {read_token}"),
+    ];
+    for round in 1..=ROUNDS {
+        let started = phase(&format!(
+            "load 1, round {round}/{ROUNDS}: GET /api/v1/embedded/marketplace on the service"
+        ));
+        let run = load(report, "read", &[pid], || {
+            wrk::run(&read_script, &auth, &marketplace_url, &[], || {})
+        })?;
+        report.service.push(run);
+        done(started);
+        let started = phase(&format!(
+            "load 2, round {round}/{ROUNDS}: the same JSON body, static, on nginx"
+        ));
+        let run = load(report, "nginx", &[nginx_pid], || {
+            wrk::run(&read_script, &auth, &nginx_url, &[], || {})
+        })?;
+        report.nginx.push(run);
+        done(started);
+    }
+    nginx.stop()?;
+
+    let started = phase("load 3: activations (POST /api/v1/embedded/instances, Slack)");
+    let slack = field(&info, "integration.slack", "bench_support info")?;
+    let tokens = setup.tokens("bench-act-", ACTIVATION_CUSTOMERS, &marketplace_url)?;
+    let tokens_file = setup.write("activation-tokens.txt", tokens.join("\n").as_bytes())?;
+    let ids_file = dir.join("activated-ids.txt");
+    let activation = format!(
+        r#"{{"integration_id":"{slack}","config":{{"webhook_url":"https://hooks.example.com/bench"}}}}"#
+    );
+    let activate_url = format!("{base}{ACTIVATE_PATH}");
+    let tokens_path = tokens_file.display().to_string();
+    let ids_path = ids_file.display().to_string();
+    let run = load(report, "activation", &[pid], || {
+        wrk::run(
+            &activate_script,
+            &[],
+            &activate_url,
+            &[
+                ("BENCH_TOKENS", &tokens_path),
+                ("BENCH_BODY", &activation),
+                ("BENCH_IDS", &ids_path),
+            ],
+            || {},
+        )
+    })?;
+    if let Some(error) = &run.first_error {
+        println!("first answer other than 201: {error}");
+    }
+    report.activations = Some(run);
+    let api_key = field(&info, "api_key", "bench_support info")?;
+    let counted = key_values(&setup.support(&[
+        "verify",
+        "--url",
+        &base,
+        "--api-key",
+        api_key,
+        "--ids",
+        &ids_file.display().to_string(),
+    ])?);
+    let number = |key: &str| -> Result<u64> {
+        field(&counted, key, "bench_support verify")?
+            .parse()
+            .map_err(|e| format!("bench_support verify: {key}: {e}"))
+    };
+    report.verification = Some(Verification {
+        stored: number("stored")?,
+        acknowledged: number("acknowledged")?,
+        missing: number("missing")?,
+    });
+    report.first_peak_kib = process::memory_kib(pid).map(|(_, peak)| peak);
+    server.stop()?;
+    done(started);
+
+    let started = phase(&format!(
+        "memory: {SEED_CUSTOMERS} customers and {SEED_INSTANCES} instances seeded, service restarted, load 1 again"
+    ));
+    let seed_started = Instant::now();
+    setup.support(&[
+        "seed",
+        "--database",
+        &setup.database,
+        "--customers",
+        &SEED_CUSTOMERS.to_string(),
+        "--instances",
+        &SEED_INSTANCES.to_string(),
+    ])?;
+    report.seed_seconds = Some(seed_started.elapsed().as_secs_f64());
+    let (mut server, base) = setup.start_server("server-2.log")?;
+    let pid = server.pid().ok_or("the service has no pid")?;
+    let marketplace_url = format!("{base}{MARKETPLACE_PATH}");
+    // `seed-0` is a seeded customer with ten instances.
+    let seeded_token = setup.tokens("seed-", 1, &marketplace_url)?.remove(0);
+    let (idle, _) = process::memory_kib(pid).ok_or("cannot read the service's memory")?;
+    let auth = vec![
+        "-H".to_owned(),
+        format!("Authorization: Bearer {seeded_token}"),
+    ];
+    let mut highest = idle;
+    let run = load(report, "seeded read", &[pid], || {
+        wrk::run(&read_script, &auth, &marketplace_url, &[], || {
+            if let Some((rss, _)) = process::memory_kib(pid) {
+                highest = highest.max(rss);
+            }
+        })
+    })?;
+    report.seeded = Some(run);
+    let (_, peak) = process::memory_kib(pid).ok_or("cannot read the service's memory")?;
+    report.seeded_memory = Some((idle, highest, peak));
+    server.stop()?;
+    done(started);
+    Ok(())
+}
+
+/// A verdict column: `ok`, `MISSED`, or empty without a target.
+fn verdict(met: Option<bool>) -> &'static str {
+    match met {
+        Some(true) => "ok",
+        Some(false) => "MISSED",
+        None => "",
+    }
+}
+
+/// Formats a count with thousands separators.
+fn thousands(n: f64) -> String {
+    let digits = format!("{:.0}", n.max(0.0));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The median of some values (the mean of the middle two for an even count); 0 when empty.
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
+/// KiB as MiB, one decimal.
+fn mib(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+/// The rows of the report: (what, measured, target, verdict).
+fn rows(report: &Report) -> Vec<(String, String, String, &'static str)> {
+    let mut rows = Vec::new();
+    let mut row = |what: &str, measured: String, target: &str, met: Option<bool>| {
+        rows.push((what.to_owned(), measured, target.to_owned(), verdict(met)));
+    };
+    let errors = |run: &wrk::Run| {
+        let errors = run.socket_errors + run.status_errors;
+        if errors == 0 {
+            String::new()
+        } else {
+            format!(" ({errors} errors)")
+        }
+    };
+    if let Some(bytes) = report.body_bytes {
+        row(
+            "JSON body of the read loads",
+            format!("{bytes} bytes"),
+            "",
+            None,
+        );
+    }
+    let rounds = |runs: &[wrk::Run]| {
+        let rates: Vec<f64> = runs.iter().map(wrk::Run::rate).collect();
+        let p50s: Vec<f64> = runs.iter().map(|r| r.p50_us as f64 / 1000.0).collect();
+        let p99s: Vec<f64> = runs.iter().map(wrk::Run::p99_ms).collect();
+        let errors: u64 = runs.iter().map(|r| r.socket_errors + r.status_errors).sum();
+        (rates, p50s, p99s, errors)
+    };
+    let spread = |values: &[f64], format: &dyn Fn(f64) -> String| {
+        let median = median(values);
+        if values.len() < 2 {
+            return format(median);
+        }
+        let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        format!("{} ({}-{})", format(median), format(low), format(high))
+    };
+    let rate = |n: f64| thousands(n);
+    let ms = |n: f64| format!("{n:.2} ms");
+    let with_errors = |text: String, errors: u64| {
+        if errors == 0 {
+            text
+        } else {
+            format!("{text} ({errors} errors)")
+        }
+    };
+    if !report.service.is_empty() {
+        let (rates, p50s, p99s, errors) = rounds(&report.service);
+        row(
+            &format!(
+                "service: GET marketplace, requests/s, median of {}",
+                rates.len()
+            ),
+            with_errors(spread(&rates, &rate), errors),
+            "",
+            None,
+        );
+        row("service: p50 latency, median", spread(&p50s, &ms), "", None);
+        row(
+            "service: p99 latency, median",
+            spread(&p99s, &ms),
+            "< 10 ms",
+            Some(median(&p99s) < TARGET_P99_MS && errors == 0),
+        );
+    }
+    if !report.nginx.is_empty() {
+        let (rates, _, p99s, errors) = rounds(&report.nginx);
+        row(
+            &format!(
+                "nginx: same body, static, requests/s, median of {}",
+                rates.len()
+            ),
+            with_errors(spread(&rates, &rate), errors),
+            "",
+            None,
+        );
+        row("nginx: p99 latency, median", spread(&p99s, &ms), "", None);
+    }
+    if !report.service.is_empty() && !report.nginx.is_empty() {
+        let service = median(&rounds(&report.service).0);
+        let nginx = median(&rounds(&report.nginx).0);
+        let ratio = service / nginx.max(f64::MIN_POSITIVE);
+        row(
+            "service / nginx (medians)",
+            format!("{:.1} %", ratio * 100.0),
+            ">= 50 %",
+            Some(ratio >= TARGET_RATIO),
+        );
+    }
+    if let Some(run) = &report.activations {
+        let other = if run.other > 0 {
+            format!(" ({} answers not 201)", run.other)
+        } else {
+            String::new()
+        };
+        row(
+            "activations/s (201 answers)",
+            format!("{}{other}", thousands(run.created_rate())),
+            ">= 1,000",
+            Some(run.created_rate() >= TARGET_ACTIVATIONS),
+        );
+        row(
+            "activations: p99 latency",
+            format!("{:.2} ms", run.p99_ms()),
+            "",
+            None,
+        );
+    }
+    if let Some(v) = report.verification {
+        row(
+            "activations stored / acknowledged",
+            format!(
+                "{} / {} ({} missing)",
+                thousands(v.stored as f64),
+                thousands(v.acknowledged as f64),
+                v.missing
+            ),
+            "all stored",
+            Some(v.durable()),
+        );
+    }
+    if let Some(peak) = report.first_peak_kib {
+        row("peak RSS, loads 1 and 3 (VmHWM)", mib(peak), "", None);
+    }
+    if let Some(seconds) = report.seed_seconds {
+        row(
+            "seeding 10,000 customers, 100,000 instances",
+            format!("{seconds:.1} s"),
+            "",
+            None,
+        );
+    }
+    if let Some(run) = &report.seeded {
+        row(
+            "seeded: GET marketplace, requests/s",
+            format!("{}{}", thousands(run.rate()), errors(run)),
+            "",
+            None,
+        );
+        row(
+            "seeded: p99 latency",
+            format!("{:.2} ms", run.p99_ms()),
+            "< 10 ms",
+            Some(run.p99_ms() < TARGET_P99_MS && run.status_errors == 0),
+        );
+    }
+    if let Some((idle, highest, peak)) = report.seeded_memory {
+        row("seeded: RSS idle, after start", mib(idle), "", None);
+        row(
+            "seeded: RSS, highest sample in load",
+            mib(highest),
+            "",
+            None,
+        );
+        row(
+            "seeded: peak RSS (VmHWM)",
+            mib(peak),
+            "< 150 MB",
+            Some((peak as f64 / 1024.0) < TARGET_RSS_MIB),
+        );
+    }
+    if !report.others.is_empty() {
+        // The most per kind of load, in the order the loads ran.
+        let mut most: Vec<(&str, f64)> = Vec::new();
+        for &(name, cpus) in &report.others {
+            match most.iter_mut().find(|(seen, _)| *seen == name) {
+                Some((_, highest)) => *highest = highest.max(cpus),
+                None => most.push((name, cpus)),
+            }
+        }
+        let names: Vec<&str> = most.iter().map(|(name, _)| *name).collect();
+        let cpus: Vec<String> = most.iter().map(|(_, cpus)| format!("{cpus:.2}")).collect();
+        row(
+            &format!("CPUs taken by other processes ({})", names.join(", ")),
+            cpus.join(" / "),
+            "",
+            None,
+        );
+    }
+    rows
+}
+
+/// Prints the report table.
+fn print_report(report: &Report) {
+    let rows = rows(report);
+    println!(
+        "\nmarketplace-server load benchmark (release, SQLite, wrk {}; {} CPUs)\n",
+        wrk::LOAD.join(" "),
+        std::thread::available_parallelism().map_or(0, usize::from)
+    );
+    let width = |column: fn(&(String, String, String, &'static str)) -> usize, title: &str| {
+        rows.iter().map(column).max().unwrap_or(0).max(title.len())
+    };
+    let w0 = width(|r| r.0.len(), "measure");
+    let w1 = width(|r| r.1.len(), "measured");
+    let w2 = width(|r| r.2.len(), "target");
+    println!(
+        "  {:<w0$}  {:>w1$}  {:<w2$}  verdict",
+        "measure", "measured", "target"
+    );
+    println!("  {}", "-".repeat(w0 + w1 + w2 + 13));
+    for (what, measured, target, verdict) in &rows {
+        println!("  {what:<w0$}  {measured:>w1$}  {target:<w2$}  {verdict}");
+    }
+    let missed = rows.iter().filter(|r| r.3 == "MISSED").count();
+    let judged = rows.iter().filter(|r| !r.3.is_empty()).count();
+    println!("\n  targets met: {} of {judged}", judged - missed);
+    if let Some((name, cpus)) = report
+        .others
+        .iter()
+        .copied()
+        .filter(|(_, cpus)| *cpus > NOISE_CPUS)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+    {
+        println!(
+            "  warning: other processes used {cpus:.2} CPUs during the {name} load (of {} CPUs): \
+             its figures are disturbed; run again on a quiet machine",
+            std::thread::available_parallelism().map_or(0, usize::from)
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(thousands(0.0), "0");
+        assert_eq!(thousands(999.4), "999");
+        assert_eq!(thousands(1_000.0), "1,000");
+        assert_eq!(thousands(1_234_567.0), "1,234,567");
+        assert_eq!(mib(153_600), "150.0 MiB");
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0]), 2.5);
+        assert_eq!(median(&[]), 0.0);
+    }
+
+    #[test]
+    fn key_values_are_read() {
+        let values = key_values("api_key=mk_1\nintegration.slack=int_2\nnoise\n");
+        assert_eq!(values["api_key"], "mk_1");
+        assert_eq!(values["integration.slack"], "int_2");
+        assert!(field(&values, "missing", "test").is_err());
+    }
+
+    #[test]
+    fn durability_allows_only_abandoned_requests() {
+        let v = |stored, acknowledged, missing| Verification {
+            stored,
+            acknowledged,
+            missing,
+        };
+        assert!(v(1000, 1000, 0).durable());
+        assert!(v(1010, 1000, 0).durable());
+        assert!(!v(1000, 1000, 1).durable());
+        assert!(!v(999, 1000, 0).durable());
+        assert!(!v(2000, 1000, 0).durable());
+    }
+
+    #[test]
+    fn a_partial_report_prints_what_was_measured() {
+        let report = Report {
+            body_bytes: Some(10),
+            ..Report::default()
+        };
+        assert_eq!(rows(&report).len(), 1);
+        assert!(rows(&Report::default()).is_empty());
+    }
+}
