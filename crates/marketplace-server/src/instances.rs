@@ -139,18 +139,25 @@ pub async fn load(
     row.instance(state)
 }
 
-/// Loads a page of instances matching a filter.
-pub async fn load_page(
+/// A page of instance views matching a filter.
+pub async fn list(
     state: &AppState,
     filter: crate::http::Filter,
     page: &crate::http::PageQuery,
-) -> ApiResult<(Vec<Instance>, i64)> {
+    audience: Audience,
+) -> ApiResult<crate::http::List<InstanceView>> {
     let (rows, limit) = crate::http::fetch_page::<InstanceRow>(state, SELECT, filter, page).await?;
-    let instances = rows
-        .into_iter()
-        .map(|r| r.instance(state))
-        .collect::<ApiResult<Vec<_>>>()?;
-    Ok((instances, limit))
+    let more = rows.len() as i64 > limit;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows.into_iter().take(limit as usize) {
+        items.push(view(state, &row.instance(state)?, audience).await?);
+    }
+    let next_cursor = if more {
+        items.last().map(|i| i.id.clone())
+    } else {
+        None
+    };
+    Ok(crate::http::List { items, next_cursor })
 }
 
 /// The version an instance runs.

@@ -384,20 +384,9 @@ async fn list_instances(
         "customer_id = ?",
         [FilterArg::Text(user.customer_id.clone())],
     );
-    let (rows, limit) = instances::load_page(&state, filter, &page).await?;
-    let next = if rows.len() as i64 > limit {
-        rows.get(limit as usize - 1).map(|i| i.id.to_string())
-    } else {
-        None
-    };
-    let mut items = Vec::new();
-    for instance in rows.iter().take(limit as usize) {
-        items.push(instances::view(&state, instance, Audience::Customer).await?);
-    }
-    Ok(Json(List {
-        items,
-        next_cursor: next,
-    }))
+    Ok(Json(
+        instances::list(&state, filter, &page, Audience::Customer).await?,
+    ))
 }
 
 async fn own_instance(

@@ -139,20 +139,9 @@ async fn list_instances(
     filter.and_opt("customer_id = ?", query.customer_id.as_deref());
     filter.and_opt("integration_id = ?", query.integration_id.as_deref());
     filter.and_opt("status = ?", query.status.as_deref());
-    let (rows, limit) = instances::load_page(&state, filter, &query.page()).await?;
-    let next = if rows.len() as i64 > limit {
-        rows.get(limit as usize - 1).map(|i| i.id.to_string())
-    } else {
-        None
-    };
-    let mut items = Vec::new();
-    for instance in rows.iter().take(limit as usize) {
-        items.push(instances::view(&state, instance, Audience::Organization).await?);
-    }
-    Ok(Json(List {
-        items,
-        next_cursor: next,
-    }))
+    Ok(Json(
+        instances::list(&state, filter, &query.page(), Audience::Organization).await?,
+    ))
 }
 
 /// Get an instance.
