@@ -42,6 +42,7 @@ pub fn app(state: AppState) -> Router {
             cors::cors,
         ))
         .layer(axum::middleware::from_fn(refuse_announced_oversize))
+        .layer(axum::middleware::from_fn(log_request))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -62,6 +63,24 @@ async fn refuse_announced_oversize(
         return ApiError::PayloadTooLarge.into_response();
     }
     next.run(request).await
+}
+
+/// Logs each request at debug level (`MARKETPLACE_LOG=debug`): method, route template (never the
+/// path itself, which holds webhook secrets), status and duration.
+async fn log_request(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "(no route)".to_owned());
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    tracing::debug!(%method, route, status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");
+    response
 }
 
 /// Every documented route.
