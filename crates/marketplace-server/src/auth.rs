@@ -314,9 +314,7 @@ async fn check_origin(
     organization_id: &str,
     origin: &str,
 ) -> Result<(), ApiError> {
-    if state.settings.public_url.starts_with(origin)
-        && state.settings.public_url[origin.len()..].is_empty()
-    {
+    if state.settings.public_url == origin {
         return Ok(());
     }
     let cached = state

@@ -3,7 +3,6 @@
 //! beside the database so the demo can sign tokens for its host pages.
 
 use crate::StartError;
-use crate::crypto::fill_random;
 use crate::db::sqlite_path;
 use crate::state::AppState;
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
@@ -75,7 +74,7 @@ async fn call(
     body: Value,
 ) -> Result<Value, StartError> {
     let request = Request::builder()
-        .method(method)
+        .method(method.clone())
         .uri(path)
         .header("authorization", format!("Bearer {key}"))
         .header("content-type", "application/json")
@@ -92,8 +91,7 @@ async fn call(
     let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     if !status.is_success() {
         return Err(StartError::Config(format!(
-            "demo setup: {method} {path} answered {status}: {value}",
-            method = "request"
+            "demo setup: {method} {path} answered {status}: {value}"
         )));
     }
     Ok(value)
@@ -118,8 +116,6 @@ pub async fn ensure(state: &AppState, database_url: &str) -> Result<Demo, StartE
     let (organization_id, api_key) =
         crate::http::organization::create_organization(&state.db, "Demo Vendor (Acme Cloud)")
             .await?;
-    let mut seed = [0u8; 32];
-    fill_random(&mut seed);
     let rng = aws_lc_rs::rand::SystemRandom::new();
     let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng)
         .map_err(|e| StartError::Config(format!("key generation: {e}")))?;
