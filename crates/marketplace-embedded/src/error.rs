@@ -1,0 +1,126 @@
+//! The SDK's one error: a problem the service answered, local validation, transport, decoding
+//! and token failures.
+
+use crate::wire::Problem;
+use marketplace_core::{DeployabilityReason, FieldError};
+
+/// Result of the SDK's calls.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything a call can fail with.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// The service answered with an `application/problem+json` error.
+    #[error("{status} {code}: {detail}")]
+    Problem {
+        /// HTTP status.
+        status: u16,
+        /// Stable machine code (`not_found`, `not_deployable`, `validation_failed`...).
+        code: String,
+        /// Human-readable explanation.
+        detail: String,
+        /// Field errors of a 422, paths into the request body.
+        errors: Vec<FieldError>,
+        /// Deployability reasons of a 403 or 409.
+        reasons: Vec<DeployabilityReason>,
+    },
+    /// The values failed local validation; nothing was sent. Paths are relative to the config.
+    #[error("invalid config: {}", join(.0))]
+    Validation(Vec<FieldError>),
+    /// The request did not complete (connection, TLS, timeout).
+    #[error("transport failed: {0}")]
+    Transport(String),
+    /// A response body could not be read.
+    #[error("unexpected response: {0}")]
+    Decode(String),
+    /// The token source failed to give a token.
+    #[error("no token: {0}")]
+    Token(String),
+}
+
+fn join(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl Error {
+    /// A stable machine code: the problem's code, or `validation_failed`, `transport`,
+    /// `decode`, `token`.
+    pub fn code(&self) -> &str {
+        match self {
+            Error::Problem { code, .. } => code,
+            Error::Validation(_) => "validation_failed",
+            Error::Transport(_) => "transport",
+            Error::Decode(_) => "decode",
+            Error::Token(_) => "token",
+        }
+    }
+
+    /// The HTTP status of a problem, if this is one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Problem { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The field errors, local or from a 422.
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            Error::Problem { errors, .. } | Error::Validation(errors) => errors,
+            _ => &[],
+        }
+    }
+
+    /// Builds the error of a failed response: its problem body, or a bare problem from the status.
+    pub fn from_response(status: u16, body: &[u8]) -> Error {
+        match serde_json::from_slice::<Problem>(body) {
+            Ok(p) => Error::Problem {
+                status,
+                code: p.code,
+                detail: p.detail,
+                errors: p.errors.unwrap_or_default(),
+                reasons: p.reasons.unwrap_or_default(),
+            },
+            Err(_) => Error::Problem {
+                status,
+                code: format!("http_{status}"),
+                detail: String::from_utf8_lossy(body).chars().take(500).collect(),
+                errors: Vec::new(),
+                reasons: Vec::new(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problems_are_decoded_with_their_errors_and_reasons() {
+        let body = br#"{"type":"urn:marketplace:problem:not_deployable","title":"Conflict","status":409,
+            "detail":"an instance of this integration already exists","code":"not_deployable",
+            "reasons":[{"code":"instance_exists","message":"an instance of this integration already exists"}]}"#;
+        let error = Error::from_response(409, body);
+        assert_eq!(error.code(), "not_deployable");
+        assert_eq!(error.status(), Some(409));
+        let Error::Problem { reasons, .. } = error else {
+            panic!("a problem");
+        };
+        assert_eq!(
+            reasons[0].code,
+            marketplace_core::ReasonCode::InstanceExists
+        );
+    }
+
+    #[test]
+    fn a_body_that_is_no_problem_still_gives_a_problem() {
+        let error = Error::from_response(502, b"bad gateway");
+        assert_eq!(error.code(), "http_502");
+        assert_eq!(error.to_string(), "502 http_502: bad gateway");
+    }
+}

@@ -1,0 +1,543 @@
+//! The SDK end to end against a real service on a loopback port (SQLite), with tokens signed
+//! by `HostTokenSigner`.
+
+use base64::Engine;
+use marketplace_core::{FieldErrorCode, InstanceStatus, ReasonCode, Role};
+use marketplace_embedded::transport::{BoxFuture, HttpRequest, HttpResponse, Method, Transport};
+use marketplace_embedded::wire::CatalogQuery;
+use marketplace_embedded::{
+    Error, HostClaims, HostTokenSigner, Marketplace, ReqwestTransport, Result, TokenSource,
+};
+use marketplace_server::config::StorageArgs;
+use marketplace_server::{AppState, Settings};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+const RS256_KEY: &str = include_str!("../../marketplace-server/tests/keys/rs256.key");
+const RS256_PUB: &str = include_str!("../../marketplace-server/tests/keys/rs256.pub");
+const OTHER_KEY: &str = include_str!("../../marketplace-server/tests/keys/other.key");
+
+/// A running service with its organization and a listed integration.
+struct Server {
+    base: String,
+    organization_id: String,
+    admin_key: String,
+    http: reqwest::Client,
+    _dir: TempDir,
+}
+
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+impl Server {
+    async fn start() -> Server {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!(
+            "marketplace-sdk-test-{}-{n}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let storage = StorageArgs {
+            database_url: format!("sqlite://{}/test.db", dir.display()),
+            master_key: Some(base64::engine::general_purpose::STANDARD.encode([7u8; 32])),
+        };
+        let (db, sealer) = marketplace_server::open(&storage).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let settings = Settings {
+            public_url: base.clone(),
+            allow_private_targets: true,
+            token_policy: marketplace_core::TokenPolicy::default(),
+            delivery_attempts: 1,
+        };
+        let state = AppState::new(db, sealer, settings);
+        let app = marketplace_server::app(state.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let (organization_id, admin_key) =
+            marketplace_server::http::organization::create_organization(&state.db, "Vendor")
+                .await
+                .unwrap();
+        let server = Server {
+            base,
+            organization_id,
+            admin_key,
+            http: reqwest::Client::new(),
+            _dir: TempDir(dir),
+        };
+        server
+            .admin(
+                reqwest::Method::POST,
+                "/api/v1/signing-keys",
+                json!({"kid": "rs", "algorithm": "RS256", "public_key_pem": RS256_PUB}),
+                201,
+            )
+            .await;
+        server
+    }
+
+    async fn admin(&self, method: reqwest::Method, path: &str, body: Value, status: u16) -> Value {
+        let response = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.admin_key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let got = response.status().as_u16();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        assert_eq!(got, status, "{path}: {body}");
+        body
+    }
+
+    /// Creates, publishes and lists the orders integration; returns its id.
+    async fn listed(&self, name: &str, allow_multiple_instances: bool) -> String {
+        use reqwest::Method as M;
+        let integration = self
+            .admin(
+                M::POST,
+                "/api/v1/integrations",
+                json!({"name": name, "category": "CRM", "labels": ["Sales"]}),
+                201,
+            )
+            .await;
+        let id = integration["id"].as_str().unwrap().to_owned();
+        let version = orders_version();
+        self.admin(
+            M::POST,
+            &format!("/api/v1/integrations/{id}/versions"),
+            version,
+            201,
+        )
+        .await;
+        self.admin(
+            M::POST,
+            &format!("/api/v1/integrations/{id}/versions/1.0.0/publish"),
+            Value::Null,
+            200,
+        )
+        .await;
+        self.admin(
+            M::PUT,
+            &format!("/api/v1/marketplace/listings/{id}"),
+            json!({"version": "1.0.0", "overview": "Sends orders", "customer_deployable": true,
+                   "allow_multiple_instances": allow_multiple_instances}),
+            200,
+        )
+        .await;
+        id
+    }
+
+    fn claims(&self, customer: &str) -> HostClaims {
+        let mut claims = HostClaims::new(&self.organization_id, "user-1", customer);
+        claims.customer_name = Some(format!("Customer {customer}"));
+        claims.role = Some(Role::Admin);
+        claims
+    }
+
+    fn signer() -> HostTokenSigner {
+        HostTokenSigner::from_pem("rs", "RS256", RS256_KEY).unwrap()
+    }
+
+    fn token(&self, customer: &str) -> String {
+        Self::signer().sign(&self.claims(customer)).unwrap()
+    }
+
+    /// A client with a fixed signed token over a counting transport.
+    fn client(&self, customer: &str) -> (Marketplace, Arc<Counting>) {
+        let transport = Arc::new(Counting::default());
+        let client = Marketplace::with_transport(
+            self.base.clone(),
+            TokenSource::Fixed(self.token(customer)),
+            transport.clone(),
+        );
+        (client, transport)
+    }
+}
+
+/// A transport counting requests (all, and writes) over reqwest.
+#[derive(Default)]
+struct Counting {
+    inner: ReqwestTransport,
+    all: AtomicUsize,
+    writes: AtomicUsize,
+}
+
+impl Counting {
+    fn writes(&self) -> usize {
+        self.writes.load(Ordering::SeqCst)
+    }
+}
+
+impl Transport for Counting {
+    fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse>> {
+        self.all.fetch_add(1, Ordering::SeqCst);
+        if request.method != Method::Get {
+            self.writes.fetch_add(1, Ordering::SeqCst);
+        }
+        self.inner.send(request)
+    }
+}
+
+fn orders_version() -> Value {
+    json!({"version": "1.0.0",
+        "config": {"pages": [{"title": "Connection", "elements": [
+            {"key": "endpoint", "label": "Endpoint URL", "type": "url", "required": true},
+            {"key": "auth", "label": "API credentials", "type": "connection", "connection": {"kind": "api_key"}, "required": true},
+            {"key": "region", "label": "Region", "type": "picklist", "options": ["eu", "us"], "default": "eu"},
+            {"key": "account_code", "label": "Account code", "type": "string", "pattern": "^[A-Z]{3}-[0-9]{4}$", "required": true},
+            {"key": "api_token", "label": "API token", "type": "secret"},
+            {"key": "tenant", "label": "Tenant", "type": "string", "visibility": "embedded"},
+            {"key": "tier", "label": "Tier", "type": "string", "visibility": "organization", "default": "standard"}]}]},
+        "flows": [{"name": "orders", "trigger": "webhook",
+                   "map": [{"to": "/order_id", "from": "/order/id"}],
+                   "deliver": {"url": "endpoint", "connection": "auth", "method": "POST"}}]})
+}
+
+fn orders_config(endpoint: &str) -> Value {
+    json!({"endpoint": endpoint, "auth": {"api_key": "key-SECRET-0001"},
+           "account_code": "ABC-1234", "api_token": "tok-SECRET-0002"})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_method_works_end_to_end() {
+    let server = Server::start().await;
+    let id = server.listed("Orders", false).await;
+    server.listed("Invoices", true).await;
+    let (client, _) = server.client("acme");
+    let endpoint = format!("{}/healthz", server.base);
+
+    let page = client.catalog(&CatalogQuery::default()).await.unwrap();
+    assert_eq!(page.items.len(), 2);
+    assert_eq!(page.next_cursor, None);
+    let filtered = client
+        .catalog(&CatalogQuery {
+            q: Some("ord ers".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(filtered.items.is_empty());
+    let filtered = client
+        .catalog(&CatalogQuery {
+            q: Some("ORDERS".into()),
+            limit: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(filtered.items.len(), 1);
+    assert_eq!(filtered.items[0].integration_id, id);
+    assert!(filtered.items[0].deployability.is_deployable());
+
+    let detail = client.integration(&id).await.unwrap();
+    assert_eq!(detail.entry.version, "1.0.0");
+    assert_eq!(detail.overview, "Sends orders");
+    assert_eq!(detail.flows, vec!["orders".to_owned()]);
+    let keys: Vec<&str> = detail.config.variables().map(|v| v.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["endpoint", "auth", "region", "account_code", "api_token"]
+    );
+
+    let verdict = client
+        .validate(&id, &json!({"region": "mars"}))
+        .await
+        .unwrap();
+    assert!(!verdict.valid);
+    assert!(
+        verdict
+            .errors
+            .iter()
+            .any(|e| e.path == "/account_code" && e.code == FieldErrorCode::Required)
+    );
+    let verdict = client
+        .validate(&id, &orders_config(&endpoint))
+        .await
+        .unwrap();
+    assert!(verdict.valid, "{:?}", verdict.errors);
+
+    let instance = client
+        .activate(
+            &id,
+            Some("My orders"),
+            &orders_config(&endpoint),
+            Some("key-1"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(instance.name, "My orders");
+    assert_eq!(instance.status, InstanceStatus::Active);
+    assert_eq!(instance.config["api_token"], json!({"set": true}));
+    assert_eq!(instance.webhook_urls.len(), 1);
+    let replay = client
+        .activate(
+            &id,
+            Some("My orders"),
+            &orders_config(&endpoint),
+            Some("key-1"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(replay.id, instance.id);
+
+    let list = client.instances().await.unwrap();
+    assert_eq!(list.items.len(), 1);
+    assert_eq!(client.instance(&instance.id).await.unwrap().id, instance.id);
+
+    // Secrets omitted keep their values; the masked config is accepted locally.
+    let update = json!({"endpoint": endpoint, "account_code": "XYZ-9999", "region": "us",
+                        "auth": {"api_key": {"set": true}}});
+    let changed = client
+        .reconfigure(&instance.id, Some("Renamed"), Some(&update))
+        .await
+        .unwrap();
+    assert_eq!(changed.name, "Renamed");
+    assert_eq!(changed.config["account_code"], "XYZ-9999");
+    assert_eq!(changed.config["api_token"], json!({"set": true}));
+    let renamed = client
+        .reconfigure(&instance.id, Some("Again"), None)
+        .await
+        .unwrap();
+    assert_eq!(renamed.name, "Again");
+    assert_eq!(renamed.config["account_code"], "XYZ-9999");
+
+    let paused = client.pause(&instance.id).await.unwrap();
+    assert_eq!(paused.status, InstanceStatus::Paused);
+    let resumed = client.resume(&instance.id).await.unwrap();
+    assert_eq!(resumed.status, InstanceStatus::Active);
+
+    let execution = client
+        .test(&instance.id, Some("orders"), &json!({"order": {"id": 7}}))
+        .await
+        .unwrap();
+    assert_eq!(execution.instance_id, instance.id);
+    assert_eq!(execution.trigger, "test");
+    let executions = client.executions(&instance.id).await.unwrap();
+    assert!(executions.items.iter().any(|e| e.id == execution.id));
+    let logs = client.logs(&instance.id).await.unwrap();
+    assert!(!logs.items.is_empty());
+    assert!(logs.items.iter().all(|l| l.instance_id == instance.id));
+
+    let gone = client.deactivate(&instance.id).await.unwrap();
+    assert_eq!(gone.status, InstanceStatus::Deactivated);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_writes_fail_locally_without_a_request() {
+    let server = Server::start().await;
+    let id = server.listed("Orders", false).await;
+    let (client, transport) = server.client("acme");
+    let endpoint = format!("{}/healthz", server.base);
+
+    let mut bad = orders_config(&endpoint);
+    bad["account_code"] = json!("abc");
+    bad["region"] = json!("mars");
+    let error = client.activate(&id, None, &bad, None).await.unwrap_err();
+    let Error::Validation(errors) = &error else {
+        panic!("local validation: {error:?}");
+    };
+    let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+    assert!(
+        paths.contains(&"/account_code") && paths.contains(&"/region"),
+        "{paths:?}"
+    );
+    assert_eq!(error.code(), "validation_failed");
+    let error = client
+        .activate(&id, None, &json!({"region": "eu"}), None)
+        .await
+        .unwrap_err();
+    assert!(
+        error
+            .field_errors()
+            .iter()
+            .any(|e| e.path == "/endpoint" && e.code == FieldErrorCode::Required),
+        "{error:?}"
+    );
+    assert_eq!(transport.writes(), 0, "nothing was written");
+    assert!(client.instances().await.unwrap().items.is_empty());
+
+    let instance = client
+        .activate(&id, None, &orders_config(&endpoint), None)
+        .await
+        .unwrap();
+    assert_eq!(transport.writes(), 1);
+    let error = client
+        .reconfigure(
+            &instance.id,
+            None,
+            Some(&json!({"endpoint": "not a url", "account_code": "ABC-1234"})),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        error.field_errors().iter().any(|e| e.path == "/endpoint"),
+        "{error:?}"
+    );
+    let error = client
+        .reconfigure(&instance.id, None, Some(&json!({"endpoint": endpoint})))
+        .await
+        .unwrap_err();
+    assert!(
+        error
+            .field_errors()
+            .iter()
+            .any(|e| e.path == "/account_code" && e.code == FieldErrorCode::Required),
+        "{error:?}"
+    );
+    assert_eq!(transport.writes(), 1, "no reconfiguration was sent");
+    assert_eq!(
+        client.instance(&instance.id).await.unwrap().config["account_code"],
+        "ABC-1234"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_errors_map_to_problems() {
+    let server = Server::start().await;
+    let id = server.listed("Orders", false).await;
+    let (client, _) = server.client("acme");
+    let endpoint = format!("{}/healthz", server.base);
+
+    let error = client.instance("ins_missing").await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Problem { status: 404, code, .. } if code == "not_found"),
+        "{error:?}"
+    );
+    let error = client.integration("int_missing").await.unwrap_err();
+    assert_eq!(error.status(), Some(404));
+
+    let instance = client
+        .activate(&id, None, &orders_config(&endpoint), None)
+        .await
+        .unwrap();
+    let error = client
+        .activate(&id, None, &orders_config(&endpoint), None)
+        .await
+        .unwrap_err();
+    let Error::Problem {
+        status,
+        code,
+        reasons,
+        ..
+    } = &error
+    else {
+        panic!("a problem: {error:?}");
+    };
+    assert_eq!((*status, code.as_str()), (409, "not_deployable"));
+    assert_eq!(reasons[0].code, ReasonCode::InstanceExists);
+
+    let error = client
+        .test(&instance.id, Some("no_such_flow"), &json!({}))
+        .await
+        .unwrap_err();
+    let Error::Problem { status, errors, .. } = &error else {
+        panic!("a problem: {error:?}");
+    };
+    assert_eq!(*status, 422);
+    assert_eq!(errors[0].path, "/flow");
+    assert_eq!(errors[0].code, FieldErrorCode::InvalidReference);
+
+    // A viewer may read but not write.
+    let mut claims = server.claims("acme");
+    claims.role = Some(Role::Viewer);
+    let viewer = Marketplace::new(
+        server.base.clone(),
+        TokenSource::Fixed(Server::signer().sign(&claims).unwrap()),
+    );
+    assert_eq!(viewer.instances().await.unwrap().items.len(), 1);
+    let error = viewer.pause(&instance.id).await.unwrap_err();
+    assert_eq!(error.status(), Some(403));
+
+    // A fixed token the service does not know: 401, no retry possible.
+    let stranger = HostTokenSigner::from_pem("rs", "RS256", OTHER_KEY).unwrap();
+    let bad = Marketplace::new(
+        server.base.clone(),
+        TokenSource::Fixed(stranger.sign(&server.claims("acme")).unwrap()),
+    );
+    let error = bad.instances().await.unwrap_err();
+    assert_eq!(error.status(), Some(401), "{error:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callback_tokens_are_refreshed_before_they_expire() {
+    let server = Server::start().await;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let claims = server.claims("acme");
+    let source = {
+        let calls = calls.clone();
+        TokenSource::callback(move || {
+            let n = calls.fetch_add(1, Ordering::SeqCst);
+            let mut claims = claims.clone();
+            // The first token is within the refresh margin (30 s) of its expiry already.
+            claims.lifetime = Duration::from_secs(if n == 0 { 20 } else { 600 });
+            async move { Server::signer().sign(&claims).map_err(|e| e.to_string()) }
+        })
+    };
+    let client = Marketplace::new(server.base.clone(), source);
+    client.instances().await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    client.instances().await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "refreshed before exp");
+    client.instances().await.unwrap();
+    client.catalog(&CatalogQuery::default()).await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "a fresh token is reused");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_401_is_retried_once_with_a_fresh_token() {
+    let server = Server::start().await;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let claims = server.claims("acme");
+    let source = {
+        let calls = calls.clone();
+        TokenSource::callback(move || {
+            let n = calls.fetch_add(1, Ordering::SeqCst);
+            let claims = claims.clone();
+            async move {
+                // The first token is signed with a key the service does not know.
+                let signer = if n == 0 {
+                    HostTokenSigner::from_pem("rs", "RS256", OTHER_KEY).unwrap()
+                } else {
+                    Server::signer()
+                };
+                signer.sign(&claims).map_err(|e| e.to_string())
+            }
+        })
+    };
+    let transport = Arc::new(Counting::default());
+    let client = Marketplace::with_transport(server.base.clone(), source, transport.clone());
+    client.instances().await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert_eq!(transport.all.load(Ordering::SeqCst), 2);
+
+    // A source that keeps failing is asked once more, then the 401 is returned.
+    let failing = TokenSource::callback(|| async {
+        HostTokenSigner::from_pem("rs", "RS256", OTHER_KEY)
+            .unwrap()
+            .sign(&HostClaims::new("org_x", "u", "c"))
+            .map_err(|e| e.to_string())
+    });
+    let client = Marketplace::new(server.base.clone(), failing);
+    let error = client.instances().await.unwrap_err();
+    assert_eq!(error.status(), Some(401));
+
+    // A source that cannot give a token is a token error.
+    let broken = TokenSource::callback(|| async { Err("the host is down".to_owned()) });
+    let client = Marketplace::new(server.base.clone(), broken);
+    let error = client.instances().await.unwrap_err();
+    assert_eq!(error, Error::Token("the host is down".into()));
+}
