@@ -240,33 +240,6 @@ async fn live_instances(
     Ok(n as usize)
 }
 
-/// Live (not deactivated) instances of a customer, for catalog views.
-pub async fn customer_instances(state: &AppState, customer_id: &str) -> ApiResult<Vec<Instance>> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        integration_id: String,
-        status: String,
-    }
-    let rows: Vec<Row> = sqlx::query_as("SELECT integration_id, status FROM instances WHERE customer_id = $1 AND status <> 'deactivated'")
-        .bind(customer_id)
-        .fetch_all(&state.db.read)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Instance {
-            id: "".into(),
-            customer_id: customer_id.into(),
-            integration_id: r.integration_id.into(),
-            version: semver::Version::new(0, 0, 0),
-            name: String::new(),
-            status: parse_status(&r.status),
-            config: Map::new(),
-            created_at: 0,
-            updated_at: 0,
-        })
-        .collect())
-}
-
 async fn write_instance(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     state: &AppState,

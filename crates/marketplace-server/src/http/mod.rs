@@ -209,11 +209,6 @@ impl Filter {
         }
     }
 
-    /// The placeholder number the next argument would take.
-    pub fn next_placeholder(&self) -> usize {
-        self.args.len() + 1
-    }
-
     /// Binds the arguments to a query, in order.
     pub fn bind<'q, O>(
         &self,
