@@ -4,6 +4,7 @@
 //! cargo xtask test                      # every check CI runs, in order, stopping at the first failure
 //! cargo xtask test --only deps,wasm     # only the named steps (repeatable, comma-separated)
 //! cargo xtask test --skip wasm          # every step but the named ones
+//! cargo xtask wasm                     # the npm package of marketplace-wasm, into crates/marketplace-wasm/pkg
 //! cargo xtask bench [ARGS...]           # `cargo bench -p marketplace-core [ARGS...]`
 //! cargo xtask bench-server              # load benchmark of marketplace-server, printed as a report
 //! ```
@@ -15,6 +16,7 @@
 //! - [`steps`]: the list of steps of `cargo xtask test` and the runner that times them;
 //! - [`deps`]: the dependency check of `marketplace-core` (no I/O, async, HTTP, SQL or JS);
 //! - [`wasm`]: the `wasm32-unknown-unknown` build, with the rustup or the Debian toolchain.
+//! - [`wasm_pkg`]: the npm package of `marketplace-wasm` (wasm-bindgen, wasm-opt) and its Node tests.
 //! - [`bench_server`]: the load benchmark of `marketplace-server` (wrk, nginx as a yardstick).
 
 mod apt;
@@ -24,6 +26,7 @@ mod deps;
 mod postgres;
 mod steps;
 mod wasm;
+mod wasm_pkg;
 
 use std::process::ExitCode;
 
@@ -43,6 +46,12 @@ commands:
           deps    marketplace-core's normal dependency tree holds no I/O, async, HTTP, SQL or JS crate
           wasm    marketplace-core and marketplace-embedded build for wasm32-unknown-unknown
                   (profile wasm-release; rustup's toolchain if it has the target, else Debian's)
+          wasm-pkg  cargo xtask wasm, then the package's tests under Node
+                  (node --test crates/marketplace-wasm/tests/*.test.mjs)
+  wasm  Build the npm package of marketplace-wasm into crates/marketplace-wasm/pkg: wasm32 build
+        (profile wasm-release), wasm-bindgen (pkg/web: ES module for browsers; pkg/node:
+        CommonJS for Node), wasm-opt -Oz; prints the module's raw and gzipped sizes.
+        Installs wasm-bindgen-cli (cargo install) and binaryen (npm) when missing.
   bench [ARGS...]
         cargo bench -p marketplace-core [ARGS...] (not part of `test`)
   bench-server
@@ -68,6 +77,11 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        "wasm" if rest.is_empty() => steps::run_jobs(vec![steps::wasm_pkg()]),
+        "wasm" => {
+            eprintln!("error: `wasm` takes no argument\n\n{USAGE}");
+            ExitCode::FAILURE
+        }
         "bench" => steps::run_jobs(vec![steps::bench(rest)]),
         "bench-server" if rest.is_empty() => steps::run_jobs(vec![steps::bench_server()]),
         "bench-server" => {
@@ -152,7 +166,10 @@ mod tests {
     #[test]
     fn skip_removes_steps() {
         let selected = parse_test_args(&args(&["--skip", "wasm", "--skip=clippy"])).unwrap();
-        assert_eq!(selected, vec![Step::Fmt, Step::Test, Step::Deps]);
+        assert_eq!(
+            selected,
+            vec![Step::Fmt, Step::Test, Step::Deps, Step::WasmPkg]
+        );
     }
 
     #[test]

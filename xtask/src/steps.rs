@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::cmd::{self, Result};
-use crate::{bench_server, deps, postgres, wasm};
+use crate::{bench_server, deps, postgres, wasm, wasm_pkg};
 
 /// A step of `cargo xtask test`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,12 +20,21 @@ pub(crate) enum Step {
     Deps,
     /// The `wasm32-unknown-unknown` build ([`wasm::build`]).
     Wasm,
+    /// The npm package of `marketplace-wasm`, built and tested under Node ([`wasm_pkg`]).
+    WasmPkg,
 }
 
 impl Step {
     /// Every step, in the order `cargo xtask test` runs them (cheapest and most common
     /// failures first).
-    pub(crate) const ALL: [Step; 5] = [Step::Fmt, Step::Clippy, Step::Test, Step::Deps, Step::Wasm];
+    pub(crate) const ALL: [Step; 6] = [
+        Step::Fmt,
+        Step::Clippy,
+        Step::Test,
+        Step::Deps,
+        Step::Wasm,
+        Step::WasmPkg,
+    ];
 
     /// The step's name on the command line (`--only`, `--skip`) and in the log.
     pub(crate) fn name(self) -> &'static str {
@@ -35,6 +44,7 @@ impl Step {
             Step::Test => "test",
             Step::Deps => "deps",
             Step::Wasm => "wasm",
+            Step::WasmPkg => "wasm-pkg",
         }
     }
 
@@ -53,6 +63,10 @@ impl Step {
             }
             Step::Deps => "marketplace-core depends on no I/O, async, HTTP, SQL or JS crate",
             Step::Wasm => "marketplace-core and marketplace-embedded build for wasm32",
+            Step::WasmPkg => {
+                "the npm package of marketplace-wasm builds (cargo xtask wasm) and passes its \
+                 Node tests"
+            }
         }
     }
 
@@ -95,6 +109,7 @@ impl Step {
             }
             Step::Deps => deps::check(),
             Step::Wasm => wasm::build(),
+            Step::WasmPkg => wasm_pkg::build_and_test(),
         }
     }
 }
@@ -119,6 +134,15 @@ pub(crate) fn bench(extra_args: &[String]) -> Job<'_> {
             command.args(extra_args);
             cmd::run(&mut command)
         }),
+    }
+}
+
+/// The job of `cargo xtask wasm`: the npm package of `marketplace-wasm` ([`wasm_pkg::build`]).
+pub(crate) fn wasm_pkg() -> Job<'static> {
+    Job {
+        name: "wasm",
+        description: "the npm package of marketplace-wasm, into crates/marketplace-wasm/pkg".into(),
+        action: Box::new(wasm_pkg::build),
     }
 }
 

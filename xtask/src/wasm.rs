@@ -8,7 +8,8 @@
 //!   Rust (`rustc-web`, `cargo-web`, `rust-web-src`, `lld-22`, installed here if missing)
 //!   builds the standard library from source with `-Zbuild-std`.
 //!
-//! Both routes build into `target/wasm`, apart from the native artifacts.
+//! Both routes build into `target/wasm`, apart from the native artifacts. [`cargo_build`] is
+//! shared with the npm package's build ([`crate::wasm_pkg`]).
 
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
@@ -96,6 +97,21 @@ enum Toolchain {
 /// Builds [`PACKAGES`] for [`TARGET`] with the [`PROFILE`] profile, on the first toolchain
 /// that can, and checks that the libraries were produced.
 pub(crate) fn build() -> Result {
+    cmd::run(&mut cargo_build(&PACKAGES)?)?;
+    check_artifacts(&artifact_dir())
+}
+
+/// Where the build puts the [`TARGET`] artifacts of the [`PROFILE`] profile.
+pub(crate) fn artifact_dir() -> PathBuf {
+    cmd::workspace_root()
+        .join(TARGET_DIR)
+        .join(TARGET)
+        .join(PROFILE)
+}
+
+/// A `cargo build --lib` of `packages` for [`TARGET`] with the [`PROFILE`] profile into
+/// [`TARGET_DIR`], on the first toolchain that can (installing the Debian route if needed).
+pub(crate) fn cargo_build(packages: &[&str]) -> Result<Command> {
     let root = cmd::workspace_root();
     let mut command = match select_toolchain() {
         Toolchain::Rustup(libdir) => {
@@ -115,7 +131,7 @@ pub(crate) fn build() -> Result {
         }
     };
     command.args(["build", "--lib"]);
-    for package in PACKAGES {
+    for package in packages {
         command.args(["--package", package]);
     }
     command.args([
@@ -127,8 +143,7 @@ pub(crate) fn build() -> Result {
         TARGET_DIR,
     ]);
     command.env("RUSTFLAGS", RUSTFLAGS);
-    cmd::run(&mut command)?;
-    check_artifacts(&root.join(TARGET_DIR).join(TARGET).join(PROFILE))
+    Ok(command)
 }
 
 /// Chooses the toolchain: the active one if its sysroot holds a wasm32 standard library, else

@@ -1,1 +1,22 @@
-//! Placeholder; grows with its issue.
+//! WebAssembly bindings of the marketplace for JavaScript: core's rules, run synchronously.
+//!
+//! A tour, one file per concern:
+//! - [`spec`]: `parseSpec` and `toJsonSchema`;
+//! - [`validate`]: `validateConfig`, a config checked against a spec for an editor;
+//! - [`deployability`]: `deployability`, whether a customer may activate a listing;
+//! - [`error`]: how failures reach JavaScript (an `Error` with `code` and `errors`);
+//! - [`convert`]: JS values in and out, through `JSON` (keeps serde's JS glue out of the module);
+//! - [`types`]: the TypeScript declarations of every export, written and reviewed in one place.
+//!
+//! The crate is thin: no rule lives here, every answer comes from `marketplace-core`.
+//! `cargo xtask wasm` builds the npm package into `pkg/` (see `xtask/src/wasm_pkg.rs`).
+
+pub mod convert;
+pub mod deployability;
+pub mod error;
+pub mod spec;
+pub mod types;
+pub mod validate;
+
+/// The result of an export: `Err` is thrown in JavaScript.
+pub type JsResult<T> = Result<T, wasm_bindgen::JsValue>;

@@ -1,0 +1,40 @@
+//! `validateConfig`: a config checked against a spec for an editor.
+
+use marketplace_core::{Editor, FieldError, ValidationOptions, validate_config};
+use serde::Serialize;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+
+use crate::{JsResult, convert, error, spec};
+
+/// What `validateConfig` returns (the `ValidationResult` of the TypeScript types).
+#[derive(Serialize)]
+struct ValidationResult {
+    valid: bool,
+    errors: Vec<FieldError>,
+}
+
+/// Checks `values` (the editor's whole part of a config) against `spec`, every problem at once
+/// as `{path, code, message}`. `editor` is `"customer"`, `"embedded"` or `"organization"`.
+/// Throws `invalid_spec` for a spec that is not valid, `invalid_argument` for an unknown editor.
+#[wasm_bindgen(js_name = validateConfig, unchecked_return_type = "ValidationResult")]
+pub fn validate(
+    #[wasm_bindgen(unchecked_param_type = "ConfigSpec")] spec: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ConfigValues")] values: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Editor")] editor: JsValue,
+) -> JsResult<JsValue> {
+    let spec = spec::compile(&spec)?;
+    let editor: Editor = convert::from_js(&editor, "editor").map_err(|_| {
+        error::invalid_argument(
+            "editor",
+            "",
+            "expected \"customer\", \"embedded\" or \"organization\"",
+        )
+    })?;
+    let values: Value = convert::from_js(&values, "values")?;
+    let errors = validate_config(&spec, &values, ValidationOptions::complete(editor));
+    convert::to_js(&ValidationResult {
+        valid: errors.is_empty(),
+        errors,
+    })
+}

@@ -1,0 +1,317 @@
+//! The npm package of `marketplace-wasm`, built into `crates/marketplace-wasm/pkg`, and its
+//! tests from JavaScript under Node.
+//!
+//! 1. `cargo build` of `marketplace-wasm` for wasm32 with the `wasm-release` profile, on the
+//!    toolchain [`wasm::cargo_build`] selects;
+//! 2. `wasm-bindgen` twice: an ES module for browsers (`pkg/web`, `--target web`) and a
+//!    CommonJS module for Node (`pkg/node`, `--target nodejs`); `wasm-bindgen-cli` is installed
+//!    with `cargo install` when the one found differs from the crate's version in `Cargo.lock`;
+//! 3. `wasm-opt -Oz` from the npm package `binaryen`, installed with `npm ci` from
+//!    `xtask/wasm-tools/package-lock.json` into `target/wasm-tools`;
+//! 4. `pkg/package.json`, whose conditional exports pick the Node or the browser build;
+//! 5. `tsc --strict --noEmit` (npm package `typescript`, same lock) on both `.d.ts` files, so
+//!    the hand-written declarations of `src/types.rs` are checked TypeScript.
+//!
+//! The raw and gzipped sizes of the final module are printed against [`GZIP_BUDGET`].
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::cmd::{self, Result};
+use crate::{apt, wasm};
+
+/// The crate built.
+const PACKAGE: &str = "marketplace-wasm";
+
+/// The crate's directory, relative to the workspace root.
+const CRATE_DIR: &str = "crates/marketplace-wasm";
+
+/// The module's file stem, as `wasm-bindgen` names its outputs.
+const STEM: &str = "marketplace_wasm";
+
+/// The tools' `package.json` and `package-lock.json`, relative to the workspace root.
+const TOOLS_SOURCE: &str = "xtask/wasm-tools";
+
+/// Where the tools are installed, relative to the workspace root.
+const TOOLS_DIR: &str = "target/wasm-tools";
+
+/// The budget of the gzipped module, in bytes (NOTES.md, "WebAssembly size").
+const GZIP_BUDGET: u64 = 120 * 1024;
+
+/// The WebAssembly features the Rust compiler enables by default for wasm32 (1.87 and later),
+/// which `wasm-opt` must accept; it does not introduce others.
+const WASM_FEATURES: [&str; 6] = [
+    "--enable-bulk-memory",
+    "--enable-mutable-globals",
+    "--enable-multivalue",
+    "--enable-nontrapping-float-to-int",
+    "--enable-reference-types",
+    "--enable-sign-ext",
+];
+
+/// The two builds of the package: output directory under `pkg` and `wasm-bindgen --target`.
+const BUILDS: [(&str, &str); 2] = [("web", "web"), ("node", "nodejs")];
+
+/// `cargo xtask wasm`: builds the npm package into `crates/marketplace-wasm/pkg`.
+pub(crate) fn build() -> Result {
+    let root = cmd::workspace_root();
+    cmd::run(&mut wasm::cargo_build(&[PACKAGE])?)?;
+    let input = wasm::artifact_dir().join(format!("{STEM}.wasm"));
+    let raw = file_size(&input)?;
+    println!("built {} ({} KiB)", input.display(), raw.div_ceil(1024));
+
+    let bindgen = ensure_wasm_bindgen(&root)?;
+    ensure_node()?;
+    let tools = ensure_tools(&root)?;
+    let wasm_opt = tools.join("wasm-opt");
+
+    let pkg = root.join(CRATE_DIR).join("pkg");
+    if pkg.exists() {
+        std::fs::remove_dir_all(&pkg)
+            .map_err(|error| format!("cannot remove {}: {error}", pkg.display()))?;
+    }
+    for (dir, target) in BUILDS {
+        let out = pkg.join(dir);
+        cmd::run(
+            Command::new(&bindgen)
+                .args(["--target", target, "--out-dir"])
+                .arg(&out)
+                .arg(&input),
+        )?;
+        let module = out.join(format!("{STEM}_bg.wasm"));
+        cmd::run(
+            Command::new(&wasm_opt)
+                .arg("-Oz")
+                .args(WASM_FEATURES)
+                .arg(&module)
+                .arg("-o")
+                .arg(&module),
+        )?;
+    }
+    write(&pkg.join("package.json"), &package_json())?;
+    // The Node build is CommonJS, inside a package whose default is ES modules.
+    write(
+        &pkg.join("node").join("package.json"),
+        "{ \"type\": \"commonjs\" }\n",
+    )?;
+
+    cmd::run(
+        Command::new(tools.join("tsc"))
+            .args(["--strict", "--noEmit", "--lib", "es2020,dom"])
+            .arg(pkg.join("web").join(format!("{STEM}.d.ts")))
+            .arg(pkg.join("node").join(format!("{STEM}.d.ts"))),
+    )?;
+
+    let module = pkg.join("web").join(format!("{STEM}_bg.wasm"));
+    let raw = file_size(&module)?;
+    let gzipped = gzip_size(&module)?;
+    println!(
+        "package: {} (final module: {raw} bytes = {:.1} KiB raw, {gzipped} bytes = {:.1} KiB \
+         gzipped; budget {} KiB gzipped)",
+        pkg.display(),
+        kib(raw),
+        kib(gzipped),
+        GZIP_BUDGET / 1024
+    );
+    if gzipped > GZIP_BUDGET {
+        return Err(format!(
+            "the gzipped module ({:.1} KiB) is over its budget of {} KiB",
+            kib(gzipped),
+            GZIP_BUDGET / 1024
+        ));
+    }
+    Ok(())
+}
+
+/// The `wasm-pkg` step of `cargo xtask test`: [`build`], then the package's tests under Node
+/// (`node --test crates/marketplace-wasm/tests/*.test.mjs`).
+pub(crate) fn build_and_test() -> Result {
+    build()?;
+    let tests_dir = cmd::workspace_root().join(CRATE_DIR).join("tests");
+    let mut tests: Vec<PathBuf> = std::fs::read_dir(&tests_dir)
+        .map_err(|error| format!("cannot read {}: {error}", tests_dir.display()))?
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.to_string_lossy().ends_with(".test.mjs"))
+        .collect();
+    tests.sort();
+    if tests.is_empty() {
+        return Err(format!("no *.test.mjs in {}", tests_dir.display()));
+    }
+    cmd::run(Command::new("node").arg("--test").args(&tests))
+}
+
+/// The `wasm-bindgen` whose version is the crate's in `Cargo.lock`: the one on `PATH` or in
+/// Cargo's `bin` directory, else installed there with `cargo install` (without `--locked`: the
+/// registry lacks one of its locked dependencies).
+fn ensure_wasm_bindgen(root: &Path) -> Result<PathBuf> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock"))
+        .map_err(|error| format!("cannot read Cargo.lock: {error}"))?;
+    let version =
+        locked_version(&lock, "wasm-bindgen").ok_or("Cargo.lock has no wasm-bindgen package")?;
+    let installed = cargo_bin_dir().join("wasm-bindgen");
+    for candidate in [PathBuf::from("wasm-bindgen"), installed.clone()] {
+        let found = cmd::probe(Command::new(&candidate).arg("--version"));
+        if found.as_deref() == Some(format!("wasm-bindgen {version}").as_str()) {
+            println!("wasm-bindgen {version}: {}", candidate.display());
+            return Ok(candidate);
+        }
+    }
+    println!("installing wasm-bindgen-cli {version} (matching the wasm-bindgen crate)");
+    cmd::run(&mut cmd::cargo_command(&[
+        "install",
+        "wasm-bindgen-cli",
+        "--version",
+        &version,
+        "--force",
+    ]))?;
+    Ok(installed)
+}
+
+/// Cargo's `bin` directory, where `cargo install` puts programs.
+fn cargo_bin_dir() -> PathBuf {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from(".cargo"));
+    home.join("bin")
+}
+
+/// The version of package `name` in a `Cargo.lock`, if it is there once.
+fn locked_version(lock: &str, name: &str) -> Option<String> {
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == format!("name = \"{name}\"") {
+            let version = lines.next()?.trim().strip_prefix("version = \"")?;
+            return Some(version.strip_suffix('"')?.to_owned());
+        }
+    }
+    None
+}
+
+/// Installs Node and npm from Debian when either is missing.
+fn ensure_node() -> Result {
+    let has = |program: &str| cmd::probe(Command::new(program).arg("--version")).is_some();
+    if has("node") && has("npm") {
+        return Ok(());
+    }
+    apt::ensure_packages(&["nodejs", "npm"])
+}
+
+/// The npm tools (`wasm-opt` from `binaryen`, `tsc` from `typescript`), installed with `npm ci`
+/// into [`TOOLS_DIR`] when missing or when the lock file changed; returns their `.bin` directory.
+fn ensure_tools(root: &Path) -> Result<PathBuf> {
+    let source = root.join(TOOLS_SOURCE);
+    let tools = root.join(TOOLS_DIR);
+    let bin = tools.join("node_modules").join(".bin");
+    let lock = read(&source.join("package-lock.json"))?;
+    let installed_lock = std::fs::read_to_string(tools.join("package-lock.json")).ok();
+    let present = ["wasm-opt", "tsc"]
+        .iter()
+        .all(|tool| bin.join(tool).exists());
+    if present && installed_lock.as_deref() == Some(lock.as_str()) {
+        println!("npm tools (wasm-opt, tsc): {}", bin.display());
+        return Ok(bin);
+    }
+    std::fs::create_dir_all(&tools)
+        .map_err(|error| format!("cannot create {}: {error}", tools.display()))?;
+    write(
+        &tools.join("package.json"),
+        &read(&source.join("package.json"))?,
+    )?;
+    write(&tools.join("package-lock.json"), &lock)?;
+    cmd::run(
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&tools),
+    )?;
+    Ok(bin)
+}
+
+/// The package's `package.json`: Node gets the CommonJS build, everything else the ES module
+/// (which must be initialized with its default export before use).
+fn package_json() -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    format!(
+        r#"{{
+  "name": "{PACKAGE}",
+  "version": "{version}",
+  "description": "The integration marketplace's rules for JavaScript: config validation, JSON Schema, deployability",
+  "license": "Apache-2.0 OR MIT",
+  "type": "module",
+  "files": ["web", "node"],
+  "exports": {{
+    ".": {{
+      "node": {{
+        "types": "./node/{STEM}.d.ts",
+        "default": "./node/{STEM}.js"
+      }},
+      "default": {{
+        "types": "./web/{STEM}.d.ts",
+        "default": "./web/{STEM}.js"
+      }}
+    }}
+  }},
+  "main": "./node/{STEM}.js",
+  "module": "./web/{STEM}.js",
+  "types": "./web/{STEM}.d.ts",
+  "sideEffects": ["./web/{STEM}.js"]
+}}
+"#
+    )
+}
+
+/// The size of a file in bytes.
+fn file_size(path: &Path) -> Result<u64> {
+    Ok(std::fs::metadata(path)
+        .map_err(|error| format!("{} is missing: {error}", path.display()))?
+        .len())
+}
+
+/// The size of a file compressed with `gzip -9`.
+fn gzip_size(path: &Path) -> Result<u64> {
+    let output = Command::new("gzip")
+        .args(["-9", "--stdout"])
+        .arg(path)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|error| format!("cannot run gzip: {error}"))?;
+    if !output.status.success() {
+        return Err(format!("gzip failed on {}", path.display()));
+    }
+    Ok(output.stdout.len() as u64)
+}
+
+/// Bytes as KiB.
+fn kib(bytes: u64) -> f64 {
+    bytes as f64 / 1024.0
+}
+
+/// Reads a text file.
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path)
+        .map_err(|error| format!("cannot read {}: {error}", path.display()))
+}
+
+/// Writes a text file.
+fn write(path: &Path, text: &str) -> Result {
+    std::fs::File::create(path)
+        .and_then(|mut file| file.write_all(text.as_bytes()))
+        .map_err(|error| format!("cannot write {}: {error}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locked_versions_are_found() {
+        let lock = "[[package]]\nname = \"wasm-bindgen-macro\"\nversion = \"0.2.1\"\n\n\
+                    [[package]]\nname = \"wasm-bindgen\"\nversion = \"0.2.130\"\n";
+        assert_eq!(
+            locked_version(lock, "wasm-bindgen").as_deref(),
+            Some("0.2.130")
+        );
+        assert_eq!(locked_version(lock, "js-sys"), None);
+    }
+}
