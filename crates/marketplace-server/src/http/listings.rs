@@ -6,7 +6,7 @@ use crate::catalog::bump;
 use crate::db::{now_ms, rfc3339};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::http::{Filter, FilterArg, List, PageQuery, decode};
+use crate::http::{Filter, FilterArg, List, PageQuery, decode, fetch_page_by};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -91,22 +91,13 @@ async fn list_listings(
     admin: Admin,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<List<ListingView>>> {
-    let limit = page.limit()?;
     let mut filter = Filter::default();
     filter.and(
         "organization_id = ?",
         [FilterArg::Text(admin.organization_id)],
     );
-    filter.and_opt("integration_id > ?", page.cursor.as_deref());
-    let sql = format!(
-        "{SELECT} {} ORDER BY integration_id LIMIT {}",
-        filter.sql(),
-        limit + 1
-    );
-    let rows: Vec<ListingView> = filter
-        .bind(sqlx::query_as(&sql))
-        .fetch_all(&state.db.read)
-        .await?;
+    let (rows, limit) =
+        fetch_page_by::<ListingView>(&state, SELECT, "integration_id", filter, &page).await?;
     Ok(Json(List::page(
         rows,
         limit,

@@ -238,6 +238,20 @@ pub fn like_pattern(s: &str) -> String {
 pub async fn fetch_page<R>(
     state: &AppState,
     select: &str,
+    filter: Filter,
+    page: &PageQuery,
+) -> ApiResult<(Vec<R>, i64)>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    fetch_page_by(state, select, "id", filter, page).await
+}
+
+/// [`fetch_page`] for tables whose unique, ordered key column is not `id`.
+pub async fn fetch_page_by<R>(
+    state: &AppState,
+    select: &str,
+    key: &str,
     mut filter: Filter,
     page: &PageQuery,
 ) -> ApiResult<(Vec<R>, i64)>
@@ -245,8 +259,12 @@ where
     R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
 {
     let limit = page.limit()?;
-    filter.and_opt("id > ?", page.cursor.as_deref());
-    let sql = format!("{select} {} ORDER BY id LIMIT {}", filter.sql(), limit + 1);
+    filter.and_opt(&format!("{key} > ?"), page.cursor.as_deref());
+    let sql = format!(
+        "{select} {} ORDER BY {key} LIMIT {}",
+        filter.sql(),
+        limit + 1
+    );
     let rows = filter
         .bind(sqlx::query_as::<_, R>(&sql))
         .fetch_all(&state.db.read)

@@ -5,7 +5,7 @@ use crate::auth::{Admin, parse_signing_key};
 use crate::db::{now_ms, rfc3339};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::http::{Filter, FilterArg, List, PageQuery, decode};
+use crate::http::{Filter, FilterArg, List, PageQuery, decode, fetch_page_by};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -116,22 +116,15 @@ async fn list_signing_keys(
     admin: Admin,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<List<SigningKeyView>>> {
-    let limit = page.limit()?;
     let mut filter = Filter::default();
     filter.and(
         "organization_id = ?",
         [FilterArg::Text(admin.organization_id)],
     );
-    filter.and_opt("kid > ?", page.cursor.as_deref());
-    let sql = format!(
-        "SELECT kid, algorithm, public_key_pem, created_at FROM signing_keys {} ORDER BY kid LIMIT {}",
-        filter.sql(),
-        limit + 1
-    );
-    let rows: Vec<(String, String, String, i64)> = filter
-        .bind(sqlx::query_as(&sql))
-        .fetch_all(&state.db.read)
-        .await?;
+    let select = "SELECT kid, algorithm, public_key_pem, created_at FROM signing_keys";
+    let (rows, limit) =
+        fetch_page_by::<(String, String, String, i64)>(&state, select, "kid", filter, &page)
+            .await?;
     Ok(Json(List::page(
         rows,
         limit,
