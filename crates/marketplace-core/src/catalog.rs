@@ -113,21 +113,45 @@ impl Catalog {
             .filter(|l| l.matches(category.as_deref(), label.as_deref(), q.as_deref()))
             .map(|l| {
                 let count = live.get(l.integration.id.as_str()).copied().unwrap_or(0);
-                let answer = deployability(DeployabilityInput {
-                    listing: &l.listing,
-                    version: &l.version,
-                    live_instances: count,
-                    vendor_values: customer.vendor_values.get(&l.integration.id),
-                    embedded_values: customer.embedded_values,
-                });
-                CatalogEntry {
-                    listing: l,
-                    activated: count > 0,
-                    instance_count: count,
-                    deployability: answer.into_customer(),
-                }
+                entry_for(l, count, customer)
             })
             .collect()
+    }
+
+    /// The customer's entry of one integration, without querying the whole catalog.
+    pub fn entry<'a>(
+        &'a self,
+        customer: CustomerContext<'_>,
+        integration_id: &str,
+    ) -> Option<CatalogEntry<'a>> {
+        let listing = self.get(integration_id)?;
+        let count = customer
+            .live_instances
+            .iter()
+            .filter(|id| id.as_str() == integration_id)
+            .count();
+        Some(entry_for(listing, count, customer))
+    }
+}
+
+/// A listing's entry for a customer holding `count` live instances of it.
+fn entry_for<'a>(
+    listing: &'a CatalogListing,
+    count: usize,
+    customer: CustomerContext<'_>,
+) -> CatalogEntry<'a> {
+    let answer = deployability(DeployabilityInput {
+        listing: &listing.listing,
+        version: &listing.version,
+        live_instances: count,
+        vendor_values: customer.vendor_values.get(&listing.integration.id),
+        embedded_values: customer.embedded_values,
+    });
+    CatalogEntry {
+        listing,
+        activated: count > 0,
+        instance_count: count,
+        deployability: answer.into_customer(),
     }
 }
 
@@ -288,6 +312,16 @@ mod tests {
             json!({"status": "deployable", "reasons": []})
         );
         assert_eq!(catalog.get("c").unwrap().integration.name, "salesforce");
+        for entry in &all {
+            let one = catalog
+                .entry(customer, entry.listing.integration.id.as_str())
+                .unwrap();
+            assert_eq!(
+                serde_json::to_value(&one).unwrap(),
+                serde_json::to_value(entry).unwrap()
+            );
+        }
+        assert!(catalog.entry(customer, "missing").is_none());
 
         let ids = |filter: CatalogFilter| -> Vec<String> {
             catalog

@@ -242,12 +242,11 @@ async fn marketplace_entry(
         vendor_values: &context.vendor,
         embedded_values: user.embedded_config.as_ref(),
     };
-    let entries = snapshot.catalog.query(customer, &CatalogFilter::default());
-    let entry = entries
-        .iter()
-        .find(|e| e.listing.integration.id.as_str() == integration_id)
+    let entry = snapshot
+        .catalog
+        .entry(customer, &integration_id)
         .ok_or(ApiError::NotFound("integration"))?;
-    let mut body = serde_json::to_value(entry).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut body = serde_json::to_value(&entry).map_err(|e| ApiError::Internal(e.to_string()))?;
     body["overview"] = Value::String(listed.listing.overview.clone());
     body["config"] =
         serde_json::to_value(listed.version.config.spec().customer_view()).unwrap_or_default();
