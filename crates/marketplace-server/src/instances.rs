@@ -226,7 +226,7 @@ fn render(
 }
 
 async fn live_instances(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    conn: &mut sqlx::AnyConnection,
     customer_id: &str,
     integration_id: &str,
 ) -> ApiResult<usize> {
@@ -235,7 +235,7 @@ async fn live_instances(
     )
     .bind(customer_id)
     .bind(integration_id)
-    .fetch_one(&mut **tx)
+    .fetch_one(conn)
     .await?;
     Ok(n as usize)
 }
@@ -436,9 +436,9 @@ pub async fn activate(
     };
     // First outside the transaction, for the answer order (deployability before field errors)...
     {
-        let mut tx = state.db.read.begin().await?;
-        let live = live_instances(&mut tx, request.customer_id, request.integration_id).await?;
-        tx.rollback().await?;
+        let mut conn = state.db.read.acquire().await?;
+        let live = live_instances(&mut conn, request.customer_id, request.integration_id).await?;
+        drop(conn);
         check_deployability(live)?;
     }
     let mut config = request.values.clone();
