@@ -3,14 +3,16 @@
 //!
 //! 1. `cargo build` of `marketplace-wasm` for wasm32 with the `wasm-release` profile, on the
 //!    toolchain [`wasm::cargo_build`] selects;
-//! 2. `wasm-bindgen` twice: an ES module for browsers (`pkg/web`, `--target web`) and a
-//!    CommonJS module for Node (`pkg/node`, `--target nodejs`); `wasm-bindgen-cli` is installed
-//!    with `cargo install` when the one found differs from the crate's version in `Cargo.lock`;
+//! 2. `wasm-bindgen --target web` into `pkg/`: one ES module that browsers and Node both load
+//!    (`wasm-bindgen-cli` is installed with `cargo install` when the one found differs from the
+//!    crate's version in `Cargo.lock`);
 //! 3. `wasm-opt -Oz` from the npm package `binaryen`, installed with `npm ci` from
 //!    `xtask/wasm-tools/package-lock.json` into `target/wasm-tools`;
-//! 4. `pkg/package.json`, whose conditional exports pick the Node or the browser build;
-//! 5. `tsc --strict --noEmit` (npm package `typescript`, same lock) on both `.d.ts` files, so
-//!    the hand-written declarations of `src/types.rs` are checked TypeScript.
+//! 4. the package's JavaScript (`js/`: the `Marketplace` client, `mountMarketplace`, the entry
+//!    points `index.js` for browsers and `node.js` for Node) and `pkg/package.json`, whose
+//!    conditional exports pick the entry;
+//! 5. `tsc --strict --noEmit` (npm package `typescript`, same lock) on the entry points'
+//!    declarations, so the hand-written types of `src/types.rs` and `js/*.d.ts` are checked.
 //!
 //! The raw and gzipped sizes of the final module are printed against [`GZIP_BUDGET`].
 
@@ -50,8 +52,17 @@ const WASM_FEATURES: [&str; 6] = [
     "--enable-sign-ext",
 ];
 
-/// The two builds of the package: output directory under `pkg` and `wasm-bindgen --target`.
-const BUILDS: [(&str, &str); 2] = [("web", "web"), ("node", "nodejs")];
+/// The package's hand-written JavaScript and declarations, copied from `js/` into `pkg/`.
+const SCRIPTS: [&str; 8] = [
+    "client.js",
+    "client.d.ts",
+    "mount.js",
+    "mount.d.ts",
+    "index.js",
+    "index.d.ts",
+    "node.js",
+    "node.d.ts",
+];
 
 /// `cargo xtask wasm`: builds the npm package into `crates/marketplace-wasm/pkg`.
 pub(crate) fn build() -> Result {
@@ -71,39 +82,43 @@ pub(crate) fn build() -> Result {
         std::fs::remove_dir_all(&pkg)
             .map_err(|error| format!("cannot remove {}: {error}", pkg.display()))?;
     }
-    for (dir, target) in BUILDS {
-        let out = pkg.join(dir);
-        cmd::run(
-            Command::new(&bindgen)
-                .args(["--target", target, "--out-dir"])
-                .arg(&out)
-                .arg(&input),
-        )?;
-        let module = out.join(format!("{STEM}_bg.wasm"));
-        cmd::run(
-            Command::new(&wasm_opt)
-                .arg("-Oz")
-                .args(WASM_FEATURES)
-                .arg(&module)
-                .arg("-o")
-                .arg(&module),
-        )?;
+    cmd::run(
+        Command::new(&bindgen)
+            .args(["--target", "web", "--out-dir"])
+            .arg(&pkg)
+            .arg(&input),
+    )?;
+    let module = pkg.join(format!("{STEM}_bg.wasm"));
+    cmd::run(
+        Command::new(&wasm_opt)
+            .arg("-Oz")
+            .args(WASM_FEATURES)
+            .arg(&module)
+            .arg("-o")
+            .arg(&module),
+    )?;
+    let scripts = root.join(CRATE_DIR).join("js");
+    for script in SCRIPTS {
+        write(&pkg.join(script), &read(&scripts.join(script))?)?;
     }
     write(&pkg.join("package.json"), &package_json())?;
-    // The Node build is CommonJS, inside a package whose default is ES modules.
-    write(
-        &pkg.join("node").join("package.json"),
-        "{ \"type\": \"commonjs\" }\n",
-    )?;
 
     cmd::run(
         Command::new(tools.join("tsc"))
-            .args(["--strict", "--noEmit", "--lib", "es2020,dom"])
-            .arg(pkg.join("web").join(format!("{STEM}.d.ts")))
-            .arg(pkg.join("node").join(format!("{STEM}.d.ts"))),
+            .args([
+                "--strict",
+                "--noEmit",
+                "--lib",
+                "es2022,dom,esnext.disposable",
+                "--module",
+                "es2022",
+                "--target",
+                "es2022",
+            ])
+            .arg(pkg.join("index.d.ts"))
+            .arg(pkg.join("node.d.ts")),
     )?;
 
-    let module = pkg.join("web").join(format!("{STEM}_bg.wasm"));
     let raw = file_size(&module)?;
     let gzipped = gzip_size(&module)?;
     println!(
@@ -228,34 +243,34 @@ fn ensure_tools(root: &Path) -> Result<PathBuf> {
     Ok(bin)
 }
 
-/// The package's `package.json`: Node gets the CommonJS build, everything else the ES module
-/// (which must be initialized with its default export before use).
+/// The package's `package.json`: Node gets `node.js` (the module loaded from disk at import),
+/// everything else `index.js` (initialized with its default export before use).
 fn package_json() -> String {
     let version = env!("CARGO_PKG_VERSION");
     format!(
         r#"{{
   "name": "{PACKAGE}",
   "version": "{version}",
-  "description": "The integration marketplace's rules for JavaScript: config validation, JSON Schema, deployability",
+  "description": "The integration marketplace for JavaScript apps: core's rules (validation, JSON Schema, deployability), the embedded API client, the iframe embed",
   "license": "Apache-2.0 OR MIT",
   "type": "module",
-  "files": ["web", "node"],
+  "files": ["*.js", "*.d.ts", "{STEM}_bg.wasm"],
   "exports": {{
     ".": {{
       "node": {{
-        "types": "./node/{STEM}.d.ts",
-        "default": "./node/{STEM}.js"
+        "types": "./node.d.ts",
+        "default": "./node.js"
       }},
       "default": {{
-        "types": "./web/{STEM}.d.ts",
-        "default": "./web/{STEM}.js"
+        "types": "./index.d.ts",
+        "default": "./index.js"
       }}
     }}
   }},
-  "main": "./node/{STEM}.js",
-  "module": "./web/{STEM}.js",
-  "types": "./web/{STEM}.d.ts",
-  "sideEffects": ["./web/{STEM}.js"]
+  "main": "./node.js",
+  "module": "./index.js",
+  "types": "./index.d.ts",
+  "sideEffects": ["./node.js"]
 }}
 "#
     )

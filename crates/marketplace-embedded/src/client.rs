@@ -1,23 +1,20 @@
-//! The client: one typed async method per endpoint of the embedded API.
+//! The client: one typed async method per endpoint of the embedded API ([`crate::endpoint`]).
 
+use crate::endpoint::{self, Endpoint, encode};
 use crate::error::{Error, Result};
 use crate::token::{TokenSource, needs_refresh, now_secs, token_expiry};
 use crate::transport::{HttpRequest, HttpResponse, Method, Transport};
 use crate::wire::{
-    ActivationRequest, CatalogEntry, CatalogQuery, Execution, Instance, IntegrationDetail,
-    LogEntry, Page, ReconfigureRequest, TestRequest, ValidateRequest, ValidateResult,
+    CatalogEntry, CatalogQuery, Execution, Instance, IntegrationDetail, LogEntry, Page, PageQuery,
+    ValidateResult,
 };
 use marketplace_core::values::{Editor, ValidationOptions, validate_config};
 use marketplace_core::{CompiledSpec, FieldError, FieldErrorCode, merge_update};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
-
-/// The prefix of every embedded path.
-const PREFIX: &str = "/api/v1/embedded";
 
 /// A client of the embedded API for one signed-in user of the host app.
 ///
@@ -51,6 +48,12 @@ impl Marketplace {
         )
     }
 
+    /// A client of the service at `base_url`, over the platform's `fetch`.
+    #[cfg(target_arch = "wasm32")]
+    pub fn new(base_url: impl Into<String>, tokens: TokenSource) -> Self {
+        Self::with_transport(base_url, tokens, Arc::new(crate::transport::FetchTransport))
+    }
+
     /// A client over a given transport.
     pub fn with_transport(
         base_url: impl Into<String>,
@@ -69,33 +72,19 @@ impl Marketplace {
 
     /// The marketplace: listed integrations with the customer's activation state.
     pub async fn catalog(&self, filter: &CatalogQuery) -> Result<Page<CatalogEntry>> {
-        let query = filter.pairs();
-        self.json(
-            Method::Get,
-            &format!("{PREFIX}/marketplace"),
-            &query,
-            None::<&()>,
-            &[],
-        )
-        .await
+        self.call(endpoint::catalog(filter)).await
     }
 
     /// One integration with the spec the customer fills in; caches its compiled spec.
     pub async fn integration(&self, integration_id: &str) -> Result<IntegrationDetail> {
-        let path = format!("{PREFIX}/marketplace/{}", segment(integration_id));
-        let detail: IntegrationDetail =
-            self.json(Method::Get, &path, &[], None::<&()>, &[]).await?;
+        let detail = self.call(endpoint::integration(integration_id)).await?;
         self.remember(&detail)?;
         Ok(detail)
     }
 
     /// Asks the service whether values are valid for the listed version (not an error if not).
     pub async fn validate(&self, integration_id: &str, config: &Value) -> Result<ValidateResult> {
-        let path = format!("{PREFIX}/marketplace/{}/validate", segment(integration_id));
-        let body = ValidateRequest {
-            config: config.clone(),
-        };
-        self.json(Method::Post, &path, &[], Some(&body), &[]).await
+        self.call(endpoint::validate(integration_id, config)).await
     }
 
     /// Checks values locally against the listed version's spec, complete, as the customer.
@@ -109,6 +98,19 @@ impl Marketplace {
         ))
     }
 
+    /// The values of an activation, checked locally: [`Error::Validation`] when they fail.
+    pub async fn check_activation(
+        &self,
+        integration_id: &str,
+        config: &Value,
+    ) -> Result<Map<String, Value>> {
+        let errors = self.check(integration_id, config).await?;
+        match config.as_object() {
+            Some(config) if errors.is_empty() => Ok(config.clone()),
+            _ => Err(Error::Validation(errors)),
+        }
+    }
+
     /// Activates a listed integration; `idempotency_key` makes a retry return the same instance.
     ///
     /// The values are validated locally first: [`Error::Validation`] means nothing was sent.
@@ -119,57 +121,58 @@ impl Marketplace {
         config: &Value,
         idempotency_key: Option<&str>,
     ) -> Result<Instance> {
-        let errors = self.check(integration_id, config).await?;
-        let Some(config) = config.as_object().filter(|_| errors.is_empty()) else {
-            return Err(Error::Validation(errors));
-        };
-        let body = ActivationRequest {
-            integration_id: integration_id.to_owned(),
-            name: name.map(str::to_owned),
-            config: config.clone(),
-        };
-        let headers: Vec<(&str, &str)> = idempotency_key
-            .map(|k| ("idempotency-key", k))
-            .into_iter()
-            .collect();
-        self.json(
-            Method::Post,
-            &format!("{PREFIX}/instances"),
-            &[],
-            Some(&body),
-            &headers,
-        )
+        let config = self.check_activation(integration_id, config).await?;
+        self.call(endpoint::activate(
+            integration_id,
+            name,
+            &config,
+            idempotency_key,
+        ))
         .await
     }
 
-    /// The customer's instances (first page).
-    pub async fn instances(&self) -> Result<Page<Instance>> {
-        self.json(
-            Method::Get,
-            &format!("{PREFIX}/instances"),
-            &[],
-            None::<&()>,
-            &[],
-        )
-        .await
+    /// The customer's instances, a page at a time.
+    pub async fn instances(&self, page: &PageQuery) -> Result<Page<Instance>> {
+        self.call(endpoint::instances(page)).await
     }
 
     /// One of the customer's instances.
     pub async fn instance(&self, instance_id: &str) -> Result<Instance> {
-        self.json(
-            Method::Get,
-            &instance_path(instance_id, ""),
-            &[],
-            None::<&()>,
-            &[],
-        )
-        .await
+        self.call(endpoint::instance(instance_id)).await
+    }
+
+    /// The update of a reconfiguration, checked locally when the instance runs the listed
+    /// version: merged over the stored values as the service will, complete ([`Error::Validation`]
+    /// when it fails; errors on secrets kept masked are left to the service).
+    pub async fn check_reconfiguration(
+        &self,
+        instance_id: &str,
+        config: &Value,
+    ) -> Result<Map<String, Value>> {
+        let Some(update) = config.as_object() else {
+            return Err(Error::Validation(vec![FieldError::new(
+                "",
+                FieldErrorCode::Type,
+                "config must be an object",
+            )]));
+        };
+        let instance = self.instance(instance_id).await?;
+        if let Some(spec) = self
+            .spec_of(&instance.integration_id, &instance.version)
+            .await?
+        {
+            let errors = check_update(&spec, &instance.config, update);
+            if !errors.is_empty() {
+                return Err(Error::Validation(errors));
+            }
+        }
+        Ok(update.clone())
     }
 
     /// Reconfigures an instance: a new name and/or the customer's whole part of the config (an
     /// omitted secret, or one sent back masked, keeps its value).
     ///
-    /// The values are validated locally first when the instance runs the listed version.
+    /// The values are validated locally first ([`Marketplace::check_reconfiguration`]).
     pub async fn reconfigure(
         &self,
         instance_id: &str,
@@ -177,59 +180,26 @@ impl Marketplace {
         config: Option<&Value>,
     ) -> Result<Instance> {
         let config = match config {
+            Some(config) => Some(self.check_reconfiguration(instance_id, config).await?),
             None => None,
-            Some(config) => {
-                let Some(update) = config.as_object() else {
-                    return Err(Error::Validation(vec![FieldError::new(
-                        "",
-                        FieldErrorCode::Type,
-                        "config must be an object",
-                    )]));
-                };
-                let instance = self.instance(instance_id).await?;
-                if let Some(spec) = self
-                    .spec_of(&instance.integration_id, &instance.version)
-                    .await?
-                {
-                    let errors = check_update(&spec, &instance.config, update);
-                    if !errors.is_empty() {
-                        return Err(Error::Validation(errors));
-                    }
-                }
-                Some(update.clone())
-            }
         };
-        let body = ReconfigureRequest {
-            name: name.map(str::to_owned),
-            config,
-        };
-        self.json(
-            Method::Patch,
-            &instance_path(instance_id, ""),
-            &[],
-            Some(&body),
-            &[],
-        )
-        .await
+        self.call(endpoint::reconfigure(instance_id, name, config.as_ref()))
+            .await
     }
 
     /// Pauses an instance.
     pub async fn pause(&self, instance_id: &str) -> Result<Instance> {
-        let path = instance_path(instance_id, "/pause");
-        self.json(Method::Post, &path, &[], None::<&()>, &[]).await
+        self.call(endpoint::pause(instance_id)).await
     }
 
     /// Resumes a paused instance.
     pub async fn resume(&self, instance_id: &str) -> Result<Instance> {
-        let path = instance_path(instance_id, "/resume");
-        self.json(Method::Post, &path, &[], None::<&()>, &[]).await
+        self.call(endpoint::resume(instance_id)).await
     }
 
     /// Deactivates an instance.
     pub async fn deactivate(&self, instance_id: &str) -> Result<Instance> {
-        let path = instance_path(instance_id, "");
-        self.json(Method::Delete, &path, &[], None::<&()>, &[])
-            .await
+        self.call(endpoint::deactivate(instance_id)).await
     }
 
     /// Runs a flow of the instance (default: the first) with test input, now.
@@ -239,24 +209,41 @@ impl Marketplace {
         flow: Option<&str>,
         input: &Value,
     ) -> Result<Execution> {
-        let body = TestRequest {
-            flow: flow.map(str::to_owned),
-            input: input.clone(),
-        };
-        let path = instance_path(instance_id, "/test");
-        self.json(Method::Post, &path, &[], Some(&body), &[]).await
+        self.call(endpoint::test(instance_id, flow, input)).await
     }
 
-    /// The instance's logs (first page, newest first).
-    pub async fn logs(&self, instance_id: &str) -> Result<Page<LogEntry>> {
-        let path = instance_path(instance_id, "/logs");
-        self.json(Method::Get, &path, &[], None::<&()>, &[]).await
+    /// The instance's logs, newest first, a page at a time.
+    pub async fn logs(&self, instance_id: &str, page: &PageQuery) -> Result<Page<LogEntry>> {
+        self.call(endpoint::logs(instance_id, page)).await
     }
 
-    /// The instance's executions (first page, newest first).
-    pub async fn executions(&self, instance_id: &str) -> Result<Page<Execution>> {
-        let path = instance_path(instance_id, "/executions");
-        self.json(Method::Get, &path, &[], None::<&()>, &[]).await
+    /// The instance's executions, newest first, a page at a time.
+    pub async fn executions(&self, instance_id: &str, page: &PageQuery) -> Result<Page<Execution>> {
+        self.call(endpoint::executions(instance_id, page)).await
+    }
+
+    /// Sends an endpoint's request (with the token, retried once after a 401) and decodes its
+    /// answer.
+    pub async fn call<T: DeserializeOwned>(&self, endpoint: Endpoint<T>) -> Result<T> {
+        let body = self.call_raw(endpoint).await?;
+        serde_json::from_slice(&body).map_err(|e| Error::Decode(e.to_string()))
+    }
+
+    /// Sends an endpoint's request like [`Marketplace::call`] and returns the answer's JSON body
+    /// undecoded, for bindings that hand it on as it is.
+    pub async fn call_raw<T>(&self, endpoint: Endpoint<T>) -> Result<Vec<u8>> {
+        let key = endpoint.idempotency_key.as_deref();
+        let headers: Vec<(&str, &str)> = key.map(|k| ("idempotency-key", k)).into_iter().collect();
+        let response = self
+            .send(
+                endpoint.method,
+                &endpoint.path,
+                &endpoint.query,
+                endpoint.body,
+                &headers,
+            )
+            .await?;
+        Ok(response.body)
     }
 
     /// The compiled spec of a detail, compiled once per integration and version.
@@ -377,28 +364,6 @@ impl Marketplace {
             return Ok(response);
         }
     }
-
-    /// Sends a request with a JSON body and decodes the JSON answer.
-    async fn json<T: DeserializeOwned, B: Serialize>(
-        &self,
-        method: Method,
-        path: &str,
-        query: &[(&str, String)],
-        body: Option<&B>,
-        headers: &[(&str, &str)],
-    ) -> Result<T> {
-        let body = body
-            .map(serde_json::to_vec)
-            .transpose()
-            .map_err(|e| Error::Decode(e.to_string()))?;
-        let response = self.send(method, path, query, body, headers).await?;
-        serde_json::from_slice(&response.body).map_err(|e| Error::Decode(e.to_string()))
-    }
-}
-
-/// The path of an instance, with a suffix (`/pause`).
-fn instance_path(instance_id: &str, suffix: &str) -> String {
-    format!("{PREFIX}/instances/{}{suffix}", segment(instance_id))
 }
 
 /// Checks a reconfiguration as the service will: the update merged over the stored values
@@ -440,34 +405,10 @@ fn has_masked(value: &Value) -> bool {
     }
 }
 
-/// Percent-encodes a path segment.
-fn segment(s: &str) -> String {
-    encode(s)
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn query_values_are_percent_encoded() {
-        assert_eq!(encode("a b&c=é"), "a%20b%26c%3D%C3%A9");
-        assert_eq!(encode("int_01-x.y~"), "int_01-x.y~");
-    }
 
     #[test]
     fn masked_values_are_recognized() {

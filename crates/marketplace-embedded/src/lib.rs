@@ -7,8 +7,10 @@
 //!   authority.
 //! - [`TokenSource`] ([`token`]): a fixed token or a callback asked for a fresh one; tokens are
 //!   refreshed shortly before `exp` and once more after a `401`.
-//! - [`Transport`] ([`transport`]): plain HTTP requests behind a trait; [`ReqwestTransport`]
-//!   off wasm32.
+//! - [`Transport`] ([`transport`]): plain HTTP requests behind a trait; `ReqwestTransport`
+//!   off wasm32, `FetchTransport` on wasm32.
+//! - [`endpoint`]: each endpoint as a value (method, path, query, body, answer type), sent by
+//!   [`Marketplace::call`] or, undecoded, [`Marketplace::call_raw`];
 //! - [`wire`]: the request and response bodies; [`Error`] ([`error`]): one error for all calls.
 //! - `HostTokenSigner` (feature `signer`, native only): signs tokens in the host's backend.
 //!
@@ -30,10 +32,11 @@
 //! # }
 //! ```
 //!
-//! Off wasm32 every future is `Send`; on wasm32 only the pure parts build for now (wire types,
-//! errors, token expiry decoding, the client over a caller-supplied transport).
+//! Off wasm32 every future is `Send`; on wasm32 the client runs over `fetch` ([`FetchTransport`],
+//! gloo-net), which is what the npm package's `Marketplace` class is built on.
 
 pub mod client;
+pub mod endpoint;
 pub mod error;
 #[cfg(all(feature = "signer", not(target_arch = "wasm32")))]
 pub mod signer;
@@ -46,6 +49,8 @@ pub use error::{Error, Result};
 #[cfg(all(feature = "signer", not(target_arch = "wasm32")))]
 pub use signer::{HostClaims, HostTokenSigner};
 pub use token::{TokenCallback, TokenSource, token_expiry};
+#[cfg(target_arch = "wasm32")]
+pub use transport::FetchTransport;
 #[cfg(not(target_arch = "wasm32"))]
 pub use transport::ReqwestTransport;
 pub use transport::{BoxFuture, HttpRequest, HttpResponse, Method, Transport};

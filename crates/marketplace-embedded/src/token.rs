@@ -86,8 +86,7 @@ pub(crate) fn now_secs() -> Option<u64> {
     }
     #[cfg(target_arch = "wasm32")]
     {
-        // The wasm32 transport will bring `Date.now()`; until then only the 401 retry refreshes.
-        None
+        Some((js_sys::Date::now() / 1000.0) as u64)
     }
 }
 

@@ -1,5 +1,5 @@
 //! Plain HTTP requests behind a trait, so the client runs over `reqwest` natively and over the
-//! browser's `fetch` on wasm32 (to come), and tests can wrap or replace the transport.
+//! platform's `fetch` on wasm32 (browsers, workers, Node), and tests can wrap or replace it.
 
 use crate::error::Result;
 use std::pin::Pin;
@@ -141,6 +141,44 @@ impl Transport for ReqwestTransport {
                 status,
                 headers,
                 body,
+            })
+        })
+    }
+}
+
+/// The wasm32 transport, over the global `fetch` (gloo-net): browsers, workers and Node.
+#[cfg(target_arch = "wasm32")]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FetchTransport;
+
+#[cfg(target_arch = "wasm32")]
+impl Transport for FetchTransport {
+    fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse>> {
+        use gloo_net::http::{Method as FetchMethod, RequestBuilder};
+        Box::pin(async move {
+            let method = match request.method {
+                Method::Get => FetchMethod::GET,
+                Method::Post => FetchMethod::POST,
+                Method::Patch => FetchMethod::PATCH,
+                Method::Delete => FetchMethod::DELETE,
+            };
+            let mut builder = RequestBuilder::new(&request.url).method(method);
+            for (name, value) in &request.headers {
+                builder = builder.header(name, value);
+            }
+            let transport = |e: gloo_net::Error| crate::Error::Transport(e.to_string());
+            let sent = match request.body {
+                Some(body) => {
+                    let bytes = js_sys::Uint8Array::from(body.as_slice());
+                    builder.body(bytes).map_err(transport)?
+                }
+                None => builder.build().map_err(transport)?,
+            };
+            let response = sent.send().await.map_err(transport)?;
+            Ok(HttpResponse {
+                status: response.status(),
+                headers: response.headers().entries().collect(),
+                body: response.binary().await.map_err(transport)?,
             })
         })
     }

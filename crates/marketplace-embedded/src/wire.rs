@@ -18,6 +18,31 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+/// Paging of a list (`limit` and the `cursor` of a previous page's `next_cursor`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageQuery {
+    /// Page size, 1 to 200 (service default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// Cursor from a previous page's `next_cursor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    /// The query's `(name, value)` pairs, for a URL.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if let Some(cursor) = &self.cursor {
+            out.push(("cursor", cursor.clone()));
+        }
+        if let Some(limit) = self.limit {
+            out.push(("limit", limit.to_string()));
+        }
+        out
+    }
+}
+
 /// Filters and paging of the catalog (`GET /api/v1/embedded/marketplace`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CatalogQuery {
@@ -93,6 +118,9 @@ pub struct IntegrationDetail {
     pub entry: CatalogEntry,
     /// Overview (markdown).
     pub overview: String,
+    /// The overview rendered to sanitised HTML by the service.
+    #[serde(default)]
+    pub overview_html: String,
     /// The customer-visible part of the listed version's spec.
     pub config: ConfigSpec,
     /// Names of the flows.

@@ -4,7 +4,7 @@
 use base64::Engine;
 use marketplace_core::{FieldErrorCode, InstanceStatus, ReasonCode, Role};
 use marketplace_embedded::transport::{BoxFuture, HttpRequest, HttpResponse, Method, Transport};
-use marketplace_embedded::wire::CatalogQuery;
+use marketplace_embedded::wire::{CatalogQuery, PageQuery};
 use marketplace_embedded::{
     Error, HostClaims, HostTokenSigner, Marketplace, ReqwestTransport, Result, TokenSource,
 };
@@ -294,7 +294,7 @@ async fn every_method_works_end_to_end() {
         .unwrap();
     assert_eq!(replay.id, instance.id);
 
-    let list = client.instances().await.unwrap();
+    let list = client.instances(&PageQuery::default()).await.unwrap();
     assert_eq!(list.items.len(), 1);
     assert_eq!(client.instance(&instance.id).await.unwrap().id, instance.id);
 
@@ -326,11 +326,35 @@ async fn every_method_works_end_to_end() {
         .unwrap();
     assert_eq!(execution.instance_id, instance.id);
     assert_eq!(execution.trigger, "test");
-    let executions = client.executions(&instance.id).await.unwrap();
+    let executions = client
+        .executions(&instance.id, &PageQuery::default())
+        .await
+        .unwrap();
     assert!(executions.items.iter().any(|e| e.id == execution.id));
-    let logs = client.logs(&instance.id).await.unwrap();
+    let logs = client
+        .logs(&instance.id, &PageQuery::default())
+        .await
+        .unwrap();
     assert!(!logs.items.is_empty());
     assert!(logs.items.iter().all(|l| l.instance_id == instance.id));
+    // Paging: one entry at a time walks the same entries, in the same order.
+    let mut paged = Vec::new();
+    let mut page = PageQuery {
+        limit: Some(1),
+        cursor: None,
+    };
+    loop {
+        let one = client.logs(&instance.id, &page).await.unwrap();
+        assert!(one.items.len() <= 1);
+        paged.extend(one.items.into_iter().map(|l| l.id));
+        match one.next_cursor {
+            Some(cursor) => page.cursor = Some(cursor),
+            None => break,
+        }
+    }
+    let all: Vec<String> = logs.items.iter().map(|l| l.id.clone()).collect();
+    assert_eq!(paged, all);
+    assert!(paged.len() > 1);
 
     let gone = client.deactivate(&instance.id).await.unwrap();
     assert_eq!(gone.status, InstanceStatus::Deactivated);
@@ -368,7 +392,14 @@ async fn invalid_writes_fail_locally_without_a_request() {
         "{error:?}"
     );
     assert_eq!(transport.writes(), 0, "nothing was written");
-    assert!(client.instances().await.unwrap().items.is_empty());
+    assert!(
+        client
+            .instances(&PageQuery::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
 
     let instance = client
         .activate(&id, None, &orders_config(&endpoint), None)
@@ -458,7 +489,15 @@ async fn service_errors_map_to_problems() {
         server.base.clone(),
         TokenSource::Fixed(Server::signer().sign(&claims).unwrap()),
     );
-    assert_eq!(viewer.instances().await.unwrap().items.len(), 1);
+    assert_eq!(
+        viewer
+            .instances(&PageQuery::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
     let error = viewer.pause(&instance.id).await.unwrap_err();
     assert_eq!(error.status(), Some(403));
 
@@ -468,7 +507,7 @@ async fn service_errors_map_to_problems() {
         server.base.clone(),
         TokenSource::Fixed(stranger.sign(&server.claims("acme")).unwrap()),
     );
-    let error = bad.instances().await.unwrap_err();
+    let error = bad.instances(&PageQuery::default()).await.unwrap_err();
     assert_eq!(error.status(), Some(401), "{error:?}");
 }
 
@@ -488,11 +527,11 @@ async fn callback_tokens_are_refreshed_before_they_expire() {
         })
     };
     let client = Marketplace::new(server.base.clone(), source);
-    client.instances().await.unwrap();
+    client.instances(&PageQuery::default()).await.unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 1);
-    client.instances().await.unwrap();
+    client.instances(&PageQuery::default()).await.unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 2, "refreshed before exp");
-    client.instances().await.unwrap();
+    client.instances(&PageQuery::default()).await.unwrap();
     client.catalog(&CatalogQuery::default()).await.unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 2, "a fresh token is reused");
 }
@@ -520,7 +559,7 @@ async fn a_401_is_retried_once_with_a_fresh_token() {
     };
     let transport = Arc::new(Counting::default());
     let client = Marketplace::with_transport(server.base.clone(), source, transport.clone());
-    client.instances().await.unwrap();
+    client.instances(&PageQuery::default()).await.unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 2);
     assert_eq!(transport.all.load(Ordering::SeqCst), 2);
 
@@ -532,12 +571,12 @@ async fn a_401_is_retried_once_with_a_fresh_token() {
             .map_err(|e| e.to_string())
     });
     let client = Marketplace::new(server.base.clone(), failing);
-    let error = client.instances().await.unwrap_err();
+    let error = client.instances(&PageQuery::default()).await.unwrap_err();
     assert_eq!(error.status(), Some(401));
 
     // A source that cannot give a token is a token error.
     let broken = TokenSource::callback(|| async { Err("the host is down".to_owned()) });
     let client = Marketplace::new(server.base.clone(), broken);
-    let error = client.instances().await.unwrap_err();
+    let error = client.instances(&PageQuery::default()).await.unwrap_err();
     assert_eq!(error, Error::Token("the host is down".into()));
 }

@@ -19,7 +19,8 @@ pub fn from_js<T: DeserializeOwned>(value: &JsValue, argument: &str) -> JsResult
         .ok_or_else(|| {
             error::invalid_argument(argument, "", "not representable as JSON (undefined?)")
         })?;
-    serde_json::from_str(&text)
+    // `from_slice`, as the SDK decodes: one instantiation of the JSON reader, not two.
+    serde_json::from_slice(text.as_bytes())
         .map_err(|err| error::invalid_argument(argument, "", &without_position(&err)))
 }
 

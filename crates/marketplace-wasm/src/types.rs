@@ -152,13 +152,141 @@ export interface Deployability {
   reasons: DeployabilityReason[];
 }
 
-/** Codes of the errors the functions throw. */
+/** Codes the package's own functions throw; the client adds the service's problem codes
+ * (`not_found`, `not_deployable`, `validation_failed`, ...) and `transport`, `decode`, `token`. */
 export type MarketplaceErrorCode = "invalid_spec" | "invalid_argument" | "internal";
 
-/** What the functions throw: an `Error` named `MarketplaceError` with a code and field errors. */
+/** What the functions throw and the client's Promises reject with. */
 export interface MarketplaceError extends Error {
   name: "MarketplaceError";
-  code: MarketplaceErrorCode;
+  code: MarketplaceErrorCode | string;
+  /** Field errors: of the argument, the local validation, or the service's 422. */
   errors: FieldError[];
+  /** The client only: the HTTP status, 0 when no answer came (or nothing was sent). */
+  status?: number;
+  /** The client only: why an activation is refused (403/409). */
+  reasons?: DeployabilityReason[];
+}
+
+/** How a `Marketplace` client gets its embedded token (signed by the host's backend). */
+export interface MarketplaceOptions {
+  /** The service, e.g. `https://marketplace.example.com`. */
+  baseUrl: string;
+  /** Called for a token at first use, 30 s before `exp` and once after a 401. */
+  getToken?: () => string | Promise<string>;
+  /** A fixed token, used when there is no `getToken`. */
+  token?: string;
+}
+
+/** A page of a list; pass `next_cursor` as `cursor` for the next one. */
+export interface ListPage<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+/** Paging of a list. */
+export interface PageQuery {
+  /** 1 to 200 (default 50). */
+  limit?: number;
+  cursor?: string;
+}
+
+/** Filters and paging of the catalog. */
+export interface CatalogQuery extends PageQuery {
+  category?: string;
+  label?: string;
+  /** Case-insensitive substring of name, description, category or a label. */
+  q?: string;
+}
+
+/** A listed integration with the customer's activation state. */
+export interface CatalogEntry {
+  integration_id: string;
+  name: string;
+  description: string;
+  category: string;
+  labels: string[];
+  icon_url: string | null;
+  version: string;
+  activated: boolean;
+  instance_count: number;
+  deployability: Deployability;
+}
+
+/** An integration's detail: the entry plus what the customer fills in. */
+export interface IntegrationDetail extends CatalogEntry {
+  /** Markdown. */
+  overview: string;
+  /** The overview rendered to sanitised HTML by the service. */
+  overview_html: string;
+  /** The customer-visible part of the listed version's spec. */
+  config: ConfigSpec;
+  flows: string[];
+}
+
+/** The states of an instance. */
+export type InstanceStatus = "active" | "paused" | "needs_configuration" | "deactivated";
+
+/** An activated integration; secrets come back as `{"set": true}`. */
+export interface Instance {
+  id: string;
+  customer_id: string;
+  integration_id: string;
+  version: string;
+  name: string;
+  status: InstanceStatus;
+  config: ConfigValues;
+  webhook_urls: { flow: string; url: string }[];
+  created_at: string;
+  updated_at: string;
+}
+
+/** One run of a flow. */
+export interface Execution {
+  id: string;
+  instance_id: string;
+  customer_id: string;
+  integration_id: string;
+  version: string;
+  flow: string;
+  trigger: string;
+  status: string;
+  attempts: number;
+  steps: JsonValue;
+  started_at: string;
+  finished_at: string | null;
+}
+
+/** A log line of an instance. */
+export interface LogEntry {
+  id: string;
+  customer_id: string;
+  integration_id: string;
+  version: string;
+  instance_id: string;
+  execution_id: string | null;
+  severity: "info" | "warn" | "error";
+  type: "execution" | "delivery" | "lifecycle";
+  message: string;
+  at: string;
+}
+
+/** Options of `activate`. */
+export interface ActivateOptions {
+  name?: string;
+  /** A retry with the same key returns the same instance. */
+  idempotencyKey?: string;
+}
+
+/** What `reconfigure` changes; omitted secrets keep their values. */
+export interface InstanceChanges {
+  name?: string;
+  config?: ConfigValues;
+}
+
+/** A test run of a flow. */
+export interface TestRun {
+  flow?: string;
+  input?: JsonValue;
 }
 "#;

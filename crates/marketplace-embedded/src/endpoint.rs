@@ -1,0 +1,205 @@
+//! Each endpoint of the embedded API as a value: method, path, query, body, and the type of its
+//! answer. [`Marketplace`](crate::Marketplace)'s typed methods send these and decode the answer;
+//! bindings that hand the JSON on as it is (the npm package) send them with
+//! [`Marketplace::call_raw`](crate::Marketplace::call_raw) and skip decoding.
+
+use crate::transport::Method;
+use crate::wire::{
+    ActivationRequest, CatalogEntry, CatalogQuery, Execution, Instance, IntegrationDetail,
+    LogEntry, Page, PageQuery, ReconfigureRequest, TestRequest, ValidateRequest, ValidateResult,
+};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::marker::PhantomData;
+
+/// The prefix of every embedded path.
+const PREFIX: &str = "/api/v1/embedded";
+
+/// A request to one endpoint, whose JSON answer is a `T`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint<T> {
+    /// The method.
+    pub method: Method,
+    /// The path, from the service's root (segments percent-encoded).
+    pub path: String,
+    /// Query `(name, value)` pairs, not yet encoded.
+    pub query: Vec<(&'static str, String)>,
+    /// The JSON body, if any.
+    pub body: Option<Vec<u8>>,
+    /// The `Idempotency-Key` header, if any.
+    pub idempotency_key: Option<String>,
+    answer: PhantomData<fn() -> T>,
+}
+
+impl<T> Endpoint<T> {
+    /// A request without query or body.
+    fn new(method: Method, path: String) -> Self {
+        Endpoint {
+            method,
+            path,
+            query: Vec::new(),
+            body: None,
+            idempotency_key: None,
+            answer: PhantomData,
+        }
+    }
+
+    /// With query pairs.
+    fn query(mut self, query: Vec<(&'static str, String)>) -> Self {
+        self.query = query;
+        self
+    }
+
+    /// With a JSON body. The bodies here are derived structs of strings and JSON values, which
+    /// always serialize.
+    fn body(mut self, body: &impl Serialize) -> Self {
+        self.body = Some(serde_json::to_vec(body).unwrap_or_default());
+        self
+    }
+}
+
+/// `GET /marketplace`: the listed integrations with the customer's activation state.
+pub fn catalog(filter: &CatalogQuery) -> Endpoint<Page<CatalogEntry>> {
+    Endpoint::new(Method::Get, format!("{PREFIX}/marketplace")).query(filter.pairs())
+}
+
+/// `GET /marketplace/{id}`: one integration with the spec the customer fills in.
+pub fn integration(integration_id: &str) -> Endpoint<IntegrationDetail> {
+    Endpoint::new(Method::Get, integration_path(integration_id, ""))
+}
+
+/// `POST /marketplace/{id}/validate`: the service's verdict on values, nothing stored.
+pub fn validate(integration_id: &str, config: &Value) -> Endpoint<ValidateResult> {
+    let body = ValidateRequest {
+        config: config.clone(),
+    };
+    Endpoint::new(Method::Post, integration_path(integration_id, "/validate")).body(&body)
+}
+
+/// `POST /instances`: activates an integration.
+pub fn activate(
+    integration_id: &str,
+    name: Option<&str>,
+    config: &Map<String, Value>,
+    idempotency_key: Option<&str>,
+) -> Endpoint<Instance> {
+    let body = ActivationRequest {
+        integration_id: integration_id.to_owned(),
+        name: name.map(str::to_owned),
+        config: config.clone(),
+    };
+    let mut endpoint = Endpoint::new(Method::Post, format!("{PREFIX}/instances")).body(&body);
+    endpoint.idempotency_key = idempotency_key.map(str::to_owned);
+    endpoint
+}
+
+/// `GET /instances`: the customer's instances, a page.
+pub fn instances(page: &PageQuery) -> Endpoint<Page<Instance>> {
+    Endpoint::new(Method::Get, format!("{PREFIX}/instances")).query(page.pairs())
+}
+
+/// `GET /instances/{id}`.
+pub fn instance(instance_id: &str) -> Endpoint<Instance> {
+    Endpoint::new(Method::Get, instance_path(instance_id, ""))
+}
+
+/// `PATCH /instances/{id}`: a new name and/or config.
+pub fn reconfigure(
+    instance_id: &str,
+    name: Option<&str>,
+    config: Option<&Map<String, Value>>,
+) -> Endpoint<Instance> {
+    let body = ReconfigureRequest {
+        name: name.map(str::to_owned),
+        config: config.cloned(),
+    };
+    Endpoint::new(Method::Patch, instance_path(instance_id, "")).body(&body)
+}
+
+/// `POST /instances/{id}/pause`.
+pub fn pause(instance_id: &str) -> Endpoint<Instance> {
+    Endpoint::new(Method::Post, instance_path(instance_id, "/pause"))
+}
+
+/// `POST /instances/{id}/resume`.
+pub fn resume(instance_id: &str) -> Endpoint<Instance> {
+    Endpoint::new(Method::Post, instance_path(instance_id, "/resume"))
+}
+
+/// `DELETE /instances/{id}`: deactivates the instance.
+pub fn deactivate(instance_id: &str) -> Endpoint<Instance> {
+    Endpoint::new(Method::Delete, instance_path(instance_id, ""))
+}
+
+/// `POST /instances/{id}/test`: runs a flow (default: the first) with a test input, now.
+pub fn test(instance_id: &str, flow: Option<&str>, input: &Value) -> Endpoint<Execution> {
+    let body = TestRequest {
+        flow: flow.map(str::to_owned),
+        input: input.clone(),
+    };
+    Endpoint::new(Method::Post, instance_path(instance_id, "/test")).body(&body)
+}
+
+/// `GET /instances/{id}/logs`: newest first, a page.
+pub fn logs(instance_id: &str, page: &PageQuery) -> Endpoint<Page<LogEntry>> {
+    Endpoint::new(Method::Get, instance_path(instance_id, "/logs")).query(page.pairs())
+}
+
+/// `GET /instances/{id}/executions`: newest first, a page.
+pub fn executions(instance_id: &str, page: &PageQuery) -> Endpoint<Page<Execution>> {
+    Endpoint::new(Method::Get, instance_path(instance_id, "/executions")).query(page.pairs())
+}
+
+/// The path of an integration in the marketplace, with a suffix (`/validate`).
+fn integration_path(integration_id: &str, suffix: &str) -> String {
+    format!("{PREFIX}/marketplace/{}{suffix}", encode(integration_id))
+}
+
+/// The path of an instance, with a suffix (`/pause`).
+fn instance_path(instance_id: &str, suffix: &str) -> String {
+    format!("{PREFIX}/instances/{}{suffix}", encode(instance_id))
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters (a path segment or a query
+/// name or value).
+pub(crate) fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_values_are_percent_encoded() {
+        assert_eq!(encode("a b&c=é"), "a%20b%26c%3D%C3%A9");
+        assert_eq!(encode("int_01-x.y~"), "int_01-x.y~");
+        assert_eq!(pause("a/b").path, "/api/v1/embedded/instances/a%2Fb/pause");
+    }
+
+    #[test]
+    fn activation_carries_its_key_and_body() {
+        let config = serde_json::json!({"region": "eu"});
+        let endpoint = activate(
+            "int_1",
+            Some("Mine"),
+            config.as_object().unwrap(),
+            Some("k1"),
+        );
+        assert_eq!(endpoint.method, Method::Post);
+        assert_eq!(endpoint.idempotency_key.as_deref(), Some("k1"));
+        let body: Value = serde_json::from_slice(endpoint.body.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"integration_id": "int_1", "name": "Mine", "config": {"region": "eu"}})
+        );
+    }
+}

@@ -1,0 +1,42 @@
+import type {
+  ActivateOptions, CatalogEntry, CatalogQuery, ConfigValues, Execution, FieldError, Instance,
+  InstanceChanges, IntegrationDetail, ListPage, LogEntry, MarketplaceOptions, PageQuery, TestRun,
+  ValidationResult,
+} from './marketplace_wasm.js';
+
+/** The `exp` claim of a JWT in seconds, read without checking the signature; null if none. */
+export function tokenExpiry(token: string): number | null;
+
+/** The client of the embedded API for one signed-in user of the host app. Promises reject with
+ * a `MarketplaceError` (`code`, `status`, `errors`, `reasons`). */
+export class Marketplace {
+  constructor(options: MarketplaceOptions);
+  /** The marketplace, filtered and paged. */
+  catalog(query?: CatalogQuery): Promise<ListPage<CatalogEntry>>;
+  /** One integration with its overview, spec and flows. */
+  integration(integrationId: string): Promise<IntegrationDetail>;
+  /** The service's verdict on values, nothing stored. */
+  validate(integrationId: string, config: ConfigValues): Promise<ValidationResult>;
+  /** The field errors of values checked locally against the listed spec, as the customer. */
+  check(integrationId: string, config: ConfigValues): Promise<FieldError[]>;
+  /** Activates an integration after a local check (`validation_failed`: nothing was sent). */
+  activate(integrationId: string, config: ConfigValues, options?: ActivateOptions): Promise<Instance>;
+  /** The customer's instances, paged. */
+  instances(page?: PageQuery): Promise<ListPage<Instance>>;
+  /** One of the customer's instances. */
+  instance(instanceId: string): Promise<Instance>;
+  /** Renames and/or reconfigures an instance; omitted secrets keep their values. */
+  reconfigure(instanceId: string, changes: InstanceChanges): Promise<Instance>;
+  /** Pauses an instance. */
+  pause(instanceId: string): Promise<Instance>;
+  /** Resumes a paused instance. */
+  resume(instanceId: string): Promise<Instance>;
+  /** Deactivates an instance. */
+  deactivate(instanceId: string): Promise<Instance>;
+  /** Runs a flow once with a test input. */
+  test(instanceId: string, run?: TestRun): Promise<Execution>;
+  /** The instance's logs, newest first, paged. */
+  logs(instanceId: string, page?: PageQuery): Promise<ListPage<LogEntry>>;
+  /** The instance's executions, newest first, paged. */
+  executions(instanceId: string, page?: PageQuery): Promise<ListPage<Execution>>;
+}

@@ -1,0 +1,226 @@
+// `Marketplace`: the client of the embedded API for JavaScript apps, mirroring the Rust SDK
+// (`marketplace-embedded`): one method per endpoint, each a Promise of plain objects; tokens
+// from the host refreshed 30 s before `exp` and once after a 401; writes checked locally with
+// core's rules (`validateConfig`, from the WebAssembly module) before any request.
+import { validateConfig } from './marketplace_wasm.js';
+
+const PREFIX = '/api/v1/embedded';
+const REFRESH_MARGIN_SECONDS = 30;
+
+/** A `MarketplaceError`, as the WebAssembly functions throw, with the client's fields. */
+function failure(code, message, { status = 0, errors = [], reasons = [] } = {}) {
+  const error = new Error(message);
+  error.name = 'MarketplaceError';
+  error.code = code;
+  error.status = status;
+  error.errors = errors;
+  error.reasons = reasons;
+  return error;
+}
+
+/** The `exp` claim of a JWT (seconds), read without checking the signature; null if none. */
+export function tokenExpiry(token) {
+  try {
+    const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const exp = JSON.parse(atob(payload.padEnd(payload.length + ((4 - payload.length % 4) % 4), '='))).exp;
+    return typeof exp === 'number' ? exp : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a value is, or holds, a masked secret `{"set": true}`. */
+function hasMasked(value) {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return (keys.length === 1 && value.set === true) || keys.some((k) => hasMasked(value[k]));
+}
+
+/** The top-level key of a JSON Pointer (`/auth/api_key` → `auth`). */
+function topKey(path) {
+  return path.split('/')[1] ?? '';
+}
+
+export class Marketplace {
+  #base;
+  #getToken;
+  #token;
+  #specs = new Map();
+
+  /** @param {import('./client.js').MarketplaceOptions} options */
+  constructor(options) {
+    const { baseUrl, getToken, token } = options ?? {};
+    if (typeof baseUrl !== 'string') {
+      throw failure('invalid_argument', 'invalid options: /baseUrl: expected a string',
+        { errors: [{ path: '/baseUrl', code: 'invalid', message: 'expected a string' }] });
+    }
+    if (typeof getToken !== 'function' && typeof token !== 'string') {
+      throw failure('invalid_argument', 'invalid options: expected getToken (a function) or token (a string)',
+        { errors: [{ path: '/getToken', code: 'invalid', message: 'expected getToken or token' }] });
+    }
+    this.#base = baseUrl.replace(/\/+$/, '');
+    this.#getToken = typeof getToken === 'function' ? getToken : null;
+    this.#token = typeof token === 'string' ? token : null;
+  }
+
+  /** The marketplace, filtered (`category`, `label`, `q`) and paged (`limit`, `cursor`). */
+  catalog(query = {}) {
+    return this.#call('GET', '/marketplace', { query });
+  }
+
+  /** One integration with its overview, the spec the customer fills in and its flows. */
+  async integration(integrationId) {
+    const detail = await this.#call('GET', `/marketplace/${encodeURIComponent(integrationId)}`);
+    this.#specs.set(`${detail.integration_id}@${detail.version}`, detail.config);
+    return detail;
+  }
+
+  /** The service's verdict on values (`{valid, errors}`), nothing stored. */
+  validate(integrationId, config) {
+    return this.#call('POST', `/marketplace/${encodeURIComponent(integrationId)}/validate`, { body: { config } });
+  }
+
+  /** Checks values locally against the listed spec, as the customer: the field errors. */
+  async check(integrationId, config) {
+    const detail = await this.integration(integrationId);
+    return validateConfig(detail.config, config, 'customer').errors;
+  }
+
+  /** Activates an integration, after a local check (code `validation_failed`, nothing sent). */
+  async activate(integrationId, config, { name, idempotencyKey } = {}) {
+    const errors = await this.check(integrationId, config);
+    if (errors.length > 0) throw failure('validation_failed', `invalid config: ${errors.length} error(s)`, { errors });
+    const body = { integration_id: integrationId, config };
+    if (name !== undefined) body.name = name;
+    return this.#call('POST', '/instances', { body, idempotencyKey });
+  }
+
+  /** The customer's instances, paged. */
+  instances(page = {}) {
+    return this.#call('GET', '/instances', { query: page });
+  }
+
+  /** One of the customer's instances. */
+  instance(instanceId) {
+    return this.#call('GET', this.#instancePath(instanceId));
+  }
+
+  /** Renames and/or reconfigures an instance (omitted secrets keep their values), checked
+   * locally first when the instance runs the listed version. */
+  async reconfigure(instanceId, { name, config } = {}) {
+    if (config !== undefined) {
+      const instance = await this.instance(instanceId);
+      const spec = await this.#specOf(instance.integration_id, instance.version);
+      if (spec) {
+        const merged = { ...instance.config, ...config };
+        const errors = validateConfig(spec, merged, 'customer').errors
+          .filter((e) => !hasMasked(merged[topKey(e.path)]));
+        if (errors.length > 0) throw failure('validation_failed', `invalid config: ${errors.length} error(s)`, { errors });
+      }
+    }
+    const body = {};
+    if (name !== undefined) body.name = name;
+    if (config !== undefined) body.config = config;
+    return this.#call('PATCH', this.#instancePath(instanceId), { body });
+  }
+
+  /** Pauses an instance. */
+  pause(instanceId) {
+    return this.#call('POST', this.#instancePath(instanceId, '/pause'));
+  }
+
+  /** Resumes a paused instance. */
+  resume(instanceId) {
+    return this.#call('POST', this.#instancePath(instanceId, '/resume'));
+  }
+
+  /** Deactivates an instance. */
+  deactivate(instanceId) {
+    return this.#call('DELETE', this.#instancePath(instanceId));
+  }
+
+  /** Runs a flow (default: the first) with a test input; resolves to the execution. */
+  test(instanceId, { flow, input = null } = {}) {
+    const body = { input };
+    if (flow !== undefined) body.flow = flow;
+    return this.#call('POST', this.#instancePath(instanceId, '/test'), { body });
+  }
+
+  /** The instance's logs, newest first, paged. */
+  logs(instanceId, page = {}) {
+    return this.#call('GET', this.#instancePath(instanceId, '/logs'), { query: page });
+  }
+
+  /** The instance's executions, newest first, paged. */
+  executions(instanceId, page = {}) {
+    return this.#call('GET', this.#instancePath(instanceId, '/executions'), { query: page });
+  }
+
+  #instancePath(instanceId, suffix = '') {
+    return `/instances/${encodeURIComponent(instanceId)}${suffix}`;
+  }
+
+  /** The spec of a version, if cached or still the listed one. */
+  async #specOf(integrationId, version) {
+    const key = `${integrationId}@${version}`;
+    if (this.#specs.has(key)) return this.#specs.get(key);
+    try {
+      const detail = await this.integration(integrationId);
+      return detail.version === version ? detail.config : null;
+    } catch (error) {
+      if (error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  /** The token to send: the cached one unless due for a refresh (or `fresh` is asked). */
+  async #tokenFor(fresh) {
+    if (!this.#getToken) return this.#token;
+    const exp = this.#token ? tokenExpiry(this.#token) : null;
+    const due = exp !== null && Date.now() / 1000 + REFRESH_MARGIN_SECONDS >= exp;
+    if (fresh || !this.#token || due) {
+      let token;
+      try {
+        token = await this.#getToken();
+      } catch (error) {
+        throw failure('token', `no token: ${error?.message ?? error}`);
+      }
+      if (typeof token !== 'string') throw failure('token', 'no token: getToken did not give a string');
+      this.#token = token;
+    }
+    return this.#token;
+  }
+
+  /** Sends a request with a token, retried once with a fresh one after a 401. */
+  async #call(method, path, { query, body, idempotencyKey } = {}) {
+    const url = new URL(this.#base + PREFIX + path);
+    for (const [name, value] of Object.entries(query ?? {})) {
+      if (value !== undefined && value !== null) url.searchParams.set(name, String(value));
+    }
+    for (let fresh = false; ; fresh = true) {
+      const headers = { authorization: `Bearer ${await this.#tokenFor(fresh)}`, accept: 'application/json' };
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
+      let response;
+      try {
+        response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      } catch (error) {
+        throw failure('transport', `transport failed: ${error?.message ?? error}`);
+      }
+      if (response.status === 401 && !fresh && this.#getToken) continue;
+      const text = await response.text();
+      let json;
+      try {
+        json = text === '' ? null : JSON.parse(text);
+      } catch {
+        throw failure('decode', `unexpected response: ${response.status} is not JSON`, { status: response.status });
+      }
+      if (!response.ok) {
+        const problem = json ?? {};
+        throw failure(problem.code ?? 'http_error', `${response.status} ${problem.code ?? ''}: ${problem.detail ?? response.statusText}`,
+          { status: response.status, errors: problem.errors ?? [], reasons: problem.reasons ?? [] });
+      }
+      return json;
+    }
+  }
+}

@@ -1,0 +1,5 @@
+// The package's browser entry: core's rules (initialize once with the default export), the
+// `Marketplace` client and `mountMarketplace`.
+export { default, initSync, parseSpec, validateConfig, toJsonSchema, deployability } from './marketplace_wasm.js';
+export { Marketplace, tokenExpiry } from './client.js';
+export { mountMarketplace, PAGE_EVENTS } from './mount.js';
