@@ -53,8 +53,10 @@ const WASM_FEATURES: [&str; 6] = [
 ];
 
 /// The package's hand-written JavaScript and declarations, copied from `js/` into `pkg/`.
-const SCRIPTS: [&str; 8] = [
+const SCRIPTS: [&str; 10] = [
     "client.js",
+    "form.js",
+    "form.d.ts",
     "client.d.ts",
     "mount.js",
     "mount.d.ts",

@@ -19,8 +19,9 @@ pub enum Command {
     Init(InitArgs),
     /// Serve the API, the iframe page and webhook triggers.
     Serve(ServeArgs),
-    /// Create (once) a demo organization and catalog on the embedded default, then serve.
-    Demo(ServeArgs),
+    /// Create (once) a demo organization and catalog on the embedded default, then serve it,
+    /// with the demo host's pages on a second origin.
+    Demo(DemoArgs),
 }
 
 /// Where data lives and how secrets are sealed.
@@ -50,7 +51,36 @@ pub struct InitArgs {
     pub storage: StorageArgs,
 }
 
-/// `serve` and `demo` options.
+/// `demo` options: the service's, and the demo host's.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// The service.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    /// Address of the demo host app (its own origin, as a vendor's app would have), which
+    /// serves the example pages and signs demo tokens.
+    #[arg(
+        long,
+        env = "MARKETPLACE_DEMO_HOST_LISTEN",
+        default_value = "127.0.0.1:8081"
+    )]
+    pub host_listen: SocketAddr,
+    /// The `examples/` folder (the host pages).
+    #[arg(long, env = "MARKETPLACE_DEMO_EXAMPLES", default_value = "examples")]
+    pub examples_dir: std::path::PathBuf,
+    /// The built npm package (`cargo xtask wasm`), served to the host pages at `/pkg/`.
+    #[arg(
+        long,
+        env = "MARKETPLACE_DEMO_PACKAGE",
+        default_value = "crates/marketplace-wasm/pkg"
+    )]
+    pub package_dir: std::path::PathBuf,
+    /// URL of the Rust host example, when it runs (linked from the demo host's index).
+    #[arg(long, env = "MARKETPLACE_DEMO_RUST_HOST")]
+    pub rust_host_url: Option<String>,
+}
+
+/// `serve` options.
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Storage.

@@ -97,8 +97,60 @@ async fn call(
     Ok(value)
 }
 
-/// Returns the demo organization, creating it and its catalog on first run.
-pub async fn ensure(state: &AppState, database_url: &str) -> Result<Demo, StartError> {
+/// The origins of the demo host listening on `listen` (`127.0.0.1` is also `localhost`).
+pub fn host_origins(listen: std::net::SocketAddr) -> Vec<String> {
+    let mut origins = vec![format!("http://{listen}")];
+    if listen.ip().is_loopback() {
+        origins.push(format!("http://localhost:{}", listen.port()));
+    }
+    origins
+}
+
+/// Returns the demo organization, creating it and its catalog on first run; the demo host's
+/// origins are added to its allowed origins when missing.
+pub async fn ensure(
+    state: &AppState,
+    database_url: &str,
+    host_origins: &[String],
+) -> Result<Demo, StartError> {
+    let demo = ensure_organization(state, database_url).await?;
+    let key = demo.api_key.clone();
+    let organization = call(
+        state,
+        &key,
+        Method::GET,
+        "/api/v1/organization",
+        Value::Null,
+    )
+    .await?;
+    let mut origins: Vec<String> = organization["allowed_origins"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|o| o.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let missing: Vec<&String> = host_origins
+        .iter()
+        .filter(|o| !origins.contains(o))
+        .collect();
+    if !missing.is_empty() {
+        origins.extend(missing.into_iter().cloned());
+        call(
+            state,
+            &key,
+            Method::PATCH,
+            "/api/v1/organization",
+            json!({"allowed_origins": origins}),
+        )
+        .await?;
+    }
+    Ok(demo)
+}
+
+/// The demo organization, created with its catalog on first run.
+async fn ensure_organization(state: &AppState, database_url: &str) -> Result<Demo, StartError> {
     let file = demo_file(database_url)
         .ok_or_else(|| StartError::Config("the demo runs on a SQLite file".into()))?;
     if let Ok(text) = std::fs::read_to_string(&file)
@@ -130,8 +182,14 @@ pub async fn ensure(state: &AppState, database_url: &str) -> Result<Demo, StartE
     let key = demo.api_key.clone();
     call(state, &key, Method::POST, "/api/v1/signing-keys",
         json!({"kid": demo.kid, "algorithm": "EdDSA", "public_key_pem": ed25519_public_pem(pair.public_key().as_ref())})).await?;
-    call(state, &key, Method::PATCH, "/api/v1/organization",
-        json!({"allowed_origins": ["http://127.0.0.1:8081", "http://localhost:8081"], "theme": {"theme": "light", "accent": "#4f46e5"}})).await?;
+    call(
+        state,
+        &key,
+        Method::PATCH,
+        "/api/v1/organization",
+        json!({"theme": {"theme": "light", "accent": "#4f46e5"}}),
+    )
+    .await?;
     for item in catalog() {
         let integration = call(
             state,
@@ -194,7 +252,7 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
 }
 
 /// Prints where to go and how to call the API.
-pub fn print_welcome(demo: &Demo, public_url: &str) {
+pub fn print_welcome(demo: &Demo, public_url: &str, host_url: &str) {
     let token = demo.sign_token(
         "globex",
         "Globex Corporation",
@@ -203,6 +261,13 @@ pub fn print_welcome(demo: &Demo, public_url: &str) {
         3600,
     );
     println!("\nDemo marketplace ready.\n");
+    println!(
+        "  Host app:       {host_url}   (the three ways of embedding: iframe, native JS, Rust)"
+    );
+    println!(
+        "  Iframe page:    {public_url}/embed/{}/marketplace",
+        demo.organization_id
+    );
     println!("  Service:        {public_url}");
     println!("  OpenAPI:        {public_url}/api/v1/openapi.json");
     println!("  Organization:   {}", demo.organization_id);

@@ -4,7 +4,8 @@
 //! [`crypto`] (sealing secrets at rest, API key hashes), [`auth`] (API keys and embedded tokens),
 //! [`catalog`] (in-memory catalog snapshots), [`instances`] (instance operations shared by both
 //! APIs), [`runner`] (flows: map and deliver, with retries), [`http`] (one module per resource),
-//! [`demo`] (the demo organization), [`error`] and [`extract`] (problem+json everywhere).
+//! [`markdown`] (overviews rendered and sanitised), [`demo`] (the demo organization and its host
+//! pages), [`error`] and [`extract`] (problem+json everywhere).
 //!
 //! Architecture invariant: every business rule comes from `marketplace-core`; this crate stores,
 //! authenticates, seals and transports.
@@ -15,10 +16,12 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod demo;
+pub mod demo_host;
 pub mod error;
 pub mod extract;
 pub mod http;
 pub mod instances;
+pub mod markdown;
 pub mod runner;
 pub mod state;
 

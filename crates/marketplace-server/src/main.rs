@@ -3,7 +3,8 @@
 use clap::Parser;
 use marketplace_server::config::{Cli, Command};
 use marketplace_server::{
-    AppState, StartError, demo, http::organization::create_organization, open, serve, settings,
+    AppState, StartError, demo, demo_host, http::organization::create_organization, open, serve,
+    settings,
 };
 
 #[tokio::main]
@@ -38,12 +39,27 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             let (db, sealer) = open(&args.storage).await?;
             serve(AppState::new(db, sealer, settings(&args)), args.listen).await
         }
-        Command::Demo(mut args) => {
+        Command::Demo(mut demo_args) => {
+            let args = &mut demo_args.serve;
             args.allow_private_targets = true;
             let (db, sealer) = open(&args.storage).await?;
-            let state = AppState::new(db, sealer, settings(&args));
-            let demo = demo::ensure(&state, &args.storage.database_url).await?;
-            demo::print_welcome(&demo, &args.public_url());
+            let state = AppState::new(db, sealer, settings(args));
+            let host_origins = demo::host_origins(demo_args.host_listen);
+            let demo = demo::ensure(&state, &args.storage.database_url, &host_origins).await?;
+            let host = demo_host::HostSite {
+                demo: demo.clone(),
+                service_url: args.public_url(),
+                examples_dir: demo_args.examples_dir.clone(),
+                package_dir: demo_args.package_dir.clone(),
+                rust_host_url: demo_args.rust_host_url.clone(),
+            };
+            let listener = tokio::net::TcpListener::bind(demo_args.host_listen).await?;
+            tokio::spawn(async move {
+                if let Err(error) = axum::serve(listener, demo_host::router(host)).await {
+                    tracing::error!(%error, "the demo host stopped");
+                }
+            });
+            demo::print_welcome(&demo, &args.public_url(), &host_origins[0]);
             serve(state, args.listen).await
         }
     }

@@ -2,3 +2,4 @@ export * from './marketplace_wasm.js';
 export { default } from './marketplace_wasm.js';
 export * from './client.js';
 export * from './mount.js';
+export * from './form.js';

@@ -216,6 +216,8 @@ pub struct MarketplaceDetail {
     pub entry: MarketplaceEntry,
     /// Overview (markdown).
     pub overview: String,
+    /// The overview rendered to HTML and sanitised (safe to insert in a page).
+    pub overview_html: String,
     /// The customer-visible part of the config spec.
     #[schema(value_type = Object)]
     pub config: Value,
@@ -248,6 +250,7 @@ async fn marketplace_entry(
         .ok_or(ApiError::NotFound("integration"))?;
     let mut body = serde_json::to_value(&entry).map_err(|e| ApiError::Internal(e.to_string()))?;
     body["overview"] = Value::String(listed.listing.overview.clone());
+    body["overview_html"] = Value::String(crate::markdown::overview_html(&listed.listing.overview));
     body["config"] =
         serde_json::to_value(listed.version.config.spec().customer_view()).unwrap_or_default();
     body["flows"] = Value::from(

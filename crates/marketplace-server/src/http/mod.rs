@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod cors;
 pub mod customers;
+pub mod embed_page;
 pub mod embedded;
 pub mod instances;
 pub mod integrations;
@@ -25,12 +26,13 @@ use utoipa_axum::router::OpenApiRouter;
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// The whole application: API, webhook triggers, health, OpenAPI document.
+/// The whole application: API, webhook triggers, the iframe page, health, OpenAPI document.
 pub fn app(state: AppState) -> Router {
     let (router, api) = api_router().split_for_parts();
     let api = openapi::finish(api);
     router
         .merge(openapi::router(api))
+        .merge(embed_page::router())
         .route(
             "/healthz",
             axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),

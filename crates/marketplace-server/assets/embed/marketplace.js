@@ -1,0 +1,272 @@
+// The iframe marketplace page: browse, open, configure and activate integrations, then manage
+// instances, logs and executions. The token arrives by postMessage from an allowed origin only
+// (never in the URL); events go back to that origin only. Field errors come from the service's
+// validate endpoint and are shown by the package's form (form.js); no rule is written here.
+import { renderConfigForm } from './form.js';
+
+const body = document.body;
+const allowed = JSON.parse(body.dataset.origins || '[]');
+const app = document.getElementById('app');
+let token = null;
+let hostOrigin = null;
+let tokenWaiters = [];
+
+// ---- host handshake -------------------------------------------------------------------
+function post(type, payload = {}) {
+  for (const origin of hostOrigin ? [hostOrigin] : allowed) {
+    try { window.parent.postMessage({ type, payload }, origin); } catch { /* a malformed origin */ }
+  }
+}
+
+function applyTheme({ theme, accent } = {}) {
+  if (theme === 'light' || theme === 'dark') document.documentElement.dataset.theme = theme;
+  if (typeof accent === 'string' && /^#[0-9a-fA-F]{6}$/.test(accent)) document.documentElement.style.setProperty('--accent', accent);
+}
+
+window.addEventListener('message', (event) => {
+  if (event.source !== window.parent || !allowed.includes(event.origin)) return;
+  const { type, payload } = event.data ?? {};
+  hostOrigin = event.origin;
+  if (type === 'SET_TOKEN' && typeof payload?.token === 'string') {
+    const first = token === null;
+    token = payload.token;
+    tokenWaiters.splice(0).forEach((resolve) => resolve());
+    if (first) route();
+  } else if (type === 'SET_THEME') {
+    applyTheme(payload);
+  }
+});
+
+applyTheme({ theme: body.dataset.theme, accent: body.dataset.accent });
+post('MARKETPLACE_READY');
+
+function freshToken() {
+  post('TOKEN_EXPIRED');
+  return new Promise((resolve, reject) => {
+    tokenWaiters.push(resolve);
+    setTimeout(() => reject(new Error('the host sent no fresh token')), 10000);
+  });
+}
+
+// ---- API ------------------------------------------------------------------------------
+class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem.detail || `HTTP ${status}`);
+    this.status = status;
+    this.code = problem.code;
+    this.errors = problem.errors ?? [];
+    this.reasons = problem.reasons ?? [];
+  }
+}
+
+async function api(method, path, { body: payload, headers = {} } = {}) {
+  for (let retried = false; ; retried = true) {
+    const response = await fetch(`/api/v1/embedded${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: payload === undefined ? undefined : JSON.stringify(payload),
+    });
+    if (response.status === 401 && !retried) { await freshToken(); continue; }
+    const json = await response.json().catch(() => ({}));
+    if (!response.ok) throw new ApiError(response.status, json);
+    return json;
+  }
+}
+
+// ---- helpers --------------------------------------------------------------------------
+function h(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+    else if (name === 'text') node.textContent = value;
+    else node.setAttribute(name, value === true ? '' : value);
+  }
+  node.append(...children.flat().filter((c) => c !== null && c !== undefined));
+  return node;
+}
+
+const go = (hash) => { location.hash = hash; };
+const seg = encodeURIComponent;
+const statusBadge = (status) => h('span', { class: `mk-badge mk-${status}`, text: status.replace('_', ' ') });
+
+function show(...nodes) {
+  app.replaceChildren(
+    h('nav', { class: 'mk-nav', 'aria-label': 'Marketplace' },
+      h('a', { href: '#/', 'aria-current': location.hash.startsWith('#/instance') ? null : 'page', text: 'Marketplace' }),
+      h('a', { href: '#/instances', 'aria-current': location.hash.startsWith('#/instance') ? 'page' : null, text: 'My integrations' })),
+    ...nodes.filter((node) => node !== null && node !== undefined));
+  app.querySelector('h2')?.focus();
+}
+
+function failure(error) {
+  show(h('div', { class: 'mk-alert', role: 'alert' }, h('strong', { text: 'Something went wrong. ' }), error.message));
+}
+
+function webhookList(instance) {
+  if (!instance.webhook_urls?.length) return h('p', { class: 'mk-muted', text: 'No webhook URL.' });
+  return h('ul', { class: 'mk-webhooks' }, instance.webhook_urls.map((w) => h('li', {}, h('span', { class: 'mk-muted', text: `${w.flow}: ` }), h('code', { text: w.url }))));
+}
+
+// ---- views ----------------------------------------------------------------------------
+let categories = null;
+
+async function catalogView(params) {
+  const q = params.get('q') ?? '';
+  const category = params.get('category') ?? '';
+  const query = new URLSearchParams();
+  if (q) query.set('q', q);
+  if (category) query.set('category', category);
+  const page = await api('GET', `/marketplace?${query}`);
+  if (categories === null || (!q && !category)) categories = [...new Set(page.items.map((e) => e.category))].sort();
+  const search = h('input', { id: 'mk-search', type: 'search', value: q, placeholder: 'Search integrations' });
+  const select = h('select', { id: 'mk-category' }, h('option', { value: '', text: 'All categories' }), categories.map((c) => h('option', { value: c, selected: c === category, text: c })));
+  const apply = (event) => {
+    event.preventDefault();
+    const next = new URLSearchParams();
+    if (search.value) next.set('q', search.value);
+    if (select.value) next.set('category', select.value);
+    go(`#/?${next}`);
+  };
+  select.addEventListener('change', apply);
+  const cards = page.items.map((entry) => h('li', { class: 'mk-card' },
+    h('h3', {}, h('a', { href: `#/integration/${seg(entry.integration_id)}`, text: entry.name })),
+    h('p', { text: entry.description }),
+    h('p', { class: 'mk-meta' }, h('span', { class: 'mk-tag', text: entry.category }),
+      entry.activated ? h('span', { class: 'mk-badge mk-active', text: 'Activated' }) : null,
+      entry.deployability.status !== 'deployable' ? h('span', { class: 'mk-badge mk-paused', text: 'Contact your vendor' }) : null)));
+  show(h('h2', { tabindex: '-1', text: 'Integrations' }),
+    h('form', { class: 'mk-filters', role: 'search', onsubmit: apply },
+      h('label', { for: 'mk-search', text: 'Search' }), search,
+      h('label', { for: 'mk-category', text: 'Category' }), select,
+      h('button', { type: 'submit', text: 'Filter' })),
+    cards.length ? h('ul', { class: 'mk-cards' }, cards) : h('p', { class: 'mk-muted', text: 'No integration matches.' }));
+}
+
+/** A generated form; with `validateAll`, a changed field shows its errors from the service. */
+function formPanel(spec, values, validateAll = null) {
+  const container = h('div', { class: 'mk-form' });
+  const touched = new Set();
+  const form = renderConfigForm(container, spec, {
+    values,
+    onChange: validateAll && (async (key) => {
+      touched.add(key);
+      const result = await validateAll(form.read());
+      form.showErrors(result.errors.filter((e) => touched.has(e.path.split('/')[1])));
+    }),
+  });
+  return { container, form };
+}
+
+async function integrationView(integrationId) {
+  const detail = await api('GET', `/marketplace/${seg(integrationId)}`);
+  post('CONFIGURATION_LOADED', { integration_id: detail.integration_id });
+  const validate = (config) => api('POST', `/marketplace/${seg(integrationId)}/validate`, { body: { config } });
+  const { container, form } = formPanel(detail.config, {}, validate);
+  const name = h('input', { id: 'mk-instance-name', type: 'text', value: detail.name });
+  const result = h('div', { 'aria-live': 'polite' });
+  const idempotencyKey = crypto.randomUUID();
+  const deployable = detail.deployability.status === 'deployable';
+  const submit = h('button', { type: 'submit', class: 'mk-primary', disabled: !deployable, text: 'Activate' });
+  const overview = h('div', { class: 'mk-overview' });
+  overview.innerHTML = detail.overview_html; // rendered and sanitised by the service
+  const onsubmit = async (event) => {
+    event.preventDefault();
+    const config = form.read();
+    const verdict = await validate(config);
+    if (form.showErrors(verdict.errors) > 0) return;
+    submit.disabled = true;
+    try {
+      const instance = await api('POST', '/instances', { body: { integration_id: integrationId, name: name.value || undefined, config }, headers: { 'idempotency-key': idempotencyKey } });
+      post('INSTANCE_ACTIVATED', { instance_id: instance.id, integration_id: instance.integration_id, version: instance.version });
+      result.replaceChildren(h('div', { class: 'mk-success', role: 'status' },
+        h('strong', { text: `${instance.name} is active.` }), h('p', { text: 'Webhook URLs:' }), webhookList(instance),
+        h('a', { href: `#/instance/${seg(instance.id)}`, text: 'Manage this instance' })));
+    } catch (error) {
+      submit.disabled = false;
+      if (error.errors?.length) form.showErrors(error.errors.map((e) => ({ ...e, path: e.path.replace(/^\/config/, '') })));
+      result.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: error.message }));
+    }
+  };
+  show(h('h2', { tabindex: '-1', text: detail.name }),
+    h('p', { class: 'mk-meta' }, h('span', { class: 'mk-tag', text: detail.category }), h('span', { class: 'mk-muted', text: ` version ${detail.version}` })),
+    overview,
+    deployable ? null : h('div', { class: 'mk-alert', role: 'note' }, detail.deployability.reasons.map((r) => h('p', { text: r.message }))),
+    h('form', { class: 'mk-activate', 'aria-label': `Configure ${detail.name}`, onsubmit, novalidate: true },
+      h('div', { class: 'mk-field' }, h('label', { for: 'mk-instance-name', text: 'Instance name' }), name),
+      container, submit),
+    result);
+}
+
+async function instancesView() {
+  const page = await api('GET', '/instances');
+  const rows = page.items.map((i) => h('tr', {},
+    h('td', {}, h('a', { href: `#/instance/${seg(i.id)}`, text: i.name })),
+    h('td', { text: i.integration_id }), h('td', {}, statusBadge(i.status)), h('td', { text: i.version })));
+  show(h('h2', { tabindex: '-1', text: 'My integrations' }),
+    rows.length ? h('table', { class: 'mk-table' }, h('thead', {}, h('tr', {}, ['Name', 'Integration', 'Status', 'Version'].map((t) => h('th', { scope: 'col', text: t })))), h('tbody', {}, rows))
+      : h('p', { class: 'mk-muted', text: 'No integration activated yet.' }));
+}
+
+const EVENT_OF = { pause: 'INSTANCE_PAUSED', resume: 'INSTANCE_RESUMED', deactivate: 'INSTANCE_DEACTIVATED', reconfigure: 'INSTANCE_RECONFIGURED' };
+
+async function instanceView(instanceId) {
+  const instance = await api('GET', `/instances/${seg(instanceId)}`);
+  const [logs, executions] = await Promise.all([api('GET', `/instances/${seg(instanceId)}/logs?limit=20`), api('GET', `/instances/${seg(instanceId)}/executions?limit=20`)]);
+  const act = async (action) => {
+    if (action === 'deactivate' && !confirm(`Deactivate ${instance.name}? Its webhooks stop for good.`)) return;
+    const path = action === 'deactivate' ? `/instances/${seg(instanceId)}` : `/instances/${seg(instanceId)}/${action}`;
+    const changed = await api(action === 'deactivate' ? 'DELETE' : 'POST', path);
+    post(EVENT_OF[action], { instance_id: changed.id, integration_id: changed.integration_id, version: changed.version });
+    route();
+  };
+  const live = instance.status !== 'deactivated';
+  const actions = h('div', { class: 'mk-actions' },
+    instance.status === 'active' ? h('button', { type: 'button', onclick: () => act('pause'), text: 'Pause' }) : null,
+    instance.status === 'paused' ? h('button', { type: 'button', onclick: () => act('resume'), text: 'Resume' }) : null,
+    live ? h('button', { type: 'button', class: 'mk-danger', onclick: () => act('deactivate'), text: 'Deactivate' }) : null);
+  let reconfigure = null;
+  if (live) {
+    const detail = await api('GET', `/marketplace/${seg(instance.integration_id)}`).catch(() => null);
+    if (detail && detail.version === instance.version) {
+      // Stored secrets come back masked, so the service judges the merged config on save.
+      const { container, form } = formPanel(detail.config, instance.config);
+      const message = h('div', { 'aria-live': 'polite' });
+      reconfigure = h('form', { class: 'mk-activate', 'aria-label': 'Reconfigure', novalidate: true, onsubmit: async (event) => {
+        event.preventDefault();
+        try {
+          const changed = await api('PATCH', `/instances/${seg(instanceId)}`, { body: { config: form.read() } });
+          post('INSTANCE_RECONFIGURED', { instance_id: changed.id, integration_id: changed.integration_id, version: changed.version });
+          message.replaceChildren(h('div', { class: 'mk-success', role: 'status', text: 'Saved.' }));
+        } catch (error) {
+          if (error.errors?.length) form.showErrors(error.errors.map((e) => ({ ...e, path: e.path.replace(/^\/config/, '') })));
+          message.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: error.message }));
+        }
+      } }, h('h3', { text: 'Configuration' }), container, h('button', { type: 'submit', class: 'mk-primary', text: 'Save' }), message);
+    }
+  }
+  const table = (title, heads, rows) => h('section', {}, h('h3', { text: title }), rows.length
+    ? h('table', { class: 'mk-table' }, h('thead', {}, h('tr', {}, heads.map((t) => h('th', { scope: 'col', text: t })))), h('tbody', {}, rows))
+    : h('p', { class: 'mk-muted', text: 'Nothing yet.' }));
+  show(h('h2', { tabindex: '-1', text: instance.name }),
+    h('p', { class: 'mk-meta' }, statusBadge(instance.status), h('span', { class: 'mk-muted', text: ` ${instance.integration_id} · version ${instance.version}` })),
+    actions, h('h3', { text: 'Webhook URLs' }), webhookList(instance), reconfigure,
+    table('Executions', ['Started', 'Flow', 'Trigger', 'Status', 'Attempts'], executions.items.map((e) => h('tr', {}, [e.started_at, e.flow, e.trigger, e.status, String(e.attempts)].map((t) => h('td', { text: t }))))),
+    table('Logs', ['At', 'Severity', 'Type', 'Message'], logs.items.map((l) => h('tr', {}, [l.at, l.severity, l.type, l.message].map((t) => h('td', { text: t }))))));
+}
+
+async function route() {
+  if (token === null) return;
+  const [path, search] = (location.hash.slice(1) || '/').split('?');
+  const params = new URLSearchParams(search ?? '');
+  try {
+    if (path.startsWith('/integration/')) await integrationView(decodeURIComponent(path.slice(13)));
+    else if (path.startsWith('/instance/')) await instanceView(decodeURIComponent(path.slice(10)));
+    else if (path === '/instances') await instancesView();
+    else await catalogView(params);
+  } catch (error) {
+    failure(error);
+  }
+}
+
+window.addEventListener('hashchange', route);

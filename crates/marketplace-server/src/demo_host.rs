@@ -1,0 +1,107 @@
+//! The demo host: what a vendor's own app would be, on its own origin. It serves the example
+//! pages (`examples/iframe-host`, `examples/js-native-marketplace`), the built npm package at
+//! `/pkg/`, and a login stub that signs embedded tokens with the demo key, as the vendor's
+//! backend would for its signed-in user.
+
+use crate::demo::Demo;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tower_http::services::ServeDir;
+
+/// What the host's pages need to know.
+#[derive(Debug, Clone)]
+pub struct HostSite {
+    /// The demo organization and its signing key.
+    pub demo: Demo,
+    /// The service's public URL.
+    pub service_url: String,
+    /// The `examples/` folder.
+    pub examples_dir: PathBuf,
+    /// The built npm package.
+    pub package_dir: PathBuf,
+    /// The Rust host example's URL, if it runs.
+    pub rust_host_url: Option<String>,
+}
+
+/// The host app's routes.
+pub fn router(site: HostSite) -> Router {
+    let examples = site.examples_dir.clone();
+    let package = site.package_dir.clone();
+    Router::new()
+        .route("/", get(index))
+        .route("/demo/config.js", get(config))
+        .route("/demo/token", get(token))
+        .nest_service("/iframe-host", ServeDir::new(examples.join("iframe-host")))
+        .nest_service(
+            "/js-native-marketplace",
+            ServeDir::new(examples.join("js-native-marketplace")),
+        )
+        .nest_service("/pkg", ServeDir::new(package))
+        .with_state(Arc::new(site))
+}
+
+/// The host's home: the three ways of embedding.
+async fn index(State(site): State<Arc<HostSite>>) -> Html<String> {
+    let rust = match &site.rust_host_url {
+        Some(url) => format!(
+            r#"<li><a href="{url}">Rust host</a>: an axum backend rendering the catalog through the Rust SDK.</li>"#
+        ),
+        None => "<li>Rust host: <code>cargo run -p rust-host</code> (see the README).</li>".into(),
+    };
+    Html(format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Demo host app</title>
+<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:760px;margin:40px auto;padding:0 16px}}</style></head>
+<body><h1>Acme Cloud: the demo host app</h1>
+<p>This origin plays the vendor's own app. The marketplace service runs at <a href="{service}">{service}</a>.</p>
+<ul>
+<li><a href="/iframe-host/">Iframe</a>: the service's marketplace page embedded with <code>mountMarketplace</code>.</li>
+<li><a href="/js-native-marketplace/">Native JavaScript</a>: a marketplace drawn by the host from the WebAssembly package.</li>
+{rust}
+</ul></body></html>"#,
+        service = site.service_url,
+    ))
+}
+
+/// `/demo/config.js`: the service's URL and the organization, as an ES module.
+async fn config(State(site): State<Arc<HostSite>>) -> Response {
+    let body = format!(
+        "export default {};\n",
+        json!({"baseUrl": site.service_url, "organizationId": site.demo.organization_id})
+    );
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+/// `?customer=&user=`: whom the login stub signs in (default: Globex's Ada).
+#[derive(Debug, Deserialize)]
+struct Login {
+    customer: Option<String>,
+    user: Option<String>,
+}
+
+/// The login stub: a fresh 10-minute token for the signed-in user of the host app.
+async fn token(State(site): State<Arc<HostSite>>, Query(login): Query<Login>) -> Response {
+    let customer = login.customer.unwrap_or_else(|| "globex".into());
+    let user = login.user.unwrap_or_else(|| "ada@globex.example".into());
+    let name = if customer == "globex" {
+        "Globex Corporation".to_owned()
+    } else {
+        customer.clone()
+    };
+    let token = site.demo.sign_token(&customer, &name, &user, "admin", 600);
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(json!({"token": token})),
+    )
+        .into_response()
+}

@@ -1,0 +1,160 @@
+//! `GET /embed/{organization_id}/marketplace`: the marketplace page hosts embed in an iframe, and
+//! its assets under `/embed/assets/`.
+//!
+//! The page is a shell: it carries no customer data and no token. Its script announces itself to
+//! the parent window by postMessage, receives the token from an allowed origin only, and calls
+//! the embedded API. `Content-Security-Policy: frame-ancestors` names the organization's allowed
+//! origins, so no other site can frame it; scripts, styles and requests are same-origin only.
+
+use crate::error::{ApiError, ApiResult};
+use crate::http::organization;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+/// The page's script (plain JavaScript, an ES module).
+const SCRIPT: &str = include_str!("../../assets/embed/marketplace.js");
+/// The form generated from a spec: the npm package's own `form.js`, served as it is.
+const FORM: &str = include_str!("../../../marketplace-wasm/js/form.js");
+/// The page's styles (light and dark).
+const STYLE: &str = include_str!("../../assets/embed/marketplace.css");
+
+/// The page and its assets (not part of the JSON API, so not in the OpenAPI document).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/embed/{organization_id}/marketplace", get(page))
+        .route("/embed/assets/{file}", get(asset))
+}
+
+/// `?theme=light|dark&accent=%23rrggbb`: overrides of the organization's theme defaults.
+#[derive(Debug, Default, Deserialize)]
+struct ThemeQuery {
+    theme: Option<String>,
+    accent: Option<String>,
+}
+
+/// The page shell for an organization.
+async fn page(
+    State(state): State<AppState>,
+    Path(organization_id): Path<String>,
+    Query(query): Query<ThemeQuery>,
+) -> ApiResult<Response> {
+    let organization = organization::load(&state, &organization_id).await?;
+    let theme = query
+        .theme
+        .filter(|t| t == "light" || t == "dark")
+        .unwrap_or(organization.theme.theme);
+    let accent = query
+        .accent
+        .filter(|a| is_hex_colour(a))
+        .unwrap_or(organization.theme.accent);
+    let origins = serde_json::to_string(&organization.allowed_origins)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let html = format!(
+        r#"<!doctype html>
+<html lang="en" data-theme="{theme}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Integrations · {name}</title>
+<link rel="stylesheet" href="/embed/assets/marketplace.css">
+</head>
+<body data-organization="{organization}" data-origins="{origins}" data-theme="{theme}" data-accent="{accent}">
+<main id="app" aria-live="polite"><p>Loading the marketplace…</p></main>
+<script type="module" src="/embed/assets/marketplace.js"></script>
+</body>
+</html>
+"#,
+        theme = escape(&theme),
+        name = escape(&organization.name),
+        organization = escape(&organization.id),
+        origins = escape(&origins),
+        accent = escape(&accent),
+    );
+    let ancestors = if organization.allowed_origins.is_empty() {
+        "'none'".to_owned()
+    } else {
+        organization.allowed_origins.join(" ")
+    };
+    let policy = format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; \
+         connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}"
+    );
+    let mut response = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_str(&policy).map_err(|e| ApiError::Internal(e.to_string()))?,
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    Ok(response)
+}
+
+/// One of the page's assets.
+async fn asset(Path(file): Path<String>) -> ApiResult<Response> {
+    let (body, kind) = match file.as_str() {
+        "marketplace.js" => (SCRIPT, "text/javascript; charset=utf-8"),
+        "form.js" => (FORM, "text/javascript; charset=utf-8"),
+        "marketplace.css" => (STYLE, "text/css; charset=utf-8"),
+        _ => return Err(ApiError::NotFound("asset")),
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// Whether a string is a `#rrggbb` colour.
+fn is_hex_colour(value: &str) -> bool {
+    value.len() == 7 && value.starts_with('#') && value[1..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Escapes text for an HTML attribute or element.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_escaped_and_colours_checked() {
+        assert_eq!(
+            escape(r#"<a href="x">'&'"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;"
+        );
+        assert!(is_hex_colour("#4f46E5"));
+        assert!(!is_hex_colour("red"));
+        assert!(!is_hex_colour("#12345g"));
+        assert!(!is_hex_colour("#1234567"));
+    }
+}

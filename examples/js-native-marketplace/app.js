@@ -1,0 +1,154 @@
+// A fully native marketplace in the host's own page, from the npm package: the catalog and the
+// instances through the `Marketplace` client (the service's embedded API, over CORS), forms
+// generated from each spec, and field errors computed in the browser by core's rules
+// (`validateConfig`, WebAssembly) before any request.
+import config from '/demo/config.js';
+import init, { Marketplace, renderConfigForm, validateConfig } from '/pkg/index.js';
+
+await init();
+
+const client = new Marketplace({
+  baseUrl: config.baseUrl,
+  // The host's backend signs a token for its signed-in user (here, the demo host's stub).
+  getToken: async () => (await (await fetch(`/demo/token${location.search}`)).json()).token,
+});
+const app = document.getElementById('app');
+
+function h(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+    else if (name === 'text') node.textContent = value;
+    else node.setAttribute(name, value === true ? '' : value);
+  }
+  node.append(...children.flat().filter((c) => c !== null && c !== undefined));
+  return node;
+}
+
+/** Shows a view: the nodes given, skipping the absent ones. */
+const view = (...nodes) => app.replaceChildren(...nodes.filter((node) => node !== null && node !== undefined));
+
+const webhooks = (instance) => h('ul', {}, instance.webhook_urls.map((w) => h('li', {}, `${w.flow}: `, h('code', { text: w.url }))));
+
+async function catalog(params) {
+  const q = params.get('q') ?? '';
+  const category = params.get('category') ?? '';
+  const all = await client.catalog();
+  const page = q || category ? await client.catalog({ q: q || undefined, category: category || undefined }) : all;
+  const categories = [...new Set(all.items.map((e) => e.category))].sort();
+  const search = h('input', { id: 'search', type: 'search', value: q });
+  const select = h('select', { id: 'category' }, h('option', { value: '', text: 'All categories' }),
+    categories.map((c) => h('option', { value: c, selected: c === category, text: c })));
+  const apply = (event) => {
+    event.preventDefault();
+    const next = new URLSearchParams();
+    if (search.value) next.set('q', search.value);
+    if (select.value) next.set('category', select.value);
+    location.hash = `#/?${next}`;
+  };
+  select.addEventListener('change', apply);
+  view(h('h1', { text: 'Integrations' }),
+    h('form', { class: 'filters', role: 'search', onsubmit: apply },
+      h('label', { for: 'search', text: 'Search' }), search, h('label', { for: 'category', text: 'Category' }), select,
+      h('button', { type: 'submit', text: 'Filter' })),
+    h('ul', { class: 'cards' }, page.items.map((entry) => h('li', { class: 'card' },
+      h('h3', {}, h('a', { href: `#/integration/${encodeURIComponent(entry.integration_id)}`, text: entry.name }), ' ',
+        entry.activated ? h('span', { class: 'mark', text: 'Activated' }) : null),
+      h('p', { text: entry.description }), h('small', { text: entry.category })))));
+}
+
+async function integration(id) {
+  const detail = await client.integration(id);
+  const overview = h('div', { class: 'overview' });
+  overview.innerHTML = detail.overview_html; // sanitised by the service
+  const container = h('div');
+  const touched = new Set();
+  // Errors are computed here, in the browser, by core's rules: no request while typing.
+  const check = (values) => validateConfig(detail.config, values, 'customer').errors;
+  const form = renderConfigForm(container, detail.config, {
+    onChange: (key) => {
+      touched.add(key);
+      form.showErrors(check(form.read()).filter((e) => touched.has(e.path.split('/')[1])));
+    },
+  });
+  const name = h('input', { id: 'instance-name', type: 'text', value: detail.name });
+  const result = h('div', { 'aria-live': 'polite' });
+  const idempotencyKey = crypto.randomUUID();
+  const onsubmit = async (event) => {
+    event.preventDefault();
+    const values = form.read();
+    if (form.showErrors(check(values)) > 0) return;
+    try {
+      const instance = await client.activate(id, values, { name: name.value, idempotencyKey });
+      result.replaceChildren(h('div', { class: 'notice', role: 'status' },
+        h('strong', { text: `${instance.name} is active.` }), h('p', { text: 'Webhook URLs:' }), webhooks(instance),
+        h('a', { href: `#/instance/${encodeURIComponent(instance.id)}`, text: 'Manage it' })));
+    } catch (error) {
+      if (error.errors?.length) form.showErrors(error.errors.map((e) => ({ ...e, path: e.path.replace(/^\/config/, '') })));
+      result.replaceChildren(h('div', { class: 'alert', role: 'alert', text: error.message }));
+    }
+  };
+  const deployable = detail.deployability.status === 'deployable';
+  view(h('h1', { text: detail.name }), overview,
+    deployable ? null : h('div', { class: 'alert', role: 'note' }, detail.deployability.reasons.map((r) => h('p', { text: r.message }))),
+    h('form', { onsubmit, novalidate: true, 'aria-label': `Configure ${detail.name}` },
+      h('div', { class: 'mk-field' }, h('label', { for: 'instance-name', text: 'Instance name' }), name),
+      container, h('button', { type: 'submit', class: 'primary', disabled: !deployable, text: 'Activate' })),
+    result);
+}
+
+async function instances() {
+  const page = await client.instances();
+  view(h('h1', { text: 'My integrations' }), page.items.length === 0 ? h('p', { text: 'None yet.' })
+    : h('table', {}, h('thead', {}, h('tr', {}, ['Name', 'Integration', 'Status'].map((t) => h('th', { scope: 'col', text: t })))),
+      h('tbody', {}, page.items.map((i) => h('tr', {},
+        h('td', {}, h('a', { href: `#/instance/${encodeURIComponent(i.id)}`, text: i.name })),
+        h('td', { text: i.integration_id }), h('td', { text: i.status }))))));
+}
+
+async function instance(id) {
+  const current = await client.instance(id);
+  const live = current.status !== 'deactivated';
+  const message = h('div', { 'aria-live': 'polite' });
+  let reconfigure = null;
+  if (live) {
+    const detail = await client.integration(current.integration_id).catch(() => null);
+    if (detail && detail.version === current.version) {
+      const container = h('div');
+      const form = renderConfigForm(container, detail.config, { values: current.config });
+      reconfigure = h('form', { novalidate: true, 'aria-label': 'Reconfigure', onsubmit: async (event) => {
+        event.preventDefault();
+        try {
+          await client.reconfigure(id, { config: form.read() });
+          message.replaceChildren(h('div', { class: 'notice', role: 'status', text: 'Saved.' }));
+        } catch (error) {
+          if (error.errors?.length) form.showErrors(error.errors.map((e) => ({ ...e, path: e.path.replace(/^\/config/, '') })));
+          message.replaceChildren(h('div', { class: 'alert', role: 'alert', text: error.message }));
+        }
+      } }, h('h2', { text: 'Configuration' }), container, h('button', { type: 'submit', class: 'primary', text: 'Save' }));
+    }
+  }
+  const deactivate = async () => {
+    await client.deactivate(id);
+    route();
+  };
+  view(h('h1', { text: current.name }), h('p', { text: `${current.integration_id} · ${current.status} · version ${current.version}` }),
+    h('h2', { text: 'Webhook URLs' }), webhooks(current), reconfigure, message,
+    live ? h('button', { type: 'button', onclick: deactivate, text: 'Deactivate' }) : null);
+}
+
+async function route() {
+  const [path, search] = (location.hash.slice(1) || '/').split('?');
+  try {
+    if (path.startsWith('/integration/')) await integration(decodeURIComponent(path.slice(13)));
+    else if (path.startsWith('/instance/')) await instance(decodeURIComponent(path.slice(10)));
+    else if (path === '/instances') await instances();
+    else await catalog(new URLSearchParams(search ?? ''));
+  } catch (error) {
+    app.replaceChildren(h('div', { class: 'alert', role: 'alert', text: error.message }));
+  }
+}
+
+window.addEventListener('hashchange', route);
+route();
