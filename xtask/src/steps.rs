@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::cmd::{self, Result};
-use crate::{bench_server, deps, postgres, wasm, wasm_pkg};
+use crate::{bench_server, browser, deps, postgres, wasm, wasm_pkg};
 
 /// A step of `cargo xtask test`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,18 +22,21 @@ pub(crate) enum Step {
     Wasm,
     /// The npm package of `marketplace-wasm`, built and tested under Node ([`wasm_pkg`]).
     WasmPkg,
+    /// The embedding surfaces in Chromium ([`browser`]).
+    Browser,
 }
 
 impl Step {
     /// Every step, in the order `cargo xtask test` runs them (cheapest and most common
     /// failures first).
-    pub(crate) const ALL: [Step; 6] = [
+    pub(crate) const ALL: [Step; 7] = [
         Step::Fmt,
         Step::Clippy,
         Step::Test,
         Step::Deps,
         Step::Wasm,
         Step::WasmPkg,
+        Step::Browser,
     ];
 
     /// The step's name on the command line (`--only`, `--skip`) and in the log.
@@ -45,6 +48,7 @@ impl Step {
             Step::Deps => "deps",
             Step::Wasm => "wasm",
             Step::WasmPkg => "wasm-pkg",
+            Step::Browser => "browser",
         }
     }
 
@@ -65,7 +69,11 @@ impl Step {
             Step::Wasm => "marketplace-core and marketplace-embedded build for wasm32",
             Step::WasmPkg => {
                 "the npm package of marketplace-wasm builds (cargo xtask wasm) and passes its \
-                 Node tests"
+                 Node tests, the client's against the real service"
+            }
+            Step::Browser => {
+                "the iframe and native JS marketplaces in Chromium (playwright-core), host pages \
+                 on their own origin; screenshots in target/screenshots"
             }
         }
     }
@@ -110,6 +118,7 @@ impl Step {
             Step::Deps => deps::check(),
             Step::Wasm => wasm::build(),
             Step::WasmPkg => wasm_pkg::build_and_test(),
+            Step::Browser => browser::test(),
         }
     }
 }

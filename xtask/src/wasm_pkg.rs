@@ -21,13 +21,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::cmd::{self, Result};
-use crate::{apt, wasm};
+use crate::{apt, browser, wasm};
 
 /// The crate built.
 const PACKAGE: &str = "marketplace-wasm";
 
 /// The crate's directory, relative to the workspace root.
 const CRATE_DIR: &str = "crates/marketplace-wasm";
+
+/// The package's directory, relative to the workspace root.
+pub(crate) const PKG_DIR: &str = "crates/marketplace-wasm/pkg";
 
 /// The module's file stem, as `wasm-bindgen` names its outputs.
 const STEM: &str = "marketplace_wasm";
@@ -79,7 +82,7 @@ pub(crate) fn build() -> Result {
     let tools = ensure_tools(&root)?;
     let wasm_opt = tools.join("wasm-opt");
 
-    let pkg = root.join(CRATE_DIR).join("pkg");
+    let pkg = root.join(PKG_DIR);
     if pkg.exists() {
         std::fs::remove_dir_all(&pkg)
             .map_err(|error| format!("cannot remove {}: {error}", pkg.display()))?;
@@ -142,20 +145,18 @@ pub(crate) fn build() -> Result {
 }
 
 /// The `wasm-pkg` step of `cargo xtask test`: [`build`], then the package's tests under Node
-/// (`node --test crates/marketplace-wasm/tests/*.test.mjs`).
+/// (`node --test crates/marketplace-wasm/tests/*.test.mjs`), the client's against the real
+/// service.
 pub(crate) fn build_and_test() -> Result {
     build()?;
-    let tests_dir = cmd::workspace_root().join(CRATE_DIR).join("tests");
-    let mut tests: Vec<PathBuf> = std::fs::read_dir(&tests_dir)
-        .map_err(|error| format!("cannot read {}: {error}", tests_dir.display()))?
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.to_string_lossy().ends_with(".test.mjs"))
-        .collect();
-    tests.sort();
-    if tests.is_empty() {
-        return Err(format!("no *.test.mjs in {}", tests_dir.display()));
-    }
-    cmd::run(Command::new("node").arg("--test").args(&tests))
+    let server = browser::server_binary()?;
+    let tests = browser::test_files(&cmd::workspace_root().join(CRATE_DIR).join("tests"))?;
+    cmd::run(
+        Command::new("node")
+            .arg("--test")
+            .args(&tests)
+            .env("MARKETPLACE_SERVER_BIN", server),
+    )
 }
 
 /// The `wasm-bindgen` whose version is the crate's in `Cargo.lock`: the one on `PATH` or in
@@ -207,7 +208,7 @@ fn locked_version(lock: &str, name: &str) -> Option<String> {
 }
 
 /// Installs Node and npm from Debian when either is missing.
-fn ensure_node() -> Result {
+pub(crate) fn ensure_node() -> Result {
     let has = |program: &str| cmd::probe(Command::new(program).arg("--version")).is_some();
     if has("node") && has("npm") {
         return Ok(());
