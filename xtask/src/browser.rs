@@ -79,7 +79,9 @@ pub(crate) fn test_files(dir: &Path) -> Result<Vec<PathBuf>> {
 fn ensure_playwright(dir: &Path) -> Result {
     let lock = std::fs::read_to_string(dir.join("package-lock.json"))
         .map_err(|error| format!("cannot read the browser tests' lock file: {error}"))?;
-    let copy = dir.join("node_modules").join(".installed-package-lock.json");
+    let copy = dir
+        .join("node_modules")
+        .join(".installed-package-lock.json");
     let installed = dir.join("node_modules").join("playwright-core");
     if installed.exists() && std::fs::read_to_string(&copy).ok().as_deref() == Some(lock.as_str()) {
         println!("playwright-core: {}", installed.display());

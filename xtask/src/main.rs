@@ -1,6 +1,7 @@
 //! The project's own build, test and benchmark commands, run as `cargo xtask <command>`.
 //!
 //! ```text
+//! cargo xtask demo                      # the service, its demo catalog and the three example hosts
 //! cargo xtask test                      # every check CI runs, in order, stopping at the first failure
 //! cargo xtask test --only deps,wasm     # only the named steps (repeatable, comma-separated)
 //! cargo xtask test --skip wasm          # every step but the named ones
@@ -17,11 +18,15 @@
 //! - [`deps`]: the dependency check of `marketplace-core` (no I/O, async, HTTP, SQL or JS);
 //! - [`wasm`]: the `wasm32-unknown-unknown` build, with the rustup or the Debian toolchain.
 //! - [`wasm_pkg`]: the npm package of `marketplace-wasm` (wasm-bindgen, wasm-opt) and its Node tests.
+//! - [`browser`]: the browser tests (Chromium, playwright-core) and the service binary they run;
+//! - [`demo`]: `cargo xtask demo`, the README's run command.
 //! - [`bench_server`]: the load benchmark of `marketplace-server` (wrk, nginx as a yardstick).
 
 mod apt;
 mod bench_server;
+mod browser;
 mod cmd;
+mod demo;
 mod deps;
 mod postgres;
 mod steps;
@@ -37,6 +42,10 @@ const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
 commands:
+  demo  Run the service with its demo marketplace (SQLite, http://127.0.0.1:8080), the demo host
+        app serving the iframe and native JavaScript examples (http://127.0.0.1:8081) and the
+        Rust host example (http://127.0.0.1:8082), until Ctrl-C. Builds the npm package first
+        when its sources changed.
   test [--only STEPS] [--skip STEPS]
         Run the CI checks in order, stopping at the first failure.
         STEPS is a comma-separated list of step names (options may repeat):
@@ -46,11 +55,13 @@ commands:
           deps    marketplace-core's normal dependency tree holds no I/O, async, HTTP, SQL or JS crate
           wasm    marketplace-core and marketplace-embedded build for wasm32-unknown-unknown
                   (profile wasm-release; rustup's toolchain if it has the target, else Debian's)
-          wasm-pkg  cargo xtask wasm, then the package's tests under Node
-                  (node --test crates/marketplace-wasm/tests/*.test.mjs)
+          wasm-pkg  cargo xtask wasm, then the package's tests under Node, the client's
+                  against the real service (node --test crates/marketplace-wasm/tests/*.test.mjs)
+          browser the iframe and native JS marketplaces in Debian's Chromium (playwright-core),
+                  host pages on their own origin; screenshots in target/screenshots
   wasm  Build the npm package of marketplace-wasm into crates/marketplace-wasm/pkg: wasm32 build
-        (profile wasm-release), wasm-bindgen (pkg/web: ES module for browsers; pkg/node:
-        CommonJS for Node), wasm-opt -Oz; prints the module's raw and gzipped sizes.
+        (profile wasm-release), wasm-bindgen (one ES module for browsers and Node), wasm-opt -Oz,
+        the package's JavaScript (client, mount, form); prints the module's raw and gzipped sizes.
         Installs wasm-bindgen-cli (cargo install) and binaryen (npm) when missing.
   bench [ARGS...]
         cargo bench -p marketplace-core [ARGS...] (not part of `test`)
@@ -80,6 +91,17 @@ fn main() -> ExitCode {
         "wasm" if rest.is_empty() => steps::run_jobs(vec![steps::wasm_pkg()]),
         "wasm" => {
             eprintln!("error: `wasm` takes no argument\n\n{USAGE}");
+            ExitCode::FAILURE
+        }
+        "demo" if rest.is_empty() => match demo::run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
+            }
+        },
+        "demo" => {
+            eprintln!("error: `demo` takes no argument\n\n{USAGE}");
             ExitCode::FAILURE
         }
         "bench" => steps::run_jobs(vec![steps::bench(rest)]),

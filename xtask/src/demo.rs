@@ -1,0 +1,133 @@
+//! `cargo xtask demo`: the README's run command. Builds the npm package when its sources changed,
+//! then runs `marketplace-server demo` (the service on :8080 with its demo catalog, and the demo
+//! host app on :8081 serving the iframe and native JavaScript examples) and the Rust host
+//! example on :8082, until Ctrl-C.
+
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::cmd::{self, Result};
+use crate::wasm_pkg;
+
+/// Where the Rust host example listens.
+const RUST_HOST: &str = "127.0.0.1:8082";
+
+/// The folders whose changes call for a new package.
+const PACKAGE_SOURCES: [&str; 3] = [
+    "crates/marketplace-wasm/src",
+    "crates/marketplace-wasm/js",
+    "crates/marketplace-core/src",
+];
+
+/// Runs the demo until Ctrl-C (or until the service stops).
+pub(crate) fn run() -> Result {
+    let root = cmd::workspace_root();
+    if package_is_stale(&root) {
+        println!("building the npm package (its sources changed)");
+        wasm_pkg::build()?;
+    }
+    cmd::run(&mut cmd::cargo_command(&[
+        "build",
+        "-p",
+        "marketplace-server",
+        "-p",
+        "rust-host",
+    ]))?;
+    let bin = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+        .join("debug");
+    let mut server = spawn(
+        Command::new(bin.join("marketplace-server"))
+            .args(["demo", "--rust-host-url"])
+            .arg(format!("http://{RUST_HOST}"))
+            .current_dir(&root),
+    )?;
+    let service: SocketAddr = std::env::var("MARKETPLACE_LISTEN")
+        .unwrap_or_else(|_| "127.0.0.1:8080".into())
+        .parse()
+        .map_err(|e| format!("MARKETPLACE_LISTEN: {e}"))?;
+    if !wait_for(service, &mut server) {
+        let _ = server.kill();
+        return Err(format!("the service did not start on {service}"));
+    }
+    let mut host = spawn(
+        Command::new(bin.join("rust-host"))
+            .env("MARKETPLACE_URL", format!("http://{service}"))
+            .env(
+                "MARKETPLACE_DEMO_FILE",
+                root.join("marketplace.db.demo.json"),
+            )
+            .env("RUST_HOST_LISTEN", RUST_HOST)
+            .current_dir(&root),
+    )?;
+    let status = server
+        .wait()
+        .map_err(|e| format!("waiting for the service: {e}"))?;
+    let _ = host.kill();
+    let _ = host.wait();
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the service exited with {status}"))
+    }
+}
+
+fn spawn(command: &mut Command) -> Result<Child> {
+    command
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", cmd::display(command)))
+}
+
+/// Waits up to 60 s for `address` to accept connections while `child` runs.
+fn wait_for(address: SocketAddr, child: &mut Child) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            return false;
+        }
+        if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+/// Whether the package is missing or older than one of its sources.
+fn package_is_stale(root: &Path) -> bool {
+    let module = root
+        .join(wasm_pkg::PKG_DIR)
+        .join("marketplace_wasm_bg.wasm");
+    let Some(built) = modified(&module) else {
+        return true;
+    };
+    if !root.join(wasm_pkg::PKG_DIR).join("index.js").exists() {
+        return true;
+    }
+    PACKAGE_SOURCES
+        .iter()
+        .filter_map(|dir| newest(&root.join(dir)))
+        .any(|changed| changed > built)
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// The newest modification time under a folder.
+fn newest(dir: &Path) -> Option<SystemTime> {
+    let mut newest = modified(dir);
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        let time = if path.is_dir() {
+            self::newest(&path)
+        } else {
+            modified(&path)
+        };
+        newest = newest.max(time);
+    }
+    newest
+}
