@@ -6,6 +6,7 @@ mod server {
     mod auth_matrix;
     pub(crate) mod common;
     mod durability;
+    mod embed_page;
     mod embedded;
     mod openapi;
     mod webhooks;
