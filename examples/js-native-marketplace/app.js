@@ -1,9 +1,9 @@
 // A fully native marketplace in the host's own page, from the npm package: the catalog and the
 // instances through the `Marketplace` client (the service's embedded API, over CORS), forms
 // generated from each spec, and field errors computed in the browser by core's rules
-// (`validateConfig`, WebAssembly) before any request.
+// (`CompiledSpec`, WebAssembly) before any request.
 import config from '/demo/config.js';
-import init, { Marketplace, renderConfigForm, validateConfig } from '/pkg/index.js';
+import init, { CompiledSpec, Marketplace, renderConfigForm } from '/pkg/index.js';
 
 await init();
 
@@ -65,7 +65,8 @@ async function integration(id) {
   const container = h('div');
   const touched = new Set();
   // Errors are computed here, in the browser, by core's rules: no request while typing.
-  const check = (values) => validateConfig(detail.config, values, 'customer').errors;
+  const spec = new CompiledSpec(detail.config);
+  const check = (values) => spec.validate(values, 'customer').errors;
   const form = renderConfigForm(container, detail.config, {
     onChange: (key) => {
       touched.add(key);

@@ -4,9 +4,9 @@
 //! example on :8082, until Ctrl-C.
 
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use crate::cmd::{self, Result};
 use crate::wasm_pkg;
@@ -14,20 +14,10 @@ use crate::wasm_pkg;
 /// Where the Rust host example listens.
 const RUST_HOST: &str = "127.0.0.1:8082";
 
-/// The folders whose changes call for a new package.
-const PACKAGE_SOURCES: [&str; 3] = [
-    "crates/marketplace-wasm/src",
-    "crates/marketplace-wasm/js",
-    "crates/marketplace-core/src",
-];
-
 /// Runs the demo until Ctrl-C (or until the service stops).
 pub(crate) fn run() -> Result {
     let root = cmd::workspace_root();
-    if package_is_stale(&root) {
-        println!("building the npm package (its sources changed)");
-        wasm_pkg::build()?;
-    }
+    wasm_pkg::build_if_stale()?;
     cmd::run(&mut cmd::cargo_command(&[
         "build",
         "-p",
@@ -94,40 +84,4 @@ fn wait_for(address: SocketAddr, child: &mut Child) -> bool {
         std::thread::sleep(Duration::from_millis(100));
     }
     false
-}
-
-/// Whether the package is missing or older than one of its sources.
-fn package_is_stale(root: &Path) -> bool {
-    let module = root
-        .join(wasm_pkg::PKG_DIR)
-        .join("marketplace_wasm_bg.wasm");
-    let Some(built) = modified(&module) else {
-        return true;
-    };
-    if !root.join(wasm_pkg::PKG_DIR).join("index.js").exists() {
-        return true;
-    }
-    PACKAGE_SOURCES
-        .iter()
-        .filter_map(|dir| newest(&root.join(dir)))
-        .any(|changed| changed > built)
-}
-
-fn modified(path: &Path) -> Option<SystemTime> {
-    std::fs::metadata(path).and_then(|m| m.modified()).ok()
-}
-
-/// The newest modification time under a folder.
-fn newest(dir: &Path) -> Option<SystemTime> {
-    let mut newest = modified(dir);
-    for entry in std::fs::read_dir(dir).ok()?.flatten() {
-        let path = entry.path();
-        let time = if path.is_dir() {
-            self::newest(&path)
-        } else {
-            modified(&path)
-        };
-        newest = newest.max(time);
-    }
-    newest
 }

@@ -133,15 +133,30 @@ pub(crate) struct Job<'a> {
     action: Box<dyn FnOnce() -> Result + 'a>,
 }
 
-/// The job of `cargo xtask bench`: `cargo bench -p marketplace-core` with extra arguments.
+/// The job of `cargo xtask bench`: `cargo bench -p marketplace-core` with extra arguments, then
+/// the same validation in the WebAssembly build under Node, against the native figure.
 pub(crate) fn bench(extra_args: &[String]) -> Job<'_> {
     Job {
         name: "bench",
-        description: "benchmarks of marketplace-core (cargo bench -p marketplace-core)".into(),
+        description: "benchmarks of marketplace-core (cargo bench -p marketplace-core), then \
+                      validateConfig in WebAssembly under Node against it"
+            .into(),
         action: Box::new(move || {
             let mut command = cmd::cargo_command(&["bench", "-p", "marketplace-core"]);
             command.args(extra_args);
-            cmd::run(&mut command)
+            cmd::run(&mut command)?;
+            let root = cmd::workspace_root();
+            let native =
+                root.join("target/criterion/validate_100_variables/core/new/estimates.json");
+            if !native.exists() {
+                println!("no native validation figure: the WebAssembly comparison is skipped");
+                return Ok(());
+            }
+            wasm_pkg::build_if_stale()?;
+            cmd::run(
+                std::process::Command::new("node")
+                    .arg(root.join("crates/marketplace-wasm/bench/validate.bench.mjs")),
+            )
         }),
     }
 }

@@ -19,6 +19,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::SystemTime;
 
 use crate::cmd::{self, Result};
 use crate::{apt, browser, wasm};
@@ -316,6 +317,56 @@ fn write(path: &Path, text: &str) -> Result {
     std::fs::File::create(path)
         .and_then(|mut file| file.write_all(text.as_bytes()))
         .map_err(|error| format!("cannot write {}: {error}", path.display()))
+}
+
+/// The folders whose changes call for a new package.
+const PACKAGE_SOURCES: [&str; 3] = [
+    "crates/marketplace-wasm/src",
+    "crates/marketplace-wasm/js",
+    "crates/marketplace-core/src",
+];
+
+/// [`build`] when the package is missing or older than one of its sources.
+pub(crate) fn build_if_stale() -> Result {
+    if package_is_stale(&cmd::workspace_root()) {
+        println!("building the npm package (missing, or its sources changed)");
+        build()?;
+    }
+    Ok(())
+}
+
+/// Whether the package is missing or older than one of its sources.
+fn package_is_stale(root: &Path) -> bool {
+    let module = root.join(PKG_DIR).join("marketplace_wasm_bg.wasm");
+    let Some(built) = modified(&module) else {
+        return true;
+    };
+    if !root.join(PKG_DIR).join("index.js").exists() {
+        return true;
+    }
+    PACKAGE_SOURCES
+        .iter()
+        .filter_map(|dir| newest(&root.join(dir)))
+        .any(|changed| changed > built)
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// The newest modification time under a folder.
+fn newest(dir: &Path) -> Option<SystemTime> {
+    let mut newest = modified(dir);
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        let time = if path.is_dir() {
+            self::newest(&path)
+        } else {
+            modified(&path)
+        };
+        newest = newest.max(time);
+    }
+    newest
 }
 
 #[cfg(test)]

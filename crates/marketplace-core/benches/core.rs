@@ -233,6 +233,9 @@ fn validate_100_variables(c: &mut Criterion) {
         "jsonschema reports the broken values"
     );
 
+    // The same input for the WebAssembly build's benchmark (crates/marketplace-wasm/bench).
+    write_fixture(&spec, &values);
+
     let mut group = c.benchmark_group("validate_100_variables");
     group.bench_function("core", |b| {
         b.iter(|| validate_config(black_box(&spec), black_box(&values), black_box(options)))
@@ -245,6 +248,17 @@ fn validate_100_variables(c: &mut Criterion) {
         })
     });
     group.finish();
+}
+
+/// Writes the validation spec and values to `target/bench/validate_100.json` (`{spec, values}`).
+fn write_fixture(spec: &CompiledSpec, values: &Value) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench");
+    let fixture = json!({"spec": spec.spec(), "values": values});
+    let written = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(dir.join("validate_100.json"), fixture.to_string()));
+    if let Err(error) = written {
+        eprintln!("cannot write the fixture for the WebAssembly benchmark: {error}");
+    }
 }
 
 /// Everything a catalog query borrows.

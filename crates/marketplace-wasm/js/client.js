@@ -1,8 +1,8 @@
 // `Marketplace`: the client of the embedded API for JavaScript apps, mirroring the Rust SDK
 // (`marketplace-embedded`): one method per endpoint, each a Promise of plain objects; tokens
 // from the host refreshed 30 s before `exp` and once after a 401; writes checked locally with
-// core's rules (`validateConfig`, from the WebAssembly module) before any request.
-import { validateConfig } from './marketplace_wasm.js';
+// core's rules (`CompiledSpec`, from the WebAssembly module) before any request.
+import { CompiledSpec } from './marketplace_wasm.js';
 
 const PREFIX = '/api/v1/embedded';
 const REFRESH_MARGIN_SECONDS = 30;
@@ -71,7 +71,8 @@ export class Marketplace {
   /** One integration with its overview, the spec the customer fills in and its flows. */
   async integration(integrationId) {
     const detail = await this.#call('GET', `/marketplace/${encodeURIComponent(integrationId)}`);
-    this.#specs.set(`${detail.integration_id}@${detail.version}`, detail.config);
+    const key = `${detail.integration_id}@${detail.version}`;
+    if (!this.#specs.has(key)) this.#specs.set(key, new CompiledSpec(detail.config));
     return detail;
   }
 
@@ -83,7 +84,7 @@ export class Marketplace {
   /** Checks values locally against the listed spec, as the customer: the field errors. */
   async check(integrationId, config) {
     const detail = await this.integration(integrationId);
-    return validateConfig(detail.config, config, 'customer').errors;
+    return this.#specs.get(`${detail.integration_id}@${detail.version}`).validate(config, 'customer').errors;
   }
 
   /** Activates an integration, after a local check (code `validation_failed`, nothing sent). */
@@ -113,7 +114,7 @@ export class Marketplace {
       const spec = await this.#specOf(instance.integration_id, instance.version);
       if (spec) {
         const merged = { ...instance.config, ...config };
-        const errors = validateConfig(spec, merged, 'customer').errors
+        const errors = spec.validate(merged, 'customer').errors
           .filter((e) => !hasMasked(merged[topKey(e.path)]));
         if (errors.length > 0) throw failure('validation_failed', `invalid config: ${errors.length} error(s)`, { errors });
       }
@@ -160,13 +161,13 @@ export class Marketplace {
     return `/instances/${encodeURIComponent(instanceId)}${suffix}`;
   }
 
-  /** The spec of a version, if cached or still the listed one. */
+  /** The compiled spec of a version, if cached or still the listed one. */
   async #specOf(integrationId, version) {
     const key = `${integrationId}@${version}`;
     if (this.#specs.has(key)) return this.#specs.get(key);
     try {
       const detail = await this.integration(integrationId);
-      return detail.version === version ? detail.config : null;
+      return detail.version === version ? this.#specs.get(key) : null;
     } catch (error) {
       if (error.status === 404) return null;
       throw error;

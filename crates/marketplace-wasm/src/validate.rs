@@ -1,4 +1,5 @@
-//! `validateConfig`: a config checked against a spec for an editor.
+//! `validateConfig`: a config checked against a spec for an editor; `CompiledSpec`, a spec
+//! compiled once for many validations (a form checking values as they are typed).
 
 use marketplace_core::{Editor, FieldError, ValidationOptions, validate_config};
 use serde::Serialize;
@@ -23,18 +24,56 @@ pub fn validate(
     #[wasm_bindgen(unchecked_param_type = "ConfigValues")] values: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Editor")] editor: JsValue,
 ) -> JsResult<JsValue> {
-    let spec = spec::compile(&spec)?;
-    let editor: Editor = convert::from_js(&editor, "editor").map_err(|_| {
+    check(&spec::compile(&spec)?, &values, &editor)
+}
+
+/// A spec compiled once (patterns, indexes), to validate many configs against it.
+#[wasm_bindgen(js_name = CompiledSpec)]
+pub struct Compiled {
+    spec: marketplace_core::CompiledSpec,
+}
+
+#[wasm_bindgen(js_class = CompiledSpec)]
+impl Compiled {
+    /// Compiles a spec; throws `invalid_spec` with every problem.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "ConfigSpec")] spec: JsValue,
+    ) -> JsResult<Compiled> {
+        Ok(Compiled {
+            spec: spec::compile(&spec)?,
+        })
+    }
+
+    /// What `validateConfig(spec, values, editor)` answers, without compiling the spec again.
+    #[wasm_bindgen(unchecked_return_type = "ValidationResult")]
+    pub fn validate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ConfigValues")] values: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Editor")] editor: JsValue,
+    ) -> JsResult<JsValue> {
+        check(&self.spec, &values, &editor)
+    }
+}
+
+/// Validates JS values against a compiled spec for a JS editor name.
+fn check(
+    spec: &marketplace_core::CompiledSpec,
+    values: &JsValue,
+    editor: &JsValue,
+) -> JsResult<JsValue> {
+    let editor: Editor = convert::from_js(editor, "editor").map_err(|_| {
         error::invalid_argument(
             "editor",
             "",
             "expected \"customer\", \"embedded\" or \"organization\"",
         )
     })?;
-    let values: Value = convert::from_js(&values, "values")?;
-    let errors = validate_config(&spec, &values, ValidationOptions::complete(editor));
+    let values: Value = convert::from_js(values, "values")?;
+    let errors = validate_config(spec, &values, ValidationOptions::complete(editor));
     convert::to_js(&ValidationResult {
         valid: errors.is_empty(),
         errors,
     })
 }
+

@@ -187,3 +187,17 @@ test('the browser entry loads as an ES module once initialized', async () => {
   assert.equal(typeof web.mountMarketplace, 'function');
   assert.equal(typeof web.Marketplace, 'function');
 });
+
+test('CompiledSpec gives validateConfig\'s verdicts without compiling again', async () => {
+  const { CompiledSpec } = wasm;
+  const compiled = new CompiledSpec(spec);
+  for (const values of [valid, {}, {endpoint: 'nope', auth: {api_key: ''}, region: 'mars', batch_size: 0}]) {
+    for (const editor of ['customer', 'organization']) {
+      assert.deepEqual(compiled.validate(values, editor), validateConfig(spec, values, editor));
+    }
+  }
+  assert.equal(compiled.validate({endpoint: 'nope'}, 'customer').valid, false);
+  assert.throws(() => new CompiledSpec({pages: [{title: 'P', elements: [{key: 'Bad', label: 'x', type: 'string'}]}]}),
+    (error) => error.code === 'invalid_spec' && error.errors.length > 0);
+  assert.throws(() => compiled.validate(valid, 'nobody'), (error) => error.code === 'invalid_argument');
+});
