@@ -76,4 +76,3 @@ fn check(
         errors,
     })
 }
-
