@@ -124,6 +124,26 @@ test('iframe marketplace: activate through the iframe; the host receives INSTANC
   await page.close();
 });
 
+test('iframe marketplace: a refused token makes the page ask for a fresh one (TOKEN_EXPIRED)', async () => {
+  const page = await browser.newPage();
+  let served = 0;
+  // The host's backend first hands out a token the service refuses, then real ones.
+  await page.route('**/demo/token*', async (route) => {
+    served += 1;
+    if (served === 1) {
+      await route.fulfill({ json: { token: 'expired.or.revoked' } });
+    } else {
+      await route.continue();
+    }
+  });
+  await page.goto(`${demo.hostUrl}/iframe-host/?customer=refresh-co`);
+  await page.frameLocator('iframe').getByRole('link', { name: 'Slack' }).waitFor();
+  const types = (await page.evaluate(() => window.marketplaceEvents)).map((e) => e.type);
+  assert.deepEqual(types.slice(0, 2), ['MARKETPLACE_READY', 'TOKEN_EXPIRED']);
+  assert.equal(served, 2);
+  await page.close();
+});
+
 test('iframe marketplace: messages from a foreign origin are ignored, both ways', async () => {
   const page = await browser.newPage();
   await page.goto(`${demo.hostUrl}/iframe-host/?customer=foreign-co`);

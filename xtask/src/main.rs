@@ -190,7 +190,13 @@ mod tests {
         let selected = parse_test_args(&args(&["--skip", "wasm", "--skip=clippy"])).unwrap();
         assert_eq!(
             selected,
-            vec![Step::Fmt, Step::Test, Step::Deps, Step::WasmPkg]
+            vec![
+                Step::Fmt,
+                Step::Test,
+                Step::Deps,
+                Step::WasmPkg,
+                Step::Browser
+            ]
         );
     }
 
