@@ -55,32 +55,24 @@ pub struct CatalogQuery {
     /// Case-insensitive substring of name, description, category or a label.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
-    /// Page size, 1 to 200 (service default 50).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u32>,
-    /// Cursor from a previous page's `next_cursor`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cursor: Option<String>,
+    /// Paging.
+    #[serde(flatten)]
+    pub page: PageQuery,
 }
 
 impl CatalogQuery {
     /// The query's `(name, value)` pairs, for a URL.
     pub fn pairs(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        let text = [
+        let filters = [
             ("category", &self.category),
             ("label", &self.label),
             ("q", &self.q),
-            ("cursor", &self.cursor),
         ];
-        for (name, value) in text {
-            if let Some(v) = value {
-                out.push((name, v.clone()));
-            }
-        }
-        if let Some(limit) = self.limit {
-            out.push(("limit", limit.to_string()));
-        }
+        let mut out: Vec<(&'static str, String)> = filters
+            .into_iter()
+            .filter_map(|(name, value)| Some((name, value.clone()?)))
+            .collect();
+        out.extend(self.page.pairs());
         out
     }
 }

@@ -234,7 +234,10 @@ async fn every_method_works_end_to_end() {
     let filtered = client
         .catalog(&CatalogQuery {
             q: Some("ORDERS".into()),
-            limit: Some(1),
+            page: PageQuery {
+                limit: Some(1),
+                cursor: None,
+            },
             ..Default::default()
         })
         .await
