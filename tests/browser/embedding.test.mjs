@@ -48,7 +48,7 @@ async function customerId(externalId) {
   return customers.items[0].id;
 }
 
-test('native JS marketplace: inline error with no request, activate, then deactivate', async () => {
+test('native JS marketplace: inline error with no request, activate, reconfigure, deactivate', async () => {
   const page = await browser.newPage();
   const serviceRequests = [];
   page.on('request', (request) => {
@@ -92,6 +92,21 @@ test('native JS marketplace: inline error with no request, activate, then deacti
   assert.equal(instance.config.sheet_name, 'Orders');
 
   await page.getByRole('link', { name: 'Manage it' }).click();
+  // Reconfigure: a bad value is refused locally, a good one saved.
+  const sheetName = page.getByLabel('Sheet name');
+  await sheetName.fill('');
+  await page.getByLabel('Apps Script web app URL').fill('ftp://nope');
+  const sent = serviceRequests.length;
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('.mk-field[data-key="sheet_url"] .mk-error').waitFor({ state: 'visible' });
+  assert.ok(!serviceRequests.slice(sent).some((r) => r.startsWith('PATCH')), 'an invalid reconfiguration was sent');
+  await page.getByLabel('Apps Script web app URL').fill('https://script.example.com/v2');
+  await sheetName.fill('Refunds');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+  const saved = await demo.admin(`/api/v1/instances/${instance.id}`);
+  assert.equal(saved.config.sheet_name, 'Refunds');
+  assert.equal(saved.config.sheet_url, 'https://script.example.com/v2');
   await page.getByRole('button', { name: 'Deactivate' }).click();
   await page.getByText(/· deactivated ·/).waitFor();
   const after = await demo.admin(`/api/v1/instances/${instance.id}`);
@@ -99,7 +114,7 @@ test('native JS marketplace: inline error with no request, activate, then deacti
   await page.close();
 });
 
-test('iframe marketplace: activate through the iframe; the host receives INSTANCE_ACTIVATED', async () => {
+test('iframe marketplace: activate, pause, resume, reconfigure and deactivate through the iframe; the host receives each event', async () => {
   const page = await browser.newPage();
   await page.goto(`${demo.hostUrl}/iframe-host/?customer=iframe-co`);
   const frame = page.frameLocator('iframe');
@@ -121,6 +136,27 @@ test('iframe marketplace: activate through the iframe; the host receives INSTANC
   assert.equal(instance.version, activated.version);
   assert.equal(instance.status, 'active');
   await page.screenshot({ path: join(screenshots, 'iframe-host.png'), fullPage: true });
+
+  // Manage it in the iframe: pause, resume, reconfigure (the secret kept), deactivate.
+  const eventOf = (type) => page.waitForFunction((t) => window.marketplaceEvents.some((e) => e.type === t), type);
+  await frame.getByRole('link', { name: 'Manage this instance' }).click();
+  await frame.getByRole('button', { name: 'Pause' }).click();
+  await eventOf('INSTANCE_PAUSED');
+  assert.equal((await demo.admin(`/api/v1/instances/${activated.instance_id}`)).status, 'paused');
+  await frame.getByRole('button', { name: 'Resume' }).click();
+  await eventOf('INSTANCE_RESUMED');
+  await frame.getByLabel('Portal ID').fill('1111111');
+  await frame.getByRole('button', { name: 'Save' }).click();
+  await eventOf('INSTANCE_RECONFIGURED');
+  const reconfigured = await demo.admin(`/api/v1/instances/${activated.instance_id}`);
+  assert.equal(reconfigured.config.portal_id, '1111111');
+  assert.deepEqual(reconfigured.config.api_key, { api_key: { set: true } }, 'the stored secret was kept');
+  await frame.getByRole('button', { name: 'Deactivate' }).click();
+  await frame.getByRole('button', { name: 'Yes, deactivate' }).click();
+  await eventOf('INSTANCE_DEACTIVATED');
+  assert.equal((await demo.admin(`/api/v1/instances/${activated.instance_id}`)).status, 'deactivated');
+  const last = (await page.evaluate(() => window.marketplaceEvents)).at(-1);
+  assert.deepEqual(last.payload, { instance_id: activated.instance_id, integration_id: activated.integration_id, version: activated.version });
   await page.close();
 });
 

@@ -214,17 +214,21 @@ async function instanceView(instanceId) {
   const instance = await api('GET', `/instances/${seg(instanceId)}`);
   const [logs, executions] = await Promise.all([api('GET', `/instances/${seg(instanceId)}/logs?limit=20`), api('GET', `/instances/${seg(instanceId)}/executions?limit=20`)]);
   const act = async (action) => {
-    if (action === 'deactivate' && !confirm(`Deactivate ${instance.name}? Its webhooks stop for good.`)) return;
     const path = action === 'deactivate' ? `/instances/${seg(instanceId)}` : `/instances/${seg(instanceId)}/${action}`;
     const changed = await api(action === 'deactivate' ? 'DELETE' : 'POST', path);
     post(EVENT_OF[action], { instance_id: changed.id, integration_id: changed.integration_id, version: changed.version });
     route();
   };
   const live = instance.status !== 'deactivated';
+  // Deactivation asks for a second click in the page (hosts may sandbox the iframe without modals).
+  const confirmation = h('div', { class: 'mk-alert', role: 'alert', hidden: true },
+    h('p', { text: `Deactivate ${instance.name}? Its webhooks stop for good.` }),
+    h('button', { type: 'button', class: 'mk-danger', onclick: () => act('deactivate'), text: 'Yes, deactivate' }), ' ',
+    h('button', { type: 'button', onclick: () => { confirmation.hidden = true; }, text: 'Keep it' }));
   const actions = h('div', { class: 'mk-actions' },
     instance.status === 'active' ? h('button', { type: 'button', onclick: () => act('pause'), text: 'Pause' }) : null,
     instance.status === 'paused' ? h('button', { type: 'button', onclick: () => act('resume'), text: 'Resume' }) : null,
-    live ? h('button', { type: 'button', class: 'mk-danger', onclick: () => act('deactivate'), text: 'Deactivate' }) : null);
+    live ? h('button', { type: 'button', class: 'mk-danger', onclick: () => { confirmation.hidden = false; }, text: 'Deactivate' }) : null);
   let reconfigure = null;
   if (live) {
     const detail = await api('GET', `/marketplace/${seg(instance.integration_id)}`).catch(() => null);
@@ -250,7 +254,7 @@ async function instanceView(instanceId) {
     : h('p', { class: 'mk-muted', text: 'Nothing yet.' }));
   show(h('h2', { tabindex: '-1', text: instance.name }),
     h('p', { class: 'mk-meta' }, statusBadge(instance.status), h('span', { class: 'mk-muted', text: ` ${instance.integration_id} · version ${instance.version}` })),
-    actions, h('h3', { text: 'Webhook URLs' }), webhookList(instance), reconfigure,
+    actions, confirmation, h('h3', { text: 'Webhook URLs' }), webhookList(instance), reconfigure,
     table('Executions', ['Started', 'Flow', 'Trigger', 'Status', 'Attempts'], executions.items.map((e) => h('tr', {}, [e.started_at, e.flow, e.trigger, e.status, String(e.attempts)].map((t) => h('td', { text: t }))))),
     table('Logs', ['At', 'Severity', 'Type', 'Message'], logs.items.map((l) => h('tr', {}, [l.at, l.severity, l.type, l.message].map((t) => h('td', { text: t }))))));
 }
