@@ -2,7 +2,8 @@
 // the host pages on another origin than the service, as in real life: the native JavaScript
 // marketplace (inline errors with no request, activate, deactivate, checked through the admin
 // API) and the iframe marketplace (activate through the iframe, the host receives the event,
-// messages from a foreign origin are ignored both ways). Screenshots: target/screenshots/.
+// messages from a foreign origin are ignored both ways). Screenshots: target/screenshots/
+// (iframe-host.png, iframe-host-dark.png, js-native-marketplace.png).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -216,6 +217,8 @@ test('iframe marketplace: messages from a foreign origin are ignored, both ways'
   // The same message from the host's origin is taken: the check above can fail.
   await page.evaluate(() => window.marketplace.setTheme({ theme: 'dark' }));
   await marketplaceFrame().waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+  await page.evaluate(() => document.getElementById('foreign').remove());
+  await page.screenshot({ path: join(screenshots, 'iframe-host-dark.png'), fullPage: true });
   await page.close();
 });
 
