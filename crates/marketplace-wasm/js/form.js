@@ -87,7 +87,7 @@ function control(variable, id, value) {
       const fields = inputs.map(([name, secret], i) => {
         const inputId = i === 0 ? id : `${id}-${name}`;
         const input = element('input', { id: inputId, type: secret ? 'password' : 'text', autocomplete: 'off', placeholder: secret && isMasked(value?.[name]) ? '•••••• (unchanged)' : '' });
-        if (!secret && typeof value?.[name] === 'string') input.value = value[name];
+        if (typeof value?.[name] === 'string') input.value = value[name];
         return { name, secret, input, node: element('label', { class: 'mk-sub', for: inputId }, [element('span', { text: name.replace(/_/g, ' ') }), input]) };
       });
       return {
