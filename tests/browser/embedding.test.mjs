@@ -93,6 +93,7 @@ test('native JS marketplace: inline error with no request, activate, reconfigure
   assert.equal(instance.config.sheet_name, 'Orders');
 
   await page.getByRole('link', { name: 'Manage it' }).click();
+  await page.getByRole('heading', { name: 'Configuration' }).waitFor();
   // Reconfigure: a bad value is refused locally, a good one saved.
   const sheetName = page.getByLabel('Sheet name');
   await sheetName.fill('');
@@ -146,6 +147,7 @@ test('iframe marketplace: activate, pause, resume, reconfigure and deactivate th
   assert.equal((await demo.admin(`/api/v1/instances/${activated.instance_id}`)).status, 'paused');
   await frame.getByRole('button', { name: 'Resume' }).click();
   await eventOf('INSTANCE_RESUMED');
+  await frame.getByRole('button', { name: 'Pause' }).waitFor(); // the view shows the resumed instance
   await frame.getByLabel('Portal ID').fill('1111111');
   await frame.getByRole('button', { name: 'Save' }).click();
   await eventOf('INSTANCE_RECONFIGURED');
