@@ -150,14 +150,35 @@ pub(crate) fn build() -> Result {
 /// service.
 pub(crate) fn build_and_test() -> Result {
     build()?;
+    let root = cmd::workspace_root();
+    let wasm_sdk = build_wasm_sdk_example(&root)?;
     let server = browser::server_binary()?;
-    let tests = browser::test_files(&cmd::workspace_root().join(CRATE_DIR).join("tests"))?;
+    let mut tests = browser::test_files(&root.join(CRATE_DIR).join("tests"))?;
+    tests.push(root.join(WASM_SDK_EXAMPLE_DIR).join("sdk.test.mjs"));
     cmd::run(
         Command::new("node")
             .arg("--test")
             .args(&tests)
-            .env("MARKETPLACE_SERVER_BIN", server),
+            .env("MARKETPLACE_SERVER_BIN", server)
+            .env("WASM_SDK_DIR", wasm_sdk),
     )
+}
+
+/// The example crate running the Rust SDK on wasm32, relative to the workspace root.
+const WASM_SDK_EXAMPLE_DIR: &str = "examples/wasm-sdk";
+
+/// Builds `examples/wasm-sdk` (the Rust SDK over `fetch`) for wasm32 and binds it for Node
+/// (`wasm-bindgen --target nodejs`) into `target/wasm-sdk`, which it returns.
+fn build_wasm_sdk_example(root: &Path) -> Result<PathBuf> {
+    cmd::run(&mut wasm::cargo_build(&["wasm-sdk-example"])?)?;
+    let out = root.join("target").join("wasm-sdk");
+    cmd::run(
+        Command::new(ensure_wasm_bindgen(root)?)
+            .args(["--target", "nodejs", "--out-dir"])
+            .arg(&out)
+            .arg(wasm::artifact_dir().join("wasm_sdk_example.wasm")),
+    )?;
+    Ok(out)
 }
 
 /// The `wasm-bindgen` whose version is the crate's in `Cargo.lock`: the one on `PATH` or in
