@@ -87,6 +87,20 @@ function h(tag, attributes = {}, ...children) {
 }
 
 const go = (hash) => { location.hash = hash; };
+
+/** A "Show more" button appending the next pages of a list to `list` while there are more. */
+function more(page, path, render, list) {
+  let cursor = page.next_cursor;
+  const button = h('button', { type: 'button', class: 'mk-secondary', hidden: !cursor, text: 'Show more' });
+  button.addEventListener('click', async () => {
+    const separator = path.includes('?') ? '&' : '?';
+    const next = await api('GET', `${path}${separator}cursor=${encodeURIComponent(cursor)}`);
+    list.append(...next.items.map(render));
+    cursor = next.next_cursor;
+    button.hidden = !cursor;
+  });
+  return button;
+}
 const seg = encodeURIComponent;
 const statusBadge = (status) => h('span', { class: `mk-badge mk-${status}`, text: status.replace('_', ' ') });
 
@@ -117,7 +131,8 @@ async function catalogView(params) {
   const query = new URLSearchParams();
   if (q) query.set('q', q);
   if (category) query.set('category', category);
-  const page = await api('GET', `/marketplace?${query}`);
+  const path = `/marketplace?${query}`;
+  const page = await api('GET', path);
   if (categories === null || (!q && !category)) categories = [...new Set(page.items.map((e) => e.category))].sort();
   const search = h('input', { id: 'mk-search', type: 'search', value: q, placeholder: 'Search integrations' });
   const select = h('select', { id: 'mk-category' }, h('option', { value: '', text: 'All categories' }), categories.map((c) => h('option', { value: c, selected: c === category, text: c })));
@@ -129,18 +144,20 @@ async function catalogView(params) {
     go(`#/?${next}`);
   };
   select.addEventListener('change', apply);
-  const cards = page.items.map((entry) => h('li', { class: 'mk-card' },
+  const card = (entry) => h('li', { class: 'mk-card' },
     h('h3', {}, h('a', { href: `#/integration/${seg(entry.integration_id)}`, text: entry.name })),
     h('p', { text: entry.description }),
     h('p', { class: 'mk-meta' }, h('span', { class: 'mk-tag', text: entry.category }),
       entry.activated ? h('span', { class: 'mk-badge mk-active', text: 'Activated' }) : null,
-      entry.deployability.status !== 'deployable' ? h('span', { class: 'mk-badge mk-paused', text: 'Contact your vendor' }) : null)));
+      entry.deployability.status !== 'deployable' ? h('span', { class: 'mk-badge mk-paused', text: 'Contact your vendor' }) : null));
+  const cards = h('ul', { class: 'mk-cards' }, page.items.map(card));
   show(h('h2', { tabindex: '-1', text: 'Integrations' }),
     h('form', { class: 'mk-filters', role: 'search', onsubmit: apply },
       h('label', { for: 'mk-search', text: 'Search' }), search,
       h('label', { for: 'mk-category', text: 'Category' }), select,
       h('button', { type: 'submit', text: 'Filter' })),
-    cards.length ? h('ul', { class: 'mk-cards' }, cards) : h('p', { class: 'mk-muted', text: 'No integration matches.' }));
+    page.items.length ? cards : h('p', { class: 'mk-muted', text: 'No integration matches.' }),
+    more(page, path, card, cards));
 }
 
 /** A generated form; with `validateAll`, a changed field shows its errors from the service. */
@@ -200,12 +217,14 @@ async function integrationView(integrationId) {
 
 async function instancesView() {
   const page = await api('GET', '/instances');
-  const rows = page.items.map((i) => h('tr', {},
+  const row = (i) => h('tr', {},
     h('td', {}, h('a', { href: `#/instance/${seg(i.id)}`, text: i.name })),
-    h('td', { text: i.integration_id }), h('td', {}, statusBadge(i.status)), h('td', { text: i.version })));
+    h('td', { text: i.integration_id }), h('td', {}, statusBadge(i.status)), h('td', { text: i.version }));
+  const rows = h('tbody', {}, page.items.map(row));
   show(h('h2', { tabindex: '-1', text: 'My integrations' }),
-    rows.length ? h('table', { class: 'mk-table' }, h('thead', {}, h('tr', {}, ['Name', 'Integration', 'Status', 'Version'].map((t) => h('th', { scope: 'col', text: t })))), h('tbody', {}, rows))
-      : h('p', { class: 'mk-muted', text: 'No integration activated yet.' }));
+    page.items.length ? h('table', { class: 'mk-table' }, h('thead', {}, h('tr', {}, ['Name', 'Integration', 'Status', 'Version'].map((t) => h('th', { scope: 'col', text: t })))), rows)
+      : h('p', { class: 'mk-muted', text: 'No integration activated yet.' }),
+    more(page, '/instances', row, rows));
 }
 
 const EVENT_OF = { pause: 'INSTANCE_PAUSED', resume: 'INSTANCE_RESUMED', deactivate: 'INSTANCE_DEACTIVATED', reconfigure: 'INSTANCE_RECONFIGURED' };
