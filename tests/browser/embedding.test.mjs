@@ -42,6 +42,16 @@ after(async () => {
   await demo?.stop();
 });
 
+/** Collects the page's console errors and uncaught exceptions (every frame): CSP violations,
+ * script errors, failed requests. */
+function watchErrors(page) {
+  const errors = [];
+  page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+  page.on('pageerror', (error) => errors.push(String(error)));
+  page.on('response', (response) => { if (response.status() >= 400) errors.push(`${response.status()} ${response.url()}`); });
+  return errors;
+}
+
 /** The customer the admin API knows by this external id. */
 async function customerId(externalId) {
   const customers = await demo.admin(`/api/v1/customers?external_id=${encodeURIComponent(externalId)}`);
@@ -51,6 +61,7 @@ async function customerId(externalId) {
 
 test('native JS marketplace: inline error with no request, activate, reconfigure, deactivate', async () => {
   const page = await browser.newPage();
+  const consoleErrors = watchErrors(page);
   const serviceRequests = [];
   page.on('request', (request) => {
     if (request.url().startsWith(demo.serviceUrl)) serviceRequests.push(`${request.method()} ${request.url()}`);
@@ -113,11 +124,13 @@ test('native JS marketplace: inline error with no request, activate, reconfigure
   await page.getByText(/· deactivated ·/).waitFor();
   const after = await demo.admin(`/api/v1/instances/${instance.id}`);
   assert.equal(after.status, 'deactivated');
+  assert.deepEqual(consoleErrors, []);
   await page.close();
 });
 
 test('iframe marketplace: activate, pause, resume, reconfigure and deactivate through the iframe; the host receives each event', async () => {
   const page = await browser.newPage();
+  const consoleErrors = watchErrors(page);
   await page.goto(`${demo.hostUrl}/iframe-host/?customer=iframe-co`);
   const frame = page.frameLocator('iframe');
   await frame.getByRole('link', { name: 'Slack' }).waitFor();
@@ -160,6 +173,7 @@ test('iframe marketplace: activate, pause, resume, reconfigure and deactivate th
   assert.equal((await demo.admin(`/api/v1/instances/${activated.instance_id}`)).status, 'deactivated');
   const last = (await page.evaluate(() => window.marketplaceEvents)).at(-1);
   assert.deepEqual(last.payload, { instance_id: activated.instance_id, integration_id: activated.integration_id, version: activated.version });
+  assert.deepEqual(consoleErrors, [], 'no script error, CSP violation or failed request');
   await page.close();
 });
 
