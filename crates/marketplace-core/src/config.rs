@@ -3,7 +3,10 @@
 //! Architecture invariant: a read view never holds a secret. [`mask_secrets`] is the one place
 //! that turns stored values into what any response, log or event may show.
 
+use crate::compiled::CompiledSpec;
+use crate::error::FieldError;
 use crate::spec::{ConfigSpec, VariableType};
+use crate::values::{Editor, ValidationOptions, validate_config};
 use serde_json::{Map, Value, json};
 
 /// The value a read view shows in place of a stored secret.
@@ -15,6 +18,39 @@ fn is_masked_placeholder(value: &Value) -> bool {
     value
         .as_object()
         .is_some_and(|o| o.len() == 1 && o.get("set") == Some(&Value::Bool(true)))
+}
+
+/// Whether a value is, or holds, a masked secret `{"set": true}`.
+fn holds_masked(value: &Value) -> bool {
+    is_masked_placeholder(value)
+        || value
+            .as_object()
+            .is_some_and(|object| object.values().any(holds_masked))
+}
+
+/// Checks an update against values read back from the service, whose secrets are masked:
+/// merged as the service will ([`merge_update`]), complete, for `editor`. Errors on a variable
+/// whose merged value still holds a masked secret are left out: only the service, which holds
+/// the secret, can judge it. This is what a client checks before sending a reconfiguration.
+pub fn validate_update(
+    spec: &CompiledSpec,
+    stored: &Map<String, Value>,
+    update: &Map<String, Value>,
+    editor: Editor,
+) -> Vec<FieldError> {
+    let merged = merge_update(spec.spec(), stored, update);
+    let top_key = |path: &str| {
+        let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+        first.replace("~1", "/").replace("~0", "~")
+    };
+    validate_config(
+        spec,
+        &Value::Object(merged.clone()),
+        ValidationOptions::complete(editor),
+    )
+    .into_iter()
+    .filter(|error| !merged.get(&top_key(&error.path)).is_some_and(holds_masked))
+    .collect()
 }
 
 /// The effective config: each variable's default, overridden by each layer in turn.
@@ -126,6 +162,40 @@ mod tests {
 
     fn obj(v: Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn updates_are_checked_against_masked_stored_values() {
+        let spec = CompiledSpec::parse(&json!({"pages": [{"title": "P", "elements": [
+            {"key": "url", "label": "URL", "type": "url", "required": true},
+            {"key": "token", "label": "Token", "type": "secret", "min_length": 8, "required": true},
+            {"key": "auth", "label": "Auth", "type": "connection", "connection": {"kind": "basic"}, "required": true}
+        ]}]}))
+        .unwrap();
+        let stored = obj(json!({"url": "https://a.example", "token": {"set": true},
+                                "auth": {"username": "ops", "password": {"set": true}}}));
+        let codes = |update: Value| -> Vec<(String, &'static str)> {
+            validate_update(&spec, &stored, &obj(update), Editor::Customer)
+                .into_iter()
+                .map(|e| (e.path, e.code.as_str()))
+                .collect()
+        };
+        // Omitted secrets and connections keep their (masked) values: nothing to judge here.
+        assert_eq!(codes(json!({"url": "https://b.example"})), []);
+        // The update replaces the other values: an omitted one is missing.
+        assert_eq!(codes(json!({})), [("/url".to_owned(), "required")]);
+        // New values are judged, secrets included.
+        assert_eq!(
+            codes(json!({"url": "ftp://x", "token": "short"})),
+            [
+                ("/token".to_owned(), "min_length"),
+                ("/url".to_owned(), "format")
+            ]
+        );
+        assert_eq!(
+            codes(json!({"url": "https://b.example", "auth": {"username": ""}})),
+            []
+        );
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub use catalog::{
     Catalog, CatalogEntry, CatalogFilter, CatalogListing, CustomerContext, VendorValues,
 };
 pub use compiled::CompiledSpec;
-pub use config::{effective_config, mask_secrets, merge_update};
+pub use config::{effective_config, mask_secrets, merge_update, validate_update};
 pub use customer::{Customer, CustomerUser, Role};
 pub use deployability::{Deployability, DeployabilityReason, DeployabilityStatus, ReasonCode};
 pub use error::{FieldError, FieldErrorCode, FieldErrors};

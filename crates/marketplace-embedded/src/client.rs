@@ -9,7 +9,7 @@ use crate::wire::{
     ValidateResult,
 };
 use marketplace_core::values::{Editor, ValidationOptions, validate_config};
-use marketplace_core::{CompiledSpec, FieldError, FieldErrorCode, merge_update};
+use marketplace_core::{CompiledSpec, FieldError, FieldErrorCode, validate_update};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -161,7 +161,7 @@ impl Marketplace {
             .spec_of(&instance.integration_id, &instance.version)
             .await?
         {
-            let errors = check_update(&spec, &instance.config, update);
+            let errors = validate_update(&spec, &instance.config, update, Editor::Customer);
             if !errors.is_empty() {
                 return Err(Error::Validation(errors));
             }
@@ -363,58 +363,5 @@ impl Marketplace {
             }
             return Ok(response);
         }
-    }
-}
-
-/// Checks a reconfiguration as the service will: the update merged over the stored values
-/// (masked here), complete; errors on values kept masked are left to the service.
-fn check_update(
-    spec: &CompiledSpec,
-    stored: &Map<String, Value>,
-    update: &Map<String, Value>,
-) -> Vec<FieldError> {
-    let merged = merge_update(spec.spec(), stored, update);
-    let errors = validate_config(
-        spec,
-        &Value::Object(merged.clone()),
-        ValidationOptions::complete(Editor::Customer),
-    );
-    errors
-        .into_iter()
-        .filter(|e| {
-            let key = e
-                .path
-                .trim_start_matches('/')
-                .split('/')
-                .next()
-                .unwrap_or("");
-            let key = key.replace("~1", "/").replace("~0", "~");
-            !merged.get(&key).is_some_and(has_masked)
-        })
-        .collect()
-}
-
-/// Whether a value is, or holds, a masked secret `{"set": true}`.
-fn has_masked(value: &Value) -> bool {
-    match value {
-        Value::Object(map) => {
-            (map.len() == 1 && map.get("set") == Some(&Value::Bool(true)))
-                || map.values().any(has_masked)
-        }
-        _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn masked_values_are_recognized() {
-        assert!(has_masked(&json!({"set": true})));
-        assert!(has_masked(&json!({"api_key": {"set": true}})));
-        assert!(!has_masked(&json!({"set": false})));
-        assert!(!has_masked(&json!("x")));
     }
 }

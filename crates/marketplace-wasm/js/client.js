@@ -29,18 +29,6 @@ export function tokenExpiry(token) {
   }
 }
 
-/** Whether a value is, or holds, a masked secret `{"set": true}`. */
-function hasMasked(value) {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const keys = Object.keys(value);
-  return (keys.length === 1 && value.set === true) || keys.some((k) => hasMasked(value[k]));
-}
-
-/** The top-level key of a JSON Pointer (`/auth/api_key` → `auth`). */
-function topKey(path) {
-  return path.split('/')[1] ?? '';
-}
-
 export class Marketplace {
   #base;
   #getToken;
@@ -113,9 +101,7 @@ export class Marketplace {
       const instance = await this.instance(instanceId);
       const spec = await this.#specOf(instance.integration_id, instance.version);
       if (spec) {
-        const merged = { ...instance.config, ...config };
-        const errors = spec.validate(merged, 'customer').errors
-          .filter((e) => !hasMasked(merged[topKey(e.path)]));
+        const { errors } = spec.validateUpdate(instance.config, config, 'customer');
         if (errors.length > 0) throw failure('validation_failed', `invalid config: ${errors.length} error(s)`, { errors });
       }
     }

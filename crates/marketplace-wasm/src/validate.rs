@@ -3,7 +3,7 @@
 
 use marketplace_core::{Editor, FieldError, ValidationOptions, validate_config};
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
 use crate::{JsResult, convert, error, spec};
@@ -54,6 +54,37 @@ impl Compiled {
     ) -> JsResult<JsValue> {
         check(&self.spec, &values, &editor)
     }
+
+    /// Checks an update against values read back from the service (secrets masked as
+    /// `{"set": true}`), merged as the service will; errors on values still masked are left to
+    /// the service. What a client checks before sending a reconfiguration.
+    #[wasm_bindgen(js_name = validateUpdate, unchecked_return_type = "ValidationResult")]
+    pub fn validate_update(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ConfigValues")] stored: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ConfigValues")] update: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Editor")] editor: JsValue,
+    ) -> JsResult<JsValue> {
+        let stored: Map<String, Value> = convert::from_js(&stored, "stored")?;
+        let update: Map<String, Value> = convert::from_js(&update, "update")?;
+        let errors =
+            marketplace_core::validate_update(&self.spec, &stored, &update, editor_of(&editor)?);
+        convert::to_js(&ValidationResult {
+            valid: errors.is_empty(),
+            errors,
+        })
+    }
+}
+
+/// The editor named by a JS value.
+fn editor_of(editor: &JsValue) -> JsResult<Editor> {
+    convert::from_js(editor, "editor").map_err(|_| {
+        error::invalid_argument(
+            "editor",
+            "",
+            "expected \"customer\", \"embedded\" or \"organization\"",
+        )
+    })
 }
 
 /// Validates JS values against a compiled spec for a JS editor name.
@@ -62,13 +93,7 @@ fn check(
     values: &JsValue,
     editor: &JsValue,
 ) -> JsResult<JsValue> {
-    let editor: Editor = convert::from_js(editor, "editor").map_err(|_| {
-        error::invalid_argument(
-            "editor",
-            "",
-            "expected \"customer\", \"embedded\" or \"organization\"",
-        )
-    })?;
+    let editor = editor_of(editor)?;
     let values: Value = convert::from_js(values, "values")?;
     let errors = validate_config(spec, &values, ValidationOptions::complete(editor));
     convert::to_js(&ValidationResult {

@@ -84,6 +84,24 @@ test('invalid values fail locally: a MarketplaceError and no write sent', async 
     counter.restore();
   }
   assert.ok(!counter.sent.some((line) => line.startsWith('POST')), counter.sent.join('\n'));
+
+  // A reconfiguration is checked against the stored values merged with the change.
+  const instance = await client.activate(slack, { webhook_url: 'https://hooks.example.com/L' });
+  const patches = countingFetch();
+  try {
+    await assert.rejects(client.reconfigure(instance.id, { config: { webhook_url: 'ftp://x' } }),
+      (error) => error.code === 'validation_failed' && error.errors[0].path === '/webhook_url');
+  } finally {
+    patches.restore();
+  }
+  assert.ok(!patches.sent.some((line) => line.startsWith('PATCH')), patches.sent.join('\n'));
+  // The update replaces the customer's values (only secrets are kept when omitted), as core's
+  // validateUpdate and the service agree: an omitted required value is missing.
+  await assert.rejects(client.reconfigure(instance.id, { config: { channel: '#ops' } }),
+    (error) => error.code === 'validation_failed' && error.errors.some((e) => e.path === '/webhook_url' && e.code === 'required'));
+  const changed = await client.reconfigure(instance.id, { config: { webhook_url: 'https://hooks.example.com/M', channel: '#ops' } });
+  assert.equal(changed.config.webhook_url, 'https://hooks.example.com/M');
+  assert.equal(changed.config.channel, '#ops');
 });
 
 test('the service\'s refusals come back as MarketplaceErrors with status, code and reasons', async () => {

@@ -201,3 +201,13 @@ test('CompiledSpec gives validateConfig\'s verdicts without compiling again', as
     (error) => error.code === 'invalid_spec' && error.errors.length > 0);
   assert.throws(() => compiled.validate(valid, 'nobody'), (error) => error.code === 'invalid_argument');
 });
+
+test('CompiledSpec.validateUpdate keeps masked secrets for the service to judge', () => {
+  const { CompiledSpec } = wasm;
+  const compiled = new CompiledSpec(spec);
+  const stored = {endpoint: 'https://example.com/hook', auth: {api_key: {set: true}}, account_code: 'ABC-1234'};
+  assert.deepEqual(compiled.validateUpdate(stored, {endpoint: 'https://example.com/v2', account_code: 'XYZ-9999'}, 'customer'),
+    {valid: true, errors: []});
+  const result = compiled.validateUpdate(stored, {endpoint: 'nope'}, 'customer');
+  assert.deepEqual(result.errors.map((e) => [e.path, e.code]).sort(), [['/account_code', 'required'], ['/endpoint', 'format']]);
+});
