@@ -47,17 +47,7 @@ pub(crate) fn test() -> Result {
 
 /// Builds `marketplace-server` (debug) and returns its path.
 pub(crate) fn server_binary() -> Result<PathBuf> {
-    cmd::run(&mut cmd::cargo_command(&[
-        "build",
-        "-p",
-        "marketplace-server",
-        "--bin",
-        "marketplace-server",
-    ]))?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| cmd::workspace_root().join("target"));
-    Ok(target.join("debug").join("marketplace-server"))
+    Ok(cmd::build_binaries(&["marketplace-server"])?.join("marketplace-server"))
 }
 
 /// The `*.test.mjs` files of a folder, sorted.

@@ -23,6 +23,19 @@ pub(crate) fn cargo() -> OsString {
     std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
 }
 
+/// Builds the binaries of `packages` (debug profile) and returns the folder holding them.
+pub(crate) fn build_binaries(packages: &[&str]) -> Result<PathBuf> {
+    let mut args = vec!["build"];
+    for package in packages {
+        args.extend(["-p", package]);
+    }
+    run(&mut cargo_command(&args))?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    Ok(target.join("debug"))
+}
+
 /// A `cargo` command with the given arguments, run from the workspace root.
 pub(crate) fn cargo_command(args: &[&str]) -> Command {
     let mut command = Command::new(cargo());

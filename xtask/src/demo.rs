@@ -4,7 +4,6 @@
 //! example on :8082, until Ctrl-C.
 
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
@@ -18,17 +17,7 @@ const RUST_HOST: &str = "127.0.0.1:8082";
 pub(crate) fn run() -> Result {
     let root = cmd::workspace_root();
     wasm_pkg::build_if_stale()?;
-    cmd::run(&mut cmd::cargo_command(&[
-        "build",
-        "-p",
-        "marketplace-server",
-        "-p",
-        "rust-host",
-    ]))?;
-    let bin = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"))
-        .join("debug");
+    let bin = cmd::build_binaries(&["marketplace-server", "rust-host"])?;
     let mut server = spawn(
         Command::new(bin.join("marketplace-server"))
             .args(["demo", "--rust-host-url"])
