@@ -223,15 +223,8 @@ impl Marketplace {
     }
 
     /// Sends an endpoint's request (with the token, retried once after a 401) and decodes its
-    /// answer.
+    /// answer: the way to reach an endpoint as [`crate::endpoint`] describes it.
     pub async fn call<T: DeserializeOwned>(&self, endpoint: Endpoint<T>) -> Result<T> {
-        let body = self.call_raw(endpoint).await?;
-        serde_json::from_slice(&body).map_err(|e| Error::Decode(e.to_string()))
-    }
-
-    /// Sends an endpoint's request like [`Marketplace::call`] and returns the answer's JSON body
-    /// undecoded, for bindings that hand it on as it is.
-    pub async fn call_raw<T>(&self, endpoint: Endpoint<T>) -> Result<Vec<u8>> {
         let key = endpoint.idempotency_key.as_deref();
         let headers: Vec<(&str, &str)> = key.map(|k| ("idempotency-key", k)).into_iter().collect();
         let response = self
@@ -243,7 +236,7 @@ impl Marketplace {
                 &headers,
             )
             .await?;
-        Ok(response.body)
+        serde_json::from_slice(&response.body).map_err(|e| Error::Decode(e.to_string()))
     }
 
     /// The compiled spec of a detail, compiled once per integration and version.

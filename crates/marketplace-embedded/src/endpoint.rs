@@ -1,7 +1,6 @@
 //! Each endpoint of the embedded API as a value: method, path, query, body, and the type of its
-//! answer. [`Marketplace`](crate::Marketplace)'s typed methods send these and decode the answer;
-//! bindings that hand the JSON on as it is (the npm package) send them with
-//! [`Marketplace::call_raw`](crate::Marketplace::call_raw) and skip decoding.
+//! answer. [`Marketplace`](crate::Marketplace)'s typed methods build these and send them with
+//! [`Marketplace::call`](crate::Marketplace::call), which decodes the answer.
 
 use crate::transport::Method;
 use crate::wire::{

@@ -10,7 +10,7 @@
 //! - [`Transport`] ([`transport`]): plain HTTP requests behind a trait; `ReqwestTransport`
 //!   off wasm32, `FetchTransport` on wasm32.
 //! - [`endpoint`]: each endpoint as a value (method, path, query, body, answer type), sent by
-//!   [`Marketplace::call`] or, undecoded, [`Marketplace::call_raw`];
+//!   [`Marketplace::call`];
 //! - [`wire`]: the request and response bodies; [`Error`] ([`error`]): one error for all calls.
 //! - `HostTokenSigner` (feature `signer`, native only): signs tokens in the host's backend.
 //!
@@ -32,8 +32,8 @@
 //! # }
 //! ```
 //!
-//! Off wasm32 every future is `Send`; on wasm32 the client runs over `fetch` ([`FetchTransport`],
-//! gloo-net), which is what the npm package's `Marketplace` class is built on.
+//! Off wasm32 every future is `Send`; on wasm32 the client runs over `fetch` (`FetchTransport`,
+//! gloo-net), for Rust front ends (`examples/wasm-sdk`).
 
 pub mod client;
 pub mod endpoint;
