@@ -27,12 +27,21 @@ pub struct Snapshot {
     pub stamp: i64,
     /// The catalog (core's type: sorted once, queried per customer).
     pub catalog: Catalog,
+    /// Each listing's overview as sanitised HTML, rendered once per snapshot.
+    overviews: HashMap<String, String>,
 }
 
 impl Snapshot {
     /// The listed integration with that id.
     pub fn get(&self, integration_id: &str) -> Option<&CatalogListing> {
         self.catalog.get(integration_id)
+    }
+
+    /// The overview of a listed integration as sanitised HTML (empty when not listed).
+    pub fn overview_html(&self, integration_id: &str) -> &str {
+        self.overviews
+            .get(integration_id)
+            .map_or("", String::as_str)
     }
 }
 
@@ -269,6 +278,7 @@ pub async fn snapshot(state: &AppState, organization_id: &str) -> ApiResult<Arc<
     .fetch_all(&state.db.read)
     .await?;
     let mut entries = Vec::with_capacity(listings.len());
+    let mut overviews = HashMap::with_capacity(listings.len());
     for l in listings {
         let sql = format!("SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE id = $1");
         let row: IntegrationRow = sqlx::query_as(&sql)
@@ -278,6 +288,10 @@ pub async fn snapshot(state: &AppState, organization_id: &str) -> ApiResult<Arc<
         let Some(version) = load_version(state, &l.integration_id, &l.version).await? else {
             continue;
         };
+        overviews.insert(
+            l.integration_id.clone(),
+            crate::markdown::overview_html(&l.overview),
+        );
         let listing = Listing {
             integration_id: l.integration_id.as_str().into(),
             version: version.version.clone(),
@@ -290,6 +304,7 @@ pub async fn snapshot(state: &AppState, organization_id: &str) -> ApiResult<Arc<
     let snapshot = Arc::new(Snapshot {
         stamp,
         catalog: Catalog::new(entries),
+        overviews,
     });
     state
         .catalogs

@@ -250,7 +250,7 @@ async fn marketplace_entry(
         .ok_or(ApiError::NotFound("integration"))?;
     let mut body = serde_json::to_value(&entry).map_err(|e| ApiError::Internal(e.to_string()))?;
     body["overview"] = Value::String(listed.listing.overview.clone());
-    body["overview_html"] = Value::String(crate::markdown::overview_html(&listed.listing.overview));
+    body["overview_html"] = Value::String(snapshot.overview_html(&integration_id).to_owned());
     body["config"] =
         serde_json::to_value(listed.version.config.spec().customer_view()).unwrap_or_default();
     body["flows"] = Value::from(
