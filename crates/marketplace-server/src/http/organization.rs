@@ -133,19 +133,27 @@ pub fn check_origins(origins: &[String]) -> Result<Vec<String>, Vec<FieldError>>
     }
 }
 
+/// Whether a name is a theme of the embedded marketplace (`light` or `dark`).
+pub fn is_theme_name(name: &str) -> bool {
+    matches!(name, "light" | "dark")
+}
+
+/// Whether a string is an accent colour, `#rrggbb`.
+pub fn is_accent_colour(colour: &str) -> bool {
+    colour
+        .strip_prefix('#')
+        .is_some_and(|h| h.len() == 6 && h.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
 fn check_theme(theme: &Theme, errors: &mut Vec<FieldError>) {
-    if !matches!(theme.theme.as_str(), "light" | "dark") {
+    if !is_theme_name(&theme.theme) {
         errors.push(FieldError::new(
             "/theme/theme",
             FieldErrorCode::Option,
             "must be light or dark",
         ));
     }
-    let hex = theme
-        .accent
-        .strip_prefix('#')
-        .filter(|h| h.len() == 6 && h.chars().all(|c| c.is_ascii_hexdigit()));
-    if hex.is_none() {
+    if !is_accent_colour(&theme.accent) {
         errors.push(FieldError::new(
             "/theme/accent",
             FieldErrorCode::Format,
