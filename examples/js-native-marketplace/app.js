@@ -3,7 +3,7 @@
 // generated from each spec, and field errors computed in the browser by core's rules
 // (`CompiledSpec`, WebAssembly) before any request.
 import config from '/demo/config.js';
-import init, { CompiledSpec, Marketplace, renderConfigForm } from '/pkg/index.js';
+import init, { CompiledSpec, Marketplace, h, renderConfigForm } from '/pkg/index.js';
 
 await init();
 
@@ -13,18 +13,6 @@ const client = new Marketplace({
   getToken: async () => (await (await fetch(`/demo/token${location.search}`)).json()).token,
 });
 const app = document.getElementById('app');
-
-function h(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
-    else if (name === 'text') node.textContent = value;
-    else node.setAttribute(name, value === true ? '' : value);
-  }
-  node.append(...children.flat().filter((c) => c !== null && c !== undefined));
-  return node;
-}
 
 /** Shows a view: the nodes given, skipping the absent ones. */
 const view = (...nodes) => app.replaceChildren(...nodes.filter((node) => node !== null && node !== undefined));

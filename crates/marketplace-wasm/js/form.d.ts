@@ -20,3 +20,12 @@ export interface ConfigForm {
 
 /** Renders a spec's pages into `container`, one page at a time, with labelled controls. */
 export function renderConfigForm(container: HTMLElement, spec: ConfigSpec, options?: ConfigFormOptions): ConfigForm;
+
+/** Attributes of `h`: `on<event>` listeners, `text`, properties and attributes. */
+export type ElementAttributes = { [name: string]: string | number | boolean | null | undefined | ((event: Event) => void) };
+
+/** A child of `h`: a node, a string, nothing, or an array of them. */
+export type ElementChild = Node | string | null | undefined | ElementChild[];
+
+/** A DOM element with attributes, listeners and children (the form's own builder). */
+export function h(tag: string, attributes?: ElementAttributes, ...children: ElementChild[]): HTMLElement;

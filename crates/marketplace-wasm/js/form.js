@@ -15,15 +15,21 @@ let forms = 0;
 const isMasked = (value) => value !== null && typeof value === 'object' && !Array.isArray(value)
   && Object.keys(value).length === 1 && value.set === true;
 
-function element(tag, attributes = {}, children = []) {
+/**
+ * A DOM element: `on<event>` attributes become listeners, `text` the text content, other
+ * non-string values the element's properties (`checked`, `hidden`...), strings attributes; absent
+ * and `false` values are skipped. Children may be nodes, strings or arrays of them.
+ */
+export function h(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
     if (value === undefined || value === null || value === false) continue;
-    if (name === 'text') node.textContent = value;
+    if (name.startsWith('on') && typeof value === 'function') node.addEventListener(name.slice(2), value);
+    else if (name === 'text') node.textContent = value;
     else if (name in node && typeof value !== 'string') node[name] = value;
     else node.setAttribute(name, value === true ? '' : value);
   }
-  for (const child of children) node.append(child);
+  node.append(...children.flat().filter((c) => c !== null && c !== undefined));
   return node;
 }
 
@@ -49,49 +55,49 @@ function control(variable, id, value) {
   if (type === 'picklist') {
     const multiple = collection === 'value_list';
     const chosen = new Set(multiple ? (Array.isArray(value) ? value : []) : [value]);
-    const options = (multiple ? [] : [element('option', { value: '', text: '—' })])
-      .concat((variable.options ?? []).map((o) => element('option', { value: o, text: o, selected: chosen.has(o) })));
-    const select = element('select', { id, multiple }, options);
+    const options = (multiple ? [] : [h('option', { value: '', text: '—' })])
+      .concat((variable.options ?? []).map((o) => h('option', { value: o, text: o, selected: chosen.has(o) })));
+    const select = h('select', { id, multiple }, options);
     return { node: select, read: () => (multiple ? [...select.selectedOptions].map((o) => o.value) : select.value || undefined) };
   }
   if (collection === 'value_list') {
-    const area = element('textarea', { id, rows: 3, placeholder: 'One value per line' });
+    const area = h('textarea', { id, rows: 3, placeholder: 'One value per line' });
     area.value = Array.isArray(value) ? value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join('\n') : '';
     const numeric = type === 'integer' || type === 'number';
     return { node: area, read: () => { const lines = area.value.split('\n').map((l) => l.trim()).filter(Boolean); return lines.length ? lines.map((l) => (numeric ? asNumber(l) : l)) : undefined; } };
   }
   if (collection === 'key_value_list') {
-    const area = element('textarea', { id, rows: 3, placeholder: 'key=value, one pair per line' });
+    const area = h('textarea', { id, rows: 3, placeholder: 'key=value, one pair per line' });
     area.value = Array.isArray(value) ? value.map((p) => `${p.key}=${p.value}`).join('\n') : '';
     return { node: area, read: () => { const pairs = area.value.split('\n').map((l) => l.trim()).filter(Boolean).map((l) => { const at = l.indexOf('='); return at < 0 ? { key: l, value: '' } : { key: l.slice(0, at).trim(), value: l.slice(at + 1).trim() }; }); return pairs.length ? pairs : undefined; } };
   }
   switch (type) {
     case 'boolean': {
-      const box = element('input', { id, type: 'checkbox', checked: value === true });
+      const box = h('input', { id, type: 'checkbox', checked: value === true });
       return { node: box, read: () => box.checked };
     }
     case 'text': case 'code': case 'json': case 'object_field_map': {
-      const area = element('textarea', { id, rows: type === 'text' ? 3 : 5, spellcheck: type === 'text' });
+      const area = h('textarea', { id, rows: type === 'text' ? 3 : 5, spellcheck: type === 'text' });
       area.value = type === 'json' || type === 'object_field_map' ? asText(value) : (value ?? '');
       return { node: area, read: () => (area.value.trim() === '' ? undefined : (type === 'json' || type === 'object_field_map' ? parseJson(area.value) : area.value)) };
     }
     case 'schedule': {
-      const cron = element('input', { id, type: 'text', placeholder: '*/15 * * * *', 'aria-label': `${variable.label}: cron expression` });
-      const zone = element('input', { id: `${id}-timezone`, type: 'text', placeholder: 'Europe/Paris', 'aria-label': `${variable.label}: time zone` });
+      const cron = h('input', { id, type: 'text', placeholder: '*/15 * * * *', 'aria-label': `${variable.label}: cron expression` });
+      const zone = h('input', { id: `${id}-timezone`, type: 'text', placeholder: 'Europe/Paris', 'aria-label': `${variable.label}: time zone` });
       cron.value = value?.cron ?? '';
       zone.value = value?.timezone ?? '';
-      return { node: element('span', { class: 'mk-pair' }, [cron, zone]), read: () => (cron.value || zone.value ? { cron: cron.value, timezone: zone.value } : undefined) };
+      return { node: h('span', { class: 'mk-pair' }, [cron, zone]), read: () => (cron.value || zone.value ? { cron: cron.value, timezone: zone.value } : undefined) };
     }
     case 'connection': {
       const inputs = CONNECTION_INPUTS[variable.connection?.kind] ?? [];
       const fields = inputs.map(([name, secret], i) => {
         const inputId = i === 0 ? id : `${id}-${name}`;
-        const input = element('input', { id: inputId, type: secret ? 'password' : 'text', autocomplete: 'off', placeholder: secret && isMasked(value?.[name]) ? '•••••• (unchanged)' : '' });
+        const input = h('input', { id: inputId, type: secret ? 'password' : 'text', autocomplete: 'off', placeholder: secret && isMasked(value?.[name]) ? '•••••• (unchanged)' : '' });
         if (typeof value?.[name] === 'string') input.value = value[name];
-        return { name, secret, input, node: element('label', { class: 'mk-sub', for: inputId }, [element('span', { text: name.replace(/_/g, ' ') }), input]) };
+        return { name, secret, input, node: h('label', { class: 'mk-sub', for: inputId }, [h('span', { text: name.replace(/_/g, ' ') }), input]) };
       });
       return {
-        node: element('span', { class: 'mk-connection' }, fields.map((f) => f.node)),
+        node: h('span', { class: 'mk-connection' }, fields.map((f) => f.node)),
         read: () => {
           const out = {};
           for (const f of fields) {
@@ -104,7 +110,7 @@ function control(variable, id, value) {
     }
     default: {
       const kinds = { integer: 'number', number: 'number', url: 'url', email: 'email', date: 'date', secret: 'password' };
-      const input = element('input', { id, type: kinds[type] ?? 'text', step: type === 'number' ? 'any' : undefined, autocomplete: type === 'secret' ? 'off' : undefined, placeholder: masked ? '•••••• (unchanged)' : (type === 'timestamp' ? '2026-01-31T09:00:00Z' : undefined) });
+      const input = h('input', { id, type: kinds[type] ?? 'text', step: type === 'number' ? 'any' : undefined, autocomplete: type === 'secret' ? 'off' : undefined, placeholder: masked ? '•••••• (unchanged)' : (type === 'timestamp' ? '2026-01-31T09:00:00Z' : undefined) });
       if (!masked && value !== undefined && value !== null) input.value = String(value);
       return {
         node: input,
@@ -122,21 +128,21 @@ export function renderConfigForm(container, spec, { values = {}, onChange } = {}
   const prefix = `mk${++forms}`;
   const fields = new Map();
   const pages = spec.pages.map((page, index) => {
-    const section = element('section', { class: 'mk-page', 'aria-label': page.title, hidden: index > 0 }, [
-      element('h3', { text: `${index + 1}. ${page.title}` }),
+    const section = h('section', { class: 'mk-page', 'aria-label': page.title, hidden: index > 0 }, [
+      h('h3', { text: `${index + 1}. ${page.title}` }),
     ]);
-    if (page.tagline) section.append(element('p', { class: 'mk-tagline', text: page.tagline }));
+    if (page.tagline) section.append(h('p', { class: 'mk-tagline', text: page.tagline }));
     for (const item of page.elements) {
       if ('header' in item) {
-        section.append(element('h4', { text: item.header }));
+        section.append(h('h4', { text: item.header }));
         continue;
       }
       const id = `${prefix}-${item.key}`;
       const { node, read } = control(item, id, values[item.key] ?? item.default);
-      const error = element('p', { id: `${id}-error`, class: 'mk-error', role: 'alert', hidden: true });
-      const help = item.description ? element('p', { id: `${id}-help`, class: 'mk-help', text: item.description }) : null;
-      const label = element('label', { for: id, text: item.label + (item.required ? ' *' : '') });
-      const field = element('div', { class: 'mk-field', 'data-key': item.key }, [label, node, help ?? '', error]);
+      const error = h('p', { id: `${id}-error`, class: 'mk-error', role: 'alert', hidden: true });
+      const help = item.description ? h('p', { id: `${id}-help`, class: 'mk-help', text: item.description }) : null;
+      const label = h('label', { for: id, text: item.label + (item.required ? ' *' : '') });
+      const field = h('div', { class: 'mk-field', 'data-key': item.key }, [label, node, help ?? '', error]);
       const described = [help ? `${id}-help` : null, `${id}-error`].filter(Boolean).join(' ');
       for (const input of field.querySelectorAll('input, select, textarea')) input.setAttribute('aria-describedby', described);
       field.addEventListener('change', () => onChange?.(item.key));
@@ -146,9 +152,9 @@ export function renderConfigForm(container, spec, { values = {}, onChange } = {}
     return section;
   });
   let current = 0;
-  const back = element('button', { type: 'button', class: 'mk-secondary', text: 'Back' });
-  const next = element('button', { type: 'button', class: 'mk-secondary', text: 'Next' });
-  const step = element('span', { class: 'mk-step', 'aria-live': 'polite' });
+  const back = h('button', { type: 'button', class: 'mk-secondary', text: 'Back' });
+  const next = h('button', { type: 'button', class: 'mk-secondary', text: 'Next' });
+  const step = h('span', { class: 'mk-step', 'aria-live': 'polite' });
   const show = (index) => {
     current = Math.max(0, Math.min(index, pages.length - 1));
     pages.forEach((page, i) => { page.hidden = i !== current; });
@@ -158,7 +164,7 @@ export function renderConfigForm(container, spec, { values = {}, onChange } = {}
   };
   back.addEventListener('click', () => show(current - 1));
   next.addEventListener('click', () => show(current + 1));
-  const nav = element('div', { class: 'mk-pages-nav' }, [back, step, next]);
+  const nav = h('div', { class: 'mk-pages-nav' }, [back, step, next]);
   container.replaceChildren(...pages, nav);
   show(0);
 

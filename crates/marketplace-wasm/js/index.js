@@ -3,4 +3,4 @@
 export { default, initSync, parseSpec, validateConfig, toJsonSchema, deployability, CompiledSpec } from './marketplace_wasm.js';
 export { Marketplace, tokenExpiry } from './client.js';
 export { mountMarketplace, PAGE_EVENTS } from './mount.js';
-export { renderConfigForm } from './form.js';
+export { h, renderConfigForm } from './form.js';

@@ -2,7 +2,7 @@
 // instances, logs and executions. The token arrives by postMessage from an allowed origin only
 // (never in the URL); events go back to that origin only. Field errors come from the service's
 // validate endpoint and are shown by the package's form (form.js); no rule is written here.
-import { renderConfigForm } from './form.js';
+import { h, renderConfigForm } from './form.js';
 
 const body = document.body;
 const allowed = JSON.parse(body.dataset.origins || '[]');
@@ -74,18 +74,6 @@ async function api(method, path, { body: payload, headers = {} } = {}) {
 }
 
 // ---- helpers --------------------------------------------------------------------------
-function h(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
-    else if (name === 'text') node.textContent = value;
-    else node.setAttribute(name, value === true ? '' : value);
-  }
-  node.append(...children.flat().filter((c) => c !== null && c !== undefined));
-  return node;
-}
-
 const go = (hash) => { location.hash = hash; };
 
 /** A "Show more" button appending the next pages of a list to `list` while there are more. */
