@@ -25,9 +25,7 @@ pub(crate) fn test() -> Result {
     apt::ensure_packages(&PACKAGES)?;
     wasm_pkg::ensure_node()?;
     let root = cmd::workspace_root();
-    if !root.join(wasm_pkg::PKG_DIR).join("index.js").exists() {
-        wasm_pkg::build()?;
-    }
+    wasm_pkg::build_if_stale()?;
     let server = server_binary()?;
     let tests_dir = root.join(TESTS_DIR);
     ensure_playwright(&tests_dir)?;

@@ -31,7 +31,7 @@ const PACKAGE: &str = "marketplace-wasm";
 const CRATE_DIR: &str = "crates/marketplace-wasm";
 
 /// The package's directory, relative to the workspace root.
-pub(crate) const PKG_DIR: &str = "crates/marketplace-wasm/pkg";
+const PKG_DIR: &str = "crates/marketplace-wasm/pkg";
 
 /// The module's file stem, as `wasm-bindgen` names its outputs.
 const STEM: &str = "marketplace_wasm";
@@ -358,7 +358,7 @@ pub(crate) fn build_if_stale() -> Result {
 
 /// Whether the package is missing or older than one of its sources.
 fn package_is_stale(root: &Path) -> bool {
-    let module = root.join(PKG_DIR).join("marketplace_wasm_bg.wasm");
+    let module = root.join(PKG_DIR).join(format!("{STEM}_bg.wasm"));
     let Some(built) = modified(&module) else {
         return true;
     };
