@@ -18,6 +18,9 @@ function failure(code, message, { status = 0, errors = [], reasons = [] } = {}) 
   return error;
 }
 
+/** The key of an integration version's compiled spec. */
+const specKey = (integrationId, version) => `${integrationId}@${version}`;
+
 /** The `exp` claim of a JWT (seconds), read without checking the signature; null if none. */
 export function tokenExpiry(token) {
   try {
@@ -35,7 +38,7 @@ export class Marketplace {
   #token;
   #specs = new Map();
 
-  /** @param {import('./client.js').MarketplaceOptions} options */
+  /** @param {import('./marketplace_wasm.js').MarketplaceOptions} options */
   constructor(options) {
     const { baseUrl, getToken, token } = options ?? {};
     if (typeof baseUrl !== 'string') {
@@ -59,7 +62,7 @@ export class Marketplace {
   /** One integration with its overview, the spec the customer fills in and its flows. */
   async integration(integrationId) {
     const detail = await this.#call('GET', `/marketplace/${encodeURIComponent(integrationId)}`);
-    const key = `${detail.integration_id}@${detail.version}`;
+    const key = specKey(detail.integration_id, detail.version);
     if (!this.#specs.has(key)) this.#specs.set(key, new CompiledSpec(detail.config));
     return detail;
   }
@@ -72,7 +75,7 @@ export class Marketplace {
   /** Checks values locally against the listed spec, as the customer: the field errors. */
   async check(integrationId, config) {
     const detail = await this.integration(integrationId);
-    return this.#specs.get(`${detail.integration_id}@${detail.version}`).validate(config, 'customer').errors;
+    return this.#specs.get(specKey(detail.integration_id, detail.version)).validate(config, 'customer').errors;
   }
 
   /** Activates an integration, after a local check (code `validation_failed`, nothing sent). */
@@ -149,7 +152,7 @@ export class Marketplace {
 
   /** The compiled spec of a version, if cached or still the listed one. */
   async #specOf(integrationId, version) {
-    const key = `${integrationId}@${version}`;
+    const key = specKey(integrationId, version);
     if (this.#specs.has(key)) return this.#specs.get(key);
     try {
       const detail = await this.integration(integrationId);
