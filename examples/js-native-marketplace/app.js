@@ -74,7 +74,7 @@ async function integration(id) {
         h('strong', { text: `${instance.name} is active.` }), h('p', { text: 'Webhook URLs:' }), webhooks(instance),
         h('a', { href: `#/instance/${encodeURIComponent(instance.id)}`, text: 'Manage it' })));
     } catch (error) {
-      if (error.errors?.length) form.showErrors(error.errors.map((e) => ({ ...e, path: e.path.replace(/^\/config/, '') })));
+      if (error.errors?.length) form.showErrors(error.errors, { prefix: '/config' });
       result.replaceChildren(h('div', { class: 'alert', role: 'alert', text: error.message }));
     }
   };
@@ -112,7 +112,7 @@ async function instance(id) {
           await client.reconfigure(id, { config: form.read() });
           message.replaceChildren(h('div', { class: 'notice', role: 'status', text: 'Saved.' }));
         } catch (error) {
-          if (error.errors?.length) form.showErrors(error.errors.map((e) => ({ ...e, path: e.path.replace(/^\/config/, '') })));
+          if (error.errors?.length) form.showErrors(error.errors, { prefix: '/config' });
           message.replaceChildren(h('div', { class: 'alert', role: 'alert', text: error.message }));
         }
       } }, h('h2', { text: 'Configuration' }), container, h('button', { type: 'submit', class: 'primary', text: 'Save' }));

@@ -116,6 +116,11 @@ test('every variable type round-trips through the generated form and stays valid
   const error = page.locator('.mk-field[data-key="a_string"] .mk-error');
   assert.equal(await error.textContent(), 'must match ^[A-Z]{3}$');
   assert.equal(await page.getByLabel('a string *').getAttribute('aria-invalid'), 'true');
+
+  // A service's 422 names paths into the request body: read relative to its config.
+  await page.evaluate(() => window.form.showErrors([{ path: '/config/an_integer', code: 'max', message: 'at most 10' }], { prefix: '/config' }));
+  assert.equal(await page.locator('.mk-field[data-key="an_integer"] .mk-error').textContent(), 'at most 10');
+  assert.equal(await error.isHidden(), true, 'earlier errors are cleared');
   await page.close();
 });
 

@@ -12,8 +12,9 @@ export interface ConfigFormOptions {
 export interface ConfigForm {
   /** The values typed, by key (empty fields left out). */
   read(): ConfigValues;
-  /** Shows field errors inline and turns to the first page with one; returns their count. */
-  showErrors(errors: FieldError[]): number;
+  /** Shows field errors inline and turns to the first page with one; returns their count.
+   * With `prefix` (`/config`), paths into a request body (a 422's) are read relative to it. */
+  showErrors(errors: FieldError[], options?: { prefix?: string }): number;
   /** Shows page `index` (0-based). */
   showPage(index: number): void;
 }

@@ -178,8 +178,9 @@ export function renderConfigForm(container, spec, { values = {}, onChange } = {}
       }
       return out;
     },
-    /** Shows field errors (`{path, code, message}`) inline; returns how many were shown. */
-    showErrors(errors) {
+    /** Shows field errors (`{path, code, message}`) inline; returns how many were shown. With
+     * `prefix` (`/config`), paths into a request body are read relative to its config. */
+    showErrors(errors, { prefix = '' } = {}) {
       for (const { field, error } of fields.values()) {
         error.hidden = true;
         error.textContent = '';
@@ -187,7 +188,8 @@ export function renderConfigForm(container, spec, { values = {}, onChange } = {}
       }
       let first = null;
       for (const e of errors) {
-        const key = e.path.split('/')[1] ?? '';
+        const path = prefix && e.path.startsWith(prefix) ? e.path.slice(prefix.length) : e.path;
+        const key = path.split('/')[1] ?? '';
         const target = fields.get(key);
         if (!target) continue;
         target.error.hidden = false;

@@ -40,6 +40,11 @@ window.addEventListener('message', (event) => {
 applyTheme({ theme: body.dataset.theme, accent: body.dataset.accent });
 post('MARKETPLACE_READY');
 
+/** Posts an instance event (`INSTANCE_ACTIVATED`...) with its payload of DESIGN.md. */
+function postInstance(type, instance) {
+  post(type, { instance_id: instance.id, integration_id: instance.integration_id, version: instance.version });
+}
+
 function freshToken() {
   post('TOKEN_EXPIRED');
   return new Promise((resolve, reject) => {
@@ -183,13 +188,13 @@ async function integrationView(integrationId) {
     submit.disabled = true;
     try {
       const instance = await api('POST', '/instances', { body: { integration_id: integrationId, name: name.value || undefined, config }, headers: { 'idempotency-key': idempotencyKey } });
-      post('INSTANCE_ACTIVATED', { instance_id: instance.id, integration_id: instance.integration_id, version: instance.version });
+      postInstance('INSTANCE_ACTIVATED', instance);
       result.replaceChildren(h('div', { class: 'mk-success', role: 'status' },
         h('strong', { text: `${instance.name} is active.` }), h('p', { text: 'Webhook URLs:' }), webhookList(instance),
         h('a', { href: `#/instance/${seg(instance.id)}`, text: 'Manage this instance' })));
     } catch (error) {
       submit.disabled = false;
-      if (error.errors?.length) form.showErrors(error.errors.map((e) => ({ ...e, path: e.path.replace(/^\/config/, '') })));
+      if (error.errors?.length) form.showErrors(error.errors, { prefix: '/config' });
       result.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: error.message }));
     }
   };
@@ -215,7 +220,7 @@ async function instancesView() {
     more(page, '/instances', row, rows));
 }
 
-const EVENT_OF = { pause: 'INSTANCE_PAUSED', resume: 'INSTANCE_RESUMED', deactivate: 'INSTANCE_DEACTIVATED', reconfigure: 'INSTANCE_RECONFIGURED' };
+const EVENT_OF = { pause: 'INSTANCE_PAUSED', resume: 'INSTANCE_RESUMED', deactivate: 'INSTANCE_DEACTIVATED' };
 
 async function instanceView(instanceId) {
   const instance = await api('GET', `/instances/${seg(instanceId)}`);
@@ -223,7 +228,7 @@ async function instanceView(instanceId) {
   const act = async (action) => {
     const path = action === 'deactivate' ? `/instances/${seg(instanceId)}` : `/instances/${seg(instanceId)}/${action}`;
     const changed = await api(action === 'deactivate' ? 'DELETE' : 'POST', path);
-    post(EVENT_OF[action], { instance_id: changed.id, integration_id: changed.integration_id, version: changed.version });
+    postInstance(EVENT_OF[action], changed);
     route();
   };
   const live = instance.status !== 'deactivated';
@@ -247,10 +252,10 @@ async function instanceView(instanceId) {
         event.preventDefault();
         try {
           const changed = await api('PATCH', `/instances/${seg(instanceId)}`, { body: { config: form.read() } });
-          post('INSTANCE_RECONFIGURED', { instance_id: changed.id, integration_id: changed.integration_id, version: changed.version });
+          postInstance('INSTANCE_RECONFIGURED', changed);
           message.replaceChildren(h('div', { class: 'mk-success', role: 'status', text: 'Saved.' }));
         } catch (error) {
-          if (error.errors?.length) form.showErrors(error.errors.map((e) => ({ ...e, path: e.path.replace(/^\/config/, '') })));
+          if (error.errors?.length) form.showErrors(error.errors, { prefix: '/config' });
           message.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: error.message }));
         }
       } }, h('h3', { text: 'Configuration' }), container, h('button', { type: 'submit', class: 'mk-primary', text: 'Save' }), message);
