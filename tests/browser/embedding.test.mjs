@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 import { freePort, integrationId, root, startDemo } from '../support/demo-server.mjs';
 
 const screenshots = join(root, 'target/screenshots');
@@ -21,11 +21,7 @@ let foreignUrl;
 before(async () => {
   mkdirSync(screenshots, { recursive: true });
   demo = await startDemo();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   // A third origin, allowed nowhere: a page that tries to talk to the marketplace.
   const port = await freePort();
   foreign = createServer((request, response) => {

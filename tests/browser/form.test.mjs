@@ -4,7 +4,7 @@
 // land on their fields. Served by the demo host (the package at /pkg/).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 import { startDemo } from '../support/demo-server.mjs';
 
 let demo;
@@ -12,11 +12,7 @@ let browser;
 
 before(async () => {
   demo = await startDemo();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
