@@ -1,56 +1,89 @@
-//! Config layers and read views: effective config, secret masking, updates that keep secrets.
+//! Config layers and read views: effective config, secret masking, read views per audience,
+//! updates that keep secrets, and the vendor-set values of a customer.
 //!
 //! Architecture invariant: a read view never holds a secret. [`mask_secrets`] is the one place
 //! that turns stored values into what any response, log or event may show.
 
 use crate::compiled::CompiledSpec;
-use crate::error::FieldError;
-use crate::spec::{ConfigSpec, VariableType};
-use crate::values::{Editor, ValidationOptions, validate_config};
+use crate::error::{FieldError, FieldErrorCode, prefix_all};
+use crate::pointer;
+use crate::spec::{ConfigSpec, VariableType, Visibility};
+use crate::values::{Editor, ValidationOptions, validate_map};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-/// The value a read view shows in place of a stored secret.
+/// The value a read view shows in place of a stored secret: `{"set": true}`.
 pub fn masked_secret() -> Value {
     json!({"set": true})
 }
 
-fn is_masked_placeholder(value: &Value) -> bool {
+/// Whether a value is the masked placeholder `{"set": true}` of a read view: sent back in an
+/// update, it keeps the stored secret; read back by a client, it stands for a secret that is set.
+pub fn is_masked(value: &Value) -> bool {
     value
         .as_object()
         .is_some_and(|o| o.len() == 1 && o.get("set") == Some(&Value::Bool(true)))
 }
 
-/// Whether a value is, or holds, a masked secret `{"set": true}`.
-fn holds_masked(value: &Value) -> bool {
-    is_masked_placeholder(value)
-        || value
-            .as_object()
-            .is_some_and(|object| object.values().any(holds_masked))
+/// Who reads a config: customers never see organization or embedded values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    /// A customer user (embedded API, the marketplace page).
+    Customer,
+    /// The vendor (admin API).
+    Organization,
 }
 
-/// Checks an update against values read back from the service, whose secrets are masked:
-/// merged as the service will ([`merge_update`]), complete, for `editor`. Errors on a variable
-/// whose merged value still holds a masked secret are left out: only the service, which holds
-/// the secret, can judge it. This is what a client checks before sending a reconfiguration.
-pub fn validate_update(
+/// What `audience` may read of a stored config: secrets masked ([`mask_secrets`]) and, for a
+/// customer, only customer-visible variables.
+pub fn read_view(
+    spec: &ConfigSpec,
+    config: &Map<String, Value>,
+    audience: Audience,
+) -> Map<String, Value> {
+    let mut view = mask_secrets(spec, config);
+    if audience == Audience::Customer {
+        view.retain(|key, _| {
+            spec.variable(key)
+                .is_some_and(|v| v.visibility == Visibility::Customer)
+        });
+    }
+    view
+}
+
+/// Accepts the vendor-set values of a customer for an integration (the admin API's customer
+/// config): `update` merged over `stored` ([`merge_update`], omitted secrets kept), checked as a
+/// partial layer from the organization; customer variables are refused (`not_editable`), since
+/// they are set on instances. Returns the values to store, or every error, paths under `/values`.
+pub fn accept_vendor_values(
     spec: &CompiledSpec,
     stored: &Map<String, Value>,
     update: &Map<String, Value>,
-    editor: Editor,
-) -> Vec<FieldError> {
+) -> Result<Map<String, Value>, Vec<FieldError>> {
     let merged = merge_update(spec.spec(), stored, update);
-    let top_key = |path: &str| {
-        let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
-        first.replace("~1", "/").replace("~0", "~")
-    };
-    validate_config(
+    let mut errors = validate_map(
         spec,
-        &Value::Object(merged.clone()),
-        ValidationOptions::complete(editor),
-    )
-    .into_iter()
-    .filter(|error| !merged.get(&top_key(&error.path)).is_some_and(holds_masked))
-    .collect()
+        &merged,
+        ValidationOptions::partial(Editor::Organization),
+    );
+    for key in merged.keys() {
+        if spec
+            .variable(key)
+            .is_some_and(|v| v.visibility == Visibility::Customer)
+        {
+            errors.push(FieldError::new(
+                pointer::push("", key),
+                FieldErrorCode::NotEditable,
+                "customer variables are set on instances, not here",
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(merged)
+    } else {
+        Err(prefix_all(errors, "/values"))
+    }
 }
 
 /// The effective config: each variable's default, overridden by each layer in turn.
@@ -119,9 +152,7 @@ pub fn merge_update(
             continue;
         };
         match &variable.kind {
-            VariableType::Secret(_)
-                if update.get(&variable.key).is_none_or(is_masked_placeholder) =>
-            {
+            VariableType::Secret(_) if update.get(&variable.key).is_none_or(is_masked) => {
                 out.insert(variable.key.clone(), old.clone());
             }
             VariableType::Connection(kind) => match update.get(&variable.key) {
@@ -131,7 +162,7 @@ pub fn merge_update(
                 Some(Value::Object(new_inputs)) => {
                     let mut merged = new_inputs.clone();
                     for input in kind.inputs().iter().filter(|i| i.secret) {
-                        let keep = new_inputs.get(input.name).is_none_or(is_masked_placeholder);
+                        let keep = new_inputs.get(input.name).is_none_or(is_masked);
                         if let (true, Some(old_input)) = (keep, old.get(input.name)) {
                             merged.insert(input.name.to_owned(), old_input.clone());
                         }
@@ -162,40 +193,6 @@ mod tests {
 
     fn obj(v: Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()
-    }
-
-    #[test]
-    fn updates_are_checked_against_masked_stored_values() {
-        let spec = CompiledSpec::parse(&json!({"pages": [{"title": "P", "elements": [
-            {"key": "url", "label": "URL", "type": "url", "required": true},
-            {"key": "token", "label": "Token", "type": "secret", "min_length": 8, "required": true},
-            {"key": "auth", "label": "Auth", "type": "connection", "connection": {"kind": "basic"}, "required": true}
-        ]}]}))
-        .unwrap();
-        let stored = obj(json!({"url": "https://a.example", "token": {"set": true},
-                                "auth": {"username": "ops", "password": {"set": true}}}));
-        let codes = |update: Value| -> Vec<(String, &'static str)> {
-            validate_update(&spec, &stored, &obj(update), Editor::Customer)
-                .into_iter()
-                .map(|e| (e.path, e.code.as_str()))
-                .collect()
-        };
-        // Omitted secrets and connections keep their (masked) values: nothing to judge here.
-        assert_eq!(codes(json!({"url": "https://b.example"})), []);
-        // The update replaces the other values: an omitted one is missing.
-        assert_eq!(codes(json!({})), [("/url".to_owned(), "required")]);
-        // New values are judged, secrets included.
-        assert_eq!(
-            codes(json!({"url": "ftp://x", "token": "short"})),
-            [
-                ("/token".to_owned(), "min_length"),
-                ("/url".to_owned(), "format")
-            ]
-        );
-        assert_eq!(
-            codes(json!({"url": "https://b.example", "auth": {"username": ""}})),
-            []
-        );
     }
 
     #[test]
@@ -241,6 +238,105 @@ mod tests {
         assert_eq!(
             merged,
             json!({"token": "new", "auth": {"username": "a", "password": "new-pw"}})
+        );
+    }
+
+    #[test]
+    fn the_masked_placeholder_is_exactly_set_true() {
+        assert!(is_masked(&masked_secret()));
+        for value in [
+            json!({"set": false}),
+            json!({"set": true, "x": 1}),
+            json!({"set": "true"}),
+            json!("set"),
+            json!(null),
+        ] {
+            assert!(!is_masked(&value), "{value}");
+        }
+    }
+
+    #[test]
+    fn read_views_mask_secrets_and_show_customers_their_part_only() {
+        let spec = ConfigSpec::parse(&json!({"pages": [{"title": "P", "elements": [
+            {"key": "region", "label": "Region", "type": "string"},
+            {"key": "token", "label": "Token", "type": "secret"},
+            {"key": "tenant", "label": "Tenant", "type": "secret", "visibility": "embedded"},
+            {"key": "plan", "label": "Plan", "type": "string", "visibility": "organization"}
+        ]}]}))
+        .unwrap();
+        let stored = obj(
+            json!({"region": "eu", "token": "s3cret", "tenant": "t-secret", "plan": "gold", "stray": 1}),
+        );
+        let table = [
+            (
+                Audience::Customer,
+                json!({"region": "eu", "token": {"set": true}}),
+            ),
+            (
+                Audience::Organization,
+                json!({"region": "eu", "token": {"set": true}, "tenant": {"set": true}, "plan": "gold"}),
+            ),
+        ];
+        for (audience, expected) in table {
+            assert_eq!(
+                Value::Object(read_view(&spec, &stored, audience)),
+                expected,
+                "{audience:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn vendor_values_are_merged_checked_and_never_customer_values() {
+        let spec = CompiledSpec::parse(&json!({"pages": [{"title": "P", "elements": [
+            {"key": "region", "label": "Region", "type": "picklist", "options": ["eu", "us"]},
+            {"key": "token", "label": "Token", "type": "secret", "visibility": "organization", "required": true},
+            {"key": "plan", "label": "Plan", "type": "string", "visibility": "organization"}
+        ]}]}))
+        .unwrap();
+        let stored = obj(json!({"plan": "gold", "token": "s3cret"}));
+        // Omitted secrets are kept; the update replaces the rest.
+        let accepted = accept_vendor_values(&spec, &stored, &obj(json!({"plan": "silver"})));
+        assert_eq!(
+            accepted.map(Value::Object),
+            Ok(json!({"plan": "silver", "token": "s3cret"}))
+        );
+        let codes = |update: Value| -> Vec<(String, FieldErrorCode, String)> {
+            accept_vendor_values(&spec, &stored, &obj(update))
+                .unwrap_err()
+                .into_iter()
+                .map(|e| (e.path, e.code, e.message))
+                .collect()
+        };
+        assert_eq!(
+            codes(json!({"region": "mars", "plan": 3, "nope": 1})),
+            [
+                (
+                    "/values/nope".to_owned(),
+                    FieldErrorCode::UnknownKey,
+                    "no variable has this key".to_owned()
+                ),
+                (
+                    "/values/plan".to_owned(),
+                    FieldErrorCode::Type,
+                    "expected a string".to_owned()
+                ),
+                (
+                    "/values/region".to_owned(),
+                    FieldErrorCode::Option,
+                    "must be one of: eu, us".to_owned()
+                ),
+                (
+                    "/values/region".to_owned(),
+                    FieldErrorCode::NotEditable,
+                    "customer variables are set on instances, not here".to_owned()
+                ),
+            ]
+        );
+        // A partial layer: nothing is required of the vendor here.
+        assert_eq!(
+            accept_vendor_values(&spec, &Map::new(), &Map::new()),
+            Ok(Map::new())
         );
     }
 }

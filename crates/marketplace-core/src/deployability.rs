@@ -3,6 +3,7 @@
 use crate::integration::{IntegrationVersion, VersionState};
 use crate::listing::Listing;
 use crate::spec::Visibility;
+use crate::values::Editor;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -108,6 +109,51 @@ impl Deployability {
         }
         self
     }
+
+    /// The answer for whoever activates: the organization may activate what customers may not
+    /// (a listing that is not customer-deployable; it sets missing values itself), so those
+    /// reasons go and the status follows the rest; any other editor gets [`Self::for_customer`].
+    pub fn for_editor(self, editor: Editor) -> Deployability {
+        match editor {
+            Editor::Organization => {
+                let reasons: Vec<DeployabilityReason> = self
+                    .reasons
+                    .into_iter()
+                    .filter(|r| {
+                        !matches!(
+                            r.code,
+                            ReasonCode::ListingNotCustomerDeployable | ReasonCode::MissingDefault
+                        )
+                    })
+                    .collect();
+                Deployability {
+                    status: status_of(&reasons),
+                    reasons,
+                }
+            }
+            Editor::Customer | Editor::Embedded => self.into_customer(),
+        }
+    }
+
+    /// Whether an activation is refused (any reason at all); see [`Self::is_conflict`] for which
+    /// refusal it is.
+    pub fn refuses(&self) -> bool {
+        !self.reasons.is_empty()
+    }
+}
+
+/// The status that a set of reasons leads to: the worst of theirs, deployable when none.
+fn status_of(reasons: &[DeployabilityReason]) -> DeployabilityStatus {
+    if reasons
+        .iter()
+        .any(|r| r.code.status() == DeployabilityStatus::NotDeployable)
+    {
+        DeployabilityStatus::NotDeployable
+    } else if reasons.is_empty() {
+        DeployabilityStatus::Deployable
+    } else {
+        DeployabilityStatus::ContactVendor
+    }
 }
 
 /// What deployability looks at.
@@ -161,17 +207,10 @@ pub fn deployability(input: DeployabilityInput<'_>) -> Deployability {
     if !missing.is_empty() {
         push(ReasonCode::MissingDefault, missing);
     }
-    let status = if reasons
-        .iter()
-        .any(|r| r.code.status() == DeployabilityStatus::NotDeployable)
-    {
-        DeployabilityStatus::NotDeployable
-    } else if reasons.is_empty() {
-        DeployabilityStatus::Deployable
-    } else {
-        DeployabilityStatus::ContactVendor
-    };
-    Deployability { status, reasons }
+    Deployability {
+        status: status_of(&reasons),
+        reasons,
+    }
 }
 
 #[cfg(test)]
@@ -316,5 +355,84 @@ mod tests {
                 .iter()
                 .all(|r| r.variables.is_empty())
         );
+    }
+
+    #[test]
+    fn the_organization_may_activate_what_customers_may_not() {
+        let published = version(VersionState::Published);
+        let draft = version(VersionState::Draft);
+        let closed = listing(false, false);
+        use DeployabilityStatus::*;
+        use ReasonCode::*;
+        // (version, live instances) → organization's answer, customer's answer
+        let table = [
+            (
+                &published,
+                0,
+                (Deployable, vec![]),
+                (
+                    ContactVendor,
+                    vec![ListingNotCustomerDeployable, MissingDefault],
+                ),
+            ),
+            (
+                &published,
+                1,
+                (NotDeployable, vec![InstanceExists]),
+                (
+                    NotDeployable,
+                    vec![InstanceExists, ListingNotCustomerDeployable, MissingDefault],
+                ),
+            ),
+            (
+                &draft,
+                0,
+                (NotDeployable, vec![VersionNotPublished]),
+                (
+                    NotDeployable,
+                    vec![
+                        VersionNotPublished,
+                        ListingNotCustomerDeployable,
+                        MissingDefault,
+                    ],
+                ),
+            ),
+        ];
+        for (version, live, organization, customer) in table {
+            let answer = deployability(DeployabilityInput {
+                listing: &closed,
+                version,
+                live_instances: live,
+                vendor_values: None,
+                embedded_values: None,
+            });
+            for (editor, (status, codes)) in [
+                (Editor::Organization, organization),
+                (Editor::Customer, customer),
+            ] {
+                let d = answer.clone().for_editor(editor);
+                assert_eq!(d.status, status, "{editor:?}, {live}");
+                assert_eq!(d.reasons.iter().map(|r| r.code).collect::<Vec<_>>(), codes);
+                assert_eq!(d.refuses(), !codes.is_empty());
+            }
+        }
+        // Customers never see the variables the vendor must set; the organization does.
+        let answer = deployability(DeployabilityInput {
+            listing: &listing(true, false),
+            version: &published,
+            live_instances: 0,
+            vendor_values: None,
+            embedded_values: None,
+        });
+        assert!(
+            answer.clone().for_editor(Editor::Embedded).reasons[0]
+                .variables
+                .is_empty()
+        );
+        assert_eq!(
+            answer.clone().for_editor(Editor::Organization).status,
+            Deployable
+        );
+        assert!(!answer.for_editor(Editor::Organization).refuses());
     }
 }

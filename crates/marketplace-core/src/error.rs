@@ -141,3 +141,41 @@ impl FieldErrors {
 pub fn prefix_all(errors: Vec<FieldError>, prefix: &str) -> Vec<FieldError> {
     errors.into_iter().map(|e| e.prefixed(prefix)).collect()
 }
+
+/// The inverse of [`prefix_all`]: errors under `prefix` seen from the nested document again
+/// (`/config/region` → `/region`); other errors are left as they are.
+pub fn unprefix_all(errors: Vec<FieldError>, prefix: &str) -> Vec<FieldError> {
+    errors
+        .into_iter()
+        .map(|mut e| {
+            if let Some(rest) = e.path.strip_prefix(prefix)
+                && (rest.is_empty() || rest.starts_with('/'))
+            {
+                e.path = rest.to_owned();
+            }
+            e
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_come_and_go() {
+        let errors = vec![
+            FieldError::new("/region", FieldErrorCode::Option, "m"),
+            FieldError::new("", FieldErrorCode::Type, "m"),
+        ];
+        let prefixed = prefix_all(errors.clone(), "/config");
+        assert_eq!(prefixed[0].path, "/config/region");
+        assert_eq!(prefixed[1].path, "/config");
+        assert_eq!(unprefix_all(prefixed, "/config"), errors);
+        let other = vec![
+            FieldError::new("/name", FieldErrorCode::Empty, "m"),
+            FieldError::new("/configuration", FieldErrorCode::Empty, "m"),
+        ];
+        assert_eq!(unprefix_all(other.clone(), "/config"), other);
+    }
+}

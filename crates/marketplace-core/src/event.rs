@@ -5,7 +5,7 @@ use crate::customer::Customer;
 use crate::ids::{CustomerId, InstanceId, IntegrationId};
 use crate::instance::Instance;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 /// Milliseconds since the Unix epoch; core never reads a clock, callers pass the time in.
 pub type UnixMillis = i64;
@@ -40,9 +40,82 @@ pub enum EventType {
     /// A customer was deleted, with its users and instances.
     #[serde(rename = "customer.deleted")]
     CustomerDeleted,
+    /// The values the vendor set for a customer and an integration changed (`changed` lists keys).
+    #[serde(rename = "customer.vendor_values_updated")]
+    CustomerVendorValuesUpdated,
+    /// A customer user was updated.
+    #[serde(rename = "customer_user.updated")]
+    CustomerUserUpdated,
+    /// A customer user was deleted.
+    #[serde(rename = "customer_user.deleted")]
+    CustomerUserDeleted,
+    /// An integration was created.
+    #[serde(rename = "integration.created")]
+    IntegrationCreated,
+    /// An integration was updated (`changed` lists fields).
+    #[serde(rename = "integration.updated")]
+    IntegrationUpdated,
+    /// A draft version of an integration was created.
+    #[serde(rename = "version.created")]
+    VersionCreated,
+    /// A draft version was changed.
+    #[serde(rename = "version.updated")]
+    VersionUpdated,
+    /// A version was published.
+    #[serde(rename = "version.published")]
+    VersionPublished,
+    /// A listing was created or changed.
+    #[serde(rename = "listing.updated")]
+    ListingUpdated,
+    /// A listing was removed from the marketplace.
+    #[serde(rename = "listing.removed")]
+    ListingRemoved,
+    /// An API key was created.
+    #[serde(rename = "api_key.created")]
+    ApiKeyCreated,
+    /// An API key was revoked.
+    #[serde(rename = "api_key.revoked")]
+    ApiKeyRevoked,
+    /// A token signing key was registered.
+    #[serde(rename = "signing_key.created")]
+    SigningKeyCreated,
+    /// A token signing key was revoked.
+    #[serde(rename = "signing_key.revoked")]
+    SigningKeyRevoked,
+    /// The organization's settings changed (`changed` lists fields).
+    #[serde(rename = "organization.updated")]
+    OrganizationUpdated,
 }
 
 impl EventType {
+    /// Every kind, in declaration order.
+    pub const ALL: [EventType; 24] = [
+        Self::InstanceActivated,
+        Self::InstanceReconfigured,
+        Self::InstanceUpgraded,
+        Self::InstancePaused,
+        Self::InstanceResumed,
+        Self::InstanceDeactivated,
+        Self::CustomerCreated,
+        Self::CustomerUpdated,
+        Self::CustomerDeleted,
+        Self::CustomerVendorValuesUpdated,
+        Self::CustomerUserUpdated,
+        Self::CustomerUserDeleted,
+        Self::IntegrationCreated,
+        Self::IntegrationUpdated,
+        Self::VersionCreated,
+        Self::VersionUpdated,
+        Self::VersionPublished,
+        Self::ListingUpdated,
+        Self::ListingRemoved,
+        Self::ApiKeyCreated,
+        Self::ApiKeyRevoked,
+        Self::SigningKeyCreated,
+        Self::SigningKeyRevoked,
+        Self::OrganizationUpdated,
+    ];
+
     /// The wire name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -55,6 +128,21 @@ impl EventType {
             Self::CustomerCreated => "customer.created",
             Self::CustomerUpdated => "customer.updated",
             Self::CustomerDeleted => "customer.deleted",
+            Self::CustomerVendorValuesUpdated => "customer.vendor_values_updated",
+            Self::CustomerUserUpdated => "customer_user.updated",
+            Self::CustomerUserDeleted => "customer_user.deleted",
+            Self::IntegrationCreated => "integration.created",
+            Self::IntegrationUpdated => "integration.updated",
+            Self::VersionCreated => "version.created",
+            Self::VersionUpdated => "version.updated",
+            Self::VersionPublished => "version.published",
+            Self::ListingUpdated => "listing.updated",
+            Self::ListingRemoved => "listing.removed",
+            Self::ApiKeyCreated => "api_key.created",
+            Self::ApiKeyRevoked => "api_key.revoked",
+            Self::SigningKeyCreated => "signing_key.created",
+            Self::SigningKeyRevoked => "signing_key.revoked",
+            Self::OrganizationUpdated => "organization.updated",
         }
     }
 }
@@ -109,5 +197,133 @@ impl Event {
             instance_id: None,
             data: json!({"name": customer.name, "external_id": customer.external_id, "labels": customer.labels}),
         }
+    }
+
+    /// An event about the organization itself or one of its keys: no customer, integration or
+    /// instance (add them with [`Self::with_customer`], [`Self::with_integration`]).
+    pub fn for_organization(event_type: EventType, at: UnixMillis, data: Value) -> Self {
+        Event {
+            event_type,
+            at,
+            customer_id: None,
+            integration_id: None,
+            instance_id: None,
+            data,
+        }
+    }
+
+    /// An event about an integration (its versions and listing included).
+    pub fn for_integration(
+        event_type: EventType,
+        integration_id: &IntegrationId,
+        at: UnixMillis,
+        data: Value,
+    ) -> Self {
+        Self::for_organization(event_type, at, data).with_integration(integration_id)
+    }
+
+    /// The vendor-set values of a customer for an integration changed: the keys only.
+    pub fn vendor_values_updated(
+        customer_id: &CustomerId,
+        integration_id: &IntegrationId,
+        before: &Map<String, Value>,
+        after: &Map<String, Value>,
+        at: UnixMillis,
+    ) -> Self {
+        let data = json!({"changed": changed_keys(before, after)});
+        Self::for_integration(
+            EventType::CustomerVendorValuesUpdated,
+            integration_id,
+            at,
+            data,
+        )
+        .with_customer(customer_id)
+    }
+
+    /// The same event, about that customer too.
+    #[must_use]
+    pub fn with_customer(mut self, customer_id: &CustomerId) -> Self {
+        self.customer_id = Some(customer_id.clone());
+        self
+    }
+
+    /// The same event, about that integration too.
+    #[must_use]
+    pub fn with_integration(mut self, integration_id: &IntegrationId) -> Self {
+        self.integration_id = Some(integration_id.clone());
+        self
+    }
+}
+
+/// The keys whose values differ between two objects (added, changed or removed), sorted: what
+/// an event may say of a change, never the values.
+pub fn changed_keys(before: &Map<String, Value>, after: &Map<String, Value>) -> Vec<String> {
+    let mut changed: Vec<String> = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .map(|(k, _)| k.clone())
+        .chain(before.keys().filter(|k| !after.contains_key(*k)).cloned())
+        .collect();
+    changed.sort();
+    changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_agree_with_serde_and_are_unique() {
+        let mut names = Vec::new();
+        for event_type in EventType::ALL {
+            let wire = serde_json::to_value(event_type).unwrap();
+            assert_eq!(wire, json!(event_type.as_str()));
+            assert_eq!(
+                serde_json::from_value::<EventType>(wire).unwrap(),
+                event_type
+            );
+            names.push(event_type.as_str());
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), EventType::ALL.len());
+        assert_eq!(
+            EventType::CustomerVendorValuesUpdated.as_str(),
+            "customer.vendor_values_updated"
+        );
+        assert_eq!(EventType::SigningKeyRevoked.as_str(), "signing_key.revoked");
+    }
+
+    #[test]
+    fn changed_keys_name_keys_never_values() {
+        let before = json!({"a": 1, "b": "s3cret", "c": true});
+        let after = json!({"a": 1, "b": "n3w", "d": null});
+        let (before, after) = (before.as_object().unwrap(), after.as_object().unwrap());
+        assert_eq!(changed_keys(before, after), ["b", "c", "d"]);
+        assert!(changed_keys(before, before).is_empty());
+        let event =
+            Event::vendor_values_updated(&"cus_1".into(), &"int_1".into(), before, after, 5);
+        assert_eq!(event.event_type, EventType::CustomerVendorValuesUpdated);
+        assert_eq!(
+            (
+                event.customer_id.as_ref().map(|c| c.as_str()),
+                event.integration_id.as_ref().map(|i| i.as_str()),
+                event.instance_id
+            ),
+            (Some("cus_1"), Some("int_1"), None)
+        );
+        assert_eq!(event.data, json!({"changed": ["b", "c", "d"]}));
+        assert!(
+            !event.data.to_string().contains("s3cret") && !event.data.to_string().contains("n3w")
+        );
+        let org = Event::for_organization(
+            EventType::OrganizationUpdated,
+            7,
+            json!({"changed": ["name"]}),
+        );
+        assert_eq!(
+            (org.at, org.customer_id, org.integration_id),
+            (7, None, None)
+        );
     }
 }

@@ -2,11 +2,17 @@
 //! machine. Every operation returns the new instance with the event it leaves.
 
 use crate::compiled::CompiledSpec;
-use crate::event::{Event, EventType, UnixMillis};
+use crate::config::{effective_config, is_masked, merge_update};
+use crate::error::{FieldError, FieldErrorCode, prefix_all, unprefix_all};
+use crate::event::{Event, EventType, UnixMillis, changed_keys};
 use crate::ids::{CustomerId, InstanceId, IntegrationId};
 use crate::integration::IntegrationVersion;
+use crate::pointer;
+use crate::spec::{VariableType, Visibility};
+use crate::values::{Editor, ValidationOptions, validate_map};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+use std::str::FromStr;
 
 /// States of an instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -31,6 +37,24 @@ impl InstanceStatus {
             Self::NeedsConfiguration => "needs_configuration",
             Self::Deactivated => "deactivated",
         }
+    }
+}
+
+/// A text that names no instance status.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown instance status \"{0}\"")]
+pub struct UnknownStatus(pub String);
+
+impl FromStr for InstanceStatus {
+    type Err = UnknownStatus;
+
+    /// The status with that wire name (`"needs_configuration"`).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        use InstanceStatus::*;
+        [Active, Paused, NeedsConfiguration, Deactivated]
+            .into_iter()
+            .find(|status| status.as_str() == text)
+            .ok_or_else(|| UnknownStatus(text.to_owned()))
     }
 }
 
@@ -119,6 +143,200 @@ pub struct NewInstance<'a> {
     pub name: String,
     /// Validated values.
     pub config: Map<String, Value>,
+}
+
+/// Values submitted to activate or reconfigure an instance, and what they are judged with.
+#[derive(Debug, Clone, Copy)]
+pub struct Submission<'a> {
+    /// Who submits: a customer (embedded API) or the vendor (admin API).
+    pub editor: Editor,
+    /// The editor's values (its whole part of the config).
+    pub submitted: &'a Map<String, Value>,
+    /// Values the vendor set for this customer and integration (they count for `required`
+    /// when the vendor submits).
+    pub vendor_values: &'a Map<String, Value>,
+    /// Values of embedded variables from the host's token, if any.
+    pub token_values: Option<&'a Map<String, Value>>,
+}
+
+/// Accepts an activation: the config to store, or every field error.
+///
+/// The vendor's values are a partial layer, and only what the effective config (vendor-set
+/// values, then the submitted ones, over defaults) lacks is `required`; any other editor submits
+/// its whole part, checked complete. Paths are under `/config`. The token's values of
+/// `embedded` variables (other keys ignored) are checked as a partial layer, paths under
+/// `/embedded_config`, and join the config.
+pub fn accept_activation(
+    spec: &CompiledSpec,
+    submission: Submission<'_>,
+) -> Result<Map<String, Value>, Vec<FieldError>> {
+    let mut config = submission.submitted.clone();
+    let mut errors = prefix_all(check_part(spec, &submission, &config), "/config");
+    add_token_values(spec, submission.token_values, &mut config, &mut errors);
+    if errors.is_empty() {
+        Ok(config)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Accepts a reconfiguration of `stored`: the config to store, or every field error.
+///
+/// The editor's own part of `stored` is replaced by the submitted values through
+/// [`merge_update`] (a secret omitted, or sent back masked, keeps its value); the other parts
+/// stay. The result is judged as in [`accept_activation`], token values included, and a blank
+/// `name` is an `empty` error at `/name`.
+///
+/// `stored` may be a read view (a client's copy, secrets masked as `{"set": true}`): a masked
+/// secret that the update keeps counts as set, since only the service holds its value. The
+/// service's own stored values hold no placeholder, so there the rule is unchanged.
+pub fn accept_reconfiguration(
+    spec: &CompiledSpec,
+    stored: &Map<String, Value>,
+    submission: Submission<'_>,
+    name: Option<&str>,
+) -> Result<Map<String, Value>, Vec<FieldError>> {
+    let editable = |key: &str| {
+        spec.variable(key)
+            .is_some_and(|v| submission.editor.may_set(v.visibility))
+    };
+    let (mine, mut config): (Map<String, Value>, Map<String, Value>) = stored
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .partition(|(k, _)| editable(k));
+    let merged = merge_update(spec.spec(), &mine, submission.submitted);
+    let kept = kept_masked(spec, &mine, &merged);
+    let part_errors = check_part(spec, &submission, &merged)
+        .into_iter()
+        .filter(|e| !kept.contains(&e.path))
+        .collect();
+    let mut errors = prefix_all(part_errors, "/config");
+    config.extend(merged);
+    add_token_values(spec, submission.token_values, &mut config, &mut errors);
+    if name.is_some_and(|n| n.trim().is_empty()) {
+        errors.push(FieldError::new(
+            "/name",
+            FieldErrorCode::Empty,
+            "the name must not be empty",
+        ));
+    }
+    if errors.is_empty() {
+        Ok(config)
+    } else {
+        Err(errors)
+    }
+}
+
+/// What a client checks before sending a reconfiguration: [`accept_reconfiguration`] of
+/// `update` over `stored` (values read back from the service, secrets masked) for `editor`,
+/// with no token values and no name; the errors, paths relative to the config.
+pub fn validate_update(
+    spec: &CompiledSpec,
+    stored: &Map<String, Value>,
+    update: &Map<String, Value>,
+    editor: Editor,
+) -> Vec<FieldError> {
+    let none = Map::new();
+    let submission = Submission {
+        editor,
+        submitted: update,
+        vendor_values: &none,
+        token_values: None,
+    };
+    match accept_reconfiguration(spec, stored, submission, None) {
+        Ok(_) => Vec::new(),
+        Err(errors) => unprefix_all(errors, "/config"),
+    }
+}
+
+/// The editor's part of a config checked; paths relative to the config.
+fn check_part(
+    spec: &CompiledSpec,
+    submission: &Submission<'_>,
+    values: &Map<String, Value>,
+) -> Vec<FieldError> {
+    match submission.editor {
+        Editor::Organization => {
+            let mut errors = validate_map(
+                spec,
+                values,
+                ValidationOptions::partial(Editor::Organization),
+            );
+            let effective = effective_config(spec.spec(), &[submission.vendor_values, values]);
+            errors.extend(
+                validate_map(
+                    spec,
+                    &effective,
+                    ValidationOptions::complete(Editor::Organization),
+                )
+                .into_iter()
+                .filter(|e| e.code == FieldErrorCode::Required),
+            );
+            errors
+        }
+        editor => validate_map(spec, values, ValidationOptions::complete(editor)),
+    }
+}
+
+/// Checks the token's values of embedded variables (other keys ignored) and adds them to
+/// `config`; errors under `/embedded_config`.
+fn add_token_values(
+    spec: &CompiledSpec,
+    token_values: Option<&Map<String, Value>>,
+    config: &mut Map<String, Value>,
+    errors: &mut Vec<FieldError>,
+) {
+    let Some(token_values) = token_values else {
+        return;
+    };
+    let known: Map<String, Value> = token_values
+        .iter()
+        .filter(|(k, _)| {
+            spec.variable(k)
+                .is_some_and(|v| v.visibility == Visibility::Embedded)
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    errors.extend(prefix_all(
+        validate_map(spec, &known, ValidationOptions::partial(Editor::Embedded)),
+        "/embedded_config",
+    ));
+    config.extend(known);
+}
+
+/// Paths (relative to the config) of secrets that are masked placeholders both in `stored` and
+/// in `merged`: secrets a client's read view shows as set and the update keeps.
+fn kept_masked(
+    spec: &CompiledSpec,
+    stored: &Map<String, Value>,
+    merged: &Map<String, Value>,
+) -> Vec<String> {
+    let both = |old: Option<&Value>, new: Option<&Value>| {
+        old.is_some_and(is_masked) && new.is_some_and(is_masked)
+    };
+    let mut paths = Vec::new();
+    for compiled in spec.compiled_variables() {
+        let key = &compiled.variable.key;
+        let (old, new) = (stored.get(key), merged.get(key));
+        match &compiled.variable.kind {
+            VariableType::Secret(_) | VariableType::Connection(_) if both(old, new) => {
+                paths.push(compiled.path.clone());
+            }
+            VariableType::Connection(kind) => {
+                for input in kind.inputs().iter().filter(|i| i.secret) {
+                    let (old, new) = (
+                        old.and_then(|v| v.get(input.name)),
+                        new.and_then(|v| v.get(input.name)),
+                    );
+                    if both(old, new) {
+                        paths.push(pointer::push(&compiled.path, input.name));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    paths
 }
 
 impl Instance {
@@ -216,12 +434,7 @@ impl Instance {
                 operation: Operation::Reconfigure,
             });
         }
-        let mut changed: Vec<&String> = config
-            .keys()
-            .filter(|k| self.config.get(*k) != config.get(*k))
-            .collect();
-        changed.extend(self.config.keys().filter(|k| !config.contains_key(*k)));
-        changed.sort();
+        let changed = changed_keys(&self.config, &config);
         let status = match self.status {
             InstanceStatus::NeedsConfiguration => InstanceStatus::Active,
             other => other,
@@ -447,5 +660,253 @@ mod tests {
             ..instance()
         };
         assert!(gone.upgrade(&v2, None, 1).is_err());
+    }
+
+    fn obj(value: Value) -> Map<String, Value> {
+        value.as_object().unwrap().clone()
+    }
+
+    /// A spec with a variable of each visibility, a secret and a connection.
+    fn layered() -> CompiledSpec {
+        CompiledSpec::parse(&json!({"pages": [{"title": "P", "elements": [
+            {"key": "url", "label": "URL", "type": "url", "required": true},
+            {"key": "token", "label": "Token", "type": "secret", "min_length": 8, "required": true},
+            {"key": "auth", "label": "Auth", "type": "connection", "connection": {"kind": "basic"}, "required": true},
+            {"key": "plan", "label": "Plan", "type": "string", "visibility": "organization", "required": true},
+            {"key": "tenant", "label": "Tenant", "type": "string", "visibility": "embedded", "pattern": "^t-"}
+        ]}]}))
+        .unwrap()
+    }
+
+    type Outcome = Result<Value, Vec<(String, &'static str)>>;
+
+    fn outcome(result: Result<Map<String, Value>, Vec<FieldError>>) -> Outcome {
+        result.map(Value::Object).map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|e| (e.path, e.code.as_str()))
+                .collect()
+        })
+    }
+
+    fn errors(list: &[(&str, &'static str)]) -> Outcome {
+        Err(list.iter().map(|(p, c)| ((*p).to_owned(), *c)).collect())
+    }
+
+    #[test]
+    fn statuses_parse_from_their_wire_names_only() {
+        use InstanceStatus::*;
+        for status in [Active, Paused, NeedsConfiguration, Deactivated] {
+            assert_eq!(status.as_str().parse::<InstanceStatus>(), Ok(status));
+        }
+        let error = "Active".parse::<InstanceStatus>().unwrap_err();
+        assert_eq!(error, UnknownStatus("Active".into()));
+        assert_eq!(error.to_string(), "unknown instance status \"Active\"");
+    }
+
+    #[test]
+    fn activation_judges_each_editor_and_the_token() {
+        let spec = layered();
+        let full = json!({"url": "https://a.example", "token": "long-enough",
+                          "auth": {"username": "ops", "password": "pw"}});
+        let vendor = obj(json!({"plan": "gold"}));
+        let none = Map::new();
+        // (editor, submitted, vendor values, token values) → outcome
+        type Row<'a> = (Editor, Value, &'a Map<String, Value>, Option<Value>, Outcome);
+        let table: Vec<Row<'_>> = vec![
+            (
+                Editor::Customer,
+                full.clone(),
+                &none,
+                None,
+                Ok(full.clone()),
+            ),
+            (
+                Editor::Customer,
+                json!({"url": "ftp://x", "plan": "gold"}),
+                &none,
+                None,
+                errors(&[
+                    ("/config/plan", "not_editable"),
+                    ("/config/url", "format"),
+                    ("/config/token", "required"),
+                    ("/config/auth", "required"),
+                ]),
+            ),
+            // The token's embedded values join the config; other keys are ignored.
+            (
+                Editor::Customer,
+                full.clone(),
+                &none,
+                Some(json!({"tenant": "t-1", "plan": "x", "nope": 1})),
+                Ok(json!({"url": "https://a.example", "token": "long-enough",
+                          "auth": {"username": "ops", "password": "pw"}, "tenant": "t-1"})),
+            ),
+            (
+                Editor::Customer,
+                full.clone(),
+                &none,
+                Some(json!({"tenant": "x"})),
+                errors(&[("/embedded_config/tenant", "pattern")]),
+            ),
+            // The vendor submits a partial layer; only what the effective config lacks is required.
+            (
+                Editor::Organization,
+                json!({"url": "https://a.example"}),
+                &vendor,
+                None,
+                errors(&[("/config/token", "required"), ("/config/auth", "required")]),
+            ),
+            (
+                Editor::Organization,
+                json!({"plan": 3}),
+                &none,
+                None,
+                errors(&[
+                    ("/config/plan", "type"),
+                    ("/config/url", "required"),
+                    ("/config/token", "required"),
+                    ("/config/auth", "required"),
+                ]),
+            ),
+            (
+                Editor::Organization,
+                json!({"token": "long-enough", "auth": {"username": "u", "password": "p"}, "url": "https://b.example"}),
+                &vendor,
+                None,
+                Ok(
+                    json!({"token": "long-enough", "auth": {"username": "u", "password": "p"}, "url": "https://b.example"}),
+                ),
+            ),
+        ];
+        for (i, (editor, submitted, vendor_values, token, expected)) in
+            table.into_iter().enumerate()
+        {
+            let submitted = obj(submitted);
+            let token = token.map(obj);
+            let submission = Submission {
+                editor,
+                submitted: &submitted,
+                vendor_values,
+                token_values: token.as_ref(),
+            };
+            assert_eq!(
+                outcome(accept_activation(&spec, submission)),
+                expected,
+                "row {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn reconfiguration_replaces_the_editors_part_and_keeps_secrets() {
+        let spec = layered();
+        let stored = obj(json!({"url": "https://a.example", "token": "long-enough",
+            "auth": {"username": "ops", "password": "pw"}, "plan": "gold", "tenant": "t-1"}));
+        let none = Map::new();
+        let reconfigure = |editor: Editor, update: Value, name: Option<&str>| {
+            let update = obj(update);
+            outcome(accept_reconfiguration(
+                &spec,
+                &stored,
+                Submission {
+                    editor,
+                    submitted: &update,
+                    vendor_values: &none,
+                    token_values: None,
+                },
+                name,
+            ))
+        };
+        // Omitted secrets are kept, the others' parts stay.
+        assert_eq!(
+            reconfigure(
+                Editor::Customer,
+                json!({"url": "https://b.example", "auth": {"username": "root", "password": {"set": true}}}),
+                Some("Renamed")
+            ),
+            Ok(json!({"url": "https://b.example", "token": "long-enough",
+                "auth": {"username": "root", "password": "pw"}, "plan": "gold", "tenant": "t-1"}))
+        );
+        // The update replaces the customer's part: an omitted value is missing.
+        assert_eq!(
+            reconfigure(Editor::Customer, json!({}), Some("  ")),
+            errors(&[("/config/url", "required"), ("/name", "empty")])
+        );
+        // A masked placeholder where nothing is stored is judged as a value.
+        let fresh = obj(json!({"url": "https://a.example"}));
+        let update = obj(json!({"url": "https://a.example", "token": {"set": true},
+            "auth": {"username": "ops", "password": "pw"}}));
+        let submission = Submission {
+            editor: Editor::Customer,
+            submitted: &update,
+            vendor_values: &none,
+            token_values: None,
+        };
+        assert_eq!(
+            outcome(accept_reconfiguration(&spec, &fresh, submission, None)),
+            errors(&[("/config/token", "type")])
+        );
+        // The vendor may set every variable, so its update replaces all but the secrets.
+        assert_eq!(
+            reconfigure(Editor::Organization, json!({"plan": "silver"}), None),
+            errors(&[("/config/url", "required")])
+        );
+    }
+
+    #[test]
+    fn a_clients_masked_read_view_counts_its_secrets_as_set() {
+        let spec = layered();
+        let stored = obj(json!({"url": "https://a.example", "token": "long-enough",
+            "auth": {"username": "ops", "password": "pw"}}));
+        let masked =
+            crate::config::read_view(spec.spec(), &stored, crate::config::Audience::Customer);
+        let none = Map::new();
+        let codes = |update: Value| {
+            let update = obj(update);
+            let submission = Submission {
+                editor: Editor::Customer,
+                submitted: &update,
+                vendor_values: &none,
+                token_values: None,
+            };
+            outcome(accept_reconfiguration(&spec, &masked, submission, None)).map(|_| ())
+        };
+        // Omitted secrets and connections keep their (masked) values: nothing to judge there.
+        assert_eq!(codes(json!({"url": "https://b.example"})), Ok(()));
+        assert_eq!(
+            codes(
+                json!({"url": "https://b.example", "auth": {"username": "root", "password": {"set": true}}})
+            ),
+            Ok(())
+        );
+        // The update replaces the other values: an omitted one is missing.
+        assert_eq!(
+            codes(json!({})),
+            errors(&[("/config/url", "required")]).map(|_: Value| ())
+        );
+        // New values are judged, secrets included; a client sees paths relative to the config.
+        let update = obj(json!({"url": "ftp://x", "token": "short"}));
+        let relative: Vec<(String, &str)> =
+            validate_update(&spec, &masked, &update, Editor::Customer)
+                .into_iter()
+                .map(|e| (e.path, e.code.as_str()))
+                .collect();
+        assert_eq!(
+            relative,
+            [
+                ("/token".to_owned(), "min_length"),
+                ("/url".to_owned(), "format")
+            ]
+        );
+        assert_eq!(
+            codes(json!({"url": "ftp://x", "token": "short"})),
+            errors(&[("/config/token", "min_length"), ("/config/url", "format")])
+                .map(|_: Value| ())
+        );
+        assert_eq!(
+            codes(json!({"url": "https://b.example", "auth": {"username": ""}})),
+            errors(&[("/config/auth/username", "min_length")]).map(|_: Value| ())
+        );
     }
 }

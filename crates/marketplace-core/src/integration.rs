@@ -131,6 +131,19 @@ pub struct VersionSummary {
 }
 
 impl IntegrationVersion {
+    /// Whether instances may run this version (activate on it, upgrade to it): only published
+    /// versions run; a draft is `invalid` at `/version`.
+    pub fn check_runnable(&self) -> Result<(), FieldError> {
+        match self.state {
+            VersionState::Published => Ok(()),
+            VersionState::Draft => Err(FieldError::new(
+                "/version",
+                Code::Invalid,
+                "only published versions can be run",
+            )),
+        }
+    }
+
     /// Parses a version body `{version, config, flows}` as a new draft, checking everything at once
     /// (paths into the body: `/version`, `/config/pages/0/elements/1/key`, `/flows/0/deliver/url`).
     ///
@@ -411,5 +424,22 @@ mod tests {
             errors.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(),
             vec!["/name", "/icon_url"]
         );
+    }
+
+    #[test]
+    fn only_published_versions_run() {
+        let mut version = IntegrationVersion::parse_draft(&body("1.0.0"), &[]).unwrap();
+        assert_eq!(version.state, VersionState::Draft);
+        let error = version.check_runnable().unwrap_err();
+        assert_eq!(
+            (error.path.as_str(), error.code, error.message.as_str()),
+            (
+                "/version",
+                Code::Invalid,
+                "only published versions can be run"
+            )
+        );
+        version.state = VersionState::Published;
+        assert_eq!(version.check_runnable(), Ok(()));
     }
 }

@@ -10,8 +10,10 @@
 //! - [`integration`]: integrations and their semver versions, draft and published.
 //! - [`listing`], [`deployability`] and [`catalog`]: what the marketplace offers a customer.
 //! - [`customer`] and [`permission`]: customers, their users and who may do what.
-//! - [`instance`]: an activated integration and its state machine, reconfiguration and upgrades.
+//! - [`instance`]: an activated integration and its state machine; what an activation or a
+//!   reconfiguration accepts; upgrades.
 //! - [`event`]: the record every state change leaves; [`token`]: the embedded token's claims.
+//! - [`organization`]: the vendor's settings: origins allowed to embed, the page's theme.
 //!
 //! Architecture invariant: nothing here does I/O, reads a clock or draws randomness; time and
 //! ids are passed in. The crate builds for wasm32 unchanged.
@@ -30,6 +32,7 @@ pub mod instance;
 pub mod integration;
 pub mod json_schema;
 pub mod listing;
+pub mod organization;
 pub mod permission;
 pub mod pointer;
 pub mod spec;
@@ -40,18 +43,27 @@ pub use catalog::{
     Catalog, CatalogEntry, CatalogFilter, CatalogListing, CustomerContext, VendorValues,
 };
 pub use compiled::CompiledSpec;
-pub use config::{effective_config, mask_secrets, merge_update, validate_update};
+pub use config::{
+    Audience, accept_vendor_values, effective_config, is_masked, mask_secrets, masked_secret,
+    merge_update, read_view,
+};
 pub use customer::{Customer, CustomerUser, Role};
 pub use deployability::{Deployability, DeployabilityReason, DeployabilityStatus, ReasonCode};
 pub use error::{FieldError, FieldErrorCode, FieldErrors};
 pub use event::{Event, EventType};
 pub use flow::Flow;
 pub use ids::{CustomerId, InstanceId, IntegrationId, OrganizationId, UserId};
-pub use instance::{Instance, InstanceStatus, TransitionError, UpgradeReport};
+pub use instance::{
+    Instance, InstanceStatus, Submission, TransitionError, UnknownStatus, UpgradeReport,
+    accept_activation, accept_reconfiguration, validate_update,
+};
 pub use integration::{Integration, IntegrationVersion, VersionState};
 pub use json_schema::to_json_schema;
 pub use listing::Listing;
+pub use organization::{
+    ACCENT_PATTERN, THEME_NAMES, Theme, check_origins, check_theme, is_accent_colour, is_theme_name,
+};
 pub use permission::{Action, Actor, Decision, authorize};
 pub use spec::{ConfigSpec, Variable, VariableType, Visibility};
 pub use token::{EmbeddedClaims, TokenError, TokenPolicy};
-pub use values::{Completeness, Editor, ValidationOptions, validate_config};
+pub use values::{Completeness, Editor, ValidationOptions, validate_config, validate_map};

@@ -87,6 +87,17 @@ pub fn validate_config(
     errors
 }
 
+/// [`validate_config`] of a config already held as an object (no copy into a `Value`).
+pub fn validate_map(
+    spec: &CompiledSpec,
+    object: &Map<String, Value>,
+    options: ValidationOptions,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    validate_object(spec, object, options, &mut errors);
+    errors
+}
+
 fn validate_object(
     spec: &CompiledSpec,
     object: &Map<String, Value>,
