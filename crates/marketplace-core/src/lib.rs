@@ -13,7 +13,8 @@
 //! - [`instance`]: an activated integration and its state machine; what an activation or a
 //!   reconfiguration accepts; upgrades.
 //! - [`event`]: the record every state change leaves; [`token`]: the embedded token's claims.
-//! - [`organization`]: the vendor's settings: origins allowed to embed, the page's theme.
+//! - [`organization`]: the vendor's settings: origins allowed to embed, the page's theme;
+//!   [`page_rules`]: the data of these rules that a page without core needs.
 //!
 //! Architecture invariant: nothing here does I/O, reads a clock or draws randomness; time and
 //! ids are passed in. The crate builds for wasm32 unchanged.
@@ -33,6 +34,7 @@ pub mod integration;
 pub mod json_schema;
 pub mod listing;
 pub mod organization;
+pub mod page_rules;
 pub mod permission;
 pub mod pointer;
 pub mod spec;
@@ -63,6 +65,7 @@ pub use listing::Listing;
 pub use organization::{
     ACCENT_PATTERN, THEME_NAMES, Theme, check_origins, check_theme, is_accent_colour, is_theme_name,
 };
+pub use page_rules::{PageRules, page_rules};
 pub use permission::{Action, Actor, Decision, authorize};
 pub use spec::{ConfigSpec, Variable, VariableType, Visibility};
 pub use token::{EmbeddedClaims, TokenError, TokenPolicy};

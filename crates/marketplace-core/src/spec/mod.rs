@@ -164,7 +164,7 @@ pub enum ConnectionKind {
 }
 
 /// One input of a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct ConnectionInput {
     /// Input name in the value object.
     pub name: &'static str,
