@@ -1,0 +1,192 @@
+//! Customers, their users and the vendor-set values per integration:
+//! `/api/v1/customers[/{id}[/config/{integration_id}|/users[/{user_id}]]]`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// A customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct CustomerView {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// The host app's id.
+    pub external_id: String,
+    /// Labels (lower-cased).
+    pub labels: Vec<String>,
+    /// Avatar URL.
+    pub avatar_url: Option<String>,
+    /// Creation time (RFC 3339).
+    #[cfg_attr(feature = "schema", schema(format = DateTime))]
+    pub created_at: String,
+}
+
+/// Body of `POST /api/v1/customers` (and of `PATCH`, where every field is optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CustomerBody {
+    /// Name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The host app's id, unique in the organization.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// Labels (lower-cased and de-duplicated on the way in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<Vec<String>>,
+    /// Avatar URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<String>,
+}
+
+/// Filters and paging of the customer list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "schema", into_params(parameter_in = Query))]
+pub struct CustomerQuery {
+    /// Case-insensitive substring of name, description, external id or a label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<String>,
+    /// A label the customer carries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Exact external id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// Opaque cursor from a previous page's `next_cursor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// `?confirm_name=` of a customer deletion.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "schema", into_params(parameter_in = Query))]
+pub struct DeleteQuery {
+    /// Must equal the customer's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm_name: Option<String>,
+}
+
+/// Vendor-set values of a customer for one integration (secrets shown as `{"set": true}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct CustomerConfigView {
+    /// The customer.
+    pub customer_id: String,
+    /// The integration.
+    pub integration_id: String,
+    /// Values of organization and embedded variables, by key.
+    #[cfg_attr(feature = "schema", schema(value_type = std::collections::HashMap<String, serde_json::Value>))]
+    pub values: Map<String, Value>,
+}
+
+/// Body of `PUT /api/v1/customers/{id}/config/{integration_id}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CustomerConfigBody {
+    /// Values of organization and embedded variables; an omitted secret keeps its stored value.
+    #[cfg_attr(feature = "schema", schema(value_type = std::collections::HashMap<String, serde_json::Value>))]
+    pub values: Map<String, Value>,
+}
+
+/// A customer user, known from the tokens the host app signs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct UserView {
+    /// The host app's user id (`sub`).
+    pub id: String,
+    /// The customer.
+    pub customer_id: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// Email.
+    pub email: Option<String>,
+    /// The role of the user's last token.
+    pub role: Role,
+    /// First seen (RFC 3339).
+    #[cfg_attr(feature = "schema", schema(format = DateTime))]
+    pub created_at: String,
+}
+
+/// Body of `PATCH /api/v1/customers/{id}/users/{user_id}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    /// Display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+wire_enum! {
+    /// A customer user's role.
+    pub enum Role {
+        /// May activate and configure.
+        Admin = "admin",
+        /// Read only.
+        Viewer = "viewer",
+    }
+}
+
+impl From<marketplace_core::Role> for Role {
+    fn from(role: marketplace_core::Role) -> Self {
+        match role {
+            marketplace_core::Role::Admin => Self::Admin,
+            marketplace_core::Role::Viewer => Self::Viewer,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::common::Page;
+    use crate::test_support::{open_enum, round_trip};
+    use serde_json::json;
+
+    #[test]
+    fn customers_as_the_service_sends_them() {
+        round_trip::<Page<CustomerView>>(
+            json!({"items": [{"id": "cus_1", "name": "Globex Corporation",
+            "description": "Demo customer", "external_id": "globex", "labels": ["enterprise", "eu"],
+            "avatar_url": null, "created_at": "2026-11-30T05:21:34.136Z"}], "next_cursor": null}),
+        );
+        let users: Page<UserView> = round_trip(json!({"items": [{"id": "ada@globex.example",
+            "customer_id": "cus_1", "name": "Ada", "email": null, "role": "admin",
+            "created_at": "2026-11-30T05:21:46.571Z"}], "next_cursor": null}));
+        assert_eq!(users.items[0].role, Role::Admin);
+        let config: CustomerConfigView = round_trip(json!({"customer_id": "cus_1",
+            "integration_id": "int_1", "values": {"plan": "gold", "token": {"set": true}}}));
+        assert_eq!(config.values["token"], json!({"set": true}));
+    }
+
+    #[test]
+    fn bodies_refuse_unknown_fields() {
+        assert!(serde_json::from_value::<CustomerBody>(json!({"nickname": "x"})).is_err());
+        assert!(serde_json::from_value::<UserPatch>(json!({"role": "viewer"})).is_err());
+        assert!(
+            serde_json::from_value::<CustomerConfigBody>(json!({"values": {}, "x": 1})).is_err()
+        );
+    }
+
+    #[test]
+    fn roles_are_open() {
+        open_enum(Role::KNOWN, Role::Other("billing".into()));
+    }
+}

@@ -1,0 +1,252 @@
+//! The embedded API's own bodies (`/api/v1/embedded/...`, for customer users with a signed
+//! token): the catalog, an integration's detail, validation and test runs. Its instances, logs
+//! and executions are the types of [`crate::instances`] and [`crate::observability`].
+
+use crate::common::{Deployability, FieldError};
+use crate::spec::ConfigSpec;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Filters and paging of the catalog (`GET /api/v1/embedded/marketplace`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "schema", into_params(parameter_in = Query))]
+pub struct MarketplaceQuery {
+    /// Exact category.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// A label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Case-insensitive substring of name, description, category or a label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// Opaque cursor from a previous page's `next_cursor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// A catalog entry: a listed integration with the customer's activation state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct MarketplaceEntry {
+    /// The integration.
+    pub integration_id: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Category.
+    pub category: String,
+    /// Labels.
+    pub labels: Vec<String>,
+    /// Icon URL.
+    pub icon_url: Option<String>,
+    /// The listed version.
+    pub version: String,
+    /// Whether the customer has a live (not deactivated) instance.
+    pub activated: bool,
+    /// How many live instances the customer has.
+    pub instance_count: u32,
+    /// Whether the customer may activate it, and why not.
+    pub deployability: Deployability,
+}
+
+/// An integration's detail for the customer: the entry, its overview, the customer-visible spec
+/// and the names of its flows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct MarketplaceDetail {
+    /// The entry.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schema", schema(inline))]
+    pub entry: MarketplaceEntry,
+    /// Overview (markdown).
+    pub overview: String,
+    /// The overview rendered to HTML and sanitised (safe to insert in a page).
+    pub overview_html: String,
+    /// The customer-visible part of the config spec ([`ConfigSpec::compile`] makes it ready
+    /// for local validation).
+    pub config: ConfigSpec,
+    /// Names of the flows.
+    pub flows: Vec<String>,
+}
+
+impl From<&marketplace_core::CatalogEntry<'_>> for MarketplaceEntry {
+    fn from(entry: &marketplace_core::CatalogEntry<'_>) -> Self {
+        let integration = &entry.listing.integration;
+        MarketplaceEntry {
+            integration_id: integration.id.to_string(),
+            name: integration.name.clone(),
+            description: integration.description.clone(),
+            category: integration.category.clone(),
+            labels: integration.labels.clone(),
+            icon_url: integration.icon_url.clone(),
+            version: entry.listing.listing.version.to_string(),
+            activated: entry.activated,
+            instance_count: u32::try_from(entry.instance_count).unwrap_or(u32::MAX),
+            deployability: (&entry.deployability).into(),
+        }
+    }
+}
+
+impl MarketplaceDetail {
+    /// The detail of a catalog entry, with its overview already rendered to safe HTML.
+    pub fn new(entry: &marketplace_core::CatalogEntry<'_>, overview_html: String) -> Self {
+        let listed = entry.listing;
+        MarketplaceDetail {
+            entry: entry.into(),
+            overview: listed.listing.overview.clone(),
+            overview_html,
+            config: (&listed.version.config.spec().customer_view()).into(),
+            flows: listed
+                .version
+                .flows
+                .iter()
+                .map(|f| f.name.clone())
+                .collect(),
+        }
+    }
+}
+
+/// Body of `POST /api/v1/embedded/marketplace/{integration_id}/validate`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ValidateBody {
+    /// The values to check (an object, as the customer would submit them).
+    #[cfg_attr(feature = "schema", schema(value_type = std::collections::HashMap<String, serde_json::Value>))]
+    pub config: Value,
+}
+
+/// The verdict of a validation (not a problem: nothing failed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct ValidateResult {
+    /// Whether the values are valid.
+    pub valid: bool,
+    /// Every field error, paths relative to the config.
+    pub errors: Vec<FieldError>,
+}
+
+/// Body of `POST /api/v1/embedded/instances/{id}/test`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TestBody {
+    /// The flow to run (default: the first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow: Option<String>,
+    /// The test input, what a webhook would receive (`null` when left out).
+    #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(value_type = serde_json::Value))]
+    pub input: Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::common::{DeployabilityStatus, Page, ReasonCode};
+    use crate::test_support::round_trip;
+    use marketplace_core::catalog::{Catalog, CatalogListing, CustomerContext, VendorValues};
+    use serde_json::json;
+    use std::sync::Arc;
+
+    fn entry() -> Value {
+        json!({"integration_id": "int_3", "name": "NetSuite", "description": "Export orders.",
+            "category": "erp", "labels": ["finance"], "icon_url": "https://icons.example.com/netsuite.svg",
+            "version": "1.0.0", "activated": false, "instance_count": 0, "deployability": {
+                "status": "contact_vendor", "reasons": [{"code": "missing_default",
+                "message": "this integration needs settings from the vendor before it can be activated"}]}})
+    }
+
+    #[test]
+    fn the_catalog_as_the_service_sends_it() {
+        let page: Page<MarketplaceEntry> =
+            round_trip(json!({"items": [entry()], "next_cursor": "int_3"}));
+        let deployability = &page.items[0].deployability;
+        assert_eq!(deployability.status, DeployabilityStatus::ContactVendor);
+        assert_eq!(deployability.reasons[0].code, ReasonCode::MissingDefault);
+    }
+
+    #[test]
+    fn a_detail_as_the_service_sends_it_compiles() {
+        let mut detail = entry();
+        let extra = json!({"overview": "## NetSuite", "overview_html": "<h2>NetSuite</h2>\n",
+            "config": {"pages": [{"title": "Accounting", "elements": [
+                {"key": "account_code", "label": "Account code", "pattern": "^[A-Z]{3}-[0-9]{4}$",
+                 "required": true, "type": "string"},
+                {"default": 1, "key": "subsidiary", "label": "Subsidiary", "max": 999, "min": 1, "type": "integer"}]}]},
+            "flows": ["events", "manual_sync"]});
+        detail
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let detail: MarketplaceDetail = round_trip(detail);
+        let spec = detail
+            .config
+            .compile()
+            .expect("the customer's spec compiles");
+        assert!(spec.variable("account_code").is_some());
+    }
+
+    #[test]
+    fn bodies_and_verdicts() {
+        let result: ValidateResult = round_trip(json!({"valid": false, "errors": [
+            {"path": "/nope", "code": "unknown_key", "message": "no variable has this key"}]}));
+        assert!(!result.valid);
+        let test: TestBody = serde_json::from_value(json!({"flow": "events"})).unwrap();
+        assert_eq!(test.input, Value::Null);
+        assert!(serde_json::from_value::<ValidateBody>(json!({"values": {}})).is_err());
+        assert!(serde_json::from_value::<TestBody>(json!({"input": 1, "dry": true})).is_err());
+    }
+
+    #[test]
+    fn core_entries_convert_to_what_the_service_sends() {
+        let spec = json!({"pages": [{"title": "P", "elements": [
+            {"key": "plan", "label": "Plan", "type": "string", "visibility": "organization", "required": true},
+            {"key": "region", "label": "Region", "type": "picklist", "options": ["eu", "us"]}]}]});
+        let version = Arc::new(marketplace_core::IntegrationVersion {
+            version: "1.2.0".parse().unwrap(),
+            state: marketplace_core::VersionState::Published,
+            config: marketplace_core::CompiledSpec::parse(&spec).unwrap(),
+            flows: vec![],
+        });
+        let integration = marketplace_core::Integration {
+            id: "int_1".into(),
+            name: "Orders".into(),
+            description: "Sync orders".into(),
+            category: "erp".into(),
+            labels: vec!["sales".into()],
+            icon_url: None,
+        };
+        let listing = marketplace_core::Listing {
+            integration_id: "int_1".into(),
+            version: "1.2.0".parse().unwrap(),
+            overview: "## Orders".into(),
+            customer_deployable: true,
+            allow_multiple_instances: false,
+        };
+        let catalog = Catalog::new(vec![CatalogListing::new(integration, listing, version)]);
+        let customer = CustomerContext {
+            live_instances: &[],
+            vendor_values: &VendorValues::default(),
+            embedded_values: None,
+        };
+        let core = catalog.entry(customer, "int_1").unwrap();
+        let wire = MarketplaceEntry::from(&core);
+        assert_eq!(
+            serde_json::to_value(&wire).unwrap(),
+            serde_json::to_value(&core).unwrap(),
+            "the same JSON as core's own serialization"
+        );
+        let detail = MarketplaceDetail::new(&core, "<h2>Orders</h2>".into());
+        let compiled = detail.config.compile().unwrap();
+        let keys: Vec<&str> = compiled.variables().map(|v| v.key.as_str()).collect();
+        assert_eq!(keys, ["region"], "only the customer's variables");
+        assert_eq!(detail.overview, "## Orders");
+    }
+}

@@ -1,0 +1,237 @@
+//! Instances, the same for the admin API (`/api/v1/instances`, `/api/v1/customers/{id}/instances`)
+//! and the embedded API (`/api/v1/embedded/instances`): views, activation, reconfiguration, upgrade.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// An instance: an activated integration of a customer, secrets masked as `{"set": true}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct InstanceView {
+    /// Id.
+    pub id: String,
+    /// Owner.
+    pub customer_id: String,
+    /// The integration.
+    pub integration_id: String,
+    /// The version it runs.
+    pub version: String,
+    /// Display name.
+    pub name: String,
+    /// Lifecycle state.
+    pub status: InstanceStatus,
+    /// The config, secrets masked (a customer sees only customer variables).
+    #[cfg_attr(feature = "schema", schema(value_type = std::collections::HashMap<String, serde_json::Value>))]
+    pub config: Map<String, Value>,
+    /// One URL per webhook flow.
+    pub webhook_urls: Vec<WebhookUrl>,
+    /// Creation time (RFC 3339).
+    #[cfg_attr(feature = "schema", schema(format = DateTime))]
+    pub created_at: String,
+    /// Last change (RFC 3339).
+    #[cfg_attr(feature = "schema", schema(format = DateTime))]
+    pub updated_at: String,
+}
+
+/// The webhook URL of one flow of an instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct WebhookUrl {
+    /// The flow.
+    pub flow: String,
+    /// The absolute, unguessable URL.
+    pub url: String,
+}
+
+wire_enum! {
+    /// The lifecycle state of an instance.
+    pub enum InstanceStatus {
+        /// Runs its flows.
+        Active = "active",
+        /// Paused by its owner; flows do not run.
+        Paused = "paused",
+        /// A required value is missing (after an upgrade); flows do not run.
+        NeedsConfiguration = "needs_configuration",
+        /// Deactivated for good; its webhook URLs stop working.
+        Deactivated = "deactivated",
+    }
+}
+
+impl From<marketplace_core::InstanceStatus> for InstanceStatus {
+    fn from(status: marketplace_core::InstanceStatus) -> Self {
+        use marketplace_core::InstanceStatus as Core;
+        match status {
+            Core::Active => Self::Active,
+            Core::Paused => Self::Paused,
+            Core::NeedsConfiguration => Self::NeedsConfiguration,
+            Core::Deactivated => Self::Deactivated,
+        }
+    }
+}
+
+/// Body of an activation (`POST /api/v1/embedded/instances`, `POST /api/v1/customers/{id}/instances`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ActivationBody {
+    /// The listed integration to activate.
+    pub integration_id: String,
+    /// Display name (default: the integration's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Values of the variables the caller may set (none when left out).
+    #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(value_type = std::collections::HashMap<String, serde_json::Value>))]
+    pub config: Map<String, Value>,
+}
+
+/// Body of a reconfiguration (`PATCH` of an instance).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReconfigureBody {
+    /// New display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The caller's whole part of the config; an omitted secret (or `{"set": true}`) keeps its
+    /// value. Left out: the values stay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<std::collections::HashMap<String, serde_json::Value>>))]
+    pub config: Option<Map<String, Value>>,
+}
+
+/// Filters and paging of the admin instance list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "schema", into_params(parameter_in = Query))]
+pub struct InstanceQuery {
+    /// Only this customer's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    /// Only this integration's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integration_id: Option<String>,
+    /// Only in this status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<InstanceStatus>,
+    /// Page size, 1 to 200 (default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// Opaque cursor from a previous page's `next_cursor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// Body of `POST /api/v1/instances/{id}/upgrade`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpgradeBody {
+    /// The published version to move to (up or down).
+    pub version: String,
+}
+
+/// An upgraded instance and what happened to its config.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct UpgradeResult {
+    /// The instance.
+    pub instance: InstanceView,
+    /// What became of each key.
+    pub report: UpgradeReport,
+}
+
+/// What an upgrade did to the config, by key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct UpgradeReport {
+    /// Keys whose values carry over unchanged.
+    pub carried_over: Vec<String>,
+    /// Keys whose values are dropped (no longer in the spec, or no longer valid there).
+    pub dropped: Vec<String>,
+    /// Required keys of the new version with no value, no default and no vendor-set value.
+    pub newly_required: Vec<String>,
+}
+
+impl From<marketplace_core::UpgradeReport> for UpgradeReport {
+    fn from(report: marketplace_core::UpgradeReport) -> Self {
+        UpgradeReport {
+            carried_over: report.carried_over,
+            dropped: report.dropped,
+            newly_required: report.newly_required,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::common::Page;
+    use crate::test_support::{open_enum, round_trip};
+    use serde_json::json;
+
+    fn instance() -> Value {
+        json!({"id": "ins_1", "customer_id": "cus_1", "integration_id": "int_1", "version": "1.0.0",
+            "name": "Google Sheets", "status": "paused",
+            "config": {"sheet_url": "http://127.0.0.1:18080/nowhere", "token": {"set": true}},
+            "webhook_urls": [{"flow": "events", "url": "http://127.0.0.1:18080/webhooks/c6qfvSBKx0M52y1u"}],
+            "created_at": "2026-11-30T05:21:56.494Z", "updated_at": "2026-11-30T05:21:56.523Z"})
+    }
+
+    #[test]
+    fn instances_as_the_service_sends_them() {
+        let view: InstanceView = round_trip(instance());
+        assert_eq!(view.status, InstanceStatus::Paused);
+        round_trip::<Page<InstanceView>>(json!({"items": [instance()], "next_cursor": "ins_1"}));
+        let upgraded: UpgradeResult = round_trip(json!({"instance": instance(),
+            "report": {"carried_over": ["sheet_url"], "dropped": [], "newly_required": ["tab"]}}));
+        assert_eq!(upgraded.report.newly_required, ["tab"]);
+    }
+
+    #[test]
+    fn bodies_as_clients_send_them() {
+        let activation: ActivationBody =
+            serde_json::from_value(json!({"integration_id": "int_1"})).unwrap();
+        assert!(activation.config.is_empty());
+        assert_eq!(
+            serde_json::to_value(&activation).unwrap(),
+            json!({"integration_id": "int_1", "config": {}})
+        );
+        assert_eq!(
+            serde_json::to_value(ReconfigureBody::default()).unwrap(),
+            json!({})
+        );
+        assert!(
+            serde_json::from_value::<ActivationBody>(json!({"integration_id": "i", "values": {}}))
+                .is_err()
+        );
+        assert!(serde_json::from_value::<ReconfigureBody>(json!({"status": "paused"})).is_err());
+        assert!(
+            serde_json::from_value::<UpgradeBody>(json!({"version": "2.0.0", "force": true}))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn statuses_are_open_and_match_core() {
+        open_enum(
+            InstanceStatus::KNOWN,
+            InstanceStatus::Other("hibernating".into()),
+        );
+        for status in [
+            marketplace_core::InstanceStatus::Active,
+            marketplace_core::InstanceStatus::NeedsConfiguration,
+        ] {
+            assert_eq!(InstanceStatus::from(status).as_str(), status.as_str());
+        }
+        let core = marketplace_core::UpgradeReport {
+            carried_over: vec!["a".into()],
+            dropped: vec!["b".into()],
+            newly_required: vec![],
+        };
+        assert_eq!(
+            serde_json::to_value(UpgradeReport::from(core.clone())).unwrap(),
+            serde_json::to_value(core).unwrap()
+        );
+    }
+}
