@@ -15,10 +15,11 @@
 //! `seed` writes the database directly: run it while the service is stopped.
 
 use clap::{Parser, Subcommand};
+use marketplace_core::{Customer, Instance, InstanceStatus};
 use marketplace_server::config::StorageArgs;
 use marketplace_server::crypto::random_secret;
-use marketplace_server::db::{new_id, now_ms, sqlite_path};
 use marketplace_server::demo::Demo;
+use marketplace_server::store::{self, PageRequest, Store, new_id, now_ms, sqlite_path};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -182,40 +183,49 @@ fn load_demo(database: &str) -> Result<Demo> {
 
 /// The ids of the demo's integrations that allow several instances per customer, by name.
 async fn multi_instance_integrations(
-    db: &marketplace_server::db::Db,
+    store: &Store,
     organization_id: &str,
 ) -> Result<Vec<(String, String)>> {
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT i.name, i.id FROM integrations i JOIN listings l ON l.integration_id = i.id \
-         WHERE i.organization_id = $1 AND l.allow_multiple_instances <> 0 ORDER BY i.name",
+    let listings = store::listings::list(
+        store,
+        organization_id,
+        &PageRequest {
+            limit: 200,
+            cursor: None,
+        },
     )
-    .bind(organization_id)
-    .fetch_all(&db.read)
     .await?;
-    Ok(rows)
+    let mut found = Vec::new();
+    for record in listings
+        .items
+        .into_iter()
+        .filter(|r| r.listing.allow_multiple_instances)
+    {
+        let id = record.listing.integration_id.to_string();
+        if let Some(integration) = store::integrations::get(store, organization_id, &id).await? {
+            found.push((integration.integration.name, id));
+        }
+    }
+    found.sort();
+    Ok(found)
 }
 
 async fn info(database: &str) -> Result {
     let demo = load_demo(database)?;
-    let (db, _) = open(database).await?;
+    let store = open(database).await?;
     println!("organization_id={}", demo.organization_id);
     println!("api_key={}", demo.api_key);
-    for (name, id) in multi_instance_integrations(&db, &demo.organization_id).await? {
+    for (name, id) in multi_instance_integrations(&store, &demo.organization_id).await? {
         let key = name
             .to_lowercase()
             .replace(|c: char| !c.is_alphanumeric(), "_");
         println!("integration.{key}={id}");
     }
-    db.close().await;
+    store.db.close().await;
     Ok(())
 }
 
-async fn open(
-    database: &str,
-) -> Result<(
-    marketplace_server::db::Db,
-    marketplace_server::crypto::Sealer,
-)> {
+async fn open(database: &str) -> Result<Store> {
     Ok(marketplace_server::open(&StorageArgs {
         database_url: database.to_owned(),
         master_key: None,
@@ -242,10 +252,10 @@ async fn seed(database: &str, customers: usize, instances: usize) -> Result {
     }
     let started = Instant::now();
     let demo = load_demo(database)?;
-    let (db, sealer) = open(database).await?;
+    let store = open(database).await?;
     let org = demo.organization_id.as_str();
     // Slack and Google Sheets take a plain config (no connection values).
-    let targets: Vec<(String, String)> = multi_instance_integrations(&db, org)
+    let targets: Vec<(String, String)> = multi_instance_integrations(&store, org)
         .await?
         .into_iter()
         .filter(|(name, _)| name == "Slack" || name == "Google Sheets")
@@ -256,55 +266,48 @@ async fn seed(database: &str, customers: usize, instances: usize) -> Result {
     let now = now_ms();
     let mut customer_ids = Vec::with_capacity(customers);
     for chunk in (0..customers).collect::<Vec<_>>().chunks(SEED_BATCH) {
-        let mut tx = db.write.begin().await?;
+        let mut tx = store.begin().await?;
         for &i in chunk {
-            let id = new_id("cus");
-            sqlx::query(
-                "INSERT INTO customers (id, organization_id, external_id, name, description, labels, avatar_url, created_at) \
-                 VALUES ($1, $2, $3, $4, '', '[]', NULL, $5)",
-            )
-            .bind(&id)
-            .bind(org)
-            .bind(format!("seed-{i}"))
-            .bind(format!("Seeded customer {i}"))
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            customer_ids.push(id);
+            let customer = Customer {
+                id: new_id("cus").into(),
+                name: format!("Seeded customer {i}"),
+                description: String::new(),
+                external_id: format!("seed-{i}"),
+                labels: Vec::new(),
+                avatar_url: None,
+            };
+            store::customers::insert(&mut tx, org, &customer, now).await?;
+            customer_ids.push(customer.id);
         }
         tx.commit().await?;
     }
     for chunk in (0..instances).collect::<Vec<_>>().chunks(SEED_BATCH) {
-        let mut tx = db.write.begin().await?;
+        let mut tx = store.begin().await?;
         for &i in chunk {
-            let id = new_id("ins");
-            let customer = &customer_ids[i % customers];
             let (name, integration_id) = &targets[(i / customers) % targets.len()];
-            let sealed = sealer.seal_json(&format!("instance:{id}"), &seed_config(name, i));
-            sqlx::query(
-                "INSERT INTO instances (id, organization_id, customer_id, integration_id, version, name, status, sealed_config, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, '1.0.0', $5, 'active', $6, $7, $7)",
-            )
-            .bind(&id)
-            .bind(org)
-            .bind(customer)
-            .bind(integration_id)
-            .bind(format!("{name} {i}"))
-            .bind(sealed)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO webhook_urls (token, instance_id, flow) VALUES ($1, $2, 'events')",
-            )
-            .bind(random_secret(24))
-            .bind(&id)
-            .execute(&mut *tx)
+            let instance = Instance {
+                id: new_id("ins").into(),
+                customer_id: customer_ids[i % customers].clone(),
+                integration_id: integration_id.as_str().into(),
+                version: semver::Version::new(1, 0, 0),
+                name: format!("{name} {i}"),
+                status: InstanceStatus::Active,
+                config: seed_config(name, i)
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+                created_at: now,
+                updated_at: now,
+            };
+            store::instances::save(&mut tx, &store, &instance, true).await?;
+            store::instances::sync_webhooks(&mut tx, instance.id.as_str(), &["events"], || {
+                random_secret(24)
+            })
             .await?;
         }
         tx.commit().await?;
     }
-    db.close().await;
+    store.db.close().await;
     println!(
         "seeded {customers} customers and {instances} instances in {:.1}s",
         started.elapsed().as_secs_f64()

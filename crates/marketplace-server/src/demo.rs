@@ -3,8 +3,8 @@
 //! beside the database so the demo can sign tokens for its host pages.
 
 use crate::StartError;
-use crate::db::sqlite_path;
 use crate::state::AppState;
+use crate::store::sqlite_path;
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 use axum::body::Body;
 use axum::http::{Method, Request};
@@ -37,7 +37,7 @@ impl Demo {
         role: &str,
         seconds: i64,
     ) -> String {
-        let now = crate::db::now_ms() / 1000;
+        let now = crate::store::now_ms() / 1000;
         let claims = json!({"sub": user, "customer": customer, "customer_name": customer_name, "organization": self.organization_id,
                             "role": role, "iat": now, "exp": now + seconds, "name": user});
         let der = STANDARD.decode(&self.private_key_pkcs8).unwrap_or_default();
@@ -156,17 +156,13 @@ async fn ensure_organization(state: &AppState, database_url: &str) -> Result<Dem
     if let Ok(text) = std::fs::read_to_string(&file)
         && let Ok(demo) = serde_json::from_str::<Demo>(&text)
     {
-        let exists: Option<String> =
-            sqlx::query_scalar("SELECT id FROM organizations WHERE id = $1")
-                .bind(&demo.organization_id)
-                .fetch_optional(&state.db.read)
-                .await?;
-        if exists.is_some() {
+        let exists = crate::service::organization::get(state, &demo.organization_id).await;
+        if exists.is_ok() {
             return Ok(demo);
         }
     }
     let (organization_id, api_key) =
-        crate::http::organization::create_organization(&state.db, "Demo Vendor (Acme Cloud)")
+        crate::service::organization::create_organization(&state.store, "Demo Vendor (Acme Cloud)")
             .await?;
     let rng = aws_lc_rs::rand::SystemRandom::new();
     let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng)

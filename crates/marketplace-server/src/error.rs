@@ -1,10 +1,10 @@
 //! The service's one error type: every error leaves as RFC 9457 `application/problem+json`.
 
+use crate::store::StoreError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use marketplace_api::Problem;
 use marketplace_core::{Deployability, FieldError};
-use serde::Serialize;
-use utoipa::ToSchema;
 
 /// Result of handlers and store functions.
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -62,33 +62,17 @@ pub enum ApiError {
     /// 422: field errors, all of them.
     #[error("the request has {} invalid field(s)", .0.len())]
     Validation(Vec<FieldError>),
+    /// 503: a dependency (the database) does not answer.
+    #[error("{detail}")]
+    Unavailable {
+        /// Stable code.
+        code: &'static str,
+        /// Explanation.
+        detail: String,
+    },
     /// 500: something on our side; the detail is logged, never returned.
     #[error("internal error: {0}")]
     Internal(String),
-}
-
-/// The problem document (RFC 9457) every error answers with.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Problem {
-    /// A URI naming the problem type.
-    #[serde(rename = "type")]
-    pub problem_type: String,
-    /// Short summary of the status.
-    pub title: String,
-    /// HTTP status.
-    pub status: u16,
-    /// What went wrong, for humans.
-    pub detail: String,
-    /// Stable machine code.
-    pub code: String,
-    /// Field errors, for 422 (and for 400 bodies whose JSON is malformed).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<Object>>)]
-    pub errors: Option<Vec<FieldError>>,
-    /// Deployability reasons, for refused activations.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<Object>>)]
-    pub reasons: Option<Vec<marketplace_core::DeployabilityReason>>,
 }
 
 impl ApiError {
@@ -143,6 +127,7 @@ impl ApiError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -152,7 +137,8 @@ impl ApiError {
             Self::BadRequest { code, .. }
             | Self::Unauthorized { code, .. }
             | Self::Forbidden { code, .. }
-            | Self::Conflict { code, .. } => code,
+            | Self::Conflict { code, .. }
+            | Self::Unavailable { code, .. } => code,
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::NotDeployable(d) => match d.status {
@@ -187,11 +173,11 @@ impl ApiError {
             detail,
             code: code.to_owned(),
             errors: match self {
-                Self::Validation(errors) => Some(errors.clone()),
+                Self::Validation(errors) => Some(errors.iter().map(Into::into).collect()),
                 _ => None,
             },
             reasons: match self {
-                Self::NotDeployable(d) => Some(d.reasons.clone()),
+                Self::NotDeployable(d) => Some(d.reasons.iter().map(Into::into).collect()),
                 _ => None,
             },
         }
@@ -219,17 +205,21 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(e: sqlx::Error) -> Self {
-        if let sqlx::Error::Database(db) = &e
-            && db.is_unique_violation()
-        {
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        if e.is_duplicate() {
             return ApiError::conflict(
                 "duplicate",
                 "a record with this unique value already exists",
             );
         }
         ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::from(e).into()
     }
 }
 

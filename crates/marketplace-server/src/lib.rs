@@ -1,36 +1,36 @@
 //! The reference service of the embeddable integration marketplace.
 //!
-//! A tour: [`config`] (command line), [`db`] (SQLite or PostgreSQL through one pool type),
-//! [`crypto`] (sealing secrets at rest, API key hashes), [`auth`] (API keys and embedded tokens),
-//! [`catalog`] (in-memory catalog snapshots), [`instances`] (instance operations shared by both
-//! APIs), [`runner`] (flows: map and deliver, with retries), [`http`] (one module per resource),
-//! [`markdown`] (overviews rendered and sanitised), [`demo`] (the demo organization and its host
-//! pages), [`error`] and [`extract`] (problem+json everywhere).
+//! Three layers, each importing only the ones below it (ARCHITECTURE.md):
+//! - [`http`]: extractors, handlers and wire views, one module per resource, the OpenAPI
+//!   document, CORS and the iframe page;
+//! - [`service`]: the use cases (authentication, catalog snapshots, organization, integrations,
+//!   customers, instances, flows, activity), applying core's rules to stored data;
+//! - [`store`]: every SQL statement, one module per aggregate, over SQLite or PostgreSQL.
+//!
+//! Beside them: [`config`] (command line), [`crypto`] (sealing secrets at rest, hashes),
+//! [`error`] (one error type, rendered as problem+json), [`markdown`] (overviews rendered and
+//! sanitised), [`state`] (what handlers and services share), [`demo`] and [`demo_host`].
 //!
 //! Architecture invariant: every business rule comes from `marketplace-core`; this crate stores,
 //! authenticates, seals and transports.
 
-pub mod auth;
-pub mod catalog;
 pub mod config;
 pub mod crypto;
-pub mod db;
 pub mod demo;
 pub mod demo_host;
 pub mod error;
-pub mod extract;
 pub mod http;
-pub mod instances;
 pub mod markdown;
-pub mod runner;
+pub mod service;
 pub mod state;
+pub mod store;
 
 pub use http::app;
 pub use state::{AppState, Settings};
 
 use crate::config::{ServeArgs, StorageArgs};
-use crate::crypto::{MasterKey, Sealer};
-use crate::db::{Backend, Db};
+use crate::crypto::MasterKey;
+use crate::store::{Backend, Db, Store};
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +38,9 @@ pub enum StartError {
     /// The database.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// The storage layer.
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
     /// The master key.
     #[error(transparent)]
     Key(#[from] crypto::KeyError),
@@ -50,12 +53,12 @@ pub enum StartError {
 }
 
 /// Opens the database and the master key.
-pub async fn open(storage: &StorageArgs) -> Result<(Db, Sealer), StartError> {
+pub async fn open(storage: &StorageArgs) -> Result<Store, StartError> {
     let db = Db::connect(&storage.database_url).await?;
     let key = match (&storage.master_key, db.backend) {
         (Some(key), _) => MasterKey::from_base64(key)?,
         (None, Backend::Sqlite) => {
-            let path = db::sqlite_path(&storage.database_url).ok_or_else(|| {
+            let path = store::sqlite_path(&storage.database_url).ok_or_else(|| {
                 StartError::Config("an in-memory database needs --master-key".into())
             })?;
             let mut key_path = path.into_os_string();
@@ -68,7 +71,10 @@ pub async fn open(storage: &StorageArgs) -> Result<(Db, Sealer), StartError> {
             ));
         }
     };
-    Ok((db, Sealer::new(&key)))
+    Ok(Store {
+        db,
+        sealer: std::sync::Arc::new(crypto::Sealer::new(&key)),
+    })
 }
 
 /// Settings from the serve options.
@@ -87,13 +93,13 @@ pub fn settings(args: &ServeArgs) -> Settings {
 /// Serves until Ctrl-C or SIGTERM; resumes interrupted executions first.
 pub async fn serve(state: AppState, listen: std::net::SocketAddr) -> Result<(), StartError> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
-    match runner::resume_interrupted(&state).await {
+    match service::runner::resume_interrupted(&state).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(count = n, "resumed interrupted executions"),
         Err(e) => tracing::error!(error = %e, "could not resume interrupted executions"),
     }
     tracing::info!(%listen, "serving");
-    let db = state.db.clone();
+    let db = state.store.db.clone();
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown())
         .await?;

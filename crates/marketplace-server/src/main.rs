@@ -3,7 +3,7 @@
 use clap::Parser;
 use marketplace_server::config::{Cli, Command};
 use marketplace_server::{
-    AppState, StartError, demo, demo_host, http::organization::create_organization, open, serve,
+    AppState, StartError, demo, demo_host, open, serve, service::organization::create_organization,
     settings,
 };
 
@@ -26,9 +26,9 @@ async fn main() {
 async fn run(cli: Cli) -> Result<(), StartError> {
     match cli.command {
         Command::Init(args) => {
-            let (db, _) = open(&args.storage).await?;
-            let (organization_id, api_key) = create_organization(&db, &args.org).await?;
-            db.close().await;
+            let store = open(&args.storage).await?;
+            let (organization_id, api_key) = create_organization(&store, &args.org).await?;
+            store.db.close().await;
             println!(
                 "{}",
                 serde_json::json!({"organization_id": organization_id, "api_key": api_key})
@@ -36,14 +36,14 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             Ok(())
         }
         Command::Serve(args) => {
-            let (db, sealer) = open(&args.storage).await?;
-            serve(AppState::new(db, sealer, settings(&args)), args.listen).await
+            let store = open(&args.storage).await?;
+            serve(AppState::new(store, settings(&args)), args.listen).await
         }
         Command::Demo(mut demo_args) => {
             let args = &mut demo_args.serve;
             args.allow_private_targets = true;
-            let (db, sealer) = open(&args.storage).await?;
-            let state = AppState::new(db, sealer, settings(args));
+            let store = open(&args.storage).await?;
+            let state = AppState::new(store, settings(args));
             let host_origins = demo::host_origins(demo_args.host_listen);
             let demo = demo::ensure(&state, &args.storage.database_url, &host_origins).await?;
             let host = demo_host::HostSite {

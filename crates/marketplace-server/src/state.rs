@@ -1,11 +1,10 @@
-//! The shared state of handlers: storage, sealing, settings and in-memory caches.
+//! The shared state of handlers and services: storage, settings and in-memory caches.
 
-use crate::crypto::Sealer;
-use crate::db::Db;
+use crate::store::Store;
 use marketplace_core::TokenPolicy;
 use std::sync::Arc;
 
-/// Settings that handlers read.
+/// Settings that services read.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// Public base URL, for absolute webhook URLs.
@@ -18,38 +17,35 @@ pub struct Settings {
     pub delivery_attempts: u32,
 }
 
-/// What every handler shares; cheap to clone.
+/// What every handler and service shares; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AppState(Arc<Inner>);
 
 /// The contents of [`AppState`].
 #[derive(Debug)]
 pub struct Inner {
-    /// Storage.
-    pub db: Db,
-    /// Sealing of configs.
-    pub sealer: Sealer,
+    /// Storage (the database and the sealer of secrets).
+    pub store: Store,
     /// Settings.
     pub settings: Settings,
-    /// Verified tokens and signing keys.
-    pub tokens: crate::auth::TokenCache,
+    /// Verified tokens, signing keys and what tokens name.
+    pub tokens: crate::service::auth::TokenCache,
     /// Catalog snapshots per organization.
-    pub catalogs: crate::catalog::CatalogCache,
+    pub catalogs: crate::service::catalog::CatalogCache,
     /// HTTP client of deliver steps.
     pub http: reqwest::Client,
 }
 
 impl AppState {
     /// Builds the state.
-    pub fn new(db: Db, sealer: Sealer, settings: Settings) -> Self {
+    pub fn new(store: Store, settings: Settings) -> Self {
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(30))
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("an HTTP client with default TLS");
         AppState(Arc::new(Inner {
-            db,
-            sealer,
+            store,
             settings,
             tokens: Default::default(),
             catalogs: Default::default(),

@@ -1,20 +1,18 @@
 //! `POST/GET /api/v1/api-keys`, `DELETE /api/v1/api-keys/{id}`: admin API keys, stored hashed;
 //! the secret is shown once, in the creation response.
 
-use crate::auth::Admin;
-use crate::db::rfc3339;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::http::organization::{insert_api_key, new_api_key};
-use crate::http::{Filter, FilterArg, List, PageQuery, decode, fetch_page};
+use crate::error::ApiResult;
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::{List, decode, page_of, page_request, time::rfc3339};
+use crate::service::auth::Admin;
+use crate::service::organization::{self, ApiKey};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use marketplace_core::{FieldError, FieldErrorCode};
-use serde::{Deserialize, Serialize};
+use marketplace_api::PageQuery;
+use marketplace_api::api_keys::{ApiKeyCreate, ApiKeyView, NewApiKey};
 use serde_json::Value;
-use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Routes of this module.
@@ -24,40 +22,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(delete_api_key))
 }
 
-/// An API key, without its secret.
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
-pub struct ApiKeyView {
-    /// Id.
-    pub id: String,
-    /// Name.
-    pub name: String,
-    /// First characters of the key, to recognise it.
-    pub prefix: String,
-    /// Creation time (RFC 3339).
-    #[sqlx(skip)]
-    pub created_at: String,
-    /// Creation time in milliseconds (internal).
-    #[serde(skip)]
-    #[sqlx(rename = "created_at")]
-    pub created_ms: i64,
-}
-
-/// A new API key with its secret, shown once.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct NewApiKey {
-    /// The key.
-    #[serde(flatten)]
-    pub key: ApiKeyView,
-    /// The secret: use it as `Authorization: Bearer <secret>`; it is not shown again.
-    pub secret: String,
-}
-
-/// Body of `POST /api/v1/api-keys`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ApiKeyCreate {
-    /// Name, to tell keys apart.
-    pub name: String,
+fn view(key: ApiKey) -> ApiKeyView {
+    ApiKeyView {
+        id: key.id,
+        name: key.name,
+        prefix: key.prefix,
+        created_at: rfc3339(key.created_at),
+    }
 }
 
 /// Create an API key; the response holds its secret, once.
@@ -69,29 +40,12 @@ async fn create_api_key(
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<(StatusCode, Json<NewApiKey>)> {
     let body: ApiKeyCreate = decode(body)?;
-    if body.name.trim().is_empty() {
-        return Err(ApiError::field(FieldError::new(
-            "/name",
-            FieldErrorCode::Empty,
-            "the name must not be empty",
-        )));
-    }
-    let secret = new_api_key();
-    let mut tx = state.db.write.begin().await?;
-    let id = insert_api_key(&mut tx, &admin.organization_id, body.name.trim(), &secret).await?;
-    tx.commit().await?;
-    let row: ApiKeyView =
-        sqlx::query_as("SELECT id, name, prefix, created_at FROM api_keys WHERE id = $1")
-            .bind(&id)
-            .fetch_one(&state.db.write)
-            .await?;
+    let (key, secret) =
+        organization::create_api_key(&state, &admin.organization_id, &body.name).await?;
     Ok((
         StatusCode::CREATED,
         Json(NewApiKey {
-            key: ApiKeyView {
-                created_at: rfc3339(row.created_ms),
-                ..row
-            },
+            key: view(key),
             secret,
         }),
     ))
@@ -105,27 +59,9 @@ async fn list_api_keys(
     admin: Admin,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<List<ApiKeyView>>> {
-    let mut filter = Filter::default();
-    filter.and(
-        "organization_id = ?",
-        [FilterArg::Text(admin.organization_id)],
-    );
-    let (rows, limit) = fetch_page::<ApiKeyView>(
-        &state,
-        "SELECT id, name, prefix, created_at FROM api_keys",
-        filter,
-        &page,
-    )
-    .await?;
-    Ok(Json(List::page(
-        rows,
-        limit,
-        |r| r.id.clone(),
-        |r| ApiKeyView {
-            created_at: rfc3339(r.created_ms),
-            ..r
-        },
-    )))
+    let page = page_request(page.limit, page.cursor.as_ref())?;
+    let keys = organization::list_api_keys(&state, &admin.organization_id, &page).await?;
+    Ok(Json(page_of(keys, view)))
 }
 
 /// Delete an API key; requests with it fail from now on. The last key cannot be deleted.
@@ -136,30 +72,6 @@ async fn delete_api_key(
     admin: Admin,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
-    let mut tx = state.db.write.begin().await?;
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE organization_id = $1")
-        .bind(&admin.organization_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    let exists: Option<String> =
-        sqlx::query_scalar("SELECT id FROM api_keys WHERE id = $1 AND organization_id = $2")
-            .bind(&id)
-            .bind(&admin.organization_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    if exists.is_none() {
-        return Err(ApiError::NotFound("API key"));
-    }
-    if count <= 1 {
-        return Err(ApiError::conflict(
-            "last_api_key",
-            "the organization's last API key cannot be deleted",
-        ));
-    }
-    sqlx::query("DELETE FROM api_keys WHERE id = $1")
-        .bind(&id)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
+    organization::delete_api_key(&state, &admin.organization_id, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -12,30 +12,6 @@ use axum::response::{IntoResponse, Response};
 const ALLOWED_HEADERS: &str = "authorization, content-type, idempotency-key";
 const ALLOWED_METHODS: &str = "GET, POST, PATCH, DELETE, OPTIONS";
 
-/// Whether some organization allows this origin (cached; refreshed after organization changes).
-async fn known_origin(state: &AppState, origin: &str) -> bool {
-    if let Some(known) = state.tokens.all_origins() {
-        return known.contains(origin);
-    }
-    let rows: Vec<String> = match sqlx::query_scalar("SELECT allowed_origins FROM organizations")
-        .fetch_all(&state.db.read)
-        .await
-    {
-        Ok(rows) => rows,
-        Err(e) => {
-            tracing::error!(error = %e, "could not load allowed origins");
-            return false;
-        }
-    };
-    let known: std::collections::HashSet<String> = rows
-        .iter()
-        .flat_map(|r| serde_json::from_str::<Vec<String>>(r).unwrap_or_default())
-        .collect();
-    let allowed = known.contains(origin);
-    state.tokens.set_all_origins(known);
-    allowed
-}
-
 /// The middleware.
 pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let embedded = request.uri().path().starts_with("/api/v1/embedded/");
@@ -47,7 +23,13 @@ pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -
     let Some(origin) = origin.filter(|_| embedded) else {
         return next.run(request).await;
     };
-    let allowed = known_origin(&state, &origin).await;
+    let allowed = match crate::service::auth::is_known_origin(&state, &origin).await {
+        Ok(allowed) => allowed,
+        Err(e) => {
+            tracing::error!(error = %e, "could not load allowed origins");
+            false
+        }
+    };
     if request.method() == Method::OPTIONS {
         if !allowed {
             return ApiError::forbidden(

@@ -7,13 +7,14 @@
 //! origins, so no other site can frame it; scripts, styles and requests are same-origin only.
 
 use crate::error::{ApiError, ApiResult};
-use crate::http::organization;
+use crate::service::organization;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use marketplace_core::organization::{is_accent_colour, is_theme_name};
 use serde::Deserialize;
 
 /// The page's script (plain JavaScript, an ES module).
@@ -43,14 +44,14 @@ async fn page(
     Path(organization_id): Path<String>,
     Query(query): Query<ThemeQuery>,
 ) -> ApiResult<Response> {
-    let organization = organization::load(&state, &organization_id).await?;
+    let organization = organization::get(&state, &organization_id).await?;
     let theme = query
         .theme
-        .filter(|t| organization::is_theme_name(t))
+        .filter(|t| is_theme_name(t))
         .unwrap_or(organization.theme.theme);
     let accent = query
         .accent
-        .filter(|a| organization::is_accent_colour(a))
+        .filter(|a| is_accent_colour(a))
         .unwrap_or(organization.theme.accent);
     let origins = serde_json::to_string(&organization.allowed_origins)
         .map_err(|e| ApiError::Internal(e.to_string()))?;

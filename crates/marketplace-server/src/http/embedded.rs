@@ -4,31 +4,33 @@
 //! Order of checks on writes: 401 (token) → 403 (role) → 404 (not found or another customer's)
 //! → deployability (403/409) → 422 (every field error at once).
 
-use crate::auth::CustomerUser;
-use crate::catalog::{CustomerSnapshot, snapshot};
-use crate::db::Backend;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::http::instances::{ActivationBody, ReconfigureBody};
-use crate::http::observability::{
-    ExecutionQuery, LogQuery, LogView, list_executions_for, list_logs_for,
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::instances::{activated_view, record, view};
+use crate::http::observability::{execution_view, executions_page, logs_page};
+use crate::http::{List, decode, page_request};
+use crate::service::auth::CustomerUser;
+use crate::service::catalog::{customer_snapshot, snapshot};
+use crate::service::instances::{
+    self, Activation, Idempotency, InstanceFilter, Reconfiguration, Transition,
 };
-use crate::http::{Filter, FilterArg, List, PageQuery, decode};
-use crate::instances::{self, Activation, Audience, InstanceView, Transition};
-use crate::runner::{self, ExecutionView};
+use crate::service::runner;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
-use marketplace_core::catalog::{CustomerContext, VendorValues};
+use marketplace_api::PageQuery;
+use marketplace_api::embedded::{
+    MarketplaceDetail, MarketplaceEntry, MarketplaceQuery, TestBody, ValidateBody, ValidateResult,
+};
+use marketplace_api::instances::{ActivationBody, InstanceView, ReconfigureBody};
+use marketplace_api::observability::{ExecutionQuery, ExecutionView, LogQuery, LogView};
+use marketplace_core::CatalogFilter;
+use marketplace_core::catalog::CustomerContext;
+use marketplace_core::config::Audience;
 use marketplace_core::permission::{Action, Decision, authorize};
 use marketplace_core::values::{Editor, ValidationOptions, validate_config};
-use marketplace_core::{CatalogEntry, CatalogFilter, FieldError, IntegrationId};
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::sync::Arc;
-use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Routes of this module.
@@ -59,117 +61,19 @@ fn allow(user: &CustomerUser, action: Action, owner: Option<&str>) -> ApiResult<
     }
 }
 
-/// Filters of the embedded marketplace.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct MarketplaceQuery {
-    /// Exact category.
-    pub category: Option<String>,
-    /// A label.
-    pub label: Option<String>,
-    /// Case-insensitive substring of name, description, category or a label.
-    pub q: Option<String>,
-    /// Page size, 1 to 200 (default 50).
-    pub limit: Option<i64>,
-    /// Opaque cursor from a previous page's `next_cursor`.
-    pub cursor: Option<String>,
-}
-
-impl MarketplaceQuery {
-    /// The page part.
-    pub fn page(&self) -> PageQuery {
-        PageQuery {
-            limit: self.limit,
-            cursor: self.cursor.clone(),
-        }
-    }
-}
-
-/// A marketplace entry, as `GET /api/v1/embedded/marketplace` lists it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MarketplaceEntry {
-    /// The integration.
-    pub integration_id: String,
-    /// Name.
-    pub name: String,
-    /// Description.
-    pub description: String,
-    /// Category.
-    pub category: String,
-    /// Labels.
-    pub labels: Vec<String>,
-    /// Icon URL.
-    pub icon_url: Option<String>,
-    /// The listed version.
-    pub version: String,
-    /// Whether the customer has a live instance.
-    pub activated: bool,
-    /// How many live instances the customer has.
-    pub instance_count: usize,
-    /// `{status, reasons: [{code, message}]}`.
-    #[schema(value_type = Object)]
-    pub deployability: Value,
-}
-
-/// The customer's live instances and vendor-set values: kept in memory on SQLite (see
-/// [`crate::catalog`]), read from the database on PostgreSQL (where other processes may write).
-async fn customer_context(
-    state: &AppState,
-    user: &CustomerUser,
-) -> ApiResult<Arc<CustomerSnapshot>> {
-    let keep = state.db.backend == Backend::Sqlite;
-    if keep && let Some(snapshot) = state.catalogs.customer(&user.customer_id) {
-        return Ok(snapshot);
-    }
-    // Read before loading: a write committed meanwhile makes `keep_customer` discard this load.
-    let invalidations = state.catalogs.customer_invalidations();
-    let live: Vec<String> = sqlx::query_scalar(
-        "SELECT integration_id FROM instances WHERE customer_id = $1 AND status <> 'deactivated'",
-    )
-    .bind(&user.customer_id)
-    .fetch_all(&state.db.read)
-    .await?;
-    let sealed: Vec<(String, Vec<u8>)> = sqlx::query_as(
-        "SELECT integration_id, sealed_values FROM customer_configs WHERE customer_id = $1",
-    )
-    .bind(&user.customer_id)
-    .fetch_all(&state.db.read)
-    .await?;
-    let mut vendor = VendorValues::default();
-    for (integration_id, blob) in sealed {
-        let values = crate::http::customers::open_vendor_values(
-            state,
-            &user.customer_id,
-            &integration_id,
-            &blob,
-        )?;
-        vendor.insert(integration_id.into(), values);
-    }
-    let snapshot = Arc::new(CustomerSnapshot {
-        live: live.into_iter().map(IntegrationId::from).collect(),
-        vendor,
-    });
-    if keep {
-        state
-            .catalogs
-            .keep_customer(&user.customer_id, invalidations, snapshot.clone());
-    }
-    Ok(snapshot)
-}
-
 /// The marketplace: listed integrations with activation state and deployability.
-#[utoipa::path(get, path = "/api/v1/embedded/marketplace", tag = "embedded", security(("embedded_token" = [])),
+#[utoipa::path(get, operation_id = "embedded_marketplace", path = "/api/v1/embedded/marketplace", tag = "embedded", security(("embedded_token" = [])),
     params(MarketplaceQuery), responses((status = 200, body = List<MarketplaceEntry>)))]
 async fn marketplace(
     State(state): State<AppState>,
     user: CustomerUser,
     ApiQuery(query): ApiQuery<MarketplaceQuery>,
-) -> ApiResult<axum::response::Response> {
+) -> ApiResult<Json<List<MarketplaceEntry>>> {
     allow(&user, Action::ReadCatalog, None)?;
-    let page = query.page();
-    let limit = page.limit()? as usize;
+    let page = page_request(query.limit, query.cursor.as_ref())?;
+    let limit = page.limit as usize;
     let snapshot = snapshot(&state, &user.organization_id).await?;
-    let context = customer_context(&state, &user).await?;
+    let context = customer_snapshot(&state, &user.customer_id).await?;
     let customer = CustomerContext {
         live_instances: &context.live,
         vendor_values: &context.vendor,
@@ -188,57 +92,29 @@ async fn marketplace(
             .position(|e| e.listing.integration.id.as_str() == cursor)
             .map_or(entries.len(), |p| p + 1),
     };
-    let items: Vec<&CatalogEntry<'_>> = entries.iter().skip(start).take(limit).collect();
+    let items: Vec<MarketplaceEntry> = entries
+        .iter()
+        .skip(start)
+        .take(limit)
+        .map(MarketplaceEntry::from)
+        .collect();
     let next_cursor = (start + limit < entries.len())
-        .then(|| items.last().map(|e| e.listing.integration.id.to_string()))
+        .then(|| items.last().map(|e| e.integration_id.clone()))
         .flatten();
-    #[derive(Serialize)]
-    struct Page<'a, 'b> {
-        items: Vec<&'a CatalogEntry<'b>>,
-        next_cursor: Option<String>,
-    }
-    let body = serde_json::to_vec(&Page { items, next_cursor })
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok((
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        body,
-    )
-        .into_response())
-}
-
-/// An integration's detail for the customer: the entry, its overview, the customer-visible spec
-/// and the names of its flows.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MarketplaceDetail {
-    /// The entry.
-    #[serde(flatten)]
-    #[schema(inline)]
-    pub entry: MarketplaceEntry,
-    /// Overview (markdown).
-    pub overview: String,
-    /// The overview rendered to HTML and sanitised (safe to insert in a page).
-    pub overview_html: String,
-    /// The customer-visible part of the config spec.
-    #[schema(value_type = Object)]
-    pub config: Value,
-    /// Names of the flows.
-    pub flows: Vec<String>,
+    Ok(Json(List { items, next_cursor }))
 }
 
 /// One integration of the marketplace, with the spec the customer fills in.
-#[utoipa::path(get, path = "/api/v1/embedded/marketplace/{integration_id}", tag = "embedded", security(("embedded_token" = [])),
+#[utoipa::path(get, operation_id = "embedded_marketplace_entry", path = "/api/v1/embedded/marketplace/{integration_id}", tag = "embedded", security(("embedded_token" = [])),
     params(("integration_id" = String, Path, description = "Integration id")), responses((status = 200, body = MarketplaceDetail)))]
 async fn marketplace_entry(
     State(state): State<AppState>,
     user: CustomerUser,
     ApiPath(integration_id): ApiPath<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<MarketplaceDetail>> {
     allow(&user, Action::ReadCatalog, None)?;
     let snapshot = snapshot(&state, &user.organization_id).await?;
-    let listed = snapshot
-        .get(&integration_id)
-        .ok_or(ApiError::NotFound("integration"))?;
-    let context = customer_context(&state, &user).await?;
+    let context = customer_snapshot(&state, &user.customer_id).await?;
     let customer = CustomerContext {
         live_instances: &context.live,
         vendor_values: &context.vendor,
@@ -248,43 +124,14 @@ async fn marketplace_entry(
         .catalog
         .entry(customer, &integration_id)
         .ok_or(ApiError::NotFound("integration"))?;
-    let mut body = serde_json::to_value(&entry).map_err(|e| ApiError::Internal(e.to_string()))?;
-    body["overview"] = Value::String(listed.listing.overview.clone());
-    body["overview_html"] = Value::String(snapshot.overview_html(&integration_id).to_owned());
-    body["config"] =
-        serde_json::to_value(listed.version.config.spec().customer_view()).unwrap_or_default();
-    body["flows"] = Value::from(
-        listed
-            .version
-            .flows
-            .iter()
-            .map(|f| f.name.clone())
-            .collect::<Vec<_>>(),
-    );
-    Ok(Json(body))
-}
-
-/// Body of a validation.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ValidateBody {
-    /// The values to check.
-    #[schema(value_type = Object)]
-    pub config: Value,
-}
-
-/// The verdict of a validation (not a problem: nothing failed).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ValidateResult {
-    /// Whether the values are valid.
-    pub valid: bool,
-    /// Every field error, `{path, code, message}`.
-    #[schema(value_type = Vec<Object>)]
-    pub errors: Vec<FieldError>,
+    Ok(Json(MarketplaceDetail::new(
+        &entry,
+        snapshot.overview_html(&integration_id).to_owned(),
+    )))
 }
 
 /// Check values against the listed version's spec, as the customer would submit them.
-#[utoipa::path(post, path = "/api/v1/embedded/marketplace/{integration_id}/validate", tag = "embedded",
+#[utoipa::path(post, operation_id = "embedded_validate", path = "/api/v1/embedded/marketplace/{integration_id}/validate", tag = "embedded",
     security(("embedded_token" = [])), params(("integration_id" = String, Path, description = "Integration id")),
     request_body = ValidateBody, responses((status = 200, body = ValidateResult)))]
 async fn validate(
@@ -306,12 +153,12 @@ async fn validate(
     );
     Ok(Json(ValidateResult {
         valid: errors.is_empty(),
-        errors,
+        errors: errors.iter().map(Into::into).collect(),
     }))
 }
 
 /// Activate a listed integration. `Idempotency-Key` is honoured: a retry returns the same instance.
-#[utoipa::path(post, path = "/api/v1/embedded/instances", tag = "embedded", security(("embedded_token" = [])),
+#[utoipa::path(post, operation_id = "embedded_activate", path = "/api/v1/embedded/instances", tag = "embedded", security(("embedded_token" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key returns the same instance")),
     request_body = ActivationBody,
     responses((status = 201, body = InstanceView, description = "The instance; a retry with the same Idempotency-Key answers the same instance, with `Idempotent-Replayed: true`")))]
@@ -349,21 +196,18 @@ async fn activate(
     }
     let hash = instances::request_hash(&integration_id, &raw);
     let body: ActivationBody = decode(raw)?;
-    let (view, replayed) = instances::activate(
-        &state,
-        &snapshot,
-        Activation {
-            organization_id: &user.organization_id,
-            customer_id: &user.customer_id,
-            integration_id: &body.integration_id,
-            name: body.name,
-            values: body.config,
-            editor: Editor::Customer,
-            embedded_values: user.embedded_config.clone(),
-            idempotency: idempotency_key.map(|k| (k, hash)),
-        },
-    )
-    .await?;
+    let activation = Activation {
+        organization_id: &user.organization_id,
+        customer_id: &user.customer_id,
+        integration_id: &body.integration_id,
+        name: body.name,
+        values: body.config,
+        editor: Editor::Customer,
+        embedded_values: user.embedded_config.clone(),
+        idempotency: idempotency_key.map(|key| Idempotency { key, hash }),
+    };
+    let (view, replayed) =
+        activated_view(instances::activate(&state, &snapshot, activation, record).await?)?;
     let replayed = if replayed { "true" } else { "false" };
     Ok((
         StatusCode::CREATED,
@@ -373,7 +217,7 @@ async fn activate(
 }
 
 /// The customer's instances.
-#[utoipa::path(get, path = "/api/v1/embedded/instances", tag = "embedded", security(("embedded_token" = [])),
+#[utoipa::path(get, operation_id = "embedded_list_instances", path = "/api/v1/embedded/instances", tag = "embedded", security(("embedded_token" = [])),
     params(PageQuery), responses((status = 200, body = List<InstanceView>)))]
 async fn list_instances(
     State(state): State<AppState>,
@@ -381,14 +225,20 @@ async fn list_instances(
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<List<InstanceView>>> {
     allow(&user, Action::ReadInstances, Some(&user.customer_id))?;
-    let mut filter = Filter::default();
-    filter.and(
-        "customer_id = ?",
-        [FilterArg::Text(user.customer_id.clone())],
-    );
-    Ok(Json(
-        instances::list(&state, filter, &page, Audience::Customer).await?,
-    ))
+    let filter = InstanceFilter {
+        customer_id: Some(user.customer_id.clone()),
+        ..Default::default()
+    };
+    let page = page_request(page.limit, page.cursor.as_ref())?;
+    let page = instances::list(
+        &state,
+        &user.organization_id,
+        &filter,
+        &page,
+        Audience::Customer,
+    )
+    .await?;
+    Ok(Json(crate::http::page_of(page, view)))
 }
 
 async fn own_instance(
@@ -404,7 +254,7 @@ async fn own_instance(
 }
 
 /// One of the customer's instances.
-#[utoipa::path(get, path = "/api/v1/embedded/instances/{id}", tag = "embedded", security(("embedded_token" = [])),
+#[utoipa::path(get, operation_id = "embedded_get_instance", path = "/api/v1/embedded/instances/{id}", tag = "embedded", security(("embedded_token" = [])),
     params(("id" = String, Path, description = "Instance id")), responses((status = 200, body = InstanceView)))]
 async fn get_instance(
     State(state): State<AppState>,
@@ -412,13 +262,13 @@ async fn get_instance(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<InstanceView>> {
     let instance = own_instance(&state, &user, Action::ReadInstances, &id).await?;
-    Ok(Json(
-        instances::view(&state, &instance, Audience::Customer).await?,
-    ))
+    Ok(Json(view(
+        instances::show(&state, &instance, Audience::Customer).await?,
+    )))
 }
 
 /// Reconfigure an instance: the customer's values are replaced (omitted secrets kept).
-#[utoipa::path(patch, path = "/api/v1/embedded/instances/{id}", tag = "embedded", security(("embedded_token" = [])),
+#[utoipa::path(patch, operation_id = "embedded_patch_instance", path = "/api/v1/embedded/instances/{id}", tag = "embedded", security(("embedded_token" = [])),
     params(("id" = String, Path, description = "Instance id")), request_body = ReconfigureBody,
     responses((status = 200, body = InstanceView)))]
 async fn patch_instance(
@@ -433,21 +283,19 @@ async fn patch_instance(
         Some(update) => update,
         None => instance.config.clone(),
     };
-    let view = instances::reconfigure(
-        &state,
-        &user.organization_id,
-        &instance,
-        &update,
-        body.name,
-        Editor::Customer,
-        user.embedded_config.as_ref(),
-    )
-    .await?;
-    Ok(Json(view))
+    let change = Reconfiguration {
+        update: &update,
+        name: body.name,
+        editor: Editor::Customer,
+        embedded_values: user.embedded_config.as_ref(),
+    };
+    Ok(Json(view(
+        instances::reconfigure(&state, &user.organization_id, &instance, change).await?,
+    )))
 }
 
 /// Deactivate an instance.
-#[utoipa::path(delete, path = "/api/v1/embedded/instances/{id}", tag = "embedded", security(("embedded_token" = [])),
+#[utoipa::path(delete, operation_id = "embedded_delete_instance", path = "/api/v1/embedded/instances/{id}", tag = "embedded", security(("embedded_token" = [])),
     params(("id" = String, Path, description = "Instance id")), responses((status = 200, body = InstanceView)))]
 async fn delete_instance(
     State(state): State<AppState>,
@@ -455,20 +303,19 @@ async fn delete_instance(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<InstanceView>> {
     let instance = own_instance(&state, &user, Action::Deactivate, &id).await?;
-    Ok(Json(
-        instances::transition(
-            &state,
-            &user.organization_id,
-            &instance,
-            Transition::Deactivate,
-            Audience::Customer,
-        )
-        .await?,
-    ))
+    let shown = instances::transition(
+        &state,
+        &user.organization_id,
+        &instance,
+        Transition::Deactivate,
+        Audience::Customer,
+    )
+    .await?;
+    Ok(Json(view(shown)))
 }
 
 /// Pause an instance.
-#[utoipa::path(post, path = "/api/v1/embedded/instances/{id}/pause", tag = "embedded", security(("embedded_token" = [])),
+#[utoipa::path(post, operation_id = "embedded_pause_instance", path = "/api/v1/embedded/instances/{id}/pause", tag = "embedded", security(("embedded_token" = [])),
     params(("id" = String, Path, description = "Instance id")), responses((status = 200, body = InstanceView)))]
 async fn pause_instance(
     State(state): State<AppState>,
@@ -476,20 +323,19 @@ async fn pause_instance(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<InstanceView>> {
     let instance = own_instance(&state, &user, Action::Pause, &id).await?;
-    Ok(Json(
-        instances::transition(
-            &state,
-            &user.organization_id,
-            &instance,
-            Transition::Pause,
-            Audience::Customer,
-        )
-        .await?,
-    ))
+    let shown = instances::transition(
+        &state,
+        &user.organization_id,
+        &instance,
+        Transition::Pause,
+        Audience::Customer,
+    )
+    .await?;
+    Ok(Json(view(shown)))
 }
 
 /// Resume a paused instance.
-#[utoipa::path(post, path = "/api/v1/embedded/instances/{id}/resume", tag = "embedded", security(("embedded_token" = [])),
+#[utoipa::path(post, operation_id = "embedded_resume_instance", path = "/api/v1/embedded/instances/{id}/resume", tag = "embedded", security(("embedded_token" = [])),
     params(("id" = String, Path, description = "Instance id")), responses((status = 200, body = InstanceView)))]
 async fn resume_instance(
     State(state): State<AppState>,
@@ -497,32 +343,19 @@ async fn resume_instance(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<InstanceView>> {
     let instance = own_instance(&state, &user, Action::Resume, &id).await?;
-    Ok(Json(
-        instances::transition(
-            &state,
-            &user.organization_id,
-            &instance,
-            Transition::Resume,
-            Audience::Customer,
-        )
-        .await?,
-    ))
-}
-
-/// Body of a test run.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TestBody {
-    /// The flow to run (default: the first).
-    pub flow: Option<String>,
-    /// The test input (what a webhook would receive).
-    #[serde(default)]
-    #[schema(value_type = Object)]
-    pub input: Value,
+    let shown = instances::transition(
+        &state,
+        &user.organization_id,
+        &instance,
+        Transition::Resume,
+        Audience::Customer,
+    )
+    .await?;
+    Ok(Json(view(shown)))
 }
 
 /// Run a flow of the instance with test input, now, and return the execution.
-#[utoipa::path(post, path = "/api/v1/embedded/instances/{id}/test", tag = "embedded", security(("embedded_token" = [])),
+#[utoipa::path(post, operation_id = "embedded_test_instance", path = "/api/v1/embedded/instances/{id}/test", tag = "embedded", security(("embedded_token" = [])),
     params(("id" = String, Path, description = "Instance id")), request_body = TestBody,
     responses((status = 200, body = ExecutionView)))]
 async fn test_instance(
@@ -533,38 +366,19 @@ async fn test_instance(
 ) -> ApiResult<Json<ExecutionView>> {
     let instance = own_instance(&state, &user, Action::TestRun, &id).await?;
     let body: TestBody = decode(body)?;
-    if instance.status == marketplace_core::InstanceStatus::Deactivated {
-        return Err(ApiError::conflict(
-            "invalid_state",
-            "a deactivated instance does not run",
-        ));
-    }
-    let version = instances::version_of(&state, &instance).await?;
-    let flow = match body.flow.as_deref() {
-        Some(name) => version.flows.iter().find(|f| f.name == name),
-        None => version.flows.first(),
-    }
-    .ok_or_else(|| {
-        ApiError::field(FieldError::new(
-            "/flow",
-            marketplace_core::FieldErrorCode::InvalidReference,
-            "the version has no such flow",
-        ))
-    })?;
-    let execution_id = runner::enqueue(
+    let execution = runner::test_run(
         &state,
         &user.organization_id,
         &instance,
-        &flow.name,
-        "test",
+        body.flow.as_deref(),
         &body.input,
     )
     .await?;
-    Ok(Json(runner::run(&state, &execution_id, 1).await?))
+    Ok(Json(execution_view(execution)))
 }
 
 /// Logs of one of the customer's instances.
-#[utoipa::path(get, path = "/api/v1/embedded/instances/{id}/logs", tag = "embedded", security(("embedded_token" = [])),
+#[utoipa::path(get, operation_id = "embedded_instance_logs", path = "/api/v1/embedded/instances/{id}/logs", tag = "embedded", security(("embedded_token" = [])),
     params(("id" = String, Path, description = "Instance id"), LogQuery), responses((status = 200, body = List<LogView>)))]
 async fn instance_logs(
     State(state): State<AppState>,
@@ -579,12 +393,12 @@ async fn instance_logs(
         ..query
     };
     Ok(Json(
-        list_logs_for(&state, &user.organization_id, query).await?,
+        logs_page(&state, &user.organization_id, &query).await?,
     ))
 }
 
 /// Executions of one of the customer's instances.
-#[utoipa::path(get, path = "/api/v1/embedded/instances/{id}/executions", tag = "embedded", security(("embedded_token" = [])),
+#[utoipa::path(get, operation_id = "embedded_instance_executions", path = "/api/v1/embedded/instances/{id}/executions", tag = "embedded", security(("embedded_token" = [])),
     params(("id" = String, Path, description = "Instance id"), ExecutionQuery), responses((status = 200, body = List<ExecutionView>)))]
 async fn instance_executions(
     State(state): State<AppState>,
@@ -599,6 +413,6 @@ async fn instance_executions(
         ..query
     };
     Ok(Json(
-        list_executions_for(&state, &user.organization_id, query).await?,
+        executions_page(&state, &user.organization_id, &query).await?,
     ))
 }

@@ -1,20 +1,25 @@
 //! Admin instance endpoints: `POST /api/v1/customers/{id}/instances`, `GET /api/v1/instances`,
 //! `GET/PATCH/DELETE /api/v1/instances/{id}`, `POST /api/v1/instances/{id}/upgrade|pause|resume`.
 
-use crate::auth::Admin;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::http::{Filter, FilterArg, List, PageQuery, decode};
-use crate::instances::{self, Activation, Audience, InstanceView, Transition};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::{List, decode, page_of, page_request, time::rfc3339};
+use crate::service::auth::Admin;
+use crate::service::instances::{
+    self, Activated, Activation, InstanceFilter, Reconfiguration, ShownInstance, Transition,
+};
+use crate::service::{catalog, customers};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use marketplace_core::instance::UpgradeReport;
+use marketplace_api::instances::{
+    ActivationBody, InstanceQuery, InstanceView, ReconfigureBody, UpgradeBody, UpgradeResult,
+    WebhookUrl,
+};
+use marketplace_core::config::Audience;
 use marketplace_core::values::Editor;
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
-use utoipa::{IntoParams, ToSchema};
+use serde_json::Value;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Routes of this module.
@@ -28,30 +33,40 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(resume_instance))
 }
 
-/// Body of an activation.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ActivationBody {
-    /// The listed integration to activate.
-    pub integration_id: String,
-    /// Display name (default: the integration's name).
-    pub name: Option<String>,
-    /// Values of the variables the caller may set.
-    #[serde(default)]
-    #[schema(value_type = Object)]
-    pub config: Map<String, Value>,
+/// The wire form of an instance as its reader sees it.
+pub fn view(shown: ShownInstance) -> InstanceView {
+    let i = shown.instance;
+    InstanceView {
+        id: i.id.to_string(),
+        customer_id: i.customer_id.to_string(),
+        integration_id: i.integration_id.to_string(),
+        version: i.version.to_string(),
+        name: i.name,
+        status: i.status.into(),
+        config: i.config,
+        webhook_urls: shown
+            .webhook_urls
+            .into_iter()
+            .map(|(flow, url)| WebhookUrl { flow, url })
+            .collect(),
+        created_at: rfc3339(i.created_at),
+        updated_at: rfc3339(i.updated_at),
+    }
 }
 
-/// Body of a reconfiguration.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReconfigureBody {
-    /// New display name.
-    pub name: Option<String>,
-    /// The caller's whole part of the config; an omitted secret (or `{"set": true}`) keeps its value.
-    #[serde(default)]
-    #[schema(value_type = Object)]
-    pub config: Option<Map<String, Value>>,
+/// The answer an activation keeps with its `Idempotency-Key`, and what a replay decodes.
+pub fn record(shown: &ShownInstance) -> String {
+    serde_json::to_string(&view(shown.clone())).unwrap_or_default()
+}
+
+/// The instance of an activation's answer (a replay's recorded answer decoded).
+pub fn activated_view(activated: Activated) -> ApiResult<(InstanceView, bool)> {
+    match activated {
+        Activated::New(shown) => Ok((view(shown), false)),
+        Activated::Replayed(answer) => serde_json::from_str(&answer)
+            .map(|v| (v, true))
+            .map_err(|e| ApiError::Internal(format!("a recorded answer does not decode: {e}"))),
+    }
 }
 
 /// Activate a listed integration for a customer, on its behalf (any variable may be set; the
@@ -65,51 +80,22 @@ async fn activate_for_customer(
     ApiPath(customer_id): ApiPath<String>,
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<(StatusCode, Json<InstanceView>)> {
-    crate::http::customers::load(&state, &admin.organization_id, &customer_id).await?;
+    customers::get(&state, &admin.organization_id, &customer_id).await?;
     let body: ActivationBody = decode(body)?;
-    let snapshot = crate::catalog::snapshot(&state, &admin.organization_id).await?;
-    let (view, _) = instances::activate(
-        &state,
-        &snapshot,
-        Activation {
-            organization_id: &admin.organization_id,
-            customer_id: &customer_id,
-            integration_id: &body.integration_id,
-            name: body.name,
-            values: body.config,
-            editor: Editor::Organization,
-            embedded_values: None,
-            idempotency: None,
-        },
-    )
-    .await?;
+    let snapshot = catalog::snapshot(&state, &admin.organization_id).await?;
+    let activation = Activation {
+        organization_id: &admin.organization_id,
+        customer_id: &customer_id,
+        integration_id: &body.integration_id,
+        name: body.name,
+        values: body.config,
+        editor: Editor::Organization,
+        embedded_values: None,
+        idempotency: None,
+    };
+    let (view, _) =
+        activated_view(instances::activate(&state, &snapshot, activation, record).await?)?;
     Ok((StatusCode::CREATED, Json(view)))
-}
-
-/// Filters of the admin instance list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct InstanceQuery {
-    /// Only this customer's.
-    pub customer_id: Option<String>,
-    /// Only this integration's.
-    pub integration_id: Option<String>,
-    /// Only in this status.
-    pub status: Option<String>,
-    /// Page size, 1 to 200 (default 50).
-    pub limit: Option<i64>,
-    /// Opaque cursor from a previous page's `next_cursor`.
-    pub cursor: Option<String>,
-}
-
-impl InstanceQuery {
-    /// The page part.
-    pub fn page(&self) -> PageQuery {
-        PageQuery {
-            limit: self.limit,
-            cursor: self.cursor.clone(),
-        }
-    }
 }
 
 /// List instances of every customer.
@@ -120,28 +106,32 @@ async fn list_instances(
     admin: Admin,
     ApiQuery(query): ApiQuery<InstanceQuery>,
 ) -> ApiResult<Json<List<InstanceView>>> {
-    if let Some(status) = query.status.as_deref()
-        && !matches!(
-            status,
-            "active" | "paused" | "needs_configuration" | "deactivated"
-        )
-    {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            "status must be active, paused, needs_configuration or deactivated",
-        ));
-    }
-    let mut filter = Filter::default();
-    filter.and(
-        "organization_id = ?",
-        [FilterArg::Text(admin.organization_id)],
-    );
-    filter.and_opt("customer_id = ?", query.customer_id.as_deref());
-    filter.and_opt("integration_id = ?", query.integration_id.as_deref());
-    filter.and_opt("status = ?", query.status.as_deref());
-    Ok(Json(
-        instances::list(&state, filter, &query.page(), Audience::Organization).await?,
-    ))
+    let status = query
+        .status
+        .as_ref()
+        .map(|s| s.as_str().parse())
+        .transpose()
+        .map_err(|_| {
+            ApiError::bad_request(
+                "invalid_query",
+                "status must be active, paused, needs_configuration or deactivated",
+            )
+        })?;
+    let filter = InstanceFilter {
+        customer_id: query.customer_id.clone(),
+        integration_id: query.integration_id.clone(),
+        status,
+    };
+    let page = page_request(query.limit, query.cursor.as_ref())?;
+    let page = instances::list(
+        &state,
+        &admin.organization_id,
+        &filter,
+        &page,
+        Audience::Organization,
+    )
+    .await?;
+    Ok(Json(page_of(page, view)))
 }
 
 /// Get an instance.
@@ -153,9 +143,9 @@ async fn get_instance(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<InstanceView>> {
     let instance = instances::load(&state, &admin.organization_id, &id, None).await?;
-    Ok(Json(
-        instances::view(&state, &instance, Audience::Organization).await?,
-    ))
+    Ok(Json(view(
+        instances::show(&state, &instance, Audience::Organization).await?,
+    )))
 }
 
 /// Reconfigure an instance (the vendor may set every variable, organization ones included).
@@ -171,17 +161,15 @@ async fn patch_instance(
     let instance = instances::load(&state, &admin.organization_id, &id, None).await?;
     let body: ReconfigureBody = decode(body)?;
     let update = body.config.unwrap_or_else(|| instance.config.clone());
-    let view = instances::reconfigure(
-        &state,
-        &admin.organization_id,
-        &instance,
-        &update,
-        body.name,
-        Editor::Organization,
-        None,
-    )
-    .await?;
-    Ok(Json(view))
+    let change = Reconfiguration {
+        update: &update,
+        name: body.name,
+        editor: Editor::Organization,
+        embedded_values: None,
+    };
+    Ok(Json(view(
+        instances::reconfigure(&state, &admin.organization_id, &instance, change).await?,
+    )))
 }
 
 /// Deactivate an instance (it stays listed as deactivated; its webhook URLs stop working).
@@ -193,34 +181,15 @@ async fn delete_instance(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<InstanceView>> {
     let instance = instances::load(&state, &admin.organization_id, &id, None).await?;
-    Ok(Json(
-        instances::transition(
-            &state,
-            &admin.organization_id,
-            &instance,
-            Transition::Deactivate,
-            Audience::Organization,
-        )
-        .await?,
-    ))
-}
-
-/// Body of an upgrade.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpgradeBody {
-    /// The published version to move to (up or down).
-    pub version: String,
-}
-
-/// An upgraded instance and what happened to its config.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UpgradeResult {
-    /// The instance.
-    pub instance: InstanceView,
-    /// Carried over, dropped and newly required keys.
-    #[schema(value_type = Object)]
-    pub report: UpgradeReport,
+    let shown = instances::transition(
+        &state,
+        &admin.organization_id,
+        &instance,
+        Transition::Deactivate,
+        Audience::Organization,
+    )
+    .await?;
+    Ok(Json(view(shown)))
 }
 
 /// Move an instance to another published version; newly required values without default leave
@@ -236,9 +205,12 @@ async fn upgrade_instance(
 ) -> ApiResult<Json<UpgradeResult>> {
     let instance = instances::load(&state, &admin.organization_id, &id, None).await?;
     let body: UpgradeBody = decode(body)?;
-    let (instance, report) =
+    let (shown, report) =
         instances::upgrade(&state, &admin.organization_id, &instance, &body.version).await?;
-    Ok(Json(UpgradeResult { instance, report }))
+    Ok(Json(UpgradeResult {
+        instance: view(shown),
+        report: report.into(),
+    }))
 }
 
 /// Pause an instance.
@@ -250,16 +222,15 @@ async fn pause_instance(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<InstanceView>> {
     let instance = instances::load(&state, &admin.organization_id, &id, None).await?;
-    Ok(Json(
-        instances::transition(
-            &state,
-            &admin.organization_id,
-            &instance,
-            Transition::Pause,
-            Audience::Organization,
-        )
-        .await?,
-    ))
+    let shown = instances::transition(
+        &state,
+        &admin.organization_id,
+        &instance,
+        Transition::Pause,
+        Audience::Organization,
+    )
+    .await?;
+    Ok(Json(view(shown)))
 }
 
 /// Resume a paused instance.
@@ -271,14 +242,13 @@ async fn resume_instance(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<InstanceView>> {
     let instance = instances::load(&state, &admin.organization_id, &id, None).await?;
-    Ok(Json(
-        instances::transition(
-            &state,
-            &admin.organization_id,
-            &instance,
-            Transition::Resume,
-            Audience::Organization,
-        )
-        .await?,
-    ))
+    let shown = instances::transition(
+        &state,
+        &admin.organization_id,
+        &instance,
+        Transition::Resume,
+        Audience::Organization,
+    )
+    .await?;
+    Ok(Json(view(shown)))
 }

@@ -2,18 +2,21 @@
 //! every filter of the contract. The embedded API reuses the log and execution queries for one
 //! instance.
 
-use crate::auth::Admin;
-use crate::db::{parse_rfc3339, rfc3339};
-use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiQuery;
-use crate::http::{Filter, FilterArg, List, PageQuery, fetch_page, like_pattern};
-use crate::runner::{EXECUTION_SELECT, ExecutionRow, ExecutionView};
+use crate::error::ApiResult;
+use crate::http::extract::ApiQuery;
+use crate::http::time::{parse_rfc3339, rfc3339};
+use crate::http::{List, page_of, page_request};
+use crate::service::activity::{
+    self, EventFilter, EventRecord, ExecutionFilter, ExecutionRecord, LogFilter, LogRecord, Scope,
+};
+use crate::service::auth::Admin;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use utoipa::{IntoParams, ToSchema};
+use marketplace_api::observability::{
+    EventQuery, EventType, EventView, ExecutionQuery, ExecutionStatus, ExecutionTrigger,
+    ExecutionView, LogQuery, LogSeverity, LogType, LogView,
+};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Routes of this module.
@@ -24,167 +27,65 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_events))
 }
 
-/// A log line.
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
-pub struct LogView {
-    /// Id.
-    pub id: String,
-    /// The customer.
-    pub customer_id: String,
-    /// The integration.
-    pub integration_id: String,
-    /// The version.
-    pub version: String,
-    /// The instance.
-    pub instance_id: String,
-    /// The execution, if any.
-    pub execution_id: Option<String>,
-    /// `info`, `warn` or `error`.
-    pub severity: String,
-    /// `execution`, `delivery` or `lifecycle`.
-    #[sqlx(rename = "type")]
-    #[serde(rename = "type")]
-    pub log_type: String,
-    /// The message.
-    pub message: String,
-    /// When (RFC 3339).
-    #[sqlx(skip)]
-    pub at: String,
-    /// When, in milliseconds (internal).
-    #[serde(skip)]
-    #[sqlx(rename = "at")]
-    pub at_ms: i64,
-}
-
-/// Filters of the log list.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct LogQuery {
-    /// Case-insensitive substring of the message.
-    pub q: Option<String>,
-    /// `info`, `warn` or `error`.
-    pub severity: Option<String>,
-    /// `execution`, `delivery` or `lifecycle`.
-    #[serde(rename = "type")]
-    #[param(rename = "type")]
-    pub log_type: Option<String>,
-    /// From this time (RFC 3339, inclusive).
-    pub since: Option<String>,
-    /// Until this time (RFC 3339, exclusive).
-    pub until: Option<String>,
-    /// Only this customer's.
-    pub customer_id: Option<String>,
-    /// Only this integration's.
-    pub integration_id: Option<String>,
-    /// Only this version's.
-    pub version: Option<String>,
-    /// Only this instance's.
-    pub instance_id: Option<String>,
-    /// Page size, 1 to 200 (default 50).
-    pub limit: Option<i64>,
-    /// Opaque cursor from a previous page's `next_cursor`.
-    pub cursor: Option<String>,
-}
-
-impl LogQuery {
-    /// The page part.
-    pub fn page(&self) -> PageQuery {
-        PageQuery {
-            limit: self.limit,
-            cursor: self.cursor.clone(),
-        }
+fn log_view(r: LogRecord) -> LogView {
+    LogView {
+        id: r.id,
+        customer_id: r.customer_id,
+        integration_id: r.integration_id,
+        version: r.version,
+        instance_id: r.instance_id,
+        execution_id: r.execution_id,
+        severity: LogSeverity::from_wire(&r.severity),
+        log_type: LogType::from_wire(&r.log_type),
+        message: r.message,
+        at: rfc3339(r.at),
     }
 }
 
-fn time_filter(
-    filter: &mut Filter,
-    column: &str,
-    since: Option<&str>,
-    until: Option<&str>,
-) -> ApiResult<()> {
-    for (value, op, name) in [(since, ">=", "since"), (until, "<", "until")] {
-        if let Some(value) = value {
-            let ms = parse_rfc3339(value).ok_or_else(|| {
-                ApiError::bad_request(
-                    "invalid_query",
-                    format!("{name} must be an RFC 3339 timestamp"),
-                )
-            })?;
-            filter.and(&format!("{column} {op} ?"), [FilterArg::Int(ms)]);
-        }
+/// The wire form of an execution.
+pub fn execution_view(r: ExecutionRecord) -> ExecutionView {
+    ExecutionView {
+        id: r.id,
+        instance_id: r.instance_id,
+        customer_id: r.customer_id,
+        integration_id: r.integration_id,
+        version: r.version,
+        flow: r.flow,
+        trigger: ExecutionTrigger::from_wire(&r.trigger),
+        status: ExecutionStatus::from_wire(&r.status),
+        attempts: u32::try_from(r.attempts).unwrap_or_default(),
+        steps: serde_json::from_value(r.steps).unwrap_or_default(),
+        started_at: rfc3339(r.started_at),
+        finished_at: r.finished_at.map(rfc3339),
     }
-    Ok(())
 }
 
-fn common_filter(
-    organization_id: &str,
-    customer_id: Option<&str>,
-    integration_id: Option<&str>,
-    version: Option<&str>,
-    instance_id: Option<&str>,
-) -> Filter {
-    let mut filter = Filter::default();
-    filter.and(
-        "organization_id = ?",
-        [FilterArg::Text(organization_id.to_owned())],
-    );
-    filter
-        .and_opt("customer_id = ?", customer_id)
-        .and_opt("integration_id = ?", integration_id)
-        .and_opt("version = ?", version)
-        .and_opt("instance_id = ?", instance_id);
-    filter
+/// The store's filter of a log query (times parsed; 400 naming a bad one).
+fn log_filter(query: &LogQuery) -> ApiResult<LogFilter> {
+    Ok(LogFilter {
+        scope: Scope {
+            customer_id: query.customer_id.clone(),
+            integration_id: query.integration_id.clone(),
+            version: query.version.clone(),
+            instance_id: query.instance_id.clone(),
+            since: parse_rfc3339("since", query.since.as_deref())?,
+            until: parse_rfc3339("until", query.until.as_deref())?,
+        },
+        q: query.q.clone(),
+        severity: query.severity.as_ref().map(|s| s.as_str().to_owned()),
+        log_type: query.log_type.as_ref().map(|t| t.as_str().to_owned()),
+    })
 }
 
-/// Logs matching a query, for the organization.
-pub async fn list_logs_for(
+/// A page of logs of the organization, newest first, for a query.
+pub async fn logs_page(
     state: &AppState,
     organization_id: &str,
-    query: LogQuery,
+    query: &LogQuery,
 ) -> ApiResult<List<LogView>> {
-    if query
-        .severity
-        .as_deref()
-        .is_some_and(|s| !matches!(s, "info" | "warn" | "error"))
-    {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            "severity must be info, warn or error",
-        ));
-    }
-    let mut filter = common_filter(
-        organization_id,
-        query.customer_id.as_deref(),
-        query.integration_id.as_deref(),
-        query.version.as_deref(),
-        query.instance_id.as_deref(),
-    );
-    filter
-        .and_opt("severity = ?", query.severity.as_deref())
-        .and_opt("type = ?", query.log_type.as_deref());
-    if let Some(q) = query.q.as_deref().filter(|q| !q.is_empty()) {
-        filter.and(
-            "lower(message) LIKE ? ESCAPE '\\'",
-            [FilterArg::Text(like_pattern(q))],
-        );
-    }
-    time_filter(
-        &mut filter,
-        "at",
-        query.since.as_deref(),
-        query.until.as_deref(),
-    )?;
-    let select = "SELECT id, customer_id, integration_id, version, instance_id, execution_id, severity, type, message, at FROM logs";
-    let (rows, limit) = fetch_page::<LogView>(state, select, filter, &query.page()).await?;
-    Ok(List::page(
-        rows,
-        limit,
-        |r| r.id.clone(),
-        |r| LogView {
-            at: rfc3339(r.at_ms),
-            ..r
-        },
-    ))
+    let page = page_request(query.limit, query.cursor.as_ref())?;
+    let page = activity::logs(state, organization_id, &log_filter(query)?, &page).await?;
+    Ok(page_of(page, log_view))
 }
 
 /// Search logs.
@@ -196,86 +97,37 @@ async fn list_logs(
     ApiQuery(query): ApiQuery<LogQuery>,
 ) -> ApiResult<Json<List<LogView>>> {
     Ok(Json(
-        list_logs_for(&state, &admin.organization_id, query).await?,
+        logs_page(&state, &admin.organization_id, &query).await?,
     ))
 }
 
-/// Filters of the execution list.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ExecutionQuery {
-    /// Case-insensitive substring of the flow name.
-    pub q: Option<String>,
-    /// Status: `queued`, `running`, `succeeded` or `failed`.
-    pub status: Option<String>,
-    /// Trigger: `webhook` or `test`.
-    #[serde(rename = "type")]
-    #[param(rename = "type")]
-    pub trigger: Option<String>,
-    /// From this time (RFC 3339, inclusive).
-    pub since: Option<String>,
-    /// Until this time (RFC 3339, exclusive).
-    pub until: Option<String>,
-    /// Only this customer's.
-    pub customer_id: Option<String>,
-    /// Only this integration's.
-    pub integration_id: Option<String>,
-    /// Only this version's.
-    pub version: Option<String>,
-    /// Only this instance's.
-    pub instance_id: Option<String>,
-    /// Page size, 1 to 200 (default 50).
-    pub limit: Option<i64>,
-    /// Opaque cursor from a previous page's `next_cursor`.
-    pub cursor: Option<String>,
+/// The store's filter of an execution query (times parsed; 400 naming a bad one).
+fn execution_filter(query: &ExecutionQuery) -> ApiResult<ExecutionFilter> {
+    Ok(ExecutionFilter {
+        scope: Scope {
+            customer_id: query.customer_id.clone(),
+            integration_id: query.integration_id.clone(),
+            version: query.version.clone(),
+            instance_id: query.instance_id.clone(),
+            since: parse_rfc3339("since", query.since.as_deref())?,
+            until: parse_rfc3339("until", query.until.as_deref())?,
+        },
+        q: query.q.clone(),
+        status: query.status.as_ref().map(|s| s.as_str().to_owned()),
+        trigger: query.trigger.as_ref().map(|t| t.as_str().to_owned()),
+    })
 }
 
-impl ExecutionQuery {
-    /// The page part.
-    pub fn page(&self) -> PageQuery {
-        PageQuery {
-            limit: self.limit,
-            cursor: self.cursor.clone(),
-        }
-    }
-}
-
-/// Executions matching a query, for the organization.
-pub async fn list_executions_for(
+/// A page of executions of the organization, newest first, for a query.
+pub async fn executions_page(
     state: &AppState,
     organization_id: &str,
-    query: ExecutionQuery,
+    query: &ExecutionQuery,
 ) -> ApiResult<List<ExecutionView>> {
-    let mut filter = common_filter(
-        organization_id,
-        query.customer_id.as_deref(),
-        query.integration_id.as_deref(),
-        query.version.as_deref(),
-        query.instance_id.as_deref(),
-    );
-    filter
-        .and_opt("status = ?", query.status.as_deref())
-        .and_opt("trigger = ?", query.trigger.as_deref());
-    if let Some(q) = query.q.as_deref().filter(|q| !q.is_empty()) {
-        filter.and(
-            "lower(flow) LIKE ? ESCAPE '\\'",
-            [FilterArg::Text(like_pattern(q))],
-        );
-    }
-    time_filter(
-        &mut filter,
-        "started_at",
-        query.since.as_deref(),
-        query.until.as_deref(),
-    )?;
-    let (rows, limit) =
-        fetch_page::<ExecutionRow>(state, EXECUTION_SELECT, filter, &query.page()).await?;
-    Ok(List::page(
-        rows,
-        limit,
-        |r| r.id().to_owned(),
-        ExecutionView::from,
-    ))
+    let page = page_request(query.limit, query.cursor.as_ref())?;
+    let page =
+        activity::executions(state, organization_id, &execution_filter(query)?, &page).await?;
+    Ok(page_of(page, execution_view))
 }
 
 /// Search executions.
@@ -287,67 +139,19 @@ async fn list_executions(
     ApiQuery(query): ApiQuery<ExecutionQuery>,
 ) -> ApiResult<Json<List<ExecutionView>>> {
     Ok(Json(
-        list_executions_for(&state, &admin.organization_id, query).await?,
+        executions_page(&state, &admin.organization_id, &query).await?,
     ))
 }
 
-/// An event: a state change, stored with it.
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
-pub struct EventView {
-    /// Id.
-    pub id: String,
-    /// `instance.activated`, `customer.created`, ...
-    #[sqlx(rename = "type")]
-    #[serde(rename = "type")]
-    pub event_type: String,
-    /// When (RFC 3339).
-    #[sqlx(skip)]
-    pub at: String,
-    /// When, in milliseconds (internal).
-    #[serde(skip)]
-    #[sqlx(rename = "at")]
-    pub at_ms: i64,
-    /// The customer.
-    pub customer_id: Option<String>,
-    /// The integration.
-    pub integration_id: Option<String>,
-    /// The instance.
-    pub instance_id: Option<String>,
-    /// Details (never a secret).
-    #[sqlx(skip)]
-    #[schema(value_type = Object)]
-    pub data: Value,
-    /// Details as stored (internal).
-    #[serde(skip)]
-    #[sqlx(rename = "data")]
-    pub data_text: String,
-}
-
-/// Filters of the event list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct EventQuery {
-    /// From this time (RFC 3339, inclusive).
-    pub since: Option<String>,
-    /// Only this type.
-    #[serde(rename = "type")]
-    #[param(rename = "type")]
-    pub event_type: Option<String>,
-    /// Only this instance's.
-    pub instance_id: Option<String>,
-    /// Page size, 1 to 200 (default 50).
-    pub limit: Option<i64>,
-    /// Opaque cursor from a previous page's `next_cursor`.
-    pub cursor: Option<String>,
-}
-
-impl EventQuery {
-    /// The page part.
-    pub fn page(&self) -> PageQuery {
-        PageQuery {
-            limit: self.limit,
-            cursor: self.cursor.clone(),
-        }
+fn event_view(r: EventRecord) -> EventView {
+    EventView {
+        id: r.id,
+        event_type: EventType::from_wire(&r.event_type),
+        at: rfc3339(r.at),
+        customer_id: r.customer_id,
+        integration_id: r.integration_id,
+        instance_id: r.instance_id,
+        data: r.data,
     }
 }
 
@@ -359,25 +163,12 @@ async fn list_events(
     admin: Admin,
     ApiQuery(query): ApiQuery<EventQuery>,
 ) -> ApiResult<Json<List<EventView>>> {
-    let mut filter = Filter::default();
-    filter.and(
-        "organization_id = ?",
-        [FilterArg::Text(admin.organization_id)],
-    );
-    filter
-        .and_opt("type = ?", query.event_type.as_deref())
-        .and_opt("instance_id = ?", query.instance_id.as_deref());
-    time_filter(&mut filter, "at", query.since.as_deref(), None)?;
-    let select = "SELECT id, type, at, customer_id, integration_id, instance_id, data FROM events";
-    let (rows, limit) = fetch_page::<EventView>(&state, select, filter, &query.page()).await?;
-    Ok(Json(List::page(
-        rows,
-        limit,
-        |r| r.id.clone(),
-        |r| EventView {
-            at: rfc3339(r.at_ms),
-            data: serde_json::from_str(&r.data_text).unwrap_or_default(),
-            ..r
-        },
-    )))
+    let filter = EventFilter {
+        since: parse_rfc3339("since", query.since.as_deref())?,
+        event_type: query.event_type.as_ref().map(|t| t.as_str().to_owned()),
+        instance_id: query.instance_id.clone(),
+    };
+    let page = page_request(query.limit, query.cursor.as_ref())?;
+    let page = activity::events(&state, &admin.organization_id, &filter, &page).await?;
+    Ok(Json(page_of(page, event_view)))
 }

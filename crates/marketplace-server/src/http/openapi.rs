@@ -1,9 +1,9 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations, completed here with the
 //! problem responses every operation may give, and served at `/api/v1/openapi.json`.
 
-use crate::error::Problem;
 use crate::state::AppState;
 use axum::{Json, Router, routing::get};
+use marketplace_api::Problem;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -11,26 +11,111 @@ use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 
 /// Every error status an operation may answer, with its meaning.
-const ERRORS: [(&str, &str); 9] = [
-    ("400", "Malformed request: bad JSON, path or query"),
+const ERRORS: [(u16, &str); 9] = [
+    (400, "Malformed request: bad JSON, path or query"),
     (
-        "401",
+        401,
         "Missing or invalid credentials (API key or embedded token)",
     ),
     (
-        "403",
-        "The caller's role may not do this, or the listing is not deployable (with reasons)",
+        403,
+        "The caller's role or origin may not do this, or the listing is not deployable (with reasons)",
     ),
-    ("404", "Not found, or not visible to this caller"),
+    (404, "Not found, or not visible to this caller"),
     (
-        "409",
+        409,
         "Conflict: a duplicate unique value, a state that forbids the change, or an existing instance",
     ),
-    ("413", "The request body is too large"),
-    ("415", "The request body is not application/json"),
-    ("422", "Field errors, every one at once"),
-    ("500", "Internal error"),
+    (413, "The request body is too large"),
+    (415, "The request body is not application/json"),
+    (422, "Field errors, every one at once"),
+    (500, "Internal error"),
 ];
+
+/// The problems an operation can give beyond what its shape says (see [`problems_of`]): `(operation
+/// id, added, removed)`.
+const EXCEPTIONS: &[(&str, &[u16], &[u16])] = &[
+    ("delete_api_key", &[409], &[]),
+    ("create_signing_key", &[409], &[]),
+    ("create_version", &[409], &[]),
+    ("replace_version", &[409], &[]),
+    ("publish_version", &[409], &[]),
+    ("create_customer", &[409], &[]),
+    ("patch_customer", &[409], &[]),
+    ("delete_customer", &[400], &[]),
+    ("activate_for_customer", &[403, 409], &[]),
+    ("patch_instance", &[409], &[]),
+    ("delete_instance", &[409], &[]),
+    ("upgrade_instance", &[409], &[]),
+    ("pause_instance", &[409], &[]),
+    ("resume_instance", &[409], &[]),
+    ("embedded_activate", &[400, 404, 409], &[]),
+    ("embedded_patch_instance", &[409], &[]),
+    ("embedded_delete_instance", &[409], &[]),
+    ("embedded_pause_instance", &[409], &[]),
+    ("embedded_resume_instance", &[409], &[]),
+    ("embedded_test_instance", &[409], &[]),
+    // The trigger takes any bytes: no JSON to reject, no field to name.
+    ("trigger", &[409], &[400, 415, 422]),
+];
+
+/// The problem statuses an operation can answer: 400 where a query or body is parsed, 413/415/422
+/// where a JSON body is, 404 where a path names something, 401 where a credential is checked,
+/// 403 where an embedded token's role and origin are, 500 always; then [`EXCEPTIONS`].
+fn problems_of(operation: &Operation) -> Vec<u16> {
+    use utoipa::openapi::path::ParameterIn;
+    let mut codes = vec![500];
+    let parameters = operation.parameters.as_deref().unwrap_or_default();
+    if parameters
+        .iter()
+        .any(|p| p.parameter_in == ParameterIn::Query)
+    {
+        codes.push(400);
+    }
+    if parameters
+        .iter()
+        .any(|p| p.parameter_in == ParameterIn::Path)
+    {
+        codes.push(404);
+    }
+    if operation.request_body.is_some() {
+        codes.extend([400, 413, 415, 422]);
+    }
+    let schemes: Vec<&str> = operation
+        .security
+        .iter()
+        .flatten()
+        .flat_map(|requirement| {
+            serde_json::to_value(requirement)
+                .ok()
+                .and_then(|v| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()))
+                .unwrap_or_default()
+        })
+        .map(|name| {
+            if name == "embedded_token" {
+                "embedded_token"
+            } else {
+                "api_key"
+            }
+        })
+        .collect();
+    if !schemes.is_empty() {
+        codes.push(401);
+    }
+    if schemes.contains(&"embedded_token") {
+        codes.push(403);
+    }
+    let id = operation.operation_id.as_deref().unwrap_or_default();
+    for (name, added, removed) in EXCEPTIONS {
+        if *name == id {
+            codes.extend(added.iter().copied());
+            codes.retain(|c| !removed.contains(c));
+        }
+    }
+    codes.sort_unstable();
+    codes.dedup();
+    codes
+}
 
 /// The document's base: info and security schemes.
 pub fn base() -> OpenApi {
@@ -63,7 +148,7 @@ pub fn base() -> OpenApi {
     api
 }
 
-/// Adds the problem schema and the error responses to every operation.
+/// Adds the problem schema and, to each operation, the problem responses it can give.
 pub fn finish(mut api: OpenApi) -> OpenApi {
     let components = api.components.get_or_insert_with(Default::default);
     components
@@ -95,11 +180,11 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
             &mut item.trace,
         ];
         for operation in operations.into_iter().flatten() {
-            for (code, _) in ERRORS {
+            for code in problems_of(operation) {
                 operation
                     .responses
                     .responses
-                    .entry(code.to_owned())
+                    .entry(code.to_string())
                     .or_insert_with(|| {
                         RefOr::Ref(Ref::from_response_name(format!("Problem{code}")))
                     });
@@ -107,6 +192,12 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
         }
     }
     api
+}
+
+/// The whole OpenAPI document, as `GET /api/v1/openapi.json` serves it.
+pub fn document() -> OpenApi {
+    let (_, api) = super::api_router().split_for_parts();
+    finish(api)
 }
 
 /// Serves the document.

@@ -1,19 +1,18 @@
-//! Who is calling: admin API keys and embedded tokens, as extractors.
+//! Who is calling: admin API keys and embedded tokens (the `http` layer's extractors call
+//! [`authenticate_api_key`] and [`authenticate_token`]).
 //!
 //! Embedded tokens are verified with the public key registered under (organization, `kid`), the
 //! algorithm pinned to that key; core then checks the claims (lifetime, skew, organization,
 //! audience, role). Verified tokens are cached by their SHA-256 until they expire, so a hot read
-//! path costs no signature check; on first sight the customer and the user are created.
+//! path costs no signature check; on first sight the customer and the user are created. A token
+//! issued before its user or customer was deleted is refused (`token_revoked`).
 
 use crate::crypto::sha256_hex;
-use crate::db::{new_id, now_ms};
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use axum::extract::FromRequestParts;
-use axum::http::{header, request::Parts};
+use crate::store::{self, new_id, now_ms};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use marketplace_core::customer::Role;
-use marketplace_core::event::Event;
 use marketplace_core::permission::Actor;
 use marketplace_core::{Customer, EmbeddedClaims};
 use serde_json::{Map, Value};
@@ -34,6 +33,8 @@ pub struct CustomerUser {
     pub organization_id: String,
     /// The service's id of the customer.
     pub customer_id: String,
+    /// The host app's id of the customer (the token's `customer`).
+    pub customer_external_id: String,
     /// The user (`sub`).
     pub user_id: String,
     /// The token's role.
@@ -52,46 +53,12 @@ impl CustomerUser {
     }
 }
 
-fn bearer(parts: &Parts) -> Result<&str, ApiError> {
-    let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
-        ApiError::unauthorized("missing_credentials", "the Authorization header is missing")
-    })?;
-    let value = value.to_str().map_err(|_| {
-        ApiError::unauthorized(
-            "invalid_credentials",
-            "the Authorization header is not text",
-        )
-    })?;
-    match value.split_once(' ') {
-        Some((scheme, token))
-            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-        {
-            Ok(token.trim())
-        }
-        _ => Err(ApiError::unauthorized(
-            "invalid_credentials",
-            "expected `Authorization: Bearer <credentials>`",
-        )),
-    }
-}
-
-impl FromRequestParts<AppState> for Admin {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let key = bearer(parts)?;
-        let organization_id: Option<String> =
-            sqlx::query_scalar("SELECT organization_id FROM api_keys WHERE key_hash = $1")
-                .bind(sha256_hex(key))
-                .fetch_optional(&state.db.read)
-                .await?;
-        organization_id
-            .map(|organization_id| Admin { organization_id })
-            .ok_or_else(|| ApiError::unauthorized("invalid_api_key", "the API key is not valid"))
-    }
+/// The organization of an admin API key (401 when no key matches).
+pub async fn authenticate_api_key(state: &AppState, key: &str) -> ApiResult<Admin> {
+    store::api_keys::organization_of(&state.store, &sha256_hex(key))
+        .await?
+        .map(|organization_id| Admin { organization_id })
+        .ok_or_else(|| ApiError::unauthorized("invalid_api_key", "the API key is not valid"))
 }
 
 /// A public key registered by a host app.
@@ -179,6 +146,28 @@ impl TokenCache {
             .expect("lock")
             .retain(|(c, u, _)| !(c == customer_id && u == user_id));
     }
+
+    /// Forgets every cached token of a user (after the user is deleted).
+    pub fn forget_user_tokens(
+        &self,
+        organization_id: &str,
+        customer_external_id: &str,
+        user_id: &str,
+    ) {
+        self.verified.lock().expect("lock").retain(|_, v| {
+            !(v.claims.organization.as_str() == organization_id
+                && v.claims.customer == customer_external_id
+                && v.claims.sub == user_id)
+        });
+    }
+
+    /// Forgets every cached token of a customer's users (after the customer is deleted).
+    pub fn forget_customer_tokens(&self, organization_id: &str, customer_external_id: &str) {
+        self.verified.lock().expect("lock").retain(|_, v| {
+            !(v.claims.organization.as_str() == organization_id
+                && v.claims.customer == customer_external_id)
+        });
+    }
 }
 
 fn token_error(code: &'static str, detail: impl Into<String>) -> ApiError {
@@ -189,20 +178,17 @@ async fn signing_key(
     state: &AppState,
     organization_id: &str,
     kid: &str,
-) -> Result<Arc<SigningKey>, ApiError> {
+) -> ApiResult<Arc<SigningKey>> {
     let cache_key = (organization_id.to_owned(), kid.to_owned());
     if let Some(key) = state.tokens.keys.lock().expect("lock").get(&cache_key) {
         return Ok(key.clone());
     }
-    let row: Option<(String, String)> =
-        sqlx::query_as("SELECT algorithm, public_key_pem FROM signing_keys WHERE organization_id = $1 AND kid = $2")
-            .bind(organization_id)
-            .bind(kid)
-            .fetch_optional(&state.db.read)
-            .await?;
-    let (algorithm, pem) =
-        row.ok_or_else(|| token_error("unknown_kid", "no signing key has this kid"))?;
-    let key = Arc::new(parse_signing_key(&algorithm, &pem).map_err(ApiError::Internal)?);
+    let stored = store::signing_keys::get(&state.store, organization_id, kid)
+        .await?
+        .ok_or_else(|| token_error("unknown_kid", "no signing key has this kid"))?;
+    let key = Arc::new(
+        parse_signing_key(&stored.algorithm, &stored.public_key_pem).map_err(ApiError::Internal)?,
+    );
     state
         .tokens
         .keys
@@ -212,8 +198,9 @@ async fn signing_key(
     Ok(key)
 }
 
-/// Verifies a token's signature and claims; cached by the token's hash until it expires.
-pub async fn verify_token(state: &AppState, token: &str) -> Result<EmbeddedClaims, ApiError> {
+/// Verifies a token's signature and claims, and that it was not revoked; cached by the token's
+/// hash until it expires (a deletion forgets the tokens it revokes).
+pub async fn verify_token(state: &AppState, token: &str) -> ApiResult<EmbeddedClaims> {
     let now = now_ms() / 1000;
     let policy = state.settings.token_policy;
     let hash = sha256_hex(token);
@@ -262,6 +249,19 @@ pub async fn verify_token(state: &AppState, token: &str) -> Result<EmbeddedClaim
     })?;
     let claims = EmbeddedClaims::check(&data.claims, &organization_id.as_str().into(), now, policy)
         .map_err(|e| token_error(e.code(), e.to_string()))?;
+    let revoked_at = store::revocations::revoked_at(
+        &state.store,
+        &organization_id,
+        &claims.customer,
+        &claims.sub,
+    )
+    .await?;
+    if revoked_at.is_some_and(|at| claims.iat * 1000 <= at) {
+        return Err(token_error(
+            "token_revoked",
+            "the token was issued before its user or customer was deleted",
+        ));
+    }
     let mut verified = state.tokens.verified.lock().expect("lock");
     if verified.len() >= MAX_CACHED_TOKENS {
         verified.retain(|_, v| now <= v.claims.exp + policy.leeway);
@@ -278,42 +278,33 @@ pub async fn verify_token(state: &AppState, token: &str) -> Result<EmbeddedClaim
     Ok(claims)
 }
 
-impl FromRequestParts<AppState> for CustomerUser {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts)?;
-        let claims = verify_token(state, token).await?;
-        let organization_id = claims.organization.to_string();
-        if let Some(origin) = parts
-            .headers
-            .get(header::ORIGIN)
-            .and_then(|o| o.to_str().ok())
-        {
-            check_origin(state, &organization_id, origin).await?;
-        }
-        let customer_id = customer_on_sight(state, &organization_id, &claims).await?;
-        user_on_sight(state, &customer_id, &claims).await?;
-        Ok(CustomerUser {
-            organization_id,
-            customer_id,
-            user_id: claims.sub,
-            role: claims.role,
-            embedded_config: claims.embedded_config,
-        })
+/// The customer user a token names: verified, its `Origin` (if any) checked against the
+/// organization's allowed origins, and its customer and user recorded on first sight.
+pub async fn authenticate_token(
+    state: &AppState,
+    token: &str,
+    origin: Option<&str>,
+) -> ApiResult<CustomerUser> {
+    let claims = verify_token(state, token).await?;
+    let organization_id = claims.organization.to_string();
+    if let Some(origin) = origin {
+        check_origin(state, &organization_id, origin).await?;
     }
+    let customer_id = customer_on_sight(state, &organization_id, &claims).await?;
+    user_on_sight(state, &customer_id, &claims).await?;
+    Ok(CustomerUser {
+        organization_id,
+        customer_id,
+        customer_external_id: claims.customer,
+        user_id: claims.sub,
+        role: claims.role,
+        embedded_config: claims.embedded_config,
+    })
 }
 
 /// Refuses a browser request from an origin the token's organization does not allow (the
 /// service's own pages are always allowed).
-async fn check_origin(
-    state: &AppState,
-    organization_id: &str,
-    origin: &str,
-) -> Result<(), ApiError> {
+async fn check_origin(state: &AppState, organization_id: &str, origin: &str) -> ApiResult<()> {
     if state.settings.public_url == origin {
         return Ok(());
     }
@@ -328,7 +319,7 @@ async fn check_origin(
         Some(allowed) => allowed,
         None => {
             let allowed = Arc::new(
-                crate::http::organization::load(state, organization_id)
+                crate::service::organization::get(state, organization_id)
                     .await?
                     .allowed_origins,
             );
@@ -351,23 +342,34 @@ async fn check_origin(
     }
 }
 
+/// Whether some organization allows this origin (for CORS; cached until an organization
+/// changes its origins).
+pub async fn is_known_origin(state: &AppState, origin: &str) -> ApiResult<bool> {
+    if let Some(known) = state.tokens.all_origins() {
+        return Ok(known.contains(origin));
+    }
+    let known: HashSet<String> = store::organizations::all_allowed_origins(&state.store)
+        .await?
+        .into_iter()
+        .collect();
+    let allowed = known.contains(origin);
+    state.tokens.set_all_origins(known);
+    Ok(allowed)
+}
+
 /// The customer of a token, created on first sight when the token names it.
 async fn customer_on_sight(
     state: &AppState,
     organization_id: &str,
     claims: &EmbeddedClaims,
-) -> Result<String, ApiError> {
+) -> ApiResult<String> {
     let cache_key = (organization_id.to_owned(), claims.customer.clone());
     if let Some(id) = state.tokens.customers.lock().expect("lock").get(&cache_key) {
         return Ok(id.clone());
     }
-    let found: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM customers WHERE organization_id = $1 AND external_id = $2",
-    )
-    .bind(organization_id)
-    .bind(&claims.customer)
-    .fetch_optional(&state.db.read)
-    .await?;
+    let found =
+        store::customers::id_by_external_id(&state.store, organization_id, &claims.customer)
+            .await?;
     let id = match found {
         Some(id) => id,
         None => {
@@ -388,7 +390,7 @@ async fn customer_on_sight(
                     format!("the token's customer is invalid: {}", e[0].message),
                 )
             })?;
-            crate::http::customers::insert_customer(state, organization_id, &customer, true).await?
+            crate::service::customers::create_on_sight(state, organization_id, &customer).await?
         }
     };
     state
@@ -405,50 +407,21 @@ async fn user_on_sight(
     state: &AppState,
     customer_id: &str,
     claims: &EmbeddedClaims,
-) -> Result<(), ApiError> {
+) -> ApiResult<()> {
     let seen = (customer_id.to_owned(), claims.sub.clone(), claims.role);
     if state.tokens.users.lock().expect("lock").contains(&seen) {
         return Ok(());
     }
-    let role = match claims.role {
-        Role::Admin => "admin",
-        Role::Viewer => "viewer",
-    };
-    let sql = "INSERT INTO customer_users (customer_id, id, name, email, role, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
-               ON CONFLICT (customer_id, id) DO UPDATE SET role = excluded.role, \
-               name = COALESCE(excluded.name, customer_users.name), email = COALESCE(excluded.email, customer_users.email)";
-    sqlx::query(sql)
-        .bind(customer_id)
-        .bind(&claims.sub)
-        .bind(claims.name.clone())
-        .bind(claims.email.clone())
-        .bind(role)
-        .bind(now_ms())
-        .execute(&state.db.write)
-        .await?;
-    state.tokens.users.lock().expect("lock").insert(seen);
-    Ok(())
-}
-
-/// Records an event in the same transaction as its change.
-pub async fn record_event(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    organization_id: &str,
-    event: &Event,
-) -> Result<(), ApiError> {
-    sqlx::query(
-        "INSERT INTO events (id, organization_id, type, at, customer_id, integration_id, instance_id, data) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    store::customers::upsert_user(
+        &state.store,
+        customer_id,
+        &claims.sub,
+        claims.name.as_deref(),
+        claims.email.as_deref(),
+        claims.role,
+        now_ms(),
     )
-    .bind(new_id("evt"))
-    .bind(organization_id)
-    .bind(event.event_type.as_str())
-    .bind(event.at)
-    .bind(event.customer_id.as_ref().map(|c| c.to_string()))
-    .bind(event.integration_id.as_ref().map(|c| c.to_string()))
-    .bind(event.instance_id.as_ref().map(|c| c.to_string()))
-    .bind(event.data.to_string())
-    .execute(&mut **tx)
     .await?;
+    state.tokens.users.lock().expect("lock").insert(seen);
     Ok(())
 }

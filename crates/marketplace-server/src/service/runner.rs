@@ -4,111 +4,25 @@
 //! honouring `Retry-After`. The input is sealed in the execution row until it finishes, so a
 //! restart resumes what a crash interrupted.
 
-use crate::db::{new_id, now_ms, rfc3339};
 use crate::error::{ApiError, ApiResult};
-use crate::http::customers::vendor_values;
-use crate::instances::version_of;
+use crate::service::instances::version_of;
 use crate::state::AppState;
+use crate::store::{self, now_ms};
 use marketplace_core::config::effective_config;
 use marketplace_core::flow::{Flow, Method, apply_map};
 use marketplace_core::instance::Instance;
 use marketplace_core::spec::{ConnectionKind, VariableType};
-use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::net::IpAddr;
 use std::time::Duration;
-use utoipa::ToSchema;
 
-/// An execution as responses show it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ExecutionView {
-    /// Id.
-    pub id: String,
-    /// The instance.
-    pub instance_id: String,
-    /// The customer.
-    pub customer_id: String,
-    /// The integration.
-    pub integration_id: String,
-    /// The version run.
-    pub version: String,
-    /// The flow.
-    pub flow: String,
-    /// `webhook` or `test`.
-    pub trigger: String,
-    /// `queued`, `running`, `succeeded` or `failed`.
-    pub status: String,
-    /// Delivery attempts made.
-    pub attempts: i64,
-    /// Per-step results.
-    #[schema(value_type = Vec<Object>)]
-    pub steps: Value,
-    /// Start.
-    pub started_at: String,
-    /// End, once finished.
-    pub finished_at: Option<String>,
-}
+pub use crate::store::executions::ExecutionRecord;
 
-/// Row of `executions`.
-#[derive(Debug, sqlx::FromRow)]
-pub struct ExecutionRow {
-    id: String,
-    instance_id: String,
-    customer_id: String,
-    integration_id: String,
-    version: String,
-    flow: String,
-    trigger: String,
-    status: String,
-    attempts: i64,
-    steps: String,
-    started_at: i64,
-    finished_at: Option<i64>,
-}
-
-/// Columns of an execution row, for SELECTs.
-pub const EXECUTION_SELECT: &str = "SELECT id, instance_id, customer_id, integration_id, version, flow, trigger, status, attempts, \
-    steps, started_at, finished_at FROM executions";
-
-impl ExecutionRow {
-    /// The execution's id.
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-}
-
-impl From<ExecutionRow> for ExecutionView {
-    fn from(r: ExecutionRow) -> Self {
-        ExecutionView {
-            id: r.id,
-            instance_id: r.instance_id,
-            customer_id: r.customer_id,
-            integration_id: r.integration_id,
-            version: r.version,
-            flow: r.flow,
-            trigger: r.trigger,
-            status: r.status,
-            attempts: r.attempts,
-            steps: serde_json::from_str(&r.steps).unwrap_or(Value::Array(vec![])),
-            started_at: rfc3339(r.started_at),
-            finished_at: r.finished_at.map(rfc3339),
-        }
-    }
-}
-
-/// Loads an execution.
-pub async fn load_execution(state: &AppState, id: &str) -> ApiResult<ExecutionView> {
-    let sql = format!("{EXECUTION_SELECT} WHERE id = $1");
-    let row: Option<ExecutionRow> = sqlx::query_as(&sql)
-        .bind(id)
-        .fetch_optional(&state.db.write)
-        .await?;
-    row.map(ExecutionView::from)
+/// An execution (404 when unknown).
+pub async fn load_execution(state: &AppState, id: &str) -> ApiResult<ExecutionRecord> {
+    store::executions::get(&state.store, id)
+        .await?
         .ok_or(ApiError::NotFound("execution"))
-}
-
-fn input_context(execution_id: &str) -> String {
-    format!("execution_input:{execution_id}")
 }
 
 /// Records a queued execution of a flow (its input sealed) and returns its id.
@@ -120,47 +34,82 @@ pub async fn enqueue(
     trigger: &str,
     input: &Value,
 ) -> ApiResult<String> {
-    let id = new_id("exe");
-    sqlx::query(
-        "INSERT INTO executions (id, organization_id, customer_id, integration_id, version, instance_id, flow, trigger, status, steps, \
-         attempts, sealed_input, started_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', '[]', 0, $9, $10)",
+    Ok(store::executions::enqueue(
+        &state.store,
+        organization_id,
+        instance,
+        flow,
+        trigger,
+        input,
+        now_ms(),
     )
-    .bind(&id)
-    .bind(organization_id)
-    .bind(instance.customer_id.as_str())
-    .bind(instance.integration_id.as_str())
-    .bind(instance.version.to_string())
-    .bind(instance.id.as_str())
-    .bind(flow)
-    .bind(trigger)
-    .bind(state.sealer.seal_json(&input_context(&id), input))
-    .bind(now_ms())
-    .execute(&state.db.write)
-    .await?;
-    Ok(id)
+    .await?)
+}
+
+/// Runs a flow of an instance with test input, now (one delivery attempt); `flow` defaults to
+/// the version's first.
+pub async fn test_run(
+    state: &AppState,
+    organization_id: &str,
+    instance: &Instance,
+    flow: Option<&str>,
+    input: &Value,
+) -> ApiResult<ExecutionRecord> {
+    if instance.status == marketplace_core::InstanceStatus::Deactivated {
+        return Err(ApiError::conflict(
+            "invalid_state",
+            "a deactivated instance does not run",
+        ));
+    }
+    let version = version_of(state, instance).await?;
+    let flow = match flow {
+        Some(name) => version.flows.iter().find(|f| f.name == name),
+        None => version.flows.first(),
+    }
+    .ok_or_else(|| {
+        ApiError::field(marketplace_core::FieldError::new(
+            "/flow",
+            marketplace_core::FieldErrorCode::InvalidReference,
+            "the version has no such flow",
+        ))
+    })?;
+    let execution_id = enqueue(state, organization_id, instance, &flow.name, "test", input).await?;
+    run(state, &execution_id, 1).await
+}
+
+/// Triggers the flow of a webhook URL's secret with a payload: records the execution, runs it
+/// in the background, and returns its id (404 for an unknown secret, 409 unless active).
+pub async fn trigger(state: &AppState, secret: &str, input: &Value) -> ApiResult<String> {
+    let (instance_id, flow, organization_id) =
+        store::instances::by_webhook_token(&state.store, secret)
+            .await?
+            .ok_or(ApiError::NotFound("webhook"))?;
+    let instance =
+        crate::service::instances::load(state, &organization_id, &instance_id, None).await?;
+    if instance.status != marketplace_core::InstanceStatus::Active {
+        return Err(ApiError::conflict(
+            "instance_not_active",
+            format!("the instance is {}", instance.status.as_str()),
+        ));
+    }
+    let execution_id = enqueue(state, &organization_id, &instance, &flow, "webhook", input).await?;
+    spawn(state.clone(), execution_id.clone());
+    Ok(execution_id)
 }
 
 /// Runs a queued execution to its end (retrying deliveries up to `attempts` times).
-pub async fn run(state: &AppState, execution_id: &str, attempts: u32) -> ApiResult<ExecutionView> {
-    #[derive(sqlx::FromRow)]
-    struct Queued {
-        organization_id: String,
-        instance_id: String,
-        flow: String,
-        sealed_input: Option<Vec<u8>>,
-    }
-    let queued: Queued = sqlx::query_as(
-        "SELECT organization_id, instance_id, flow, sealed_input FROM executions WHERE id = $1",
-    )
-    .bind(execution_id)
-    .fetch_one(&state.db.write)
-    .await?;
-    let input = queued
-        .sealed_input
-        .and_then(|blob| state.sealer.open_json(&input_context(execution_id), &blob))
-        .unwrap_or(Value::Null);
+pub async fn run(
+    state: &AppState,
+    execution_id: &str,
+    attempts: u32,
+) -> ApiResult<ExecutionRecord> {
+    let queued = store::executions::queued(&state.store, execution_id)
+        .await?
+        .ok_or(ApiError::NotFound("execution"))?;
+    let input = queued.input;
     let instance =
-        crate::instances::load(state, &queued.organization_id, &queued.instance_id, None).await?;
+        crate::service::instances::load(state, &queued.organization_id, &queued.instance_id, None)
+            .await?;
     let version = version_of(state, &instance).await?;
     let mut log = Logger {
         state,
@@ -181,10 +130,7 @@ pub async fn run(state: &AppState, execution_id: &str, attempts: u32) -> ApiResu
         finish(state, execution_id, "failed", &json!([]), 0).await?;
         return load_execution(state, execution_id).await;
     };
-    sqlx::query("UPDATE executions SET status = 'running' WHERE id = $1")
-        .bind(execution_id)
-        .execute(&state.db.write)
-        .await?;
+    store::executions::start(&state.store, execution_id).await?;
     log.write(
         "info",
         "execution",
@@ -198,8 +144,8 @@ pub async fn run(state: &AppState, execution_id: &str, attempts: u32) -> ApiResu
     let status = match &flow.deliver {
         None => "succeeded",
         Some(_) => {
-            let vendor = vendor_values(
-                state,
+            let vendor = store::customers::vendor_values(
+                &state.store,
                 instance.customer_id.as_str(),
                 instance.integration_id.as_str(),
             )
@@ -241,15 +187,15 @@ async fn finish(
     steps: &Value,
     attempts: u32,
 ) -> ApiResult<()> {
-    sqlx::query("UPDATE executions SET status = $1, steps = $2, attempts = $3, finished_at = $4, sealed_input = NULL WHERE id = $5")
-        .bind(status)
-        .bind(steps.to_string())
-        .bind(attempts as i64)
-        .bind(now_ms())
-        .bind(execution_id)
-        .execute(&state.db.write)
-        .await?;
-    Ok(())
+    Ok(store::executions::finish(
+        &state.store,
+        execution_id,
+        status,
+        steps,
+        attempts,
+        now_ms(),
+    )
+    .await?)
 }
 
 /// Writes logs of one execution.
@@ -262,24 +208,20 @@ struct Logger<'a> {
 
 impl Logger<'_> {
     async fn write(&mut self, severity: &str, log_type: &str, message: &str) -> ApiResult<()> {
-        sqlx::query(
-            "INSERT INTO logs (id, organization_id, customer_id, integration_id, version, instance_id, execution_id, severity, type, message, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        let line = store::executions::LogLine {
+            execution_id: self.execution_id,
+            severity,
+            log_type,
+            message,
+        };
+        Ok(store::executions::log(
+            &self.state.store,
+            self.organization_id,
+            self.instance,
+            &line,
+            now_ms(),
         )
-        .bind(new_id("log"))
-        .bind(self.organization_id)
-        .bind(self.instance.customer_id.as_str())
-        .bind(self.instance.integration_id.as_str())
-        .bind(self.instance.version.to_string())
-        .bind(self.instance.id.as_str())
-        .bind(self.execution_id)
-        .bind(severity)
-        .bind(log_type)
-        .bind(message)
-        .bind(now_ms())
-        .execute(&self.state.db.write)
-        .await?;
-        Ok(())
+        .await?)
     }
 }
 
@@ -547,11 +489,7 @@ pub fn spawn(state: AppState, execution_id: String) {
 
 /// Resumes executions a stop interrupted (queued or running, input still sealed).
 pub async fn resume_interrupted(state: &AppState) -> ApiResult<usize> {
-    let ids: Vec<String> = sqlx::query_scalar(
-        "SELECT id FROM executions WHERE status IN ('queued', 'running') ORDER BY id",
-    )
-    .fetch_all(&state.db.read)
-    .await?;
+    let ids = store::executions::interrupted(&state.store).await?;
     for id in &ids {
         spawn(state.clone(), id.clone());
     }

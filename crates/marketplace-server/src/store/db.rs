@@ -1,7 +1,6 @@
-//! Storage: one SQL dialect-neutral pool over SQLite (the embedded default) or PostgreSQL.
+//! The pools: SQLite (the embedded default) or PostgreSQL behind one type.
 //!
-//! Queries use sqlx's runtime API through the `Any` driver with `$N` placeholders, which both
-//! backends accept; each backend has its own migration folder. SQLite writes go through a pool
+//! SQLite writes go through a pool
 //! of one connection (one writer at a time, no SQLITE_BUSY), in WAL mode with
 //! `synchronous = NORMAL`, which survives a killed process.
 
@@ -119,35 +118,4 @@ impl Db {
         self.write.close().await;
         self.read.close().await;
     }
-}
-
-/// Now, in Unix milliseconds.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
-}
-
-/// A new id: a prefix and a time-ordered UUID (v7), so ids sort by creation.
-pub fn new_id(prefix: &str) -> String {
-    format!("{prefix}_{}", uuid::Uuid::now_v7().simple())
-}
-
-/// Formats Unix milliseconds as RFC 3339.
-pub fn rfc3339(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
-}
-
-/// Parses RFC 3339 into Unix milliseconds.
-pub fn parse_rfc3339(s: &str) -> Option<i64> {
-    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
 }

@@ -10,13 +10,11 @@
 //! values) is kept too, dropped after every committed write of those (activation, instance
 //! change, vendor values, customer deletion), so a repeated marketplace read does no SQL at all.
 
-use crate::db::Backend;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::state::AppState;
+use crate::store::{self, Backend, Tx};
 use marketplace_core::catalog::VendorValues;
-use marketplace_core::{
-    Catalog, CatalogListing, Integration, IntegrationId, IntegrationVersion, Listing,
-};
+use marketplace_core::{Catalog, CatalogListing, IntegrationId, IntegrationVersion};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -122,89 +120,6 @@ impl CatalogCache {
     }
 }
 
-/// Row of `integrations`.
-#[derive(Debug, sqlx::FromRow)]
-pub struct IntegrationRow {
-    /// Id.
-    pub id: String,
-    /// Name.
-    pub name: String,
-    /// Description.
-    pub description: String,
-    /// Category.
-    pub category: String,
-    /// Labels (JSON array).
-    pub labels: String,
-    /// Icon.
-    pub icon_url: Option<String>,
-    /// Created.
-    pub created_at: i64,
-    /// Updated.
-    pub updated_at: i64,
-}
-
-impl IntegrationRow {
-    /// The domain integration.
-    pub fn integration(&self) -> Integration {
-        Integration {
-            id: self.id.as_str().into(),
-            name: self.name.clone(),
-            description: self.description.clone(),
-            category: self.category.clone(),
-            labels: serde_json::from_str(&self.labels).unwrap_or_default(),
-            icon_url: self.icon_url.clone(),
-        }
-    }
-}
-
-/// Row of `versions`.
-#[derive(Debug, sqlx::FromRow)]
-pub struct VersionRow {
-    /// The version.
-    pub version: String,
-    /// `draft` or `published`.
-    pub state: String,
-    /// Spec JSON.
-    pub config: String,
-    /// Flows JSON.
-    pub flows: String,
-    /// Created.
-    pub created_at: i64,
-    /// Published.
-    pub published_at: Option<i64>,
-}
-
-impl VersionRow {
-    /// The domain version (stored specs were valid when stored).
-    pub fn version(&self) -> ApiResult<IntegrationVersion> {
-        let corrupt = |what: &str, e: String| {
-            ApiError::Internal(format!(
-                "stored {what} of version {} is invalid: {e}",
-                self.version
-            ))
-        };
-        Ok(IntegrationVersion {
-            version: semver::Version::parse(&self.version)
-                .map_err(|e| corrupt("number", e.to_string()))?,
-            state: if self.state == "published" {
-                marketplace_core::VersionState::Published
-            } else {
-                marketplace_core::VersionState::Draft
-            },
-            config: serde_json::from_str(&self.config)
-                .map_err(|e| corrupt("config", e.to_string()))?,
-            flows: serde_json::from_str(&self.flows)
-                .map_err(|e| corrupt("flows", e.to_string()))?,
-        })
-    }
-}
-
-/// Columns of a version row, for SELECTs.
-pub const VERSION_COLUMNS: &str = "version, state, config, flows, created_at, published_at";
-/// Columns of an integration row, for SELECTs.
-pub const INTEGRATION_COLUMNS: &str =
-    "id, name, description, category, labels, icon_url, created_at, updated_at";
-
 /// A version of an integration; published ones are cached (they never change).
 pub async fn load_version(
     state: &AppState,
@@ -215,16 +130,12 @@ pub async fn load_version(
     if let Some(v) = state.catalogs.versions.lock().expect("lock").get(&key) {
         return Ok(Some(v.clone()));
     }
-    let sql = format!(
-        "SELECT {VERSION_COLUMNS} FROM versions WHERE integration_id = $1 AND version = $2"
-    );
-    let row: Option<VersionRow> = sqlx::query_as(&sql)
-        .bind(integration_id)
-        .bind(version)
-        .fetch_optional(&state.db.read)
-        .await?;
-    let Some(row) = row else { return Ok(None) };
-    let loaded = Arc::new(row.version()?);
+    let Some(record) =
+        store::integrations::get_version(&state.store, integration_id, version).await?
+    else {
+        return Ok(None);
+    };
+    let loaded = Arc::new(record.version);
     if loaded.state == marketplace_core::VersionState::Published {
         state
             .catalogs
@@ -236,16 +147,6 @@ pub async fn load_version(
     Ok(Some(loaded))
 }
 
-async fn stamp(state: &AppState, organization_id: &str) -> ApiResult<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT catalog_version FROM organizations WHERE id = $1")
-            .bind(organization_id)
-            .fetch_optional(&state.db.read)
-            .await?
-            .unwrap_or_default(),
-    )
-}
-
 /// The organization's current catalog snapshot.
 pub async fn snapshot(state: &AppState, organization_id: &str) -> ApiResult<Arc<Snapshot>> {
     let cached = state
@@ -255,51 +156,40 @@ pub async fn snapshot(state: &AppState, organization_id: &str) -> ApiResult<Arc<
         .expect("lock")
         .get(organization_id)
         .cloned();
+    let backend = state.store.backend();
     if let Some(snapshot) = cached
-        && (state.db.backend == Backend::Sqlite
-            || stamp(state, organization_id).await? == snapshot.stamp)
+        && (backend == Backend::Sqlite
+            || store::organizations::catalog_version(&state.store, organization_id).await?
+                == snapshot.stamp)
     {
         return Ok(snapshot);
     }
-    let stamp = stamp(state, organization_id).await?;
-    #[derive(sqlx::FromRow)]
-    struct ListingRow {
-        integration_id: String,
-        version: String,
-        overview: String,
-        customer_deployable: i64,
-        allow_multiple_instances: i64,
-    }
-    let listings: Vec<ListingRow> = sqlx::query_as(
-        "SELECT integration_id, version, overview, customer_deployable, allow_multiple_instances \
-         FROM listings WHERE organization_id = $1",
-    )
-    .bind(organization_id)
-    .fetch_all(&state.db.read)
-    .await?;
+    let stamp = store::organizations::catalog_version(&state.store, organization_id).await?;
+    let listings = store::listings::all(&state.store, organization_id).await?;
     let mut entries = Vec::with_capacity(listings.len());
     let mut overviews = HashMap::with_capacity(listings.len());
-    for l in listings {
-        let sql = format!("SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE id = $1");
-        let row: IntegrationRow = sqlx::query_as(&sql)
-            .bind(&l.integration_id)
-            .fetch_one(&state.db.read)
-            .await?;
-        let Some(version) = load_version(state, &l.integration_id, &l.version).await? else {
+    for record in listings {
+        let listing = record.listing;
+        let integration_id = listing.integration_id.to_string();
+        let Some(integration) =
+            store::integrations::get_by_id(&state.store, &integration_id).await?
+        else {
+            continue;
+        };
+        let Some(version) =
+            load_version(state, &integration_id, &listing.version.to_string()).await?
+        else {
             continue;
         };
         overviews.insert(
-            l.integration_id.clone(),
-            crate::markdown::overview_html(&l.overview),
+            integration_id,
+            crate::markdown::overview_html(&listing.overview),
         );
-        let listing = Listing {
-            integration_id: l.integration_id.as_str().into(),
-            version: version.version.clone(),
-            overview: l.overview,
-            customer_deployable: l.customer_deployable != 0,
-            allow_multiple_instances: l.allow_multiple_instances != 0,
-        };
-        entries.push(CatalogListing::new(row.integration(), listing, version));
+        entries.push(CatalogListing::new(
+            integration.integration,
+            listing,
+            version,
+        ));
     }
     let snapshot = Arc::new(Snapshot {
         stamp,
@@ -315,16 +205,36 @@ pub async fn snapshot(state: &AppState, organization_id: &str) -> ApiResult<Arc<
     Ok(snapshot)
 }
 
-/// Marks the organization's catalog as changed, inside the writing transaction.
-pub async fn bump(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    organization_id: &str,
-) -> ApiResult<()> {
-    sqlx::query("UPDATE organizations SET catalog_version = catalog_version + 1 WHERE id = $1")
-        .bind(organization_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+/// The customer's live instances and vendor-set values: kept in memory on SQLite, read from the
+/// database on PostgreSQL (where other processes may write).
+pub async fn customer_snapshot(
+    state: &AppState,
+    customer_id: &str,
+) -> ApiResult<Arc<CustomerSnapshot>> {
+    let keep = state.store.backend() == Backend::Sqlite;
+    if keep && let Some(snapshot) = state.catalogs.customer(customer_id) {
+        return Ok(snapshot);
+    }
+    // Read before loading: a write committed meanwhile makes `keep_customer` discard this load.
+    let invalidations = state.catalogs.customer_invalidations();
+    let live = store::instances::live_integrations(&state.store, customer_id).await?;
+    let vendor = store::customers::all_vendor_values(&state.store, customer_id).await?;
+    let snapshot = Arc::new(CustomerSnapshot {
+        live: live.into_iter().map(IntegrationId::from).collect(),
+        vendor,
+    });
+    if keep {
+        state
+            .catalogs
+            .keep_customer(customer_id, invalidations, snapshot.clone());
+    }
+    Ok(snapshot)
+}
+
+/// Marks the organization's catalog as changed, inside the writing transaction; call
+/// [`CatalogCache::invalidate`] after the commit.
+pub async fn bump(tx: &mut Tx, organization_id: &str) -> ApiResult<()> {
+    Ok(store::organizations::bump_catalog_version(tx, organization_id).await?)
 }
 
 #[cfg(test)]

@@ -1,0 +1,347 @@
+//! Customers, their users and the vendor-set values of a customer per integration. Deleting a
+//! customer or a user revokes the tokens issued before (`token_revoked`).
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::{self, Page, PageRequest, new_id, now_ms};
+use marketplace_core::config::{Audience, accept_vendor_values, read_view};
+use marketplace_core::customer::CustomerFields;
+use marketplace_core::event::{Event, EventType};
+use marketplace_core::{Customer, IntegrationVersion};
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+
+pub use crate::store::customers::{CustomerFilter, CustomerRecord, UserRecord};
+
+/// A customer of the organization (404 otherwise).
+pub async fn get(state: &AppState, organization_id: &str, id: &str) -> ApiResult<CustomerRecord> {
+    store::customers::get(&state.store, organization_id, id)
+        .await?
+        .ok_or(ApiError::NotFound("customer"))
+}
+
+/// A page of the organization's customers.
+pub async fn list(
+    state: &AppState,
+    organization_id: &str,
+    filter: &CustomerFilter,
+    page: &PageRequest,
+) -> ApiResult<Page<CustomerRecord>> {
+    Ok(store::customers::list(&state.store, organization_id, filter, page).await?)
+}
+
+fn duplicate_external_id() -> ApiError {
+    ApiError::conflict(
+        "duplicate_external_id",
+        "a customer with this external id exists",
+    )
+}
+
+/// Creates a customer with its `customer.created` event.
+pub async fn create(
+    state: &AppState,
+    organization_id: &str,
+    fields: CustomerFields,
+) -> ApiResult<CustomerRecord> {
+    let customer = Customer::new(new_id("cus").into(), fields).map_err(ApiError::Validation)?;
+    insert(state, organization_id, &customer)
+        .await?
+        .ok_or_else(duplicate_external_id)?;
+    get(state, organization_id, customer.id.as_str()).await
+}
+
+/// Creates the customer a token names on first sight; a customer created meanwhile by another
+/// request is returned instead. Returns the customer's id.
+pub async fn create_on_sight(
+    state: &AppState,
+    organization_id: &str,
+    customer: &Customer,
+) -> ApiResult<String> {
+    if let Some(id) = insert(state, organization_id, customer).await? {
+        return Ok(id);
+    }
+    store::customers::id_by_external_id(&state.store, organization_id, &customer.external_id)
+        .await?
+        .ok_or_else(|| ApiError::Internal("a customer vanished while being created".into()))
+}
+
+/// Stores a new customer and its event; `None` when the external id is taken.
+async fn insert(
+    state: &AppState,
+    organization_id: &str,
+    customer: &Customer,
+) -> ApiResult<Option<String>> {
+    let now = now_ms();
+    let mut tx = state.store.begin().await?;
+    match store::customers::insert(&mut tx, organization_id, customer, now).await {
+        Ok(()) => {}
+        Err(e) if e.is_duplicate() => return Ok(None),
+        Err(e) => return Err(e.into()),
+    }
+    store::events::record(
+        &mut tx,
+        organization_id,
+        &Event::for_customer(EventType::CustomerCreated, customer, now),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(customer.id.to_string()))
+}
+
+/// Changes a customer's fields: `change` receives the current fields and returns the new ones.
+pub async fn update(
+    state: &AppState,
+    organization_id: &str,
+    id: &str,
+    change: impl FnOnce(CustomerFields) -> CustomerFields,
+) -> ApiResult<CustomerRecord> {
+    let current = get(state, organization_id, id).await?.customer;
+    let fields = change(CustomerFields {
+        name: current.name,
+        description: current.description,
+        external_id: current.external_id.clone(),
+        labels: current.labels,
+        avatar_url: current.avatar_url,
+    });
+    let customer = Customer::new(current.id, fields).map_err(ApiError::Validation)?;
+    let mut tx = state.store.begin().await?;
+    store::customers::update(&mut tx, &customer)
+        .await
+        .map_err(|e| {
+            if e.is_duplicate() {
+                duplicate_external_id()
+            } else {
+                e.into()
+            }
+        })?;
+    store::events::record(
+        &mut tx,
+        organization_id,
+        &Event::for_customer(EventType::CustomerUpdated, &customer, now_ms()),
+    )
+    .await?;
+    tx.commit().await?;
+    state.tokens.forget_customer(id);
+    if customer.external_id != current.external_id {
+        state
+            .tokens
+            .forget_customer_tokens(organization_id, &current.external_id);
+    }
+    get(state, organization_id, id).await
+}
+
+/// Deletes a customer with its users, instances, vendor values, executions and logs, when
+/// `confirm_name` is its exact name; tokens of its users issued until now are revoked.
+pub async fn delete(
+    state: &AppState,
+    organization_id: &str,
+    id: &str,
+    confirm_name: Option<&str>,
+) -> ApiResult<()> {
+    let customer = get(state, organization_id, id).await?.customer;
+    if !confirm_name.is_some_and(|n| customer.confirms_deletion(n)) {
+        return Err(ApiError::bad_request(
+            "confirmation_required",
+            "pass ?confirm_name= with the customer's exact name",
+        ));
+    }
+    let now = now_ms();
+    let mut tx = state.store.begin().await?;
+    store::customers::delete(&mut tx, id).await?;
+    store::revocations::revoke_customer(&mut tx, organization_id, &customer.external_id, now)
+        .await?;
+    store::events::record(
+        &mut tx,
+        organization_id,
+        &Event::for_customer(EventType::CustomerDeleted, &customer, now),
+    )
+    .await?;
+    tx.commit().await?;
+    state.tokens.forget_customer(id);
+    state
+        .tokens
+        .forget_customer_tokens(organization_id, &customer.external_id);
+    state.catalogs.forget_customer(id);
+    Ok(())
+}
+
+/// A page of a customer's users.
+pub async fn list_users(
+    state: &AppState,
+    organization_id: &str,
+    customer_id: &str,
+    page: &PageRequest,
+) -> ApiResult<Page<UserRecord>> {
+    get(state, organization_id, customer_id).await?;
+    Ok(store::customers::list_users(&state.store, customer_id, page).await?)
+}
+
+/// An event about a customer's user.
+fn user_event(event_type: EventType, user: &UserRecord, changed: &[&str]) -> Event {
+    Event {
+        event_type,
+        at: now_ms(),
+        customer_id: Some(user.customer_id.as_str().into()),
+        integration_id: None,
+        instance_id: None,
+        data: json!({"user_id": user.id, "changed": changed}),
+    }
+}
+
+/// Changes a user's display data (the role comes from each token); `None` keeps a field.
+pub async fn update_user(
+    state: &AppState,
+    organization_id: &str,
+    customer_id: &str,
+    user_id: &str,
+    name: Option<String>,
+    email: Option<String>,
+) -> ApiResult<UserRecord> {
+    get(state, organization_id, customer_id).await?;
+    let mut tx = state.store.begin().await?;
+    let mut user = store::customers::get_user(&mut tx, customer_id, user_id)
+        .await?
+        .ok_or(ApiError::NotFound("user"))?;
+    let mut changed = Vec::new();
+    if name.is_some() {
+        changed.push("name");
+        user.name = name;
+    }
+    if email.is_some() {
+        changed.push("email");
+        user.email = email;
+    }
+    store::customers::update_user(&mut tx, &user).await?;
+    store::events::record(
+        &mut tx,
+        organization_id,
+        &user_event(EventType::CustomerUserUpdated, &user, &changed),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Deletes a user; tokens issued to them until now are refused (`token_revoked`), and a later
+/// token creates them again.
+pub async fn delete_user(
+    state: &AppState,
+    organization_id: &str,
+    customer_id: &str,
+    user_id: &str,
+) -> ApiResult<()> {
+    let customer = get(state, organization_id, customer_id).await?.customer;
+    let mut tx = state.store.begin().await?;
+    let user = store::customers::get_user(&mut tx, customer_id, user_id)
+        .await?
+        .ok_or(ApiError::NotFound("user"))?;
+    store::customers::delete_user(&mut tx, customer_id, user_id).await?;
+    store::revocations::revoke_user(
+        &mut tx,
+        organization_id,
+        &customer.external_id,
+        user_id,
+        now_ms(),
+    )
+    .await?;
+    store::events::record(
+        &mut tx,
+        organization_id,
+        &user_event(EventType::CustomerUserDeleted, &user, &[]),
+    )
+    .await?;
+    tx.commit().await?;
+    state.tokens.forget_user(customer_id, user_id);
+    state
+        .tokens
+        .forget_user_tokens(organization_id, &customer.external_id, user_id);
+    Ok(())
+}
+
+/// The spec vendor values of a customer are checked against: the listed version's, or, when
+/// the integration is not listed (any more), the version of the customer's latest instance.
+async fn vendor_spec(
+    state: &AppState,
+    organization_id: &str,
+    customer_id: &str,
+    integration_id: &str,
+) -> ApiResult<Arc<IntegrationVersion>> {
+    let snapshot = crate::service::catalog::snapshot(state, organization_id).await?;
+    if let Some(listed) = snapshot.get(integration_id) {
+        return Ok(listed.version.clone());
+    }
+    let not_found = || ApiError::NotFound("listing or instance of this integration");
+    let version = store::instances::latest_version(&state.store, customer_id, integration_id)
+        .await?
+        .ok_or_else(not_found)?;
+    crate::service::catalog::load_version(state, integration_id, &version)
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// The vendor-set values of a customer for an integration, secrets masked.
+pub async fn vendor_values(
+    state: &AppState,
+    organization_id: &str,
+    customer_id: &str,
+    integration_id: &str,
+) -> ApiResult<Map<String, Value>> {
+    get(state, organization_id, customer_id).await?;
+    let version = vendor_spec(state, organization_id, customer_id, integration_id).await?;
+    let values = store::customers::vendor_values(&state.store, customer_id, integration_id).await?;
+    Ok(read_view(
+        version.config.spec(),
+        &values,
+        Audience::Organization,
+    ))
+}
+
+/// Sets the vendor-set values of a customer for an integration (organization and embedded
+/// variables; an omitted secret keeps its value); returns them, secrets masked.
+pub async fn put_vendor_values(
+    state: &AppState,
+    organization_id: &str,
+    customer_id: &str,
+    integration_id: &str,
+    update: &Map<String, Value>,
+) -> ApiResult<Map<String, Value>> {
+    get(state, organization_id, customer_id).await?;
+    let version = vendor_spec(state, organization_id, customer_id, integration_id).await?;
+    let stored = store::customers::vendor_values(&state.store, customer_id, integration_id).await?;
+    let merged =
+        accept_vendor_values(&version.config, &stored, update).map_err(ApiError::Validation)?;
+    let mut changed: Vec<&String> = merged
+        .iter()
+        .filter(|(k, v)| stored.get(*k) != Some(*v))
+        .map(|(k, _)| k)
+        .chain(stored.keys().filter(|k| !merged.contains_key(*k)))
+        .collect();
+    changed.sort();
+    let now = now_ms();
+    let mut tx = state.store.begin().await?;
+    store::customers::put_vendor_values(
+        &mut tx,
+        &state.store,
+        customer_id,
+        integration_id,
+        &merged,
+        now,
+    )
+    .await?;
+    let event = Event {
+        event_type: EventType::CustomerVendorValuesUpdated,
+        at: now,
+        customer_id: Some(customer_id.into()),
+        integration_id: Some(integration_id.into()),
+        instance_id: None,
+        data: json!({"changed": changed}),
+    };
+    store::events::record(&mut tx, organization_id, &event).await?;
+    tx.commit().await?;
+    state.catalogs.forget_customer(customer_id);
+    Ok(read_view(
+        version.config.spec(),
+        &merged,
+        Audience::Organization,
+    ))
+}

@@ -1,0 +1,445 @@
+//! Instance operations shared by the admin and the embedded API: load, show (secrets masked,
+//! the customer's view filtered), activate, reconfigure, pause/resume/deactivate, upgrade. Each
+//! change is stored with its event in one transaction; what is accepted is core's decision
+//! (`accept_activation`, `accept_reconfiguration`, `Deployability::for_editor`).
+
+use crate::crypto::{random_secret, sha256_hex};
+use crate::error::{ApiError, ApiResult};
+use crate::service::catalog::{Snapshot, load_version};
+use crate::state::AppState;
+use crate::store::instances::{IdempotencyRecord, WebhookToken};
+use crate::store::{self, Conn, Page, PageRequest, Tx, new_id, now_ms};
+use marketplace_core::config::{Audience, read_view};
+use marketplace_core::event::Event;
+use marketplace_core::flow::Trigger;
+use marketplace_core::instance::{
+    Instance, InstanceStatus, NewInstance, Submission, UpgradeReport, accept_activation,
+    accept_reconfiguration,
+};
+use marketplace_core::{IntegrationVersion, values::Editor};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+pub use crate::store::instances::InstanceFilter;
+
+/// An instance as a reader may see it: its config is the reader's view (secrets masked; a
+/// customer sees only customer variables), with the absolute URL of each webhook flow.
+#[derive(Debug, Clone)]
+pub struct ShownInstance {
+    /// The instance, its config replaced by the reader's view.
+    pub instance: Instance,
+    /// `(flow, absolute URL)`, ordered by flow.
+    pub webhook_urls: Vec<(String, String)>,
+}
+
+/// An instance of the organization, optionally only if it belongs to `customer_id` (404 otherwise).
+pub async fn load(
+    state: &AppState,
+    organization_id: &str,
+    id: &str,
+    customer_id: Option<&str>,
+) -> ApiResult<Instance> {
+    store::instances::get(&state.store, organization_id, id)
+        .await?
+        .filter(|i| customer_id.is_none_or(|c| c == i.customer_id.as_str()))
+        .ok_or(ApiError::NotFound("instance"))
+}
+
+/// A page of the organization's instances, as `audience` sees them.
+pub async fn list(
+    state: &AppState,
+    organization_id: &str,
+    filter: &InstanceFilter,
+    page: &PageRequest,
+    audience: Audience,
+) -> ApiResult<Page<ShownInstance>> {
+    let instances = store::instances::list(&state.store, organization_id, filter, page).await?;
+    let mut shown = Vec::with_capacity(instances.items.len());
+    for instance in &instances.items {
+        shown.push(show(state, instance, audience).await?);
+    }
+    Ok(Page {
+        items: shown,
+        next_cursor: instances.next_cursor,
+    })
+}
+
+/// The version an instance runs.
+pub async fn version_of(
+    state: &AppState,
+    instance: &Instance,
+) -> ApiResult<Arc<IntegrationVersion>> {
+    load_version(
+        state,
+        instance.integration_id.as_str(),
+        &instance.version.to_string(),
+    )
+    .await?
+    .ok_or_else(|| ApiError::Internal("an instance's version is missing".into()))
+}
+
+/// An instance as `audience` sees it.
+pub async fn show(
+    state: &AppState,
+    instance: &Instance,
+    audience: Audience,
+) -> ApiResult<ShownInstance> {
+    let version = version_of(state, instance).await?;
+    let tokens = store::instances::webhook_tokens(&state.store, instance.id.as_str()).await?;
+    Ok(render(state, instance, &version, tokens, audience))
+}
+
+fn render(
+    state: &AppState,
+    instance: &Instance,
+    version: &IntegrationVersion,
+    tokens: Vec<WebhookToken>,
+    audience: Audience,
+) -> ShownInstance {
+    let mut shown = instance.clone();
+    shown.config = read_view(version.config.spec(), &instance.config, audience);
+    ShownInstance {
+        instance: shown,
+        webhook_urls: tokens
+            .into_iter()
+            .map(|t| {
+                (
+                    t.flow,
+                    format!("{}/webhooks/{}", state.settings.public_url, t.token),
+                )
+            })
+            .collect(),
+    }
+}
+
+fn audience_of(editor: Editor) -> Audience {
+    match editor {
+        Editor::Organization => Audience::Organization,
+        _ => Audience::Customer,
+    }
+}
+
+/// Gives each webhook flow of the version a URL, keeping those of flows that stay.
+async fn sync_webhooks(
+    tx: &mut Tx,
+    instance_id: &str,
+    version: &IntegrationVersion,
+) -> ApiResult<Vec<WebhookToken>> {
+    let flows: Vec<&str> = version
+        .flows
+        .iter()
+        .filter(|f| f.trigger == Trigger::Webhook)
+        .map(|f| f.name.as_str())
+        .collect();
+    Ok(store::instances::sync_webhooks(tx, instance_id, &flows, || random_secret(24)).await?)
+}
+
+/// An `Idempotency-Key` and the hash of the request it came with.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    /// The key.
+    pub key: String,
+    /// Hash of the request ([`request_hash`]).
+    pub hash: String,
+}
+
+/// An activation request.
+#[derive(Debug)]
+pub struct Activation<'a> {
+    /// The organization.
+    pub organization_id: &'a str,
+    /// The customer.
+    pub customer_id: &'a str,
+    /// The integration (must be listed).
+    pub integration_id: &'a str,
+    /// Display name (default: the integration's name).
+    pub name: Option<String>,
+    /// Values the caller submits.
+    pub values: Map<String, Value>,
+    /// Who submits them: a customer (embedded API) or the vendor (admin API).
+    pub editor: Editor,
+    /// Values of embedded variables from the token.
+    pub embedded_values: Option<Map<String, Value>>,
+    /// The request's `Idempotency-Key`.
+    pub idempotency: Option<Idempotency>,
+}
+
+/// What an activation did.
+#[derive(Debug)]
+pub enum Activated {
+    /// A new instance.
+    New(ShownInstance),
+    /// A retry with the same `Idempotency-Key`: the first answer, as recorded.
+    Replayed(String),
+}
+
+/// Hash of an activation request, stored with its idempotency key.
+pub fn request_hash(integration_id: &str, body: &Value) -> String {
+    sha256_hex(&format!("{integration_id}\n{body}"))
+}
+
+/// The recorded answer of an earlier request with this key, if any (409 for another request).
+async fn replay(
+    conn: &mut Conn,
+    customer_id: &str,
+    idempotency: &Idempotency,
+) -> ApiResult<Option<String>> {
+    match store::instances::idempotency_record(conn, customer_id, &idempotency.key).await? {
+        None => Ok(None),
+        Some(record) if record.request_hash != idempotency.hash => Err(ApiError::conflict(
+            "idempotency_key_reused",
+            "this Idempotency-Key was used for a different request",
+        )),
+        Some(record) => Ok(Some(record.response)),
+    }
+}
+
+/// Activates a listed integration for a customer: idempotency replay, deployability, core's
+/// acceptance of the values, then the instance, its webhook URLs, its event and the idempotency
+/// record (`record` renders the answer to keep) in one transaction.
+pub async fn activate(
+    state: &AppState,
+    snapshot: &Snapshot,
+    request: Activation<'_>,
+    record: impl Fn(&ShownInstance) -> String,
+) -> ApiResult<Activated> {
+    let listed = snapshot
+        .get(request.integration_id)
+        .ok_or(ApiError::NotFound("integration"))?;
+    if let Some(idempotency) = &request.idempotency {
+        let mut conn = state.store.read().await?;
+        if let Some(answer) = replay(&mut conn, request.customer_id, idempotency).await? {
+            return Ok(Activated::Replayed(answer));
+        }
+    }
+    let version = listed.version.clone();
+    let vendor =
+        store::customers::vendor_values(&state.store, request.customer_id, request.integration_id)
+            .await?;
+    let check_deployability = |live: usize| {
+        let answer = marketplace_core::deployability::deployability(
+            marketplace_core::deployability::DeployabilityInput {
+                listing: &listed.listing,
+                version: &version,
+                live_instances: live,
+                vendor_values: Some(&vendor),
+                embedded_values: request.embedded_values.as_ref(),
+            },
+        )
+        .for_editor(request.editor);
+        if answer.refuses() {
+            Err(ApiError::NotDeployable(answer))
+        } else {
+            Ok(())
+        }
+    };
+    // First before the values, for the answer order (deployability before field errors)...
+    {
+        let mut conn = state.store.read().await?;
+        let live =
+            store::instances::count_live(&mut conn, request.customer_id, request.integration_id)
+                .await?;
+        drop(conn);
+        check_deployability(live)?;
+    }
+    let config = accept_activation(
+        &version.config,
+        Submission {
+            editor: request.editor,
+            submitted: &request.values,
+            vendor_values: &vendor,
+            token_values: request.embedded_values.as_ref(),
+        },
+    )
+    .map_err(ApiError::Validation)?;
+    let now = now_ms();
+    let (instance, event) = Instance::activate(
+        NewInstance {
+            id: new_id("ins").into(),
+            customer_id: request.customer_id.into(),
+            integration_id: request.integration_id.into(),
+            version: &version,
+            name: request
+                .name
+                .clone()
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| listed.integration.name.clone()),
+            config,
+        },
+        now,
+    );
+    let mut tx = state.store.begin().await?;
+    store::instances::lock_customer(&mut tx, &state.store, request.customer_id).await?;
+    // ...and again inside the transaction, where no other activation can interleave (nor a retry).
+    if let Some(idempotency) = &request.idempotency
+        && let Some(answer) = replay(&mut tx, request.customer_id, idempotency).await?
+    {
+        return Ok(Activated::Replayed(answer));
+    }
+    check_deployability(
+        store::instances::count_live(&mut tx, request.customer_id, request.integration_id).await?,
+    )?;
+    store::instances::save(&mut tx, &state.store, &instance, true).await?;
+    let tokens = sync_webhooks(&mut tx, instance.id.as_str(), &version).await?;
+    store::events::record(&mut tx, request.organization_id, &event).await?;
+    let shown = render(
+        state,
+        &instance,
+        &version,
+        tokens,
+        audience_of(request.editor),
+    );
+    if let Some(idempotency) = &request.idempotency {
+        // In the same transaction: a retry after a crash finds either nothing or both.
+        let answer = IdempotencyRecord {
+            request_hash: idempotency.hash.clone(),
+            response: record(&shown),
+        };
+        store::instances::insert_idempotency_record(
+            &mut tx,
+            request.customer_id,
+            &idempotency.key,
+            &answer,
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    state.catalogs.forget_customer(request.customer_id);
+    Ok(Activated::New(shown))
+}
+
+/// Persists a changed instance with its event (and its webhook URLs for `version`).
+async fn commit_change(
+    state: &AppState,
+    organization_id: &str,
+    instance: &Instance,
+    event: &Event,
+    version: Option<&IntegrationVersion>,
+) -> ApiResult<()> {
+    let mut tx = state.store.begin().await?;
+    store::instances::save(&mut tx, &state.store, instance, false).await?;
+    if instance.status == InstanceStatus::Deactivated {
+        store::instances::sync_webhooks(&mut tx, instance.id.as_str(), &[], String::new).await?;
+    } else if let Some(version) = version {
+        sync_webhooks(&mut tx, instance.id.as_str(), version).await?;
+    }
+    store::events::record(&mut tx, organization_id, event).await?;
+    tx.commit().await?;
+    state
+        .catalogs
+        .forget_customer(instance.customer_id.as_str());
+    Ok(())
+}
+
+/// Pause, resume or deactivate.
+#[derive(Debug, Clone, Copy)]
+pub enum Transition {
+    /// Pause.
+    Pause,
+    /// Resume.
+    Resume,
+    /// Deactivate.
+    Deactivate,
+}
+
+/// Applies a state transition (core's state machine decides whether it is allowed).
+pub async fn transition(
+    state: &AppState,
+    organization_id: &str,
+    instance: &Instance,
+    transition: Transition,
+    audience: Audience,
+) -> ApiResult<ShownInstance> {
+    let now = now_ms();
+    let (next, event) = match transition {
+        Transition::Pause => instance.pause(now)?,
+        Transition::Resume => instance.resume(now)?,
+        Transition::Deactivate => instance.deactivate(now)?,
+    };
+    commit_change(state, organization_id, &next, &event, None).await?;
+    show(state, &next, audience).await
+}
+
+/// A reconfiguration: the editor's part of the config replaced by `update` (omitted secrets
+/// kept), the other parts kept; an optional new name.
+#[derive(Debug)]
+pub struct Reconfiguration<'a> {
+    /// The caller's values.
+    pub update: &'a Map<String, Value>,
+    /// New display name.
+    pub name: Option<String>,
+    /// Who edits.
+    pub editor: Editor,
+    /// Values of embedded variables from the token.
+    pub embedded_values: Option<&'a Map<String, Value>>,
+}
+
+/// Reconfigures an instance.
+pub async fn reconfigure(
+    state: &AppState,
+    organization_id: &str,
+    instance: &Instance,
+    change: Reconfiguration<'_>,
+) -> ApiResult<ShownInstance> {
+    if instance.status == InstanceStatus::Deactivated {
+        return Err(marketplace_core::instance::TransitionError {
+            status: instance.status,
+            operation: marketplace_core::instance::Operation::Reconfigure,
+        }
+        .into());
+    }
+    let version = version_of(state, instance).await?;
+    let vendor = store::customers::vendor_values(
+        &state.store,
+        instance.customer_id.as_str(),
+        instance.integration_id.as_str(),
+    )
+    .await?;
+    let config = accept_reconfiguration(
+        &version.config,
+        &instance.config,
+        Submission {
+            editor: change.editor,
+            submitted: change.update,
+            vendor_values: &vendor,
+            token_values: change.embedded_values,
+        },
+        change.name.as_deref(),
+    )
+    .map_err(ApiError::Validation)?;
+    let (mut next, event) = instance.reconfigure(config, now_ms())?;
+    if let Some(name) = change.name {
+        next.name = name.trim().to_owned();
+    }
+    commit_change(state, organization_id, &next, &event, None).await?;
+    show(state, &next, audience_of(change.editor)).await
+}
+
+/// Moves an instance to another published version of its integration.
+pub async fn upgrade(
+    state: &AppState,
+    organization_id: &str,
+    instance: &Instance,
+    version: &str,
+) -> ApiResult<(ShownInstance, UpgradeReport)> {
+    let target = load_version(state, instance.integration_id.as_str(), version)
+        .await?
+        .ok_or_else(|| {
+            ApiError::field(marketplace_core::FieldError::new(
+                "/version",
+                marketplace_core::FieldErrorCode::InvalidReference,
+                "the integration has no such version",
+            ))
+        })?;
+    target.check_runnable().map_err(ApiError::field)?;
+    let vendor = store::customers::vendor_values(
+        &state.store,
+        instance.customer_id.as_str(),
+        instance.integration_id.as_str(),
+    )
+    .await?;
+    let (next, report, event) = instance.upgrade(&target, Some(&vendor), now_ms())?;
+    commit_change(state, organization_id, &next, &event, Some(&target)).await?;
+    Ok((show(state, &next, Audience::Organization).await?, report))
+}

@@ -1,0 +1,312 @@
+//! Integrations, their versions (semver, draft then published, immutable once published) and
+//! their listings in the marketplace. Catalog writes bump the organization's catalog version in
+//! their transaction and drop its snapshot after the commit.
+
+use crate::error::{ApiError, ApiResult};
+use crate::service::catalog::bump;
+use crate::state::AppState;
+use crate::store::{self, Page, PageRequest, Tx, new_id, now_ms};
+use marketplace_core::event::{Event, EventType};
+use marketplace_core::integration::IntegrationFields;
+use marketplace_core::{
+    FieldError, FieldErrorCode, Integration, IntegrationVersion, Listing, VersionState,
+};
+use serde_json::{Value, json};
+
+pub use crate::store::integrations::{IntegrationFilter, IntegrationRecord, VersionRecord};
+pub use crate::store::listings::ListingRecord;
+
+/// An event about an integration.
+fn integration_event(event_type: EventType, integration_id: &str, data: Value) -> Event {
+    Event {
+        event_type,
+        at: now_ms(),
+        customer_id: None,
+        integration_id: Some(integration_id.into()),
+        instance_id: None,
+        data,
+    }
+}
+
+/// Stores a catalog change's event, bumps the catalog version and commits; the snapshot is
+/// dropped after the commit.
+async fn commit_catalog_change(
+    state: &AppState,
+    mut tx: Tx,
+    organization_id: &str,
+    event: Event,
+) -> ApiResult<()> {
+    store::events::record(&mut tx, organization_id, &event).await?;
+    bump(&mut tx, organization_id).await?;
+    tx.commit().await?;
+    state.catalogs.invalidate(organization_id);
+    Ok(())
+}
+
+/// An integration of the organization (404 otherwise).
+pub async fn get(
+    state: &AppState,
+    organization_id: &str,
+    id: &str,
+) -> ApiResult<IntegrationRecord> {
+    store::integrations::get(&state.store, organization_id, id)
+        .await?
+        .ok_or(ApiError::NotFound("integration"))
+}
+
+/// Creates an integration.
+pub async fn create(
+    state: &AppState,
+    organization_id: &str,
+    fields: IntegrationFields,
+) -> ApiResult<IntegrationRecord> {
+    let integration =
+        Integration::new(new_id("int").into(), fields).map_err(ApiError::Validation)?;
+    let mut tx = state.store.begin().await?;
+    store::integrations::insert(&mut tx, organization_id, &integration, now_ms()).await?;
+    let event = integration_event(
+        EventType::IntegrationCreated,
+        integration.id.as_str(),
+        json!({"name": integration.name}),
+    );
+    commit_catalog_change(state, tx, organization_id, event).await?;
+    get(state, organization_id, integration.id.as_str()).await
+}
+
+/// A page of the organization's integrations.
+pub async fn list(
+    state: &AppState,
+    organization_id: &str,
+    filter: &IntegrationFilter,
+    page: &PageRequest,
+) -> ApiResult<Page<IntegrationRecord>> {
+    Ok(store::integrations::list(&state.store, organization_id, filter, page).await?)
+}
+
+/// Changes an integration's fields: `change` receives the current fields and returns the new ones.
+pub async fn update(
+    state: &AppState,
+    organization_id: &str,
+    id: &str,
+    change: impl FnOnce(IntegrationFields) -> IntegrationFields,
+) -> ApiResult<IntegrationRecord> {
+    let current = get(state, organization_id, id).await?.integration;
+    let fields = change(IntegrationFields {
+        name: current.name,
+        description: current.description,
+        category: current.category,
+        labels: current.labels,
+        icon_url: current.icon_url,
+    });
+    let integration = Integration::new(current.id, fields).map_err(ApiError::Validation)?;
+    let mut tx = state.store.begin().await?;
+    store::integrations::update(&mut tx, &integration, now_ms()).await?;
+    let event = integration_event(
+        EventType::IntegrationUpdated,
+        id,
+        json!({"name": integration.name}),
+    );
+    commit_catalog_change(state, tx, organization_id, event).await?;
+    get(state, organization_id, id).await
+}
+
+/// One version (404 otherwise).
+async fn version(
+    state: &AppState,
+    integration_id: &str,
+    version: &str,
+) -> ApiResult<VersionRecord> {
+    store::integrations::get_version(&state.store, integration_id, version)
+        .await?
+        .ok_or(ApiError::NotFound("version"))
+}
+
+/// Creates a draft version from `{version, config, flows}`; every problem of the spec, the
+/// flows and the version order is reported at once; a taken number is a 409.
+pub async fn create_version(
+    state: &AppState,
+    organization_id: &str,
+    integration_id: &str,
+    body: &Value,
+) -> ApiResult<VersionRecord> {
+    get(state, organization_id, integration_id).await?;
+    let mut tx = state.store.begin().await?;
+    let existing = store::integrations::summaries(&mut tx, integration_id).await?;
+    let draft = IntegrationVersion::parse_draft(body, &existing).map_err(|errors| match errors
+        .iter()
+        .find(|e| e.code == FieldErrorCode::Duplicate && e.path == "/version")
+    {
+        Some(e) => ApiError::conflict("duplicate_version", e.message.clone()),
+        None => ApiError::Validation(errors),
+    })?;
+    store::integrations::insert_version(&mut tx, integration_id, &draft, now_ms()).await?;
+    let number = draft.version.to_string();
+    let event = integration_event(
+        EventType::VersionCreated,
+        integration_id,
+        json!({"version": number}),
+    );
+    store::events::record(&mut tx, organization_id, &event).await?;
+    tx.commit().await?;
+    version(state, integration_id, &number).await
+}
+
+/// Every version of an integration, newest first.
+pub async fn versions(
+    state: &AppState,
+    organization_id: &str,
+    integration_id: &str,
+) -> ApiResult<Vec<VersionRecord>> {
+    get(state, organization_id, integration_id).await?;
+    Ok(store::integrations::versions(&state.store, integration_id).await?)
+}
+
+/// One version of an integration of the organization.
+pub async fn get_version(
+    state: &AppState,
+    organization_id: &str,
+    integration_id: &str,
+    number: &str,
+) -> ApiResult<VersionRecord> {
+    get(state, organization_id, integration_id).await?;
+    version(state, integration_id, number).await
+}
+
+/// Replaces a draft's config and flows; a published version is immutable (409).
+pub async fn replace_version(
+    state: &AppState,
+    organization_id: &str,
+    integration_id: &str,
+    number: &str,
+    body: &Value,
+) -> ApiResult<VersionRecord> {
+    let current = get_version(state, organization_id, integration_id, number)
+        .await?
+        .version;
+    if current.state == VersionState::Published {
+        return Err(ApiError::conflict(
+            "version_published",
+            format!("version {number} is published and cannot change"),
+        ));
+    }
+    let replaced = current.replace_draft(body).map_err(ApiError::Validation)?;
+    let mut tx = state.store.begin().await?;
+    store::integrations::replace_draft(&mut tx, integration_id, &replaced).await?;
+    let event = integration_event(
+        EventType::VersionUpdated,
+        integration_id,
+        json!({"version": number}),
+    );
+    commit_catalog_change(state, tx, organization_id, event).await?;
+    version(state, integration_id, number).await
+}
+
+/// Publishes a draft; it must be greater than every published version.
+pub async fn publish_version(
+    state: &AppState,
+    organization_id: &str,
+    integration_id: &str,
+    number: &str,
+) -> ApiResult<VersionRecord> {
+    let current = get_version(state, organization_id, integration_id, number)
+        .await?
+        .version;
+    let mut tx = state.store.begin().await?;
+    let existing = store::integrations::summaries(&mut tx, integration_id).await?;
+    let published = current.publish(&existing).map_err(|e| match e.code {
+        FieldErrorCode::Immutable => ApiError::conflict("version_published", e.message),
+        _ => ApiError::conflict("version_order", e.message),
+    })?;
+    store::integrations::set_state(&mut tx, integration_id, &published, now_ms()).await?;
+    let event = integration_event(
+        EventType::VersionPublished,
+        integration_id,
+        json!({"version": number}),
+    );
+    commit_catalog_change(state, tx, organization_id, event).await?;
+    version(state, integration_id, number).await
+}
+
+/// A listing of the organization (404 otherwise).
+pub async fn get_listing(
+    state: &AppState,
+    organization_id: &str,
+    integration_id: &str,
+) -> ApiResult<ListingRecord> {
+    store::listings::get(&state.store, organization_id, integration_id)
+        .await?
+        .ok_or(ApiError::NotFound("listing"))
+}
+
+/// A page of the organization's listings.
+pub async fn list_listings(
+    state: &AppState,
+    organization_id: &str,
+    page: &PageRequest,
+) -> ApiResult<Page<ListingRecord>> {
+    Ok(store::listings::list(&state.store, organization_id, page).await?)
+}
+
+/// What a listing offers.
+#[derive(Debug, Clone)]
+pub struct ListingChange {
+    /// The version to offer (a draft is listed, as not deployable).
+    pub version: String,
+    /// Overview (markdown).
+    pub overview: String,
+    /// Whether customers may activate it themselves.
+    pub customer_deployable: bool,
+    /// Whether a customer may hold several instances.
+    pub allow_multiple_instances: bool,
+}
+
+/// Lists an integration in the marketplace, or changes its listing.
+pub async fn put_listing(
+    state: &AppState,
+    organization_id: &str,
+    integration_id: &str,
+    change: ListingChange,
+) -> ApiResult<ListingRecord> {
+    get(state, organization_id, integration_id).await?;
+    let unknown = || {
+        ApiError::field(FieldError::new(
+            "/version",
+            FieldErrorCode::InvalidReference,
+            "the integration has no such version",
+        ))
+    };
+    let version = store::integrations::get_version(&state.store, integration_id, &change.version)
+        .await?
+        .ok_or_else(unknown)?;
+    let listing = Listing {
+        integration_id: integration_id.into(),
+        version: version.version.version,
+        overview: change.overview,
+        customer_deployable: change.customer_deployable,
+        allow_multiple_instances: change.allow_multiple_instances,
+    };
+    let mut tx = state.store.begin().await?;
+    store::listings::upsert(&mut tx, organization_id, &listing, now_ms()).await?;
+    let event = integration_event(
+        EventType::ListingUpdated,
+        integration_id,
+        json!({"version": change.version, "customer_deployable": listing.customer_deployable,
+               "allow_multiple_instances": listing.allow_multiple_instances}),
+    );
+    commit_catalog_change(state, tx, organization_id, event).await?;
+    get_listing(state, organization_id, integration_id).await
+}
+
+/// Removes a listing; existing instances stay.
+pub async fn delete_listing(
+    state: &AppState,
+    organization_id: &str,
+    integration_id: &str,
+) -> ApiResult<()> {
+    let mut tx = state.store.begin().await?;
+    if !store::listings::delete(&mut tx, organization_id, integration_id).await? {
+        return Err(ApiError::NotFound("listing"));
+    }
+    let event = integration_event(EventType::ListingRemoved, integration_id, json!({}));
+    commit_catalog_change(state, tx, organization_id, event).await
+}

@@ -1,0 +1,14 @@
+//! The application services: one module per family of use cases. They apply core's rules to
+//! stored data through the storage layer, and keep the in-memory caches true; they know nothing
+//! of HTTP (the `http` layer calls them and turns their results into wire types).
+//!
+//! Each change is stored with its event in one transaction ([`crate::store::Store::begin`]).
+
+pub mod activity;
+pub mod auth;
+pub mod catalog;
+pub mod customers;
+pub mod instances;
+pub mod integrations;
+pub mod organization;
+pub mod runner;

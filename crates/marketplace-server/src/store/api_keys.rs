@@ -1,0 +1,105 @@
+//! `api_keys`: admin API keys, stored as the SHA-256 of the secret.
+
+use super::page::{Filter, Order, fetch_page};
+use super::{Page, PageRequest, Store, StoreResult, Tx, now_ms};
+
+/// An API key, without its secret.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApiKey {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// First characters of the key, to recognise it.
+    pub prefix: String,
+    /// Creation time (Unix ms).
+    pub created_at: i64,
+}
+
+const SELECT: &str = "SELECT id, name, prefix, created_at FROM api_keys";
+
+/// Stores a key by its hash; returns the stored key.
+pub async fn insert(
+    tx: &mut Tx,
+    organization_id: &str,
+    id: &str,
+    name: &str,
+    key_hash: &str,
+    prefix: &str,
+) -> StoreResult<ApiKey> {
+    let created_at = now_ms();
+    sqlx::query("INSERT INTO api_keys (id, organization_id, name, key_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(id)
+        .bind(organization_id)
+        .bind(name)
+        .bind(key_hash)
+        .bind(prefix)
+        .bind(created_at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(ApiKey {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        prefix: prefix.to_owned(),
+        created_at,
+    })
+}
+
+/// The organization a key hash belongs to.
+pub async fn organization_of(store: &Store, key_hash: &str) -> StoreResult<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT organization_id FROM api_keys WHERE key_hash = $1")
+            .bind(key_hash)
+            .fetch_optional(&store.db.read)
+            .await?,
+    )
+}
+
+/// A page of the organization's keys.
+pub async fn list(
+    store: &Store,
+    organization_id: &str,
+    page: &PageRequest,
+) -> StoreResult<Page<ApiKey>> {
+    let filter = Filter::eq("organization_id", organization_id);
+    fetch_page(
+        store,
+        SELECT,
+        "id",
+        Order::Ascending,
+        filter,
+        page,
+        |k: &ApiKey| k.id.clone(),
+    )
+    .await
+}
+
+/// A key of the organization, read inside a transaction.
+pub async fn get(tx: &mut Tx, organization_id: &str, id: &str) -> StoreResult<Option<ApiKey>> {
+    Ok(
+        sqlx::query_as(&format!("{SELECT} WHERE id = $1 AND organization_id = $2"))
+            .bind(id)
+            .bind(organization_id)
+            .fetch_optional(&mut **tx)
+            .await?,
+    )
+}
+
+/// How many keys the organization has.
+pub async fn count(tx: &mut Tx, organization_id: &str) -> StoreResult<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE organization_id = $1")
+            .bind(organization_id)
+            .fetch_one(&mut **tx)
+            .await?,
+    )
+}
+
+/// Deletes a key.
+pub async fn delete(tx: &mut Tx, id: &str) -> StoreResult<()> {
+    sqlx::query("DELETE FROM api_keys WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

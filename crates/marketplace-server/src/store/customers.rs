@@ -1,0 +1,358 @@
+//! `customers`, `customer_users` and `customer_configs` (the vendor-set values of a customer
+//! for one integration, sealed).
+
+use super::page::{Arg, Filter, Order, escape_like, fetch_page};
+use super::{Page, PageRequest, Store, StoreError, StoreResult, Tx, json_column, to_json_text};
+use marketplace_core::catalog::VendorValues;
+use marketplace_core::{Customer, Role};
+use serde_json::{Map, Value};
+
+/// A customer with its creation time.
+#[derive(Debug, Clone)]
+pub struct CustomerRecord {
+    /// The customer.
+    pub customer: Customer,
+    /// Creation time (Unix ms).
+    pub created_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    name: String,
+    description: String,
+    external_id: String,
+    labels: String,
+    avatar_url: Option<String>,
+    created_at: i64,
+}
+
+impl Row {
+    fn record(self) -> StoreResult<CustomerRecord> {
+        Ok(CustomerRecord {
+            customer: Customer {
+                id: self.id.into(),
+                name: self.name,
+                description: self.description,
+                external_id: self.external_id,
+                labels: json_column("labels", &self.labels)?,
+                avatar_url: self.avatar_url,
+            },
+            created_at: self.created_at,
+        })
+    }
+}
+
+const SELECT: &str =
+    "SELECT id, name, description, external_id, labels, avatar_url, created_at FROM customers";
+
+/// Filters of the customer list.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerFilter {
+    /// Case-insensitive substring of name, description, external id or a label.
+    pub search: Option<String>,
+    /// A label the customer carries (lower-cased).
+    pub label: Option<String>,
+    /// Exact external id.
+    pub external_id: Option<String>,
+}
+
+/// Stores a new customer (a taken external id is a unique violation).
+pub async fn insert(
+    tx: &mut Tx,
+    organization_id: &str,
+    customer: &Customer,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO customers (id, organization_id, external_id, name, description, labels, avatar_url, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(customer.id.as_str())
+    .bind(organization_id)
+    .bind(&customer.external_id)
+    .bind(&customer.name)
+    .bind(&customer.description)
+    .bind(to_json_text(&customer.labels))
+    .bind(customer.avatar_url.clone())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Stores a customer's changed fields.
+pub async fn update(tx: &mut Tx, customer: &Customer) -> StoreResult<()> {
+    sqlx::query("UPDATE customers SET name = $1, description = $2, external_id = $3, labels = $4, avatar_url = $5 WHERE id = $6")
+        .bind(&customer.name)
+        .bind(&customer.description)
+        .bind(&customer.external_id)
+        .bind(to_json_text(&customer.labels))
+        .bind(customer.avatar_url.clone())
+        .bind(customer.id.as_str())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Deletes a customer with everything it owns: users, vendor values, instances (with their
+/// webhook URLs and idempotency records, by cascade), executions and logs.
+pub async fn delete(tx: &mut Tx, id: &str) -> StoreResult<()> {
+    for sql in [
+        "DELETE FROM logs WHERE customer_id = $1",
+        "DELETE FROM executions WHERE customer_id = $1",
+        "DELETE FROM customers WHERE id = $1",
+    ] {
+        sqlx::query(sql).bind(id).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// A customer of the organization.
+pub async fn get(
+    store: &Store,
+    organization_id: &str,
+    id: &str,
+) -> StoreResult<Option<CustomerRecord>> {
+    let row: Option<Row> =
+        sqlx::query_as(&format!("{SELECT} WHERE id = $1 AND organization_id = $2"))
+            .bind(id)
+            .bind(organization_id)
+            .fetch_optional(&store.db.write)
+            .await?;
+    row.map(Row::record).transpose()
+}
+
+/// The id of the organization's customer with this external id.
+pub async fn id_by_external_id(
+    store: &Store,
+    organization_id: &str,
+    external_id: &str,
+) -> StoreResult<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM customers WHERE organization_id = $1 AND external_id = $2",
+    )
+    .bind(organization_id)
+    .bind(external_id)
+    .fetch_optional(&store.db.write)
+    .await?)
+}
+
+/// A page of the organization's customers.
+pub async fn list(
+    store: &Store,
+    organization_id: &str,
+    filter: &CustomerFilter,
+    page: &PageRequest,
+) -> StoreResult<Page<CustomerRecord>> {
+    let mut sql = Filter::eq("organization_id", organization_id);
+    sql.contains_any(
+        &["name", "description", "external_id", "labels"],
+        filter.search.as_deref(),
+    )
+    .eq_opt("external_id", filter.external_id.as_deref());
+    if let Some(label) = filter.label.as_deref() {
+        // Labels are stored as a JSON array: look for the quoted label.
+        let quoted = serde_json::to_string(label).unwrap_or_default();
+        sql.and(
+            "labels LIKE ? ESCAPE '\\'",
+            [Arg::Text(format!("%{}%", escape_like(&quoted)))],
+        );
+    }
+    fetch_page(
+        store,
+        SELECT,
+        "id",
+        Order::Ascending,
+        sql,
+        page,
+        |r: &Row| r.id.clone(),
+    )
+    .await?
+    .try_map(Row::record)
+}
+
+/// A customer user as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRecord {
+    /// The host app's user id (`sub`).
+    pub id: String,
+    /// The customer.
+    pub customer_id: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// Email.
+    pub email: Option<String>,
+    /// `admin` or `viewer` (the last token's role).
+    pub role: String,
+    /// First seen (Unix ms).
+    pub created_at: i64,
+}
+
+const USER_SELECT: &str =
+    "SELECT id, customer_id, name, email, role, created_at FROM customer_users";
+
+/// Records a token's user on sight (and its latest role and display data).
+pub async fn upsert_user(
+    store: &Store,
+    customer_id: &str,
+    user_id: &str,
+    name: Option<&str>,
+    email: Option<&str>,
+    role: Role,
+    now: i64,
+) -> StoreResult<()> {
+    let sql = "INSERT INTO customer_users (customer_id, id, name, email, role, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+               ON CONFLICT (customer_id, id) DO UPDATE SET role = excluded.role, \
+               name = COALESCE(excluded.name, customer_users.name), email = COALESCE(excluded.email, customer_users.email)";
+    let role = match role {
+        Role::Admin => "admin",
+        Role::Viewer => "viewer",
+    };
+    sqlx::query(sql)
+        .bind(customer_id)
+        .bind(user_id)
+        .bind(name)
+        .bind(email)
+        .bind(role)
+        .bind(now)
+        .execute(&store.db.write)
+        .await?;
+    Ok(())
+}
+
+/// A page of a customer's users.
+pub async fn list_users(
+    store: &Store,
+    customer_id: &str,
+    page: &PageRequest,
+) -> StoreResult<Page<UserRecord>> {
+    let filter = Filter::eq("customer_id", customer_id);
+    fetch_page(
+        store,
+        USER_SELECT,
+        "id",
+        Order::Ascending,
+        filter,
+        page,
+        |r: &UserRecord| r.id.clone(),
+    )
+    .await
+}
+
+/// A customer's user, read in a transaction.
+pub async fn get_user(
+    tx: &mut Tx,
+    customer_id: &str,
+    user_id: &str,
+) -> StoreResult<Option<UserRecord>> {
+    Ok(
+        sqlx::query_as(&format!("{USER_SELECT} WHERE customer_id = $1 AND id = $2"))
+            .bind(customer_id)
+            .bind(user_id)
+            .fetch_optional(&mut **tx)
+            .await?,
+    )
+}
+
+/// Stores a user's display data.
+pub async fn update_user(tx: &mut Tx, user: &UserRecord) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE customer_users SET name = $1, email = $2 WHERE customer_id = $3 AND id = $4",
+    )
+    .bind(user.name.clone())
+    .bind(user.email.clone())
+    .bind(&user.customer_id)
+    .bind(&user.id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Deletes a user.
+pub async fn delete_user(tx: &mut Tx, customer_id: &str, user_id: &str) -> StoreResult<()> {
+    sqlx::query("DELETE FROM customer_users WHERE customer_id = $1 AND id = $2")
+        .bind(customer_id)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+fn vendor_context(customer_id: &str, integration_id: &str) -> String {
+    format!("customer_config:{customer_id}:{integration_id}")
+}
+
+fn open_vendor_values(
+    store: &Store,
+    customer_id: &str,
+    integration_id: &str,
+    blob: &[u8],
+) -> StoreResult<Map<String, Value>> {
+    store
+        .sealer
+        .open_json(&vendor_context(customer_id, integration_id), blob)
+        .and_then(|v| v.as_object().cloned())
+        .ok_or_else(|| StoreError::Corrupt("a sealed customer config does not open".into()))
+}
+
+/// The vendor-set values of a customer for an integration, opened (never return them as is).
+pub async fn vendor_values(
+    store: &Store,
+    customer_id: &str,
+    integration_id: &str,
+) -> StoreResult<Map<String, Value>> {
+    let blob: Option<Vec<u8>> = sqlx::query_scalar(
+        "SELECT sealed_values FROM customer_configs WHERE customer_id = $1 AND integration_id = $2",
+    )
+    .bind(customer_id)
+    .bind(integration_id)
+    .fetch_optional(&store.db.read)
+    .await?;
+    match blob {
+        Some(blob) => open_vendor_values(store, customer_id, integration_id, &blob),
+        None => Ok(Map::new()),
+    }
+}
+
+/// Every vendor-set value of a customer, by integration.
+pub async fn all_vendor_values(store: &Store, customer_id: &str) -> StoreResult<VendorValues> {
+    let sealed: Vec<(String, Vec<u8>)> = sqlx::query_as(
+        "SELECT integration_id, sealed_values FROM customer_configs WHERE customer_id = $1",
+    )
+    .bind(customer_id)
+    .fetch_all(&store.db.read)
+    .await?;
+    let mut vendor = VendorValues::default();
+    for (integration_id, blob) in sealed {
+        let values = open_vendor_values(store, customer_id, &integration_id, &blob)?;
+        vendor.insert(integration_id.into(), values);
+    }
+    Ok(vendor)
+}
+
+/// Stores (sealed) the vendor-set values of a customer for an integration.
+pub async fn put_vendor_values(
+    tx: &mut Tx,
+    store: &Store,
+    customer_id: &str,
+    integration_id: &str,
+    values: &Map<String, Value>,
+    now: i64,
+) -> StoreResult<()> {
+    let blob = store.sealer.seal_json(
+        &vendor_context(customer_id, integration_id),
+        &Value::Object(values.clone()),
+    );
+    sqlx::query(
+        "INSERT INTO customer_configs (customer_id, integration_id, sealed_values, updated_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (customer_id, integration_id) DO UPDATE SET sealed_values = excluded.sealed_values, updated_at = excluded.updated_at",
+    )
+    .bind(customer_id)
+    .bind(integration_id)
+    .bind(blob)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,296 @@
+//! `instances`, their `webhook_urls` and the `idempotency_keys` of activations. Configs are
+//! sealed, bound to their instance.
+
+use super::page::{Filter, Order, fetch_page};
+use super::{Conn, Page, PageRequest, Store, StoreError, StoreResult, Tx};
+use marketplace_core::{Instance, InstanceStatus};
+use serde_json::Value;
+
+/// A webhook URL's secret token and its flow.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct WebhookToken {
+    /// The flow.
+    pub flow: String,
+    /// The secret part of the URL.
+    pub token: String,
+}
+
+/// Filters of the instance list.
+#[derive(Debug, Clone, Default)]
+pub struct InstanceFilter {
+    /// Only this customer's.
+    pub customer_id: Option<String>,
+    /// Only this integration's.
+    pub integration_id: Option<String>,
+    /// Only in this status.
+    pub status: Option<InstanceStatus>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    customer_id: String,
+    integration_id: String,
+    version: String,
+    name: String,
+    status: String,
+    sealed_config: Vec<u8>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+const SELECT: &str = "SELECT id, customer_id, integration_id, version, name, status, sealed_config, created_at, updated_at FROM instances";
+
+fn context(instance_id: &str) -> String {
+    format!("instance:{instance_id}")
+}
+
+impl Row {
+    fn instance(self, store: &Store) -> StoreResult<Instance> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("{what} of instance {}", self.id));
+        let config = store
+            .sealer
+            .open_json(&context(&self.id), &self.sealed_config)
+            .and_then(|v| v.as_object().cloned())
+            .ok_or_else(|| corrupt("the sealed config"))?;
+        Ok(Instance {
+            version: semver::Version::parse(&self.version).map_err(|_| corrupt("the version"))?,
+            status: self.status.parse().map_err(|_| corrupt("the status"))?,
+            id: self.id.into(),
+            customer_id: self.customer_id.into(),
+            integration_id: self.integration_id.into(),
+            name: self.name,
+            config,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// An instance of the organization (read from the write pool: it may just have changed).
+pub async fn get(store: &Store, organization_id: &str, id: &str) -> StoreResult<Option<Instance>> {
+    let row: Option<Row> =
+        sqlx::query_as(&format!("{SELECT} WHERE id = $1 AND organization_id = $2"))
+            .bind(id)
+            .bind(organization_id)
+            .fetch_optional(&store.db.write)
+            .await?;
+    row.map(|r| r.instance(store)).transpose()
+}
+
+/// A page of the organization's instances.
+pub async fn list(
+    store: &Store,
+    organization_id: &str,
+    filter: &InstanceFilter,
+    page: &PageRequest,
+) -> StoreResult<Page<Instance>> {
+    let mut sql = Filter::eq("organization_id", organization_id);
+    sql.eq_opt("customer_id", filter.customer_id.as_deref())
+        .eq_opt("integration_id", filter.integration_id.as_deref())
+        .eq_opt("status", filter.status.map(InstanceStatus::as_str));
+    fetch_page(
+        store,
+        SELECT,
+        "id",
+        Order::Ascending,
+        sql,
+        page,
+        |r: &Row| r.id.clone(),
+    )
+    .await?
+    .try_map(|r| r.instance(store))
+}
+
+/// The integrations of a customer's live (not deactivated) instances, one per instance.
+pub async fn live_integrations(store: &Store, customer_id: &str) -> StoreResult<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT integration_id FROM instances WHERE customer_id = $1 AND status <> 'deactivated'",
+    )
+    .bind(customer_id)
+    .fetch_all(&store.db.read)
+    .await?)
+}
+
+/// How many live instances of an integration a customer has (in a transaction, or on a read
+/// connection).
+pub async fn count_live(
+    conn: &mut Conn,
+    customer_id: &str,
+    integration_id: &str,
+) -> StoreResult<usize> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM instances WHERE customer_id = $1 AND integration_id = $2 AND status <> 'deactivated'",
+    )
+    .bind(customer_id)
+    .bind(integration_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(n as usize)
+}
+
+/// The version of a customer's most recently changed instance of an integration.
+pub async fn latest_version(
+    store: &Store,
+    customer_id: &str,
+    integration_id: &str,
+) -> StoreResult<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT version FROM instances WHERE customer_id = $1 AND integration_id = $2 ORDER BY updated_at DESC, id DESC LIMIT 1",
+    )
+    .bind(customer_id)
+    .bind(integration_id)
+    .fetch_optional(&store.db.read)
+    .await?)
+}
+
+/// Serialises activations of one customer (PostgreSQL: a row lock on the customer; SQLite has
+/// one writer, which already does).
+pub async fn lock_customer(tx: &mut Tx, store: &Store, customer_id: &str) -> StoreResult<()> {
+    if store.backend() == super::Backend::Postgres {
+        sqlx::query("SELECT id FROM customers WHERE id = $1 FOR UPDATE")
+            .bind(customer_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Stores a new instance, or an instance's change.
+pub async fn save(
+    tx: &mut Tx,
+    store: &Store,
+    instance: &Instance,
+    insert: bool,
+) -> StoreResult<()> {
+    let sealed = store.sealer.seal_json(
+        &context(instance.id.as_str()),
+        &Value::Object(instance.config.clone()),
+    );
+    let sql = if insert {
+        "INSERT INTO instances (id, organization_id, customer_id, integration_id, version, name, status, sealed_config, created_at, updated_at) \
+         VALUES ($1, (SELECT organization_id FROM customers WHERE id = $2), $2, $3, $4, $5, $6, $7, $8, $9)"
+    } else {
+        "UPDATE instances SET customer_id = $2, integration_id = $3, version = $4, name = $5, status = $6, sealed_config = $7, \
+         created_at = $8, updated_at = $9 WHERE id = $1"
+    };
+    sqlx::query(sql)
+        .bind(instance.id.as_str())
+        .bind(instance.customer_id.as_str())
+        .bind(instance.integration_id.as_str())
+        .bind(instance.version.to_string())
+        .bind(&instance.name)
+        .bind(instance.status.as_str())
+        .bind(sealed)
+        .bind(instance.created_at)
+        .bind(instance.updated_at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The webhook URLs of an instance, ordered by flow.
+pub async fn webhook_tokens(store: &Store, instance_id: &str) -> StoreResult<Vec<WebhookToken>> {
+    Ok(
+        sqlx::query_as("SELECT flow, token FROM webhook_urls WHERE instance_id = $1 ORDER BY flow")
+            .bind(instance_id)
+            .fetch_all(&store.db.write)
+            .await?,
+    )
+}
+
+/// Gives each of `flows` a webhook URL (new tokens from `new_token`), keeping the URLs of
+/// flows that stay and dropping the others; returns the instance's URLs, ordered by flow.
+pub async fn sync_webhooks(
+    tx: &mut Tx,
+    instance_id: &str,
+    flows: &[&str],
+    mut new_token: impl FnMut() -> String,
+) -> StoreResult<Vec<WebhookToken>> {
+    let existing: Vec<String> =
+        sqlx::query_scalar("SELECT flow FROM webhook_urls WHERE instance_id = $1")
+            .bind(instance_id)
+            .fetch_all(&mut **tx)
+            .await?;
+    for flow in existing.iter().filter(|f| !flows.contains(&f.as_str())) {
+        sqlx::query("DELETE FROM webhook_urls WHERE instance_id = $1 AND flow = $2")
+            .bind(instance_id)
+            .bind(flow)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for flow in flows.iter().filter(|f| !existing.iter().any(|e| e == *f)) {
+        sqlx::query("INSERT INTO webhook_urls (token, instance_id, flow) VALUES ($1, $2, $3)")
+            .bind(new_token())
+            .bind(instance_id)
+            .bind(*flow)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(
+        sqlx::query_as("SELECT flow, token FROM webhook_urls WHERE instance_id = $1 ORDER BY flow")
+            .bind(instance_id)
+            .fetch_all(&mut **tx)
+            .await?,
+    )
+}
+
+/// The instance and flow a webhook token triggers, with the instance's organization.
+pub async fn by_webhook_token(
+    store: &Store,
+    token: &str,
+) -> StoreResult<Option<(String, String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT w.instance_id, w.flow, i.organization_id FROM webhook_urls w JOIN instances i ON i.id = w.instance_id WHERE w.token = $1",
+    )
+    .bind(token)
+    .fetch_optional(&store.db.read)
+    .await?)
+}
+
+/// An idempotency record: the request's hash and the (masked) response it got.
+#[derive(Debug, Clone)]
+pub struct IdempotencyRecord {
+    /// Hash of the request.
+    pub request_hash: String,
+    /// The response, as JSON text (never a secret: configs are masked).
+    pub response: String,
+}
+
+/// The record of an `Idempotency-Key` of a customer (in a transaction, or on a read connection).
+pub async fn idempotency_record(
+    conn: &mut Conn,
+    customer_id: &str,
+    key: &str,
+) -> StoreResult<Option<IdempotencyRecord>> {
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT request_hash, response FROM idempotency_keys WHERE customer_id = $1 AND key = $2",
+    )
+    .bind(customer_id)
+    .bind(key)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(request_hash, response)| IdempotencyRecord {
+        request_hash,
+        response,
+    }))
+}
+
+/// Stores an `Idempotency-Key`'s record, in the activation's transaction.
+pub async fn insert_idempotency_record(
+    tx: &mut Tx,
+    customer_id: &str,
+    key: &str,
+    record: &IdempotencyRecord,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO idempotency_keys (customer_id, key, request_hash, response, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(customer_id)
+        .bind(key)
+        .bind(&record.request_hash)
+        .bind(&record.response)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,310 @@
+//! `integrations` and `versions`: what the vendor builds, with its semver versions.
+
+use super::page::{Filter, Order, fetch_page};
+use super::{Page, PageRequest, Store, StoreError, StoreResult, Tx, json_column, to_json_text};
+use marketplace_core::integration::VersionSummary;
+use marketplace_core::{Integration, IntegrationVersion, VersionState};
+
+/// An integration with its timestamps.
+#[derive(Debug, Clone)]
+pub struct IntegrationRecord {
+    /// The integration.
+    pub integration: Integration,
+    /// Creation time (Unix ms).
+    pub created_at: i64,
+    /// Last change (Unix ms).
+    pub updated_at: i64,
+}
+
+/// A version with its timestamps.
+#[derive(Debug, Clone)]
+pub struct VersionRecord {
+    /// The integration.
+    pub integration_id: String,
+    /// The version.
+    pub version: IntegrationVersion,
+    /// Creation time (Unix ms).
+    pub created_at: i64,
+    /// Publication time (Unix ms).
+    pub published_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct IntegrationRow {
+    id: String,
+    name: String,
+    description: String,
+    category: String,
+    labels: String,
+    icon_url: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl IntegrationRow {
+    fn record(self) -> StoreResult<IntegrationRecord> {
+        Ok(IntegrationRecord {
+            integration: Integration {
+                id: self.id.into(),
+                name: self.name,
+                description: self.description,
+                category: self.category,
+                labels: json_column("labels", &self.labels)?,
+                icon_url: self.icon_url,
+            },
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct VersionRow {
+    integration_id: String,
+    version: String,
+    state: String,
+    config: String,
+    flows: String,
+    created_at: i64,
+    published_at: Option<i64>,
+}
+
+fn state_name(state: VersionState) -> &'static str {
+    match state {
+        VersionState::Draft => "draft",
+        VersionState::Published => "published",
+    }
+}
+
+fn parse_state(text: &str) -> StoreResult<VersionState> {
+    match text {
+        "draft" => Ok(VersionState::Draft),
+        "published" => Ok(VersionState::Published),
+        other => Err(StoreError::Corrupt(format!(
+            "unknown version state `{other}`"
+        ))),
+    }
+}
+
+fn parse_version(text: &str) -> StoreResult<semver::Version> {
+    semver::Version::parse(text).map_err(|e| StoreError::Corrupt(format!("version `{text}`: {e}")))
+}
+
+impl VersionRow {
+    fn record(self) -> StoreResult<VersionRecord> {
+        Ok(VersionRecord {
+            version: IntegrationVersion {
+                version: parse_version(&self.version)?,
+                state: parse_state(&self.state)?,
+                config: json_column("config", &self.config)?,
+                flows: json_column("flows", &self.flows)?,
+            },
+            integration_id: self.integration_id,
+            created_at: self.created_at,
+            published_at: self.published_at,
+        })
+    }
+}
+
+const INTEGRATION_SELECT: &str = "SELECT id, name, description, category, labels, icon_url, created_at, updated_at FROM integrations";
+const VERSION_SELECT: &str =
+    "SELECT integration_id, version, state, config, flows, created_at, published_at FROM versions";
+
+/// Filters of the integration list.
+#[derive(Debug, Clone, Default)]
+pub struct IntegrationFilter {
+    /// Case-insensitive substring of name or description.
+    pub q: Option<String>,
+    /// Exact category (lower-cased).
+    pub category: Option<String>,
+}
+
+/// Stores a new integration.
+pub async fn insert(
+    tx: &mut Tx,
+    organization_id: &str,
+    integration: &Integration,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO integrations (id, organization_id, name, description, category, labels, icon_url, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+    )
+    .bind(integration.id.as_str())
+    .bind(organization_id)
+    .bind(&integration.name)
+    .bind(&integration.description)
+    .bind(&integration.category)
+    .bind(to_json_text(&integration.labels))
+    .bind(integration.icon_url.clone())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Stores an integration's changed fields.
+pub async fn update(tx: &mut Tx, integration: &Integration, now: i64) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE integrations SET name = $1, description = $2, category = $3, labels = $4, icon_url = $5, updated_at = $6 WHERE id = $7",
+    )
+    .bind(&integration.name)
+    .bind(&integration.description)
+    .bind(&integration.category)
+    .bind(to_json_text(&integration.labels))
+    .bind(integration.icon_url.clone())
+    .bind(now)
+    .bind(integration.id.as_str())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// An integration of the organization.
+pub async fn get(
+    store: &Store,
+    organization_id: &str,
+    id: &str,
+) -> StoreResult<Option<IntegrationRecord>> {
+    let row: Option<IntegrationRow> = sqlx::query_as(&format!(
+        "{INTEGRATION_SELECT} WHERE id = $1 AND organization_id = $2"
+    ))
+    .bind(id)
+    .bind(organization_id)
+    .fetch_optional(&store.db.write)
+    .await?;
+    row.map(IntegrationRow::record).transpose()
+}
+
+/// Integrations by id (for a catalog snapshot).
+pub async fn get_by_id(store: &Store, id: &str) -> StoreResult<Option<IntegrationRecord>> {
+    let row: Option<IntegrationRow> =
+        sqlx::query_as(&format!("{INTEGRATION_SELECT} WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&store.db.read)
+            .await?;
+    row.map(IntegrationRow::record).transpose()
+}
+
+/// A page of the organization's integrations.
+pub async fn list(
+    store: &Store,
+    organization_id: &str,
+    filter: &IntegrationFilter,
+    page: &PageRequest,
+) -> StoreResult<Page<IntegrationRecord>> {
+    let mut sql = Filter::eq("organization_id", organization_id);
+    sql.contains_any(&["name", "description"], filter.q.as_deref())
+        .eq_opt("category", filter.category.as_deref());
+    fetch_page(
+        store,
+        INTEGRATION_SELECT,
+        "id",
+        Order::Ascending,
+        sql,
+        page,
+        |r: &IntegrationRow| r.id.clone(),
+    )
+    .await?
+    .try_map(IntegrationRow::record)
+}
+
+/// The numbers and states of an integration's versions, read in a transaction (order rules).
+pub async fn summaries(tx: &mut Tx, integration_id: &str) -> StoreResult<Vec<VersionSummary>> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT version, state FROM versions WHERE integration_id = $1")
+            .bind(integration_id)
+            .fetch_all(&mut **tx)
+            .await?;
+    rows.into_iter()
+        .map(|(v, s)| {
+            Ok(VersionSummary {
+                version: parse_version(&v)?,
+                state: parse_state(&s)?,
+            })
+        })
+        .collect()
+}
+
+/// Stores a new draft version.
+pub async fn insert_version(
+    tx: &mut Tx,
+    integration_id: &str,
+    version: &IntegrationVersion,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO versions (integration_id, version, state, config, flows, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(integration_id)
+        .bind(version.version.to_string())
+        .bind(state_name(version.state))
+        .bind(to_json_text(&version.config))
+        .bind(to_json_text(&version.flows))
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Replaces a draft's config and flows.
+pub async fn replace_draft(
+    tx: &mut Tx,
+    integration_id: &str,
+    version: &IntegrationVersion,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE versions SET config = $1, flows = $2 WHERE integration_id = $3 AND version = $4 AND state = 'draft'")
+        .bind(to_json_text(&version.config))
+        .bind(to_json_text(&version.flows))
+        .bind(integration_id)
+        .bind(version.version.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Stores a version's new state (publication).
+pub async fn set_state(
+    tx: &mut Tx,
+    integration_id: &str,
+    version: &IntegrationVersion,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE versions SET state = $1, published_at = $2 WHERE integration_id = $3 AND version = $4")
+        .bind(state_name(version.state))
+        .bind(now)
+        .bind(integration_id)
+        .bind(version.version.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// One version of an integration (read from the write pool: it may just have been written).
+pub async fn get_version(
+    store: &Store,
+    integration_id: &str,
+    version: &str,
+) -> StoreResult<Option<VersionRecord>> {
+    let row: Option<VersionRow> = sqlx::query_as(&format!(
+        "{VERSION_SELECT} WHERE integration_id = $1 AND version = $2"
+    ))
+    .bind(integration_id)
+    .bind(version)
+    .fetch_optional(&store.db.write)
+    .await?;
+    row.map(VersionRow::record).transpose()
+}
+
+/// Every version of an integration, newest first (by semver).
+pub async fn versions(store: &Store, integration_id: &str) -> StoreResult<Vec<VersionRecord>> {
+    let rows: Vec<VersionRow> =
+        sqlx::query_as(&format!("{VERSION_SELECT} WHERE integration_id = $1"))
+            .bind(integration_id)
+            .fetch_all(&store.db.read)
+            .await?;
+    let mut records = rows
+        .into_iter()
+        .map(VersionRow::record)
+        .collect::<StoreResult<Vec<_>>>()?;
+    records.sort_by(|a, b| b.version.version.cmp(&a.version.version));
+    Ok(records)
+}

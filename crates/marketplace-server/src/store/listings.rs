@@ -1,0 +1,123 @@
+//! `listings`: which integration the marketplace offers, at which version.
+
+use super::page::{Filter, Order, fetch_page};
+use super::{Page, PageRequest, Store, StoreError, StoreResult, Tx};
+use marketplace_core::Listing;
+
+/// A listing with its last change.
+#[derive(Debug, Clone)]
+pub struct ListingRecord {
+    /// The listing.
+    pub listing: Listing,
+    /// Last change (Unix ms).
+    pub updated_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    integration_id: String,
+    version: String,
+    overview: String,
+    customer_deployable: i64,
+    allow_multiple_instances: i64,
+    updated_at: i64,
+}
+
+impl Row {
+    fn record(self) -> StoreResult<ListingRecord> {
+        Ok(ListingRecord {
+            listing: Listing {
+                version: semver::Version::parse(&self.version)
+                    .map_err(|e| StoreError::Corrupt(format!("listing version: {e}")))?,
+                integration_id: self.integration_id.into(),
+                overview: self.overview,
+                customer_deployable: self.customer_deployable != 0,
+                allow_multiple_instances: self.allow_multiple_instances != 0,
+            },
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+const SELECT: &str = "SELECT integration_id, version, overview, customer_deployable, allow_multiple_instances, updated_at FROM listings";
+
+/// Lists an integration or changes its listing.
+pub async fn upsert(
+    tx: &mut Tx,
+    organization_id: &str,
+    listing: &Listing,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO listings (integration_id, organization_id, version, overview, customer_deployable, allow_multiple_instances, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (integration_id) DO UPDATE SET version = excluded.version, \
+         overview = excluded.overview, customer_deployable = excluded.customer_deployable, \
+         allow_multiple_instances = excluded.allow_multiple_instances, updated_at = excluded.updated_at",
+    )
+    .bind(listing.integration_id.as_str())
+    .bind(organization_id)
+    .bind(listing.version.to_string())
+    .bind(&listing.overview)
+    .bind(listing.customer_deployable as i64)
+    .bind(listing.allow_multiple_instances as i64)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Removes a listing; whether it existed.
+pub async fn delete(tx: &mut Tx, organization_id: &str, integration_id: &str) -> StoreResult<bool> {
+    let done =
+        sqlx::query("DELETE FROM listings WHERE organization_id = $1 AND integration_id = $2")
+            .bind(organization_id)
+            .bind(integration_id)
+            .execute(&mut **tx)
+            .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// A listing of the organization.
+pub async fn get(
+    store: &Store,
+    organization_id: &str,
+    integration_id: &str,
+) -> StoreResult<Option<ListingRecord>> {
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "{SELECT} WHERE organization_id = $1 AND integration_id = $2"
+    ))
+    .bind(organization_id)
+    .bind(integration_id)
+    .fetch_optional(&store.db.write)
+    .await?;
+    row.map(Row::record).transpose()
+}
+
+/// A page of the organization's listings.
+pub async fn list(
+    store: &Store,
+    organization_id: &str,
+    page: &PageRequest,
+) -> StoreResult<Page<ListingRecord>> {
+    let filter = Filter::eq("organization_id", organization_id);
+    fetch_page(
+        store,
+        SELECT,
+        "integration_id",
+        Order::Ascending,
+        filter,
+        page,
+        |r: &Row| r.integration_id.clone(),
+    )
+    .await?
+    .try_map(Row::record)
+}
+
+/// Every listing of the organization (for a catalog snapshot).
+pub async fn all(store: &Store, organization_id: &str) -> StoreResult<Vec<ListingRecord>> {
+    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE organization_id = $1"))
+        .bind(organization_id)
+        .fetch_all(&store.db.read)
+        .await?;
+    rows.into_iter().map(Row::record).collect()
+}

@@ -1,0 +1,97 @@
+//! `organizations`: the vendor's name, allowed embed origins, theme defaults and catalog version.
+
+use super::{Store, StoreResult, Tx, json_column, now_ms, to_json_text};
+use marketplace_core::organization::Theme;
+
+/// An organization as stored.
+#[derive(Debug, Clone)]
+pub struct Organization {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Origins allowed to embed the marketplace and call the embedded API.
+    pub allowed_origins: Vec<String>,
+    /// Theme defaults.
+    pub theme: Theme,
+    /// Creation time (Unix ms).
+    pub created_at: i64,
+}
+
+/// Inserts an organization.
+pub async fn insert(tx: &mut Tx, id: &str, name: &str) -> StoreResult<()> {
+    sqlx::query("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)")
+        .bind(id)
+        .bind(name)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// An organization, if it exists.
+pub async fn get(store: &Store, id: &str) -> StoreResult<Option<Organization>> {
+    let row: Option<(String, String, String, String, i64)> = sqlx::query_as(
+        "SELECT id, name, allowed_origins, theme, created_at FROM organizations WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&store.db.read)
+    .await?;
+    row.map(|(id, name, origins, theme, created_at)| {
+        Ok(Organization {
+            id,
+            name,
+            allowed_origins: json_column("allowed_origins", &origins)?,
+            // Organizations created before a theme was set hold `{}`: the defaults.
+            theme: json_column("theme", &theme)?,
+            created_at,
+        })
+    })
+    .transpose()
+}
+
+/// Stores an organization's name, origins and theme.
+pub async fn update(tx: &mut Tx, organization: &Organization) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE organizations SET name = $1, allowed_origins = $2, theme = $3 WHERE id = $4",
+    )
+    .bind(&organization.name)
+    .bind(to_json_text(&organization.allowed_origins))
+    .bind(to_json_text(&organization.theme))
+    .bind(&organization.id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Every origin some organization allows (for CORS, before a token says which organization).
+pub async fn all_allowed_origins(store: &Store) -> StoreResult<Vec<String>> {
+    let rows: Vec<String> = sqlx::query_scalar("SELECT allowed_origins FROM organizations")
+        .fetch_all(&store.db.read)
+        .await?;
+    let mut origins = Vec::new();
+    for row in rows {
+        origins.extend(json_column::<Vec<String>>("allowed_origins", &row)?);
+    }
+    Ok(origins)
+}
+
+/// The organization's catalog version (bumped by every catalog write).
+pub async fn catalog_version(store: &Store, id: &str) -> StoreResult<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT catalog_version FROM organizations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&store.db.read)
+            .await?
+            .unwrap_or_default(),
+    )
+}
+
+/// Marks the organization's catalog as changed, inside the writing transaction.
+pub async fn bump_catalog_version(tx: &mut Tx, id: &str) -> StoreResult<()> {
+    sqlx::query("UPDATE organizations SET catalog_version = catalog_version + 1 WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

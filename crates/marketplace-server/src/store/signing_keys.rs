@@ -1,0 +1,78 @@
+//! `signing_keys`: the host app's public keys, by (organization, `kid`).
+
+use super::page::{Filter, Order, fetch_page};
+use super::{Page, PageRequest, Store, StoreResult, Tx};
+
+/// A registered public key.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SigningKey {
+    /// Key id.
+    pub kid: String,
+    /// `RS256`, `ES256` or `EdDSA`.
+    pub algorithm: String,
+    /// The public key (PEM).
+    pub public_key_pem: String,
+    /// Creation time (Unix ms).
+    pub created_at: i64,
+}
+
+const SELECT: &str = "SELECT kid, algorithm, public_key_pem, created_at FROM signing_keys";
+
+/// Stores a key (a duplicate kid is a unique violation).
+pub async fn insert(tx: &mut Tx, organization_id: &str, key: &SigningKey) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO signing_keys (organization_id, kid, algorithm, public_key_pem, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(organization_id)
+    .bind(&key.kid)
+    .bind(&key.algorithm)
+    .bind(&key.public_key_pem)
+    .bind(key.created_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A key of the organization.
+pub async fn get(
+    store: &Store,
+    organization_id: &str,
+    kid: &str,
+) -> StoreResult<Option<SigningKey>> {
+    Ok(
+        sqlx::query_as(&format!("{SELECT} WHERE organization_id = $1 AND kid = $2"))
+            .bind(organization_id)
+            .bind(kid)
+            .fetch_optional(&store.db.read)
+            .await?,
+    )
+}
+
+/// A page of the organization's keys.
+pub async fn list(
+    store: &Store,
+    organization_id: &str,
+    page: &PageRequest,
+) -> StoreResult<Page<SigningKey>> {
+    let filter = Filter::eq("organization_id", organization_id);
+    fetch_page(
+        store,
+        SELECT,
+        "kid",
+        Order::Ascending,
+        filter,
+        page,
+        |k: &SigningKey| k.kid.clone(),
+    )
+    .await
+}
+
+/// Deletes a key; whether it existed.
+pub async fn delete(tx: &mut Tx, organization_id: &str, kid: &str) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM signing_keys WHERE organization_id = $1 AND kid = $2")
+        .bind(organization_id)
+        .bind(kid)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
