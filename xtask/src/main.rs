@@ -15,6 +15,7 @@
 //!
 //! - [`cmd`]: running commands, locating the workspace and the `cargo` to use;
 //! - [`steps`]: the list of steps of `cargo xtask test` and the runner that times them;
+//! - [`source`]: listing and reading the workspace's own files, for the checks that read code;
 //! - [`deps`]: the dependency check of `marketplace-core` (no I/O, async, HTTP, SQL or JS);
 //! - [`wasm`]: the `wasm32-unknown-unknown` build, with the rustup or the Debian toolchain.
 //! - [`wasm_pkg`]: the npm package of `marketplace-wasm` (wasm-bindgen, wasm-opt) and its Node tests.
@@ -29,6 +30,7 @@ mod cmd;
 mod demo;
 mod deps;
 mod postgres;
+mod source;
 mod steps;
 mod wasm;
 mod wasm_pkg;
@@ -51,7 +53,9 @@ commands:
         STEPS is a comma-separated list of step names (options may repeat):
           fmt     cargo fmt --all --check
           clippy  cargo clippy --workspace --all-targets -- -D warnings
-          test    cargo test --workspace (unit, integration and doc tests)
+          test    cargo test --workspace -- --include-ignored (unit, integration and doc tests;
+                  the PostgreSQL scenarios, ignored under a plain cargo test, run on a
+                  throwaway server)
           deps    marketplace-core's normal dependency tree holds no I/O, async, HTTP, SQL or JS crate
           wasm    marketplace-core and marketplace-embedded build for wasm32-unknown-unknown
                   (profile wasm-release; rustup's toolchain if it has the target, else Debian's)
