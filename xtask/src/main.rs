@@ -18,6 +18,8 @@
 //! - [`source`]: listing and reading the workspace's own files, for the checks that read code;
 //! - [`deps`]: the dependency check of `marketplace-core` (no I/O, async, HTTP, SQL or JS);
 //! - [`wasm`]: the `wasm32-unknown-unknown` build, with the rustup or the Debian toolchain.
+//! - [`openapi`]: the lint of the service's OpenAPI document (Redocly CLI);
+//! - [`npm`]: Node, and the npm tools pinned under `xtask/` and installed into `target/`;
 //! - [`wasm_pkg`]: the npm package of `marketplace-wasm` (wasm-bindgen, wasm-opt) and its Node tests.
 //! - [`browser`]: the browser tests (Chromium, playwright-core) and the service binary they run;
 //! - [`demo`]: `cargo xtask demo`, the README's run command.
@@ -29,6 +31,8 @@ mod browser;
 mod cmd;
 mod demo;
 mod deps;
+mod npm;
+mod openapi;
 mod postgres;
 mod source;
 mod steps;
@@ -56,6 +60,8 @@ commands:
           test    cargo test --workspace -- --include-ignored (unit, integration and doc tests;
                   the PostgreSQL scenarios, ignored under a plain cargo test, run on a
                   throwaway server)
+          openapi the OpenAPI document (marketplace-server openapi) linted by Redocly CLI
+                  (@redocly/cli, pinned by xtask/openapi-tools) with redocly.yaml
           deps    marketplace-core's normal dependency tree holds no I/O, async, HTTP, SQL or JS crate
           wasm    marketplace-core and marketplace-embedded build for wasm32-unknown-unknown
                   (profile wasm-release; rustup's toolchain if it has the target, else Debian's)
@@ -197,6 +203,7 @@ mod tests {
             vec![
                 Step::Fmt,
                 Step::Test,
+                Step::OpenApi,
                 Step::Deps,
                 Step::WasmPkg,
                 Step::Browser

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::cmd::{self, Result};
-use crate::{bench_server, browser, deps, postgres, wasm, wasm_pkg};
+use crate::{bench_server, browser, deps, openapi, postgres, wasm, wasm_pkg};
 
 /// A step of `cargo xtask test`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,6 +17,8 @@ pub(crate) enum Step {
     /// `cargo test --workspace -- --include-ignored`: unit, integration and doc tests, the
     /// PostgreSQL scenarios included.
     Test,
+    /// The OpenAPI document linted with Redocly CLI ([`openapi::lint`]).
+    OpenApi,
     /// The dependency check of `marketplace-core` ([`deps::check`]).
     Deps,
     /// The `wasm32-unknown-unknown` build ([`wasm::build`]).
@@ -30,10 +32,11 @@ pub(crate) enum Step {
 impl Step {
     /// Every step, in the order `cargo xtask test` runs them (cheapest and most common
     /// failures first).
-    pub(crate) const ALL: [Step; 7] = [
+    pub(crate) const ALL: [Step; 8] = [
         Step::Fmt,
         Step::Clippy,
         Step::Test,
+        Step::OpenApi,
         Step::Deps,
         Step::Wasm,
         Step::WasmPkg,
@@ -46,6 +49,7 @@ impl Step {
             Step::Fmt => "fmt",
             Step::Clippy => "clippy",
             Step::Test => "test",
+            Step::OpenApi => "openapi",
             Step::Deps => "deps",
             Step::Wasm => "wasm",
             Step::WasmPkg => "wasm-pkg",
@@ -65,6 +69,10 @@ impl Step {
             Step::Clippy => "lints (cargo clippy --workspace --all-targets -- -D warnings)",
             Step::Test => {
                 "tests, including doc tests, on SQLite and PostgreSQL (cargo test --workspace)"
+            }
+            Step::OpenApi => {
+                "the OpenAPI document (marketplace-server openapi) passes Redocly CLI's lint \
+                 (redocly.yaml)"
             }
             Step::Deps => "marketplace-core depends on no I/O, async, HTTP, SQL or JS crate",
             Step::Wasm => "marketplace-core and marketplace-embedded build for wasm32",
@@ -119,6 +127,7 @@ impl Step {
                 };
                 cmd::run(&mut test)
             }
+            Step::OpenApi => openapi::lint(),
             Step::Deps => deps::check(),
             Step::Wasm => wasm::build(),
             Step::WasmPkg => wasm_pkg::build_and_test(),
