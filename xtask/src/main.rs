@@ -17,6 +17,8 @@
 //! - [`steps`]: the list of steps of `cargo xtask test` and the runner that times them;
 //! - [`source`]: listing and reading the workspace's own files, for the checks that read code;
 //! - [`deps`]: the dependency check of `marketplace-core` (no I/O, async, HTTP, SQL or JS);
+//! - [`layering`]: the layers of `marketplace-server` (HTTP only in `http/`, SQL only in `store/`,
+//!   no module cycle); [`migrations`]: its SQLite and PostgreSQL migrations in step;
 //! - [`wasm`]: the `wasm32-unknown-unknown` build, with the rustup or the Debian toolchain.
 //! - [`openapi`]: the lint of the service's OpenAPI document (Redocly CLI);
 //! - [`npm`]: Node, and the npm tools pinned under `xtask/` and installed into `target/`;
@@ -31,6 +33,8 @@ mod browser;
 mod cmd;
 mod demo;
 mod deps;
+mod layering;
+mod migrations;
 mod npm;
 mod openapi;
 mod postgres;
@@ -62,7 +66,10 @@ commands:
                   throwaway server)
           openapi the OpenAPI document (marketplace-server openapi) linted by Redocly CLI
                   (@redocly/cli, pinned by xtask/openapi-tools) with redocly.yaml
-          deps    marketplace-core's normal dependency tree holds no I/O, async, HTTP, SQL or JS crate
+          deps    marketplace-core's normal dependency tree holds no I/O, async, HTTP, SQL or JS crate;
+                  in marketplace-server/src, only http/ names crate::http, only store/ holds
+                  SQL, no import cycle between top-level modules; its migrations/sqlite and
+                  migrations/postgres have the same files, tables and columns
           wasm    marketplace-core and marketplace-embedded build for wasm32-unknown-unknown
                   (profile wasm-release; rustup's toolchain if it has the target, else Debian's)
           wasm-pkg  cargo xtask wasm, then the package's tests under Node, the client's

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::cmd::{self, Result};
-use crate::{bench_server, browser, deps, openapi, postgres, wasm, wasm_pkg};
+use crate::{bench_server, browser, deps, layering, migrations, openapi, postgres, wasm, wasm_pkg};
 
 /// A step of `cargo xtask test`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,7 +19,9 @@ pub(crate) enum Step {
     Test,
     /// The OpenAPI document linted with Redocly CLI ([`openapi::lint`]).
     OpenApi,
-    /// The dependency check of `marketplace-core` ([`deps::check`]).
+    /// The dependency check of `marketplace-core` ([`deps::check`]), the layering of
+    /// `marketplace-server` ([`layering::check`]) and its migration folders in step
+    /// ([`migrations::check`]).
     Deps,
     /// The `wasm32-unknown-unknown` build ([`wasm::build`]).
     Wasm,
@@ -74,7 +76,11 @@ impl Step {
                 "the OpenAPI document (marketplace-server openapi) passes Redocly CLI's lint \
                  (redocly.yaml)"
             }
-            Step::Deps => "marketplace-core depends on no I/O, async, HTTP, SQL or JS crate",
+            Step::Deps => {
+                "marketplace-core depends on no I/O, async, HTTP, SQL or JS crate; \
+                 marketplace-server keeps its layers (http, store, no module cycle) and its two \
+                 migration folders in step"
+            }
             Step::Wasm => "marketplace-core and marketplace-embedded build for wasm32",
             Step::WasmPkg => {
                 "the npm package of marketplace-wasm builds (cargo xtask wasm) and passes its \
@@ -128,7 +134,23 @@ impl Step {
                 cmd::run(&mut test)
             }
             Step::OpenApi => openapi::lint(),
-            Step::Deps => deps::check(),
+            Step::Deps => {
+                let root = cmd::workspace_root();
+                // Every check runs, so one report shows every problem.
+                let failures: Vec<String> = [
+                    deps::check(),
+                    layering::check(&root),
+                    migrations::check(&root),
+                ]
+                .into_iter()
+                .filter_map(Result::err)
+                .collect();
+                if failures.is_empty() {
+                    Ok(())
+                } else {
+                    Err(failures.join("\n"))
+                }
+            }
             Step::Wasm => wasm::build(),
             Step::WasmPkg => wasm_pkg::build_and_test(),
             Step::Browser => browser::test(),
