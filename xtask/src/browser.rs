@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::cmd::{self, Result};
-use crate::{apt, wasm_pkg};
+use crate::{apt, npm, wasm_pkg};
 
 /// The browser tests' folder (its `package.json` and `package-lock.json` pin playwright-core).
 const TESTS_DIR: &str = "tests/browser";
@@ -23,7 +23,7 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 /// `target/screenshots/`.
 pub(crate) fn test() -> Result {
     apt::ensure_packages(&PACKAGES)?;
-    wasm_pkg::ensure_node()?;
+    npm::ensure_node()?;
     let root = cmd::workspace_root();
     wasm_pkg::build_if_stale()?;
     let server = server_binary()?;

@@ -15,8 +15,13 @@
 //!
 //! - [`cmd`]: running commands, locating the workspace and the `cargo` to use;
 //! - [`steps`]: the list of steps of `cargo xtask test` and the runner that times them;
+//! - [`source`]: listing and reading the workspace's own files, for the checks that read code;
 //! - [`deps`]: the dependency check of `marketplace-core` (no I/O, async, HTTP, SQL or JS);
+//! - [`layering`]: the layers of `marketplace-server` (HTTP only in `http/`, SQL only in `store/`,
+//!   no module cycle); [`migrations`]: its SQLite and PostgreSQL migrations in step;
 //! - [`wasm`]: the `wasm32-unknown-unknown` build, with the rustup or the Debian toolchain.
+//! - [`openapi`]: the lint of the service's OpenAPI document (Redocly CLI);
+//! - [`npm`]: Node, and the npm tools pinned under `xtask/` and installed into `target/`;
 //! - [`wasm_pkg`]: the npm package of `marketplace-wasm` (wasm-bindgen, wasm-opt) and its Node tests.
 //! - [`browser`]: the browser tests (Chromium, playwright-core) and the service binary they run;
 //! - [`demo`]: `cargo xtask demo`, the README's run command.
@@ -28,7 +33,12 @@ mod browser;
 mod cmd;
 mod demo;
 mod deps;
+mod layering;
+mod migrations;
+mod npm;
+mod openapi;
 mod postgres;
+mod source;
 mod steps;
 mod wasm;
 mod wasm_pkg;
@@ -51,8 +61,15 @@ commands:
         STEPS is a comma-separated list of step names (options may repeat):
           fmt     cargo fmt --all --check
           clippy  cargo clippy --workspace --all-targets -- -D warnings
-          test    cargo test --workspace (unit, integration and doc tests)
-          deps    marketplace-core's normal dependency tree holds no I/O, async, HTTP, SQL or JS crate
+          test    cargo test --workspace -- --include-ignored (unit, integration and doc tests;
+                  the PostgreSQL scenarios, ignored under a plain cargo test, run on a
+                  throwaway server)
+          openapi the OpenAPI document (marketplace-server openapi) linted by Redocly CLI
+                  (@redocly/cli, pinned by xtask/openapi-tools) with redocly.yaml
+          deps    marketplace-core's normal dependency tree holds no I/O, async, HTTP, SQL or JS crate;
+                  in marketplace-server/src, only http/ names crate::http, only store/ holds
+                  SQL, no import cycle between top-level modules; its migrations/sqlite and
+                  migrations/postgres have the same files, tables and columns
           wasm    marketplace-core and marketplace-embedded build for wasm32-unknown-unknown
                   (profile wasm-release; rustup's toolchain if it has the target, else Debian's)
           wasm-pkg  cargo xtask wasm, then the package's tests under Node, the client's
@@ -193,6 +210,7 @@ mod tests {
             vec![
                 Step::Fmt,
                 Step::Test,
+                Step::OpenApi,
                 Step::Deps,
                 Step::WasmPkg,
                 Step::Browser

@@ -6,8 +6,8 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::apt;
 use crate::cmd::{self, Result};
+use crate::{apt, source};
 
 /// Variable naming the server for the tests.
 pub(crate) const URL_VAR: &str = "MARKETPLACE_TEST_POSTGRES_URL";
@@ -113,5 +113,95 @@ impl Drop for Postgres {
                 .args(["-m", "immediate", "-w", "stop"]),
         );
         let _ = std::fs::remove_dir_all(&self.data);
+    }
+}
+
+/// How a PostgreSQL scenario is ignored under a plain `cargo test` (the start of the attribute).
+const POSTGRES_IGNORE: &str = "#[ignore = \"needs PostgreSQL:";
+
+/// Fails unless every ignored test of the workspace is a PostgreSQL scenario, so that the
+/// `test` step's `--include-ignored` adds those and nothing else: no other `#[ignore]`, and no
+/// doc-test block marked `ignore` (which `--include-ignored` would try to compile and run).
+pub(crate) fn check_only_postgres_is_ignored(root: &Path) -> Result {
+    let mut problems = Vec::new();
+    for dir in ["crates", "examples", "tests", "xtask"] {
+        let dir = root.join(dir);
+        if !dir.is_dir() {
+            continue;
+        }
+        for file in source::files(&dir, "rs")? {
+            let text = source::read(&file)?;
+            for (line, reason) in ignored_lines(&text) {
+                problems.push(format!(
+                    "{}:{line}: {reason}",
+                    source::relative(root, &file)
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "only the PostgreSQL scenarios may be ignored (`{POSTGRES_IGNORE} ...\"]`), but:\n  {}",
+            problems.join("\n  ")
+        ))
+    }
+}
+
+/// The lines (1-based) of `text` that ignore a test other than a PostgreSQL scenario, each with
+/// what is wrong.
+fn ignored_lines(text: &str) -> Vec<(usize, &'static str)> {
+    let mut found = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim_start();
+        if line.starts_with("#[ignore") && !line.starts_with(POSTGRES_IGNORE) {
+            found.push((
+                index + 1,
+                "an ignored test that is not a PostgreSQL scenario",
+            ));
+        }
+        let doc = line
+            .strip_prefix("///")
+            .or_else(|| line.strip_prefix("//!"))
+            .map(str::trim_start);
+        if doc
+            .and_then(|d| d.strip_prefix("```"))
+            .is_some_and(|info| info.split(',').any(|word| word.trim() == "ignore"))
+        {
+            found.push((index + 1, "a doc test marked `ignore`"));
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_postgres_scenarios_may_be_ignored() {
+        // One string per line, so that this file holds no such line itself.
+        let text = [
+            "#[test]",
+            "#[ignore = \"needs PostgreSQL: set X\"]",
+            "fn pg() {}",
+            "    #[ignore]",
+            "fn slow() {}",
+            "#[ignore = \"flaky\"]",
+            "/// ```rust,ignore",
+            "/// ```",
+            "//! ```ignore",
+            "/// ```rust",
+            "let s = \"#[ignore]\";",
+        ]
+        .join("\n");
+        let lines: Vec<usize> = ignored_lines(&text).into_iter().map(|(l, _)| l).collect();
+        assert_eq!(lines, [4, 6, 7, 9]);
+    }
+
+    #[test]
+    fn the_workspace_ignores_only_postgres_scenarios() {
+        check_only_postgres_is_ignored(&cmd::workspace_root()).unwrap();
     }
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::cmd::{self, Result};
-use crate::{bench_server, browser, deps, postgres, wasm, wasm_pkg};
+use crate::{bench_server, browser, deps, layering, migrations, openapi, postgres, wasm, wasm_pkg};
 
 /// A step of `cargo xtask test`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,9 +14,14 @@ pub(crate) enum Step {
     Fmt,
     /// `cargo clippy --workspace --all-targets -- -D warnings`.
     Clippy,
-    /// `cargo test --workspace`: unit, integration and doc tests.
+    /// `cargo test --workspace -- --include-ignored`: unit, integration and doc tests, the
+    /// PostgreSQL scenarios included.
     Test,
-    /// The dependency check of `marketplace-core` ([`deps::check`]).
+    /// The OpenAPI document linted with Redocly CLI ([`openapi::lint`]).
+    OpenApi,
+    /// The dependency check of `marketplace-core` ([`deps::check`]), the layering of
+    /// `marketplace-server` ([`layering::check`]) and its migration folders in step
+    /// ([`migrations::check`]).
     Deps,
     /// The `wasm32-unknown-unknown` build ([`wasm::build`]).
     Wasm,
@@ -29,10 +34,11 @@ pub(crate) enum Step {
 impl Step {
     /// Every step, in the order `cargo xtask test` runs them (cheapest and most common
     /// failures first).
-    pub(crate) const ALL: [Step; 7] = [
+    pub(crate) const ALL: [Step; 8] = [
         Step::Fmt,
         Step::Clippy,
         Step::Test,
+        Step::OpenApi,
         Step::Deps,
         Step::Wasm,
         Step::WasmPkg,
@@ -45,6 +51,7 @@ impl Step {
             Step::Fmt => "fmt",
             Step::Clippy => "clippy",
             Step::Test => "test",
+            Step::OpenApi => "openapi",
             Step::Deps => "deps",
             Step::Wasm => "wasm",
             Step::WasmPkg => "wasm-pkg",
@@ -65,7 +72,15 @@ impl Step {
             Step::Test => {
                 "tests, including doc tests, on SQLite and PostgreSQL (cargo test --workspace)"
             }
-            Step::Deps => "marketplace-core depends on no I/O, async, HTTP, SQL or JS crate",
+            Step::OpenApi => {
+                "the OpenAPI document (marketplace-server openapi) passes Redocly CLI's lint \
+                 (redocly.yaml)"
+            }
+            Step::Deps => {
+                "marketplace-core depends on no I/O, async, HTTP, SQL or JS crate; \
+                 marketplace-server keeps its layers (http, store, no module cycle) and its two \
+                 migration folders in step"
+            }
             Step::Wasm => "marketplace-core and marketplace-embedded build for wasm32",
             Step::WasmPkg => {
                 "the npm package of marketplace-wasm builds (cargo xtask wasm) and passes its \
@@ -98,8 +113,12 @@ impl Step {
                         cases.to_string_lossy()
                     );
                 }
-                // The service's tests run on SQLite and on a throwaway PostgreSQL server.
-                let mut test = cmd::cargo_command(&["test", "--workspace"]);
+                // The service's tests run on SQLite and on a throwaway PostgreSQL server: the
+                // PostgreSQL scenarios are the workspace's only ignored tests (checked first),
+                // so `--include-ignored` runs them, and they fail without their server.
+                postgres::check_only_postgres_is_ignored(&cmd::workspace_root())?;
+                let mut test =
+                    cmd::cargo_command(&["test", "--workspace", "--", "--include-ignored"]);
                 let _server = match std::env::var(postgres::URL_VAR) {
                     Ok(url) => {
                         println!("PostgreSQL from the environment: {url}");
@@ -112,10 +131,26 @@ impl Step {
                         Some(server)
                     }
                 };
-                test.env("MARKETPLACE_REQUIRE_POSTGRES", "1");
                 cmd::run(&mut test)
             }
-            Step::Deps => deps::check(),
+            Step::OpenApi => openapi::lint(),
+            Step::Deps => {
+                let root = cmd::workspace_root();
+                // Every check runs, so one report shows every problem.
+                let failures: Vec<String> = [
+                    deps::check(),
+                    layering::check(&root),
+                    migrations::check(&root),
+                ]
+                .into_iter()
+                .filter_map(Result::err)
+                .collect();
+                if failures.is_empty() {
+                    Ok(())
+                } else {
+                    Err(failures.join("\n"))
+                }
+            }
             Step::Wasm => wasm::build(),
             Step::WasmPkg => wasm_pkg::build_and_test(),
             Step::Browser => browser::test(),

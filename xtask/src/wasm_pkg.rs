@@ -22,7 +22,7 @@ use std::process::{Command, Stdio};
 use std::time::SystemTime;
 
 use crate::cmd::{self, Result};
-use crate::{apt, browser, wasm};
+use crate::{browser, npm, wasm};
 
 /// The crate built.
 const PACKAGE: &str = "marketplace-wasm";
@@ -36,11 +36,12 @@ const PKG_DIR: &str = "crates/marketplace-wasm/pkg";
 /// The module's file stem, as `wasm-bindgen` names its outputs.
 const STEM: &str = "marketplace_wasm";
 
-/// The tools' `package.json` and `package-lock.json`, relative to the workspace root.
-const TOOLS_SOURCE: &str = "xtask/wasm-tools";
-
-/// Where the tools are installed, relative to the workspace root.
-const TOOLS_DIR: &str = "target/wasm-tools";
+/// The npm tools: `wasm-opt` (binaryen) and `tsc` (typescript).
+const TOOLS: npm::Tools = npm::Tools {
+    source: "xtask/wasm-tools",
+    target: "target/wasm-tools",
+    programs: &["wasm-opt", "tsc"],
+};
 
 /// The budget of the gzipped module, in bytes (NOTES.md, "WebAssembly size").
 const GZIP_BUDGET: u64 = 120 * 1024;
@@ -79,8 +80,7 @@ pub(crate) fn build() -> Result {
     println!("built {} ({} KiB)", input.display(), raw.div_ceil(1024));
 
     let bindgen = ensure_wasm_bindgen(&root)?;
-    ensure_node()?;
-    let tools = ensure_tools(&root)?;
+    let tools = npm::ensure_tools(&root, &TOOLS)?;
     let wasm_opt = tools.join("wasm-opt");
 
     let pkg = root.join(PKG_DIR);
@@ -227,45 +227,6 @@ fn locked_version(lock: &str, name: &str) -> Option<String> {
         }
     }
     None
-}
-
-/// Installs Node and npm from Debian when either is missing.
-pub(crate) fn ensure_node() -> Result {
-    let has = |program: &str| cmd::probe(Command::new(program).arg("--version")).is_some();
-    if has("node") && has("npm") {
-        return Ok(());
-    }
-    apt::ensure_packages(&["nodejs", "npm"])
-}
-
-/// The npm tools (`wasm-opt` from `binaryen`, `tsc` from `typescript`), installed with `npm ci`
-/// into [`TOOLS_DIR`] when missing or when the lock file changed; returns their `.bin` directory.
-fn ensure_tools(root: &Path) -> Result<PathBuf> {
-    let source = root.join(TOOLS_SOURCE);
-    let tools = root.join(TOOLS_DIR);
-    let bin = tools.join("node_modules").join(".bin");
-    let lock = read(&source.join("package-lock.json"))?;
-    let installed_lock = std::fs::read_to_string(tools.join("package-lock.json")).ok();
-    let present = ["wasm-opt", "tsc"]
-        .iter()
-        .all(|tool| bin.join(tool).exists());
-    if present && installed_lock.as_deref() == Some(lock.as_str()) {
-        println!("npm tools (wasm-opt, tsc): {}", bin.display());
-        return Ok(bin);
-    }
-    std::fs::create_dir_all(&tools)
-        .map_err(|error| format!("cannot create {}: {error}", tools.display()))?;
-    write(
-        &tools.join("package.json"),
-        &read(&source.join("package.json"))?,
-    )?;
-    write(&tools.join("package-lock.json"), &lock)?;
-    cmd::run(
-        Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&tools),
-    )?;
-    Ok(bin)
 }
 
 /// The package's `package.json`: Node gets `node.js` (the module loaded from disk at import),

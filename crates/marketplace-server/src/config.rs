@@ -22,6 +22,9 @@ pub enum Command {
     /// Create (once) a demo organization and catalog on the embedded default, then serve it,
     /// with the demo host's pages on a second origin.
     Demo(DemoArgs),
+    /// Print the OpenAPI 3.1 document of the API as JSON (what `/api/v1/openapi.json` serves),
+    /// without a database or a server: for linters and client generators.
+    Openapi,
 }
 
 /// Where data lives and how secrets are sealed.

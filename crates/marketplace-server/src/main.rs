@@ -1,4 +1,4 @@
-//! `marketplace-server`: init, serve, demo.
+//! `marketplace-server`: init, serve, demo, openapi.
 
 use clap::Parser;
 use marketplace_server::config::{Cli, Command};
@@ -6,6 +6,7 @@ use marketplace_server::{
     AppState, StartError, demo, demo_host, open, serve, service::organization::create_organization,
     settings,
 };
+use std::io::Write;
 
 #[tokio::main]
 async fn main() {
@@ -35,6 +36,13 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             );
             Ok(())
         }
+        Command::Openapi => {
+            let document = serde_json::to_string_pretty(&openapi_document())
+                .map_err(|e| StartError::Config(format!("the OpenAPI document: {e}")))?;
+            // Not `println!`, which panics when the reader goes away (`| head`).
+            writeln!(std::io::stdout().lock(), "{document}")
+                .map_err(|e| StartError::Config(format!("printing the OpenAPI document: {e}")))
+        }
         Command::Serve(args) => {
             let store = open(&args.storage).await?;
             serve(AppState::new(store, settings(&args)), args.listen).await
@@ -63,4 +71,12 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             serve(state, args.listen).await
         }
     }
+}
+
+/// The OpenAPI document, built as `http::app` builds the one it serves.
+///
+/// `marketplace_server::http::openapi_document()` replaces this once the HTTP layer exposes it.
+fn openapi_document() -> utoipa::openapi::OpenApi {
+    let (_, api) = marketplace_server::http::api_router().split_for_parts();
+    marketplace_server::http::openapi::finish(api)
 }

@@ -3,6 +3,7 @@
 
 mod server {
     mod admin;
+    mod audit;
     mod auth_matrix;
     pub(crate) mod common;
     mod durability;

@@ -15,7 +15,12 @@ pub(crate) enum Backend {
     Postgres,
 }
 
-/// Runs a scenario on both backends: `name_sqlite` and `name_postgres` tests.
+/// Runs a scenario on both backends: `sqlite::name` and `postgres::name` tests.
+///
+/// The PostgreSQL half is `#[ignore]`d with its reason, so a plain `cargo test` (which has no
+/// PostgreSQL server) reports it as ignored, never as passed; `cargo xtask test` starts a server,
+/// sets `MARKETPLACE_TEST_POSTGRES_URL` and runs them with `--include-ignored`, where a missing
+/// server fails them.
 #[macro_export]
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -23,19 +28,18 @@ macro_rules! on_both_backends {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $name() {
-                    if let Some(server) = $crate::server::common::TestServer::start($crate::server::common::Backend::Sqlite).await {
-                        super::$name(server).await;
-                    }
+                    let server = $crate::server::common::TestServer::start($crate::server::common::Backend::Sqlite).await;
+                    super::$name(server).await;
                 }
             )*
         }
         pub(crate) mod postgres {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                #[ignore = "needs PostgreSQL: set MARKETPLACE_TEST_POSTGRES_URL (cargo xtask test starts one)"]
                 async fn $name() {
-                    if let Some(server) = $crate::server::common::TestServer::start($crate::server::common::Backend::Postgres).await {
-                        super::$name(server).await;
-                    }
+                    let server = $crate::server::common::TestServer::start($crate::server::common::Backend::Postgres).await;
+                    super::$name(server).await;
                 }
             )*
         }
@@ -102,24 +106,26 @@ impl Drop for TempDir {
     }
 }
 
-/// A fresh database URL on the backend, or `None` when PostgreSQL is not configured (and not required).
-pub(crate) async fn fresh_database(backend: Backend) -> Option<(String, Option<TempDir>)> {
+/// The variable naming the PostgreSQL server of the tests (`postgres://user@host:port/db`).
+pub(crate) const POSTGRES_URL_VAR: &str = "MARKETPLACE_TEST_POSTGRES_URL";
+
+/// A fresh database URL on the backend (and the folder holding a SQLite file).
+///
+/// Panics on PostgreSQL when [`POSTGRES_URL_VAR`] is not set: the PostgreSQL scenarios are
+/// `#[ignore]`d, so they only run when asked for, and then they need their server.
+pub(crate) async fn fresh_database(backend: Backend) -> (String, Option<TempDir>) {
     match backend {
         Backend::Sqlite => {
             let dir = TempDir::new("marketplace-test");
-            Some((format!("sqlite://{}/test.db", dir.0.display()), Some(dir)))
+            (format!("sqlite://{}/test.db", dir.0.display()), Some(dir))
         }
         Backend::Postgres => {
-            let Ok(base) = std::env::var("MARKETPLACE_TEST_POSTGRES_URL") else {
-                assert!(
-                    std::env::var("MARKETPLACE_REQUIRE_POSTGRES").is_err(),
-                    "MARKETPLACE_REQUIRE_POSTGRES is set but MARKETPLACE_TEST_POSTGRES_URL is not"
-                );
-                eprintln!(
-                    "skipped: MARKETPLACE_TEST_POSTGRES_URL is not set (cargo xtask test sets it)"
-                );
-                return None;
-            };
+            let base = std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| {
+                panic!(
+                    "this test needs PostgreSQL: set {POSTGRES_URL_VAR} (cargo xtask test starts \
+                     a server and sets it)"
+                )
+            });
             let name = format!("t_{}", uuid::Uuid::now_v7().simple());
             let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&base)
                 .await
@@ -139,7 +145,7 @@ pub(crate) async fn fresh_database(backend: Backend) -> Option<(String, Option<T
                 }
                 _ => format!("{base}/{name}"),
             };
-            Some((url, None))
+            (url, None)
         }
     }
 }
@@ -160,7 +166,7 @@ pub(crate) fn test_settings(public_url: &str) -> Settings {
 
 impl TestServer {
     /// Starts a service on a fresh database of the backend, with the default test settings.
-    pub(crate) async fn start(backend: Backend) -> Option<TestServer> {
+    pub(crate) async fn start(backend: Backend) -> TestServer {
         Self::start_with(backend, |s| s).await
     }
 
@@ -168,8 +174,8 @@ impl TestServer {
     pub(crate) async fn start_with(
         backend: Backend,
         adjust: impl FnOnce(Settings) -> Settings,
-    ) -> Option<TestServer> {
-        let (database_url, dir) = fresh_database(backend).await?;
+    ) -> TestServer {
+        let (database_url, dir) = fresh_database(backend).await;
         let storage = StorageArgs {
             database_url: database_url.clone(),
             master_key: Some(master_key()),
@@ -215,7 +221,7 @@ impl TestServer {
             )
             .await;
         assert_eq!(status, StatusCode::OK);
-        Some(server)
+        server
     }
 
     /// Calls the service with a bearer credential; returns the status and the JSON body (or null).

@@ -1,6 +1,6 @@
 //! The OpenAPI document and the framework's own rejections, which must be problems too.
 
-use super::common::TestServer;
+use super::common::{Backend, TestServer};
 use crate::on_both_backends;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -174,4 +174,26 @@ async fn rejections_are_problems(server: TestServer) {
         (status, problem["errors"][0]["path"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("/name"))
     );
+}
+
+/// `marketplace-server openapi` prints the very document the service serves (what the `openapi`
+/// step of `cargo xtask test` lints).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_printed_document_is_the_served_one() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let (status, served) = server
+        .call(None, Method::GET, "/api/v1/openapi.json", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_marketplace-server"))
+        .arg("openapi")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(printed, served);
 }
