@@ -712,7 +712,13 @@ mod tests {
         let vendor = obj(json!({"plan": "gold"}));
         let none = Map::new();
         // (editor, submitted, vendor values, token values) → outcome
-        type Row<'a> = (Editor, Value, &'a Map<String, Value>, Option<Value>, Outcome);
+        type Row<'a> = (
+            Editor,
+            Value,
+            &'a Map<String, Value>,
+            Option<Value>,
+            Outcome,
+        );
         let table: Vec<Row<'_>> = vec![
             (
                 Editor::Customer,

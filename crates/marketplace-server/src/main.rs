@@ -37,8 +37,9 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             Ok(())
         }
         Command::Openapi => {
-            let document = serde_json::to_string_pretty(&openapi_document())
-                .map_err(|e| StartError::Config(format!("the OpenAPI document: {e}")))?;
+            let document =
+                serde_json::to_string_pretty(&marketplace_server::http::openapi::document())
+                    .map_err(|e| StartError::Config(format!("the OpenAPI document: {e}")))?;
             // Not `println!`, which panics when the reader goes away (`| head`).
             writeln!(std::io::stdout().lock(), "{document}")
                 .map_err(|e| StartError::Config(format!("printing the OpenAPI document: {e}")))
@@ -71,12 +72,4 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             serve(state, args.listen).await
         }
     }
-}
-
-/// The OpenAPI document, built as `http::app` builds the one it serves.
-///
-/// `marketplace_server::http::openapi_document()` replaces this once the HTTP layer exposes it.
-fn openapi_document() -> utoipa::openapi::OpenApi {
-    let (_, api) = marketplace_server::http::api_router().split_for_parts();
-    marketplace_server::http::openapi::finish(api)
 }

@@ -447,7 +447,7 @@ async fn customer_delete_takes_all_its_data(server: TestServer) {
             "SELECT COUNT(*) FROM {table} WHERE customer_id = $1"
         ))
         .bind(&acme)
-        .fetch_one(&server.state.db.read)
+        .fetch_one(&server.state.store.db.read)
         .await
         .unwrap();
         assert_eq!(rows, 0, "rows of the deleted customer left in {table}");
@@ -456,7 +456,7 @@ async fn customer_delete_takes_all_its_data(server: TestServer) {
         sqlx::query_scalar("SELECT COUNT(*) FROM webhook_urls WHERE instance_id IN ($1, $2)")
             .bind(&first_id)
             .bind(&second_id)
-            .fetch_one(&server.state.db.read)
+            .fetch_one(&server.state.store.db.read)
             .await
             .unwrap();
     assert_eq!(urls, 0, "webhook URLs of the deleted instances");
@@ -752,7 +752,7 @@ async fn readiness_follows_the_database(server: TestServer) {
     assert_eq!((status, body), (StatusCode::OK, json!({"status": "ready"})));
 
     // With the database closed, the service is alive but not ready.
-    server.state.db.close().await;
+    server.state.store.db.close().await;
     let (status, problem) = server.call(None, Method::GET, "/readyz", None).await;
     assert_eq!(
         (status, problem["code"].as_str()),

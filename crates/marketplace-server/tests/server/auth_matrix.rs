@@ -152,8 +152,8 @@ impl Fixture {
         }
         let [(mine, acme), (theirs, globex)] = <[_; 2]>::try_from(instances).unwrap();
         let (other_organization, other_admin_key) =
-            marketplace_server::http::organization::create_organization(
-                &server.state.db,
+            marketplace_server::service::organization::create_organization(
+                &server.state.store,
                 "Other Vendor",
             )
             .await
@@ -272,7 +272,7 @@ fn code_of(status: u16) -> Option<&'static str> {
 }
 
 fn now() -> i64 {
-    marketplace_server::db::now_ms() / 1000
+    marketplace_server::store::now_ms() / 1000
 }
 
 fn bearer(token: &str) -> String {

@@ -180,20 +180,23 @@ impl TestServer {
             database_url: database_url.clone(),
             master_key: Some(master_key()),
         };
-        let (db, sealer) = marketplace_server::open(&storage)
+        let store = marketplace_server::open(&storage)
             .await
             .expect("open the database");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState::new(db, sealer, adjust(test_settings(&base)));
+        let state = AppState::new(store, adjust(test_settings(&base)));
         let app = marketplace_server::app(state.clone());
         tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
         let (organization_id, admin_key) =
-            marketplace_server::http::organization::create_organization(&state.db, "Test Vendor")
-                .await
-                .unwrap();
+            marketplace_server::service::organization::create_organization(
+                &state.store,
+                "Test Vendor",
+            )
+            .await
+            .unwrap();
         let server = TestServer {
             base,
             admin_key,
@@ -286,7 +289,7 @@ impl TestServer {
 
     /// Standard claims for a user of a customer, valid for ten minutes.
     pub(crate) fn claims(&self, customer: &str, user: &str, role: &str) -> Value {
-        let now = marketplace_server::db::now_ms() / 1000;
+        let now = marketplace_server::store::now_ms() / 1000;
         json!({"sub": user, "customer": customer, "customer_name": format!("Customer {customer}"),
                "organization": self.organization_id, "role": role, "iat": now - 5, "exp": now + 600})
     }

@@ -154,7 +154,7 @@ async fn sigkill_during_a_burst(backend: Backend) {
         .is_success()
     );
 
-    let now = marketplace_server::db::now_ms() / 1000;
+    let now = marketplace_server::store::now_ms() / 1000;
     let token = sign(
         &json!({"sub": "u", "customer": "acme", "customer_name": "Acme", "organization": organization_id, "iat": now, "exp": now + 600}),
         "rs",

@@ -166,7 +166,7 @@ async fn customer_journey(server: TestServer) {
         ),
         (Some("EU orders"), json!({"set": true}))
     );
-    let stored = marketplace_server::instances::load(
+    let stored = marketplace_server::service::instances::load(
         &server.state,
         &server.organization_id,
         &instance_id,
@@ -444,7 +444,7 @@ async fn secrets_never_leave_or_rest_in_clear(server: TestServer) {
 
 /// Every stored byte, as text: the SQLite file (and its WAL), or every PostgreSQL row.
 async fn raw_dump(server: &TestServer) -> String {
-    if let Some(path) = marketplace_server::db::sqlite_path(&server.database_url) {
+    if let Some(path) = marketplace_server::store::sqlite_path(&server.database_url) {
         let mut out = String::new();
         for suffix in ["", "-wal"] {
             let mut file = path.clone().into_os_string();
@@ -458,13 +458,13 @@ async fn raw_dump(server: &TestServer) -> String {
         let mut out = String::new();
         let tables: Vec<String> =
             sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'")
-                .fetch_all(&server.state.db.read)
+                .fetch_all(&server.state.store.db.read)
                 .await
                 .unwrap();
         for table in tables {
             let rows: Vec<String> =
                 sqlx::query_scalar(&format!("SELECT row_to_json(t)::text FROM {table} t"))
-                    .fetch_all(&server.state.db.read)
+                    .fetch_all(&server.state.store.db.read)
                     .await
                     .unwrap();
             out.push_str(&rows.join("\n"));

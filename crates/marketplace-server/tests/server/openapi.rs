@@ -34,18 +34,76 @@ async fn openapi_covers_every_route(server: TestServer) {
     ] {
         assert!(paths.contains_key(path), "{path} is documented");
     }
+    // Each operation has its own id, and documents exactly the problems it can return.
     let mut operations = 0;
+    let mut ids = std::collections::HashSet::new();
+    let problems = |path: &str, method: &str| -> Vec<String> {
+        let mut codes: Vec<String> = paths[path][method]["responses"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|c| c.starts_with('4') || c.starts_with('5'))
+            .cloned()
+            .collect();
+        codes.sort();
+        codes
+    };
     for (path, item) in paths {
         for (method, operation) in item.as_object().unwrap() {
             operations += 1;
-            let responses = operation["responses"].as_object().unwrap();
-            for code in ["400", "401", "403", "404", "409", "413", "415", "422"] {
+            let id = operation["operationId"].as_str().unwrap_or_default();
+            assert!(
+                ids.insert(id.to_owned()),
+                "{method} {path}: operationId {id} is taken"
+            );
+            let codes = problems(path, method);
+            assert!(
+                codes.contains(&"500".to_owned()),
+                "{method} {path} documents 500"
+            );
+            if operation
+                .get("security")
+                .is_some_and(|s| s.as_array().is_some_and(|a| !a.is_empty()))
+            {
                 assert!(
-                    responses.contains_key(code),
-                    "{method} {path} documents {code}"
+                    codes.contains(&"401".to_owned()),
+                    "{method} {path} documents 401"
                 );
             }
         }
+    }
+    for (path, method, expected) in [
+        ("/api/v1/organization", "get", vec!["401", "500"]),
+        ("/api/v1/api-keys", "get", vec!["400", "401", "500"]),
+        (
+            "/api/v1/api-keys/{id}",
+            "delete",
+            vec!["401", "404", "409", "500"],
+        ),
+        (
+            "/api/v1/customers",
+            "post",
+            vec!["400", "401", "409", "413", "415", "422", "500"],
+        ),
+        (
+            "/api/v1/embedded/marketplace",
+            "get",
+            vec!["400", "401", "403", "500"],
+        ),
+        (
+            "/api/v1/embedded/instances",
+            "post",
+            vec![
+                "400", "401", "403", "404", "409", "413", "415", "422", "500",
+            ],
+        ),
+        (
+            "/webhooks/{secret}",
+            "post",
+            vec!["404", "409", "413", "500"],
+        ),
+    ] {
+        assert_eq!(problems(path, method), expected, "{method} {path}");
     }
     assert!(operations >= 45, "{operations} operations");
     assert!(doc["components"]["schemas"]["Problem"].is_object());
