@@ -150,6 +150,13 @@ pub struct Deployability {
     pub reasons: Vec<DeployabilityReason>,
 }
 
+impl Deployability {
+    /// Whether the customer may activate.
+    pub fn is_deployable(&self) -> bool {
+        self.status == DeployabilityStatus::Deployable
+    }
+}
+
 /// One reason a listing is not deployable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]

@@ -206,6 +206,17 @@ wire_enum! {
 }
 
 impl ConfigSpec {
+    /// Every variable, in page and element order.
+    pub fn variables(&self) -> impl Iterator<Item = &SpecVariable> {
+        self.pages
+            .iter()
+            .flat_map(|page| &page.elements)
+            .filter_map(|element| match element {
+                SpecElement::Variable(v) => Some(v.as_ref()),
+                SpecElement::Header { .. } => None,
+            })
+    }
+
     /// Core's spec, parsed (and checked) from this one; field errors point into the spec.
     pub fn to_core(&self) -> Result<marketplace_core::ConfigSpec, Vec<FieldError>> {
         marketplace_core::ConfigSpec::parse(&self.to_json())
@@ -477,6 +488,7 @@ mod tests {
     #[test]
     fn a_spec_as_the_service_sends_it() {
         let spec: ConfigSpec = round_trip(every_type());
+        assert_eq!(spec.variables().count(), 18, "the header is no variable");
         let SpecElement::Variable(auth) = &spec.pages[0].elements[2] else {
             panic!("a variable");
         };

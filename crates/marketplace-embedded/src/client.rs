@@ -5,8 +5,8 @@ use crate::error::{Error, Result};
 use crate::token::{TokenSource, needs_refresh, now_secs, token_expiry};
 use crate::transport::{HttpRequest, HttpResponse, Method, Transport};
 use crate::wire::{
-    CatalogEntry, CatalogQuery, Execution, Instance, IntegrationDetail, LogEntry, Page, PageQuery,
-    ValidateResult,
+    ExecutionView, InstanceView, LogView, MarketplaceDetail, MarketplaceEntry, MarketplaceQuery,
+    Page, PageQuery, ValidateResult,
 };
 use marketplace_core::values::{Editor, ValidationOptions, validate_config};
 use marketplace_core::{CompiledSpec, FieldError, FieldErrorCode, validate_update};
@@ -71,12 +71,12 @@ impl Marketplace {
     }
 
     /// The marketplace: listed integrations with the customer's activation state.
-    pub async fn catalog(&self, filter: &CatalogQuery) -> Result<Page<CatalogEntry>> {
+    pub async fn catalog(&self, filter: &MarketplaceQuery) -> Result<Page<MarketplaceEntry>> {
         self.call(endpoint::catalog(filter)).await
     }
 
     /// One integration with the spec the customer fills in; caches its compiled spec.
-    pub async fn integration(&self, integration_id: &str) -> Result<IntegrationDetail> {
+    pub async fn integration(&self, integration_id: &str) -> Result<MarketplaceDetail> {
         let detail = self.call(endpoint::integration(integration_id)).await?;
         self.remember(&detail)?;
         Ok(detail)
@@ -120,7 +120,7 @@ impl Marketplace {
         name: Option<&str>,
         config: &Value,
         idempotency_key: Option<&str>,
-    ) -> Result<Instance> {
+    ) -> Result<InstanceView> {
         let config = self.check_activation(integration_id, config).await?;
         self.call(endpoint::activate(
             integration_id,
@@ -132,12 +132,12 @@ impl Marketplace {
     }
 
     /// The customer's instances, a page at a time.
-    pub async fn instances(&self, page: &PageQuery) -> Result<Page<Instance>> {
+    pub async fn instances(&self, page: &PageQuery) -> Result<Page<InstanceView>> {
         self.call(endpoint::instances(page)).await
     }
 
     /// One of the customer's instances.
-    pub async fn instance(&self, instance_id: &str) -> Result<Instance> {
+    pub async fn instance(&self, instance_id: &str) -> Result<InstanceView> {
         self.call(endpoint::instance(instance_id)).await
     }
 
@@ -178,7 +178,7 @@ impl Marketplace {
         instance_id: &str,
         name: Option<&str>,
         config: Option<&Value>,
-    ) -> Result<Instance> {
+    ) -> Result<InstanceView> {
         let config = match config {
             Some(config) => Some(self.check_reconfiguration(instance_id, config).await?),
             None => None,
@@ -188,17 +188,17 @@ impl Marketplace {
     }
 
     /// Pauses an instance.
-    pub async fn pause(&self, instance_id: &str) -> Result<Instance> {
+    pub async fn pause(&self, instance_id: &str) -> Result<InstanceView> {
         self.call(endpoint::pause(instance_id)).await
     }
 
     /// Resumes a paused instance.
-    pub async fn resume(&self, instance_id: &str) -> Result<Instance> {
+    pub async fn resume(&self, instance_id: &str) -> Result<InstanceView> {
         self.call(endpoint::resume(instance_id)).await
     }
 
     /// Deactivates an instance.
-    pub async fn deactivate(&self, instance_id: &str) -> Result<Instance> {
+    pub async fn deactivate(&self, instance_id: &str) -> Result<InstanceView> {
         self.call(endpoint::deactivate(instance_id)).await
     }
 
@@ -208,17 +208,21 @@ impl Marketplace {
         instance_id: &str,
         flow: Option<&str>,
         input: &Value,
-    ) -> Result<Execution> {
+    ) -> Result<ExecutionView> {
         self.call(endpoint::test(instance_id, flow, input)).await
     }
 
     /// The instance's logs, newest first, a page at a time.
-    pub async fn logs(&self, instance_id: &str, page: &PageQuery) -> Result<Page<LogEntry>> {
+    pub async fn logs(&self, instance_id: &str, page: &PageQuery) -> Result<Page<LogView>> {
         self.call(endpoint::logs(instance_id, page)).await
     }
 
     /// The instance's executions, newest first, a page at a time.
-    pub async fn executions(&self, instance_id: &str, page: &PageQuery) -> Result<Page<Execution>> {
+    pub async fn executions(
+        &self,
+        instance_id: &str,
+        page: &PageQuery,
+    ) -> Result<Page<ExecutionView>> {
         self.call(endpoint::executions(instance_id, page)).await
     }
 
@@ -240,7 +244,7 @@ impl Marketplace {
     }
 
     /// The compiled spec of a detail, compiled once per integration and version.
-    fn remember(&self, detail: &IntegrationDetail) -> Result<Arc<CompiledSpec>> {
+    fn remember(&self, detail: &MarketplaceDetail) -> Result<Arc<CompiledSpec>> {
         let key = (
             detail.entry.integration_id.clone(),
             detail.entry.version.clone(),
@@ -249,7 +253,7 @@ impl Marketplace {
         if let Some(spec) = specs.get(&key) {
             return Ok(spec.clone());
         }
-        let spec = Arc::new(CompiledSpec::new(detail.config.clone()).map_err(|errors| {
+        let spec = Arc::new(detail.config.compile().map_err(|errors| {
             Error::Decode(format!("the listed spec does not compile: {errors:?}"))
         })?);
         specs.insert(key, spec.clone());
@@ -313,7 +317,7 @@ impl Marketplace {
         &self,
         method: Method,
         path: &str,
-        query: &[(&str, String)],
+        query: &[(String, String)],
         body: Option<Vec<u8>>,
         headers: &[(&str, &str)],
     ) -> Result<HttpResponse> {

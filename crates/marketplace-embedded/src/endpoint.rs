@@ -4,8 +4,8 @@
 
 use crate::transport::Method;
 use crate::wire::{
-    ActivationRequest, CatalogEntry, CatalogQuery, Execution, Instance, IntegrationDetail,
-    LogEntry, Page, PageQuery, ReconfigureRequest, TestRequest, ValidateRequest, ValidateResult,
+    ActivationBody, ExecutionView, InstanceView, LogView, MarketplaceDetail, MarketplaceEntry,
+    MarketplaceQuery, Page, PageQuery, ReconfigureBody, TestBody, ValidateBody, ValidateResult,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -22,7 +22,7 @@ pub struct Endpoint<T> {
     /// The path, from the service's root (segments percent-encoded).
     pub path: String,
     /// Query `(name, value)` pairs, not yet encoded.
-    pub query: Vec<(&'static str, String)>,
+    pub query: Vec<(String, String)>,
     /// The JSON body, if any.
     pub body: Option<Vec<u8>>,
     /// The `Idempotency-Key` header, if any.
@@ -43,9 +43,9 @@ impl<T> Endpoint<T> {
         }
     }
 
-    /// With query pairs.
-    fn query(mut self, query: Vec<(&'static str, String)>) -> Self {
-        self.query = query;
+    /// With the fields of a query type as `(name, value)` pairs (absent ones left out).
+    fn query(mut self, query: &impl Serialize) -> Self {
+        self.query = query_pairs(query);
         self
     }
 
@@ -58,18 +58,18 @@ impl<T> Endpoint<T> {
 }
 
 /// `GET /marketplace`: the listed integrations with the customer's activation state.
-pub fn catalog(filter: &CatalogQuery) -> Endpoint<Page<CatalogEntry>> {
-    Endpoint::new(Method::Get, format!("{PREFIX}/marketplace")).query(filter.pairs())
+pub fn catalog(filter: &MarketplaceQuery) -> Endpoint<Page<MarketplaceEntry>> {
+    Endpoint::new(Method::Get, format!("{PREFIX}/marketplace")).query(filter)
 }
 
 /// `GET /marketplace/{id}`: one integration with the spec the customer fills in.
-pub fn integration(integration_id: &str) -> Endpoint<IntegrationDetail> {
+pub fn integration(integration_id: &str) -> Endpoint<MarketplaceDetail> {
     Endpoint::new(Method::Get, integration_path(integration_id, ""))
 }
 
 /// `POST /marketplace/{id}/validate`: the service's verdict on values, nothing stored.
 pub fn validate(integration_id: &str, config: &Value) -> Endpoint<ValidateResult> {
-    let body = ValidateRequest {
+    let body = ValidateBody {
         config: config.clone(),
     };
     Endpoint::new(Method::Post, integration_path(integration_id, "/validate")).body(&body)
@@ -81,8 +81,8 @@ pub fn activate(
     name: Option<&str>,
     config: &Map<String, Value>,
     idempotency_key: Option<&str>,
-) -> Endpoint<Instance> {
-    let body = ActivationRequest {
+) -> Endpoint<InstanceView> {
+    let body = ActivationBody {
         integration_id: integration_id.to_owned(),
         name: name.map(str::to_owned),
         config: config.clone(),
@@ -93,12 +93,12 @@ pub fn activate(
 }
 
 /// `GET /instances`: the customer's instances, a page.
-pub fn instances(page: &PageQuery) -> Endpoint<Page<Instance>> {
-    Endpoint::new(Method::Get, format!("{PREFIX}/instances")).query(page.pairs())
+pub fn instances(page: &PageQuery) -> Endpoint<Page<InstanceView>> {
+    Endpoint::new(Method::Get, format!("{PREFIX}/instances")).query(page)
 }
 
 /// `GET /instances/{id}`.
-pub fn instance(instance_id: &str) -> Endpoint<Instance> {
+pub fn instance(instance_id: &str) -> Endpoint<InstanceView> {
     Endpoint::new(Method::Get, instance_path(instance_id, ""))
 }
 
@@ -107,8 +107,8 @@ pub fn reconfigure(
     instance_id: &str,
     name: Option<&str>,
     config: Option<&Map<String, Value>>,
-) -> Endpoint<Instance> {
-    let body = ReconfigureRequest {
+) -> Endpoint<InstanceView> {
+    let body = ReconfigureBody {
         name: name.map(str::to_owned),
         config: config.cloned(),
     };
@@ -116,23 +116,23 @@ pub fn reconfigure(
 }
 
 /// `POST /instances/{id}/pause`.
-pub fn pause(instance_id: &str) -> Endpoint<Instance> {
+pub fn pause(instance_id: &str) -> Endpoint<InstanceView> {
     Endpoint::new(Method::Post, instance_path(instance_id, "/pause"))
 }
 
 /// `POST /instances/{id}/resume`.
-pub fn resume(instance_id: &str) -> Endpoint<Instance> {
+pub fn resume(instance_id: &str) -> Endpoint<InstanceView> {
     Endpoint::new(Method::Post, instance_path(instance_id, "/resume"))
 }
 
 /// `DELETE /instances/{id}`: deactivates the instance.
-pub fn deactivate(instance_id: &str) -> Endpoint<Instance> {
+pub fn deactivate(instance_id: &str) -> Endpoint<InstanceView> {
     Endpoint::new(Method::Delete, instance_path(instance_id, ""))
 }
 
 /// `POST /instances/{id}/test`: runs a flow (default: the first) with a test input, now.
-pub fn test(instance_id: &str, flow: Option<&str>, input: &Value) -> Endpoint<Execution> {
-    let body = TestRequest {
+pub fn test(instance_id: &str, flow: Option<&str>, input: &Value) -> Endpoint<ExecutionView> {
+    let body = TestBody {
         flow: flow.map(str::to_owned),
         input: input.clone(),
     };
@@ -140,13 +140,13 @@ pub fn test(instance_id: &str, flow: Option<&str>, input: &Value) -> Endpoint<Ex
 }
 
 /// `GET /instances/{id}/logs`: newest first, a page.
-pub fn logs(instance_id: &str, page: &PageQuery) -> Endpoint<Page<LogEntry>> {
-    Endpoint::new(Method::Get, instance_path(instance_id, "/logs")).query(page.pairs())
+pub fn logs(instance_id: &str, page: &PageQuery) -> Endpoint<Page<LogView>> {
+    Endpoint::new(Method::Get, instance_path(instance_id, "/logs")).query(page)
 }
 
 /// `GET /instances/{id}/executions`: newest first, a page.
-pub fn executions(instance_id: &str, page: &PageQuery) -> Endpoint<Page<Execution>> {
-    Endpoint::new(Method::Get, instance_path(instance_id, "/executions")).query(page.pairs())
+pub fn executions(instance_id: &str, page: &PageQuery) -> Endpoint<Page<ExecutionView>> {
+    Endpoint::new(Method::Get, instance_path(instance_id, "/executions")).query(page)
 }
 
 /// The path of an integration in the marketplace, with a suffix (`/validate`).
@@ -157,6 +157,23 @@ fn integration_path(integration_id: &str, suffix: &str) -> String {
 /// The path of an instance, with a suffix (`/pause`).
 fn instance_path(instance_id: &str, suffix: &str) -> String {
     format!("{PREFIX}/instances/{}{suffix}", encode(instance_id))
+}
+
+/// The fields of a query type as `(name, value)` pairs: strings as they are, numbers and booleans
+/// in their JSON form; absent (`null`) fields left out. The query types are flat structs of
+/// such values, which always serialize.
+fn query_pairs(query: &impl Serialize) -> Vec<(String, String)> {
+    let Ok(Value::Object(fields)) = serde_json::to_value(query) else {
+        return Vec::new();
+    };
+    fields
+        .into_iter()
+        .filter_map(|(name, value)| match value {
+            Value::Null => None,
+            Value::String(s) => Some((name, s)),
+            other => Some((name, other.to_string())),
+        })
+        .collect()
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters (a path segment or a query
@@ -182,6 +199,24 @@ mod tests {
         assert_eq!(encode("a b&c=é"), "a%20b%26c%3D%C3%A9");
         assert_eq!(encode("int_01-x.y~"), "int_01-x.y~");
         assert_eq!(pause("a/b").path, "/api/v1/embedded/instances/a%2Fb/pause");
+    }
+
+    #[test]
+    fn queries_leave_out_absent_fields() {
+        let filter = MarketplaceQuery {
+            category: Some("crm".into()),
+            limit: Some(2),
+            ..MarketplaceQuery::default()
+        };
+        let query = catalog(&filter).query;
+        assert_eq!(
+            query,
+            [
+                ("category".into(), "crm".into()),
+                ("limit".into(), "2".into())
+            ]
+        );
+        assert!(instances(&PageQuery::default()).query.is_empty());
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The SDK's one error: a problem the service answered, local validation, transport, decoding
 //! and token failures.
 
-use crate::wire::Problem;
-use marketplace_core::{DeployabilityReason, FieldError};
+use marketplace_api::{DeployabilityReason, Problem};
+use marketplace_core::FieldError;
 
 /// Result of the SDK's calls.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -20,11 +20,12 @@ pub enum Error {
         /// Human-readable explanation.
         detail: String,
         /// Field errors of a 422, paths into the request body.
-        errors: Vec<FieldError>,
+        errors: Vec<marketplace_api::FieldError>,
         /// Deployability reasons of a 403 or 409.
         reasons: Vec<DeployabilityReason>,
     },
-    /// The values failed local validation; nothing was sent. Paths are relative to the config.
+    /// The values failed local validation (core's field errors); nothing was sent. Paths are
+    /// relative to the config.
     #[error("invalid config: {}", join(.0))]
     Validation(Vec<FieldError>),
     /// The request did not complete (connection, TLS, timeout).
@@ -38,7 +39,7 @@ pub enum Error {
     Token(String),
 }
 
-fn join(errors: &[FieldError]) -> String {
+fn join<E: ToString>(errors: &[E]) -> String {
     errors
         .iter()
         .map(ToString::to_string)
@@ -67,11 +68,12 @@ impl Error {
         }
     }
 
-    /// The field errors, local or from a 422.
-    pub fn field_errors(&self) -> &[FieldError] {
+    /// The field errors, local or from a 422, in their wire form.
+    pub fn field_errors(&self) -> Vec<marketplace_api::FieldError> {
         match self {
-            Error::Problem { errors, .. } | Error::Validation(errors) => errors,
-            _ => &[],
+            Error::Problem { errors, .. } => errors.clone(),
+            Error::Validation(errors) => errors.iter().map(Into::into).collect(),
+            _ => Vec::new(),
         }
     }
 
@@ -111,10 +113,23 @@ mod tests {
         let Error::Problem { reasons, .. } = error else {
             panic!("a problem");
         };
-        assert_eq!(
-            reasons[0].code,
-            marketplace_core::ReasonCode::InstanceExists
+        assert_eq!(reasons[0].code, marketplace_api::ReasonCode::InstanceExists);
+    }
+
+    #[test]
+    fn local_and_remote_field_errors_read_alike() {
+        let local = Error::Validation(vec![FieldError::new(
+            "/region",
+            marketplace_core::FieldErrorCode::Option,
+            "must be one of eu, us",
+        )]);
+        let remote = Error::from_response(
+            422,
+            br#"{"status":422,"code":"validation_failed","errors":[
+                {"path":"/config/region","code":"option","message":"must be one of eu, us"}]}"#,
         );
+        assert_eq!(local.field_errors()[0].code, remote.field_errors()[0].code);
+        assert_eq!(remote.field_errors()[0].path, "/config/region");
     }
 
     #[test]

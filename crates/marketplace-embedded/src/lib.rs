@@ -11,19 +11,20 @@
 //!   off wasm32, `FetchTransport` on wasm32.
 //! - [`endpoint`]: each endpoint as a value (method, path, query, body, answer type), sent by
 //!   [`Marketplace::call`];
-//! - [`wire`]: the request and response bodies; [`Error`] ([`error`]): one error for all calls.
+//! - [`wire`]: the request and response bodies, re-exported from `marketplace-api` (the service's
+//!   own wire contract, [`api`]); [`Error`] ([`error`]): one error for all calls.
 //! - `HostTokenSigner` (feature `signer`, native only): signs tokens in the host's backend.
 //!
 //! ```no_run
 //! # async fn run() -> marketplace_embedded::Result<()> {
-//! use marketplace_embedded::{Marketplace, TokenSource, wire::CatalogQuery};
+//! use marketplace_embedded::{Marketplace, TokenSource, wire::MarketplaceQuery};
 //! use serde_json::json;
 //!
 //! let client = Marketplace::new(
 //!     "https://marketplace.example",
 //!     TokenSource::Fixed("<token signed by the host>".into()),
 //! );
-//! let catalog = client.catalog(&CatalogQuery::default()).await?;
+//! let catalog = client.catalog(&MarketplaceQuery::default()).await?;
 //! let id = &catalog.items[0].integration_id;
 //! let config = json!({"account_code": "ABC-1234"});
 //! let instance = client.activate(id, None, &config, Some("request-1")).await?;
@@ -46,6 +47,7 @@ pub mod wire;
 
 pub use client::Marketplace;
 pub use error::{Error, Result};
+pub use marketplace_api as api;
 #[cfg(all(feature = "signer", not(target_arch = "wasm32")))]
 pub use signer::{HostClaims, HostTokenSigner};
 pub use token::{TokenCallback, TokenSource, token_expiry};

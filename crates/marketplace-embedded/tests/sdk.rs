@@ -2,9 +2,11 @@
 //! by `HostTokenSigner`.
 
 use base64::Engine;
-use marketplace_core::{FieldErrorCode, InstanceStatus, ReasonCode, Role};
+use marketplace_core::Role;
 use marketplace_embedded::transport::{BoxFuture, HttpRequest, HttpResponse, Method, Transport};
-use marketplace_embedded::wire::{CatalogQuery, PageQuery};
+use marketplace_embedded::wire::{
+    ExecutionTrigger, FieldErrorCode, InstanceStatus, MarketplaceQuery, PageQuery, ReasonCode,
+};
 use marketplace_embedded::{
     Error, HostClaims, HostTokenSigner, Marketplace, ReqwestTransport, Result, TokenSource,
 };
@@ -220,11 +222,11 @@ async fn every_method_works_end_to_end() {
     let (client, _) = server.client("acme");
     let endpoint = format!("{}/healthz", server.base);
 
-    let page = client.catalog(&CatalogQuery::default()).await.unwrap();
+    let page = client.catalog(&MarketplaceQuery::default()).await.unwrap();
     assert_eq!(page.items.len(), 2);
     assert_eq!(page.next_cursor, None);
     let filtered = client
-        .catalog(&CatalogQuery {
+        .catalog(&MarketplaceQuery {
             q: Some("ord ers".into()),
             ..Default::default()
         })
@@ -232,12 +234,9 @@ async fn every_method_works_end_to_end() {
         .unwrap();
     assert!(filtered.items.is_empty());
     let filtered = client
-        .catalog(&CatalogQuery {
+        .catalog(&MarketplaceQuery {
             q: Some("ORDERS".into()),
-            page: PageQuery {
-                limit: Some(1),
-                cursor: None,
-            },
+            limit: Some(1),
             ..Default::default()
         })
         .await
@@ -328,7 +327,7 @@ async fn every_method_works_end_to_end() {
         .await
         .unwrap();
     assert_eq!(execution.instance_id, instance.id);
-    assert_eq!(execution.trigger, "test");
+    assert_eq!(execution.trigger, ExecutionTrigger::Test);
     let executions = client
         .executions(&instance.id, &PageQuery::default())
         .await
@@ -535,7 +534,7 @@ async fn callback_tokens_are_refreshed_before_they_expire() {
     client.instances(&PageQuery::default()).await.unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 2, "refreshed before exp");
     client.instances(&PageQuery::default()).await.unwrap();
-    client.catalog(&CatalogQuery::default()).await.unwrap();
+    client.catalog(&MarketplaceQuery::default()).await.unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 2, "a fresh token is reused");
 }
 

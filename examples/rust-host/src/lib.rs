@@ -10,8 +10,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
-use marketplace_core::DeployabilityStatus;
-use marketplace_embedded::wire::CatalogQuery;
+use marketplace_embedded::wire::{DeployabilityStatus, MarketplaceQuery};
 use marketplace_embedded::{HostClaims, HostTokenSigner, Marketplace, TokenSource};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -126,7 +125,7 @@ async fn home(State(host): State<Arc<Host>>, headers: HeaderMap) -> Response {
         return (StatusCode::INTERNAL_SERVER_ERROR, "cannot sign a token").into_response();
     };
     let client = Marketplace::new(host.service_url.clone(), TokenSource::Fixed(token));
-    let body = match client.catalog(&CatalogQuery::default()).await {
+    let body = match client.catalog(&MarketplaceQuery::default()).await {
         Ok(catalog) => {
             let rows: String = catalog
                 .items
@@ -138,7 +137,8 @@ async fn home(State(host): State<Arc<Host>>, headers: HeaderMap) -> Response {
                         match entry.deployability.status {
                             DeployabilityStatus::Deployable => "available".to_owned(),
                             DeployabilityStatus::ContactVendor => "contact us".to_owned(),
-                            DeployabilityStatus::NotDeployable => "not available".to_owned(),
+                            // Not deployable, or a status newer than this SDK.
+                            _ => "not available".to_owned(),
                         }
                     };
                     format!(

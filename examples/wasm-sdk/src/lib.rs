@@ -2,7 +2,7 @@
 //! `Marketplace` over `fetch` (`FetchTransport`, gloo-net). `cargo xtask test` builds it with
 //! wasm-bindgen and calls it from Node against the real service (`tests/wasm-sdk/`).
 
-use marketplace_embedded::wire::CatalogQuery;
+use marketplace_embedded::wire::MarketplaceQuery;
 use marketplace_embedded::{Error, Marketplace, TokenSource};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
@@ -20,7 +20,7 @@ pub async fn tour(
     let failed = |e: Error| JsValue::from_str(&format!("{}: {e}", e.code()));
     let client = Marketplace::new(base_url, TokenSource::Fixed(token));
     let catalog = client
-        .catalog(&CatalogQuery::default())
+        .catalog(&MarketplaceQuery::default())
         .await
         .map_err(failed)?;
     let names: Vec<&str> = catalog.items.iter().map(|e| e.name.as_str()).collect();
@@ -70,7 +70,7 @@ pub async fn tour(
 #[wasm_bindgen]
 pub async fn error_code(base_url: String, token: String) -> String {
     let client = Marketplace::new(base_url, TokenSource::Fixed(token));
-    match client.catalog(&CatalogQuery::default()).await {
+    match client.catalog(&MarketplaceQuery::default()).await {
         Ok(_) => "ok".to_owned(),
         Err(error) => error.code().to_owned(),
     }
