@@ -56,7 +56,7 @@ impl Server {
             database_url: format!("sqlite://{}/test.db", dir.display()),
             master_key: Some(base64::engine::general_purpose::STANDARD.encode([7u8; 32])),
         };
-        let (db, sealer) = marketplace_server::open(&storage).await.unwrap();
+        let store = marketplace_server::open(&storage).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let settings = Settings {
@@ -65,11 +65,11 @@ impl Server {
             token_policy: marketplace_core::TokenPolicy::default(),
             delivery_attempts: 1,
         };
-        let state = AppState::new(db, sealer, settings);
+        let state = AppState::new(store, settings);
         let app = marketplace_server::app(state.clone());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         let (organization_id, admin_key) =
-            marketplace_server::http::organization::create_organization(&state.db, "Vendor")
+            marketplace_server::service::organization::create_organization(&state.store, "Vendor")
                 .await
                 .unwrap();
         let server = Server {

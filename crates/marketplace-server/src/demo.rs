@@ -3,7 +3,7 @@
 //! beside the database so the demo can sign tokens for its host pages.
 
 use crate::StartError;
-use crate::state::AppState;
+use crate::service::state::AppState;
 use crate::store::sqlite_path;
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 use axum::body::Body;

@@ -9,7 +9,8 @@
 //!
 //! Beside them: [`config`] (command line), [`crypto`] (sealing secrets at rest, hashes),
 //! [`error`] (one error type, rendered as problem+json), [`markdown`] (overviews rendered and
-//! sanitised), [`state`] (what handlers and services share), [`demo`] and [`demo_host`].
+//! sanitised), [`demo`] and [`demo_host`]. What handlers and services share is
+//! [`service::state::AppState`].
 //!
 //! Architecture invariant: every business rule comes from `marketplace-core`; this crate stores,
 //! authenticates, seals and transports.
@@ -22,11 +23,10 @@ pub mod error;
 pub mod http;
 pub mod markdown;
 pub mod service;
-pub mod state;
 pub mod store;
 
 pub use http::app;
-pub use state::{AppState, Settings};
+pub use service::state::{AppState, Settings};
 
 use crate::config::{ServeArgs, StorageArgs};
 use crate::crypto::MasterKey;

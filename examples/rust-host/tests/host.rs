@@ -14,7 +14,7 @@ async fn the_host_signs_in_renders_the_catalog_and_hands_out_tokens() {
         database_url: database_url.clone(),
         master_key: Some(base64::engine::general_purpose::STANDARD.encode([9u8; 32])),
     };
-    let (db, sealer) = marketplace_server::open(&storage).await.unwrap();
+    let store = marketplace_server::open(&storage).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let service_url = format!("http://{}", listener.local_addr().unwrap());
     let settings = Settings {
@@ -23,7 +23,7 @@ async fn the_host_signs_in_renders_the_catalog_and_hands_out_tokens() {
         token_policy: marketplace_core::TokenPolicy::default(),
         delivery_attempts: 1,
     };
-    let state = AppState::new(db, sealer, settings);
+    let state = AppState::new(store, settings);
     marketplace_server::demo::ensure(&state, &database_url, &[])
         .await
         .unwrap();

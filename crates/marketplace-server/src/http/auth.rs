@@ -3,7 +3,7 @@
 
 use crate::error::ApiError;
 use crate::service::auth::{self, Admin, CustomerUser};
-use crate::state::AppState;
+use crate::service::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts};
 

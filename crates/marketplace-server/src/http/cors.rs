@@ -3,7 +3,7 @@
 //! extractor then checks the origin against the token's own organization.
 
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::service::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;

@@ -6,7 +6,7 @@ use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::{List, decode, page_of, page_request, time::rfc3339};
 use crate::service::auth::Admin;
 use crate::service::customers::{self, CustomerFilter, CustomerRecord, UserRecord};
-use crate::state::AppState;
+use crate::service::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;

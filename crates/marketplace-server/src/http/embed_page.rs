@@ -8,7 +8,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::service::organization;
-use crate::state::AppState;
+use crate::service::state::AppState;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};

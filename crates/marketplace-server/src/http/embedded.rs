@@ -15,7 +15,7 @@ use crate::service::instances::{
     self, Activation, Idempotency, InstanceFilter, Reconfiguration, Transition,
 };
 use crate::service::runner;
-use crate::state::AppState;
+use crate::service::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};

@@ -8,8 +8,8 @@ use crate::service::auth::Admin;
 use crate::service::instances::{
     self, Activated, Activation, InstanceFilter, Reconfiguration, ShownInstance, Transition,
 };
+use crate::service::state::AppState;
 use crate::service::{catalog, customers};
-use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -19,7 +19,7 @@ pub mod time;
 pub mod webhooks;
 
 use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
+use crate::service::state::AppState;
 use crate::store::{Page, PageRequest};
 use axum::Router;
 use marketplace_api::Page as List;

@@ -10,7 +10,7 @@ use crate::service::activity::{
     self, EventFilter, EventRecord, ExecutionFilter, ExecutionRecord, LogFilter, LogRecord, Scope,
 };
 use crate::service::auth::Admin;
-use crate::state::AppState;
+use crate::service::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use marketplace_api::observability::{

@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations, completed here with the
 //! problem responses every operation may give, and served at `/api/v1/openapi.json`.
 
-use crate::state::AppState;
+use crate::service::state::AppState;
 use axum::{Json, Router, routing::get};
 use marketplace_api::Problem;
 use utoipa::openapi::path::Operation;

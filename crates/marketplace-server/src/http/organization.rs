@@ -5,7 +5,7 @@ use crate::http::extract::ApiJson;
 use crate::http::{decode, time::rfc3339};
 use crate::service::auth::Admin;
 use crate::service::organization::{self, Organization, OrganizationChange};
-use crate::state::AppState;
+use crate::service::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use marketplace_api::organization::{OrganizationPatch, OrganizationView, Theme, ThemeName};

@@ -4,7 +4,7 @@
 use crate::error::ApiResult;
 use crate::http::extract::ApiPath;
 use crate::service::runner;
-use crate::state::AppState;
+use crate::service::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -2,7 +2,7 @@
 //! and, scoped to one instance, for its customer.
 
 use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
+use crate::service::state::AppState;
 use crate::store::{self, Page, PageRequest};
 
 pub use crate::store::events::{EventFilter, EventRecord};

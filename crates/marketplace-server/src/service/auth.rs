@@ -9,7 +9,7 @@
 
 use crate::crypto::sha256_hex;
 use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
+use crate::service::state::AppState;
 use crate::store::{self, new_id, now_ms};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use marketplace_core::customer::Role;
@@ -319,8 +319,9 @@ async fn check_origin(state: &AppState, organization_id: &str, origin: &str) -> 
         Some(allowed) => allowed,
         None => {
             let allowed = Arc::new(
-                crate::service::organization::get(state, organization_id)
+                store::organizations::get(&state.store, organization_id)
                     .await?
+                    .ok_or(ApiError::NotFound("organization"))?
                     .allowed_origins,
             );
             state

@@ -11,7 +11,7 @@
 //! change, vendor values, customer deletion), so a repeated marketplace read does no SQL at all.
 
 use crate::error::ApiResult;
-use crate::state::AppState;
+use crate::service::state::AppState;
 use crate::store::{self, Backend, Tx};
 use marketplace_core::catalog::VendorValues;
 use marketplace_core::{Catalog, CatalogListing, IntegrationId, IntegrationVersion};

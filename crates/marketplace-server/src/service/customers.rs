@@ -2,7 +2,7 @@
 //! customer or a user revokes the tokens issued before (`token_revoked`).
 
 use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
+use crate::service::state::AppState;
 use crate::store::{self, Page, PageRequest, new_id, now_ms};
 use marketplace_core::config::{Audience, accept_vendor_values, read_view};
 use marketplace_core::customer::CustomerFields;

@@ -6,7 +6,7 @@
 use crate::crypto::{random_secret, sha256_hex};
 use crate::error::{ApiError, ApiResult};
 use crate::service::catalog::{Snapshot, load_version};
-use crate::state::AppState;
+use crate::service::state::AppState;
 use crate::store::instances::{IdempotencyRecord, WebhookToken};
 use crate::store::{self, Conn, Page, PageRequest, Tx, new_id, now_ms};
 use marketplace_core::config::{Audience, read_view};

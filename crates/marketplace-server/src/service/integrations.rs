@@ -4,7 +4,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::service::catalog::bump;
-use crate::state::AppState;
+use crate::service::state::AppState;
 use crate::store::{self, Page, PageRequest, Tx, new_id, now_ms};
 use marketplace_core::event::{Event, EventType};
 use marketplace_core::integration::IntegrationFields;

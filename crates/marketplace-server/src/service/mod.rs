@@ -12,3 +12,4 @@ pub mod instances;
 pub mod integrations;
 pub mod organization;
 pub mod runner;
+pub mod state;

@@ -4,7 +4,7 @@
 use crate::crypto::{random_secret, sha256_hex};
 use crate::error::{ApiError, ApiResult};
 use crate::service::auth::parse_signing_key;
-use crate::state::AppState;
+use crate::service::state::AppState;
 use crate::store::{self, Page, PageRequest, Store, StoreResult, new_id, now_ms};
 use marketplace_core::event::{Event, EventType};
 use marketplace_core::organization::{Theme, check_origins, check_theme};

@@ -6,7 +6,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::service::instances::version_of;
-use crate::state::AppState;
+use crate::service::state::AppState;
 use crate::store::{self, now_ms};
 use marketplace_core::config::effective_config;
 use marketplace_core::flow::{Flow, Method, apply_map};

@@ -29,9 +29,9 @@ pub struct Inner {
     /// Settings.
     pub settings: Settings,
     /// Verified tokens, signing keys and what tokens name.
-    pub tokens: crate::service::auth::TokenCache,
+    pub tokens: super::auth::TokenCache,
     /// Catalog snapshots per organization.
-    pub catalogs: crate::service::catalog::CatalogCache,
+    pub catalogs: super::catalog::CatalogCache,
     /// HTTP client of deliver steps.
     pub http: reqwest::Client,
 }
