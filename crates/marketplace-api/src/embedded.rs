@@ -62,7 +62,6 @@ pub struct MarketplaceEntry {
 pub struct MarketplaceDetail {
     /// The entry.
     #[serde(flatten)]
-    #[cfg_attr(feature = "schema", schema(inline))]
     pub entry: MarketplaceEntry,
     /// Overview (markdown).
     pub overview: String,

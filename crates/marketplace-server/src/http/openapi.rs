@@ -124,6 +124,12 @@ pub fn base() -> OpenApi {
             utoipa::openapi::InfoBuilder::new()
                 .title("Embeddable integration marketplace")
                 .version(env!("CARGO_PKG_VERSION"))
+                .license(Some(
+                    utoipa::openapi::LicenseBuilder::new()
+                        .name("Apache-2.0 OR MIT")
+                        .identifier(Some("Apache-2.0 OR MIT"))
+                        .build(),
+                ))
                 .description(Some(
                     "Admin API (`Authorization: Bearer <API key>`) and embedded API (`Authorization: Bearer <host-signed token>`). \
                      Every error is `application/problem+json`.",

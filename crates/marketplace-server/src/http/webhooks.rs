@@ -19,7 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Trigger a flow: the body (JSON, or any text as `{"body": text}`) is the flow's input.
-#[utoipa::path(post, path = "/webhooks/{secret}", tag = "webhooks",
+#[utoipa::path(post, path = "/webhooks/{secret}", tag = "webhooks", security(()),
     params(("secret" = String, Path, description = "The secret part of the flow's webhook URL")),
     request_body(content = Object, description = "Any payload"),
     responses((status = 202, body = Accepted)))]
