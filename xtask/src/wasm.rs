@@ -22,7 +22,11 @@ use crate::cmd::{self, Result};
 const TARGET: &str = "wasm32-unknown-unknown";
 
 /// The packages built, as libraries.
-const PACKAGES: [&str; 3] = ["marketplace-api", "marketplace-core", "marketplace-embedded"];
+const PACKAGES: [&str; 3] = [
+    "marketplace-api",
+    "marketplace-core",
+    "marketplace-embedded",
+];
 
 /// The Cargo profile, defined in the root `Cargo.toml` (size-optimized, `panic = "abort"`).
 const PROFILE: &str = "wasm-release";
