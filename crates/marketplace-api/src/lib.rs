@@ -173,4 +173,18 @@ mod schema_tests {
         assert_eq!(types.len(), marketplace_core::VariableType::NAMES.len());
         assert!(s["SpecVariable"]["properties"]["type"]["$ref"].is_string());
     }
+
+    #[test]
+    fn queries_are_documented_under_their_wire_names() {
+        use utoipa::IntoParams;
+        let names = |params: Vec<utoipa::openapi::path::Parameter>| -> Vec<String> {
+            params.into_iter().map(|p| p.name).collect()
+        };
+        let logs = names(observability::LogQuery::into_params(|| None));
+        assert!(logs.contains(&"type".to_owned()), "{logs:?}");
+        assert!(!logs.contains(&"log_type".to_owned()));
+        let events = names(observability::EventQuery::into_params(|| None));
+        assert_eq!(events, ["since", "type", "instance_id", "limit", "cursor"]);
+        assert_eq!(names(PageQuery::into_params(|| None)), ["limit", "cursor"]);
+    }
 }

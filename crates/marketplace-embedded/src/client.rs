@@ -78,7 +78,9 @@ impl Marketplace {
     /// One integration with the spec the customer fills in; caches its compiled spec.
     pub async fn integration(&self, integration_id: &str) -> Result<MarketplaceDetail> {
         let detail = self.call(endpoint::integration(integration_id)).await?;
-        self.remember(&detail)?;
+        // Compiled now for later local checks. A spec this SDK cannot compile (a newer
+        // service's) fails those checks with `Error::Decode`, not this read.
+        let _ = self.remember(&detail);
         Ok(detail)
     }
 

@@ -3,9 +3,11 @@
 
 use base64::Engine;
 use marketplace_core::Role;
+use marketplace_embedded::api::spec::VariableType;
 use marketplace_embedded::transport::{BoxFuture, HttpRequest, HttpResponse, Method, Transport};
 use marketplace_embedded::wire::{
-    ExecutionTrigger, FieldErrorCode, InstanceStatus, MarketplaceQuery, PageQuery, ReasonCode,
+    DeployabilityStatus, ExecutionTrigger, FieldErrorCode, InstanceStatus, MarketplaceQuery,
+    PageQuery, ReasonCode,
 };
 use marketplace_embedded::{
     Error, HostClaims, HostTokenSigner, Marketplace, ReqwestTransport, Result, TokenSource,
@@ -581,4 +583,47 @@ async fn a_401_is_retried_once_with_a_fresh_token() {
     let client = Marketplace::new(server.base.clone(), broken);
     let error = client.instances(&PageQuery::default()).await.unwrap_err();
     assert_eq!(error, Error::Token("the host is down".into()));
+}
+
+/// Answers every request with one canned response, as a newer service would.
+struct Canned(Value);
+
+impl Transport for Canned {
+    fn send(&self, _: HttpRequest) -> BoxFuture<'_, Result<HttpResponse>> {
+        let body = serde_json::to_vec(&self.0).unwrap();
+        Box::pin(async move {
+            Ok(HttpResponse {
+                status: 200,
+                headers: Vec::new(),
+                body,
+            })
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_newer_service_is_read_and_only_local_checks_give_up() {
+    let detail = json!({"integration_id": "int_1", "name": "Paint", "description": "",
+        "category": "art", "labels": [], "icon_url": null, "version": "2.0.0", "activated": false,
+        "instance_count": 0, "deployability": {"status": "ask_the_moon", "reasons": [
+            {"code": "lunar_eclipse", "message": "wait"}]},
+        "overview": "", "overview_html": "", "flows": [], "sparkles": true,
+        "config": {"pages": [{"title": "P", "elements": [
+            {"key": "colour", "label": "Colour", "type": "colour", "palette": "web"}]}]}});
+    let client = Marketplace::with_transport(
+        "http://newer.invalid",
+        TokenSource::Fixed("t".into()),
+        Arc::new(Canned(detail)),
+    );
+    let read = client.integration("int_1").await.unwrap();
+    assert_eq!(
+        read.entry.deployability.status,
+        DeployabilityStatus::Other("ask_the_moon".into())
+    );
+    assert_eq!(
+        read.config.variables().next().unwrap().variable_type,
+        VariableType::Other("colour".into())
+    );
+    let error = client.check("int_1", &json!({})).await.unwrap_err();
+    assert_eq!(error.code(), "decode", "{error:?}");
 }
