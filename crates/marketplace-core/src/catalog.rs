@@ -6,8 +6,7 @@ use crate::ids::IntegrationId;
 use crate::integration::{Integration, IntegrationVersion};
 use crate::listing::Listing;
 use rustc_hash::FxHashMap;
-use serde::ser::SerializeStruct;
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
@@ -177,9 +176,7 @@ pub struct CatalogFilter {
     pub q: Option<String>,
 }
 
-/// A catalog entry for a customer; serializes as the embedded marketplace's listing entry
-/// `{integration_id, name, description, category, labels, icon_url, version, activated,
-/// instance_count, deployability}`.
+/// A catalog entry for a customer (the wire form is `marketplace-api`'s `MarketplaceEntry`).
 #[derive(Debug, Clone)]
 pub struct CatalogEntry<'a> {
     /// The listed integration.
@@ -190,24 +187,6 @@ pub struct CatalogEntry<'a> {
     pub instance_count: usize,
     /// Whether the customer may activate it (vendor-only details removed).
     pub deployability: Deployability,
-}
-
-impl Serialize for CatalogEntry<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let i = &self.listing.integration;
-        let mut s = serializer.serialize_struct("CatalogEntry", 10)?;
-        s.serialize_field("integration_id", &i.id)?;
-        s.serialize_field("name", &i.name)?;
-        s.serialize_field("description", &i.description)?;
-        s.serialize_field("category", &i.category)?;
-        s.serialize_field("labels", &i.labels)?;
-        s.serialize_field("icon_url", &i.icon_url)?;
-        s.serialize_field("version", &self.listing.listing.version)?;
-        s.serialize_field("activated", &self.activated)?;
-        s.serialize_field("instance_count", &self.instance_count)?;
-        s.serialize_field("deployability", &self.deployability)?;
-        s.end()
-    }
 }
 
 #[cfg(test)]
@@ -304,21 +283,18 @@ mod tests {
                 .iter()
                 .all(|r| r.variables.is_empty())
         }));
-        let wire = serde_json::to_value(&all[0]).unwrap();
-        assert_eq!(wire["integration_id"], json!("d"));
-        assert_eq!(wire["version"], json!("1.0.0"));
-        assert_eq!(
-            wire["deployability"],
-            json!({"status": "deployable", "reasons": []})
-        );
+        assert_eq!(all[0].listing.integration.id.as_str(), "d");
+        assert_eq!(all[0].listing.listing.version.to_string(), "1.0.0");
+        assert!(all[0].deployability.reasons.is_empty());
         assert_eq!(catalog.get("c").unwrap().integration.name, "salesforce");
         for entry in &all {
             let one = catalog
                 .entry(customer, entry.listing.integration.id.as_str())
                 .unwrap();
+            assert!(std::ptr::eq(one.listing, entry.listing));
             assert_eq!(
-                serde_json::to_value(&one).unwrap(),
-                serde_json::to_value(entry).unwrap()
+                (one.activated, one.instance_count, &one.deployability),
+                (entry.activated, entry.instance_count, &entry.deployability)
             );
         }
         assert!(catalog.entry(customer, "missing").is_none());
