@@ -204,10 +204,21 @@ pub async fn verify_token(state: &AppState, token: &str) -> ApiResult<EmbeddedCl
     let now = now_ms() / 1000;
     let policy = state.settings.token_policy;
     let hash = sha256_hex(token);
-    if let Some(hit) = state.tokens.verified.lock().expect("lock").get(&hash)
-        && now <= hit.claims.exp + policy.leeway
-    {
-        return Ok(hit.claims.clone());
+    let hit = state
+        .tokens
+        .verified
+        .lock()
+        .expect("lock")
+        .get(&hash)
+        .filter(|hit| now <= hit.claims.exp + policy.leeway)
+        .map(|hit| hit.claims.clone());
+    if let Some(claims) = hit {
+        // One process owns a SQLite file and forgets the tokens it revokes; on PostgreSQL
+        // another process may have revoked this one since it was cached.
+        if state.store.backend() == store::Backend::Postgres {
+            check_not_revoked(state, &claims).await?;
+        }
+        return Ok(claims);
     }
     let header = jsonwebtoken::decode_header(token)
         .map_err(|e| token_error("malformed_token", format!("the token is malformed: {e}")))?;
@@ -249,19 +260,7 @@ pub async fn verify_token(state: &AppState, token: &str) -> ApiResult<EmbeddedCl
     })?;
     let claims = EmbeddedClaims::check(&data.claims, &organization_id.as_str().into(), now, policy)
         .map_err(|e| token_error(e.code(), e.to_string()))?;
-    let revoked_at = store::revocations::revoked_at(
-        &state.store,
-        &organization_id,
-        &claims.customer,
-        &claims.sub,
-    )
-    .await?;
-    if revoked_at.is_some_and(|at| claims.iat * 1000 <= at) {
-        return Err(token_error(
-            "token_revoked",
-            "the token was issued before its user or customer was deleted",
-        ));
-    }
+    check_not_revoked(state, &claims).await?;
     let mut verified = state.tokens.verified.lock().expect("lock");
     if verified.len() >= MAX_CACHED_TOKENS {
         verified.retain(|_, v| now <= v.claims.exp + policy.leeway);
@@ -276,6 +275,24 @@ pub async fn verify_token(state: &AppState, token: &str) -> ApiResult<EmbeddedCl
         },
     );
     Ok(claims)
+}
+
+/// Refuses a token issued before its user or customer was deleted.
+async fn check_not_revoked(state: &AppState, claims: &EmbeddedClaims) -> ApiResult<()> {
+    let revoked_at = store::revocations::revoked_at(
+        &state.store,
+        claims.organization.as_str(),
+        &claims.customer,
+        &claims.sub,
+    )
+    .await?;
+    if revoked_at.is_some_and(|at| claims.iat * 1000 <= at) {
+        return Err(token_error(
+            "token_revoked",
+            "the token was issued before its user or customer was deleted",
+        ));
+    }
+    Ok(())
 }
 
 /// The customer user a token names: verified, its `Origin` (if any) checked against the

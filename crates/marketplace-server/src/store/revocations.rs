@@ -68,6 +68,6 @@ pub async fn revoked_at(
     .bind(customer_external_id)
     .bind(user_id)
     .bind(WHOLE_CUSTOMER)
-    .fetch_one(&store.db.write)
+    .fetch_one(&store.db.read)
     .await?)
 }
