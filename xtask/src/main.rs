@@ -20,7 +20,8 @@
 //! - [`layering`]: the layers of `marketplace-server` (HTTP only in `http/`, SQL only in `store/`,
 //!   no module cycle); [`migrations`]: its SQLite and PostgreSQL migrations in step;
 //! - [`wasm`]: the `wasm32-unknown-unknown` build, with the rustup or the Debian toolchain.
-//! - [`openapi`]: the lint of the service's OpenAPI document (Redocly CLI);
+//! - [`openapi`]: the lint of the service's OpenAPI document (Redocly CLI) and the npm package's
+//!   TypeScript declarations generated from it (openapi-typescript);
 //! - [`npm`]: Node, and the npm tools pinned under `xtask/` and installed into `target/`;
 //! - [`wasm_pkg`]: the npm package of `marketplace-wasm` (wasm-bindgen, wasm-opt) and its Node tests.
 //! - [`browser`]: the browser tests (Chromium, playwright-core) and the service binary they run;
@@ -65,7 +66,9 @@ commands:
                   the PostgreSQL scenarios, ignored under a plain cargo test, run on a
                   throwaway server)
           openapi the OpenAPI document (marketplace-server openapi) linted by Redocly CLI
-                  (@redocly/cli, pinned by xtask/openapi-tools) with redocly.yaml
+                  (@redocly/cli, pinned by xtask/openapi-tools) with redocly.yaml, and the npm
+                  package's declarations of the API (js/api.d.ts) generated from it again
+                  (openapi-typescript): they must be what the package holds
           deps    marketplace-core's normal dependency tree holds no I/O, async, HTTP, SQL or JS crate;
                   in marketplace-server/src, only http/ names crate::http, only store/ holds
                   SQL, no import cycle between top-level modules; its migrations/sqlite and
@@ -88,6 +91,10 @@ commands:
         body from nginx as a yardstick, activations per second (each acknowledged one checked
         through the admin API), and peak memory with 10,000 customers and 100,000 instances.
         Installs wrk and nginx (Debian) when missing. Exits 0 even if a target is missed.
+  api-types
+        Write crates/marketplace-wasm/js/api.d.ts, the npm package's TypeScript declarations of the
+        API, from the service's OpenAPI document (openapi-typescript); the `openapi` step of `test`
+        fails when they disagree.
   help  Print this text.
 ";
 
@@ -123,6 +130,13 @@ fn main() -> ExitCode {
         }
         "bench" => steps::run_jobs(vec![steps::bench(rest)]),
         "bench-server" if rest.is_empty() => steps::run_jobs(vec![steps::bench_server()]),
+        "api-types" if rest.is_empty() => match openapi::write_api_types() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
+            }
+        },
         "bench-server" => {
             eprintln!("error: `bench-server` takes no argument\n\n{USAGE}");
             ExitCode::FAILURE
