@@ -2,7 +2,7 @@
 //! instances outliving their listing, the admin instance operations, readiness, and an event for
 //! every state change.
 
-use super::common::{TestServer, items, orders_config, orders_version, sign, sink};
+use super::common::{TestServer, first_error, items, orders_config, orders_version, sign, sink};
 use crate::on_both_backends;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -154,13 +154,7 @@ async fn user_ids(server: &TestServer, customer_id: &str) -> Vec<String> {
 
 async fn logs_and_executions_are_newest_first(server: TestServer) {
     let endpoint = sink().await;
-    let id = server
-        .listed_integration(
-            "Orders",
-            orders_version("1.0.0"),
-            json!({"customer_deployable": true, "allow_multiple_instances": false}),
-        )
-        .await;
+    let id = server.orders_listed(false).await;
     let token = server.token("acme", "ada", "admin");
     let instance = server.activate(&token, &id, orders_config(&endpoint)).await;
     let instance_id = instance["id"].as_str().unwrap();
@@ -212,13 +206,7 @@ async fn logs_and_executions_are_newest_first(server: TestServer) {
 }
 
 async fn deleted_users_and_customers_are_revoked(server: TestServer) {
-    server
-        .listed_integration(
-            "Orders",
-            orders_version("1.0.0"),
-            json!({"customer_deployable": true, "allow_multiple_instances": false}),
-        )
-        .await;
+    server.orders_listed(false).await;
     let catalog = "/api/v1/embedded/marketplace";
     let ada = server.token("acme", "ada", "admin");
     let bob = server.token("acme", "bob", "viewer");
@@ -301,13 +289,7 @@ async fn deleted_users_and_customers_are_revoked(server: TestServer) {
 
 async fn customer_delete_takes_all_its_data(server: TestServer) {
     let endpoint = sink().await;
-    let id = server
-        .listed_integration(
-            "Orders",
-            orders_version("1.0.0"),
-            json!({"customer_deployable": true, "allow_multiple_instances": true}),
-        )
-        .await;
+    let id = server.orders_listed(true).await;
     // The customer: two users, two instances (one deactivated), runs, vendor values.
     let ada = server.token("acme", "ada", "admin");
     let bob = server.token("acme", "bob", "viewer");
@@ -433,13 +415,7 @@ async fn customer_delete_takes_all_its_data(server: TestServer) {
 }
 
 async fn removing_a_listing_keeps_its_instances(server: TestServer) {
-    let id = server
-        .listed_integration(
-            "Orders",
-            orders_version("1.0.0"),
-            json!({"customer_deployable": true, "allow_multiple_instances": false}),
-        )
-        .await;
+    let id = server.orders_listed(false).await;
     let token = server.token("acme", "ada", "admin");
     let instance = server
         .activate(&token, &id, orders_config("https://erp.example.com/in"))
@@ -497,15 +473,10 @@ async fn removing_a_listing_keeps_its_instances(server: TestServer) {
         )
         .await;
     assert_eq!(
-        (
-            status,
-            problem["errors"][0]["path"].as_str(),
-            problem["errors"][0]["code"].as_str()
-        ),
+        (status, first_error(&problem)),
         (
             StatusCode::UNPROCESSABLE_ENTITY,
-            Some("/values/endpoint"),
-            Some("not_editable")
+            (Some("/values/endpoint"), Some("not_editable"))
         ),
         "the instance's spec is known: {problem}"
     );
@@ -639,15 +610,10 @@ async fn admin_instance_operations(server: TestServer) {
         .admin(Method::POST, &upgrade, Some(json!({"version": "9.9.9"})))
         .await;
     assert_eq!(
-        (
-            status,
-            problem["errors"][0]["path"].as_str(),
-            problem["errors"][0]["code"].as_str()
-        ),
+        (status, first_error(&problem)),
         (
             StatusCode::UNPROCESSABLE_ENTITY,
-            Some("/version"),
-            Some("invalid_reference")
+            (Some("/version"), Some("invalid_reference"))
         ),
         "an unknown version: {problem}"
     );

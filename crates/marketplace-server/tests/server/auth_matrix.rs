@@ -2,7 +2,7 @@
 //! → the expected status (and problem code), and every kind of bad credential → 401 on every
 //! endpoint. What a caller may not see must never appear in what it is answered.
 
-use super::common::{KEYS, TestServer, orders_config, orders_version, sink};
+use super::common::{KEYS, TestServer, orders_config, sink};
 use crate::on_both_backends;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -125,13 +125,7 @@ struct Fixture {
 impl Fixture {
     async fn new(server: &TestServer) -> Fixture {
         let endpoint = sink().await;
-        let integration = server
-            .listed_integration(
-                "Orders",
-                orders_version("1.0.0"),
-                json!({"customer_deployable": true, "allow_multiple_instances": true}),
-            )
-            .await;
+        let integration = server.orders_listed(true).await;
         let mut instances = Vec::new();
         for customer in ["acme", "globex"] {
             let (status, instance) = server

@@ -334,6 +334,14 @@ impl TestServer {
         sign(&self.claims(customer, user, role), "rs")
     }
 
+    /// Lists "Orders" ([`orders_version`] 1.0.0), customer-deployable; returns its id.
+    pub(crate) async fn orders_listed(&self, allow_multiple_instances: bool) -> String {
+        let listing = json!({"customer_deployable": true,
+                             "allow_multiple_instances": allow_multiple_instances});
+        self.listed_integration("Orders", orders_version("1.0.0"), listing)
+            .await
+    }
+
     /// Creates, publishes and lists an integration; returns its id.
     pub(crate) async fn listed_integration(
         &self,
@@ -447,4 +455,10 @@ pub(crate) async fn sink() -> String {
     let url = format!("http://{}/in", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     url
+}
+
+/// The `path` and `code` of a problem's first field error.
+pub(crate) fn first_error(problem: &Value) -> (Option<&str>, Option<&str>) {
+    let error = &problem["errors"][0];
+    (error["path"].as_str(), error["code"].as_str())
 }

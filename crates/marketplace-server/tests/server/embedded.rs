@@ -354,13 +354,7 @@ fn spawn_post(
 }
 
 async fn secrets_never_leave_or_rest_in_clear(server: TestServer) {
-    let id = server
-        .listed_integration(
-            "Orders",
-            orders_version("1.0.0"),
-            json!({"customer_deployable": true, "allow_multiple_instances": true}),
-        )
-        .await;
+    let id = server.orders_listed(true).await;
     let mut claims = server.claims("acme", "ada", "admin");
     claims["embedded_config"] = json!({"tenant": "tenant-SECRET-0003"});
     let token = sign(&claims, "es");
@@ -453,13 +447,7 @@ async fn raw_dump(server: &TestServer) -> String {
 }
 
 async fn cors_and_origins(server: TestServer) {
-    server
-        .listed_integration(
-            "Orders",
-            orders_version("1.0.0"),
-            json!({"customer_deployable": true, "allow_multiple_instances": true}),
-        )
-        .await;
+    server.orders_listed(true).await;
     let token = server.token("acme", "ada", "viewer");
     let url = format!("{}/api/v1/embedded/marketplace", server.base);
     let preflight = server

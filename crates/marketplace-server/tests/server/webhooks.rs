@@ -1,6 +1,6 @@
 //! Webhook triggers and the flow runner, against a real HTTP receiver on loopback.
 
-use super::common::{Backend, TestServer, orders_config, orders_version};
+use super::common::{Backend, TestServer, orders_config};
 use crate::on_both_backends;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode as AxumStatus};
@@ -72,13 +72,7 @@ async fn finished(server: &TestServer, execution_id: &str) -> Value {
 
 async fn webhook_runs_the_flow_with_retries(server: TestServer) {
     let (receiver_base, seen) = receiver(1).await;
-    let id = server
-        .listed_integration(
-            "Orders",
-            orders_version("1.0.0"),
-            json!({"customer_deployable": true, "allow_multiple_instances": true}),
-        )
-        .await;
+    let id = server.orders_listed(true).await;
     let instance = server
         .activate(
             &server.token("acme", "ada", "admin"),
@@ -269,13 +263,7 @@ async fn private_targets_are_refused_by_default() {
     })
     .await;
     let (receiver_base, seen) = receiver(0).await;
-    let id = server
-        .listed_integration(
-            "Orders",
-            orders_version("1.0.0"),
-            json!({"customer_deployable": true, "allow_multiple_instances": true}),
-        )
-        .await;
+    let id = server.orders_listed(true).await;
     let instance = server
         .activate(
             &server.token("acme", "ada", "admin"),
