@@ -13,17 +13,11 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-/// `?limit=&cursor=` of every list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(utoipa::IntoParams))]
-#[cfg_attr(feature = "schema", into_params(parameter_in = Query))]
-pub struct PageQuery {
-    /// Page size, 1 to 200 (default 50).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u32>,
-    /// Opaque cursor from a previous page's `next_cursor`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cursor: Option<String>,
+query! {
+    /// `?limit=&cursor=` of every list.
+    pub struct PageQuery {
+    }
+    with paging
 }
 
 /// The problem document (RFC 9457, `application/problem+json`) every error answers with.

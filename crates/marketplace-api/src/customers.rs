@@ -47,36 +47,25 @@ pub struct CustomerBody {
     pub avatar_url: Option<String>,
 }
 
-/// Filters and paging of the customer list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(utoipa::IntoParams))]
-#[cfg_attr(feature = "schema", into_params(parameter_in = Query))]
-pub struct CustomerQuery {
-    /// Case-insensitive substring of name, description, external id or a label.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub search: Option<String>,
-    /// A label the customer carries.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-    /// Exact external id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub external_id: Option<String>,
-    /// Page size, 1 to 200 (default 50).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u32>,
-    /// Opaque cursor from a previous page's `next_cursor`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cursor: Option<String>,
+query! {
+    /// Filters and paging of the customer list.
+    pub struct CustomerQuery {
+        /// Case-insensitive substring of name, description, external id or a label.
+        pub search: Option<String>,
+        /// A label the customer carries.
+        pub label: Option<String>,
+        /// Exact external id.
+        pub external_id: Option<String>,
+    }
+    with paging
 }
 
-/// `?confirm_name=` of a customer deletion.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(utoipa::IntoParams))]
-#[cfg_attr(feature = "schema", into_params(parameter_in = Query))]
-pub struct DeleteQuery {
-    /// Must equal the customer's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub confirm_name: Option<String>,
+query! {
+    /// `?confirm_name=` of a customer deletion.
+    pub struct DeleteQuery {
+        /// Must equal the customer's name.
+        pub confirm_name: Option<String>,
+    }
 }
 
 /// Vendor-set values of a customer for one integration (secrets shown as `{"set": true}`).

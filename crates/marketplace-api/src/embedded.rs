@@ -7,26 +7,17 @@ use crate::spec::ConfigSpec;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// Filters and paging of the catalog (`GET /api/v1/embedded/marketplace`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(utoipa::IntoParams))]
-#[cfg_attr(feature = "schema", into_params(parameter_in = Query))]
-pub struct MarketplaceQuery {
-    /// Exact category.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub category: Option<String>,
-    /// A label.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-    /// Case-insensitive substring of name, description, category or a label.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub q: Option<String>,
-    /// Page size, 1 to 200 (default 50).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u32>,
-    /// Opaque cursor from a previous page's `next_cursor`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cursor: Option<String>,
+query! {
+    /// Filters and paging of the catalog (`GET /api/v1/embedded/marketplace`).
+    pub struct MarketplaceQuery {
+        /// Exact category.
+        pub category: Option<String>,
+        /// A label.
+        pub label: Option<String>,
+        /// Case-insensitive substring of name, description, category or a label.
+        pub q: Option<String>,
+    }
+    with paging
 }
 
 /// A catalog entry: a listed integration with the customer's activation state.

@@ -100,26 +100,17 @@ pub struct ReconfigureBody {
     pub config: Option<Map<String, Value>>,
 }
 
-/// Filters and paging of the admin instance list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(utoipa::IntoParams))]
-#[cfg_attr(feature = "schema", into_params(parameter_in = Query))]
-pub struct InstanceQuery {
-    /// Only this customer's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<String>,
-    /// Only this integration's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub integration_id: Option<String>,
-    /// Only in this status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<InstanceStatus>,
-    /// Page size, 1 to 200 (default 50).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u32>,
-    /// Opaque cursor from a previous page's `next_cursor`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cursor: Option<String>,
+query! {
+    /// Filters and paging of the admin instance list.
+    pub struct InstanceQuery {
+        /// Only this customer's.
+        pub customer_id: Option<String>,
+        /// Only this integration's.
+        pub integration_id: Option<String>,
+        /// Only in this status.
+        pub status: Option<InstanceStatus>,
+    }
+    with paging
 }
 
 /// Body of `POST /api/v1/instances/{id}/upgrade`.

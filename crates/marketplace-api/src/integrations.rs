@@ -49,23 +49,15 @@ pub struct IntegrationBody {
     pub icon_url: Option<String>,
 }
 
-/// Filters and paging of the integration list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(utoipa::IntoParams))]
-#[cfg_attr(feature = "schema", into_params(parameter_in = Query))]
-pub struct IntegrationQuery {
-    /// Case-insensitive substring of name or description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub q: Option<String>,
-    /// Exact category.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub category: Option<String>,
-    /// Page size, 1 to 200 (default 50).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u32>,
-    /// Opaque cursor from a previous page's `next_cursor`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cursor: Option<String>,
+query! {
+    /// Filters and paging of the integration list.
+    pub struct IntegrationQuery {
+        /// Case-insensitive substring of name or description.
+        pub q: Option<String>,
+        /// Exact category.
+        pub category: Option<String>,
+    }
+    with paging
 }
 
 /// A version of an integration: its config spec and flows.

@@ -24,6 +24,8 @@
 //! - Feature `schema`: OpenAPI schemas (utoipa) of every type, for the service's document.
 
 #[macro_use]
+mod query;
+#[macro_use]
 mod wire_enum;
 
 pub mod api_keys;

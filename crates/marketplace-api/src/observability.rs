@@ -56,45 +56,23 @@ wire_enum! {
     }
 }
 
-/// Filters and paging of the log list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(utoipa::IntoParams))]
-#[cfg_attr(feature = "schema", into_params(parameter_in = Query))]
-pub struct LogQuery {
-    /// Case-insensitive substring of the message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub q: Option<String>,
-    /// Only this severity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub severity: Option<LogSeverity>,
-    /// Only this type.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "schema", param(rename = "type"))]
-    pub log_type: Option<LogType>,
-    /// From this time (RFC 3339, inclusive).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub since: Option<String>,
-    /// Until this time (RFC 3339, exclusive).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub until: Option<String>,
-    /// Only this customer's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<String>,
-    /// Only this integration's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub integration_id: Option<String>,
-    /// Only this version's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-    /// Only this instance's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub instance_id: Option<String>,
-    /// Page size, 1 to 200 (default 50).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u32>,
-    /// Opaque cursor from a previous page's `next_cursor`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cursor: Option<String>,
+query! {
+    /// Filters and paging of the log list.
+    pub struct LogQuery {
+        /// Case-insensitive substring of the message.
+        pub q: Option<String>,
+        /// Only this severity.
+        pub severity: Option<LogSeverity>,
+        /// Only this type.
+        #[serde(rename = "type")]
+        #[cfg_attr(feature = "schema", param(rename = "type"))]
+        pub log_type: Option<LogType>,
+        /// From this time (RFC 3339, inclusive).
+        pub since: Option<String>,
+        /// Until this time (RFC 3339, exclusive).
+        pub until: Option<String>,
+    }
+    with scope, paging
 }
 
 /// One run of a flow.
@@ -187,45 +165,23 @@ wire_enum! {
     }
 }
 
-/// Filters and paging of the execution list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(utoipa::IntoParams))]
-#[cfg_attr(feature = "schema", into_params(parameter_in = Query))]
-pub struct ExecutionQuery {
-    /// Case-insensitive substring of the flow name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub q: Option<String>,
-    /// Only in this status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<ExecutionStatus>,
-    /// Only with this trigger.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "schema", param(rename = "type"))]
-    pub trigger: Option<ExecutionTrigger>,
-    /// From this start time (RFC 3339, inclusive).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub since: Option<String>,
-    /// Until this start time (RFC 3339, exclusive).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub until: Option<String>,
-    /// Only this customer's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<String>,
-    /// Only this integration's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub integration_id: Option<String>,
-    /// Only this version's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-    /// Only this instance's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub instance_id: Option<String>,
-    /// Page size, 1 to 200 (default 50).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u32>,
-    /// Opaque cursor from a previous page's `next_cursor`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cursor: Option<String>,
+query! {
+    /// Filters and paging of the execution list.
+    pub struct ExecutionQuery {
+        /// Case-insensitive substring of the flow name.
+        pub q: Option<String>,
+        /// Only in this status.
+        pub status: Option<ExecutionStatus>,
+        /// Only with this trigger.
+        #[serde(rename = "type")]
+        #[cfg_attr(feature = "schema", param(rename = "type"))]
+        pub trigger: Option<ExecutionTrigger>,
+        /// From this start time (RFC 3339, inclusive).
+        pub since: Option<String>,
+        /// Until this start time (RFC 3339, exclusive).
+        pub until: Option<String>,
+    }
+    with scope, paging
 }
 
 /// An event: a state change, recorded with it.
@@ -281,27 +237,19 @@ impl From<marketplace_core::EventType> for EventType {
     }
 }
 
-/// Filters and paging of the event list (oldest first).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(utoipa::IntoParams))]
-#[cfg_attr(feature = "schema", into_params(parameter_in = Query))]
-pub struct EventQuery {
-    /// From this time (RFC 3339, inclusive).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub since: Option<String>,
-    /// Only this type.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "schema", param(rename = "type"))]
-    pub event_type: Option<EventType>,
-    /// Only this instance's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub instance_id: Option<String>,
-    /// Page size, 1 to 200 (default 50).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u32>,
-    /// Opaque cursor from a previous page's `next_cursor`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cursor: Option<String>,
+query! {
+    /// Filters and paging of the event list (oldest first).
+    pub struct EventQuery {
+        /// From this time (RFC 3339, inclusive).
+        pub since: Option<String>,
+        /// Only this type.
+        #[serde(rename = "type")]
+        #[cfg_attr(feature = "schema", param(rename = "type"))]
+        pub event_type: Option<EventType>,
+        /// Only this instance's.
+        pub instance_id: Option<String>,
+    }
+    with paging
 }
 
 #[cfg(test)]

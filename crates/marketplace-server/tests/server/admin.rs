@@ -12,9 +12,7 @@ on_both_backends!(
 );
 
 async fn organization_and_keys(server: TestServer) {
-    let (status, org) = server
-        .admin(Method::GET, "/api/v1/organization", None)
-        .await;
+    let (status, org) = server.admin_get("/api/v1/organization").await;
     assert_eq!(
         (status, org["name"].as_str()),
         (StatusCode::OK, Some("Test Vendor"))
@@ -65,7 +63,7 @@ async fn organization_and_keys(server: TestServer) {
         (status, problem["code"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("invalid_api_key"))
     );
-    let (_, list) = server.admin(Method::GET, "/api/v1/api-keys", None).await;
+    let (_, list) = server.admin_get("/api/v1/api-keys").await;
     let last = list["items"][0]["id"].as_str().unwrap().to_owned();
     let (status, _) = server
         .admin(Method::DELETE, &format!("/api/v1/api-keys/{last}"), None)
@@ -100,18 +98,12 @@ async fn organization_and_keys(server: TestServer) {
         .admin(Method::POST, "/api/v1/signing-keys", Some(json!({"kid": "rs", "algorithm": "RS256", "public_key_pem": super::common::KEYS[0].3})))
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
-    let (status, keys) = server
-        .admin(Method::GET, "/api/v1/signing-keys?limit=2", None)
-        .await;
+    let (status, keys) = server.admin_get("/api/v1/signing-keys?limit=2").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(keys["items"].as_array().unwrap().len(), 2);
     let cursor = keys["next_cursor"].as_str().unwrap();
     let (_, rest) = server
-        .admin(
-            Method::GET,
-            &format!("/api/v1/signing-keys?limit=2&cursor={cursor}"),
-            None,
-        )
+        .admin_get(&format!("/api/v1/signing-keys?limit=2&cursor={cursor}"))
         .await;
     assert_eq!(
         (
@@ -120,9 +112,7 @@ async fn organization_and_keys(server: TestServer) {
         ),
         (1, json!(null))
     );
-    let (status, _) = server
-        .admin(Method::GET, "/api/v1/signing-keys?limit=500", None)
-        .await;
+    let (status, _) = server.admin_get("/api/v1/signing-keys?limit=500").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
@@ -214,7 +204,7 @@ async fn integrations_and_versions(server: TestServer) {
         .admin(Method::POST, &versions, Some(orders_version("1.1.0")))
         .await;
     assert_eq!(status, StatusCode::CREATED);
-    let (_, list) = server.admin(Method::GET, &versions, None).await;
+    let (_, list) = server.admin_get(&versions).await;
     let numbers: Vec<&str> = list["items"]
         .as_array()
         .unwrap()
@@ -239,23 +229,17 @@ async fn integrations_and_versions(server: TestServer) {
         (status, listed["customer_deployable"].clone()),
         (StatusCode::OK, json!(true))
     );
-    let (_, all) = server
-        .admin(Method::GET, "/api/v1/marketplace/listings", None)
-        .await;
+    let (_, all) = server.admin_get("/api/v1/marketplace/listings").await;
     assert_eq!(all["items"].as_array().unwrap().len(), 1);
     let (status, _) = server.admin(Method::DELETE, &listing, None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _) = server.admin(Method::GET, &listing, None).await;
+    let (status, _) = server.admin_get(&listing).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // Search is a case-insensitive substring.
-    let (_, found) = server
-        .admin(Method::GET, "/api/v1/integrations?q=ORDERS", None)
-        .await;
+    let (_, found) = server.admin_get("/api/v1/integrations?q=ORDERS").await;
     assert_eq!(found["items"].as_array().unwrap().len(), 1);
-    let (_, found) = server
-        .admin(Method::GET, "/api/v1/integrations?q=nothing", None)
-        .await;
+    let (_, found) = server.admin_get("/api/v1/integrations?q=nothing").await;
     assert_eq!(found["items"].as_array().unwrap().len(), 0);
 }
 
@@ -301,7 +285,7 @@ async fn customers_and_vendor_values(server: TestServer) {
         ("", 2),
     ] {
         let (_, list) = server
-            .admin(Method::GET, &format!("/api/v1/customers?{query}"), None)
+            .admin_get(&format!("/api/v1/customers?{query}"))
             .await;
         assert_eq!(list["items"].as_array().unwrap().len(), expected, "{query}");
     }
@@ -389,12 +373,10 @@ async fn customers_and_vendor_values(server: TestServer) {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _) = server
-        .admin(Method::GET, &format!("/api/v1/customers/{id}"), None)
-        .await;
+    let (status, _) = server.admin_get(&format!("/api/v1/customers/{id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, events) = server
-        .admin(Method::GET, "/api/v1/events?type=customer.deleted", None)
+        .admin_get("/api/v1/events?type=customer.deleted")
         .await;
     assert_eq!(events["items"].as_array().unwrap().len(), 1);
 }

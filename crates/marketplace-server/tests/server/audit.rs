@@ -2,7 +2,7 @@
 //! instances outliving their listing, the admin instance operations, readiness, and an event for
 //! every state change.
 
-use super::common::{TestServer, orders_config, orders_version, sign};
+use super::common::{TestServer, first_error, items, orders_config, orders_version, sign, sink};
 use crate::on_both_backends;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -17,15 +17,6 @@ on_both_backends!(
     readiness_follows_the_database,
     every_state_change_records_an_event
 );
-
-/// A delivery target on loopback answering 200 to anything; returns its `/in` URL.
-async fn sink() -> String {
-    let app = axum::Router::new().route("/in", axum::routing::any(|| async { "ok" }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/in", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    url
-}
 
 /// Unix milliseconds now.
 fn now_ms() -> i64 {
@@ -60,15 +51,6 @@ fn millis(at: &Value) -> i128 {
         .unwrap_or_else(|e| panic!("{text}: {e}"))
         .unix_timestamp_nanos()
         / 1_000_000
-}
-
-/// The `items` of a list answer, checked to be a 200.
-fn items(status: StatusCode, list: &Value) -> Vec<Value> {
-    assert_eq!(status, StatusCode::OK, "{list}");
-    list["items"]
-        .as_array()
-        .unwrap_or_else(|| panic!("a list: {list}"))
-        .clone()
 }
 
 /// The ids of list items.
@@ -135,20 +117,6 @@ async fn assert_newest_first(
     );
 }
 
-/// Activates the orders integration for the token's customer; returns the instance.
-async fn activate(server: &TestServer, token: &str, integration: &str, endpoint: &str) -> Value {
-    let (status, instance) = server
-        .embedded(
-            token,
-            Method::POST,
-            "/api/v1/embedded/instances",
-            Some(json!({"integration_id": integration, "config": orders_config(endpoint)})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{instance}");
-    instance
-}
-
 /// Runs the instance's flow once with test input; returns the finished execution.
 async fn test_run(server: &TestServer, token: &str, instance_id: &str, order: i64) -> Value {
     let (status, execution) = server
@@ -167,11 +135,7 @@ async fn test_run(server: &TestServer, token: &str, instance_id: &str, order: i6
 /// The id of the customer with this external id.
 async fn customer_id(server: &TestServer, external_id: &str) -> String {
     let (status, list) = server
-        .admin(
-            Method::GET,
-            &format!("/api/v1/customers?external_id={external_id}"),
-            None,
-        )
+        .admin_get(&format!("/api/v1/customers?external_id={external_id}"))
         .await;
     let found = items(status, &list);
     assert_eq!(found.len(), 1, "{list}");
@@ -181,11 +145,7 @@ async fn customer_id(server: &TestServer, external_id: &str) -> String {
 /// The user ids listed for a customer.
 async fn user_ids(server: &TestServer, customer_id: &str) -> Vec<String> {
     let (status, list) = server
-        .admin(
-            Method::GET,
-            &format!("/api/v1/customers/{customer_id}/users"),
-            None,
-        )
+        .admin_get(&format!("/api/v1/customers/{customer_id}/users"))
         .await;
     let mut users = ids(&items(status, &list));
     users.sort();
@@ -194,15 +154,9 @@ async fn user_ids(server: &TestServer, customer_id: &str) -> Vec<String> {
 
 async fn logs_and_executions_are_newest_first(server: TestServer) {
     let endpoint = sink().await;
-    let id = server
-        .listed_integration(
-            "Orders",
-            orders_version("1.0.0"),
-            json!({"customer_deployable": true, "allow_multiple_instances": false}),
-        )
-        .await;
+    let id = server.orders_listed(false).await;
     let token = server.token("acme", "ada", "admin");
-    let instance = activate(&server, &token, &id, &endpoint).await;
+    let instance = server.activate(&token, &id, orders_config(&endpoint)).await;
     let instance_id = instance["id"].as_str().unwrap();
     let mut runs = Vec::new();
     for order in 1..=3 {
@@ -210,11 +164,7 @@ async fn logs_and_executions_are_newest_first(server: TestServer) {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let (_, logs) = server
-        .admin(
-            Method::GET,
-            &format!("/api/v1/logs?instance_id={instance_id}&limit=200"),
-            None,
-        )
+        .admin_get(&format!("/api/v1/logs?instance_id={instance_id}&limit=200"))
         .await;
     let log_count = logs["items"].as_array().unwrap().len();
     assert!(log_count >= 3, "every run logs: {logs}");
@@ -222,7 +172,7 @@ async fn logs_and_executions_are_newest_first(server: TestServer) {
     let admin_key = server.admin_key.clone();
     let executions = format!("/api/v1/executions?instance_id={instance_id}");
     assert_newest_first(&server, &admin_key, &executions, "started_at", 3).await;
-    let (_, list) = server.admin(Method::GET, &executions, None).await;
+    let (_, list) = server.admin_get(&executions).await;
     runs.reverse();
     assert_eq!(
         list["items"]
@@ -256,18 +206,12 @@ async fn logs_and_executions_are_newest_first(server: TestServer) {
 }
 
 async fn deleted_users_and_customers_are_revoked(server: TestServer) {
-    server
-        .listed_integration(
-            "Orders",
-            orders_version("1.0.0"),
-            json!({"customer_deployable": true, "allow_multiple_instances": false}),
-        )
-        .await;
+    server.orders_listed(false).await;
     let catalog = "/api/v1/embedded/marketplace";
     let ada = server.token("acme", "ada", "admin");
     let bob = server.token("acme", "bob", "viewer");
     for token in [&ada, &bob] {
-        let (status, body) = server.embedded(token, Method::GET, catalog, None).await;
+        let (status, body) = server.embedded_get(token, catalog).await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
     let acme = customer_id(&server, "acme").await;
@@ -283,7 +227,7 @@ async fn deleted_users_and_customers_are_revoked(server: TestServer) {
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let deleted_at = now_ms();
-    let (status, problem) = server.embedded(&ada, Method::GET, catalog, None).await;
+    let (status, problem) = server.embedded_get(&ada, catalog).await;
     assert_eq!(
         (status, problem["code"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("token_revoked")),
@@ -294,7 +238,7 @@ async fn deleted_users_and_customers_are_revoked(server: TestServer) {
         ["bob"],
         "ada is not re-created"
     );
-    let (status, body) = server.embedded(&bob, Method::GET, catalog, None).await;
+    let (status, body) = server.embedded_get(&bob, catalog).await;
     assert_eq!(
         status,
         StatusCode::OK,
@@ -306,7 +250,7 @@ async fn deleted_users_and_customers_are_revoked(server: TestServer) {
         &claims_issued_after(&server, deleted_at, "acme", "ada").await,
         "rs",
     );
-    let (status, body) = server.embedded(&fresh, Method::GET, catalog, None).await;
+    let (status, body) = server.embedded_get(&fresh, catalog).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(user_ids(&server, &acme).await, ["ada", "bob"]);
 
@@ -316,7 +260,7 @@ async fn deleted_users_and_customers_are_revoked(server: TestServer) {
         server.claims("globex", "gus", "admin")["customer_name"].is_string(),
         "the token can create its customer"
     );
-    let (status, body) = server.embedded(&gus, Method::GET, catalog, None).await;
+    let (status, body) = server.embedded_get(&gus, catalog).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let globex = customer_id(&server, "globex").await;
     let (status, _) = server
@@ -327,14 +271,14 @@ async fn deleted_users_and_customers_are_revoked(server: TestServer) {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, problem) = server.embedded(&gus, Method::GET, catalog, None).await;
+    let (status, problem) = server.embedded_get(&gus, catalog).await;
     assert_eq!(
         (status, problem["code"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("token_revoked")),
         "{problem}"
     );
     let (status, list) = server
-        .admin(Method::GET, "/api/v1/customers?external_id=globex", None)
+        .admin_get("/api/v1/customers?external_id=globex")
         .await;
     assert_eq!(
         items(status, &list).len(),
@@ -345,22 +289,16 @@ async fn deleted_users_and_customers_are_revoked(server: TestServer) {
 
 async fn customer_delete_takes_all_its_data(server: TestServer) {
     let endpoint = sink().await;
-    let id = server
-        .listed_integration(
-            "Orders",
-            orders_version("1.0.0"),
-            json!({"customer_deployable": true, "allow_multiple_instances": true}),
-        )
-        .await;
+    let id = server.orders_listed(true).await;
     // The customer: two users, two instances (one deactivated), runs, vendor values.
     let ada = server.token("acme", "ada", "admin");
     let bob = server.token("acme", "bob", "viewer");
     let (status, _) = server
-        .embedded(&bob, Method::GET, "/api/v1/embedded/instances", None)
+        .embedded_get(&bob, "/api/v1/embedded/instances")
         .await;
     assert_eq!(status, StatusCode::OK);
-    let first = activate(&server, &ada, &id, &endpoint).await;
-    let second = activate(&server, &ada, &id, &endpoint).await;
+    let first = server.activate(&ada, &id, orders_config(&endpoint)).await;
+    let second = server.activate(&ada, &id, orders_config(&endpoint)).await;
     let first_id = first["id"].as_str().unwrap().to_owned();
     let second_id = second["id"].as_str().unwrap().to_owned();
     test_run(&server, &ada, &first_id, 1).await;
@@ -391,7 +329,7 @@ async fn customer_delete_takes_all_its_data(server: TestServer) {
 
     // Another customer, which must be left alone.
     let cleo = server.token("initech", "cleo", "admin");
-    let kept = activate(&server, &cleo, &id, &endpoint).await;
+    let kept = server.activate(&cleo, &id, orders_config(&endpoint)).await;
     let kept_id = kept["id"].as_str().unwrap().to_owned();
     test_run(&server, &cleo, &kept_id, 3).await;
     let initech = customer_id(&server, "initech").await;
@@ -416,22 +354,18 @@ async fn customer_delete_takes_all_its_data(server: TestServer) {
     // Through the admin API: nothing of the customer is left.
     for instance in [&first_id, &second_id] {
         let (status, body) = server
-            .admin(Method::GET, &format!("/api/v1/instances/{instance}"), None)
+            .admin_get(&format!("/api/v1/instances/{instance}"))
             .await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{instance}: {body}");
     }
     for list in ["instances", "executions", "logs"] {
         let (status, body) = server
-            .admin(
-                Method::GET,
-                &format!("/api/v1/{list}?customer_id={acme}"),
-                None,
-            )
+            .admin_get(&format!("/api/v1/{list}?customer_id={acme}"))
             .await;
         assert_eq!(items(status, &body).len(), 0, "{list}: {body}");
     }
     for path in [format!("/api/v1/customers/{acme}/users"), acme_config] {
-        let (status, _) = server.admin(Method::GET, &path, None).await;
+        let (status, _) = server.admin_get(&path).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
     }
     // In the database itself: no row of the customer or of its instances.
@@ -463,7 +397,7 @@ async fn customer_delete_takes_all_its_data(server: TestServer) {
 
     // The other customer keeps everything.
     let (status, body) = server
-        .admin(Method::GET, &format!("/api/v1/instances/{kept_id}"), None)
+        .admin_get(&format!("/api/v1/instances/{kept_id}"))
         .await;
     assert_eq!(
         (status, body["status"].as_str()),
@@ -471,29 +405,21 @@ async fn customer_delete_takes_all_its_data(server: TestServer) {
     );
     for list in ["instances", "executions", "logs"] {
         let (status, body) = server
-            .admin(
-                Method::GET,
-                &format!("/api/v1/{list}?customer_id={initech}"),
-                None,
-            )
+            .admin_get(&format!("/api/v1/{list}?customer_id={initech}"))
             .await;
         assert!(!items(status, &body).is_empty(), "{list}: {body}");
     }
-    let (_, values) = server.admin(Method::GET, &initech_config, None).await;
+    let (_, values) = server.admin_get(&initech_config).await;
     assert_eq!(values["values"]["tier"], "silver", "{values}");
     assert_eq!(user_ids(&server, &initech).await, ["cleo"]);
 }
 
 async fn removing_a_listing_keeps_its_instances(server: TestServer) {
-    let id = server
-        .listed_integration(
-            "Orders",
-            orders_version("1.0.0"),
-            json!({"customer_deployable": true, "allow_multiple_instances": false}),
-        )
-        .await;
+    let id = server.orders_listed(false).await;
     let token = server.token("acme", "ada", "admin");
-    let instance = activate(&server, &token, &id, "https://erp.example.com/in").await;
+    let instance = server
+        .activate(&token, &id, orders_config("https://erp.example.com/in"))
+        .await;
     let instance_id = instance["id"].as_str().unwrap();
     let acme = customer_id(&server, "acme").await;
     let (status, _) = server
@@ -507,11 +433,7 @@ async fn removing_a_listing_keeps_its_instances(server: TestServer) {
 
     // The instance is still there for both APIs.
     let (status, body) = server
-        .admin(
-            Method::GET,
-            &format!("/api/v1/instances/{instance_id}"),
-            None,
-        )
+        .admin_get(&format!("/api/v1/instances/{instance_id}"))
         .await;
     assert_eq!(
         (status, body["version"].as_str(), body["status"].as_str()),
@@ -519,12 +441,7 @@ async fn removing_a_listing_keeps_its_instances(server: TestServer) {
         "{body}"
     );
     let (status, body) = server
-        .embedded(
-            &token,
-            Method::GET,
-            &format!("/api/v1/embedded/instances/{instance_id}"),
-            None,
-        )
+        .embedded_get(&token, &format!("/api/v1/embedded/instances/{instance_id}"))
         .await;
     assert_eq!(
         (status, body["id"].as_str()),
@@ -534,7 +451,7 @@ async fn removing_a_listing_keeps_its_instances(server: TestServer) {
 
     // The vendor still reads and sets the customer's values, against the instance's version.
     let config = format!("/api/v1/customers/{acme}/config/{id}");
-    let (status, body) = server.admin(Method::GET, &config, None).await;
+    let (status, body) = server.admin_get(&config).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = server
         .admin(
@@ -556,19 +473,14 @@ async fn removing_a_listing_keeps_its_instances(server: TestServer) {
         )
         .await;
     assert_eq!(
-        (
-            status,
-            problem["errors"][0]["path"].as_str(),
-            problem["errors"][0]["code"].as_str()
-        ),
+        (status, first_error(&problem)),
         (
             StatusCode::UNPROCESSABLE_ENTITY,
-            Some("/values/endpoint"),
-            Some("not_editable")
+            (Some("/values/endpoint"), Some("not_editable"))
         ),
         "the instance's spec is known: {problem}"
     );
-    let (_, body) = server.admin(Method::GET, &config, None).await;
+    let (_, body) = server.admin_get(&config).await;
     assert_eq!(body["values"]["tier"], "gold", "{body}");
 }
 
@@ -650,12 +562,7 @@ async fn admin_instance_operations(server: TestServer) {
         )
     );
     let (status, seen) = server
-        .embedded(
-            &token,
-            Method::GET,
-            &format!("/api/v1/embedded/instances/{instance_id}"),
-            None,
-        )
+        .embedded_get(&token, &format!("/api/v1/embedded/instances/{instance_id}"))
         .await;
     assert_eq!(status, StatusCode::OK, "{seen}");
     assert_eq!(seen["config"]["endpoint"], "https://erp.example.com/v2");
@@ -703,15 +610,10 @@ async fn admin_instance_operations(server: TestServer) {
         .admin(Method::POST, &upgrade, Some(json!({"version": "9.9.9"})))
         .await;
     assert_eq!(
-        (
-            status,
-            problem["errors"][0]["path"].as_str(),
-            problem["errors"][0]["code"].as_str()
-        ),
+        (status, first_error(&problem)),
         (
             StatusCode::UNPROCESSABLE_ENTITY,
-            Some("/version"),
-            Some("invalid_reference")
+            (Some("/version"), Some("invalid_reference"))
         ),
         "an unknown version: {problem}"
     );
@@ -785,11 +687,7 @@ const EVENT_TYPES: [&str; 15] = [
 /// The events of one type, oldest first.
 async fn events_of(server: &TestServer, event_type: &str) -> Vec<Value> {
     let (status, list) = server
-        .admin(
-            Method::GET,
-            &format!("/api/v1/events?type={event_type}&limit=200"),
-            None,
-        )
+        .admin_get(&format!("/api/v1/events?type={event_type}&limit=200"))
         .await;
     items(status, &list)
 }
@@ -851,7 +749,7 @@ async fn every_state_change_records_an_event(server: TestServer) {
     // Customer values and users.
     let token = server.token("acme", "ada", "admin");
     let (status, body) = server
-        .embedded(&token, Method::GET, "/api/v1/embedded/marketplace", None)
+        .embedded_get(&token, "/api/v1/embedded/marketplace")
         .await;
     ok(status, &body);
     let acme = customer_id(&server, "acme").await;

@@ -2,7 +2,7 @@
 //! → the expected status (and problem code), and every kind of bad credential → 401 on every
 //! endpoint. What a caller may not see must never appear in what it is answered.
 
-use super::common::{KEYS, TestServer, orders_config, orders_version};
+use super::common::{KEYS, TestServer, orders_config, sink};
 use crate::on_both_backends;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -124,14 +124,8 @@ struct Fixture {
 
 impl Fixture {
     async fn new(server: &TestServer) -> Fixture {
-        let endpoint = receiver().await;
-        let integration = server
-            .listed_integration(
-                "Orders",
-                orders_version("1.0.0"),
-                json!({"customer_deployable": true, "allow_multiple_instances": true}),
-            )
-            .await;
+        let endpoint = sink().await;
+        let integration = server.orders_listed(true).await;
         let mut instances = Vec::new();
         for customer in ["acme", "globex"] {
             let (status, instance) = server
@@ -200,15 +194,6 @@ impl Fixture {
             Body::TestRun => Some(json!({"input": {"order": {"id": "o-1"}, "addr": {"cc": "DE"}}})),
         }
     }
-}
-
-/// A delivery receiver on loopback that accepts everything; returns its `/in` URL.
-async fn receiver() -> String {
-    let app = axum::Router::new().route("/in", axum::routing::any(|| async { "ok" }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/in", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    url
 }
 
 /// An answer of the service.
@@ -339,26 +324,9 @@ async fn callers_get_their_due_on_every_endpoint(server: TestServer) {
         if *caller == Caller::OwnerAdmin {
             // Nothing the others tried changed either instance.
             for id in [&fx.mine, &fx.theirs] {
-                let (_, events) = server
-                    .admin(
-                        Method::GET,
-                        &format!("/api/v1/events?instance_id={id}"),
-                        None,
-                    )
-                    .await;
-                let types: Vec<&str> = events["items"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|e| e["type"].as_str().unwrap())
-                    .collect();
-                assert_eq!(types, ["instance.activated"], "{id}");
+                assert_eq!(server.event_types(id).await, ["instance.activated"], "{id}");
                 let (_, executions) = server
-                    .admin(
-                        Method::GET,
-                        &format!("/api/v1/executions?instance_id={id}"),
-                        None,
-                    )
+                    .admin_get(&format!("/api/v1/executions?instance_id={id}"))
                     .await;
                 assert_eq!(executions["items"], json!([]), "{id}");
             }
@@ -402,7 +370,7 @@ async fn callers_get_their_due_on_every_endpoint(server: TestServer) {
     ];
     for (token, customer, instances, catalog_counts) in others {
         let (status, list) = server
-            .embedded(&token, Method::GET, "/api/v1/embedded/instances", None)
+            .embedded_get(&token, "/api/v1/embedded/instances")
             .await;
         assert_eq!(status, StatusCode::OK, "{list}");
         let items = list["items"].as_array().unwrap();
@@ -412,7 +380,7 @@ async fn callers_get_their_due_on_every_endpoint(server: TestServer) {
             "{list}"
         );
         let (_, catalog) = server
-            .embedded(&token, Method::GET, "/api/v1/embedded/marketplace", None)
+            .embedded_get(&token, "/api/v1/embedded/marketplace")
             .await;
         let counts: Vec<u64> = catalog["items"]
             .as_array()
@@ -610,22 +578,18 @@ async fn bad_credentials_are_401_on_every_endpoint(server: TestServer) {
 
     // Nothing a refused token asked for happened: no change, no run, no customer created.
     let (_, events) = server
-        .admin(
-            Method::GET,
-            &format!("/api/v1/events?instance_id={}", fx.mine),
-            None,
-        )
+        .admin_get(&format!("/api/v1/events?instance_id={}", fx.mine))
         .await;
     assert_eq!(events["items"].as_array().unwrap().len(), 1, "{events}");
-    let (_, instances) = server.admin(Method::GET, "/api/v1/instances", None).await;
+    let (_, instances) = server.admin_get("/api/v1/instances").await;
     assert_eq!(
         instances["items"].as_array().unwrap().len(),
         2,
         "{instances}"
     );
-    let (_, executions) = server.admin(Method::GET, "/api/v1/executions", None).await;
+    let (_, executions) = server.admin_get("/api/v1/executions").await;
     assert_eq!(executions["items"], json!([]));
-    let (_, customers) = server.admin(Method::GET, "/api/v1/customers", None).await;
+    let (_, customers) = server.admin_get("/api/v1/customers").await;
     assert_eq!(
         customers["items"].as_array().unwrap().len(),
         2,

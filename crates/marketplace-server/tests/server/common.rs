@@ -276,6 +276,41 @@ impl TestServer {
             .await
     }
 
+    /// `GET`s a path of the admin API.
+    pub(crate) async fn admin_get(&self, path: &str) -> (StatusCode, Value) {
+        self.admin(Method::GET, path, None).await
+    }
+
+    /// `GET`s a path of the embedded API with a token.
+    pub(crate) async fn embedded_get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        self.call(Some(token), Method::GET, path, None).await
+    }
+
+    /// The types of an instance's events, oldest first.
+    pub(crate) async fn event_types(&self, instance_id: &str) -> Vec<String> {
+        let (status, events) = self
+            .admin_get(&format!("/api/v1/events?instance_id={instance_id}"))
+            .await;
+        items(status, &events)
+            .iter()
+            .map(|e| e["type"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// Activates an integration for the token's customer with `config`; returns the instance.
+    pub(crate) async fn activate(&self, token: &str, integration: &str, config: Value) -> Value {
+        let (status, instance) = self
+            .embedded(
+                token,
+                Method::POST,
+                "/api/v1/embedded/instances",
+                Some(json!({"integration_id": integration, "config": config})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{instance}");
+        instance
+    }
+
     /// Calls the embedded API with a token.
     pub(crate) async fn embedded(
         &self,
@@ -297,6 +332,14 @@ impl TestServer {
     /// A token for a user of a customer, signed with the RS256 test key.
     pub(crate) fn token(&self, customer: &str, user: &str, role: &str) -> String {
         sign(&self.claims(customer, user, role), "rs")
+    }
+
+    /// Lists "Orders" ([`orders_version`] 1.0.0), customer-deployable; returns its id.
+    pub(crate) async fn orders_listed(&self, allow_multiple_instances: bool) -> String {
+        let listing = json!({"customer_deployable": true,
+                             "allow_multiple_instances": allow_multiple_instances});
+        self.listed_integration("Orders", orders_version("1.0.0"), listing)
+            .await
     }
 
     /// Creates, publishes and lists an integration; returns its id.
@@ -394,4 +437,28 @@ pub(crate) fn orders_version(number: &str) -> Value {
 /// Valid customer values for [`orders_version`].
 pub(crate) fn orders_config(endpoint: &str) -> Value {
     json!({"endpoint": endpoint, "auth": {"api_key": "key-SECRET-0001"}, "account_code": "ABC-1234", "api_token": "tok-SECRET-0002"})
+}
+
+/// The `items` of a list answer, checked to be a 200.
+pub(crate) fn items(status: StatusCode, list: &Value) -> Vec<Value> {
+    assert_eq!(status, StatusCode::OK, "{list}");
+    list["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a list: {list}"))
+        .clone()
+}
+
+/// A delivery target on loopback answering 200 to anything; returns its `/in` URL.
+pub(crate) async fn sink() -> String {
+    let app = axum::Router::new().route("/in", axum::routing::any(|| async { "ok" }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/in", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+/// The `path` and `code` of a problem's first field error.
+pub(crate) fn first_error(problem: &Value) -> (Option<&str>, Option<&str>) {
+    let error = &problem["errors"][0];
+    (error["path"].as_str(), error["code"].as_str())
 }

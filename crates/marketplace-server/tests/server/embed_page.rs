@@ -100,12 +100,7 @@ async fn overview_is_sanitised_html(server: TestServer) {
         .await;
     let token = server.token("acme", "ada", "admin");
     let (status, detail) = server
-        .embedded(
-            &token,
-            Method::GET,
-            &format!("/api/v1/embedded/marketplace/{id}"),
-            None,
-        )
+        .embedded_get(&token, &format!("/api/v1/embedded/marketplace/{id}"))
         .await;
     assert_eq!(status, StatusCode::OK, "{detail}");
     assert_eq!(detail["overview"], overview);

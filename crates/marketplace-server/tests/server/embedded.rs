@@ -20,12 +20,7 @@ async fn customer_journey(server: TestServer) {
 
     // Catalog and detail: the customer sees only customer variables.
     let (status, catalog) = server
-        .embedded(
-            &token,
-            Method::GET,
-            "/api/v1/embedded/marketplace?q=ORD",
-            None,
-        )
+        .embedded_get(&token, "/api/v1/embedded/marketplace?q=ORD")
         .await;
     assert_eq!(status, StatusCode::OK, "{catalog}");
     let entry = &catalog["items"][0];
@@ -38,12 +33,7 @@ async fn customer_journey(server: TestServer) {
         json!({"status": "deployable", "reasons": []})
     );
     let (_, detail) = server
-        .embedded(
-            &token,
-            Method::GET,
-            &format!("/api/v1/embedded/marketplace/{id}"),
-            None,
-        )
+        .embedded_get(&token, &format!("/api/v1/embedded/marketplace/{id}"))
         .await;
     assert_eq!(detail["overview"], "# Orders");
     assert_eq!(detail["flows"], json!(["orders"]));
@@ -135,7 +125,7 @@ async fn customer_journey(server: TestServer) {
         (StatusCode::CONFLICT, Some("instance_exists"))
     );
     let (_, catalog) = server
-        .embedded(&token, Method::GET, "/api/v1/embedded/marketplace", None)
+        .embedded_get(&token, "/api/v1/embedded/marketplace")
         .await;
     assert_eq!(
         (
@@ -208,11 +198,7 @@ async fn customer_journey(server: TestServer) {
 
     // Every change left its event, without secrets.
     let (_, events) = server
-        .admin(
-            Method::GET,
-            &format!("/api/v1/events?instance_id={instance_id}"),
-            None,
-        )
+        .admin_get(&format!("/api/v1/events?instance_id={instance_id}"))
         .await;
     let types: Vec<&str> = events["items"]
         .as_array()
@@ -232,7 +218,7 @@ async fn customer_journey(server: TestServer) {
     );
     assert!(!events.to_string().contains("SECRET"));
     let (_, created) = server
-        .admin(Method::GET, "/api/v1/events?type=customer.created", None)
+        .admin_get("/api/v1/events?type=customer.created")
         .await;
     assert_eq!(
         created["items"].as_array().unwrap().len(),
@@ -242,20 +228,14 @@ async fn customer_journey(server: TestServer) {
 
     // The vendor sees the instance, organization values included; the customer's users are listed.
     let (_, listed) = server
-        .admin(
-            Method::GET,
-            &format!("/api/v1/instances?status=deactivated&integration_id={id}"),
-            None,
-        )
+        .admin_get(&format!(
+            "/api/v1/instances?status=deactivated&integration_id={id}"
+        ))
         .await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
     let customer_id = listed["items"][0]["customer_id"].as_str().unwrap();
     let (_, users) = server
-        .admin(
-            Method::GET,
-            &format!("/api/v1/customers/{customer_id}/users"),
-            None,
-        )
+        .admin_get(&format!("/api/v1/customers/{customer_id}/users"))
         .await;
     assert_eq!(
         (
@@ -323,7 +303,7 @@ async fn idempotent_and_concurrent_activation(server: TestServer) {
         StatusCode::CONFLICT
     );
     let (_, list) = server
-        .embedded(&token, Method::GET, "/api/v1/embedded/instances", None)
+        .embedded_get(&token, "/api/v1/embedded/instances")
         .await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
 
@@ -374,13 +354,7 @@ fn spawn_post(
 }
 
 async fn secrets_never_leave_or_rest_in_clear(server: TestServer) {
-    let id = server
-        .listed_integration(
-            "Orders",
-            orders_version("1.0.0"),
-            json!({"customer_deployable": true, "allow_multiple_instances": true}),
-        )
-        .await;
+    let id = server.orders_listed(true).await;
     let mut claims = server.claims("acme", "ada", "admin");
     claims["embedded_config"] = json!({"tenant": "tenant-SECRET-0003"});
     let token = sign(&claims, "es");
@@ -405,11 +379,10 @@ async fn secrets_never_leave_or_rest_in_clear(server: TestServer) {
         "tier is not a secret variable; the vendor sees it"
     );
     let (_, admin_view) = server
-        .admin(
-            Method::GET,
-            &format!("/api/v1/instances/{}", instance["id"].as_str().unwrap()),
-            None,
-        )
+        .admin_get(&format!(
+            "/api/v1/instances/{}",
+            instance["id"].as_str().unwrap()
+        ))
         .await;
     assert_eq!(
         admin_view["config"]["tenant"], "tenant-SECRET-0003",
@@ -474,13 +447,7 @@ async fn raw_dump(server: &TestServer) -> String {
 }
 
 async fn cors_and_origins(server: TestServer) {
-    server
-        .listed_integration(
-            "Orders",
-            orders_version("1.0.0"),
-            json!({"customer_deployable": true, "allow_multiple_instances": true}),
-        )
-        .await;
+    server.orders_listed(true).await;
     let token = server.token("acme", "ada", "viewer");
     let url = format!("{}/api/v1/embedded/marketplace", server.base);
     let preflight = server

@@ -1,6 +1,6 @@
 //! Webhook triggers and the flow runner, against a real HTTP receiver on loopback.
 
-use super::common::{Backend, TestServer, orders_config, orders_version};
+use super::common::{Backend, TestServer, orders_config};
 use crate::on_both_backends;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode as AxumStatus};
@@ -55,9 +55,7 @@ async fn receiver(failures: usize) -> (String, Seen) {
 /// Polls an execution until it finishes.
 async fn finished(server: &TestServer, execution_id: &str) -> Value {
     for _ in 0..100 {
-        let (_, list) = server
-            .admin(Method::GET, "/api/v1/executions?limit=200", None)
-            .await;
+        let (_, list) = server.admin_get("/api/v1/executions?limit=200").await;
         if let Some(e) = list["items"]
             .as_array()
             .unwrap()
@@ -72,30 +70,16 @@ async fn finished(server: &TestServer, execution_id: &str) -> Value {
     panic!("execution {execution_id} did not finish");
 }
 
-async fn activate(server: &TestServer, integration: &str, config: Value) -> Value {
-    let token = server.token("acme", "ada", "admin");
-    let (status, instance) = server
-        .embedded(
-            &token,
-            Method::POST,
-            "/api/v1/embedded/instances",
-            Some(json!({"integration_id": integration, "config": config})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{instance}");
-    instance
-}
-
 async fn webhook_runs_the_flow_with_retries(server: TestServer) {
     let (receiver_base, seen) = receiver(1).await;
-    let id = server
-        .listed_integration(
-            "Orders",
-            orders_version("1.0.0"),
-            json!({"customer_deployable": true, "allow_multiple_instances": true}),
+    let id = server.orders_listed(true).await;
+    let instance = server
+        .activate(
+            &server.token("acme", "ada", "admin"),
+            &id,
+            orders_config(&format!("{receiver_base}/in")),
         )
         .await;
-    let instance = activate(&server, &id, orders_config(&format!("{receiver_base}/in"))).await;
     let url = instance["webhook_urls"][0]["url"]
         .as_str()
         .unwrap()
@@ -139,45 +123,33 @@ async fn webhook_runs_the_flow_with_retries(server: TestServer) {
     // Logs and executions answer every filter.
     let instance_id = instance["id"].as_str().unwrap();
     let (_, warnings) = server
-        .admin(
-            Method::GET,
-            &format!("/api/v1/logs?severity=warn&q=ATTEMPT&instance_id={instance_id}"),
-            None,
-        )
+        .admin_get(&format!(
+            "/api/v1/logs?severity=warn&q=ATTEMPT&instance_id={instance_id}"
+        ))
         .await;
     assert_eq!(warnings["items"].as_array().unwrap().len(), 1, "{warnings}");
     assert!(!warnings.to_string().contains("SECRET"));
     let (_, none) = server
-        .admin(Method::GET, "/api/v1/logs?since=2999-01-01T00:00:00Z", None)
+        .admin_get("/api/v1/logs?since=2999-01-01T00:00:00Z")
         .await;
     assert_eq!(none["items"].as_array().unwrap().len(), 0);
     let (_, all) = server
-        .admin(
-            Method::GET,
-            "/api/v1/logs?until=2999-01-01T00:00:00Z&type=delivery&version=1.0.0",
-            None,
-        )
+        .admin_get("/api/v1/logs?until=2999-01-01T00:00:00Z&type=delivery&version=1.0.0")
         .await;
     assert_eq!(all["items"].as_array().unwrap().len(), 2);
-    let (status, _) = server
-        .admin(Method::GET, "/api/v1/logs?since=yesterday", None)
-        .await;
+    let (status, _) = server.admin_get("/api/v1/logs?since=yesterday").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (_, executions) = server
-        .admin(
-            Method::GET,
-            &format!("/api/v1/executions?status=succeeded&integration_id={id}&type=webhook"),
-            None,
-        )
+        .admin_get(&format!(
+            "/api/v1/executions?status=succeeded&integration_id={id}&type=webhook"
+        ))
         .await;
     assert_eq!(executions["items"].as_array().unwrap().len(), 1);
     let token = server.token("acme", "ada", "viewer");
     let (status, own) = server
-        .embedded(
+        .embedded_get(
             &token,
-            Method::GET,
             &format!("/api/v1/embedded/instances/{instance_id}/executions"),
-            None,
         )
         .await;
     assert_eq!(
@@ -243,7 +215,9 @@ async fn oauth2_client_credentials_authorise_deliveries(server: TestServer) {
         .await;
     let config = json!({"endpoint": format!("{receiver_base}/in"),
         "oauth": {"token_url": format!("{receiver_base}/token"), "client_id": "cid", "client_secret": "csecret", "scopes": "orders:write"}});
-    let instance = activate(&server, &id, config).await;
+    let instance = server
+        .activate(&server.token("acme", "ada", "admin"), &id, config)
+        .await;
     let url = instance["webhook_urls"][0]["url"].as_str().unwrap();
     let accepted: Value = server
         .client
@@ -289,14 +263,14 @@ async fn private_targets_are_refused_by_default() {
     })
     .await;
     let (receiver_base, seen) = receiver(0).await;
-    let id = server
-        .listed_integration(
-            "Orders",
-            orders_version("1.0.0"),
-            json!({"customer_deployable": true, "allow_multiple_instances": true}),
+    let id = server.orders_listed(true).await;
+    let instance = server
+        .activate(
+            &server.token("acme", "ada", "admin"),
+            &id,
+            orders_config(&format!("{receiver_base}/in")),
         )
         .await;
-    let instance = activate(&server, &id, orders_config(&format!("{receiver_base}/in"))).await;
     let url = instance["webhook_urls"][0]["url"].as_str().unwrap();
     let accepted: Value = server
         .client
