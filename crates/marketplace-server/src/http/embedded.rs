@@ -253,6 +253,31 @@ async fn own_instance(
     Ok(instance)
 }
 
+/// Applies a state transition to one of the customer's instances (each transition is its own
+/// permission).
+async fn transition(
+    state: &AppState,
+    user: &CustomerUser,
+    id: &str,
+    transition: Transition,
+) -> ApiResult<Json<InstanceView>> {
+    let action = match transition {
+        Transition::Pause => Action::Pause,
+        Transition::Resume => Action::Resume,
+        Transition::Deactivate => Action::Deactivate,
+    };
+    let instance = own_instance(state, user, action, id).await?;
+    let shown = instances::transition(
+        state,
+        &user.organization_id,
+        &instance,
+        transition,
+        Audience::Customer,
+    )
+    .await?;
+    Ok(Json(view(shown)))
+}
+
 /// One of the customer's instances.
 #[utoipa::path(get, operation_id = "embedded_get_instance", path = "/api/v1/embedded/instances/{id}", tag = "embedded", security(("embedded_token" = [])),
     params(("id" = String, Path, description = "Instance id")), responses((status = 200, body = InstanceView)))]
@@ -302,16 +327,7 @@ async fn delete_instance(
     user: CustomerUser,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<InstanceView>> {
-    let instance = own_instance(&state, &user, Action::Deactivate, &id).await?;
-    let shown = instances::transition(
-        &state,
-        &user.organization_id,
-        &instance,
-        Transition::Deactivate,
-        Audience::Customer,
-    )
-    .await?;
-    Ok(Json(view(shown)))
+    transition(&state, &user, &id, Transition::Deactivate).await
 }
 
 /// Pause an instance.
@@ -322,16 +338,7 @@ async fn pause_instance(
     user: CustomerUser,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<InstanceView>> {
-    let instance = own_instance(&state, &user, Action::Pause, &id).await?;
-    let shown = instances::transition(
-        &state,
-        &user.organization_id,
-        &instance,
-        Transition::Pause,
-        Audience::Customer,
-    )
-    .await?;
-    Ok(Json(view(shown)))
+    transition(&state, &user, &id, Transition::Pause).await
 }
 
 /// Resume a paused instance.
@@ -342,16 +349,7 @@ async fn resume_instance(
     user: CustomerUser,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<InstanceView>> {
-    let instance = own_instance(&state, &user, Action::Resume, &id).await?;
-    let shown = instances::transition(
-        &state,
-        &user.organization_id,
-        &instance,
-        Transition::Resume,
-        Audience::Customer,
-    )
-    .await?;
-    Ok(Json(view(shown)))
+    transition(&state, &user, &id, Transition::Resume).await
 }
 
 /// Run a flow of the instance with test input, now, and return the execution.

@@ -180,16 +180,7 @@ async fn delete_instance(
     admin: Admin,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<InstanceView>> {
-    let instance = instances::load(&state, &admin.organization_id, &id, None).await?;
-    let shown = instances::transition(
-        &state,
-        &admin.organization_id,
-        &instance,
-        Transition::Deactivate,
-        Audience::Organization,
-    )
-    .await?;
-    Ok(Json(view(shown)))
+    transition(&state, &admin, &id, Transition::Deactivate).await
 }
 
 /// Move an instance to another published version; newly required values without default leave
@@ -221,16 +212,7 @@ async fn pause_instance(
     admin: Admin,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<InstanceView>> {
-    let instance = instances::load(&state, &admin.organization_id, &id, None).await?;
-    let shown = instances::transition(
-        &state,
-        &admin.organization_id,
-        &instance,
-        Transition::Pause,
-        Audience::Organization,
-    )
-    .await?;
-    Ok(Json(view(shown)))
+    transition(&state, &admin, &id, Transition::Pause).await
 }
 
 /// Resume a paused instance.
@@ -241,12 +223,22 @@ async fn resume_instance(
     admin: Admin,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<InstanceView>> {
-    let instance = instances::load(&state, &admin.organization_id, &id, None).await?;
+    transition(&state, &admin, &id, Transition::Resume).await
+}
+
+/// Applies a state transition to one of the organization's instances.
+async fn transition(
+    state: &AppState,
+    admin: &Admin,
+    id: &str,
+    transition: Transition,
+) -> ApiResult<Json<InstanceView>> {
+    let instance = instances::load(state, &admin.organization_id, id, None).await?;
     let shown = instances::transition(
-        &state,
+        state,
         &admin.organization_id,
         &instance,
-        Transition::Resume,
+        transition,
         Audience::Organization,
     )
     .await?;

@@ -1,6 +1,7 @@
 //! `api_keys`: admin API keys, stored as the SHA-256 of the secret.
 
 use super::page::{Filter, Order, fetch_page};
+use super::sql::{execute, fetch_optional, scalar, scalar_optional};
 use super::{Page, PageRequest, Store, StoreResult, Tx, now_ms};
 
 /// An API key, without its secret.
@@ -28,15 +29,19 @@ pub async fn insert(
     prefix: &str,
 ) -> StoreResult<ApiKey> {
     let created_at = now_ms();
-    sqlx::query("INSERT INTO api_keys (id, organization_id, name, key_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(id)
-        .bind(organization_id)
-        .bind(name)
-        .bind(key_hash)
-        .bind(prefix)
-        .bind(created_at)
-        .execute(&mut **tx)
-        .await?;
+    execute(
+        &mut **tx,
+        "INSERT INTO api_keys (id, organization_id, name, key_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        [
+            id.into(),
+            organization_id.into(),
+            name.into(),
+            key_hash.into(),
+            prefix.into(),
+            created_at.into(),
+        ],
+    )
+    .await?;
     Ok(ApiKey {
         id: id.to_owned(),
         name: name.to_owned(),
@@ -47,12 +52,8 @@ pub async fn insert(
 
 /// The organization a key hash belongs to.
 pub async fn organization_of(store: &Store, key_hash: &str) -> StoreResult<Option<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT organization_id FROM api_keys WHERE key_hash = $1")
-            .bind(key_hash)
-            .fetch_optional(&store.db.read)
-            .await?,
-    )
+    let sql = "SELECT organization_id FROM api_keys WHERE key_hash = $1";
+    scalar_optional(&store.db.read, sql, [key_hash.into()]).await
 }
 
 /// A page of the organization's keys.
@@ -76,30 +77,18 @@ pub async fn list(
 
 /// A key of the organization, read inside a transaction.
 pub async fn get(tx: &mut Tx, organization_id: &str, id: &str) -> StoreResult<Option<ApiKey>> {
-    Ok(
-        sqlx::query_as(&format!("{SELECT} WHERE id = $1 AND organization_id = $2"))
-            .bind(id)
-            .bind(organization_id)
-            .fetch_optional(&mut **tx)
-            .await?,
-    )
+    let sql = format!("{SELECT} WHERE id = $1 AND organization_id = $2");
+    fetch_optional(&mut **tx, &sql, [id.into(), organization_id.into()]).await
 }
 
 /// How many keys the organization has.
 pub async fn count(tx: &mut Tx, organization_id: &str) -> StoreResult<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE organization_id = $1")
-            .bind(organization_id)
-            .fetch_one(&mut **tx)
-            .await?,
-    )
+    let sql = "SELECT COUNT(*) FROM api_keys WHERE organization_id = $1";
+    scalar(&mut **tx, sql, [organization_id.into()]).await
 }
 
 /// Deletes a key.
 pub async fn delete(tx: &mut Tx, id: &str) -> StoreResult<()> {
-    sqlx::query("DELETE FROM api_keys WHERE id = $1")
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
+    execute(&mut **tx, "DELETE FROM api_keys WHERE id = $1", [id.into()]).await?;
     Ok(())
 }

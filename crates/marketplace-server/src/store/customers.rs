@@ -1,7 +1,8 @@
 //! `customers`, `customer_users` and `customer_configs` (the vendor-set values of a customer
 //! for one integration, sealed).
 
-use super::page::{Arg, Filter, Order, escape_like, fetch_page};
+use super::page::{Filter, Order, escape_like, fetch_page};
+use super::sql::{Arg, execute, fetch_all, fetch_optional, scalar_optional};
 use super::{Page, PageRequest, Store, StoreError, StoreResult, Tx, json_column, to_json_text};
 use marketplace_core::catalog::VendorValues;
 use marketplace_core::{Customer, Role};
@@ -64,34 +65,40 @@ pub async fn insert(
     customer: &Customer,
     now: i64,
 ) -> StoreResult<()> {
-    sqlx::query(
+    execute(
+        &mut **tx,
         "INSERT INTO customers (id, organization_id, external_id, name, description, labels, avatar_url, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        [
+            customer.id.as_str().into(),
+            organization_id.into(),
+            (&customer.external_id).into(),
+            (&customer.name).into(),
+            (&customer.description).into(),
+            to_json_text(&customer.labels).into(),
+            customer.avatar_url.clone().into(),
+            now.into(),
+        ],
     )
-    .bind(customer.id.as_str())
-    .bind(organization_id)
-    .bind(&customer.external_id)
-    .bind(&customer.name)
-    .bind(&customer.description)
-    .bind(to_json_text(&customer.labels))
-    .bind(customer.avatar_url.clone())
-    .bind(now)
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
 /// Stores a customer's changed fields.
 pub async fn update(tx: &mut Tx, customer: &Customer) -> StoreResult<()> {
-    sqlx::query("UPDATE customers SET name = $1, description = $2, external_id = $3, labels = $4, avatar_url = $5 WHERE id = $6")
-        .bind(&customer.name)
-        .bind(&customer.description)
-        .bind(&customer.external_id)
-        .bind(to_json_text(&customer.labels))
-        .bind(customer.avatar_url.clone())
-        .bind(customer.id.as_str())
-        .execute(&mut **tx)
-        .await?;
+    execute(
+        &mut **tx,
+        "UPDATE customers SET name = $1, description = $2, external_id = $3, labels = $4, avatar_url = $5 WHERE id = $6",
+        [
+            (&customer.name).into(),
+            (&customer.description).into(),
+            (&customer.external_id).into(),
+            to_json_text(&customer.labels).into(),
+            customer.avatar_url.clone().into(),
+            customer.id.as_str().into(),
+        ],
+    )
+    .await?;
     Ok(())
 }
 
@@ -103,7 +110,7 @@ pub async fn delete(tx: &mut Tx, id: &str) -> StoreResult<()> {
         "DELETE FROM executions WHERE customer_id = $1",
         "DELETE FROM customers WHERE id = $1",
     ] {
-        sqlx::query(sql).bind(id).execute(&mut **tx).await?;
+        execute(&mut **tx, sql, [id.into()]).await?;
     }
     Ok(())
 }
@@ -114,12 +121,9 @@ pub async fn get(
     organization_id: &str,
     id: &str,
 ) -> StoreResult<Option<CustomerRecord>> {
+    let sql = format!("{SELECT} WHERE id = $1 AND organization_id = $2");
     let row: Option<Row> =
-        sqlx::query_as(&format!("{SELECT} WHERE id = $1 AND organization_id = $2"))
-            .bind(id)
-            .bind(organization_id)
-            .fetch_optional(&store.db.write)
-            .await?;
+        fetch_optional(&store.db.write, &sql, [id.into(), organization_id.into()]).await?;
     row.map(Row::record).transpose()
 }
 
@@ -129,13 +133,13 @@ pub async fn id_by_external_id(
     organization_id: &str,
     external_id: &str,
 ) -> StoreResult<Option<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT id FROM customers WHERE organization_id = $1 AND external_id = $2",
+    let sql = "SELECT id FROM customers WHERE organization_id = $1 AND external_id = $2";
+    scalar_optional(
+        &store.db.write,
+        sql,
+        [organization_id.into(), external_id.into()],
     )
-    .bind(organization_id)
-    .bind(external_id)
-    .fetch_optional(&store.db.write)
-    .await?)
+    .await
 }
 
 /// A page of the organization's customers.
@@ -209,15 +213,15 @@ pub async fn upsert_user(
         Role::Admin => "admin",
         Role::Viewer => "viewer",
     };
-    sqlx::query(sql)
-        .bind(customer_id)
-        .bind(user_id)
-        .bind(name)
-        .bind(email)
-        .bind(role)
-        .bind(now)
-        .execute(&store.db.write)
-        .await?;
+    let args = [
+        customer_id.into(),
+        user_id.into(),
+        name.into(),
+        email.into(),
+        role.into(),
+        now.into(),
+    ];
+    execute(&store.db.write, sql, args).await?;
     Ok(())
 }
 
@@ -246,36 +250,30 @@ pub async fn get_user(
     customer_id: &str,
     user_id: &str,
 ) -> StoreResult<Option<UserRecord>> {
-    Ok(
-        sqlx::query_as(&format!("{USER_SELECT} WHERE customer_id = $1 AND id = $2"))
-            .bind(customer_id)
-            .bind(user_id)
-            .fetch_optional(&mut **tx)
-            .await?,
-    )
+    let sql = format!("{USER_SELECT} WHERE customer_id = $1 AND id = $2");
+    fetch_optional(&mut **tx, &sql, [customer_id.into(), user_id.into()]).await
 }
 
 /// Stores a user's display data.
 pub async fn update_user(tx: &mut Tx, user: &UserRecord) -> StoreResult<()> {
-    sqlx::query(
+    execute(
+        &mut **tx,
         "UPDATE customer_users SET name = $1, email = $2 WHERE customer_id = $3 AND id = $4",
+        [
+            user.name.clone().into(),
+            user.email.clone().into(),
+            (&user.customer_id).into(),
+            (&user.id).into(),
+        ],
     )
-    .bind(user.name.clone())
-    .bind(user.email.clone())
-    .bind(&user.customer_id)
-    .bind(&user.id)
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
 /// Deletes a user.
 pub async fn delete_user(tx: &mut Tx, customer_id: &str, user_id: &str) -> StoreResult<()> {
-    sqlx::query("DELETE FROM customer_users WHERE customer_id = $1 AND id = $2")
-        .bind(customer_id)
-        .bind(user_id)
-        .execute(&mut **tx)
-        .await?;
+    let sql = "DELETE FROM customer_users WHERE customer_id = $1 AND id = $2";
+    execute(&mut **tx, sql, [customer_id.into(), user_id.into()]).await?;
     Ok(())
 }
 
@@ -302,13 +300,10 @@ pub async fn vendor_values(
     customer_id: &str,
     integration_id: &str,
 ) -> StoreResult<Map<String, Value>> {
-    let blob: Option<Vec<u8>> = sqlx::query_scalar(
-        "SELECT sealed_values FROM customer_configs WHERE customer_id = $1 AND integration_id = $2",
-    )
-    .bind(customer_id)
-    .bind(integration_id)
-    .fetch_optional(&store.db.read)
-    .await?;
+    let sql =
+        "SELECT sealed_values FROM customer_configs WHERE customer_id = $1 AND integration_id = $2";
+    let args = [customer_id.into(), integration_id.into()];
+    let blob: Option<Vec<u8>> = scalar_optional(&store.db.read, sql, args).await?;
     match blob {
         Some(blob) => open_vendor_values(store, customer_id, integration_id, &blob),
         None => Ok(Map::new()),
@@ -317,12 +312,9 @@ pub async fn vendor_values(
 
 /// Every vendor-set value of a customer, by integration.
 pub async fn all_vendor_values(store: &Store, customer_id: &str) -> StoreResult<VendorValues> {
-    let sealed: Vec<(String, Vec<u8>)> = sqlx::query_as(
-        "SELECT integration_id, sealed_values FROM customer_configs WHERE customer_id = $1",
-    )
-    .bind(customer_id)
-    .fetch_all(&store.db.read)
-    .await?;
+    let sql = "SELECT integration_id, sealed_values FROM customer_configs WHERE customer_id = $1";
+    let sealed: Vec<(String, Vec<u8>)> =
+        fetch_all(&store.db.read, sql, [customer_id.into()]).await?;
     let mut vendor = VendorValues::default();
     for (integration_id, blob) in sealed {
         let values = open_vendor_values(store, customer_id, &integration_id, &blob)?;
@@ -344,15 +336,12 @@ pub async fn put_vendor_values(
         &vendor_context(customer_id, integration_id),
         &Value::Object(values.clone()),
     );
-    sqlx::query(
+    execute(
+        &mut **tx,
         "INSERT INTO customer_configs (customer_id, integration_id, sealed_values, updated_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (customer_id, integration_id) DO UPDATE SET sealed_values = excluded.sealed_values, updated_at = excluded.updated_at",
+        [customer_id.into(), integration_id.into(), blob.into(), now.into()],
     )
-    .bind(customer_id)
-    .bind(integration_id)
-    .bind(blob)
-    .bind(now)
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }

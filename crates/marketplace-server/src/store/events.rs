@@ -1,6 +1,7 @@
 //! `events`: the record of every state change, written in the change's transaction.
 
 use super::page::{Filter, Order, fetch_page};
+use super::sql::execute;
 use super::{Page, PageRequest, Store, StoreResult, Tx, json_column, new_id};
 use marketplace_core::event::Event;
 
@@ -48,19 +49,21 @@ pub struct EventFilter {
 
 /// Records an event in the same transaction as its change.
 pub async fn record(tx: &mut Tx, organization_id: &str, event: &Event) -> StoreResult<()> {
-    sqlx::query(
+    execute(
+        &mut **tx,
         "INSERT INTO events (id, organization_id, type, at, customer_id, integration_id, instance_id, data) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        [
+            new_id("evt").into(),
+            organization_id.into(),
+            event.event_type.as_str().into(),
+            event.at.into(),
+            event.customer_id.as_ref().map(|c| c.to_string()).into(),
+            event.integration_id.as_ref().map(|c| c.to_string()).into(),
+            event.instance_id.as_ref().map(|c| c.to_string()).into(),
+            event.data.to_string().into(),
+        ],
     )
-    .bind(new_id("evt"))
-    .bind(organization_id)
-    .bind(event.event_type.as_str())
-    .bind(event.at)
-    .bind(event.customer_id.as_ref().map(|c| c.to_string()))
-    .bind(event.integration_id.as_ref().map(|c| c.to_string()))
-    .bind(event.instance_id.as_ref().map(|c| c.to_string()))
-    .bind(event.data.to_string())
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! sealed in its row until it finishes, so a restart can resume it.
 
 use super::page::{Filter, Order, fetch_page};
+use super::sql::{execute, fetch_optional, scalar_all};
 use super::{Page, PageRequest, Store, StoreResult, json_column, new_id};
 use marketplace_core::Instance;
 use serde_json::Value;
@@ -145,33 +146,33 @@ pub async fn enqueue(
     now: i64,
 ) -> StoreResult<String> {
     let id = new_id("exe");
-    sqlx::query(
+    execute(
+        &store.db.write,
         "INSERT INTO executions (id, organization_id, customer_id, integration_id, version, instance_id, flow, trigger, status, steps, \
          attempts, sealed_input, started_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', '[]', 0, $9, $10)",
+        [
+            (&id).into(),
+            organization_id.into(),
+            instance.customer_id.as_str().into(),
+            instance.integration_id.as_str().into(),
+            instance.version.to_string().into(),
+            instance.id.as_str().into(),
+            flow.into(),
+            trigger.into(),
+            store.sealer.seal_json(&input_context(&id), input).into(),
+            now.into(),
+        ],
     )
-    .bind(&id)
-    .bind(organization_id)
-    .bind(instance.customer_id.as_str())
-    .bind(instance.integration_id.as_str())
-    .bind(instance.version.to_string())
-    .bind(instance.id.as_str())
-    .bind(flow)
-    .bind(trigger)
-    .bind(store.sealer.seal_json(&input_context(&id), input))
-    .bind(now)
-    .execute(&store.db.write)
     .await?;
     Ok(id)
 }
 
 /// The execution to run, with its input.
 pub async fn queued(store: &Store, id: &str) -> StoreResult<Option<QueuedExecution>> {
-    let row: Option<(String, String, String, Option<Vec<u8>>)> = sqlx::query_as(
-        "SELECT organization_id, instance_id, flow, sealed_input FROM executions WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&store.db.write)
-    .await?;
+    let sql =
+        "SELECT organization_id, instance_id, flow, sealed_input FROM executions WHERE id = $1";
+    let row: Option<(String, String, String, Option<Vec<u8>>)> =
+        fetch_optional(&store.db.write, sql, [id.into()]).await?;
     Ok(row.map(
         |(organization_id, instance_id, flow, sealed)| QueuedExecution {
             organization_id,
@@ -186,10 +187,8 @@ pub async fn queued(store: &Store, id: &str) -> StoreResult<Option<QueuedExecuti
 
 /// Marks an execution as running.
 pub async fn start(store: &Store, id: &str) -> StoreResult<()> {
-    sqlx::query("UPDATE executions SET status = 'running' WHERE id = $1")
-        .bind(id)
-        .execute(&store.db.write)
-        .await?;
+    let sql = "UPDATE executions SET status = 'running' WHERE id = $1";
+    execute(&store.db.write, sql, [id.into()]).await?;
     Ok(())
 }
 
@@ -202,32 +201,31 @@ pub async fn finish(
     attempts: u32,
     now: i64,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE executions SET status = $1, steps = $2, attempts = $3, finished_at = $4, sealed_input = NULL WHERE id = $5")
-        .bind(status)
-        .bind(steps.to_string())
-        .bind(attempts as i64)
-        .bind(now)
-        .bind(id)
-        .execute(&store.db.write)
-        .await?;
+    execute(
+        &store.db.write,
+        "UPDATE executions SET status = $1, steps = $2, attempts = $3, finished_at = $4, sealed_input = NULL WHERE id = $5",
+        [
+            status.into(),
+            steps.to_string().into(),
+            (attempts as i64).into(),
+            now.into(),
+            id.into(),
+        ],
+    )
+    .await?;
     Ok(())
 }
 
 /// Executions a stop interrupted (queued or running), oldest first.
 pub async fn interrupted(store: &Store) -> StoreResult<Vec<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT id FROM executions WHERE status IN ('queued', 'running') ORDER BY id",
-    )
-    .fetch_all(&store.db.read)
-    .await?)
+    let sql = "SELECT id FROM executions WHERE status IN ('queued', 'running') ORDER BY id";
+    scalar_all(&store.db.read, sql, []).await
 }
 
 /// One execution.
 pub async fn get(store: &Store, id: &str) -> StoreResult<Option<ExecutionRecord>> {
-    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&store.db.write)
-        .await?;
+    let sql = format!("{SELECT} WHERE id = $1");
+    let row: Option<Row> = fetch_optional(&store.db.write, &sql, [id.into()]).await?;
     row.map(Row::record).transpose()
 }
 
@@ -315,22 +313,24 @@ pub async fn log(
     line: &LogLine<'_>,
     now: i64,
 ) -> StoreResult<()> {
-    sqlx::query(
+    execute(
+        &store.db.write,
         "INSERT INTO logs (id, organization_id, customer_id, integration_id, version, instance_id, execution_id, severity, type, message, at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        [
+            new_id("log").into(),
+            organization_id.into(),
+            instance.customer_id.as_str().into(),
+            instance.integration_id.as_str().into(),
+            instance.version.to_string().into(),
+            instance.id.as_str().into(),
+            line.execution_id.into(),
+            line.severity.into(),
+            line.log_type.into(),
+            line.message.into(),
+            now.into(),
+        ],
     )
-    .bind(new_id("log"))
-    .bind(organization_id)
-    .bind(instance.customer_id.as_str())
-    .bind(instance.integration_id.as_str())
-    .bind(instance.version.to_string())
-    .bind(instance.id.as_str())
-    .bind(line.execution_id)
-    .bind(line.severity)
-    .bind(line.log_type)
-    .bind(line.message)
-    .bind(now)
-    .execute(&store.db.write)
     .await?;
     Ok(())
 }

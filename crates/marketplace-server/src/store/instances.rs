@@ -2,6 +2,7 @@
 //! sealed, bound to their instance.
 
 use super::page::{Filter, Order, fetch_page};
+use super::sql::{execute, fetch_all, fetch_optional, scalar, scalar_all, scalar_optional};
 use super::{Conn, Page, PageRequest, Store, StoreError, StoreResult, Tx};
 use marketplace_core::{Instance, InstanceStatus};
 use serde_json::Value;
@@ -69,12 +70,9 @@ impl Row {
 
 /// An instance of the organization (read from the write pool: it may just have changed).
 pub async fn get(store: &Store, organization_id: &str, id: &str) -> StoreResult<Option<Instance>> {
+    let sql = format!("{SELECT} WHERE id = $1 AND organization_id = $2");
     let row: Option<Row> =
-        sqlx::query_as(&format!("{SELECT} WHERE id = $1 AND organization_id = $2"))
-            .bind(id)
-            .bind(organization_id)
-            .fetch_optional(&store.db.write)
-            .await?;
+        fetch_optional(&store.db.write, &sql, [id.into(), organization_id.into()]).await?;
     row.map(|r| r.instance(store)).transpose()
 }
 
@@ -104,12 +102,9 @@ pub async fn list(
 
 /// The integrations of a customer's live (not deactivated) instances, one per instance.
 pub async fn live_integrations(store: &Store, customer_id: &str) -> StoreResult<Vec<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT integration_id FROM instances WHERE customer_id = $1 AND status <> 'deactivated'",
-    )
-    .bind(customer_id)
-    .fetch_all(&store.db.read)
-    .await?)
+    let sql =
+        "SELECT integration_id FROM instances WHERE customer_id = $1 AND status <> 'deactivated'";
+    scalar_all(&store.db.read, sql, [customer_id.into()]).await
 }
 
 /// How many live instances of an integration a customer has (in a transaction, or on a read
@@ -119,12 +114,11 @@ pub async fn count_live(
     customer_id: &str,
     integration_id: &str,
 ) -> StoreResult<usize> {
-    let n: i64 = sqlx::query_scalar(
+    let n: i64 = scalar(
+        conn,
         "SELECT COUNT(*) FROM instances WHERE customer_id = $1 AND integration_id = $2 AND status <> 'deactivated'",
+        [customer_id.into(), integration_id.into()],
     )
-    .bind(customer_id)
-    .bind(integration_id)
-    .fetch_one(conn)
     .await?;
     Ok(n as usize)
 }
@@ -135,23 +129,20 @@ pub async fn latest_version(
     customer_id: &str,
     integration_id: &str,
 ) -> StoreResult<Option<String>> {
-    Ok(sqlx::query_scalar(
+    scalar_optional(
+        &store.db.read,
         "SELECT version FROM instances WHERE customer_id = $1 AND integration_id = $2 ORDER BY updated_at DESC, id DESC LIMIT 1",
+        [customer_id.into(), integration_id.into()],
     )
-    .bind(customer_id)
-    .bind(integration_id)
-    .fetch_optional(&store.db.read)
-    .await?)
+    .await
 }
 
 /// Serialises activations of one customer (PostgreSQL: a row lock on the customer; SQLite has
 /// one writer, which already does).
 pub async fn lock_customer(tx: &mut Tx, store: &Store, customer_id: &str) -> StoreResult<()> {
     if store.backend() == super::Backend::Postgres {
-        sqlx::query("SELECT id FROM customers WHERE id = $1 FOR UPDATE")
-            .bind(customer_id)
-            .execute(&mut **tx)
-            .await?;
+        let sql = "SELECT id FROM customers WHERE id = $1 FOR UPDATE";
+        execute(&mut **tx, sql, [customer_id.into()]).await?;
     }
     Ok(())
 }
@@ -174,29 +165,27 @@ pub async fn save(
         "UPDATE instances SET customer_id = $2, integration_id = $3, version = $4, name = $5, status = $6, sealed_config = $7, \
          created_at = $8, updated_at = $9 WHERE id = $1"
     };
-    sqlx::query(sql)
-        .bind(instance.id.as_str())
-        .bind(instance.customer_id.as_str())
-        .bind(instance.integration_id.as_str())
-        .bind(instance.version.to_string())
-        .bind(&instance.name)
-        .bind(instance.status.as_str())
-        .bind(sealed)
-        .bind(instance.created_at)
-        .bind(instance.updated_at)
-        .execute(&mut **tx)
-        .await?;
+    let args = [
+        instance.id.as_str().into(),
+        instance.customer_id.as_str().into(),
+        instance.integration_id.as_str().into(),
+        instance.version.to_string().into(),
+        (&instance.name).into(),
+        instance.status.as_str().into(),
+        sealed.into(),
+        instance.created_at.into(),
+        instance.updated_at.into(),
+    ];
+    execute(&mut **tx, sql, args).await?;
     Ok(())
 }
 
+const WEBHOOK_TOKENS: &str =
+    "SELECT flow, token FROM webhook_urls WHERE instance_id = $1 ORDER BY flow";
+
 /// The webhook URLs of an instance, ordered by flow.
 pub async fn webhook_tokens(store: &Store, instance_id: &str) -> StoreResult<Vec<WebhookToken>> {
-    Ok(
-        sqlx::query_as("SELECT flow, token FROM webhook_urls WHERE instance_id = $1 ORDER BY flow")
-            .bind(instance_id)
-            .fetch_all(&store.db.write)
-            .await?,
-    )
+    fetch_all(&store.db.write, WEBHOOK_TOKENS, [instance_id.into()]).await
 }
 
 /// Gives each of `flows` a webhook URL (new tokens from `new_token`), keeping the URLs of
@@ -207,32 +196,18 @@ pub async fn sync_webhooks(
     flows: &[&str],
     mut new_token: impl FnMut() -> String,
 ) -> StoreResult<Vec<WebhookToken>> {
-    let existing: Vec<String> =
-        sqlx::query_scalar("SELECT flow FROM webhook_urls WHERE instance_id = $1")
-            .bind(instance_id)
-            .fetch_all(&mut **tx)
-            .await?;
+    let sql = "SELECT flow FROM webhook_urls WHERE instance_id = $1";
+    let existing: Vec<String> = scalar_all(&mut **tx, sql, [instance_id.into()]).await?;
     for flow in existing.iter().filter(|f| !flows.contains(&f.as_str())) {
-        sqlx::query("DELETE FROM webhook_urls WHERE instance_id = $1 AND flow = $2")
-            .bind(instance_id)
-            .bind(flow)
-            .execute(&mut **tx)
-            .await?;
+        let sql = "DELETE FROM webhook_urls WHERE instance_id = $1 AND flow = $2";
+        execute(&mut **tx, sql, [instance_id.into(), flow.into()]).await?;
     }
     for flow in flows.iter().filter(|f| !existing.iter().any(|e| e == *f)) {
-        sqlx::query("INSERT INTO webhook_urls (token, instance_id, flow) VALUES ($1, $2, $3)")
-            .bind(new_token())
-            .bind(instance_id)
-            .bind(*flow)
-            .execute(&mut **tx)
-            .await?;
+        let sql = "INSERT INTO webhook_urls (token, instance_id, flow) VALUES ($1, $2, $3)";
+        let args = [new_token().into(), instance_id.into(), (*flow).into()];
+        execute(&mut **tx, sql, args).await?;
     }
-    Ok(
-        sqlx::query_as("SELECT flow, token FROM webhook_urls WHERE instance_id = $1 ORDER BY flow")
-            .bind(instance_id)
-            .fetch_all(&mut **tx)
-            .await?,
-    )
+    fetch_all(&mut **tx, WEBHOOK_TOKENS, [instance_id.into()]).await
 }
 
 /// The instance and flow a webhook token triggers, with the instance's organization.
@@ -240,12 +215,12 @@ pub async fn by_webhook_token(
     store: &Store,
     token: &str,
 ) -> StoreResult<Option<(String, String, String)>> {
-    Ok(sqlx::query_as(
+    fetch_optional(
+        &store.db.read,
         "SELECT w.instance_id, w.flow, i.organization_id FROM webhook_urls w JOIN instances i ON i.id = w.instance_id WHERE w.token = $1",
+        [token.into()],
     )
-    .bind(token)
-    .fetch_optional(&store.db.read)
-    .await?)
+    .await
 }
 
 /// An idempotency record: the request's hash and the (masked) response it got.
@@ -263,13 +238,10 @@ pub async fn idempotency_record(
     customer_id: &str,
     key: &str,
 ) -> StoreResult<Option<IdempotencyRecord>> {
-    let row: Option<(String, String)> = sqlx::query_as(
-        "SELECT request_hash, response FROM idempotency_keys WHERE customer_id = $1 AND key = $2",
-    )
-    .bind(customer_id)
-    .bind(key)
-    .fetch_optional(conn)
-    .await?;
+    let sql =
+        "SELECT request_hash, response FROM idempotency_keys WHERE customer_id = $1 AND key = $2";
+    let row: Option<(String, String)> =
+        fetch_optional(conn, sql, [customer_id.into(), key.into()]).await?;
     Ok(row.map(|(request_hash, response)| IdempotencyRecord {
         request_hash,
         response,
@@ -284,13 +256,17 @@ pub async fn insert_idempotency_record(
     record: &IdempotencyRecord,
     now: i64,
 ) -> StoreResult<()> {
-    sqlx::query("INSERT INTO idempotency_keys (customer_id, key, request_hash, response, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(customer_id)
-        .bind(key)
-        .bind(&record.request_hash)
-        .bind(&record.response)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+    execute(
+        &mut **tx,
+        "INSERT INTO idempotency_keys (customer_id, key, request_hash, response, created_at) VALUES ($1, $2, $3, $4, $5)",
+        [
+            customer_id.into(),
+            key.into(),
+            (&record.request_hash).into(),
+            (&record.response).into(),
+            now.into(),
+        ],
+    )
+    .await?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `integrations` and `versions`: what the vendor builds, with its semver versions.
 
 use super::page::{Filter, Order, fetch_page};
+use super::sql::{execute, fetch_all, fetch_optional};
 use super::{Page, PageRequest, Store, StoreError, StoreResult, Tx, json_column, to_json_text};
 use marketplace_core::integration::VersionSummary;
 use marketplace_core::{Integration, IntegrationVersion, VersionState};
@@ -126,36 +127,40 @@ pub async fn insert(
     integration: &Integration,
     now: i64,
 ) -> StoreResult<()> {
-    sqlx::query(
+    execute(
+        &mut **tx,
         "INSERT INTO integrations (id, organization_id, name, description, category, labels, icon_url, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        [
+            integration.id.as_str().into(),
+            organization_id.into(),
+            (&integration.name).into(),
+            (&integration.description).into(),
+            (&integration.category).into(),
+            to_json_text(&integration.labels).into(),
+            integration.icon_url.clone().into(),
+            now.into(),
+        ],
     )
-    .bind(integration.id.as_str())
-    .bind(organization_id)
-    .bind(&integration.name)
-    .bind(&integration.description)
-    .bind(&integration.category)
-    .bind(to_json_text(&integration.labels))
-    .bind(integration.icon_url.clone())
-    .bind(now)
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
 /// Stores an integration's changed fields.
 pub async fn update(tx: &mut Tx, integration: &Integration, now: i64) -> StoreResult<()> {
-    sqlx::query(
+    execute(
+        &mut **tx,
         "UPDATE integrations SET name = $1, description = $2, category = $3, labels = $4, icon_url = $5, updated_at = $6 WHERE id = $7",
+        [
+            (&integration.name).into(),
+            (&integration.description).into(),
+            (&integration.category).into(),
+            to_json_text(&integration.labels).into(),
+            integration.icon_url.clone().into(),
+            now.into(),
+            integration.id.as_str().into(),
+        ],
     )
-    .bind(&integration.name)
-    .bind(&integration.description)
-    .bind(&integration.category)
-    .bind(to_json_text(&integration.labels))
-    .bind(integration.icon_url.clone())
-    .bind(now)
-    .bind(integration.id.as_str())
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }
@@ -166,23 +171,16 @@ pub async fn get(
     organization_id: &str,
     id: &str,
 ) -> StoreResult<Option<IntegrationRecord>> {
-    let row: Option<IntegrationRow> = sqlx::query_as(&format!(
-        "{INTEGRATION_SELECT} WHERE id = $1 AND organization_id = $2"
-    ))
-    .bind(id)
-    .bind(organization_id)
-    .fetch_optional(&store.db.write)
-    .await?;
+    let sql = format!("{INTEGRATION_SELECT} WHERE id = $1 AND organization_id = $2");
+    let row: Option<IntegrationRow> =
+        fetch_optional(&store.db.write, &sql, [id.into(), organization_id.into()]).await?;
     row.map(IntegrationRow::record).transpose()
 }
 
 /// Integrations by id (for a catalog snapshot).
 pub async fn get_by_id(store: &Store, id: &str) -> StoreResult<Option<IntegrationRecord>> {
-    let row: Option<IntegrationRow> =
-        sqlx::query_as(&format!("{INTEGRATION_SELECT} WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&store.db.read)
-            .await?;
+    let sql = format!("{INTEGRATION_SELECT} WHERE id = $1");
+    let row: Option<IntegrationRow> = fetch_optional(&store.db.read, &sql, [id.into()]).await?;
     row.map(IntegrationRow::record).transpose()
 }
 
@@ -211,11 +209,8 @@ pub async fn list(
 
 /// The numbers and states of an integration's versions, read in a transaction (order rules).
 pub async fn summaries(tx: &mut Tx, integration_id: &str) -> StoreResult<Vec<VersionSummary>> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT version, state FROM versions WHERE integration_id = $1")
-            .bind(integration_id)
-            .fetch_all(&mut **tx)
-            .await?;
+    let sql = "SELECT version, state FROM versions WHERE integration_id = $1";
+    let rows: Vec<(String, String)> = fetch_all(&mut **tx, sql, [integration_id.into()]).await?;
     rows.into_iter()
         .map(|(v, s)| {
             Ok(VersionSummary {
@@ -233,15 +228,19 @@ pub async fn insert_version(
     version: &IntegrationVersion,
     now: i64,
 ) -> StoreResult<()> {
-    sqlx::query("INSERT INTO versions (integration_id, version, state, config, flows, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(integration_id)
-        .bind(version.version.to_string())
-        .bind(state_name(version.state))
-        .bind(to_json_text(&version.config))
-        .bind(to_json_text(&version.flows))
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+    execute(
+        &mut **tx,
+        "INSERT INTO versions (integration_id, version, state, config, flows, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        [
+            integration_id.into(),
+            version.version.to_string().into(),
+            state_name(version.state).into(),
+            to_json_text(&version.config).into(),
+            to_json_text(&version.flows).into(),
+            now.into(),
+        ],
+    )
+    .await?;
     Ok(())
 }
 
@@ -251,13 +250,17 @@ pub async fn replace_draft(
     integration_id: &str,
     version: &IntegrationVersion,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE versions SET config = $1, flows = $2 WHERE integration_id = $3 AND version = $4 AND state = 'draft'")
-        .bind(to_json_text(&version.config))
-        .bind(to_json_text(&version.flows))
-        .bind(integration_id)
-        .bind(version.version.to_string())
-        .execute(&mut **tx)
-        .await?;
+    execute(
+        &mut **tx,
+        "UPDATE versions SET config = $1, flows = $2 WHERE integration_id = $3 AND version = $4 AND state = 'draft'",
+        [
+            to_json_text(&version.config).into(),
+            to_json_text(&version.flows).into(),
+            integration_id.into(),
+            version.version.to_string().into(),
+        ],
+    )
+    .await?;
     Ok(())
 }
 
@@ -268,13 +271,17 @@ pub async fn set_state(
     version: &IntegrationVersion,
     now: i64,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE versions SET state = $1, published_at = $2 WHERE integration_id = $3 AND version = $4")
-        .bind(state_name(version.state))
-        .bind(now)
-        .bind(integration_id)
-        .bind(version.version.to_string())
-        .execute(&mut **tx)
-        .await?;
+    execute(
+        &mut **tx,
+        "UPDATE versions SET state = $1, published_at = $2 WHERE integration_id = $3 AND version = $4",
+        [
+            state_name(version.state).into(),
+            now.into(),
+            integration_id.into(),
+            version.version.to_string().into(),
+        ],
+    )
+    .await?;
     Ok(())
 }
 
@@ -284,23 +291,20 @@ pub async fn get_version(
     integration_id: &str,
     version: &str,
 ) -> StoreResult<Option<VersionRecord>> {
-    let row: Option<VersionRow> = sqlx::query_as(&format!(
-        "{VERSION_SELECT} WHERE integration_id = $1 AND version = $2"
-    ))
-    .bind(integration_id)
-    .bind(version)
-    .fetch_optional(&store.db.write)
+    let sql = format!("{VERSION_SELECT} WHERE integration_id = $1 AND version = $2");
+    let row: Option<VersionRow> = fetch_optional(
+        &store.db.write,
+        &sql,
+        [integration_id.into(), version.into()],
+    )
     .await?;
     row.map(VersionRow::record).transpose()
 }
 
 /// Every version of an integration, newest first (by semver).
 pub async fn versions(store: &Store, integration_id: &str) -> StoreResult<Vec<VersionRecord>> {
-    let rows: Vec<VersionRow> =
-        sqlx::query_as(&format!("{VERSION_SELECT} WHERE integration_id = $1"))
-            .bind(integration_id)
-            .fetch_all(&store.db.read)
-            .await?;
+    let sql = format!("{VERSION_SELECT} WHERE integration_id = $1");
+    let rows: Vec<VersionRow> = fetch_all(&store.db.read, &sql, [integration_id.into()]).await?;
     let mut records = rows
         .into_iter()
         .map(VersionRow::record)

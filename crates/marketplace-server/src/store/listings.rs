@@ -1,6 +1,7 @@
 //! `listings`: which integration the marketplace offers, at which version.
 
 use super::page::{Filter, Order, fetch_page};
+use super::sql::{execute, fetch_all, fetch_optional};
 use super::{Page, PageRequest, Store, StoreError, StoreResult, Tx};
 use marketplace_core::Listing;
 
@@ -48,33 +49,36 @@ pub async fn upsert(
     listing: &Listing,
     now: i64,
 ) -> StoreResult<()> {
-    sqlx::query(
+    execute(
+        &mut **tx,
         "INSERT INTO listings (integration_id, organization_id, version, overview, customer_deployable, allow_multiple_instances, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (integration_id) DO UPDATE SET version = excluded.version, \
          overview = excluded.overview, customer_deployable = excluded.customer_deployable, \
          allow_multiple_instances = excluded.allow_multiple_instances, updated_at = excluded.updated_at",
+        [
+            listing.integration_id.as_str().into(),
+            organization_id.into(),
+            listing.version.to_string().into(),
+            (&listing.overview).into(),
+            (listing.customer_deployable as i64).into(),
+            (listing.allow_multiple_instances as i64).into(),
+            now.into(),
+        ],
     )
-    .bind(listing.integration_id.as_str())
-    .bind(organization_id)
-    .bind(listing.version.to_string())
-    .bind(&listing.overview)
-    .bind(listing.customer_deployable as i64)
-    .bind(listing.allow_multiple_instances as i64)
-    .bind(now)
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
 /// Removes a listing; whether it existed.
 pub async fn delete(tx: &mut Tx, organization_id: &str, integration_id: &str) -> StoreResult<bool> {
-    let done =
-        sqlx::query("DELETE FROM listings WHERE organization_id = $1 AND integration_id = $2")
-            .bind(organization_id)
-            .bind(integration_id)
-            .execute(&mut **tx)
-            .await?;
-    Ok(done.rows_affected() > 0)
+    let sql = "DELETE FROM listings WHERE organization_id = $1 AND integration_id = $2";
+    let deleted = execute(
+        &mut **tx,
+        sql,
+        [organization_id.into(), integration_id.into()],
+    )
+    .await?;
+    Ok(deleted > 0)
 }
 
 /// A listing of the organization.
@@ -83,13 +87,9 @@ pub async fn get(
     organization_id: &str,
     integration_id: &str,
 ) -> StoreResult<Option<ListingRecord>> {
-    let row: Option<Row> = sqlx::query_as(&format!(
-        "{SELECT} WHERE organization_id = $1 AND integration_id = $2"
-    ))
-    .bind(organization_id)
-    .bind(integration_id)
-    .fetch_optional(&store.db.write)
-    .await?;
+    let sql = format!("{SELECT} WHERE organization_id = $1 AND integration_id = $2");
+    let args = [organization_id.into(), integration_id.into()];
+    let row: Option<Row> = fetch_optional(&store.db.write, &sql, args).await?;
     row.map(Row::record).transpose()
 }
 
@@ -115,9 +115,7 @@ pub async fn list(
 
 /// Every listing of the organization (for a catalog snapshot).
 pub async fn all(store: &Store, organization_id: &str) -> StoreResult<Vec<ListingRecord>> {
-    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE organization_id = $1"))
-        .bind(organization_id)
-        .fetch_all(&store.db.read)
-        .await?;
+    let sql = format!("{SELECT} WHERE organization_id = $1");
+    let rows: Vec<Row> = fetch_all(&store.db.read, &sql, [organization_id.into()]).await?;
     rows.into_iter().map(Row::record).collect()
 }

@@ -9,6 +9,7 @@
 
 mod db;
 mod page;
+mod sql;
 
 pub mod api_keys;
 pub mod customers;

@@ -1,5 +1,6 @@
 //! `organizations`: the vendor's name, allowed embed origins, theme defaults and catalog version.
 
+use super::sql::{execute, fetch_optional, scalar_all, scalar_optional};
 use super::{Store, StoreResult, Tx, json_column, now_ms, to_json_text};
 use marketplace_core::organization::Theme;
 
@@ -20,23 +21,17 @@ pub struct Organization {
 
 /// Inserts an organization.
 pub async fn insert(tx: &mut Tx, id: &str, name: &str) -> StoreResult<()> {
-    sqlx::query("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)")
-        .bind(id)
-        .bind(name)
-        .bind(now_ms())
-        .execute(&mut **tx)
-        .await?;
+    let sql = "INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)";
+    execute(&mut **tx, sql, [id.into(), name.into(), now_ms().into()]).await?;
     Ok(())
 }
 
 /// An organization, if it exists.
 pub async fn get(store: &Store, id: &str) -> StoreResult<Option<Organization>> {
-    let row: Option<(String, String, String, String, i64)> = sqlx::query_as(
-        "SELECT id, name, allowed_origins, theme, created_at FROM organizations WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&store.db.read)
-    .await?;
+    let sql =
+        "SELECT id, name, allowed_origins, theme, created_at FROM organizations WHERE id = $1";
+    let row: Option<(String, String, String, String, i64)> =
+        fetch_optional(&store.db.read, sql, [id.into()]).await?;
     row.map(|(id, name, origins, theme, created_at)| {
         Ok(Organization {
             id,
@@ -52,23 +47,24 @@ pub async fn get(store: &Store, id: &str) -> StoreResult<Option<Organization>> {
 
 /// Stores an organization's name, origins and theme.
 pub async fn update(tx: &mut Tx, organization: &Organization) -> StoreResult<()> {
-    sqlx::query(
+    execute(
+        &mut **tx,
         "UPDATE organizations SET name = $1, allowed_origins = $2, theme = $3 WHERE id = $4",
+        [
+            (&organization.name).into(),
+            to_json_text(&organization.allowed_origins).into(),
+            to_json_text(&organization.theme).into(),
+            (&organization.id).into(),
+        ],
     )
-    .bind(&organization.name)
-    .bind(to_json_text(&organization.allowed_origins))
-    .bind(to_json_text(&organization.theme))
-    .bind(&organization.id)
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
 /// Every origin some organization allows (for CORS, before a token says which organization).
 pub async fn all_allowed_origins(store: &Store) -> StoreResult<Vec<String>> {
-    let rows: Vec<String> = sqlx::query_scalar("SELECT allowed_origins FROM organizations")
-        .fetch_all(&store.db.read)
-        .await?;
+    let sql = "SELECT allowed_origins FROM organizations";
+    let rows: Vec<String> = scalar_all(&store.db.read, sql, []).await?;
     let mut origins = Vec::new();
     for row in rows {
         origins.extend(json_column::<Vec<String>>("allowed_origins", &row)?);
@@ -78,20 +74,14 @@ pub async fn all_allowed_origins(store: &Store) -> StoreResult<Vec<String>> {
 
 /// The organization's catalog version (bumped by every catalog write).
 pub async fn catalog_version(store: &Store, id: &str) -> StoreResult<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT catalog_version FROM organizations WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&store.db.read)
-            .await?
-            .unwrap_or_default(),
-    )
+    let sql = "SELECT catalog_version FROM organizations WHERE id = $1";
+    let version = scalar_optional(&store.db.read, sql, [id.into()]).await?;
+    Ok(version.unwrap_or_default())
 }
 
 /// Marks the organization's catalog as changed, inside the writing transaction.
 pub async fn bump_catalog_version(tx: &mut Tx, id: &str) -> StoreResult<()> {
-    sqlx::query("UPDATE organizations SET catalog_version = catalog_version + 1 WHERE id = $1")
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
+    let sql = "UPDATE organizations SET catalog_version = catalog_version + 1 WHERE id = $1";
+    execute(&mut **tx, sql, [id.into()]).await?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Cursor paging and dynamic filters, shared by every list of the storage layer.
 
+use super::sql::{Arg, fetch_all};
 use super::{Store, StoreResult};
 
 /// Which page of a list: its size (already checked by the caller) and the cursor of the
@@ -70,15 +71,6 @@ pub(super) struct Filter {
     args: Vec<Arg>,
 }
 
-/// An argument of a [`Filter`].
-#[derive(Debug, Clone)]
-pub(super) enum Arg {
-    /// Text.
-    Text(String),
-    /// Integer.
-    Int(i64),
-}
-
 impl Filter {
     /// A filter with one text equality, the usual start (`organization_id = ?`).
     pub(super) fn eq(column: &str, value: &str) -> Self {
@@ -145,20 +137,6 @@ impl Filter {
             format!("WHERE {}", self.clauses.join(" AND "))
         }
     }
-
-    /// Binds the arguments to a query, in order.
-    fn bind<'q, O>(
-        &self,
-        mut query: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
-    ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
-        for arg in &self.args {
-            query = match arg {
-                Arg::Text(s) => query.bind(s.clone()),
-                Arg::Int(i) => query.bind(*i),
-            };
-        }
-        query
-    }
 }
 
 /// A case-insensitive `LIKE` pattern for a substring (wildcards in the input escaped).
@@ -199,10 +177,7 @@ where
         filter.sql(),
         page.limit as i64 + 1
     );
-    let rows = filter
-        .bind(sqlx::query_as::<_, R>(&sql))
-        .fetch_all(&store.db.read)
-        .await?;
+    let rows = fetch_all(&store.db.read, &sql, filter.args).await?;
     Ok(Page::from_rows(rows, page.limit, cursor_of))
 }
 

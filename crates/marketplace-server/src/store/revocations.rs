@@ -1,6 +1,7 @@
 //! `revocations`: tokens issued before a customer user (or a whole customer) was deleted stop
 //! working, even while still within their lifetime.
 
+use super::sql::{execute, scalar};
 use super::{Store, StoreResult, Tx};
 
 /// The `user_id` of a revocation that covers every user of the customer.
@@ -41,15 +42,12 @@ async fn upsert(
     user: &str,
     at: i64,
 ) -> StoreResult<()> {
-    sqlx::query(
+    execute(
+        &mut **tx,
         "INSERT INTO revocations (organization_id, customer_external_id, user_id, revoked_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (organization_id, customer_external_id, user_id) DO UPDATE SET revoked_at = excluded.revoked_at",
+        [organization_id.into(), customer.into(), user.into(), at.into()],
     )
-    .bind(organization_id)
-    .bind(customer)
-    .bind(user)
-    .bind(at)
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }
@@ -61,13 +59,15 @@ pub async fn revoked_at(
     customer_external_id: &str,
     user_id: &str,
 ) -> StoreResult<Option<i64>> {
-    Ok(sqlx::query_scalar(
+    scalar(
+        &store.db.read,
         "SELECT MAX(revoked_at) FROM revocations WHERE organization_id = $1 AND customer_external_id = $2 AND user_id IN ($3, $4)",
+        [
+            organization_id.into(),
+            customer_external_id.into(),
+            user_id.into(),
+            WHOLE_CUSTOMER.into(),
+        ],
     )
-    .bind(organization_id)
-    .bind(customer_external_id)
-    .bind(user_id)
-    .bind(WHOLE_CUSTOMER)
-    .fetch_one(&store.db.read)
-    .await?)
+    .await
 }

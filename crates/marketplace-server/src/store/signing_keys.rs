@@ -1,6 +1,7 @@
 //! `signing_keys`: the host app's public keys, by (organization, `kid`).
 
 use super::page::{Filter, Order, fetch_page};
+use super::sql::{execute, fetch_optional};
 use super::{Page, PageRequest, Store, StoreResult, Tx};
 
 /// A registered public key.
@@ -20,15 +21,17 @@ const SELECT: &str = "SELECT kid, algorithm, public_key_pem, created_at FROM sig
 
 /// Stores a key (a duplicate kid is a unique violation).
 pub async fn insert(tx: &mut Tx, organization_id: &str, key: &SigningKey) -> StoreResult<()> {
-    sqlx::query(
+    execute(
+        &mut **tx,
         "INSERT INTO signing_keys (organization_id, kid, algorithm, public_key_pem, created_at) VALUES ($1, $2, $3, $4, $5)",
+        [
+            organization_id.into(),
+            (&key.kid).into(),
+            (&key.algorithm).into(),
+            (&key.public_key_pem).into(),
+            key.created_at.into(),
+        ],
     )
-    .bind(organization_id)
-    .bind(&key.kid)
-    .bind(&key.algorithm)
-    .bind(&key.public_key_pem)
-    .bind(key.created_at)
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }
@@ -39,13 +42,8 @@ pub async fn get(
     organization_id: &str,
     kid: &str,
 ) -> StoreResult<Option<SigningKey>> {
-    Ok(
-        sqlx::query_as(&format!("{SELECT} WHERE organization_id = $1 AND kid = $2"))
-            .bind(organization_id)
-            .bind(kid)
-            .fetch_optional(&store.db.read)
-            .await?,
-    )
+    let sql = format!("{SELECT} WHERE organization_id = $1 AND kid = $2");
+    fetch_optional(&store.db.read, &sql, [organization_id.into(), kid.into()]).await
 }
 
 /// A page of the organization's keys.
@@ -69,10 +67,7 @@ pub async fn list(
 
 /// Deletes a key; whether it existed.
 pub async fn delete(tx: &mut Tx, organization_id: &str, kid: &str) -> StoreResult<bool> {
-    let done = sqlx::query("DELETE FROM signing_keys WHERE organization_id = $1 AND kid = $2")
-        .bind(organization_id)
-        .bind(kid)
-        .execute(&mut **tx)
-        .await?;
-    Ok(done.rows_affected() > 0)
+    let sql = "DELETE FROM signing_keys WHERE organization_id = $1 AND kid = $2";
+    let deleted = execute(&mut **tx, sql, [organization_id.into(), kid.into()]).await?;
+    Ok(deleted > 0)
 }

@@ -1,0 +1,157 @@
+//! Running one statement with its arguments: the few calls every storage function makes.
+//!
+//! Each function takes where to run (`&mut **tx`, a read connection, or a pool such as
+//! `&store.db.read`), the SQL with `$N` placeholders, and the arguments in order.
+
+use super::StoreResult;
+use sqlx::any::{Any, AnyArguments, AnyRow};
+use sqlx::{Arguments, Executor, FromRow};
+
+/// An argument of a statement.
+#[derive(Debug, Clone)]
+pub(super) enum Arg {
+    /// Text.
+    Text(String),
+    /// Text or `NULL`.
+    OptText(Option<String>),
+    /// Integer.
+    Int(i64),
+    /// Bytes (sealed blobs).
+    Blob(Vec<u8>),
+}
+
+impl From<&str> for Arg {
+    fn from(value: &str) -> Self {
+        Arg::Text(value.to_owned())
+    }
+}
+
+impl From<&String> for Arg {
+    fn from(value: &String) -> Self {
+        Arg::Text(value.clone())
+    }
+}
+
+impl From<String> for Arg {
+    fn from(value: String) -> Self {
+        Arg::Text(value)
+    }
+}
+
+impl From<Option<&str>> for Arg {
+    fn from(value: Option<&str>) -> Self {
+        Arg::OptText(value.map(str::to_owned))
+    }
+}
+
+impl From<Option<String>> for Arg {
+    fn from(value: Option<String>) -> Self {
+        Arg::OptText(value)
+    }
+}
+
+impl From<i64> for Arg {
+    fn from(value: i64) -> Self {
+        Arg::Int(value)
+    }
+}
+
+impl From<Vec<u8>> for Arg {
+    fn from(value: Vec<u8>) -> Self {
+        Arg::Blob(value)
+    }
+}
+
+/// The arguments, bound in order.
+fn arguments<'q>(args: impl IntoIterator<Item = Arg>) -> AnyArguments<'q> {
+    let mut bound = AnyArguments::default();
+    for arg in args {
+        let added = match arg {
+            Arg::Text(s) => bound.add(s),
+            Arg::OptText(s) => bound.add(s),
+            Arg::Int(i) => bound.add(i),
+            Arg::Blob(b) => bound.add(b),
+        };
+        added.expect("text, integers and bytes always encode");
+    }
+    bound
+}
+
+/// Runs a statement; how many rows it changed.
+pub(super) async fn execute<'c>(
+    conn: impl Executor<'c, Database = Any>,
+    sql: &str,
+    args: impl IntoIterator<Item = Arg>,
+) -> StoreResult<u64> {
+    let done = sqlx::query_with(sql, arguments(args)).execute(conn).await?;
+    Ok(done.rows_affected())
+}
+
+/// The first row of a query, if any.
+pub(super) async fn fetch_optional<'c, R>(
+    conn: impl Executor<'c, Database = Any>,
+    sql: &str,
+    args: impl IntoIterator<Item = Arg>,
+) -> StoreResult<Option<R>>
+where
+    R: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+{
+    Ok(sqlx::query_as_with(sql, arguments(args))
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Every row of a query.
+pub(super) async fn fetch_all<'c, R>(
+    conn: impl Executor<'c, Database = Any>,
+    sql: &str,
+    args: impl IntoIterator<Item = Arg>,
+) -> StoreResult<Vec<R>>
+where
+    R: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+{
+    Ok(sqlx::query_as_with(sql, arguments(args))
+        .fetch_all(conn)
+        .await?)
+}
+
+/// The single value of a query that returns one row (`COUNT(*)`, `MAX(..)`).
+pub(super) async fn scalar<'c, T>(
+    conn: impl Executor<'c, Database = Any>,
+    sql: &str,
+    args: impl IntoIterator<Item = Arg>,
+) -> StoreResult<T>
+where
+    (T,): for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+{
+    let (value,) = sqlx::query_as_with(sql, arguments(args))
+        .fetch_one(conn)
+        .await?;
+    Ok(value)
+}
+
+/// The first column of the first row of a query, if any.
+pub(super) async fn scalar_optional<'c, T>(
+    conn: impl Executor<'c, Database = Any>,
+    sql: &str,
+    args: impl IntoIterator<Item = Arg>,
+) -> StoreResult<Option<T>>
+where
+    (T,): for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+{
+    let row: Option<(T,)> = fetch_optional(conn, sql, args).await?;
+    Ok(row.map(|(value,)| value))
+}
+
+/// The first column of every row of a query.
+pub(super) async fn scalar_all<'c, T>(
+    conn: impl Executor<'c, Database = Any>,
+    sql: &str,
+    args: impl IntoIterator<Item = Arg>,
+) -> StoreResult<Vec<T>>
+where
+    (T,): for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+{
+    let rows: Vec<(T,)> = fetch_all(conn, sql, args).await?;
+    Ok(rows.into_iter().map(|(value,)| value).collect())
+}
