@@ -125,6 +125,7 @@ test('masked secrets stay unchanged unless typed', async () => {
   await page.goto(`${demo.hostUrl}/js-native-marketplace/index.html#/none`);
   const read = await page.evaluate(async ({ spec }) => {
     const pkg = await import('/pkg/index.js');
+    await pkg.default();
     const container = document.createElement('div');
     document.body.replaceChildren(container);
     const form = pkg.renderConfigForm(container, spec, {

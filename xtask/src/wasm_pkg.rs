@@ -60,7 +60,7 @@ const WASM_FEATURES: [&str; 6] = [
 /// The package's hand-written JavaScript and declarations, copied from `js/` into `pkg/`.
 const SCRIPTS: [&str; 10] = [
     "client.js",
-    "form.js",
+    "rules.js",
     "form.d.ts",
     "client.d.ts",
     "mount.js",
@@ -107,6 +107,8 @@ pub(crate) fn build() -> Result {
     for script in SCRIPTS {
         write(&pkg.join(script), &read(&scripts.join(script))?)?;
     }
+    // `form.js` has one source, served by the service to its iframe page too (see `embed_page.rs`).
+    write(&pkg.join("form.js"), &read(&root.join(FORM_SOURCE))?)?;
     write(&pkg.join("package.json"), &package_json())?;
 
     cmd::run(
@@ -301,11 +303,15 @@ fn write(path: &Path, text: &str) -> Result {
         .map_err(|error| format!("cannot write {}: {error}", path.display()))
 }
 
+/// The package's `form.js`, relative to the workspace root: the file the service serves.
+const FORM_SOURCE: &str = "crates/marketplace-server/assets/embed/form.js";
+
 /// The folders whose changes call for a new package.
-const PACKAGE_SOURCES: [&str; 3] = [
+const PACKAGE_SOURCES: [&str; 4] = [
     "crates/marketplace-wasm/src",
     "crates/marketplace-wasm/js",
     "crates/marketplace-core/src",
+    "crates/marketplace-server/assets/embed",
 ];
 
 /// [`build`] when the package is missing or older than one of its sources.

@@ -200,10 +200,17 @@ pub fn accept_reconfiguration(
         spec.variable(key)
             .is_some_and(|v| submission.editor.may_set(v.visibility))
     };
-    let (mine, mut config): (Map<String, Value>, Map<String, Value>) = stored
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .partition(|(k, _)| editable(k));
+    // Loops rather than `partition`/`collect`: collecting into a map sorts, and the sort's code
+    // would weigh on the WebAssembly module for nothing (the keys come sorted).
+    let (mut mine, mut config) = (Map::new(), Map::new());
+    for (key, value) in stored {
+        let part = if editable(key) {
+            &mut mine
+        } else {
+            &mut config
+        };
+        part.insert(key.clone(), value.clone());
+    }
     let merged = merge_update(spec.spec(), &mine, submission.submitted);
     let kept = kept_masked(spec, &mine, &merged);
     let part_errors = check_part(spec, &submission, &merged)
@@ -289,14 +296,15 @@ fn add_token_values(
     let Some(token_values) = token_values else {
         return;
     };
-    let known: Map<String, Value> = token_values
-        .iter()
-        .filter(|(k, _)| {
-            spec.variable(k)
-                .is_some_and(|v| v.visibility == Visibility::Embedded)
-        })
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let mut known = Map::new();
+    for (key, value) in token_values {
+        if spec
+            .variable(key)
+            .is_some_and(|v| v.visibility == Visibility::Embedded)
+        {
+            known.insert(key.clone(), value.clone());
+        }
+    }
     errors.extend(prefix_all(
         validate_map(spec, &known, ValidationOptions::partial(Editor::Embedded)),
         "/embedded_config",

@@ -65,7 +65,7 @@ pub use listing::Listing;
 pub use organization::{
     ACCENT_PATTERN, THEME_NAMES, Theme, check_origins, check_theme, is_accent_colour, is_theme_name,
 };
-pub use page_rules::{PageRules, page_rules};
+pub use page_rules::page_rules;
 pub use permission::{Action, Actor, Decision, authorize};
 pub use spec::{ConfigSpec, Variable, VariableType, Visibility};
 pub use token::{EmbeddedClaims, TokenError, TokenPolicy};

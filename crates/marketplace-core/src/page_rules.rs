@@ -2,48 +2,43 @@
 //! core: the inputs of each connection kind, the masked placeholder, the theme names and the
 //! accent pattern. The WebAssembly package returns it from `rules()`; the service writes the
 //! same JSON into its iframe page, which cannot load the module.
+//!
+//! Built as a JSON value by hand rather than through a serde derive: the module already carries
+//! the code that turns a `Value` into JavaScript, and a derived serializer would add 5 KiB
+//! (gzipped) to it.
 
 use crate::config::masked_secret;
 use crate::organization::{ACCENT_PATTERN, THEME_NAMES};
-use crate::spec::{ConnectionInput, ConnectionKind};
-use serde::Serialize;
-use serde_json::Value;
-use std::collections::BTreeMap;
+use crate::spec::ConnectionKind;
+use serde_json::{Map, Value, json};
 
-/// The data of [`page_rules`], serialized as snake_case JSON.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PageRules {
-    /// The inputs of each connection kind, in display order, by the kind's wire name.
-    pub connection_inputs: BTreeMap<&'static str, &'static [ConnectionInput]>,
-    /// What a read view shows for a stored secret, `{"set": true}`; sent back, it keeps it.
-    pub masked: Value,
-    /// The themes of the embedded marketplace, the default first.
-    pub theme_names: &'static [&'static str],
-    /// An accent colour, as a regular expression.
-    pub accent_pattern: &'static str,
-}
-
-/// The data of core's rules for pages (see the module's documentation).
-pub fn page_rules() -> PageRules {
-    PageRules {
-        connection_inputs: ConnectionKind::ALL
-            .into_iter()
-            .map(|kind| (kind.as_str(), kind.inputs()))
-            .collect(),
-        masked: masked_secret(),
-        theme_names: THEME_NAMES,
-        accent_pattern: ACCENT_PATTERN,
+/// The data of core's rules for pages, as JSON: `{connection_inputs: {kind: [{name, required,
+/// secret, url}]}, masked: {"set": true}, theme_names: [...], accent_pattern: "..."}`.
+pub fn page_rules() -> Value {
+    let mut connection_inputs = Map::new();
+    for kind in ConnectionKind::ALL {
+        let inputs = kind
+            .inputs()
+            .iter()
+            .map(|i| json!({"name": i.name, "required": i.required, "secret": i.secret, "url": i.url}))
+            .collect();
+        connection_inputs.insert(kind.as_str().to_owned(), Value::Array(inputs));
     }
+    json!({
+        "connection_inputs": connection_inputs,
+        "masked": masked_secret(),
+        "theme_names": THEME_NAMES,
+        "accent_pattern": ACCENT_PATTERN,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn the_page_data_is_cores() {
-        let data = serde_json::to_value(page_rules()).unwrap();
+        let data = page_rules();
         assert_eq!(data["masked"], json!({"set": true}));
         assert_eq!(data["theme_names"], json!(["light", "dark"]));
         assert_eq!(data["accent_pattern"], json!("^#[0-9a-fA-F]{6}$"));
@@ -54,11 +49,9 @@ mod tests {
                 {"name": "password", "required": true, "secret": true, "url": false}
             ])
         );
-        let kinds: Vec<&String> = data["connection_inputs"]
-            .as_object()
-            .unwrap()
-            .keys()
-            .collect();
-        assert_eq!(kinds.len(), ConnectionKind::ALL.len());
+        for kind in ConnectionKind::ALL {
+            let inputs = data["connection_inputs"][kind.as_str()].as_array().unwrap();
+            assert_eq!(inputs.len(), kind.inputs().len(), "{}", kind.as_str());
+        }
     }
 }

@@ -9,7 +9,7 @@ use regex_lite::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// Who edits the values being validated (DESIGN.md, "Editors").
+/// Who edits the values being validated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Editor {
@@ -78,13 +78,10 @@ pub fn validate_config(
     values: &Value,
     options: ValidationOptions,
 ) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    let Some(object) = values.as_object() else {
-        errors.push(FieldError::new("", Code::Type, "config must be an object"));
-        return errors;
-    };
-    validate_object(spec, object, options, &mut errors);
-    errors
+    match values.as_object() {
+        Some(object) => validate_map(spec, object, options),
+        None => vec![FieldError::new("", Code::Type, "config must be an object")],
+    }
 }
 
 /// [`validate_config`] of a config already held as an object (no copy into a `Value`).

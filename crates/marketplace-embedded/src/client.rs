@@ -8,8 +8,11 @@ use crate::wire::{
     ExecutionView, InstanceView, LogView, MarketplaceDetail, MarketplaceEntry, MarketplaceQuery,
     Page, PageQuery, ValidateResult,
 };
-use marketplace_core::values::{Editor, ValidationOptions, validate_config};
-use marketplace_core::{CompiledSpec, FieldError, FieldErrorCode, validate_update};
+use marketplace_core::error::unprefix_all;
+use marketplace_core::values::Editor;
+use marketplace_core::{
+    CompiledSpec, FieldError, FieldErrorCode, Submission, accept_activation, validate_update,
+};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -26,6 +29,8 @@ pub struct Marketplace {
     tokens: TokenSource,
     current: Mutex<Option<String>>,
     specs: Mutex<HashMap<(String, String), Arc<CompiledSpec>>>,
+    /// The listed version of each integration, as last seen.
+    listed: Mutex<HashMap<String, String>>,
 }
 
 impl fmt::Debug for Marketplace {
@@ -67,6 +72,7 @@ impl Marketplace {
             tokens,
             current: Mutex::new(None),
             specs: Mutex::new(HashMap::new()),
+            listed: Mutex::new(HashMap::new()),
         }
     }
 
@@ -89,15 +95,29 @@ impl Marketplace {
         self.call(endpoint::validate(integration_id, config)).await
     }
 
-    /// Checks values locally against the listed version's spec, complete, as the customer.
+    /// Checks values locally against the listed version's spec by core's rule of activation, as
+    /// the customer (paths relative to the config); reads the integration only when its listed
+    /// spec is not known yet.
     pub async fn check(&self, integration_id: &str, config: &Value) -> Result<Vec<FieldError>> {
-        let detail = self.integration(integration_id).await?;
-        let spec = self.remember(&detail)?;
-        Ok(validate_config(
-            &spec,
-            config,
-            ValidationOptions::complete(Editor::Customer),
-        ))
+        let spec = match self.listed_spec(integration_id) {
+            Some(spec) => spec,
+            None => self.remember(&self.integration(integration_id).await?)?,
+        };
+        let Some(submitted) = config.as_object() else {
+            let error = FieldError::new("", FieldErrorCode::Type, "config must be an object");
+            return Ok(vec![error]);
+        };
+        let none = Map::new();
+        let submission = Submission {
+            editor: Editor::Customer,
+            submitted,
+            vendor_values: &none,
+            token_values: None,
+        };
+        Ok(match accept_activation(&spec, submission) {
+            Ok(_) => Vec::new(),
+            Err(errors) => unprefix_all(errors, "/config"),
+        })
     }
 
     /// The values of an activation, checked locally: [`Error::Validation`] when they fail.
@@ -245,12 +265,29 @@ impl Marketplace {
         serde_json::from_slice(&response.body).map_err(|e| Error::Decode(e.to_string()))
     }
 
-    /// The compiled spec of a detail, compiled once per integration and version.
+    /// The compiled spec of the integration's listed version, if known.
+    fn listed_spec(&self, integration_id: &str) -> Option<Arc<CompiledSpec>> {
+        let version = self
+            .listed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(integration_id)
+            .cloned()?;
+        let specs = self.specs.lock().unwrap_or_else(PoisonError::into_inner);
+        specs.get(&(integration_id.to_owned(), version)).cloned()
+    }
+
+    /// The compiled spec of a detail, compiled once per integration and version; the detail's
+    /// version is remembered as the listed one.
     fn remember(&self, detail: &MarketplaceDetail) -> Result<Arc<CompiledSpec>> {
         let key = (
             detail.entry.integration_id.clone(),
             detail.entry.version.clone(),
         );
+        self.listed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key.0.clone(), key.1.clone());
         let mut specs = self.specs.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(spec) = specs.get(&key) {
             return Ok(spec.clone());

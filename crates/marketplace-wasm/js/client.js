@@ -1,7 +1,8 @@
 // `Marketplace`: the client of the embedded API for JavaScript apps, mirroring the Rust SDK
 // (`marketplace-embedded`): one method per endpoint, each a Promise of plain objects; tokens
 // from the host refreshed 30 s before `exp` and once after a 401; writes checked locally with
-// core's rules (`CompiledSpec`, from the WebAssembly module) before any request.
+// core's rules (`CompiledSpec`, from the WebAssembly module) before any request, with no read
+// when the spec and the instance are known from earlier answers.
 import { CompiledSpec } from './marketplace_wasm.js';
 
 const PREFIX = '/api/v1/embedded';
@@ -36,7 +37,12 @@ export class Marketplace {
   #base;
   #getToken;
   #token;
+  /** Compiled specs by `specKey` (a version's spec never changes once published). */
   #specs = new Map();
+  /** The listed version of each integration, as last seen (catalog entries, details). */
+  #listed = new Map();
+  /** Each instance as last seen (its integration, version and masked config), by id. */
+  #instances = new Map();
 
   /** @param {import('./marketplace_wasm.js').MarketplaceOptions} options */
   constructor(options) {
@@ -55,13 +61,16 @@ export class Marketplace {
   }
 
   /** The marketplace, filtered (`category`, `label`, `q`) and paged (`limit`, `cursor`). */
-  catalog(query = {}) {
-    return this.#call('GET', '/marketplace', { query });
+  async catalog(query = {}) {
+    const page = await this.#call('GET', '/marketplace', { query });
+    for (const entry of page.items) this.#listed.set(entry.integration_id, entry.version);
+    return page;
   }
 
   /** One integration with its overview, the spec the customer fills in and its flows. */
   async integration(integrationId) {
     const detail = await this.#call('GET', `/marketplace/${encodeURIComponent(integrationId)}`);
+    this.#listed.set(detail.integration_id, detail.version);
     const key = specKey(detail.integration_id, detail.version);
     if (!this.#specs.has(key)) this.#specs.set(key, new CompiledSpec(detail.config));
     return detail;
@@ -72,10 +81,10 @@ export class Marketplace {
     return this.#call('POST', `/marketplace/${encodeURIComponent(integrationId)}/validate`, { body: { config } });
   }
 
-  /** Checks values locally against the listed spec, as the customer: the field errors. */
+  /** Checks values locally against the listed spec, as the customer: the field errors (read
+   * from the service only when the integration's listed spec is not known yet). */
   async check(integrationId, config) {
-    const detail = await this.integration(integrationId);
-    return this.#specs.get(specKey(detail.integration_id, detail.version)).validate(config, 'customer').errors;
+    return (await this.#listedSpec(integrationId)).validate(config, 'customer').errors;
   }
 
   /** Activates an integration, after a local check (code `validation_failed`, nothing sent). */
@@ -84,49 +93,50 @@ export class Marketplace {
     if (errors.length > 0) throw failure('validation_failed', `invalid config: ${errors.length} error(s)`, { errors });
     const body = { integration_id: integrationId, config };
     if (name !== undefined) body.name = name;
-    return this.#call('POST', '/instances', { body, idempotencyKey });
+    return this.#seen(await this.#call('POST', '/instances', { body, idempotencyKey }));
   }
 
   /** The customer's instances, paged. */
-  instances(page = {}) {
-    return this.#call('GET', '/instances', { query: page });
+  async instances(page = {}) {
+    const list = await this.#call('GET', '/instances', { query: page });
+    list.items.forEach((instance) => this.#seen(instance));
+    return list;
   }
 
   /** One of the customer's instances. */
-  instance(instanceId) {
-    return this.#call('GET', this.#instancePath(instanceId));
+  async instance(instanceId) {
+    return this.#seen(await this.#call('GET', this.#instancePath(instanceId)));
   }
 
   /** Renames and/or reconfigures an instance (omitted secrets keep their values), checked
-   * locally first when the instance runs the listed version. */
+   * locally first (core's rule of reconfiguration, over the instance's masked values as last
+   * seen) when its version's spec is known or still listed; read only what was never seen. */
   async reconfigure(instanceId, { name, config } = {}) {
     if (config !== undefined) {
-      const instance = await this.instance(instanceId);
+      const instance = this.#instances.get(instanceId) ?? await this.instance(instanceId);
       const spec = await this.#specOf(instance.integration_id, instance.version);
-      if (spec) {
-        const { errors } = spec.validateUpdate(instance.config, config, 'customer');
-        if (errors.length > 0) throw failure('validation_failed', `invalid config: ${errors.length} error(s)`, { errors });
-      }
+      const errors = spec ? spec.validateUpdate(instance.config, config, 'customer').errors : [];
+      if (errors.length > 0) throw failure('validation_failed', `invalid config: ${errors.length} error(s)`, { errors });
     }
     const body = {};
     if (name !== undefined) body.name = name;
     if (config !== undefined) body.config = config;
-    return this.#call('PATCH', this.#instancePath(instanceId), { body });
+    return this.#seen(await this.#call('PATCH', this.#instancePath(instanceId), { body }));
   }
 
   /** Pauses an instance. */
-  pause(instanceId) {
-    return this.#call('POST', this.#instancePath(instanceId, '/pause'));
+  async pause(instanceId) {
+    return this.#seen(await this.#call('POST', this.#instancePath(instanceId, '/pause')));
   }
 
   /** Resumes a paused instance. */
-  resume(instanceId) {
-    return this.#call('POST', this.#instancePath(instanceId, '/resume'));
+  async resume(instanceId) {
+    return this.#seen(await this.#call('POST', this.#instancePath(instanceId, '/resume')));
   }
 
   /** Deactivates an instance. */
-  deactivate(instanceId) {
-    return this.#call('DELETE', this.#instancePath(instanceId));
+  async deactivate(instanceId) {
+    return this.#seen(await this.#call('DELETE', this.#instancePath(instanceId)));
   }
 
   /** Runs a flow (default: the first) with a test input; resolves to the execution. */
@@ -148,6 +158,21 @@ export class Marketplace {
 
   #instancePath(instanceId, suffix = '') {
     return `/instances/${encodeURIComponent(instanceId)}${suffix}`;
+  }
+
+  /** Remembers an instance from an answer (what a later reconfiguration is checked against). */
+  #seen(instance) {
+    this.#instances.set(instance.id, instance);
+    return instance;
+  }
+
+  /** The listed spec of an integration, read only when not known yet. */
+  async #listedSpec(integrationId) {
+    const version = this.#listed.get(integrationId);
+    const spec = version === undefined ? undefined : this.#specs.get(specKey(integrationId, version));
+    if (spec) return spec;
+    const detail = await this.integration(integrationId);
+    return this.#specs.get(specKey(detail.integration_id, detail.version));
   }
 
   /** The compiled spec of a version, if cached or still the listed one. */

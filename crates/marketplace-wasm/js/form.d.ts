@@ -19,7 +19,9 @@ export interface ConfigForm {
   showPage(index: number): void;
 }
 
-/** Renders a spec's pages into `container`, one page at a time, with labelled controls. */
+/** Renders a spec's pages into `container`, one page at a time, with labelled controls. The
+ * connection inputs and the masked placeholder are core's (`rules()`): in a browser, initialise
+ * the WebAssembly module (the default export) first. */
 export function renderConfigForm(container: HTMLElement, spec: ConfigSpec, options?: ConfigFormOptions): ConfigForm;
 
 /** Attributes of `h`: `on<event>` listeners, `text`, properties and attributes. */

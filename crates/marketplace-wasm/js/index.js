@@ -1,6 +1,6 @@
 // The package's browser entry: core's rules (initialize once with the default export), the
 // `Marketplace` client and `mountMarketplace`.
-export { default, initSync, parseSpec, validateConfig, toJsonSchema, deployability, CompiledSpec } from './marketplace_wasm.js';
+export { default, initSync, parseSpec, validateConfig, toJsonSchema, deployability, rules, CompiledSpec } from './marketplace_wasm.js';
 export { Marketplace, tokenExpiry } from './client.js';
 export { mountMarketplace, PAGE_EVENTS } from './mount.js';
 export { h, renderConfigForm } from './form.js';

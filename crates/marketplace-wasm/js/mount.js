@@ -1,5 +1,5 @@
 // `mountMarketplace`: embeds the service's marketplace page in an iframe and speaks its
-// postMessage handshake (DESIGN.md): the page says MARKETPLACE_READY, the host answers
+// postMessage handshake (see ARCHITECTURE.md): the page says MARKETPLACE_READY, the host answers
 // SET_TOKEN (and SET_THEME), the page asks again with TOKEN_EXPIRED and reports what the
 // customer did (INSTANCE_ACTIVATED, ...). Messages are only sent to, and only accepted from,
 // the service's origin and the iframe's own window.

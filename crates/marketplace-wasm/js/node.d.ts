@@ -1,3 +1,3 @@
-export { parseSpec, validateConfig, toJsonSchema, deployability, CompiledSpec } from './marketplace_wasm.js';
+export { parseSpec, validateConfig, toJsonSchema, deployability, rules, CompiledSpec } from './marketplace_wasm.js';
 export type * from './marketplace_wasm.js';
 export * from './client.js';

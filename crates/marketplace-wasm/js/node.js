@@ -5,5 +5,5 @@ import { initSync } from './marketplace_wasm.js';
 
 initSync({ module: readFileSync(new URL('./marketplace_wasm_bg.wasm', import.meta.url)) });
 
-export { parseSpec, validateConfig, toJsonSchema, deployability, CompiledSpec } from './marketplace_wasm.js';
+export { parseSpec, validateConfig, toJsonSchema, deployability, rules, CompiledSpec } from './marketplace_wasm.js';
 export { Marketplace, tokenExpiry } from './client.js';

@@ -4,6 +4,8 @@
 //! - [`spec`]: `parseSpec` and `toJsonSchema`;
 //! - [`validate`]: `validateConfig`, a config checked against a spec for an editor;
 //! - [`deployability`]: `deployability`, whether a customer may activate a listing;
+//! - [`rules`]: `rules`, the data of core's rules that forms need (connection inputs, the
+//!   masked placeholder, theme names, the accent pattern);
 //! - [`error`]: how failures reach JavaScript (an `Error` with `code` and `errors`);
 //! - [`convert`]: JS values in and out, through `JSON` (keeps serde's JS glue out of the module);
 //! - [`types`]: the TypeScript declarations of every export, written and reviewed in one place.
@@ -17,6 +19,7 @@
 pub mod convert;
 pub mod deployability;
 pub mod error;
+pub mod rules;
 pub mod spec;
 pub mod types;
 pub mod validate;

@@ -12,7 +12,7 @@ const TYPES: &'static str = r#"
 /** A JSON value. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
-/** A config spec: ordered pages of headers and variables (DESIGN.md, "Config spec"). */
+/** A config spec: ordered pages of headers and variables. */
 export interface ConfigSpec {
   pages: Page[];
 }
@@ -70,6 +70,32 @@ export interface Variable {
   fields?: string[];
   /** `connection`. */
   connection?: { kind: ConnectionKind };
+}
+
+/** One input of a connection kind. */
+export interface ConnectionInput {
+  name: string;
+  required: boolean;
+  /** Write-only: masked as `{"set": true}` in read views. */
+  secret: boolean;
+  /** An absolute http(s) URL. */
+  url: boolean;
+}
+
+/** The placeholder of a stored secret in read views; sent back, it keeps the secret. */
+export interface Masked {
+  set: true;
+}
+
+/** What `rules()` returns: the data of core's rules that forms and pages need. */
+export interface Rules {
+  /** The inputs of each connection kind, in display order. */
+  connection_inputs: { [kind in ConnectionKind]: ConnectionInput[] };
+  masked: Masked;
+  /** The themes of the embedded marketplace, the default first. */
+  theme_names: string[];
+  /** An accent colour, as a regular expression source (`^#[0-9a-fA-F]{6}$`). */
+  accent_pattern: string;
 }
 
 /** A config object: variable key to value. */

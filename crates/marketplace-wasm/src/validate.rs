@@ -56,8 +56,9 @@ impl Compiled {
     }
 
     /// Checks an update against values read back from the service (secrets masked as
-    /// `{"set": true}`), merged as the service will; errors on values still masked are left to
-    /// the service. What a client checks before sending a reconfiguration.
+    /// `{"set": true}`) by core's rule of reconfiguration (`accept_reconfiguration`): merged as
+    /// the service will, a masked secret kept counting as set. Paths relative to the config.
+    /// What a client checks before sending a reconfiguration.
     #[wasm_bindgen(js_name = validateUpdate, unchecked_return_type = "ValidationResult")]
     pub fn validate_update(
         &self,

@@ -95,13 +95,49 @@ test('invalid values fail locally: a MarketplaceError and no write sent', async 
     patches.restore();
   }
   assert.ok(!patches.sent.some((line) => line.startsWith('PATCH')), patches.sent.join('\n'));
-  // The update replaces the customer's values (only secrets are kept when omitted), as core's
-  // validateUpdate and the service agree: an omitted required value is missing.
+  // The update replaces the customer's values (only secrets are kept when omitted), by core's
+  // rule of reconfiguration, as the service: an omitted required value is missing.
   await assert.rejects(client.reconfigure(instance.id, { config: { channel: '#ops' } }),
     (error) => error.code === 'validation_failed' && error.errors.some((e) => e.path === '/webhook_url' && e.code === 'required'));
   const changed = await client.reconfigure(instance.id, { config: { webhook_url: 'https://hooks.example.com/M', channel: '#ops' } });
   assert.equal(changed.config.webhook_url, 'https://hooks.example.com/M');
   assert.equal(changed.config.channel, '#ops');
+});
+
+test('known specs and instances: valid writes are checked locally with no read', async () => {
+  const client = new Marketplace({ baseUrl: demo.serviceUrl, getToken: () => demo.token('js-cached-co') });
+  const slack = await integrationId(demo, 'Slack');
+  // The methods of the requests sent to the embedded API (the demo's token requests aside).
+  const methods = (sent) => sent.filter((line) => line.includes('/api/v1/embedded/')).map((line) => line.split(' ')[0]);
+  // The first check reads the listed spec once; the catalog alone does not carry it.
+  const first = countingFetch();
+  try {
+    assert.deepEqual(await client.check(slack, { webhook_url: 'https://hooks.example.com/A' }), []);
+    assert.deepEqual(await client.check(slack, { webhook_url: 'nope' }).then((e) => e.map((x) => x.path)), ['/webhook_url']);
+  } finally {
+    first.restore();
+  }
+  assert.deepEqual(methods(first.sent), ['GET']);
+  const writes = countingFetch();
+  let instance;
+  try {
+    instance = await client.activate(slack, { webhook_url: 'https://hooks.example.com/A' });
+    await client.reconfigure(instance.id, { config: { webhook_url: 'https://hooks.example.com/B', channel: '#ops' } });
+  } finally {
+    writes.restore();
+  }
+  assert.deepEqual(methods(writes.sent), ['POST', 'PATCH'], writes.sent.join('\n'));
+  // An instance seen in a list is known too.
+  const other = new Marketplace({ baseUrl: demo.serviceUrl, getToken: () => demo.token('js-cached-co') });
+  await other.instances();
+  await other.integration(slack);
+  const patch = countingFetch();
+  try {
+    await other.reconfigure(instance.id, { config: { webhook_url: 'https://hooks.example.com/C' } });
+  } finally {
+    patch.restore();
+  }
+  assert.deepEqual(methods(patch.sent), ['PATCH'], patch.sent.join('\n'));
 });
 
 test('the service\'s refusals come back as MarketplaceErrors with status, code and reasons', async () => {

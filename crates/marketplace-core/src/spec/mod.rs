@@ -1,7 +1,7 @@
 //! Config specs: ordered pages of headers and typed variables, and their wire format.
 //!
 //! A spec is parsed (and validated, every problem at once) by [`ConfigSpec::parse`]; its wire
-//! form is the flat JSON of DESIGN.md (`{"key": "region", "type": "picklist", "options": [...]}`).
+//! form is the flat JSON of the API (`{"key": "region", "type": "picklist", "options": [...]}`).
 
 mod parse;
 mod wire;
@@ -164,7 +164,7 @@ pub enum ConnectionKind {
 }
 
 /// One input of a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnectionInput {
     /// Input name in the value object.
     pub name: &'static str,

@@ -1,8 +1,10 @@
 // The iframe marketplace page: browse, open, configure and activate integrations, then manage
 // instances, logs and executions. The token arrives by postMessage from an allowed origin only
 // (never in the URL); events go back to that origin only. Field errors come from the service's
-// validate endpoint and are shown by the package's form (form.js); no rule is written here.
+// validate endpoint and are shown by the package's form (form.js); no rule is written here: the
+// theme names and the accent pattern are core's, written into the page by the service (rules.js).
 import { h, renderConfigForm } from './form.js';
+import { rules } from './rules.js';
 
 const body = document.body;
 const allowed = JSON.parse(body.dataset.origins || '[]');
@@ -19,8 +21,9 @@ function post(type, payload = {}) {
 }
 
 function applyTheme({ theme, accent } = {}) {
-  if (theme === 'light' || theme === 'dark') document.documentElement.dataset.theme = theme;
-  if (typeof accent === 'string' && /^#[0-9a-fA-F]{6}$/.test(accent)) document.documentElement.style.setProperty('--accent', accent);
+  const { theme_names: themes, accent_pattern: accentPattern } = rules();
+  if (themes.includes(theme)) document.documentElement.dataset.theme = theme;
+  if (typeof accent === 'string' && new RegExp(accentPattern).test(accent)) document.documentElement.style.setProperty('--accent', accent);
 }
 
 window.addEventListener('message', (event) => {
@@ -40,7 +43,7 @@ window.addEventListener('message', (event) => {
 applyTheme({ theme: body.dataset.theme, accent: body.dataset.accent });
 post('MARKETPLACE_READY');
 
-/** Posts an instance event (`INSTANCE_ACTIVATED`...) with its payload of DESIGN.md. */
+/** Posts an instance event (`INSTANCE_ACTIVATED`...) with its documented payload. */
 function postInstance(type, instance) {
   post(type, { instance_id: instance.id, integration_id: instance.integration_id, version: instance.version });
 }

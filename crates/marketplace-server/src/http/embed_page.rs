@@ -5,6 +5,11 @@
 //! the parent window by postMessage, receives the token from an allowed origin only, and calls
 //! the embedded API. `Content-Security-Policy: frame-ancestors` names the organization's allowed
 //! origins, so no other site can frame it; scripts, styles and requests are same-origin only.
+//!
+//! The page cannot load the WebAssembly module, so the data of core's rules that it and its form
+//! need (connection inputs, the masked placeholder, theme names, accent pattern) is written into
+//! it as JSON (`<script type="application/json" id="marketplace-rules">`, a data block that CSP
+//! does not treat as a script), read by `assets/embed/rules.js`.
 
 use crate::error::{ApiError, ApiResult};
 use crate::service::organization;
@@ -19,8 +24,11 @@ use serde::Deserialize;
 
 /// The page's script (plain JavaScript, an ES module).
 const SCRIPT: &str = include_str!("../../assets/embed/marketplace.js");
-/// The form generated from a spec: the npm package's own `form.js`, served as it is.
-const FORM: &str = include_str!("../../../marketplace-wasm/js/form.js");
+/// The form generated from a spec. Its one source: `cargo xtask wasm` copies this file into the
+/// npm package (kept here so that this crate packages on its own).
+const FORM: &str = include_str!("../../assets/embed/form.js");
+/// `rules()` for the page and the form: core's data, read from the page.
+const RULES: &str = include_str!("../../assets/embed/rules.js");
 /// The page's styles (light and dark).
 const STYLE: &str = include_str!("../../assets/embed/marketplace.css");
 
@@ -66,6 +74,7 @@ async fn page(
 </head>
 <body data-organization="{organization}" data-origins="{origins}" data-theme="{theme}" data-accent="{accent}">
 <main id="app" aria-live="polite"><p>Loading the marketplace…</p></main>
+<script type="application/json" id="marketplace-rules">{rules}</script>
 <script type="module" src="/embed/assets/marketplace.js"></script>
 </body>
 </html>
@@ -75,6 +84,7 @@ async fn page(
         organization = escape(&organization.id),
         origins = escape(&origins),
         accent = escape(&accent),
+        rules = rules_json()?,
     );
     let ancestors = if organization.allowed_origins.is_empty() {
         "'none'".to_owned()
@@ -108,6 +118,7 @@ async fn asset(Path(file): Path<String>) -> ApiResult<Response> {
     let (body, kind) = match file.as_str() {
         "marketplace.js" => (SCRIPT, "text/javascript; charset=utf-8"),
         "form.js" => (FORM, "text/javascript; charset=utf-8"),
+        "rules.js" => (RULES, "text/javascript; charset=utf-8"),
         "marketplace.css" => (STYLE, "text/css; charset=utf-8"),
         _ => return Err(ApiError::NotFound("asset")),
     };
@@ -120,6 +131,14 @@ async fn asset(Path(file): Path<String>) -> ApiResult<Response> {
         body,
     )
         .into_response())
+}
+
+/// Core's `page_rules()` as JSON for a `<script type="application/json">` block: every `<`
+/// written `\u003c`, so that no `</script>` can close it early.
+fn rules_json() -> ApiResult<String> {
+    serde_json::to_string(&marketplace_core::page_rules())
+        .map(|json| json.replace('<', "\\u003c"))
+        .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// Escapes text for an HTML attribute or element.
@@ -147,6 +166,19 @@ mod tests {
         assert_eq!(
             escape(r#"<a href="x">'&'"#),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;"
+        );
+    }
+
+    #[test]
+    fn the_page_carries_cores_rules_as_json() {
+        let json = rules_json().unwrap();
+        assert!(!json.contains('<'), "{json}");
+        let data: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(data, marketplace_core::page_rules());
+        assert_eq!(data["theme_names"], serde_json::json!(["light", "dark"]));
+        assert_eq!(
+            data["accent_pattern"],
+            marketplace_core::organization::ACCENT_PATTERN
         );
     }
 }

@@ -1,19 +1,21 @@
 // `renderConfigForm`: a form generated from a config spec, page by page, for every variable type
 // and connection kind, with labelled controls and inline errors. It holds no rule: the errors it
-// shows come from `validateConfig` (this package) or the service's validate endpoint. Shared by
-// the native example and the service's iframe page (which serves this very file).
-
-const CONNECTION_INPUTS = {
-  api_key: [['api_key', true]],
-  basic: [['username', false], ['password', true]],
-  oauth2_client_credentials: [['token_url', false], ['client_id', false], ['client_secret', true], ['scopes', false]],
-  oauth2_authorization_code: [['authorize_url', false], ['token_url', false], ['client_id', false], ['client_secret', true], ['scopes', false]],
-};
+// shows come from core (this package's `CompiledSpec`) or the service's validate endpoint, and
+// the connection inputs and the masked placeholder are core's data, from `./rules.js`.
+//
+// One file, two homes: the service serves it to its iframe page, where `./rules.js` reads the
+// data the service wrote into the page; `cargo xtask wasm` copies it into the npm package, where
+// `./rules.js` asks the WebAssembly module (initialised before a form is drawn).
+import { rules } from './rules.js';
 
 let forms = 0;
 
+/** Whether a value is the masked placeholder of a stored secret (core's, compared as JSON). */
 const isMasked = (value) => value !== null && typeof value === 'object' && !Array.isArray(value)
-  && Object.keys(value).length === 1 && value.set === true;
+  && JSON.stringify(value) === JSON.stringify(rules().masked);
+
+/** The masked placeholder, sent back to keep a stored secret. */
+const masked = () => structuredClone(rules().masked);
 
 /**
  * A DOM element: `on<event>` attributes become listeners, `text` the text content, other
@@ -51,7 +53,7 @@ const asNumber = (text) => (text.trim() !== '' && Number.isFinite(Number(text)) 
 /** The control(s) of one variable: `{node, read}`; `read()` gives the value or undefined. */
 function control(variable, id, value) {
   const { type, collection } = variable;
-  const masked = isMasked(value);
+  const wasMasked = isMasked(value);
   if (type === 'picklist') {
     const multiple = collection === 'value_list';
     const chosen = new Set(multiple ? (Array.isArray(value) ? value : []) : [value]);
@@ -89,8 +91,8 @@ function control(variable, id, value) {
       return { node: h('span', { class: 'mk-pair' }, [cron, zone]), read: () => (cron.value || zone.value ? { cron: cron.value, timezone: zone.value } : undefined) };
     }
     case 'connection': {
-      const inputs = CONNECTION_INPUTS[variable.connection?.kind] ?? [];
-      const fields = inputs.map(([name, secret], i) => {
+      const inputs = rules().connection_inputs[variable.connection?.kind] ?? [];
+      const fields = inputs.map(({ name, secret }, i) => {
         const inputId = i === 0 ? id : `${id}-${name}`;
         const input = h('input', { id: inputId, type: secret ? 'password' : 'text', autocomplete: 'off', placeholder: secret && isMasked(value?.[name]) ? '•••••• (unchanged)' : '' });
         if (typeof value?.[name] === 'string') input.value = value[name];
@@ -102,7 +104,7 @@ function control(variable, id, value) {
           const out = {};
           for (const f of fields) {
             if (f.input.value !== '') out[f.name] = f.input.value;
-            else if (f.secret && isMasked(value?.[f.name])) out[f.name] = { set: true };
+            else if (f.secret && isMasked(value?.[f.name])) out[f.name] = masked();
           }
           return Object.keys(out).length ? out : undefined;
         },
@@ -110,11 +112,11 @@ function control(variable, id, value) {
     }
     default: {
       const kinds = { integer: 'number', number: 'number', url: 'url', email: 'email', date: 'date', secret: 'password' };
-      const input = h('input', { id, type: kinds[type] ?? 'text', step: type === 'number' ? 'any' : undefined, autocomplete: type === 'secret' ? 'off' : undefined, placeholder: masked ? '•••••• (unchanged)' : (type === 'timestamp' ? '2026-01-31T09:00:00Z' : undefined) });
-      if (!masked && value !== undefined && value !== null) input.value = String(value);
+      const input = h('input', { id, type: kinds[type] ?? 'text', step: type === 'number' ? 'any' : undefined, autocomplete: type === 'secret' ? 'off' : undefined, placeholder: wasMasked ? '•••••• (unchanged)' : (type === 'timestamp' ? '2026-01-31T09:00:00Z' : undefined) });
+      if (!wasMasked && value !== undefined && value !== null) input.value = String(value);
       return {
         node: input,
-        read: () => (input.value === '' ? (masked ? { set: true } : undefined) : (type === 'integer' || type === 'number' ? asNumber(input.value) : input.value)),
+        read: () => (input.value === '' ? (wasMasked ? masked() : undefined) : (type === 'integer' || type === 'number' ? asNumber(input.value) : input.value)),
       };
     }
   }
