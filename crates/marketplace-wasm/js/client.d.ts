@@ -17,7 +17,8 @@ export class Marketplace {
   integration(integrationId: string): Promise<IntegrationDetail>;
   /** The service's verdict on values, nothing stored. */
   validate(integrationId: string, config: ConfigValues): Promise<ValidationResult>;
-  /** The field errors of values checked locally against the listed spec, as the customer. */
+  /** The field errors of values checked locally against the listed spec, as the customer (the
+   * integration is read only when its listed spec is not known from an earlier answer). */
   check(integrationId: string, config: ConfigValues): Promise<FieldError[]>;
   /** Activates an integration after a local check (`validation_failed`: nothing was sent). */
   activate(integrationId: string, config: ConfigValues, options?: ActivateOptions): Promise<Instance>;
@@ -25,7 +26,8 @@ export class Marketplace {
   instances(page?: PageQuery): Promise<ListPage<Instance>>;
   /** One of the customer's instances. */
   instance(instanceId: string): Promise<Instance>;
-  /** Renames and/or reconfigures an instance; omitted secrets keep their values. */
+  /** Renames and/or reconfigures an instance; omitted secrets keep their values. Checked locally
+   * first against the instance as last seen (read only when never seen). */
   reconfigure(instanceId: string, changes: InstanceChanges): Promise<Instance>;
   /** Pauses an instance. */
   pause(instanceId: string): Promise<Instance>;
