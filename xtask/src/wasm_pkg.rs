@@ -58,7 +58,8 @@ const WASM_FEATURES: [&str; 6] = [
 ];
 
 /// The package's hand-written JavaScript and declarations, copied from `js/` into `pkg/`.
-const SCRIPTS: [&str; 10] = [
+const SCRIPTS: [&str; 11] = [
+    "api.d.ts",
     "client.js",
     "rules.js",
     "form.d.ts",

@@ -2,8 +2,10 @@
 //!
 //! The exports take and return plain JS values (`JsValue`) typed through
 //! `unchecked_param_type`/`unchecked_return_type` with the interfaces below, so the generated
-//! `.d.ts` has no `any` in a public signature. Keep these in step with core's wire forms
-//! (`marketplace_core::spec::wire`, `FieldError`, `Deployability`) and with the exports.
+//! `.d.ts` has no `any` in a public signature. The API's shapes (specs, field errors,
+//! deployability, catalog entries, instances, executions, logs, pages and queries) are not
+//! written here: they come from `js/api.d.ts`, generated from the service's OpenAPI document
+//! (`cargo xtask api-types`; the `openapi` step fails when the two disagree).
 
 use wasm_bindgen::prelude::*;
 
@@ -12,65 +14,31 @@ const TYPES: &'static str = r#"
 /** A JSON value. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
+import type { components, operations } from './api.js';
+
+/** The API's schemas, as the service's OpenAPI document describes them. */
+type Schemas = components["schemas"];
+
 /** A config spec: ordered pages of headers and variables. */
-export interface ConfigSpec {
-  pages: Page[];
-}
+export type ConfigSpec = Schemas["ConfigSpec"];
 
 /** A page of a spec. */
-export interface Page {
-  title: string;
-  tagline?: string;
-  elements: Element[];
-}
+export type Page = Schemas["SpecPage"];
 
 /** An element of a page: a header (display text) or a variable. */
-export type Element = Header | Variable;
-
-/** Display text between variables. */
-export interface Header {
-  header: string;
-}
-
-/** Who sees and sets a variable; `customer` when absent. */
-export type Visibility = "customer" | "embedded" | "organization";
-
-/** The type of a variable. */
-export type VariableType =
-  | "string" | "text" | "integer" | "number" | "boolean" | "picklist" | "date" | "timestamp"
-  | "schedule" | "url" | "email" | "secret" | "code" | "json" | "object_field_map" | "connection";
-
-/** The kind of a `connection` variable. */
-export type ConnectionKind =
-  | "api_key" | "basic" | "oauth2_client_credentials" | "oauth2_authorization_code";
+export type Element = Schemas["SpecElement"];
 
 /** A variable: the flat JSON object of the wire form; constraints only where they apply. */
-export interface Variable {
-  key: string;
-  label: string;
-  description?: string;
-  type: VariableType;
-  collection?: "value_list" | "key_value_list";
-  required?: boolean;
-  default?: JsonValue;
-  visibility?: Visibility;
-  /** `string`: a regular expression the value must match. */
-  pattern?: string;
-  /** `string`, `text`, `secret`. */
-  min_length?: number;
-  max_length?: number;
-  /** `integer`, `number`. */
-  min?: number;
-  max?: number;
-  /** `picklist`. */
-  options?: string[];
-  /** `code`. */
-  language?: "json" | "xml" | "html";
-  /** `object_field_map`. */
-  fields?: string[];
-  /** `connection`. */
-  connection?: { kind: ConnectionKind };
-}
+export type Variable = Schemas["SpecVariable"];
+
+/** Who sees and sets a variable; `customer` when absent. */
+export type Visibility = Schemas["Visibility"];
+
+/** The type of a variable. */
+export type VariableType = Schemas["VariableType"];
+
+/** The kind of a `connection` variable. */
+export type ConnectionKind = Schemas["ConnectionKind"];
 
 /** One input of a connection kind. */
 export interface ConnectionInput {
@@ -105,18 +73,10 @@ export type ConfigValues = { [key: string]: JsonValue };
 export type Editor = "customer" | "embedded" | "organization";
 
 /** Stable machine codes of field errors. */
-export type FieldErrorCode =
-  | "required" | "type" | "pattern" | "min" | "max" | "min_length" | "max_length" | "option"
-  | "format" | "unknown_key" | "not_editable" | "duplicate" | "invalid_key"
-  | "invalid_reference" | "empty" | "invalid_version" | "version_order" | "immutable"
-  | "invalid";
+export type FieldErrorCode = Schemas["FieldErrorCode"];
 
 /** One problem with one field; `path` is a JSON Pointer into the checked document. */
-export interface FieldError {
-  path: string;
-  code: FieldErrorCode;
-  message: string;
-}
+export type FieldError = Schemas["FieldError"];
 
 /** What `validateConfig` returns. */
 export interface ValidationResult {
@@ -157,26 +117,16 @@ export interface DeployabilityInput {
 }
 
 /** The answer to "may this customer activate this listing". */
-export type DeployabilityStatus = "deployable" | "contact_vendor" | "not_deployable";
+export type DeployabilityStatus = Schemas["DeployabilityStatus"];
 
 /** Why a listing is not deployable. */
-export type ReasonCode =
-  | "listing_not_customer_deployable" | "missing_default" | "instance_exists"
-  | "version_not_published";
+export type ReasonCode = Schemas["ReasonCode"];
 
 /** One reason, with what the vendor must fix. */
-export interface DeployabilityReason {
-  code: ReasonCode;
-  message: string;
-  /** For `missing_default`: the variables lacking a value (for the vendor's eyes). */
-  variables?: string[];
-}
+export type DeployabilityReason = Schemas["DeployabilityReason"];
 
 /** What `deployability` returns; `reasons` is empty when deployable. */
-export interface Deployability {
-  status: DeployabilityStatus;
-  reasons: DeployabilityReason[];
-}
+export type Deployability = Schemas["Deployability"];
 
 /** Codes the package's own functions throw; the client adds the service's problem codes
  * (`not_found`, `not_deployable`, `validation_failed`, ...) and `transport`, `decode`, `token`. */
@@ -207,95 +157,32 @@ export interface MarketplaceOptions {
 /** A page of a list; pass `next_cursor` as `cursor` for the next one. */
 export interface ListPage<T> {
   items: T[];
-  next_cursor: string | null;
+  next_cursor?: string | null;
 }
 
 /** Paging of a list. */
-export interface PageQuery {
-  /** 1 to 200 (default 50). */
-  limit?: number;
-  cursor?: string;
-}
+export type PageQuery = NonNullable<operations["embedded_list_instances"]["parameters"]["query"]>;
 
 /** Filters and paging of the catalog. */
-export interface CatalogQuery extends PageQuery {
-  category?: string;
-  label?: string;
-  /** Case-insensitive substring of name, description, category or a label. */
-  q?: string;
-}
+export type CatalogQuery = NonNullable<operations["embedded_marketplace"]["parameters"]["query"]>;
 
 /** A listed integration with the customer's activation state. */
-export interface CatalogEntry {
-  integration_id: string;
-  name: string;
-  description: string;
-  category: string;
-  labels: string[];
-  icon_url: string | null;
-  version: string;
-  activated: boolean;
-  instance_count: number;
-  deployability: Deployability;
-}
+export type CatalogEntry = Schemas["MarketplaceEntry"];
 
 /** An integration's detail: the entry plus what the customer fills in. */
-export interface IntegrationDetail extends CatalogEntry {
-  /** Markdown. */
-  overview: string;
-  /** The overview rendered to sanitised HTML by the service. */
-  overview_html: string;
-  /** The customer-visible part of the listed version's spec. */
-  config: ConfigSpec;
-  flows: string[];
-}
+export type IntegrationDetail = Schemas["MarketplaceDetail"];
 
 /** The states of an instance. */
-export type InstanceStatus = "active" | "paused" | "needs_configuration" | "deactivated";
+export type InstanceStatus = Schemas["InstanceStatus"];
 
 /** An activated integration; secrets come back as `{"set": true}`. */
-export interface Instance {
-  id: string;
-  customer_id: string;
-  integration_id: string;
-  version: string;
-  name: string;
-  status: InstanceStatus;
-  config: ConfigValues;
-  webhook_urls: { flow: string; url: string }[];
-  created_at: string;
-  updated_at: string;
-}
+export type Instance = Schemas["InstanceView"];
 
 /** One run of a flow. */
-export interface Execution {
-  id: string;
-  instance_id: string;
-  customer_id: string;
-  integration_id: string;
-  version: string;
-  flow: string;
-  trigger: string;
-  status: string;
-  attempts: number;
-  steps: JsonValue;
-  started_at: string;
-  finished_at: string | null;
-}
+export type Execution = Schemas["ExecutionView"];
 
 /** A log line of an instance. */
-export interface LogEntry {
-  id: string;
-  customer_id: string;
-  integration_id: string;
-  version: string;
-  instance_id: string;
-  execution_id: string | null;
-  severity: "info" | "warn" | "error";
-  type: "execution" | "delivery" | "lifecycle";
-  message: string;
-  at: string;
-}
+export type LogEntry = Schemas["LogView"];
 
 /** Options of `activate`. */
 export interface ActivateOptions {
@@ -311,8 +198,5 @@ export interface InstanceChanges {
 }
 
 /** A test run of a flow. */
-export interface TestRun {
-  flow?: string;
-  input?: JsonValue;
-}
+export type TestRun = Partial<Schemas["TestBody"]>;
 "#;

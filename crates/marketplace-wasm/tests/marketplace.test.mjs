@@ -159,9 +159,9 @@ test('the TypeScript declarations name every export and have no `any`', async ()
   const read = (file) => readFile(new URL(`../pkg/${file}`, import.meta.url), 'utf8');
   const dts = await read('marketplace_wasm.d.ts');
   for (const name of ['validateConfig', 'toJsonSchema', 'deployability', 'parseSpec',
-    'interface ConfigSpec', 'interface Variable', 'interface FieldError',
-    'interface ValidationResult', 'type Editor', 'interface Deployability', 'interface DeployabilityInput',
-    'interface CatalogEntry', 'interface Instance', 'interface MarketplaceOptions',
+    'type ConfigSpec', 'type Variable', 'type FieldError',
+    'interface ValidationResult', 'type Editor', 'type Deployability', 'interface DeployabilityInput',
+    'type CatalogEntry', 'type Instance', 'interface MarketplaceOptions',
     'rules', 'interface Rules', 'interface ConnectionInput']) {
     assert.ok(dts.includes(name), name);
   }
@@ -171,6 +171,13 @@ test('the TypeScript declarations name every export and have no `any`', async ()
   assert.doesNotMatch(api, /\bany\b/, 'a public signature uses any');
   for (const file of ['client.d.ts', 'mount.d.ts', 'index.d.ts', 'node.d.ts']) {
     assert.doesNotMatch(await read(file), /\bany\b/, `${file} uses any`);
+  }
+  // The API's types, generated from the service's OpenAPI document (its comments may say "any").
+  const wire = await read('api.d.ts');
+  const code = wire.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+  assert.doesNotMatch(code, /\bany\b/, 'api.d.ts types something as any');
+  for (const schema of ['MarketplaceEntry', 'MarketplaceDetail', 'InstanceView', 'ExecutionView', 'LogView']) {
+    assert.match(wire, new RegExp(`^ {8}${schema}: `, "m"), `api.d.ts: ${schema}`);
   }
   const client = await read('client.d.ts');
   for (const method of ['catalog', 'integration', 'validate', 'activate', 'instances', 'instance',
