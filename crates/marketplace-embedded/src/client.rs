@@ -31,6 +31,8 @@ pub struct Marketplace {
     specs: Mutex<HashMap<(String, String), Arc<CompiledSpec>>>,
     /// The listed version of each integration, as last seen.
     listed: Mutex<HashMap<String, String>>,
+    /// Each instance as last seen in an answer, for local checks of reconfigurations.
+    instances_seen: Mutex<HashMap<String, InstanceView>>,
 }
 
 impl fmt::Debug for Marketplace {
@@ -73,6 +75,7 @@ impl Marketplace {
             current: Mutex::new(None),
             specs: Mutex::new(HashMap::new()),
             listed: Mutex::new(HashMap::new()),
+            instances_seen: Mutex::new(HashMap::new()),
         }
     }
 
@@ -144,28 +147,45 @@ impl Marketplace {
         idempotency_key: Option<&str>,
     ) -> Result<InstanceView> {
         let config = self.check_activation(integration_id, config).await?;
-        self.call(endpoint::activate(
-            integration_id,
-            name,
-            &config,
-            idempotency_key,
-        ))
-        .await
+        let instance = self
+            .call(endpoint::activate(
+                integration_id,
+                name,
+                &config,
+                idempotency_key,
+            ))
+            .await?;
+        Ok(self.seen(instance))
     }
 
     /// The customer's instances, a page at a time.
     pub async fn instances(&self, page: &PageQuery) -> Result<Page<InstanceView>> {
-        self.call(endpoint::instances(page)).await
+        let page = self.call(endpoint::instances(page)).await?;
+        for instance in &page.items {
+            self.seen(instance.clone());
+        }
+        Ok(page)
     }
 
     /// One of the customer's instances.
     pub async fn instance(&self, instance_id: &str) -> Result<InstanceView> {
-        self.call(endpoint::instance(instance_id)).await
+        let instance = self.call(endpoint::instance(instance_id)).await?;
+        Ok(self.seen(instance))
     }
 
-    /// The update of a reconfiguration, checked locally when the instance runs the listed
-    /// version: merged over the stored values as the service will, complete ([`Error::Validation`]
-    /// when it fails; errors on secrets kept masked are left to the service).
+    /// Remembers an instance as an answer showed it; returns it.
+    fn seen(&self, instance: InstanceView) -> InstanceView {
+        self.instances_seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(instance.id.clone(), instance.clone());
+        instance
+    }
+
+    /// The update of a reconfiguration, checked locally by core's rule against the instance as
+    /// last seen in an answer (read only when never seen, or when that refuses it): merged over
+    /// the stored values as the service will ([`Error::Validation`] when it fails; errors on
+    /// secrets kept masked are left to the service).
     pub async fn check_reconfiguration(
         &self,
         instance_id: &str,
@@ -178,17 +198,46 @@ impl Marketplace {
                 "config must be an object",
             )]));
         };
-        let instance = self.instance(instance_id).await?;
-        if let Some(spec) = self
-            .spec_of(&instance.integration_id, &instance.version)
-            .await?
+        let known = self
+            .instances_seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(instance_id)
+            .cloned();
+        // The instance as last seen, with no read; a refusal by it is judged again by the
+        // instance as it is now (another user may have changed it).
+        if let Some(instance) = known
+            && self
+                .reconfiguration_errors(&instance, update)
+                .await?
+                .is_empty()
         {
-            let errors = validate_update(&spec, &instance.config, update, Editor::Customer);
-            if !errors.is_empty() {
-                return Err(Error::Validation(errors));
-            }
+            return Ok(update.clone());
         }
-        Ok(update.clone())
+        let instance = self.instance(instance_id).await?;
+        let errors = self.reconfiguration_errors(&instance, update).await?;
+        if errors.is_empty() {
+            Ok(update.clone())
+        } else {
+            Err(Error::Validation(errors))
+        }
+    }
+
+    /// The local errors of an update of `instance` (none when its version's spec is unknown).
+    async fn reconfiguration_errors(
+        &self,
+        instance: &InstanceView,
+        update: &Map<String, Value>,
+    ) -> Result<Vec<FieldError>> {
+        Ok(
+            match self
+                .spec_of(&instance.integration_id, &instance.version)
+                .await?
+            {
+                Some(spec) => validate_update(&spec, &instance.config, update, Editor::Customer),
+                None => Vec::new(),
+            },
+        )
     }
 
     /// Reconfigures an instance: a new name and/or the customer's whole part of the config (an
@@ -205,23 +254,28 @@ impl Marketplace {
             Some(config) => Some(self.check_reconfiguration(instance_id, config).await?),
             None => None,
         };
-        self.call(endpoint::reconfigure(instance_id, name, config.as_ref()))
-            .await
+        let instance = self
+            .call(endpoint::reconfigure(instance_id, name, config.as_ref()))
+            .await?;
+        Ok(self.seen(instance))
     }
 
     /// Pauses an instance.
     pub async fn pause(&self, instance_id: &str) -> Result<InstanceView> {
-        self.call(endpoint::pause(instance_id)).await
+        let instance = self.call(endpoint::pause(instance_id)).await?;
+        Ok(self.seen(instance))
     }
 
     /// Resumes a paused instance.
     pub async fn resume(&self, instance_id: &str) -> Result<InstanceView> {
-        self.call(endpoint::resume(instance_id)).await
+        let instance = self.call(endpoint::resume(instance_id)).await?;
+        Ok(self.seen(instance))
     }
 
     /// Deactivates an instance.
     pub async fn deactivate(&self, instance_id: &str) -> Result<InstanceView> {
-        self.call(endpoint::deactivate(instance_id)).await
+        let instance = self.call(endpoint::deactivate(instance_id)).await?;
+        Ok(self.seen(instance))
     }
 
     /// Runs a flow of the instance (default: the first) with test input, now.

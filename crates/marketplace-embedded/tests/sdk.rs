@@ -184,6 +184,10 @@ impl Counting {
     fn writes(&self) -> usize {
         self.writes.load(Ordering::SeqCst)
     }
+
+    fn reads(&self) -> usize {
+        self.all.load(Ordering::SeqCst) - self.writes()
+    }
 }
 
 impl Transport for Counting {
@@ -438,6 +442,50 @@ async fn invalid_writes_fail_locally_without_a_request() {
         client.instance(&instance.id).await.unwrap().config["account_code"],
         "ABC-1234"
     );
+}
+
+/// Once the client has seen the integration's detail and the instance, a valid activation and a
+/// valid reconfiguration are checked locally and sent with no read before them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn known_specs_and_instances_are_checked_with_no_read() {
+    let server = Server::start().await;
+    let id = server.listed("Orders", true).await;
+    let (client, transport) = server.client("acme");
+    let endpoint = format!("{}/healthz", server.base);
+    client.integration(&id).await.unwrap();
+    let reads = transport.reads();
+    let instance = client
+        .activate(&id, None, &orders_config(&endpoint), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        transport.reads(),
+        reads,
+        "the activation read nothing first"
+    );
+    let mut changed = orders_config(&endpoint);
+    changed["account_code"] = json!("XYZ-9876");
+    let reconfigured = client
+        .reconfigure(&instance.id, Some("EU"), Some(&changed))
+        .await
+        .unwrap();
+    assert_eq!(
+        transport.reads(),
+        reads,
+        "the reconfiguration read nothing first"
+    );
+    assert_eq!(reconfigured.config["account_code"], "XYZ-9876");
+    assert_eq!(transport.writes(), 2);
+    // A bad value is still refused locally, from what the client has seen.
+    let error = client
+        .reconfigure(&instance.id, None, Some(&json!({"endpoint": "not a url"})))
+        .await
+        .unwrap_err();
+    assert!(
+        error.field_errors().iter().any(|e| e.path == "/endpoint"),
+        "{error:?}"
+    );
+    assert_eq!(transport.writes(), 2, "nothing was sent");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
