@@ -205,6 +205,18 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl StoreError {
+    /// This error as the service's, a duplicate unique value becoming `conflict` (a 409 naming
+    /// which value is taken).
+    pub fn or_conflict(self, conflict: ApiError) -> ApiError {
+        if self.is_duplicate() {
+            conflict
+        } else {
+            self.into()
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         if e.is_duplicate() {

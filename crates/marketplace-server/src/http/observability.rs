@@ -60,17 +60,26 @@ pub fn execution_view(r: ExecutionRecord) -> ExecutionView {
     }
 }
 
+/// The scope of a log or execution query: customer, integration, version, instance and time
+/// range (RFC 3339, a 400 naming a bad one). A macro: the two query types share field names, not
+/// a type.
+macro_rules! scope_of {
+    ($query:expr) => {
+        Scope {
+            customer_id: $query.customer_id.clone(),
+            integration_id: $query.integration_id.clone(),
+            version: $query.version.clone(),
+            instance_id: $query.instance_id.clone(),
+            since: parse_rfc3339("since", $query.since.as_deref())?,
+            until: parse_rfc3339("until", $query.until.as_deref())?,
+        }
+    };
+}
+
 /// The store's filter of a log query (times parsed; 400 naming a bad one).
 fn log_filter(query: &LogQuery) -> ApiResult<LogFilter> {
     Ok(LogFilter {
-        scope: Scope {
-            customer_id: query.customer_id.clone(),
-            integration_id: query.integration_id.clone(),
-            version: query.version.clone(),
-            instance_id: query.instance_id.clone(),
-            since: parse_rfc3339("since", query.since.as_deref())?,
-            until: parse_rfc3339("until", query.until.as_deref())?,
-        },
+        scope: scope_of!(query),
         q: query.q.clone(),
         severity: query.severity.as_ref().map(|s| s.as_str().to_owned()),
         log_type: query.log_type.as_ref().map(|t| t.as_str().to_owned()),
@@ -104,14 +113,7 @@ async fn list_logs(
 /// The store's filter of an execution query (times parsed; 400 naming a bad one).
 fn execution_filter(query: &ExecutionQuery) -> ApiResult<ExecutionFilter> {
     Ok(ExecutionFilter {
-        scope: Scope {
-            customer_id: query.customer_id.clone(),
-            integration_id: query.integration_id.clone(),
-            version: query.version.clone(),
-            instance_id: query.instance_id.clone(),
-            since: parse_rfc3339("since", query.since.as_deref())?,
-            until: parse_rfc3339("until", query.until.as_deref())?,
-        },
+        scope: scope_of!(query),
         q: query.q.clone(),
         status: query.status.as_ref().map(|s| s.as_str().to_owned()),
         trigger: query.trigger.as_ref().map(|t| t.as_str().to_owned()),

@@ -107,13 +107,7 @@ pub async fn update(
     let mut tx = state.store.begin().await?;
     store::customers::update(&mut tx, &customer)
         .await
-        .map_err(|e| {
-            if e.is_duplicate() {
-                duplicate_external_id()
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(|e| e.or_conflict(duplicate_external_id()))?;
     store::events::record(
         &mut tx,
         organization_id,

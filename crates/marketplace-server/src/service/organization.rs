@@ -240,11 +240,10 @@ pub async fn create_signing_key(
     store::signing_keys::insert(&mut tx, organization_id, &key)
         .await
         .map_err(|e| {
-            if e.is_duplicate() {
-                ApiError::conflict("duplicate_kid", "a signing key with this kid exists")
-            } else {
-                e.into()
-            }
+            e.or_conflict(ApiError::conflict(
+                "duplicate_kid",
+                "a signing key with this kid exists",
+            ))
         })?;
     store::events::record(
         &mut tx,
