@@ -116,11 +116,6 @@ pub async fn update(
     .await?;
     tx.commit().await?;
     state.tokens.forget_customer(id);
-    if customer.external_id != current.external_id {
-        state
-            .tokens
-            .forget_customer_tokens(organization_id, &current.external_id);
-    }
     get(state, organization_id, id).await
 }
 
@@ -172,14 +167,9 @@ pub async fn list_users(
 
 /// An event about a customer's user.
 fn user_event(event_type: EventType, user: &UserRecord, changed: &[&str]) -> Event {
-    Event {
-        event_type,
-        at: now_ms(),
-        customer_id: Some(user.customer_id.as_str().into()),
-        integration_id: None,
-        instance_id: None,
-        data: json!({"user_id": user.id, "changed": changed}),
-    }
+    let data = json!({"user_id": user.id, "changed": changed});
+    Event::for_organization(event_type, now_ms(), data)
+        .with_customer(&user.customer_id.as_str().into())
 }
 
 /// Changes a user's display data (the role comes from each token); `None` keeps a field.
@@ -304,13 +294,6 @@ pub async fn put_vendor_values(
     let stored = store::customers::vendor_values(&state.store, customer_id, integration_id).await?;
     let merged =
         accept_vendor_values(&version.config, &stored, update).map_err(ApiError::Validation)?;
-    let mut changed: Vec<&String> = merged
-        .iter()
-        .filter(|(k, v)| stored.get(*k) != Some(*v))
-        .map(|(k, _)| k)
-        .chain(stored.keys().filter(|k| !merged.contains_key(*k)))
-        .collect();
-    changed.sort();
     let now = now_ms();
     let mut tx = state.store.begin().await?;
     store::customers::put_vendor_values(
@@ -322,14 +305,13 @@ pub async fn put_vendor_values(
         now,
     )
     .await?;
-    let event = Event {
-        event_type: EventType::CustomerVendorValuesUpdated,
-        at: now,
-        customer_id: Some(customer_id.into()),
-        integration_id: Some(integration_id.into()),
-        instance_id: None,
-        data: json!({"changed": changed}),
-    };
+    let event = Event::vendor_values_updated(
+        &customer_id.into(),
+        &integration_id.into(),
+        &stored,
+        &merged,
+        now,
+    );
     store::events::record(&mut tx, organization_id, &event).await?;
     tx.commit().await?;
     state.catalogs.forget_customer(customer_id);

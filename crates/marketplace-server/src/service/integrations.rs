@@ -16,16 +16,9 @@ use serde_json::{Value, json};
 pub use crate::store::integrations::{IntegrationFilter, IntegrationRecord, VersionRecord};
 pub use crate::store::listings::ListingRecord;
 
-/// An event about an integration.
+/// An event about an integration (its versions and listing included), now.
 fn integration_event(event_type: EventType, integration_id: &str, data: Value) -> Event {
-    Event {
-        event_type,
-        at: now_ms(),
-        customer_id: None,
-        integration_id: Some(integration_id.into()),
-        instance_id: None,
-        data,
-    }
+    Event::for_integration(event_type, &integration_id.into(), now_ms(), data)
 }
 
 /// Stores a catalog change's event, bumps the catalog version and commits; the snapshot is

@@ -5,7 +5,7 @@ use crate::crypto::{random_secret, sha256_hex};
 use crate::error::{ApiError, ApiResult};
 use crate::service::auth::parse_signing_key;
 use crate::service::state::AppState;
-use crate::store::{self, Page, PageRequest, Store, StoreResult, new_id, now_ms};
+use crate::store::{self, Page, PageRequest, Store, StoreResult, Tx, new_id, now_ms};
 use marketplace_core::event::{Event, EventType};
 use marketplace_core::organization::{Theme, check_origins, check_theme};
 use marketplace_core::{FieldError, FieldErrorCode};
@@ -15,16 +15,9 @@ pub use crate::store::api_keys::ApiKey;
 pub use crate::store::organizations::Organization;
 pub use crate::store::signing_keys::SigningKey;
 
-/// An organization-wide event (no customer, integration or instance).
+/// An organization-wide event (no customer, integration or instance), now.
 fn organization_event(event_type: EventType, data: serde_json::Value) -> Event {
-    Event {
-        event_type,
-        at: now_ms(),
-        customer_id: None,
-        integration_id: None,
-        instance_id: None,
-        data,
-    }
+    Event::for_organization(event_type, now_ms(), data)
 }
 
 /// The organization (404 when it does not exist).
@@ -110,20 +103,31 @@ fn new_api_key() -> String {
 /// Creates an organization with a first admin API key; returns (organization id, API key).
 pub async fn create_organization(store: &Store, name: &str) -> StoreResult<(String, String)> {
     let id = new_id("org");
-    let key = new_api_key();
     let mut tx = store.begin().await?;
     store::organizations::insert(&mut tx, &id, name).await?;
-    store::api_keys::insert(
-        &mut tx,
-        &id,
+    let (_, secret) = issue_api_key(&mut tx, &id, "initial").await?;
+    tx.commit().await?;
+    Ok((id, secret))
+}
+
+/// Draws a new API key and stores it by its hash (with its first characters, to recognise it);
+/// returns it with its secret.
+async fn issue_api_key(
+    tx: &mut Tx,
+    organization_id: &str,
+    name: &str,
+) -> StoreResult<(ApiKey, String)> {
+    let secret = new_api_key();
+    let key = store::api_keys::insert(
+        tx,
+        organization_id,
         &new_id("key"),
-        "initial",
-        &sha256_hex(&key),
-        &key[..10],
+        name,
+        &sha256_hex(&secret),
+        &secret[..10],
     )
     .await?;
-    tx.commit().await?;
-    Ok((id, key))
+    Ok((key, secret))
 }
 
 /// Creates an API key; returns it with its secret, which is shown once.
@@ -139,17 +143,8 @@ pub async fn create_api_key(
             "the name must not be empty",
         )));
     }
-    let secret = new_api_key();
     let mut tx = state.store.begin().await?;
-    let key = store::api_keys::insert(
-        &mut tx,
-        organization_id,
-        &new_id("key"),
-        name.trim(),
-        &sha256_hex(&secret),
-        &secret[..10],
-    )
-    .await?;
+    let (key, secret) = issue_api_key(&mut tx, organization_id, name.trim()).await?;
     store::events::record(
         &mut tx,
         organization_id,
