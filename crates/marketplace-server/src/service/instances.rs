@@ -206,12 +206,17 @@ pub async fn activate(
     let listed = snapshot
         .get(request.integration_id)
         .ok_or(ApiError::NotFound("integration"))?;
-    if let Some(idempotency) = &request.idempotency {
-        let mut conn = state.store.read().await?;
-        if let Some(answer) = replay(&mut conn, request.customer_id, idempotency).await? {
-            return Ok(Activated::Replayed(answer));
-        }
+    // Before any write, on one read connection: a replay answers at once...
+    let mut conn = state.store.read().await?;
+    if let Some(idempotency) = &request.idempotency
+        && let Some(answer) = replay(&mut conn, request.customer_id, idempotency).await?
+    {
+        return Ok(Activated::Replayed(answer));
     }
+    let live = store::instances::count_live(&mut conn, request.customer_id, request.integration_id)
+        .await?;
+    // Released before the next read: a task never holds two connections of the pool.
+    drop(conn);
     let version = listed.version.clone();
     let vendor =
         store::customers::vendor_values(&state.store, request.customer_id, request.integration_id)
@@ -233,15 +238,9 @@ pub async fn activate(
             Ok(())
         }
     };
-    // First before the values, for the answer order (deployability before field errors)...
-    {
-        let mut conn = state.store.read().await?;
-        let live =
-            store::instances::count_live(&mut conn, request.customer_id, request.integration_id)
-                .await?;
-        drop(conn);
-        check_deployability(live)?;
-    }
+    // ...and deployability is checked before the values, for the answer order (deployability
+    // before field errors)...
+    check_deployability(live)?;
     let config = accept_activation(
         &version.config,
         Submission {
