@@ -316,6 +316,18 @@ struct Lexed {
     strings: Vec<(usize, String)>,
 }
 
+impl Lexed {
+    /// Records a string literal starting on `line`, leaving `""` in the code with the literal's
+    /// line breaks (so later lines keep their numbers); returns the line after it.
+    fn literal(&mut self, line: usize, literal: String) -> usize {
+        let breaks = literal.matches('\n').count();
+        self.strings.push((line, literal));
+        self.code.push_str("\"\"");
+        self.code.push_str(&"\n".repeat(breaks));
+        line + breaks
+    }
+}
+
 /// Whether a character may be part of an identifier (`$` too, so `$crate::` is not `crate::`).
 fn is_ident(c: char) -> bool {
     c.is_alphanumeric() || c == '_' || c == '$'
@@ -374,12 +386,7 @@ fn lex(text: &str) -> Lexed {
                 literal.push(chars[j]);
                 j += 1;
             }
-            out.strings.push((line, literal.clone()));
-            out.code.push_str("\"\"");
-            for _ in literal.matches('\n') {
-                out.code.push('\n');
-                line += 1;
-            }
+            line = out.literal(line, literal);
             i = j + 1 + hashes;
         } else if c == '"' {
             let mut j = i + 1;
@@ -392,12 +399,7 @@ fn lex(text: &str) -> Lexed {
                 literal.push(chars[j]);
                 j += 1;
             }
-            out.strings.push((line, literal.clone()));
-            out.code.push_str("\"\"");
-            for _ in literal.matches('\n') {
-                out.code.push('\n');
-                line += 1;
-            }
+            line = out.literal(line, literal);
             i = j + 1;
         } else if c == '\'' {
             // A char literal ('x', '\n', '\u{1F600}') or a lifetime ('a).
