@@ -65,6 +65,8 @@ impl From<marketplace_core::InstanceStatus> for InstanceStatus {
             Core::Paused => Self::Paused,
             Core::NeedsConfiguration => Self::NeedsConfiguration,
             Core::Deactivated => Self::Deactivated,
+            // Not in this wire enum yet: kept as their wire names.
+            Core::Pending | Core::Failed => Self::from_wire(status.as_str()),
         }
     }
 }

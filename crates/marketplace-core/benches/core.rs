@@ -481,6 +481,8 @@ fn catalog_fixture() -> CatalogFixture {
                 config: object(json!({"account": format!("acct-{n}")})),
                 created_at: 1_700_000_000 + n as i64,
                 updated_at: 1_700_000_000 + n as i64,
+                status_message: None,
+                account_identifier: None,
             }
         })
         .collect();
@@ -516,7 +518,7 @@ fn catalog_query(c: &mut Criterion) {
     let live: Vec<IntegrationId> = fixture
         .instances
         .iter()
-        .filter(|i| i.status != InstanceStatus::Deactivated)
+        .filter(|i| i.status.counts_as_existing())
         .map(|i| i.integration_id.clone())
         .collect();
     let customer = CustomerContext {

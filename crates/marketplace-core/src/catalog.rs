@@ -157,7 +157,8 @@ fn entry_for<'a>(
 /// What the catalog needs to know of one customer.
 #[derive(Debug, Clone, Copy)]
 pub struct CustomerContext<'a> {
-    /// The integration of each of the customer's live (not deactivated) instances.
+    /// The integration of each of the customer's live instances (those whose status
+    /// [`counts_as_existing`](crate::InstanceStatus::counts_as_existing)).
     pub live_instances: &'a [IntegrationId],
     /// Vendor-set values for this customer, by integration.
     pub vendor_values: &'a VendorValues,

@@ -163,7 +163,8 @@ pub struct DeployabilityInput<'a> {
     pub listing: &'a Listing,
     /// The listed version.
     pub version: &'a IntegrationVersion,
-    /// The customer's instances of this integration that are not deactivated.
+    /// The customer's instances of this integration whose status
+    /// [`counts_as_existing`](crate::InstanceStatus::counts_as_existing).
     pub live_instances: usize,
     /// Values the vendor set for this customer and integration (organization and embedded variables).
     pub vendor_values: Option<&'a Map<String, Value>>,

@@ -85,11 +85,47 @@ pub enum EventType {
     /// The organization's settings changed (`changed` lists fields).
     #[serde(rename = "organization.updated")]
     OrganizationUpdated,
+    /// A pending instance was confirmed by the vendor.
+    #[serde(rename = "instance.confirmed")]
+    InstanceConfirmed,
+    /// The vendor refused a pending instance.
+    #[serde(rename = "instance.failed")]
+    InstanceFailed,
+    /// A customer user was assigned to the customer.
+    #[serde(rename = "customer_user.assigned")]
+    CustomerUserAssigned,
+    /// A customer user was unassigned from the customer.
+    #[serde(rename = "customer_user.unassigned")]
+    CustomerUserUnassigned,
+    /// A connection's status changed.
+    #[serde(rename = "connection.status_changed")]
+    ConnectionStatusChanged,
+    /// A delivery to the vendor gave up (dead letter).
+    #[serde(rename = "delivery.dead_lettered")]
+    DeliveryDeadLettered,
+    /// An event configuration was created.
+    #[serde(rename = "event_configuration.created")]
+    EventConfigurationCreated,
+    /// An event configuration's working draft changed.
+    #[serde(rename = "event_configuration.updated")]
+    EventConfigurationUpdated,
+    /// An event configuration's working draft was published.
+    #[serde(rename = "event_configuration.published")]
+    EventConfigurationPublished,
+    /// An event configuration was deleted.
+    #[serde(rename = "event_configuration.deleted")]
+    EventConfigurationDeleted,
+    /// An event configuration was linked to an integration.
+    #[serde(rename = "event_configuration.linked")]
+    EventConfigurationLinked,
+    /// An event configuration was unlinked from an integration.
+    #[serde(rename = "event_configuration.unlinked")]
+    EventConfigurationUnlinked,
 }
 
 impl EventType {
     /// Every kind, in declaration order.
-    pub const ALL: [EventType; 24] = [
+    pub const ALL: [EventType; 36] = [
         Self::InstanceActivated,
         Self::InstanceReconfigured,
         Self::InstanceUpgraded,
@@ -114,7 +150,24 @@ impl EventType {
         Self::SigningKeyCreated,
         Self::SigningKeyRevoked,
         Self::OrganizationUpdated,
+        Self::InstanceConfirmed,
+        Self::InstanceFailed,
+        Self::CustomerUserAssigned,
+        Self::CustomerUserUnassigned,
+        Self::ConnectionStatusChanged,
+        Self::DeliveryDeadLettered,
+        Self::EventConfigurationCreated,
+        Self::EventConfigurationUpdated,
+        Self::EventConfigurationPublished,
+        Self::EventConfigurationDeleted,
+        Self::EventConfigurationLinked,
+        Self::EventConfigurationUnlinked,
     ];
+
+    /// The kind with that wire name (`"instance.activated"`); `None` for any other text.
+    pub fn from_wire(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == name)
+    }
 
     /// The wire name.
     pub fn as_str(self) -> &'static str {
@@ -143,6 +196,18 @@ impl EventType {
             Self::SigningKeyCreated => "signing_key.created",
             Self::SigningKeyRevoked => "signing_key.revoked",
             Self::OrganizationUpdated => "organization.updated",
+            Self::InstanceConfirmed => "instance.confirmed",
+            Self::InstanceFailed => "instance.failed",
+            Self::CustomerUserAssigned => "customer_user.assigned",
+            Self::CustomerUserUnassigned => "customer_user.unassigned",
+            Self::ConnectionStatusChanged => "connection.status_changed",
+            Self::DeliveryDeadLettered => "delivery.dead_lettered",
+            Self::EventConfigurationCreated => "event_configuration.created",
+            Self::EventConfigurationUpdated => "event_configuration.updated",
+            Self::EventConfigurationPublished => "event_configuration.published",
+            Self::EventConfigurationDeleted => "event_configuration.deleted",
+            Self::EventConfigurationLinked => "event_configuration.linked",
+            Self::EventConfigurationUnlinked => "event_configuration.unlinked",
         }
     }
 }
@@ -292,6 +357,14 @@ mod tests {
             "customer.vendor_values_updated"
         );
         assert_eq!(EventType::SigningKeyRevoked.as_str(), "signing_key.revoked");
+        for event_type in EventType::ALL {
+            assert_eq!(EventType::from_wire(event_type.as_str()), Some(event_type));
+        }
+        assert_eq!(EventType::from_wire("Instance.Activated"), None);
+        assert_eq!(
+            EventType::from_wire("event_configuration.unlinked"),
+            Some(EventType::EventConfigurationUnlinked)
+        );
     }
 
     #[test]

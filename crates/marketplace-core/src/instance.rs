@@ -26,6 +26,10 @@ pub enum InstanceStatus {
     NeedsConfiguration,
     /// Ended for good.
     Deactivated,
+    /// Activated under `confirm`: waits for the vendor's answer; flows do not run.
+    Pending,
+    /// The vendor refused the activation (see `status_message`); only deactivation remains.
+    Failed,
 }
 
 impl InstanceStatus {
@@ -36,7 +40,15 @@ impl InstanceStatus {
             Self::Paused => "paused",
             Self::NeedsConfiguration => "needs_configuration",
             Self::Deactivated => "deactivated",
+            Self::Pending => "pending",
+            Self::Failed => "failed",
         }
+    }
+
+    /// Whether an instance in this state counts for the `instance_exists` rule (one instance per
+    /// customer and integration): every state but `deactivated` and `failed`.
+    pub fn counts_as_existing(self) -> bool {
+        !matches!(self, Self::Deactivated | Self::Failed)
     }
 }
 
@@ -51,10 +63,17 @@ impl FromStr for InstanceStatus {
     /// The status with that wire name (`"needs_configuration"`).
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         use InstanceStatus::*;
-        [Active, Paused, NeedsConfiguration, Deactivated]
-            .into_iter()
-            .find(|status| status.as_str() == text)
-            .ok_or_else(|| UnknownStatus(text.to_owned()))
+        [
+            Active,
+            Paused,
+            NeedsConfiguration,
+            Deactivated,
+            Pending,
+            Failed,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == text)
+        .ok_or_else(|| UnknownStatus(text.to_owned()))
     }
 }
 
@@ -72,6 +91,10 @@ pub enum Operation {
     Upgrade,
     /// Deactivate.
     Deactivate,
+    /// Confirm a pending activation.
+    Confirm,
+    /// Fail a pending activation.
+    Fail,
 }
 
 /// An operation that the instance's state does not allow.
@@ -115,6 +138,10 @@ pub struct Instance {
     pub created_at: UnixMillis,
     /// Last change.
     pub updated_at: UnixMillis,
+    /// Why the vendor refused the activation (set by [`Instance::fail`]; `None` elsewhere).
+    pub status_message: Option<String>,
+    /// The vendor's account for this instance (set by [`Instance::confirm`]; `None` elsewhere).
+    pub account_identifier: Option<String>,
 }
 
 /// What an upgrade does to the config.
@@ -143,6 +170,9 @@ pub struct NewInstance<'a> {
     pub name: String,
     /// Validated values.
     pub config: Map<String, Value>,
+    /// Whether the instance starts `pending` (its integration's event configuration activates
+    /// under `confirm`) rather than `active`.
+    pub pending: bool,
 }
 
 /// Values submitted to activate or reconfigure an instance, and what they are judged with.
@@ -348,18 +378,26 @@ fn kept_masked(
 }
 
 impl Instance {
-    /// Activates: a new active instance and its `instance.activated` event.
+    /// Activates: a new instance, `active` (or `pending` when `new.pending`), and its
+    /// `instance.activated` event.
     pub fn activate(new: NewInstance<'_>, now: UnixMillis) -> (Instance, Event) {
+        let status = if new.pending {
+            InstanceStatus::Pending
+        } else {
+            InstanceStatus::Active
+        };
         let instance = Instance {
             id: new.id,
             customer_id: new.customer_id,
             integration_id: new.integration_id,
             version: new.version.version.clone(),
             name: new.name,
-            status: InstanceStatus::Active,
+            status,
             config: new.config,
             created_at: now,
             updated_at: now,
+            status_message: None,
+            account_identifier: None,
         };
         let event = Event::for_instance(EventType::InstanceActivated, &instance, now, json!({}));
         (instance, event)
@@ -373,12 +411,7 @@ impl Instance {
         event_type: EventType,
         now: UnixMillis,
     ) -> Result<(Instance, Event), TransitionError> {
-        if !allowed.contains(&self.status) {
-            return Err(TransitionError {
-                status: self.status,
-                operation,
-            });
-        }
+        self.require(operation, allowed)?;
         let next = Instance {
             status: to,
             updated_at: now,
@@ -417,16 +450,70 @@ impl Instance {
         )
     }
 
-    /// Deactivates an instance that is not deactivated yet.
+    /// Deactivates an instance that is not deactivated yet (pending and failed ones included).
     pub fn deactivate(&self, now: UnixMillis) -> Result<(Instance, Event), TransitionError> {
         use InstanceStatus::*;
         self.transition(
             Operation::Deactivate,
-            &[Active, Paused, NeedsConfiguration],
+            &[Active, Paused, NeedsConfiguration, Pending, Failed],
             Deactivated,
             EventType::InstanceDeactivated,
             now,
         )
+    }
+
+    /// The vendor confirms a pending activation: the instance becomes active, keeps the vendor's
+    /// account identifier, and leaves `instance.confirmed` with `{account_identifier}`.
+    pub fn confirm(
+        &self,
+        account_identifier: Option<String>,
+        now: UnixMillis,
+    ) -> Result<(Instance, Event), TransitionError> {
+        self.require(Operation::Confirm, &[InstanceStatus::Pending])?;
+        let next = Instance {
+            status: InstanceStatus::Active,
+            account_identifier,
+            updated_at: now,
+            ..self.clone()
+        };
+        let extra = json!({"account_identifier": next.account_identifier});
+        let event = Event::for_instance(EventType::InstanceConfirmed, &next, now, extra);
+        Ok((next, event))
+    }
+
+    /// The vendor refuses a pending activation: the instance becomes failed, keeps the message,
+    /// and leaves `instance.failed` with `{message}`.
+    pub fn fail(
+        &self,
+        message: String,
+        now: UnixMillis,
+    ) -> Result<(Instance, Event), TransitionError> {
+        self.require(Operation::Fail, &[InstanceStatus::Pending])?;
+        let next = Instance {
+            status: InstanceStatus::Failed,
+            status_message: Some(message),
+            updated_at: now,
+            ..self.clone()
+        };
+        let extra = json!({"message": next.status_message});
+        let event = Event::for_instance(EventType::InstanceFailed, &next, now, extra);
+        Ok((next, event))
+    }
+
+    /// `Ok` when the instance's state is one of `allowed`, else the transition error.
+    fn require(
+        &self,
+        operation: Operation,
+        allowed: &[InstanceStatus],
+    ) -> Result<(), TransitionError> {
+        if allowed.contains(&self.status) {
+            Ok(())
+        } else {
+            Err(TransitionError {
+                status: self.status,
+                operation,
+            })
+        }
     }
 
     /// Replaces the config with a validated, complete one (see [`crate::config::merge_update`] for
@@ -436,12 +523,11 @@ impl Instance {
         config: Map<String, Value>,
         now: UnixMillis,
     ) -> Result<(Instance, Event), TransitionError> {
-        if self.status == InstanceStatus::Deactivated {
-            return Err(TransitionError {
-                status: self.status,
-                operation: Operation::Reconfigure,
-            });
-        }
+        use InstanceStatus::*;
+        self.require(
+            Operation::Reconfigure,
+            &[Active, Paused, NeedsConfiguration],
+        )?;
         let changed = changed_keys(&self.config, &config);
         let status = match self.status {
             InstanceStatus::NeedsConfiguration => InstanceStatus::Active,
@@ -466,12 +552,8 @@ impl Instance {
         vendor_values: Option<&Map<String, Value>>,
         now: UnixMillis,
     ) -> Result<(Instance, UpgradeReport, Event), TransitionError> {
-        if self.status == InstanceStatus::Deactivated {
-            return Err(TransitionError {
-                status: self.status,
-                operation: Operation::Upgrade,
-            });
-        }
+        use InstanceStatus::*;
+        self.require(Operation::Upgrade, &[Active, Paused, NeedsConfiguration])?;
         let (config, report) = plan_upgrade(&to.config, &self.config, vendor_values);
         let status = if !report.newly_required.is_empty() {
             InstanceStatus::NeedsConfiguration
@@ -563,6 +645,7 @@ mod tests {
             version: &v1(),
             name: "Shop".into(),
             config,
+            pending: false,
         };
         Instance::activate(new, 100).0
     }
@@ -571,27 +654,73 @@ mod tests {
     fn state_machine_table() {
         use InstanceStatus::*;
         type Op = fn(&Instance) -> Result<(Instance, Event), TransitionError>;
-        let ops: [(&str, Op); 4] = [
+        let ops: [(&str, Op); 7] = [
             ("pause", |i| i.pause(1)),
             ("resume", |i| i.resume(1)),
             ("deactivate", |i| i.deactivate(1)),
             ("reconfigure", |i| i.reconfigure(i.config.clone(), 1)),
+            ("upgrade", |i| {
+                i.upgrade(&v1(), None, 1).map(|(i, _, e)| (i, e))
+            }),
+            ("confirm", |i| i.confirm(None, 1)),
+            ("fail", |i| i.fail("no".into(), 1)),
         ];
-        // from, then the outcome of pause, resume, deactivate, reconfigure (None: illegal)
+        // from, then the outcome of pause, resume, deactivate, reconfigure, upgrade, confirm,
+        // fail (None: illegal)
         let table = [
             (
                 Active,
-                [Some(Paused), None, Some(Deactivated), Some(Active)],
+                [
+                    Some(Paused),
+                    None,
+                    Some(Deactivated),
+                    Some(Active),
+                    Some(Active),
+                    None,
+                    None,
+                ],
             ),
             (
                 Paused,
-                [None, Some(Active), Some(Deactivated), Some(Paused)],
+                [
+                    None,
+                    Some(Active),
+                    Some(Deactivated),
+                    Some(Paused),
+                    Some(Paused),
+                    None,
+                    None,
+                ],
             ),
             (
                 NeedsConfiguration,
-                [None, None, Some(Deactivated), Some(Active)],
+                [
+                    None,
+                    None,
+                    Some(Deactivated),
+                    Some(Active),
+                    Some(Active),
+                    None,
+                    None,
+                ],
             ),
-            (Deactivated, [None, None, None, None]),
+            (
+                Pending,
+                [
+                    None,
+                    None,
+                    Some(Deactivated),
+                    None,
+                    None,
+                    Some(Active),
+                    Some(Failed),
+                ],
+            ),
+            (
+                Failed,
+                [None, None, Some(Deactivated), None, None, None, None],
+            ),
+            (Deactivated, [None, None, None, None, None, None, None]),
         ];
         for (from, outcomes) in table {
             let instance = Instance {
@@ -606,10 +735,54 @@ mod tests {
                     "{name} from {from:?}"
                 );
                 if let Err(e) = got {
-                    assert_eq!(e.status, from);
+                    assert_eq!((e.status, e.code()), (from, "invalid_state"));
                 }
             }
         }
+    }
+
+    #[test]
+    fn confirm_activation_starts_pending_and_the_vendor_decides() {
+        let new = NewInstance {
+            id: "in2".into(),
+            customer_id: "c1".into(),
+            integration_id: "i1".into(),
+            version: &v1(),
+            name: "Shop".into(),
+            config: Map::new(),
+            pending: true,
+        };
+        let (pending, event) = Instance::activate(new, 100);
+        assert_eq!(
+            (pending.status, event.event_type, &event.data["status"]),
+            (
+                InstanceStatus::Pending,
+                EventType::InstanceActivated,
+                &json!("pending")
+            )
+        );
+        let (active, event) = pending.confirm(Some("acc-9".into()), 200).unwrap();
+        assert_eq!(
+            (
+                active.status,
+                active.account_identifier.as_deref(),
+                active.updated_at
+            ),
+            (InstanceStatus::Active, Some("acc-9"), 200)
+        );
+        assert_eq!(event.event_type, EventType::InstanceConfirmed);
+        assert_eq!(event.data["account_identifier"], json!("acc-9"));
+        let (failed, event) = pending.fail("no seats left".into(), 300).unwrap();
+        assert_eq!(
+            (failed.status, failed.status_message.as_deref()),
+            (InstanceStatus::Failed, Some("no seats left"))
+        );
+        assert_eq!(
+            (event.event_type, &event.data["message"]),
+            (EventType::InstanceFailed, &json!("no seats left"))
+        );
+        assert_eq!(failed.account_identifier, None);
+        assert_eq!(instance().status_message, None);
     }
 
     #[test]
@@ -704,9 +877,32 @@ mod tests {
     #[test]
     fn statuses_parse_from_their_wire_names_only() {
         use InstanceStatus::*;
-        for status in [Active, Paused, NeedsConfiguration, Deactivated] {
+        for status in [
+            Active,
+            Paused,
+            NeedsConfiguration,
+            Deactivated,
+            Pending,
+            Failed,
+        ] {
             assert_eq!(status.as_str().parse::<InstanceStatus>(), Ok(status));
+            assert_eq!(
+                serde_json::to_value(status).unwrap(),
+                json!(status.as_str())
+            );
         }
+        let existing: Vec<_> = [
+            Active,
+            Paused,
+            NeedsConfiguration,
+            Deactivated,
+            Pending,
+            Failed,
+        ]
+        .into_iter()
+        .filter(|s| s.counts_as_existing())
+        .collect();
+        assert_eq!(existing, [Active, Paused, NeedsConfiguration, Pending]);
         let error = "Active".parse::<InstanceStatus>().unwrap_err();
         assert_eq!(error, UnknownStatus("Active".into()));
         assert_eq!(error.to_string(), "unknown instance status \"Active\"");

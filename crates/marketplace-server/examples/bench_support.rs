@@ -298,6 +298,8 @@ async fn seed(database: &str, customers: usize, instances: usize) -> Result {
                     .unwrap_or_default(),
                 created_at: now,
                 updated_at: now,
+                status_message: None,
+                account_identifier: None,
             };
             store::instances::save(&mut tx, &store, &instance, true).await?;
             store::instances::sync_webhooks(&mut tx, instance.id.as_str(), &["events"], || {

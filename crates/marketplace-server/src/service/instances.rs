@@ -264,6 +264,7 @@ pub async fn activate(
                 .filter(|n| !n.trim().is_empty())
                 .unwrap_or_else(|| listed.integration.name.clone()),
             config,
+            pending: false,
         },
         now,
     );

@@ -64,6 +64,8 @@ impl Row {
             config,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            status_message: None,
+            account_identifier: None,
         })
     }
 }
