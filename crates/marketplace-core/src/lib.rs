@@ -12,7 +12,9 @@
 //! - [`customer`] and [`permission`]: customers, their users and who may do what.
 //! - [`instance`]: an activated integration and its state machine; what an activation or a
 //!   reconfiguration accepts; upgrades.
-//! - [`event`]: the record every state change leaves; [`token`]: the embedded token's claims.
+//! - [`event`]: the record every state change leaves; [`event_config`]: where and how the vendor
+//!   receives events (working and published snapshots) and which configuration an event goes to.
+//! - [`token`]: the embedded token's claims.
 //! - [`organization`]: the vendor's settings: origins allowed to embed, the page's theme;
 //!   [`page_rules`]: the data of these rules that a page without core needs.
 //!
@@ -26,6 +28,7 @@ pub mod customer;
 pub mod deployability;
 pub mod error;
 pub mod event;
+pub mod event_config;
 pub mod flow;
 pub mod formats;
 pub mod ids;
