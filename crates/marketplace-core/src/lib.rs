@@ -13,7 +13,9 @@
 //! - [`instance`]: an activated integration and its state machine; what an activation or a
 //!   reconfiguration accepts; upgrades.
 //! - [`event`]: the record every state change leaves; [`event_config`]: where and how the vendor
-//!   receives events (working and published snapshots) and which configuration an event goes to.
+//!   receives events (working and published snapshots) and which configuration an event goes to;
+//!   [`delivery`]: what a delivery attempt decides (retry, dead letter), its payload and its
+//!   Standard Webhooks signature.
 //! - [`token`]: the embedded token's claims.
 //! - [`organization`]: the vendor's settings: origins allowed to embed, the page's theme;
 //!   [`page_rules`]: the data of these rules that a page without core needs.
@@ -25,6 +27,7 @@ pub mod catalog;
 pub mod compiled;
 pub mod config;
 pub mod customer;
+pub mod delivery;
 pub mod deployability;
 pub mod error;
 pub mod event;
