@@ -350,9 +350,7 @@ fn read_sso(value: Option<&Value>, errors: &mut Vec<FieldError>) -> Option<Sso> 
         "bookmark" => {
             reject_unknown(map, BASE, &["type", "url"], errors);
             let url = string_field(map, BASE, "url", true, errors)?;
-            let sample = url
-                .replace("{customer_external_id}", "x")
-                .replace("{instance_id}", "x");
+            let sample = crate::sso::expand_bookmark(&url, "x", "x");
             if !is_url(&sample) {
                 errors.push(bad_url("/sso/url"));
             }

@@ -16,7 +16,8 @@
 //!   receives events (working and published snapshots) and which configuration an event goes to;
 //!   [`delivery`]: what a delivery attempt decides (retry, dead letter), its payload and its
 //!   Standard Webhooks signature.
-//! - [`token`]: the embedded token's claims.
+//! - [`token`]: the embedded token's claims; [`sso`]: bookmark links, the claims of the ID
+//!   tokens the service issues as an OpenID Provider, and the PKCE check.
 //! - [`organization`]: the vendor's settings: origins allowed to embed, the page's theme;
 //!   [`page_rules`]: the data of these rules that a page without core needs.
 //!
@@ -44,6 +45,7 @@ pub mod page_rules;
 pub mod permission;
 pub mod pointer;
 pub mod spec;
+pub mod sso;
 pub mod token;
 pub mod values;
 
