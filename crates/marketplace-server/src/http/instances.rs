@@ -62,7 +62,7 @@ pub fn record(shown: &ShownInstance) -> String {
 /// The instance of an activation's answer (a replay's recorded answer decoded).
 pub fn activated_view(activated: Activated) -> ApiResult<(InstanceView, bool)> {
     match activated {
-        Activated::New(shown) => Ok((view(shown), false)),
+        Activated::New(shown) => Ok((view(*shown), false)),
         Activated::Replayed(answer) => serde_json::from_str(&answer)
             .map(|v| (v, true))
             .map_err(|e| ApiError::Internal(format!("a recorded answer does not decode: {e}"))),

@@ -167,8 +167,8 @@ pub struct Activation<'a> {
 /// What an activation did.
 #[derive(Debug)]
 pub enum Activated {
-    /// A new instance.
-    New(ShownInstance),
+    /// A new instance (boxed: it is much larger than a replay).
+    New(Box<ShownInstance>),
     /// A retry with the same `Idempotency-Key`: the first answer, as recorded.
     Replayed(String),
 }
@@ -306,7 +306,7 @@ pub async fn activate(
     }
     tx.commit().await?;
     state.catalogs.forget_customer(request.customer_id);
-    Ok(Activated::New(shown))
+    Ok(Activated::New(Box::new(shown)))
 }
 
 /// Persists a changed instance with its event (and its webhook URLs for `version`).
