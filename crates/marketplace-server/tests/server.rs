@@ -7,6 +7,7 @@ mod server {
     mod auth_matrix;
     pub(crate) mod common;
     mod durability;
+    mod egress;
     mod embed_page;
     mod embedded;
     mod openapi;
