@@ -10,6 +10,7 @@ mod server {
     mod egress;
     mod embed_page;
     mod embedded;
+    mod oauth_client;
     mod openapi;
     mod webhooks;
 }
