@@ -8,6 +8,7 @@
 //! - [`store`]: every SQL statement, one module per aggregate, over SQLite or PostgreSQL.
 //!
 //! Beside them: [`config`] (command line), [`crypto`] (sealing secrets at rest, hashes),
+//! [`egress`] (the one outbound HTTP client, refusing private addresses),
 //! [`error`] (one error type, rendered as problem+json), [`markdown`] (overviews rendered and
 //! sanitised), [`demo`] and [`demo_host`]. What handlers and services share is
 //! [`service::state::AppState`].
@@ -19,6 +20,7 @@ pub mod config;
 pub mod crypto;
 pub mod demo;
 pub mod demo_host;
+pub mod egress;
 pub mod error;
 pub mod http;
 pub mod markdown;

@@ -7,8 +7,10 @@ mod server {
     mod auth_matrix;
     pub(crate) mod common;
     mod durability;
+    mod egress;
     mod embed_page;
     mod embedded;
+    mod oauth_client;
     mod openapi;
     mod webhooks;
 }

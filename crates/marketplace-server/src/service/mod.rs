@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod customers;
 pub mod instances;
 pub mod integrations;
+pub mod oauth_client;
 pub mod organization;
 pub mod runner;
 pub mod state;

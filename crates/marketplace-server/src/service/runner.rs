@@ -4,6 +4,7 @@
 //! honouring `Retry-After`. The input is sealed in the execution row until it finishes, so a
 //! restart resumes what a crash interrupted.
 
+use crate::egress;
 use crate::error::{ApiError, ApiResult};
 use crate::service::instances::version_of;
 use crate::service::state::AppState;
@@ -13,7 +14,6 @@ use marketplace_core::flow::{Flow, Method, apply_map};
 use marketplace_core::instance::Instance;
 use marketplace_core::spec::{ConnectionKind, VariableType};
 use serde_json::{Map, Value, json};
-use std::net::IpAddr;
 use std::time::Duration;
 
 pub use crate::store::executions::ExecutionRecord;
@@ -231,49 +231,24 @@ struct Outcome {
     step: Value,
 }
 
-/// Whether an address is private, loopback, link-local or otherwise not on the public internet.
-pub fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1])
-                || v4.octets()[0] == 0
-        }
-        IpAddr::V6(v6) => {
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (v6.segments()[0] & 0xfe00) == 0xfc00
-                || (v6.segments()[0] & 0xffc0) == 0xfe80
-                || v6
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| is_private(IpAddr::V4(v4)))
-        }
-    }
-}
+/// What a delivery reports when the guard refuses its target.
+const PRIVATE_TARGET: &str =
+    "the target resolves to a private or loopback address, which deliveries may not reach";
 
-/// Refuses targets on private networks unless the service allows them.
-async fn check_target(state: &AppState, url: &url::Url) -> Result<(), String> {
-    if state.settings.allow_private_targets {
-        return Ok(());
-    }
-    let host = url.host_str().ok_or("the URL has no host")?;
-    let port = url.port_or_known_default().unwrap_or(443);
-    let addresses =
-        tokio::net::lookup_host((host.trim_start_matches('[').trim_end_matches(']'), port))
-            .await
-            .map_err(|e| format!("the host does not resolve: {e}"))?;
-    for address in addresses {
-        if is_private(address.ip()) {
-            return Err("the target resolves to a private or loopback address, which deliveries may not reach".into());
-        }
-    }
-    Ok(())
+/// How long one outbound request (delivery or token fetch) may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Sends through the guarded client, with the service's policy and the request timeout.
+async fn send(
+    state: &AppState,
+    request: reqwest::RequestBuilder,
+) -> Result<reqwest::Response, egress::SendError> {
+    egress::send(
+        &state.http,
+        request.timeout(REQUEST_TIMEOUT),
+        state.settings.allow_private_targets,
+    )
+    .await
 }
 
 enum Auth {
@@ -300,7 +275,6 @@ async fn authorise(
         ConnectionKind::OAuth2ClientCredentials => {
             let token_url =
                 url::Url::parse(&input("token_url")).map_err(|e| format!("bad token URL: {e}"))?;
-            check_target(state, &token_url).await?;
             let mut form = vec![("grant_type".to_owned(), "client_credentials".to_owned())];
             let scopes = input("scopes");
             if !scopes.is_empty() {
@@ -311,15 +285,16 @@ async fn authorise(
                 .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
                 .collect::<Vec<_>>()
                 .join("&");
-            let response = state
+            let request = state
                 .http
                 .post(token_url)
                 .basic_auth(input("client_id"), Some(input("client_secret")))
                 .header("content-type", "application/x-www-form-urlencoded")
-                .body(body)
-                .send()
-                .await
-                .map_err(|e| format!("the token endpoint did not answer: {e}"))?;
+                .body(body);
+            let response = send(state, request).await.map_err(|e| match e {
+                egress::SendError::Blocked(_) => PRIVATE_TARGET.to_owned(),
+                e => format!("the token endpoint did not answer: {e}"),
+            })?;
             if !response.status().is_success() {
                 return Err(format!("the token endpoint answered {}", response.status()));
             }
@@ -386,9 +361,9 @@ async fn deliver(
         Ok(u) => u,
         Err(e) => return Ok(failed(0, format!("the URL is not valid: {e}"))),
     };
-    if let Err(e) = check_target(state, &url).await {
-        log.write("error", "delivery", &e).await?;
-        return Ok(failed(0, e));
+    if egress::check_url(&url, state.settings.allow_private_targets).is_err() {
+        log.write("error", "delivery", PRIVATE_TARGET).await?;
+        return Ok(failed(0, PRIVATE_TARGET.to_owned()));
     }
     let auth = match &deliver.connection {
         None => Auth::None,
@@ -427,7 +402,7 @@ async fn deliver(
             Auth::Bearer(token) => request.bearer_auth(token),
             Auth::Basic(user, password) => request.basic_auth(user, Some(password)),
         };
-        let (retry_after, retryable) = match request.send().await {
+        let (retry_after, retryable) = match send(state, request).await {
             Ok(response) if response.status().is_success() => {
                 let status = response.status().as_u16();
                 log.write(
@@ -458,8 +433,12 @@ async fn deliver(
                     status.is_server_error() || status.as_u16() == 429 || status.as_u16() == 408,
                 )
             }
+            Err(egress::SendError::Blocked(_)) => {
+                log.write("error", "delivery", PRIVATE_TARGET).await?;
+                return Ok(failed(attempt, PRIVATE_TARGET.to_owned()));
+            }
             Err(e) => {
-                last_error = format!("the request failed: {}", e.without_url());
+                last_error = format!("the request failed: {e}");
                 (None, true)
             }
         };
@@ -499,28 +478,6 @@ pub async fn resume_interrupted(state: &AppState) -> ApiResult<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn private_addresses_are_recognised() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "192.168.0.1",
-            "172.16.5.4",
-            "169.254.1.1",
-            "0.0.0.0",
-            "100.64.0.1",
-            "::1",
-            "fd00::1",
-            "fe80::1",
-            "::ffff:127.0.0.1",
-        ] {
-            assert!(is_private(ip.parse().unwrap()), "{ip}");
-        }
-        for ip in ["8.8.8.8", "1.1.1.1", "2606:4700::1111"] {
-            assert!(!is_private(ip.parse().unwrap()), "{ip}");
-        }
-    }
 
     #[test]
     fn backoff_grows_and_honours_retry_after() {

@@ -32,18 +32,14 @@ pub struct Inner {
     pub tokens: super::auth::TokenCache,
     /// Catalog snapshots per organization.
     pub catalogs: super::catalog::CatalogCache,
-    /// HTTP client of deliver steps.
+    /// The outbound HTTP client ([`crate::egress::client`]); send with [`crate::egress::send`].
     pub http: reqwest::Client,
 }
 
 impl AppState {
     /// Builds the state.
     pub fn new(store: Store, settings: Settings) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(30))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("an HTTP client with default TLS");
+        let http = crate::egress::client(settings.allow_private_targets);
         AppState(Arc::new(Inner {
             store,
             settings,
