@@ -43,6 +43,10 @@ pub struct Problem {
     /// Deployability reasons, for refused activations (403, 409).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasons: Option<Vec<DeployabilityReason>>,
+    /// The OAuth2 error code (RFC 6749), on the vendor token endpoint's problems
+    /// (`invalid_client`, `invalid_request`, `unsupported_grant_type`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// One problem with one field: `{path, code, message}`.

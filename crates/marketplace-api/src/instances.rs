@@ -20,6 +20,19 @@ pub struct InstanceView {
     pub name: String,
     /// Lifecycle state.
     pub status: InstanceStatus,
+    /// Why it failed (the vendor's message), for `failed`.
+    #[serde(default)]
+    pub status_message: Option<String>,
+    /// The vendor's account for the customer, once the vendor confirmed the activation.
+    #[serde(default)]
+    pub account_identifier: Option<String>,
+    /// Where the customer signs in to the vendor's product (SSO), when configured.
+    #[serde(default)]
+    pub launch_url: Option<String>,
+    /// The instance's OAuth2 connections and their status (none yet).
+    #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(value_type = Vec<Object>))]
+    pub connections: Vec<Value>,
     /// The config, secrets masked (a customer sees only customer variables).
     #[cfg_attr(feature = "schema", schema(value_type = std::collections::HashMap<String, serde_json::Value>))]
     pub config: Map<String, Value>,
@@ -54,6 +67,10 @@ wire_enum! {
         NeedsConfiguration = "needs_configuration",
         /// Deactivated for good; its webhook URLs stop working.
         Deactivated = "deactivated",
+        /// Waiting for the vendor to confirm the activation; only deactivation is allowed.
+        Pending = "pending",
+        /// The vendor refused the activation (or never answered); see `status_message`.
+        Failed = "failed",
     }
 }
 
@@ -65,8 +82,8 @@ impl From<marketplace_core::InstanceStatus> for InstanceStatus {
             Core::Paused => Self::Paused,
             Core::NeedsConfiguration => Self::NeedsConfiguration,
             Core::Deactivated => Self::Deactivated,
-            // Not in this wire enum yet: kept as their wire names.
-            Core::Pending | Core::Failed => Self::from_wire(status.as_str()),
+            Core::Pending => Self::Pending,
+            Core::Failed => Self::Failed,
         }
     }
 }

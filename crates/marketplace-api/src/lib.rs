@@ -11,6 +11,8 @@
 //!   integrations, shared by the admin and the embedded API.
 //! - [`observability`]: logs, executions and events; [`embedded`]: the customer's catalog,
 //!   validation and test runs; [`webhooks`]: the flow trigger's answer.
+//! - [`event_configurations`]: where and how the vendor hears of changes; [`deliveries`]: each
+//!   notification and its attempts; [`vendor`]: the vendor's own API (token, events, results).
 //!
 //! Rules the types follow:
 //! - Request bodies refuse unknown fields (`deny_unknown_fields`); responses accept them, so an
@@ -31,7 +33,9 @@ mod wire_enum;
 pub mod api_keys;
 pub mod common;
 pub mod customers;
+pub mod deliveries;
 pub mod embedded;
+pub mod event_configurations;
 pub mod instances;
 pub mod integrations;
 pub mod listings;
@@ -39,6 +43,7 @@ pub mod observability;
 pub mod organization;
 pub mod signing_keys;
 pub mod spec;
+pub mod vendor;
 pub mod webhooks;
 
 pub use common::{

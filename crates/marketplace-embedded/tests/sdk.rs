@@ -66,6 +66,7 @@ impl Server {
             allow_private_targets: true,
             token_policy: marketplace_core::TokenPolicy::default(),
             delivery_attempts: 1,
+            events: Default::default(),
         };
         let state = AppState::new(store, settings);
         let app = marketplace_server::app(state.clone());

@@ -104,6 +104,29 @@ pub struct ServeArgs {
     /// Attempts per delivery before an execution fails (retries back off, honouring Retry-After).
     #[arg(long, env = "MARKETPLACE_DELIVERY_ATTEMPTS", default_value_t = 4)]
     pub delivery_attempts: u32,
+    /// Base of the backoff between attempts of a vendor event delivery, in milliseconds (each
+    /// retry doubles it, up to 6 hours, with jitter; `Retry-After` wins when given).
+    #[arg(long, env = "MARKETPLACE_EVENT_RETRY_BASE_MS", default_value_t = 5000)]
+    pub event_retry_base_ms: i64,
+    /// How long a vendor event delivery is retried after its event, in seconds; then it is a
+    /// dead letter (`retries_exhausted`).
+    #[arg(
+        long,
+        env = "MARKETPLACE_EVENT_RETRY_WINDOW_S",
+        default_value_t = 259_200
+    )]
+    pub event_retry_window_s: i64,
+    /// Timeout of one vendor event delivery attempt, in milliseconds.
+    #[arg(long, env = "MARKETPLACE_EVENT_TIMEOUT_MS", default_value_t = 15_000)]
+    pub event_timeout_ms: u64,
+    /// How long an activation under `confirm` waits for the vendor's answer, in seconds; then
+    /// the instance fails.
+    #[arg(
+        long,
+        env = "MARKETPLACE_VENDOR_ANSWER_TIMEOUT_S",
+        default_value_t = 259_200
+    )]
+    pub vendor_answer_timeout_s: i64,
 }
 
 impl ServeArgs {

@@ -180,9 +180,17 @@ impl ApiError {
                 Self::NotDeployable(d) => Some(d.reasons.iter().map(Into::into).collect()),
                 _ => None,
             },
+            error: OAUTH_ERRORS.contains(&code).then(|| code.to_owned()),
         }
     }
 }
+
+/// Codes that are also OAuth2 errors (RFC 6749 section 5.2): their problems carry `error`.
+const OAUTH_ERRORS: [&str; 3] = [
+    "invalid_client",
+    "invalid_request",
+    "unsupported_grant_type",
+];
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {

@@ -89,6 +89,12 @@ pub fn settings(args: &ServeArgs) -> Settings {
             leeway: 60,
         },
         delivery_attempts: args.delivery_attempts,
+        events: service::deliveries::EventSettings {
+            retry_base_ms: args.event_retry_base_ms,
+            retry_window_s: args.event_retry_window_s,
+            timeout_ms: args.event_timeout_ms,
+            vendor_answer_timeout_s: args.vendor_answer_timeout_s,
+        },
     }
 }
 
@@ -101,10 +107,14 @@ pub async fn serve(state: AppState, listen: std::net::SocketAddr) -> Result<(), 
         Err(e) => tracing::error!(error = %e, "could not resume interrupted executions"),
     }
     tracing::info!(%listen, "serving");
+    let worker = tokio::spawn(service::deliveries::run_worker(state.clone()));
     let db = state.store.db.clone();
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown())
         .await?;
+    // A delivery in flight is left leased: another process (or the next start) retries it
+    // when its lease ends.
+    worker.abort();
     db.close().await;
     Ok(())
 }

@@ -12,5 +12,6 @@ mod server {
     mod embedded;
     mod oauth_client;
     mod openapi;
+    mod vendor_events;
     mod webhooks;
 }

@@ -1,5 +1,6 @@
 //! The credentials of a request, as extractors: `Admin` (an API key) and `CustomerUser` (an
-//! embedded token); both read `Authorization: Bearer ...` and ask [`crate::service::auth`].
+//! embedded token), and `VendorClient` (an inbound client's access token); each reads
+//! `Authorization: Bearer ...` and asks its service.
 
 use crate::error::ApiError;
 use crate::service::auth::{self, Admin, CustomerUser};
@@ -53,5 +54,16 @@ impl FromRequestParts<AppState> for CustomerUser {
             .get(header::ORIGIN)
             .and_then(|o| o.to_str().ok());
         auth::authenticate_token(state, bearer(parts)?, origin).await
+    }
+}
+
+impl FromRequestParts<AppState> for crate::service::vendor::VendorClient {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        crate::service::vendor::authenticate(state, bearer(parts)?).await
     }
 }

@@ -43,6 +43,10 @@ pub fn view(shown: ShownInstance) -> InstanceView {
         version: i.version.to_string(),
         name: i.name,
         status: i.status.into(),
+        status_message: i.status_message,
+        account_identifier: i.account_identifier,
+        launch_url: None,
+        connections: Vec::new(),
         config: i.config,
         webhook_urls: shown
             .webhook_urls

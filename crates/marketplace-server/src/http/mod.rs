@@ -5,8 +5,10 @@ pub mod api_keys;
 pub mod auth;
 pub mod cors;
 pub mod customers;
+pub mod deliveries;
 pub mod embed_page;
 pub mod embedded;
+pub mod event_configurations;
 pub mod extract;
 pub mod instances;
 pub mod integrations;
@@ -16,6 +18,7 @@ pub mod openapi;
 pub mod organization;
 pub mod signing_keys;
 pub mod time;
+pub mod vendor;
 pub mod webhooks;
 
 use crate::error::{ApiError, ApiResult};
@@ -102,6 +105,9 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(observability::router())
         .merge(embedded::router())
         .merge(webhooks::router())
+        .merge(event_configurations::router())
+        .merge(deliveries::router())
+        .merge(vendor::router())
 }
 
 /// The page a list query asks for: its size checked (1 to 200, default 50) and its cursor.

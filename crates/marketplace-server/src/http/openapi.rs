@@ -55,6 +55,14 @@ const EXCEPTIONS: &[(&str, &[u16], &[u16])] = &[
     ("embedded_pause_instance", &[409], &[]),
     ("embedded_resume_instance", &[409], &[]),
     ("embedded_test_instance", &[409], &[]),
+    ("delete_event_configuration", &[409], &[]),
+    ("publish_event_configuration", &[], &[]),
+    ("ping_event_configuration", &[409], &[]),
+    ("link_event_configuration", &[409], &[]),
+    ("redeliver", &[409], &[]),
+    ("vendor_result", &[409], &[]),
+    // Form or JSON; credentials in the body or HTTP Basic; no field errors (OAuth2 errors).
+    ("vendor_token", &[401], &[413, 422]),
     // The trigger takes any bytes: no JSON to reject, no field to name.
     ("trigger", &[409], &[400, 415, 422]),
 ];
@@ -140,6 +148,10 @@ pub fn base() -> OpenApi {
     let components = api.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "api_key",
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+    );
+    components.add_security_scheme(
+        "vendor_token",
         SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
     );
     components.add_security_scheme(

@@ -215,6 +215,10 @@ pub async fn activate(
     }
     let live = store::instances::count_live(&mut conn, request.customer_id, request.integration_id)
         .await?;
+    // Under a configuration that confirms activations, the instance waits for the vendor.
+    let pending =
+        store::event_configurations::confirms_activations(&mut conn, request.integration_id)
+            .await?;
     // Released before the next read: a task never holds two connections of the pool.
     drop(conn);
     let version = listed.version.clone();
@@ -264,7 +268,7 @@ pub async fn activate(
                 .filter(|n| !n.trim().is_empty())
                 .unwrap_or_else(|| listed.integration.name.clone()),
             config,
-            pending: false,
+            pending,
         },
         now,
     );
@@ -306,6 +310,7 @@ pub async fn activate(
     }
     tx.commit().await?;
     state.catalogs.forget_customer(request.customer_id);
+    state.deliveries.wake.notify_one();
     Ok(Activated::New(Box::new(shown)))
 }
 
@@ -329,6 +334,7 @@ async fn commit_change(
     state
         .catalogs
         .forget_customer(instance.customer_id.as_str());
+    state.deliveries.wake.notify_one();
     Ok(())
 }
 

@@ -15,6 +15,8 @@ pub struct Settings {
     pub token_policy: TokenPolicy,
     /// Attempts per delivery.
     pub delivery_attempts: u32,
+    /// Event delivery: retries, timeouts, the vendor's answer.
+    pub events: super::deliveries::EventSettings,
 }
 
 /// What every handler and service shares; cheap to clone.
@@ -34,18 +36,25 @@ pub struct Inner {
     pub catalogs: super::catalog::CatalogCache,
     /// The outbound HTTP client ([`crate::egress::client`]); send with [`crate::egress::send`].
     pub http: reqwest::Client,
+    /// What delivery attempts read per configuration, and the worker's wake-up.
+    pub deliveries: super::deliveries::DeliveryCache,
+    /// OAuth2 access tokens of deliveries, per configuration revision.
+    pub oauth_tokens: super::oauth_client::TokenCache,
 }
 
 impl AppState {
     /// Builds the state.
     pub fn new(store: Store, settings: Settings) -> Self {
         let http = crate::egress::client(settings.allow_private_targets);
+        let oauth_tokens = super::oauth_client::TokenCache::new(settings.allow_private_targets);
         AppState(Arc::new(Inner {
             store,
             settings,
             tokens: Default::default(),
             catalogs: Default::default(),
             http,
+            deliveries: Default::default(),
+            oauth_tokens,
         }))
     }
 }

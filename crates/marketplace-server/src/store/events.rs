@@ -47,14 +47,16 @@ pub struct EventFilter {
     pub instance_id: Option<String>,
 }
 
-/// Records an event in the same transaction as its change.
+/// Records an event in the same transaction as its change, with the deliveries it routes to
+/// (the outbox, [`super::deliveries`]).
 pub async fn record(tx: &mut Tx, organization_id: &str, event: &Event) -> StoreResult<()> {
+    let id = new_id("evt");
     execute(
         &mut **tx,
         "INSERT INTO events (id, organization_id, type, at, customer_id, integration_id, instance_id, data) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         [
-            new_id("evt").into(),
+            id.as_str().into(),
             organization_id.into(),
             event.event_type.as_str().into(),
             event.at.into(),
@@ -65,7 +67,7 @@ pub async fn record(tx: &mut Tx, organization_id: &str, event: &Event) -> StoreR
         ],
     )
     .await?;
-    Ok(())
+    super::deliveries::enqueue_for_event(tx, organization_id, &id, event).await
 }
 
 /// A page of the organization's events, oldest first.

@@ -36,11 +36,14 @@ struct Row {
     name: String,
     status: String,
     sealed_config: Vec<u8>,
+    status_message: Option<String>,
+    account_identifier: Option<String>,
     created_at: i64,
     updated_at: i64,
 }
 
-const SELECT: &str = "SELECT id, customer_id, integration_id, version, name, status, sealed_config, created_at, updated_at FROM instances";
+const SELECT: &str = "SELECT id, customer_id, integration_id, version, name, status, sealed_config, status_message, \
+     account_identifier, created_at, updated_at FROM instances";
 
 fn context(instance_id: &str) -> String {
     format!("instance:{instance_id}")
@@ -62,10 +65,10 @@ impl Row {
             integration_id: self.integration_id.into(),
             name: self.name,
             config,
+            status_message: self.status_message,
+            account_identifier: self.account_identifier,
             created_at: self.created_at,
             updated_at: self.updated_at,
-            status_message: None,
-            account_identifier: None,
         })
     }
 }
@@ -102,15 +105,15 @@ pub async fn list(
     .try_map(|r| r.instance(store))
 }
 
-/// The integrations of a customer's live (not deactivated) instances, one per instance.
+/// The integrations of a customer's live instances (neither deactivated nor failed: the
+/// statuses core's `InstanceStatus::counts_as_existing` refuses), one per instance.
 pub async fn live_integrations(store: &Store, customer_id: &str) -> StoreResult<Vec<String>> {
-    let sql =
-        "SELECT integration_id FROM instances WHERE customer_id = $1 AND status <> 'deactivated'";
+    let sql = "SELECT integration_id FROM instances WHERE customer_id = $1 AND status NOT IN ('deactivated', 'failed')";
     scalar_all(&store.db.read, sql, [customer_id.into()]).await
 }
 
-/// How many live instances of an integration a customer has (in a transaction, or on a read
-/// connection).
+/// How many live instances (as in [`live_integrations`]) of an integration a customer has (in a
+/// transaction, or on a read connection).
 pub async fn count_live(
     conn: &mut Conn,
     customer_id: &str,
@@ -118,7 +121,7 @@ pub async fn count_live(
 ) -> StoreResult<usize> {
     let n: i64 = scalar(
         conn,
-        "SELECT COUNT(*) FROM instances WHERE customer_id = $1 AND integration_id = $2 AND status <> 'deactivated'",
+        "SELECT COUNT(*) FROM instances WHERE customer_id = $1 AND integration_id = $2 AND status NOT IN ('deactivated', 'failed')",
         [customer_id.into(), integration_id.into()],
     )
     .await?;
@@ -161,11 +164,12 @@ pub async fn save(
         &Value::Object(instance.config.clone()),
     );
     let sql = if insert {
-        "INSERT INTO instances (id, organization_id, customer_id, integration_id, version, name, status, sealed_config, created_at, updated_at) \
-         VALUES ($1, (SELECT organization_id FROM customers WHERE id = $2), $2, $3, $4, $5, $6, $7, $8, $9)"
+        "INSERT INTO instances (id, organization_id, customer_id, integration_id, version, name, status, sealed_config, \
+         created_at, updated_at, status_message, account_identifier) \
+         VALUES ($1, (SELECT organization_id FROM customers WHERE id = $2), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
     } else {
         "UPDATE instances SET customer_id = $2, integration_id = $3, version = $4, name = $5, status = $6, sealed_config = $7, \
-         created_at = $8, updated_at = $9 WHERE id = $1"
+         created_at = $8, updated_at = $9, status_message = $10, account_identifier = $11 WHERE id = $1"
     };
     let args = [
         instance.id.as_str().into(),
@@ -177,6 +181,8 @@ pub async fn save(
         sealed.into(),
         instance.created_at.into(),
         instance.updated_at.into(),
+        instance.status_message.clone().into(),
+        instance.account_identifier.clone().into(),
     ];
     execute(&mut **tx, sql, args).await?;
     Ok(())
@@ -271,4 +277,40 @@ pub async fn insert_idempotency_record(
     )
     .await?;
     Ok(())
+}
+
+/// Saves the confirmation or failure of a pending instance, unless it is no longer pending (a
+/// concurrent deactivation wins); whether it was saved.
+pub async fn settle_pending(tx: &mut Tx, instance: &Instance) -> StoreResult<bool> {
+    let changed = execute(
+        &mut **tx,
+        "UPDATE instances SET status = $2, status_message = $3, account_identifier = $4, updated_at = $5 \
+         WHERE id = $1 AND status = 'pending'",
+        [
+            instance.id.as_str().into(),
+            instance.status.as_str().into(),
+            instance.status_message.clone().into(),
+            instance.account_identifier.clone().into(),
+            instance.updated_at.into(),
+        ],
+    )
+    .await?;
+    Ok(changed > 0)
+}
+
+/// Instances pending since before `cutoff` (Unix ms), with their organization.
+pub async fn pending_before(store: &Store, cutoff: i64) -> StoreResult<Vec<(String, Instance)>> {
+    #[derive(sqlx::FromRow)]
+    struct Owned {
+        organization_id: String,
+        #[sqlx(flatten)]
+        row: Row,
+    }
+    let sql = "SELECT organization_id, id, customer_id, integration_id, version, name, status, sealed_config, \
+               status_message, account_identifier, created_at, updated_at FROM instances \
+               WHERE status = 'pending' AND updated_at < $1 LIMIT 100";
+    let rows: Vec<Owned> = fetch_all(&store.db.write, sql, [cutoff.into()]).await?;
+    rows.into_iter()
+        .map(|o| Ok((o.organization_id, o.row.instance(store)?)))
+        .collect()
 }

@@ -13,6 +13,8 @@ mod sql;
 
 pub mod api_keys;
 pub mod customers;
+pub mod deliveries;
+pub mod event_configurations;
 pub mod events;
 pub mod executions;
 pub mod instances;

@@ -16,8 +16,12 @@ pub(super) enum Arg {
     OptText(Option<String>),
     /// Integer.
     Int(i64),
+    /// Integer or `NULL`.
+    OptInt(Option<i64>),
     /// Bytes (sealed blobs).
     Blob(Vec<u8>),
+    /// Bytes or `NULL`.
+    OptBlob(Option<Vec<u8>>),
 }
 
 impl From<&str> for Arg {
@@ -56,6 +60,12 @@ impl From<i64> for Arg {
     }
 }
 
+impl From<Option<Vec<u8>>> for Arg {
+    fn from(value: Option<Vec<u8>>) -> Self {
+        Arg::OptBlob(value)
+    }
+}
+
 impl From<Vec<u8>> for Arg {
     fn from(value: Vec<u8>) -> Self {
         Arg::Blob(value)
@@ -70,7 +80,9 @@ fn arguments<'q>(args: impl IntoIterator<Item = Arg>) -> AnyArguments<'q> {
             Arg::Text(s) => bound.add(s),
             Arg::OptText(s) => bound.add(s),
             Arg::Int(i) => bound.add(i),
+            Arg::OptInt(i) => bound.add(i),
             Arg::Blob(b) => bound.add(b),
+            Arg::OptBlob(b) => bound.add(b),
         };
         added.expect("text, integers and bytes always encode");
     }

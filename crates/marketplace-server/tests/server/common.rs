@@ -161,6 +161,12 @@ pub(crate) fn test_settings(public_url: &str) -> Settings {
         allow_private_targets: true,
         token_policy: marketplace_core::TokenPolicy::default(),
         delivery_attempts: 3,
+        events: marketplace_server::service::deliveries::EventSettings {
+            retry_base_ms: 50,
+            retry_window_s: 60,
+            timeout_ms: 2000,
+            vendor_answer_timeout_s: 3600,
+        },
     }
 }
 
@@ -190,6 +196,9 @@ impl TestServer {
         tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
+        tokio::spawn(marketplace_server::service::deliveries::run_worker(
+            state.clone(),
+        ));
         let (organization_id, admin_key) =
             marketplace_server::service::organization::create_organization(
                 &state.store,

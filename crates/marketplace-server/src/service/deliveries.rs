@@ -1,0 +1,779 @@
+//! Delivering events to vendors: the worker that drains the outbox (`store::deliveries`), one
+//! signed attempt (Standard Webhooks headers, OAuth2 bearer when configured, through the guarded
+//! client), what an answer does (core's `delivery::decide`: success, retry, dead letter; for an
+//! activation under `confirm`, the instance confirmed or failed), the vendor's results through
+//! the result API, and the timeout of unanswered activations.
+
+use crate::crypto::fill_random;
+use crate::egress;
+use crate::error::{ApiError, ApiResult};
+use crate::service::oauth_client::ClientCredentials;
+use crate::service::state::AppState;
+use crate::store::deliveries::{Attempt, Claimed, DeliveryFilter, DeliveryRecord, Settlement};
+use crate::store::event_configurations::{Published, SigningSecret};
+use crate::store::{self, Page, PageRequest, Tx, now_ms};
+use marketplace_core::delivery::{
+    AttemptOutcome, Decision, RetryPolicy, VendorAnswer, decide, sign,
+};
+use marketplace_core::event::{Event, EventType};
+use marketplace_core::event_config::{EventSnapshot, OutboundAuth};
+use marketplace_core::{Instance, InstanceStatus};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How many attempts run at once in one process.
+const CONCURRENCY: usize = 64;
+/// How much of an answer is kept with an attempt.
+const EXCERPT_BYTES: usize = 1024;
+/// How much of an answer is read (to find the vendor's JSON answer).
+const ANSWER_BYTES: usize = 64 * 1024;
+/// How long a process trusts its copy of a configuration's published revision and secrets
+/// (another process may have published since).
+const CONFIG_TTL: Duration = Duration::from_secs(5);
+
+/// Per-process copies of what attempts read for each configuration: its published revision and
+/// its signing secrets. Writes in this process forget them; other processes' writes show after
+/// [`CONFIG_TTL`].
+#[derive(Debug, Default)]
+pub struct DeliveryCache {
+    configurations: Mutex<HashMap<String, (Instant, Arc<Target>)>>,
+    /// Wakes the worker when a change may have enqueued a delivery.
+    pub wake: tokio::sync::Notify,
+}
+
+/// A configuration as attempts use it.
+#[derive(Debug)]
+struct Target {
+    published: Option<Published>,
+    secrets: Vec<SigningSecret>,
+}
+
+/// Forgets this process's copy of a configuration (after a publish, rotation or delete).
+pub fn forget_configuration(state: &AppState, id: &str) {
+    if let Ok(mut map) = state.deliveries.configurations.lock() {
+        map.remove(id);
+    }
+}
+
+async fn target(state: &AppState, id: &str) -> ApiResult<Arc<Target>> {
+    if let Ok(map) = state.deliveries.configurations.lock()
+        && let Some((at, target)) = map.get(id)
+        && at.elapsed() < CONFIG_TTL
+    {
+        return Ok(target.clone());
+    }
+    let target = Arc::new(Target {
+        published: store::event_configurations::published(&state.store, id).await?,
+        secrets: store::event_configurations::signing_secrets(&state.store, id).await?,
+    });
+    if let Ok(mut map) = state.deliveries.configurations.lock() {
+        map.insert(id.to_owned(), (Instant::now(), target.clone()));
+    }
+    Ok(target)
+}
+
+/// The URL the vendor posts its answer to.
+pub fn result_url(state: &AppState, event_id: &str) -> String {
+    format!(
+        "{}/api/v1/vendor/events/{event_id}/result",
+        state.settings.public_url
+    )
+}
+
+/// One request to a vendor.
+#[derive(Debug)]
+pub struct Outgoing<'a> {
+    /// The configuration (signing secrets, token cache key).
+    pub configuration_id: &'a str,
+    /// The revision whose snapshot is used.
+    pub revision: i64,
+    /// Its snapshot (outbound authentication).
+    pub snapshot: &'a EventSnapshot,
+    /// Where.
+    pub url: &'a str,
+    /// The `webhook-id`.
+    pub event_id: &'a str,
+    /// The body.
+    pub body: &'a Value,
+}
+
+/// Why an attempt got no answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// No answer within the timeout.
+    Timeout,
+    /// Connection refused, reset, TLS or DNS failure.
+    Connection,
+    /// The SSRF guard left no address.
+    Blocked,
+}
+
+/// What one request got.
+#[derive(Debug)]
+pub struct Sent {
+    /// The attempt as recorded.
+    pub attempt: Attempt,
+    /// The answer's `Retry-After`.
+    pub retry_after: Option<String>,
+    /// The answer's first bytes.
+    pub body: Vec<u8>,
+    /// Why no answer.
+    pub failure: Option<Failure>,
+}
+
+impl Sent {
+    /// The outcome as core's retry rule reads it.
+    pub fn outcome(&self) -> AttemptOutcome<'_> {
+        match (self.failure, self.attempt.http_status) {
+            (Some(Failure::Timeout), _) => AttemptOutcome::Timeout,
+            (Some(Failure::Blocked), _) => AttemptOutcome::Blocked,
+            (Some(Failure::Connection), _) | (None, None) => AttemptOutcome::ConnectionError,
+            (None, Some(status)) => AttemptOutcome::Response {
+                status,
+                retry_after: self.retry_after.as_deref(),
+                body: &self.body,
+            },
+        }
+    }
+
+    /// The attempt as a ping's `last_test` (`at` in Unix ms).
+    pub fn last_test(&self, at: i64) -> Value {
+        let succeeded = self
+            .attempt
+            .http_status
+            .is_some_and(|s| (200..300).contains(&s));
+        json!({
+            "at": at,
+            "status": if succeeded { "succeeded" } else { "failed" },
+            "http_status": self.attempt.http_status,
+            "latency_ms": self.attempt.latency_ms,
+            "response_excerpt": self.attempt.response_excerpt,
+            "error": self.attempt.error,
+        })
+    }
+}
+
+/// The first `limit` bytes of an answer (the rest is not read).
+async fn read_capped(mut response: reqwest::Response, limit: usize) -> Vec<u8> {
+    let mut body = Vec::new();
+    while body.len() < limit {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    body.truncate(limit);
+    body
+}
+
+/// The excerpt kept of an answer: its first KiB as text.
+fn excerpt(body: &[u8]) -> Option<String> {
+    if body.is_empty() {
+        return None;
+    }
+    let cut = &body[..body.len().min(EXCERPT_BYTES)];
+    Some(String::from_utf8_lossy(cut).into_owned())
+}
+
+/// The signing secrets in force now (the current one, then a rotated one still co-signing).
+fn live_secrets(secrets: &[SigningSecret], now: i64) -> Vec<&str> {
+    secrets
+        .iter()
+        .filter(|s| s.expires_at.is_none_or(|at| at > now))
+        .map(|s| s.secret.as_str())
+        .collect()
+}
+
+/// Sends one signed request (one retry with a new token after a 401 under OAuth2); never
+/// fails for the vendor's reasons, only for storage.
+pub async fn send(state: &AppState, out: &Outgoing<'_>) -> ApiResult<Sent> {
+    let now = now_ms();
+    let secrets =
+        store::event_configurations::signing_secrets(&state.store, out.configuration_id).await?;
+    send_with(state, out, &secrets, now).await
+}
+
+async fn send_with(
+    state: &AppState,
+    out: &Outgoing<'_>,
+    secrets: &[SigningSecret],
+    now: i64,
+) -> ApiResult<Sent> {
+    let body = serde_json::to_vec(out.body).unwrap_or_default();
+    let started = Instant::now();
+    let mut attempt = Attempt {
+        at: now,
+        revision: out.revision,
+        url: out.url.to_owned(),
+        http_status: None,
+        latency_ms: 0,
+        error: None,
+        response_excerpt: None,
+    };
+    let fail = |mut attempt: Attempt, failure: Failure, error: String| {
+        attempt.latency_ms = started.elapsed().as_millis() as i64;
+        attempt.error = Some(error);
+        Sent {
+            attempt,
+            retry_after: None,
+            body: Vec::new(),
+            failure: Some(failure),
+        }
+    };
+    let url = match reqwest::Url::parse(out.url) {
+        Ok(url) => url,
+        Err(e) => return Ok(fail(attempt, Failure::Connection, format!("bad URL: {e}"))),
+    };
+    if let Err(blocked) = egress::check_url(&url, state.settings.allow_private_targets) {
+        return Ok(fail(attempt, Failure::Blocked, blocked.to_string()));
+    }
+    let timestamp = now / 1000;
+    let signature = match sign(&live_secrets(secrets, now), out.event_id, timestamp, &body) {
+        Ok(signature) => signature,
+        Err(e) => {
+            return Ok(fail(
+                attempt,
+                Failure::Connection,
+                format!("cannot sign: {e}"),
+            ));
+        }
+    };
+    let mut retried_unauthorized = false;
+    loop {
+        let mut request = state
+            .http
+            .post(url.clone())
+            .timeout(Duration::from_millis(state.settings.events.timeout_ms))
+            .header("content-type", "application/json")
+            .header("webhook-id", out.event_id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", &signature)
+            .body(body.clone());
+        let token_key = (out.configuration_id, out.revision);
+        if let OutboundAuth::Oauth2ClientCredentials {
+            token_url,
+            client_id,
+            client_secret,
+            scope,
+        } = &out.snapshot.outbound_auth
+        {
+            let credentials = ClientCredentials {
+                token_url,
+                client_id,
+                client_secret: client_secret.as_deref().unwrap_or_default(),
+                scope: scope.as_deref(),
+            };
+            match state
+                .oauth_tokens
+                .token(&state.http, token_key, &credentials, now_ms())
+                .await
+            {
+                Ok(token) => request = request.bearer_auth(token),
+                Err(e) => {
+                    let failure = if e.blocked {
+                        Failure::Blocked
+                    } else {
+                        Failure::Connection
+                    };
+                    return Ok(fail(
+                        attempt,
+                        failure,
+                        format!("no access token: {}", e.message),
+                    ));
+                }
+            }
+        }
+        match request.send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                if status == 401
+                    && !retried_unauthorized
+                    && matches!(
+                        out.snapshot.outbound_auth,
+                        OutboundAuth::Oauth2ClientCredentials { .. }
+                    )
+                {
+                    retried_unauthorized = true;
+                    state.oauth_tokens.invalidate(token_key);
+                    continue;
+                }
+                let retry_after = response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                let body = read_capped(response, ANSWER_BYTES).await;
+                attempt.latency_ms = started.elapsed().as_millis() as i64;
+                attempt.http_status = Some(status);
+                attempt.response_excerpt = excerpt(&body);
+                return Ok(Sent {
+                    attempt,
+                    retry_after,
+                    body,
+                    failure: None,
+                });
+            }
+            Err(e) => {
+                let failure = if egress::is_blocked(&e) {
+                    Failure::Blocked
+                } else if e.is_timeout() {
+                    Failure::Timeout
+                } else {
+                    Failure::Connection
+                };
+                let message = match failure {
+                    Failure::Timeout => format!(
+                        "no answer within {} ms",
+                        state.settings.events.timeout_ms
+                    ),
+                    Failure::Blocked => "the URL resolves only to private or loopback addresses, which deliveries may not reach".to_owned(),
+                    Failure::Connection => format!("connection failed: {}", error_chain(&e)),
+                };
+                return Ok(fail(attempt, failure, message));
+            }
+        }
+    }
+}
+
+/// An error and its causes, one after the other.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// A random number in [0, 1] for the retry jitter.
+fn jitter() -> f64 {
+    let mut bytes = [0u8; 4];
+    fill_random(&mut bytes);
+    f64::from(u32::from_le_bytes(bytes)) / f64::from(u32::MAX)
+}
+
+/// Runs the delivery worker until the process ends: claims due deliveries (at most
+/// [`CONCURRENCY`] in flight), attempts each, and fails activations the vendor left unanswered.
+pub async fn run_worker(state: AppState) {
+    let permits = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
+    let mut last_sweep = 0;
+    loop {
+        let now = now_ms();
+        if now - last_sweep > 10_000 {
+            last_sweep = now;
+            if let Err(e) = fail_unanswered(&state, now).await {
+                tracing::warn!(error = %e, "checking unanswered activations failed");
+            }
+        }
+        let available = permits.available_permits();
+        if available == 0 {
+            drop(permits.clone().acquire_owned().await);
+            continue;
+        }
+        let lease_ms = state.settings.events.timeout_ms as i64 * 2 + 30_000;
+        let claimed =
+            match store::deliveries::claim(&state.store, now, lease_ms, available as i64).await {
+                Ok(claimed) => claimed,
+                Err(e) => {
+                    tracing::warn!(error = %e, "claiming deliveries failed");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+        if claimed.is_empty() {
+            let due = store::deliveries::next_due(&state.store)
+                .await
+                .ok()
+                .flatten();
+            let wait = due.map_or(1000, |due| (due - now).clamp(5, 1000)) as u64;
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(wait)) => {}
+                _ = state.deliveries.wake.notified() => {}
+            }
+            continue;
+        }
+        for delivery in claimed {
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                return;
+            };
+            let state = state.clone();
+            tokio::spawn(async move {
+                if let Err(e) = attempt(&state, &delivery).await {
+                    tracing::warn!(delivery = %delivery.id, error = %e, "a delivery attempt failed to settle");
+                }
+                drop(permit);
+            });
+        }
+    }
+}
+
+/// Attempts a claimed delivery and settles it (with the instance it confirms or fails).
+async fn attempt(state: &AppState, claimed: &Claimed) -> ApiResult<()> {
+    let now = now_ms();
+    let target = target(state, &claimed.event_configuration_id).await?;
+    let event_type: Option<EventType> =
+        serde_json::from_value(Value::String(claimed.event_type.clone())).ok();
+    let url = match (&target.published, event_type) {
+        (Some(published), Some(t)) => published.snapshot.url_for(t).map(str::to_owned),
+        _ => None,
+    };
+    let (Some(published), Some(url)) = (&target.published, url) else {
+        let attempt = Attempt {
+            at: now,
+            revision: target.published.as_ref().map_or(0, |p| p.revision),
+            url: String::new(),
+            http_status: None,
+            latency_ms: 0,
+            error: Some("the published configuration no longer delivers this type".into()),
+            response_excerpt: None,
+        };
+        let settlement = Settlement {
+            status: "dead",
+            dead_reason: Some("rejected"),
+            next_attempt_at: now,
+            result: None,
+        };
+        return settle(state, claimed, &attempt, settlement, None).await;
+    };
+    let mut body: Value = serde_json::from_str(&claimed.payload).unwrap_or_else(|_| json!({}));
+    body["result_url"] = Value::String(result_url(state, &claimed.event_id));
+    let instance = match &claimed.instance_id {
+        Some(id) => store::instances::get(&state.store, &claimed.organization_id, id).await?,
+        None => None,
+    };
+    let awaits_answer = event_type == Some(EventType::InstanceActivated)
+        && instance
+            .as_ref()
+            .is_some_and(|i| i.status == InstanceStatus::Pending);
+    let sent = send_with(
+        state,
+        &Outgoing {
+            configuration_id: &claimed.event_configuration_id,
+            revision: published.revision,
+            snapshot: &published.snapshot,
+            url: &url,
+            event_id: &claimed.event_id,
+            body: &body,
+        },
+        &target.secrets,
+        now,
+    )
+    .await?;
+    let decision = decide(
+        &state.settings.events.policy(),
+        claimed.attempt_count as u32 + 1,
+        &sent.outcome(),
+        awaits_answer,
+        claimed.window_start,
+        now_ms(),
+        jitter(),
+    );
+    let (settlement, settles) = match decision {
+        Decision::Succeeded { answer, later } => {
+            let settles = match (&answer, later, awaits_answer) {
+                (Some(answer), false, true) => Some(answer.clone()),
+                _ => None,
+            };
+            let settlement = Settlement {
+                status: "succeeded",
+                dead_reason: None,
+                next_attempt_at: now,
+                result: answer.map(|a| result_json(&a, now)),
+            };
+            (settlement, settles)
+        }
+        Decision::Retry { at_ms } => (
+            Settlement {
+                status: "pending",
+                dead_reason: None,
+                next_attempt_at: at_ms,
+                result: None,
+            },
+            None,
+        ),
+        Decision::Dead(reason) => {
+            let settles = awaits_answer.then(|| VendorAnswer {
+                success: false,
+                message: Some(format!(
+                    "the vendor could not be notified ({}): {}",
+                    reason.as_str(),
+                    sent.attempt.error.clone().unwrap_or_else(|| format!(
+                        "HTTP {}",
+                        sent.attempt.http_status.unwrap_or_default()
+                    ))
+                )),
+                error_code: Some(reason.as_str().to_owned()),
+                account_identifier: None,
+            });
+            (
+                Settlement {
+                    status: "dead",
+                    dead_reason: Some(reason.as_str()),
+                    next_attempt_at: now,
+                    result: None,
+                },
+                settles,
+            )
+        }
+    };
+    let settle_instance = settles.zip(instance);
+    settle(state, claimed, &sent.attempt, settlement, settle_instance).await
+}
+
+/// The stored form of a vendor's answer.
+fn result_json(answer: &VendorAnswer, at: i64) -> Value {
+    json!({
+        "success": answer.success,
+        "message": answer.message,
+        "error_code": answer.error_code,
+        "account_identifier": answer.account_identifier,
+        "at": at,
+    })
+}
+
+/// Records an attempt and its settlement, the dead letter's event, and the instance the answer
+/// settles, in one transaction; a lost lease changes nothing.
+async fn settle(
+    state: &AppState,
+    claimed: &Claimed,
+    attempt: &Attempt,
+    settlement: Settlement,
+    instance: Option<(VendorAnswer, Instance)>,
+) -> ApiResult<()> {
+    let mut tx = state.store.begin().await?;
+    if !store::deliveries::settle(&mut tx, claimed, attempt, &settlement).await? {
+        return Ok(());
+    }
+    if settlement.status == "dead" {
+        let mut event = Event::for_organization(
+            EventType::DeliveryDeadLettered,
+            attempt.at,
+            json!({
+                "delivery_id": claimed.id,
+                "event_id": claimed.event_id,
+                "event_type": claimed.event_type,
+                "event_configuration_id": claimed.event_configuration_id,
+                "dead_reason": settlement.dead_reason,
+            }),
+        );
+        event.instance_id = claimed.instance_id.as_deref().map(Into::into);
+        store::events::record(&mut tx, &claimed.organization_id, &event).await?;
+    }
+    let settled = match &instance {
+        Some((answer, instance)) => {
+            settle_instance(
+                &mut tx,
+                &claimed.organization_id,
+                instance,
+                answer,
+                attempt.at,
+            )
+            .await?
+        }
+        None => None,
+    };
+    tx.commit().await?;
+    if let Some(customer_id) = settled {
+        state.catalogs.forget_customer(&customer_id);
+    }
+    Ok(())
+}
+
+/// Confirms or fails a pending instance by the vendor's answer, in `tx`; the customer whose
+/// instance changed (none when it is no longer pending).
+async fn settle_instance(
+    tx: &mut Tx,
+    organization_id: &str,
+    instance: &Instance,
+    answer: &VendorAnswer,
+    now: i64,
+) -> ApiResult<Option<String>> {
+    let changed = if answer.success {
+        instance.confirm(answer.account_identifier.clone(), now)
+    } else {
+        let message = answer
+            .message
+            .clone()
+            .unwrap_or_else(|| "the vendor refused the activation".to_owned());
+        instance.fail(message, now)
+    };
+    let Ok((next, event)) = changed else {
+        return Ok(None);
+    };
+    if !store::instances::settle_pending(tx, &next).await? {
+        return Ok(None);
+    }
+    store::events::record(tx, organization_id, &event).await?;
+    Ok(Some(next.customer_id.to_string()))
+}
+
+/// Fails activations still pending past `--vendor-answer-timeout-s`.
+async fn fail_unanswered(state: &AppState, now: i64) -> ApiResult<()> {
+    let cutoff = now - state.settings.events.vendor_answer_timeout_s * 1000;
+    for (organization_id, instance) in
+        store::instances::pending_before(&state.store, cutoff).await?
+    {
+        let answer = VendorAnswer {
+            success: false,
+            message: Some("the vendor did not answer the activation in time".into()),
+            error_code: Some("vendor_timeout".into()),
+            account_identifier: None,
+        };
+        let mut tx = state.store.begin().await?;
+        let settled = settle_instance(&mut tx, &organization_id, &instance, &answer, now).await?;
+        tx.commit().await?;
+        if let Some(customer_id) = settled {
+            state.catalogs.forget_customer(&customer_id);
+        }
+    }
+    Ok(())
+}
+
+/// A page of the organization's deliveries.
+pub async fn list(
+    state: &AppState,
+    organization_id: &str,
+    filter: &DeliveryFilter,
+    page: &PageRequest,
+) -> ApiResult<Page<DeliveryRecord>> {
+    Ok(store::deliveries::list(&state.store, organization_id, filter, page).await?)
+}
+
+/// A delivery with its attempts (404 when unknown).
+pub async fn get(
+    state: &AppState,
+    organization_id: &str,
+    id: &str,
+) -> ApiResult<(DeliveryRecord, Vec<Attempt>)> {
+    let delivery = store::deliveries::get(&state.store, organization_id, id)
+        .await?
+        .ok_or(ApiError::NotFound("delivery"))?;
+    let attempts = store::deliveries::attempts(&state.store, id).await?;
+    Ok((delivery, attempts))
+}
+
+/// Puts a settled delivery back in the queue, its window restarted and its `webhook-id` kept
+/// (409 `delivery_pending` while it is pending).
+pub async fn redeliver(
+    state: &AppState,
+    organization_id: &str,
+    id: &str,
+) -> ApiResult<DeliveryRecord> {
+    get(state, organization_id, id).await?;
+    let mut tx = state.store.begin().await?;
+    let restarted = store::deliveries::redeliver(&mut tx, id, now_ms()).await?;
+    tx.commit().await?;
+    if !restarted {
+        return Err(ApiError::conflict(
+            "delivery_pending",
+            "the delivery is still pending: it will be attempted again",
+        ));
+    }
+    state.deliveries.wake.notify_one();
+    Ok(get(state, organization_id, id).await?.0)
+}
+
+/// The event payload sent to a configuration (404 when the event was not sent to it).
+pub async fn vendor_event(
+    state: &AppState,
+    configuration_id: &str,
+    event_id: &str,
+) -> ApiResult<Value> {
+    let delivery = store::deliveries::by_event(&state.store, configuration_id, event_id)
+        .await?
+        .ok_or(ApiError::NotFound("event"))?;
+    let mut payload = store::deliveries::payload(&state.store, &delivery.id)
+        .await?
+        .ok_or(ApiError::NotFound("event"))?;
+    payload["result_url"] = Value::String(result_url(state, event_id));
+    Ok(payload)
+}
+
+/// Records the vendor's result of an event sent to its configuration: the same result again is
+/// accepted, another one is 409 `result_recorded`; for an activation under `confirm` still
+/// pending, it confirms or fails the instance.
+pub async fn record_result(
+    state: &AppState,
+    configuration_id: &str,
+    organization_id: &str,
+    event_id: &str,
+    answer: &VendorAnswer,
+) -> ApiResult<()> {
+    let delivery = store::deliveries::by_event(&state.store, configuration_id, event_id)
+        .await?
+        .ok_or(ApiError::NotFound("event"))?;
+    if let Some(recorded) = &delivery.result {
+        let recorded: Value = serde_json::from_str(recorded).unwrap_or_default();
+        let same = recorded["success"] == json!(answer.success)
+            && recorded["message"] == json!(answer.message)
+            && recorded["error_code"] == json!(answer.error_code)
+            && recorded["account_identifier"] == json!(answer.account_identifier);
+        return if same {
+            Ok(())
+        } else {
+            Err(ApiError::conflict(
+                "result_recorded",
+                "another result is already recorded for this event",
+            ))
+        };
+    }
+    let now = now_ms();
+    let instance = match (&delivery.instance_id, delivery.event_type.as_str()) {
+        (Some(id), "instance.activated") => {
+            store::instances::get(&state.store, organization_id, id).await?
+        }
+        _ => None,
+    };
+    let mut tx = state.store.begin().await?;
+    store::deliveries::record_result(&mut tx, &delivery.id, &result_json(answer, now), now).await?;
+    let settled = match &instance {
+        Some(instance) if instance.status == InstanceStatus::Pending => {
+            settle_instance(&mut tx, organization_id, instance, answer, now).await?
+        }
+        _ => None,
+    };
+    tx.commit().await?;
+    if let Some(customer_id) = settled {
+        state.catalogs.forget_customer(&customer_id);
+    }
+    Ok(())
+}
+
+/// The settings of event delivery.
+#[derive(Debug, Clone)]
+pub struct EventSettings {
+    /// Base of the exponential backoff (ms).
+    pub retry_base_ms: i64,
+    /// How long after its creation (or redelivery) a delivery is retried (s).
+    pub retry_window_s: i64,
+    /// Timeout of one attempt (ms).
+    pub timeout_ms: u64,
+    /// How long a `confirm` activation waits for the vendor's answer (s).
+    pub vendor_answer_timeout_s: i64,
+}
+
+impl Default for EventSettings {
+    fn default() -> Self {
+        EventSettings {
+            retry_base_ms: 5000,
+            retry_window_s: 259_200,
+            timeout_ms: 15_000,
+            vendor_answer_timeout_s: 259_200,
+        }
+    }
+}
+
+impl EventSettings {
+    /// Core's retry policy with these settings.
+    pub fn policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            base_ms: self.retry_base_ms,
+            window_ms: self.retry_window_s * 1000,
+            max_delay_ms: 6 * 3600 * 1000,
+        }
+    }
+}
