@@ -127,6 +127,14 @@ pub struct ServeArgs {
         default_value_t = 259_200
     )]
     pub vendor_answer_timeout_s: i64,
+    /// How long past its attempt's timeout a claimed delivery stays leased, in milliseconds; a
+    /// killed process's deliveries are retried by another process (or the next start) after it.
+    #[arg(
+        long,
+        env = "MARKETPLACE_EVENT_LEASE_MARGIN_MS",
+        default_value_t = 30_000
+    )]
+    pub event_lease_margin_ms: i64,
 }
 
 impl ServeArgs {

@@ -94,6 +94,7 @@ pub fn settings(args: &ServeArgs) -> Settings {
             retry_window_s: args.event_retry_window_s,
             timeout_ms: args.event_timeout_ms,
             vendor_answer_timeout_s: args.vendor_answer_timeout_s,
+            lease_margin_ms: args.event_lease_margin_ms,
         },
     }
 }

@@ -6,6 +6,7 @@ mod server {
     mod audit;
     mod auth_matrix;
     pub(crate) mod common;
+    mod delivery_durability;
     mod durability;
     mod egress;
     mod embed_page;

@@ -374,7 +374,9 @@ pub async fn run_worker(state: AppState) {
             drop(permits.clone().acquire_owned().await);
             continue;
         }
-        let lease_ms = state.settings.events.timeout_ms as i64 * 2 + 30_000;
+        // Two requests may go out in one attempt (a 401 under OAuth2 gets a new token).
+        let lease_ms =
+            state.settings.events.timeout_ms as i64 * 2 + state.settings.events.lease_margin_ms;
         let claimed =
             match store::deliveries::claim(&state.store, now, lease_ms, available as i64).await {
                 Ok(claimed) => claimed,
@@ -754,6 +756,9 @@ pub struct EventSettings {
     pub timeout_ms: u64,
     /// How long a `confirm` activation waits for the vendor's answer (s).
     pub vendor_answer_timeout_s: i64,
+    /// How long past its attempts' timeouts a claim lasts (ms): a killed process's deliveries
+    /// are claimed again that long after their attempt would have timed out.
+    pub lease_margin_ms: i64,
 }
 
 impl Default for EventSettings {
@@ -763,6 +768,7 @@ impl Default for EventSettings {
             retry_window_s: 259_200,
             timeout_ms: 15_000,
             vendor_answer_timeout_s: 259_200,
+            lease_margin_ms: 30_000,
         }
     }
 }

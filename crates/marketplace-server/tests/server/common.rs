@@ -166,6 +166,7 @@ pub(crate) fn test_settings(public_url: &str) -> Settings {
             retry_window_s: 60,
             timeout_ms: 2000,
             vendor_answer_timeout_s: 3600,
+            lease_margin_ms: 1000,
         },
     }
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 const MASTER_KEY: &str = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
 
-fn free_port() -> u16 {
+pub(super) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -19,7 +19,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn binary(database_url: &str) -> Command {
+pub(super) fn binary(database_url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_marketplace-server"));
     command
         .env("MARKETPLACE_DATABASE_URL", database_url)
@@ -31,11 +31,11 @@ fn binary(database_url: &str) -> Command {
 }
 
 /// A running server process, killed (SIGKILL) and reaped on drop.
-struct Running(Child);
+pub(super) struct Running(Child);
 
 impl Running {
     /// Kills the process with SIGKILL, as a crash would, and reaps it.
-    fn kill(&mut self) {
+    pub(super) fn kill(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -48,8 +48,14 @@ impl Drop for Running {
 }
 
 async fn serve(database_url: &str, port: u16) -> Running {
+    serve_with(database_url, port, &[]).await
+}
+
+/// Starts `marketplace-server serve` with extra options; waits until it answers.
+pub(super) async fn serve_with(database_url: &str, port: u16, options: &[&str]) -> Running {
     let child = binary(database_url)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(options)
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -71,9 +77,9 @@ async fn serve(database_url: &str, port: u16) -> Running {
     panic!("the server did not start");
 }
 
-async fn sigkill_during_a_burst(backend: Backend) {
-    let (database_url, _dir) = fresh_database(backend).await;
-    let init = binary(&database_url)
+/// Creates an organization with the binary's `init`; its id and first API key.
+pub(super) fn init_organization(database_url: &str) -> (String, String) {
+    let init = binary(database_url)
         .args(["init", "--org", "Durable Vendor"])
         .output()
         .unwrap();
@@ -88,11 +94,15 @@ async fn sigkill_during_a_burst(backend: Backend) {
         .unwrap()
         .to_owned();
     let created: Value = serde_json::from_str(&last_line).unwrap();
-    let (organization_id, api_key) = (
+    (
         created["organization_id"].as_str().unwrap().to_owned(),
         created["api_key"].as_str().unwrap().to_owned(),
-    );
+    )
+}
 
+async fn sigkill_during_a_burst(backend: Backend) {
+    let (database_url, _dir) = fresh_database(backend).await;
+    let (organization_id, api_key) = init_organization(&database_url);
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let mut server = serve(&database_url, port).await;
