@@ -179,6 +179,16 @@ pub enum Role {
     Viewer,
 }
 
+impl Role {
+    /// The wire name (`admin`, `viewer`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Viewer => "viewer",
+        }
+    }
+}
+
 /// A user of a customer, known from a token's `sub`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerUser {

@@ -10,9 +10,11 @@
 use crate::crypto::sha256_hex;
 use crate::error::{ApiError, ApiResult};
 use crate::service::state::AppState;
+use crate::store::customers::UserRecord;
 use crate::store::{self, new_id, now_ms};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use marketplace_core::customer::Role;
+use marketplace_core::event::EventType;
 use marketplace_core::permission::Actor;
 use marketplace_core::{Customer, EmbeddedClaims};
 use serde_json::{Map, Value};
@@ -430,16 +432,35 @@ async fn user_on_sight(
     if state.tokens.users.lock().expect("lock").contains(&seen) {
         return Ok(());
     }
-    store::customers::upsert_user(
-        &state.store,
+    let now = now_ms();
+    let mut tx = state.store.begin().await?;
+    let new = store::customers::upsert_user(
+        &mut tx,
         customer_id,
         &claims.sub,
         claims.name.as_deref(),
         claims.email.as_deref(),
         claims.role,
-        now_ms(),
+        now,
     )
     .await?;
+    if new {
+        let user = UserRecord {
+            id: claims.sub.clone(),
+            customer_id: customer_id.to_owned(),
+            name: claims.name.clone(),
+            email: claims.email.clone(),
+            role: claims.role.as_str().to_owned(),
+            created_at: now,
+        };
+        let event =
+            crate::service::customers::user_event(EventType::CustomerUserAssigned, &user, &[]);
+        store::events::record(&mut tx, claims.organization.as_str(), &event).await?;
+    }
+    tx.commit().await?;
+    if new {
+        state.deliveries.wake.notify_one();
+    }
     state.tokens.users.lock().expect("lock").insert(seen);
     Ok(())
 }

@@ -166,8 +166,13 @@ pub async fn list_users(
 }
 
 /// An event about a customer's user.
-fn user_event(event_type: EventType, user: &UserRecord, changed: &[&str]) -> Event {
-    let data = json!({"user_id": user.id, "changed": changed});
+/// An event about a user; `user` in its data is the user as vendors receive it.
+pub fn user_event(event_type: EventType, user: &UserRecord, changed: &[&str]) -> Event {
+    let data = json!({
+        "user_id": user.id,
+        "changed": changed,
+        "user": {"id": user.id, "email": user.email, "name": user.name, "role": user.role},
+    });
     Event::for_organization(event_type, now_ms(), data)
         .with_customer(&user.customer_id.as_str().into())
 }
@@ -232,6 +237,13 @@ pub async fn delete_user(
         &mut tx,
         organization_id,
         &user_event(EventType::CustomerUserDeleted, &user, &[]),
+    )
+    .await?;
+    // The same change as vendors are told of it (`customer_user.unassigned` is deliverable).
+    store::events::record(
+        &mut tx,
+        organization_id,
+        &user_event(EventType::CustomerUserUnassigned, &user, &[]),
     )
     .await?;
     tx.commit().await?;

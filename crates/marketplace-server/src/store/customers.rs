@@ -196,23 +196,20 @@ pub struct UserRecord {
 const USER_SELECT: &str =
     "SELECT id, customer_id, name, email, role, created_at FROM customer_users";
 
-/// Records a token's user on sight (and its latest role and display data).
+/// Records a token's user on sight (and its latest role and display data), in a transaction;
+/// whether the user is new.
 pub async fn upsert_user(
-    store: &Store,
+    tx: &mut Tx,
     customer_id: &str,
     user_id: &str,
     name: Option<&str>,
     email: Option<&str>,
     role: Role,
     now: i64,
-) -> StoreResult<()> {
-    let sql = "INSERT INTO customer_users (customer_id, id, name, email, role, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
-               ON CONFLICT (customer_id, id) DO UPDATE SET role = excluded.role, \
-               name = COALESCE(excluded.name, customer_users.name), email = COALESCE(excluded.email, customer_users.email)";
-    let role = match role {
-        Role::Admin => "admin",
-        Role::Viewer => "viewer",
-    };
+) -> StoreResult<bool> {
+    let role = role.as_str();
+    let insert = "INSERT INTO customer_users (customer_id, id, name, email, role, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                  ON CONFLICT (customer_id, id) DO NOTHING";
     let args = [
         customer_id.into(),
         user_id.into(),
@@ -221,8 +218,20 @@ pub async fn upsert_user(
         role.into(),
         now.into(),
     ];
-    execute(&store.db.write, sql, args).await?;
-    Ok(())
+    if execute(&mut **tx, insert, args).await? == 1 {
+        return Ok(true);
+    }
+    let update = "UPDATE customer_users SET role = $3, name = COALESCE($4, name), email = COALESCE($5, email) \
+                  WHERE customer_id = $1 AND id = $2";
+    let args = [
+        customer_id.into(),
+        user_id.into(),
+        role.into(),
+        name.into(),
+        email.into(),
+    ];
+    execute(&mut **tx, update, args).await?;
+    Ok(false)
 }
 
 /// A page of a customer's users.

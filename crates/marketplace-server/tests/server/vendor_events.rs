@@ -972,3 +972,57 @@ async fn configurations_validate_publish_link_and_ping() {
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
 }
+
+/// Customer and user events go to every published configuration listing them (no link
+/// needed): a new token's customer and user, then the user's removal, with `data.user`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customer_and_user_events_reach_every_listing_configuration() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let vendor = Vendor::start().await;
+    let (status, created) = server
+        .admin(
+            Method::POST,
+            "/api/v1/event-configurations",
+            Some(
+                json!({"name": "Accounts", "working": {"url": vendor.url("/hook"),
+                "event_types": ["customer.created", "USER_ASSIGNMENT", "USER_UNASSIGNMENT"]}}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap();
+    server
+        .admin(
+            Method::POST,
+            &format!("/api/v1/event-configurations/{id}/publish"),
+            None,
+        )
+        .await;
+    let token = server.token("initech", "peter", "admin");
+    let (status, _) = server
+        .embedded_get(&token, "/api/v1/embedded/marketplace")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let seen = vendor.wait_for(2).await;
+    let types: Vec<String> = seen
+        .iter()
+        .map(|r| r.json()["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(types, ["customer.created", "customer_user.assigned"]);
+    let assigned = seen[1].json();
+    assert_eq!(assigned["data"]["customer"]["external_id"], "initech");
+    assert_eq!(assigned["data"]["user"]["id"], "peter");
+    assert_eq!(assigned["data"]["user"]["role"], "admin");
+    let customer_id = assigned["data"]["customer"]["id"].as_str().unwrap();
+    let (status, body) = server
+        .admin(
+            Method::DELETE,
+            &format!("/api/v1/customers/{customer_id}/users/peter"),
+            None,
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let seen = vendor.wait_for(3).await;
+    assert_eq!(seen[2].json()["type"], "customer_user.unassigned");
+    assert_eq!(seen[2].json()["data"]["user"]["id"], "peter");
+}
