@@ -10,7 +10,7 @@ mod server {
     mod durability;
     mod egress;
     mod embed_page;
-    mod embedded;
+    pub(crate) mod embedded;
     mod oauth_client;
     mod openapi;
     mod vendor_events;

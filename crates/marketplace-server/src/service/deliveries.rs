@@ -361,9 +361,11 @@ fn jitter() -> f64 {
 pub async fn run_worker(state: AppState) {
     let permits = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
     let mut last_sweep = 0;
+    // Unanswered activations are looked for every 10 s, or twice per timeout when shorter.
+    let sweep_every = (state.settings.events.vendor_answer_timeout_s * 500).clamp(200, 10_000);
     loop {
         let now = now_ms();
-        if now - last_sweep > 10_000 {
+        if now - last_sweep > sweep_every {
             last_sweep = now;
             if let Err(e) = fail_unanswered(&state, now).await {
                 tracing::warn!(error = %e, "checking unanswered activations failed");

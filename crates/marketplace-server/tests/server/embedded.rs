@@ -416,7 +416,7 @@ async fn secrets_never_leave_or_rest_in_clear(server: TestServer) {
 }
 
 /// Every stored byte, as text: the SQLite file (and its WAL), or every PostgreSQL row.
-async fn raw_dump(server: &TestServer) -> String {
+pub(crate) async fn raw_dump(server: &TestServer) -> String {
     if let Some(path) = marketplace_server::store::sqlite_path(&server.database_url) {
         let mut out = String::new();
         for suffix in ["", "-wal"] {

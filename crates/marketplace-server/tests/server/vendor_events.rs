@@ -546,7 +546,8 @@ async fn deliveries_of_one_instance_keep_their_order() {
 async fn confirm_activations_wait_for_the_vendor_answer() {
     let server = TestServer::start(Backend::Sqlite).await;
     let vendor = Vendor::start().await;
-    let integration = server.orders_listed(true).await;
+    // One instance per customer: the failed one must not count.
+    let integration = server.orders_listed(false).await;
     server
         .event_configuration(
             &integration,
@@ -572,7 +573,8 @@ async fn confirm_activations_wait_for_the_vendor_answer() {
     let refused_id = refused["id"].as_str().unwrap();
     let failed = server.instance_until(refused_id, "failed").await;
     assert_eq!(failed["status_message"], "no seats left");
-    // A failed instance allows only deactivation, and does not count as existing.
+    // A failed instance allows only deactivation, and does not count as existing (the listing
+    // allows one instance per customer, and the next activation is accepted).
     let (status, body) = server
         .embedded(
             &token,
@@ -1025,4 +1027,142 @@ async fn customer_and_user_events_reach_every_listing_configuration() {
     let seen = vendor.wait_for(3).await;
     assert_eq!(seen[2].json()["type"], "customer_user.unassigned");
     assert_eq!(seen[2].json()["data"]["user"]["id"], "peter");
+}
+
+/// Signing, client and inbound secrets and vendor access tokens are shown once, never in a
+/// GET, an event or a delivery record, and never in clear at rest.
+async fn event_secrets_stay_secret(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let vendor = Vendor::start().await;
+    let integration = server.orders_listed(false).await;
+    let (configuration, first_secret) = server
+        .event_configuration(
+            &integration,
+            json!({"url": vendor.url("/hook"), "event_types": ["instance.activated"],
+                   "outbound_auth": {"type": "oauth2_client_credentials", "token_url": vendor.url("/token"),
+                                     "client_id": "client-1", "client_secret": "s3cret"}}),
+        )
+        .await;
+    // The outbound secret is too short to search for safely: set a longer one (kept on PUT without it).
+    let (status, body) = server
+        .admin(Method::PUT, &format!("/api/v1/event-configurations/{configuration}/working"),
+               Some(json!({"url": vendor.url("/hook"), "event_types": ["instance.activated"],
+                   "outbound_auth": {"type": "oauth2_client_credentials", "token_url": vendor.url("/token"),
+                                     "client_id": "client-1", "client_secret": "client-SECRET-5501"}})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, rotated) = server
+        .admin(
+            Method::POST,
+            &format!("/api/v1/event-configurations/{configuration}/signing-secret"),
+            None,
+        )
+        .await;
+    let second_secret = rotated["signing_secret"].as_str().unwrap().to_owned();
+    let (_, client) = server
+        .admin(
+            Method::POST,
+            &format!("/api/v1/event-configurations/{configuration}/inbound-client"),
+            None,
+        )
+        .await;
+    let inbound_secret = client["client_secret"].as_str().unwrap().to_owned();
+    let granted: Value = reqwest::Client::new()
+        .post(format!("{}/api/v1/vendor/oauth2/token", server.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "grant_type=client_credentials&client_id={}&client_secret={inbound_secret}",
+            client["client_id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access_token = granted["access_token"]
+        .as_str()
+        .expect("a token for form credentials")
+        .to_owned();
+    let token = server.token("acme", "u1", "admin");
+    server
+        .activate(&token, &integration, orders_config(&vendor.url("/in")))
+        .await;
+    vendor.wait_for(1).await;
+
+    let secrets = [
+        first_secret.as_str(),
+        second_secret.as_str(),
+        "client-SECRET-5501",
+        inbound_secret.as_str(),
+        access_token.as_str(),
+    ];
+    let mut shown = String::new();
+    for path in [
+        format!("/api/v1/event-configurations/{configuration}"),
+        "/api/v1/event-configurations".to_owned(),
+        "/api/v1/events?limit=200".to_owned(),
+        "/api/v1/deliveries".to_owned(),
+    ] {
+        let (status, body) = server.admin_get(&path).await;
+        assert_eq!(status, StatusCode::OK);
+        shown.push_str(&body.to_string());
+    }
+    let dump = crate::server::embedded::raw_dump(&server).await;
+    for secret in secrets {
+        let key = secret.trim_start_matches("whsec_");
+        assert!(!shown.contains(key), "{secret} shown by a GET");
+        let hex: String = key.bytes().map(|b| format!("{b:02x}")).collect();
+        assert!(
+            !dump.contains(key) && !dump.contains(&hex),
+            "{secret} in clear at rest"
+        );
+    }
+    assert!(
+        dump.contains("Vendor endpoint"),
+        "the dump is real: it holds the configuration's name"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_event_secrets_stay_secret() {
+    event_secrets_stay_secret(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: cargo xtask test starts one and runs it"]
+async fn postgres_event_secrets_stay_secret() {
+    event_secrets_stay_secret(Backend::Postgres).await;
+}
+
+/// An activation the vendor never answers (202, then silence) fails after
+/// `--vendor-answer-timeout-s`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unanswered_activations_fail_after_the_timeout() {
+    let server = TestServer::start_with(Backend::Sqlite, |mut s| {
+        s.events.vendor_answer_timeout_s = 1;
+        s
+    })
+    .await;
+    let vendor = Vendor::start().await;
+    vendor.status(202);
+    let integration = server.orders_listed(false).await;
+    server
+        .event_configuration(
+            &integration,
+            json!({"url": vendor.url("/hook"), "event_types": ["instance.activated"], "activation": "confirm"}),
+        )
+        .await;
+    let token = server.token("acme", "u1", "admin");
+    let instance = server
+        .activate(&token, &integration, orders_config(&vendor.url("/in")))
+        .await;
+    assert_eq!(instance["status"], "pending");
+    let failed = server
+        .instance_until(instance["id"].as_str().unwrap(), "failed")
+        .await;
+    assert_eq!(
+        failed["status_message"],
+        "the vendor did not answer the activation in time"
+    );
 }
