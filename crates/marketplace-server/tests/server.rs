@@ -12,6 +12,7 @@ mod server {
     mod embedded;
     mod oauth_client;
     mod openapi;
-    mod vendor_events;
+    mod signatures;
+    pub(crate) mod vendor_events;
     mod webhooks;
 }
