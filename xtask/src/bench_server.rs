@@ -612,7 +612,7 @@ fn measure(dir: &Path, report: &mut Report) -> Result {
     let configuration = setup.link(&base, api_key, slack, &receiver_url)?;
     let since = now_ms();
     let linked_ids = dir.join("activated-ids-linked.txt").display().to_string();
-    let run = load(report, "activation, linked", &[pid, receiver_pid], || {
+    let run = load(report, "linked activation", &[pid, receiver_pid], || {
         wrk::run(
             &activate_script,
             &[],
@@ -904,14 +904,16 @@ fn rows(report: &Report) -> Vec<(String, String, String, &'static str)> {
         );
     }
     let accounted = |d: &Deliveries| {
-        format!(
-            "{} rows: {} succeeded, {} received, {} missing, {} twice",
-            thousands(d.rows as f64),
-            thousands(d.succeeded as f64),
+        let mut text = format!(
+            "{} of {} received, {} succeeded",
             thousands(d.received as f64),
-            d.missing,
-            d.duplicates
-        )
+            thousands(d.rows as f64),
+            thousands(d.succeeded as f64)
+        );
+        if d.duplicates > 0 {
+            text.push_str(&format!(", {} twice", d.duplicates));
+        }
+        text
     };
     if let Some(d) = &report.linked_deliveries {
         row(
