@@ -13,8 +13,19 @@
 //! 5. Activations: the same load POSTing `/api/v1/embedded/instances` (Slack, which allows
 //!    several instances) with the tokens of 256 customers; then every acknowledged instance
 //!    (201) is looked up through the admin API (`GET /api/v1/instances`, paginated).
-//! 6. Memory: 10,000 customers and 100,000 instances seeded into the database, the service
+//! 6. Vendor events: a receiver on loopback (`bench_support receive`, answering 200 at once)
+//!    and an event configuration sending `instance.activated` to it, linked to Slack; load 5
+//!    again (activations with a linked configuration, each enqueueing a signed delivery), its
+//!    deliveries awaited and checked against the receiver's log (each `webhook-id` received,
+//!    once, and its row succeeded; p99 from the event's `timestamp` to its arrival).
+//! 7. Signed deliveries: [`OUTBOX`] deliveries inserted into the outbox at once, due together;
+//!    the rate at which the receiver gets them (first to last arrival), the queue depth each
+//!    second, and the same checks.
+//! 8. Memory: 10,000 customers and 100,000 instances seeded into the database, the service
 //!    restarted, the read load again; peak resident memory from `/proc/<pid>/status`.
+//! 9. Stalled receiver: a new service and database, [`STALLED`] deliveries queued to a
+//!    receiver that accepts connections and never answers; the service's resident memory
+//!    sampled for [`STALL_SECONDS`] seconds.
 //!
 //! Each load also measures the CPU that other processes took meanwhile (from `/proc`); the
 //! report warns when that disturbed a figure.
@@ -63,8 +74,25 @@ const TARGET_RATIO: f64 = 0.5;
 const TARGET_P99_MS: f64 = 10.0;
 /// Target: activations per second.
 const TARGET_ACTIVATIONS: f64 = 1_000.0;
-/// Target: peak resident memory, in MiB, with the seeded database.
+/// Target: peak resident memory, in MiB, with the seeded database (and with the stalled
+/// receiver's queue).
 const TARGET_RSS_MIB: f64 = 150.0;
+
+/// Deliveries inserted into the outbox for the delivery rate.
+const OUTBOX: usize = 20_000;
+/// Target: signed deliveries per second to a receiver answering at once.
+const TARGET_DELIVERIES: f64 = 1_000.0;
+/// Target: activations per second with a linked event configuration, as a share of the rate
+/// without one.
+const TARGET_LINKED_RATIO: f64 = 0.8;
+
+/// Deliveries queued behind the stalled receiver.
+const STALLED: usize = 100_000;
+/// How long the service's memory is sampled with the stalled receiver, in seconds.
+const STALL_SECONDS: u64 = 20;
+/// The attempt timeout of the benchmark's service (`--event-timeout-ms`): short, so that the
+/// stalled receiver's attempts time out and are retried several times while memory is sampled.
+const EVENT_TIMEOUT_MS: &str = "5000";
 
 /// CPUs used by other processes during a load above which the report warns that its figures
 /// are disturbed.
@@ -95,6 +123,78 @@ struct Report {
     /// CPUs used on average by other processes (not the service, nginx, wrk or this one)
     /// during each load, by load.
     others: Vec<(&'static str, f64)>,
+    /// Activation load with an event configuration linked.
+    linked_activations: Option<wrk::Run>,
+    /// The deliveries of that load.
+    linked_deliveries: Option<Deliveries>,
+    /// The deliveries of the outbox inserted at once.
+    outbox: Option<Deliveries>,
+    /// Memory of the service with the stalled receiver: idle before the queue, highest sample
+    /// in [`STALL_SECONDS`], KiB; and the deliveries pending at the end.
+    stalled: Option<(u64, u64, i64)>,
+}
+
+/// What `bench_support tally` found of a set of deliveries.
+#[derive(Debug, Clone, Default)]
+struct Deliveries {
+    /// Delivery rows.
+    rows: u64,
+    /// Rows that succeeded.
+    succeeded: u64,
+    /// Rows whose `webhook-id` the receiver got.
+    received: u64,
+    /// Rows whose `webhook-id` the receiver never got.
+    missing: u64,
+    /// Requests beyond the first for a `webhook-id`.
+    duplicates: u64,
+    /// First to last arrival, per second.
+    rate: f64,
+    /// From the event's `timestamp` to the first arrival, ms.
+    p50_ms: i64,
+    /// From the event's `timestamp` to the first arrival, ms.
+    p99_ms: i64,
+    /// Pending deliveries each second (`<seconds>s:<count>` words).
+    depth: String,
+}
+
+impl Deliveries {
+    /// Every delivery arrived once and its row succeeded.
+    fn accounted(&self) -> bool {
+        self.rows > 0
+            && self.succeeded == self.rows
+            && self.received == self.rows
+            && self.missing == 0
+            && self.duplicates == 0
+    }
+
+    /// Reads `bench_support tally`'s lines.
+    fn parse(text: &str) -> Result<Deliveries> {
+        let values = key_values(text);
+        let get = |key: &str| field(&values, key, "bench_support tally");
+        let int = |key: &str| -> Result<u64> {
+            get(key)?
+                .parse()
+                .map_err(|e| format!("bench_support tally: {key}: {e}"))
+        };
+        let ms = |key: &str| -> Result<i64> {
+            get(key)?
+                .parse()
+                .map_err(|e| format!("bench_support tally: {key}: {e}"))
+        };
+        Ok(Deliveries {
+            rows: int("deliveries")?,
+            succeeded: int("succeeded")?,
+            received: int("received")?,
+            missing: int("missing")?,
+            duplicates: int("duplicates")?,
+            rate: get("rate")?
+                .parse()
+                .map_err(|e| format!("bench_support tally: rate: {e}"))?,
+            p50_ms: ms("latency_p50_ms")?,
+            p99_ms: ms("latency_p99_ms")?,
+            depth: get("depth")?.to_owned(),
+        })
+    }
 }
 
 /// What the admin API stores after the activation load.
@@ -176,6 +276,8 @@ struct Setup {
     support: PathBuf,
     /// `sqlite://...` URL of the database.
     database: String,
+    /// Where the receiver of vendor events logs what it gets.
+    receiver_log: PathBuf,
     /// The working folder.
     dir: PathBuf,
 }
@@ -187,7 +289,12 @@ impl Setup {
         let mut command = Command::new(&self.server);
         command
             .args(["demo", "--database", &self.database, "--listen"])
-            .arg(format!("127.0.0.1:{port}"));
+            .arg(format!("127.0.0.1:{port}"))
+            .args([
+                "--allow-private-targets",
+                "--event-timeout-ms",
+                EVENT_TIMEOUT_MS,
+            ]);
         let server = Process::start(
             "marketplace-server",
             &mut command,
@@ -221,6 +328,117 @@ impl Setup {
             return Err("bench_support printed no token".into());
         }
         Ok(tokens)
+    }
+
+    /// Starts `bench_support receive` on a free port (`--stall`: never answering); returns it
+    /// and its URL.
+    fn start_receiver(&self, stall: bool) -> Result<(Process, String)> {
+        let port = process::free_port()?;
+        let mut command = Command::new(&self.support);
+        command
+            .args(["receive", "--listen", &format!("127.0.0.1:{port}"), "--log"])
+            .arg(&self.receiver_log);
+        if stall {
+            command.arg("--stall");
+        }
+        let name = if stall {
+            "stalled receiver"
+        } else {
+            "receiver"
+        };
+        let receiver = Process::start(
+            name,
+            &mut command,
+            &self.dir.join(format!("{name}.out")),
+            port,
+        )?;
+        Ok((receiver, format!("http://127.0.0.1:{port}/events")))
+    }
+
+    /// Creates an event configuration sending to `receiver` and links it to `integration`;
+    /// returns its id.
+    fn link(&self, base: &str, api_key: &str, integration: &str, receiver: &str) -> Result<String> {
+        let out = self.support(&[
+            "link",
+            "--url",
+            base,
+            "--api-key",
+            api_key,
+            "--integration",
+            integration,
+            "--receiver",
+            receiver,
+        ])?;
+        Ok(field(
+            &key_values(&out),
+            "event_configuration_id",
+            "bench_support link",
+        )?
+        .to_owned())
+    }
+
+    /// Inserts `count` deliveries to `configuration`, due in `delay_ms`; returns when (Unix ms).
+    fn enqueue(&self, configuration: &str, count: usize, delay_ms: u64) -> Result<i64> {
+        let out = self.support(&[
+            "enqueue",
+            "--database",
+            &self.database,
+            "--configuration",
+            configuration,
+            "--count",
+            &count.to_string(),
+            "--delay-ms",
+            &delay_ms.to_string(),
+        ])?;
+        field(&key_values(&out), "due", "bench_support enqueue")?
+            .parse()
+            .map_err(|e| format!("bench_support enqueue: due: {e}"))
+    }
+
+    /// Awaits and checks the deliveries to `configuration` created from `since` (Unix ms).
+    fn tally(&self, configuration: &str, since: i64) -> Result<Deliveries> {
+        let out = self.support(&[
+            "tally",
+            "--database",
+            &self.database,
+            "--configuration",
+            configuration,
+            "--since",
+            &since.to_string(),
+            "--log",
+            &self.receiver_log.display().to_string(),
+        ])?;
+        let deliveries = Deliveries::parse(&out)?;
+        println!(
+            "{} deliveries: {} succeeded, {} received, {} missing, {} duplicates; {:.0}/s; \
+             timestamp to arrival p50 {} ms, p99 {} ms\nqueue depth by second: {}",
+            deliveries.rows,
+            deliveries.succeeded,
+            deliveries.received,
+            deliveries.missing,
+            deliveries.duplicates,
+            deliveries.rate,
+            deliveries.p50_ms,
+            deliveries.p99_ms,
+            deliveries.depth
+        );
+        Ok(deliveries)
+    }
+
+    /// How many of the deliveries to `configuration` created from `since` are pending.
+    fn pending(&self, configuration: &str, since: i64) -> Result<i64> {
+        let out = self.support(&[
+            "pending",
+            "--database",
+            &self.database,
+            "--configuration",
+            configuration,
+            "--since",
+            &since.to_string(),
+        ])?;
+        field(&key_values(&out), "pending", "bench_support pending")?
+            .parse()
+            .map_err(|e| format!("bench_support pending: {e}"))
     }
 
     /// Writes a file of the working folder.
@@ -282,6 +500,7 @@ fn measure(dir: &Path, report: &mut Report) -> Result {
         server: release.join("marketplace-server"),
         support: release.join("examples").join("bench_support"),
         database: format!("sqlite://{}", dir.join("bench.db").display()),
+        receiver_log: dir.join("receiver.log"),
         dir: dir.to_path_buf(),
     };
     let read_script = setup.write("read.lua", wrk::READ_SCRIPT.as_bytes())?;
@@ -383,6 +602,42 @@ fn measure(dir: &Path, report: &mut Report) -> Result {
         acknowledged: number("acknowledged")?,
         missing: number("missing")?,
     });
+    done(started);
+
+    let started = phase(
+        "load 3 again, with an event configuration linked to Slack: each activation enqueues a signed delivery to a receiver on loopback",
+    );
+    let (mut receiver, receiver_url) = setup.start_receiver(false)?;
+    let receiver_pid = receiver.pid().ok_or("the receiver has no pid")?;
+    let configuration = setup.link(&base, api_key, slack, &receiver_url)?;
+    let since = now_ms();
+    let linked_ids = dir.join("activated-ids-linked.txt").display().to_string();
+    let run = load(report, "linked activation", &[pid, receiver_pid], || {
+        wrk::run(
+            &activate_script,
+            &[],
+            &activate_url,
+            &[
+                ("BENCH_TOKENS", &tokens_path),
+                ("BENCH_BODY", &activation),
+                ("BENCH_IDS", &linked_ids),
+            ],
+            || {},
+        )
+    })?;
+    if let Some(error) = &run.first_error {
+        println!("first answer other than 201: {error}");
+    }
+    report.linked_activations = Some(run);
+    report.linked_deliveries = Some(setup.tally(&configuration, since)?);
+    done(started);
+
+    let started = phase(&format!(
+        "signed deliveries: {OUTBOX} in the outbox at once, to the receiver answering 200"
+    ));
+    let due = setup.enqueue(&configuration, OUTBOX, 2_000)?;
+    report.outbox = Some(setup.tally(&configuration, due)?);
+    receiver.stop()?;
     report.first_peak_kib = process::memory_kib(pid).map(|(_, peak)| peak);
     server.stop()?;
     done(started);
@@ -424,7 +679,55 @@ fn measure(dir: &Path, report: &mut Report) -> Result {
     report.seeded_memory = Some((idle, highest, peak));
     server.stop()?;
     done(started);
+
+    let started = phase(&format!(
+        "stalled receiver: a new service and database, {STALLED} deliveries queued to a receiver that never answers, memory sampled for {STALL_SECONDS} s"
+    ));
+    let stalled = Setup {
+        database: format!("sqlite://{}", dir.join("stalled.db").display()),
+        receiver_log: dir.join("stalled.log"),
+        server: setup.server.clone(),
+        support: setup.support.clone(),
+        dir: setup.dir.clone(),
+    };
+    let (mut server, base) = stalled.start_server("server-3.log")?;
+    let pid = server.pid().ok_or("the service has no pid")?;
+    let info = key_values(&stalled.support(&["info", "--database", &stalled.database])?);
+    let (mut receiver, receiver_url) = stalled.start_receiver(true)?;
+    let configuration = stalled.link(
+        &base,
+        field(&info, "api_key", "bench_support info")?,
+        field(&info, "integration.slack", "bench_support info")?,
+        &receiver_url,
+    )?;
+    let (idle, _) = process::memory_kib(pid).ok_or("cannot read the service's memory")?;
+    let due = stalled.enqueue(&configuration, STALLED, 0)?;
+    let mut highest = idle;
+    let sampling = Instant::now();
+    while sampling.elapsed().as_secs() < STALL_SECONDS {
+        if let Some((rss, _)) = process::memory_kib(pid) {
+            highest = highest.max(rss);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let pending = stalled.pending(&configuration, due)?;
+    println!(
+        "RSS idle {}, highest {}; {pending} deliveries still pending",
+        mib(idle),
+        mib(highest)
+    );
+    report.stalled = Some((idle, highest, pending));
+    receiver.stop()?;
+    server.stop()?;
+    done(started);
     Ok(())
+}
+
+/// Unix milliseconds now.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// A verdict column: `ok`, `MISSED`, or empty without a target.
@@ -587,8 +890,72 @@ fn rows(report: &Report) -> Vec<(String, String, String, &'static str)> {
             Some(v.durable()),
         );
     }
+    if let (Some(linked), Some(unlinked)) = (&report.linked_activations, &report.activations) {
+        let ratio = linked.created_rate() / unlinked.created_rate().max(f64::MIN_POSITIVE);
+        row(
+            "activations/s, event configuration linked",
+            format!(
+                "{} ({:.0} % of unlinked)",
+                thousands(linked.created_rate()),
+                ratio * 100.0
+            ),
+            "within 20 %",
+            Some(ratio >= TARGET_LINKED_RATIO),
+        );
+    }
+    let accounted = |d: &Deliveries| {
+        let mut text = format!(
+            "{} of {} received, {} succeeded",
+            thousands(d.received as f64),
+            thousands(d.rows as f64),
+            thousands(d.succeeded as f64)
+        );
+        if d.duplicates > 0 {
+            text.push_str(&format!(", {} twice", d.duplicates));
+        }
+        text
+    };
+    if let Some(d) = &report.linked_deliveries {
+        row(
+            "deliveries of the linked load",
+            accounted(d),
+            "each once",
+            Some(d.accounted()),
+        );
+        row(
+            "  event to first attempt, p50 / p99",
+            format!("{} / {} ms", d.p50_ms, d.p99_ms),
+            "",
+            None,
+        );
+    }
+    if let Some(d) = &report.outbox {
+        row(
+            "signed deliveries/s (outbox of 20,000)",
+            thousands(d.rate),
+            ">= 1,000",
+            Some(d.rate >= TARGET_DELIVERIES),
+        );
+        row(
+            "  outbox deliveries",
+            accounted(d),
+            "each once",
+            Some(d.accounted()),
+        );
+        row(
+            "  due to first attempt, p50 / p99 (queue wait)",
+            format!("{} / {} ms", d.p50_ms, d.p99_ms),
+            "",
+            None,
+        );
+    }
     if let Some(peak) = report.first_peak_kib {
-        row("peak RSS, loads 1 and 3 (VmHWM)", mib(peak), "", None);
+        row(
+            "peak RSS, loads 1, 3 and deliveries (VmHWM)",
+            mib(peak),
+            "",
+            None,
+        );
     }
     if let Some(seconds) = report.seed_seconds {
         row(
@@ -625,6 +992,19 @@ fn rows(report: &Report) -> Vec<(String, String, String, &'static str)> {
             mib(peak),
             "< 150 MB",
             Some((peak as f64 / 1024.0) < TARGET_RSS_MIB),
+        );
+    }
+    if let Some((idle, highest, pending)) = report.stalled {
+        row("stalled receiver: RSS idle", mib(idle), "", None);
+        row(
+            "stalled receiver: RSS, highest in 20 s, 100,000 queued",
+            format!(
+                "{} ({} still pending)",
+                mib(highest),
+                thousands(pending as f64)
+            ),
+            "< 150 MB",
+            Some((highest as f64 / 1024.0) < TARGET_RSS_MIB),
         );
     }
     if !report.others.is_empty() {
@@ -673,6 +1053,9 @@ fn print_report(report: &Report) {
     let missed = rows.iter().filter(|r| r.3 == "MISSED").count();
     let judged = rows.iter().filter(|r| !r.3.is_empty()).count();
     println!("\n  targets met: {} of {judged}", judged - missed);
+    if let Some(d) = &report.outbox {
+        println!("  queue depth of the outbox, by second: {}", d.depth);
+    }
     if let Some((name, cpus)) = report
         .others
         .iter()

@@ -43,6 +43,7 @@ mod source;
 mod steps;
 mod wasm;
 mod wasm_pkg;
+mod webhook_tools;
 
 use std::process::ExitCode;
 

@@ -36,13 +36,14 @@ pub(crate) fn ensure_tools(root: &Path, tools: &Tools) -> Result<PathBuf> {
     let bin = target.join("node_modules").join(".bin");
     let lock = source::read(&source_dir.join("package-lock.json"))?;
     let installed_lock = std::fs::read_to_string(target.join("package-lock.json")).ok();
-    let present = tools.programs.iter().all(|tool| bin.join(tool).exists());
+    // npm writes `node_modules/.package-lock.json` once an install completes.
+    let present = target
+        .join("node_modules")
+        .join(".package-lock.json")
+        .is_file()
+        && tools.programs.iter().all(|tool| bin.join(tool).exists());
     if present && installed_lock.as_deref() == Some(lock.as_str()) {
-        println!(
-            "npm tools ({}): {}",
-            tools.programs.join(", "),
-            bin.display()
-        );
+        println!("npm tools ({}): {}", tools.source, target.display());
         return Ok(bin);
     }
     std::fs::create_dir_all(&target)

@@ -119,10 +119,15 @@ impl Drop for Postgres {
 /// How a PostgreSQL scenario is ignored under a plain `cargo test` (the start of the attribute).
 const POSTGRES_IGNORE: &str = "#[ignore = \"needs PostgreSQL:";
 
-/// Fails unless every ignored test of the workspace is a PostgreSQL scenario, so that the
-/// `test` step's `--include-ignored` adds those and nothing else: no other `#[ignore]`, and no
-/// doc-test block marked `ignore` (which `--include-ignored` would try to compile and run).
-pub(crate) fn check_only_postgres_is_ignored(root: &Path) -> Result {
+/// How the tests that verify deliveries with the Standard Webhooks npm package are ignored
+/// (the `test` step installs it and passes its folder in [`crate::webhook_tools::DIR_VAR`]).
+const WEBHOOK_TOOLS_IGNORE: &str = "#[ignore = \"needs the standardwebhooks npm package:";
+
+/// Fails unless every ignored test of the workspace is a PostgreSQL scenario or a check with the
+/// Standard Webhooks npm package, so that the `test` step's `--include-ignored` adds those (whose
+/// server or tools it provides) and nothing else: no other `#[ignore]`, and no doc-test block
+/// marked `ignore` (which `--include-ignored` would try to compile and run).
+pub(crate) fn check_ignored_tests(root: &Path) -> Result {
     let mut problems = Vec::new();
     for dir in ["crates", "examples", "tests", "xtask"] {
         let dir = root.join(dir);
@@ -143,7 +148,8 @@ pub(crate) fn check_only_postgres_is_ignored(root: &Path) -> Result {
         Ok(())
     } else {
         Err(format!(
-            "only the PostgreSQL scenarios may be ignored (`{POSTGRES_IGNORE} ...\"]`), but:\n  {}",
+            "only the PostgreSQL scenarios (`{POSTGRES_IGNORE} ...\"]`) and the Standard Webhooks checks \
+             (`{WEBHOOK_TOOLS_IGNORE} ...\"]`) may be ignored, but:\n  {}",
             problems.join("\n  ")
         ))
     }
@@ -155,7 +161,10 @@ fn ignored_lines(text: &str) -> Vec<(usize, &'static str)> {
     let mut found = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let line = line.trim_start();
-        if line.starts_with("#[ignore") && !line.starts_with(POSTGRES_IGNORE) {
+        if line.starts_with("#[ignore")
+            && !line.starts_with(POSTGRES_IGNORE)
+            && !line.starts_with(WEBHOOK_TOOLS_IGNORE)
+        {
             found.push((
                 index + 1,
                 "an ignored test that is not a PostgreSQL scenario",
@@ -186,6 +195,7 @@ mod tests {
             "#[test]",
             "#[ignore = \"needs PostgreSQL: set X\"]",
             "fn pg() {}",
+            "#[ignore = \"needs the standardwebhooks npm package: cargo xtask test installs it\"]",
             "    #[ignore]",
             "fn slow() {}",
             "#[ignore = \"flaky\"]",
@@ -197,11 +207,11 @@ mod tests {
         ]
         .join("\n");
         let lines: Vec<usize> = ignored_lines(&text).into_iter().map(|(l, _)| l).collect();
-        assert_eq!(lines, [4, 6, 7, 9]);
+        assert_eq!(lines, [5, 7, 8, 10]);
     }
 
     #[test]
     fn the_workspace_ignores_only_postgres_scenarios() {
-        check_only_postgres_is_ignored(&cmd::workspace_root()).unwrap();
+        check_ignored_tests(&cmd::workspace_root()).unwrap();
     }
 }

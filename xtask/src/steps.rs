@@ -5,7 +5,10 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::cmd::{self, Result};
-use crate::{bench_server, browser, deps, layering, migrations, openapi, postgres, wasm, wasm_pkg};
+use crate::{
+    bench_server, browser, deps, layering, migrations, openapi, postgres, wasm, wasm_pkg,
+    webhook_tools,
+};
 
 /// A step of `cargo xtask test`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,7 +18,8 @@ pub(crate) enum Step {
     /// `cargo clippy --workspace --all-targets -- -D warnings`.
     Clippy,
     /// `cargo test --workspace -- --include-ignored`: unit, integration and doc tests, the
-    /// PostgreSQL scenarios included.
+    /// PostgreSQL scenarios and the signature checks with the Standard Webhooks npm package
+    /// included.
     Test,
     /// The OpenAPI document linted with Redocly CLI ([`openapi::lint`]).
     OpenApi,
@@ -70,7 +74,8 @@ impl Step {
             Step::Fmt => "formatting (cargo fmt --all --check)",
             Step::Clippy => "lints (cargo clippy --workspace --all-targets -- -D warnings)",
             Step::Test => {
-                "tests, including doc tests, on SQLite and PostgreSQL (cargo test --workspace)"
+                "tests, including doc tests, on SQLite and PostgreSQL, signatures checked with the \
+                 standardwebhooks npm package (cargo test --workspace)"
             }
             Step::OpenApi => {
                 "the OpenAPI document (marketplace-server openapi) passes Redocly CLI's lint \
@@ -114,11 +119,16 @@ impl Step {
                     );
                 }
                 // The service's tests run on SQLite and on a throwaway PostgreSQL server: the
-                // PostgreSQL scenarios are the workspace's only ignored tests (checked first),
-                // so `--include-ignored` runs them, and they fail without their server.
-                postgres::check_only_postgres_is_ignored(&cmd::workspace_root())?;
+                // PostgreSQL scenarios and the Standard Webhooks checks are the workspace's only
+                // ignored tests (checked first), so `--include-ignored` runs them, and they fail
+                // without their server or library.
+                postgres::check_ignored_tests(&cmd::workspace_root())?;
                 let mut test =
                     cmd::cargo_command(&["test", "--workspace", "--", "--include-ignored"]);
+                // The signature checks with the Standard Webhooks npm package.
+                let webhook_tools = webhook_tools::install()?;
+                println!("{}={}", webhook_tools::DIR_VAR, webhook_tools.display());
+                test.env(webhook_tools::DIR_VAR, &webhook_tools);
                 let _server = match std::env::var(postgres::URL_VAR) {
                     Ok(url) => {
                         println!("PostgreSQL from the environment: {url}");

@@ -9,10 +9,19 @@
 //! bench_support fetch   --url URL --token TOKEN --out FILE
 //! bench_support seed    --database sqlite://DB --customers 10000 --instances 100000
 //! bench_support verify  --url BASE --api-key KEY --ids FILE
+//! bench_support receive --listen 127.0.0.1:PORT --log FILE [--stall]
+//! bench_support link    --url BASE --api-key KEY --integration ID --receiver URL
+//! bench_support enqueue --database sqlite://DB --configuration ID --count 20000 [--delay-ms 2000]
+//! bench_support tally   --database sqlite://DB --configuration ID --since MS --log FILE
+//! bench_support pending --database sqlite://DB --configuration ID --since MS
 //! ```
 //!
-//! `info`, `tokens` and `seed` read `<DB>.demo.json`, written by `marketplace-server demo`.
-//! `seed` writes the database directly: run it while the service is stopped.
+//! `info`, `tokens`, `seed` and `enqueue` read `<DB>.demo.json`, written by `marketplace-server
+//! demo`. `seed` writes the database directly: run it while the service is stopped. `enqueue`
+//! inserts outbox rows beside the running service (SQLite allows one writer at a time; the
+//! service's writes wait on its `busy_timeout`). `receive` is the vendor's endpoint of the
+//! delivery rows: it logs each request's `webhook-id`, arrival and payload `timestamp`, and
+//! answers 200 at once (or, with `--stall`, accepts connections and never answers).
 
 use clap::{Parser, Subcommand};
 use marketplace_core::{Customer, Instance, InstanceStatus};
@@ -22,7 +31,9 @@ use marketplace_server::demo::Demo;
 use marketplace_server::store::{self, PageRequest, Store, new_id, now_ms, sqlite_path};
 use serde_json::{Value, json};
 use std::collections::HashSet;
+use std::io::Write;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// Helpers of `cargo xtask bench-server`.
@@ -101,6 +112,83 @@ enum Command {
         #[arg(long)]
         ids: PathBuf,
     },
+    /// A vendor's event endpoint: logs `<webhook-id> <arrival ms> <payload timestamp ms>` per
+    /// request and answers 200 (runs until killed).
+    Receive {
+        /// Address to listen on.
+        #[arg(long)]
+        listen: std::net::SocketAddr,
+        /// The log.
+        #[arg(long)]
+        log: PathBuf,
+        /// Accept connections and never answer (a stalled vendor).
+        #[arg(long)]
+        stall: bool,
+    },
+    /// Create and publish an event configuration sending `instance.activated` to the receiver,
+    /// link it to an integration; print `event_configuration_id=...`.
+    Link {
+        /// Base URL of the service.
+        #[arg(long)]
+        url: String,
+        /// Admin API key.
+        #[arg(long)]
+        api_key: String,
+        /// The integration.
+        #[arg(long)]
+        integration: String,
+        /// The receiver's URL.
+        #[arg(long)]
+        receiver: String,
+    },
+    /// Insert `instance.activated` deliveries to a configuration (one per made-up instance, so
+    /// none waits for another), due `--delay-ms` from now; print `due=<ms>`.
+    Enqueue {
+        /// The demo's database URL.
+        #[arg(long)]
+        database: String,
+        /// The event configuration.
+        #[arg(long)]
+        configuration: String,
+        /// How many.
+        #[arg(long)]
+        count: usize,
+        /// When they are due, from now.
+        #[arg(long, default_value_t = 0)]
+        delay_ms: i64,
+    },
+    /// Wait until the configuration's deliveries created from `--since` are settled, printing
+    /// the queue depth meanwhile; then check them against the receiver's log and print
+    /// `key=value` lines (rate, latency, missing, duplicates).
+    Tally {
+        /// The demo's database URL.
+        #[arg(long)]
+        database: String,
+        /// The event configuration.
+        #[arg(long)]
+        configuration: String,
+        /// Deliveries created from this time (Unix ms).
+        #[arg(long)]
+        since: i64,
+        /// The receiver's log.
+        #[arg(long)]
+        log: PathBuf,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+    },
+    /// Print `pending=<n>`: the configuration's deliveries created from `--since` still pending.
+    Pending {
+        /// The demo's database URL.
+        #[arg(long)]
+        database: String,
+        /// The event configuration.
+        #[arg(long)]
+        configuration: String,
+        /// Deliveries created from this time (Unix ms).
+        #[arg(long)]
+        since: i64,
+    },
 }
 
 /// Rows inserted per transaction by `seed`.
@@ -152,6 +240,36 @@ async fn run(command: Command) -> Result {
             instances,
         } => seed(&database, customers, instances).await,
         Command::Verify { url, api_key, ids } => verify(&url, &api_key, &ids).await,
+        Command::Receive { listen, log, stall } => receive(listen, &log, stall).await,
+        Command::Link {
+            url,
+            api_key,
+            integration,
+            receiver,
+        } => link(&url, &api_key, &integration, &receiver).await,
+        Command::Enqueue {
+            database,
+            configuration,
+            count,
+            delay_ms,
+        } => enqueue(&database, &configuration, count, delay_ms).await,
+        Command::Tally {
+            database,
+            configuration,
+            since,
+            log,
+            timeout,
+        } => tally(&database, &configuration, since, &log, timeout).await,
+        Command::Pending {
+            database,
+            configuration,
+            since,
+        } => {
+            let store = open(&database).await?;
+            println!("pending={}", pending(&store, &configuration, since).await?);
+            store.db.close().await;
+            Ok(())
+        }
     }
 }
 
@@ -359,5 +477,257 @@ async fn verify(url: &str, api_key: &str, ids: &PathBuf) -> Result {
     println!("acknowledged={}", acknowledged.len());
     println!("acknowledged_unique={}", unique.len());
     println!("missing={missing}");
+    Ok(())
+}
+
+/// The receiver's log, flushed by a background task.
+type Log = Arc<Mutex<std::io::BufWriter<std::fs::File>>>;
+
+async fn receive(listen: std::net::SocketAddr, log: &PathBuf, stall: bool) -> Result {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    if stall {
+        // Connections are kept open and never read: every attempt waits for its timeout.
+        let mut held = Vec::new();
+        loop {
+            let (socket, _) = listener.accept().await?;
+            held.push(socket);
+        }
+    }
+    let log: Log = Arc::new(Mutex::new(std::io::BufWriter::new(std::fs::File::create(
+        log,
+    )?)));
+    let flushed = log.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            if let Ok(mut log) = flushed.lock() {
+                let _ = log.flush();
+            }
+        }
+    });
+    let app = axum::Router::new().fallback(received).with_state(log);
+    axum::serve(listener, app).await?;
+    Ok(())
+}
+
+/// Logs one delivery; answers 200 with no body.
+async fn received(
+    axum::extract::State(log): axum::extract::State<Log>,
+    headers: axum::http::HeaderMap,
+    body: bytes::Bytes,
+) -> axum::http::StatusCode {
+    let arrival = now_ms();
+    let id = headers
+        .get("webhook-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
+    let timestamp = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v["timestamp"].as_str().map(str::to_owned))
+        .and_then(|t| {
+            time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339).ok()
+        })
+        .map_or(0, |t| (t.unix_timestamp_nanos() / 1_000_000) as i64);
+    if let Ok(mut log) = log.lock() {
+        let _ = writeln!(log, "{id} {arrival} {timestamp}");
+    }
+    axum::http::StatusCode::OK
+}
+
+async fn link(url: &str, api_key: &str, integration: &str, receiver: &str) -> Result {
+    let client = reqwest::Client::new();
+    let base = url.trim_end_matches('/');
+    let call = |method: reqwest::Method, path: String, body: Value| {
+        client
+            .request(method, format!("{base}{path}"))
+            .bearer_auth(api_key)
+            .json(&body)
+            .send()
+    };
+    let check = |what: &str, status: reqwest::StatusCode, body: &Value| -> Result {
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(format!("{what} answered {status}: {body}").into())
+        }
+    };
+    let response = call(
+        reqwest::Method::POST,
+        "/api/v1/event-configurations".into(),
+        json!({"name": "Benchmark receiver",
+               "working": {"url": receiver, "event_types": ["instance.activated"]}}),
+    )
+    .await?;
+    let status = response.status();
+    let created: Value = response.json().await?;
+    check("creating the event configuration", status, &created)?;
+    let id = created["id"]
+        .as_str()
+        .ok_or("no configuration id")?
+        .to_owned();
+    let response = call(
+        reqwest::Method::POST,
+        format!("/api/v1/event-configurations/{id}/publish"),
+        json!({}),
+    )
+    .await?;
+    let status = response.status();
+    check("publishing", status, &response.json().await?)?;
+    let response = call(
+        reqwest::Method::PUT,
+        format!("/api/v1/integrations/{integration}/event-configuration"),
+        json!({"event_configuration_id": id}),
+    )
+    .await?;
+    let status = response.status();
+    check("linking", status, &response.json().await?)?;
+    println!("event_configuration_id={id}");
+    Ok(())
+}
+
+async fn enqueue(database: &str, configuration: &str, count: usize, delay_ms: i64) -> Result {
+    let started = Instant::now();
+    let demo = load_demo(database)?;
+    let store = open(database).await?;
+    let org = demo.organization_id.as_str();
+    let due = now_ms() + delay_ms;
+    for chunk in (0..count).collect::<Vec<_>>().chunks(SEED_BATCH) {
+        let mut tx = store.begin().await?;
+        for &i in chunk {
+            let event_id = new_id("evt");
+            let instance_id = format!("ins_bench{i:07}");
+            // The shape of a real `instance.activated` payload (`marketplace_core::delivery`).
+            let payload = json!({
+                "id": event_id,
+                "type": "instance.activated",
+                "timestamp": marketplace_core::delivery::rfc3339(due),
+                "organization_id": org,
+                "data": {
+                    "customer": {"id": "cus_bench", "external_id": "bench", "name": "Benchmark customer"},
+                    "instance": {"id": instance_id, "integration_id": "int_bench", "version": "1.0.0",
+                                 "name": format!("Slack {i}"), "status": "active", "launch_url": null},
+                },
+            });
+            store::deliveries::enqueue(
+                &mut tx,
+                &store::deliveries::NewDelivery {
+                    organization_id: org,
+                    event_id: &event_id,
+                    event_type: "instance.activated",
+                    event_configuration_id: configuration,
+                    customer_id: None,
+                    instance_id: Some(&instance_id),
+                    payload: &payload,
+                    now: due,
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+    }
+    store.db.close().await;
+    eprintln!(
+        "enqueued {count} deliveries in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    println!("due={due}");
+    Ok(())
+}
+
+/// How many of the configuration's deliveries created from `since` are pending.
+async fn pending(store: &Store, configuration: &str, since: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM deliveries WHERE event_configuration_id = $1 AND created_at >= $2 \
+         AND status = 'pending'",
+    )
+    .bind(configuration)
+    .bind(since)
+    .fetch_one(&store.db.read)
+    .await?)
+}
+
+/// The `q`-quantile of sorted values (0 when empty).
+fn quantile(sorted: &[i64], q: f64) -> i64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let index = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[index]
+}
+
+async fn tally(
+    database: &str,
+    configuration: &str,
+    since: i64,
+    log: &PathBuf,
+    timeout: u64,
+) -> Result {
+    let store = open(database).await?;
+    let started = Instant::now();
+    let mut depth = Vec::new();
+    loop {
+        let pending = pending(&store, configuration, since).await?;
+        let at = started.elapsed().as_secs_f64();
+        eprintln!("{at:5.1}s  pending deliveries: {pending}");
+        depth.push(format!("{at:.0}s:{pending}"));
+        if pending == 0 {
+            break;
+        }
+        if started.elapsed().as_secs() > timeout {
+            return Err(format!("{pending} deliveries still pending after {timeout}s").into());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    }
+    // The receiver flushes its log every 100 ms.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT event_id, status FROM deliveries WHERE event_configuration_id = $1 AND created_at >= $2",
+    )
+    .bind(configuration)
+    .bind(since)
+    .fetch_all(&store.db.read)
+    .await?;
+    store.db.close().await;
+    let succeeded = rows.iter().filter(|(_, s)| s == "succeeded").count();
+    // Arrivals and payload timestamps by webhook-id, of this run's deliveries only.
+    let mut arrivals: std::collections::HashMap<&str, (usize, i64, i64)> = rows
+        .iter()
+        .map(|(id, _)| (id.as_str(), (0, i64::MAX, 0)))
+        .collect();
+    let text = std::fs::read_to_string(log)?;
+    for line in text.lines() {
+        let mut parts = line.split(' ');
+        let (Some(id), Some(arrival), Some(timestamp)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        if let Some(entry) = arrivals.get_mut(id) {
+            entry.0 += 1;
+            entry.1 = entry.1.min(arrival.parse()?);
+            entry.2 = timestamp.parse()?;
+        }
+    }
+    let seen: Vec<&(usize, i64, i64)> = arrivals.values().filter(|a| a.0 > 0).collect();
+    let missing = rows.len() - seen.len();
+    let duplicates: usize = seen.iter().map(|a| a.0 - 1).sum();
+    let first = seen.iter().map(|a| a.1).min().unwrap_or_default();
+    let last = seen.iter().map(|a| a.1).max().unwrap_or_default();
+    let seconds = (last - first) as f64 / 1000.0;
+    let mut latencies: Vec<i64> = seen.iter().map(|a| a.1 - a.2).collect();
+    latencies.sort_unstable();
+    println!("deliveries={}", rows.len());
+    println!("succeeded={succeeded}");
+    println!("received={}", seen.len());
+    println!("missing={missing}");
+    println!("duplicates={duplicates}");
+    println!("seconds={seconds:.3}");
+    println!(
+        "rate={:.1}",
+        seen.len().saturating_sub(1) as f64 / seconds.max(0.001)
+    );
+    println!("latency_p50_ms={}", quantile(&latencies, 0.50));
+    println!("latency_p99_ms={}", quantile(&latencies, 0.99));
+    println!("depth={}", depth.join(" "));
     Ok(())
 }

@@ -13,6 +13,7 @@ mod server {
     pub(crate) mod embedded;
     mod oauth_client;
     mod openapi;
-    mod vendor_events;
+    mod signatures;
+    pub(crate) mod vendor_events;
     mod webhooks;
 }
