@@ -5,7 +5,7 @@
 //! the result API, and the timeout of unanswered activations.
 
 use crate::crypto::fill_random;
-use crate::egress;
+use crate::egress::{self, SendError};
 use crate::error::{ApiError, ApiResult};
 use crate::service::oauth_client::ClientCredentials;
 use crate::service::state::AppState;
@@ -226,9 +226,6 @@ async fn send_with(
         Ok(url) => url,
         Err(e) => return Ok(fail(attempt, Failure::Connection, format!("bad URL: {e}"))),
     };
-    if let Err(blocked) = egress::check_url(&url, state.settings.allow_private_targets) {
-        return Ok(fail(attempt, Failure::Blocked, blocked.to_string()));
-    }
     let timestamp = now / 1000;
     let signature = match sign(&live_secrets(secrets, now), out.event_id, timestamp, &body) {
         Ok(signature) => signature,
@@ -285,7 +282,7 @@ async fn send_with(
                 }
             }
         }
-        match request.send().await {
+        match egress::send(&state.http, request, state.settings.allow_private_targets).await {
             Ok(response) => {
                 let status = response.status().as_u16();
                 if status == 401
@@ -315,38 +312,21 @@ async fn send_with(
                     failure: None,
                 });
             }
-            Err(e) => {
-                let failure = if egress::is_blocked(&e) {
-                    Failure::Blocked
-                } else if e.is_timeout() {
-                    Failure::Timeout
+            Err(SendError::Blocked(blocked)) => {
+                return Ok(fail(attempt, Failure::Blocked, blocked.to_string()));
+            }
+            Err(e @ SendError::Request(_)) => {
+                let timed_out = matches!(&e, SendError::Request(r) if r.is_timeout());
+                let (failure, message) = if timed_out {
+                    let limit = state.settings.events.timeout_ms;
+                    (Failure::Timeout, format!("no answer within {limit} ms"))
                 } else {
-                    Failure::Connection
-                };
-                let message = match failure {
-                    Failure::Timeout => format!(
-                        "no answer within {} ms",
-                        state.settings.events.timeout_ms
-                    ),
-                    Failure::Blocked => "the URL resolves only to private or loopback addresses, which deliveries may not reach".to_owned(),
-                    Failure::Connection => format!("connection failed: {}", error_chain(&e)),
+                    (Failure::Connection, format!("connection failed: {e}"))
                 };
                 return Ok(fail(attempt, failure, message));
             }
         }
     }
-}
-
-/// An error and its causes, one after the other.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// A random number in [0, 1] for the retry jitter.

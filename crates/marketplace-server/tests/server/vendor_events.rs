@@ -1166,3 +1166,69 @@ async fn unanswered_activations_fail_after_the_timeout() {
         "the vendor did not answer the activation in time"
     );
 }
+
+/// Unless private targets are allowed, a URL on loopback (literal, or a name resolving to it) is
+/// never reached: the delivery dies at once as `blocked_target`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_targets_are_dead_letters() {
+    let server = TestServer::start_with(Backend::Sqlite, |s| marketplace_server::Settings {
+        allow_private_targets: false,
+        ..s
+    })
+    .await;
+    let vendor = Vendor::start().await;
+    let port = vendor.base.rsplit(':').next().unwrap().to_owned();
+    let integration = server.orders_listed(true).await;
+    let (configuration, _) = server
+        .event_configuration(
+            &integration,
+            json!({"url": vendor.url("/hook"), "event_types": ["instance.activated"],
+                   "url_by_type": {"instance.activated": format!("http://localhost:{port}/hook")}}),
+        )
+        .await;
+    let token = server.token("acme", "u1", "admin");
+    server
+        .activate(
+            &token,
+            &integration,
+            orders_config("https://erp.example.com/in"),
+        )
+        .await;
+    let dead = server
+        .deliveries_until("status=dead", |l| !l.is_empty())
+        .await;
+    assert_eq!(dead[0]["dead_reason"], "blocked_target", "{dead:#?}");
+    assert_eq!(dead[0]["attempt_count"], 1);
+    // The literal address too, through the per-type URL's fallback.
+    let (status, body) = server
+        .admin(
+            Method::PUT,
+            &format!("/api/v1/event-configurations/{configuration}/working"),
+            Some(json!({"url": vendor.url("/hook"), "event_types": ["instance.activated"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    server
+        .admin(
+            Method::POST,
+            &format!("/api/v1/event-configurations/{configuration}/publish"),
+            None,
+        )
+        .await;
+    let token = server.token("globex", "u1", "admin");
+    server
+        .activate(
+            &token,
+            &integration,
+            orders_config("https://erp.example.com/in"),
+        )
+        .await;
+    let dead = server
+        .deliveries_until("status=dead", |l| l.len() == 2)
+        .await;
+    assert!(dead.iter().all(|d| d["dead_reason"] == "blocked_target"));
+    assert!(
+        vendor.seen().is_empty(),
+        "the vendor on loopback was never reached"
+    );
+}
