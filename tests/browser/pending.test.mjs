@@ -4,7 +4,7 @@
 // `POST /api/v1/vendor/events/{id}/result`), and the page, which re-reads a pending instance on
 // screen, shows it `failed` with the vendor's message and posts INSTANCE_STATUS_CHANGED to the
 // host. Screenshot: target/screenshots/iframe-failed.png. (The "Open" button needs the launch
-// endpoint of single sign-on; it is not tested here.)
+// endpoint of single sign-on, absent here: the second test stubs it in the browser.)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -140,5 +140,35 @@ test('iframe marketplace: a pending activation shows its state, allows only deac
   await page.waitForFunction(() => window.marketplaceEvents.some((e) => e.type === 'INSTANCE_DEACTIVATED'));
   assert.equal((await demo.admin(`/api/v1/instances/${activated.instance_id}`)).status, 'deactivated');
   assert.deepEqual(errors, [], 'no script error or failed request');
+  await page.close();
+});
+
+test('iframe marketplace: "Open" asks the launch endpoint for a link and opens it in a new tab', async () => {
+  // The launch endpoint (single sign-on) is the service's; here the page's side of it, with the
+  // instance list and the launch answer stubbed in the browser.
+  const page = await browser.newPage();
+  const opened = `${demo.hostUrl}/iframe-host/?opened=1`;
+  const instance = { id: 'ins_open', customer_id: 'cus_x', integration_id: 'int_x', version: '1.0.0', name: 'Vendor app',
+    status: 'active', status_message: null, account_identifier: 'acct-1', launch_url: 'https://vendor.example/launch',
+    connections: [], config: {}, webhook_urls: [], created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' };
+  await page.route((url) => url.pathname === '/api/v1/embedded/instances', (route) => route.fulfill({ json: { items: [instance, { ...instance, id: 'ins_wait', name: 'Waiting app', status: 'pending' }] } }));
+  const launches = [];
+  await page.route('**/api/v1/embedded/instances/ins_open/launch', (route) => {
+    launches.push({ method: route.request().method(), authorization: route.request().headers().authorization });
+    return route.fulfill({ json: { url: opened } });
+  });
+  await page.goto(`${demo.hostUrl}/iframe-host/?customer=open-co`);
+  const frame = page.frameLocator('iframe');
+  await frame.getByRole('link', { name: 'My integrations' }).click();
+  await frame.getByRole('link', { name: 'Waiting app' }).waitFor();
+  assert.equal(await frame.getByRole('button', { name: 'Open Waiting app' }).count(), 0, 'a pending instance offers Open');
+  const tab = page.context().waitForEvent('page');
+  await frame.getByRole('button', { name: 'Open Vendor app' }).click();
+  const newTab = await tab;
+  await newTab.waitForURL(opened);
+  assert.equal(launches.length, 1);
+  assert.equal(launches[0].method, 'POST');
+  assert.match(launches[0].authorization, /^Bearer /);
+  assert.equal(await newTab.evaluate(() => window.opener), null, 'the new tab has no opener');
   await page.close();
 });

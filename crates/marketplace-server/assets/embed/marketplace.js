@@ -112,7 +112,7 @@ function statusNote(instance) {
   const note = instance.status === 'pending' ? 'Waiting for the vendor to confirm'
     : instance.status === 'failed' ? (instance.status_message || 'The vendor refused the activation') : null;
   return h('span', { class: 'mk-status', 'data-instance-id': instance.id }, statusBadge(instance.status),
-    note ? h('span', { class: 'mk-muted', text: ` ${note}` }) : null);
+    note ? h('span', { class: 'mk-muted', text: note }) : null);
 }
 
 // ---- pending instances ----------------------------------------------------------------
