@@ -88,6 +88,15 @@ impl From<marketplace_core::InstanceStatus> for InstanceStatus {
     }
 }
 
+/// Answer of a launch (`POST /api/v1/embedded/instances/{id}/launch`): where to open the
+/// vendor's product, signed in, in a new tab.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct LaunchUrl {
+    /// The URL to open (short-lived).
+    pub url: String,
+}
+
 /// Body of an activation (`POST /api/v1/embedded/instances`, `POST /api/v1/customers/{id}/instances`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]

@@ -87,6 +87,7 @@ mod schema_tests {
         instances::ReconfigureBody,
         instances::UpgradeBody,
         instances::UpgradeResult,
+        instances::LaunchUrl,
         observability::LogView,
         observability::ExecutionView,
         observability::EventView,

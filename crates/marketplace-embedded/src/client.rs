@@ -5,8 +5,8 @@ use crate::error::{Error, Result};
 use crate::token::{TokenSource, needs_refresh, now_secs, token_expiry};
 use crate::transport::{HttpRequest, HttpResponse, Method, Transport};
 use crate::wire::{
-    ExecutionView, InstanceView, LogView, MarketplaceDetail, MarketplaceEntry, MarketplaceQuery,
-    Page, PageQuery, ValidateResult,
+    ExecutionView, InstanceView, LaunchUrl, LogView, MarketplaceDetail, MarketplaceEntry,
+    MarketplaceQuery, Page, PageQuery, ValidateResult,
 };
 use marketplace_core::error::unprefix_all;
 use marketplace_core::values::Editor;
@@ -276,6 +276,12 @@ impl Marketplace {
     pub async fn deactivate(&self, instance_id: &str) -> Result<InstanceView> {
         let instance = self.call(endpoint::deactivate(instance_id)).await?;
         Ok(self.seen(instance))
+    }
+
+    /// A short-lived URL that signs the customer in to the vendor's product, for an instance
+    /// whose `launch_url` is set (SSO configured); open it in a new tab or window.
+    pub async fn launch_instance(&self, instance_id: &str) -> Result<LaunchUrl> {
+        self.call(endpoint::launch(instance_id)).await
     }
 
     /// Runs a flow of the instance (default: the first) with test input, now.

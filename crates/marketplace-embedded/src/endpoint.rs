@@ -4,8 +4,9 @@
 
 use crate::transport::Method;
 use crate::wire::{
-    ActivationBody, ExecutionView, InstanceView, LogView, MarketplaceDetail, MarketplaceEntry,
-    MarketplaceQuery, Page, PageQuery, ReconfigureBody, TestBody, ValidateBody, ValidateResult,
+    ActivationBody, ExecutionView, InstanceView, LaunchUrl, LogView, MarketplaceDetail,
+    MarketplaceEntry, MarketplaceQuery, Page, PageQuery, ReconfigureBody, TestBody, ValidateBody,
+    ValidateResult,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -128,6 +129,12 @@ pub fn resume(instance_id: &str) -> Endpoint<InstanceView> {
 /// `DELETE /instances/{id}`: deactivates the instance.
 pub fn deactivate(instance_id: &str) -> Endpoint<InstanceView> {
     Endpoint::new(Method::Delete, instance_path(instance_id, ""))
+}
+
+/// `POST /instances/{id}/launch`: a short-lived URL signing the customer in to the vendor's
+/// product (for an instance whose `launch_url` is set); open it in a new tab.
+pub fn launch(instance_id: &str) -> Endpoint<LaunchUrl> {
+    Endpoint::new(Method::Post, instance_path(instance_id, "/launch"))
 }
 
 /// `POST /instances/{id}/test`: runs a flow (default: the first) with a test input, now.

@@ -9,7 +9,7 @@ pub use marketplace_api::embedded::{
     MarketplaceDetail, MarketplaceEntry, MarketplaceQuery, TestBody, ValidateBody, ValidateResult,
 };
 pub use marketplace_api::instances::{
-    ActivationBody, InstanceStatus, InstanceView, ReconfigureBody, WebhookUrl,
+    ActivationBody, InstanceStatus, InstanceView, LaunchUrl, ReconfigureBody, WebhookUrl,
 };
 pub use marketplace_api::observability::{
     ExecutionStatus, ExecutionStep, ExecutionTrigger, ExecutionView, LogSeverity, LogType, LogView,

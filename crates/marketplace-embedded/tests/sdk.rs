@@ -634,6 +634,121 @@ async fn a_401_is_retried_once_with_a_fresh_token() {
     assert_eq!(error, Error::Token("the host is down".into()));
 }
 
+impl Server {
+    /// Links a published event configuration asking the vendor (at an address nobody answers:
+    /// this server runs no delivery worker) to confirm each activation of `integration`.
+    async fn confirmed_activations(&self, integration: &str) {
+        use reqwest::Method as M;
+        let working = json!({"url": format!("{}/vendor-hook", self.base),
+            "event_types": ["instance.activated"], "activation": "confirm"});
+        let created = self
+            .admin(
+                M::POST,
+                "/api/v1/event-configurations",
+                json!({"name": "Vendor", "working": working}),
+                201,
+            )
+            .await;
+        let id = created["id"].as_str().unwrap();
+        self.admin(
+            M::POST,
+            &format!("/api/v1/event-configurations/{id}/publish"),
+            Value::Null,
+            200,
+        )
+        .await;
+        self.admin(
+            M::PUT,
+            &format!("/api/v1/integrations/{integration}/event-configuration"),
+            json!({"event_configuration_id": id}),
+            200,
+        )
+        .await;
+    }
+}
+
+/// A pending instance (the vendor has not confirmed it) allows only deactivation: the SDK
+/// mirrors no state machine, so the service refuses the rest with `invalid_state`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_instance_only_deactivates() {
+    let server = Server::start().await;
+    let id = server.listed("Orders", false).await;
+    server.confirmed_activations(&id).await;
+    let (client, _) = server.client("acme");
+    let endpoint = format!("{}/healthz", server.base);
+    let instance = client
+        .activate(&id, None, &orders_config(&endpoint), None)
+        .await
+        .unwrap();
+    assert_eq!(instance.status, InstanceStatus::Pending);
+    assert_eq!(instance.status_message, None);
+
+    let error = client.pause(&instance.id).await.unwrap_err();
+    assert_eq!(
+        (error.status(), error.code()),
+        (Some(409), "invalid_state"),
+        "{error:?}"
+    );
+    let error = client.resume(&instance.id).await.unwrap_err();
+    assert_eq!(error.code(), "invalid_state", "{error:?}");
+    let update = json!({"endpoint": endpoint, "account_code": "XYZ-9999",
+                        "auth": {"api_key": {"set": true}}});
+    let error = client
+        .reconfigure(&instance.id, None, Some(&update))
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), "invalid_state", "{error:?}");
+    let read = client.instance(&instance.id).await.unwrap();
+    assert_eq!(read.status, InstanceStatus::Pending);
+
+    let gone = client.deactivate(&instance.id).await.unwrap();
+    assert_eq!(gone.status, InstanceStatus::Deactivated);
+}
+
+/// Answers one canned response and keeps the request it got.
+struct Recording {
+    answer: Value,
+    got: std::sync::Mutex<Vec<HttpRequest>>,
+}
+
+impl Transport for Recording {
+    fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse>> {
+        self.got.lock().unwrap().push(request);
+        let body = serde_json::to_vec(&self.answer).unwrap();
+        Box::pin(async move {
+            Ok(HttpResponse {
+                status: 200,
+                headers: Vec::new(),
+                body,
+            })
+        })
+    }
+}
+
+/// `launch_instance` posts to the instance's `launch` endpoint and gives the URL to open (the
+/// service side of SSO is tested with the service).
+#[tokio::test]
+async fn launch_instance_posts_and_reads_the_url() {
+    let transport = Arc::new(Recording {
+        answer: json!({"url": "https://vendor.example/sso/start?ticket=t1"}),
+        got: std::sync::Mutex::new(Vec::new()),
+    });
+    let client = Marketplace::with_transport(
+        "http://service.invalid/",
+        TokenSource::Fixed("t".into()),
+        transport.clone(),
+    );
+    let launched = client.launch_instance("ins_1/x").await.unwrap();
+    assert_eq!(launched.url, "https://vendor.example/sso/start?ticket=t1");
+    let got = transport.got.lock().unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].method, Method::Post);
+    assert_eq!(
+        got[0].url,
+        "http://service.invalid/api/v1/embedded/instances/ins_1%2Fx/launch"
+    );
+}
+
 /// Answers every request with one canned response, as a newer service would.
 struct Canned(Value);
 

@@ -164,6 +164,60 @@ export interface paths {
         patch: operations["patch_user"];
         trace?: never;
     };
+    "/api/v1/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List deliveries, newest first (`status=dead`: the dead letters). */
+        get: operations["list_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deliveries/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a delivery with every attempt. */
+        get: operations["get_delivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deliveries/{id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver again (a dead letter, or a delivered event): pending at once, its retry window
+         *     restarted, the same `webhook-id` (409 `delivery_pending` while pending).
+         */
+        post: operations["redeliver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/embedded/instances": {
         parameters: {
             query?: never;
@@ -337,6 +391,137 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/event-configurations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List event configurations. */
+        get: operations["list_event_configurations"];
+        put?: never;
+        /** Create an event configuration; the response holds its signing secret, once. */
+        post: operations["create_event_configuration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/event-configurations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get an event configuration (its secrets read `{"set": true}`). */
+        get: operations["get_event_configuration"];
+        put?: never;
+        post?: never;
+        /** Delete an event configuration no integration links to (409 `config_linked`). */
+        delete: operations["delete_event_configuration"];
+        options?: never;
+        head?: never;
+        /** Rename an event configuration. */
+        patch: operations["patch_event_configuration"];
+        trace?: never;
+    };
+    "/api/v1/event-configurations/{id}/inbound-client": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue the inbound client the vendor answers with (replacing any previous one and its
+         *     tokens); its secret is shown once.
+         */
+        post: operations["create_inbound_client"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/event-configurations/{id}/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send one test delivery (`"test": true`) per type to a snapshot's URLs, and record each as
+         *     its `last_test` (409 `not_published` for a `published` ping before any publish).
+         */
+        post: operations["ping_event_configuration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/event-configurations/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish the working draft as the next revision (an unchanged draft keeps its revision);
+         *     deliveries use the latest revision from their next attempt.
+         */
+        post: operations["publish_event_configuration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/event-configurations/{id}/signing-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate the signing secret: the new one is shown once; the previous one co-signs for 24 hours. */
+        post: operations["rotate_signing_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/event-configurations/{id}/working": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace the working draft (every field error at once; a left-out client secret is kept). */
+        put: operations["put_working"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -495,6 +680,24 @@ export interface paths {
         head?: never;
         /** Update an integration's fields. */
         patch: operations["patch_integration"];
+        trace?: never;
+    };
+    "/api/v1/integrations/{id}/event-configuration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Link an integration to a published event configuration (409 `not_published`). */
+        put: operations["link_event_configuration"];
+        post?: never;
+        /** Unlink an integration from its event configuration. */
+        delete: operations["unlink_event_configuration"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/integrations/{id}/versions": {
@@ -659,6 +862,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/vendor/events/{event_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an event as it was delivered to this client's configuration (404 for another
+         *     configuration's event).
+         */
+        get: operations["vendor_event"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vendor/events/{event_id}/result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Post the result of an event (for an activation under `confirm` answered `202`: confirms or
+         *     refuses it). The same result again is accepted; another one is 409 `result_recorded`.
+         */
+        post: operations["vendor_result"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vendor/oauth2/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get an access token for the inbound client (client credentials grant; HTTP Basic or form
+         *     credentials). Problems carry the OAuth2 `error` (`invalid_client` 401, `invalid_request`,
+         *     `unsupported_grant_type` 400).
+         */
+        post: operations["vendor_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/{secret}": {
         parameters: {
             query?: never;
@@ -697,6 +961,11 @@ export interface components {
             };
         };
         /**
+         * @description How an activation waits for the vendor.
+         * @enum {string}
+         */
+        ActivationMode: "notify" | "confirm";
+        /**
          * @description A signature algorithm of embedded tokens.
          * @enum {string}
          */
@@ -719,6 +988,35 @@ export interface components {
              * @description Creation time (RFC 3339).
              */
             created_at: string;
+        };
+        /** @description One attempt. */
+        AttemptView: {
+            /**
+             * Format: date-time
+             * @description When (RFC 3339).
+             */
+            at: string;
+            /**
+             * Format: int64
+             * @description The published revision used.
+             */
+            revision: number;
+            /** @description The URL. */
+            url: string;
+            /**
+             * Format: int32
+             * @description The answer's status.
+             */
+            http_status?: number | null;
+            /**
+             * Format: int64
+             * @description Milliseconds to the answer (or the failure).
+             */
+            latency_ms: number;
+            /** @description Why no answer. */
+            error?: string | null;
+            /** @description The answer's first KiB. */
+            response_excerpt?: string | null;
         };
         /**
          * @description The language of a `code` variable.
@@ -796,6 +1094,11 @@ export interface components {
              */
             created_at: string;
         };
+        /**
+         * @description Why a delivery was given up.
+         * @enum {string}
+         */
+        DeadReason: "retries_exhausted" | "rejected" | "blocked_target";
         /** @description The deliver step: an HTTP request to a URL from the config, authorised by a connection. */
         Deliver: {
             /** @description Key of the `url` variable that holds the target. */
@@ -804,6 +1107,74 @@ export interface components {
             connection?: string | null;
             /** @description The HTTP method (default `POST`). */
             method?: components["schemas"]["HttpMethod"];
+        };
+        /** @description A delivery with every attempt. */
+        DeliveryDetail: components["schemas"]["DeliveryView"] & {
+            /** @description Every attempt, oldest first. */
+            attempts: components["schemas"]["AttemptView"][];
+        };
+        /** @description The vendor's answer to an event: in the delivery's 2xx body, or through the result API. */
+        DeliveryResult: {
+            /** @description Whether the vendor accepted. */
+            success: boolean;
+            /** @description The vendor's message. */
+            message?: string | null;
+            /** @description The vendor's error code. */
+            error_code?: string | null;
+            /** @description The vendor's account for the customer. */
+            account_identifier?: string | null;
+            /**
+             * Format: date-time
+             * @description When it came (RFC 3339).
+             */
+            at: string;
+        };
+        /**
+         * @description Where a delivery stands.
+         * @enum {string}
+         */
+        DeliveryStatus: "pending" | "succeeded" | "dead";
+        /** @description A delivery. */
+        DeliveryView: {
+            /** @description Id (`dlv_...`). */
+            id: string;
+            /** @description The event (its id is the `webhook-id` header). */
+            event_id: string;
+            /** @description The event's type. */
+            event_type: string;
+            /** @description The configuration. */
+            event_configuration_id: string;
+            /** @description The customer. */
+            customer_id?: string | null;
+            /** @description The instance. */
+            instance_id?: string | null;
+            /** @description The URL of the latest attempt. */
+            url?: string | null;
+            /** @description Where it stands. */
+            status: components["schemas"]["DeliveryStatus"];
+            dead_reason?: null | components["schemas"]["DeadReason"];
+            /**
+             * Format: int64
+             * @description Attempts so far.
+             */
+            attempt_count: number;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due (RFC 3339; pending only).
+             */
+            next_attempt_at?: string | null;
+            last_attempt?: null | components["schemas"]["AttemptView"];
+            result?: null | components["schemas"]["DeliveryResult"];
+            /**
+             * Format: date-time
+             * @description Creation time (RFC 3339).
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Last change (RFC 3339).
+             */
+            updated_at: string;
         };
         /** @description Whether a customer may activate a listing, and why not: `{status, reasons}`. */
         Deployability: {
@@ -826,6 +1197,102 @@ export interface components {
          * @enum {string}
          */
         DeployabilityStatus: "deployable" | "contact_vendor" | "not_deployable";
+        /** @description Body of `POST /api/v1/event-configurations`. */
+        EventConfigurationCreate: {
+            /** @description Name. */
+            name: string;
+            working?: null | components["schemas"]["EventSnapshotBody"];
+        };
+        /** @description Body of `PUT /api/v1/integrations/{id}/event-configuration`. */
+        EventConfigurationLink: {
+            /** @description A published configuration. */
+            event_configuration_id: string;
+        };
+        /** @description Body of `PATCH /api/v1/event-configurations/{id}`. */
+        EventConfigurationPatch: {
+            /** @description New name. */
+            name: string;
+        };
+        /** @description An event configuration. */
+        EventConfigurationView: {
+            /** @description Id (`evc_...`). */
+            id: string;
+            /** @description Name. */
+            name: string;
+            /** @description The editable draft. */
+            working: components["schemas"]["EventSnapshotView"];
+            published?: null | components["schemas"]["EventSnapshotView"];
+            /**
+             * Format: int64
+             * @description The latest revision (0 before the first publish).
+             */
+            revision: number;
+            /**
+             * Format: date-time
+             * @description When it was published (RFC 3339).
+             */
+            published_at?: string | null;
+            /** @description Linked integrations. */
+            linked_integrations: string[];
+            /** @description Linked to more than one integration: a UI offers no edits (the API still takes them). */
+            read_only_in_ui: boolean;
+            inbound_client?: null | components["schemas"]["InboundClientView"];
+            /**
+             * Format: date-time
+             * @description Creation time (RFC 3339).
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Last change (RFC 3339).
+             */
+            updated_at: string;
+        };
+        /**
+         * @description A snapshot as submitted (`PUT .../working`, and `working` of a creation): event names may be
+         *     ours or AppDirect's; a `client_secret` left out keeps the stored one.
+         */
+        EventSnapshotBody: {
+            /** @description The URL of every listed type without its own (http or https). */
+            url?: string | null;
+            /** @description Per-type URLs, keyed by event name. */
+            url_by_type?: {
+                [key: string]: string;
+            };
+            /** @description The types to deliver (`instance.activated`, or AppDirect's `SUBSCRIPTION_ORDER`, ...). */
+            event_types?: string[];
+            activation?: null | components["schemas"]["ActivationMode"];
+            /**
+             * @description `{"type": "none"}` (default) or `{"type": "oauth2_client_credentials", token_url,
+             *     client_id, client_secret, scope}`.
+             */
+            outbound_auth?: Record<string, never> | null;
+            /**
+             * @description `null`, `{"type": "bookmark", url}` or `{"type": "oidc", client, redirect_urls,
+             *     initiate_login_url, logout_url}`.
+             */
+            sso?: Record<string, never> | null;
+        };
+        /** @description A snapshot as shown. */
+        EventSnapshotView: {
+            /** @description The URL of every listed type without its own. */
+            url?: string | null;
+            /** @description Per-type URLs. */
+            url_by_type: {
+                [key: string]: string;
+            };
+            /** @description The types delivered (our names; AppDirect names were resolved). */
+            event_types: string[];
+            /** @description `notify` or `confirm`. */
+            activation: components["schemas"]["ActivationMode"];
+            /** @description How deliveries authenticate. */
+            outbound_auth: components["schemas"]["OutboundAuthView"];
+            sso?: null | components["schemas"]["SsoView"];
+            /** @description The last ping per type. */
+            last_tests: {
+                [key: string]: components["schemas"]["LastTest"];
+            };
+        };
         /**
          * @description What an event records.
          * @enum {string}
@@ -955,11 +1422,21 @@ export interface components {
          * @enum {string}
          */
         HttpMethod: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+        /** @description An inbound client as shown (no secret). */
+        InboundClientView: {
+            /** @description Client id, for `POST /api/v1/vendor/oauth2/token`. */
+            client_id: string;
+            /**
+             * Format: date-time
+             * @description Creation time (RFC 3339).
+             */
+            created_at: string;
+        };
         /**
          * @description The lifecycle state of an instance.
          * @enum {string}
          */
-        InstanceStatus: "active" | "paused" | "needs_configuration" | "deactivated";
+        InstanceStatus: "active" | "paused" | "needs_configuration" | "deactivated" | "pending" | "failed";
         /** @description An instance: an activated integration of a customer, secrets masked as `{"set": true}`. */
         InstanceView: {
             /** @description Id. */
@@ -974,6 +1451,14 @@ export interface components {
             name: string;
             /** @description Lifecycle state. */
             status: components["schemas"]["InstanceStatus"];
+            /** @description Why it failed (the vendor's message), for `failed`. */
+            status_message?: string | null;
+            /** @description The vendor's account for the customer, once the vendor confirmed the activation. */
+            account_identifier?: string | null;
+            /** @description Where the customer signs in to the vendor's product (SSO), when configured. */
+            launch_url?: string | null;
+            /** @description The instance's OAuth2 connections and their status (none yet). */
+            connections?: Record<string, never>[];
             /** @description The config, secrets masked (a customer sees only customer variables). */
             config: {
                 [key: string]: unknown;
@@ -1028,6 +1513,30 @@ export interface components {
              * @description Last change (RFC 3339).
              */
             updated_at: string;
+        };
+        /** @description The last ping of one event type. */
+        LastTest: {
+            /**
+             * Format: date-time
+             * @description When (RFC 3339).
+             */
+            at: string;
+            /** @description How it went. */
+            status: components["schemas"]["TestStatus"];
+            /**
+             * Format: int32
+             * @description The answer's status.
+             */
+            http_status?: number | null;
+            /**
+             * Format: int64
+             * @description Milliseconds to the answer.
+             */
+            latency_ms: number;
+            /** @description The answer's first KiB. */
+            response_excerpt?: string | null;
+            /** @description Why no answer. */
+            error?: string | null;
         };
         /** @description Body of `PUT /api/v1/marketplace/listings/{integration_id}`. */
         ListingBody: {
@@ -1157,6 +1666,28 @@ export interface components {
             /** @description The secret: use it as `Authorization: Bearer <secret>`; it is not shown again. */
             secret: string;
         };
+        /** @description A new configuration with its signing secret, shown once. */
+        NewEventConfiguration: components["schemas"]["EventConfigurationView"] & {
+            /** @description `whsec_...`: verifies the `webhook-signature` of every delivery; not shown again. */
+            signing_secret: string;
+        };
+        /** @description A new inbound client with its secret, shown once. */
+        NewInboundClient: {
+            /** @description Client id. */
+            client_id: string;
+            /** @description Client secret, shown once. */
+            client_secret: string;
+            /**
+             * Format: date-time
+             * @description Creation time (RFC 3339).
+             */
+            created_at: string;
+        };
+        /**
+         * @description Which OpenID client a relying party uses.
+         * @enum {string}
+         */
+        OidcClient: "per_instance" | "shared";
         /** @description `PATCH` body: any subset of the fields. */
         OrganizationPatch: {
             /** @description New name. */
@@ -1180,6 +1711,23 @@ export interface components {
              * @description Creation time (RFC 3339).
              */
             created_at: string;
+        };
+        /**
+         * @description How deliveries authenticate to the vendor.
+         * @enum {string}
+         */
+        OutboundAuthType: "none" | "oauth2_client_credentials";
+        /** @description Outbound authentication as shown (the client secret masked). */
+        OutboundAuthView: {
+            /** @description The kind. */
+            type: components["schemas"]["OutboundAuthType"];
+            /** @description The vendor's token endpoint. */
+            token_url?: string | null;
+            /** @description Client id at the vendor. */
+            client_id?: string | null;
+            client_secret?: null | components["schemas"]["SecretSet"];
+            /** @description Scope asked for. */
+            scope?: string | null;
         };
         /** @description A page of a list: `{items, next_cursor}`. */
         Page_ApiKeyView: {
@@ -1221,6 +1769,93 @@ export interface components {
                  * @description Creation time (RFC 3339).
                  */
                 created_at: string;
+            }[];
+            /** @description Cursor of the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list: `{items, next_cursor}`. */
+        Page_DeliveryView: {
+            /** @description The items of this page. */
+            items: {
+                /** @description Id (`dlv_...`). */
+                id: string;
+                /** @description The event (its id is the `webhook-id` header). */
+                event_id: string;
+                /** @description The event's type. */
+                event_type: string;
+                /** @description The configuration. */
+                event_configuration_id: string;
+                /** @description The customer. */
+                customer_id?: string | null;
+                /** @description The instance. */
+                instance_id?: string | null;
+                /** @description The URL of the latest attempt. */
+                url?: string | null;
+                /** @description Where it stands. */
+                status: components["schemas"]["DeliveryStatus"];
+                dead_reason?: null | components["schemas"]["DeadReason"];
+                /**
+                 * Format: int64
+                 * @description Attempts so far.
+                 */
+                attempt_count: number;
+                /**
+                 * Format: date-time
+                 * @description When the next attempt is due (RFC 3339; pending only).
+                 */
+                next_attempt_at?: string | null;
+                last_attempt?: null | components["schemas"]["AttemptView"];
+                result?: null | components["schemas"]["DeliveryResult"];
+                /**
+                 * Format: date-time
+                 * @description Creation time (RFC 3339).
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description Last change (RFC 3339).
+                 */
+                updated_at: string;
+            }[];
+            /** @description Cursor of the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list: `{items, next_cursor}`. */
+        Page_EventConfigurationView: {
+            /** @description The items of this page. */
+            items: {
+                /** @description Id (`evc_...`). */
+                id: string;
+                /** @description Name. */
+                name: string;
+                /** @description The editable draft. */
+                working: components["schemas"]["EventSnapshotView"];
+                published?: null | components["schemas"]["EventSnapshotView"];
+                /**
+                 * Format: int64
+                 * @description The latest revision (0 before the first publish).
+                 */
+                revision: number;
+                /**
+                 * Format: date-time
+                 * @description When it was published (RFC 3339).
+                 */
+                published_at?: string | null;
+                /** @description Linked integrations. */
+                linked_integrations: string[];
+                /** @description Linked to more than one integration: a UI offers no edits (the API still takes them). */
+                read_only_in_ui: boolean;
+                inbound_client?: null | components["schemas"]["InboundClientView"];
+                /**
+                 * Format: date-time
+                 * @description Creation time (RFC 3339).
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description Last change (RFC 3339).
+                 */
+                updated_at: string;
             }[];
             /** @description Cursor of the next page; null on the last page. */
             next_cursor?: string | null;
@@ -1307,6 +1942,14 @@ export interface components {
                 name: string;
                 /** @description Lifecycle state. */
                 status: components["schemas"]["InstanceStatus"];
+                /** @description Why it failed (the vendor's message), for `failed`. */
+                status_message?: string | null;
+                /** @description The vendor's account for the customer, once the vendor confirmed the activation. */
+                account_identifier?: string | null;
+                /** @description Where the customer signs in to the vendor's product (SSO), when configured. */
+                launch_url?: string | null;
+                /** @description The instance's OAuth2 connections and their status (none yet). */
+                connections?: Record<string, never>[];
                 /** @description The config, secrets masked (a customer sees only customer variables). */
                 config: {
                     [key: string]: unknown;
@@ -1512,6 +2155,26 @@ export interface components {
             /** @description Cursor of the next page; null on the last page. */
             next_cursor?: string | null;
         };
+        /** @description Body of `POST .../{id}/ping`. */
+        PingBody: {
+            snapshot?: null | components["schemas"]["SnapshotName"];
+            /** @description The types to ping (default: every listed type). */
+            event_types?: string[];
+        };
+        /** @description One ping's result. */
+        PingResult: {
+            /** @description The type pinged. */
+            event_type: string;
+            /** @description The URL. */
+            url: string;
+            /** @description How it went. */
+            last_test: components["schemas"]["LastTest"];
+        };
+        /** @description The answer of a ping. */
+        PingResults: {
+            /** @description One per type. */
+            results: components["schemas"]["PingResult"][];
+        };
         /** @description The problem document (RFC 9457, `application/problem+json`) every error answers with. */
         Problem: {
             /** @description A URI naming the problem type (`urn:marketplace:problem:<code>`). */
@@ -1531,6 +2194,11 @@ export interface components {
             errors?: components["schemas"]["FieldError"][] | null;
             /** @description Deployability reasons, for refused activations (403, 409). */
             reasons?: components["schemas"]["DeployabilityReason"][] | null;
+            /**
+             * @description The OAuth2 error code (RFC 6749), on the vendor token endpoint's problems
+             *     (`invalid_client`, `invalid_request`, `unsupported_grant_type`).
+             */
+            error?: string | null;
         };
         /**
          * @description Why a listing is not deployable.
@@ -1554,6 +2222,11 @@ export interface components {
          * @enum {string}
          */
         Role: "admin" | "viewer";
+        /** @description That a secret is set (its value is never shown again). */
+        SecretSet: {
+            /** @description Always true. */
+            set: boolean;
+        };
         /** @description Body of `POST /api/v1/signing-keys`. */
         SigningKeyCreate: {
             /** @description Key id. */
@@ -1577,6 +2250,16 @@ export interface components {
              */
             created_at: string;
         };
+        /** @description A rotated signing secret (the previous one co-signs for 24 hours). */
+        SigningSecretView: {
+            /** @description `whsec_...`, shown once. */
+            signing_secret: string;
+        };
+        /**
+         * @description Which snapshot a ping uses.
+         * @enum {string}
+         */
+        SnapshotName: "working" | "published";
         /** @description An element of a page: `{header}` (display text) or a variable. */
         SpecElement: {
             /** @description The text. */
@@ -1638,6 +2321,25 @@ export interface components {
             connection?: null | components["schemas"]["Connection"];
         };
         /**
+         * @description How the customer signs in to the vendor's product.
+         * @enum {string}
+         */
+        SsoType: "bookmark" | "oidc";
+        /** @description Single sign-on as shown. */
+        SsoView: {
+            /** @description The kind. */
+            type: components["schemas"]["SsoType"];
+            /** @description Bookmark URL (`bookmark`). */
+            url?: string | null;
+            client?: null | components["schemas"]["OidcClient"];
+            /** @description Allowed redirect URIs (`oidc`). */
+            redirect_urls?: string[] | null;
+            /** @description The vendor's third-party-initiated login URL (`oidc`). */
+            initiate_login_url?: string | null;
+            /** @description Visited when the customer signs out of the portal (`oidc`). */
+            logout_url?: string | null;
+        };
+        /**
          * @description A step of a flow's run.
          * @enum {string}
          */
@@ -1649,6 +2351,11 @@ export interface components {
             /** @description The test input, what a webhook would receive (`null` when left out). */
             input?: unknown;
         };
+        /**
+         * @description How a ping went.
+         * @enum {string}
+         */
+        TestStatus: "succeeded" | "failed";
         /** @description Theme defaults of the embedded marketplace (a field left out takes its default). */
         Theme: {
             /** @description `light` (default) or `dark`. */
@@ -1726,6 +2433,43 @@ export interface components {
          * @enum {string}
          */
         VariableType: "string" | "text" | "integer" | "number" | "boolean" | "picklist" | "date" | "timestamp" | "schedule" | "url" | "email" | "secret" | "code" | "json" | "object_field_map" | "connection";
+        /** @description Body of `POST /api/v1/vendor/events/{event_id}/result`. */
+        VendorResultBody: {
+            /** @description Whether the vendor accepts (an activation under `confirm`: confirms or refuses it). */
+            success: boolean;
+            /** @description Shown to the customer when refused. */
+            message?: string | null;
+            /** @description The vendor's error code. */
+            error_code?: string | null;
+            /** @description The vendor's account for the customer. */
+            account_identifier?: string | null;
+        };
+        /** @description An access token of the inbound client. */
+        VendorToken: {
+            /** @description Use as `Authorization: Bearer <access_token>`. */
+            access_token: string;
+            /** @description `Bearer`. */
+            token_type: string;
+            /**
+             * Format: int64
+             * @description Seconds it lives.
+             */
+            expires_in: number;
+        };
+        /**
+         * @description Body of `POST /api/v1/vendor/oauth2/token` (form-encoded; the client may instead use HTTP
+         *     Basic authentication).
+         */
+        VendorTokenRequest: {
+            /** @description `client_credentials`. */
+            grant_type: string;
+            /** @description Client id (unless in the `Authorization` header). */
+            client_id?: string | null;
+            /** @description Client secret (unless in the `Authorization` header). */
+            client_secret?: string | null;
+            /** @description Ignored: a token may act on its configuration's events. */
+            scope?: string | null;
+        };
         /**
          * @description Body of `POST /api/v1/integrations/{id}/versions`: a new draft. The service checks the
          *     spec and flows with core, reporting every problem at once.
@@ -2295,6 +3039,96 @@ export interface operations {
             500: components["responses"]["Problem500"];
         };
     };
+    list_deliveries: {
+        parameters: {
+            query?: {
+                /** @description Only in this status (`dead`: the dead letters). */
+                status?: components["schemas"]["DeliveryStatus"];
+                /** @description Only this event's. */
+                event_id?: string;
+                /** @description Only this type. */
+                event_type?: string;
+                /** @description Only this instance's. */
+                instance_id?: string;
+                /** @description Only this configuration's. */
+                event_configuration_id?: string;
+                /** @description Created from this time (RFC 3339, inclusive). */
+                since?: string;
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DeliveryView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    get_delivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Delivery id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryDetail"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    redeliver: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Delivery id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            500: components["responses"]["Problem500"];
+        };
+    };
     embedded_list_instances: {
         parameters: {
             query?: {
@@ -2730,6 +3564,286 @@ export interface operations {
             500: components["responses"]["Problem500"];
         };
     };
+    list_event_configurations: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_EventConfigurationView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    create_event_configuration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventConfigurationCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewEventConfiguration"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    get_event_configuration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event configuration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventConfigurationView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    delete_event_configuration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event configuration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    patch_event_configuration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event configuration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventConfigurationPatch"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventConfigurationView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    create_inbound_client: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event configuration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewInboundClient"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    ping_event_configuration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event configuration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PingBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PingResults"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    publish_event_configuration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event configuration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventConfigurationView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    rotate_signing_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event configuration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SigningSecretView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    put_working: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event configuration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventSnapshotBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventConfigurationView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
     list_events: {
         parameters: {
             query?: {
@@ -3127,6 +4241,63 @@ export interface operations {
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    link_event_configuration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventConfigurationLink"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventConfigurationView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    unlink_event_configuration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
             500: components["responses"]["Problem500"];
         };
     };
@@ -3560,6 +4731,91 @@ export interface operations {
             };
             401: components["responses"]["Problem401"];
             404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    vendor_event: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event id (the `webhook-id`) */
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivered payload */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    vendor_result: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event id (the `webhook-id`) */
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VendorResultBody"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    vendor_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["VendorTokenRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VendorToken"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            415: components["responses"]["Problem415"];
             500: components["responses"]["Problem500"];
         };
     };

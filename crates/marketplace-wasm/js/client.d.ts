@@ -1,6 +1,6 @@
 import type {
   ActivateOptions, CatalogEntry, CatalogQuery, ConfigValues, Execution, FieldError, Instance,
-  InstanceChanges, IntegrationDetail, ListPage, LogEntry, MarketplaceOptions, PageQuery, TestRun,
+  InstanceChanges, IntegrationDetail, LaunchUrl, ListPage, LogEntry, MarketplaceOptions, PageQuery, TestRun,
   ValidationResult,
 } from './marketplace_wasm.js';
 
@@ -35,6 +35,8 @@ export class Marketplace {
   resume(instanceId: string): Promise<Instance>;
   /** Deactivates an instance. */
   deactivate(instanceId: string): Promise<Instance>;
+  /** A short-lived sign-in link to the vendor's product, for an instance with a `launch_url`. */
+  launchInstance(instanceId: string): Promise<LaunchUrl>;
   /** Runs a flow once with a test input. */
   test(instanceId: string, run?: TestRun): Promise<Execution>;
   /** The instance's logs, newest first, paged. */

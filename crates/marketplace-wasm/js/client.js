@@ -139,6 +139,12 @@ export class Marketplace {
     return this.#seen(await this.#call('DELETE', this.#instancePath(instanceId)));
   }
 
+  /** A short-lived link signing the customer in to the vendor's product (`{url}`), for an
+   * instance whose `launch_url` is set; open it with `window.open(url, '_blank', 'noopener')`. */
+  launchInstance(instanceId) {
+    return this.#call('POST', this.#instancePath(instanceId, '/launch'));
+  }
+
   /** Runs a flow (default: the first) with a test input; resolves to the execution. */
   test(instanceId, { flow, input = null } = {}) {
     const body = { input };

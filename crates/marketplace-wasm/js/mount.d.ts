@@ -3,7 +3,8 @@ import type { JsonValue } from './marketplace_wasm.js';
 /** The types of the messages the marketplace page posts to its host. */
 export type PageEventType =
   | 'MARKETPLACE_READY' | 'CONFIGURATION_LOADED' | 'INSTANCE_ACTIVATED' | 'INSTANCE_RECONFIGURED'
-  | 'INSTANCE_PAUSED' | 'INSTANCE_RESUMED' | 'INSTANCE_DEACTIVATED' | 'TOKEN_EXPIRED';
+  | 'INSTANCE_PAUSED' | 'INSTANCE_RESUMED' | 'INSTANCE_DEACTIVATED' | 'INSTANCE_STATUS_CHANGED'
+  | 'TOKEN_EXPIRED';
 
 /** The message types the page posts, in order of the handshake. */
 export const PAGE_EVENTS: readonly PageEventType[];
@@ -17,8 +18,10 @@ export interface EmbedTheme {
 /** An event of the page, or `TOKEN_ERROR` when `getToken` failed. */
 export interface MarketplaceEvent {
   type: PageEventType | 'TOKEN_ERROR';
-  /** `{instance_id, integration_id, version}` for the instance events, `{integration_id}` for
-   * `CONFIGURATION_LOADED`, `{message}` for `TOKEN_ERROR`. */
+  /** `{instance_id, integration_id, version}` for the instance events, plus `status` (`active` or
+   * `failed`) and `message` (the vendor's, or null) for `INSTANCE_STATUS_CHANGED` (a pending
+   * activation settled); `{integration_id}` for `CONFIGURATION_LOADED`, `{message}` for
+   * `TOKEN_ERROR`. */
   payload: { [key: string]: JsonValue };
 }
 

@@ -1,13 +1,14 @@
 // `mountMarketplace`: embeds the service's marketplace page in an iframe and speaks its
 // postMessage handshake (see ARCHITECTURE.md): the page says MARKETPLACE_READY, the host answers
 // SET_TOKEN (and SET_THEME), the page asks again with TOKEN_EXPIRED and reports what the
-// customer did (INSTANCE_ACTIVATED, ...). Messages are only sent to, and only accepted from,
+// customer did (INSTANCE_ACTIVATED, ...) and what the vendor decided about a pending activation
+// (INSTANCE_STATUS_CHANGED). Messages are only sent to, and only accepted from,
 // the service's origin and the iframe's own window.
 
 /** The event types the page posts to its host. */
 export const PAGE_EVENTS = Object.freeze([
   'MARKETPLACE_READY', 'CONFIGURATION_LOADED', 'INSTANCE_ACTIVATED', 'INSTANCE_RECONFIGURED',
-  'INSTANCE_PAUSED', 'INSTANCE_RESUMED', 'INSTANCE_DEACTIVATED', 'TOKEN_EXPIRED',
+  'INSTANCE_PAUSED', 'INSTANCE_RESUMED', 'INSTANCE_DEACTIVATED', 'INSTANCE_STATUS_CHANGED', 'TOKEN_EXPIRED',
 ]);
 
 export function mountMarketplace(element, options) {

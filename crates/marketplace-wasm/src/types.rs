@@ -197,6 +197,11 @@ export interface InstanceChanges {
   config?: ConfigValues;
 }
 
+/** Where to open the vendor's product, signed in (the answer of `launchInstance`). */
+export interface LaunchUrl {
+  url: string;
+}
+
 /** A test run of a flow. */
 export type TestRun = Partial<Schemas["TestBody"]>;
 "#;

@@ -174,3 +174,20 @@ test('bad options are refused at construction', () => {
   assert.throws(() => new Marketplace({ getToken: () => 't' }), (error) => error.code === 'invalid_argument');
   assert.throws(() => new Marketplace({ baseUrl: demo.serviceUrl }), (error) => error.code === 'invalid_argument');
 });
+
+test('launchInstance posts to the instance\'s launch endpoint and resolves to {url}', async () => {
+  // The service side of single sign-on is tested with the service; here, the request sent.
+  const original = globalThis.fetch;
+  const sent = [];
+  globalThis.fetch = async (url, init) => {
+    sent.push({ url: String(url), method: init.method, authorization: init.headers.authorization });
+    return new Response(JSON.stringify({ url: 'https://vendor.example/sso?ticket=t1' }), { status: 200, headers: { 'content-type': 'application/json' } });
+  };
+  try {
+    const client = new Marketplace({ baseUrl: 'http://service.invalid/', token: 'tok' });
+    assert.deepEqual(await client.launchInstance('ins_1/x'), { url: 'https://vendor.example/sso?ticket=t1' });
+  } finally {
+    globalThis.fetch = original;
+  }
+  assert.deepEqual(sent, [{ url: 'http://service.invalid/api/v1/embedded/instances/ins_1%2Fx/launch', method: 'POST', authorization: 'Bearer tok' }]);
+});

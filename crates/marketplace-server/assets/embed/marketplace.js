@@ -2,7 +2,11 @@
 // instances, logs and executions. The token arrives by postMessage from an allowed origin only
 // (never in the URL); events go back to that origin only. Field errors come from the service's
 // validate endpoint and are shown by the package's form (form.js); no rule is written here: the
-// theme names and the accent pattern are core's, written into the page by the service (rules.js).
+// theme names and the accent pattern are core's, written into the page by the service (rules.js),
+// and the actions offered follow the status the service answered (a `pending` or `failed`
+// instance can only be deactivated, and the service refuses the rest anyway). A pending instance
+// on screen is re-read every few seconds until it settles, and the host is told
+// (INSTANCE_STATUS_CHANGED).
 import { h, renderConfigForm } from './form.js';
 import { rules } from './rules.js';
 
@@ -100,6 +104,61 @@ function more(page, path, render, list) {
 const seg = encodeURIComponent;
 const statusBadge = (status) => h('span', { class: `mk-badge mk-${status}`, text: status.replace('_', ' ') });
 
+/** Statuses waiting on the vendor or refused by it: only deactivation is offered. */
+const UNSETTLED = ['pending', 'failed'];
+
+/** An instance's badge, with what a `pending` or `failed` one means for the customer. */
+function statusNote(instance) {
+  const note = instance.status === 'pending' ? 'Waiting for the vendor to confirm'
+    : instance.status === 'failed' ? (instance.status_message || 'The vendor refused the activation') : null;
+  return h('span', { class: 'mk-status', 'data-instance-id': instance.id }, statusBadge(instance.status),
+    note ? h('span', { class: 'mk-muted', text: note }) : null);
+}
+
+// ---- pending instances ----------------------------------------------------------------
+/** How often a pending instance on screen is re-read. */
+const PENDING_POLL_MS = 3000;
+
+/**
+ * `render(instance)`, drawn again when a pending instance settles (active or failed): while the
+ * node is shown, the instance is re-read every few seconds; when its status changes, the host
+ * gets INSTANCE_STATUS_CHANGED and `onSettled` (if any) runs. A node no longer shown stops it.
+ */
+function tracked(instance, render, onSettled = null) {
+  let node = render(instance);
+  if (instance.status !== 'pending') return node;
+  const tick = async () => {
+    if (!node.isConnected) return;
+    const current = await api('GET', `/instances/${seg(instance.id)}`).catch(() => instance);
+    if (!node.isConnected) return;
+    if (current.status === 'pending') {
+      setTimeout(tick, PENDING_POLL_MS);
+      return;
+    }
+    post('INSTANCE_STATUS_CHANGED', { instance_id: current.id, integration_id: current.integration_id, version: current.version, status: current.status, message: current.status_message ?? null });
+    const next = render(current);
+    node.replaceWith(next);
+    node = next;
+    onSettled?.(current);
+  };
+  setTimeout(tick, PENDING_POLL_MS);
+  return node;
+}
+
+/** An "Open" button for an instance with a `launch_url` (SSO): asks the service for a fresh
+ * sign-in link and opens it in a new tab; null when there is nothing to open. */
+function openButton(instance, message) {
+  if (!instance.launch_url || UNSETTLED.includes(instance.status) || instance.status === 'deactivated') return null;
+  return h('button', { type: 'button', class: 'mk-secondary', 'aria-label': `Open ${instance.name}`, text: 'Open', onclick: async () => {
+    try {
+      const { url } = await api('POST', `/instances/${seg(instance.id)}/launch`);
+      window.open(url, '_blank', 'noopener');
+    } catch (error) {
+      message?.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: error.message }));
+    }
+  } });
+}
+
 function show(...nodes) {
   app.replaceChildren(
     h('nav', { class: 'mk-nav', 'aria-label': 'Marketplace' },
@@ -192,9 +251,11 @@ async function integrationView(integrationId) {
     try {
       const instance = await api('POST', '/instances', { body: { integration_id: integrationId, name: name.value || undefined, config }, headers: { 'idempotency-key': idempotencyKey } });
       postInstance('INSTANCE_ACTIVATED', instance);
-      result.replaceChildren(h('div', { class: 'mk-success', role: 'status' },
-        h('strong', { text: `${instance.name} is active.` }), h('p', { text: 'Webhook URLs:' }), webhookList(instance),
-        h('a', { href: `#/instance/${seg(instance.id)}`, text: 'Manage this instance' })));
+      result.replaceChildren(tracked(instance, (current) => h('div', { class: current.status === 'failed' ? 'mk-alert' : 'mk-success', role: 'status' },
+        h('strong', { text: current.status === 'active' ? `${current.name} is active.` : `${current.name}: ` }),
+        current.status === 'active' ? null : statusNote(current),
+        current.status === 'failed' ? null : [h('p', { text: 'Webhook URLs:' }), webhookList(current)],
+        h('a', { href: `#/instance/${seg(current.id)}`, text: 'Manage this instance' }))));
     } catch (error) {
       submit.disabled = false;
       if (error.errors?.length) form.showErrors(error.errors, { prefix: '/config' });
@@ -215,10 +276,11 @@ async function instancesView() {
   const page = await api('GET', '/instances');
   const row = (i) => h('tr', {},
     h('td', {}, h('a', { href: `#/instance/${seg(i.id)}`, text: i.name })),
-    h('td', { text: i.integration_id }), h('td', {}, statusBadge(i.status)), h('td', { text: i.version }));
+    h('td', { text: i.integration_id }), h('td', {}, tracked(i, statusNote)), h('td', { text: i.version }),
+    h('td', {}, openButton(i, null)));
   const rows = h('tbody', {}, page.items.map(row));
   show(h('h2', { tabindex: '-1', text: 'My integrations' }),
-    page.items.length ? h('table', { class: 'mk-table' }, h('thead', {}, h('tr', {}, ['Name', 'Integration', 'Status', 'Version'].map((t) => h('th', { scope: 'col', text: t })))), rows)
+    page.items.length ? h('table', { class: 'mk-table' }, h('thead', {}, h('tr', {}, ['Name', 'Integration', 'Status', 'Version', ''].map((t) => h('th', { scope: 'col', text: t })))), rows)
       : h('p', { class: 'mk-muted', text: 'No integration activated yet.' }),
     more(page, '/instances', row, rows));
 }
@@ -235,17 +297,21 @@ async function instanceView(instanceId) {
     route();
   };
   const live = instance.status !== 'deactivated';
+  // Pending and failed instances wait on the vendor or were refused: only deactivation.
+  const settled = live && !UNSETTLED.includes(instance.status);
+  const launchMessage = h('div', { 'aria-live': 'polite' });
   // Deactivation asks for a second click in the page (hosts may sandbox the iframe without modals).
   const confirmation = h('div', { class: 'mk-alert', role: 'alert', hidden: true },
     h('p', { text: `Deactivate ${instance.name}? Its webhooks stop for good.` }),
     h('button', { type: 'button', class: 'mk-danger', onclick: () => act('deactivate'), text: 'Yes, deactivate' }), ' ',
     h('button', { type: 'button', onclick: () => { confirmation.hidden = true; }, text: 'Keep it' }));
   const actions = h('div', { class: 'mk-actions' },
+    openButton(instance, launchMessage),
     instance.status === 'active' ? h('button', { type: 'button', onclick: () => act('pause'), text: 'Pause' }) : null,
     instance.status === 'paused' ? h('button', { type: 'button', onclick: () => act('resume'), text: 'Resume' }) : null,
     live ? h('button', { type: 'button', class: 'mk-danger', onclick: () => { confirmation.hidden = false; }, text: 'Deactivate' }) : null);
   let reconfigure = null;
-  if (live) {
+  if (settled) {
     const detail = await api('GET', `/marketplace/${seg(instance.integration_id)}`).catch(() => null);
     if (detail && detail.version === instance.version) {
       // Stored secrets come back masked, so the service judges the merged config on save.
@@ -268,8 +334,8 @@ async function instanceView(instanceId) {
     ? h('table', { class: 'mk-table' }, h('thead', {}, h('tr', {}, heads.map((t) => h('th', { scope: 'col', text: t })))), h('tbody', {}, rows))
     : h('p', { class: 'mk-muted', text: 'Nothing yet.' }));
   show(h('h2', { tabindex: '-1', text: instance.name }),
-    h('p', { class: 'mk-meta' }, statusBadge(instance.status), h('span', { class: 'mk-muted', text: ` ${instance.integration_id} · version ${instance.version}` })),
-    actions, confirmation, h('h3', { text: 'Webhook URLs' }), webhookList(instance), reconfigure,
+    h('p', { class: 'mk-meta' }, tracked(instance, statusNote, () => route()), h('span', { class: 'mk-muted', text: ` ${instance.integration_id} · version ${instance.version}` })),
+    actions, launchMessage, confirmation, h('h3', { text: 'Webhook URLs' }), webhookList(instance), reconfigure,
     table('Executions', ['Started', 'Flow', 'Trigger', 'Status', 'Attempts'], executions.items.map((e) => h('tr', {}, [e.started_at, e.flow, e.trigger, e.status, String(e.attempts)].map((t) => h('td', { text: t }))))),
     table('Logs', ['At', 'Severity', 'Type', 'Message'], logs.items.map((l) => h('tr', {}, [l.at, l.severity, l.type, l.message].map((t) => h('td', { text: t }))))));
 }

@@ -88,7 +88,7 @@ fn basic_credentials(headers: &HeaderMap) -> ApiResult<Option<(String, String)>>
 /// Get an access token for the inbound client (client credentials grant; HTTP Basic or form
 /// credentials). Problems carry the OAuth2 `error` (`invalid_client` 401, `invalid_request`,
 /// `unsupported_grant_type` 400).
-#[utoipa::path(post, path = "/api/v1/vendor/oauth2/token", tag = "vendor",
+#[utoipa::path(post, path = "/api/v1/vendor/oauth2/token", tag = "vendor", security(()),
     request_body(content = VendorTokenRequest, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, body = VendorToken)))]
 async fn vendor_token(
