@@ -56,6 +56,15 @@ pub struct WebhookUrl {
     pub url: String,
 }
 
+/// Where a customer user signs in to the vendor's product now (`POST .../launch`): a bookmark,
+/// or a single-use launch link of the service's OpenID Provider (valid 60 seconds).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct LaunchUrl {
+    /// The URL to open.
+    pub url: String,
+}
+
 wire_enum! {
     /// The lifecycle state of an instance.
     pub enum InstanceStatus {
