@@ -12,6 +12,7 @@ mod server {
     mod embedded;
     mod oauth_client;
     mod openapi;
+    mod sso;
     mod vendor_events;
     mod webhooks;
 }

@@ -111,7 +111,9 @@ async fn show_with(
 ) -> ApiResult<ShownInstance> {
     let version = version_of(state, instance).await?;
     let tokens = store::instances::webhook_tokens(&state.store, instance.id.as_str()).await?;
-    Ok(render(state, instance, &version, tokens, audience, launch_url))
+    Ok(render(
+        state, instance, &version, tokens, audience, launch_url,
+    ))
 }
 
 fn render(

@@ -96,11 +96,9 @@ async fn keys(state: &AppState) -> ApiResult<Arc<Vec<SigningKey>>> {
     }
     let mut stored = store::sso::signing_keys(&state.store).await?;
     if stored.is_empty() {
-        let document = EcdsaKeyPair::generate_pkcs8(
-            &ECDSA_P256_SHA256_FIXED_SIGNING,
-            &SystemRandom::new(),
-        )
-        .map_err(|_| ApiError::Internal("no SSO signing key could be generated".into()))?;
+        let document =
+            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+                .map_err(|_| ApiError::Internal("no SSO signing key could be generated".into()))?;
         let pkcs8 = document.as_ref().to_vec();
         let created = StoredKey {
             kid: format!("sso_{}", &sha256_hex(&URL_SAFE_NO_PAD.encode(&pkcs8))[..16]),
@@ -192,7 +190,11 @@ fn role_name(role: Role) -> &'static str {
 /// Where the embedded user signs in to an active instance of theirs now: the expanded bookmark,
 /// or a single-use launch link (60 s) bound to the instance, the customer, the user and the role.
 /// 409 `sso_not_configured` without SSO, 409 `instance_not_active` unless active.
-pub async fn launch(state: &AppState, user: &CustomerUser, instance: &Instance) -> ApiResult<String> {
+pub async fn launch(
+    state: &AppState,
+    user: &CustomerUser,
+    instance: &Instance,
+) -> ApiResult<String> {
     let target = target(state, instance.id.as_str())
         .await?
         .ok_or_else(not_configured)?;
@@ -504,16 +506,17 @@ pub async fn exchange(state: &AppState, request: TokenRequest<'_>) -> ApiResult<
     }
     let challenge = grant.code_challenge.as_deref().unwrap_or_default();
     if !marketplace_core::sso::pkce_s256_matches(request.code_verifier, challenge) {
-        return Err(invalid_grant("the code verifier does not match the challenge"));
+        return Err(invalid_grant(
+            "the code verifier does not match the challenge",
+        ));
     }
     let target = target(state, &grant.instance_id)
         .await?
         .filter(|t| matches!(t.sso, Sso::Oidc { .. }))
         .ok_or_else(|| invalid_grant("the instance no longer has single sign-on"))?;
-    let (email, name) =
-        store::sso::user_profile(&state.store, &grant.customer_id, &grant.user_id)
-            .await?
-            .unwrap_or_default();
+    let (email, name) = store::sso::user_profile(&state.store, &grant.customer_id, &grant.user_id)
+        .await?
+        .unwrap_or_default();
     let now_s = now / 1000;
     let claims = marketplace_core::sso::id_token_claims(
         &issuer(state),
@@ -591,10 +594,9 @@ pub async fn userinfo(state: &AppState, access_token: &str) -> ApiResult<UserCla
     let target = target(state, &grant.instance_id)
         .await?
         .ok_or_else(invalid)?;
-    let (email, name) =
-        store::sso::user_profile(&state.store, &grant.customer_id, &grant.user_id)
-            .await?
-            .unwrap_or_default();
+    let (email, name) = store::sso::user_profile(&state.store, &grant.customer_id, &grant.user_id)
+        .await?
+        .unwrap_or_default();
     Ok(UserClaims {
         sub: format!("{}/{}", grant.customer_id, grant.user_id),
         email,

@@ -159,7 +159,11 @@ pub async fn insert_signing_key(store: &Store, key: &StoredKey) -> StoreResult<(
     execute(
         &store.db.write,
         "INSERT INTO sso_signing_keys (kid, sealed_private_key, created_at) VALUES ($1, $2, $3)",
-        [key.kid.as_str().into(), sealed.into(), key.created_at.into()],
+        [
+            key.kid.as_str().into(),
+            sealed.into(),
+            key.created_at.into(),
+        ],
     )
     .await?;
     Ok(())
