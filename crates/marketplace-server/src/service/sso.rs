@@ -180,6 +180,13 @@ fn not_configured() -> ApiError {
     )
 }
 
+fn not_active() -> ApiError {
+    ApiError::conflict(
+        "instance_not_active",
+        "only an active instance can be launched",
+    )
+}
+
 fn role_name(role: Role) -> &'static str {
     match role {
         Role::Admin => "admin",
@@ -199,10 +206,7 @@ pub async fn launch(
         .await?
         .ok_or_else(not_configured)?;
     if instance.status != InstanceStatus::Active {
-        return Err(ApiError::conflict(
-            "instance_not_active",
-            "only an active instance can be launched",
-        ));
+        return Err(not_active());
     }
     match &target.sso {
         Sso::Bookmark { .. } => Ok(launch_url(state, &target)),
@@ -266,7 +270,8 @@ fn with_query(url: &str, pairs: &[(&str, &str)]) -> ApiResult<String> {
 }
 
 /// Opens a launch link: consumes its ticket (401 `invalid_ticket` when unknown, used, expired
-/// or for another instance), starts a session for the ticket's user, and says where to go.
+/// or for another instance; 409 `instance_not_active` when the instance stopped being active),
+/// starts a session for the ticket's user, and says where to go.
 pub async fn open_launch(state: &AppState, instance_id: &str, ticket: &str) -> ApiResult<Launched> {
     let invalid = || {
         ApiError::unauthorized(
@@ -280,6 +285,12 @@ pub async fn open_launch(state: &AppState, instance_id: &str, ticket: &str) -> A
         .filter(|g| g.instance_id == instance_id)
         .ok_or_else(invalid)?;
     let target = target(state, instance_id).await?;
+    if target
+        .as_ref()
+        .is_some_and(|t| t.status != InstanceStatus::Active)
+    {
+        return Err(not_active());
+    }
     let Some(Sso::Oidc {
         redirect_urls,
         initiate_login_url,

@@ -433,6 +433,21 @@ async fn oidc_end_to_end(server: TestServer) {
     assert_eq!(info["role"], "admin");
     assert_eq!(info["customer_external_id"], "acme");
     assert_eq!(info["instance_id"], id.as_str());
+    // A ticket of an instance paused since does not open.
+    let launch = format!("/api/v1/embedded/instances/{id}/launch");
+    let (status, ticket) = server.embedded(&token, Method::POST, &launch, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let pause = format!("/api/v1/embedded/instances/{id}/pause");
+    let (status, _) = server.embedded(&token, Method::POST, &pause, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let response = browser
+        .get(ticket["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = problem(response).await;
+    assert_eq!(body["code"], "instance_not_active");
+    assert_eq!(status, StatusCode::CONFLICT);
     let (status, body) = server
         .call(Some("nope"), Method::GET, "/oidc/userinfo", None)
         .await;
