@@ -56,6 +56,15 @@ pub struct WebhookUrl {
     pub url: String,
 }
 
+/// Where a customer user signs in to the vendor's product now (`POST .../launch`): a bookmark,
+/// or a single-use launch link of the service's OpenID Provider (valid 60 seconds).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct LaunchUrl {
+    /// The URL to open.
+    pub url: String,
+}
+
 wire_enum! {
     /// The lifecycle state of an instance.
     pub enum InstanceStatus {
@@ -86,15 +95,6 @@ impl From<marketplace_core::InstanceStatus> for InstanceStatus {
             Core::Failed => Self::Failed,
         }
     }
-}
-
-/// Answer of a launch (`POST /api/v1/embedded/instances/{id}/launch`): where to open the
-/// vendor's product, signed in, in a new tab.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
-pub struct LaunchUrl {
-    /// The URL to open (short-lived).
-    pub url: String,
 }
 
 /// Body of an activation (`POST /api/v1/embedded/instances`, `POST /api/v1/customers/{id}/instances`).

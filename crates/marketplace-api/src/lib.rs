@@ -12,7 +12,8 @@
 //! - [`observability`]: logs, executions and events; [`embedded`]: the customer's catalog,
 //!   validation and test runs; [`webhooks`]: the flow trigger's answer.
 //! - [`event_configurations`]: where and how the vendor hears of changes; [`deliveries`]: each
-//!   notification and its attempts; [`vendor`]: the vendor's own API (token, events, results).
+//!   notification and its attempts; [`vendor`]: the vendor's own API (token, events, results);
+//!   [`sso`]: the service as an OpenID Provider (client secrets, discovery, tokens, keys).
 //!
 //! Rules the types follow:
 //! - Request bodies refuse unknown fields (`deny_unknown_fields`); responses accept them, so an
@@ -43,6 +44,7 @@ pub mod observability;
 pub mod organization;
 pub mod signing_keys;
 pub mod spec;
+pub mod sso;
 pub mod vendor;
 pub mod webhooks;
 

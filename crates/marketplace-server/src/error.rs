@@ -185,10 +185,14 @@ impl ApiError {
     }
 }
 
-/// Codes that are also OAuth2 errors (RFC 6749 section 5.2): their problems carry `error`.
-const OAUTH_ERRORS: [&str; 3] = [
+/// Codes that are also OAuth2 errors (RFC 6749 sections 4.1.2.1 and 5.2; `login_required`:
+/// OpenID Connect Core 3.1.2.6): their problems carry `error`.
+const OAUTH_ERRORS: [&str; 6] = [
     "invalid_client",
+    "invalid_grant",
     "invalid_request",
+    "login_required",
+    "unauthorized_client",
     "unsupported_grant_type",
 ];
 

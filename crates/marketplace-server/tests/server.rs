@@ -14,6 +14,7 @@ mod server {
     mod oauth_client;
     mod openapi;
     mod signatures;
+    mod sso;
     pub(crate) mod vendor_events;
     mod webhooks;
 }

@@ -8,7 +8,7 @@ use crate::service::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts};
 
-fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+pub(crate) fn bearer(parts: &Parts) -> Result<&str, ApiError> {
     let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
         ApiError::unauthorized("missing_credentials", "the Authorization header is missing")
     })?;

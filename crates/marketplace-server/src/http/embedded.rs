@@ -23,7 +23,7 @@ use marketplace_api::PageQuery;
 use marketplace_api::embedded::{
     MarketplaceDetail, MarketplaceEntry, MarketplaceQuery, TestBody, ValidateBody, ValidateResult,
 };
-use marketplace_api::instances::{ActivationBody, InstanceView, ReconfigureBody};
+use marketplace_api::instances::{ActivationBody, InstanceView, LaunchUrl, ReconfigureBody};
 use marketplace_api::observability::{ExecutionQuery, ExecutionView, LogQuery, LogView};
 use marketplace_core::CatalogFilter;
 use marketplace_core::catalog::CustomerContext;
@@ -44,6 +44,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(pause_instance))
         .routes(routes!(resume_instance))
         .routes(routes!(test_instance))
+        .routes(routes!(launch_instance))
         .routes(routes!(instance_logs))
         .routes(routes!(instance_executions))
 }
@@ -373,6 +374,21 @@ async fn test_instance(
     )
     .await?;
     Ok(Json(execution_view(execution)))
+}
+
+/// Where the user signs in to the vendor's product for an active instance of theirs: the
+/// bookmark, or a single-use launch link (60 s) of the service's OpenID Provider. 409
+/// `sso_not_configured` when the instance's integration has no SSO, `instance_not_active`.
+#[utoipa::path(post, operation_id = "embedded_launch_instance", path = "/api/v1/embedded/instances/{id}/launch", tag = "embedded", security(("embedded_token" = [])),
+    params(("id" = String, Path, description = "Instance id")), responses((status = 200, body = LaunchUrl)))]
+async fn launch_instance(
+    State(state): State<AppState>,
+    user: CustomerUser,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<LaunchUrl>> {
+    let instance = own_instance(&state, &user, Action::ReadInstances, &id).await?;
+    let url = crate::service::sso::launch(&state, &user, &instance).await?;
+    Ok(Json(LaunchUrl { url }))
 }
 
 /// Logs of one of the customer's instances.

@@ -45,7 +45,7 @@ pub fn view(shown: ShownInstance) -> InstanceView {
         status: i.status.into(),
         status_message: i.status_message,
         account_identifier: i.account_identifier,
-        launch_url: None,
+        launch_url: shown.launch_url,
         connections: Vec::new(),
         config: i.config,
         webhook_urls: shown

@@ -14,6 +14,7 @@ pub mod instances;
 pub mod integrations;
 pub mod listings;
 pub mod observability;
+pub mod oidc;
 pub mod openapi;
 pub mod organization;
 pub mod signing_keys;
@@ -39,6 +40,7 @@ pub fn app(state: AppState) -> Router {
     router
         .merge(openapi::router(api))
         .merge(embed_page::router())
+        .merge(oidc::browser_router())
         .route(
             "/healthz",
             axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
@@ -108,6 +110,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(event_configurations::router())
         .merge(deliveries::router())
         .merge(vendor::router())
+        .merge(oidc::router())
 }
 
 /// The page a list query asks for: its size checked (1 to 200, default 50) and its cursor.

@@ -55,6 +55,7 @@ const EXCEPTIONS: &[(&str, &[u16], &[u16])] = &[
     ("embedded_pause_instance", &[409], &[]),
     ("embedded_resume_instance", &[409], &[]),
     ("embedded_test_instance", &[409], &[]),
+    ("embedded_launch_instance", &[409], &[]),
     ("delete_event_configuration", &[409], &[]),
     ("publish_event_configuration", &[], &[]),
     ("ping_event_configuration", &[409], &[]),
@@ -63,6 +64,8 @@ const EXCEPTIONS: &[(&str, &[u16], &[u16])] = &[
     ("vendor_result", &[409], &[]),
     // Form or JSON; credentials in the body or HTTP Basic; no field errors (OAuth2 errors).
     ("vendor_token", &[401], &[413, 422]),
+    // Form only (any content type is read as a form); OAuth2 errors, no field errors.
+    ("oidc_token", &[401], &[415, 422]),
     // The trigger takes any bytes: no JSON to reject, no field to name.
     ("trigger", &[409], &[400, 415, 422]),
 ];
@@ -152,6 +155,10 @@ pub fn base() -> OpenApi {
     );
     components.add_security_scheme(
         "vendor_token",
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+    );
+    components.add_security_scheme(
+        "sso_access_token",
         SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
     );
     components.add_security_scheme(

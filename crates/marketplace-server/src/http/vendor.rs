@@ -59,7 +59,7 @@ fn token_request(headers: &HeaderMap, body: &[u8]) -> ApiResult<VendorTokenReque
 }
 
 /// Client credentials from `Authorization: Basic` (RFC 6749 section 2.3.1: form-encoded parts).
-fn basic_credentials(headers: &HeaderMap) -> ApiResult<Option<(String, String)>> {
+pub(crate) fn basic_credentials(headers: &HeaderMap) -> ApiResult<Option<(String, String)>> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };

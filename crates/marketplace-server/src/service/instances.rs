@@ -6,6 +6,7 @@
 use crate::crypto::{random_secret, sha256_hex};
 use crate::error::{ApiError, ApiResult};
 use crate::service::catalog::{Snapshot, load_version};
+use crate::service::sso;
 use crate::service::state::AppState;
 use crate::store::instances::{IdempotencyRecord, WebhookToken};
 use crate::store::{self, Conn, Page, PageRequest, Tx, new_id, now_ms};
@@ -30,6 +31,9 @@ pub struct ShownInstance {
     pub instance: Instance,
     /// `(flow, absolute URL)`, ordered by flow.
     pub webhook_urls: Vec<(String, String)>,
+    /// Where its users sign in to the vendor's product, when its configuration has SSO
+    /// ([`crate::service::sso`]).
+    pub launch_url: Option<String>,
 }
 
 /// An instance of the organization, optionally only if it belongs to `customer_id` (404 otherwise).
@@ -54,9 +58,15 @@ pub async fn list(
     audience: Audience,
 ) -> ApiResult<Page<ShownInstance>> {
     let instances = store::instances::list(&state.store, organization_id, filter, page).await?;
+    // One query for the page's launch URLs, on a connection released before the next reads.
+    let mut conn = state.store.read().await?;
+    let page_instances: Vec<&Instance> = instances.items.iter().collect();
+    let mut launch_urls = sso::launch_urls(state, &mut conn, &page_instances).await?;
+    drop(conn);
     let mut shown = Vec::with_capacity(instances.items.len());
     for instance in &instances.items {
-        shown.push(show(state, instance, audience).await?);
+        let launch_url = launch_urls.remove(instance.id.as_str());
+        shown.push(show_with(state, instance, audience, launch_url).await?);
     }
     Ok(Page {
         items: shown,
@@ -84,9 +94,26 @@ pub async fn show(
     instance: &Instance,
     audience: Audience,
 ) -> ApiResult<ShownInstance> {
+    let mut conn = state.store.read().await?;
+    let launch_url = sso::launch_urls(state, &mut conn, &[instance])
+        .await?
+        .remove(instance.id.as_str());
+    drop(conn);
+    show_with(state, instance, audience, launch_url).await
+}
+
+/// An instance as `audience` sees it, its launch URL known.
+async fn show_with(
+    state: &AppState,
+    instance: &Instance,
+    audience: Audience,
+    launch_url: Option<String>,
+) -> ApiResult<ShownInstance> {
     let version = version_of(state, instance).await?;
     let tokens = store::instances::webhook_tokens(&state.store, instance.id.as_str()).await?;
-    Ok(render(state, instance, &version, tokens, audience))
+    Ok(render(
+        state, instance, &version, tokens, audience, launch_url,
+    ))
 }
 
 fn render(
@@ -95,6 +122,7 @@ fn render(
     version: &IntegrationVersion,
     tokens: Vec<WebhookToken>,
     audience: Audience,
+    launch_url: Option<String>,
 ) -> ShownInstance {
     let mut shown = instance.clone();
     shown.config = read_view(version.config.spec(), &instance.config, audience);
@@ -109,6 +137,7 @@ fn render(
                 )
             })
             .collect(),
+        launch_url,
     }
 }
 
@@ -286,12 +315,16 @@ pub async fn activate(
     store::instances::save(&mut tx, &state.store, &instance, true).await?;
     let tokens = sync_webhooks(&mut tx, instance.id.as_str(), &version).await?;
     store::events::record(&mut tx, request.organization_id, &event).await?;
+    let launch_url = sso::launch_urls(state, &mut tx, &[&instance])
+        .await?
+        .remove(instance.id.as_str());
     let shown = render(
         state,
         &instance,
         &version,
         tokens,
         audience_of(request.editor),
+        launch_url,
     );
     if let Some(idempotency) = &request.idempotency {
         // In the same transaction: a retry after a crash finds either nothing or both.

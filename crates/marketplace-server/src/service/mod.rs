@@ -15,5 +15,6 @@ pub mod integrations;
 pub mod oauth_client;
 pub mod organization;
 pub mod runner;
+pub mod sso;
 pub mod state;
 pub mod vendor;

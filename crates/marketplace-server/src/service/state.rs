@@ -40,6 +40,8 @@ pub struct Inner {
     pub deliveries: super::deliveries::DeliveryCache,
     /// OAuth2 access tokens of deliveries, per configuration revision.
     pub oauth_tokens: super::oauth_client::TokenCache,
+    /// The OpenID Provider's signing keys.
+    pub sso: super::sso::SsoCache,
 }
 
 impl AppState {
@@ -55,6 +57,7 @@ impl AppState {
             http,
             deliveries: Default::default(),
             oauth_tokens,
+            sso: Default::default(),
         }))
     }
 }

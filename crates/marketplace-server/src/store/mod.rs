@@ -23,6 +23,7 @@ pub mod listings;
 pub mod organizations;
 pub mod revocations;
 pub mod signing_keys;
+pub mod sso;
 
 pub use db::{Backend, Db, sqlite_path};
 pub use page::{Page, PageRequest};
