@@ -251,13 +251,33 @@ pub struct EventSnapshotBody {
     /// `{"type": "none"}` (default) or `{"type": "oauth2_client_credentials", token_url,
     /// client_id, client_secret, scope}`.
     #[serde(default)]
-    #[cfg_attr(feature = "schema", schema(value_type = Option<Object>))]
-    pub outbound_auth: Option<serde_json::Value>,
+    pub outbound_auth: Option<OutboundAuthBody>,
     /// `null`, `{"type": "bookmark", url}` or `{"type": "oidc", client, redirect_urls,
     /// initiate_login_url, logout_url}`.
     #[serde(default)]
-    #[cfg_attr(feature = "schema", schema(value_type = Option<Object>))]
-    pub sso: Option<serde_json::Value>,
+    pub sso: Option<SsoView>,
+}
+
+/// Outbound authentication as submitted: a left-out `client_secret` keeps the stored one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OutboundAuthBody {
+    /// The kind.
+    #[serde(rename = "type")]
+    pub auth_type: OutboundAuthType,
+    /// The vendor's token endpoint (http or https).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_url: Option<String>,
+    /// Client id at the vendor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Client secret (write only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// Scope to ask for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 /// An inbound client as shown (no secret).

@@ -29,10 +29,10 @@ pub struct InstanceView {
     /// Where the customer signs in to the vendor's product (SSO), when configured.
     #[serde(default)]
     pub launch_url: Option<String>,
-    /// The instance's OAuth2 connections and their status (none yet).
+    /// The instance's OAuth2 authorization-code connections and their status (none until such
+    /// connections exist).
     #[serde(default)]
-    #[cfg_attr(feature = "schema", schema(value_type = Vec<Object>))]
-    pub connections: Vec<Value>,
+    pub connections: Vec<ConnectionView>,
     /// The config, secrets masked (a customer sees only customer variables).
     #[cfg_attr(feature = "schema", schema(value_type = std::collections::HashMap<String, serde_json::Value>))]
     pub config: Map<String, Value>,
@@ -63,6 +63,28 @@ pub struct WebhookUrl {
 pub struct LaunchUrl {
     /// The URL to open.
     pub url: String,
+}
+
+/// An OAuth2 authorization-code connection of an instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct ConnectionView {
+    /// The connection variable's key.
+    pub key: String,
+    /// `not_connected`, `connected`, `expired` or `error`.
+    pub status: String,
+    /// Scopes granted.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// When the access token expires (RFC 3339).
+    #[serde(default)]
+    pub expires_at: Option<String>,
+    /// When it was connected (RFC 3339).
+    #[serde(default)]
+    pub connected_at: Option<String>,
+    /// Why the provider refused, for `error`.
+    #[serde(default)]
+    pub error: Option<String>,
 }
 
 wire_enum! {
@@ -194,6 +216,7 @@ mod tests {
             "name": "Google Sheets", "status": "paused",
             "config": {"sheet_url": "http://127.0.0.1:18080/nowhere", "token": {"set": true}},
             "webhook_urls": [{"flow": "events", "url": "http://127.0.0.1:18080/webhooks/c6qfvSBKx0M52y1u"}],
+            "status_message": null, "account_identifier": "acct-42", "launch_url": null, "connections": [],
             "created_at": "2026-11-30T05:21:56.494Z", "updated_at": "2026-11-30T05:21:56.523Z"})
     }
 
