@@ -71,6 +71,7 @@ fn generate_types(bin: &std::path::Path) -> Result<String> {
     cmd::run(
         Command::new(bin.join("openapi-typescript"))
             .args([DOCUMENT, "--output", GENERATED])
+            .args(["--redocly", "xtask/openapi-tools/redocly-types.yaml"])
             .current_dir(&root),
     )?;
     let body = std::fs::read_to_string(root.join(GENERATED))

@@ -7,6 +7,23 @@
  */
 
 export interface paths {
+    "/.well-known/openid-configuration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The OpenID Provider's discovery document. */
+        get: operations["openid_configuration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/api-keys": {
         parameters: {
             query?: never;
@@ -272,6 +289,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/embedded/instances/{id}/launch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Where the user signs in to the vendor's product for an active instance of theirs: the
+         *     bookmark, or a single-use launch link (60 s) of the service's OpenID Provider. 409
+         *     `sso_not_configured` when the instance's integration has no SSO, `instance_not_active`.
+         */
+        post: operations["embedded_launch_instance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/embedded/instances/{id}/logs": {
         parameters: {
             query?: never;
@@ -505,6 +543,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/event-configurations/{id}/sso-client/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give the shared SSO client of an event configuration a new secret (its client id is the
+         *     configuration id); the secret is shown once.
+         */
+        post: operations["rotate_configuration_sso_client"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/event-configurations/{id}/working": {
         parameters: {
             query?: never;
@@ -620,6 +678,26 @@ export interface paths {
         put?: never;
         /** Resume a paused instance. */
         post: operations["resume_instance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instances/{id}/sso-client/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give the per-instance SSO client of an instance a new secret (its client id is the instance
+         *     id); the secret is shown once.
+         */
+        post: operations["rotate_instance_sso_client"];
         delete?: never;
         options?: never;
         head?: never;
@@ -923,6 +1001,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/oidc/jwks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The OpenID Provider's public keys (ID tokens name theirs in `kid`). */
+        get: operations["oidc_jwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oidc/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Trade an authorization code for an ID token and an access token (authorization code grant
+         *     with PKCE S256; the client authenticates with HTTP Basic or form credentials). Problems carry
+         *     the OAuth2 `error`: `invalid_client` (401), `invalid_grant`, `invalid_request`,
+         *     `unsupported_grant_type` (400).
+         */
+        post: operations["oidc_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oidc/userinfo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in user's claims (`Authorization: Bearer <access token from /oidc/token>`). */
+        get: operations["oidc_userinfo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/{secret}": {
         parameters: {
             query?: never;
@@ -1043,6 +1177,21 @@ export interface components {
          * @enum {string}
          */
         ConnectionKind: "api_key" | "basic" | "oauth2_client_credentials" | "oauth2_authorization_code";
+        /** @description An OAuth2 authorization-code connection of an instance. */
+        ConnectionView: {
+            /** @description The connection variable's key. */
+            key: string;
+            /** @description `not_connected`, `connected`, `expired` or `error`. */
+            status: string;
+            /** @description Scopes granted. */
+            scopes?: string[];
+            /** @description When the access token expires (RFC 3339). */
+            expires_at?: string | null;
+            /** @description When it was connected (RFC 3339). */
+            connected_at?: string | null;
+            /** @description Why the provider refused, for `error`. */
+            error?: string | null;
+        };
         /** @description Body of `POST /api/v1/customers` (and of `PATCH`, where every field is optional). */
         CustomerBody: {
             /** @description Name. */
@@ -1262,16 +1411,8 @@ export interface components {
             /** @description The types to deliver (`instance.activated`, or AppDirect's `SUBSCRIPTION_ORDER`, ...). */
             event_types?: string[];
             activation?: null | components["schemas"]["ActivationMode"];
-            /**
-             * @description `{"type": "none"}` (default) or `{"type": "oauth2_client_credentials", token_url,
-             *     client_id, client_secret, scope}`.
-             */
-            outbound_auth?: Record<string, never> | null;
-            /**
-             * @description `null`, `{"type": "bookmark", url}` or `{"type": "oidc", client, redirect_urls,
-             *     initiate_login_url, logout_url}`.
-             */
-            sso?: Record<string, never> | null;
+            outbound_auth?: null | components["schemas"]["OutboundAuthBody"];
+            sso?: null | components["schemas"]["SsoView"];
         };
         /** @description A snapshot as shown. */
         EventSnapshotView: {
@@ -1457,8 +1598,11 @@ export interface components {
             account_identifier?: string | null;
             /** @description Where the customer signs in to the vendor's product (SSO), when configured. */
             launch_url?: string | null;
-            /** @description The instance's OAuth2 connections and their status (none yet). */
-            connections?: Record<string, never>[];
+            /**
+             * @description The instance's OAuth2 authorization-code connections and their status (none until such
+             *     connections exist).
+             */
+            connections?: components["schemas"]["ConnectionView"][];
             /** @description The config, secrets masked (a customer sees only customer variables). */
             config: {
                 [key: string]: unknown;
@@ -1514,6 +1658,28 @@ export interface components {
              */
             updated_at: string;
         };
+        /** @description One public key of the OpenID Provider (RFC 7517; EC P-256). */
+        Jwk: {
+            /** @description `EC`. */
+            kty: string;
+            /** @description `P-256`. */
+            crv: string;
+            /** @description The public point's x coordinate (base64url). */
+            x: string;
+            /** @description The public point's y coordinate (base64url). */
+            y: string;
+            /** @description Key id, as in the ID tokens' headers. */
+            kid: string;
+            /** @description `ES256`. */
+            alg: string;
+            /** @description `sig`. */
+            use: string;
+        };
+        /** @description The OpenID Provider's public keys. */
+        JwkSet: {
+            /** @description The keys. */
+            keys: components["schemas"]["Jwk"][];
+        };
         /** @description The last ping of one event type. */
         LastTest: {
             /**
@@ -1537,6 +1703,14 @@ export interface components {
             response_excerpt?: string | null;
             /** @description Why no answer. */
             error?: string | null;
+        };
+        /**
+         * @description Where a customer user signs in to the vendor's product now (`POST .../launch`): a bookmark,
+         *     or a single-use launch link of the service's OpenID Provider (valid 60 seconds).
+         */
+        LaunchUrl: {
+            /** @description The URL to open. */
+            url: string;
         };
         /** @description Body of `PUT /api/v1/marketplace/listings/{integration_id}`. */
         ListingBody: {
@@ -1688,6 +1862,67 @@ export interface components {
          * @enum {string}
          */
         OidcClient: "per_instance" | "shared";
+        /**
+         * @description Body of `POST /oidc/token` (form-encoded; the client may authenticate with HTTP Basic
+         *     instead of `client_id`/`client_secret`).
+         */
+        OidcTokenRequest: {
+            /** @description `authorization_code`. */
+            grant_type: string;
+            /** @description The code from the authorization redirect. */
+            code: string;
+            /** @description The redirect URI of the authorization request. */
+            redirect_uri: string;
+            /** @description The PKCE verifier (S256). */
+            code_verifier: string;
+            /** @description Client id (unless in the `Authorization` header). */
+            client_id?: string | null;
+            /** @description Client secret (unless in the `Authorization` header). */
+            client_secret?: string | null;
+        };
+        /** @description The token endpoint's answer. */
+        OidcTokens: {
+            /** @description For `/oidc/userinfo` (`Authorization: Bearer`). */
+            access_token: string;
+            /** @description `Bearer`. */
+            token_type: string;
+            /**
+             * Format: int64
+             * @description Seconds the access token lives.
+             */
+            expires_in: number;
+            /** @description The ID token (a JWT signed with a key of `/oidc/jwks`). */
+            id_token: string;
+        };
+        /** @description The OpenID Provider's discovery document (OpenID Connect Discovery 1.0). */
+        OpenIdConfiguration: {
+            /** @description The issuer: the service's public URL. */
+            issuer: string;
+            /** @description `{issuer}/oidc/authorize`. */
+            authorization_endpoint: string;
+            /** @description `{issuer}/oidc/token`. */
+            token_endpoint: string;
+            /** @description `{issuer}/oidc/jwks`. */
+            jwks_uri: string;
+            /** @description `{issuer}/oidc/userinfo`. */
+            userinfo_endpoint: string;
+            /** @description `["code"]`. */
+            response_types_supported: string[];
+            /** @description `["public"]`. */
+            subject_types_supported: string[];
+            /** @description `["ES256"]`. */
+            id_token_signing_alg_values_supported: string[];
+            /** @description `["openid", "profile", "email"]`. */
+            scopes_supported: string[];
+            /** @description `["client_secret_basic", "client_secret_post"]`. */
+            token_endpoint_auth_methods_supported: string[];
+            /** @description `["S256"]`. */
+            code_challenge_methods_supported: string[];
+            /** @description `["authorization_code"]`. */
+            grant_types_supported: string[];
+            /** @description The claims of the ID tokens. */
+            claims_supported: string[];
+        };
         /** @description `PATCH` body: any subset of the fields. */
         OrganizationPatch: {
             /** @description New name. */
@@ -1711,6 +1946,19 @@ export interface components {
              * @description Creation time (RFC 3339).
              */
             created_at: string;
+        };
+        /** @description Outbound authentication as submitted: a left-out `client_secret` keeps the stored one. */
+        OutboundAuthBody: {
+            /** @description The kind. */
+            type: components["schemas"]["OutboundAuthType"];
+            /** @description The vendor's token endpoint (http or https). */
+            token_url?: string | null;
+            /** @description Client id at the vendor. */
+            client_id?: string | null;
+            /** @description Client secret (write only). */
+            client_secret?: string | null;
+            /** @description Scope to ask for. */
+            scope?: string | null;
         };
         /**
          * @description How deliveries authenticate to the vendor.
@@ -1948,8 +2196,11 @@ export interface components {
                 account_identifier?: string | null;
                 /** @description Where the customer signs in to the vendor's product (SSO), when configured. */
                 launch_url?: string | null;
-                /** @description The instance's OAuth2 connections and their status (none yet). */
-                connections?: Record<string, never>[];
+                /**
+                 * @description The instance's OAuth2 authorization-code connections and their status (none until such
+                 *     connections exist).
+                 */
+                connections?: components["schemas"]["ConnectionView"][];
                 /** @description The config, secrets masked (a customer sees only customer variables). */
                 config: {
                     [key: string]: unknown;
@@ -2320,6 +2571,16 @@ export interface components {
             fields?: string[] | null;
             connection?: null | components["schemas"]["Connection"];
         };
+        /** @description A relying party's credentials, shown once (each call replaces the secret). */
+        SsoClientSecret: {
+            /**
+             * @description The client id: the instance id (per-instance client) or the event configuration id
+             *     (shared client).
+             */
+            client_id: string;
+            /** @description The new secret (`client_secret_basic` or `client_secret_post`). */
+            client_secret: string;
+        };
         /**
          * @description How the customer signs in to the vendor's product.
          * @enum {string}
@@ -2388,6 +2649,21 @@ export interface components {
             instance: components["schemas"]["InstanceView"];
             /** @description What became of each key. */
             report: components["schemas"]["UpgradeReport"];
+        };
+        /** @description The signed-in user's claims (`GET /oidc/userinfo`). */
+        UserInfo: {
+            /** @description `{customer_id}/{user_id}`, as in the ID token. */
+            sub: string;
+            /** @description The user's email, if known. */
+            email?: string | null;
+            /** @description The user's name, if known. */
+            name?: string | null;
+            /** @description The user's role in the customer. */
+            role: string;
+            /** @description The vendor's id of the customer. */
+            customer_external_id: string;
+            /** @description The instance signed in to. */
+            instance_id: string;
         };
         /** @description Body of `PATCH /api/v1/customers/{id}/users/{user_id}`. */
         UserPatch: {
@@ -2622,6 +2898,26 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    openid_configuration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenIdConfiguration"];
+                };
+            };
+            500: components["responses"]["Problem500"];
+        };
+    };
     list_api_keys: {
         parameters: {
             query?: {
@@ -3331,6 +3627,33 @@ export interface operations {
             500: components["responses"]["Problem500"];
         };
     };
+    embedded_launch_instance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Instance id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LaunchUrl"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            500: components["responses"]["Problem500"];
+        };
+    };
     embedded_instance_logs: {
         parameters: {
             query?: {
@@ -3811,6 +4134,31 @@ export interface operations {
             500: components["responses"]["Problem500"];
         };
     };
+    rotate_configuration_sso_client: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event configuration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoClientSecret"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
     put_working: {
         parameters: {
             query?: never;
@@ -4089,6 +4437,31 @@ export interface operations {
             401: components["responses"]["Problem401"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    rotate_instance_sso_client: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Instance id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoClientSecret"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
             500: components["responses"]["Problem500"];
         };
     };
@@ -4816,6 +5189,74 @@ export interface operations {
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
             415: components["responses"]["Problem415"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    oidc_jwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JwkSet"];
+                };
+            };
+            500: components["responses"]["Problem500"];
+        };
+    };
+    oidc_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["OidcTokenRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcTokens"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            413: components["responses"]["Problem413"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    oidc_userinfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserInfo"];
+                };
+            };
+            401: components["responses"]["Problem401"];
             500: components["responses"]["Problem500"];
         };
     };

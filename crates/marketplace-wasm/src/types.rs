@@ -198,9 +198,7 @@ export interface InstanceChanges {
 }
 
 /** Where to open the vendor's product, signed in (the answer of `launchInstance`). */
-export interface LaunchUrl {
-  url: string;
-}
+export type LaunchUrl = Schemas["LaunchUrl"];
 
 /** A test run of a flow. */
 export type TestRun = Partial<Schemas["TestBody"]>;

@@ -92,7 +92,7 @@ async fn rotate_instance_client(
 }
 
 /// The OpenID Provider's discovery document.
-#[utoipa::path(get, operation_id = "openid_configuration", path = "/.well-known/openid-configuration", tag = "sso",
+#[utoipa::path(get, operation_id = "openid_configuration", path = "/.well-known/openid-configuration", tag = "sso", security(()),
     responses((status = 200, body = OpenIdConfiguration)))]
 async fn openid_configuration(State(state): State<AppState>) -> Json<OpenIdConfiguration> {
     let issuer = sso::issuer(&state);
@@ -132,7 +132,7 @@ async fn openid_configuration(State(state): State<AppState>) -> Json<OpenIdConfi
 /// with PKCE S256; the client authenticates with HTTP Basic or form credentials). Problems carry
 /// the OAuth2 `error`: `invalid_client` (401), `invalid_grant`, `invalid_request`,
 /// `unsupported_grant_type` (400).
-#[utoipa::path(post, operation_id = "oidc_token", path = "/oidc/token", tag = "sso",
+#[utoipa::path(post, operation_id = "oidc_token", path = "/oidc/token", tag = "sso", security(()),
     request_body(content = OidcTokenRequest, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, body = OidcTokens)))]
 async fn oidc_token(
@@ -191,7 +191,7 @@ async fn oidc_token(
 }
 
 /// The OpenID Provider's public keys (ID tokens name theirs in `kid`).
-#[utoipa::path(get, operation_id = "oidc_jwks", path = "/oidc/jwks", tag = "sso",
+#[utoipa::path(get, operation_id = "oidc_jwks", path = "/oidc/jwks", tag = "sso", security(()),
     responses((status = 200, body = JwkSet)))]
 async fn oidc_jwks(State(state): State<AppState>) -> ApiResult<Json<JwkSet>> {
     let keys = sso::public_keys(&state)
