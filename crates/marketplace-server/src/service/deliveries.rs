@@ -340,6 +340,8 @@ fn jitter() -> f64 {
 /// [`CONCURRENCY`] in flight), attempts each, and fails activations the vendor left unanswered.
 pub async fn run_worker(state: AppState) {
     let permits = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
+    let (outcomes, settler) = tokio::sync::mpsc::channel(SETTLE_BATCH * 4);
+    tokio::spawn(run_settler(state.clone(), settler));
     let mut last_sweep = 0;
     // Unanswered activations are looked for every 10 s, or twice per timeout when shorter.
     let sweep_every = (state.settings.events.vendor_answer_timeout_s * 500).clamp(200, 10_000);
@@ -384,10 +386,16 @@ pub async fn run_worker(state: AppState) {
             let Ok(permit) = permits.clone().acquire_owned().await else {
                 return;
             };
-            let state = state.clone();
+            let (state, outcomes) = (state.clone(), outcomes.clone());
             tokio::spawn(async move {
-                if let Err(e) = attempt(&state, &delivery).await {
-                    tracing::warn!(delivery = %delivery.id, error = %e, "a delivery attempt failed to settle");
+                let id = delivery.id.clone();
+                match attempt(&state, delivery).await {
+                    Ok(outcome) => {
+                        let _ = outcomes.send(outcome).await;
+                    }
+                    Err(e) => {
+                        tracing::warn!(delivery = %id, error = %e, "a delivery attempt failed")
+                    }
                 }
                 drop(permit);
             });
@@ -395,8 +403,8 @@ pub async fn run_worker(state: AppState) {
     }
 }
 
-/// Attempts a claimed delivery and settles it (with the instance it confirms or fails).
-async fn attempt(state: &AppState, claimed: &Claimed) -> ApiResult<()> {
+/// Attempts a claimed delivery; what the settler stores (with the instance it confirms or fails).
+async fn attempt(state: &AppState, claimed: Claimed) -> ApiResult<Outcome> {
     let now = now_ms();
     let target = target(state, &claimed.event_configuration_id).await?;
     let event_type: Option<EventType> =
@@ -421,7 +429,12 @@ async fn attempt(state: &AppState, claimed: &Claimed) -> ApiResult<()> {
             next_attempt_at: now,
             result: None,
         };
-        return settle(state, claimed, &attempt, settlement, None).await;
+        return Ok(Outcome {
+            claimed,
+            attempt,
+            settlement,
+            instance: None,
+        });
     };
     let mut body: Value = serde_json::from_str(&claimed.payload).unwrap_or_else(|_| json!({}));
     body["result_url"] = Value::String(result_url(state, &claimed.event_id));
@@ -505,7 +518,12 @@ async fn attempt(state: &AppState, claimed: &Claimed) -> ApiResult<()> {
         }
     };
     let settle_instance = settles.zip(instance);
-    settle(state, claimed, &sent.attempt, settlement, settle_instance).await
+    Ok(Outcome {
+        claimed,
+        attempt: sent.attempt,
+        settlement,
+        instance: settle_instance,
+    })
 }
 
 /// The stored form of a vendor's answer.
@@ -519,49 +537,77 @@ fn result_json(answer: &VendorAnswer, at: i64) -> Value {
     })
 }
 
-/// Records an attempt and its settlement, the dead letter's event, and the instance the answer
-/// settles, in one transaction; a lost lease changes nothing.
-async fn settle(
-    state: &AppState,
-    claimed: &Claimed,
-    attempt: &Attempt,
+/// An attempt's outcome, waiting to be stored by the settler.
+#[derive(Debug)]
+struct Outcome {
+    claimed: Claimed,
+    attempt: Attempt,
     settlement: Settlement,
+    /// The pending instance the vendor's answer confirms or fails.
     instance: Option<(VendorAnswer, Instance)>,
-) -> ApiResult<()> {
-    let mut tx = state.store.begin().await?;
-    if !store::deliveries::settle(&mut tx, claimed, attempt, &settlement).await? {
-        return Ok(());
-    }
-    if settlement.status == "dead" {
-        let mut event = Event::for_organization(
-            EventType::DeliveryDeadLettered,
-            attempt.at,
-            json!({
-                "delivery_id": claimed.id,
-                "event_id": claimed.event_id,
-                "event_type": claimed.event_type,
-                "event_configuration_id": claimed.event_configuration_id,
-                "dead_reason": settlement.dead_reason,
-            }),
-        );
-        event.instance_id = claimed.instance_id.as_deref().map(Into::into);
-        store::events::record(&mut tx, &claimed.organization_id, &event).await?;
-    }
-    let settled = match &instance {
-        Some((answer, instance)) => {
-            settle_instance(
-                &mut tx,
-                &claimed.organization_id,
-                instance,
-                answer,
-                attempt.at,
-            )
-            .await?
+}
+
+/// How many outcomes one settling transaction stores at most.
+const SETTLE_BATCH: usize = 256;
+
+/// Stores outcomes as they come, many per transaction (the single SQLite writer is shared with
+/// the requests); a batch that fails is stored again one outcome at a time, so one bad row holds
+/// up no other. An outcome never stored leaves its delivery leased: it is attempted again when
+/// the lease ends.
+async fn run_settler(state: AppState, mut outcomes: tokio::sync::mpsc::Receiver<Outcome>) {
+    let mut batch = Vec::with_capacity(SETTLE_BATCH);
+    while outcomes.recv_many(&mut batch, SETTLE_BATCH).await > 0 {
+        if let Err(e) = settle(&state, &batch).await {
+            tracing::warn!(error = %e, count = batch.len(), "settling a batch failed; settling one by one");
+            for outcome in &batch {
+                if let Err(e) = settle(&state, std::slice::from_ref(outcome)).await {
+                    tracing::warn!(delivery = %outcome.claimed.id, error = %e, "a delivery attempt failed to settle");
+                }
+            }
         }
-        None => None,
-    };
+        batch.clear();
+    }
+}
+
+/// Records attempts and their settlements, the dead letters' events, and the instances the
+/// answers settle, in one transaction; an outcome whose lease was lost changes nothing.
+async fn settle(state: &AppState, outcomes: &[Outcome]) -> ApiResult<()> {
+    let mut tx = state.store.begin().await?;
+    let mut customers = Vec::new();
+    for Outcome {
+        claimed,
+        attempt,
+        settlement,
+        instance,
+    } in outcomes
+    {
+        if !store::deliveries::settle(&mut tx, claimed, attempt, settlement).await? {
+            continue;
+        }
+        if settlement.status == "dead" {
+            let mut event = Event::for_organization(
+                EventType::DeliveryDeadLettered,
+                attempt.at,
+                json!({
+                    "delivery_id": claimed.id,
+                    "event_id": claimed.event_id,
+                    "event_type": claimed.event_type,
+                    "event_configuration_id": claimed.event_configuration_id,
+                    "dead_reason": settlement.dead_reason,
+                }),
+            );
+            event.instance_id = claimed.instance_id.as_deref().map(Into::into);
+            store::events::record(&mut tx, &claimed.organization_id, &event).await?;
+        }
+        if let Some((answer, instance)) = instance {
+            let organization_id = &claimed.organization_id;
+            customers.extend(
+                settle_instance(&mut tx, organization_id, instance, answer, attempt.at).await?,
+            );
+        }
+    }
     tx.commit().await?;
-    if let Some(customer_id) = settled {
+    for customer_id in customers {
         state.catalogs.forget_customer(&customer_id);
     }
     Ok(())

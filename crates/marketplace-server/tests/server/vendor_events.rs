@@ -368,7 +368,7 @@ async fn retries_honour_retry_after_and_4xx_dies() {
         ))
         .then(Reply::Answer(
             503,
-            vec![("retry-after", in_two_seconds)],
+            vec![("retry-after", in_four_seconds)],
             String::new(),
         ));
     let token = server.token("acme", "u1", "admin");
