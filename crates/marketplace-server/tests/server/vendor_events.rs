@@ -357,8 +357,10 @@ async fn retries_honour_retry_after_and_4xx_dies() {
             json!({"url": vendor.url("/hook"), "event_types": ["instance.activated"]}),
         )
         .await;
-    let in_two_seconds =
-        httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(2));
+    // An HTTP-date has whole seconds: far enough ahead that the wait it asks for stays above 1 s
+    // after the first two attempts.
+    let in_four_seconds =
+        httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(4));
     vendor
         .status(500)
         .then(Reply::Answer(
