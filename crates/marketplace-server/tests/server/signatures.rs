@@ -174,12 +174,11 @@ async fn deliveries_verify_with_the_standard_webhooks_library() {
 /// The endpoints of `docs/events.md` are the files the tests run, word for word.
 #[test]
 fn the_documented_endpoints_are_the_tested_files() {
-    let doc = std::fs::read_to_string(root().join("docs/events.md")).unwrap();
-    for file in ["docs/events/endpoint.js", "docs/events/endpoint.py"] {
-        let code = std::fs::read_to_string(root().join(file)).unwrap();
-        assert!(
-            doc.contains(&code),
-            "docs/events.md does not quote {file} as it is"
-        );
+    for page in ["docs/events.md", "README.md"] {
+        let doc = std::fs::read_to_string(root().join(page)).unwrap();
+        for file in ["docs/events/endpoint.js", "docs/events/endpoint.py"] {
+            let code = std::fs::read_to_string(root().join(file)).unwrap();
+            assert!(doc.contains(&code), "{page} does not quote {file} as it is");
+        }
     }
 }
