@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod client_auth;
 pub mod cors;
 pub mod customers;
 pub mod deliveries;

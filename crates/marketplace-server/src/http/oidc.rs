@@ -145,18 +145,11 @@ async fn oidc_token(
         form.insert(key.into_owned(), value.into_owned());
     }
     let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
-    let (client_id, client_secret) = match crate::http::vendor::basic_credentials(&headers)? {
-        Some(credentials) => credentials,
-        None => match (form.get("client_id"), form.get("client_secret")) {
-            (Some(id), Some(secret)) => (id.clone(), secret.clone()),
-            _ => {
-                return Err(ApiError::unauthorized(
-                    "invalid_client",
-                    "client credentials are missing (HTTP Basic or client_id and client_secret)",
-                ));
-            }
-        },
-    };
+    let (client_id, client_secret) = crate::http::client_auth::client_credentials(
+        &headers,
+        form.get("client_id").cloned(),
+        form.get("client_secret").cloned(),
+    )?;
     for required in ["grant_type", "code", "redirect_uri", "code_verifier"] {
         if field(required).is_empty() {
             return Err(ApiError::bad_request(

@@ -3,6 +3,7 @@
 //! their results.
 
 use crate::error::{ApiError, ApiResult};
+use crate::http::client_auth::client_credentials;
 use crate::http::decode;
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::service::deliveries;
@@ -12,7 +13,6 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use base64::Engine;
 use marketplace_api::vendor::{VendorResultBody, VendorToken, VendorTokenRequest};
 use marketplace_core::delivery::VendorAnswer;
 use serde_json::Value;
@@ -58,33 +58,6 @@ fn token_request(headers: &HeaderMap, body: &[u8]) -> ApiResult<VendorTokenReque
     Ok(request)
 }
 
-/// Client credentials from `Authorization: Basic` (RFC 6749 section 2.3.1: form-encoded parts).
-pub(crate) fn basic_credentials(headers: &HeaderMap) -> ApiResult<Option<(String, String)>> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Ok(None);
-    };
-    let bad = || ApiError::unauthorized("invalid_client", "malformed Basic credentials");
-    let value = value.to_str().map_err(|_| bad())?;
-    let Some((scheme, encoded)) = value.split_once(' ') else {
-        return Err(bad());
-    };
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return Err(bad());
-    }
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .map_err(|_| bad())?;
-    let text = String::from_utf8(decoded).map_err(|_| bad())?;
-    let (id, secret) = text.split_once(':').ok_or_else(bad)?;
-    let unescape = |s: &str| {
-        url::form_urlencoded::parse(format!("x={s}").as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default()
-    };
-    Ok(Some((unescape(id), unescape(secret))))
-}
-
 /// Get an access token for the inbound client (client credentials grant; HTTP Basic or form
 /// credentials). Problems carry the OAuth2 `error` (`invalid_client` 401, `invalid_request`,
 /// `unsupported_grant_type` 400).
@@ -103,18 +76,8 @@ async fn vendor_token(
             "only the client_credentials grant is supported",
         ));
     }
-    let (client_id, client_secret) = match basic_credentials(&headers)? {
-        Some(credentials) => credentials,
-        None => match (request.client_id, request.client_secret) {
-            (Some(id), Some(secret)) => (id, secret),
-            _ => {
-                return Err(ApiError::unauthorized(
-                    "invalid_client",
-                    "client credentials are missing (HTTP Basic or client_id and client_secret)",
-                ));
-            }
-        },
-    };
+    let (client_id, client_secret) =
+        client_credentials(&headers, request.client_id, request.client_secret)?;
     let access_token = vendor::issue_token(&state, &client_id, &client_secret).await?;
     Ok(Json(VendorToken {
         access_token,

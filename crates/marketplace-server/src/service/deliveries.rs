@@ -25,6 +25,12 @@ use std::time::{Duration, Instant};
 
 /// How many attempts run at once in one process.
 const CONCURRENCY: usize = 64;
+/// Below this many deliveries a claim is small, and the worker waits [`CLAIM_LINGER`] before the
+/// next one.
+const CLAIM_BATCH_MIN: usize = 16;
+/// How long the worker lets deliveries accumulate after a small claim (and the settler after a
+/// small batch of outcomes).
+const CLAIM_LINGER: Duration = Duration::from_millis(25);
 /// How much of an answer is kept with an attempt.
 const EXCERPT_BYTES: usize = 1024;
 /// How much of an answer is read (to find the vendor's JSON answer).
@@ -382,6 +388,9 @@ pub async fn run_worker(state: AppState) {
             }
             continue;
         }
+        // A small claim means deliveries trickle in: let a few accumulate before the next claim,
+        // so claims (writes) stay few while requests share the single SQLite writer.
+        let trickle = claimed.len() < CLAIM_BATCH_MIN;
         for delivery in claimed {
             let Ok(permit) = permits.clone().acquire_owned().await else {
                 return;
@@ -399,6 +408,9 @@ pub async fn run_worker(state: AppState) {
                 }
                 drop(permit);
             });
+        }
+        if trickle {
+            tokio::time::sleep(CLAIM_LINGER).await;
         }
     }
 }
@@ -557,6 +569,16 @@ const SETTLE_BATCH: usize = 256;
 async fn run_settler(state: AppState, mut outcomes: tokio::sync::mpsc::Receiver<Outcome>) {
     let mut batch = Vec::with_capacity(SETTLE_BATCH);
     while outcomes.recv_many(&mut batch, SETTLE_BATCH).await > 0 {
+        if batch.len() < CLAIM_BATCH_MIN {
+            // Let a few more outcomes join this transaction.
+            tokio::time::sleep(CLAIM_LINGER).await;
+            while batch.len() < SETTLE_BATCH {
+                match outcomes.try_recv() {
+                    Ok(outcome) => batch.push(outcome),
+                    Err(_) => break,
+                }
+            }
+        }
         if let Err(e) = settle(&state, &batch).await {
             tracing::warn!(error = %e, count = batch.len(), "settling a batch failed; settling one by one");
             for outcome in &batch {

@@ -444,6 +444,9 @@ struct InstanceRow {
     version: String,
     name: String,
     status: String,
+    customer_id: String,
+    customer_external_id: String,
+    customer_name: String,
 }
 
 /// Inserts the deliveries an event routes to (core's [`route`]), each with its payload, in the
@@ -495,20 +498,27 @@ pub async fn enqueue_for_event(
     if targets.is_empty() {
         return Ok(());
     }
-    let customer: Option<CustomerRow> = match &event.customer_id {
+    // An instance and its customer in one read (the common case: instance events).
+    let instance: Option<InstanceRow> = match &event.instance_id {
         Some(id) => {
-            let sql = "SELECT id, external_id, name FROM customers WHERE id = $1";
+            let sql = "SELECT i.id, i.integration_id, i.version, i.name, i.status, c.id AS customer_id, \
+                       c.external_id AS customer_external_id, c.name AS customer_name \
+                       FROM instances i JOIN customers c ON c.id = i.customer_id WHERE i.id = $1";
             fetch_optional(&mut **tx, sql, [id.as_str().into()]).await?
         }
         None => None,
     };
-    let instance: Option<InstanceRow> = match &event.instance_id {
-        Some(id) => {
-            let sql =
-                "SELECT id, integration_id, version, name, status FROM instances WHERE id = $1";
+    let customer: Option<CustomerRow> = match (&instance, &event.customer_id) {
+        (Some(i), _) => Some(CustomerRow {
+            id: i.customer_id.clone(),
+            external_id: i.customer_external_id.clone(),
+            name: i.customer_name.clone(),
+        }),
+        (None, Some(id)) => {
+            let sql = "SELECT id, external_id, name FROM customers WHERE id = $1";
             fetch_optional(&mut **tx, sql, [id.as_str().into()]).await?
         }
-        None => None,
+        (None, None) => None,
     };
     let payload = delivery::payload(
         event_id,

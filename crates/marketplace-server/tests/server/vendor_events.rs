@@ -189,6 +189,19 @@ impl TestServer {
         (id, secret)
     }
 
+    /// Replaces a configuration's draft with `working` and publishes it.
+    pub(crate) async fn republish(&self, configuration: &str, working: Value) {
+        let path = format!("/api/v1/event-configurations/{configuration}");
+        let (status, body) = self
+            .admin(Method::PUT, &format!("{path}/working"), Some(working))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, body) = self
+            .admin(Method::POST, &format!("{path}/publish"), None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
     /// Polls the deliveries matching `query` until `done` holds for the list; returns it.
     pub(crate) async fn deliveries_until(
         &self,
@@ -935,19 +948,10 @@ async fn configurations_validate_publish_link_and_ping() {
     assert_eq!(body["code"], "config_linked");
 
     // Publishing a new URL changes where the next delivery goes.
-    let (status, body) = server
-        .admin(
-            Method::PUT,
-            &format!("/api/v1/event-configurations/{id}/working"),
-            Some(json!({"url": vendor.url("/other"), "event_types": ["instance.activated"]})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     server
-        .admin(
-            Method::POST,
-            &format!("/api/v1/event-configurations/{id}/publish"),
-            None,
+        .republish(
+            id,
+            json!({"url": vendor.url("/other"), "event_types": ["instance.activated"]}),
         )
         .await;
     let token = server.token("acme", "u1", "admin");
@@ -1202,19 +1206,10 @@ async fn private_targets_are_dead_letters() {
     assert_eq!(dead[0]["dead_reason"], "blocked_target", "{dead:#?}");
     assert_eq!(dead[0]["attempt_count"], 1);
     // The literal address too, through the per-type URL's fallback.
-    let (status, body) = server
-        .admin(
-            Method::PUT,
-            &format!("/api/v1/event-configurations/{configuration}/working"),
-            Some(json!({"url": vendor.url("/hook"), "event_types": ["instance.activated"]})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     server
-        .admin(
-            Method::POST,
-            &format!("/api/v1/event-configurations/{configuration}/publish"),
-            None,
+        .republish(
+            &configuration,
+            json!({"url": vendor.url("/hook"), "event_types": ["instance.activated"]}),
         )
         .await;
     let token = server.token("globex", "u1", "admin");
