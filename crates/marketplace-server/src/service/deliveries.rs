@@ -390,7 +390,7 @@ pub async fn run_worker(state: AppState) {
         }
         // A small claim means deliveries trickle in: let a few accumulate before the next claim,
         // so claims (writes) stay few while requests share the single SQLite writer.
-        let trickle = claimed.len() < CLAIM_BATCH_MIN;
+        let trickle = claimed.len() < available.min(CLAIM_BATCH_MIN);
         for delivery in claimed {
             let Ok(permit) = permits.clone().acquire_owned().await else {
                 return;
@@ -450,14 +450,19 @@ async fn attempt(state: &AppState, claimed: Claimed) -> ApiResult<Outcome> {
     };
     let mut body: Value = serde_json::from_str(&claimed.payload).unwrap_or_else(|_| json!({}));
     body["result_url"] = Value::String(result_url(state, &claimed.event_id));
-    let instance = match &claimed.instance_id {
-        Some(id) => store::instances::get(&state.store, &claimed.organization_id, id).await?,
-        None => None,
+    // Only an activation that was pending when it happened may await the vendor's answer: then
+    // (and only then) the instance is read, to see whether it still does.
+    let was_pending = event_type == Some(EventType::InstanceActivated)
+        && body["data"]["instance"]["status"] == "pending";
+    let instance = match (&claimed.instance_id, was_pending) {
+        (Some(id), true) => {
+            store::instances::get(&state.store, &claimed.organization_id, id).await?
+        }
+        _ => None,
     };
-    let awaits_answer = event_type == Some(EventType::InstanceActivated)
-        && instance
-            .as_ref()
-            .is_some_and(|i| i.status == InstanceStatus::Pending);
+    let awaits_answer = instance
+        .as_ref()
+        .is_some_and(|i| i.status == InstanceStatus::Pending);
     let sent = send_with(
         state,
         &Outgoing {
