@@ -404,6 +404,10 @@ pub async fn authorize(
         pairs.extend(state_pair);
         with_query(redirect_uri, &pairs)
     };
+    // Paused, deactivated (or not yet confirmed) since the launch: no sign-in.
+    if target.status != InstanceStatus::Active {
+        return error("access_denied");
+    }
     if request.response_type.as_deref() != Some("code") {
         return error("unsupported_response_type");
     }
@@ -480,7 +484,8 @@ impl std::fmt::Debug for Tokens {
 
 /// Trades a code for tokens: 400 `unsupported_grant_type`, 401 `invalid_client` (unknown client
 /// or secret; checked before the code is spent), 400 `invalid_grant` (code unknown, used,
-/// expired, for another client or redirect URI, PKCE verifier wrong, SSO no longer configured).
+/// expired, for another client or redirect URI, PKCE verifier wrong, SSO no longer configured,
+/// the instance no longer active).
 pub async fn exchange(state: &AppState, request: TokenRequest<'_>) -> ApiResult<Tokens> {
     if request.grant_type != "authorization_code" {
         return Err(ApiError::bad_request(
@@ -525,6 +530,9 @@ pub async fn exchange(state: &AppState, request: TokenRequest<'_>) -> ApiResult<
         .await?
         .filter(|t| matches!(t.sso, Sso::Oidc { .. }))
         .ok_or_else(|| invalid_grant("the instance no longer has single sign-on"))?;
+    if target.status != InstanceStatus::Active {
+        return Err(invalid_grant("the instance is no longer active"));
+    }
     let (email, name) = store::sso::user_profile(&state.store, &grant.customer_id, &grant.user_id)
         .await?
         .unwrap_or_default();

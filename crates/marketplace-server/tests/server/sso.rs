@@ -433,13 +433,29 @@ async fn oidc_end_to_end(server: TestServer) {
     assert_eq!(info["role"], "admin");
     assert_eq!(info["customer_external_id"], "acme");
     assert_eq!(info["instance_id"], id.as_str());
-    // A ticket of an instance paused since does not open.
+    // A ticket, a session and a code of an instance paused since sign no one in.
     let launch = format!("/api/v1/embedded/instances/{id}/launch");
     let (status, ticket) = server.embedded(&token, Method::POST, &launch, None).await;
     assert_eq!(status, StatusCode::OK);
+    let issued_before = code().await;
     let pause = format!("/api/v1/embedded/instances/{id}/pause");
     let (status, _) = server.embedded(&token, Method::POST, &pause, None).await;
     assert_eq!(status, StatusCode::OK);
+    let (status, body) = problem(
+        exchange(issued_before, VERIFIER, secret.clone())
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
+    let refused = authorize(&id, CALLBACK, Some(&session)).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FOUND);
+    let query = query_of(&header(&refused, "location"));
+    assert_eq!(query["error"], "access_denied");
+    assert!(!query.contains_key("code"));
     let response = browser
         .get(ticket["url"].as_str().unwrap())
         .send()
