@@ -121,7 +121,8 @@ const POSTGRES_IGNORE: &str = "#[ignore = \"needs PostgreSQL:";
 
 /// How the tests that verify deliveries with the Standard Webhooks npm package are ignored
 /// (the `test` step installs it and passes its folder in [`crate::webhook_tools::DIR_VAR`]).
-const WEBHOOK_TOOLS_IGNORE: &str = "#[ignore = \"needs the standardwebhooks npm package:";
+const WEBHOOK_TOOLS_IGNORE: &str =
+    "#[ignore = \"needs the standardwebhooks npm and Python packages:";
 
 /// Fails unless every ignored test of the workspace is a PostgreSQL scenario or a check with the
 /// Standard Webhooks npm package, so that the `test` step's `--include-ignored` adds those (whose
@@ -195,7 +196,7 @@ mod tests {
             "#[test]",
             "#[ignore = \"needs PostgreSQL: set X\"]",
             "fn pg() {}",
-            "#[ignore = \"needs the standardwebhooks npm package: cargo xtask test installs it\"]",
+            "#[ignore = \"needs the standardwebhooks npm and Python packages: cargo xtask test installs them\"]",
             "    #[ignore]",
             "fn slow() {}",
             "#[ignore = \"flaky\"]",

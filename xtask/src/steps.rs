@@ -125,10 +125,13 @@ impl Step {
                 postgres::check_ignored_tests(&cmd::workspace_root())?;
                 let mut test =
                     cmd::cargo_command(&["test", "--workspace", "--", "--include-ignored"]);
-                // The signature checks with the Standard Webhooks npm package.
+                // The signature checks with the Standard Webhooks npm and Python packages.
                 let webhook_tools = webhook_tools::install()?;
                 println!("{}={}", webhook_tools::DIR_VAR, webhook_tools.display());
                 test.env(webhook_tools::DIR_VAR, &webhook_tools);
+                let python = webhook_tools::install_python()?;
+                println!("{}={}", webhook_tools::PYTHON_VAR, python.display());
+                test.env(webhook_tools::PYTHON_VAR, &python);
                 let _server = match std::env::var(postgres::URL_VAR) {
                     Ok(url) => {
                         println!("PostgreSQL from the environment: {url}");
