@@ -56,6 +56,8 @@ const EXCEPTIONS: &[(&str, &[u16], &[u16])] = &[
     ("embedded_resume_instance", &[409], &[]),
     ("embedded_test_instance", &[409], &[]),
     ("embedded_launch_instance", &[409], &[]),
+    ("rotate_instance_sso_client", &[409], &[]),
+    ("rotate_configuration_sso_client", &[409], &[]),
     ("delete_event_configuration", &[409], &[]),
     ("publish_event_configuration", &[], &[]),
     ("ping_event_configuration", &[409], &[]),

@@ -643,23 +643,56 @@ async fn rotate(state: &AppState, organization_id: &str, client_id: &str) -> Api
 }
 
 /// A new secret for the per-instance client of one of the organization's instances (404 when
-/// not found); its client id is the instance id.
+/// not found; 409 `sso_not_configured` unless its integration's published configuration makes
+/// per-instance OpenID clients); its client id is the instance id.
 pub async fn rotate_instance_client(
     state: &AppState,
     organization_id: &str,
     instance_id: &str,
 ) -> ApiResult<String> {
     crate::service::instances::load(state, organization_id, instance_id, None).await?;
+    let per_instance = target(state, instance_id).await?.is_some_and(|t| {
+        matches!(
+            t.sso,
+            Sso::Oidc {
+                client: OidcClientMode::PerInstance,
+                ..
+            }
+        )
+    });
+    if !per_instance {
+        return Err(ApiError::conflict(
+            "sso_not_configured",
+            "the instance's integration has no per-instance OpenID client (see its event configuration's sso)",
+        ));
+    }
     rotate(state, organization_id, instance_id).await
 }
 
 /// A new secret for the shared client of one of the organization's event configurations (404
-/// when not found); its client id is the configuration id.
+/// when not found; 409 `sso_not_configured` unless its working draft or published revision
+/// makes a shared OpenID client); its client id is the configuration id.
 pub async fn rotate_configuration_client(
     state: &AppState,
     organization_id: &str,
     configuration_id: &str,
 ) -> ApiResult<String> {
-    crate::service::event_configurations::get(state, organization_id, configuration_id).await?;
+    let configuration =
+        crate::service::event_configurations::get(state, organization_id, configuration_id).await?;
+    let shared = |snapshot: &marketplace_core::event_config::EventSnapshot| {
+        matches!(
+            snapshot.sso,
+            Some(Sso::Oidc {
+                client: OidcClientMode::Shared,
+                ..
+            })
+        )
+    };
+    if !(shared(&configuration.working) || configuration.published.as_ref().is_some_and(shared)) {
+        return Err(ApiError::conflict(
+            "sso_not_configured",
+            "the configuration's sso is not an OpenID client shared by its instances",
+        ));
+    }
     rotate(state, organization_id, configuration_id).await
 }

@@ -29,6 +29,16 @@ fn config() -> Value {
     crate::server::common::orders_config("https://orders.example/in")
 }
 
+/// The draft of a configuration as a body for `PUT .../working` (its URL, types and SSO).
+async fn sso_of_draft(server: &TestServer, configuration: &str) -> Value {
+    let (status, shown) = server
+        .admin_get(&format!("/api/v1/event-configurations/{configuration}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{shown}");
+    let working = &shown["working"];
+    json!({"url": working["url"], "event_types": working["event_types"], "sso": working["sso"]})
+}
+
 async fn bookmark_launch(server: TestServer) {
     let sso = json!({"type": "bookmark", "url": "https://app.example/{customer_external_id}/i/{instance_id}"});
     let (integration, _) = integration_with_sso(&server, "Bookmarked", sso).await;
@@ -47,6 +57,18 @@ async fn bookmark_launch(server: TestServer) {
     let (status, body) = server.embedded(&token, Method::POST, &launch, None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body, json!({"url": expected}));
+    // A bookmark makes no OpenID client.
+    let (status, body) = server
+        .admin(
+            Method::POST,
+            &format!("/api/v1/instances/{id}/sso-client/secret"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("sso_not_configured"))
+    );
     // A viewer may launch too; another customer's instance is not found.
     let viewer = server.token("acme co", "u2", "viewer");
     let (status, _) = server.embedded(&viewer, Method::POST, &launch, None).await;
@@ -154,13 +176,22 @@ async fn oidc_end_to_end(server: TestServer) {
     assert_eq!(status, StatusCode::OK, "{client}");
     assert_eq!(client["client_id"], id.as_str());
     let secret = client["client_secret"].as_str().unwrap().to_owned();
-    let (status, shared) = server
+    // The shared client's secret only where a draft or revision makes a shared client.
+    let rotate_shared = format!("/api/v1/event-configurations/{configuration}/sso-client/secret");
+    let (status, refused) = server.admin(Method::POST, &rotate_shared, None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(refused["code"], "sso_not_configured");
+    let mut shared_sso = sso_of_draft(&server, &configuration).await;
+    shared_sso["sso"]["client"] = json!("shared");
+    let (status, body) = server
         .admin(
-            Method::POST,
-            &format!("/api/v1/event-configurations/{configuration}/sso-client/secret"),
-            None,
+            Method::PUT,
+            &format!("/api/v1/event-configurations/{configuration}/working"),
+            Some(shared_sso),
         )
         .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, shared) = server.admin(Method::POST, &rotate_shared, None).await;
     assert_eq!(status, StatusCode::OK, "{shared}");
     assert_eq!(shared["client_id"], configuration.as_str());
     let (status, _) = server
