@@ -93,15 +93,17 @@ async function instances() {
     : h('table', {}, h('thead', {}, h('tr', {}, ['Name', 'Integration', 'Status'].map((t) => h('th', { scope: 'col', text: t })))),
       h('tbody', {}, page.items.map((i) => h('tr', {},
         h('td', {}, h('a', { href: `#/instance/${encodeURIComponent(i.id)}`, text: i.name })),
-        h('td', { text: i.integration_id }), h('td', { text: i.status }))))));
+        h('td', { text: i.integration_id }), h('td', { text: i.status_message ? `${i.status}: ${i.status_message}` : i.status }))))));
 }
 
 async function instance(id) {
   const current = await client.instance(id);
   const live = current.status !== 'deactivated';
+  // Pending (the vendor has not confirmed) and failed (the vendor refused) only deactivate.
+  const settled = live && current.status !== 'pending' && current.status !== 'failed';
   const message = h('div', { 'aria-live': 'polite' });
   let reconfigure = null;
-  if (live) {
+  if (settled) {
     const detail = await client.integration(current.integration_id).catch(() => null);
     if (detail && detail.version === current.version) {
       const container = h('div');
@@ -122,7 +124,18 @@ async function instance(id) {
     await client.deactivate(id);
     route();
   };
+  // Single sign-on into the vendor's product: a fresh launch URL per click, opened in a new tab.
+  const open = async () => {
+    try {
+      const { url } = await client.launchInstance(id);
+      window.open(url, '_blank', 'noopener');
+    } catch (error) {
+      message.replaceChildren(h('div', { class: 'alert', role: 'alert', text: error.message }));
+    }
+  };
   view(h('h1', { text: current.name }), h('p', { text: `${current.integration_id} · ${current.status} · version ${current.version}` }),
+    current.status_message ? h('div', { class: 'alert', role: 'alert', text: current.status_message }) : null,
+    settled && current.launch_url ? h('button', { type: 'button', onclick: open, text: 'Open' }) : null,
     h('h2', { text: 'Webhook URLs' }), webhooks(current), reconfigure, message,
     live ? h('button', { type: 'button', onclick: deactivate, text: 'Deactivate' }) : null);
 }
