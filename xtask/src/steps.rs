@@ -75,7 +75,7 @@ impl Step {
             Step::Clippy => "lints (cargo clippy --workspace --all-targets -- -D warnings)",
             Step::Test => {
                 "tests, including doc tests, on SQLite and PostgreSQL, signatures checked with the \
-                 standardwebhooks npm package (cargo test --workspace)"
+                 standardwebhooks npm and Python packages (cargo test --workspace)"
             }
             Step::OpenApi => {
                 "the OpenAPI document (marketplace-server openapi) passes Redocly CLI's lint \
