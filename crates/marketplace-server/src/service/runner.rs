@@ -7,6 +7,7 @@
 use crate::egress;
 use crate::error::{ApiError, ApiResult};
 use crate::service::instances::version_of;
+use crate::service::oauth_client::ClientCredentials;
 use crate::service::state::AppState;
 use crate::store::{self, now_ms};
 use marketplace_core::config::effective_config;
@@ -261,6 +262,7 @@ async fn authorise(
     state: &AppState,
     kind: ConnectionKind,
     inputs: &Map<String, Value>,
+    cache_key: (&str, i64),
 ) -> Result<Auth, String> {
     let input = |name: &str| {
         inputs
@@ -273,49 +275,42 @@ async fn authorise(
         ConnectionKind::ApiKey => Ok(Auth::Bearer(input("api_key"))),
         ConnectionKind::Basic => Ok(Auth::Basic(input("username"), input("password"))),
         ConnectionKind::OAuth2ClientCredentials => {
-            let token_url =
-                url::Url::parse(&input("token_url")).map_err(|e| format!("bad token URL: {e}"))?;
-            let mut form = vec![("grant_type".to_owned(), "client_credentials".to_owned())];
-            let scopes = input("scopes");
-            if !scopes.is_empty() {
-                form.push(("scope".into(), scopes));
-            }
-            let body = form
-                .iter()
-                .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
-                .collect::<Vec<_>>()
-                .join("&");
-            let request = state
-                .http
-                .post(token_url)
-                .basic_auth(input("client_id"), Some(input("client_secret")))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(body);
-            let response = send(state, request).await.map_err(|e| match e {
-                egress::SendError::Blocked(_) => PRIVATE_TARGET.to_owned(),
-                e => format!("the token endpoint did not answer: {e}"),
-            })?;
-            if !response.status().is_success() {
-                return Err(format!("the token endpoint answered {}", response.status()));
-            }
-            let token: Value = response
-                .json()
+            let (token_url, client_id, client_secret, scopes) = (
+                input("token_url"),
+                input("client_id"),
+                input("client_secret"),
+                input("scopes"),
+            );
+            let credentials = ClientCredentials {
+                token_url: &token_url,
+                client_id: &client_id,
+                client_secret: &client_secret,
+                scope: Some(scopes.as_str()).filter(|s| !s.is_empty()),
+            };
+            // Tokens are kept per connection of the instance, until its next change.
+            let (connection, changed_at) = cache_key;
+            state
+                .oauth_tokens
+                .token(
+                    &state.http,
+                    (connection, changed_at),
+                    &credentials,
+                    now_ms(),
+                )
                 .await
-                .map_err(|e| format!("the token response is not JSON: {e}"))?;
-            token
-                .get("access_token")
-                .and_then(Value::as_str)
-                .map(|t| Auth::Bearer(t.to_owned()))
-                .ok_or_else(|| "the token response has no access_token".into())
+                .map(Auth::Bearer)
+                .map_err(|e| {
+                    if e.blocked {
+                        PRIVATE_TARGET.to_owned()
+                    } else {
+                        e.message
+                    }
+                })
         }
         ConnectionKind::OAuth2AuthorizationCode => {
             Err("authorization-code connections cannot authorise deliveries yet".into())
         }
     }
-}
-
-fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// Seconds to wait before retry `attempt` (1-based): `Retry-After` when given (capped), else
@@ -377,7 +372,9 @@ async fn deliver(
                 .and_then(Value::as_object)
                 .cloned()
                 .unwrap_or_default();
-            match authorise(state, kind, &inputs).await {
+            let connection = format!("{}/{key}", log.instance.id.as_str());
+            let cache_key = (connection.as_str(), log.instance.updated_at);
+            match authorise(state, kind, &inputs, cache_key).await {
                 Ok(auth) => auth,
                 Err(e) => {
                     log.write("error", "delivery", &format!("authorisation failed: {e}"))
