@@ -3,9 +3,7 @@
 //! signing secret, the inbound client, and the link of an integration
 //! (`PUT/DELETE /api/v1/integrations/{id}/event-configuration`).
 
-use marketplace_core::event_config::{
-    ActivationMode as CoreActivation, EventSnapshot, OidcClientMode, OutboundAuth, Sso,
-};
+use marketplace_core::event_config::EventSnapshot;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -162,71 +160,12 @@ pub struct EventSnapshotView {
 }
 
 impl EventSnapshotView {
-    /// The view of a snapshot (secrets masked) with its pings.
+    /// The view of a snapshot with its pings: core's masked view (`EventSnapshot::view`, the
+    /// client secret as `{"set": true}`), which has this type's shape.
     pub fn new(snapshot: &EventSnapshot, last_tests: BTreeMap<String, LastTest>) -> Self {
-        let outbound_auth = match &snapshot.outbound_auth {
-            OutboundAuth::None => OutboundAuthView {
-                auth_type: OutboundAuthType::None,
-                token_url: None,
-                client_id: None,
-                client_secret: None,
-                scope: None,
-            },
-            OutboundAuth::Oauth2ClientCredentials {
-                token_url,
-                client_id,
-                client_secret,
-                scope,
-            } => OutboundAuthView {
-                auth_type: OutboundAuthType::Oauth2ClientCredentials,
-                token_url: Some(token_url.clone()),
-                client_id: Some(client_id.clone()),
-                client_secret: client_secret.as_ref().map(|_| SecretSet { set: true }),
-                scope: scope.clone(),
-            },
-        };
-        let sso = snapshot.sso.as_ref().map(|sso| match sso {
-            Sso::Bookmark { url } => SsoView {
-                sso_type: SsoType::Bookmark,
-                url: Some(url.clone()),
-                client: None,
-                redirect_urls: None,
-                initiate_login_url: None,
-                logout_url: None,
-            },
-            Sso::Oidc {
-                client,
-                redirect_urls,
-                initiate_login_url,
-                logout_url,
-            } => SsoView {
-                sso_type: SsoType::Oidc,
-                url: None,
-                client: Some(match client {
-                    OidcClientMode::PerInstance => OidcClient::PerInstance,
-                    OidcClientMode::Shared => OidcClient::Shared,
-                }),
-                redirect_urls: Some(redirect_urls.clone()),
-                initiate_login_url: Some(initiate_login_url.clone()),
-                logout_url: logout_url.clone(),
-            },
-        });
-        EventSnapshotView {
-            url: snapshot.url.clone(),
-            url_by_type: snapshot.url_by_type.clone(),
-            event_types: snapshot
-                .event_types
-                .iter()
-                .map(|t| t.as_str().to_owned())
-                .collect(),
-            activation: match snapshot.activation {
-                CoreActivation::Notify => ActivationMode::Notify,
-                CoreActivation::Confirm => ActivationMode::Confirm,
-            },
-            outbound_auth,
-            sso,
-            last_tests,
-        }
+        let mut view = snapshot.view();
+        view["last_tests"] = serde_json::to_value(last_tests).unwrap_or_default();
+        serde_json::from_value(view).expect("core's snapshot view has the wire shape")
     }
 }
 
@@ -416,4 +355,57 @@ pub struct PingResults {
 pub struct EventConfigurationLink {
     /// A published configuration.
     pub event_configuration_id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use marketplace_core::event_config::accept_working;
+    use serde_json::json;
+
+    #[test]
+    fn snapshots_as_the_service_shows_them() {
+        let snapshot = accept_working(
+            &json!({"url": "https://v.example/events", "event_types": ["SUBSCRIPTION_CHANGE"],
+                    "activation": "confirm",
+                    "outbound_auth": {"type": "oauth2_client_credentials", "token_url": "https://v.example/token",
+                                      "client_id": "mp", "client_secret": "s3cret", "scope": "events"},
+                    "sso": {"type": "oidc", "client": "shared", "redirect_urls": ["https://v.example/cb"],
+                            "initiate_login_url": "https://v.example/login"}}),
+            None,
+        )
+        .unwrap();
+        let view = EventSnapshotView::new(&snapshot, BTreeMap::new());
+        assert_eq!(
+            view.event_types,
+            ["instance.upgraded", "instance.reconfigured"]
+        );
+        assert_eq!(view.activation, ActivationMode::Confirm);
+        assert_eq!(
+            view.outbound_auth.auth_type,
+            OutboundAuthType::Oauth2ClientCredentials
+        );
+        assert_eq!(
+            view.outbound_auth.client_secret,
+            Some(SecretSet { set: true })
+        );
+        assert_eq!(view.outbound_auth.scope.as_deref(), Some("events"));
+        let sso = view.sso.clone().unwrap();
+        assert_eq!(
+            (sso.sso_type, sso.client),
+            (SsoType::Oidc, Some(OidcClient::Shared))
+        );
+        assert!(!serde_json::to_string(&view).unwrap().contains("s3cret"));
+        let bookmark = accept_working(
+            &json!({"sso": {"type": "bookmark", "url": "https://v.example/{instance_id}"}}),
+            None,
+        )
+        .unwrap();
+        let view = EventSnapshotView::new(&bookmark, BTreeMap::new());
+        assert_eq!(view.outbound_auth.auth_type, OutboundAuthType::None);
+        assert_eq!(
+            view.sso.unwrap().url.as_deref(),
+            Some("https://v.example/{instance_id}")
+        );
+    }
 }

@@ -1,15 +1,7 @@
 //! Times on the wire: RFC 3339 strings, stored as Unix milliseconds.
 
-/// Formats Unix milliseconds as RFC 3339.
-pub fn rfc3339(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
-}
+/// Formats Unix milliseconds as RFC 3339 (core's, which delivery payloads use too).
+pub use marketplace_core::delivery::rfc3339;
 
 /// Parses an RFC 3339 query value into Unix milliseconds (400 naming the parameter).
 pub fn parse_rfc3339(name: &str, value: Option<&str>) -> crate::error::ApiResult<Option<i64>> {

@@ -818,9 +818,10 @@ pub struct EventSettings {
 
 impl Default for EventSettings {
     fn default() -> Self {
+        let policy = RetryPolicy::default();
         EventSettings {
-            retry_base_ms: 5000,
-            retry_window_s: 259_200,
+            retry_base_ms: policy.base_ms,
+            retry_window_s: policy.window_ms / 1000,
             timeout_ms: 15_000,
             vendor_answer_timeout_s: 259_200,
             lease_margin_ms: 30_000,
@@ -834,7 +835,7 @@ impl EventSettings {
         RetryPolicy {
             base_ms: self.retry_base_ms,
             window_ms: self.retry_window_s * 1000,
-            max_delay_ms: 6 * 3600 * 1000,
+            ..RetryPolicy::default()
         }
     }
 }

@@ -7,6 +7,7 @@
 //! settle a row, so one (event, configuration) never succeeds twice; a killed process's rows
 //! come back when their lease ends.
 
+use super::event_configurations::WITH_PUBLISHED;
 use super::page::{Filter, Order, fetch_page};
 use super::sql::{Arg, execute, fetch_all, fetch_optional, scalar};
 use super::{
@@ -405,20 +406,15 @@ pub async fn record_result(tx: &mut Tx, id: &str, result: &Value, now: i64) -> S
     Ok(())
 }
 
-/// How many deliveries are pending.
-pub async fn pending_count(store: &Store) -> StoreResult<i64> {
-    scalar(
-        &store.db.read,
-        "SELECT COUNT(*) FROM deliveries WHERE status = 'pending'",
-        [],
-    )
-    .await
-}
-
 #[derive(sqlx::FromRow)]
 struct RouteRow {
     id: String,
     snapshot: String,
+}
+
+/// Published configurations' ids and snapshots (read without their sealed secrets).
+fn routes() -> String {
+    format!("SELECT c.id, r.snapshot {WITH_PUBLISHED}")
 }
 
 impl RouteRow {
@@ -426,9 +422,6 @@ impl RouteRow {
         json_column("event_configuration_revisions.snapshot", &self.snapshot)
     }
 }
-
-const ROUTES: &str = "SELECT c.id, r.snapshot FROM event_configurations c \
-     JOIN event_configuration_revisions r ON r.event_configuration_id = c.id AND r.revision = c.revision";
 
 #[derive(sqlx::FromRow)]
 struct CustomerRow {
@@ -460,16 +453,17 @@ pub async fn enqueue_for_event(
     if !DELIVERABLE.contains(&event.event_type) {
         return Ok(());
     }
+    let routes = routes();
     let linked: Option<RouteRow> = match (&event.instance_id, &event.integration_id) {
         (Some(_), Some(integration_id)) => {
             let sql = format!(
-                "{ROUTES} JOIN event_configuration_links l ON l.event_configuration_id = c.id WHERE l.integration_id = $1"
+                "{routes} JOIN event_configuration_links l ON l.event_configuration_id = c.id WHERE l.integration_id = $1"
             );
             fetch_optional(&mut **tx, &sql, [integration_id.as_str().into()]).await?
         }
         (Some(instance_id), None) => {
             let sql = format!(
-                "{ROUTES} JOIN event_configuration_links l ON l.event_configuration_id = c.id \
+                "{routes} JOIN event_configuration_links l ON l.event_configuration_id = c.id \
                  JOIN instances i ON i.integration_id = l.integration_id WHERE i.id = $1"
             );
             fetch_optional(&mut **tx, &sql, [instance_id.as_str().into()]).await?
@@ -477,7 +471,7 @@ pub async fn enqueue_for_event(
         _ => None,
     };
     let published: Vec<RouteRow> = if event.instance_id.is_none() {
-        let sql = format!("{ROUTES} WHERE c.organization_id = $1 ORDER BY c.id");
+        let sql = format!("{routes} WHERE c.organization_id = $1 ORDER BY c.id");
         fetch_all(&mut **tx, &sql, [organization_id.into()]).await?
     } else {
         Vec::new()

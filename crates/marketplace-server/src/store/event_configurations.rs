@@ -4,7 +4,7 @@
 //! signing secrets are sealed; inbound client secrets and tokens are stored as SHA-256 hashes.
 
 use super::page::{Filter, Order, fetch_page};
-use super::sql::{execute, fetch_all, fetch_optional, scalar_all, scalar_optional};
+use super::sql::{execute, fetch_optional, scalar_all, scalar_optional};
 use super::{
     Conn, Page, PageRequest, Store, StoreError, StoreResult, Tx, json_column, to_json_text,
 };
@@ -515,37 +515,15 @@ impl PublishedRow {
     }
 }
 
-const PUBLISHED: &str = "SELECT c.id, c.revision, r.snapshot, r.sealed_secret FROM event_configurations c \
-     JOIN event_configuration_revisions r ON r.event_configuration_id = c.id AND r.revision = c.revision";
-
-/// The published configuration linked to an integration, read in a transaction.
-pub async fn published_for_integration(
-    tx: &mut Tx,
-    store: &Store,
-    integration_id: &str,
-) -> StoreResult<Option<Published>> {
-    let sql = format!(
-        "{PUBLISHED} JOIN event_configuration_links l ON l.event_configuration_id = c.id WHERE l.integration_id = $1"
-    );
-    let row: Option<PublishedRow> =
-        fetch_optional(&mut **tx, &sql, [integration_id.into()]).await?;
-    row.map(|r| r.published(store)).transpose()
-}
-
-/// Every published configuration of the organization, read in a transaction.
-pub async fn published_in_organization(
-    tx: &mut Tx,
-    store: &Store,
-    organization_id: &str,
-) -> StoreResult<Vec<Published>> {
-    let sql = format!("{PUBLISHED} WHERE c.organization_id = $1 ORDER BY c.id");
-    let rows: Vec<PublishedRow> = fetch_all(&mut **tx, &sql, [organization_id.into()]).await?;
-    rows.into_iter().map(|r| r.published(store)).collect()
-}
+/// Configurations `c` joined to their latest published revision `r` (none before a publish).
+pub(super) const WITH_PUBLISHED: &str = "FROM event_configurations c JOIN event_configuration_revisions r \
+     ON r.event_configuration_id = c.id AND r.revision = c.revision";
 
 /// The latest published snapshot of a configuration (what deliveries use).
 pub async fn published(store: &Store, id: &str) -> StoreResult<Option<Published>> {
-    let sql = format!("{PUBLISHED} WHERE c.id = $1");
+    let sql = format!(
+        "SELECT c.id, c.revision, r.snapshot, r.sealed_secret {WITH_PUBLISHED} WHERE c.id = $1"
+    );
     let row: Option<PublishedRow> = fetch_optional(&store.db.write, &sql, [id.into()]).await?;
     row.map(|r| r.published(store)).transpose()
 }
@@ -553,11 +531,11 @@ pub async fn published(store: &Store, id: &str) -> StoreResult<Option<Published>
 /// Whether the configuration published for an integration confirms activations (core's
 /// `ActivationMode::Confirm`); on a read connection or in a transaction.
 pub async fn confirms_activations(conn: &mut Conn, integration_id: &str) -> StoreResult<bool> {
-    let sql = "SELECT r.snapshot FROM event_configuration_links l \
-               JOIN event_configurations c ON c.id = l.event_configuration_id \
-               JOIN event_configuration_revisions r ON r.event_configuration_id = c.id AND r.revision = c.revision \
-               WHERE l.integration_id = $1";
-    let snapshot: Option<String> = scalar_optional(conn, sql, [integration_id.into()]).await?;
+    let sql = format!(
+        "SELECT r.snapshot {WITH_PUBLISHED} JOIN event_configuration_links l ON l.event_configuration_id = c.id \
+         WHERE l.integration_id = $1"
+    );
+    let snapshot: Option<String> = scalar_optional(conn, &sql, [integration_id.into()]).await?;
     match snapshot {
         None => Ok(false),
         Some(json) => {

@@ -3,6 +3,7 @@
 //! secrets (SHA-256) and the short-lived grants of a sign-in (tickets, sessions, codes, access
 //! tokens), each stored as the SHA-256 of its value.
 
+use super::event_configurations::WITH_PUBLISHED;
 use super::sql::{Arg, execute, fetch_all, fetch_optional, scalar_optional};
 use super::{Conn, Store, StoreError, StoreResult, Tx, json_column};
 use marketplace_core::event_config::{EventSnapshot, Sso};
@@ -50,10 +51,8 @@ pub async fn targets(conn: &mut Conn, instance_ids: &[&str]) -> StoreResult<Vec<
     let placeholders: Vec<String> = (1..=instance_ids.len()).map(|n| format!("${n}")).collect();
     let sql = format!(
         "SELECT i.id AS instance_id, i.organization_id, i.customer_id, i.status, i.account_identifier, cu.external_id, c.id AS configuration_id, r.snapshot \
-         FROM instances i JOIN customers cu ON cu.id = i.customer_id \
-         JOIN event_configuration_links l ON l.integration_id = i.integration_id \
-         JOIN event_configurations c ON c.id = l.event_configuration_id \
-         JOIN event_configuration_revisions r ON r.event_configuration_id = c.id AND r.revision = c.revision \
+         {WITH_PUBLISHED} JOIN event_configuration_links l ON l.event_configuration_id = c.id \
+         JOIN instances i ON i.integration_id = l.integration_id JOIN customers cu ON cu.id = i.customer_id \
          WHERE i.id IN ({})",
         placeholders.join(", ")
     );
