@@ -20,6 +20,7 @@ pub mod executions;
 pub mod instances;
 pub mod integrations;
 pub mod listings;
+pub mod notifications;
 pub mod organizations;
 pub mod revocations;
 pub mod signing_keys;
