@@ -121,11 +121,32 @@ pub enum EventType {
     /// An event configuration was unlinked from an integration.
     #[serde(rename = "event_configuration.unlinked")]
     EventConfigurationUnlinked,
+    /// A customer user was invited to sign in to the portal.
+    #[serde(rename = "customer_user.invited")]
+    CustomerUserInvited,
+    /// A file was attached to a customer.
+    #[serde(rename = "attachment.created")]
+    AttachmentCreated,
+    /// A customer's attachment was deleted.
+    #[serde(rename = "attachment.deleted")]
+    AttachmentDeleted,
+    /// An alert monitor was created.
+    #[serde(rename = "alert_monitor.created")]
+    AlertMonitorCreated,
+    /// An alert monitor changed.
+    #[serde(rename = "alert_monitor.updated")]
+    AlertMonitorUpdated,
+    /// An alert monitor was deleted.
+    #[serde(rename = "alert_monitor.deleted")]
+    AlertMonitorDeleted,
+    /// An alert monitor fired.
+    #[serde(rename = "alert.triggered")]
+    AlertTriggered,
 }
 
 impl EventType {
     /// Every kind, in declaration order.
-    pub const ALL: [EventType; 36] = [
+    pub const ALL: [EventType; 43] = [
         Self::InstanceActivated,
         Self::InstanceReconfigured,
         Self::InstanceUpgraded,
@@ -162,6 +183,13 @@ impl EventType {
         Self::EventConfigurationDeleted,
         Self::EventConfigurationLinked,
         Self::EventConfigurationUnlinked,
+        Self::CustomerUserInvited,
+        Self::AttachmentCreated,
+        Self::AttachmentDeleted,
+        Self::AlertMonitorCreated,
+        Self::AlertMonitorUpdated,
+        Self::AlertMonitorDeleted,
+        Self::AlertTriggered,
     ];
 
     /// The kind with that wire name (`"instance.activated"`); `None` for any other text.
@@ -208,6 +236,13 @@ impl EventType {
             Self::EventConfigurationDeleted => "event_configuration.deleted",
             Self::EventConfigurationLinked => "event_configuration.linked",
             Self::EventConfigurationUnlinked => "event_configuration.unlinked",
+            Self::CustomerUserInvited => "customer_user.invited",
+            Self::AttachmentCreated => "attachment.created",
+            Self::AttachmentDeleted => "attachment.deleted",
+            Self::AlertMonitorCreated => "alert_monitor.created",
+            Self::AlertMonitorUpdated => "alert_monitor.updated",
+            Self::AlertMonitorDeleted => "alert_monitor.deleted",
+            Self::AlertTriggered => "alert.triggered",
         }
     }
 }
