@@ -124,6 +124,9 @@ const POSTGRES_IGNORE: &str = "#[ignore = \"needs PostgreSQL:";
 const WEBHOOK_TOOLS_IGNORE: &str =
     "#[ignore = \"needs the standardwebhooks npm and Python packages:";
 
+/// How the email tests, which run `aiosmtpd` from the Python tools, are ignored.
+const SMTP_IGNORE: &str = "#[ignore = \"needs aiosmtpd:";
+
 /// Fails unless every ignored test of the workspace is a PostgreSQL scenario or a check with the
 /// Standard Webhooks npm package, so that the `test` step's `--include-ignored` adds those (whose
 /// server or tools it provides) and nothing else: no other `#[ignore]`, and no doc-test block
@@ -149,8 +152,8 @@ pub(crate) fn check_ignored_tests(root: &Path) -> Result {
         Ok(())
     } else {
         Err(format!(
-            "only the PostgreSQL scenarios (`{POSTGRES_IGNORE} ...\"]`) and the Standard Webhooks checks \
-             (`{WEBHOOK_TOOLS_IGNORE} ...\"]`) may be ignored, but:\n  {}",
+            "only the PostgreSQL scenarios (`{POSTGRES_IGNORE} ...\"]`) the Standard Webhooks checks \
+             (`{WEBHOOK_TOOLS_IGNORE} ...\"]`) and the email tests (`{SMTP_IGNORE} ...\"]`) may be ignored, but:\n  {}",
             problems.join("\n  ")
         ))
     }
@@ -165,6 +168,7 @@ fn ignored_lines(text: &str) -> Vec<(usize, &'static str)> {
         if line.starts_with("#[ignore")
             && !line.starts_with(POSTGRES_IGNORE)
             && !line.starts_with(WEBHOOK_TOOLS_IGNORE)
+            && !line.starts_with(SMTP_IGNORE)
         {
             found.push((
                 index + 1,

@@ -132,6 +132,8 @@ impl Step {
                 let python = webhook_tools::install_python()?;
                 println!("{}={}", webhook_tools::PYTHON_VAR, python.display());
                 test.env(webhook_tools::PYTHON_VAR, &python);
+                println!("{}={}", webhook_tools::SMTP_VAR, python.display());
+                test.env(webhook_tools::SMTP_VAR, &python);
                 let _server = match std::env::var(postgres::URL_VAR) {
                     Ok(url) => {
                         println!("PostgreSQL from the environment: {url}");

@@ -3,7 +3,9 @@
 //! Package Index, pinned with its hash by `xtask/webhook-tools/requirements.txt`, in a virtual
 //! environment): the `test` step installs them so that the service's tests verify real
 //! deliveries' signatures with code that is not ours, running the documented endpoints
-//! (`crates/marketplace-server/tests/server/signatures.rs`).
+//! (`crates/marketplace-server/tests/server/signatures.rs`). The same virtual environment holds
+//! `aiosmtpd`, the SMTP server the email tests run on loopback
+//! (`crates/marketplace-server/tests/server/mail.rs`).
 
 use std::path::PathBuf;
 
@@ -40,6 +42,10 @@ pub(crate) fn install() -> Result<PathBuf> {
 
 /// The environment variable that names the Python virtual environment holding the library.
 pub(crate) const PYTHON_VAR: &str = "MARKETPLACE_TEST_WEBHOOK_VERIFIER_PY";
+
+/// The environment variable that names the same virtual environment for the email tests (its
+/// `aiosmtpd`).
+pub(crate) const SMTP_VAR: &str = "MARKETPLACE_TEST_SMTP_PY";
 
 /// The pinned Python requirements (with hashes).
 const PYTHON_REQUIREMENTS: &str = "xtask/webhook-tools/requirements.txt";

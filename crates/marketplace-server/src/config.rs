@@ -135,6 +135,18 @@ pub struct ServeArgs {
         default_value_t = 30_000
     )]
     pub event_lease_margin_ms: i64,
+    /// The SMTP server of outgoing emails (invitations, password resets, alerts):
+    /// `smtp://host:port` (add `?tls=required` for STARTTLS), `smtps://host:port`, with
+    /// `user:password@` when it needs a login. Unset: emails are logged as skipped.
+    #[arg(long, env = "MARKETPLACE_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The `From` address of outgoing emails.
+    #[arg(
+        long,
+        env = "MARKETPLACE_SMTP_FROM",
+        default_value = "Marketplace <marketplace@localhost>"
+    )]
+    pub smtp_from: String,
 }
 
 impl ServeArgs {

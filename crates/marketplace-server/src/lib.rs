@@ -96,11 +96,25 @@ pub fn settings(args: &ServeArgs) -> Settings {
             vendor_answer_timeout_s: args.vendor_answer_timeout_s,
             lease_margin_ms: args.event_lease_margin_ms,
         },
+        mail: service::notifications::MailSettings {
+            smtp_url: args.smtp_url.clone(),
+            from: args.smtp_from.clone(),
+        },
     }
+}
+
+/// Starts the background workers of a serving process: event deliveries and notifications.
+/// Every process runs them; they share the work through leases in the database.
+pub fn start_workers(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    vec![
+        tokio::spawn(service::deliveries::run_worker(state.clone())),
+        tokio::spawn(service::notifications::run_worker(state.clone())),
+    ]
 }
 
 /// Serves until Ctrl-C or SIGTERM; resumes interrupted executions first.
 pub async fn serve(state: AppState, listen: std::net::SocketAddr) -> Result<(), StartError> {
+    service::notifications::Mailer::new(&state.settings.mail).map_err(StartError::Config)?;
     let listener = tokio::net::TcpListener::bind(listen).await?;
     match service::runner::resume_interrupted(&state).await {
         Ok(0) => {}
@@ -108,14 +122,16 @@ pub async fn serve(state: AppState, listen: std::net::SocketAddr) -> Result<(), 
         Err(e) => tracing::error!(error = %e, "could not resume interrupted executions"),
     }
     tracing::info!(%listen, "serving");
-    let worker = tokio::spawn(service::deliveries::run_worker(state.clone()));
+    let workers = start_workers(&state);
     let db = state.store.db.clone();
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown())
         .await?;
     // A delivery in flight is left leased: another process (or the next start) retries it
     // when its lease ends.
-    worker.abort();
+    for worker in workers {
+        worker.abort();
+    }
     db.close().await;
     Ok(())
 }

@@ -336,7 +336,7 @@ async fn send_with(
 }
 
 /// A random number in [0, 1] for the retry jitter.
-fn jitter() -> f64 {
+pub(crate) fn jitter() -> f64 {
     let mut bytes = [0u8; 4];
     fill_random(&mut bytes);
     f64::from(u32::from_le_bytes(bytes)) / f64::from(u32::MAX)

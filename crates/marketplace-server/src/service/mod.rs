@@ -12,6 +12,7 @@ pub mod deliveries;
 pub mod event_configurations;
 pub mod instances;
 pub mod integrations;
+pub mod notifications;
 pub mod oauth_client;
 pub mod organization;
 pub mod runner;

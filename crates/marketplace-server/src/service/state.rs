@@ -17,6 +17,8 @@ pub struct Settings {
     pub delivery_attempts: u32,
     /// Event delivery: retries, timeouts, the vendor's answer.
     pub events: super::deliveries::EventSettings,
+    /// Where emails go.
+    pub mail: super::notifications::MailSettings,
 }
 
 /// What every handler and service shares; cheap to clone.

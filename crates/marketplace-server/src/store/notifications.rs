@@ -2,8 +2,8 @@
 //! webhooks. A row is inserted in the transaction of what caused it; the notification worker
 //! claims due rows with a lease and retries them with event delivery's policy.
 
-use super::sql::{Arg, execute};
-use super::{StoreResult, Tx, new_id};
+use super::sql::{Arg, execute, fetch_all, scalar, scalar_optional};
+use super::{Backend, Store, StoreError, StoreResult, Tx, new_id};
 
 /// What a notification goes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,4 +61,135 @@ pub async fn enqueue(tx: &mut Tx, new: &NewNotification<'_>) -> StoreResult<Stri
     )
     .await?;
     Ok(id)
+}
+
+/// A claimed notification: what the worker needs to send it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Claimed {
+    /// Id (`ntf_...`); also the `webhook-id` of a webhook.
+    pub id: String,
+    /// The organization.
+    pub organization_id: String,
+    /// `email` or `webhook`.
+    pub kind: String,
+    /// The monitor whose secret signs a webhook.
+    pub monitor_id: Option<String>,
+    /// The JSON list of addresses, or the URL.
+    pub recipient: String,
+    /// The subject.
+    pub subject: String,
+    /// The body.
+    pub body: String,
+    /// Attempts before this one.
+    pub attempt_count: i64,
+    /// When the retry window started (Unix ms).
+    pub window_start: i64,
+    /// The lease this claim holds.
+    pub lease_token: String,
+}
+
+/// Claims up to `limit` due notifications for `lease_ms` (see [`super::deliveries::claim`] for
+/// the locking on each backend).
+pub async fn claim(
+    store: &Store,
+    now: i64,
+    lease_ms: i64,
+    limit: i64,
+) -> StoreResult<Vec<Claimed>> {
+    let lock = match store.backend() {
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let sql = format!(
+        "UPDATE notifications SET lease_until = $1, lease_token = $2 WHERE id IN (\
+         SELECT id FROM notifications WHERE status = 'pending' AND next_attempt_at <= $3 AND lease_until <= $3 \
+         ORDER BY next_attempt_at LIMIT $4{lock}) \
+         RETURNING id, organization_id, kind, monitor_id, recipient, subject, body, attempt_count, window_start, lease_token"
+    );
+    fetch_all(
+        &store.db.write,
+        &sql,
+        [
+            (now + lease_ms).into(),
+            new_id("lease").into(),
+            now.into(),
+            limit.into(),
+        ],
+    )
+    .await
+}
+
+/// When the earliest pending notification is due, if any.
+pub async fn next_due(store: &Store) -> StoreResult<Option<i64>> {
+    let sql = "SELECT MIN(CASE WHEN lease_until > next_attempt_at THEN lease_until ELSE next_attempt_at END) \
+               FROM notifications WHERE status = 'pending'";
+    scalar::<Option<i64>>(&store.db.read, sql, []).await
+}
+
+/// How an attempt leaves its notification.
+#[derive(Debug, Clone)]
+pub struct Settlement<'a> {
+    /// `pending`, `sent`, `skipped` (no SMTP server configured) or `dead`.
+    pub status: &'static str,
+    /// Why it died.
+    pub dead_reason: Option<&'static str>,
+    /// When to try again (pending).
+    pub next_attempt_at: i64,
+    /// What went wrong with this attempt.
+    pub error: Option<&'a str>,
+    /// When (Unix ms).
+    pub now: i64,
+}
+
+/// Settles a claimed notification if its lease is still held; whether it was.
+pub async fn settle(
+    store: &Store,
+    claimed: &Claimed,
+    settlement: &Settlement<'_>,
+) -> StoreResult<bool> {
+    let done = execute(
+        &store.db.write,
+        "UPDATE notifications SET status = $1, dead_reason = $2, next_attempt_at = $3, last_error = $4, \
+         attempt_count = attempt_count + 1, lease_until = 0, lease_token = NULL, updated_at = $5 \
+         WHERE id = $6 AND lease_token = $7",
+        [
+            settlement.status.into(),
+            Arg::OptText(settlement.dead_reason.map(str::to_owned)),
+            settlement.next_attempt_at.into(),
+            Arg::OptText(settlement.error.map(str::to_owned)),
+            settlement.now.into(),
+            claimed.id.as_str().into(),
+            claimed.lease_token.as_str().into(),
+        ],
+    )
+    .await?;
+    Ok(done > 0)
+}
+
+/// The signing secret of a monitor's webhooks, opened.
+pub async fn monitor_secret(store: &Store, monitor_id: &str) -> StoreResult<Option<String>> {
+    let sealed = scalar_optional::<Vec<u8>>(
+        &store.db.read,
+        "SELECT sealed_signing_secret FROM alert_monitors WHERE id = $1",
+        [monitor_id.into()],
+    )
+    .await?;
+    sealed
+        .map(|blob| {
+            store
+                .sealer
+                .open(&monitor_secret_context(monitor_id), &blob)
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .ok_or_else(|| {
+                    StoreError::Corrupt(format!(
+                        "alert_monitors.sealed_signing_secret of {monitor_id}"
+                    ))
+                })
+        })
+        .transpose()
+}
+
+/// The sealing context of a monitor's signing secret (binds the blob to its row).
+pub fn monitor_secret_context(monitor_id: &str) -> String {
+    format!("alert_monitor:{monitor_id}")
 }

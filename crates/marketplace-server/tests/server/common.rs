@@ -168,6 +168,7 @@ pub(crate) fn test_settings(public_url: &str) -> Settings {
             vendor_answer_timeout_s: 3600,
             lease_margin_ms: 1000,
         },
+        mail: Default::default(),
     }
 }
 
@@ -197,9 +198,7 @@ impl TestServer {
         tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
-        tokio::spawn(marketplace_server::service::deliveries::run_worker(
-            state.clone(),
-        ));
+        marketplace_server::start_workers(&state);
         let (organization_id, admin_key) =
             marketplace_server::service::organization::create_organization(
                 &state.store,
