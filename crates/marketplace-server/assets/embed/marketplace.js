@@ -7,18 +7,27 @@
 // instance can only be deactivated, and the service refuses the rest anyway). A pending instance
 // on screen is re-read every few seconds until it settles, and the host is told
 // (INSTANCE_STATUS_CHANGED).
+//
+// Opened directly at `/portal/{organization_id}` (`data-mode="portal"`), the same page is the
+// customer portal: no host and no token, a session cookie instead (portal.js draws sign-in,
+// users and attachments), and the CSRF token of the session on every unsafe request.
 import { h, renderConfigForm } from './form.js';
 import { rules } from './rules.js';
+import { accountBar, attachmentsView, signedOutView, takeAcceptToken, usersView } from './portal.js';
 
 const body = document.body;
 const allowed = JSON.parse(body.dataset.origins || '[]');
 const app = document.getElementById('app');
+const portal = body.dataset.mode === 'portal';
+/** The portal's session (`{user, customer, csrf_token, ...}`), once signed in. */
+let session = null;
 let token = null;
 let hostOrigin = null;
 let tokenWaiters = [];
 
 // ---- host handshake -------------------------------------------------------------------
 function post(type, payload = {}) {
+  if (portal) return; // no host to tell
   for (const origin of hostOrigin ? [hostOrigin] : allowed) {
     try { window.parent.postMessage({ type, payload }, origin); } catch { /* a malformed origin */ }
   }
@@ -45,7 +54,7 @@ window.addEventListener('message', (event) => {
 });
 
 applyTheme({ theme: body.dataset.theme, accent: body.dataset.accent });
-post('MARKETPLACE_READY');
+if (!portal) post('MARKETPLACE_READY');
 
 /** Posts an instance event (`INSTANCE_ACTIVATED`...) with its documented payload. */
 function postInstance(type, instance) {
@@ -62,26 +71,81 @@ function freshToken() {
 
 // ---- API ------------------------------------------------------------------------------
 class ApiError extends Error {
-  constructor(status, problem) {
+  constructor(status, problem, retryAfter) {
     super(problem.detail || `HTTP ${status}`);
     this.status = status;
     this.code = problem.code;
     this.errors = problem.errors ?? [];
     this.reasons = problem.reasons ?? [];
+    this.retryAfter = retryAfter;
   }
 }
 
-async function api(method, path, { body: payload, headers = {} } = {}) {
+const UNSAFE = ['POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** One request to the service: JSON `body` or multipart `form`; the token (iframe) or the
+ * session's CSRF token (portal, on unsafe methods); the raw response. */
+async function send(method, url, { body: payload, form, headers = {} } = {}) {
+  const auth = portal ? (session && UNSAFE.includes(method) ? { 'x-csrf-token': session.csrf_token } : {}) : { authorization: `Bearer ${token}` };
+  return fetch(url, {
+    method,
+    headers: { accept: 'application/json', ...auth, ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: form ?? (payload === undefined ? undefined : JSON.stringify(payload)),
+  });
+}
+
+/** The JSON of an answer, or an ApiError with its problem. */
+async function answer(response) {
+  const json = response.status === 204 ? {} : await response.json().catch(() => ({}));
+  if (!response.ok) throw new ApiError(response.status, json, Number(response.headers.get('retry-after')) || undefined);
+  return json;
+}
+
+/** A request outside the embedded API (the portal's sign-in endpoints). */
+const request = async (method, url, options) => answer(await send(method, url, options));
+
+async function api(method, path, options = {}) {
   for (let retried = false; ; retried = true) {
-    const response = await fetch(`/api/v1/embedded${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-      body: payload === undefined ? undefined : JSON.stringify(payload),
-    });
-    if (response.status === 401 && !retried) { await freshToken(); continue; }
-    const json = await response.json().catch(() => ({}));
-    if (!response.ok) throw new ApiError(response.status, json);
-    return json;
+    const response = await send(method, `/api/v1/embedded${path}`, options);
+    if (response.status === 401 && !retried) {
+      if (portal) { signedOut('Your session ended. Sign in again.'); throw new ApiError(401, { detail: 'Signed out' }); }
+      await freshToken();
+      continue;
+    }
+    return answer(response);
+  }
+}
+
+/** Downloads a file of the embedded API (the session or token goes with the request). */
+async function download(path, name) {
+  const response = await send('GET', `/api/v1/embedded${path}`, { headers: { accept: '*/*' } });
+  if (!response.ok) await answer(response);
+  const url = URL.createObjectURL(await response.blob());
+  h('a', { href: url, download: name }).click();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+// ---- portal session -------------------------------------------------------------------
+const portalContext = () => ({ app, organizationId: body.dataset.organization, request, onSession: (opened) => { session = opened; if (location.hash === '#/') route(); else go('#/'); } });
+
+function signedOut(notice = null) {
+  session = null;
+  signedOutView(portalContext(), { notice });
+}
+
+async function signOut() {
+  await request('POST', '/api/v1/portal/logout').catch(() => null);
+  signedOut('You are signed out.');
+}
+
+async function startPortal() {
+  const acceptToken = takeAcceptToken();
+  if (acceptToken) { signedOutView(portalContext(), { acceptToken }); return; }
+  try {
+    session = await request('GET', '/api/v1/portal/session');
+    route();
+  } catch {
+    signedOut();
   }
 }
 
@@ -160,10 +224,15 @@ function openButton(instance, message) {
 }
 
 function show(...nodes) {
+  const at = (prefix) => (location.hash.startsWith(prefix) ? 'page' : null);
+  const elsewhere = ['#/instance', '#/users', '#/attachments'].some((prefix) => location.hash.startsWith(prefix));
   app.replaceChildren(
     h('nav', { class: 'mk-nav', 'aria-label': 'Marketplace' },
-      h('a', { href: '#/', 'aria-current': location.hash.startsWith('#/instance') ? null : 'page', text: 'Marketplace' }),
-      h('a', { href: '#/instances', 'aria-current': location.hash.startsWith('#/instance') ? 'page' : null, text: 'My integrations' })),
+      h('a', { href: '#/', 'aria-current': elsewhere ? null : 'page', text: 'Marketplace' }),
+      h('a', { href: '#/instances', 'aria-current': at('#/instance'), text: 'My integrations' }),
+      portal ? [h('a', { href: '#/users', 'aria-current': at('#/users'), text: 'Users' }),
+        h('a', { href: '#/attachments', 'aria-current': at('#/attachments'), text: 'Attachments' }),
+        accountBar(session, signOut)] : null),
     ...nodes.filter((node) => node !== null && node !== undefined));
   app.querySelector('h2')?.focus();
 }
@@ -341,17 +410,22 @@ async function instanceView(instanceId) {
 }
 
 async function route() {
-  if (token === null) return;
+  if (portal ? session === null : token === null) return;
   const [path, search] = (location.hash.slice(1) || '/').split('?');
   const params = new URLSearchParams(search ?? '');
+  const ctx = { api, download, show, session, route };
   try {
-    if (path.startsWith('/integration/')) await integrationView(decodeURIComponent(path.slice(13)));
+    if (portal && path === '/users') await usersView(ctx);
+    else if (portal && path === '/attachments') await attachmentsView(ctx, params);
+    else if (path.startsWith('/integration/')) await integrationView(decodeURIComponent(path.slice(13)));
     else if (path.startsWith('/instance/')) await instanceView(decodeURIComponent(path.slice(10)));
     else if (path === '/instances') await instancesView();
     else await catalogView(params);
   } catch (error) {
+    if (portal && session === null) return; // signed out meanwhile: the sign-in form is shown
     failure(error);
   }
 }
 
 window.addEventListener('hashchange', route);
+if (portal) startPortal();

@@ -29,6 +29,8 @@ const SCRIPT: &str = include_str!("../../assets/embed/marketplace.js");
 const FORM: &str = include_str!("../../assets/embed/form.js");
 /// `rules()` for the page and the form: core's data, read from the page.
 const RULES: &str = include_str!("../../assets/embed/rules.js");
+/// The portal's screens (sign-in, users, attachments), imported by the page's script.
+const PORTAL: &str = include_str!("../../assets/embed/portal.js");
 /// The page's styles (light and dark).
 const STYLE: &str = include_str!("../../assets/embed/marketplace.css");
 
@@ -119,6 +121,7 @@ async fn asset(Path(file): Path<String>) -> ApiResult<Response> {
         "marketplace.js" => (SCRIPT, "text/javascript; charset=utf-8"),
         "form.js" => (FORM, "text/javascript; charset=utf-8"),
         "rules.js" => (RULES, "text/javascript; charset=utf-8"),
+        "portal.js" => (PORTAL, "text/javascript; charset=utf-8"),
         "marketplace.css" => (STYLE, "text/css; charset=utf-8"),
         _ => return Err(ApiError::NotFound("asset")),
     };
