@@ -35,10 +35,10 @@ async function waitFor(url, child, seconds = 30) {
 }
 
 /**
- * Starts the demo; resolves to `{serviceUrl, hostUrl, organizationId, apiKey, admin(path,
+ * Starts the demo (with `env` added to its environment); resolves to `{serviceUrl, hostUrl, organizationId, apiKey, admin(path,
  * init), stop()}`. `admin` calls the admin API with the demo's API key and parses the JSON.
  */
-export async function startDemo() {
+export async function startDemo({ env = {} } = {}) {
   const binary = process.env.MARKETPLACE_SERVER_BIN ?? join(root, 'target/debug/marketplace-server');
   const dir = mkdtempSync(join(tmpdir(), 'marketplace-js-'));
   const [servicePort, hostPort] = [await freePort(), await freePort()];
@@ -46,7 +46,7 @@ export async function startDemo() {
   const child = spawn(binary, ['demo', '--database', `sqlite://${database}`,
     '--listen', `127.0.0.1:${servicePort}`, '--host-listen', `127.0.0.1:${hostPort}`,
     '--examples-dir', join(root, 'examples'), '--package-dir', join(root, 'crates/marketplace-wasm/pkg')],
-  { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, MARKETPLACE_LOG: 'warn' } });
+  { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, MARKETPLACE_LOG: 'warn', ...env } });
   const serviceUrl = `http://127.0.0.1:${servicePort}`;
   const hostUrl = `http://127.0.0.1:${hostPort}`;
   try {

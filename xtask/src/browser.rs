@@ -29,12 +29,15 @@ pub(crate) fn test() -> Result {
     let server = server_binary()?;
     let tests_dir = root.join(TESTS_DIR);
     ensure_playwright(&tests_dir)?;
+    // The portal's journey reads its invitation email from aiosmtpd (the Python tools).
+    let python = crate::webhook_tools::install_python()?;
     cmd::run(
         Command::new("node")
             .arg("--test")
             .args(test_files(&tests_dir)?)
             .env("MARKETPLACE_SERVER_BIN", &server)
-            .env("CHROMIUM_PATH", CHROMIUM),
+            .env("CHROMIUM_PATH", CHROMIUM)
+            .env(crate::webhook_tools::SMTP_VAR, &python),
     )?;
     println!(
         "screenshots: {}",
