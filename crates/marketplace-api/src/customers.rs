@@ -103,8 +103,22 @@ pub struct UserView {
     pub name: Option<String>,
     /// Email.
     pub email: Option<String>,
-    /// The role of the user's last token.
+    /// The role of the user's last token (or of the accepted invitation).
     pub role: Role,
+    /// The role the vendor pinned, if any: the user acts with the lower of it and `role`.
+    #[serde(default)]
+    pub role_pinned: Option<Role>,
+    /// Whether the user signs in to the portal with a password.
+    #[serde(default)]
+    pub has_password: bool,
+    /// Until when portal sign-in is locked after failed attempts (RFC 3339), if locked.
+    #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(format = DateTime))]
+    pub locked_until: Option<String>,
+    /// The last portal sign-in (RFC 3339), if any.
+    #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(format = DateTime))]
+    pub last_login_at: Option<String>,
     /// First seen (RFC 3339).
     #[cfg_attr(feature = "schema", schema(format = DateTime))]
     pub created_at: String,
@@ -121,6 +135,10 @@ pub struct UserPatch {
     /// Email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Pins the user's role: from then on the user acts with the lower of it and each token's
+    /// role (pin `admin` to lift a `viewer` pin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
 }
 
 wire_enum! {
@@ -168,7 +186,8 @@ mod tests {
     #[test]
     fn bodies_refuse_unknown_fields() {
         assert!(serde_json::from_value::<CustomerBody>(json!({"nickname": "x"})).is_err());
-        assert!(serde_json::from_value::<UserPatch>(json!({"role": "viewer"})).is_err());
+        assert!(serde_json::from_value::<UserPatch>(json!({"sub": "u1"})).is_err());
+        assert!(serde_json::from_value::<UserPatch>(json!({"role": "viewer"})).is_ok());
         assert!(
             serde_json::from_value::<CustomerConfigBody>(json!({"values": {}, "x": 1})).is_err()
         );

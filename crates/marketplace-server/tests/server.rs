@@ -13,6 +13,7 @@ mod server {
     pub(crate) mod embedded;
     mod oauth_client;
     mod openapi;
+    mod portal;
     mod signatures;
     mod sso;
     pub(crate) mod vendor_events;

@@ -14,6 +14,7 @@ pub mod instances;
 pub mod integrations;
 pub mod oauth_client;
 pub mod organization;
+pub mod portal;
 pub mod runner;
 pub mod sso;
 pub mod state;
