@@ -176,8 +176,11 @@ mod tests {
         );
         let users: Page<UserView> = round_trip(json!({"items": [{"id": "ada@globex.example",
             "customer_id": "cus_1", "name": "Ada", "email": null, "role": "admin",
+            "role_pinned": "viewer", "has_password": true, "locked_until": null,
+            "last_login_at": "2026-11-30T06:00:00.000Z",
             "created_at": "2026-11-30T05:21:46.571Z"}], "next_cursor": null}));
         assert_eq!(users.items[0].role, Role::Admin);
+        assert_eq!(users.items[0].role_pinned, Some(Role::Viewer));
         let config: CustomerConfigView = round_trip(json!({"customer_id": "cus_1",
             "integration_id": "int_1", "values": {"plan": "gold", "token": {"set": true}}}));
         assert_eq!(config.values["token"], json!({"set": true}));

@@ -99,11 +99,16 @@ pub struct TokenCache {
     verified: Mutex<HashMap<String, Verified>>,
     keys: Mutex<HashMap<(String, String), Arc<SigningKey>>>,
     customers: Mutex<HashMap<(String, String), String>>,
-    /// Users seen with a token's role: the pinned role and when it was read (Unix ms).
-    users: Mutex<HashMap<(String, String, Role), (Option<Role>, i64)>>,
+    users: Mutex<HashMap<SeenUser, PinRead>>,
     origins: Mutex<HashMap<String, Arc<Vec<String>>>>,
     all_origins: Mutex<Option<Arc<HashSet<String>>>>,
 }
+
+/// A user seen with a token's role: (customer id, user id, the token's role).
+type SeenUser = (String, String, Role);
+
+/// The role pinned to a seen user, and when it was read (Unix ms).
+type PinRead = (Option<Role>, i64);
 
 const MAX_CACHED_TOKENS: usize = 100_000;
 
