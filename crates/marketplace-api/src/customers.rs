@@ -103,8 +103,22 @@ pub struct UserView {
     pub name: Option<String>,
     /// Email.
     pub email: Option<String>,
-    /// The role of the user's last token.
+    /// The role of the user's last token (or of the accepted invitation).
     pub role: Role,
+    /// The role the vendor pinned, if any: the user acts with the lower of it and `role`.
+    #[serde(default)]
+    pub role_pinned: Option<Role>,
+    /// Whether the user signs in to the portal with a password.
+    #[serde(default)]
+    pub has_password: bool,
+    /// Until when portal sign-in is locked after failed attempts (RFC 3339), if locked.
+    #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(format = DateTime))]
+    pub locked_until: Option<String>,
+    /// The last portal sign-in (RFC 3339), if any.
+    #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(format = DateTime))]
+    pub last_login_at: Option<String>,
     /// First seen (RFC 3339).
     #[cfg_attr(feature = "schema", schema(format = DateTime))]
     pub created_at: String,
@@ -121,6 +135,10 @@ pub struct UserPatch {
     /// Email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Pins the user's role: from then on the user acts with the lower of it and each token's
+    /// role (pin `admin` to lift a `viewer` pin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
 }
 
 wire_enum! {
@@ -158,8 +176,11 @@ mod tests {
         );
         let users: Page<UserView> = round_trip(json!({"items": [{"id": "ada@globex.example",
             "customer_id": "cus_1", "name": "Ada", "email": null, "role": "admin",
+            "role_pinned": "viewer", "has_password": true, "locked_until": null,
+            "last_login_at": "2026-11-30T06:00:00.000Z",
             "created_at": "2026-11-30T05:21:46.571Z"}], "next_cursor": null}));
         assert_eq!(users.items[0].role, Role::Admin);
+        assert_eq!(users.items[0].role_pinned, Some(Role::Viewer));
         let config: CustomerConfigView = round_trip(json!({"customer_id": "cus_1",
             "integration_id": "int_1", "values": {"plan": "gold", "token": {"set": true}}}));
         assert_eq!(config.values["token"], json!({"set": true}));
@@ -168,7 +189,8 @@ mod tests {
     #[test]
     fn bodies_refuse_unknown_fields() {
         assert!(serde_json::from_value::<CustomerBody>(json!({"nickname": "x"})).is_err());
-        assert!(serde_json::from_value::<UserPatch>(json!({"role": "viewer"})).is_err());
+        assert!(serde_json::from_value::<UserPatch>(json!({"sub": "u1"})).is_err());
+        assert!(serde_json::from_value::<UserPatch>(json!({"role": "viewer"})).is_ok());
         assert!(
             serde_json::from_value::<CustomerConfigBody>(json!({"values": {}, "x": 1})).is_err()
         );

@@ -9,6 +9,7 @@
 //!   config spec and the flows); [`listings`]: what the marketplace offers.
 //! - [`customers`]: customers, their users and vendor-set values; [`instances`]: activated
 //!   integrations, shared by the admin and the embedded API.
+//! - [`portal`]: the customer portal's invitations, sign-in, password resets and session.
 //! - [`observability`]: logs, executions and events; [`embedded`]: the customer's catalog,
 //!   validation and test runs; [`webhooks`]: the flow trigger's answer.
 //! - [`event_configurations`]: where and how the vendor hears of changes; [`deliveries`]: each
@@ -42,6 +43,7 @@ pub mod integrations;
 pub mod listings;
 pub mod observability;
 pub mod organization;
+pub mod portal;
 pub mod signing_keys;
 pub mod spec;
 pub mod sso;
@@ -120,6 +122,13 @@ mod schema_tests {
         sso::OidcTokens,
         sso::JwkSet,
         sso::UserInfo,
+        portal::InvitationCreate,
+        portal::NewInvitation,
+        portal::InvitationView,
+        portal::AcceptBody,
+        portal::LoginBody,
+        portal::PasswordResetBody,
+        portal::SessionView,
     )))]
     struct Doc;
 

@@ -18,6 +18,8 @@
 //!   Standard Webhooks signature.
 //! - [`token`]: the embedded token's claims; [`sso`]: bookmark links, the claims of the ID
 //!   tokens the service issues as an OpenID Provider, and the PKCE check.
+//! - [`portal`]: the customer portal's sign-in rules (passwords, invitation and session
+//!   lifetimes, lockout, pinned roles).
 //! - [`organization`]: the vendor's settings: origins allowed to embed, the page's theme;
 //!   [`page_rules`]: the data of these rules that a page without core needs.
 //!
@@ -44,6 +46,7 @@ pub mod organization;
 pub mod page_rules;
 pub mod permission;
 pub mod pointer;
+pub mod portal;
 pub mod spec;
 pub mod sso;
 pub mod token;
@@ -75,6 +78,7 @@ pub use organization::{
 };
 pub use page_rules::page_rules;
 pub use permission::{Action, Actor, Decision, authorize};
+pub use portal::{InvitationPurpose, LoginFailures, effective_role};
 pub use spec::{ConfigSpec, Variable, VariableType, Visibility};
 pub use token::{EmbeddedClaims, TokenError, TokenPolicy};
 pub use values::{Completeness, Editor, ValidationOptions, validate_config, validate_map};

@@ -54,6 +54,10 @@ pub enum Action {
     ManageCustomers,
     /// Read the event stream, logs and executions of every customer.
     ReadOrganizationData,
+    /// Read the customer's users and open invitations.
+    ReadUsers,
+    /// Invite and remove the customer's users (portal sign-in).
+    ManageUsers,
 }
 
 impl Action {
@@ -73,7 +77,11 @@ impl Action {
     pub fn is_write(self) -> bool {
         !matches!(
             self,
-            Self::ReadCatalog | Self::ReadInstances | Self::Validate | Self::ReadOrganizationData
+            Self::ReadCatalog
+                | Self::ReadInstances
+                | Self::Validate
+                | Self::ReadOrganizationData
+                | Self::ReadUsers
         )
     }
 }
@@ -143,6 +151,10 @@ mod tests {
             (ManageCatalog, None, Allow, Forbidden, Forbidden),
             (ManageCustomers, Some(&mine), Allow, Forbidden, Forbidden),
             (ReadOrganizationData, None, Allow, Forbidden, Forbidden),
+            (ReadUsers, Some(&mine), Allow, Allow, Allow),
+            (ReadUsers, Some(&theirs), Allow, NotFound, NotFound),
+            (ManageUsers, Some(&mine), Allow, Allow, Forbidden),
+            (ManageUsers, Some(&theirs), Allow, NotFound, Forbidden),
         ];
         for (action, owner, o, a, v) in table {
             assert_eq!(

@@ -62,6 +62,16 @@ pub enum ApiError {
     /// 422: field errors, all of them.
     #[error("the request has {} invalid field(s)", .0.len())]
     Validation(Vec<FieldError>),
+    /// 429: too many attempts; `Retry-After` says when to try again.
+    #[error("{detail}")]
+    TooManyRequests {
+        /// Stable code.
+        code: &'static str,
+        /// Explanation.
+        detail: String,
+        /// Seconds until another attempt may succeed (`Retry-After`).
+        retry_after_s: u64,
+    },
     /// 503: a dependency (the database) does not answer.
     #[error("{detail}")]
     Unavailable {
@@ -127,6 +137,7 @@ impl ApiError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -138,6 +149,7 @@ impl ApiError {
             | Self::Unauthorized { code, .. }
             | Self::Forbidden { code, .. }
             | Self::Conflict { code, .. }
+            | Self::TooManyRequests { code, .. }
             | Self::Unavailable { code, .. } => code,
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
@@ -212,6 +224,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Self::TooManyRequests { retry_after_s, .. } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s));
         }
         response
     }

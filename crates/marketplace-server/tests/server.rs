@@ -14,6 +14,7 @@ mod server {
     pub(crate) mod mail;
     mod oauth_client;
     mod openapi;
+    mod portal;
     mod signatures;
     mod sso;
     pub(crate) mod vendor_events;

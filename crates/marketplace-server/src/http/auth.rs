@@ -1,12 +1,14 @@
 //! The credentials of a request, as extractors: `Admin` (an API key) and `CustomerUser` (an
-//! embedded token), and `VendorClient` (an inbound client's access token); each reads
-//! `Authorization: Bearer ...` and asks its service.
+//! embedded token, or else a portal session cookie), and `VendorClient` (an inbound client's
+//! access token); each reads `Authorization: Bearer ...` (or the cookie) and asks its service.
 
 use crate::error::ApiError;
 use crate::service::auth::{self, Admin, CustomerUser};
+use crate::service::portal;
 use crate::service::state::AppState;
 use axum::extract::FromRequestParts;
-use axum::http::{header, request::Parts};
+use axum::http::{Method, header, request::Parts};
+use axum_extra::extract::cookie::CookieJar;
 
 pub(crate) fn bearer(parts: &Parts) -> Result<&str, ApiError> {
     let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
@@ -42,6 +44,17 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
+/// The value of the portal's session cookie, if the request carries one.
+pub(crate) fn session_cookie(parts: &Parts) -> Option<String> {
+    CookieJar::from_headers(&parts.headers)
+        .get(portal::SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// A customer user: by embedded token when `Authorization` is present (a Bearer wins), else by
+/// the portal's session cookie, where POST, PUT, PATCH and DELETE also need `X-CSRF-Token` and
+/// the service's own `Origin`.
 impl FromRequestParts<AppState> for CustomerUser {
     type Rejection = ApiError;
 
@@ -53,7 +66,20 @@ impl FromRequestParts<AppState> for CustomerUser {
             .headers
             .get(header::ORIGIN)
             .and_then(|o| o.to_str().ok());
-        auth::authenticate_token(state, bearer(parts)?, origin).await
+        let session = session_cookie(parts);
+        let Some(secret) = session.filter(|_| !parts.headers.contains_key(header::AUTHORIZATION))
+        else {
+            return auth::authenticate_token(state, bearer(parts)?, origin).await;
+        };
+        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        let proof = (!safe).then(|| portal::CsrfProof {
+            csrf_token: parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok()),
+            origin,
+        });
+        portal::authenticate_session(state, &secret, proof).await
     }
 }
 

@@ -185,14 +185,42 @@ async fn put_customer_config(
     }))
 }
 
-fn user_view(user: UserRecord) -> UserView {
+/// A user as the admin and the embedded API show it: `locked_until` only while the lock holds.
+pub(crate) fn user_view(user: UserRecord) -> UserView {
+    let lock = marketplace_core::LoginFailures {
+        failures: 0,
+        locked_until: user.locked_until,
+    };
+    let locked = lock.retry_after_s(crate::store::now_ms()).is_some();
     UserView {
         id: user.id,
         customer_id: user.customer_id,
         name: user.name,
         email: user.email,
         role: Role::from_wire(&user.role),
+        role_pinned: user.pinned_role.as_deref().map(Role::from_wire),
+        has_password: user.has_password,
+        locked_until: user.locked_until.filter(|_| locked).map(rfc3339),
+        last_login_at: user.last_login_at.map(rfc3339),
         created_at: rfc3339(user.created_at),
+    }
+}
+
+/// Core's role of a wire role; an unknown one is a 422 at `path`.
+pub(crate) fn core_role(role: &Role, path: &str) -> ApiResult<marketplace_core::Role> {
+    match role {
+        Role::Admin => Ok(marketplace_core::Role::Admin),
+        Role::Viewer => Ok(marketplace_core::Role::Viewer),
+        other => Err(crate::error::ApiError::field(
+            marketplace_core::FieldError::new(
+                path,
+                marketplace_core::FieldErrorCode::Option,
+                format!(
+                    "unknown role `{}`; expected admin or viewer",
+                    other.as_str()
+                ),
+            ),
+        )),
     }
 }
 
@@ -210,7 +238,8 @@ async fn list_users(
     Ok(Json(page_of(users, user_view)))
 }
 
-/// Update a customer user's display data (the role comes from each token).
+/// Update a customer user's display data, or pin their role: the user then acts with the lower
+/// of the pin and each token's role (pin `admin` to lift a `viewer` pin).
 #[utoipa::path(patch, path = "/api/v1/customers/{id}/users/{user_id}", tag = "customers", security(("api_key" = [])),
     params(("id" = String, Path, description = "Customer id"), ("user_id" = String, Path, description = "User id")),
     request_body = UserPatch, responses((status = 200, body = UserView)))]
@@ -222,6 +251,11 @@ async fn patch_user(
 ) -> ApiResult<Json<UserView>> {
     customers::get(&state, &admin.organization_id, &id).await?;
     let patch: UserPatch = decode(body)?;
+    let role = patch
+        .role
+        .as_ref()
+        .map(|r| core_role(r, "/role"))
+        .transpose()?;
     let user = customers::update_user(
         &state,
         &admin.organization_id,
@@ -229,13 +263,14 @@ async fn patch_user(
         &user_id,
         patch.name,
         patch.email,
+        role,
     )
     .await?;
     Ok(Json(user_view(user)))
 }
 
-/// Delete a customer user: tokens issued to them until now are refused (`token_revoked`); a
-/// later token creates them again.
+/// Delete a customer user with their portal sessions: tokens issued to them until now are
+/// refused (`token_revoked`); a later token creates them again.
 #[utoipa::path(delete, path = "/api/v1/customers/{id}/users/{user_id}", tag = "customers", security(("api_key" = [])),
     params(("id" = String, Path, description = "Customer id"), ("user_id" = String, Path, description = "User id")),
     responses((status = 204)))]

@@ -1,5 +1,7 @@
 //! `GET /embed/{organization_id}/marketplace`: the marketplace page hosts embed in an iframe, and
-//! its assets under `/embed/assets/`.
+//! its assets under `/embed/assets/`. The same page is the customer portal
+//! (`GET /portal/{organization_id}`, served by `http::portal` through [`render`] with
+//! `data-mode="portal"` on its body and `frame-ancestors 'none'`).
 //!
 //! The page is a shell: it carries no customer data and no token. Its script announces itself to
 //! the parent window by postMessage, receives the token from an allowed origin only, and calls
@@ -43,9 +45,19 @@ pub fn router() -> Router<AppState> {
 
 /// `?theme=light|dark&accent=%23rrggbb`: overrides of the organization's theme defaults.
 #[derive(Debug, Default, Deserialize)]
-struct ThemeQuery {
+pub struct ThemeQuery {
     theme: Option<String>,
     accent: Option<String>,
+}
+
+/// Where the page runs: in the host's iframe (token by postMessage) or as the customer portal
+/// (cookie session, never framed). The page's `<body data-mode>` says which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageMode {
+    /// `GET /embed/{organization_id}/marketplace`: framed by the allowed origins.
+    Iframe,
+    /// `GET /portal/{organization_id}[/accept]`: `frame-ancestors 'none'`.
+    Portal,
 }
 
 /// The page shell for an organization.
@@ -54,7 +66,17 @@ async fn page(
     Path(organization_id): Path<String>,
     Query(query): Query<ThemeQuery>,
 ) -> ApiResult<Response> {
-    let organization = organization::get(&state, &organization_id).await?;
+    render(&state, &organization_id, query, PageMode::Iframe).await
+}
+
+/// The page for an organization in a mode (404 for an unknown organization).
+pub async fn render(
+    state: &AppState,
+    organization_id: &str,
+    query: ThemeQuery,
+    mode: PageMode,
+) -> ApiResult<Response> {
+    let organization = organization::get(state, organization_id).await?;
     let theme = query
         .theme
         .filter(|t| is_theme_name(t))
@@ -74,13 +96,17 @@ async fn page(
 <title>Integrations · {name}</title>
 <link rel="stylesheet" href="/embed/assets/marketplace.css">
 </head>
-<body data-organization="{organization}" data-origins="{origins}" data-theme="{theme}" data-accent="{accent}">
+<body data-mode="{mode}" data-organization="{organization}" data-origins="{origins}" data-theme="{theme}" data-accent="{accent}">
 <main id="app" aria-live="polite"><p>Loading the marketplace…</p></main>
 <script type="application/json" id="marketplace-rules">{rules}</script>
 <script type="module" src="/embed/assets/marketplace.js"></script>
 </body>
 </html>
 "#,
+        mode = match mode {
+            PageMode::Iframe => "iframe",
+            PageMode::Portal => "portal",
+        },
         theme = escape(&theme),
         name = escape(&organization.name),
         organization = escape(&organization.id),
@@ -88,7 +114,7 @@ async fn page(
         accent = escape(&accent),
         rules = rules_json()?,
     );
-    let ancestors = if organization.allowed_origins.is_empty() {
+    let ancestors = if mode == PageMode::Portal || organization.allowed_origins.is_empty() {
         "'none'".to_owned()
     } else {
         organization.allowed_origins.join(" ")

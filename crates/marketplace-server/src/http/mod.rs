@@ -18,6 +18,7 @@ pub mod observability;
 pub mod oidc;
 pub mod openapi;
 pub mod organization;
+pub mod portal;
 pub mod signing_keys;
 pub mod time;
 pub mod vendor;
@@ -41,6 +42,7 @@ pub fn app(state: AppState) -> Router {
     router
         .merge(openapi::router(api))
         .merge(embed_page::router())
+        .merge(portal::page_router())
         .merge(oidc::browser_router())
         .route(
             "/healthz",
@@ -112,6 +114,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(deliveries::router())
         .merge(vendor::router())
         .merge(oidc::router())
+        .merge(portal::router())
 }
 
 /// The page a list query asks for: its size checked (1 to 200, default 50) and its cursor.

@@ -11,11 +11,11 @@ use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 
 /// Every error status an operation may answer, with its meaning.
-const ERRORS: [(u16, &str); 9] = [
+const ERRORS: [(u16, &str); 10] = [
     (400, "Malformed request: bad JSON, path or query"),
     (
         401,
-        "Missing or invalid credentials (API key or embedded token)",
+        "Missing or invalid credentials (API key, embedded token or portal session)",
     ),
     (
         403,
@@ -29,6 +29,10 @@ const ERRORS: [(u16, &str); 9] = [
     (413, "The request body is too large"),
     (415, "The request body is not application/json"),
     (422, "Field errors, every one at once"),
+    (
+        429,
+        "Too many attempts (portal sign-in); `Retry-After` says when to try again",
+    ),
     (500, "Internal error"),
 ];
 
@@ -70,6 +74,12 @@ const EXCEPTIONS: &[(&str, &[u16], &[u16])] = &[
     ("oidc_token", &[401], &[415, 422]),
     // The trigger takes any bytes: no JSON to reject, no field to name.
     ("trigger", &[409], &[400, 415, 422]),
+    ("create_invitation", &[409], &[]),
+    ("embedded_create_invitation", &[409], &[]),
+    // No credential: wrong ones are 401 `invalid_credentials`; a locked email 429.
+    ("portal_login", &[401, 429], &[]),
+    // The session is read, never refused for its role or origin (only unsafe methods are).
+    ("portal_session", &[], &[403]),
 ];
 
 /// The problem statuses an operation can answer: 400 where a query or body is parsed, 413/415/422
@@ -105,7 +115,7 @@ fn problems_of(operation: &Operation) -> Vec<u16> {
                 .unwrap_or_default()
         })
         .map(|name| {
-            if name == "embedded_token" {
+            if name == "embedded_token" || name == "portal_session" {
                 "embedded_token"
             } else {
                 "api_key"
@@ -162,6 +172,16 @@ pub fn base() -> OpenApi {
     components.add_security_scheme(
         "sso_access_token",
         SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+    );
+    components.add_security_scheme(
+        "portal_session",
+        SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Cookie(
+            utoipa::openapi::security::ApiKeyValue::with_description(
+                "mp_session",
+                "The customer portal's session cookie; unsafe methods also need `X-CSRF-Token` \
+                 (the session's `csrf_token`) and the service's own `Origin`",
+            ),
+        )),
     );
     components.add_security_scheme(
         "embedded_token",

@@ -10,7 +10,6 @@
 use crate::crypto::sha256_hex;
 use crate::error::{ApiError, ApiResult};
 use crate::service::state::AppState;
-use crate::store::customers::UserRecord;
 use crate::store::{self, new_id, now_ms};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use marketplace_core::customer::Role;
@@ -39,7 +38,8 @@ pub struct CustomerUser {
     pub customer_external_id: String,
     /// The user (`sub`).
     pub user_id: String,
-    /// The token's role.
+    /// The effective role: the lower of the token's (or the session user's) role and the role
+    /// the vendor pinned.
     pub role: Role,
     /// Values of embedded variables from the token.
     pub embedded_config: Option<Map<String, Value>>,
@@ -99,10 +99,16 @@ pub struct TokenCache {
     verified: Mutex<HashMap<String, Verified>>,
     keys: Mutex<HashMap<(String, String), Arc<SigningKey>>>,
     customers: Mutex<HashMap<(String, String), String>>,
-    users: Mutex<HashSet<(String, String, Role)>>,
+    users: Mutex<HashMap<SeenUser, PinRead>>,
     origins: Mutex<HashMap<String, Arc<Vec<String>>>>,
     all_origins: Mutex<Option<Arc<HashSet<String>>>>,
 }
+
+/// A user seen with a token's role: (customer id, user id, the token's role).
+type SeenUser = (String, String, Role);
+
+/// The role pinned to a seen user, and when it was read (Unix ms).
+type PinRead = (Option<Role>, i64);
 
 const MAX_CACHED_TOKENS: usize = 100_000;
 
@@ -122,7 +128,7 @@ impl TokenCache {
         self.users
             .lock()
             .expect("lock")
-            .retain(|(c, _, _)| c != customer_id);
+            .retain(|(c, _, _), _| c != customer_id);
     }
 
     /// Forgets the allowed origins (after an organization changes them).
@@ -146,7 +152,7 @@ impl TokenCache {
         self.users
             .lock()
             .expect("lock")
-            .retain(|(c, u, _)| !(c == customer_id && u == user_id));
+            .retain(|(c, u, _), _| !(c == customer_id && u == user_id));
     }
 
     /// Forgets every cached token of a user (after the user is deleted).
@@ -310,13 +316,13 @@ pub async fn authenticate_token(
         check_origin(state, &organization_id, origin).await?;
     }
     let customer_id = customer_on_sight(state, &organization_id, &claims).await?;
-    user_on_sight(state, &customer_id, &claims).await?;
+    let pinned = user_on_sight(state, &customer_id, &claims).await?;
     Ok(CustomerUser {
         organization_id,
         customer_id,
         customer_external_id: claims.customer,
         user_id: claims.sub,
-        role: claims.role,
+        role: marketplace_core::effective_role(claims.role, pinned),
         embedded_config: claims.embedded_config,
     })
 }
@@ -422,17 +428,42 @@ async fn customer_on_sight(
     Ok(id)
 }
 
-/// Records the user of a token on first sight (and when its role or name changes).
+/// How long another process's pin of a role may go unseen on PostgreSQL (this process forgets
+/// the users it changes at once).
+const PIN_RECHECK_MS: i64 = 5_000;
+
+fn parse_pin(stored: Option<&str>) -> Option<Role> {
+    stored.map(|r| {
+        if r == "admin" {
+            Role::Admin
+        } else {
+            Role::Viewer
+        }
+    })
+}
+
+/// Records the user of a token on first sight (and when its role or name changes); the role the
+/// vendor pinned, if any.
 async fn user_on_sight(
     state: &AppState,
     customer_id: &str,
     claims: &EmbeddedClaims,
-) -> ApiResult<()> {
+) -> ApiResult<Option<Role>> {
     let seen = (customer_id.to_owned(), claims.sub.clone(), claims.role);
-    if state.tokens.users.lock().expect("lock").contains(&seen) {
-        return Ok(());
-    }
     let now = now_ms();
+    let cached = state.tokens.users.lock().expect("lock").get(&seen).copied();
+    if let Some((pinned, read_at)) = cached {
+        if state.store.backend() == store::Backend::Sqlite || now - read_at < PIN_RECHECK_MS {
+            return Ok(pinned);
+        }
+        let stored = store::portal::pinned_role(&state.store, customer_id, &claims.sub).await?;
+        if let Some(stored) = stored {
+            let pinned = parse_pin(stored.as_deref());
+            let entry = (pinned, now);
+            state.tokens.users.lock().expect("lock").insert(seen, entry);
+            return Ok(pinned);
+        }
+    }
     let mut tx = state.store.begin().await?;
     let new = store::customers::upsert_user(
         &mut tx,
@@ -444,15 +475,10 @@ async fn user_on_sight(
         now,
     )
     .await?;
+    let user = store::customers::get_user(&mut tx, customer_id, &claims.sub)
+        .await?
+        .ok_or_else(|| ApiError::Internal("a user vanished while being recorded".into()))?;
     if new {
-        let user = UserRecord {
-            id: claims.sub.clone(),
-            customer_id: customer_id.to_owned(),
-            name: claims.name.clone(),
-            email: claims.email.clone(),
-            role: claims.role.as_str().to_owned(),
-            created_at: now,
-        };
         let event =
             crate::service::customers::user_event(EventType::CustomerUserAssigned, &user, &[]);
         store::events::record(&mut tx, claims.organization.as_str(), &event).await?;
@@ -461,6 +487,12 @@ async fn user_on_sight(
     if new {
         state.deliveries.wake.notify_one();
     }
-    state.tokens.users.lock().expect("lock").insert(seen);
-    Ok(())
+    let pinned = parse_pin(user.pinned_role.as_deref());
+    state
+        .tokens
+        .users
+        .lock()
+        .expect("lock")
+        .insert(seen, (pinned, now));
+    Ok(pinned)
 }

@@ -136,6 +136,9 @@ pub async fn delete(
     }
     let now = now_ms();
     let mut tx = state.store.begin().await?;
+    // Its portal sessions and invitations go with it (foreign keys cascade); said here too, so
+    // that no session outlives the customer whatever the backend's settings.
+    store::portal::delete_customer_sessions(&mut tx, id).await?;
     store::customers::delete(&mut tx, id).await?;
     store::revocations::revoke_customer(&mut tx, organization_id, &customer.external_id, now)
         .await?;
@@ -177,7 +180,8 @@ pub fn user_event(event_type: EventType, user: &UserRecord, changed: &[&str]) ->
         .with_customer(&user.customer_id.as_str().into())
 }
 
-/// Changes a user's display data (the role comes from each token); `None` keeps a field.
+/// Changes a user's display data and pins a role (the user then acts with the lower of it and
+/// each token's role); `None` keeps a field.
 pub async fn update_user(
     state: &AppState,
     organization_id: &str,
@@ -185,6 +189,7 @@ pub async fn update_user(
     user_id: &str,
     name: Option<String>,
     email: Option<String>,
+    pinned_role: Option<marketplace_core::Role>,
 ) -> ApiResult<UserRecord> {
     get(state, organization_id, customer_id).await?;
     let mut tx = state.store.begin().await?;
@@ -201,6 +206,11 @@ pub async fn update_user(
         user.email = email;
     }
     store::customers::update_user(&mut tx, &user).await?;
+    if let Some(role) = pinned_role {
+        changed.push("role_pinned");
+        store::portal::pin_role(&mut tx, customer_id, user_id, role.as_str()).await?;
+        user.pinned_role = Some(role.as_str().to_owned());
+    }
     store::events::record(
         &mut tx,
         organization_id,
@@ -208,11 +218,12 @@ pub async fn update_user(
     )
     .await?;
     tx.commit().await?;
+    state.tokens.forget_user(customer_id, user_id);
     Ok(user)
 }
 
-/// Deletes a user; tokens issued to them until now are refused (`token_revoked`), and a later
-/// token creates them again.
+/// Deletes a user with their portal sessions; tokens issued to them until now are refused
+/// (`token_revoked`), and a later token creates them again.
 pub async fn delete_user(
     state: &AppState,
     organization_id: &str,
@@ -225,6 +236,7 @@ pub async fn delete_user(
         .await?
         .ok_or(ApiError::NotFound("user"))?;
     store::customers::delete_user(&mut tx, customer_id, user_id).await?;
+    store::portal::delete_user_sessions(&mut tx, customer_id, user_id, None).await?;
     store::revocations::revoke_user(
         &mut tx,
         organization_id,

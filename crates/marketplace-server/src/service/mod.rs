@@ -15,6 +15,7 @@ pub mod integrations;
 pub mod notifications;
 pub mod oauth_client;
 pub mod organization;
+pub mod portal;
 pub mod runner;
 pub mod sso;
 pub mod state;

@@ -177,9 +177,9 @@ pub async fn list(
 }
 
 /// A customer user as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct UserRecord {
-    /// The host app's user id (`sub`).
+    /// The host app's user id (`sub`), or the `usr_...` id of a user who accepted an invitation.
     pub id: String,
     /// The customer.
     pub customer_id: String,
@@ -187,14 +187,57 @@ pub struct UserRecord {
     pub name: Option<String>,
     /// Email.
     pub email: Option<String>,
-    /// `admin` or `viewer` (the last token's role).
+    /// `admin` or `viewer` (the last token's role, or the accepted invitation's).
     pub role: String,
+    /// The role the vendor pinned (`admin` or `viewer`), if any.
+    pub pinned_role: Option<String>,
+    /// Whether the user has a portal password.
+    pub has_password: bool,
+    /// Until when portal sign-in of the user's email is locked (Unix ms), if a lock was set.
+    pub locked_until: Option<i64>,
+    /// The last portal sign-in (Unix ms).
+    pub last_login_at: Option<i64>,
     /// First seen (Unix ms).
     pub created_at: i64,
 }
 
-const USER_SELECT: &str =
-    "SELECT id, customer_id, name, email, role, created_at FROM customer_users";
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: String,
+    customer_id: String,
+    name: Option<String>,
+    email: Option<String>,
+    role: String,
+    pinned_role: Option<String>,
+    has_password: i64,
+    locked_until: Option<i64>,
+    last_login_at: Option<i64>,
+    created_at: i64,
+}
+
+impl From<UserRow> for UserRecord {
+    fn from(r: UserRow) -> Self {
+        UserRecord {
+            id: r.id,
+            customer_id: r.customer_id,
+            name: r.name,
+            email: r.email,
+            role: r.role,
+            pinned_role: r.pinned_role,
+            has_password: r.has_password != 0,
+            locked_until: r.locked_until,
+            last_login_at: r.last_login_at,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// The users' columns; `locked_until` from `login_failures` of the user's lower-cased email.
+const USER_SELECT: &str = "SELECT id, customer_id, name, email, role, pinned_role, \
+     CAST(CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_password, \
+     (SELECT f.locked_until FROM login_failures f JOIN customers c ON c.organization_id = f.organization_id \
+      WHERE c.id = customer_users.customer_id AND f.email = lower(customer_users.email)) AS locked_until, \
+     last_login_at, created_at FROM customer_users";
 
 /// Records a token's user on sight (and its latest role and display data), in a transaction;
 /// whether the user is new.
@@ -248,9 +291,10 @@ pub async fn list_users(
         Order::Ascending,
         filter,
         page,
-        |r: &UserRecord| r.id.clone(),
+        |r: &UserRow| r.id.clone(),
     )
     .await
+    .map(|page| page.map(UserRecord::from))
 }
 
 /// A customer's user, read in a transaction.
@@ -260,7 +304,9 @@ pub async fn get_user(
     user_id: &str,
 ) -> StoreResult<Option<UserRecord>> {
     let sql = format!("{USER_SELECT} WHERE customer_id = $1 AND id = $2");
-    fetch_optional(&mut **tx, &sql, [customer_id.into(), user_id.into()]).await
+    let row: Option<UserRow> =
+        fetch_optional(&mut **tx, &sql, [customer_id.into(), user_id.into()]).await?;
+    Ok(row.map(UserRecord::from))
 }
 
 /// Stores a user's display data.

@@ -22,6 +22,7 @@ pub mod integrations;
 pub mod listings;
 pub mod notifications;
 pub mod organizations;
+pub mod portal;
 pub mod revocations;
 pub mod signing_keys;
 pub mod sso;
