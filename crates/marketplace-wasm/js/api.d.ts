@@ -143,6 +143,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customers/{id}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a customer's open invitations. */
+        get: operations["list_invitations"];
+        put?: never;
+        /**
+         * Invite a user to a customer: the email receives an accept link (7 days, single use); inviting
+         *     the same email again replaces the open invitation. The link is shown once, here.
+         */
+        post: operations["create_invitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/invitations/{invitation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a customer's open invitation. */
+        get: operations["get_invitation"];
+        put?: never;
+        post?: never;
+        /** Withdraw a customer's invitation: its link stops working. */
+        delete: operations["delete_invitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers/{id}/users": {
         parameters: {
             query?: never;
@@ -171,13 +210,16 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Delete a customer user: tokens issued to them until now are refused (`token_revoked`); a
-         *     later token creates them again.
+         * Delete a customer user with their portal sessions: tokens issued to them until now are
+         *     refused (`token_revoked`); a later token creates them again.
          */
         delete: operations["delete_user"];
         options?: never;
         head?: never;
-        /** Update a customer user's display data (the role comes from each token). */
+        /**
+         * Update a customer user's display data, or pin their role: the user then acts with the lower
+         *     of the pin and each token's role (pin `admin` to lift a `viewer` pin).
+         */
         patch: operations["patch_user"];
         trace?: never;
     };
@@ -378,6 +420,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/embedded/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the open invitations of the caller's customer. */
+        get: operations["embedded_list_invitations"];
+        put?: never;
+        /** Invite a user to the caller's customer (customer admins). */
+        post: operations["embedded_create_invitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/embedded/invitations/{invitation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get an open invitation of the caller's customer. */
+        get: operations["embedded_get_invitation"];
+        put?: never;
+        post?: never;
+        /** Withdraw an invitation of the caller's customer (customer admins). */
+        delete: operations["embedded_delete_invitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/embedded/marketplace": {
         parameters: {
             query?: never;
@@ -424,6 +502,43 @@ export interface paths {
         /** Check values against the listed version's spec, as the customer would submit them. */
         post: operations["embedded_validate"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/embedded/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the users of the caller's customer. */
+        get: operations["embedded_list_users"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/embedded/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a user of the caller's customer (customer admins) with their sessions; their tokens
+         *     issued until now are refused (`token_revoked`). An admin may remove themselves.
+         */
+        delete: operations["embedded_delete_user"];
         options?: never;
         head?: never;
         patch?: never;
@@ -905,6 +1020,97 @@ export interface paths {
         patch: operations["patch_organization"];
         trace?: never;
     };
+    "/api/v1/portal/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept an invitation (or a password-reset link) with a new password: signs in (sets the
+         *     `mp_session` cookie). A reset ends the user's other sessions.
+         */
+        post: operations["portal_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with an email and a password (sets the `mp_session` cookie). Five failures in a row
+         *     lock the email for 15 minutes (429 with `Retry-After`, even with the right password).
+         */
+        post: operations["portal_login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out: ends the session and clears the cookie. */
+        post: operations["portal_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask for a password-reset link: 202 whatever the email; a known one receives an accept link. */
+        post: operations["portal_password_reset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The current session (401 `no_session` when signed out). */
+        get: operations["portal_session"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/signing-keys": {
         parameters: {
             query?: never;
@@ -1078,6 +1284,18 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description Body of `POST /api/v1/portal/accept`: an invitation's (or reset link's) token and the new
+         *     password.
+         */
+        AcceptBody: {
+            /** @description The token of the link's fragment. */
+            token: string;
+            /** @description The new password: 12 to 128 characters. */
+            password: string;
+            /** @description A display name, replacing the invitation's. */
+            name?: string | null;
+        };
         /** @description The accepted trigger (202). */
         Accepted: {
             /** @description The execution that runs the flow; follow it with the executions API. */
@@ -1658,6 +1876,42 @@ export interface components {
              */
             updated_at: string;
         };
+        /** @description Body of `POST /api/v1/customers/{id}/invitations` and `POST /api/v1/embedded/invitations`. */
+        InvitationCreate: {
+            /** @description Where the invitation goes (and the user's sign-in email). */
+            email: string;
+            /** @description The user's display name. */
+            name?: string | null;
+            /** @description The role the user gets. */
+            role: components["schemas"]["Role"];
+            /** @description The host app's user id (`sub`) to sign in as; a new `usr_...` id when absent. */
+            user_id?: string | null;
+        };
+        /** @description An open invitation. */
+        InvitationView: {
+            /** @description Id. */
+            id: string;
+            /** @description The customer the user joins. */
+            customer_id: string;
+            /** @description The invited email (lower-cased). */
+            email: string;
+            /** @description The user's display name. */
+            name?: string | null;
+            /** @description The role the user gets. */
+            role: components["schemas"]["Role"];
+            /** @description The user id the invitation signs in as, when the inviter chose one. */
+            user_id?: string | null;
+            /**
+             * Format: date-time
+             * @description When it stops working (RFC 3339): 7 days after creation.
+             */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @description Creation time (RFC 3339).
+             */
+            created_at: string;
+        };
         /** @description One public key of the OpenID Provider (RFC 7517; EC P-256). */
         Jwk: {
             /** @description `EC`. */
@@ -1777,6 +2031,15 @@ export interface components {
              */
             at: string;
         };
+        /** @description Body of `POST /api/v1/portal/login`. */
+        LoginBody: {
+            /** @description The vendor's organization. */
+            organization_id: string;
+            /** @description The user's email. */
+            email: string;
+            /** @description The password. */
+            password: string;
+        };
         /** @description One mapping rule: where the output value goes and where it comes from. */
         MapRule: {
             /** @description JSON Pointer in the output (`/order_id`). */
@@ -1856,6 +2119,14 @@ export interface components {
              * @description Creation time (RFC 3339).
              */
             created_at: string;
+        };
+        /** @description A new invitation with its link, shown once (the email carries the same link). */
+        NewInvitation: components["schemas"]["InvitationView"] & {
+            /**
+             * @description `{public_url}/portal/{organization_id}/accept#token=...`; the token is in the fragment,
+             *     so it is in no request line.
+             */
+            accept_url: string;
         };
         /**
          * @description Which OpenID client a relying party uses.
@@ -2252,6 +2523,36 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description A page of a list: `{items, next_cursor}`. */
+        Page_InvitationView: {
+            /** @description The items of this page. */
+            items: {
+                /** @description Id. */
+                id: string;
+                /** @description The customer the user joins. */
+                customer_id: string;
+                /** @description The invited email (lower-cased). */
+                email: string;
+                /** @description The user's display name. */
+                name?: string | null;
+                /** @description The role the user gets. */
+                role: components["schemas"]["Role"];
+                /** @description The user id the invitation signs in as, when the inviter chose one. */
+                user_id?: string | null;
+                /**
+                 * Format: date-time
+                 * @description When it stops working (RFC 3339): 7 days after creation.
+                 */
+                expires_at: string;
+                /**
+                 * Format: date-time
+                 * @description Creation time (RFC 3339).
+                 */
+                created_at: string;
+            }[];
+            /** @description Cursor of the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list: `{items, next_cursor}`. */
         Page_ListingView: {
             /** @description The items of this page. */
             items: {
@@ -2367,8 +2668,21 @@ export interface components {
                 name?: string | null;
                 /** @description Email. */
                 email?: string | null;
-                /** @description The role of the user's last token. */
+                /** @description The role of the user's last token (or of the accepted invitation). */
                 role: components["schemas"]["Role"];
+                role_pinned?: null | components["schemas"]["Role"];
+                /** @description Whether the user signs in to the portal with a password. */
+                has_password?: boolean;
+                /**
+                 * Format: date-time
+                 * @description Until when portal sign-in is locked after failed attempts (RFC 3339), if locked.
+                 */
+                locked_until?: string | null;
+                /**
+                 * Format: date-time
+                 * @description The last portal sign-in (RFC 3339), if any.
+                 */
+                last_login_at?: string | null;
                 /**
                  * Format: date-time
                  * @description First seen (RFC 3339).
@@ -2405,6 +2719,16 @@ export interface components {
             }[];
             /** @description Cursor of the next page; null on the last page. */
             next_cursor?: string | null;
+        };
+        /**
+         * @description Body of `POST /api/v1/portal/password-reset`: the answer is 202 whether the email is known or
+         *     not; a known one receives an accept link.
+         */
+        PasswordResetBody: {
+            /** @description The vendor's organization. */
+            organization_id: string;
+            /** @description The user's email. */
+            email: string;
         };
         /** @description Body of `POST .../{id}/ping`. */
         PingBody: {
@@ -2477,6 +2801,46 @@ export interface components {
         SecretSet: {
             /** @description Always true. */
             set: boolean;
+        };
+        /** @description The customer of a session. */
+        SessionCustomer: {
+            /** @description Id. */
+            id: string;
+            /** @description Display name. */
+            name: string;
+            /** @description The host app's id of the customer. */
+            external_id: string;
+            /** @description Avatar URL. */
+            avatar_url?: string | null;
+        };
+        /** @description The signed-in user of a session. */
+        SessionUser: {
+            /** @description The user id. */
+            id: string;
+            /** @description The user's customer. */
+            customer_id: string;
+            /** @description Display name. */
+            name?: string | null;
+            /** @description Email. */
+            email?: string | null;
+            /** @description The effective role (the lower of the invitation's and the pinned one). */
+            role: components["schemas"]["Role"];
+        };
+        /** @description A portal session (the `mp_session` cookie holds its secret; this body never does). */
+        SessionView: {
+            /** @description The signed-in user. */
+            user: components["schemas"]["SessionUser"];
+            /** @description The user's customer. */
+            customer: components["schemas"]["SessionCustomer"];
+            /** @description The vendor's organization. */
+            organization_id: string;
+            /** @description Send it as `X-CSRF-Token` with every POST, PUT, PATCH and DELETE. */
+            csrf_token: string;
+            /**
+             * Format: date-time
+             * @description When the session ends (RFC 3339): 12 hours after sign-in.
+             */
+            expires_at: string;
         };
         /** @description Body of `POST /api/v1/signing-keys`. */
         SigningKeyCreate: {
@@ -2671,6 +3035,7 @@ export interface components {
             name?: string | null;
             /** @description Email. */
             email?: string | null;
+            role?: null | components["schemas"]["Role"];
         };
         /** @description A customer user, known from the tokens the host app signs. */
         UserView: {
@@ -2682,8 +3047,21 @@ export interface components {
             name?: string | null;
             /** @description Email. */
             email?: string | null;
-            /** @description The role of the user's last token. */
+            /** @description The role of the user's last token (or of the accepted invitation). */
             role: components["schemas"]["Role"];
+            role_pinned?: null | components["schemas"]["Role"];
+            /** @description Whether the user signs in to the portal with a password. */
+            has_password?: boolean;
+            /**
+             * Format: date-time
+             * @description Until when portal sign-in is locked after failed attempts (RFC 3339), if locked.
+             */
+            locked_until?: string | null;
+            /**
+             * Format: date-time
+             * @description The last portal sign-in (RFC 3339), if any.
+             */
+            last_login_at?: string | null;
             /**
              * Format: date-time
              * @description First seen (RFC 3339).
@@ -2818,7 +3196,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Missing or invalid credentials (API key or embedded token) */
+        /** @description Missing or invalid credentials (API key, embedded token or portal session) */
         Problem401: {
             headers: {
                 [name: string]: unknown;
@@ -2874,6 +3252,15 @@ export interface components {
         };
         /** @description Field errors, every one at once */
         Problem422: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Too many attempts (portal sign-in); `Retry-After` says when to try again */
+        Problem429: {
             headers: {
                 [name: string]: unknown;
             };
@@ -3241,6 +3628,123 @@ export interface operations {
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    list_invitations: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_InvitationView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    create_invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewInvitation"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    get_invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+                /** @description Invitation id */
+                invitation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    delete_invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+                /** @description Invitation id */
+                invitation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
             500: components["responses"]["Problem500"];
         };
     };
@@ -3793,6 +4297,115 @@ export interface operations {
             500: components["responses"]["Problem500"];
         };
     };
+    embedded_list_invitations: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_InvitationView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    embedded_create_invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewInvitation"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    embedded_get_invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Invitation id */
+                invitation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    embedded_delete_invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Invitation id */
+                invitation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
     embedded_marketplace: {
         parameters: {
             query?: {
@@ -3884,6 +4497,58 @@ export interface operations {
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    embedded_list_users: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_UserView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    embedded_delete_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
             500: components["responses"]["Problem500"];
         };
     };
@@ -5026,6 +5691,133 @@ export interface operations {
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    portal_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    /** @description mp_session */
+                    "set-cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    portal_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description mp_session */
+                    "set-cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    portal_logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            500: components["responses"]["Problem500"];
+        };
+    };
+    portal_password_reset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetBody"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    portal_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
             500: components["responses"]["Problem500"];
         };
     };
