@@ -273,6 +273,47 @@ async fn monitors_are_created_checked_listed_changed_and_deleted(server: TestSer
         ]
     );
     assert!(!events.to_string().contains(&secret));
+
+    // The OpenAPI document has the five operations, each with exactly its problems.
+    let (_, doc) = server
+        .call(None, Method::GET, "/api/v1/openapi.json", None)
+        .await;
+    let problems = |path: &str, method: &str| -> Vec<String> {
+        let mut codes: Vec<String> = doc["paths"][path][method]["responses"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{method} {path} is documented"))
+            .keys()
+            .filter(|c| c.starts_with('4') || c.starts_with('5'))
+            .cloned()
+            .collect();
+        codes.sort();
+        codes
+    };
+    for (path, method, expected) in [
+        (
+            "/api/v1/alert-monitors",
+            "post",
+            vec!["400", "401", "413", "415", "422", "500"],
+        ),
+        ("/api/v1/alert-monitors", "get", vec!["400", "401", "500"]),
+        (
+            "/api/v1/alert-monitors/{id}",
+            "get",
+            vec!["401", "404", "500"],
+        ),
+        (
+            "/api/v1/alert-monitors/{id}",
+            "patch",
+            vec!["400", "401", "404", "413", "415", "422", "500"],
+        ),
+        (
+            "/api/v1/alert-monitors/{id}",
+            "delete",
+            vec!["401", "404", "500"],
+        ),
+    ] {
+        assert_eq!(problems(path, method), expected, "{method} {path}");
+    }
 }
 
 async fn a_failed_execution_alerts_once_per_window(server: TestServer) {
