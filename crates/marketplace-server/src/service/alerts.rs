@@ -16,7 +16,9 @@ use crate::service::state::AppState;
 use crate::store::alert_monitors::{MonitorFilter, MonitorRecord};
 use crate::store::executions::ExecutionRecord;
 use crate::store::notifications::{NewNotification, Recipient};
-use crate::store::{self, Backend, Page, PageRequest, Store, StoreResult, Tx, new_id, now_ms};
+use crate::store::{
+    self, Backend, Conn, Page, PageRequest, Store, StoreResult, Tx, new_id, now_ms,
+};
 use marketplace_core::delivery::{new_signing_secret, rfc3339};
 use marketplace_core::event::{Event, EventType};
 use marketplace_core::instance::Instance;
@@ -157,14 +159,30 @@ impl AlertIndex {
     }
 
     /// The organization's snapshot: cached, re-checked on PostgreSQL at most once per
-    /// [`RECHECK`], else loaded.
-    async fn snapshot(&self, store: &Store, organization_id: &str) -> StoreResult<Arc<Snapshot>> {
+    /// [`RECHECK`], else loaded. Reads go through `tx` when the caller holds one (on PostgreSQL
+    /// reads and writes share one pool: a second connection per transaction could starve it),
+    /// else through a read connection taken only when needed.
+    async fn snapshot(
+        &self,
+        store: &Store,
+        tx: Option<&mut Tx>,
+        organization_id: &str,
+    ) -> StoreResult<Arc<Snapshot>> {
         let cached = self.lock().get(organization_id).cloned();
+        let fresh =
+            |c: &Cached| store.backend() == Backend::Sqlite || c.checked_at.elapsed() < RECHECK;
+        if let Some(cached) = &cached
+            && fresh(cached)
+        {
+            return Ok(cached.snapshot.clone());
+        }
+        let mut own = None;
+        let conn: &mut Conn = match tx {
+            Some(tx) => &mut **tx,
+            None => &mut **own.insert(store.read().await?),
+        };
         if let Some(cached) = cached {
-            if store.backend() == Backend::Sqlite || cached.checked_at.elapsed() < RECHECK {
-                return Ok(cached.snapshot);
-            }
-            let version = store::alert_monitors::version(store, organization_id).await?;
+            let version = store::alert_monitors::version(conn, organization_id).await?;
             if version == cached.snapshot.version {
                 if let Some(c) = self.lock().get_mut(organization_id) {
                     c.checked_at = Instant::now();
@@ -174,8 +192,8 @@ impl AlertIndex {
         }
         let generation = self.generation.load(Ordering::SeqCst);
         // The fingerprint first: a change while loading shows at the next check.
-        let version = store::alert_monitors::version(store, organization_id).await?;
-        let records = store::alert_monitors::enabled(store, organization_id).await?;
+        let version = store::alert_monitors::version(conn, organization_id).await?;
+        let records = store::alert_monitors::enabled(conn, organization_id).await?;
         let snapshot = Arc::new(Snapshot::build(records, version));
         if self.generation.load(Ordering::SeqCst) == generation {
             self.lock().insert(
@@ -341,7 +359,7 @@ pub async fn delete(state: &AppState, organization_id: &str, id: &str) -> ApiRes
 pub async fn observe(state: &AppState, tx: &mut Tx, occurrence: &Occurrence) -> ApiResult<()> {
     let snapshot = state
         .alerts
-        .snapshot(&state.store, &occurrence.organization_id)
+        .snapshot(&state.store, Some(&mut *tx), &occurrence.organization_id)
         .await?;
     for (entry, trigger) in snapshot.fired(occurrence) {
         fire(state, tx, entry, &trigger, occurrence).await?;
@@ -354,7 +372,7 @@ pub async fn observe(state: &AppState, tx: &mut Tx, occurrence: &Occurrence) -> 
 pub async fn observe_alone(state: &AppState, occurrence: &Occurrence) -> ApiResult<()> {
     let snapshot = state
         .alerts
-        .snapshot(&state.store, &occurrence.organization_id)
+        .snapshot(&state.store, None, &occurrence.organization_id)
         .await?;
     let fired = snapshot.fired(occurrence);
     if fired.is_empty() {

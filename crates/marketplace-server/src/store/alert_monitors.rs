@@ -4,7 +4,9 @@
 
 use super::page::{Filter, Order, fetch_page};
 use super::sql::{Arg, execute, fetch_all, fetch_optional, scalar, scalar_optional};
-use super::{Page, PageRequest, Store, StoreError, StoreResult, Tx, json_column, to_json_text};
+use super::{
+    Conn, Page, PageRequest, Store, StoreError, StoreResult, Tx, json_column, to_json_text,
+};
 use marketplace_core::monitor::{Monitor, Scope};
 use serde_json::Value;
 
@@ -211,19 +213,20 @@ pub async fn list(
     .try_map(Row::record)
 }
 
-/// Every enabled monitor of the organization: what the in-memory index is built from.
-pub async fn enabled(store: &Store, organization_id: &str) -> StoreResult<Vec<MonitorRecord>> {
+/// Every enabled monitor of the organization: what the in-memory index is built from (read on
+/// the caller's connection: on PostgreSQL the pool is shared by reads and writes, and the caller
+/// may hold one in a transaction).
+pub async fn enabled(conn: &mut Conn, organization_id: &str) -> StoreResult<Vec<MonitorRecord>> {
     let sql = format!("{SELECT} WHERE organization_id = $1 AND enabled = 1 ORDER BY id");
-    let rows: Vec<Row> = fetch_all(&store.db.read, &sql, [organization_id.into()]).await?;
+    let rows: Vec<Row> = fetch_all(conn, &sql, [organization_id.into()]).await?;
     rows.into_iter().map(Row::record).collect()
 }
 
 /// A cheap fingerprint of the organization's monitors, `(count, latest update)`: another
 /// process's change alters it (a deletion lowers the count, anything else raises the update).
-pub async fn version(store: &Store, organization_id: &str) -> StoreResult<(i64, i64)> {
+pub async fn version(conn: &mut Conn, organization_id: &str) -> StoreResult<(i64, i64)> {
     let sql = "SELECT COUNT(*), COALESCE(MAX(updated_at), 0) FROM alert_monitors WHERE organization_id = $1";
-    let row: Option<(i64, i64)> =
-        fetch_optional(&store.db.read, sql, [organization_id.into()]).await?;
+    let row: Option<(i64, i64)> = fetch_optional(conn, sql, [organization_id.into()]).await?;
     Ok(row.unwrap_or_default())
 }
 
