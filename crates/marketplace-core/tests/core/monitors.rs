@@ -120,7 +120,7 @@ proptest! {
     }
 
     #[test]
-    fn dedup_never_sends_twice_in_one_window(window_s in 0i64..=86_400, mut steps in prop::collection::vec(0i64..120_000, 1..40)) {
+    fn dedup_never_sends_twice_in_one_window(window_s in 0i64..=86_400, steps in prop::collection::vec(0i64..120_000, 1..40)) {
         // Firings at non-decreasing times: every two sends are at least a window apart.
         let mut open: Option<i64> = None;
         let mut sends = Vec::new();

@@ -176,10 +176,10 @@ impl AlertIndex {
         {
             return Ok(cached.snapshot.clone());
         }
-        let mut own = None;
+        let mut own: Option<sqlx::pool::PoolConnection<sqlx::Any>> = None;
         let conn: &mut Conn = match tx {
-            Some(tx) => &mut **tx,
-            None => &mut **own.insert(store.read().await?),
+            Some(tx) => tx,
+            None => own.insert(store.read().await?),
         };
         if let Some(cached) = cached {
             let version = store::alert_monitors::version(conn, organization_id).await?;
