@@ -15,6 +15,7 @@
 //! - [`event_configurations`]: where and how the vendor hears of changes; [`deliveries`]: each
 //!   notification and its attempts; [`vendor`]: the vendor's own API (token, events, results);
 //!   [`sso`]: the service as an OpenID Provider (client secrets, discovery, tokens, keys).
+//! - [`alert_monitors`]: what the vendor watches and where its alerts go.
 //!
 //! Rules the types follow:
 //! - Request bodies refuse unknown fields (`deny_unknown_fields`); responses accept them, so an
@@ -32,6 +33,7 @@ mod query;
 #[macro_use]
 mod wire_enum;
 
+pub mod alert_monitors;
 pub mod api_keys;
 pub mod common;
 pub mod customers;

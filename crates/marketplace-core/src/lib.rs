@@ -16,6 +16,8 @@
 //!   receives events (working and published snapshots) and which configuration an event goes to;
 //!   [`delivery`]: what a delivery attempt decides (retry, dead letter), its payload and its
 //!   Standard Webhooks signature.
+//! - [`monitor`]: alert monitors: their checked body, which occurrences fire them, one alert per
+//!   window.
 //! - [`token`]: the embedded token's claims; [`sso`]: bookmark links, the claims of the ID
 //!   tokens the service issues as an OpenID Provider, and the PKCE check.
 //! - [`portal`]: the customer portal's sign-in rules (passwords, invitation and session
@@ -42,6 +44,7 @@ pub mod instance;
 pub mod integration;
 pub mod json_schema;
 pub mod listing;
+pub mod monitor;
 pub mod organization;
 pub mod page_rules;
 pub mod permission;

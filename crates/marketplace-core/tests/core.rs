@@ -3,5 +3,6 @@
 mod core {
     pub(crate) mod generate;
     mod json_schema_agreement;
+    mod monitors;
     mod properties;
 }

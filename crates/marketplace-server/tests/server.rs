@@ -3,6 +3,7 @@
 
 mod server {
     mod admin;
+    mod alerts;
     mod audit;
     mod auth_matrix;
     pub(crate) mod common;

@@ -1,6 +1,7 @@
 //! The HTTP surface: one module per resource, each owning its handlers and body types; this
 //! module assembles them, documents them (OpenAPI) and answers what no route matches.
 
+pub mod alert_monitors;
 pub mod api_keys;
 pub mod auth;
 pub mod client_auth;
@@ -115,6 +116,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(vendor::router())
         .merge(oidc::router())
         .merge(portal::router())
+        .merge(alert_monitors::router())
 }
 
 /// The page a list query asks for: its size checked (1 to 200, default 50) and its cursor.

@@ -624,7 +624,15 @@ async fn settle(state: &AppState, outcomes: &[Outcome]) -> ApiResult<()> {
                 }),
             );
             event.instance_id = claimed.instance_id.as_deref().map(Into::into);
-            store::events::record(&mut tx, &claimed.organization_id, &event).await?;
+            let event_id = store::events::record(&mut tx, &claimed.organization_id, &event).await?;
+            crate::service::alerts::event_recorded(
+                state,
+                &mut tx,
+                &claimed.organization_id,
+                &event_id,
+                &event,
+            )
+            .await?;
         }
         if let Some((answer, instance)) = instance {
             let organization_id = &claimed.organization_id;

@@ -314,7 +314,15 @@ pub async fn activate(
     )?;
     store::instances::save(&mut tx, &state.store, &instance, true).await?;
     let tokens = sync_webhooks(&mut tx, instance.id.as_str(), &version).await?;
-    store::events::record(&mut tx, request.organization_id, &event).await?;
+    let event_id = store::events::record(&mut tx, request.organization_id, &event).await?;
+    crate::service::alerts::event_recorded(
+        state,
+        &mut tx,
+        request.organization_id,
+        &event_id,
+        &event,
+    )
+    .await?;
     let launch_url = sso::launch_urls(state, &mut tx, &[&instance])
         .await?
         .remove(instance.id.as_str());
@@ -362,7 +370,9 @@ async fn commit_change(
     } else if let Some(version) = version {
         sync_webhooks(&mut tx, instance.id.as_str(), version).await?;
     }
-    store::events::record(&mut tx, organization_id, event).await?;
+    let event_id = store::events::record(&mut tx, organization_id, event).await?;
+    crate::service::alerts::event_recorded(state, &mut tx, organization_id, &event_id, event)
+        .await?;
     tx.commit().await?;
     state
         .catalogs

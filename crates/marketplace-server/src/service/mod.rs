@@ -5,6 +5,7 @@
 //! Each change is stored with its event in one transaction ([`crate::store::Store::begin`]).
 
 pub mod activity;
+pub mod alerts;
 pub mod auth;
 pub mod catalog;
 pub mod customers;

@@ -178,7 +178,7 @@ async fn send_webhook(state: &AppState, notification: &Claimed) -> Sent {
     let Some(monitor_id) = notification.monitor_id.as_deref() else {
         return Sent::Refused("a webhook without its monitor".into());
     };
-    let secret = match store::notifications::monitor_secret(&state.store, monitor_id).await {
+    let secret = match store::alert_monitors::signing_secret(&state.store, monitor_id).await {
         Ok(Some(secret)) => secret,
         Ok(None) => return Sent::Refused("the monitor was deleted".into()),
         Err(e) => return Sent::Failed(AttemptOutcomeOwned::Connection, e.to_string()),

@@ -129,7 +129,13 @@ pub async fn run(
         )
         .await?;
         finish(state, execution_id, "failed", &json!([]), 0).await?;
-        return load_execution(state, execution_id).await;
+        let finished = load_execution(state, execution_id).await?;
+        return crate::service::alerts::execution_finished(
+            state,
+            &queued.organization_id,
+            finished,
+        )
+        .await;
     };
     store::executions::start(&state.store, execution_id).await?;
     log.write(
@@ -178,7 +184,8 @@ pub async fn run(
     )
     .await?;
     finish(state, execution_id, status, &Value::Array(steps), made).await?;
-    load_execution(state, execution_id).await
+    let finished = load_execution(state, execution_id).await?;
+    crate::service::alerts::execution_finished(state, &queued.organization_id, finished).await
 }
 
 async fn finish(
@@ -215,14 +222,23 @@ impl Logger<'_> {
             log_type,
             message,
         };
-        Ok(store::executions::log(
+        store::executions::log(
             &self.state.store,
             self.organization_id,
             self.instance,
             &line,
             now_ms(),
         )
-        .await?)
+        .await?;
+        crate::service::alerts::log_written(
+            self.state,
+            self.organization_id,
+            self.instance,
+            self.execution_id,
+            severity,
+            message,
+        )
+        .await
     }
 }
 

@@ -44,6 +44,8 @@ pub struct Inner {
     pub oauth_tokens: super::oauth_client::TokenCache,
     /// The OpenID Provider's signing keys.
     pub sso: super::sso::SsoCache,
+    /// Alert monitors per organization, indexed for the check of every occurrence.
+    pub alerts: super::alerts::AlertIndex,
 }
 
 impl AppState {
@@ -60,6 +62,7 @@ impl AppState {
             deliveries: Default::default(),
             oauth_tokens,
             sso: Default::default(),
+            alerts: Default::default(),
         }))
     }
 }

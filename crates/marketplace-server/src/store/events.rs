@@ -48,8 +48,8 @@ pub struct EventFilter {
 }
 
 /// Records an event in the same transaction as its change, with the deliveries it routes to
-/// (the outbox, [`super::deliveries`]).
-pub async fn record(tx: &mut Tx, organization_id: &str, event: &Event) -> StoreResult<()> {
+/// (the outbox, [`super::deliveries`]); the event's id.
+pub async fn record(tx: &mut Tx, organization_id: &str, event: &Event) -> StoreResult<String> {
     let id = new_id("evt");
     execute(
         &mut **tx,
@@ -67,7 +67,8 @@ pub async fn record(tx: &mut Tx, organization_id: &str, event: &Event) -> StoreR
         ],
     )
     .await?;
-    super::deliveries::enqueue_for_event(tx, organization_id, &id, event).await
+    super::deliveries::enqueue_for_event(tx, organization_id, &id, event).await?;
+    Ok(id)
 }
 
 /// A page of the organization's events, oldest first.

@@ -11,6 +11,7 @@ mod db;
 mod page;
 mod sql;
 
+pub mod alert_monitors;
 pub mod api_keys;
 pub mod customers;
 pub mod deliveries;

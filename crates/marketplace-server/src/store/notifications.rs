@@ -2,8 +2,8 @@
 //! webhooks. A row is inserted in the transaction of what caused it; the notification worker
 //! claims due rows with a lease and retries them with event delivery's policy.
 
-use super::sql::{Arg, execute, fetch_all, scalar, scalar_optional};
-use super::{Backend, Store, StoreError, StoreResult, Tx, new_id};
+use super::sql::{Arg, execute, fetch_all, scalar};
+use super::{Backend, Store, StoreResult, Tx, new_id};
 
 /// What a notification goes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,32 +164,4 @@ pub async fn settle(
     )
     .await?;
     Ok(done > 0)
-}
-
-/// The signing secret of a monitor's webhooks, opened.
-pub async fn monitor_secret(store: &Store, monitor_id: &str) -> StoreResult<Option<String>> {
-    let sealed = scalar_optional::<Vec<u8>>(
-        &store.db.read,
-        "SELECT sealed_signing_secret FROM alert_monitors WHERE id = $1",
-        [monitor_id.into()],
-    )
-    .await?;
-    sealed
-        .map(|blob| {
-            store
-                .sealer
-                .open(&monitor_secret_context(monitor_id), &blob)
-                .and_then(|bytes| String::from_utf8(bytes).ok())
-                .ok_or_else(|| {
-                    StoreError::Corrupt(format!(
-                        "alert_monitors.sealed_signing_secret of {monitor_id}"
-                    ))
-                })
-        })
-        .transpose()
-}
-
-/// The sealing context of a monitor's signing secret (binds the blob to its row).
-pub fn monitor_secret_context(monitor_id: &str) -> String {
-    format!("alert_monitor:{monitor_id}")
 }
