@@ -109,6 +109,7 @@ pub async fn serve(state: AppState, listen: std::net::SocketAddr) -> Result<(), 
     }
     tracing::info!(%listen, "serving");
     let worker = tokio::spawn(service::deliveries::run_worker(state.clone()));
+    let scheduler = tokio::spawn(service::scheduler::run_scheduler(state.clone()));
     let db = state.store.db.clone();
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown())
@@ -116,6 +117,7 @@ pub async fn serve(state: AppState, listen: std::net::SocketAddr) -> Result<(), 
     // A delivery in flight is left leased: another process (or the next start) retries it
     // when its lease ends.
     worker.abort();
+    scheduler.abort();
     db.close().await;
     Ok(())
 }

@@ -10,6 +10,7 @@ mod server {
     mod durability;
     mod egress;
     mod embed_page;
+    mod flows;
     pub(crate) mod embedded;
     mod oauth_client;
     mod openapi;

@@ -70,6 +70,8 @@ const EXCEPTIONS: &[(&str, &[u16], &[u16])] = &[
     ("oidc_token", &[401], &[415, 422]),
     // The trigger takes any bytes: no JSON to reject, no field to name.
     ("trigger", &[409], &[400, 415, 422]),
+    // Any bytes; the key is checked by the service (401), routing needs a value (422).
+    ("shared_trigger", &[401, 409], &[415]),
 ];
 
 /// The problem statuses an operation can answer: 400 where a query or body is parsed, 413/415/422

@@ -15,6 +15,8 @@ pub mod integrations;
 pub mod oauth_client;
 pub mod organization;
 pub mod runner;
+pub mod scheduler;
+pub mod shared_webhooks;
 pub mod sso;
 pub mod state;
 pub mod vendor;

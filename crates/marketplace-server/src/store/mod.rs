@@ -23,6 +23,8 @@ pub mod listings;
 pub mod notifications;
 pub mod organizations;
 pub mod revocations;
+pub mod schedules;
+pub mod shared_webhooks;
 pub mod signing_keys;
 pub mod sso;
 

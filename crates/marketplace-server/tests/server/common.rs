@@ -150,7 +150,7 @@ pub(crate) async fn fresh_database(backend: Backend) -> (String, Option<TempDir>
     }
 }
 
-fn master_key() -> String {
+pub(crate) fn master_key() -> String {
     base64::engine::general_purpose::STANDARD.encode([42u8; 32])
 }
 
@@ -198,6 +198,9 @@ impl TestServer {
             axum::serve(listener, app).await.unwrap();
         });
         tokio::spawn(marketplace_server::service::deliveries::run_worker(
+            state.clone(),
+        ));
+        tokio::spawn(marketplace_server::service::scheduler::run_scheduler(
             state.clone(),
         ));
         let (organization_id, admin_key) =
