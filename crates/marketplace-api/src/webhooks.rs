@@ -110,9 +110,8 @@ mod tests {
             json!({"header": "X-Customer-Id"})
         );
         round_trip::<SharedWebhookKey>(json!({"key": "whk_2"}));
-        let refused = serde_json::from_value::<SharedWebhookInput>(
-            json!({"route_by": {"query": "k"}}),
-        );
+        let refused =
+            serde_json::from_value::<SharedWebhookInput>(json!({"route_by": {"query": "k"}}));
         assert!(refused.is_err());
     }
 }

@@ -200,10 +200,12 @@ fn check_schedule(flow: &Flow, spec: &ConfigSpec, path: &str, errors: &mut Vec<F
 
 /// The flows of a version that run on a schedule, with the key of their schedule variable.
 pub fn scheduled(flows: &[Flow]) -> impl Iterator<Item = (&Flow, &str)> {
-    flows.iter().filter_map(|flow| match (flow.trigger, &flow.schedule) {
-        (Trigger::Schedule, Some(key)) => Some((flow, key.as_str())),
-        _ => None,
-    })
+    flows
+        .iter()
+        .filter_map(|flow| match (flow.trigger, &flow.schedule) {
+            (Trigger::Schedule, Some(key)) => Some((flow, key.as_str())),
+            _ => None,
+        })
 }
 
 fn check_rule(rule: &MapRule, path: &str, errors: &mut Vec<FieldError>) {

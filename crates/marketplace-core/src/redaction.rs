@@ -22,7 +22,12 @@ pub const MAX_RECORDED_BYTES: usize = 64 * 1024;
 pub const EXCERPT_BYTES: usize = 1024;
 
 /// Header names whose values are credentials, compared case-insensitively.
-const CREDENTIAL_HEADERS: [&str; 4] = ["authorization", "proxy-authorization", "cookie", "set-cookie"];
+const CREDENTIAL_HEADERS: [&str; 4] = [
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+];
 
 /// A step input or output as stored: [`redact`]ed, then [`cap`]ped at [`MAX_RECORDED_BYTES`].
 pub fn record(value: &Value, secrets: &[&str]) -> Value {
@@ -50,7 +55,9 @@ pub fn redact(value: &Value, secrets: &[&str]) -> Value {
 fn redact_value(value: &Value, secrets: &[&str]) -> Value {
     match value {
         Value::String(s) => Value::String(redact_str(s, secrets)),
-        Value::Array(items) => Value::Array(items.iter().map(|v| redact_value(v, secrets)).collect()),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| redact_value(v, secrets)).collect())
+        }
         Value::Object(map) => {
             let mut out = Map::with_capacity(map.len());
             for (key, v) in map {
@@ -164,12 +171,18 @@ mod tests {
                 json!("a SECRET and key-SECRET-0001!"),
                 json!("a [redacted] and [redacted]!"),
             ),
-            (json!("tok is too short to hide"), json!("tok is too short to hide")),
+            (
+                json!("tok is too short to hide"),
+                json!("tok is too short to hide"),
+            ),
             (
                 json!({"headers": {"AUTHORIZATION": "Basic x", "cookie": "a=b", "x": "SECRET"}}),
                 json!({"headers": {"AUTHORIZATION": "[redacted]", "cookie": "[redacted]", "x": "[redacted]"}}),
             ),
-            (json!({"SECRET": [1, true, null, "SECRETSECRET"]}), json!({"[redacted]": [1, true, null, "[redacted][redacted]"]})),
+            (
+                json!({"SECRET": [1, true, null, "SECRETSECRET"]}),
+                json!({"[redacted]": [1, true, null, "[redacted][redacted]"]}),
+            ),
             (json!("héSECRETé"), json!("hé[redacted]é")),
         ];
         for (input, expected) in cases {
@@ -205,14 +218,23 @@ mod tests {
         assert!(excerpt.len() <= EXCERPT_BYTES && excerpt.len() >= EXCERPT_BYTES - 1);
         assert!(large.to_string().starts_with(excerpt));
         let exact = json!("x".repeat(62));
-        assert_eq!(cap(exact.clone(), 64), exact, "64 bytes of JSON text is kept");
+        assert_eq!(
+            cap(exact.clone(), 64),
+            exact,
+            "64 bytes of JSON text is kept"
+        );
     }
 
     #[test]
     fn record_redacts_before_cutting() {
         let body = json!(format!("SECRET{}", "x".repeat(MAX_RECORDED_BYTES)));
         let stored = record(&body, &["SECRET"]);
-        assert!(stored["excerpt"].as_str().unwrap().starts_with("\"[redacted]xx"));
+        assert!(
+            stored["excerpt"]
+                .as_str()
+                .unwrap()
+                .starts_with("\"[redacted]xx")
+        );
     }
 
     fn keywordless(secret: &String) -> bool {
@@ -227,7 +249,10 @@ mod tests {
             Just(REDACTED.to_owned()),
         ];
         let text = proptest::collection::vec(piece, 0..6).prop_map(|p| p.concat());
-        let leaf = prop_oneof![text.clone().prop_map(Value::String), any::<i32>().prop_map(|n| json!(n))];
+        let leaf = prop_oneof![
+            text.clone().prop_map(Value::String),
+            any::<i32>().prop_map(|n| json!(n))
+        ];
         leaf.prop_recursive(3, 24, 4, move |inner| {
             prop_oneof![
                 proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),

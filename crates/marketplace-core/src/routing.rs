@@ -166,9 +166,18 @@ mod tests {
                 json!({"pointer": "/a", "header": "X"}),
                 vec![("/route_by", Code::Invalid)],
             ),
-            (json!({"pointer": "a"}), vec![("/route_by/pointer", Code::Format)]),
-            (json!({"pointer": ""}), vec![("/route_by/pointer", Code::Format)]),
-            (json!({"header": "X Y"}), vec![("/route_by/header", Code::Format)]),
+            (
+                json!({"pointer": "a"}),
+                vec![("/route_by/pointer", Code::Format)],
+            ),
+            (
+                json!({"pointer": ""}),
+                vec![("/route_by/pointer", Code::Format)],
+            ),
+            (
+                json!({"header": "X Y"}),
+                vec![("/route_by/header", Code::Format)],
+            ),
             (
                 json!({"header": "X", "query": "k"}),
                 vec![("/route_by/query", Code::UnknownKey)],
@@ -176,8 +185,7 @@ mod tests {
         ];
         for (input, expected) in cases {
             let errors = RouteBy::parse(&input, "/route_by").unwrap_err();
-            let got: Vec<(&str, Code)> =
-                errors.iter().map(|e| (e.path.as_str(), e.code)).collect();
+            let got: Vec<(&str, Code)> = errors.iter().map(|e| (e.path.as_str(), e.code)).collect();
             assert_eq!(got, expected, "{input}");
         }
         let wire = serde_json::to_value(RouteBy::Pointer("/a".into())).unwrap();
@@ -190,9 +198,19 @@ mod tests {
         let by_header = RouteBy::Header("X-Customer-Id".into());
         let headers = [("x-customer-id", " acme "), ("other", "x")];
         let cases: [(&RouteBy, Value, &[(&str, &str)], Option<&str>); 8] = [
-            (&by_pointer, json!({"account": {"id": "acme"}}), &[], Some("acme")),
+            (
+                &by_pointer,
+                json!({"account": {"id": "acme"}}),
+                &[],
+                Some("acme"),
+            ),
             (&by_pointer, json!({"account": {"id": 42}}), &[], Some("42")),
-            (&by_pointer, json!({"account": {"id": 4.5}}), &[], Some("4.5")),
+            (
+                &by_pointer,
+                json!({"account": {"id": 4.5}}),
+                &[],
+                Some("4.5"),
+            ),
             (&by_pointer, json!({"account": {"id": true}}), &[], None),
             (&by_pointer, json!({"account": {"id": ""}}), &[], None),
             (&by_pointer, json!({"account": {}}), &headers, None),

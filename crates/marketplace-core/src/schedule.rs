@@ -62,10 +62,17 @@ mod tests {
     /// Unix milliseconds of a `YYYY-MM-DDTHH:MM:SSZ` time.
     fn ms(utc: &str) -> i64 {
         let n = |range: std::ops::Range<usize>| utc[range].parse::<u32>().unwrap();
-        Utc.with_ymd_and_hms(n(0..4) as i32, n(5..7), n(8..10), n(11..13), n(14..16), n(17..19))
-            .single()
-            .unwrap()
-            .timestamp_millis()
+        Utc.with_ymd_and_hms(
+            n(0..4) as i32,
+            n(5..7),
+            n(8..10),
+            n(11..13),
+            n(14..16),
+            n(17..19),
+        )
+        .single()
+        .unwrap()
+        .timestamp_millis()
     }
 
     #[test]
@@ -73,32 +80,111 @@ mod tests {
         // (cron, zone, after, the next tick), all in UTC.
         let cases = [
             // Ordinary: every minute, every day at 09:00 local.
-            ("* * * * *", "UTC", "2024-05-01T10:00:30Z", "2024-05-01T10:01:00Z"),
-            ("* * * * *", "UTC", "2024-05-01T10:00:00Z", "2024-05-01T10:01:00Z"),
-            ("0 9 * * *", "Europe/Paris", "2024-05-01T00:00:00Z", "2024-05-01T07:00:00Z"),
+            (
+                "* * * * *",
+                "UTC",
+                "2024-05-01T10:00:30Z",
+                "2024-05-01T10:01:00Z",
+            ),
+            (
+                "* * * * *",
+                "UTC",
+                "2024-05-01T10:00:00Z",
+                "2024-05-01T10:01:00Z",
+            ),
+            (
+                "0 9 * * *",
+                "Europe/Paris",
+                "2024-05-01T00:00:00Z",
+                "2024-05-01T07:00:00Z",
+            ),
             // Paris springs forward on 2024-03-31 at 02:00 CET to 03:00 CEST: 02:30 is skipped
             // (the next one is the day after), 03:00 happens.
-            ("30 2 * * *", "Europe/Paris", "2024-03-30T23:00:00Z", "2024-04-01T00:30:00Z"),
-            ("0 3 * * *", "Europe/Paris", "2024-03-30T23:00:00Z", "2024-03-31T01:00:00Z"),
-            ("*/15 * * * *", "Europe/Paris", "2024-03-31T00:50:00Z", "2024-03-31T01:00:00Z"),
+            (
+                "30 2 * * *",
+                "Europe/Paris",
+                "2024-03-30T23:00:00Z",
+                "2024-04-01T00:30:00Z",
+            ),
+            (
+                "0 3 * * *",
+                "Europe/Paris",
+                "2024-03-30T23:00:00Z",
+                "2024-03-31T01:00:00Z",
+            ),
+            (
+                "*/15 * * * *",
+                "Europe/Paris",
+                "2024-03-31T00:50:00Z",
+                "2024-03-31T01:00:00Z",
+            ),
             // Paris falls back on 2024-10-27 at 03:00 CEST to 02:00 CET: 02:30 fires once, at
             // its first occurrence (00:30 UTC), not again at 01:30 UTC.
-            ("30 2 * * *", "Europe/Paris", "2024-10-26T23:00:00Z", "2024-10-27T00:30:00Z"),
-            ("30 2 * * *", "Europe/Paris", "2024-10-27T00:30:00Z", "2024-10-28T01:30:00Z"),
-            ("*/30 * * * *", "Europe/Paris", "2024-10-27T00:30:00Z", "2024-10-27T02:00:00Z"),
+            (
+                "30 2 * * *",
+                "Europe/Paris",
+                "2024-10-26T23:00:00Z",
+                "2024-10-27T00:30:00Z",
+            ),
+            (
+                "30 2 * * *",
+                "Europe/Paris",
+                "2024-10-27T00:30:00Z",
+                "2024-10-28T01:30:00Z",
+            ),
+            (
+                "*/30 * * * *",
+                "Europe/Paris",
+                "2024-10-27T00:30:00Z",
+                "2024-10-27T02:00:00Z",
+            ),
             // From inside the repeated hour's second pass: the next new local time.
-            ("*/30 * * * *", "Europe/Paris", "2024-10-27T01:10:00Z", "2024-10-27T02:00:00Z"),
+            (
+                "*/30 * * * *",
+                "Europe/Paris",
+                "2024-10-27T01:10:00Z",
+                "2024-10-27T02:00:00Z",
+            ),
             // New York springs forward on 2024-03-10 at 02:00 EST to 03:00 EDT and falls back
             // on 2024-11-03 at 02:00 EDT to 01:00 EST.
-            ("30 2 * * *", "America/New_York", "2024-03-10T05:00:00Z", "2024-03-11T06:30:00Z"),
-            ("59 1 * * *", "America/New_York", "2024-03-10T05:00:00Z", "2024-03-10T06:59:00Z"),
-            ("30 1 * * *", "America/New_York", "2024-11-03T04:00:00Z", "2024-11-03T05:30:00Z"),
-            ("30 1 * * *", "America/New_York", "2024-11-03T05:30:00Z", "2024-11-04T06:30:00Z"),
-            ("0 * * * *", "America/New_York", "2024-11-03T05:00:00Z", "2024-11-03T07:00:00Z"),
+            (
+                "30 2 * * *",
+                "America/New_York",
+                "2024-03-10T05:00:00Z",
+                "2024-03-11T06:30:00Z",
+            ),
+            (
+                "59 1 * * *",
+                "America/New_York",
+                "2024-03-10T05:00:00Z",
+                "2024-03-10T06:59:00Z",
+            ),
+            (
+                "30 1 * * *",
+                "America/New_York",
+                "2024-11-03T04:00:00Z",
+                "2024-11-03T05:30:00Z",
+            ),
+            (
+                "30 1 * * *",
+                "America/New_York",
+                "2024-11-03T05:30:00Z",
+                "2024-11-04T06:30:00Z",
+            ),
+            (
+                "0 * * * *",
+                "America/New_York",
+                "2024-11-03T05:00:00Z",
+                "2024-11-03T07:00:00Z",
+            ),
         ];
         for (cron, zone, after, expected) in cases {
             let got = next_tick(cron, zone, ms(after));
-            assert_eq!(got, Some(ms(expected)), "{cron} in {zone} after {after}: {expected}");
+            assert_eq!(
+                got,
+                Some(ms(expected)),
+                "{cron} in {zone} after {after}: {expected}"
+            );
         }
     }
 

@@ -10,8 +10,8 @@ mod server {
     mod durability;
     mod egress;
     mod embed_page;
-    mod flows;
     pub(crate) mod embedded;
+    mod flows;
     mod oauth_client;
     mod openapi;
     mod signatures;

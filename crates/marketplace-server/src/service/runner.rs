@@ -10,9 +10,9 @@ use crate::service::instances::version_of;
 use crate::service::oauth_client::ClientCredentials;
 use crate::service::state::AppState;
 use crate::store::{self, now_ms};
+use base64::Engine;
 use marketplace_core::config::effective_config;
 use marketplace_core::flow::{Flow, Method, apply_map};
-use base64::Engine;
 use marketplace_core::instance::Instance;
 use marketplace_core::redaction;
 use marketplace_core::spec::{ConnectionKind, VariableType};
@@ -271,7 +271,10 @@ impl Step {
             out.insert("output".into(), redaction::record(output, secrets));
         }
         if let Some(error) = &self.error {
-            out.insert("error".into(), json!(redaction::redact(&json!(error), secrets)));
+            out.insert(
+                "error".into(),
+                json!(redaction::redact(&json!(error), secrets)),
+            );
         }
         Value::Object(out)
     }
@@ -473,7 +476,7 @@ async fn deliver(
     let mut headers = Map::new();
     headers.insert("content-type".into(), json!("application/json"));
     let mut step = step.input(json!({"method": method.as_str(), "url": url.as_str(),
-        "headers": headers, "body": body}));
+        "headers": headers.clone(), "body": body}));
     if egress::check_url(&url, state.settings.allow_private_targets).is_err() {
         log.write("error", "delivery", PRIVATE_TARGET).await?;
         return Ok(failed(step, 0, PRIVATE_TARGET.to_owned()));
@@ -609,8 +612,7 @@ async fn answer(mut response: reqwest::Response) -> Value {
     let body = if bytes.is_empty() {
         Value::Null
     } else {
-        serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| json!(String::from_utf8_lossy(&bytes)))
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| json!(String::from_utf8_lossy(&bytes)))
     };
     json!({"status": status, "headers": headers, "body": body})
 }

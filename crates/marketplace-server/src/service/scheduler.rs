@@ -70,7 +70,8 @@ pub async fn run_scheduler(state: AppState) {
 
 impl Scheduler {
     /// Starts the ticks due at `now` (Unix ms) that no process has recorded; the executions
-    /// this call started.
+    /// this call started. Fails only when the scheduled instances cannot be listed; an instance
+    /// that fails is logged and tried again on the next call.
     pub async fn run_due(&mut self, state: &AppState, now: i64) -> ApiResult<Vec<String>> {
         let instances = store::schedules::scheduled_instances(&state.store).await?;
         self.plans
@@ -83,8 +84,14 @@ impl Scheduler {
                 p.updated_at == scheduled.updated_at && now - p.read_at < PLAN_TTL_MS
             });
             if !fresh {
-                let plan = read_plan(state, scheduled, now).await?;
-                self.plans.insert(scheduled.instance_id.clone(), plan);
+                // One instance that does not read (deleted meanwhile) does not stop the others.
+                match read_plan(state, scheduled, now).await {
+                    Ok(plan) => self.plans.insert(scheduled.instance_id.clone(), plan),
+                    Err(e) => {
+                        tracing::warn!(instance_id = %scheduled.instance_id, error = %e, "reading schedules failed");
+                        continue;
+                    }
+                };
             }
             let plan = &self.plans[&scheduled.instance_id];
             let floor = (now - GRACE_MS).max(plan.created_at);
@@ -96,8 +103,13 @@ impl Scheduler {
                 if self.done.get(&key) == Some(&tick) {
                     continue;
                 }
-                if let Some(id) = start_tick(state, scheduled, &schedule.flow, tick).await? {
-                    started.push(id);
+                match start_tick(state, scheduled, &schedule.flow, tick).await {
+                    Ok(Some(id)) => started.push(id),
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::warn!(instance_id = %scheduled.instance_id, error = %e, "starting a tick failed");
+                        continue;
+                    }
                 }
                 self.done.insert(key, tick);
             }
@@ -110,8 +122,7 @@ impl Scheduler {
 fn latest_tick(schedule: &FlowSchedule, floor: i64, now: i64) -> Option<i64> {
     let mut latest = None;
     let mut after = floor;
-    while let Some(tick) = next_tick(&schedule.cron, &schedule.zone, after).filter(|t| *t <= now)
-    {
+    while let Some(tick) = next_tick(&schedule.cron, &schedule.zone, after).filter(|t| *t <= now) {
         latest = Some(tick);
         after = tick;
     }
@@ -119,14 +130,10 @@ fn latest_tick(schedule: &FlowSchedule, floor: i64, now: i64) -> Option<i64> {
 }
 
 /// Reads an instance's scheduled flows and the values of their schedule variables.
-async fn read_plan(state: &AppState, scheduled: &ScheduledInstance, now: i64) -> ApiResult<Plan> {
-    let instance = crate::service::instances::load(
-        state,
-        &scheduled.organization_id,
-        &scheduled.instance_id,
-        None,
-    )
-    .await?;
+async fn read_plan(state: &AppState, entry: &ScheduledInstance, now: i64) -> ApiResult<Plan> {
+    let instance =
+        crate::service::instances::load(state, &entry.organization_id, &entry.instance_id, None)
+            .await?;
     let version = version_of(state, &instance).await?;
     let vendor = store::customers::vendor_values(
         &state.store,
@@ -146,7 +153,7 @@ async fn read_plan(state: &AppState, scheduled: &ScheduledInstance, now: i64) ->
         })
         .collect();
     Ok(Plan {
-        updated_at: scheduled.updated_at,
+        updated_at: entry.updated_at,
         read_at: now,
         created_at: instance.created_at,
         flows,
@@ -202,9 +209,6 @@ mod tests {
             Some(minute)
         );
         assert_eq!(latest_tick(&every_minute, minute, minute + 5_000), None);
-        assert_eq!(
-            latest_tick(&every_minute, minute - 1, minute),
-            Some(minute)
-        );
+        assert_eq!(latest_tick(&every_minute, minute - 1, minute), Some(minute));
     }
 }

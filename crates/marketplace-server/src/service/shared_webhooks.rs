@@ -11,9 +11,9 @@ use crate::service::state::AppState;
 use crate::store::instances::InstanceFilter;
 use crate::store::shared_webhooks::SharedWebhookRecord;
 use crate::store::{self, PageRequest, now_ms};
+use marketplace_core::InstanceStatus;
 use marketplace_core::flow::Trigger;
 use marketplace_core::routing::RouteBy;
-use marketplace_core::InstanceStatus;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -60,8 +60,14 @@ pub async fn put(
     crate::service::integrations::get(state, organization_id, integration_id).await?;
     let route_by = RouteBy::parse(route_by, "/route_by").map_err(ApiError::Validation)?;
     let now = now_ms();
-    if store::shared_webhooks::set_route(&state.store, organization_id, integration_id, &route_by, now)
-        .await?
+    if store::shared_webhooks::set_route(
+        &state.store,
+        organization_id,
+        integration_id,
+        &route_by,
+        now,
+    )
+    .await?
     {
         return Ok((false, get(state, organization_id, integration_id).await?));
     }
@@ -123,7 +129,11 @@ pub async fn rotate_key(
 }
 
 /// Removes the integration's shared webhook (404 when it has none).
-pub async fn delete(state: &AppState, organization_id: &str, integration_id: &str) -> ApiResult<()> {
+pub async fn delete(
+    state: &AppState,
+    organization_id: &str,
+    integration_id: &str,
+) -> ApiResult<()> {
     if store::shared_webhooks::delete(&state.store, organization_id, integration_id).await? {
         Ok(())
     } else {
@@ -163,7 +173,12 @@ pub async fn trigger(state: &AppState, call: Call<'_>) -> ApiResult<Vec<String>>
     let external_id = shared
         .route_by
         .routing_value(call.input, call.headers)
-        .map_err(|e| ApiError::unprocessable(marketplace_core::routing::RoutingKeyMissing::CODE, e.to_string()))?;
+        .map_err(|e| {
+            ApiError::unprocessable(
+                marketplace_core::routing::RoutingKeyMissing::CODE,
+                e.to_string(),
+            )
+        })?;
     let organization_id = shared.organization_id.as_str();
     let customer_id =
         store::customers::id_by_external_id(&state.store, organization_id, &external_id)

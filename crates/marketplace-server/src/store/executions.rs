@@ -176,7 +176,12 @@ pub struct Queued<'a> {
 }
 
 /// Records a queued execution in the caller's transaction.
-pub async fn enqueue_in(tx: &mut Tx, store: &Store, queued: &Queued<'_>, now: i64) -> StoreResult<()> {
+pub async fn enqueue_in(
+    tx: &mut Tx,
+    store: &Store,
+    queued: &Queued<'_>,
+    now: i64,
+) -> StoreResult<()> {
     insert(&mut **tx, store, queued, now).await
 }
 

@@ -67,11 +67,7 @@ pub async fn get(
 }
 
 /// Creates the shared webhook; `false` when the integration has one already.
-pub async fn insert(
-    store: &Store,
-    record: &SharedWebhookRecord,
-    now: i64,
-) -> StoreResult<bool> {
+pub async fn insert(store: &Store, record: &SharedWebhookRecord, now: i64) -> StoreResult<bool> {
     let inserted = execute(
         &store.db.write,
         "INSERT INTO shared_webhooks (integration_id, organization_id, route_by, key_hash, created_at, updated_at) \

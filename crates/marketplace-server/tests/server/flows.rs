@@ -1,7 +1,7 @@
 //! Flows beyond one instance's webhook: shared webhook triggers routed to customers, step
 //! records with secrets redacted, and scheduled flows (run once per tick across processes).
 
-use super::common::{Backend, TestServer, master_key, test_settings};
+use super::common::{TestServer, master_key, test_settings};
 use crate::on_both_backends;
 use axum::http::HeaderMap;
 use marketplace_server::AppState;
@@ -98,7 +98,10 @@ async fn call_shared(
     headers: &[(&str, &str)],
     body: Value,
 ) -> (StatusCode, Value) {
-    let mut request = server.client.post(format!("{}{path}", server.base)).json(&body);
+    let mut request = server
+        .client
+        .post(format!("{}{path}", server.base))
+        .json(&body);
     if let Some(key) = key {
         request = request.header("X-Webhook-Key", key);
     }
@@ -117,12 +120,20 @@ async fn shared_webhooks_route_calls_to_active_instances(server: TestServer) {
 
     // Creation shows the key once; later answers do not.
     let (status, problem) = server
-        .admin(Method::PUT, &admin_path, Some(json!({"route_by": {"pointer": "account"}})))
+        .admin(
+            Method::PUT,
+            &admin_path,
+            Some(json!({"route_by": {"pointer": "account"}})),
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(problem["errors"][0]["path"], "/route_by/pointer");
     let (status, created) = server
-        .admin(Method::PUT, &admin_path, Some(json!({"route_by": {"pointer": "/account/id"}})))
+        .admin(
+            Method::PUT,
+            &admin_path,
+            Some(json!({"route_by": {"pointer": "/account/id"}})),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let key = created["key"].as_str().unwrap().to_owned();
@@ -131,9 +142,17 @@ async fn shared_webhooks_route_calls_to_active_instances(server: TestServer) {
         format!("{}/webhooks/shared/{id}/{{flow}}", server.base)
     );
     let (status, again) = server
-        .admin(Method::PUT, &admin_path, Some(json!({"route_by": {"pointer": "/account/id"}})))
+        .admin(
+            Method::PUT,
+            &admin_path,
+            Some(json!({"route_by": {"pointer": "/account/id"}})),
+        )
         .await;
-    assert_eq!((status, again.get("key")), (StatusCode::OK, None), "{again}");
+    assert_eq!(
+        (status, again.get("key")),
+        (StatusCode::OK, None),
+        "{again}"
+    );
     let (status, shown) = server.admin_get(&admin_path).await;
     assert_eq!(
         (status, shown["route_by"].clone(), shown.get("key")),
@@ -142,10 +161,16 @@ async fn shared_webhooks_route_calls_to_active_instances(server: TestServer) {
 
     // acme has two instances, customer "42" one.
     let acme = server.token("acme", "ada", "admin");
-    let first = server.activate(&acme, &id, relay_config(&endpoint, None)).await;
-    server.activate(&acme, &id, relay_config(&endpoint, None)).await;
+    let first = server
+        .activate(&acme, &id, relay_config(&endpoint, None))
+        .await;
+    server
+        .activate(&acme, &id, relay_config(&endpoint, None))
+        .await;
     let numbered = server.token("42", "bob", "admin");
-    server.activate(&numbered, &id, relay_config(&endpoint, None)).await;
+    server
+        .activate(&numbered, &id, relay_config(&endpoint, None))
+        .await;
     let orders = format!("/webhooks/shared/{id}/orders");
 
     let (status, accepted) = call_shared(
@@ -182,39 +207,97 @@ async fn shared_webhooks_route_calls_to_active_instances(server: TestServer) {
     // Refusals, each with its code.
     let acme_body = json!({"account": {"id": "acme"}});
     let cases: [(String, Option<&str>, Value, StatusCode, &str); 7] = [
-        (orders.clone(), Some("whk_wrong"), acme_body.clone(), StatusCode::UNAUTHORIZED, "invalid_webhook_key"),
-        (orders.clone(), None, acme_body.clone(), StatusCode::UNAUTHORIZED, "invalid_webhook_key"),
-        (orders.clone(), Some(&key), json!({"account": {}}), StatusCode::UNPROCESSABLE_ENTITY, "routing_key_missing"),
-        (orders.clone(), Some(&key), json!({"account": {"id": true}}), StatusCode::UNPROCESSABLE_ENTITY, "routing_key_missing"),
-        (orders.clone(), Some(&key), json!({"account": {"id": "nobody"}}), StatusCode::NOT_FOUND, "not_found"),
-        (format!("/webhooks/shared/{id}/nightly"), Some(&key), acme_body.clone(), StatusCode::NOT_FOUND, "not_found"),
-        ("/webhooks/shared/int_unknown/orders".into(), Some(&key), acme_body.clone(), StatusCode::NOT_FOUND, "not_found"),
+        (
+            orders.clone(),
+            Some("whk_wrong"),
+            acme_body.clone(),
+            StatusCode::UNAUTHORIZED,
+            "invalid_webhook_key",
+        ),
+        (
+            orders.clone(),
+            None,
+            acme_body.clone(),
+            StatusCode::UNAUTHORIZED,
+            "invalid_webhook_key",
+        ),
+        (
+            orders.clone(),
+            Some(&key),
+            json!({"account": {}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "routing_key_missing",
+        ),
+        (
+            orders.clone(),
+            Some(&key),
+            json!({"account": {"id": true}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "routing_key_missing",
+        ),
+        (
+            orders.clone(),
+            Some(&key),
+            json!({"account": {"id": "nobody"}}),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            format!("/webhooks/shared/{id}/nightly"),
+            Some(&key),
+            acme_body.clone(),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "/webhooks/shared/int_unknown/orders".into(),
+            Some(&key),
+            acme_body.clone(),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
     ];
     for (path, key, body, expected, code) in cases {
         let (status, problem) = call_shared(&server, &path, key, &[], body.clone()).await;
-        assert_eq!((status, problem["code"].as_str()), (expected, Some(code)), "{path} {body}");
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (expected, Some(code)),
+            "{path} {body}"
+        );
     }
 
     // A paused instance is skipped; with none active, 409.
     let first_id = first["id"].as_str().unwrap();
     let (status, _) = server
-        .admin(Method::POST, &format!("/api/v1/instances/{first_id}/pause"), None)
+        .admin(
+            Method::POST,
+            &format!("/api/v1/instances/{first_id}/pause"),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, accepted) = call_shared(&server, &orders, Some(&key), &[], acme_body.clone()).await;
+    let (status, accepted) =
+        call_shared(&server, &orders, Some(&key), &[], acme_body.clone()).await;
     assert_eq!(status, StatusCode::ACCEPTED);
     let remaining = accepted["execution_ids"].as_array().unwrap().clone();
     assert_eq!(remaining.len(), 1);
     let execution = finished(&server, remaining[0].as_str().unwrap()).await;
     assert_ne!(execution["instance_id"], first["id"]);
     let (_, instances) = server
-        .admin_get(&format!("/api/v1/instances?customer_id={}", first["customer_id"].as_str().unwrap()))
+        .admin_get(&format!(
+            "/api/v1/instances?customer_id={}",
+            first["customer_id"].as_str().unwrap()
+        ))
         .await;
     for instance in instances["items"].as_array().unwrap() {
         let instance_id = instance["id"].as_str().unwrap();
         if instance_id != first_id {
             server
-                .admin(Method::POST, &format!("/api/v1/instances/{instance_id}/pause"), None)
+                .admin(
+                    Method::POST,
+                    &format!("/api/v1/instances/{instance_id}/pause"),
+                    None,
+                )
                 .await;
         }
     }
@@ -226,16 +309,32 @@ async fn shared_webhooks_route_calls_to_active_instances(server: TestServer) {
 
     // Routing by header.
     let (status, changed) = server
-        .admin(Method::PUT, &admin_path, Some(json!({"route_by": {"header": "X-Customer-Id"}})))
+        .admin(
+            Method::PUT,
+            &admin_path,
+            Some(json!({"route_by": {"header": "X-Customer-Id"}})),
+        )
         .await;
-    assert_eq!((status, changed["route_by"].clone()), (StatusCode::OK, json!({"header": "X-Customer-Id"})));
-    let (status, accepted) =
-        call_shared(&server, &orders, Some(&key), &[("x-customer-id", "42")], json!({})).await;
+    assert_eq!(
+        (status, changed["route_by"].clone()),
+        (StatusCode::OK, json!({"header": "X-Customer-Id"}))
+    );
+    let (status, accepted) = call_shared(
+        &server,
+        &orders,
+        Some(&key),
+        &[("x-customer-id", "42")],
+        json!({}),
+    )
+    .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{accepted}");
     let (status, problem) = call_shared(&server, &orders, Some(&key), &[], json!({})).await;
     assert_eq!(
         (status, problem["code"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("routing_key_missing"))
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("routing_key_missing")
+        )
     );
 
     // A new key replaces the old one.
@@ -251,6 +350,20 @@ async fn shared_webhooks_route_calls_to_active_instances(server: TestServer) {
     let (status, _) = call_shared(&server, &orders, Some(new_key), &header, json!({})).await;
     assert_eq!(status, StatusCode::ACCEPTED);
 
+    // The document names exactly the problems of the call.
+    let (_, doc) = server
+        .call(None, Method::GET, "/api/v1/openapi.json", None)
+        .await;
+    let responses = doc["paths"]["/webhooks/shared/{integration_id}/{flow}"]["post"]["responses"]
+        .as_object()
+        .unwrap();
+    let problems: Vec<&str> = responses
+        .keys()
+        .map(String::as_str)
+        .filter(|c| c.starts_with('4') || c.starts_with('5'))
+        .collect();
+    assert_eq!(problems, ["400", "401", "404", "409", "413", "422", "500"]);
+
     // Deleted: its URLs are gone.
     let (status, _) = server.admin(Method::DELETE, &admin_path, None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
@@ -264,12 +377,23 @@ async fn step_records_redact_secrets_and_cap_large_values(server: TestServer) {
     let endpoint = echo().await;
     let id = relay_listed(&server).await;
     let token = server.token("acme", "ada", "admin");
-    let instance = server.activate(&token, &id, relay_config(&endpoint, None)).await;
-    let url = instance["webhook_urls"][0]["url"].as_str().unwrap().to_owned();
+    let instance = server
+        .activate(&token, &id, relay_config(&endpoint, None))
+        .await;
+    let url = instance["webhook_urls"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     // The payload carries a secret of the config; the delivery sends another in a header.
     let payload = json!({"note": "token tok-SECRET-0002 here", "n": 1});
-    let response = server.client.post(&url).json(&payload).send().await.unwrap();
+    let response = server
+        .client
+        .post(&url)
+        .json(&payload)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let accepted: Value = response.json().await.unwrap();
     let execution = finished(&server, accepted["execution_id"].as_str().unwrap()).await;
@@ -279,11 +403,17 @@ async fn step_records_redact_secrets_and_cap_large_values(server: TestServer) {
     let names: Vec<&str> = steps.iter().map(|s| s["step"].as_str().unwrap()).collect();
     assert_eq!(names, ["receive", "map", "deliver"]);
     for step in steps {
-        assert!(step["started_at"].is_string() && step["duration_ms"].is_u64(), "{step}");
+        assert!(
+            step["started_at"].is_string() && step["duration_ms"].is_u64(),
+            "{step}"
+        );
     }
     let redacted = json!({"note": "token [redacted] here", "n": 1});
     assert_eq!(steps[0]["output"], redacted);
-    assert_eq!((&steps[1]["input"], &steps[1]["output"]), (&redacted, &redacted));
+    assert_eq!(
+        (&steps[1]["input"], &steps[1]["output"]),
+        (&redacted, &redacted)
+    );
     let deliver = &steps[2];
     assert_eq!(deliver["input"]["method"], "POST");
     assert_eq!(deliver["input"]["url"], endpoint);
@@ -343,11 +473,18 @@ async fn scheduled_flows_run_each_tick_once(server: TestServer) {
         .activate(&token, &id, relay_config(&endpoint, Some(every)))
         .await;
     let instance_id = instance["id"].as_str().unwrap();
-    let others = [another_process(&server).await, another_process(&server).await];
+    let others = [
+        another_process(&server).await,
+        another_process(&server).await,
+    ];
 
     // A tick at a chosen time: three schedulers race for it, one runs it, once.
     let tick = future_minute();
-    let (mut a, mut b, mut c) = (Scheduler::default(), Scheduler::default(), Scheduler::default());
+    let (mut a, mut b, mut c) = (
+        Scheduler::default(),
+        Scheduler::default(),
+        Scheduler::default(),
+    );
     let (ra, rb, rc) = tokio::join!(
         a.run_due(&server.state, tick + 1_500),
         b.run_due(&others[0], tick + 1_500),
@@ -355,16 +492,34 @@ async fn scheduled_flows_run_each_tick_once(server: TestServer) {
     );
     let started: Vec<String> = [ra, rb, rc].into_iter().flat_map(Result::unwrap).collect();
     assert_eq!(started.len(), 1, "{started:?}");
-    assert!(a.run_due(&server.state, tick + 2_500).await.unwrap().is_empty());
-    assert!(Scheduler::default().run_due(&others[0], tick + 2_500).await.unwrap().is_empty());
+    assert!(
+        a.run_due(&server.state, tick + 2_500)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        Scheduler::default()
+            .run_due(&others[0], tick + 2_500)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let execution = finished(&server, &started[0]).await;
     assert_eq!(
-        (execution["trigger"].as_str(), execution["flow"].as_str(), execution["instance_id"].as_str()),
+        (
+            execution["trigger"].as_str(),
+            execution["flow"].as_str(),
+            execution["instance_id"].as_str()
+        ),
         (Some("schedule"), Some("nightly"), Some(instance_id)),
         "{execution}"
     );
     let scheduled_at = marketplace_core::delivery::rfc3339(tick);
-    assert_eq!(execution["steps"][0]["output"], json!({"scheduled_at": scheduled_at}));
+    assert_eq!(
+        execution["steps"][0]["output"],
+        json!({"scheduled_at": scheduled_at})
+    );
     // Missed ticks are not replayed: ten minutes later, only the latest within the grace runs.
     let later = Scheduler::default()
         .run_due(&server.state, tick + 600_000 + 500)
@@ -375,12 +530,14 @@ async fn scheduled_flows_run_each_tick_once(server: TestServer) {
     // The serving loops of the three processes run the real ticks, each once.
     let deadline = std::time::Instant::now() + Duration::from_secs(75);
     let real = loop {
-        let (_, list) = server
-            .admin_get(&format!("/api/v1/executions?type=schedule&instance_id={instance_id}&limit=200"))
+        let (status, list) = server
+            .admin_get(&format!(
+                "/api/v1/executions?type=schedule&instance_id={instance_id}&limit=100"
+            ))
             .await;
         let real: Vec<Value> = list["items"]
             .as_array()
-            .unwrap()
+            .unwrap_or_else(|| panic!("{status} {list}"))
             .iter()
             .filter(|e| !started.contains(&e["id"].as_str().unwrap().to_owned()))
             .filter(|e| !later.contains(&e["id"].as_str().unwrap().to_owned()))
@@ -404,11 +561,19 @@ async fn scheduled_flows_run_each_tick_once(server: TestServer) {
         "SELECT COUNT(*) FROM (SELECT DISTINCT instance_id, flow, tick_at FROM schedule_ticks) t",
     )
     .await;
-    assert_eq!((ticks, distinct), (runs, runs), "one execution per tick, each tick once");
+    assert_eq!(
+        (ticks, distinct),
+        (runs, runs),
+        "one execution per tick, each tick once"
+    );
 
     // A paused instance does not tick.
     server
-        .admin(Method::POST, &format!("/api/v1/instances/{instance_id}/pause"), None)
+        .admin(
+            Method::POST,
+            &format!("/api/v1/instances/{instance_id}/pause"),
+            None,
+        )
         .await;
     let none = Scheduler::default()
         .run_due(&server.state, tick + 1_200_000 + 500)
@@ -419,22 +584,37 @@ async fn scheduled_flows_run_each_tick_once(server: TestServer) {
 
 async fn schedule_flows_name_a_schedule_variable(server: TestServer) {
     let (_, integration) = server
-        .admin(Method::POST, "/api/v1/integrations", Some(json!({"name": "Timed"})))
+        .admin(
+            Method::POST,
+            "/api/v1/integrations",
+            Some(json!({"name": "Timed"})),
+        )
         .await;
     let id = integration["id"].as_str().unwrap();
     let mut version = relay_version();
     version["flows"] = json!([{"name": "nightly", "trigger": "schedule", "schedule": "endpoint"}]);
     let (status, problem) = server
-        .admin(Method::POST, &format!("/api/v1/integrations/{id}/versions"), Some(version.clone()))
+        .admin(
+            Method::POST,
+            &format!("/api/v1/integrations/{id}/versions"),
+            Some(version.clone()),
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(
-        (problem["errors"][0]["path"].as_str(), problem["errors"][0]["code"].as_str()),
+        (
+            problem["errors"][0]["path"].as_str(),
+            problem["errors"][0]["code"].as_str()
+        ),
         (Some("/flows/0/schedule"), Some("invalid_reference"))
     );
     version["flows"][0]["schedule"] = json!("every");
     let (status, created) = server
-        .admin(Method::POST, &format!("/api/v1/integrations/{id}/versions"), Some(version))
+        .admin(
+            Method::POST,
+            &format!("/api/v1/integrations/{id}/versions"),
+            Some(version),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(
