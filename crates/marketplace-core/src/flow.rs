@@ -117,9 +117,14 @@ pub fn parse_flows(value: &Value, spec: &ConfigSpec) -> Result<Vec<Flow>, Vec<Fi
         )]);
     };
     let mut flows = Vec::new();
+    // The index in `items` of each parsed flow: checks report paths into `items`.
+    let mut indices = Vec::new();
     for (i, item) in items.iter().enumerate() {
         match Flow::deserialize(item) {
-            Ok(flow) => flows.push(flow),
+            Ok(flow) => {
+                flows.push(flow);
+                indices.push(i);
+            }
             Err(e) => errors.push(FieldError::new(
                 pointer::push_index("", i),
                 Code::Invalid,
@@ -127,7 +132,14 @@ pub fn parse_flows(value: &Value, spec: &ConfigSpec) -> Result<Vec<Flow>, Vec<Fi
             )),
         }
     }
-    errors.extend(validate_flows(&flows, spec));
+    errors.extend(validate_flows(&flows, spec).into_iter().map(|mut error| {
+        let rest = error.path.trim_start_matches('/');
+        let (index, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        if let Some(original) = index.parse::<usize>().ok().and_then(|j| indices.get(j)) {
+            error.path = format!("/{original}{tail}");
+        }
+        error
+    }));
     if errors.is_empty() {
         Ok(flows)
     } else {

@@ -194,16 +194,16 @@ mod tests {
     fn finds_the_secret_values_of_a_config() {
         let spec = ConfigSpec::parse(&json!({"pages": [{"title": "P", "elements": [
             {"key": "token", "label": "T", "type": "secret"},
-            {"key": "tokens", "label": "T", "type": "secret", "collection": "value_list"},
+            {"key": "extra", "label": "E", "type": "secret"},
             {"key": "auth", "label": "A", "type": "connection", "connection": {"kind": "basic"}},
             {"key": "region", "label": "R", "type": "string"}
         ]}]}))
         .unwrap();
-        let config = json!({"token": "t-1", "tokens": ["t-2", "t-3"], "region": "eu",
+        let config = json!({"token": "t-1", "extra": "t-2", "region": "eu",
             "auth": {"username": "ada", "password": "p-1"}});
         let mut found = secret_values(&spec, config.as_object().unwrap());
         found.sort_unstable();
-        assert_eq!(found, vec!["p-1", "t-1", "t-2", "t-3"]);
+        assert_eq!(found, vec!["p-1", "t-1", "t-2"]);
     }
 
     #[test]
