@@ -197,7 +197,9 @@ mod tests {
         let by_pointer = RouteBy::Pointer("/account/id".into());
         let by_header = RouteBy::Header("X-Customer-Id".into());
         let headers = [("x-customer-id", " acme "), ("other", "x")];
-        let cases: [(&RouteBy, Value, &[(&str, &str)], Option<&str>); 8] = [
+        /// (route, body, headers, the routing value found).
+        type Case<'a> = (&'a RouteBy, Value, &'a [(&'a str, &'a str)], Option<&'a str>);
+        let cases: [Case<'_>; 8] = [
             (
                 &by_pointer,
                 json!({"account": {"id": "acme"}}),
