@@ -198,7 +198,12 @@ mod tests {
         let by_header = RouteBy::Header("X-Customer-Id".into());
         let headers = [("x-customer-id", " acme "), ("other", "x")];
         /// (route, body, headers, the routing value found).
-        type Case<'a> = (&'a RouteBy, Value, &'a [(&'a str, &'a str)], Option<&'a str>);
+        type Case<'a> = (
+            &'a RouteBy,
+            Value,
+            &'a [(&'a str, &'a str)],
+            Option<&'a str>,
+        );
         let cases: [Case<'_>; 8] = [
             (
                 &by_pointer,
