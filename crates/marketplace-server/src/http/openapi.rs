@@ -28,7 +28,10 @@ const ERRORS: [(u16, &str); 9] = [
     ),
     (413, "The request body is too large"),
     (415, "The request body is not application/json"),
-    (422, "Field errors, every one at once"),
+    (
+        422,
+        "Field errors, every one at once; or a request naming nothing usable (routing_key_missing)",
+    ),
     (500, "Internal error"),
 ];
 
