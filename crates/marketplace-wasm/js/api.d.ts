@@ -778,6 +778,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations/{id}/shared-webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get the integration's shared webhook (without its key). */
+        get: operations["get_shared_webhook"];
+        /** Create (201, with its key, shown once) or change (200) the integration's shared webhook. */
+        put: operations["put_shared_webhook"];
+        post?: never;
+        /** Delete the integration's shared webhook; its URLs answer 404 from now on. */
+        delete: operations["delete_shared_webhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/{id}/shared-webhook/key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace the shared webhook's key: the new key is shown once; the old one stops working. */
+        post: operations["rotate_shared_webhook_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations/{id}/versions": {
         parameters: {
             query?: never;
@@ -1051,6 +1087,26 @@ export interface paths {
         get: operations["oidc_userinfo"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/shared/{integration_id}/{flow}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Call a shared webhook: the payload (JSON, or any text as `{"body": text}`) runs the flow of
+         *     every active instance of the customer it names.
+         */
+        post: operations["shared_trigger"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1485,14 +1541,34 @@ export interface components {
              * @description `deliver`, succeeded: the target's HTTP status.
              */
             response_status?: number | null;
-            /** @description `deliver`, failed: why. */
+            /** @description Why it failed. */
             error?: string | null;
+            /**
+             * Format: date-time
+             * @description When it started (RFC 3339).
+             */
+            started_at?: string | null;
+            /**
+             * Format: int64
+             * @description How long it took.
+             */
+            duration_ms?: number | null;
+            /**
+             * @description What it read (`map`: the received payload; `deliver`: `{method, url, headers, body}`),
+             *     secrets `"[redacted]"`; over 64 KiB, `{truncated: true, size, excerpt}`.
+             */
+            input?: unknown;
+            /**
+             * @description What it made (`receive`: the payload; `map`: the mapped body; `deliver`: `{status,
+             *     headers, body}` of the answer), redacted and capped like `input`.
+             */
+            output?: unknown;
         };
         /**
          * @description What started an execution.
          * @enum {string}
          */
-        ExecutionTrigger: "webhook" | "test";
+        ExecutionTrigger: "webhook" | "test" | "shared_webhook" | "schedule";
         /** @description One run of a flow. */
         ExecutionView: {
             /** @description Id. */
@@ -1549,6 +1625,8 @@ export interface components {
             name: string;
             /** @description What starts it. */
             trigger: components["schemas"]["FlowTrigger"];
+            /** @description `schedule` triggers: the key of the `schedule` variable whose value says when it runs. */
+            schedule?: string | null;
             /** @description Mapping rules, in order; none means the input passes through unchanged. */
             map?: components["schemas"]["MapRule"][];
             deliver?: null | components["schemas"]["Deliver"];
@@ -1557,7 +1635,7 @@ export interface components {
          * @description What starts a flow.
          * @enum {string}
          */
-        FlowTrigger: "webhook" | "manual";
+        FlowTrigger: "webhook" | "manual" | "schedule";
         /**
          * @description An HTTP method of a deliver step.
          * @enum {string}
@@ -2473,10 +2551,49 @@ export interface components {
          * @enum {string}
          */
         Role: "admin" | "viewer";
+        /**
+         * @description Where a shared webhook call names its customer (the customer's `external_id`): exactly one
+         *     of `pointer` and `header`.
+         */
+        RouteBy: {
+            /** @description A JSON Pointer into the body (`/account/id`): a string, or a number as decimal text. */
+            pointer?: string | null;
+            /** @description A header (`X-Customer-Id`). */
+            header?: string | null;
+        };
         /** @description That a secret is set (its value is never shown again). */
         SecretSet: {
             /** @description Always true. */
             set: boolean;
+        };
+        /** @description The accepted call of a shared webhook (202): one execution per active instance it reached. */
+        SharedAccepted: {
+            /** @description The executions started, one per active instance of the customer. */
+            execution_ids: string[];
+        };
+        /** @description `PUT /api/v1/integrations/{id}/shared-webhook`: creates or changes the shared webhook. */
+        SharedWebhookInput: {
+            /** @description Where calls name their customer. */
+            route_by: components["schemas"]["RouteBy"];
+        };
+        /**
+         * @description `POST /api/v1/integrations/{id}/shared-webhook/key`: a new key, shown once; the old one stops
+         *     working.
+         */
+        SharedWebhookKey: {
+            /** @description The new key. */
+            key: string;
+        };
+        /** @description An integration's shared webhook trigger. */
+        SharedWebhookView: {
+            /** @description The integration. */
+            integration_id: string;
+            /** @description Where calls name their customer. */
+            route_by: components["schemas"]["RouteBy"];
+            /** @description The URL to call, `{flow}` standing for a webhook flow's name. */
+            url_template: string;
+            /** @description The key calls carry (`X-Webhook-Key` or `?key=`): only in the answer that creates it. */
+            key?: string | null;
         };
         /** @description Body of `POST /api/v1/signing-keys`. */
         SigningKeyCreate: {
@@ -2872,7 +2989,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Field errors, every one at once */
+        /** @description Field errors, every one at once; or a request naming nothing usable (routing_key_missing) */
         Problem422: {
             headers: {
                 [name: string]: unknown;
@@ -4676,6 +4793,120 @@ export interface operations {
             500: components["responses"]["Problem500"];
         };
     };
+    get_shared_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharedWebhookView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    put_shared_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SharedWebhookInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharedWebhookView"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharedWebhookView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    delete_shared_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    rotate_shared_webhook_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharedWebhookKey"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
     list_versions: {
         parameters: {
             query?: never;
@@ -5259,6 +5490,48 @@ export interface operations {
                 };
             };
             401: components["responses"]["Problem401"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    shared_trigger: {
+        parameters: {
+            query?: {
+                /** @description The shared webhook's key, when not in `X-Webhook-Key`. */
+                key?: string;
+            };
+            header?: {
+                /** @description The shared webhook's key */
+                "X-Webhook-Key"?: string | null;
+            };
+            path: {
+                /** @description The integration */
+                integration_id: string;
+                /** @description A webhook flow of its versions */
+                flow: string;
+            };
+            cookie?: never;
+        };
+        /** @description Any payload */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharedAccepted"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
             500: components["responses"]["Problem500"];
         };
     };
