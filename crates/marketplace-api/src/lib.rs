@@ -11,7 +11,8 @@
 //!   integrations, shared by the admin and the embedded API.
 //! - [`portal`]: the customer portal's invitations, sign-in, password resets and session.
 //! - [`observability`]: logs, executions and events; [`embedded`]: the customer's catalog,
-//!   validation and test runs; [`webhooks`]: the flow trigger's answer.
+//!   validation and test runs; [`webhooks`]: the flow triggers' answers and shared webhook
+//!   triggers.
 //! - [`event_configurations`]: where and how the vendor hears of changes; [`deliveries`]: each
 //!   notification and its attempts; [`vendor`]: the vendor's own API (token, events, results);
 //!   [`sso`]: the service as an OpenID Provider (client secrets, discovery, tokens, keys).

@@ -124,9 +124,26 @@ pub struct ExecutionStep {
     /// `deliver`, succeeded: the target's HTTP status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_status: Option<u16>,
-    /// `deliver`, failed: why.
+    /// Why it failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// When it started (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schema(format = DateTime))]
+    pub started_at: Option<String>,
+    /// How long it took.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+    /// What it read (`map`: the received payload; `deliver`: `{method, url, headers, body}`),
+    /// secrets `"[redacted]"`; over 64 KiB, `{truncated: true, size, excerpt}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<serde_json::Value>))]
+    pub input: Option<Value>,
+    /// What it made (`receive`: the payload; `map`: the mapped body; `deliver`: `{status,
+    /// headers, body}` of the answer), redacted and capped like `input`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<serde_json::Value>))]
+    pub output: Option<Value>,
 }
 
 wire_enum! {
@@ -148,6 +165,10 @@ wire_enum! {
         Webhook = "webhook",
         /// A test run.
         Test = "test",
+        /// A call of the integration's shared webhook URL.
+        SharedWebhook = "shared_webhook",
+        /// A tick of the flow's schedule.
+        Schedule = "schedule",
     }
 }
 
@@ -327,7 +348,7 @@ mod tests {
         open_enum(StepName::KNOWN, StepName::Other("transform".into()));
         open_enum(
             ExecutionTrigger::KNOWN,
-            ExecutionTrigger::Other("schedule".into()),
+            ExecutionTrigger::Other("replay".into()),
         );
         open_enum(
             ExecutionStatus::KNOWN,

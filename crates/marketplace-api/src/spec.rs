@@ -329,6 +329,9 @@ pub struct Flow {
     pub name: String,
     /// What starts it.
     pub trigger: FlowTrigger,
+    /// `schedule` triggers: the key of the `schedule` variable whose value says when it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
     /// Mapping rules, in order; none means the input passes through unchanged.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub map: Vec<MapRule>,
@@ -344,6 +347,8 @@ wire_enum! {
         Webhook = "webhook",
         /// A test run or an explicit call.
         Manual = "manual",
+        /// The ticks of the instance's value of the flow's `schedule` variable.
+        Schedule = "schedule",
     }
 }
 
@@ -422,7 +427,9 @@ impl From<&marketplace_core::Flow> for Flow {
             trigger: match flow.trigger {
                 Trigger::Webhook => FlowTrigger::Webhook,
                 Trigger::Manual => FlowTrigger::Manual,
+                Trigger::Schedule => FlowTrigger::Schedule,
             },
+            schedule: flow.schedule.clone(),
             map: flow
                 .map
                 .iter()
@@ -536,7 +543,8 @@ mod tests {
              "map": [{"from": "/id", "to": "/id"}, {"to": "/source", "value": null},
                      {"default": "Other", "from": "/type", "table": {"order": "Order"}, "to": "/kind"}],
              "deliver": {"connection": "auth", "method": "POST", "url": "instance_url"}},
-            {"name": "manual_sync", "trigger": "manual", "deliver": {"method": "PUT", "url": "instance_url"}}]);
+            {"name": "manual_sync", "trigger": "manual", "deliver": {"method": "PUT", "url": "instance_url"}},
+            {"name": "nightly", "trigger": "schedule", "schedule": "every_night"}]);
         let wire: Vec<Flow> = round_trip(flows.clone());
         assert_eq!(
             wire[0].map[1].value,
@@ -555,7 +563,7 @@ mod tests {
         open_enum(Collection::KNOWN, Collection::Other("set".into()));
         open_enum(CodeLanguage::KNOWN, CodeLanguage::Other("yaml".into()));
         open_enum(ConnectionKind::KNOWN, ConnectionKind::Other("mtls".into()));
-        open_enum(FlowTrigger::KNOWN, FlowTrigger::Other("schedule".into()));
+        open_enum(FlowTrigger::KNOWN, FlowTrigger::Other("email".into()));
         open_enum(HttpMethod::KNOWN, HttpMethod::Other("QUERY".into()));
     }
 }

@@ -18,6 +18,8 @@ pub enum Trigger {
     Webhook,
     /// A test run or an explicit call.
     Manual,
+    /// The ticks of the instance's value of a `schedule` variable (cron and time zone).
+    Schedule,
 }
 
 /// HTTP methods a deliver step may use.
@@ -92,6 +94,9 @@ pub struct Flow {
     pub name: String,
     /// What starts it.
     pub trigger: Trigger,
+    /// `schedule` triggers: the key of the `schedule` variable whose value says when it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
     /// Mapping rules; none means the input passes through unchanged.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub map: Vec<MapRule>,
@@ -112,9 +117,14 @@ pub fn parse_flows(value: &Value, spec: &ConfigSpec) -> Result<Vec<Flow>, Vec<Fi
         )]);
     };
     let mut flows = Vec::new();
+    // The index in `items` of each parsed flow: checks report paths into `items`.
+    let mut indices = Vec::new();
     for (i, item) in items.iter().enumerate() {
         match Flow::deserialize(item) {
-            Ok(flow) => flows.push(flow),
+            Ok(flow) => {
+                flows.push(flow);
+                indices.push(i);
+            }
             Err(e) => errors.push(FieldError::new(
                 pointer::push_index("", i),
                 Code::Invalid,
@@ -122,7 +132,14 @@ pub fn parse_flows(value: &Value, spec: &ConfigSpec) -> Result<Vec<Flow>, Vec<Fi
             )),
         }
     }
-    errors.extend(validate_flows(&flows, spec));
+    errors.extend(validate_flows(&flows, spec).into_iter().map(|mut error| {
+        let rest = error.path.trim_start_matches('/');
+        let (index, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        if let Some(original) = index.parse::<usize>().ok().and_then(|j| indices.get(j)) {
+            error.path = format!("/{original}{tail}");
+        }
+        error
+    }));
     if errors.is_empty() {
         Ok(flows)
     } else {
@@ -130,7 +147,8 @@ pub fn parse_flows(value: &Value, spec: &ConfigSpec) -> Result<Vec<Flow>, Vec<Fi
     }
 }
 
-/// Checks flows against the spec: names, mapping pointers, and the variables deliver steps name.
+/// Checks flows against the spec: names, mapping pointers, and the variables deliver steps and
+/// schedules name.
 pub fn validate_flows(flows: &[Flow], spec: &ConfigSpec) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let mut names = HashSet::new();
@@ -157,11 +175,49 @@ pub fn validate_flows(flows: &[Flow], spec: &ConfigSpec) -> Vec<FieldError> {
                 &mut errors,
             );
         }
+        check_schedule(flow, spec, &pointer::push(&path, "schedule"), &mut errors);
         if let Some(deliver) = &flow.deliver {
             check_deliver(deliver, spec, &pointer::push(&path, "deliver"), &mut errors);
         }
     }
     errors
+}
+
+/// A `schedule` trigger names a `schedule` variable; other triggers name none.
+fn check_schedule(flow: &Flow, spec: &ConfigSpec, path: &str, errors: &mut Vec<FieldError>) {
+    let message = match (flow.trigger, &flow.schedule) {
+        (Trigger::Schedule, None) => {
+            "a schedule trigger names the key of a schedule variable in `schedule`".to_owned()
+        }
+        (Trigger::Schedule, Some(key)) => match spec.variable(key).map(|v| &v.kind) {
+            Some(VariableType::Schedule) => return,
+            Some(other) => format!(
+                "`{key}` is a {} variable, not a schedule variable",
+                other.name()
+            ),
+            None => format!("no variable has the key `{key}`"),
+        },
+        (_, None) => return,
+        (_, Some(_)) => {
+            errors.push(FieldError::new(
+                path,
+                Code::Invalid,
+                "only schedule triggers have a `schedule`",
+            ));
+            return;
+        }
+    };
+    errors.push(FieldError::new(path, Code::InvalidReference, message));
+}
+
+/// The flows of a version that run on a schedule, with the key of their schedule variable.
+pub fn scheduled(flows: &[Flow]) -> impl Iterator<Item = (&Flow, &str)> {
+    flows
+        .iter()
+        .filter_map(|flow| match (flow.trigger, &flow.schedule) {
+            (Trigger::Schedule, Some(key)) => Some((flow, key.as_str())),
+            _ => None,
+        })
 }
 
 fn check_rule(rule: &MapRule, path: &str, errors: &mut Vec<FieldError>) {
@@ -316,7 +372,8 @@ mod tests {
         ConfigSpec::parse(&json!({"pages": [{"title": "P", "elements": [
             {"key": "endpoint", "label": "Endpoint", "type": "url"},
             {"key": "auth", "label": "Auth", "type": "connection", "connection": {"kind": "api_key"}},
-            {"key": "region", "label": "Region", "type": "string"}
+            {"key": "region", "label": "Region", "type": "string"},
+            {"key": "every", "label": "Every", "type": "schedule"}
         ]}]}))
         .unwrap()
     }
@@ -351,7 +408,12 @@ mod tests {
         let flows = json!([
             {"name": "Bad Name", "trigger": "webhook", "map": [{"to": "x", "from": "/a", "value": 1}],
              "deliver": {"url": "region", "connection": "missing"}},
-            {"name": "ok", "trigger": "nope"}
+            {"name": "ok", "trigger": "nope"},
+            {"name": "nightly", "trigger": "schedule", "schedule": "every"},
+            {"name": "wrong_type", "trigger": "schedule", "schedule": "region"},
+            {"name": "unknown", "trigger": "schedule", "schedule": "nothing"},
+            {"name": "unnamed", "trigger": "schedule"},
+            {"name": "hook", "trigger": "webhook", "schedule": "every"}
         ]);
         let errors = parse_flows(&flows, &spec()).unwrap_err();
         let got: Vec<(&str, Code)> = errors.iter().map(|e| (e.path.as_str(), e.code)).collect();
@@ -364,7 +426,29 @@ mod tests {
                 ("/0/map/0", Code::Invalid),
                 ("/0/deliver/url", Code::InvalidReference),
                 ("/0/deliver/connection", Code::InvalidReference),
+                ("/3/schedule", Code::InvalidReference),
+                ("/4/schedule", Code::InvalidReference),
+                ("/5/schedule", Code::InvalidReference),
+                ("/6/schedule", Code::Invalid),
             ]
+        );
+    }
+
+    #[test]
+    fn lists_scheduled_flows() {
+        let flows: Vec<Flow> = serde_json::from_value(json!([
+            {"name": "nightly", "trigger": "schedule", "schedule": "every"},
+            {"name": "hook", "trigger": "webhook"}
+        ]))
+        .unwrap();
+        assert!(validate_flows(&flows, &spec()).is_empty());
+        let found: Vec<(&str, &str)> = scheduled(&flows)
+            .map(|(f, key)| (f.name.as_str(), key))
+            .collect();
+        assert_eq!(found, vec![("nightly", "every")]);
+        assert_eq!(
+            serde_json::to_value(&flows[0]).unwrap(),
+            json!({"name": "nightly", "trigger": "schedule", "schedule": "every"})
         );
     }
 }

@@ -6,7 +6,10 @@
 //! - [`values`]: a customer's (or host's, or vendor's) values checked against a spec;
 //!   [`config`] layers defaults, vendor-set and customer values and masks secrets;
 //!   [`json_schema`] exports the customer-visible spec as JSON Schema 2020-12.
-//! - [`flow`]: the flows a version runs (receive, map, deliver) and the mapping step itself.
+//! - [`flow`]: the flows a version runs (receive, map, deliver) and the mapping step itself;
+//!   [`routing`]: which customer a shared webhook call names; [`redaction`]: what an
+//!   execution's step records may show; `schedule` (feature `schedule`): when a scheduled flow
+//!   ticks.
 //! - [`integration`]: integrations and their semver versions, draft and published.
 //! - [`listing`], [`deployability`] and [`catalog`]: what the marketplace offers a customer.
 //! - [`customer`] and [`permission`]: customers, their users and who may do what.
@@ -50,6 +53,10 @@ pub mod page_rules;
 pub mod permission;
 pub mod pointer;
 pub mod portal;
+pub mod redaction;
+pub mod routing;
+#[cfg(feature = "schedule")]
+pub mod schedule;
 pub mod spec;
 pub mod sso;
 pub mod token;

@@ -59,6 +59,14 @@ pub enum ApiError {
     /// 415: the body is not JSON.
     #[error("the request body must be application/json")]
     UnsupportedMediaType,
+    /// 422: the request is well-formed but names nothing usable (no field errors to list).
+    #[error("{detail}")]
+    Unprocessable {
+        /// Stable code.
+        code: &'static str,
+        /// Explanation.
+        detail: String,
+    },
     /// 422: field errors, all of them.
     #[error("the request has {} invalid field(s)", .0.len())]
     Validation(Vec<FieldError>),
@@ -118,6 +126,14 @@ impl ApiError {
         }
     }
 
+    /// A 422 with its own code.
+    pub fn unprocessable(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Unprocessable {
+            code,
+            detail: detail.into(),
+        }
+    }
+
     /// A 422 with one field error.
     pub fn field(error: FieldError) -> Self {
         Self::Validation(vec![error])
@@ -136,7 +152,7 @@ impl ApiError {
             Self::NotDeployable(_) => StatusCode::FORBIDDEN,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -150,6 +166,7 @@ impl ApiError {
             | Self::Forbidden { code, .. }
             | Self::Conflict { code, .. }
             | Self::TooManyRequests { code, .. }
+            | Self::Unprocessable { code, .. }
             | Self::Unavailable { code, .. } => code,
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",

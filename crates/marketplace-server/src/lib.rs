@@ -103,12 +103,14 @@ pub fn settings(args: &ServeArgs) -> Settings {
     }
 }
 
-/// Starts the background workers of a serving process: event deliveries and notifications.
+/// Starts the background workers of a serving process: event deliveries, notifications and the
+/// scheduler of scheduled flows.
 /// Every process runs them; they share the work through leases in the database.
 pub fn start_workers(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
     vec![
         tokio::spawn(service::deliveries::run_worker(state.clone())),
         tokio::spawn(service::notifications::run_worker(state.clone())),
+        tokio::spawn(service::scheduler::run_scheduler(state.clone())),
     ]
 }
 

@@ -28,7 +28,10 @@ const ERRORS: [(u16, &str); 10] = [
     ),
     (413, "The request body is too large"),
     (415, "The request body is not application/json"),
-    (422, "Field errors, every one at once"),
+    (
+        422,
+        "Field errors, every one at once; or a request naming nothing usable (routing_key_missing)",
+    ),
     (
         429,
         "Too many attempts (portal sign-in); `Retry-After` says when to try again",
@@ -80,6 +83,8 @@ const EXCEPTIONS: &[(&str, &[u16], &[u16])] = &[
     ("portal_login", &[401, 429], &[]),
     // The session is read, never refused for its role or origin (only unsafe methods are).
     ("portal_session", &[], &[403]),
+    // Any bytes; the key is checked by the service (401), routing needs a value (422).
+    ("shared_trigger", &[401, 409], &[415]),
 ];
 
 /// The problem statuses an operation can answer: 400 where a query or body is parsed, 413/415/422

@@ -51,7 +51,11 @@ pub async fn executions(
         filter.status.as_deref(),
         &["queued", "running", "succeeded", "failed"],
     )?;
-    check_one_of("type", filter.trigger.as_deref(), &["webhook", "test"])?;
+    check_one_of(
+        "type",
+        filter.trigger.as_deref(),
+        &["webhook", "shared_webhook", "schedule", "test"],
+    )?;
     Ok(store::executions::list(&state.store, organization_id, filter, page).await?)
 }
 

@@ -18,6 +18,8 @@ pub mod oauth_client;
 pub mod organization;
 pub mod portal;
 pub mod runner;
+pub mod scheduler;
+pub mod shared_webhooks;
 pub mod sso;
 pub mod state;
 pub mod vendor;

@@ -10,9 +10,11 @@ use crate::service::instances::version_of;
 use crate::service::oauth_client::ClientCredentials;
 use crate::service::state::AppState;
 use crate::store::{self, now_ms};
+use base64::Engine;
 use marketplace_core::config::effective_config;
 use marketplace_core::flow::{Flow, Method, apply_map};
 use marketplace_core::instance::Instance;
+use marketplace_core::redaction;
 use marketplace_core::spec::{ConnectionKind, VariableType};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
@@ -144,20 +146,29 @@ pub async fn run(
         &format!("flow `{}` started", flow.name),
     )
     .await?;
-    let mut steps = vec![json!({"step": "receive", "status": "succeeded"})];
+    let vendor = store::customers::vendor_values(
+        &state.store,
+        instance.customer_id.as_str(),
+        instance.integration_id.as_str(),
+    )
+    .await?;
+    let config = effective_config(version.config.spec(), &[&vendor, &instance.config]);
+    let mut secrets: Vec<String> = redaction::secret_values(version.config.spec(), &config)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let mut steps = vec![Step::new("receive", now_ms()).output(input.clone()).done()];
+    let map = Step::new("map", now_ms()).input(input.clone());
     let output = apply_map(&flow.map, &input);
-    steps.push(json!({"step": "map", "status": "succeeded", "rules": flow.map.len()}));
+    steps.push(
+        map.output(output.clone())
+            .with("rules", json!(flow.map.len()))
+            .done(),
+    );
     let mut made = 0;
     let status = match &flow.deliver {
         None => "succeeded",
         Some(_) => {
-            let vendor = store::customers::vendor_values(
-                &state.store,
-                instance.customer_id.as_str(),
-                instance.integration_id.as_str(),
-            )
-            .await?;
-            let config = effective_config(version.config.spec(), &[&vendor, &instance.config]);
             let outcome = deliver(
                 state,
                 flow,
@@ -166,6 +177,7 @@ pub async fn run(
                 &output,
                 attempts.max(1),
                 &mut log,
+                &mut secrets,
             )
             .await?;
             made = outcome.attempts;
@@ -183,9 +195,96 @@ pub async fn run(
         &format!("flow `{}` {status}", flow.name),
     )
     .await?;
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    let steps = steps.into_iter().map(|s| s.record(&secrets)).collect();
     finish(state, execution_id, status, &Value::Array(steps), made).await?;
     let finished = load_execution(state, execution_id).await?;
     crate::service::alerts::execution_finished(state, &queued.organization_id, finished).await
+}
+
+/// One step of a run, as it happened; [`Step::record`] makes what the execution stores.
+struct Step {
+    name: &'static str,
+    status: &'static str,
+    started_at: i64,
+    finished_at: Option<i64>,
+    input: Option<Value>,
+    output: Option<Value>,
+    error: Option<String>,
+    extra: Map<String, Value>,
+}
+
+impl Step {
+    /// A step that started at `started_at` and succeeded (so far).
+    fn new(name: &'static str, started_at: i64) -> Step {
+        Step {
+            name,
+            status: "succeeded",
+            started_at,
+            finished_at: None,
+            input: None,
+            output: None,
+            error: None,
+            extra: Map::new(),
+        }
+    }
+
+    fn input(mut self, input: Value) -> Step {
+        self.input = Some(input);
+        self
+    }
+
+    fn output(mut self, output: Value) -> Step {
+        self.output = Some(output);
+        self
+    }
+
+    fn with(mut self, key: &str, value: Value) -> Step {
+        self.extra.insert(key.to_owned(), value);
+        self
+    }
+
+    /// Marks the step's end, now.
+    fn done(mut self) -> Step {
+        self.finished_at = Some(now_ms());
+        self
+    }
+
+    fn failed(mut self, error: String) -> Step {
+        self.status = "failed";
+        self.error = Some(error);
+        self
+    }
+
+    /// The record of the executions API: `{step, status, started_at, duration_ms, input,
+    /// output, error}` (and the step's own fields), its input and output redacted and capped.
+    fn record(self, secrets: &[&str]) -> Value {
+        let finished_at = self.finished_at.unwrap_or_else(now_ms);
+        let mut out = self.extra;
+        out.insert("step".into(), json!(self.name));
+        out.insert("status".into(), json!(self.status));
+        out.insert(
+            "started_at".into(),
+            json!(marketplace_core::delivery::rfc3339(self.started_at)),
+        );
+        out.insert(
+            "duration_ms".into(),
+            json!((finished_at - self.started_at).max(0)),
+        );
+        if let Some(input) = &self.input {
+            out.insert("input".into(), redaction::record(input, secrets));
+        }
+        if let Some(output) = &self.output {
+            out.insert("output".into(), redaction::record(output, secrets));
+        }
+        if let Some(error) = &self.error {
+            out.insert(
+                "error".into(),
+                json!(redaction::redact(&json!(error), secrets)),
+            );
+        }
+        Value::Object(out)
+    }
 }
 
 async fn finish(
@@ -245,8 +344,12 @@ impl Logger<'_> {
 struct Outcome {
     ok: bool,
     attempts: u32,
-    step: Value,
+    step: Step,
 }
+
+/// At most this much of a target's answer is read for the deliver step's record (the record
+/// keeps at most an excerpt of anything over 64 KiB anyway).
+const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
 /// What a delivery reports when the guard refuses its target.
 const PRIVATE_TARGET: &str =
@@ -338,6 +441,7 @@ fn backoff(attempt: u32, retry_after: Option<u64>) -> Duration {
     }
 }
 
+#[allow(clippy::too_many_arguments)] // one call site; the run's pieces, not options
 async fn deliver(
     state: &AppState,
     flow: &Flow,
@@ -346,15 +450,20 @@ async fn deliver(
     body: &Value,
     attempts: u32,
     log: &mut Logger<'_>,
+    secrets: &mut Vec<String>,
 ) -> ApiResult<Outcome> {
     let deliver = flow
         .deliver
         .as_ref()
         .expect("called for flows that deliver");
-    let failed = |attempts: u32, error: String| Outcome {
-        ok: false,
-        attempts,
-        step: json!({"step": "deliver", "status": "failed", "attempts": attempts, "error": error}),
+    let step = Step::new("deliver", now_ms());
+    let failed = |step: Step, attempts: u32, error: String| {
+        let step = step.with("attempts", json!(attempts)).failed(error).done();
+        Outcome {
+            ok: false,
+            attempts,
+            step,
+        }
     };
     let Some(url) = config.get(&deliver.url).and_then(Value::as_str) else {
         log.write(
@@ -364,24 +473,36 @@ async fn deliver(
         )
         .await?;
         return Ok(failed(
+            step,
             0,
             format!("the variable `{}` has no value", deliver.url),
         ));
     };
     let url = match url::Url::parse(url) {
         Ok(u) => u,
-        Err(e) => return Ok(failed(0, format!("the URL is not valid: {e}"))),
+        Err(e) => return Ok(failed(step, 0, format!("the URL is not valid: {e}"))),
     };
+    let method = match deliver.method {
+        Method::Get => reqwest::Method::GET,
+        Method::Post => reqwest::Method::POST,
+        Method::Put => reqwest::Method::PUT,
+        Method::Patch => reqwest::Method::PATCH,
+        Method::Delete => reqwest::Method::DELETE,
+    };
+    let mut headers = Map::new();
+    headers.insert("content-type".into(), json!("application/json"));
+    let mut step = step.input(json!({"method": method.as_str(), "url": url.as_str(),
+        "headers": headers.clone(), "body": body}));
     if egress::check_url(&url, state.settings.allow_private_targets).is_err() {
         log.write("error", "delivery", PRIVATE_TARGET).await?;
-        return Ok(failed(0, PRIVATE_TARGET.to_owned()));
+        return Ok(failed(step, 0, PRIVATE_TARGET.to_owned()));
     }
     let auth = match &deliver.connection {
         None => Auth::None,
         Some(key) => {
             let kind = match spec.variable(key).map(|v| &v.kind) {
                 Some(VariableType::Connection(kind)) => *kind,
-                _ => return Ok(failed(0, format!("`{key}` is not a connection"))),
+                _ => return Ok(failed(step, 0, format!("`{key}` is not a connection"))),
             };
             let inputs = config
                 .get(key)
@@ -395,18 +516,27 @@ async fn deliver(
                 Err(e) => {
                     log.write("error", "delivery", &format!("authorisation failed: {e}"))
                         .await?;
-                    return Ok(failed(0, format!("authorisation failed: {e}")));
+                    return Ok(failed(step, 0, format!("authorisation failed: {e}")));
                 }
             }
         }
     };
-    let method = match deliver.method {
-        Method::Get => reqwest::Method::GET,
-        Method::Post => reqwest::Method::POST,
-        Method::Put => reqwest::Method::PUT,
-        Method::Patch => reqwest::Method::PATCH,
-        Method::Delete => reqwest::Method::DELETE,
+    let authorization = match &auth {
+        Auth::None => None,
+        Auth::Bearer(token) => {
+            secrets.push(token.clone());
+            Some(format!("Bearer {token}"))
+        }
+        Auth::Basic(user, password) => Some(format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+        )),
     };
+    if let Some(authorization) = authorization {
+        headers.insert("authorization".into(), json!(authorization));
+        step.input = Some(json!({"method": method.as_str(), "url": url.as_str(),
+            "headers": headers, "body": body}));
+    }
     let mut last_error = String::new();
     for attempt in 1..=attempts {
         let mut request = state.http.request(method.clone(), url.clone()).json(body);
@@ -416,23 +546,6 @@ async fn deliver(
             Auth::Basic(user, password) => request.basic_auth(user, Some(password)),
         };
         let (retry_after, retryable) = match send(state, request).await {
-            Ok(response) if response.status().is_success() => {
-                let status = response.status().as_u16();
-                log.write(
-                    "info",
-                    "delivery",
-                    &format!(
-                        "delivered to {} ({status}) on attempt {attempt}",
-                        url.host_str().unwrap_or("")
-                    ),
-                )
-                .await?;
-                return Ok(Outcome {
-                    ok: true,
-                    attempts: attempt,
-                    step: json!({"step": "deliver", "status": "succeeded", "attempts": attempt, "response_status": status}),
-                });
-            }
             Ok(response) => {
                 let status = response.status();
                 let retry_after = response
@@ -440,6 +553,27 @@ async fn deliver(
                     .get("retry-after")
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.trim().parse::<u64>().ok());
+                step.output = Some(answer(response).await);
+                if status.is_success() {
+                    log.write(
+                        "info",
+                        "delivery",
+                        &format!(
+                            "delivered to {} ({}) on attempt {attempt}",
+                            url.host_str().unwrap_or(""),
+                            status.as_u16()
+                        ),
+                    )
+                    .await?;
+                    return Ok(Outcome {
+                        ok: true,
+                        attempts: attempt,
+                        step: step
+                            .with("attempts", json!(attempt))
+                            .with("response_status", json!(status.as_u16()))
+                            .done(),
+                    });
+                }
                 last_error = format!("the target answered {status}");
                 (
                     retry_after,
@@ -448,7 +582,7 @@ async fn deliver(
             }
             Err(egress::SendError::Blocked(_)) => {
                 log.write("error", "delivery", PRIVATE_TARGET).await?;
-                return Ok(failed(attempt, PRIVATE_TARGET.to_owned()));
+                return Ok(failed(step, attempt, PRIVATE_TARGET.to_owned()));
             }
             Err(e) => {
                 last_error = format!("the request failed: {e}");
@@ -462,11 +596,41 @@ async fn deliver(
         )
         .await?;
         if !retryable || attempt == attempts {
-            return Ok(failed(attempt, last_error));
+            return Ok(failed(step, attempt, last_error));
         }
         tokio::time::sleep(backoff(attempt, retry_after)).await;
     }
-    Ok(failed(attempts, last_error))
+    Ok(failed(step, attempts, last_error))
+}
+
+/// A target's answer as the deliver step records it: `{status, headers, body}`, the body as
+/// JSON when it parses, else as text (at most [`MAX_ANSWER_BYTES`] of it).
+async fn answer(mut response: reqwest::Response) -> Value {
+    let status = response.status().as_u16();
+    let headers: Map<String, Value> = response
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                json!(String::from_utf8_lossy(value.as_bytes())),
+            )
+        })
+        .collect();
+    let mut bytes = Vec::new();
+    while bytes.len() < MAX_ANSWER_BYTES {
+        match response.chunk().await {
+            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    bytes.truncate(MAX_ANSWER_BYTES);
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| json!(String::from_utf8_lossy(&bytes)))
+    };
+    json!({"status": status, "headers": headers, "body": body})
 }
 
 /// Runs an execution in the background (webhook triggers answer 202 at once).

@@ -3,7 +3,7 @@
 
 use super::page::{Filter, Order, fetch_page};
 use super::sql::{execute, fetch_optional, scalar_all};
-use super::{Page, PageRequest, Store, StoreResult, json_column, new_id};
+use super::{Page, PageRequest, Store, StoreResult, Tx, json_column, new_id};
 use marketplace_core::Instance;
 use serde_json::Value;
 
@@ -22,7 +22,7 @@ pub struct ExecutionRecord {
     pub version: String,
     /// The flow.
     pub flow: String,
-    /// `webhook` or `test`.
+    /// `webhook`, `shared_webhook`, `schedule` or `test`.
     pub trigger: String,
     /// `queued`, `running`, `succeeded` or `failed`.
     pub status: String,
@@ -146,25 +146,74 @@ pub async fn enqueue(
     now: i64,
 ) -> StoreResult<String> {
     let id = new_id("exe");
+    let queued = Queued {
+        id: &id,
+        organization_id,
+        instance,
+        flow,
+        trigger,
+        input,
+    };
+    insert(&store.db.write, store, &queued, now).await?;
+    Ok(id)
+}
+
+/// An execution to record as queued.
+#[derive(Debug, Clone, Copy)]
+pub struct Queued<'a> {
+    /// Its id ([`new_id`]`("exe")`).
+    pub id: &'a str,
+    /// The organization.
+    pub organization_id: &'a str,
+    /// The instance.
+    pub instance: &'a Instance,
+    /// The flow.
+    pub flow: &'a str,
+    /// `webhook`, `shared_webhook`, `schedule` or `test`.
+    pub trigger: &'a str,
+    /// The input, sealed until the execution finishes.
+    pub input: &'a Value,
+}
+
+/// Records a queued execution in the caller's transaction.
+pub async fn enqueue_in(
+    tx: &mut Tx,
+    store: &Store,
+    queued: &Queued<'_>,
+    now: i64,
+) -> StoreResult<()> {
+    insert(&mut **tx, store, queued, now).await
+}
+
+async fn insert<'c>(
+    conn: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    store: &Store,
+    queued: &Queued<'_>,
+    now: i64,
+) -> StoreResult<()> {
+    let instance = queued.instance;
     execute(
-        &store.db.write,
+        conn,
         "INSERT INTO executions (id, organization_id, customer_id, integration_id, version, instance_id, flow, trigger, status, steps, \
          attempts, sealed_input, started_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', '[]', 0, $9, $10)",
         [
-            (&id).into(),
-            organization_id.into(),
+            queued.id.into(),
+            queued.organization_id.into(),
             instance.customer_id.as_str().into(),
             instance.integration_id.as_str().into(),
             instance.version.to_string().into(),
             instance.id.as_str().into(),
-            flow.into(),
-            trigger.into(),
-            store.sealer.seal_json(&input_context(&id), input).into(),
+            queued.flow.into(),
+            queued.trigger.into(),
+            store
+                .sealer
+                .seal_json(&input_context(queued.id), queued.input)
+                .into(),
             now.into(),
         ],
     )
     .await?;
-    Ok(id)
+    Ok(())
 }
 
 /// The execution to run, with its input.

@@ -25,6 +25,8 @@ pub mod notifications;
 pub mod organizations;
 pub mod portal;
 pub mod revocations;
+pub mod schedules;
+pub mod shared_webhooks;
 pub mod signing_keys;
 pub mod sso;
 

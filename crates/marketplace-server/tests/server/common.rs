@@ -150,7 +150,7 @@ pub(crate) async fn fresh_database(backend: Backend) -> (String, Option<TempDir>
     }
 }
 
-fn master_key() -> String {
+pub(crate) fn master_key() -> String {
     base64::engine::general_purpose::STANDARD.encode([42u8; 32])
 }
 
