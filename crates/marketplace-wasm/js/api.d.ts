@@ -24,6 +24,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/alert-monitors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List alert monitors, optionally only those scoped to a customer or an instance. */
+        get: operations["list_alert_monitors"];
+        put?: never;
+        /**
+         * Create an alert monitor (every field error at once); the response holds the signing secret
+         *     of its webhooks, once.
+         */
+        post: operations["create_alert_monitor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alert-monitors/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get an alert monitor with its latest alert. */
+        get: operations["get_alert_monitor"];
+        put?: never;
+        post?: never;
+        /** Delete an alert monitor. */
+        delete: operations["delete_alert_monitor"];
+        options?: never;
+        head?: never;
+        /** Change an alert monitor: the fields given replace its own (every field error at once). */
+        patch: operations["patch_alert_monitor"];
+        trace?: never;
+    };
     "/api/v1/api-keys": {
         parameters: {
             query?: never;
@@ -893,6 +933,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations/{id}/shared-webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get the integration's shared webhook (without its key). */
+        get: operations["get_shared_webhook"];
+        /** Create (201, with its key, shown once) or change (200) the integration's shared webhook. */
+        put: operations["put_shared_webhook"];
+        post?: never;
+        /** Delete the integration's shared webhook; its URLs answer 404 from now on. */
+        delete: operations["delete_shared_webhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/{id}/shared-webhook/key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace the shared webhook's key: the new key is shown once; the old one stops working. */
+        post: operations["rotate_shared_webhook_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations/{id}/versions": {
         parameters: {
             query?: never;
@@ -1263,6 +1339,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhooks/shared/{integration_id}/{flow}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Call a shared webhook: the payload (JSON, or any text as `{"body": text}`) runs the flow of
+         *     every active instance of the customer it names.
+         */
+        post: operations["shared_trigger"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/{secret}": {
         parameters: {
             query?: never;
@@ -1317,6 +1413,71 @@ export interface components {
          * @enum {string}
          */
         ActivationMode: "notify" | "confirm";
+        /** @description Body of `POST /api/v1/alert-monitors`; every field error is reported at once. */
+        AlertMonitorCreate: {
+            /** @description The name (shown in alert subjects). */
+            name: string;
+            /** @description Default true; a disabled monitor never fires. */
+            enabled?: boolean | null;
+            scope?: null | components["schemas"]["MonitorScope"];
+            /** @description At least one, each type at most once. */
+            triggers: components["schemas"]["MonitorTrigger"][];
+            /** @description Where alerts go. */
+            targets?: components["schemas"]["MonitorTarget"][];
+            /**
+             * Format: int64
+             * @description One alert per (trigger, instance or customer) per this many seconds, 0 to 86400 (default 300).
+             */
+            dedup_window_s?: number | null;
+        };
+        /** @description Body of `PATCH /api/v1/alert-monitors/{id}`: the fields given replace the monitor's. */
+        AlertMonitorPatch: {
+            /** @description The name. */
+            name?: string | null;
+            /** @description Whether it fires. */
+            enabled?: boolean | null;
+            scope?: null | components["schemas"]["MonitorScope"];
+            /** @description What fires it. */
+            triggers?: components["schemas"]["MonitorTrigger"][] | null;
+            /** @description Where alerts go. */
+            targets?: components["schemas"]["MonitorTarget"][] | null;
+            /**
+             * Format: int64
+             * @description The dedup window, in seconds.
+             */
+            dedup_window_s?: number | null;
+        };
+        /** @description An alert monitor as shown. */
+        AlertMonitorView: {
+            /** @description Id (`mon_...`). */
+            id: string;
+            /** @description The name. */
+            name: string;
+            /** @description Whether it fires. */
+            enabled: boolean;
+            /** @description What it watches. */
+            scope: components["schemas"]["MonitorScope"];
+            /** @description What fires it. */
+            triggers: components["schemas"]["MonitorTrigger"][];
+            /** @description Where alerts go. */
+            targets: components["schemas"]["MonitorTarget"][];
+            /**
+             * Format: int64
+             * @description The dedup window, in seconds.
+             */
+            dedup_window_s: number;
+            last_triggered?: null | components["schemas"]["LastTriggered"];
+            /**
+             * Format: date-time
+             * @description Creation time (RFC 3339).
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Last change (RFC 3339).
+             */
+            updated_at: string;
+        };
         /**
          * @description A signature algorithm of embedded tokens.
          * @enum {string}
@@ -1703,14 +1864,34 @@ export interface components {
              * @description `deliver`, succeeded: the target's HTTP status.
              */
             response_status?: number | null;
-            /** @description `deliver`, failed: why. */
+            /** @description Why it failed. */
             error?: string | null;
+            /**
+             * Format: date-time
+             * @description When it started (RFC 3339).
+             */
+            started_at?: string | null;
+            /**
+             * Format: int64
+             * @description How long it took.
+             */
+            duration_ms?: number | null;
+            /**
+             * @description What it read (`map`: the received payload; `deliver`: `{method, url, headers, body}`),
+             *     secrets `"[redacted]"`; over 64 KiB, `{truncated: true, size, excerpt}`.
+             */
+            input?: unknown;
+            /**
+             * @description What it made (`receive`: the payload; `map`: the mapped body; `deliver`: `{status,
+             *     headers, body}` of the answer), redacted and capped like `input`.
+             */
+            output?: unknown;
         };
         /**
          * @description What started an execution.
          * @enum {string}
          */
-        ExecutionTrigger: "webhook" | "test";
+        ExecutionTrigger: "webhook" | "test" | "shared_webhook" | "schedule";
         /** @description One run of a flow. */
         ExecutionView: {
             /** @description Id. */
@@ -1767,6 +1948,8 @@ export interface components {
             name: string;
             /** @description What starts it. */
             trigger: components["schemas"]["FlowTrigger"];
+            /** @description `schedule` triggers: the key of the `schedule` variable whose value says when it runs. */
+            schedule?: string | null;
             /** @description Mapping rules, in order; none means the input passes through unchanged. */
             map?: components["schemas"]["MapRule"][];
             deliver?: null | components["schemas"]["Deliver"];
@@ -1775,7 +1958,7 @@ export interface components {
          * @description What starts a flow.
          * @enum {string}
          */
-        FlowTrigger: "webhook" | "manual";
+        FlowTrigger: "webhook" | "manual" | "schedule";
         /**
          * @description An HTTP method of a deliver step.
          * @enum {string}
@@ -1958,6 +2141,29 @@ export interface components {
             /** @description Why no answer. */
             error?: string | null;
         };
+        /** @description The latest alert a monitor sent. */
+        LastTriggered: {
+            /**
+             * Format: date-time
+             * @description When (RFC 3339).
+             */
+            at: string;
+            /** @description Which trigger fired. */
+            trigger: components["schemas"]["TriggerType"];
+            /** @description What happened. */
+            message: string;
+            /** @description The instance concerned. */
+            instance_id?: string | null;
+            /** @description The execution concerned. */
+            execution_id?: string | null;
+            /** @description The event concerned. */
+            event_id?: string | null;
+            /**
+             * Format: int64
+             * @description Firings of the same trigger and subject counted, not sent, since.
+             */
+            suppressed_count: number;
+        };
         /**
          * @description Where a customer user signs in to the vendor's product now (`POST .../launch`): a bookmark,
          *     or a single-use launch link of the service's OpenID Provider (valid 60 seconds).
@@ -2097,6 +2303,40 @@ export interface components {
             instance_count: number;
             /** @description Whether the customer may activate it, and why not. */
             deployability: components["schemas"]["Deployability"];
+        };
+        /** @description What a monitor watches. */
+        MonitorScope: {
+            /** @description The kind. */
+            kind: components["schemas"]["ScopeKind"];
+            /** @description The customer (`customer`). */
+            customer_id?: string | null;
+            /** @description The instance (`instance`). */
+            instance_id?: string | null;
+        };
+        /** @description One target of a monitor. */
+        MonitorTarget: {
+            /** @description The kind. */
+            type: components["schemas"]["TargetType"];
+            /** @description An http(s) URL (`webhook`). */
+            url?: string | null;
+            /** @description Email addresses (`email`). */
+            to?: string[] | null;
+        };
+        /** @description One trigger of a monitor. */
+        MonitorTrigger: {
+            /** @description The kind. */
+            type: components["schemas"]["TriggerType"];
+            /**
+             * Format: int64
+             * @description Milliseconds, above 0 (`execution_slow`).
+             */
+            threshold_ms?: number | null;
+            min_severity?: null | components["schemas"]["LogSeverity"];
+        };
+        /** @description A new monitor with the signing secret of its webhooks, shown once. */
+        NewAlertMonitor: components["schemas"]["AlertMonitorView"] & {
+            /** @description `whsec_...`: verifies the `webhook-signature` of its alerts; not shown again. */
+            signing_secret: string;
         };
         /** @description A new API key with its secret, shown once. */
         NewApiKey: components["schemas"]["ApiKeyView"] & {
@@ -2247,6 +2487,42 @@ export interface components {
             client_secret?: null | components["schemas"]["SecretSet"];
             /** @description Scope asked for. */
             scope?: string | null;
+        };
+        /** @description A page of a list: `{items, next_cursor}`. */
+        Page_AlertMonitorView: {
+            /** @description The items of this page. */
+            items: {
+                /** @description Id (`mon_...`). */
+                id: string;
+                /** @description The name. */
+                name: string;
+                /** @description Whether it fires. */
+                enabled: boolean;
+                /** @description What it watches. */
+                scope: components["schemas"]["MonitorScope"];
+                /** @description What fires it. */
+                triggers: components["schemas"]["MonitorTrigger"][];
+                /** @description Where alerts go. */
+                targets: components["schemas"]["MonitorTarget"][];
+                /**
+                 * Format: int64
+                 * @description The dedup window, in seconds.
+                 */
+                dedup_window_s: number;
+                last_triggered?: null | components["schemas"]["LastTriggered"];
+                /**
+                 * Format: date-time
+                 * @description Creation time (RFC 3339).
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description Last change (RFC 3339).
+                 */
+                updated_at: string;
+            }[];
+            /** @description Cursor of the next page; null on the last page. */
+            next_cursor?: string | null;
         };
         /** @description A page of a list: `{items, next_cursor}`. */
         Page_ApiKeyView: {
@@ -2797,6 +3073,21 @@ export interface components {
          * @enum {string}
          */
         Role: "admin" | "viewer";
+        /**
+         * @description Where a shared webhook call names its customer (the customer's `external_id`): exactly one
+         *     of `pointer` and `header`.
+         */
+        RouteBy: {
+            /** @description A JSON Pointer into the body (`/account/id`): a string, or a number as decimal text. */
+            pointer?: string | null;
+            /** @description A header (`X-Customer-Id`). */
+            header?: string | null;
+        };
+        /**
+         * @description What a monitor watches.
+         * @enum {string}
+         */
+        ScopeKind: "organization" | "customer" | "instance";
         /** @description That a secret is set (its value is never shown again). */
         SecretSet: {
             /** @description Always true. */
@@ -2841,6 +3132,35 @@ export interface components {
              * @description When the session ends (RFC 3339): 12 hours after sign-in.
              */
             expires_at: string;
+        };
+        /** @description The accepted call of a shared webhook (202): one execution per active instance it reached. */
+        SharedAccepted: {
+            /** @description The executions started, one per active instance of the customer. */
+            execution_ids: string[];
+        };
+        /** @description `PUT /api/v1/integrations/{id}/shared-webhook`: creates or changes the shared webhook. */
+        SharedWebhookInput: {
+            /** @description Where calls name their customer. */
+            route_by: components["schemas"]["RouteBy"];
+        };
+        /**
+         * @description `POST /api/v1/integrations/{id}/shared-webhook/key`: a new key, shown once; the old one stops
+         *     working.
+         */
+        SharedWebhookKey: {
+            /** @description The new key. */
+            key: string;
+        };
+        /** @description An integration's shared webhook trigger. */
+        SharedWebhookView: {
+            /** @description The integration. */
+            integration_id: string;
+            /** @description Where calls name their customer. */
+            route_by: components["schemas"]["RouteBy"];
+            /** @description The URL to call, `{flow}` standing for a webhook flow's name. */
+            url_template: string;
+            /** @description The key calls carry (`X-Webhook-Key` or `?key=`): only in the answer that creates it. */
+            key?: string | null;
         };
         /** @description Body of `POST /api/v1/signing-keys`. */
         SigningKeyCreate: {
@@ -2969,6 +3289,11 @@ export interface components {
          * @enum {string}
          */
         StepName: "receive" | "map" | "deliver";
+        /**
+         * @description Where an alert goes.
+         * @enum {string}
+         */
+        TargetType: "webhook" | "email";
         /** @description Body of `POST /api/v1/embedded/instances/{id}/test`. */
         TestBody: {
             /** @description The flow to run (default: the first). */
@@ -2993,6 +3318,11 @@ export interface components {
          * @enum {string}
          */
         ThemeName: "light" | "dark";
+        /**
+         * @description What fires a monitor.
+         * @enum {string}
+         */
+        TriggerType: "execution_failed" | "execution_slow" | "instance_activated" | "instance_deactivated" | "instance_paused" | "delivery_dead_lettered" | "log";
         /** @description Body of `POST /api/v1/instances/{id}/upgrade`. */
         UpgradeBody: {
             /** @description The published version to move to (up or down). */
@@ -3250,7 +3580,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Field errors, every one at once */
+        /** @description Field errors, every one at once; or a request naming nothing usable (routing_key_missing) */
         Problem422: {
             headers: {
                 [name: string]: unknown;
@@ -3302,6 +3632,147 @@ export interface operations {
                     "application/json": components["schemas"]["OpenIdConfiguration"];
                 };
             };
+            500: components["responses"]["Problem500"];
+        };
+    };
+    list_alert_monitors: {
+        parameters: {
+            query?: {
+                /** @description Only monitors scoped to this customer. */
+                customer_id?: string;
+                /** @description Only monitors scoped to this instance. */
+                instance_id?: string;
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AlertMonitorView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    create_alert_monitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertMonitorCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewAlertMonitor"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    get_alert_monitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Alert monitor id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertMonitorView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    delete_alert_monitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Alert monitor id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    patch_alert_monitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Alert monitor id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertMonitorPatch"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertMonitorView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
             500: components["responses"]["Problem500"];
         };
     };
@@ -5341,6 +5812,120 @@ export interface operations {
             500: components["responses"]["Problem500"];
         };
     };
+    get_shared_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharedWebhookView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    put_shared_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SharedWebhookInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharedWebhookView"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharedWebhookView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    delete_shared_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    rotate_shared_webhook_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharedWebhookKey"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
     list_versions: {
         parameters: {
             query?: never;
@@ -6051,6 +6636,48 @@ export interface operations {
                 };
             };
             401: components["responses"]["Problem401"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    shared_trigger: {
+        parameters: {
+            query?: {
+                /** @description The shared webhook's key, when not in `X-Webhook-Key`. */
+                key?: string;
+            };
+            header?: {
+                /** @description The shared webhook's key */
+                "X-Webhook-Key"?: string | null;
+            };
+            path: {
+                /** @description The integration */
+                integration_id: string;
+                /** @description A webhook flow of its versions */
+                flow: string;
+            };
+            cookie?: never;
+        };
+        /** @description Any payload */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharedAccepted"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
             500: components["responses"]["Problem500"];
         };
     };
