@@ -7,8 +7,8 @@
 //! - [`organization`], [`api_keys`], [`signing_keys`]: the vendor's settings and credentials.
 //! - [`integrations`] and [`spec`]: integrations, their versions, and a version's content (the
 //!   config spec and the flows); [`listings`]: what the marketplace offers.
-//! - [`customers`]: customers, their users and vendor-set values; [`instances`]: activated
-//!   integrations, shared by the admin and the embedded API.
+//! - [`customers`]: customers, their users and vendor-set values; [`attachments`]: their files;
+//!   [`instances`]: activated integrations, shared by the admin and the embedded API.
 //! - [`observability`]: logs, executions and events; [`embedded`]: the customer's catalog,
 //!   validation and test runs; [`webhooks`]: the flow trigger's answer.
 //! - [`event_configurations`]: where and how the vendor hears of changes; [`deliveries`]: each
@@ -32,6 +32,7 @@ mod query;
 mod wire_enum;
 
 pub mod api_keys;
+pub mod attachments;
 pub mod common;
 pub mod customers;
 pub mod deliveries;
@@ -84,6 +85,9 @@ mod schema_tests {
         customers::CustomerConfigBody,
         customers::UserView,
         customers::UserPatch,
+        attachments::AttachmentView,
+        attachments::AttachmentUpload,
+        attachments::FileBytes,
         instances::InstanceView,
         instances::ActivationBody,
         instances::ReconfigureBody,

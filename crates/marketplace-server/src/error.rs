@@ -59,6 +59,18 @@ pub enum ApiError {
     /// 415: the body is not JSON.
     #[error("the request body must be application/json")]
     UnsupportedMediaType,
+    /// 415: a file of a content type this endpoint does not take.
+    #[error("{0}")]
+    UnsupportedFileType(String),
+    /// 422: content refused as a whole (an image that does not decode, bytes that are not what
+    /// their declared type says), with its own code.
+    #[error("{detail}")]
+    Unprocessable {
+        /// Stable code.
+        code: &'static str,
+        /// Explanation.
+        detail: String,
+    },
     /// 422: field errors, all of them.
     #[error("the request has {} invalid field(s)", .0.len())]
     Validation(Vec<FieldError>),
@@ -125,7 +137,10 @@ impl ApiError {
             Self::NotDeployable(d) if d.is_conflict() => StatusCode::CONFLICT,
             Self::NotDeployable(_) => StatusCode::FORBIDDEN,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedMediaType | Self::UnsupportedFileType(_) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
+            Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -138,6 +153,7 @@ impl ApiError {
             | Self::Unauthorized { code, .. }
             | Self::Forbidden { code, .. }
             | Self::Conflict { code, .. }
+            | Self::Unprocessable { code, .. }
             | Self::Unavailable { code, .. } => code,
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
@@ -146,7 +162,7 @@ impl ApiError {
                 _ => "not_deployable",
             },
             Self::PayloadTooLarge => "payload_too_large",
-            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::UnsupportedMediaType | Self::UnsupportedFileType(_) => "unsupported_media_type",
             Self::Validation(_) => "validation_failed",
             Self::Internal(_) => "internal",
         }
@@ -244,6 +260,26 @@ impl From<StoreError> for ApiError {
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         StoreError::from(e).into()
+    }
+}
+
+impl From<marketplace_core::attachment::FileError> for ApiError {
+    fn from(e: marketplace_core::attachment::FileError) -> Self {
+        use marketplace_core::attachment::{FileError, FileKind};
+        match e {
+            FileError::UnsupportedType => {
+                let accepted: Vec<&str> = FileKind::ALL.iter().map(|k| k.mime()).collect();
+                ApiError::UnsupportedFileType(format!(
+                    "this content type is not accepted here; accepted: {}",
+                    accepted.join(", ")
+                ))
+            }
+            FileError::TooLarge { .. } => ApiError::PayloadTooLarge,
+            FileError::ContentMismatch | FileError::InvalidImage => ApiError::Unprocessable {
+                code: e.code(),
+                detail: e.to_string(),
+            },
+        }
     }
 }
 

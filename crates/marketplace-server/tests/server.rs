@@ -11,6 +11,7 @@ mod server {
     mod egress;
     mod embed_page;
     pub(crate) mod embedded;
+    mod files;
     mod oauth_client;
     mod openapi;
     mod signatures;

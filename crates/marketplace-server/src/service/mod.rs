@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod customers;
 pub mod deliveries;
 pub mod event_configurations;
+pub mod files;
 pub mod instances;
 pub mod integrations;
 pub mod oauth_client;

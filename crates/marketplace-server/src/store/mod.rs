@@ -12,6 +12,8 @@ mod page;
 mod sql;
 
 pub mod api_keys;
+pub mod attachments;
+pub mod avatars;
 pub mod customers;
 pub mod deliveries;
 pub mod event_configurations;
