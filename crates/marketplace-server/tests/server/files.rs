@@ -17,6 +17,7 @@ on_both_backends!(
     attachments_are_listed_downloaded_and_deleted,
     embedded_attachments_follow_roles_and_customers,
     deleting_a_customer_deletes_its_files,
+    files_are_documented,
 );
 
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
@@ -780,4 +781,81 @@ async fn deleting_a_customer_deletes_its_files(server: TestServer) {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
+}
+
+async fn files_are_documented(server: TestServer) {
+    let (status, doc) = server
+        .call(None, Method::GET, "/api/v1/openapi.json", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let paths = &doc["paths"];
+    let problems = |path: &str, method: &str| -> Vec<String> {
+        let responses = paths[path][method]["responses"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{method} {path} is documented"));
+        let mut codes: Vec<String> = responses
+            .keys()
+            .filter(|c| c.starts_with('4') || c.starts_with('5'))
+            .cloned()
+            .collect();
+        codes.sort();
+        codes
+    };
+    let customer = "/api/v1/customers/{id}/attachments";
+    let one = "/api/v1/customers/{id}/attachments/{attachment_id}";
+    let embedded = "/api/v1/embedded/attachments";
+    for (path, method, expected) in [
+        (
+            "/api/v1/customers/{id}/avatar",
+            "put",
+            vec!["400", "401", "404", "413", "415", "422", "500"],
+        ),
+        (
+            "/api/v1/customers/{id}/avatar",
+            "delete",
+            vec!["401", "404", "500"],
+        ),
+        ("/avatars/{file}", "get", vec!["404", "500"]),
+        (
+            customer,
+            "post",
+            vec!["400", "401", "404", "413", "415", "422", "500"],
+        ),
+        (customer, "get", vec!["400", "401", "404", "500"]),
+        (one, "get", vec!["401", "404", "500"]),
+        (one, "delete", vec!["401", "404", "500"]),
+        (
+            "/api/v1/customers/{id}/attachments/{attachment_id}/content",
+            "get",
+            vec!["401", "404", "500"],
+        ),
+        (
+            embedded,
+            "post",
+            vec!["400", "401", "403", "413", "415", "422", "500"],
+        ),
+        (embedded, "get", vec!["400", "401", "403", "500"]),
+        (
+            "/api/v1/embedded/attachments/{attachment_id}",
+            "delete",
+            vec!["401", "403", "404", "500"],
+        ),
+        (
+            "/api/v1/embedded/attachments/{attachment_id}/content",
+            "get",
+            vec!["401", "403", "404", "500"],
+        ),
+    ] {
+        assert_eq!(problems(path, method), expected, "{method} {path}");
+    }
+    let upload = &paths[customer]["post"]["requestBody"]["content"];
+    assert!(
+        upload["multipart/form-data"]["schema"].is_object(),
+        "{upload}"
+    );
+    let avatar = &paths["/api/v1/customers/{id}/avatar"]["put"]["requestBody"]["content"];
+    for image in ["image/png", "image/jpeg", "image/webp"] {
+        assert!(avatar[image].is_object(), "{image}: {avatar}");
+    }
+    assert_eq!(paths["/avatars/{file}"]["get"]["security"], json!([{}]));
 }
