@@ -7,8 +7,8 @@
 //! - [`organization`], [`api_keys`], [`signing_keys`]: the vendor's settings and credentials.
 //! - [`integrations`] and [`spec`]: integrations, their versions, and a version's content (the
 //!   config spec and the flows); [`listings`]: what the marketplace offers.
-//! - [`customers`]: customers, their users and vendor-set values; [`instances`]: activated
-//!   integrations, shared by the admin and the embedded API.
+//! - [`customers`]: customers, their users and vendor-set values; [`attachments`]: their files;
+//!   [`instances`]: activated integrations, shared by the admin and the embedded API.
 //! - [`portal`]: the customer portal's invitations, sign-in, password resets and session.
 //! - [`observability`]: logs, executions and events; [`embedded`]: the customer's catalog,
 //!   validation and test runs; [`webhooks`]: the flow triggers' answers and shared webhook
@@ -36,6 +36,7 @@ mod wire_enum;
 
 pub mod alert_monitors;
 pub mod api_keys;
+pub mod attachments;
 pub mod common;
 pub mod customers;
 pub mod deliveries;
@@ -89,6 +90,9 @@ mod schema_tests {
         customers::CustomerConfigBody,
         customers::UserView,
         customers::UserPatch,
+        attachments::AttachmentView,
+        attachments::AttachmentUpload,
+        attachments::FileBytes,
         instances::InstanceView,
         instances::ActivationBody,
         instances::ReconfigureBody,

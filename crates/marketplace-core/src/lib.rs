@@ -12,7 +12,8 @@
 //!   ticks.
 //! - [`integration`]: integrations and their semver versions, draft and published.
 //! - [`listing`], [`deployability`] and [`catalog`]: what the marketplace offers a customer.
-//! - [`customer`] and [`permission`]: customers, their users and who may do what.
+//! - [`customer`] and [`permission`]: customers, their users and who may do what;
+//!   [`attachment`]: the files a customer keeps (attachments, avatars) and what is accepted.
 //! - [`instance`]: an activated integration and its state machine; what an activation or a
 //!   reconfiguration accepts; upgrades.
 //! - [`event`]: the record every state change leaves; [`event_config`]: where and how the vendor
@@ -31,6 +32,7 @@
 //! Architecture invariant: nothing here does I/O, reads a clock or draws randomness; time and
 //! ids are passed in. The crate builds for wasm32 unchanged.
 
+pub mod attachment;
 pub mod catalog;
 pub mod compiled;
 pub mod config;

@@ -46,6 +46,10 @@ pub enum Action {
     TestRun,
     /// Move an instance to another version.
     Upgrade,
+    /// List and download the customer's attachments.
+    ReadAttachments,
+    /// Upload and delete the customer's attachments.
+    ManageAttachments,
     /// Organization settings, API keys and signing keys.
     ManageOrganization,
     /// Integrations, versions and listings.
@@ -79,6 +83,7 @@ impl Action {
             self,
             Self::ReadCatalog
                 | Self::ReadInstances
+                | Self::ReadAttachments
                 | Self::Validate
                 | Self::ReadOrganizationData
                 | Self::ReadUsers
@@ -147,6 +152,10 @@ mod tests {
             (Deactivate, Some(&mine), Allow, Allow, Forbidden),
             (TestRun, Some(&mine), Allow, Allow, Forbidden),
             (Upgrade, Some(&mine), Allow, Forbidden, Forbidden),
+            (ReadAttachments, Some(&mine), Allow, Allow, Allow),
+            (ReadAttachments, Some(&theirs), Allow, NotFound, NotFound),
+            (ManageAttachments, Some(&mine), Allow, Allow, Forbidden),
+            (ManageAttachments, Some(&theirs), Allow, NotFound, Forbidden),
             (ManageOrganization, None, Allow, Forbidden, Forbidden),
             (ManageCatalog, None, Allow, Forbidden, Forbidden),
             (ManageCustomers, Some(&mine), Allow, Forbidden, Forbidden),

@@ -159,7 +159,12 @@ pub fn random_secret(bytes: usize) -> String {
 
 /// SHA-256 of a string, hex-encoded (the stored form of API keys and token cache keys).
 pub fn sha256_hex(input: &str) -> String {
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, input.as_bytes());
+    sha256_hex_bytes(input.as_bytes())
+}
+
+/// SHA-256 of bytes, hex-encoded (files: attachments and avatars).
+pub fn sha256_hex_bytes(input: &[u8]) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, input);
     digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -59,7 +59,12 @@ pub enum ApiError {
     /// 415: the body is not JSON.
     #[error("the request body must be application/json")]
     UnsupportedMediaType,
-    /// 422: the request is well-formed but names nothing usable (no field errors to list).
+    /// 415: a file of a content type this endpoint does not take.
+    #[error("{0}")]
+    UnsupportedFileType(String),
+    /// 422: refused as a whole, with its own code and no field errors to list (an image that
+    /// does not decode, bytes that are not what their declared type says, a shared webhook call
+    /// without its routing value).
     #[error("{detail}")]
     Unprocessable {
         /// Stable code.
@@ -151,7 +156,9 @@ impl ApiError {
             Self::NotDeployable(d) if d.is_conflict() => StatusCode::CONFLICT,
             Self::NotDeployable(_) => StatusCode::FORBIDDEN,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedMediaType | Self::UnsupportedFileType(_) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
             Self::Validation(_) | Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -175,7 +182,7 @@ impl ApiError {
                 _ => "not_deployable",
             },
             Self::PayloadTooLarge => "payload_too_large",
-            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::UnsupportedMediaType | Self::UnsupportedFileType(_) => "unsupported_media_type",
             Self::Validation(_) => "validation_failed",
             Self::Internal(_) => "internal",
         }
@@ -278,6 +285,26 @@ impl From<StoreError> for ApiError {
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         StoreError::from(e).into()
+    }
+}
+
+impl From<marketplace_core::attachment::FileError> for ApiError {
+    fn from(e: marketplace_core::attachment::FileError) -> Self {
+        use marketplace_core::attachment::{FileError, FileKind};
+        match e {
+            FileError::UnsupportedType => {
+                let accepted: Vec<&str> = FileKind::ALL.iter().map(|k| k.mime()).collect();
+                ApiError::UnsupportedFileType(format!(
+                    "this content type is not accepted here; accepted: {}",
+                    accepted.join(", ")
+                ))
+            }
+            FileError::TooLarge { .. } => ApiError::PayloadTooLarge,
+            FileError::ContentMismatch | FileError::InvalidImage => ApiError::Unprocessable {
+                code: e.code(),
+                detail: e.to_string(),
+            },
+        }
     }
 }
 

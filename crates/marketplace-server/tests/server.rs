@@ -12,6 +12,7 @@ mod server {
     mod egress;
     mod embed_page;
     pub(crate) mod embedded;
+    mod files;
     mod flows;
     pub(crate) mod mail;
     mod oauth_client;

@@ -139,6 +139,84 @@ export interface paths {
         patch: operations["patch_customer"];
         trace?: never;
     };
+    "/api/v1/customers/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a customer's attachments, oldest first (`q`: case-insensitive substring of the name). */
+        get: operations["list"];
+        put?: never;
+        /**
+         * Upload an attachment for a customer (`multipart/form-data`, part `file`, at most 10 MiB; its
+         *     declared type must be accepted and binaries must match it).
+         */
+        post: operations["upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/attachments/{attachment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get an attachment's metadata. */
+        get: operations["get_one"];
+        put?: never;
+        post?: never;
+        /** Delete an attachment (`attachment.deleted`). */
+        delete: operations["delete_one"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/attachments/{attachment_id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download an attachment (`Content-Disposition: attachment`, `nosniff`, `sandbox`). */
+        get: operations["download"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/avatar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set a customer's avatar: a PNG, JPEG or WebP image (the body, of its `Content-Type`), at
+         *     most 5 MiB and 40 megapixels; stored centre-cropped and resized to 500×500 PNG, served at the
+         *     customer's new `avatar_url` (`customer.updated`).
+         */
+        put: operations["put_avatar"];
+        post?: never;
+        /** Remove a customer's avatar and clear its `avatar_url` (`customer.updated`). */
+        delete: operations["delete_avatar"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers/{id}/config/{integration_id}": {
         parameters: {
             query?: never;
@@ -311,6 +389,59 @@ export interface paths {
          *     restarted, the same `webhook-id` (409 `delivery_pending` while pending).
          */
         post: operations["redeliver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/embedded/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the token's customer's attachments, oldest first. */
+        get: operations["embedded_list_attachments"];
+        put?: never;
+        /** Upload an attachment for the token's customer (admins). */
+        post: operations["embedded_upload_attachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/embedded/attachments/{attachment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get one of the token's customer's attachments. */
+        get: operations["embedded_get_attachment"];
+        put?: never;
+        post?: never;
+        /** Delete one of the token's customer's attachments (admins). */
+        delete: operations["embedded_delete_attachment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/embedded/attachments/{attachment_id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download one of the token's customer's attachments. */
+        get: operations["embedded_download_attachment"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1283,6 +1414,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/avatars/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An avatar, by the name `avatar_url` gives it (`{sha256}.png`); public, cached for a year
+         *     (the name changes with the content).
+         */
+        get: operations["get_avatar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/oidc/jwks": {
         parameters: {
             query?: never;
@@ -1499,6 +1650,39 @@ export interface components {
             /**
              * Format: date-time
              * @description Creation time (RFC 3339).
+             */
+            created_at: string;
+        };
+        /** @description The multipart body of an upload (`multipart/form-data`). */
+        AttachmentUpload: {
+            /**
+             * Format: binary
+             * @description The file, with its name and content type in its part's headers (at most 10 MiB).
+             */
+            file: string;
+        };
+        /** @description A stored attachment (its content is at `…/{id}/content`). */
+        AttachmentView: {
+            /** @description Id. */
+            id: string;
+            /** @description The customer owning it. */
+            customer_id: string;
+            /** @description File name (without any path, control characters removed, at most 255 characters). */
+            name: string;
+            /** @description Content type, as declared and checked. */
+            content_type: string;
+            /**
+             * Format: int64
+             * @description Size in bytes.
+             */
+            size: number;
+            /** @description SHA-256 of the content, lower-case hex. */
+            sha256: string;
+            /** @description Who uploaded it. */
+            uploaded_by: components["schemas"]["UploadedBy"];
+            /**
+             * Format: date-time
+             * @description Upload time (RFC 3339).
              */
             created_at: string;
         };
@@ -1942,6 +2126,11 @@ export interface components {
          * @enum {string}
          */
         FieldErrorCode: "required" | "type" | "pattern" | "min" | "max" | "min_length" | "max_length" | "option" | "format" | "unknown_key" | "not_editable" | "duplicate" | "invalid_key" | "invalid_reference" | "empty" | "invalid_version" | "version_order" | "immutable" | "invalid";
+        /**
+         * Format: binary
+         * @description Raw file bytes: an avatar upload's body, an attachment's download.
+         */
+        FileBytes: string;
         /** @description A named unit of work of a version: receive, map, deliver. */
         Flow: {
             /** @description Name, unique in the version, `^[a-z][a-z0-9_]*$`. */
@@ -2537,6 +2726,36 @@ export interface components {
                 /**
                  * Format: date-time
                  * @description Creation time (RFC 3339).
+                 */
+                created_at: string;
+            }[];
+            /** @description Cursor of the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list: `{items, next_cursor}`. */
+        Page_AttachmentView: {
+            /** @description The items of this page. */
+            items: {
+                /** @description Id. */
+                id: string;
+                /** @description The customer owning it. */
+                customer_id: string;
+                /** @description File name (without any path, control characters removed, at most 255 characters). */
+                name: string;
+                /** @description Content type, as declared and checked. */
+                content_type: string;
+                /**
+                 * Format: int64
+                 * @description Size in bytes.
+                 */
+                size: number;
+                /** @description SHA-256 of the content, lower-case hex. */
+                sha256: string;
+                /** @description Who uploaded it. */
+                uploaded_by: components["schemas"]["UploadedBy"];
+                /**
+                 * Format: date-time
+                 * @description Upload time (RFC 3339).
                  */
                 created_at: string;
             }[];
@@ -3344,6 +3563,18 @@ export interface components {
             /** @description What became of each key. */
             report: components["schemas"]["UpgradeReport"];
         };
+        /** @description Who uploaded an attachment. */
+        UploadedBy: {
+            /** @description `organization` (the vendor's API key) or `customer_user`. */
+            kind: components["schemas"]["UploaderKind"];
+            /** @description The customer user (`sub`); null for the organization. */
+            user_id?: string | null;
+        };
+        /**
+         * @description The kind of an attachment's uploader.
+         * @enum {string}
+         */
+        UploaderKind: "organization" | "customer_user";
         /** @description The signed-in user's claims (`GET /oidc/userinfo`). */
         UserInfo: {
             /** @description `{customer_id}/{user_id}`, as in the ID token. */
@@ -4005,6 +4236,210 @@ export interface operations {
             500: components["responses"]["Problem500"];
         };
     };
+    list: {
+        parameters: {
+            query?: {
+                /** @description Case-insensitive substring of the file name. */
+                q?: string;
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AttachmentView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["AttachmentUpload"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    get_one: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+                /** @description Attachment id */
+                attachment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    delete_one: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+                /** @description Attachment id */
+                attachment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    download: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+                /** @description Attachment id */
+                attachment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The content, of its stored `Content-Type` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["FileBytes"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    put_avatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "image/jpeg": components["schemas"]["FileBytes"];
+                "image/png": components["schemas"]["FileBytes"];
+                "image/webp": components["schemas"]["FileBytes"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    delete_avatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
     get_customer_config: {
         parameters: {
             query?: never;
@@ -4397,6 +4832,143 @@ export interface operations {
             401: components["responses"]["Problem401"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    embedded_list_attachments: {
+        parameters: {
+            query?: {
+                /** @description Case-insensitive substring of the file name. */
+                q?: string;
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AttachmentView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    embedded_upload_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["AttachmentUpload"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    embedded_get_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Attachment id */
+                attachment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    embedded_delete_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Attachment id */
+                attachment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    embedded_download_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Attachment id */
+                attachment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The content, of its stored `Content-Type` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["FileBytes"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
             500: components["responses"]["Problem500"];
         };
     };
@@ -6568,6 +7140,30 @@ export interface operations {
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
             415: components["responses"]["Problem415"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    get_avatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `{sha256}.png`, as in a customer's `avatar_url` */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": components["schemas"]["FileBytes"];
+                };
+            };
+            404: components["responses"]["Problem404"];
             500: components["responses"]["Problem500"];
         };
     };

@@ -29,7 +29,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(patch_user, delete_user))
 }
 
-fn view(record: CustomerRecord) -> CustomerView {
+/// The wire view of a customer.
+pub(crate) fn view(record: CustomerRecord) -> CustomerView {
     let c = record.customer;
     CustomerView {
         id: c.id.to_string(),

@@ -3,7 +3,9 @@
 
 pub mod alert_monitors;
 pub mod api_keys;
+pub mod attachments;
 pub mod auth;
+pub mod avatars;
 pub mod client_auth;
 pub mod cors;
 pub mod customers;
@@ -62,19 +64,36 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Answers 413 at once when `Content-Length` announces a body over the limit, before reading it
-/// (bodies without a length are still cut at the limit while being read).
+/// The body limit of a route: [`MAX_BODY_BYTES`], except the uploads of files.
+fn body_limit(route: Option<&str>) -> usize {
+    match route {
+        Some(avatars::AVATAR_ROUTE) => marketplace_core::attachment::MAX_AVATAR_BYTES,
+        Some(route) if attachments::UPLOAD_ROUTES.contains(&route) => {
+            attachments::UPLOAD_BODY_LIMIT
+        }
+        _ => MAX_BODY_BYTES,
+    }
+}
+
+/// Answers 413 at once when `Content-Length` announces a body over the route's limit, before
+/// reading it (bodies without a length are still cut at the limit while being read).
 async fn refuse_announced_oversize(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
+    let limit = body_limit(
+        request
+            .extensions()
+            .get::<axum::extract::MatchedPath>()
+            .map(|p| p.as_str()),
+    );
     let announced = request
         .headers()
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if announced.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+    if announced.is_some_and(|n| n > limit as u64) {
         return ApiError::PayloadTooLarge.into_response();
     }
     next.run(request).await
@@ -107,6 +126,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(integrations::router())
         .merge(listings::router())
         .merge(customers::router())
+        .merge(avatars::router())
+        .merge(attachments::router())
         .merge(instances::router())
         .merge(observability::router())
         .merge(embedded::router())

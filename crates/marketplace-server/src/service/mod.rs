@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod customers;
 pub mod deliveries;
 pub mod event_configurations;
+pub mod files;
 pub mod instances;
 pub mod integrations;
 pub mod notifications;

@@ -13,6 +13,8 @@ mod sql;
 
 pub mod alert_monitors;
 pub mod api_keys;
+pub mod attachments;
+pub mod avatars;
 pub mod customers;
 pub mod deliveries;
 pub mod event_configurations;
