@@ -27,8 +27,8 @@
 //! 9. Memory: 10,000 customers and 100,000 instances seeded into the database, the service
 //!    restarted, the read load again; peak resident memory from `/proc/<pid>/status`.
 //! 10. Stalled receiver: a new service and database, [`STALLED`] deliveries queued to a
-//!    receiver that accepts connections and never answers; the service's resident memory
-//!    sampled for [`STALL_SECONDS`] seconds.
+//!     receiver that accepts connections and never answers; the service's resident memory
+//!     sampled for [`STALL_SECONDS`] seconds.
 //!
 //! Each load also measures the CPU that other processes took meanwhile (from `/proc`); the
 //! report warns when that disturbed a figure.
