@@ -2,30 +2,33 @@
 //! printed as a report with its targets. Not part of `cargo xtask test`.
 //!
 //! 1. Installs `wrk` and `nginx` (Debian) when missing; builds the service and its benchmark
-//!    helper (`examples/bench_support.rs`: tokens, fetching, seeding, counting) in release.
+//!    helper (`examples/bench_support.rs`: tokens, portal sessions, fetching, seeding, counting)
+//!    in release.
 //! 2. Starts `marketplace-server demo` on a new SQLite file in a temporary folder, on a free
 //!    loopback port.
 //! 3. Read load: `wrk -t2 -c64 -d10s --latency` on `GET /api/v1/embedded/marketplace` with a
 //!    customer's token: requests/s and p99.
-//! 4. The same wrk command against nginx serving the same JSON body as a static file: the
-//!    service's share of nginx's rate. Loads 3 and 4 alternate for [`ROUNDS`] rounds and the
+//! 4. The same read with a portal session of the same customer (`Cookie: mp_session=...`, from an
+//!    invitation accepted through `bench_support session`): its rate as a share of load 3's.
+//! 5. The same wrk command against nginx serving the same JSON body as a static file: the
+//!    service's share of nginx's rate. Loads 3, 4 and 5 alternate for [`ROUNDS`] rounds and the
 //!    report gives medians (with the range), as the speed of a shared host drifts.
-//! 5. Activations: the same load POSTing `/api/v1/embedded/instances` (Slack, which allows
+//! 6. Activations: the same load POSTing `/api/v1/embedded/instances` (Slack, which allows
 //!    several instances) with the tokens of 256 customers; then every acknowledged instance
 //!    (201) is looked up through the admin API (`GET /api/v1/instances`, paginated).
-//! 6. Vendor events: a receiver on loopback (`bench_support receive`, answering 200 at once)
-//!    and an event configuration sending `instance.activated` to it, linked to Slack; load 5
+//! 7. Vendor events: a receiver on loopback (`bench_support receive`, answering 200 at once)
+//!    and an event configuration sending `instance.activated` to it, linked to Slack; load 6
 //!    again (activations with a linked configuration, each enqueueing a signed delivery), its
 //!    deliveries awaited and checked against the receiver's log (each `webhook-id` received,
 //!    once, and its row succeeded; p99 from the event's `timestamp` to its arrival).
-//! 7. Signed deliveries: [`OUTBOX`] deliveries inserted into the outbox at once, due together;
+//! 8. Signed deliveries: [`OUTBOX`] deliveries inserted into the outbox at once, due together;
 //!    the rate at which the receiver gets them (first to last arrival), the queue depth each
 //!    second, and the same checks.
-//! 8. Memory: 10,000 customers and 100,000 instances seeded into the database, the service
+//! 9. Memory: 10,000 customers and 100,000 instances seeded into the database, the service
 //!    restarted, the read load again; peak resident memory from `/proc/<pid>/status`.
-//! 9. Stalled receiver: a new service and database, [`STALLED`] deliveries queued to a
-//!    receiver that accepts connections and never answers; the service's resident memory
-//!    sampled for [`STALL_SECONDS`] seconds.
+//! 10. Stalled receiver: a new service and database, [`STALLED`] deliveries queued to a
+//!     receiver that accepts connections and never answers; the service's resident memory
+//!     sampled for [`STALL_SECONDS`] seconds.
 //!
 //! Each load also measures the CPU that other processes took meanwhile (from `/proc`); the
 //! report warns when that disturbed a figure.
@@ -56,8 +59,8 @@ const MARKETPLACE_PATH: &str = "/api/v1/embedded/marketplace";
 /// The endpoint of the activation load.
 const ACTIVATE_PATH: &str = "/api/v1/embedded/instances";
 
-/// Rounds of the read comparison (service, then nginx): the host's speed drifts over a run, so
-/// the report compares medians of interleaved runs rather than two runs far apart.
+/// Rounds of the read comparison (token, session, then nginx): the host's speed drifts over a
+/// run, so the report compares medians of interleaved runs rather than runs far apart.
 const ROUNDS: usize = 3;
 
 /// Customers whose tokens the activation load rotates through.
@@ -72,6 +75,8 @@ const SEED_INSTANCES: usize = 100_000;
 const TARGET_RATIO: f64 = 0.5;
 /// Target: p99 of the read load, in milliseconds.
 const TARGET_P99_MS: f64 = 10.0;
+/// Target: session-authenticated reads per second, as a share of token-authenticated ones.
+const TARGET_SESSION_RATIO: f64 = 0.8;
 /// Target: activations per second.
 const TARGET_ACTIVATIONS: f64 = 1_000.0;
 /// Target: peak resident memory, in MiB, with the seeded database (and with the stalled
@@ -101,8 +106,10 @@ const NOISE_CPUS: f64 = 0.2;
 /// Everything measured; `None` where the benchmark did not get that far.
 #[derive(Debug, Default)]
 struct Report {
-    /// Read loads on the service, one per round.
+    /// Read loads on the service with a token, one per round.
     service: Vec<wrk::Run>,
+    /// Read loads on the service with a portal session cookie, one per round.
+    session: Vec<wrk::Run>,
     /// Read loads on nginx, one per round.
     nginx: Vec<wrk::Run>,
     /// Size of the JSON body of the read loads.
@@ -309,6 +316,27 @@ impl Setup {
         cmd::output(Command::new(&self.support).args(args))
     }
 
+    /// Signs a portal user of the customer `external_id` in; returns the `mp_session` value.
+    fn session(&self, base: &str, api_key: &str, external_id: &str) -> Result<String> {
+        let email = format!("reader@{external_id}.example");
+        let out = self.support(&[
+            "session",
+            "--url",
+            base,
+            "--api-key",
+            api_key,
+            "--customer",
+            external_id,
+            "--email",
+            &email,
+        ])?;
+        out.lines()
+            .map(str::trim)
+            .find(|line| !line.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| "bench_support session printed no cookie".into())
+    }
+
     /// Tokens for customers `<prefix>0...`, each used once on `warm_url`.
     fn tokens(&self, prefix: &str, count: usize, warm_url: &str) -> Result<Vec<String>> {
         let count = count.to_string();
@@ -511,7 +539,10 @@ fn measure(dir: &Path, report: &mut Report) -> Result {
     let pid = server.pid().ok_or("the service has no pid")?;
     let info = key_values(&setup.support(&["info", "--database", &setup.database])?);
     let marketplace_url = format!("{base}{MARKETPLACE_PATH}");
+    // The token's customer, `bench-read-0`, is created on its first read; then its session.
     let read_token = setup.tokens("bench-read-", 1, &marketplace_url)?.remove(0);
+    let api_key = field(&info, "api_key", "bench_support info")?;
+    let session = setup.session(&base, api_key, "bench-read-0")?;
     let body_file = dir.join("marketplace.json");
     setup.support(&[
         "fetch",
@@ -534,9 +565,10 @@ fn measure(dir: &Path, report: &mut Report) -> Result {
         "-H".to_owned(),
         format!("Authorization: Bearer {read_token}"),
     ];
+    let cookie = vec!["-H".to_owned(), format!("Cookie: mp_session={session}")];
     for round in 1..=ROUNDS {
         let started = phase(&format!(
-            "load 1, round {round}/{ROUNDS}: GET /api/v1/embedded/marketplace on the service"
+            "load 1, round {round}/{ROUNDS}: GET /api/v1/embedded/marketplace on the service, token"
         ));
         let run = load(report, "read", &[pid], || {
             wrk::run(&read_script, &auth, &marketplace_url, &[], || {})
@@ -544,7 +576,15 @@ fn measure(dir: &Path, report: &mut Report) -> Result {
         report.service.push(run);
         done(started);
         let started = phase(&format!(
-            "load 2, round {round}/{ROUNDS}: the same JSON body, static, on nginx"
+            "load 2, round {round}/{ROUNDS}: the same read with a portal session cookie"
+        ));
+        let run = load(report, "session read", &[pid], || {
+            wrk::run(&read_script, &cookie, &marketplace_url, &[], || {})
+        })?;
+        report.session.push(run);
+        done(started);
+        let started = phase(&format!(
+            "load 3, round {round}/{ROUNDS}: the same JSON body, static, on nginx"
         ));
         let run = load(report, "nginx", &[nginx_pid], || {
             wrk::run(&read_script, &auth, &nginx_url, &[], || {})
@@ -554,7 +594,7 @@ fn measure(dir: &Path, report: &mut Report) -> Result {
     }
     nginx.stop()?;
 
-    let started = phase("load 3: activations (POST /api/v1/embedded/instances, Slack)");
+    let started = phase("load 4: activations (POST /api/v1/embedded/instances, Slack)");
     let slack = field(&info, "integration.slack", "bench_support info")?;
     let tokens = setup.tokens("bench-act-", ACTIVATION_CUSTOMERS, &marketplace_url)?;
     let tokens_file = setup.write("activation-tokens.txt", tokens.join("\n").as_bytes())?;
@@ -582,7 +622,6 @@ fn measure(dir: &Path, report: &mut Report) -> Result {
         println!("first answer other than 201: {error}");
     }
     report.activations = Some(run);
-    let api_key = field(&info, "api_key", "bench_support info")?;
     let counted = key_values(&setup.support(&[
         "verify",
         "--url",
@@ -605,7 +644,7 @@ fn measure(dir: &Path, report: &mut Report) -> Result {
     done(started);
 
     let started = phase(
-        "load 3 again, with an event configuration linked to Slack: each activation enqueues a signed delivery to a receiver on loopback",
+        "load 4 again, with an event configuration linked to Slack: each activation enqueues a signed delivery to a receiver on loopback",
     );
     let (mut receiver, receiver_url) = setup.start_receiver(false)?;
     let receiver_pid = receiver.pid().ok_or("the receiver has no pid")?;
@@ -834,6 +873,31 @@ fn rows(report: &Report) -> Vec<(String, String, String, &'static str)> {
             Some(median(&p99s) < TARGET_P99_MS && errors == 0),
         );
     }
+    if !report.session.is_empty() {
+        let (rates, _, p99s, errors) = rounds(&report.session);
+        row(
+            &format!(
+                "session: GET marketplace, requests/s, median of {}",
+                rates.len()
+            ),
+            with_errors(spread(&rates, &rate), errors),
+            "",
+            None,
+        );
+        row("session: p99 latency, median", spread(&p99s, &ms), "", None);
+    }
+    if !report.service.is_empty() && !report.session.is_empty() {
+        let token = median(&rounds(&report.service).0);
+        let (rates, _, _, errors) = rounds(&report.session);
+        let ratio = median(&rates) / token.max(f64::MIN_POSITIVE);
+        // Errors (a refused cookie answers 401 quickly) would flatter the rate.
+        row(
+            "session / token reads (medians)",
+            format!("{:.1} %", ratio * 100.0),
+            ">= 80 %",
+            Some(ratio >= TARGET_SESSION_RATIO && errors == 0),
+        );
+    }
     if !report.nginx.is_empty() {
         let (rates, _, p99s, errors) = rounds(&report.nginx);
         row(
@@ -951,7 +1015,7 @@ fn rows(report: &Report) -> Vec<(String, String, String, &'static str)> {
     }
     if let Some(peak) = report.first_peak_kib {
         row(
-            "peak RSS, loads 1, 3 and deliveries (VmHWM)",
+            "peak RSS, loads 1 to 4 and deliveries (VmHWM)",
             mib(peak),
             "",
             None,
@@ -1107,6 +1171,35 @@ mod tests {
         assert!(!v(1000, 1000, 1).durable());
         assert!(!v(999, 1000, 0).durable());
         assert!(!v(2000, 1000, 0).durable());
+    }
+
+    #[test]
+    fn session_reads_are_judged_against_token_reads() {
+        let read = |requests, status_errors| wrk::Run {
+            requests,
+            duration_us: 10_000_000,
+            status_errors,
+            ..wrk::Run::default()
+        };
+        let verdict_of = |report: &Report| {
+            rows(report)
+                .into_iter()
+                .find(|r| r.0 == "session / token reads (medians)")
+                .map(|r| (r.1, r.3))
+        };
+        let mut report = Report {
+            service: vec![read(100_000, 0), read(90_000, 0), read(110_000, 0)],
+            session: vec![read(85_000, 0), read(80_000, 0), read(95_000, 0)],
+            ..Report::default()
+        };
+        assert_eq!(verdict_of(&report), Some(("85.0 %".to_owned(), "ok")));
+        report.session = vec![read(70_000, 0)];
+        assert_eq!(verdict_of(&report), Some(("70.0 %".to_owned(), "MISSED")));
+        // A refused cookie answers fast: errors fail the target whatever the rate.
+        report.session = vec![read(200_000, 5)];
+        assert_eq!(verdict_of(&report), Some(("200.0 %".to_owned(), "MISSED")));
+        report.session.clear();
+        assert_eq!(verdict_of(&report), None);
     }
 
     #[test]

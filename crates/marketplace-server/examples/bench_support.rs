@@ -7,6 +7,7 @@
 //! bench_support info    --database sqlite://DB
 //! bench_support tokens  --database sqlite://DB --prefix bench-read- [--count 1] [--seconds 3600] [--warm URL]
 //! bench_support fetch   --url URL --token TOKEN --out FILE
+//! bench_support session --url BASE --api-key KEY --customer EXTERNAL_ID --email EMAIL
 //! bench_support seed    --database sqlite://DB --customers 10000 --instances 100000
 //! bench_support verify  --url BASE --api-key KEY --ids FILE
 //! bench_support receive --listen 127.0.0.1:PORT --log FILE [--stall]
@@ -16,6 +17,8 @@
 //! bench_support pending --database sqlite://DB --configuration ID --since MS
 //! ```
 //!
+//! `session` signs a portal user of an existing customer in (an invitation through the admin API,
+//! accepted with a password) and prints the `mp_session` cookie's value.
 //! `info`, `tokens`, `seed` and `enqueue` read `<DB>.demo.json`, written by `marketplace-server
 //! demo`. `seed` writes the database directly: run it while the service is stopped. `enqueue`
 //! inserts outbox rows beside the running service (SQLite allows one writer at a time; the
@@ -29,6 +32,7 @@ use marketplace_server::config::StorageArgs;
 use marketplace_server::crypto::random_secret;
 use marketplace_server::demo::Demo;
 use marketplace_server::store::{self, PageRequest, Store, new_id, now_ms, sqlite_path};
+use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::io::Write;
@@ -85,6 +89,22 @@ enum Command {
         /// Where to write the body.
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Invite a portal user (role admin) to the customer of an external id through the admin
+    /// API, accept the invitation with a password, and print the `mp_session` cookie's value.
+    Session {
+        /// Base URL of the service.
+        #[arg(long)]
+        url: String,
+        /// Admin API key.
+        #[arg(long)]
+        api_key: String,
+        /// The customer's external id (the customer must exist).
+        #[arg(long)]
+        customer: String,
+        /// The user's email.
+        #[arg(long)]
+        email: String,
     },
     /// Insert customers `seed-<i>` and instances of the demo's multi-instance integrations,
     /// sealed as the service seals them, in batched transactions.
@@ -234,6 +254,15 @@ async fn run(command: Command) -> Result {
             println!("{} bytes", body.len());
             Ok(())
         }
+        Command::Session {
+            url,
+            api_key,
+            customer,
+            email,
+        } => {
+            println!("{}", session(&url, &api_key, &customer, &email).await?);
+            Ok(())
+        }
         Command::Seed {
             database,
             customers,
@@ -286,6 +315,77 @@ async fn get(client: &reqwest::Client, url: &str, token: &str) -> Result<bytes::
         .into());
     }
     Ok(body)
+}
+
+/// The JSON answer of a request; fails unless it is a success (`what` names the request).
+async fn json_answer(what: &str, request: reqwest::RequestBuilder) -> Result<(Value, HeaderMap)> {
+    let response = request.send().await?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.bytes().await?;
+    if !status.is_success() {
+        return Err(format!(
+            "{what} answered {status}: {}",
+            String::from_utf8_lossy(&body)
+        )
+        .into());
+    }
+    Ok((serde_json::from_slice(&body)?, headers))
+}
+
+/// Invites `email` (role admin) to the customer of `external_id`, accepts the invitation with a
+/// random password and returns the `mp_session` cookie's value.
+async fn session(url: &str, api_key: &str, external_id: &str, email: &str) -> Result<String> {
+    let client = reqwest::Client::new();
+    let base = url.trim_end_matches('/');
+    let mut customers = url::Url::parse(&format!("{base}/api/v1/customers"))?;
+    customers
+        .query_pairs_mut()
+        .append_pair("external_id", external_id);
+    let (page, _) = json_answer(
+        "GET /api/v1/customers",
+        client.get(customers).bearer_auth(api_key),
+    )
+    .await?;
+    let customer_id = page["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["external_id"] == external_id)
+        .and_then(|c| c["id"].as_str())
+        .ok_or_else(|| format!("no customer has the external id {external_id}"))?
+        .to_owned();
+    let (invitation, _) = json_answer(
+        "POST /api/v1/customers/{id}/invitations",
+        client
+            .post(format!("{base}/api/v1/customers/{customer_id}/invitations"))
+            .bearer_auth(api_key)
+            .json(&json!({"email": email, "name": "Benchmark reader", "role": "admin"})),
+    )
+    .await?;
+    let token = invitation["accept_url"]
+        .as_str()
+        .and_then(|link| link.split_once("#token="))
+        .map(|(_, token)| token.to_owned())
+        .ok_or("the invitation has no accept_url with a token")?;
+    // The password only has to pass the policy (12 to 128 characters).
+    let password = random_secret(24);
+    let (_, headers) = json_answer(
+        "POST /api/v1/portal/accept",
+        client
+            .post(format!("{base}/api/v1/portal/accept"))
+            .json(&json!({"token": token, "password": password})),
+    )
+    .await?;
+    headers
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(|line| line.strip_prefix("mp_session="))
+        .and_then(|rest| rest.split(';').next())
+        .filter(|value| !value.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| "POST /api/v1/portal/accept set no mp_session cookie".into())
 }
 
 /// The demo of a database (its `<file>.demo.json`).
