@@ -2,8 +2,8 @@
 // through the admin API; the service sends the invitation over SMTP to aiosmtpd (a real SMTP
 // server on loopback, from the Python tools that `cargo xtask test` installs); the test reads
 // the link from the received message and opens it in Chromium: set a password, land in the
-// catalog signed in, activate an integration, see the users and upload an attachment, sign out,
-// sign in again; then five wrong passwords lock the email and the page says so. Screenshots:
+// catalog signed in, activate an integration, invite a colleague (emailed too), upload and
+// download an attachment, sign out, sign in again; then five wrong passwords lock the email and the page says so. Screenshots:
 // target/screenshots/portal-{set-password,users,attachments,sign-in,locked}.png.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -96,6 +96,18 @@ test('portal: an emailed invitation sets a password, the user activates, sees us
 
   const page = await browser.newPage();
   const errors = watchErrors(page);
+  try {
+    await journey(page, link, email, customer);
+  } catch (error) {
+    await page.screenshot({ path: join(screenshots, 'portal-failure.png'), fullPage: true }).catch(() => null);
+    throw new Error(`${error.message}\npage errors: ${errors.join(' | ')}\npage text: ${await page.locator('main').innerText().catch(() => '?')}`);
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+/** The customer's journey in the portal, from the emailed link to the lockout. */
+async function journey(page, link, email, customer) {
   await page.goto(link);
   await page.getByRole('heading', { name: 'Set your password' }).waitFor();
   assert.ok(!page.url().includes('token='), `the token left the address bar: ${page.url()}`);
@@ -126,13 +138,22 @@ test('portal: an emailed invitation sets a password, the user activates, sees us
   // Users: Ada, with her last sign-in.
   await page.getByRole('link', { name: 'Users' }).click();
   await page.getByRole('cell', { name: email }).waitFor();
+  // Ada (an admin) invites Bob from the portal: the email goes out too.
+  const bob = 'bob@portal-co.example';
+  await page.getByLabel('Email', { exact: true }).fill(bob);
+  await page.getByLabel('Name', { exact: true }).fill('Bob');
+  await page.getByRole('button', { name: 'Invite' }).click();
+  await page.getByRole('status').filter({ hasText: `Invitation sent to ${bob}.` }).waitFor();
+  await page.getByRole('cell', { name: bob, exact: true }).waitFor();
+  for (let i = 0; i < 100 && !smtp.messages().some((m) => m.includes(bob)); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.ok(smtp.messages().some((m) => m.includes(bob)), "Bob's invitation email reached the SMTP server");
   await page.screenshot({ path: join(screenshots, 'portal-users.png'), fullPage: true });
 
   // Attachments: upload a CSV, find it, download it.
   await page.getByRole('link', { name: 'Attachments' }).click();
   await page.getByRole('heading', { name: 'Attachments' }).waitFor();
-  await page.getByLabel('File').setInputFiles({ name: 'orders.csv', mimeType: 'text/csv', buffer: Buffer.from('id,total\n1,42\n') });
-  await page.getByRole('button', { name: 'Upload' }).click();
+  await page.getByLabel('File to upload', { exact: true }).setInputFiles({ name: 'orders.csv', mimeType: 'text/csv', buffer: Buffer.from('id,total\n1,42\n') });
+  await page.getByRole('button', { name: 'Upload', exact: true }).click();
   await page.getByRole('button', { name: 'Download orders.csv' }).waitFor();
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download orders.csv' }).click()]);
   assert.equal(download.suggestedFilename(), 'orders.csv');
@@ -142,8 +163,8 @@ test('portal: an emailed invitation sets a password, the user activates, sees us
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   assert.ok(!(await page.context().cookies()).some((c) => c.name === 'mp_session' && c.value), 'the cookie is cleared');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.screenshot({ path: join(screenshots, 'portal-sign-in.png'), fullPage: true });
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('link', { name: 'My integrations' }).waitFor();
@@ -152,15 +173,13 @@ test('portal: an emailed invitation sets a password, the user activates, sees us
 
   // Five wrong passwords, then the lockout message, even with the right one.
   for (let i = 0; i < 5; i += 1) {
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(`wrong password ${i}`);
+    await page.getByLabel('Email', { exact: true }).fill(email);
+    await page.getByLabel('Password', { exact: true }).fill(`wrong password ${i}`);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').filter({ hasText: 'Wrong email or password.' }).waitFor();
   }
-  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('alert').filter({ hasText: /Too many failed sign-ins. Try again in 1[45] minutes./ }).waitFor();
   await page.screenshot({ path: join(screenshots, 'portal-locked.png'), fullPage: true });
-  assert.deepEqual(errors, []);
-  await page.close();
-});
+}

@@ -233,7 +233,7 @@ function show(...nodes) {
       portal ? [h('a', { href: '#/users', 'aria-current': at('#/users'), text: 'Users' }),
         h('a', { href: '#/attachments', 'aria-current': at('#/attachments'), text: 'Attachments' }),
         accountBar(session, signOut)] : null),
-    ...nodes.filter((node) => node !== null && node !== undefined));
+    ...nodes.flat().filter((node) => node !== null && node !== undefined));
   app.querySelector('h2')?.focus();
 }
 

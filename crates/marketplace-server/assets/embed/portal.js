@@ -78,7 +78,7 @@ export function signedOutView(ctx, { acceptToken = null, notice = null } = {}) {
     await ctx.request('POST', '/api/v1/portal/password-reset', { body: { organization_id: ctx.organizationId, email: data.get('reset-email') } });
     say('If this email has an account, a link to set a new password is on its way.', true);
   }) },
-  field('reset-email', 'Email', { type: 'email', autocomplete: 'email', required: true }),
+  field('reset-email', 'Your account email', { type: 'email', autocomplete: 'email', required: true }),
   h('button', { type: 'submit', class: 'mk-secondary', text: 'Email me a link' }));
   ctx.app.replaceChildren(card('Sign in',
     h('form', { novalidate: true, 'aria-label': 'Sign in', onsubmit: submitting(async (data) => {
@@ -175,7 +175,7 @@ export async function attachmentsView(ctx, params) {
     data.append('file', file, file.name);
     try { await ctx.api('POST', '/attachments', { form: data }); ctx.route(); } catch (error) { fail(error); }
   } },
-  h('label', { for: 'mk-upload', text: 'File' }), h('input', { id: 'mk-upload', type: 'file' }),
+  h('label', { for: 'mk-upload', text: 'File to upload' }), h('input', { id: 'mk-upload', type: 'file' }),
   h('button', { type: 'submit', class: 'mk-primary', text: 'Upload' })) : null;
   ctx.show(h('h2', { tabindex: '-1', text: 'Attachments' }),
     h('form', { class: 'mk-filters', role: 'search', onsubmit: (event) => { event.preventDefault(); location.hash = search.value ? `#/attachments?q=${seg(search.value)}` : '#/attachments'; } },
