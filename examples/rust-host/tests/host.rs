@@ -23,6 +23,7 @@ async fn the_host_signs_in_renders_the_catalog_and_hands_out_tokens() {
         token_policy: marketplace_core::TokenPolicy::default(),
         delivery_attempts: 1,
         events: Default::default(),
+        mail: Default::default(),
     };
     let state = AppState::new(store, settings);
     marketplace_server::demo::ensure(&state, &database_url, &[])
