@@ -67,7 +67,7 @@ impl Server {
             token_policy: marketplace_core::TokenPolicy::default(),
             delivery_attempts: 1,
             events: Default::default(),
-        mail: Default::default(),
+            mail: Default::default(),
         };
         let state = AppState::new(store, settings);
         let app = marketplace_server::app(state.clone());
