@@ -4,6 +4,7 @@
 
 use crate::error::{FieldError, FieldErrorCode as Code};
 use crate::event::{Event, EventType};
+use crate::fields::{one_of, reject_unknown};
 use crate::formats::is_url;
 use crate::pointer;
 use serde::{Deserialize, Serialize};
@@ -444,22 +445,6 @@ fn array_at<'a>(
     }
 }
 
-/// An `unknown_key` error for every key of `map` not in `allowed`.
-fn reject_unknown(
-    map: &Map<String, Value>,
-    base: &str,
-    allowed: &[&str],
-    errors: &mut Vec<FieldError>,
-) {
-    for key in map.keys().filter(|k| !allowed.contains(&k.as_str())) {
-        errors.push(FieldError::new(
-            pointer::push(base, key),
-            Code::UnknownKey,
-            format!("unknown field `{key}`"),
-        ));
-    }
-}
-
 /// A string field. Absent or null: `None` (a `required` error when `required`); not a string:
 /// `type`; blank when `required`: `required`.
 fn string_field(
@@ -519,15 +504,7 @@ fn enum_field<'v>(
     errors: &mut Vec<FieldError>,
 ) -> Option<&'v str> {
     let value = string_field(map, base, name, false, errors)?;
-    let found = allowed.iter().find(|a| **a == value).copied();
-    if found.is_none() {
-        errors.push(FieldError::new(
-            pointer::push(base, name),
-            Code::Option,
-            format!("`{name}` must be one of {}", allowed.join(", ")),
-        ));
-    }
-    found
+    one_of(&value, base, name, allowed, errors)
 }
 
 /// The required `type` tag of an object.

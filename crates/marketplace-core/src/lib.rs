@@ -42,6 +42,7 @@ pub mod deployability;
 pub mod error;
 pub mod event;
 pub mod event_config;
+mod fields;
 pub mod flow;
 pub mod formats;
 pub mod ids;

@@ -11,6 +11,7 @@
 //! Time is passed in (Unix milliseconds); nothing here reads a clock.
 
 use crate::error::{FieldError, FieldErrorCode as Code};
+use crate::fields::{one_of, reject_unknown};
 use crate::formats::{is_email, is_url};
 use crate::pointer;
 use serde::{Deserialize, Serialize};
@@ -788,31 +789,7 @@ fn required_tag<'v>(
     errors: &mut Vec<FieldError>,
 ) -> Option<&'v str> {
     let value = required_string(map, base, name, errors)?;
-    let found = allowed.iter().find(|a| **a == value).copied();
-    if found.is_none() {
-        errors.push(FieldError::new(
-            pointer::push(base, name),
-            Code::Option,
-            format!("`{name}` must be one of {}", allowed.join(", ")),
-        ));
-    }
-    found
-}
-
-/// An `unknown_key` error for every key of `map` not in `allowed`.
-fn reject_unknown(
-    map: &Map<String, Value>,
-    base: &str,
-    allowed: &[&str],
-    errors: &mut Vec<FieldError>,
-) {
-    for key in map.keys().filter(|k| !allowed.contains(&k.as_str())) {
-        errors.push(FieldError::new(
-            pointer::push(base, key),
-            Code::UnknownKey,
-            format!("unknown field `{key}`"),
-        ));
-    }
+    one_of(&value, base, name, allowed, errors)
 }
 
 #[cfg(test)]
