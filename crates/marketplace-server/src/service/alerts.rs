@@ -403,7 +403,12 @@ async fn fire(
     let subject = monitor::subject_key(occurrence);
     let name = trigger.name();
     let start = store::alert_monitors::window_start(tx, &entry.id, name, subject).await?;
-    if monitor::dedup(start, occurrence.at, entry.monitor.dedup_window_s) == Dedup::Suppress {
+    // The window opens only if nobody opened it since it was read (another process's
+    // transaction on PostgreSQL): else this firing is one more in that window.
+    let send = monitor::dedup(start, occurrence.at, entry.monitor.dedup_window_s) == Dedup::Send
+        && store::alert_monitors::open_window(tx, &entry.id, name, subject, start, occurrence.at)
+            .await?;
+    if !send {
         let count = store::alert_monitors::count_suppressed(tx, &entry.id, name, subject).await?;
         if let Some(mut last) = last
             && last["trigger"] == name
@@ -414,7 +419,6 @@ async fn fire(
         }
         return Ok(());
     }
-    store::alert_monitors::open_window(tx, &entry.id, name, subject, occurrence.at).await?;
     let data = monitor::alert_data(&entry.id, &entry.monitor, trigger, occurrence);
     let mut event = Event::for_organization(EventType::AlertTriggered, occurrence.at, data.clone());
     event.customer_id = occurrence.customer_id.as_deref().map(Into::into);

@@ -285,22 +285,44 @@ pub async fn window_start(
     scalar_optional(&mut **tx, sql, [id.into(), trigger.into(), subject.into()]).await
 }
 
-/// Opens a new window at `now` (no firing counted yet).
+/// Opens a new window at `now` (no firing counted yet) in place of the one read as `seen`
+/// (`None`: no window yet); whether it did. A window another transaction opened since it was read
+/// is left alone (false), so two processes firing at once send one alert.
 pub async fn open_window(
     tx: &mut Tx,
     id: &str,
     trigger: &str,
     subject: &str,
+    seen: Option<i64>,
     now: i64,
-) -> StoreResult<()> {
-    execute(
-        &mut **tx,
-        "INSERT INTO alert_windows (monitor_id, trigger, subject, window_start, suppressed_count) VALUES ($1, $2, $3, $4, 0) \
-         ON CONFLICT (monitor_id, trigger, subject) DO UPDATE SET window_start = $4, suppressed_count = 0",
-        [id.into(), trigger.into(), subject.into(), Arg::Int(now)],
-    )
-    .await?;
-    Ok(())
+) -> StoreResult<bool> {
+    let opened = match seen {
+        None => {
+            execute(
+                &mut **tx,
+                "INSERT INTO alert_windows (monitor_id, trigger, subject, window_start, suppressed_count) \
+                 VALUES ($1, $2, $3, $4, 0) ON CONFLICT (monitor_id, trigger, subject) DO NOTHING",
+                [id.into(), trigger.into(), subject.into(), Arg::Int(now)],
+            )
+            .await?
+        }
+        Some(seen) => {
+            execute(
+                &mut **tx,
+                "UPDATE alert_windows SET window_start = $4, suppressed_count = 0 \
+                 WHERE monitor_id = $1 AND trigger = $2 AND subject = $3 AND window_start = $5",
+                [
+                    id.into(),
+                    trigger.into(),
+                    subject.into(),
+                    Arg::Int(now),
+                    Arg::Int(seen),
+                ],
+            )
+            .await?
+        }
+    };
+    Ok(opened > 0)
 }
 
 /// Counts a suppressed firing in the open window; the window's count so far.
