@@ -24,9 +24,14 @@
 //! 8. Signed deliveries: [`OUTBOX`] deliveries inserted into the outbox at once, due together;
 //!    the rate at which the receiver gets them (first to last arrival), the queue depth each
 //!    second, and the same checks.
-//! 9. Memory: 10,000 customers and 100,000 instances seeded into the database, the service
-//!    restarted, the read load again; peak resident memory from `/proc/<pid>/status`.
-//! 10. Stalled receiver: a new service and database, [`STALLED`] deliveries queued to a
+//! 9. Executions: an instance of Slack (a webhook flow delivering to the receiver), wrk POSTing a
+//!    small JSON body to its `/webhooks/{token}` URL; executions/s = executions that ended during
+//!    the load (counted from the database once all have ended, `bench_support executions`). Then
+//!    [`MONITORS`] organization-wide alert monitors that never fire (`bench_support monitors`)
+//!    and the same load again: the monitor check's overhead is 1 - with / without.
+//! 10. Memory: 10,000 customers and 100,000 instances seeded into the database, the service
+//!     restarted, the read load again; peak resident memory from `/proc/<pid>/status`.
+//! 11. Stalled receiver: a new service and database, [`STALLED`] deliveries queued to a
 //!     receiver that accepts connections and never answers; the service's resident memory
 //!     sampled for [`STALL_SECONDS`] seconds.
 //!
@@ -91,6 +96,14 @@ const TARGET_DELIVERIES: f64 = 1_000.0;
 /// without one.
 const TARGET_LINKED_RATIO: f64 = 0.8;
 
+/// Alert monitors in the organization during the second execution load.
+const MONITORS: usize = 1_000;
+/// Target: executions per second lost to the monitor check with [`MONITORS`] monitors, as a
+/// share of the rate without monitors.
+const TARGET_MONITOR_OVERHEAD: f64 = 0.05;
+/// The payload the execution loads POST to the webhook URL.
+const WEBHOOK_BODY: &str = r#"{"id":"ord_1","type":"order","total":42}"#;
+
 /// Deliveries queued behind the stalled receiver.
 const STALLED: usize = 100_000;
 /// How long the service's memory is sampled with the stalled receiver, in seconds.
@@ -136,6 +149,10 @@ struct Report {
     linked_deliveries: Option<Deliveries>,
     /// The deliveries of the outbox inserted at once.
     outbox: Option<Deliveries>,
+    /// Execution load without alert monitors.
+    executions: Option<Executions>,
+    /// Execution load with [`MONITORS`] alert monitors.
+    monitored_executions: Option<Executions>,
     /// Memory of the service with the stalled receiver: idle before the queue, highest sample
     /// in [`STALL_SECONDS`], KiB; and the deliveries pending at the end.
     stalled: Option<(u64, u64, i64)>,
@@ -200,6 +217,51 @@ impl Deliveries {
             p50_ms: ms("latency_p50_ms")?,
             p99_ms: ms("latency_p99_ms")?,
             depth: get("depth")?.to_owned(),
+        })
+    }
+}
+
+/// One execution load: wrk's run and what `bench_support executions` counted.
+#[derive(Debug, Clone, Default)]
+struct Executions {
+    /// The webhook load.
+    run: wrk::Run,
+    /// Executions that ended during the load.
+    finished: u64,
+    /// Executions the load started.
+    total: u64,
+    /// Of those, executions that did not succeed.
+    unsucceeded: u64,
+}
+
+impl Executions {
+    /// Executions that ended per second of the load.
+    fn rate(&self) -> f64 {
+        if self.run.duration_us == 0 {
+            0.0
+        } else {
+            self.finished as f64 * 1e6 / self.run.duration_us as f64
+        }
+    }
+
+    /// Reads `bench_support executions`'s lines into `run`'s measurement.
+    fn parse(run: wrk::Run, text: &str) -> Result<Executions> {
+        let values = key_values(text);
+        let int = |key: &str| -> Result<u64> {
+            field(&values, key, "bench_support executions")?
+                .parse()
+                .map_err(|e| format!("bench_support executions: {key}: {e}"))
+        };
+        let total = int("total")?;
+        let succeeded = values
+            .get("status.succeeded")
+            .map_or(Ok(0), |v| v.parse::<u64>())
+            .map_err(|e| format!("bench_support executions: status.succeeded: {e}"))?;
+        Ok(Executions {
+            run,
+            finished: int("finished")?,
+            total,
+            unsucceeded: total.saturating_sub(succeeded),
         })
     }
 }
@@ -469,6 +531,46 @@ impl Setup {
             .map_err(|e| format!("bench_support pending: {e}"))
     }
 
+    /// Runs the execution load on `webhook_url`, then awaits its executions and counts them.
+    fn executions(
+        &self,
+        report: &mut Report,
+        name: &'static str,
+        measured: &[u32],
+        script: &Path,
+        webhook_url: &str,
+    ) -> Result<Executions> {
+        let since = now_ms();
+        let run = load(report, name, measured, || {
+            wrk::run(
+                script,
+                &[],
+                webhook_url,
+                &[("BENCH_BODY", WEBHOOK_BODY)],
+                || {},
+            )
+        })?;
+        let until = now_ms();
+        let out = self.support(&[
+            "executions",
+            "--database",
+            &self.database,
+            "--since",
+            &since.to_string(),
+            "--until",
+            &until.to_string(),
+        ])?;
+        let executions = Executions::parse(run, &out)?;
+        println!(
+            "{} executions started, {} ended during the load ({:.0}/s), {} did not succeed",
+            executions.total,
+            executions.finished,
+            executions.rate(),
+            executions.unsucceeded
+        );
+        Ok(executions)
+    }
+
     /// Writes a file of the working folder.
     fn write(&self, name: &str, contents: &[u8]) -> Result<PathBuf> {
         let path = self.dir.join(name);
@@ -533,6 +635,7 @@ fn measure(dir: &Path, report: &mut Report) -> Result {
     };
     let read_script = setup.write("read.lua", wrk::READ_SCRIPT.as_bytes())?;
     let activate_script = setup.write("activate.lua", wrk::ACTIVATE_SCRIPT.as_bytes())?;
+    let webhook_script = setup.write("webhook.lua", wrk::WEBHOOK_SCRIPT.as_bytes())?;
 
     let started = phase("service: marketplace-server demo on a new SQLite database");
     let (mut server, base) = setup.start_server("server-1.log")?;
@@ -676,8 +779,58 @@ fn measure(dir: &Path, report: &mut Report) -> Result {
     ));
     let due = setup.enqueue(&configuration, OUTBOX, 2_000)?;
     report.outbox = Some(setup.tally(&configuration, due)?);
-    receiver.stop()?;
     report.first_peak_kib = process::memory_kib(pid).map(|(_, peak)| peak);
+    done(started);
+
+    let started = phase(
+        "executions: POST /webhooks/{token} of a Slack instance delivering to the receiver, no alert monitors",
+    );
+    let hook = key_values(&setup.support(&[
+        "hook",
+        "--database",
+        &setup.database,
+        "--url",
+        &base,
+        "--integration",
+        slack,
+        "--customer",
+        "bench-exec-0",
+        "--receiver",
+        &receiver_url,
+    ])?);
+    let webhook_url = format!(
+        "{base}{}",
+        field(&hook, "webhook_path", "bench_support hook")?
+    );
+    let measured = [pid, receiver_pid];
+    report.executions = Some(setup.executions(
+        report,
+        "execution",
+        &measured,
+        &webhook_script,
+        &webhook_url,
+    )?);
+    done(started);
+    let started = phase(&format!(
+        "executions again, with {MONITORS} alert monitors in the organization (none fires)"
+    ));
+    setup.support(&[
+        "monitors",
+        "--url",
+        &base,
+        "--api-key",
+        api_key,
+        "--count",
+        &MONITORS.to_string(),
+    ])?;
+    report.monitored_executions = Some(setup.executions(
+        report,
+        "monitored execution",
+        &measured,
+        &webhook_script,
+        &webhook_url,
+    )?);
+    receiver.stop()?;
     server.stop()?;
     done(started);
 
@@ -1013,6 +1166,36 @@ fn rows(report: &Report) -> Vec<(String, String, String, &'static str)> {
             None,
         );
     }
+    let executed = |e: &Executions| {
+        let mut text = thousands(e.rate());
+        let errors = e.run.socket_errors + e.run.status_errors;
+        if errors > 0 {
+            text.push_str(&format!(" ({errors} errors)"));
+        }
+        if e.unsucceeded > 0 {
+            text.push_str(&format!(" ({} not succeeded)", e.unsucceeded));
+        }
+        text
+    };
+    if let Some(e) = &report.executions {
+        row("executions/s, no alert monitors", executed(e), "", None);
+    }
+    if let Some(e) = &report.monitored_executions {
+        row("executions/s, 1,000 alert monitors", executed(e), "", None);
+    }
+    if let (Some(without), Some(with)) = (&report.executions, &report.monitored_executions) {
+        let overhead = 1.0 - with.rate() / without.rate().max(f64::MIN_POSITIVE);
+        // Failed requests or executions would make either rate meaningless.
+        let clean = |e: &Executions| {
+            e.finished > 0 && e.unsucceeded == 0 && e.run.socket_errors + e.run.status_errors == 0
+        };
+        row(
+            "monitor overhead (1 - with / without)",
+            format!("{:.1} %", overhead * 100.0),
+            "< 5 %",
+            Some(overhead < TARGET_MONITOR_OVERHEAD && clean(without) && clean(with)),
+        );
+    }
     if let Some(peak) = report.first_peak_kib {
         row(
             "peak RSS, loads 1 to 4 and deliveries (VmHWM)",
@@ -1200,6 +1383,58 @@ mod tests {
         assert_eq!(verdict_of(&report), Some(("200.0 %".to_owned(), "MISSED")));
         report.session.clear();
         assert_eq!(verdict_of(&report), None);
+    }
+
+    #[test]
+    fn monitor_overhead_is_judged_against_executions_without_monitors() {
+        let load = |finished, unsucceeded| Executions {
+            run: wrk::Run {
+                requests: 1,
+                duration_us: 10_000_000,
+                ..wrk::Run::default()
+            },
+            finished,
+            total: finished,
+            unsucceeded,
+        };
+        let verdict_of = |report: &Report| {
+            rows(report)
+                .into_iter()
+                .find(|r| r.0 == "monitor overhead (1 - with / without)")
+                .map(|r| (r.1, r.3))
+        };
+        let mut report = Report {
+            executions: Some(load(10_000, 0)),
+            monitored_executions: Some(load(9_700, 0)),
+            ..Report::default()
+        };
+        assert_eq!(
+            report.executions.as_ref().map(Executions::rate),
+            Some(1_000.0)
+        );
+        assert_eq!(verdict_of(&report), Some(("3.0 %".to_owned(), "ok")));
+        report.monitored_executions = Some(load(9_000, 0));
+        assert_eq!(verdict_of(&report), Some(("10.0 %".to_owned(), "MISSED")));
+        // Failed executions end fast: they fail the target whatever the rate.
+        report.monitored_executions = Some(load(10_000, 3));
+        assert_eq!(verdict_of(&report), Some(("0.0 %".to_owned(), "MISSED")));
+        report.monitored_executions = None;
+        assert_eq!(verdict_of(&report), None);
+    }
+
+    #[test]
+    fn executions_are_parsed() {
+        let run = wrk::Run::default();
+        let parsed = Executions::parse(
+            run.clone(),
+            "finished=120\ntotal=130\nstatus.failed=2\nstatus.succeeded=128\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (parsed.finished, parsed.total, parsed.unsucceeded),
+            (120, 130, 2)
+        );
+        assert!(Executions::parse(run, "total=1\n").is_err());
     }
 
     #[test]

@@ -15,6 +15,9 @@
 //! bench_support enqueue --database sqlite://DB --configuration ID --count 20000 [--delay-ms 2000]
 //! bench_support tally   --database sqlite://DB --configuration ID --since MS --log FILE
 //! bench_support pending --database sqlite://DB --configuration ID --since MS
+//! bench_support hook    --database sqlite://DB --url BASE --integration ID --customer EXTERNAL_ID --receiver URL
+//! bench_support monitors --url BASE --api-key KEY [--count 1000]
+//! bench_support executions --database sqlite://DB --since MS --until MS [--timeout 300]
 //! ```
 //!
 //! `session` signs a portal user of an existing customer in (an invitation through the admin API,
@@ -25,6 +28,9 @@
 //! service's writes wait on its `busy_timeout`). `receive` is the vendor's endpoint of the
 //! delivery rows: it logs each request's `webhook-id`, arrival and payload `timestamp`, and
 //! answers 200 at once (or, with `--stall`, accepts connections and never answers).
+//! `hook` activates an instance whose webhook flow delivers to the receiver and prints the path
+//! of that flow's webhook URL; `monitors` creates alert monitors that never fire; `executions`
+//! awaits the executions started from a time and counts those that ended in a window.
 
 use clap::{Parser, Subcommand};
 use marketplace_core::{Customer, Instance, InstanceStatus};
@@ -209,6 +215,56 @@ enum Command {
         #[arg(long)]
         since: i64,
     },
+    /// Activate an instance of an integration (as the customer `--customer`, through the
+    /// embedded API) whose config's `webhook_url` is the receiver; print `webhook_path=...`, the
+    /// path of its `events` flow's webhook URL.
+    Hook {
+        /// The demo's database URL.
+        #[arg(long)]
+        database: String,
+        /// Base URL of the service.
+        #[arg(long)]
+        url: String,
+        /// The integration (one whose config is a `webhook_url`, like the demo's Slack).
+        #[arg(long)]
+        integration: String,
+        /// The customer's external id (created on first sight).
+        #[arg(long)]
+        customer: String,
+        /// Where the flow delivers.
+        #[arg(long)]
+        receiver: String,
+    },
+    /// Create organization-wide alert monitors that never fire (an execution slower than an
+    /// hour) through the admin API; print `monitors=<count>`.
+    Monitors {
+        /// Base URL of the service.
+        #[arg(long)]
+        url: String,
+        /// Admin API key.
+        #[arg(long)]
+        api_key: String,
+        /// How many.
+        #[arg(long, default_value_t = 1_000)]
+        count: usize,
+    },
+    /// Wait until no execution started from `--since` is queued or running, then print
+    /// `key=value` lines: `finished` (those that ended within `--since`..=`--until`), `total`
+    /// (started from `--since`) and `status.<status>` counts of the total.
+    Executions {
+        /// The demo's database URL.
+        #[arg(long)]
+        database: String,
+        /// Executions started from this time (Unix ms).
+        #[arg(long)]
+        since: i64,
+        /// End of the window (Unix ms).
+        #[arg(long)]
+        until: i64,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+    },
 }
 
 /// Rows inserted per transaction by `seed`.
@@ -299,6 +355,28 @@ async fn run(command: Command) -> Result {
             store.db.close().await;
             Ok(())
         }
+        Command::Hook {
+            database,
+            url,
+            integration,
+            customer,
+            receiver,
+        } => {
+            let path = hook(&database, &url, &integration, &customer, &receiver).await?;
+            println!("webhook_path={path}");
+            Ok(())
+        }
+        Command::Monitors {
+            url,
+            api_key,
+            count,
+        } => monitors(&url, &api_key, count).await,
+        Command::Executions {
+            database,
+            since,
+            until,
+            timeout,
+        } => executions(&database, since, until, timeout).await,
     }
 }
 
@@ -829,5 +907,119 @@ async fn tally(
     println!("latency_p50_ms={}", quantile(&latencies, 0.50));
     println!("latency_p99_ms={}", quantile(&latencies, 0.99));
     println!("depth={}", depth.join(" "));
+    Ok(())
+}
+
+/// Activates an instance of `integration` for the customer `external_id` with its
+/// `webhook_url` set to `receiver`; returns the path of its `events` flow's webhook URL.
+async fn hook(
+    database: &str,
+    url: &str,
+    integration: &str,
+    external_id: &str,
+    receiver: &str,
+) -> Result<String> {
+    let demo = load_demo(database)?;
+    let token = demo.sign_token(
+        external_id,
+        &format!("Benchmark customer {external_id}"),
+        &format!("user@{external_id}.example"),
+        "admin",
+        3600,
+    );
+    let base = url.trim_end_matches('/');
+    let (instance, _) = json_answer(
+        "POST /api/v1/embedded/instances",
+        reqwest::Client::new()
+            .post(format!("{base}/api/v1/embedded/instances"))
+            .bearer_auth(token)
+            .json(&json!({"integration_id": integration, "config": {"webhook_url": receiver}})),
+    )
+    .await?;
+    instance["webhook_urls"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|w| w["flow"] == "events")
+        .and_then(|w| w["url"].as_str())
+        .and_then(|link| link.find("/webhooks/").map(|at| link[at..].to_owned()))
+        .ok_or_else(|| {
+            format!("the instance has no webhook URL of a flow `events`: {instance}").into()
+        })
+}
+
+/// Creates `count` organization-wide monitors of executions slower than an hour (none of the
+/// benchmark's does), each alerting a webhook.
+async fn monitors(url: &str, api_key: &str, count: usize) -> Result {
+    let started = Instant::now();
+    let client = reqwest::Client::new();
+    let endpoint = format!("{}/api/v1/alert-monitors", url.trim_end_matches('/'));
+    for i in 0..count {
+        json_answer(
+            "POST /api/v1/alert-monitors",
+            client.post(&endpoint).bearer_auth(api_key).json(&json!({
+                "name": format!("Benchmark monitor {i}"),
+                "scope": {"kind": "organization"},
+                "triggers": [{"type": "execution_slow", "threshold_ms": 3_600_000}],
+                "targets": [{"type": "webhook", "url": "https://alerts.example.com/x"}],
+            })),
+        )
+        .await?;
+    }
+    eprintln!(
+        "created {count} monitors in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    println!("monitors={count}");
+    Ok(())
+}
+
+/// How many executions started from `since` are queued or running.
+async fn unfinished(store: &Store, since: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM executions WHERE started_at >= $1 AND status IN ('queued', 'running')",
+    )
+    .bind(since)
+    .fetch_one(&store.db.read)
+    .await?)
+}
+
+async fn executions(database: &str, since: i64, until: i64, timeout: u64) -> Result {
+    let store = open(database).await?;
+    let started = Instant::now();
+    loop {
+        let left = unfinished(&store, since).await?;
+        if left == 0 {
+            break;
+        }
+        eprintln!(
+            "{:5.1}s  executions queued or running: {left}",
+            started.elapsed().as_secs_f64()
+        );
+        if started.elapsed().as_secs() > timeout {
+            return Err(format!("{left} executions still unfinished after {timeout}s").into());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    }
+    let finished: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM executions WHERE started_at >= $1 AND finished_at >= $1 \
+         AND finished_at <= $2",
+    )
+    .bind(since)
+    .bind(until)
+    .fetch_one(&store.db.read)
+    .await?;
+    let statuses: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT status, COUNT(*) FROM executions WHERE started_at >= $1 GROUP BY status ORDER BY status",
+    )
+    .bind(since)
+    .fetch_all(&store.db.read)
+    .await?;
+    store.db.close().await;
+    println!("finished={finished}");
+    println!("total={}", statuses.iter().map(|(_, n)| n).sum::<i64>());
+    for (status, count) in statuses {
+        println!("status.{status}={count}");
+    }
     Ok(())
 }

@@ -13,6 +13,9 @@ pub(crate) const READ_SCRIPT: &str = include_str!("read.lua");
 /// Script of the activation load.
 pub(crate) const ACTIVATE_SCRIPT: &str = include_str!("activate.lua");
 
+/// Script of the execution loads (POSTs to a flow's webhook URL).
+pub(crate) const WEBHOOK_SCRIPT: &str = include_str!("webhook.lua");
+
 /// The load: `wrk -t2 -c64 -d10s --latency`.
 pub(crate) const LOAD: [&str; 4] = ["-t2", "-c64", "-d10s", "--latency"];
 
