@@ -102,6 +102,7 @@ pub struct TokenCache {
     users: Mutex<HashMap<SeenUser, PinRead>>,
     origins: Mutex<HashMap<String, Arc<Vec<String>>>>,
     all_origins: Mutex<Option<Arc<HashSet<String>>>>,
+    sessions: Mutex<HashMap<String, (super::portal::Session, i64)>>,
 }
 
 /// A user seen with a token's role: (customer id, user id, the token's role).
@@ -112,6 +113,11 @@ type PinRead = (Option<Role>, i64);
 
 const MAX_CACHED_TOKENS: usize = 100_000;
 
+/// How long a portal session read from the database is trusted (ms): a session another process
+/// ended (sign-out, deleted user, password reset) is refused here within this time; this
+/// process forgets its copies at once.
+const SESSION_TTL_MS: i64 = 2_000;
+
 impl TokenCache {
     /// Forgets every verified token and key of an organization's signing keys (after a key change).
     pub fn forget_keys(&self) {
@@ -119,8 +125,33 @@ impl TokenCache {
         self.verified.lock().expect("lock").clear();
     }
 
+    /// A portal session read less than [`SESSION_TTL_MS`] ago, by the hash of its cookie.
+    pub fn session(&self, hash: &str, now: i64) -> Option<super::portal::Session> {
+        let sessions = self.sessions.lock().expect("lock");
+        sessions
+            .get(hash)
+            .filter(|(_, read_at)| now - read_at < SESSION_TTL_MS)
+            .map(|(session, _)| session.clone())
+    }
+
+    /// Remembers a portal session read from the database at `now`.
+    pub fn remember_session(&self, hash: String, session: super::portal::Session, now: i64) {
+        let mut sessions = self.sessions.lock().expect("lock");
+        if sessions.len() >= MAX_CACHED_TOKENS {
+            sessions.retain(|_, (_, read_at)| now - *read_at < SESSION_TTL_MS);
+        }
+        sessions.insert(hash, (session, now));
+    }
+
+    /// Forgets every cached portal session (after a sign-out, a reset, or a change of a user or
+    /// customer).
+    pub fn forget_sessions(&self) {
+        self.sessions.lock().expect("lock").clear();
+    }
+
     /// Forgets what is known of a customer (after it is deleted or changed).
     pub fn forget_customer(&self, customer_id: &str) {
+        self.forget_sessions();
         self.customers
             .lock()
             .expect("lock")
@@ -149,6 +180,7 @@ impl TokenCache {
 
     /// Forgets a user (after it is deleted or changed).
     pub fn forget_user(&self, customer_id: &str, user_id: &str) {
+        self.forget_sessions();
         self.users
             .lock()
             .expect("lock")

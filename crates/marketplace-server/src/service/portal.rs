@@ -348,6 +348,8 @@ pub async fn accept(
     )
     .await?;
     tx.commit().await?;
+    // A reset ended the user's other sessions; an accepted invitation may change a role.
+    state.tokens.forget_sessions();
     state.deliveries.wake.notify_one();
     state.tokens.forget_user(&customer_id, &user_id);
     let session = session(state, &secret.0).await?;
@@ -496,15 +498,25 @@ pub async fn login(
 
 /// The live session of a cookie's value (401 `no_session` otherwise).
 pub async fn session(state: &AppState, secret: &str) -> ApiResult<Session> {
-    let record = store::portal::session(&state.store, &sha256_hex(secret))
+    let hash = sha256_hex(secret);
+    let now = now_ms();
+    if let Some(session) = state.tokens.session(&hash, now) {
+        if portal::session_is_live(session.record.expires_at, now) {
+            return Ok(session);
+        }
+        return Err(no_session());
+    }
+    let record = store::portal::session(&state.store, &hash)
         .await?
-        .filter(|s| portal::session_is_live(s.expires_at, now_ms()))
+        .filter(|s| portal::session_is_live(s.expires_at, now))
         .ok_or_else(no_session)?;
     let role = effective_role(
         parse_role(&record.role),
         pinned(record.pinned_role.as_deref()),
     );
-    Ok(Session { record, role })
+    let session = Session { record, role };
+    state.tokens.remember_session(hash, session.clone(), now);
+    Ok(session)
 }
 
 /// Ends a session (nothing to do when there is none).
@@ -512,6 +524,7 @@ pub async fn logout(state: &AppState, secret: &str) -> ApiResult<()> {
     let mut tx = state.store.begin().await?;
     store::portal::delete_session(&mut tx, &sha256_hex(secret)).await?;
     tx.commit().await?;
+    state.tokens.forget_sessions();
     Ok(())
 }
 
