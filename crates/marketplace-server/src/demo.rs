@@ -264,6 +264,10 @@ pub fn print_welcome(demo: &Demo, public_url: &str, host_url: &str) {
         "  Iframe page:    {public_url}/embed/{}/marketplace",
         demo.organization_id
     );
+    println!(
+        "  Portal:         {public_url}/portal/{}   (the customer portal: invited users sign in)",
+        demo.organization_id
+    );
     println!("  Service:        {public_url}");
     println!("  OpenAPI:        {public_url}/api/v1/openapi.json");
     println!("  Organization:   {}", demo.organization_id);
@@ -274,7 +278,16 @@ pub fn print_welcome(demo: &Demo, public_url: &str, host_url: &str) {
         "  curl -s {public_url}/api/v1/embedded/marketplace -H \"Authorization: Bearer $TOKEN\""
     );
     println!(
-        "  curl -s {public_url}/api/v1/customers -H \"Authorization: Bearer {}\"\n",
+        "  curl -s {public_url}/api/v1/customers -H \"Authorization: Bearer {}\"",
+        demo.api_key
+    );
+    println!(
+        "\nInvite a customer user to the portal (without --smtp-url the email is only logged; open \
+         the answer's accept_url):\n"
+    );
+    println!(
+        "  curl -s {public_url}/api/v1/customers/$CUSTOMER_ID/invitations -H \"Authorization: Bearer {}\" \
+         -H 'content-type: application/json' -d '{{\"email\": \"ada@example.com\", \"role\": \"admin\"}}'\n",
         demo.api_key
     );
 }
