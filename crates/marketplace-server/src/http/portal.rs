@@ -322,7 +322,7 @@ fn with_cookie(jar: CookieJar, opened: OpenedSession) -> (CookieJar, Json<Sessio
 
 /// Accept an invitation (or a password-reset link) with a new password: signs in (sets the
 /// `mp_session` cookie). A reset ends the user's other sessions.
-#[utoipa::path(post, path = "/api/v1/portal/accept", tag = "portal", request_body = AcceptBody,
+#[utoipa::path(post, path = "/api/v1/portal/accept", tag = "portal", security(()), request_body = AcceptBody,
     responses((status = 201, body = SessionView, headers(("set-cookie" = String, description = "mp_session")))))]
 async fn portal_accept(
     State(state): State<AppState>,
@@ -335,7 +335,7 @@ async fn portal_accept(
 }
 
 /// Ask for a password-reset link: 202 whatever the email; a known one receives an accept link.
-#[utoipa::path(post, path = "/api/v1/portal/password-reset", tag = "portal", request_body = PasswordResetBody,
+#[utoipa::path(post, path = "/api/v1/portal/password-reset", tag = "portal", security(()), request_body = PasswordResetBody,
     responses((status = 202)))]
 async fn portal_password_reset(
     State(state): State<AppState>,
@@ -347,7 +347,7 @@ async fn portal_password_reset(
 
 /// Sign in with an email and a password (sets the `mp_session` cookie). Five failures in a row
 /// lock the email for 15 minutes (429 with `Retry-After`, even with the right password).
-#[utoipa::path(post, path = "/api/v1/portal/login", tag = "portal", request_body = LoginBody,
+#[utoipa::path(post, path = "/api/v1/portal/login", tag = "portal", security(()), request_body = LoginBody,
     responses((status = 200, body = SessionView, headers(("set-cookie" = String, description = "mp_session")))))]
 async fn portal_login(
     State(state): State<AppState>,
@@ -374,7 +374,7 @@ async fn portal_session(
 }
 
 /// Sign out: ends the session and clears the cookie.
-#[utoipa::path(post, path = "/api/v1/portal/logout", tag = "portal", responses((status = 204)))]
+#[utoipa::path(post, path = "/api/v1/portal/logout", tag = "portal", security(()), responses((status = 204)))]
 async fn portal_logout(
     State(state): State<AppState>,
     jar: CookieJar,
