@@ -113,6 +113,16 @@ wire_enum! {
         Immutable = "immutable",
         /// A value that is not valid for another reason.
         Invalid = "invalid",
+        /// A mapping's target or source pointer names no field of its schema.
+        UnknownField = "unknown_field",
+        /// A mapping formula does not parse.
+        FormulaSyntax = "formula_syntax",
+        /// A mapping formula uses a filter or operator outside the allowed set.
+        FormulaForbidden = "formula_forbidden",
+        /// A mapping formula failed on this input.
+        FormulaError = "formula_error",
+        /// A mapping formula's input or output is over its size limit.
+        FormulaLimit = "formula_limit",
     }
 }
 

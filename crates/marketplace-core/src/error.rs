@@ -45,6 +45,16 @@ pub enum FieldErrorCode {
     Immutable,
     /// A value that is not valid for a reason not covered above.
     Invalid,
+    /// A mapping's target or source pointer names no field of its schema.
+    UnknownField,
+    /// A mapping formula does not parse.
+    FormulaSyntax,
+    /// A mapping formula uses a filter or operator outside the allowed set.
+    FormulaForbidden,
+    /// A mapping formula failed on this input.
+    FormulaError,
+    /// A mapping formula's input or output is over its size limit.
+    FormulaLimit,
 }
 
 impl FieldErrorCode {
@@ -70,6 +80,11 @@ impl FieldErrorCode {
             Self::VersionOrder => "version_order",
             Self::Immutable => "immutable",
             Self::Invalid => "invalid",
+            Self::UnknownField => "unknown_field",
+            Self::FormulaSyntax => "formula_syntax",
+            Self::FormulaForbidden => "formula_forbidden",
+            Self::FormulaError => "formula_error",
+            Self::FormulaLimit => "formula_limit",
         }
     }
 }

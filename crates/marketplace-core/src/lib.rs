@@ -50,6 +50,7 @@ pub mod instance;
 pub mod integration;
 pub mod json_schema;
 pub mod listing;
+pub mod mapping;
 pub mod monitor;
 pub mod organization;
 pub mod page_rules;
