@@ -3,6 +3,7 @@
 mod core {
     pub(crate) mod generate;
     mod json_schema_agreement;
+    mod mappings;
     mod monitors;
     mod properties;
 }

@@ -220,7 +220,8 @@ mod tests {
     fn who_may_override_what() {
         let c = contacts();
         let rts = record_types();
-        let table: Vec<(Value, OverrideEditor, Vec<(String, Code)>)> = vec![
+        type Case = (Value, OverrideEditor, Vec<(String, Code)>);
+        let table: Vec<Case> = vec![
             (
                 json!([{"to": "/email", "value": "x"}]),
                 OverrideEditor::Customer,

@@ -226,8 +226,8 @@ fn check_at(schema: &Value, value: &Value, path: &str, errors: &mut Vec<FieldErr
             Code::Type,
             format!("expected {}, found {}", type_list(types), json_type(value)),
         ));
-        return;
     }
+    // As in JSON Schema, the other keywords apply whatever `type` said.
     if let Some(options) = schema.get("enum").and_then(Value::as_array)
         && !options.iter().any(|option| json_eq(option, value))
     {
