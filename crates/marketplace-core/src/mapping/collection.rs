@@ -167,14 +167,13 @@ pub fn validate_collection(
         .iter()
         .enumerate()
         .map(|(i, raw)| {
+            let path = pointer::push_index("/mappings", i);
+            if !raw.is_object() {
+                errors.push(FieldError::new(path, Code::Type, "a mapping is an object"));
+                return None;
+            }
             serde_json::from_value::<Mapping>(raw.clone())
-                .map_err(|e| {
-                    errors.push(FieldError::new(
-                        pointer::push_index("/mappings", i),
-                        Code::Invalid,
-                        e.to_string(),
-                    ));
-                })
+                .map_err(|e| errors.push(FieldError::new(path, Code::Invalid, e.to_string())))
                 .ok()
         })
         .collect();
@@ -546,6 +545,10 @@ mod tests {
         assert_eq!(
             errors_of(|b| b["mappings"][2]["colour"] = json!("red")),
             e("/mappings/2", Code::Invalid)
+        );
+        assert_eq!(
+            errors_of(|b| b["mappings"][2] = json!("tier")),
+            e("/mappings/2", Code::Type)
         );
         assert_eq!(
             errors_of(|b| b["tests"]
