@@ -184,6 +184,7 @@ pub const ALLOWED: &[(&str, usize)] = &[
 ];
 
 /// Filters refused by name, with the contract's reason.
+#[cfg_attr(not(feature = "formula"), allow(dead_code))]
 const FORBIDDEN: &[&str] = &[
     "input",
     "inputs",
@@ -311,8 +312,16 @@ mod engine {
             .chain(jaq_json::funs());
         let arena = Arena::default();
         let modules = Loader::new(defs)
-            .load(&arena, File { code: source, path: () })
-            .map_err(|_| FormulaFailure::new(FieldErrorCode::FormulaSyntax, "the formula does not parse"))?;
+            .load(
+                &arena,
+                File {
+                    code: source,
+                    path: (),
+                },
+            )
+            .map_err(|_| {
+                FormulaFailure::new(FieldErrorCode::FormulaSyntax, "the formula does not parse")
+            })?;
         Compiler::default()
             .with_funs(funs)
             .compile(modules)
@@ -332,10 +341,34 @@ mod engine {
     /// regex, time, format): left out so the rest compiles (none of them is allowed anyway).
     fn needs_missing_native(name: &str, arity: usize) -> bool {
         const MISSING: &[&str] = &[
-            "stderr", "debug", "halt", "halt_error", "logb", "significand", "pow10", "drem",
-            "nexttoward", "scalb", "gamma", "test", "scan_", "match", "capture", "sub", "gsub",
-            "scan", "splits", "todate", "fromdate", "@sh", "@html", "@htmld", "@uri", "@urid",
-            "@base64", "@base64d",
+            "stderr",
+            "debug",
+            "halt",
+            "halt_error",
+            "logb",
+            "significand",
+            "pow10",
+            "drem",
+            "nexttoward",
+            "scalb",
+            "gamma",
+            "test",
+            "scan_",
+            "match",
+            "capture",
+            "sub",
+            "gsub",
+            "scan",
+            "splits",
+            "todate",
+            "fromdate",
+            "@sh",
+            "@html",
+            "@htmld",
+            "@uri",
+            "@urid",
+            "@base64",
+            "@base64d",
         ];
         MISSING.contains(&name) || (name == "split" && arity == 2)
     }
@@ -366,11 +399,15 @@ mod engine {
             Some(Ok(v)) => {
                 let max = super::super::MAX_FORMULA_OUTPUT;
                 if val_size(&v, max)? > max {
-                    return Err(limit(format!("the formula's output is over {max} bytes of JSON")));
+                    return Err(limit(format!(
+                        "the formula's output is over {max} bytes of JSON"
+                    )));
                 }
                 let out = from_val(&v, 0)?;
                 if json_size(&out, max) > max {
-                    return Err(limit(format!("the formula's output is over {max} bytes of JSON")));
+                    return Err(limit(format!(
+                        "the formula's output is over {max} bytes of JSON"
+                    )));
                 }
                 Ok(Some(out))
             }
@@ -439,17 +476,15 @@ mod engine {
         Ok(match v {
             Value::Null => Val::Null,
             Value::Bool(b) => Val::Bool(*b),
-            Value::Number(n) => Val::Num(
-                match n.as_i64().and_then(|i| isize::try_from(i).ok()) {
-                    Some(i) => Num::Int(i),
-                    None => match n.as_f64().filter(|_| n.is_f64()) {
-                        Some(f) => Num::Float(f),
-                        // Integers beyond `isize` (u64 or 32-bit targets) become big integers.
-                        None => Num::from_str_radix(&n.to_string(), 10)
-                            .unwrap_or(Num::Float(n.as_f64().unwrap_or(0.0))),
-                    },
+            Value::Number(n) => Val::Num(match n.as_i64().and_then(|i| isize::try_from(i).ok()) {
+                Some(i) => Num::Int(i),
+                None => match n.as_f64().filter(|_| n.is_f64()) {
+                    Some(f) => Num::Float(f),
+                    // Integers beyond `isize` (u64 or 32-bit targets) become big integers.
+                    None => Num::from_str_radix(&n.to_string(), 10)
+                        .unwrap_or(Num::Float(n.as_f64().unwrap_or(0.0))),
                 },
-            ),
+            }),
             Value::String(s) => Val::utf8_str(s.clone()),
             Value::Array(a) => Val::Arr(Rc::new(
                 a.iter()
@@ -501,10 +536,13 @@ mod engine {
             Val::Obj(o) => Value::Object(
                 o.iter()
                     .map(|(k, x)| match k {
-                        Val::TStr(s) | Val::BStr(s) => {
-                            Ok((String::from_utf8_lossy(s).into_owned(), from_val(x, depth + 1)?))
-                        }
-                        _ => Err(error(format!("the output has an object key that is not a string: {k}"))),
+                        Val::TStr(s) | Val::BStr(s) => Ok((
+                            String::from_utf8_lossy(s).into_owned(),
+                            from_val(x, depth + 1)?,
+                        )),
+                        _ => Err(error(format!(
+                            "the output has an object key that is not a string: {k}"
+                        ))),
                     })
                     .collect::<Result<_, _>>()?,
             ),
@@ -523,7 +561,11 @@ mod tests_without_formulas {
     fn formulas_are_refused_without_the_feature() {
         let e = Formula::compile(".a").unwrap_err();
         assert_eq!(e.code, FieldErrorCode::FormulaForbidden);
-        assert!(e.message.contains("not available in this build"), "{}", e.message);
+        assert!(
+            e.message.contains("not available in this build"),
+            "{}",
+            e.message
+        );
     }
 }
 
@@ -562,13 +604,21 @@ mod tests {
             (".items | sort_by(.sku) | map(.sku)", json!(["a", "b"])),
             (".items | map(select(.price > 2)) | length", json!(1)),
             ("[.items[].sku] | sort | first", json!("a")),
-            ("{name: (.first + \" \" + .last), count: (.items | length)}",
-                json!({"name": "Ada Lovelace", "count": 2})),
+            (
+                "{name: (.first + \" \" + .last), count: (.items | length)}",
+                json!({"name": "Ada Lovelace", "count": 2}),
+            ),
             ("\"\\(.first) \\(.items | length)\"", json!("Ada 2")),
             (".addr | to_entries | map(.key)", json!(["cc"])),
-            (".addr | with_entries(.value |= ascii_downcase)", json!({"cc": "de"})),
+            (
+                ".addr | with_entries(.value |= ascii_downcase)",
+                json!({"cc": "de"}),
+            ),
             ("reduce .items[] as $i (0; . + $i.price)", json!(5.5)),
-            ("reduce .items[] as $i ([]; . + [$i.sku])", json!(["b", "a"])),
+            (
+                "reduce .items[] as $i ([]; . + [$i.sku])",
+                json!(["b", "a"]),
+            ),
             ("[foreach .items[] as $i (0; . + 1)]", json!([1, 2])),
             (".first as $f | .last | $f + .", json!("AdaLovelace")),
             ("try error(\"x\") catch .", json!("x")),
@@ -580,7 +630,10 @@ mod tests {
             (".addr | has(\"cc\")", json!(true)),
             (".missing.deeper", Value::Null),
             (".items | map(.price) | max", json!(3.5)),
-            ("del(.items) | keys", json!(["a", "addr", "first", "last", "n", "tags", "x"])),
+            (
+                "del(.items) | keys",
+                json!(["a", "addr", "first", "last", "n", "tags", "x"]),
+            ),
             ("[.tags[] | ascii_upcase]", json!(["X", "Y"])),
             (".items[] | .sku", json!("b")),
             ("1.5 * 2", json!(3.0)),
@@ -592,6 +645,17 @@ mod tests {
             (".items | group_by(.price > 2) | length", json!(2)),
             ("{} | .a = 1", json!({"a": 1})),
             (".items | map(.price += 1) | map(.price)", json!([3, 4.5])),
+            (".tags[0] * 3", json!("xxx")),
+            ("3 * .tags[1]", json!("yyy")),
+            (
+                "reduce .items[] as $i ({}; .[$i.sku] = $i.price)",
+                json!({"b": 2, "a": 3.5}),
+            ),
+            ("reduce .items[] as $i ({n: 0}; .n += 1)", json!({"n": 2})),
+            (
+                "reduce .items[] as $i ({}; .[$i.sku] |= (. // 0) + $i.price)",
+                json!({"b": 2, "a": 3.5}),
+            ),
             ("first(.tags[])", json!("x")),
         ];
         for (source, expected) in table {
@@ -608,7 +672,10 @@ mod tests {
         assert_eq!(run("empty", json!(1)), Ok(None));
         assert_eq!(run(".[] | select(. > 5)", json!([1, 2])), Ok(None));
         let e = run("error(\"x\")", json!(1)).unwrap_err();
-        assert_eq!((e.code, e.message.as_str()), (FieldErrorCode::FormulaError, "x"));
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (FieldErrorCode::FormulaError, "x")
+        );
         let e = run(".a + 1", json!({"a": "s"})).unwrap_err();
         assert_eq!(e.code, FieldErrorCode::FormulaError);
         assert!(e.message.contains("cannot"), "{}", e.message);
@@ -665,7 +732,10 @@ mod tests {
             ("[(1, 1) | (1, 1) | (1, 1) | (1, 1) | (1, 1)]", "16 values"),
             ("reduce .[] as $x (.; . + .)", "accumulator"),
             ("reduce .[] as $x ([]; [.])", "nests deeper"),
-            ("reduce .[] as $x (\"\"; . + $x | ascii_downcase)", "accumulator"),
+            (
+                "reduce .[] as $x (\"\"; . + $x | ascii_downcase)",
+                "accumulator",
+            ),
             ("[foreach .[] as $x ([]; . + [$x])]", "foreach"),
             (".[] |= $x", "$x"),
             ("if .[] then 1 else 2 end", "condition"),
@@ -675,7 +745,12 @@ mod tests {
             match Formula::compile(source) {
                 Ok(_) => panic!("`{source}` was admitted"),
                 Err(e) => {
-                    assert_eq!(e.code, FieldErrorCode::FormulaForbidden, "{source}: {}", e.message);
+                    assert_eq!(
+                        e.code,
+                        FieldErrorCode::FormulaForbidden,
+                        "{source}: {}",
+                        e.message
+                    );
                     assert!(e.message.contains(needle), "{source}: {}", e.message);
                 }
             }
@@ -684,9 +759,23 @@ mod tests {
 
     #[test]
     fn syntax_errors_say_what_was_expected() {
-        for source in ["", ".a +", "if . then 1", "{a: }", "\"open", ".[", "1 as", "map(."] {
+        for source in [
+            "",
+            ".a +",
+            "if . then 1",
+            "{a: }",
+            "\"open",
+            ".[",
+            "1 as",
+            "map(.",
+        ] {
             let e = Formula::compile(source).unwrap_err();
-            assert_eq!(e.code, FieldErrorCode::FormulaSyntax, "{source}: {}", e.message);
+            assert_eq!(
+                e.code,
+                FieldErrorCode::FormulaSyntax,
+                "{source}: {}",
+                e.message
+            );
             assert!(e.message.starts_with("expected"), "{source}: {}", e.message);
         }
     }
@@ -700,10 +789,41 @@ mod tests {
         for prefix in ["- ", "try ", "not | ", ". as $x | "] {
             let source = format!("{}1", prefix.repeat(400));
             let e = Formula::compile(&source).unwrap_err();
-            assert_eq!(e.code, FieldErrorCode::FormulaLimit, "{prefix}: {}", e.message);
+            assert_eq!(
+                e.code,
+                FieldErrorCode::FormulaLimit,
+                "{prefix}: {}",
+                e.message
+            );
         }
         let chain = format!("1{}", " + 1".repeat(400));
         assert_eq!(code(&chain), FieldErrorCode::FormulaLimit);
+        // Deep sources within 2,000 characters are refused before jaq's parser or compiler
+        // could exhaust the stack.
+        let deep = [
+            format!("{}.", ".|".repeat(999)),
+            format!("{}1", "1+".repeat(999)),
+            format!("{}. {}", "if . then ".repeat(180), "end ".repeat(180)),
+            format!("{}.", "try ".repeat(490)),
+            format!("{}.", ".a as $x | ".repeat(190)),
+            format!("{}1{}", "[".repeat(990), "]".repeat(990)),
+            format!("{}1{}", "\"\\(".repeat(600), ")\"".repeat(600)),
+            format!("{}.", "reduce . as $x (.; ".repeat(100)),
+            format!("{}1", "-".repeat(1999)),
+            format!("{}.", "not|".repeat(499)),
+        ];
+        for source in deep {
+            let e = Formula::compile(&source).unwrap_err();
+            assert!(
+                matches!(
+                    e.code,
+                    FieldErrorCode::FormulaLimit | FieldErrorCode::FormulaSyntax
+                ),
+                "{}: {}",
+                &source[..20],
+                e.message
+            );
+        }
 
         let f = Formula::compile(".").unwrap();
         let big = json!("x".repeat(super::super::MAX_FORMULA_INPUT));
@@ -714,7 +834,10 @@ mod tests {
         // Sixteen times the input is admitted but over the output limit.
         let grow = Formula::compile("[., ., ., ., ., ., ., .]").unwrap();
         let input = json!("y".repeat(200 * 1024));
-        assert_eq!(grow.run(&input).unwrap_err().code, FieldErrorCode::FormulaLimit);
+        assert_eq!(
+            grow.run(&input).unwrap_err().code,
+            FieldErrorCode::FormulaLimit
+        );
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! the documentation of [`super`]).
 
 use super::{
-    ALLOWED, FORBIDDEN, FormulaFailure, MAX_DEPTH, MAX_FAN, MAX_GROWTH, MAX_NEST_GROWTH,
-    forbidden, limit,
+    ALLOWED, FORBIDDEN, FormulaFailure, MAX_DEPTH, MAX_FAN, MAX_GROWTH, MAX_NEST_GROWTH, forbidden,
+    limit,
 };
 use crate::error::FieldErrorCode;
 use jaq_core::load::lex::{StrPart, Tok, Token};
@@ -110,8 +110,16 @@ fn scaled(grow: u32, over: &Abs) -> u32 {
 
 /// The filters whose argument runs once per element of the input.
 const PER_ELEMENT: &[&str] = &[
-    "map", "map_values", "with_entries", "sort_by", "group_by", "unique_by", "min_by", "max_by",
-    "any", "all",
+    "map",
+    "map_values",
+    "with_entries",
+    "sort_by",
+    "group_by",
+    "unique_by",
+    "min_by",
+    "max_by",
+    "any",
+    "all",
 ];
 
 /// A bound variable: its value and the iteration level where it was bound.
@@ -167,7 +175,9 @@ fn excerpt(s: &str) -> String {
 /// long runs of prefix constructs (`- - - 1`, `try try .`) that nest without brackets.
 fn nesting(tokens: &[Token<&str>], depth: usize) -> R<()> {
     if depth > MAX_DEPTH {
-        return Err(limit(format!("the formula nests deeper than {MAX_DEPTH} levels")));
+        return Err(limit(format!(
+            "the formula nests deeper than {MAX_DEPTH} levels"
+        )));
     }
     let mut prefixes = 0;
     for Token(s, tok) in tokens {
@@ -177,7 +187,9 @@ fn nesting(tokens: &[Token<&str>], depth: usize) -> R<()> {
             _ => 0,
         };
         if prefixes > MAX_DEPTH {
-            return Err(limit(format!("the formula nests deeper than {MAX_DEPTH} levels")));
+            return Err(limit(format!(
+                "the formula nests deeper than {MAX_DEPTH} levels"
+            )));
         }
         match tok {
             Tok::Block(inner) => nesting(inner, depth + 1)?,
@@ -303,10 +315,25 @@ fn union(a: Abs, b: Abs) -> R<Abs> {
 fn collect(a: Abs) -> R<Abs> {
     let copies = if a.many { u32::MAX } else { a.fan };
     check(Abs {
-        accs: if a.accs > 0 { a.accs.saturating_mul(copies) } else { 0 },
+        accs: if a.accs > 0 {
+            a.accs.saturating_mul(copies)
+        } else {
+            0
+        },
         nest: a.nest + 1,
         ..Abs::one(a.sum, ARR)
     })
+}
+
+/// How many levels a path expression (`.a[0].b`, `.a | .b`) descends, at most.
+fn path_length(t: &T<'_>) -> u32 {
+    match t {
+        Term::Id => 0,
+        Term::Path(base, path) => path_length(base).saturating_add(path.0.len() as u32),
+        Term::BinOp(l, BinaryOp::Pipe(None), r) => path_length(l).saturating_add(path_length(r)),
+        Term::TryCatch(t, None) => path_length(t),
+        _ => 1,
+    }
 }
 
 /// An integer literal, possibly negated.
@@ -329,7 +356,10 @@ impl<'s> Walk<'s> {
         match t {
             Term::Id => Ok(dot.single()),
             Term::Recurse => Err(forbidden("`..` (recursion) is not allowed in formulas")),
-            Term::Num(s) => Ok(Abs::one(0, if s.parse::<i64>().is_ok() { INT } else { FLOAT })),
+            Term::Num(s) => Ok(Abs::one(
+                0,
+                if s.parse::<i64>().is_ok() { INT } else { FLOAT },
+            )),
             Term::Str(Some(format), _) => Err(forbidden(format!(
                 "`{format}` formats are not allowed in formulas"
             ))),
@@ -464,7 +494,9 @@ impl<'s> Walk<'s> {
                 ));
             }
         }
-        let fan = ix.iter().fold(base.fan, |n, i| n.saturating_mul(i.fan.max(1)));
+        let fan = ix
+            .iter()
+            .fold(base.fan, |n, i| n.saturating_mul(i.fan.max(1)));
         let many = base.many || ix.iter().any(|i| i.many);
         check(Abs {
             many,
@@ -500,7 +532,14 @@ impl<'s> Walk<'s> {
         combined(&parts, grow, OBJ, nest)
     }
 
-    fn binop(&mut self, l: &T<'s>, op: &BinaryOp<&'s str>, r: &T<'s>, dot: Abs, d: usize) -> R<Abs> {
+    fn binop(
+        &mut self,
+        l: &T<'s>,
+        op: &BinaryOp<&'s str>,
+        r: &T<'s>,
+        dot: Abs,
+        d: usize,
+    ) -> R<Abs> {
         match op {
             BinaryOp::Pipe(None) => {
                 let a = self.term(l, dot, d)?;
@@ -520,7 +559,11 @@ impl<'s> Walk<'s> {
                 self.vars.truncate(mark);
                 let b = b?;
                 check(Abs {
-                    fan: if b.many { 1 } else { b.fan.saturating_mul(a.fan) },
+                    fan: if b.many {
+                        1
+                    } else {
+                        b.fan.saturating_mul(a.fan)
+                    },
                     sum: b.sum.saturating_mul(a.fan),
                     ..b
                 })
@@ -553,14 +596,14 @@ impl<'s> Walk<'s> {
             BinaryOp::Assign | BinaryOp::UpdateAlt => {
                 let target = self.term(l, dot, d)?;
                 let value = self.term(r, dot, d)?;
-                self.assign(dot, target, value, value.grow)
+                self.assign(dot, (l, target), value, value.grow)
             }
             BinaryOp::UpdateMath(op) => {
                 let target = self.term(l, dot, d)?;
                 let value = self.term(r, dot, d)?;
                 // `l op= r` is `r as $x | l |= . op $x`.
                 let part = self.math(*op, (l, target.single()), (r, value))?;
-                self.assign(dot, target, value, part.grow)
+                self.assign(dot, (l, target), value, part.grow)
             }
             BinaryOp::Update => {
                 let target = self.term(l, dot, d)?;
@@ -578,7 +621,7 @@ impl<'s> Walk<'s> {
     }
 
     /// `target = value` (or `op=`, `//=`): each path of `target` in `dot` gets a value of `grow`.
-    fn assign(&self, dot: Abs, target: Abs, value: Abs, grow: u32) -> R<Abs> {
+    fn assign(&self, dot: Abs, (path, target): (&T<'s>, Abs), value: Abs, grow: u32) -> R<Abs> {
         scan(&value, "an assigned value")?;
         if value.many {
             return Err(forbidden("the formula assigns a stream of values"));
@@ -594,7 +637,8 @@ impl<'s> Walk<'s> {
                 .grow
                 .saturating_add(grow.saturating_mul(target.fan.max(1)))
                 .saturating_add(u32::from(target.many)),
-            nest: dot.nest.max(value.nest).saturating_add(1),
+            // The value lands at most as deep as the target path is long.
+            nest: dot.nest.max(value.nest.saturating_add(path_length(path))),
             ..dot.single()
         })
     }
@@ -608,7 +652,11 @@ impl<'s> Walk<'s> {
         let (grow, ty) = match op {
             // Concatenation (or a sum): the accumulator may stay on the left.
             Math::Add => {
-                let ty = if numeric(&a) && numeric(&b) { NUM } else { (a.ty | b.ty) & !NULL };
+                let ty = if numeric(&a) && numeric(&b) {
+                    NUM
+                } else {
+                    (a.ty | b.ty) & !NULL
+                };
                 (a.grow.saturating_add(b.grow), ty | (a.ty & b.ty & NULL))
             }
             Math::Sub => {
@@ -618,15 +666,22 @@ impl<'s> Walk<'s> {
                          e.g. `(.a | tonumber) - .b`",
                     ));
                 }
-                (a.grow.max(b.grow), if numeric(&a) || numeric(&b) { NUM } else { ARR | OBJ })
+                (
+                    a.grow.max(b.grow),
+                    if numeric(&a) || numeric(&b) {
+                        NUM
+                    } else {
+                        ARR | OBJ
+                    },
+                )
             }
             Math::Mul => {
                 let repeats = |s: &Abs, n: &Abs| s.ty & STR != 0 && n.ty & INT != 0;
                 if repeats(&a, &b) || repeats(&b, &a) {
                     // Only a small literal count may repeat a string.
-                    let (text, count) = match (int_literal(lt), int_literal(rt)) {
-                        (_, Some(n)) if a.ty & INT == 0 || int_literal(lt).is_some() => (a, n),
-                        (Some(n), _) => (b, n),
+                    let (text, other, count) = match (int_literal(lt), int_literal(rt)) {
+                        (_, Some(n)) => (a, b, n),
+                        (Some(n), _) => (b, a, n),
                         _ => {
                             return Err(forbidden(
                                 "`*` may repeat a string; make both sides numbers, \
@@ -640,17 +695,24 @@ impl<'s> Walk<'s> {
                             "`*` may repeat a string more than {MAX_GROWTH} times"
                         )));
                     }
-                    let other = if text.grow == a.grow { b.grow } else { a.grow };
+                    let other = other.grow;
                     (text.grow.saturating_mul(count).max(other), ANY)
                 } else {
-                    (a.grow.saturating_add(b.grow), if numeric(&a) && numeric(&b) { NUM } else { ANY })
+                    (
+                        a.grow.saturating_add(b.grow),
+                        if numeric(&a) && numeric(&b) { NUM } else { ANY },
+                    )
                 }
             }
             // A string split by a string (every character when the separator is empty).
             Math::Div => (a.grow.saturating_mul(4).max(b.grow), NUM | ARR),
             Math::Rem => (a.grow.max(b.grow), NUM),
         };
-        let nest = if op == Math::Div { a.nest + 1 } else { a.nest.max(b.nest) };
+        let nest = if op == Math::Div {
+            a.nest + 1
+        } else {
+            a.nest.max(b.nest)
+        };
         combined(&[a, b], grow, ty, nest)
     }
 
@@ -666,7 +728,11 @@ impl<'s> Walk<'s> {
             }
         } else {
             Abs {
-                fan: if r.many { 1 } else { r.fan.saturating_mul(a.fan) },
+                fan: if r.many {
+                    1
+                } else {
+                    r.fan.saturating_mul(a.fan)
+                },
                 sum: r.sum.saturating_mul(a.fan.max(1)),
                 ..r
             }
@@ -730,9 +796,10 @@ impl<'s> Walk<'s> {
                             Part::Index(i) => {
                                 matches!(i, Term::Str(None, _) | Term::Num(_) | Term::Var(_))
                             }
-                            Part::Range(a, b) => [a, b].into_iter().flatten().all(|i| {
-                                matches!(i, Term::Num(_) | Term::Var(_) | Term::Neg(_))
-                            }),
+                            Part::Range(a, b) => [a, b]
+                                .into_iter()
+                                .flatten()
+                                .all(|i| matches!(i, Term::Num(_) | Term::Var(_) | Term::Neg(_))),
                         })
                 }
                 _ => false,
@@ -751,7 +818,9 @@ impl<'s> Walk<'s> {
         let source = self.term(src, dot, d)?;
         let init = self.term(init, dot, d)?;
         if init.many {
-            return Err(forbidden(format!("the `{kind}` start value yields a stream")));
+            return Err(forbidden(format!(
+                "the `{kind}` start value yields a stream"
+            )));
         }
         let element = source.single();
         let mark = self.vars.len();
@@ -784,9 +853,13 @@ impl<'s> Walk<'s> {
                     "the `{kind}` accumulator nests deeper at every step"
                 )));
             };
-            let total = init
-                .grow
-                .saturating_add(scaled(step.grow, &Abs { many: true, ..source }));
+            let total = init.grow.saturating_add(scaled(
+                step.grow,
+                &Abs {
+                    many: true,
+                    ..source
+                },
+            ));
             let outputs = match extract {
                 Some(e) => Some(self.term(e, acc, d)?),
                 None if kind == "foreach" => Some(acc),
@@ -818,7 +891,13 @@ impl<'s> Walk<'s> {
                     many: true,
                     fan: 1,
                     grow,
-                    sum: scaled(grow, &Abs { many: true, ..source }),
+                    sum: scaled(
+                        grow,
+                        &Abs {
+                            many: true,
+                            ..source
+                        },
+                    ),
                     ty: out.ty,
                     nest: out.nest,
                     accs: init.accs,
@@ -847,17 +926,31 @@ impl<'s> Walk<'s> {
             return match name {
                 "map" => collect(each),
                 "map_values" => check(Abs {
-                    grow: ratio(each.grow, g).max(1).saturating_mul(g).saturating_add(1),
+                    grow: ratio(each.grow, g)
+                        .max(1)
+                        .saturating_mul(g)
+                        .saturating_add(1),
                     nest: dot.nest.max(each.nest),
                     ..same
                 }),
                 "with_entries" => {
-                    let entries = Abs { nest: dot.nest + 1, ..Abs::one(g.saturating_mul(4), ARR) };
+                    let entries = Abs {
+                        nest: dot.nest + 1,
+                        ..Abs::one(g.saturating_mul(4), ARR)
+                    };
                     let each = self.pipe(entries.elements(), &args[0], d)?;
                     let mapped = collect(each)?;
-                    check(Abs { ty: OBJ, nest: mapped.nest, ..mapped })
+                    check(Abs {
+                        ty: OBJ,
+                        nest: mapped.nest,
+                        ..mapped
+                    })
                 }
-                "group_by" => check(Abs { grow: g.saturating_add(1), nest: dot.nest + 1, ..same }),
+                "group_by" => check(Abs {
+                    grow: g.saturating_add(1),
+                    nest: dot.nest + 1,
+                    ..same
+                }),
                 "sort_by" | "unique_by" => Ok(same),
                 "min_by" | "max_by" => Ok(Abs { ty: ANY, ..same }),
                 _ => Ok(Abs::one(0, BOOL)), // any(f), all(f)
@@ -876,7 +969,10 @@ impl<'s> Walk<'s> {
             }
             vals.iter().try_for_each(|v| scan(v, &format!("`{name}`")))
         };
-        let out = |grow: u32, ty: u8| Abs { nest: 0, ..Abs::one(grow, ty) };
+        let out = |grow: u32, ty: u8| Abs {
+            nest: 0,
+            ..Abs::one(grow, ty)
+        };
         let walks = |what: &str| scan(&dot, &format!("`{what}`"));
         match name {
             "empty" => Ok(Abs::none()),
@@ -894,7 +990,11 @@ impl<'s> Walk<'s> {
             "first" | "last" if args.is_empty() => Ok(same),
             "select" => {
                 value_args(&vals)?;
-                check(Abs { fan: vals[0].fan, sum: g.saturating_mul(vals[0].fan), ..same })
+                check(Abs {
+                    fan: vals[0].fan,
+                    sum: g.saturating_mul(vals[0].fan),
+                    ..same
+                })
             }
             "isempty" => Ok(out(0, BOOL)),
             "any" | "all" if args.is_empty() => {
@@ -937,11 +1037,18 @@ impl<'s> Walk<'s> {
                     "ascii_downcase" | "ascii_upcase" | "trim" | "ltrim" | "rtrim" => STR,
                     _ => ANY,
                 };
-                Ok(Abs { ty, accs: 0, ..same })
+                Ok(Abs {
+                    ty,
+                    accs: 0,
+                    ..same
+                })
             }
             "to_entries" => {
                 walks(name)?;
-                check(Abs { nest: dot.nest + 1, ..out(g.saturating_mul(4), ARR) })
+                check(Abs {
+                    nest: dot.nest + 1,
+                    ..out(g.saturating_mul(4), ARR)
+                })
             }
             "explode" => {
                 walks(name)?;
@@ -953,7 +1060,12 @@ impl<'s> Walk<'s> {
             }
             "first" | "last" if args.len() == 1 => {
                 let f = vals[0];
-                Ok(Abs { many: false, fan: 1, sum: f.grow, ..f })
+                Ok(Abs {
+                    many: false,
+                    fan: 1,
+                    sum: f.grow,
+                    ..f
+                })
             }
             "add" => {
                 let f = vals[0];
@@ -962,7 +1074,11 @@ impl<'s> Walk<'s> {
             }
             "nth" => {
                 value_args(&vals)?;
-                check(Abs { fan: vals[0].fan, ty: ANY, ..same })
+                check(Abs {
+                    fan: vals[0].fan,
+                    ty: ANY,
+                    ..same
+                })
             }
             "del" => Ok(same),
             "has" | "in" | "startswith" | "endswith" => {
@@ -987,7 +1103,10 @@ impl<'s> Walk<'s> {
                     "index" | "rindex" => Ok(out(0, INT | NULL)),
                     "indices" => check(out(g.saturating_mul(8), ARR)),
                     "join" => check(out(g.saturating_add(1), STR)),
-                    _ => check(Abs { nest: dot.nest + 1, ..out(g.saturating_mul(4), ARR) }),
+                    _ => check(Abs {
+                        nest: dot.nest + 1,
+                        ..out(g.saturating_mul(4), ARR)
+                    }),
                 }
             }
             _ => Err(forbidden(format!("`{name}` is not an allowed filter"))),
