@@ -702,6 +702,26 @@ fn mapping_apply(c: &mut Criterion) {
     group.finish();
 }
 
+/// A mapping formula on a 50-line order: `mapping/formula_run` (skipped without core's
+/// `formula` feature, where formulas do not compile).
+fn formula_run(c: &mut Criterion) {
+    let source = r#"{name: (.first + " " + .last), total: (.lines | map((.price | tonumber) * (.qty | tonumber)) | add),
+        skus: (.lines | map(.sku | ascii_downcase) | unique | join(","))}"#;
+    let formula = match marketplace_core::mapping::Formula::compile(source) {
+        Ok(formula) => formula,
+        Err(_) if !cfg!(feature = "formula") => return,
+        Err(e) => panic!("the bench formula is refused: {}", e.message),
+    };
+    let lines: Vec<Value> = (0..50)
+        .map(|i| json!({"sku": format!("SKU-{}", i % 7), "price": 2.5, "qty": i}))
+        .collect();
+    let input = json!({"first": "Ada", "last": "Lovelace", "lines": lines});
+    assert!(formula.run(&input).expect("runs").is_some());
+    let mut group = c.benchmark_group("mapping");
+    group.bench_function("formula_run", |b| b.iter(|| formula.run(black_box(&input))));
+    group.finish();
+}
+
 /// The harness: `criterion_group!` defines a `pub fn`, kept private here.
 mod harness {
     use criterion::criterion_group;
@@ -710,7 +730,8 @@ mod harness {
         benches,
         super::validate_100_variables,
         super::catalog_query,
-        super::mapping_apply
+        super::mapping_apply,
+        super::formula_run
     );
 }
 

@@ -1,6 +1,8 @@
 //! Integration tests of marketplace-core: one binary, one module per concern.
 
 mod core {
+    #[cfg(feature = "formula")]
+    mod formulas;
     pub(crate) mod generate;
     mod json_schema_agreement;
     mod mappings;
