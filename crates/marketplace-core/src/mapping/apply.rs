@@ -1,7 +1,7 @@
 //! Applying mappings: the one function behind previews, flows, collection tests, the SDK and
 //! the npm package.
 
-use super::formula::FormulaFailure;
+use super::formula::{FormulaFailure, FormulaInput};
 use super::schema::{self, array_index};
 use super::{Collection, Formula, Mapping, Rule};
 use crate::error::{FieldError, FieldErrorCode as Code};
@@ -133,6 +133,8 @@ impl Prepared<'_> {
     pub fn apply(&self, input: &Value) -> Applied {
         let mut output = Value::Object(Map::new());
         let mut errors = Vec::new();
+        // Formulas share one measured and converted input, made on the first formula.
+        let mut formula_input: Option<Result<FormulaInput, FormulaFailure>> = None;
         for step in &self.steps {
             let to = match &step.to {
                 Ok(to) => to,
@@ -165,7 +167,12 @@ impl Prepared<'_> {
                     }
                 }
                 Action::Write(value) => Some((*value).clone()),
-                Action::Formula(Ok(formula)) => match formula.run(input) {
+                Action::Formula(Ok(formula)) => match formula_input
+                    .get_or_insert_with(|| FormulaInput::new(input))
+                    .as_ref()
+                    .map_err(Clone::clone)
+                    .and_then(|prepared| formula.run_on(prepared))
+                {
                     Ok(value) => value,
                     Err(failure) => {
                         errors.push(FieldError::new(&step.path, failure.code, failure.message));

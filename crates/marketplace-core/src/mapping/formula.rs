@@ -267,15 +267,49 @@ impl Formula {
         &self,
         input: &serde_json::Value,
     ) -> Result<Option<serde_json::Value>, FormulaFailure> {
+        self.run_on(&FormulaInput::new(input)?)
+    }
+
+    /// [`Formula::run`] on an input measured and converted once, so that several formulas on
+    /// the same record (a collection's) pay for that once.
+    pub fn run_on(
+        &self,
+        input: &FormulaInput,
+    ) -> Result<Option<serde_json::Value>, FormulaFailure> {
         #[cfg(feature = "formula")]
         {
-            engine::run(&self.filter, input)
+            engine::run(&self.filter, input.0.clone())
         }
         #[cfg(not(feature = "formula"))]
         {
             let _ = input;
             match self._never {}
         }
+    }
+}
+
+/// A formula's input, checked against [`super::MAX_FORMULA_INPUT`] and converted to jq's
+/// values once.
+pub struct FormulaInput(#[cfg(feature = "formula")] engine::Input);
+
+impl FormulaInput {
+    /// Measures and converts `input` (over the limit → `formula_limit`).
+    pub fn new(input: &serde_json::Value) -> Result<FormulaInput, FormulaFailure> {
+        #[cfg(feature = "formula")]
+        {
+            engine::input(input).map(FormulaInput)
+        }
+        #[cfg(not(feature = "formula"))]
+        {
+            let _ = input;
+            Ok(FormulaInput())
+        }
+    }
+}
+
+impl std::fmt::Debug for FormulaInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FormulaInput")
     }
 }
 
@@ -373,11 +407,11 @@ mod engine {
         MISSING.contains(&name) || (name == "split" && arity == 2)
     }
 
-    /// Runs a compiled formula on `input` (see [`super::Formula::run`]).
-    pub(super) fn run(
-        filter: &jaq_core::Filter<Data>,
-        input: &Value,
-    ) -> Result<Option<Value>, FormulaFailure> {
+    /// A formula's input as jq's value.
+    pub(super) type Input = Val;
+
+    /// Checks the input's size and converts it (see [`super::FormulaInput::new`]).
+    pub(super) fn input(input: &Value) -> Result<Input, FormulaFailure> {
         let size = json_size(input, super::super::MAX_FORMULA_INPUT);
         if size > super::super::MAX_FORMULA_INPUT {
             return Err(limit(format!(
@@ -385,7 +419,14 @@ mod engine {
                 super::super::MAX_FORMULA_INPUT
             )));
         }
-        let input = to_val(input, 0)?;
+        to_val(input, 0)
+    }
+
+    /// Runs a compiled formula on `input` (see [`super::Formula::run`]).
+    pub(super) fn run(
+        filter: &jaq_core::Filter<Data>,
+        input: Input,
+    ) -> Result<Option<Value>, FormulaFailure> {
         let ctx = Ctx::<Data>::new(&filter.lut, Vars::new([]));
         // Only the first output is ever pulled: jaq is lazy, the rest is never computed.
         let first = filter.id.run((ctx, input)).map(unwrap_valr).next();
