@@ -29,8 +29,10 @@ pub use crate::store::instances::InstanceFilter;
 pub struct ShownInstance {
     /// The instance, its config replaced by the reader's view.
     pub instance: Instance,
-    /// `(flow, absolute URL)`, ordered by flow.
+    /// `(flow, absolute URL)` of its enabled webhook flows, ordered by flow.
     pub webhook_urls: Vec<(String, String)>,
+    /// The names of the flows that run (every flow of the version unless some were disabled).
+    pub enabled_flows: Vec<String>,
     /// Where its users sign in to the vendor's product, when its configuration has SSO
     /// ([`crate::service::sso`]).
     pub launch_url: Option<String>,
@@ -128,8 +130,10 @@ fn render(
     shown.config = read_view(version.config.spec(), &instance.config, audience);
     ShownInstance {
         instance: shown,
+        enabled_flows: instance.enabled_flow_names(version),
         webhook_urls: tokens
             .into_iter()
+            .filter(|t| instance.flow_enabled(&t.flow))
             .map(|t| {
                 (
                     t.flow,
@@ -422,6 +426,8 @@ pub struct Reconfiguration<'a> {
     pub editor: Editor,
     /// Values of embedded variables from the token.
     pub embedded_values: Option<&'a Map<String, Value>>,
+    /// The flows that run from now on (`None`: unchanged).
+    pub enabled_flows: Option<Vec<String>>,
 }
 
 /// Reconfigures an instance.
@@ -445,6 +451,9 @@ pub async fn reconfigure(
         instance.integration_id.as_str(),
     )
     .await?;
+    let flow_errors = change.enabled_flows.as_deref().map_or_else(Vec::new, |flows| {
+        marketplace_core::template::check_flows(&version, flows, "/enabled_flows", true)
+    });
     let config = accept_reconfiguration(
         &version.config,
         &instance.config,
@@ -455,11 +464,26 @@ pub async fn reconfigure(
             token_values: change.embedded_values,
         },
         change.name.as_deref(),
-    )
-    .map_err(ApiError::Validation)?;
-    let (mut next, event) = instance.reconfigure(config, now_ms())?;
+    );
+    let config = match (config, flow_errors.is_empty()) {
+        (Ok(config), true) => config,
+        (Ok(_), false) => return Err(ApiError::Validation(flow_errors)),
+        (Err(mut errors), _) => {
+            errors.extend(flow_errors);
+            return Err(ApiError::Validation(errors));
+        }
+    };
+    let (mut next, mut event) = instance.reconfigure(config, now_ms())?;
     if let Some(name) = change.name {
         next.name = name.trim().to_owned();
+    }
+    if let Some(flows) = change.enabled_flows
+        && next.enabled_flows.as_ref() != Some(&flows)
+    {
+        if let Some(data) = event.data.as_object_mut() {
+            data.insert("enabled_flows".into(), Value::from(flows.clone()));
+        }
+        next.enabled_flows = Some(flows);
     }
     commit_change(state, organization_id, &next, &event, None).await?;
     show(state, &next, audience_of(change.editor)).await
