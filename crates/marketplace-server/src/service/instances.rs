@@ -7,6 +7,7 @@ use crate::crypto::{random_secret, sha256_hex};
 use crate::error::{ApiError, ApiResult};
 use crate::service::catalog::{Snapshot, load_version};
 use crate::service::sso;
+use crate::service::templates;
 use crate::service::state::AppState;
 use crate::store::instances::{IdempotencyRecord, WebhookToken};
 use crate::store::{self, Conn, Page, PageRequest, Tx, new_id, now_ms};
@@ -195,6 +196,19 @@ pub struct Activation<'a> {
     pub embedded_values: Option<Map<String, Value>>,
     /// The request's `Idempotency-Key`.
     pub idempotency: Option<Idempotency>,
+    /// A one-click activation's approved template and the customer's connections (`values`
+    /// is then empty: the config is the template's and the connections).
+    pub one_click: Option<OneClick>,
+}
+
+/// A one-click activation: an approved template of the listed version, and the values of the
+/// connections it asks.
+#[derive(Debug)]
+pub struct OneClick {
+    /// The template.
+    pub template: templates::Template,
+    /// The customer's connection values.
+    pub connections: Map<String, Value>,
 }
 
 /// What an activation did.
@@ -278,18 +292,31 @@ pub async fn activate(
     // ...and deployability is checked before the values, for the answer order (deployability
     // before field errors)...
     check_deployability(live)?;
+    // A one-click's config is the template's (set as the vendor sets values) and the
+    // customer's connections, checked at `/connections` first.
+    let (submitted, accept_editor) = match &request.one_click {
+        Some(one_click) => (
+            templates::one_click_config(
+                &one_click.template,
+                &one_click.connections,
+                &version.config,
+            )?,
+            Editor::Organization,
+        ),
+        None => (request.values.clone(), request.editor),
+    };
     let config = accept_activation(
         &version.config,
         Submission {
-            editor: request.editor,
-            submitted: &request.values,
+            editor: accept_editor,
+            submitted: &submitted,
             vendor_values: &vendor,
             token_values: request.embedded_values.as_ref(),
         },
     )
     .map_err(ApiError::Validation)?;
     let now = now_ms();
-    let (instance, event) = Instance::activate(
+    let (mut instance, mut event) = Instance::activate(
         NewInstance {
             id: new_id("ins").into(),
             customer_id: request.customer_id.into(),
@@ -305,6 +332,13 @@ pub async fn activate(
         },
         now,
     );
+    if let Some(one_click) = &request.one_click {
+        instance.template_id = Some(one_click.template.id.clone());
+        instance.enabled_flows = Some(one_click.template.flows.clone());
+        if let Some(data) = event.data.as_object_mut() {
+            data.insert("template_id".into(), one_click.template.id.clone().into());
+        }
+    }
     let mut tx = state.store.begin().await?;
     store::instances::lock_customer(&mut tx, &state.store, request.customer_id).await?;
     // ...and again inside the transaction, where no other activation can interleave (nor a retry).
@@ -317,6 +351,18 @@ pub async fn activate(
         store::instances::count_live(&mut tx, request.customer_id, request.integration_id).await?,
     )?;
     store::instances::save(&mut tx, &state.store, &instance, true).await?;
+    if let Some(one_click) = &request.one_click {
+        for (collection, overrides) in &one_click.template.overrides {
+            store::templates::insert_instance_mappings(
+                &mut tx,
+                instance.id.as_str(),
+                collection,
+                overrides,
+                now,
+            )
+            .await?;
+        }
+    }
     let tokens = sync_webhooks(&mut tx, instance.id.as_str(), &version).await?;
     let event_id = store::events::record(&mut tx, request.organization_id, &event).await?;
     crate::service::alerts::event_recorded(
