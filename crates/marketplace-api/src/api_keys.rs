@@ -65,13 +65,16 @@ mod tests {
 
     #[test]
     fn keys_as_the_service_sends_them() {
-        let created: NewApiKey =
-            round_trip(json!({"id": "key_2", "name": "ci", "prefix": "mk_PV4bpvI", "role": "admin",
-            "created_at": "2026-11-30T05:21:46.539Z", "secret": "mk_PV4bpvI3GeBxG3hz"}));
+        let created: NewApiKey = round_trip(
+            json!({"id": "key_2", "name": "ci", "prefix": "mk_PV4bpvI", "role": "admin",
+            "created_at": "2026-11-30T05:21:46.539Z", "secret": "mk_PV4bpvI3GeBxG3hz"}),
+        );
         assert_eq!(created.key.name, "ci");
         assert_eq!(created.key.role, ApiKeyRole::Admin);
-        let page = round_trip::<Page<ApiKeyView>>(json!({"items": [{"id": "key_1", "name": "initial",
-            "prefix": "mk_oS3z3Jz", "role": "reviewer", "created_at": "2026-11-30T05:21:33.497Z"}], "next_cursor": null}));
+        let page = round_trip::<Page<ApiKeyView>>(
+            json!({"items": [{"id": "key_1", "name": "initial",
+            "prefix": "mk_oS3z3Jz", "role": "reviewer", "created_at": "2026-11-30T05:21:33.497Z"}], "next_cursor": null}),
+        );
         assert_eq!(page.items[0].role, ApiKeyRole::Reviewer);
         let body: ApiKeyCreate =
             serde_json::from_value(json!({"name": "ci", "role": "reviewer"})).unwrap();

@@ -210,10 +210,9 @@ mod tests {
 
     #[test]
     fn bodies_as_clients_send_them() {
-        let create: TemplateCreate = serde_json::from_value(
-            json!({"name": "EU", "config": {}, "flows": ["orders"]}),
-        )
-        .unwrap();
+        let create: TemplateCreate =
+            serde_json::from_value(json!({"name": "EU", "config": {}, "flows": ["orders"]}))
+                .unwrap();
         assert!(create.overrides.is_empty());
         assert!(
             serde_json::from_value::<TemplateCreate>(
@@ -236,8 +235,14 @@ mod tests {
 
     #[test]
     fn enumerations_are_open() {
-        open_enum(TemplateStatus::KNOWN, TemplateStatus::Other("archived".into()));
-        open_enum(SubmitterKind::KNOWN, SubmitterKind::Other("customer".into()));
+        open_enum(
+            TemplateStatus::KNOWN,
+            TemplateStatus::Other("archived".into()),
+        );
+        open_enum(
+            SubmitterKind::KNOWN,
+            SubmitterKind::Other("customer".into()),
+        );
         open_enum(Verdict::KNOWN, Verdict::Other("defer".into()));
     }
 }

@@ -434,7 +434,8 @@ mod tests {
             config
         };
         // config, flows, expected (path, code)
-        let table: Vec<(Value, Vec<&str>, Vec<(&str, Code)>)> = vec![
+        type Row<'a> = (Value, Vec<&'a str>, Vec<(&'a str, Code)>);
+        let table: Vec<Row<'_>> = vec![
             (
                 json!({"account": "A-1"}),
                 vec!["orders"],
@@ -535,14 +536,15 @@ mod tests {
             id: "key_1".into(),
         };
         // status, submitter, decider, verdict, notes, expected
-        let table: Vec<(
+        type Row<'a> = (
             TemplateStatus,
-            &Submitter,
-            &str,
+            &'a Submitter,
+            &'a str,
             Verdict,
-            &str,
+            &'a str,
             Result<TemplateStatus, DecideRefusal>,
-        )> = vec![
+        );
+        let table: Vec<Row<'_>> = vec![
             (
                 Pending,
                 &by_key,

@@ -183,7 +183,9 @@ impl Marketplace {
 
     /// Chooses the flows of an instance that run (a disabled flow's webhook URL answers 404).
     pub async fn enable_flows(&self, instance_id: &str, flows: &[String]) -> Result<InstanceView> {
-        let instance = self.call(endpoint::enable_flows(instance_id, flows)).await?;
+        let instance = self
+            .call(endpoint::enable_flows(instance_id, flows))
+            .await?;
         Ok(self.seen(instance))
     }
 

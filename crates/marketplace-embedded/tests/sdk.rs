@@ -850,7 +850,13 @@ async fn one_click_activates_an_approved_template() {
         .cloned()
         .unwrap();
     let instance = client
-        .activate_template(&id, template_id, Some("EU orders"), &connections, Some("k-1"))
+        .activate_template(
+            &id,
+            template_id,
+            Some("EU orders"),
+            &connections,
+            Some("k-1"),
+        )
         .await
         .unwrap();
     assert_eq!(instance.template_id.as_deref(), Some(template_id));

@@ -4,12 +4,12 @@
 
 use crate::error::ApiError;
 use crate::service::auth::{self, Admin, CustomerUser, Decider};
-use marketplace_core::api_key::KeyAccess;
 use crate::service::portal;
 use crate::service::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::{Method, header, request::Parts};
 use axum_extra::extract::cookie::CookieJar;
+use marketplace_core::api_key::KeyAccess;
 
 pub(crate) fn bearer(parts: &Parts) -> Result<&str, ApiError> {
     let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {

@@ -14,9 +14,9 @@ use crate::service::catalog::{customer_snapshot, snapshot};
 use crate::service::instances::{
     self, Activation, Idempotency, InstanceFilter, OneClick, Reconfiguration, Transition,
 };
-use crate::service::templates;
 use crate::service::runner;
 use crate::service::state::AppState;
+use crate::service::templates;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -25,8 +25,8 @@ use marketplace_api::embedded::{
     MarketplaceDetail, MarketplaceEntry, MarketplaceQuery, TestBody, ValidateBody, ValidateResult,
 };
 use marketplace_api::instances::{ActivationBody, InstanceView, LaunchUrl, ReconfigureBody};
-use marketplace_api::templates::{EmbeddedActivationBody, OneClickBody};
 use marketplace_api::observability::{ExecutionQuery, ExecutionView, LogQuery, LogView};
+use marketplace_api::templates::{EmbeddedActivationBody, OneClickBody};
 use marketplace_core::CatalogFilter;
 use marketplace_core::catalog::CustomerContext;
 use marketplace_core::config::Audience;
@@ -127,7 +127,8 @@ async fn marketplace_entry(
         .catalog
         .entry(customer, &integration_id)
         .ok_or(ApiError::NotFound("integration"))?;
-    let mut detail = MarketplaceDetail::new(&entry, snapshot.overview_html(&integration_id).to_owned());
+    let mut detail =
+        MarketplaceDetail::new(&entry, snapshot.overview_html(&integration_id).to_owned());
     detail.workflow_templates =
         templates::approved(&state, &integration_id, &entry.listing.version)
             .await?

@@ -13,11 +13,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use marketplace_api::PageQuery;
 use marketplace_api::templates::{
-    DecisionBody, SubmittedBy, SubmitterKind, TemplateCreate, TemplateDecisionView,
-    TemplateStatus, TemplateSummary, TemplateView, Verdict,
+    DecisionBody, SubmittedBy, SubmitterKind, TemplateCreate, TemplateDecisionView, TemplateStatus,
+    TemplateSummary, TemplateView, Verdict,
 };
 use marketplace_core::api_key::SubmitterKind as CoreKind;
-use marketplace_core::template::{TemplateInput, TemplateStatus as CoreStatus, Verdict as CoreVerdict};
+use marketplace_core::template::{
+    TemplateInput, TemplateStatus as CoreStatus, Verdict as CoreVerdict,
+};
 use marketplace_core::{FieldError, FieldErrorCode};
 use serde_json::{Map, Value};
 use utoipa_axum::{router::OpenApiRouter, routes};

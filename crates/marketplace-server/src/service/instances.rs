@@ -7,8 +7,8 @@ use crate::crypto::{random_secret, sha256_hex};
 use crate::error::{ApiError, ApiResult};
 use crate::service::catalog::{Snapshot, load_version};
 use crate::service::sso;
-use crate::service::templates;
 use crate::service::state::AppState;
+use crate::service::templates;
 use crate::store::instances::{IdempotencyRecord, WebhookToken};
 use crate::store::{self, Conn, Page, PageRequest, Tx, new_id, now_ms};
 use marketplace_core::config::{Audience, read_view};
@@ -497,9 +497,12 @@ pub async fn reconfigure(
         instance.integration_id.as_str(),
     )
     .await?;
-    let flow_errors = change.enabled_flows.as_deref().map_or_else(Vec::new, |flows| {
-        marketplace_core::template::check_flows(&version, flows, "/enabled_flows", true)
-    });
+    let flow_errors = change
+        .enabled_flows
+        .as_deref()
+        .map_or_else(Vec::new, |flows| {
+            marketplace_core::template::check_flows(&version, flows, "/enabled_flows", true)
+        });
     let config = accept_reconfiguration(
         &version.config,
         &instance.config,

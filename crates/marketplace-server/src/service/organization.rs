@@ -12,9 +12,9 @@ use marketplace_core::{FieldError, FieldErrorCode};
 use serde_json::json;
 
 pub use crate::store::api_keys::ApiKey;
-use marketplace_core::api_key::ApiKeyRole;
 pub use crate::store::organizations::Organization;
 pub use crate::store::signing_keys::SigningKey;
+use marketplace_core::api_key::ApiKeyRole;
 
 /// An organization-wide event (no customer, integration or instance), now.
 fn organization_event(event_type: EventType, data: serde_json::Value) -> Event {

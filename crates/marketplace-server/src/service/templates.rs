@@ -186,10 +186,7 @@ pub async fn approved(
     let templates =
         store::templates::approved(&state.store, integration_id, &version.version.to_string())
             .await?;
-    Ok(templates
-        .into_iter()
-        .map(|t| (t, asked.clone()))
-        .collect())
+    Ok(templates.into_iter().map(|t| (t, asked.clone())).collect())
 }
 
 /// The approved template of a one-click activation: of this integration and its listed

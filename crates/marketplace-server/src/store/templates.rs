@@ -231,8 +231,7 @@ pub async fn version_collections(
         return Ok((Vec::new(), Vec::new()));
     };
     let corrupt = |what: &str| StoreError::Corrupt(format!("the {what} of version {version}"));
-    let collections =
-        serde_json::from_str(&collections).map_err(|_| corrupt("collections"))?;
+    let collections = serde_json::from_str(&collections).map_err(|_| corrupt("collections"))?;
     let record_types: Map<String, Value> =
         serde_json::from_str(&record_types).map_err(|_| corrupt("record types"))?;
     let record_types = record_types

@@ -99,7 +99,10 @@ async fn reviewer_keys_read_and_decide_only(server: TestServer) {
     let integration = listed(&server).await;
     let (reviewer_id, reviewer) = key(&server, "reviewer").await;
     let (status, keys) = server.admin_get("/api/v1/api-keys").await;
-    let roles: Vec<Value> = items(status, &keys).iter().map(|k| k["role"].clone()).collect();
+    let roles: Vec<Value> = items(status, &keys)
+        .iter()
+        .map(|k| k["role"].clone())
+        .collect();
     assert_eq!(roles, [json!("admin"), json!("reviewer")]);
 
     // A reviewer reads like an admin, and writes nothing else than decisions.
@@ -108,9 +111,21 @@ async fn reviewer_keys_read_and_decide_only(server: TestServer) {
         .await;
     assert_eq!(status, StatusCode::OK);
     let writes = [
-        (Method::POST, "/api/v1/integrations".to_owned(), json!({"name": "X"})),
-        (Method::POST, templates_path(&integration, "1.0.0"), template_body(&["orders"])),
-        (Method::POST, "/api/v1/api-keys".to_owned(), json!({"name": "mine"})),
+        (
+            Method::POST,
+            "/api/v1/integrations".to_owned(),
+            json!({"name": "X"}),
+        ),
+        (
+            Method::POST,
+            templates_path(&integration, "1.0.0"),
+            template_body(&["orders"]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/api-keys".to_owned(),
+            json!({"name": "mine"}),
+        ),
     ];
     for (method, path, body) in writes {
         let (status, problem) = server
@@ -172,8 +187,13 @@ async fn reviewer_keys_read_and_decide_only(server: TestServer) {
     assert_eq!(rejected["status"], "rejected");
     assert_eq!(rejected["decision"]["notes"], "too broad");
 
-    let (status, list) = server.admin_get(&templates_path(&integration, "1.0.0")).await;
-    let statuses: Vec<Value> = items(status, &list).iter().map(|t| t["status"].clone()).collect();
+    let (status, list) = server
+        .admin_get(&templates_path(&integration, "1.0.0"))
+        .await;
+    let statuses: Vec<Value> = items(status, &list)
+        .iter()
+        .map(|t| t["status"].clone())
+        .collect();
     assert_eq!(statuses.len(), 2);
     let submitted = events_of(&server, "workflow_template.submitted").await;
     assert_eq!(submitted.len(), 2);
@@ -181,7 +201,10 @@ async fn reviewer_keys_read_and_decide_only(server: TestServer) {
     assert_eq!(approved.len(), 1);
     assert_eq!(approved[0]["template_id"], id);
     assert_eq!(approved[0]["decided_by"], reviewer_id.as_str());
-    assert_eq!(events_of(&server, "workflow_template.rejected").await.len(), 1);
+    assert_eq!(
+        events_of(&server, "workflow_template.rejected").await.len(),
+        1
+    );
     assert_ne!(admin_key_id, reviewer_id);
 }
 
@@ -215,16 +238,31 @@ async fn templates_refuse_drafts_and_bad_values(server: TestServer) {
 
     // body change, expected (path, code)
     let table = [
-        (json!({"config": {"endpoint": "http://127.0.0.1:9/in", "account_code": "ABC-1234", "api_token": "s3cret"}}),
-            ("/config/api_token", "not_editable")),
-        (json!({"config": {"endpoint": "http://127.0.0.1:9/in", "account_code": "ABC-1234", "auth": {"api_key": "k"}}}),
-            ("/config/auth", "not_editable")),
-        (json!({"config": {"endpoint": "http://127.0.0.1:9/in"}}), ("/config/account_code", "required")),
-        (json!({"config": {"endpoint": "http://127.0.0.1:9/in", "account_code": "nope"}}),
-            ("/config/account_code", "pattern")),
+        (
+            json!({"config": {"endpoint": "http://127.0.0.1:9/in", "account_code": "ABC-1234", "api_token": "s3cret"}}),
+            ("/config/api_token", "not_editable"),
+        ),
+        (
+            json!({"config": {"endpoint": "http://127.0.0.1:9/in", "account_code": "ABC-1234", "auth": {"api_key": "k"}}}),
+            ("/config/auth", "not_editable"),
+        ),
+        (
+            json!({"config": {"endpoint": "http://127.0.0.1:9/in"}}),
+            ("/config/account_code", "required"),
+        ),
+        (
+            json!({"config": {"endpoint": "http://127.0.0.1:9/in", "account_code": "nope"}}),
+            ("/config/account_code", "pattern"),
+        ),
         (json!({"flows": []}), ("/flows", "empty")),
-        (json!({"flows": ["orders", "nope"]}), ("/flows/1", "invalid_reference")),
-        (json!({"overrides": {"contacts": []}}), ("/overrides/contacts", "invalid_reference")),
+        (
+            json!({"flows": ["orders", "nope"]}),
+            ("/flows/1", "invalid_reference"),
+        ),
+        (
+            json!({"overrides": {"contacts": []}}),
+            ("/overrides/contacts", "invalid_reference"),
+        ),
     ];
     for (change, (path, code)) in table {
         let mut body = template_body(&["orders"]);
@@ -232,15 +270,30 @@ async fn templates_refuse_drafts_and_bad_values(server: TestServer) {
             .unwrap()
             .extend(change.as_object().unwrap().clone());
         let (status, problem) = server
-            .admin(Method::POST, &templates_path(&integration, "1.0.0"), Some(body))
+            .admin(
+                Method::POST,
+                &templates_path(&integration, "1.0.0"),
+                Some(body),
+            )
             .await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{change}: {problem}");
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{change}: {problem}"
+        );
         assert_eq!(problem["code"], "validation_failed");
-        assert_eq!(first_error(&problem), (Some(path), Some(code)), "{change}: {problem}");
+        assert_eq!(
+            first_error(&problem),
+            (Some(path), Some(code)),
+            "{change}: {problem}"
+        );
     }
 
     let template = submit(&server, &integration, &["orders"]).await;
-    let path = format!("/api/v1/workflow-templates/{}", template["id"].as_str().unwrap());
+    let path = format!(
+        "/api/v1/workflow-templates/{}",
+        template["id"].as_str().unwrap()
+    );
     let (status, got) = server.admin_get(&path).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(got, template);
@@ -273,9 +326,7 @@ async fn one_click_activates_an_approved_template(server: TestServer) {
             "flows": ["orders"], "connections": ["auth"]}])
     );
 
-    let one_click = |template_id: &str, connections: Value| {
-        json!({"integration_id": integration, "template_id": template_id, "connections": connections})
-    };
+    let one_click = |template_id: &str, connections: Value| json!({"integration_id": integration, "template_id": template_id, "connections": connections});
     let auth = json!({"auth": {"api_key": "key-SECRET-0001"}});
     // Refusals: another key, a config, a template not approved, a connection missing.
     let mut other_key = auth.clone();
@@ -283,19 +334,48 @@ async fn one_click_activates_an_approved_template(server: TestServer) {
     let mut with_config = one_click(id, auth.clone());
     with_config["config"] = json!({});
     let refusals = [
-        (one_click(id, other_key), StatusCode::UNPROCESSABLE_ENTITY, Some(("/connections/region", "not_editable"))),
-        (with_config, StatusCode::UNPROCESSABLE_ENTITY, Some(("/config", "invalid"))),
-        (one_click(id, json!({})), StatusCode::UNPROCESSABLE_ENTITY, Some(("/connections/auth", "required"))),
-        (one_click(pending["id"].as_str().unwrap(), auth.clone()), StatusCode::NOT_FOUND, None),
-        (one_click("tpl_nope", auth.clone()), StatusCode::NOT_FOUND, None),
+        (
+            one_click(id, other_key),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(("/connections/region", "not_editable")),
+        ),
+        (
+            with_config,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(("/config", "invalid")),
+        ),
+        (
+            one_click(id, json!({})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(("/connections/auth", "required")),
+        ),
+        (
+            one_click(pending["id"].as_str().unwrap(), auth.clone()),
+            StatusCode::NOT_FOUND,
+            None,
+        ),
+        (
+            one_click("tpl_nope", auth.clone()),
+            StatusCode::NOT_FOUND,
+            None,
+        ),
     ];
     for (body, expected, error) in refusals {
         let (status, problem) = server
-            .embedded(&token, Method::POST, "/api/v1/embedded/instances", Some(body.clone()))
+            .embedded(
+                &token,
+                Method::POST,
+                "/api/v1/embedded/instances",
+                Some(body.clone()),
+            )
             .await;
         assert_eq!(status, expected, "{body}: {problem}");
         if let Some((path, code)) = error {
-            assert_eq!(first_error(&problem), (Some(path), Some(code)), "{body}: {problem}");
+            assert_eq!(
+                first_error(&problem),
+                (Some(path), Some(code)),
+                "{body}: {problem}"
+            );
         }
     }
 
@@ -319,7 +399,10 @@ async fn one_click_activates_an_approved_template(server: TestServer) {
     assert_eq!(flows, [json!("orders")]);
     // The config is the template's and the connection (masked).
     let (status, shown) = server
-        .admin_get(&format!("/api/v1/instances/{}", instance["id"].as_str().unwrap()))
+        .admin_get(&format!(
+            "/api/v1/instances/{}",
+            instance["id"].as_str().unwrap()
+        ))
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
@@ -351,7 +434,11 @@ async fn enabled_flows_choose_what_runs(server: TestServer) {
     let path = format!("/api/v1/instances/{}", instance["id"].as_str().unwrap());
 
     let (status, problem) = server
-        .admin(Method::PATCH, &path, Some(json!({"enabled_flows": ["refunds", "nope"]})))
+        .admin(
+            Method::PATCH,
+            &path,
+            Some(json!({"enabled_flows": ["refunds", "nope"]})),
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(
@@ -359,7 +446,11 @@ async fn enabled_flows_choose_what_runs(server: TestServer) {
         (Some("/enabled_flows/1"), Some("invalid_reference"))
     );
     let (status, patched) = server
-        .admin(Method::PATCH, &path, Some(json!({"enabled_flows": ["refunds"]})))
+        .admin(
+            Method::PATCH,
+            &path,
+            Some(json!({"enabled_flows": ["refunds"]})),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{patched}");
     assert_eq!(patched["enabled_flows"], json!(["refunds"]));
@@ -399,6 +490,10 @@ async fn enabled_flows_choose_what_runs(server: TestServer) {
     let types = server.event_types(instance["id"].as_str().unwrap()).await;
     assert_eq!(
         types,
-        ["instance.activated", "instance.reconfigured", "instance.reconfigured"]
+        [
+            "instance.activated",
+            "instance.reconfigured",
+            "instance.reconfigured"
+        ]
     );
 }
