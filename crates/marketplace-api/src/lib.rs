@@ -17,6 +17,8 @@
 //!   notification and its attempts; [`vendor`]: the vendor's own API (token, events, results);
 //!   [`sso`]: the service as an OpenID Provider (client secrets, discovery, tokens, keys).
 //! - [`alert_monitors`]: what the vendor watches and where its alerts go.
+//! - [`mappings`]: record types, a version's mapping collections, previews and an instance's
+//!   overrides.
 //!
 //! Rules the types follow:
 //! - Request bodies refuse unknown fields (`deny_unknown_fields`); responses accept them, so an
@@ -45,6 +47,7 @@ pub mod event_configurations;
 pub mod instances;
 pub mod integrations;
 pub mod listings;
+pub mod mappings;
 pub mod observability;
 pub mod organization;
 pub mod portal;
@@ -136,6 +139,16 @@ mod schema_tests {
         portal::LoginBody,
         portal::PasswordResetBody,
         portal::SessionView,
+        mappings::RecordTypeView,
+        mappings::RecordTypeBody,
+        mappings::CollectionView,
+        mappings::Collection,
+        mappings::CollectionValidateBody,
+        mappings::CollectionValidation,
+        mappings::PreviewBody,
+        mappings::PreviewResult,
+        mappings::InstanceMappingsView,
+        mappings::InstanceMappingsBody,
     )))]
     struct Doc;
 

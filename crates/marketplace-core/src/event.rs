@@ -142,11 +142,20 @@ pub enum EventType {
     /// An alert monitor fired.
     #[serde(rename = "alert.triggered")]
     AlertTriggered,
+    /// A record type was created or replaced.
+    #[serde(rename = "record_type.updated")]
+    RecordTypeUpdated,
+    /// A record type was deleted.
+    #[serde(rename = "record_type.deleted")]
+    RecordTypeDeleted,
+    /// An instance's overrides of a collection's mappings changed (`collection` names it).
+    #[serde(rename = "instance.mappings_changed")]
+    InstanceMappingsChanged,
 }
 
 impl EventType {
     /// Every kind, in declaration order.
-    pub const ALL: [EventType; 43] = [
+    pub const ALL: [EventType; 46] = [
         Self::InstanceActivated,
         Self::InstanceReconfigured,
         Self::InstanceUpgraded,
@@ -190,6 +199,9 @@ impl EventType {
         Self::AlertMonitorUpdated,
         Self::AlertMonitorDeleted,
         Self::AlertTriggered,
+        Self::RecordTypeUpdated,
+        Self::RecordTypeDeleted,
+        Self::InstanceMappingsChanged,
     ];
 
     /// The kind with that wire name (`"instance.activated"`); `None` for any other text.
@@ -243,6 +255,9 @@ impl EventType {
             Self::AlertMonitorUpdated => "alert_monitor.updated",
             Self::AlertMonitorDeleted => "alert_monitor.deleted",
             Self::AlertTriggered => "alert.triggered",
+            Self::RecordTypeUpdated => "record_type.updated",
+            Self::RecordTypeDeleted => "record_type.deleted",
+            Self::InstanceMappingsChanged => "instance.mappings_changed",
         }
     }
 }
