@@ -85,6 +85,11 @@ const EXCEPTIONS: &[(&str, &[u16], &[u16])] = &[
     ("portal_session", &[], &[403]),
     // Any bytes; the key is checked by the service (401), routing needs a value (422).
     ("shared_trigger", &[401, 409], &[415]),
+    ("delete_record_type", &[409], &[]),
+    ("put_collection", &[409], &[]),
+    ("delete_collection", &[409], &[]),
+    ("put_instance_mappings", &[409], &[]),
+    ("embedded_put_instance_mappings", &[409], &[]),
 ];
 
 /// The problem statuses an operation can answer: 400 where a query or body is parsed, 413/415/422
