@@ -839,16 +839,14 @@ async fn instance_mappings_read_write_and_preview() {
         .admin(
             M::PUT,
             &format!("/api/v1/marketplace/listings/{id}"),
-            json!({"version": "1.0.0", "customer_deployable": true}),
+            json!({"version": "1.0.0", "customer_deployable": true,
+                   "allow_multiple_instances": false}),
             200,
         )
         .await;
     let (client, _) = server.client("acme");
     let config = orders_config("http://127.0.0.1:9/in");
-    let instance = client
-        .activate(&id, None, &config, None)
-        .await
-        .unwrap();
+    let instance = client.activate(&id, None, &config, None).await.unwrap();
 
     let read = client
         .instance_mappings(&instance.id, "contacts")
@@ -888,7 +886,11 @@ async fn instance_mappings_read_write_and_preview() {
         .await
         .unwrap();
     assert_eq!(written.overrides, [work_mail.clone()]);
-    assert_eq!(written.effective[0], work_mail);
+    assert_eq!(written.effective[0].from.as_deref(), Some("/Mail"));
+    assert!(
+        written.effective[0].overridable,
+        "the collection says it stays overridable"
+    );
 
     let source = Mapping {
         kind: Some(MappingKind::Static),

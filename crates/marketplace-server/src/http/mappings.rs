@@ -28,7 +28,11 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_record_types))
-        .routes(routes!(get_record_type, put_record_type, delete_record_type))
+        .routes(routes!(
+            get_record_type,
+            put_record_type,
+            delete_record_type
+        ))
         .routes(routes!(list_collections))
         .routes(routes!(validate_collection))
         .routes(routes!(get_collection, put_collection, delete_collection))
@@ -64,10 +68,7 @@ fn collection_view(shown: ShownCollection) -> CollectionView {
             .tests
             .into_iter()
             .map(|t| CollectionTestResult {
-                passed: shown
-                    .tests
-                    .iter()
-                    .any(|r| r.name == t.name && r.passed),
+                passed: shown.tests.iter().any(|r| r.name == t.name && r.passed),
                 name: t.name,
                 input: t.input,
                 expected: t.expected,
@@ -102,7 +103,10 @@ fn preview_body(
     body: &Value,
 ) -> ApiResult<(Value, Option<Vec<marketplace_core::mapping::Mapping>>)> {
     let parsed: PreviewBody = decode(body.clone())?;
-    Ok((parsed.input, mappings::parse_overrides(body.get("overrides"))?))
+    Ok((
+        parsed.input,
+        mappings::parse_overrides(body.get("overrides"))?,
+    ))
 }
 
 /// List the organization's record types, by name.

@@ -127,13 +127,16 @@ pub async fn create_version(
     let record_types = record_types(state, organization_id).await?;
     let mut tx = state.store.begin().await?;
     let existing = store::integrations::summaries(&mut tx, integration_id).await?;
-    let draft = IntegrationVersion::parse_draft(body, &existing, &record_types).map_err(|errors| match errors
-        .iter()
-        .find(|e| e.code == FieldErrorCode::Duplicate && e.path == "/version")
-    {
-        Some(e) => ApiError::conflict("duplicate_version", e.message.clone()),
-        None => ApiError::Validation(errors),
-    })?;
+    let draft =
+        IntegrationVersion::parse_draft(body, &existing, &record_types).map_err(|errors| {
+            match errors
+                .iter()
+                .find(|e| e.code == FieldErrorCode::Duplicate && e.path == "/version")
+            {
+                Some(e) => ApiError::conflict("duplicate_version", e.message.clone()),
+                None => ApiError::Validation(errors),
+            }
+        })?;
     store::integrations::insert_version(&mut tx, integration_id, &draft, now_ms()).await?;
     let number = draft.version.to_string();
     let event = integration_event(
@@ -148,7 +151,10 @@ pub async fn create_version(
 
 /// The organization's current record types (drafts are checked against them; publishing
 /// freezes those a version uses).
-pub(crate) async fn record_types(state: &AppState, organization_id: &str) -> ApiResult<Vec<RecordType>> {
+pub(crate) async fn record_types(
+    state: &AppState,
+    organization_id: &str,
+) -> ApiResult<Vec<RecordType>> {
     Ok(store::record_types::list(&state.store, organization_id)
         .await?
         .into_iter()
@@ -222,10 +228,12 @@ pub async fn publish_version(
     let record_types = record_types(state, organization_id).await?;
     let mut tx = state.store.begin().await?;
     let existing = store::integrations::summaries(&mut tx, integration_id).await?;
-    let published = current.publish(&existing, &record_types).map_err(|e| match e.code {
-        FieldErrorCode::Immutable => ApiError::conflict("version_published", e.message),
-        _ => ApiError::conflict("version_order", e.message),
-    })?;
+    let published = current
+        .publish(&existing, &record_types)
+        .map_err(|e| match e.code {
+            FieldErrorCode::Immutable => ApiError::conflict("version_published", e.message),
+            _ => ApiError::conflict("version_order", e.message),
+        })?;
     store::integrations::set_state(&mut tx, integration_id, &published, now_ms()).await?;
     let event = integration_event(
         EventType::VersionPublished,

@@ -5,9 +5,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::service::instances::version_of;
-use crate::service::integrations::{
-    self, commit_catalog_change, integration_event, record_types,
-};
+use crate::service::integrations::{self, commit_catalog_change, integration_event, record_types};
 use crate::service::state::AppState;
 use crate::store::{self, now_ms};
 use marketplace_core::error::prefix_all;
@@ -61,7 +59,10 @@ pub async fn put_record_type(
     );
     store::events::record(&mut tx, organization_id, &event).await?;
     tx.commit().await?;
-    Ok((get_record_type(state, organization_id, name).await?, created))
+    Ok((
+        get_record_type(state, organization_id, name).await?,
+        created,
+    ))
 }
 
 /// Deletes a record type: 404 when unknown, 409 `record_type_in_use` while a collection of any
@@ -395,8 +396,7 @@ pub async fn instance_mappings(
     let version = version_of(state, instance).await?;
     let collection = collection(&version, name)?;
     let mut conn = state.store.read().await?;
-    let overrides =
-        store::instance_mappings::get(&mut conn, instance.id.as_str(), name).await?;
+    let overrides = store::instance_mappings::get(&mut conn, instance.id.as_str(), name).await?;
     drop(conn);
     let effective = effective_mappings(
         collection,

@@ -13,9 +13,9 @@ use crate::store::{self, now_ms};
 use base64::Engine;
 use marketplace_core::config::effective_config;
 use marketplace_core::flow::{Flow, FlowMap, Method};
+use marketplace_core::instance::Instance;
 use marketplace_core::integration::collection_target;
 use marketplace_core::mapping::{OverrideEditor, apply_mappings, effective_mappings};
-use marketplace_core::instance::Instance;
 use marketplace_core::redaction;
 use marketplace_core::spec::{ConnectionKind, VariableType};
 use serde_json::{Map, Value, json};
@@ -257,10 +257,7 @@ async fn map_step(
                 OverrideEditor::Vendor,
                 &version.record_types,
             ) {
-                Ok(effective) => (
-                    effective,
-                    collection_target(found, &version.record_types),
-                ),
+                Ok(effective) => (effective, collection_target(found, &version.record_types)),
                 Err(errors) => {
                     return Ok(Mapped {
                         output: json!({}),

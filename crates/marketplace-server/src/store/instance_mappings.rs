@@ -5,7 +5,11 @@ use super::{Conn, StoreResult, Tx, json_column, to_json_text};
 use marketplace_core::mapping::Mapping;
 
 /// An instance's overrides of one collection (none: empty).
-pub async fn get(conn: &mut Conn, instance_id: &str, collection: &str) -> StoreResult<Vec<Mapping>> {
+pub async fn get(
+    conn: &mut Conn,
+    instance_id: &str,
+    collection: &str,
+) -> StoreResult<Vec<Mapping>> {
     let text: Option<String> = scalar_optional(
         conn,
         "SELECT overrides FROM instance_mappings WHERE instance_id = $1 AND collection = $2",

@@ -38,8 +38,7 @@ impl RecordTypeRow {
     }
 }
 
-const SELECT: &str =
-    "SELECT name, description, schema, created_at, updated_at FROM record_types";
+const SELECT: &str = "SELECT name, description, schema, created_at, updated_at FROM record_types";
 
 /// Every record type of the organization, by name (read from the write pool: a change just
 /// made must be seen by the check that follows it).
@@ -57,12 +56,8 @@ pub async fn get(
     name: &str,
 ) -> StoreResult<Option<RecordTypeRecord>> {
     let sql = format!("{SELECT} WHERE organization_id = $1 AND name = $2");
-    let row: Option<RecordTypeRow> = fetch_optional(
-        &store.db.write,
-        &sql,
-        [organization_id.into(), name.into()],
-    )
-    .await?;
+    let row: Option<RecordTypeRow> =
+        fetch_optional(&store.db.write, &sql, [organization_id.into(), name.into()]).await?;
     row.map(RecordTypeRow::record).transpose()
 }
 

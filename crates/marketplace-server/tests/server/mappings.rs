@@ -152,7 +152,9 @@ async fn record_types_and_collections(server: TestServer) {
     );
     let mut bad_target = contacts_version("1.0.0");
     bad_target["collections"][0]["mappings"][0]["to"] = json!("/nowhere");
-    let (status, problem) = server.admin(Method::POST, &versions, Some(bad_target)).await;
+    let (status, problem) = server
+        .admin(Method::POST, &versions, Some(bad_target))
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         errors(&problem).contains(&pair("/collections/0/mappings/0/to", "unknown_field")),
@@ -162,8 +164,14 @@ async fn record_types_and_collections(server: TestServer) {
         .admin(Method::POST, &versions, Some(contacts_version("1.0.0")))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{version}");
-    assert_eq!(version["collections"][0]["mappings"][2]["kind"], "translation");
-    assert_eq!(version["flows"][0]["map"], json!({"collection": "contacts"}));
+    assert_eq!(
+        version["collections"][0]["mappings"][2]["kind"],
+        "translation"
+    );
+    assert_eq!(
+        version["flows"][0]["map"],
+        json!({"collection": "contacts"})
+    );
 
     // Collections: read with their tests run, replaced, validated, deleted.
     let collections = format!("{versions}/1.0.0/collections");
@@ -207,7 +215,11 @@ async fn record_types_and_collections(server: TestServer) {
     let mut bad_named = bad.clone();
     bad_named["name"] = json!("extra");
     let (status, problem) = server
-        .admin(Method::PUT, &format!("{collections}/extra"), Some(bad.clone()))
+        .admin(
+            Method::PUT,
+            &format!("{collections}/extra"),
+            Some(bad.clone()),
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(errors(&problem), [pair("/mappings/2/table/DE", "option")]);
@@ -291,7 +303,10 @@ async fn record_types_and_collections(server: TestServer) {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(first_error(&problem), (Some("/overrides/0"), Some("invalid")));
+    assert_eq!(
+        first_error(&problem),
+        (Some("/overrides/0"), Some("invalid"))
+    );
     let big = json!({"Email": "x@example.com", "first": "x".repeat(300 * 1024), "last": "y"});
     let (status, answer) = server
         .admin(Method::POST, &preview, Some(json!({"input": big})))
@@ -303,7 +318,9 @@ async fn record_types_and_collections(server: TestServer) {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        errors(&answer).iter().any(|(path, _)| path.starts_with("/output")),
+        errors(&answer)
+            .iter()
+            .any(|(path, _)| path.starts_with("/output")),
         "the output misses the required email: {answer}"
     );
 
@@ -549,13 +566,18 @@ async fn instance_overrides_flows_and_upgrades(server: TestServer) {
     assert_eq!(execution["status"], "succeeded", "{execution}");
     assert_eq!(
         seen.lock().unwrap().last(),
-        Some(&json!({"email": "ada@example.com", "name": "Ada L", "country": "France",
-            "source": "crm"}))
+        Some(
+            &json!({"email": "ada@example.com", "name": "Ada L", "country": "France",
+            "source": "crm"})
+        )
     );
     let execution = run_webhook(&server, url, json!({"first": "No", "last": "Email"})).await;
     assert_eq!(execution["status"], "failed", "{execution}");
     let map = &execution["steps"][1];
-    assert_eq!((&map["step"], &map["status"]), (&json!("map"), &json!("failed")));
+    assert_eq!(
+        (&map["step"], &map["status"]),
+        (&json!("map"), &json!("failed"))
+    );
     assert!(
         map["errors"]
             .as_array()
@@ -564,7 +586,11 @@ async fn instance_overrides_flows_and_upgrades(server: TestServer) {
             .any(|e| e["path"].as_str().unwrap().starts_with("/output")),
         "{map}"
     );
-    assert_eq!(execution["steps"].as_array().unwrap().len(), 2, "no delivery");
+    assert_eq!(
+        execution["steps"].as_array().unwrap().len(),
+        2,
+        "no delivery"
+    );
     assert_eq!(seen.lock().unwrap().len(), 1);
 
     // An upgrade keeps the overrides still overridable and drops the others.
