@@ -885,7 +885,7 @@ async fn instance_mappings_read_write_and_preview() {
         .put_instance_mappings(&instance.id, "contacts", std::slice::from_ref(&work_mail))
         .await
         .unwrap();
-    assert_eq!(written.overrides, [work_mail.clone()]);
+    assert_eq!(written.overrides, std::slice::from_ref(&work_mail));
     assert_eq!(written.effective[0].from.as_deref(), Some("/Mail"));
     assert!(
         written.effective[0].overridable,
