@@ -1,6 +1,6 @@
 //! Integrations and their versions: `/api/v1/integrations[/{id}[/versions[/{version}[/publish]]]]`.
 
-use crate::mappings::Collection;
+use crate::mappings::MappingCollection;
 use crate::spec::{ConfigSpec, Flow};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -78,7 +78,7 @@ pub struct VersionView {
     pub flows: Vec<Flow>,
     /// The mapping collections.
     #[serde(default)]
-    pub collections: Vec<Collection>,
+    pub collections: Vec<MappingCollection>,
     /// Once published: the record types its collections use, frozen at publication.
     #[serde(default)]
     pub record_types: Vec<FrozenRecordType>,
@@ -106,7 +106,7 @@ pub struct VersionCreate {
     /// The mapping collections (none when left out), checked against the organization's record
     /// types (errors at `/collections/0/...`).
     #[serde(default)]
-    pub collections: Vec<Collection>,
+    pub collections: Vec<MappingCollection>,
 }
 
 /// Body of `PUT /api/v1/integrations/{id}/versions/{version}`: a draft's new contents.
@@ -124,7 +124,7 @@ pub struct VersionReplace {
     /// The mapping collections (none when left out), checked against the organization's record
     /// types (errors at `/collections/0/...`).
     #[serde(default)]
-    pub collections: Vec<Collection>,
+    pub collections: Vec<MappingCollection>,
 }
 
 /// A record type as a published version froze it.

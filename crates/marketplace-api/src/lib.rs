@@ -142,7 +142,7 @@ mod schema_tests {
         mappings::RecordTypeView,
         mappings::RecordTypeBody,
         mappings::CollectionView,
-        mappings::Collection,
+        mappings::MappingCollection,
         mappings::CollectionValidateBody,
         mappings::CollectionValidation,
         mappings::PreviewBody,

@@ -129,7 +129,7 @@ pub struct CollectionTest {
 /// document and `PUT .../collections/{name}` carry it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
-pub struct Collection {
+pub struct MappingCollection {
     /// Name, `^[a-z][a-z0-9_]*$`, unique in the version (the path's, in a `PUT`).
     pub name: String,
     /// The record type it maps to or from.
@@ -195,7 +195,7 @@ pub struct CollectionView {
 #[serde(deny_unknown_fields)]
 pub struct CollectionValidateBody {
     /// The collection to check (errors are at `/collection/...`).
-    #[cfg_attr(feature = "schema", schema(value_type = Collection))]
+    #[cfg_attr(feature = "schema", schema(value_type = MappingCollection))]
     pub collection: Value,
 }
 
@@ -310,9 +310,9 @@ impl From<marketplace_core::mapping::Direction> for Direction {
     }
 }
 
-impl From<&marketplace_core::mapping::Collection> for Collection {
+impl From<&marketplace_core::mapping::Collection> for MappingCollection {
     fn from(c: &marketplace_core::mapping::Collection) -> Self {
-        Collection {
+        MappingCollection {
             name: c.name.clone(),
             record_type: c.record_type.clone(),
             direction: c.direction.into(),

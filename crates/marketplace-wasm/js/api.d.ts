@@ -1933,7 +1933,7 @@ export interface components {
         /** @description Body of `POST .../collections/validate`. */
         CollectionValidateBody: {
             /** @description The collection to check (errors are at `/collection/...`). */
-            collection: components["schemas"]["Collection"];
+            collection: components["schemas"]["MappingCollection"];
         };
         /** @description What `POST .../collections/validate` found: every problem at once. */
         CollectionValidation: {
@@ -2733,6 +2733,26 @@ export interface components {
             notes?: string | null;
             /** @description Whether an instance's customer may override it (the vendor may override any). */
             overridable?: boolean;
+        };
+        /**
+         * @description A collection of mappings between a record type and a third party's records, as a version
+         *     document and `PUT .../collections/{name}` carry it.
+         */
+        MappingCollection: {
+            /** @description Name, `^[a-z][a-z0-9_]*$`, unique in the version (the path's, in a `PUT`). */
+            name: string;
+            /** @description The record type it maps to or from. */
+            record_type: string;
+            /** @description Which way it maps. */
+            direction: components["schemas"]["Direction"];
+            /** @description The third party's record schema (same subset as record types), when known. */
+            foreign_schema?: unknown;
+            /** @description Documentation for integrators (markdown). */
+            notes?: string;
+            /** @description The mappings, applied in order. */
+            mappings?: components["schemas"]["Mapping"][];
+            /** @description Examples the collection must map exactly. */
+            tests?: components["schemas"]["CollectionTest"][];
         };
         /**
          * @description How a mapping makes its value.
@@ -3544,7 +3564,7 @@ export interface components {
                 /** @description The flows. */
                 flows: components["schemas"]["Flow"][];
                 /** @description The mapping collections. */
-                collections?: components["schemas"]["Collection"][];
+                collections?: components["schemas"]["MappingCollection"][];
                 /** @description Once published: the record types its collections use, frozen at publication. */
                 record_types?: components["schemas"]["FrozenRecordType"][];
                 /**
@@ -4094,7 +4114,7 @@ export interface components {
              * @description The mapping collections (none when left out), checked against the organization's record
              *     types (errors at `/collections/0/...`).
              */
-            collections?: components["schemas"]["Collection"][];
+            collections?: components["schemas"]["MappingCollection"][];
         };
         /** @description Body of `PUT /api/v1/integrations/{id}/versions/{version}`: a draft's new contents. */
         VersionReplace: {
@@ -4108,7 +4128,7 @@ export interface components {
              * @description The mapping collections (none when left out), checked against the organization's record
              *     types (errors at `/collections/0/...`).
              */
-            collections?: components["schemas"]["Collection"][];
+            collections?: components["schemas"]["MappingCollection"][];
         };
         /**
          * @description The state of a version.
@@ -4128,7 +4148,7 @@ export interface components {
             /** @description The flows. */
             flows: components["schemas"]["Flow"][];
             /** @description The mapping collections. */
-            collections?: components["schemas"]["Collection"][];
+            collections?: components["schemas"]["MappingCollection"][];
             /** @description Once published: the record types its collections use, frozen at publication. */
             record_types?: components["schemas"]["FrozenRecordType"][];
             /**
@@ -7299,7 +7319,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Collection"];
+                "application/json": components["schemas"]["MappingCollection"];
             };
         };
         responses: {

@@ -56,7 +56,7 @@ fn record_type_view(record: RecordTypeRecord) -> RecordTypeView {
 }
 
 fn collection_view(shown: ShownCollection) -> CollectionView {
-    let wire = marketplace_api::mappings::Collection::from(&shown.collection);
+    let wire = marketplace_api::mappings::MappingCollection::from(&shown.collection);
     CollectionView {
         name: wire.name,
         record_type: wire.record_type,
@@ -208,7 +208,7 @@ async fn get_collection(
 #[utoipa::path(put, path = "/api/v1/integrations/{id}/versions/{version}/collections/{name}", tag = "mappings", security(("api_key" = [])),
     params(("id" = String, Path, description = "Integration id"), ("version" = String, Path, description = "Semantic version"),
         ("name" = String, Path, description = "Collection name")),
-    request_body = marketplace_api::mappings::Collection,
+    request_body = marketplace_api::mappings::MappingCollection,
     responses((status = 200, body = CollectionView), (status = 201, body = CollectionView)))]
 async fn put_collection(
     State(state): State<AppState>,
