@@ -293,7 +293,7 @@ async fn monitors_are_created_checked_listed_changed_and_deleted(server: TestSer
         (
             "/api/v1/alert-monitors",
             "post",
-            vec!["400", "401", "413", "415", "422", "500"],
+            vec!["400", "401", "403", "413", "415", "422", "500"],
         ),
         ("/api/v1/alert-monitors", "get", vec!["400", "401", "500"]),
         (
@@ -304,12 +304,12 @@ async fn monitors_are_created_checked_listed_changed_and_deleted(server: TestSer
         (
             "/api/v1/alert-monitors/{id}",
             "patch",
-            vec!["400", "401", "404", "413", "415", "422", "500"],
+            vec!["400", "401", "403", "404", "413", "415", "422", "500"],
         ),
         (
             "/api/v1/alert-monitors/{id}",
             "delete",
-            vec!["401", "404", "500"],
+            vec!["401", "403", "404", "500"],
         ),
     ] {
         assert_eq!(problems(path, method), expected, "{method} {path}");

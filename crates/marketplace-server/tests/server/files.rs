@@ -808,22 +808,22 @@ async fn files_are_documented(server: TestServer) {
         (
             "/api/v1/customers/{id}/avatar",
             "put",
-            vec!["400", "401", "404", "413", "415", "422", "500"],
+            vec!["400", "401", "403", "404", "413", "415", "422", "500"],
         ),
         (
             "/api/v1/customers/{id}/avatar",
             "delete",
-            vec!["401", "404", "500"],
+            vec!["401", "403", "404", "500"],
         ),
         ("/avatars/{file}", "get", vec!["404", "500"]),
         (
             customer,
             "post",
-            vec!["400", "401", "404", "413", "415", "422", "500"],
+            vec!["400", "401", "403", "404", "413", "415", "422", "500"],
         ),
         (customer, "get", vec!["400", "401", "404", "500"]),
         (one, "get", vec!["401", "404", "500"]),
-        (one, "delete", vec!["401", "404", "500"]),
+        (one, "delete", vec!["401", "403", "404", "500"]),
         (
             "/api/v1/customers/{id}/attachments/{attachment_id}/content",
             "get",
