@@ -5,8 +5,9 @@
 use crate::transport::Method;
 use crate::wire::{
     ActivationBody, ExecutionView, InstanceMappingsBody, InstanceMappingsView, InstanceView,
-    LaunchUrl, LogView, Mapping, MarketplaceDetail, MarketplaceEntry, MarketplaceQuery, OneClickBody, Page,
-    PageQuery, PreviewBody, PreviewResult, ReconfigureBody, TestBody, ValidateBody, ValidateResult,
+    LaunchUrl, LogView, Mapping, MarketplaceDetail, MarketplaceEntry, MarketplaceQuery,
+    OneClickBody, Page, PageQuery, PreviewBody, PreviewResult, ReconfigureBody, TestBody,
+    ValidateBody, ValidateResult,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};

@@ -354,7 +354,7 @@ pub async fn activate(
     store::instances::save(&mut tx, &state.store, &instance, true).await?;
     if let Some(one_click) = &request.one_click {
         for (collection, overrides) in &one_click.template.overrides {
-            store::templates::insert_instance_mappings(
+            store::instance_mappings::put(
                 &mut tx,
                 instance.id.as_str(),
                 collection,

@@ -54,16 +54,15 @@ pub async fn create(
 ) -> ApiResult<Template> {
     let loaded =
         version_of_integration(state, &admin.organization_id, integration_id, version).await?;
-    let (collections, record_types) =
-        store::templates::version_collections(&state.store, integration_id, version).await?;
-    let overrides = template::accept_template(&loaded, &collections, &record_types, &input)
-        .map_err(|refusal| match refusal {
-            TemplateRefusal::VersionDraft => ApiError::conflict(
-                "version_draft",
-                "templates are made of published versions only",
-            ),
-            TemplateRefusal::Fields(errors) => ApiError::Validation(errors),
-        })?;
+    let overrides =
+        template::accept_template(&loaded, &loaded.collections, &loaded.record_types, &input)
+            .map_err(|refusal| match refusal {
+                TemplateRefusal::VersionDraft => ApiError::conflict(
+                    "version_draft",
+                    "templates are made of published versions only",
+                ),
+                TemplateRefusal::Fields(errors) => ApiError::Validation(errors),
+            })?;
     let now = now_ms();
     let template = Template {
         id: new_id("tpl"),

@@ -5,7 +5,7 @@ use super::page::{Filter, Order, fetch_page};
 use super::sql::{execute, fetch_all, fetch_optional};
 use super::{Page, PageRequest, Store, StoreError, StoreResult, Tx};
 use marketplace_core::api_key::{Submitter, SubmitterKind};
-use marketplace_core::mapping::{Collection, Mapping, RecordType};
+use marketplace_core::mapping::Mapping;
 use marketplace_core::template::{TemplateDecision, TemplateStatus};
 use serde_json::{Map, Value};
 
@@ -213,54 +213,4 @@ pub async fn approved(
     )
     .await?;
     rows.into_iter().map(Row::template).collect()
-}
-
-/// A version's collections and, once published, the frozen record types they use.
-pub async fn version_collections(
-    store: &Store,
-    integration_id: &str,
-    version: &str,
-) -> StoreResult<(Vec<Collection>, Vec<RecordType>)> {
-    let row: Option<(String, String)> = fetch_optional(
-        &store.db.write,
-        "SELECT collections, record_types FROM versions WHERE integration_id = $1 AND version = $2",
-        [integration_id.into(), version.into()],
-    )
-    .await?;
-    let Some((collections, record_types)) = row else {
-        return Ok((Vec::new(), Vec::new()));
-    };
-    let corrupt = |what: &str| StoreError::Corrupt(format!("the {what} of version {version}"));
-    let collections = serde_json::from_str(&collections).map_err(|_| corrupt("collections"))?;
-    let record_types: Map<String, Value> =
-        serde_json::from_str(&record_types).map_err(|_| corrupt("record types"))?;
-    let record_types = record_types
-        .into_values()
-        .map(serde_json::from_value)
-        .collect::<Result<_, _>>()
-        .map_err(|_| corrupt("record types"))?;
-    Ok((collections, record_types))
-}
-
-/// Stores an instance's overrides of a collection (a one-click instance inherits its
-/// template's).
-pub async fn insert_instance_mappings(
-    tx: &mut Tx,
-    instance_id: &str,
-    collection: &str,
-    overrides: &[Mapping],
-    now: i64,
-) -> StoreResult<()> {
-    execute(
-        &mut **tx,
-        "INSERT INTO instance_mappings (instance_id, collection, overrides, updated_at) VALUES ($1, $2, $3, $4)",
-        [
-            instance_id.into(),
-            collection.into(),
-            serde_json::to_string(overrides).unwrap_or_default().into(),
-            now.into(),
-        ],
-    )
-    .await?;
-    Ok(())
 }
