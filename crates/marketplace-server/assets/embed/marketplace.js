@@ -6,7 +6,9 @@
 // and the actions offered follow the status the service answered (a `pending` or `failed`
 // instance can only be deactivated, and the service refuses the rest anyway). A pending instance
 // on screen is re-read every few seconds until it settles, and the host is told
-// (INSTANCE_STATUS_CHANGED).
+// (INSTANCE_STATUS_CHANGED). The vendor's approved workflow templates activate in one click
+// (only their connections asked); an instance's mappings are previewed and overridden through
+// the service, which applies and checks them.
 //
 // Opened directly at `/portal/{organization_id}` (`data-mode="portal"`), the same page is the
 // customer portal: no host and no token, a session cookie instead (portal.js draws sign-in,
