@@ -183,13 +183,17 @@ pub(crate) struct Job<'a> {
     action: Box<dyn FnOnce() -> Result + 'a>,
 }
 
+/// The input of core's `mapping/apply_50_with_10_formulas` benchmark (`{mappings, target,
+/// input}`), written by the native run for the WebAssembly one.
+const MAPPING_FIXTURE: &str = "target/bench/mapping_apply_50.json";
+
 /// The job of `cargo xtask bench`: `cargo bench -p marketplace-core` with extra arguments, then
 /// the same validation in the WebAssembly build under Node, against the native figure.
 pub(crate) fn bench(extra_args: &[String]) -> Job<'_> {
     Job {
         name: "bench",
         description: "benchmarks of marketplace-core (cargo bench -p marketplace-core), then \
-                      validateConfig in WebAssembly under Node against it"
+                      validateConfig and applyMappings in WebAssembly under Node against them"
             .into(),
         action: Box::new(move || {
             let mut command = cmd::cargo_command(&["bench", "-p", "marketplace-core"]);
@@ -206,6 +210,17 @@ pub(crate) fn bench(extra_args: &[String]) -> Job<'_> {
             cmd::run(
                 std::process::Command::new("node")
                     .arg(root.join("crates/marketplace-wasm/bench/validate.bench.mjs")),
+            )?;
+            // The mapping engine's figure, when the native run measured it (with `formula`).
+            let mapping = root
+                .join("target/criterion/mapping/apply_50_with_10_formulas/new/estimates.json");
+            if !mapping.exists() || !root.join(MAPPING_FIXTURE).exists() {
+                println!("no native mapping figure: its WebAssembly comparison is skipped");
+                return Ok(());
+            }
+            cmd::run(
+                std::process::Command::new("node")
+                    .arg(root.join("crates/marketplace-wasm/bench/mappings.bench.mjs")),
             )
         }),
     }
