@@ -212,8 +212,8 @@ pub(crate) fn bench(extra_args: &[String]) -> Job<'_> {
                     .arg(root.join("crates/marketplace-wasm/bench/validate.bench.mjs")),
             )?;
             // The mapping engine's figure, when the native run measured it (with `formula`).
-            let mapping = root
-                .join("target/criterion/mapping/apply_50_with_10_formulas/new/estimates.json");
+            let mapping =
+                root.join("target/criterion/mapping/apply_50_with_10_formulas/new/estimates.json");
             if !mapping.exists() || !root.join(MAPPING_FIXTURE).exists() {
                 println!("no native mapping figure: its WebAssembly comparison is skipped");
                 return Ok(());

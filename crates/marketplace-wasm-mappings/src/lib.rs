@@ -125,7 +125,9 @@ fn from_js<T: DeserializeOwned>(value: &JsValue, argument: &str) -> JsResult<T> 
         .ok_or_else(|| invalid_argument(argument, "not representable as JSON (undefined?)"))?;
     serde_json::from_slice(text.as_bytes()).map_err(|error| {
         let message = error.to_string();
-        let message = message.rfind(" at line ").map_or(&*message, |at| &message[..at]);
+        let message = message
+            .rfind(" at line ")
+            .map_or(&*message, |at| &message[..at]);
         invalid_argument(argument, message)
     })
 }
