@@ -89,7 +89,8 @@ impl Step {
             Step::Wasm => "marketplace-core and marketplace-embedded build for wasm32",
             Step::WasmPkg => {
                 "the npm package of marketplace-wasm builds (cargo xtask wasm) and passes its \
-                 Node tests, the client's against the real service"
+                 Node tests, the client's and the mapping functions' (against the service's \
+                 previews) against the real service"
             }
             Step::Browser => {
                 "the iframe and native JS marketplaces in Chromium (playwright-core), host pages \

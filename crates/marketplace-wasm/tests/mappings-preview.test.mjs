@@ -52,7 +52,7 @@ const collections = [
   { name: 'orders_formulas', record_type: 'order', direction: 'to', notes: 'Formulas', mappings: [
     { kind: 'field', to: '/id', from: '/order/id' },
     { kind: 'formula', to: '/name', formula: '(.customer.first // "") + " " + (.customer.last // "")', overridable: true },
-    { kind: 'formula', to: '/total', formula: '[.lines[]? | .price * .qty] | add' },
+    { kind: 'formula', to: '/total', formula: '[(.lines // [])[] | .price * .qty] | add' },
     { kind: 'formula', to: '/items', formula: '.lines | length' },
     { kind: 'formula', to: '/tier', formula: 'if (.customer.vip == true) then "gold" else "standard" end' },
     { kind: 'formula', to: '/tags', formula: '.tags | join(",")' },
