@@ -88,7 +88,7 @@ test('one-click activation asks only for the connection; the instance has only t
   const frame = page.frameLocator('iframe');
   await frame.getByRole('link', { name: 'Contact Sync' }).click();
   const setups = frame.getByRole('region', { name: 'Ready-made setups' });
-  await setups.getByText('Contacts only').waitFor();
+  await setups.getByRole('heading', { name: 'Contacts only' }).waitFor();
   await setups.getByRole('button', { name: 'Activate Contacts only' }).click();
 
   // The template's form holds its connection, nothing else.
