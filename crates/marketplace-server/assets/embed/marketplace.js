@@ -421,6 +421,9 @@ function ruleText(mapping) {
 /** The part of a mapping a customer edits: its formula, its value (static) or its source. */
 const editedPart = (mapping) => (mapping.formula !== undefined ? 'formula' : mapping.value !== undefined && mapping.table === undefined ? 'value' : 'from');
 
+/** The label of an editable mapping's part. */
+const PART_LABELS = { formula: 'Formula', value: 'Value', from: 'Source field' };
+
 /** A value as typed in a text box: strings as they are, the rest as JSON. */
 const valueText = (value) => (typeof value === 'string' ? value : JSON.stringify(value));
 
@@ -455,7 +458,7 @@ async function mappingPanel(instanceId, collection) {
       const text = part === 'value' ? valueText(mapping.value) : mapping[part];
       const input = part === 'formula' ? h('textarea', { id, rows: 2, text }) : h('input', { id, type: 'text', value: text });
       editors.push({ mapping, part, input, initial: text });
-      cell = h('div', { class: 'mk-field' }, h('label', { for: id, text: `${part} (editable)` }), input);
+      cell = h('div', { class: 'mk-field' }, h('label', { for: id, text: PART_LABELS[part] }), input);
     } else {
       cell = h('code', { class: 'mk-readonly', text: ruleText(mapping) });
     }
