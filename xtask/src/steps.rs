@@ -188,16 +188,19 @@ pub(crate) struct Job<'a> {
 /// input}`), written by the native run for the WebAssembly one.
 const MAPPING_FIXTURE: &str = "target/bench/mapping_apply_50.json";
 
-/// The job of `cargo xtask bench`: `cargo bench -p marketplace-core` with extra arguments, then
+/// The job of `cargo xtask bench`: `cargo bench -p marketplace-core --features formula` (the
+/// mapping benchmark runs formulas) with extra arguments, then
 /// the same validation in the WebAssembly build under Node, against the native figure.
 pub(crate) fn bench(extra_args: &[String]) -> Job<'_> {
     Job {
         name: "bench",
-        description: "benchmarks of marketplace-core (cargo bench -p marketplace-core), then \
-                      validateConfig and applyMappings in WebAssembly under Node against them"
+        description: "benchmarks of marketplace-core (cargo bench -p marketplace-core --features \
+                      formula), then validateConfig and applyMappings in WebAssembly under Node \
+                      against them"
             .into(),
         action: Box::new(move || {
-            let mut command = cmd::cargo_command(&["bench", "-p", "marketplace-core"]);
+            let mut command =
+                cmd::cargo_command(&["bench", "-p", "marketplace-core", "--features", "formula"]);
             command.args(extra_args);
             cmd::run(&mut command)?;
             let root = cmd::workspace_root();

@@ -554,11 +554,203 @@ fn catalog_query(c: &mut Criterion) {
     group.finish();
 }
 
+/// The record of the mapping benchmark (about 4 KB of JSON): an order with its customer, its
+/// addresses, 20 lines and 50 attributes.
+fn mapping_input() -> Value {
+    let lines: Vec<Value> = (0..20)
+        .map(|i| {
+            json!({"sku": format!("SKU-{i:04}"), "qty": i % 4 + 1, "price": 9.5 + f64::from(i),
+                   "name": format!("Item number {i} with a fairly long display name")})
+        })
+        .collect();
+    let attributes: Map<String, Value> = (0..50)
+        .map(|i| {
+            (
+                format!("attr_{i:02}"),
+                json!(format!("value of attribute {i}")),
+            )
+        })
+        .collect();
+    json!({
+        "id": "ord_2024_000123", "status": "paid", "currency": "EUR", "total": 187.5,
+        "created_at": "2024-05-01T10:00:00Z", "channel": "web", "country": "DE",
+        "customer": {"first": "Ada", "last": "Lovelace", "email": "Ada@Example.com",
+                     "phone": "+49 30 1234567", "tier": "gold"},
+        "billing": {"street": "Unter den Linden 1", "city": "Berlin", "zip": "10117", "cc": "DE"},
+        "shipping": {"street": "Unter den Linden 1", "city": "Berlin", "zip": "10117", "cc": "DE"},
+        "tags": ["b2c", "newsletter", "repeat"],
+        "lines": lines,
+        "attributes": attributes,
+    })
+}
+
+/// The 50 mappings of the benchmark: 20 fields, 10 statics, 10 translations and 10 formulas,
+/// and the record type they map into (every output field typed, some required).
+fn mapping_collection() -> (Vec<marketplace_core::mapping::Mapping>, Value) {
+    let mut mappings = Vec::new();
+    let mut properties = Map::new();
+    let fields = [
+        "/id",
+        "/status",
+        "/currency",
+        "/created_at",
+        "/channel",
+        "/customer/first",
+        "/customer/last",
+        "/customer/phone",
+        "/billing/street",
+        "/billing/city",
+        "/billing/zip",
+        "/shipping/street",
+        "/shipping/city",
+        "/shipping/zip",
+        "/attributes/attr_01",
+        "/attributes/attr_05",
+        "/attributes/attr_10",
+        "/attributes/attr_15",
+        "/attributes/attr_20",
+        "/attributes/attr_25",
+    ];
+    for (i, from) in fields.iter().enumerate() {
+        mappings.push(json!({"to": format!("/f{i:02}"), "from": from}));
+        properties.insert(format!("f{i:02}"), json!({"type": "string"}));
+    }
+    for i in 0..10 {
+        mappings.push(
+            json!({"kind": "static", "to": format!("/s{i:02}"), "value": format!("constant {i}")}),
+        );
+        properties.insert(format!("s{i:02}"), json!({"type": "string"}));
+    }
+    let countries: Map<String, Value> =
+        ["DE", "FR", "IT", "ES", "NL", "AT", "BE", "PL", "SE", "DK"]
+            .iter()
+            .map(|cc| (cc.to_string(), json!(format!("country {cc}"))))
+            .collect();
+    let translated = [
+        "/country",
+        "/billing/cc",
+        "/shipping/cc",
+        "/status",
+        "/channel",
+        "/customer/tier",
+        "/currency",
+        "/lines/0/qty",
+        "/lines/1/sku",
+        "/missing",
+    ];
+    for (i, from) in translated.iter().enumerate() {
+        mappings.push(
+            json!({"kind": "translation", "to": format!("/t{i:02}"), "from": from,
+                             "table": countries, "default": "other"}),
+        );
+        properties.insert(format!("t{i:02}"), json!({"type": "string"}));
+    }
+    let formulas = [
+        (r#".customer.first + " " + .customer.last"#, "string"),
+        (".customer.email | ascii_downcase", "string"),
+        (".lines | length", "integer"),
+        ("(.total | tonumber) * 100 | floor", "integer"),
+        (".created_at[0:10]", "string"),
+        (".status == \"paid\"", "boolean"),
+        (".lines | map(.qty) | add", "integer"),
+        (r#".billing.city // "unknown""#, "string"),
+        (".tags | join(\",\")", "string"),
+        ("[.lines[] | .sku]", "array"),
+    ];
+    for (i, (formula, kind)) in formulas.iter().enumerate() {
+        mappings.push(json!({"kind": "formula", "to": format!("/x{i:02}"), "formula": formula}));
+        properties.insert(format!("x{i:02}"), json!({"type": kind}));
+    }
+    let target =
+        json!({"type": "object", "required": ["f00", "f01", "x00"], "properties": properties});
+    let mappings = serde_json::from_value(Value::Array(mappings)).expect("the mappings parse");
+    (mappings, target)
+}
+
+/// Applying a prepared 50-mapping collection (10 formulas) to a 4 KB record:
+/// `mapping/apply_50_with_10_formulas` (skipped without core's `formula` feature, where
+/// formulas do not compile), and the same without its formulas.
+fn mapping_apply(c: &mut Criterion) {
+    if !cfg!(feature = "formula") {
+        return;
+    }
+    let input = mapping_input();
+    assert!(
+        (3_500..5_000).contains(&input.to_string().len()),
+        "the record is about 4 KB: {}",
+        input.to_string().len()
+    );
+    let (mappings, target) = mapping_collection();
+    assert_eq!(mappings.len(), 50);
+    let prepared = marketplace_core::mapping::prepare(&mappings, Some(&target));
+    let applied = prepared.apply(&input);
+    assert_eq!(
+        applied.errors,
+        vec![],
+        "the benchmark's mappings apply cleanly"
+    );
+    assert_eq!(applied.output["x00"], json!("Ada Lovelace"));
+    write_mapping_fixture(&mappings, &target, &input);
+    let mut group = c.benchmark_group("mapping");
+    group.bench_function("apply_50_with_10_formulas", |b| {
+        b.iter(|| black_box(&prepared).apply(black_box(&input)))
+    });
+    // The same without its formulas: what the engine itself costs.
+    let without = marketplace_core::mapping::prepare(&mappings[..40], None);
+    group.bench_function("apply_40_without_formulas", |b| {
+        b.iter(|| black_box(&without).apply(black_box(&input)))
+    });
+    group.finish();
+}
+
+/// A mapping formula on a 50-line order: `mapping/formula_run` (skipped without core's
+/// `formula` feature, where formulas do not compile).
+fn formula_run(c: &mut Criterion) {
+    let source = r#"{name: (.first + " " + .last), total: (.lines | map((.price | tonumber) * (.qty | tonumber)) | add),
+        skus: (.lines | map(.sku | ascii_downcase) | unique | join(","))}"#;
+    let formula = match marketplace_core::mapping::Formula::compile(source) {
+        Ok(formula) => formula,
+        Err(_) if !cfg!(feature = "formula") => return,
+        Err(e) => panic!("the bench formula is refused: {}", e.message),
+    };
+    let lines: Vec<Value> = (0..50)
+        .map(|i| json!({"sku": format!("SKU-{}", i % 7), "price": 2.5, "qty": i}))
+        .collect();
+    let input = json!({"first": "Ada", "last": "Lovelace", "lines": lines});
+    assert!(formula.run(&input).expect("runs").is_some());
+    let mut group = c.benchmark_group("mapping");
+    group.bench_function("formula_run", |b| b.iter(|| formula.run(black_box(&input))));
+    group.finish();
+}
+
+/// Writes the mapping benchmark's input to `target/bench/mapping_apply_50.json`
+/// (`{mappings, target, input}`), for the WebAssembly benchmark (`cargo xtask bench`).
+#[cfg(feature = "formula")]
+fn write_mapping_fixture(
+    mappings: &[marketplace_core::mapping::Mapping],
+    target: &Value,
+    input: &Value,
+) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench");
+    let fixture = json!({"mappings": mappings, "target": target, "input": input});
+    let written = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(dir.join("mapping_apply_50.json"), fixture.to_string()));
+    if let Err(error) = written {
+        eprintln!("cannot write the fixture for the WebAssembly benchmark: {error}");
+    }
+}
+
 /// The harness: `criterion_group!` defines a `pub fn`, kept private here.
 mod harness {
     use criterion::criterion_group;
 
-    criterion_group!(benches, super::validate_100_variables, super::catalog_query);
+    criterion_group!(
+        benches,
+        super::validate_100_variables,
+        super::catalog_query,
+        super::mapping_apply,
+        super::formula_run
+    );
 }
 
 criterion_main!(harness::benches);

@@ -338,7 +338,9 @@ fn lookup(rule: &MapRule, found: Option<&Value>) -> Option<Value> {
         .or_else(|| Some(found.clone()))
 }
 
-fn set_at(target: &mut Value, tokens: &[String], value: Value) {
+/// Writes `value` at the pointer `tokens` in `target`, making objects on the way (a non-object
+/// on the way is replaced by one).
+pub(crate) fn set_at(target: &mut Value, tokens: &[String], value: Value) {
     let Some((last, parents)) = tokens.split_last() else {
         *target = value;
         return;

@@ -10,6 +10,9 @@
 //!   [`routing`]: which customer a shared webhook call names; [`redaction`]: what an
 //!   execution's step records may show; `schedule` (feature `schedule`): when a scheduled flow
 //!   ticks.
+//! - [`mapping`]: record types (a JSON Schema subset), collections of field, static,
+//!   translation and formula mappings with their tests, the one `apply` behind previews, flows
+//!   and tests, per-instance overrides and what an upgrade carries of them.
 //! - [`integration`]: integrations and their semver versions, draft and published.
 //! - [`listing`], [`deployability`] and [`catalog`]: what the marketplace offers a customer.
 //! - [`customer`] and [`permission`]: customers, their users and who may do what;
@@ -87,6 +90,7 @@ pub use instance::{
 pub use integration::{Integration, IntegrationVersion, VersionState};
 pub use json_schema::to_json_schema;
 pub use listing::Listing;
+pub use mapping::{RecordType, accept_record_type, apply_mappings, validate_collection};
 pub use organization::{
     ACCENT_PATTERN, THEME_NAMES, Theme, check_origins, check_theme, is_accent_colour, is_theme_name,
 };

@@ -1,8 +1,11 @@
 //! Integration tests of marketplace-core: one binary, one module per concern.
 
 mod core {
+    #[cfg(feature = "formula")]
+    mod formulas;
     pub(crate) mod generate;
     mod json_schema_agreement;
+    mod mappings;
     mod monitors;
     mod properties;
 }

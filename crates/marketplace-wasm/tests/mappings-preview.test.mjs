@@ -52,7 +52,7 @@ const collections = [
   { name: 'orders_formulas', record_type: 'order', direction: 'to', notes: 'Formulas', mappings: [
     { kind: 'field', to: '/id', from: '/order/id' },
     { kind: 'formula', to: '/name', formula: '(.customer.first // "") + " " + (.customer.last // "")', overridable: true },
-    { kind: 'formula', to: '/total', formula: '[(.lines // [])[] | .price * .qty] | add' },
+    { kind: 'formula', to: '/total', formula: '[(.lines // [])[] | (.price | tonumber) * (.qty | tonumber)] | add' },
     { kind: 'formula', to: '/items', formula: '.lines | length' },
     { kind: 'formula', to: '/tier', formula: 'if (.customer.vip == true) then "gold" else "standard" end' },
     { kind: 'formula', to: '/tags', formula: '.tags | join(",")' },
@@ -94,13 +94,13 @@ function generator(seed) {
 function shopInput(g) {
   const lines = Array.from({ length: g.int(5) }, () => ({ price: g.pick([1, 2.5, 10, 0, 99.99]), qty: g.int(4) }));
   const record = {
-    order: g.maybe({ id: g.pick([`ord_${g.int(1e6)}`, g.int(1e6), null]), amount: g.pick([g.int(500), g.int(500) / 4, 'twelve', null]) }, 0.9),
+    order: g.maybe({ id: g.pick([`ord_${g.int(1e6)}`, `ord_${g.int(1e6)}`, `ord_${g.int(1e6)}`, g.int(1e6), null]), amount: g.pick([g.int(500), g.int(500) / 4, g.int(500), 'twelve', null]) }, 0.9),
     customer: g.maybe({
-      email: g.maybe(g.pick([`${g.word()}@example.com`, 'not an email', 42])),
-      cc: g.maybe(g.pick(['DE', 'FR', 'ES', 'US', 'de', 7, true])),
+      email: g.maybe(g.pick([`${g.word()}@example.com`, `${g.word()}@example.com`, 'not an email', 42]), 0.9),
+      cc: g.maybe(g.pick(['DE', 'FR', 'ES', 'DE', 'FR', 'US', 'de', 7, true])),
       first: g.maybe(g.word()), last: g.maybe(g.word()), vip: g.maybe(g.pick([true, false, 'yes'])),
     }),
-    address: g.maybe({ city: g.maybe(g.pick(['Berlin', 'Paris', 3])), zip: g.maybe(`${g.int(99999)}`) }),
+    address: g.maybe({ city: g.maybe(g.pick(['Berlin', 'Paris', 'Madrid', 3])), zip: g.maybe(`${g.int(99999)}`) }),
     lines: g.maybe(lines),
     tags: g.maybe(Array.from({ length: g.int(4) }, () => g.word())),
   };
@@ -112,7 +112,7 @@ function orderInput(g) {
   return JSON.parse(JSON.stringify({
     id: g.maybe(`ord_${g.int(1e6)}`), email: g.maybe(g.pick([`${g.word()}@example.com`, 5])),
     name: g.maybe(g.word()), country: g.maybe(g.pick(['Germany', 'France', 'Spain', 'Other'])),
-    total: g.maybe(g.pick([g.int(1000), 12.5, '12'])),
+    total: g.maybe(g.pick([g.int(1000), 12.5, g.int(1000), '12'])),
   }));
 }
 

@@ -14,7 +14,7 @@ pub mod schema;
 
 pub use apply::{Applied, Prepared, TestResult, apply_mappings, prepare, run_tests};
 pub use collection::{accept_record_type, validate_collection};
-pub use formula::{Formula, FormulaFailure};
+pub use formula::{Formula, FormulaFailure, FormulaInput};
 pub use overrides::{MappingsReport, OverrideEditor, carry_overrides, effective_mappings};
 
 use serde::{Deserialize, Serialize};
