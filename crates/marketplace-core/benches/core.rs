@@ -725,7 +725,6 @@ fn formula_run(c: &mut Criterion) {
 
 /// Writes the mapping benchmark's input to `target/bench/mapping_apply_50.json`
 /// (`{mappings, target, input}`), for the WebAssembly benchmark (`cargo xtask bench`).
-#[cfg(feature = "formula")]
 fn write_mapping_fixture(
     mappings: &[marketplace_core::mapping::Mapping],
     target: &Value,
