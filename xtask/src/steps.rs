@@ -216,8 +216,11 @@ pub(crate) fn bench(extra_args: &[String]) -> Job<'_> {
                     .arg(root.join("crates/marketplace-wasm/bench/validate.bench.mjs")),
             )?;
             // The mapping engine's figure, when the native run measured it (with `formula`).
+            let criterion = std::env::var_os("CARGO_TARGET_DIR")
+                .map_or_else(|| root.join("target"), std::path::PathBuf::from)
+                .join("criterion");
             let mapping =
-                root.join("target/criterion/mapping/apply_50_with_10_formulas/new/estimates.json");
+                criterion.join("mapping/prepare_and_apply_50_with_10_formulas/new/estimates.json");
             if !mapping.exists() || !root.join(MAPPING_FIXTURE).exists() {
                 println!("no native mapping figure: its WebAssembly comparison is skipped");
                 return Ok(());

@@ -695,6 +695,17 @@ fn mapping_apply(c: &mut Criterion) {
     group.bench_function("apply_50_with_10_formulas", |b| {
         b.iter(|| black_box(&prepared).apply(black_box(&input)))
     });
+    // Prepared on every call (formulas compiled each time): what a one-shot `apply_mappings`,
+    // the npm package's `applyMappings` included, costs; compared with it by `cargo xtask bench`.
+    group.bench_function("prepare_and_apply_50_with_10_formulas", |b| {
+        b.iter(|| {
+            marketplace_core::mapping::apply_mappings(
+                black_box(&mappings),
+                Some(&target),
+                black_box(&input),
+            )
+        })
+    });
     // The same without its formulas: what the engine itself costs.
     let without = marketplace_core::mapping::prepare(&mappings[..40], None);
     group.bench_function("apply_40_without_formulas", |b| {
