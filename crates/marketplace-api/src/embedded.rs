@@ -63,6 +63,9 @@ pub struct MarketplaceDetail {
     pub config: ConfigSpec,
     /// Names of the flows.
     pub flows: Vec<String>,
+    /// The approved workflow templates of the listed version (one-click activation).
+    #[serde(default)]
+    pub workflow_templates: Vec<crate::templates::TemplateSummary>,
 }
 
 impl From<&marketplace_core::CatalogEntry<'_>> for MarketplaceEntry {
@@ -98,6 +101,7 @@ impl MarketplaceDetail {
                 .iter()
                 .map(|f| f.name.clone())
                 .collect(),
+            workflow_templates: Vec::new(),
         }
     }
 }
@@ -170,7 +174,8 @@ mod tests {
                 {"key": "account_code", "label": "Account code", "pattern": "^[A-Z]{3}-[0-9]{4}$",
                  "required": true, "type": "string"},
                 {"default": 1, "key": "subsidiary", "label": "Subsidiary", "max": 999, "min": 1, "type": "integer"}]}]},
-            "flows": ["events", "manual_sync"]});
+            "flows": ["events", "manual_sync"], "workflow_templates": [{"id": "tpl_1", "name": "EU",
+            "description": "", "flows": ["events"], "connections": ["crm"]}]});
         detail
             .as_object_mut()
             .unwrap()

@@ -36,8 +36,14 @@ pub struct InstanceView {
     /// The config, secrets masked (a customer sees only customer variables).
     #[cfg_attr(feature = "schema", schema(value_type = std::collections::HashMap<String, serde_json::Value>))]
     pub config: Map<String, Value>,
-    /// One URL per webhook flow.
+    /// One URL per enabled webhook flow.
     pub webhook_urls: Vec<WebhookUrl>,
+    /// The workflow template it was activated from (one-click), if any.
+    #[serde(default)]
+    pub template_id: Option<String>,
+    /// The names of the flows that run (every flow of the version unless some were disabled).
+    #[serde(default)]
+    pub enabled_flows: Vec<String>,
     /// Creation time (RFC 3339).
     #[cfg_attr(feature = "schema", schema(format = DateTime))]
     pub created_at: String,
@@ -148,6 +154,10 @@ pub struct ReconfigureBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schema", schema(value_type = Option<std::collections::HashMap<String, serde_json::Value>>))]
     pub config: Option<Map<String, Value>>,
+    /// The flows that run from now on, by name (a disabled flow's webhook URL answers 404, and
+    /// it is neither scheduled nor fed by shared webhooks). Left out: unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled_flows: Option<Vec<String>>,
 }
 
 query! {
@@ -217,6 +227,7 @@ mod tests {
             "config": {"sheet_url": "http://127.0.0.1:18080/nowhere", "token": {"set": true}},
             "webhook_urls": [{"flow": "events", "url": "http://127.0.0.1:18080/webhooks/c6qfvSBKx0M52y1u"}],
             "status_message": null, "account_identifier": "acct-42", "launch_url": null, "connections": [],
+            "template_id": "tpl_1", "enabled_flows": ["events"],
             "created_at": "2026-11-30T05:21:56.494Z", "updated_at": "2026-11-30T05:21:56.523Z"})
     }
 

@@ -17,6 +17,7 @@
 //!   notification and its attempts; [`vendor`]: the vendor's own API (token, events, results);
 //!   [`sso`]: the service as an OpenID Provider (client secrets, discovery, tokens, keys).
 //! - [`alert_monitors`]: what the vendor watches and where its alerts go.
+//! - [`templates`]: workflow templates, their review, and one-click activation.
 //!
 //! Rules the types follow:
 //! - Request bodies refuse unknown fields (`deny_unknown_fields`); responses accept them, so an
@@ -51,6 +52,7 @@ pub mod portal;
 pub mod signing_keys;
 pub mod spec;
 pub mod sso;
+pub mod templates;
 pub mod vendor;
 pub mod webhooks;
 
@@ -136,6 +138,10 @@ mod schema_tests {
         portal::LoginBody,
         portal::PasswordResetBody,
         portal::SessionView,
+        templates::TemplateCreate,
+        templates::TemplateView,
+        templates::DecisionBody,
+        templates::EmbeddedActivationBody,
     )))]
     struct Doc;
 

@@ -483,6 +483,8 @@ fn catalog_fixture() -> CatalogFixture {
                 updated_at: 1_700_000_000 + n as i64,
                 status_message: None,
                 account_identifier: None,
+                template_id: None,
+                enabled_flows: None,
             }
         })
         .collect();

@@ -142,11 +142,23 @@ pub enum EventType {
     /// An alert monitor fired.
     #[serde(rename = "alert.triggered")]
     AlertTriggered,
+    /// A workflow template was submitted for review.
+    #[serde(rename = "workflow_template.submitted")]
+    WorkflowTemplateSubmitted,
+    /// A workflow template was approved.
+    #[serde(rename = "workflow_template.approved")]
+    WorkflowTemplateApproved,
+    /// A workflow template was rejected.
+    #[serde(rename = "workflow_template.rejected")]
+    WorkflowTemplateRejected,
+    /// A workflow template was deleted.
+    #[serde(rename = "workflow_template.deleted")]
+    WorkflowTemplateDeleted,
 }
 
 impl EventType {
     /// Every kind, in declaration order.
-    pub const ALL: [EventType; 43] = [
+    pub const ALL: [EventType; 47] = [
         Self::InstanceActivated,
         Self::InstanceReconfigured,
         Self::InstanceUpgraded,
@@ -190,6 +202,10 @@ impl EventType {
         Self::AlertMonitorUpdated,
         Self::AlertMonitorDeleted,
         Self::AlertTriggered,
+        Self::WorkflowTemplateSubmitted,
+        Self::WorkflowTemplateApproved,
+        Self::WorkflowTemplateRejected,
+        Self::WorkflowTemplateDeleted,
     ];
 
     /// The kind with that wire name (`"instance.activated"`); `None` for any other text.
@@ -243,6 +259,10 @@ impl EventType {
             Self::AlertMonitorUpdated => "alert_monitor.updated",
             Self::AlertMonitorDeleted => "alert_monitor.deleted",
             Self::AlertTriggered => "alert.triggered",
+            Self::WorkflowTemplateSubmitted => "workflow_template.submitted",
+            Self::WorkflowTemplateApproved => "workflow_template.approved",
+            Self::WorkflowTemplateRejected => "workflow_template.rejected",
+            Self::WorkflowTemplateDeleted => "workflow_template.deleted",
         }
     }
 }

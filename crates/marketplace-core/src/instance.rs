@@ -142,6 +142,10 @@ pub struct Instance {
     pub status_message: Option<String>,
     /// The vendor's account for this instance (set by [`Instance::confirm`]; `None` elsewhere).
     pub account_identifier: Option<String>,
+    /// The workflow template it was made from (one-click activation).
+    pub template_id: Option<String>,
+    /// The flows that run, by name; `None`: every flow of the version.
+    pub enabled_flows: Option<Vec<String>>,
 }
 
 /// What an upgrade does to the config.
@@ -378,6 +382,24 @@ fn kept_masked(
 }
 
 impl Instance {
+    /// Whether the flow of that name runs (a disabled flow has no webhook URL, no scheduled
+    /// run and no shared-webhook delivery).
+    pub fn flow_enabled(&self, flow: &str) -> bool {
+        self.enabled_flows
+            .as_ref()
+            .is_none_or(|flows| flows.iter().any(|f| f == flow))
+    }
+
+    /// The names of the flows of `version` that run, in the version's order.
+    pub fn enabled_flow_names(&self, version: &IntegrationVersion) -> Vec<String> {
+        version
+            .flows
+            .iter()
+            .filter(|f| self.flow_enabled(&f.name))
+            .map(|f| f.name.clone())
+            .collect()
+    }
+
     /// Activates: a new instance, `active` (or `pending` when `new.pending`), and its
     /// `instance.activated` event.
     pub fn activate(new: NewInstance<'_>, now: UnixMillis) -> (Instance, Event) {
@@ -398,6 +420,8 @@ impl Instance {
             updated_at: now,
             status_message: None,
             account_identifier: None,
+            template_id: None,
+            enabled_flows: None,
         };
         let event = Event::for_instance(EventType::InstanceActivated, &instance, now, json!({}));
         (instance, event)

@@ -16,9 +16,13 @@
 //! - [`integration`]: integrations and their semver versions, draft and published.
 //! - [`listing`], [`deployability`] and [`catalog`]: what the marketplace offers a customer.
 //! - [`customer`] and [`permission`]: customers, their users and who may do what;
+//!   [`api_key`]: what an admin API key may do by its role (admin, reviewer), and who may decide
+//!   what someone filed;
 //!   [`attachment`]: the files a customer keeps (attachments, avatars) and what is accepted.
 //! - [`instance`]: an activated integration and its state machine; what an activation or a
 //!   reconfiguration accepts; upgrades.
+//! - [`template`]: workflow templates (a reviewed, ready-made setup of a published version) and
+//!   one-click activation.
 //! - [`event`]: the record every state change leaves; [`event_config`]: where and how the vendor
 //!   receives events (working and published snapshots) and which configuration an event goes to;
 //!   [`delivery`]: what a delivery attempt decides (retry, dead letter), its payload and its
@@ -35,6 +39,7 @@
 //! Architecture invariant: nothing here does I/O, reads a clock or draws randomness; time and
 //! ids are passed in. The crate builds for wasm32 unchanged.
 
+pub mod api_key;
 pub mod attachment;
 pub mod catalog;
 pub mod compiled;
@@ -66,6 +71,7 @@ pub mod routing;
 pub mod schedule;
 pub mod spec;
 pub mod sso;
+pub mod template;
 pub mod token;
 pub mod values;
 

@@ -158,6 +158,37 @@ impl Marketplace {
         Ok(self.seen(instance))
     }
 
+    /// Activates an approved workflow template of the listed version in one click (the detail's
+    /// `workflow_templates`), giving the values of its `connections`. A retry with the same
+    /// `idempotency_key` answers the same instance.
+    pub async fn activate_template(
+        &self,
+        integration_id: &str,
+        template_id: &str,
+        name: Option<&str>,
+        connections: &Map<String, Value>,
+        idempotency_key: Option<&str>,
+    ) -> Result<InstanceView> {
+        let instance = self
+            .call(endpoint::activate_template(
+                integration_id,
+                template_id,
+                name,
+                connections,
+                idempotency_key,
+            ))
+            .await?;
+        Ok(self.seen(instance))
+    }
+
+    /// Chooses the flows of an instance that run (a disabled flow's webhook URL answers 404).
+    pub async fn enable_flows(&self, instance_id: &str, flows: &[String]) -> Result<InstanceView> {
+        let instance = self
+            .call(endpoint::enable_flows(instance_id, flows))
+            .await?;
+        Ok(self.seen(instance))
+    }
+
     /// The customer's instances, a page at a time.
     pub async fn instances(&self, page: &PageQuery) -> Result<Page<InstanceView>> {
         let page = self.call(endpoint::instances(page)).await?;

@@ -5,8 +5,8 @@
 use crate::transport::Method;
 use crate::wire::{
     ActivationBody, ExecutionView, InstanceView, LaunchUrl, LogView, MarketplaceDetail,
-    MarketplaceEntry, MarketplaceQuery, Page, PageQuery, ReconfigureBody, TestBody, ValidateBody,
-    ValidateResult,
+    MarketplaceEntry, MarketplaceQuery, OneClickBody, Page, PageQuery, ReconfigureBody, TestBody,
+    ValidateBody, ValidateResult,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -93,6 +93,35 @@ pub fn activate(
     endpoint
 }
 
+/// `POST /instances` with `template_id`: a one-click activation from an approved workflow
+/// template, with the values of its connections.
+pub fn activate_template(
+    integration_id: &str,
+    template_id: &str,
+    name: Option<&str>,
+    connections: &Map<String, Value>,
+    idempotency_key: Option<&str>,
+) -> Endpoint<InstanceView> {
+    let body = OneClickBody {
+        integration_id: integration_id.to_owned(),
+        template_id: template_id.to_owned(),
+        name: name.map(str::to_owned),
+        connections: connections.clone(),
+    };
+    let mut endpoint = Endpoint::new(Method::Post, format!("{PREFIX}/instances")).body(&body);
+    endpoint.idempotency_key = idempotency_key.map(str::to_owned);
+    endpoint
+}
+
+/// `PATCH /instances/{id}` with `enabled_flows`: the flows that run from now on.
+pub fn enable_flows(instance_id: &str, flows: &[String]) -> Endpoint<InstanceView> {
+    let body = ReconfigureBody {
+        enabled_flows: Some(flows.to_vec()),
+        ..ReconfigureBody::default()
+    };
+    Endpoint::new(Method::Patch, instance_path(instance_id, "")).body(&body)
+}
+
 /// `GET /instances`: the customer's instances, a page.
 pub fn instances(page: &PageQuery) -> Endpoint<Page<InstanceView>> {
     Endpoint::new(Method::Get, format!("{PREFIX}/instances")).query(page)
@@ -112,6 +141,7 @@ pub fn reconfigure(
     let body = ReconfigureBody {
         name: name.map(str::to_owned),
         config: config.cloned(),
+        enabled_flows: None,
     };
     Endpoint::new(Method::Patch, instance_path(instance_id, "")).body(&body)
 }

@@ -16,3 +16,4 @@ pub use marketplace_api::observability::{
     StepName,
 };
 pub use marketplace_api::spec::ConfigSpec;
+pub use marketplace_api::templates::{OneClickBody, TemplateSummary};

@@ -792,3 +792,77 @@ async fn a_newer_service_is_read_and_only_local_checks_give_up() {
     let error = client.check("int_1", &json!({})).await.unwrap_err();
     assert_eq!(error.code(), "decode", "{error:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_click_activates_an_approved_template() {
+    use reqwest::Method as M;
+    let server = Server::start().await;
+    let id = server.listed("Orders", true).await;
+    let template = server
+        .admin(
+            M::POST,
+            &format!("/api/v1/integrations/{id}/versions/1.0.0/workflow-templates"),
+            json!({"name": "EU", "config": {"endpoint": format!("{}/healthz", server.base),
+                "account_code": "ABC-1234"}, "flows": ["orders"]}),
+            201,
+        )
+        .await;
+    let template_id = template["id"].as_str().unwrap();
+    let reviewer = server
+        .admin(
+            M::POST,
+            "/api/v1/api-keys",
+            json!({"name": "review", "role": "reviewer"}),
+            201,
+        )
+        .await;
+    let decided = server
+        .http
+        .post(format!(
+            "{}/api/v1/workflow-templates/{template_id}/decision",
+            server.base
+        ))
+        .bearer_auth(reviewer["secret"].as_str().unwrap())
+        .json(&json!({"decision": "approve"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(decided.status().as_u16(), 200);
+    let (client, _) = server.client("acme");
+
+    let detail = client.integration(&id).await.unwrap();
+    assert_eq!(detail.workflow_templates.len(), 1);
+    let summary = &detail.workflow_templates[0];
+    assert_eq!(summary.id, template_id);
+    assert_eq!(summary.connections, ["auth"]);
+    let connections = json!({"region": "us"}).as_object().cloned().unwrap();
+    let refused = client
+        .activate_template(&id, template_id, None, &connections, None)
+        .await
+        .unwrap_err();
+    let Error::Problem { status, errors, .. } = &refused else {
+        panic!("a problem: {refused:?}");
+    };
+    assert_eq!(*status, 422);
+    assert_eq!(errors[0].path, "/connections/region");
+    let connections = json!({"auth": {"api_key": "key-SECRET-0001"}})
+        .as_object()
+        .cloned()
+        .unwrap();
+    let instance = client
+        .activate_template(
+            &id,
+            template_id,
+            Some("EU orders"),
+            &connections,
+            Some("k-1"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(instance.template_id.as_deref(), Some(template_id));
+    assert_eq!(instance.enabled_flows, ["orders"]);
+    assert_eq!(instance.name, "EU orders");
+    let disabled = client.enable_flows(&instance.id, &[]).await.unwrap();
+    assert!(disabled.enabled_flows.is_empty());
+    assert!(disabled.webhook_urls.is_empty());
+}

@@ -596,6 +596,8 @@ async fn seed(database: &str, customers: usize, instances: usize) -> Result {
                 updated_at: now,
                 status_message: None,
                 account_identifier: None,
+                template_id: None,
+                enabled_flows: None,
             };
             store::instances::save(&mut tx, &store, &instance, true).await?;
             store::instances::sync_webhooks(&mut tx, instance.id.as_str(), &["events"], || {

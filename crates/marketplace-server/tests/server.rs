@@ -20,6 +20,7 @@ mod server {
     mod portal;
     mod signatures;
     mod sso;
+    mod templates;
     pub(crate) mod vendor_events;
     mod webhooks;
 }

@@ -458,7 +458,11 @@ export interface paths {
         /** The customer's instances. */
         get: operations["embedded_list_instances"];
         put?: never;
-        /** Activate a listed integration. `Idempotency-Key` is honoured: a retry returns the same instance. */
+        /**
+         * Activate a listed integration, with the customer's config or, in one click, from an approved
+         *     workflow template of the listed version (`template_id` and the template's `connections`).
+         *     `Idempotency-Key` is honoured: a retry returns the same instance.
+         */
         post: operations["embedded_activate"];
         delete?: never;
         options?: never;
@@ -932,7 +936,10 @@ export interface paths {
         delete: operations["delete_instance"];
         options?: never;
         head?: never;
-        /** Reconfigure an instance (the vendor may set every variable, organization ones included). */
+        /**
+         * Reconfigure an instance (the vendor may set every variable, organization ones included) or
+         *     choose the flows that run (`enabled_flows`).
+         */
         patch: operations["patch_instance"];
         trace?: never;
     };
@@ -1150,6 +1157,24 @@ export interface paths {
         put?: never;
         /** Publish a draft; it must be greater than every published version. */
         post: operations["publish_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/{id}/versions/{version}/workflow-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the workflow templates of a version. */
+        get: operations["list_templates"];
+        put?: never;
+        /** Submit a workflow template of a published version; it waits for a decision (`pending`). */
+        post: operations["create_template"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1414,6 +1439,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workflow-templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a workflow template. */
+        get: operations["get_template"];
+        put?: never;
+        post?: never;
+        /** Delete a workflow template (instances made from it stay as they are). */
+        delete: operations["delete_template"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflow-templates/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve or reject a pending template, with an admin or reviewer key other than the one that
+         *     submitted it (403 `self_review`); once (409 `already_decided`); a rejection says why.
+         */
+        post: operations["decide_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/avatars/{file}": {
         parameters: {
             query?: never;
@@ -1638,7 +1701,13 @@ export interface components {
         ApiKeyCreate: {
             /** @description Name, to tell keys apart. */
             name: string;
+            role?: null | components["schemas"]["ApiKeyRole"];
         };
+        /**
+         * @description What an API key may do.
+         * @enum {string}
+         */
+        ApiKeyRole: "admin" | "reviewer";
         /** @description An API key, without its secret. */
         ApiKeyView: {
             /** @description Id. */
@@ -1647,6 +1716,8 @@ export interface components {
             name: string;
             /** @description First characters of the key, to recognise it. */
             prefix: string;
+            /** @description What the key may do. */
+            role?: components["schemas"]["ApiKeyRole"];
             /**
              * Format: date-time
              * @description Creation time (RFC 3339).
@@ -1811,6 +1882,13 @@ export interface components {
          * @enum {string}
          */
         DeadReason: "retries_exhausted" | "rejected" | "blocked_target";
+        /** @description Body of `POST /api/v1/workflow-templates/{id}/decision`. */
+        DecisionBody: {
+            /** @description Approve or reject. */
+            decision: components["schemas"]["Verdict"];
+            /** @description Why (required to reject). */
+            notes?: string;
+        };
         /** @description The deliver step: an HTTP request to a URL from the config, authorised by a connection. */
         Deliver: {
             /** @description Key of the `url` variable that holds the target. */
@@ -1909,6 +1987,11 @@ export interface components {
          * @enum {string}
          */
         DeployabilityStatus: "deployable" | "contact_vendor" | "not_deployable";
+        /**
+         * @description Body of `POST /api/v1/embedded/instances`: a one-click activation (with `template_id`) or an
+         *     activation with a config.
+         */
+        EmbeddedActivationBody: components["schemas"]["OneClickBody"] | components["schemas"]["ActivationBody"];
         /** @description Body of `POST /api/v1/event-configurations`. */
         EventConfigurationCreate: {
             /** @description Name. */
@@ -2125,7 +2208,7 @@ export interface components {
          * @description Stable machine code of a field error.
          * @enum {string}
          */
-        FieldErrorCode: "required" | "type" | "pattern" | "min" | "max" | "min_length" | "max_length" | "option" | "format" | "unknown_key" | "not_editable" | "duplicate" | "invalid_key" | "invalid_reference" | "empty" | "invalid_version" | "version_order" | "immutable" | "invalid";
+        FieldErrorCode: "required" | "type" | "pattern" | "min" | "max" | "min_length" | "max_length" | "option" | "format" | "unknown_key" | "not_editable" | "duplicate" | "invalid_key" | "invalid_reference" | "empty" | "invalid_version" | "version_order" | "immutable" | "invalid" | "unknown_field" | "formula_syntax" | "formula_forbidden" | "formula_error" | "formula_limit";
         /**
          * Format: binary
          * @description Raw file bytes: an avatar upload's body, an attachment's download.
@@ -2197,8 +2280,12 @@ export interface components {
             config: {
                 [key: string]: unknown;
             };
-            /** @description One URL per webhook flow. */
+            /** @description One URL per enabled webhook flow. */
             webhook_urls: components["schemas"]["WebhookUrl"][];
+            /** @description The workflow template it was activated from (one-click), if any. */
+            template_id?: string | null;
+            /** @description The names of the flows that run (every flow of the version unless some were disabled). */
+            enabled_flows?: string[];
             /**
              * Format: date-time
              * @description Creation time (RFC 3339).
@@ -2466,6 +2553,8 @@ export interface components {
             config: components["schemas"]["ConfigSpec"];
             /** @description Names of the flows. */
             flows: string[];
+            /** @description The approved workflow templates of the listed version (one-click activation). */
+            workflow_templates?: components["schemas"]["TemplateSummary"][];
         };
         /** @description A catalog entry: a listed integration with the customer's activation state. */
         MarketplaceEntry: {
@@ -2593,6 +2682,19 @@ export interface components {
             expires_in: number;
             /** @description The ID token (a JWT signed with a key of `/oidc/jwks`). */
             id_token: string;
+        };
+        /** @description Body of a one-click activation (`POST /api/v1/embedded/instances` with `template_id`). */
+        OneClickBody: {
+            /** @description The listed integration. */
+            integration_id: string;
+            /** @description An approved template of the listed version. */
+            template_id: string;
+            /** @description Display name (default: the integration's name). */
+            name?: string | null;
+            /** @description Values of the template's connections (its `connections` keys), none other. */
+            connections?: {
+                [key: string]: unknown;
+            };
         };
         /** @description The OpenID Provider's discovery document (OpenID Connect Discovery 1.0). */
         OpenIdConfiguration: {
@@ -2723,6 +2825,8 @@ export interface components {
                 name: string;
                 /** @description First characters of the key, to recognise it. */
                 prefix: string;
+                /** @description What the key may do. */
+                role?: components["schemas"]["ApiKeyRole"];
                 /**
                  * Format: date-time
                  * @description Creation time (RFC 3339).
@@ -2971,8 +3075,12 @@ export interface components {
                 config: {
                     [key: string]: unknown;
                 };
-                /** @description One URL per webhook flow. */
+                /** @description One URL per enabled webhook flow. */
                 webhook_urls: components["schemas"]["WebhookUrl"][];
+                /** @description The workflow template it was activated from (one-click), if any. */
+                template_id?: string | null;
+                /** @description The names of the flows that run (every flow of the version unless some were disabled). */
+                enabled_flows?: string[];
                 /**
                  * Format: date-time
                  * @description Creation time (RFC 3339).
@@ -3152,6 +3260,49 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description A page of a list: `{items, next_cursor}`. */
+        Page_TemplateView: {
+            /** @description The items of this page. */
+            items: {
+                /** @description Id (`tpl_...`). */
+                id: string;
+                /** @description The integration. */
+                integration_id: string;
+                /** @description The published version it sets up. */
+                version: string;
+                /** @description Display name. */
+                name: string;
+                /** @description What it sets up. */
+                description: string;
+                /** @description Its values (never a secret). */
+                config: {
+                    [key: string]: unknown;
+                };
+                /** @description The flows it enables. */
+                flows: string[];
+                /** @description Mapping overrides per collection name. */
+                overrides: {
+                    [key: string]: unknown[];
+                };
+                /** @description Review state. */
+                status: components["schemas"]["TemplateStatus"];
+                /** @description Who submitted it. */
+                submitted_by: components["schemas"]["SubmittedBy"];
+                decision?: null | components["schemas"]["TemplateDecisionView"];
+                /**
+                 * Format: date-time
+                 * @description Creation time (RFC 3339).
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description Last change (RFC 3339).
+                 */
+                updated_at: string;
+            }[];
+            /** @description Cursor of the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list: `{items, next_cursor}`. */
         Page_UserView: {
             /** @description The items of this page. */
             items: {
@@ -3286,6 +3437,11 @@ export interface components {
             config?: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * @description The flows that run from now on, by name (a disabled flow's webhook URL answers 404, and
+             *     it is neither scheduled nor fed by shared webhooks). Left out: unchanged.
+             */
+            enabled_flows?: string[] | null;
         };
         /**
          * @description A customer user's role.
@@ -3508,11 +3664,113 @@ export interface components {
          * @enum {string}
          */
         StepName: "receive" | "map" | "deliver";
+        /** @description Who submitted a template. */
+        SubmittedBy: {
+            /** @description Organization or partner. */
+            kind: components["schemas"]["SubmitterKind"];
+            /** @description The API key id, or the partner id. */
+            id: string;
+        };
+        /**
+         * @description Who submitted a template.
+         * @enum {string}
+         */
+        SubmitterKind: "organization" | "partner";
         /**
          * @description Where an alert goes.
          * @enum {string}
          */
         TargetType: "webhook" | "email";
+        /** @description Body of `POST .../versions/{version}/workflow-templates`. */
+        TemplateCreate: {
+            /** @description Display name. */
+            name: string;
+            /** @description What it sets up. */
+            description?: string;
+            /**
+             * @description Values as the organization sets them: no secret or connection values, and (defaults
+             *     counting) every required variable but connections and `embedded` ones.
+             */
+            config: {
+                [key: string]: unknown;
+            };
+            /** @description The flows it enables: a non-empty subset of the version's flows. */
+            flows: string[];
+            /** @description Mapping overrides per collection name: `{"contacts": [mapping, ...]}`. */
+            overrides?: {
+                [key: string]: unknown[];
+            };
+        };
+        /** @description The decision on a template. */
+        TemplateDecisionView: {
+            /** @description The verdict. */
+            decision: components["schemas"]["Verdict"];
+            /** @description Why. */
+            notes: string;
+            /** @description The deciding API key's id. */
+            decided_by: string;
+            /**
+             * Format: date-time
+             * @description When (RFC 3339).
+             */
+            decided_at: string;
+        };
+        /**
+         * @description The review state of a template.
+         * @enum {string}
+         */
+        TemplateStatus: "pending" | "approved" | "rejected";
+        /** @description An approved template of the listed version, as the embedded detail shows it. */
+        TemplateSummary: {
+            /** @description Id. */
+            id: string;
+            /** @description Display name. */
+            name: string;
+            /** @description What it sets up. */
+            description: string;
+            /** @description The flows it enables. */
+            flows: string[];
+            /** @description The connection variables the customer fills in to activate it in one click. */
+            connections: string[];
+        };
+        /** @description A workflow template. */
+        TemplateView: {
+            /** @description Id (`tpl_...`). */
+            id: string;
+            /** @description The integration. */
+            integration_id: string;
+            /** @description The published version it sets up. */
+            version: string;
+            /** @description Display name. */
+            name: string;
+            /** @description What it sets up. */
+            description: string;
+            /** @description Its values (never a secret). */
+            config: {
+                [key: string]: unknown;
+            };
+            /** @description The flows it enables. */
+            flows: string[];
+            /** @description Mapping overrides per collection name. */
+            overrides: {
+                [key: string]: unknown[];
+            };
+            /** @description Review state. */
+            status: components["schemas"]["TemplateStatus"];
+            /** @description Who submitted it. */
+            submitted_by: components["schemas"]["SubmittedBy"];
+            decision?: null | components["schemas"]["TemplateDecisionView"];
+            /**
+             * Format: date-time
+             * @description Creation time (RFC 3339).
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Last change (RFC 3339).
+             */
+            updated_at: string;
+        };
         /** @description Body of `POST /api/v1/embedded/instances/{id}/test`. */
         TestBody: {
             /** @description The flow to run (default: the first). */
@@ -3685,6 +3943,11 @@ export interface components {
             /** @description Ignored: a token may act on its configuration's events. */
             scope?: string | null;
         };
+        /**
+         * @description A reviewer's verdict.
+         * @enum {string}
+         */
+        Verdict: "approve" | "reject";
         /**
          * @description Body of `POST /api/v1/integrations/{id}/versions`: a new draft. The service checks the
          *     spec and flows with core, reporting every problem at once.
@@ -3920,6 +4183,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
@@ -3970,6 +4234,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             500: components["responses"]["Problem500"];
         };
@@ -4000,6 +4265,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
@@ -4057,6 +4323,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
@@ -4082,6 +4349,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             500: components["responses"]["Problem500"];
@@ -4143,6 +4411,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             409: components["responses"]["Problem409"];
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
@@ -4198,6 +4467,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             500: components["responses"]["Problem500"];
         };
@@ -4228,6 +4498,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             413: components["responses"]["Problem413"];
@@ -4295,6 +4566,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
@@ -4350,6 +4622,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             500: components["responses"]["Problem500"];
         };
@@ -4410,6 +4683,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
@@ -4436,6 +4710,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             500: components["responses"]["Problem500"];
         };
@@ -4495,6 +4770,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
@@ -4594,6 +4870,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             413: components["responses"]["Problem413"];
@@ -4650,6 +4927,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             500: components["responses"]["Problem500"];
         };
@@ -4706,6 +4984,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             500: components["responses"]["Problem500"];
         };
@@ -4738,6 +5017,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
@@ -4830,6 +5110,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             500: components["responses"]["Problem500"];
@@ -5012,7 +5293,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ActivationBody"];
+                "application/json": components["schemas"]["EmbeddedActivationBody"];
             };
         };
         responses: {
@@ -5645,6 +5926,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
@@ -5695,6 +5977,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             500: components["responses"]["Problem500"];
@@ -5726,6 +6009,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
@@ -5754,6 +6038,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             500: components["responses"]["Problem500"];
         };
@@ -5784,6 +6069,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             413: components["responses"]["Problem413"];
@@ -5813,6 +6099,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             500: components["responses"]["Problem500"];
         };
@@ -5838,6 +6125,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             500: components["responses"]["Problem500"];
         };
@@ -5863,6 +6151,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             500: components["responses"]["Problem500"];
@@ -5894,6 +6183,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
@@ -6058,6 +6348,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             500: components["responses"]["Problem500"];
@@ -6089,6 +6380,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             413: components["responses"]["Problem413"];
@@ -6118,6 +6410,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             500: components["responses"]["Problem500"];
@@ -6144,6 +6437,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             500: components["responses"]["Problem500"];
@@ -6170,6 +6464,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             500: components["responses"]["Problem500"];
@@ -6201,6 +6496,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             413: components["responses"]["Problem413"];
@@ -6263,6 +6559,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
@@ -6320,6 +6617,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
@@ -6353,6 +6651,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             413: components["responses"]["Problem413"];
@@ -6380,6 +6679,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             500: components["responses"]["Problem500"];
         };
@@ -6443,6 +6743,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
@@ -6469,6 +6770,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             500: components["responses"]["Problem500"];
         };
@@ -6494,6 +6796,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             500: components["responses"]["Problem500"];
         };
@@ -6549,6 +6852,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             413: components["responses"]["Problem413"];
@@ -6612,6 +6916,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             413: components["responses"]["Problem413"];
@@ -6643,8 +6948,79 @@ export interface operations {
                 };
             };
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    list_templates: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Integration id */
+                id: string;
+                /** @description Version */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TemplateView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    create_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integration id */
+                id: string;
+                /** @description A published version */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
             500: components["responses"]["Problem500"];
         };
     };
@@ -6771,6 +7147,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
@@ -6797,6 +7174,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             500: components["responses"]["Problem500"];
         };
@@ -6845,6 +7223,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
@@ -7028,6 +7407,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             409: components["responses"]["Problem409"];
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
@@ -7054,6 +7434,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             500: components["responses"]["Problem500"];
         };
@@ -7140,6 +7521,90 @@ export interface operations {
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
             415: components["responses"]["Problem415"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    get_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Template id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    delete_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Template id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    decide_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Template id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
             500: components["responses"]["Problem500"];
         };
     };

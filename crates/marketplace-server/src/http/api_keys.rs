@@ -1,7 +1,8 @@
 //! `POST/GET /api/v1/api-keys`, `DELETE /api/v1/api-keys/{id}`: admin API keys, stored hashed;
-//! the secret is shown once, in the creation response.
+//! the secret is shown once, in the creation response. A key is an `admin` or a `reviewer`
+//! (reads, and decides what others filed).
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::{List, decode, page_of, page_request, time::rfc3339};
 use crate::service::auth::Admin;
@@ -11,7 +12,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use marketplace_api::PageQuery;
-use marketplace_api::api_keys::{ApiKeyCreate, ApiKeyView, NewApiKey};
+use marketplace_api::api_keys::{ApiKeyCreate, ApiKeyRole, ApiKeyView, NewApiKey};
+use marketplace_core::api_key::ApiKeyRole as CoreRole;
+use marketplace_core::{FieldError, FieldErrorCode};
 use serde_json::Value;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -27,6 +30,7 @@ fn view(key: ApiKey) -> ApiKeyView {
         id: key.id,
         name: key.name,
         prefix: key.prefix,
+        role: ApiKeyRole::from_wire(&key.role),
         created_at: rfc3339(key.created_at),
     }
 }
@@ -40,8 +44,19 @@ async fn create_api_key(
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<(StatusCode, Json<NewApiKey>)> {
     let body: ApiKeyCreate = decode(body)?;
+    let role = match body.role.unwrap_or_default() {
+        ApiKeyRole::Admin => CoreRole::Admin,
+        ApiKeyRole::Reviewer => CoreRole::Reviewer,
+        _ => {
+            return Err(ApiError::field(FieldError::new(
+                "/role",
+                FieldErrorCode::Option,
+                "role must be admin or reviewer",
+            )));
+        }
+    };
     let (key, secret) =
-        organization::create_api_key(&state, &admin.organization_id, &body.name).await?;
+        organization::create_api_key(&state, &admin.organization_id, &body.name, role).await?;
     Ok((
         StatusCode::CREATED,
         Json(NewApiKey {

@@ -3,12 +3,13 @@
 //! access token); each reads `Authorization: Bearer ...` (or the cookie) and asks its service.
 
 use crate::error::ApiError;
-use crate::service::auth::{self, Admin, CustomerUser};
+use crate::service::auth::{self, Admin, CustomerUser, Decider};
 use crate::service::portal;
 use crate::service::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::{Method, header, request::Parts};
 use axum_extra::extract::cookie::CookieJar;
+use marketplace_core::api_key::KeyAccess;
 
 pub(crate) fn bearer(parts: &Parts) -> Result<&str, ApiError> {
     let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
@@ -33,6 +34,7 @@ pub(crate) fn bearer(parts: &Parts) -> Result<&str, ApiError> {
     }
 }
 
+/// An admin API key; a reviewer key is refused (403 `forbidden_role`) on unsafe methods.
 impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
 
@@ -40,7 +42,29 @@ impl FromRequestParts<AppState> for Admin {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        auth::authenticate_api_key(state, bearer(parts)?).await
+        let access = if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+            KeyAccess::Read
+        } else {
+            KeyAccess::Write
+        };
+        auth::authenticate_api_key(state, bearer(parts)?, access).await
+    }
+}
+
+/// An admin or reviewer API key on a decision route (templates; later certification requests
+/// and disputes).
+impl FromRequestParts<AppState> for Decider {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let admin = auth::authenticate_api_key(state, bearer(parts)?, KeyAccess::Decide).await?;
+        Ok(Decider {
+            organization_id: admin.organization_id,
+            key_id: admin.key_id,
+        })
     }
 }
 

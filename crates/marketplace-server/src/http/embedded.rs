@@ -12,10 +12,11 @@ use crate::http::{List, decode, page_request};
 use crate::service::auth::CustomerUser;
 use crate::service::catalog::{customer_snapshot, snapshot};
 use crate::service::instances::{
-    self, Activation, Idempotency, InstanceFilter, Reconfiguration, Transition,
+    self, Activation, Idempotency, InstanceFilter, OneClick, Reconfiguration, Transition,
 };
 use crate::service::runner;
 use crate::service::state::AppState;
+use crate::service::templates;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -25,6 +26,7 @@ use marketplace_api::embedded::{
 };
 use marketplace_api::instances::{ActivationBody, InstanceView, LaunchUrl, ReconfigureBody};
 use marketplace_api::observability::{ExecutionQuery, ExecutionView, LogQuery, LogView};
+use marketplace_api::templates::{EmbeddedActivationBody, OneClickBody};
 use marketplace_core::CatalogFilter;
 use marketplace_core::catalog::CustomerContext;
 use marketplace_core::config::Audience;
@@ -125,10 +127,15 @@ async fn marketplace_entry(
         .catalog
         .entry(customer, &integration_id)
         .ok_or(ApiError::NotFound("integration"))?;
-    Ok(Json(MarketplaceDetail::new(
-        &entry,
-        snapshot.overview_html(&integration_id).to_owned(),
-    )))
+    let mut detail =
+        MarketplaceDetail::new(&entry, snapshot.overview_html(&integration_id).to_owned());
+    detail.workflow_templates =
+        templates::approved(&state, &integration_id, &entry.listing.version)
+            .await?
+            .into_iter()
+            .map(|(template, connections)| crate::http::templates::summary(template, connections))
+            .collect();
+    Ok(Json(detail))
 }
 
 /// Check values against the listed version's spec, as the customer would submit them.
@@ -158,10 +165,12 @@ async fn validate(
     }))
 }
 
-/// Activate a listed integration. `Idempotency-Key` is honoured: a retry returns the same instance.
+/// Activate a listed integration, with the customer's config or, in one click, from an approved
+/// workflow template of the listed version (`template_id` and the template's `connections`).
+/// `Idempotency-Key` is honoured: a retry returns the same instance.
 #[utoipa::path(post, operation_id = "embedded_activate", path = "/api/v1/embedded/instances", tag = "embedded", security(("embedded_token" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key returns the same instance")),
-    request_body = ActivationBody,
+    request_body = EmbeddedActivationBody,
     responses((status = 201, body = InstanceView, description = "The instance; a retry with the same Idempotency-Key answers the same instance, with `Idempotent-Replayed: true`")))]
 async fn activate(
     State(state): State<AppState>,
@@ -196,7 +205,11 @@ async fn activate(
         return Err(ApiError::NotFound("integration"));
     }
     let hash = instances::request_hash(&integration_id, &raw);
-    let body: ActivationBody = decode(raw)?;
+    let (body, one_click) = if raw.get("template_id").is_some() {
+        one_click_body(&state, &user, &snapshot, raw).await?
+    } else {
+        (decode::<ActivationBody>(raw)?, None)
+    };
     let activation = Activation {
         organization_id: &user.organization_id,
         customer_id: &user.customer_id,
@@ -206,6 +219,7 @@ async fn activate(
         editor: Editor::Customer,
         embedded_values: user.embedded_config.clone(),
         idempotency: idempotency_key.map(|key| Idempotency { key, hash }),
+        one_click,
     };
     let (view, replayed) =
         activated_view(instances::activate(&state, &snapshot, activation, record).await?)?;
@@ -215,6 +229,45 @@ async fn activate(
         [("idempotent-replayed", replayed)],
         Json(view),
     ))
+}
+
+/// A one-click activation's body: no `config` (422 `/config` `invalid`), and an approved
+/// template of the listed version (404 otherwise).
+async fn one_click_body(
+    state: &AppState,
+    user: &CustomerUser,
+    snapshot: &crate::service::catalog::Snapshot,
+    raw: Value,
+) -> ApiResult<(ActivationBody, Option<OneClick>)> {
+    if raw.get("config").is_some() {
+        return Err(ApiError::field(marketplace_core::FieldError::new(
+            "/config",
+            marketplace_core::FieldErrorCode::Invalid,
+            "a one-click activation takes its config from the template: send `connections` only",
+        )));
+    }
+    let body: OneClickBody = decode(raw)?;
+    let listed = snapshot
+        .get(&body.integration_id)
+        .ok_or(ApiError::NotFound("integration"))?;
+    let template = templates::for_one_click(
+        state,
+        &user.organization_id,
+        &body.template_id,
+        &body.integration_id,
+        &listed.version,
+    )
+    .await?;
+    let activation = ActivationBody {
+        integration_id: body.integration_id,
+        name: body.name,
+        config: Map::new(),
+    };
+    let one_click = OneClick {
+        template,
+        connections: body.connections,
+    };
+    Ok((activation, Some(one_click)))
 }
 
 /// The customer's instances.
@@ -314,6 +367,7 @@ async fn patch_instance(
         name: body.name,
         editor: Editor::Customer,
         embedded_values: user.embedded_config.as_ref(),
+        enabled_flows: body.enabled_flows,
     };
     Ok(Json(view(
         instances::reconfigure(&state, &user.organization_id, &instance, change).await?,

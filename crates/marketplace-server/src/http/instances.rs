@@ -48,6 +48,8 @@ pub fn view(shown: ShownInstance) -> InstanceView {
         launch_url: shown.launch_url,
         connections: Vec::new(),
         config: i.config,
+        template_id: i.template_id,
+        enabled_flows: shown.enabled_flows,
         webhook_urls: shown
             .webhook_urls
             .into_iter()
@@ -96,6 +98,7 @@ async fn activate_for_customer(
         editor: Editor::Organization,
         embedded_values: None,
         idempotency: None,
+        one_click: None,
     };
     let (view, _) =
         activated_view(instances::activate(&state, &snapshot, activation, record).await?)?;
@@ -152,7 +155,8 @@ async fn get_instance(
     )))
 }
 
-/// Reconfigure an instance (the vendor may set every variable, organization ones included).
+/// Reconfigure an instance (the vendor may set every variable, organization ones included) or
+/// choose the flows that run (`enabled_flows`).
 #[utoipa::path(patch, path = "/api/v1/instances/{id}", tag = "instances", security(("api_key" = [])),
     params(("id" = String, Path, description = "Instance id")), request_body = ReconfigureBody,
     responses((status = 200, body = InstanceView)))]
@@ -170,6 +174,7 @@ async fn patch_instance(
         name: body.name,
         editor: Editor::Organization,
         embedded_values: None,
+        enabled_flows: body.enabled_flows,
     };
     Ok(Json(view(
         instances::reconfigure(&state, &admin.organization_id, &instance, change).await?,

@@ -23,6 +23,7 @@ pub mod openapi;
 pub mod organization;
 pub mod portal;
 pub mod signing_keys;
+pub mod templates;
 pub mod time;
 pub mod vendor;
 pub mod webhooks;
@@ -138,6 +139,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(oidc::router())
         .merge(portal::router())
         .merge(alert_monitors::router())
+        .merge(templates::router())
 }
 
 /// The page a list query asks for: its size checked (1 to 200, default 50) and its cursor.

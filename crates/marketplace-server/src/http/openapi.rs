@@ -85,12 +85,15 @@ const EXCEPTIONS: &[(&str, &[u16], &[u16])] = &[
     ("portal_session", &[], &[403]),
     // Any bytes; the key is checked by the service (401), routing needs a value (422).
     ("shared_trigger", &[401, 409], &[415]),
+    ("create_template", &[409], &[]),
+    ("decide_template", &[409], &[]),
 ];
 
 /// The problem statuses an operation can answer: 400 where a query or body is parsed, 413/415/422
 /// where a JSON body is, 404 where a path names something, 401 where a credential is checked,
-/// 403 where an embedded token's role and origin are, 500 always; then [`EXCEPTIONS`].
-fn problems_of(operation: &Operation) -> Vec<u16> {
+/// 403 where an embedded token's role and origin are, or an API key's role on a write (`read`
+/// is false: a reviewer key is refused, `forbidden_role`), 500 always; then [`EXCEPTIONS`].
+fn problems_of(operation: &Operation, read: bool) -> Vec<u16> {
     use utoipa::openapi::path::ParameterIn;
     let mut codes = vec![500];
     let parameters = operation.parameters.as_deref().unwrap_or_default();
@@ -119,18 +122,16 @@ fn problems_of(operation: &Operation) -> Vec<u16> {
                 .and_then(|v| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()))
                 .unwrap_or_default()
         })
-        .map(|name| {
-            if name == "embedded_token" || name == "portal_session" {
-                "embedded_token"
-            } else {
-                "api_key"
-            }
+        .map(|name| match name.as_str() {
+            "embedded_token" | "portal_session" => "embedded_token",
+            "api_key" => "api_key",
+            _ => "other",
         })
         .collect();
     if !schemes.is_empty() {
         codes.push(401);
     }
-    if schemes.contains(&"embedded_token") {
+    if schemes.contains(&"embedded_token") || (schemes.contains(&"api_key") && !read) {
         codes.push(403);
     }
     let id = operation.operation_id.as_deref().unwrap_or_default();
@@ -221,18 +222,20 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
             .insert(format!("Problem{code}"), RefOr::T(response));
     }
     for item in api.paths.paths.values_mut() {
-        let operations: [&mut Option<Operation>; 8] = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.options,
-            &mut item.head,
-            &mut item.patch,
-            &mut item.trace,
+        // (operation, whether it only reads)
+        let operations: [(&mut Option<Operation>, bool); 8] = [
+            (&mut item.get, true),
+            (&mut item.put, false),
+            (&mut item.post, false),
+            (&mut item.delete, false),
+            (&mut item.options, true),
+            (&mut item.head, true),
+            (&mut item.patch, false),
+            (&mut item.trace, true),
         ];
-        for operation in operations.into_iter().flatten() {
-            for code in problems_of(operation) {
+        for (operation, read) in operations {
+            let Some(operation) = operation else { continue };
+            for code in problems_of(operation, read) {
                 operation
                     .responses
                     .responses

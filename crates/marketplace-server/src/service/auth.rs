@@ -12,6 +12,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::service::state::AppState;
 use crate::store::{self, new_id, now_ms};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use marketplace_core::api_key::{self, ApiKeyRole, KeyAccess};
 use marketplace_core::customer::Role;
 use marketplace_core::event::EventType;
 use marketplace_core::permission::Actor;
@@ -20,11 +21,26 @@ use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-/// The vendor, authenticated by an admin API key.
+/// The vendor, authenticated by an admin API key (the `http` extractor also checks that the
+/// key's role may make the request: reviewer keys only read).
 #[derive(Debug, Clone)]
 pub struct Admin {
     /// The organization the key belongs to.
     pub organization_id: String,
+    /// The key's id.
+    pub key_id: String,
+    /// The key's role.
+    pub role: ApiKeyRole,
+}
+
+/// An API key deciding something filed for review (a workflow template): an admin or a
+/// reviewer key; its id is compared with the submitter's (`self_review`).
+#[derive(Debug, Clone)]
+pub struct Decider {
+    /// The organization the key belongs to.
+    pub organization_id: String,
+    /// The deciding key's id.
+    pub key_id: String,
 }
 
 /// A customer user, authenticated by a signed embedded token.
@@ -55,12 +71,29 @@ impl CustomerUser {
     }
 }
 
-/// The organization of an admin API key (401 when no key matches).
-pub async fn authenticate_api_key(state: &AppState, key: &str) -> ApiResult<Admin> {
-    store::api_keys::organization_of(&state.store, &sha256_hex(key))
+/// The holder of an admin API key (401 when no key matches), if its role allows `access`
+/// (else 403 `forbidden_role`: core's `api_key::allows` decides).
+pub async fn authenticate_api_key(
+    state: &AppState,
+    key: &str,
+    access: KeyAccess,
+) -> ApiResult<Admin> {
+    let holder = store::api_keys::holder_of(&state.store, &sha256_hex(key))
         .await?
-        .map(|organization_id| Admin { organization_id })
-        .ok_or_else(|| ApiError::unauthorized("invalid_api_key", "the API key is not valid"))
+        .ok_or_else(|| ApiError::unauthorized("invalid_api_key", "the API key is not valid"))?;
+    let role = ApiKeyRole::from_name(&holder.role)
+        .ok_or_else(|| ApiError::Internal(format!("API key {} has no known role", holder.id)))?;
+    if !api_key::allows(role, access) {
+        return Err(ApiError::forbidden(
+            "forbidden_role",
+            "a reviewer API key only reads and decides what is filed for review",
+        ));
+    }
+    Ok(Admin {
+        organization_id: holder.organization_id,
+        key_id: holder.id,
+        role,
+    })
 }
 
 /// A public key registered by a host app.

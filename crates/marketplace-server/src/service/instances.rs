@@ -8,6 +8,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::service::catalog::{Snapshot, load_version};
 use crate::service::sso;
 use crate::service::state::AppState;
+use crate::service::templates;
 use crate::store::instances::{IdempotencyRecord, WebhookToken};
 use crate::store::{self, Conn, Page, PageRequest, Tx, new_id, now_ms};
 use marketplace_core::config::{Audience, read_view};
@@ -29,8 +30,10 @@ pub use crate::store::instances::InstanceFilter;
 pub struct ShownInstance {
     /// The instance, its config replaced by the reader's view.
     pub instance: Instance,
-    /// `(flow, absolute URL)`, ordered by flow.
+    /// `(flow, absolute URL)` of its enabled webhook flows, ordered by flow.
     pub webhook_urls: Vec<(String, String)>,
+    /// The names of the flows that run (every flow of the version unless some were disabled).
+    pub enabled_flows: Vec<String>,
     /// Where its users sign in to the vendor's product, when its configuration has SSO
     /// ([`crate::service::sso`]).
     pub launch_url: Option<String>,
@@ -128,8 +131,10 @@ fn render(
     shown.config = read_view(version.config.spec(), &instance.config, audience);
     ShownInstance {
         instance: shown,
+        enabled_flows: instance.enabled_flow_names(version),
         webhook_urls: tokens
             .into_iter()
+            .filter(|t| instance.flow_enabled(&t.flow))
             .map(|t| {
                 (
                     t.flow,
@@ -191,6 +196,19 @@ pub struct Activation<'a> {
     pub embedded_values: Option<Map<String, Value>>,
     /// The request's `Idempotency-Key`.
     pub idempotency: Option<Idempotency>,
+    /// A one-click activation's approved template and the customer's connections (`values`
+    /// is then empty: the config is the template's and the connections).
+    pub one_click: Option<OneClick>,
+}
+
+/// A one-click activation: an approved template of the listed version, and the values of the
+/// connections it asks.
+#[derive(Debug)]
+pub struct OneClick {
+    /// The template.
+    pub template: templates::Template,
+    /// The customer's connection values.
+    pub connections: Map<String, Value>,
 }
 
 /// What an activation did.
@@ -274,18 +292,31 @@ pub async fn activate(
     // ...and deployability is checked before the values, for the answer order (deployability
     // before field errors)...
     check_deployability(live)?;
+    // A one-click's config is the template's (set as the vendor sets values) and the
+    // customer's connections, checked at `/connections` first.
+    let (submitted, accept_editor) = match &request.one_click {
+        Some(one_click) => (
+            templates::one_click_config(
+                &one_click.template,
+                &one_click.connections,
+                &version.config,
+            )?,
+            Editor::Organization,
+        ),
+        None => (request.values.clone(), request.editor),
+    };
     let config = accept_activation(
         &version.config,
         Submission {
-            editor: request.editor,
-            submitted: &request.values,
+            editor: accept_editor,
+            submitted: &submitted,
             vendor_values: &vendor,
             token_values: request.embedded_values.as_ref(),
         },
     )
     .map_err(ApiError::Validation)?;
     let now = now_ms();
-    let (instance, event) = Instance::activate(
+    let (mut instance, mut event) = Instance::activate(
         NewInstance {
             id: new_id("ins").into(),
             customer_id: request.customer_id.into(),
@@ -301,6 +332,13 @@ pub async fn activate(
         },
         now,
     );
+    if let Some(one_click) = &request.one_click {
+        instance.template_id = Some(one_click.template.id.clone());
+        instance.enabled_flows = Some(one_click.template.flows.clone());
+        if let Some(data) = event.data.as_object_mut() {
+            data.insert("template_id".into(), one_click.template.id.clone().into());
+        }
+    }
     let mut tx = state.store.begin().await?;
     store::instances::lock_customer(&mut tx, &state.store, request.customer_id).await?;
     // ...and again inside the transaction, where no other activation can interleave (nor a retry).
@@ -313,6 +351,18 @@ pub async fn activate(
         store::instances::count_live(&mut tx, request.customer_id, request.integration_id).await?,
     )?;
     store::instances::save(&mut tx, &state.store, &instance, true).await?;
+    if let Some(one_click) = &request.one_click {
+        for (collection, overrides) in &one_click.template.overrides {
+            store::templates::insert_instance_mappings(
+                &mut tx,
+                instance.id.as_str(),
+                collection,
+                overrides,
+                now,
+            )
+            .await?;
+        }
+    }
     let tokens = sync_webhooks(&mut tx, instance.id.as_str(), &version).await?;
     let event_id = store::events::record(&mut tx, request.organization_id, &event).await?;
     crate::service::alerts::event_recorded(
@@ -422,6 +472,8 @@ pub struct Reconfiguration<'a> {
     pub editor: Editor,
     /// Values of embedded variables from the token.
     pub embedded_values: Option<&'a Map<String, Value>>,
+    /// The flows that run from now on (`None`: unchanged).
+    pub enabled_flows: Option<Vec<String>>,
 }
 
 /// Reconfigures an instance.
@@ -445,6 +497,12 @@ pub async fn reconfigure(
         instance.integration_id.as_str(),
     )
     .await?;
+    let flow_errors = change
+        .enabled_flows
+        .as_deref()
+        .map_or_else(Vec::new, |flows| {
+            marketplace_core::template::check_flows(&version, flows, "/enabled_flows", true)
+        });
     let config = accept_reconfiguration(
         &version.config,
         &instance.config,
@@ -455,11 +513,26 @@ pub async fn reconfigure(
             token_values: change.embedded_values,
         },
         change.name.as_deref(),
-    )
-    .map_err(ApiError::Validation)?;
-    let (mut next, event) = instance.reconfigure(config, now_ms())?;
+    );
+    let config = match (config, flow_errors.is_empty()) {
+        (Ok(config), true) => config,
+        (Ok(_), false) => return Err(ApiError::Validation(flow_errors)),
+        (Err(mut errors), _) => {
+            errors.extend(flow_errors);
+            return Err(ApiError::Validation(errors));
+        }
+    };
+    let (mut next, mut event) = instance.reconfigure(config, now_ms())?;
     if let Some(name) = change.name {
         next.name = name.trim().to_owned();
+    }
+    if let Some(flows) = change.enabled_flows
+        && next.enabled_flows.as_ref() != Some(&flows)
+    {
+        if let Some(data) = event.data.as_object_mut() {
+            data.insert("enabled_flows".into(), Value::from(flows.clone()));
+        }
+        next.enabled_flows = Some(flows);
     }
     commit_change(state, organization_id, &next, &event, None).await?;
     show(state, &next, audience_of(change.editor)).await

@@ -23,4 +23,5 @@ pub mod scheduler;
 pub mod shared_webhooks;
 pub mod sso;
 pub mod state;
+pub mod templates;
 pub mod vendor;

@@ -14,6 +14,7 @@ use serde_json::json;
 pub use crate::store::api_keys::ApiKey;
 pub use crate::store::organizations::Organization;
 pub use crate::store::signing_keys::SigningKey;
+use marketplace_core::api_key::ApiKeyRole;
 
 /// An organization-wide event (no customer, integration or instance), now.
 fn organization_event(event_type: EventType, data: serde_json::Value) -> Event {
@@ -105,7 +106,7 @@ pub async fn create_organization(store: &Store, name: &str) -> StoreResult<(Stri
     let id = new_id("org");
     let mut tx = store.begin().await?;
     store::organizations::insert(&mut tx, &id, name).await?;
-    let (_, secret) = issue_api_key(&mut tx, &id, "initial").await?;
+    let (_, secret) = issue_api_key(&mut tx, &id, "initial", ApiKeyRole::Admin).await?;
     tx.commit().await?;
     Ok((id, secret))
 }
@@ -116,6 +117,7 @@ async fn issue_api_key(
     tx: &mut Tx,
     organization_id: &str,
     name: &str,
+    role: ApiKeyRole,
 ) -> StoreResult<(ApiKey, String)> {
     let secret = new_api_key();
     let key = store::api_keys::insert(
@@ -125,16 +127,18 @@ async fn issue_api_key(
         name,
         &sha256_hex(&secret),
         &secret[..10],
+        role.as_str(),
     )
     .await?;
     Ok((key, secret))
 }
 
-/// Creates an API key; returns it with its secret, which is shown once.
+/// Creates an API key of that role; returns it with its secret, which is shown once.
 pub async fn create_api_key(
     state: &AppState,
     organization_id: &str,
     name: &str,
+    role: ApiKeyRole,
 ) -> ApiResult<(ApiKey, String)> {
     if name.trim().is_empty() {
         return Err(ApiError::field(FieldError::new(
@@ -144,13 +148,13 @@ pub async fn create_api_key(
         )));
     }
     let mut tx = state.store.begin().await?;
-    let (key, secret) = issue_api_key(&mut tx, organization_id, name.trim()).await?;
+    let (key, secret) = issue_api_key(&mut tx, organization_id, name.trim(), role).await?;
     store::events::record(
         &mut tx,
         organization_id,
         &organization_event(
             EventType::ApiKeyCreated,
-            json!({"api_key_id": key.id, "name": key.name, "prefix": key.prefix}),
+            json!({"api_key_id": key.id, "name": key.name, "prefix": key.prefix, "role": key.role}),
         ),
     )
     .await?;
@@ -167,16 +171,18 @@ pub async fn list_api_keys(
     Ok(store::api_keys::list(&state.store, organization_id, page).await?)
 }
 
-/// Deletes an API key; the organization's last key cannot be deleted.
+/// Deletes an API key; the organization's last admin key cannot be deleted.
 pub async fn delete_api_key(state: &AppState, organization_id: &str, id: &str) -> ApiResult<()> {
     let mut tx = state.store.begin().await?;
     let key = store::api_keys::get(&mut tx, organization_id, id)
         .await?
         .ok_or(ApiError::NotFound("API key"))?;
-    if store::api_keys::count(&mut tx, organization_id).await? <= 1 {
+    if key.role == ApiKeyRole::Admin.as_str()
+        && store::api_keys::count_admins(&mut tx, organization_id).await? <= 1
+    {
         return Err(ApiError::conflict(
             "last_api_key",
-            "the organization's last API key cannot be deleted",
+            "the organization's last admin API key cannot be deleted",
         ));
     }
     store::api_keys::delete(&mut tx, id).await?;

@@ -89,6 +89,10 @@ pub async fn trigger(state: &AppState, secret: &str, input: &Value) -> ApiResult
             .ok_or(ApiError::NotFound("webhook"))?;
     let instance =
         crate::service::instances::load(state, &organization_id, &instance_id, None).await?;
+    // A disabled flow's URL answers as if it did not exist (it comes back if re-enabled).
+    if !instance.flow_enabled(&flow) {
+        return Err(ApiError::NotFound("webhook"));
+    }
     if instance.status != marketplace_core::InstanceStatus::Active {
         return Err(ApiError::conflict(
             "instance_not_active",

@@ -129,7 +129,7 @@ fn latest_tick(schedule: &FlowSchedule, floor: i64, now: i64) -> Option<i64> {
     latest
 }
 
-/// Reads an instance's scheduled flows and the values of their schedule variables.
+/// Reads an instance's enabled scheduled flows and the values of their schedule variables.
 async fn read_plan(state: &AppState, entry: &ScheduledInstance, now: i64) -> ApiResult<Plan> {
     let instance =
         crate::service::instances::load(state, &entry.organization_id, &entry.instance_id, None)
@@ -143,6 +143,7 @@ async fn read_plan(state: &AppState, entry: &ScheduledInstance, now: i64) -> Api
     .await?;
     let config = effective_config(version.config.spec(), &[&vendor, &instance.config]);
     let flows = scheduled(&version.flows)
+        .filter(|(flow, _)| instance.flow_enabled(&flow.name))
         .filter_map(|(flow, key)| {
             let value = config.get(key)?;
             Some(FlowSchedule {

@@ -202,7 +202,7 @@ pub async fn trigger(state: &AppState, call: Call<'_>) -> ApiResult<Vec<String>>
             continue;
         }
         let version = version_of(state, &instance).await?;
-        if has_webhook_flow(&version, call.flow) {
+        if has_webhook_flow(&version, call.flow) && instance.flow_enabled(call.flow) {
             with_flow.push(instance);
         }
     }

@@ -1,7 +1,7 @@
 //! `api_keys`: admin API keys, stored as the SHA-256 of the secret.
 
 use super::page::{Filter, Order, fetch_page};
-use super::sql::{execute, fetch_optional, scalar, scalar_optional};
+use super::sql::{execute, fetch_optional, scalar};
 use super::{Page, PageRequest, Store, StoreResult, Tx, now_ms};
 
 /// An API key, without its secret.
@@ -13,11 +13,13 @@ pub struct ApiKey {
     pub name: String,
     /// First characters of the key, to recognise it.
     pub prefix: String,
+    /// `admin` or `reviewer` (core's `ApiKeyRole`).
+    pub role: String,
     /// Creation time (Unix ms).
     pub created_at: i64,
 }
 
-const SELECT: &str = "SELECT id, name, prefix, created_at FROM api_keys";
+const SELECT: &str = "SELECT id, name, prefix, role, created_at FROM api_keys";
 
 /// Stores a key by its hash; returns the stored key.
 pub async fn insert(
@@ -27,17 +29,19 @@ pub async fn insert(
     name: &str,
     key_hash: &str,
     prefix: &str,
+    role: &str,
 ) -> StoreResult<ApiKey> {
     let created_at = now_ms();
     execute(
         &mut **tx,
-        "INSERT INTO api_keys (id, organization_id, name, key_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO api_keys (id, organization_id, name, key_hash, prefix, role, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         [
             id.into(),
             organization_id.into(),
             name.into(),
             key_hash.into(),
             prefix.into(),
+            role.into(),
             created_at.into(),
         ],
     )
@@ -46,14 +50,26 @@ pub async fn insert(
         id: id.to_owned(),
         name: name.to_owned(),
         prefix: prefix.to_owned(),
+        role: role.to_owned(),
         created_at,
     })
 }
 
-/// The organization a key hash belongs to.
-pub async fn organization_of(store: &Store, key_hash: &str) -> StoreResult<Option<String>> {
-    let sql = "SELECT organization_id FROM api_keys WHERE key_hash = $1";
-    scalar_optional(&store.db.read, sql, [key_hash.into()]).await
+/// Who holds a key: its organization, id and role.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct KeyHolder {
+    /// The organization.
+    pub organization_id: String,
+    /// The key's id.
+    pub id: String,
+    /// The key's role.
+    pub role: String,
+}
+
+/// The holder of a key hash.
+pub async fn holder_of(store: &Store, key_hash: &str) -> StoreResult<Option<KeyHolder>> {
+    let sql = "SELECT organization_id, id, role FROM api_keys WHERE key_hash = $1";
+    fetch_optional(&store.db.read, sql, [key_hash.into()]).await
 }
 
 /// A page of the organization's keys.
@@ -81,9 +97,9 @@ pub async fn get(tx: &mut Tx, organization_id: &str, id: &str) -> StoreResult<Op
     fetch_optional(&mut **tx, &sql, [id.into(), organization_id.into()]).await
 }
 
-/// How many keys the organization has.
-pub async fn count(tx: &mut Tx, organization_id: &str) -> StoreResult<i64> {
-    let sql = "SELECT COUNT(*) FROM api_keys WHERE organization_id = $1";
+/// How many admin keys the organization has.
+pub async fn count_admins(tx: &mut Tx, organization_id: &str) -> StoreResult<i64> {
+    let sql = "SELECT COUNT(*) FROM api_keys WHERE organization_id = $1 AND role = 'admin'";
     scalar(&mut **tx, sql, [organization_id.into()]).await
 }
 

@@ -38,12 +38,14 @@ struct Row {
     sealed_config: Vec<u8>,
     status_message: Option<String>,
     account_identifier: Option<String>,
+    template_id: Option<String>,
+    enabled_flows: Option<String>,
     created_at: i64,
     updated_at: i64,
 }
 
 const SELECT: &str = "SELECT id, customer_id, integration_id, version, name, status, sealed_config, status_message, \
-     account_identifier, created_at, updated_at FROM instances";
+     account_identifier, template_id, enabled_flows, created_at, updated_at FROM instances";
 
 fn context(instance_id: &str) -> String {
     format!("instance:{instance_id}")
@@ -57,7 +59,15 @@ impl Row {
             .open_json(&context(&self.id), &self.sealed_config)
             .and_then(|v| v.as_object().cloned())
             .ok_or_else(|| corrupt("the sealed config"))?;
+        let enabled_flows = self
+            .enabled_flows
+            .as_deref()
+            .map(serde_json::from_str::<Vec<String>>)
+            .transpose()
+            .map_err(|_| corrupt("the enabled flows"))?;
         Ok(Instance {
+            template_id: self.template_id,
+            enabled_flows,
             version: semver::Version::parse(&self.version).map_err(|_| corrupt("the version"))?,
             status: self.status.parse().map_err(|_| corrupt("the status"))?,
             id: self.id.into(),
@@ -165,12 +175,17 @@ pub async fn save(
     );
     let sql = if insert {
         "INSERT INTO instances (id, organization_id, customer_id, integration_id, version, name, status, sealed_config, \
-         created_at, updated_at, status_message, account_identifier) \
-         VALUES ($1, (SELECT organization_id FROM customers WHERE id = $2), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+         created_at, updated_at, status_message, account_identifier, template_id, enabled_flows) \
+         VALUES ($1, (SELECT organization_id FROM customers WHERE id = $2), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
     } else {
         "UPDATE instances SET customer_id = $2, integration_id = $3, version = $4, name = $5, status = $6, sealed_config = $7, \
-         created_at = $8, updated_at = $9, status_message = $10, account_identifier = $11 WHERE id = $1"
+         created_at = $8, updated_at = $9, status_message = $10, account_identifier = $11, template_id = $12, \
+         enabled_flows = $13 WHERE id = $1"
     };
+    let enabled_flows = instance
+        .enabled_flows
+        .as_ref()
+        .map(|flows| Value::from(flows.clone()).to_string());
     let args = [
         instance.id.as_str().into(),
         instance.customer_id.as_str().into(),
@@ -183,6 +198,8 @@ pub async fn save(
         instance.updated_at.into(),
         instance.status_message.clone().into(),
         instance.account_identifier.clone().into(),
+        instance.template_id.clone().into(),
+        enabled_flows.into(),
     ];
     execute(&mut **tx, sql, args).await?;
     Ok(())
@@ -307,7 +324,7 @@ pub async fn pending_before(store: &Store, cutoff: i64) -> StoreResult<Vec<(Stri
         row: Row,
     }
     let sql = "SELECT organization_id, id, customer_id, integration_id, version, name, status, sealed_config, \
-               status_message, account_identifier, created_at, updated_at FROM instances \
+               status_message, account_identifier, template_id, enabled_flows, created_at, updated_at FROM instances \
                WHERE status = 'pending' AND updated_at < $1 LIMIT 100";
     let rows: Vec<Owned> = fetch_all(&store.db.write, sql, [cutoff.into()]).await?;
     rows.into_iter()

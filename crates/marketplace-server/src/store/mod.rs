@@ -31,6 +31,7 @@ pub mod schedules;
 pub mod shared_webhooks;
 pub mod signing_keys;
 pub mod sso;
+pub mod templates;
 
 pub use db::{Backend, Db, sqlite_path};
 pub use page::{Page, PageRequest};

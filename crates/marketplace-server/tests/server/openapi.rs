@@ -79,15 +79,21 @@ async fn openapi_covers_every_route(server: TestServer) {
     for (path, method, expected) in [
         ("/api/v1/organization", "get", vec!["401", "500"]),
         ("/api/v1/api-keys", "get", vec!["400", "401", "500"]),
+        // An API key's writes may be refused for its role (a reviewer key: 403 `forbidden_role`).
         (
             "/api/v1/api-keys/{id}",
             "delete",
-            vec!["401", "404", "409", "500"],
+            vec!["401", "403", "404", "409", "500"],
         ),
         (
             "/api/v1/customers",
             "post",
-            vec!["400", "401", "409", "413", "415", "422", "500"],
+            vec!["400", "401", "403", "409", "413", "415", "422", "500"],
+        ),
+        (
+            "/api/v1/workflow-templates/{id}/decision",
+            "post",
+            vec!["400", "401", "403", "404", "409", "413", "415", "422", "500"],
         ),
         (
             "/api/v1/embedded/marketplace",
