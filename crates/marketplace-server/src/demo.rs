@@ -186,7 +186,7 @@ async fn ensure_organization(state: &AppState, database_url: &str) -> Result<Dem
         json!({"theme": {"theme": "light", "accent": "#4f46e5"}}),
     )
     .await?;
-    for item in catalog() {
+    for item in catalog().into_iter().map(with_template) {
         let integration = call(
             state,
             &key,
@@ -226,6 +226,9 @@ async fn ensure_organization(state: &AppState, database_url: &str) -> Result<Dem
             listing,
         )
         .await?;
+        if let Some(template) = item.get("template") {
+            approved_template(state, &key, &id, &version, template.clone()).await?;
+        }
     }
     call(state, &key, Method::POST, "/api/v1/customers",
         json!({"name": "Globex Corporation", "external_id": "globex", "labels": ["Enterprise", "EU"], "description": "Demo customer"})).await?;
@@ -302,6 +305,55 @@ fn flow(deliver_url: &str, connection: Option<&str>) -> Value {
                      {"to": "/kind", "from": "/type", "table": {"order": "Order", "refund": "Refund"}, "default": "Other"}],
              "deliver": deliver},
             {"name": "manual_sync", "trigger": "manual", "deliver": deliver}])
+}
+
+/// Salesforce offers an approved workflow template: its `events` flow only, into Acme's EU org;
+/// the customer gives only the connection.
+fn with_template(mut item: Value) -> Value {
+    if item["integration"]["name"] == "Salesforce" {
+        item["template"] = json!({"name": "Events to Acme's EU org",
+            "description": "Every Acme Cloud event into the EU Salesforce org",
+            "config": {"instance_url": "https://acme-eu.my.salesforce.com"}, "flows": ["events"]});
+    }
+    item
+}
+
+/// Submits a workflow template with the demo's admin key and approves it with a reviewer key
+/// (nobody decides what they submitted), so the marketplace lists it.
+async fn approved_template(
+    state: &AppState,
+    key: &str,
+    integration_id: &str,
+    version: &str,
+    template: Value,
+) -> Result<(), StartError> {
+    let created = call(
+        state,
+        key,
+        Method::POST,
+        &format!("/api/v1/integrations/{integration_id}/versions/{version}/workflow-templates"),
+        template,
+    )
+    .await?;
+    let reviewer = call(
+        state,
+        key,
+        Method::POST,
+        "/api/v1/api-keys",
+        json!({"name": "Demo reviewer", "role": "reviewer"}),
+    )
+    .await?;
+    let secret = reviewer["secret"].as_str().unwrap_or_default();
+    let id = created["id"].as_str().unwrap_or_default();
+    call(
+        state,
+        secret,
+        Method::POST,
+        &format!("/api/v1/workflow-templates/{id}/decision"),
+        json!({"decision": "approve", "notes": "Demo template, checked"}),
+    )
+    .await?;
+    Ok(())
 }
 
 /// The demo catalog: eight integrations across six categories.

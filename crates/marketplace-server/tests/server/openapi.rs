@@ -93,7 +93,9 @@ async fn openapi_covers_every_route(server: TestServer) {
         (
             "/api/v1/workflow-templates/{id}/decision",
             "post",
-            vec!["400", "401", "403", "404", "409", "413", "415", "422", "500"],
+            vec![
+                "400", "401", "403", "404", "409", "413", "415", "422", "500",
+            ],
         ),
         (
             "/api/v1/embedded/marketplace",
