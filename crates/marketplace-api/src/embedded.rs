@@ -209,6 +209,8 @@ mod tests {
             state: marketplace_core::VersionState::Published,
             config: marketplace_core::CompiledSpec::parse(&spec).unwrap(),
             flows: vec![],
+            collections: Vec::new(),
+            record_types: Vec::new(),
         });
         let integration = marketplace_core::Integration {
             id: "int_1".into(),

@@ -202,6 +202,9 @@ pub struct UpgradeReport {
     pub dropped: Vec<String>,
     /// Required keys of the new version with no value, no default and no vendor-set value.
     pub newly_required: Vec<String>,
+    /// What became of the instance's overrides of mappings (`collection/to`).
+    #[serde(default)]
+    pub mappings: crate::mappings::MappingsReport,
 }
 
 impl From<marketplace_core::UpgradeReport> for UpgradeReport {
@@ -210,6 +213,7 @@ impl From<marketplace_core::UpgradeReport> for UpgradeReport {
             carried_over: report.carried_over,
             dropped: report.dropped,
             newly_required: report.newly_required,
+            mappings: Default::default(),
         }
     }
 }
@@ -237,7 +241,8 @@ mod tests {
         assert_eq!(view.status, InstanceStatus::Paused);
         round_trip::<Page<InstanceView>>(json!({"items": [instance()], "next_cursor": "ins_1"}));
         let upgraded: UpgradeResult = round_trip(json!({"instance": instance(),
-            "report": {"carried_over": ["sheet_url"], "dropped": [], "newly_required": ["tab"]}}));
+            "report": {"carried_over": ["sheet_url"], "dropped": [], "newly_required": ["tab"],
+                "mappings": {"carried_over": ["contacts/email"], "dropped": []}}}));
         assert_eq!(upgraded.report.newly_required, ["tab"]);
     }
 
@@ -282,9 +287,11 @@ mod tests {
             dropped: vec!["b".into()],
             newly_required: vec![],
         };
+        let mut expected = serde_json::to_value(core.clone()).unwrap();
+        expected["mappings"] = json!({"carried_over": [], "dropped": []});
         assert_eq!(
-            serde_json::to_value(UpgradeReport::from(core.clone())).unwrap(),
-            serde_json::to_value(core).unwrap()
+            serde_json::to_value(UpgradeReport::from(core)).unwrap(),
+            expected
         );
     }
 }

@@ -1,7 +1,9 @@
 //! Integrations and their versions: `/api/v1/integrations[/{id}[/versions[/{version}[/publish]]]]`.
 
+use crate::mappings::MappingCollection;
 use crate::spec::{ConfigSpec, Flow};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// An integration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,6 +76,12 @@ pub struct VersionView {
     pub config: ConfigSpec,
     /// The flows.
     pub flows: Vec<Flow>,
+    /// The mapping collections.
+    #[serde(default)]
+    pub collections: Vec<MappingCollection>,
+    /// Once published: the record types its collections use, frozen at publication.
+    #[serde(default)]
+    pub record_types: Vec<FrozenRecordType>,
     /// Creation time (RFC 3339).
     #[cfg_attr(feature = "schema", schema(format = DateTime))]
     pub created_at: String,
@@ -95,6 +103,10 @@ pub struct VersionCreate {
     /// The flows (none when left out).
     #[serde(default)]
     pub flows: Vec<Flow>,
+    /// The mapping collections (none when left out), checked against the organization's record
+    /// types (errors at `/collections/0/...`).
+    #[serde(default)]
+    pub collections: Vec<MappingCollection>,
 }
 
 /// Body of `PUT /api/v1/integrations/{id}/versions/{version}`: a draft's new contents.
@@ -109,6 +121,33 @@ pub struct VersionReplace {
     /// The flows (none when left out).
     #[serde(default)]
     pub flows: Vec<Flow>,
+    /// The mapping collections (none when left out), checked against the organization's record
+    /// types (errors at `/collections/0/...`).
+    #[serde(default)]
+    pub collections: Vec<MappingCollection>,
+}
+
+/// A record type as a published version froze it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct FrozenRecordType {
+    /// Name.
+    pub name: String,
+    /// What records of this type are.
+    pub description: String,
+    /// The schema.
+    #[cfg_attr(feature = "schema", schema(value_type = serde_json::Value))]
+    pub schema: Value,
+}
+
+impl From<&marketplace_core::mapping::RecordType> for FrozenRecordType {
+    fn from(t: &marketplace_core::mapping::RecordType) -> Self {
+        FrozenRecordType {
+            name: t.name.clone(),
+            description: t.description.clone(),
+            schema: t.schema.clone(),
+        }
+    }
 }
 
 wire_enum! {
@@ -155,6 +194,9 @@ mod tests {
                 {"default": "standard", "key": "plan_tier", "label": "Plan tier",
                  "options": ["standard", "premium"], "type": "picklist", "visibility": "organization"}]}]},
             "flows": [{"deliver": {"method": "POST", "url": "instance_url"}, "name": "events", "trigger": "webhook"}],
+            "collections": [{"name": "contacts", "record_type": "contact", "direction": "to", "notes": "",
+                "mappings": [{"kind": "field", "to": "/email", "from": "/Email"}], "tests": []}],
+            "record_types": [{"name": "contact", "description": "", "schema": {"type": "object"}}],
             "created_at": "2026-11-30T05:21:33.569Z", "published_at": "2026-11-30T05:21:33.6Z"}),
         );
         assert_eq!(version.state, VersionState::Published);

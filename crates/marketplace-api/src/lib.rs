@@ -18,6 +18,8 @@
 //!   [`sso`]: the service as an OpenID Provider (client secrets, discovery, tokens, keys).
 //! - [`alert_monitors`]: what the vendor watches and where its alerts go.
 //! - [`templates`]: workflow templates, their review, and one-click activation.
+//! - [`mappings`]: record types, a version's mapping collections, previews and an instance's
+//!   overrides.
 //!
 //! Rules the types follow:
 //! - Request bodies refuse unknown fields (`deny_unknown_fields`); responses accept them, so an
@@ -46,6 +48,7 @@ pub mod event_configurations;
 pub mod instances;
 pub mod integrations;
 pub mod listings;
+pub mod mappings;
 pub mod observability;
 pub mod organization;
 pub mod portal;
@@ -142,6 +145,16 @@ mod schema_tests {
         templates::TemplateView,
         templates::DecisionBody,
         templates::EmbeddedActivationBody,
+        mappings::RecordTypeView,
+        mappings::RecordTypeBody,
+        mappings::CollectionView,
+        mappings::MappingCollection,
+        mappings::CollectionValidateBody,
+        mappings::CollectionValidation,
+        mappings::PreviewBody,
+        mappings::PreviewResult,
+        mappings::InstanceMappingsView,
+        mappings::InstanceMappingsBody,
     )))]
     struct Doc;
 

@@ -118,6 +118,12 @@ pub struct ExecutionStep {
     /// `map`: the number of mapping rules applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rules: Option<u32>,
+    /// `map` with a collection: its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection: Option<String>,
+    /// `map`, failed: every mapping error (`/mappings/3` `formula_error`, `/output/...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<crate::common::FieldError>>,
     /// `deliver`: the attempts made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempts: Option<u32>,

@@ -7,8 +7,10 @@
 //! flat object whose type-specific attributes appear only where they apply, as core writes it.
 
 use marketplace_core::{CompiledSpec, FieldError};
-use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::{Map, Number, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{Number, Value};
+
+pub use crate::mappings::Mapping;
 
 /// A config spec: the pages an editor fills in.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -332,9 +334,10 @@ pub struct Flow {
     /// `schedule` triggers: the key of the `schedule` variable whose value says when it runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<String>,
-    /// Mapping rules, in order; none means the input passes through unchanged.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub map: Vec<MapRule>,
+    /// The mapping step: mappings in order (none: the input passes through unchanged), or
+    /// `{"collection": name}`.
+    #[serde(default, skip_serializing_if = "FlowMap::is_empty")]
+    pub map: FlowMap,
     /// Where the result goes; none means the run ends after mapping.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deliver: Option<Deliver>,
@@ -352,40 +355,37 @@ wire_enum! {
     }
 }
 
-/// One mapping rule: where the output value goes and where it comes from.
+/// A flow's mapping step: inline mappings, or a collection of the version (the instance's
+/// effective mappings of it, checked against its target schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
-pub struct MapRule {
-    /// JSON Pointer in the output (`/order_id`).
-    pub to: String,
-    /// JSON Pointer in the input (`/order/id`); exclusive with `value`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// A constant (`null` included); exclusive with `from`.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
-    #[cfg_attr(feature = "schema", schema(value_type = Option<serde_json::Value>))]
-    pub value: Option<Value>,
-    /// Lookup table applied to the input value (by its string form).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "schema", schema(value_type = Option<std::collections::HashMap<String, serde_json::Value>>))]
-    pub table: Option<Map<String, Value>>,
-    /// Used when the input value is missing or not in the table (`null` included).
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
-    #[cfg_attr(feature = "schema", schema(value_type = Option<serde_json::Value>))]
-    pub default: Option<Value>,
+#[serde(untagged)]
+pub enum FlowMap {
+    /// Mappings applied in order.
+    Rules(Vec<Mapping>),
+    /// `{"collection": name}`.
+    Collection(CollectionRef),
 }
 
-/// A present field is `Some`, even when it is `null`.
-fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
-    Value::deserialize(deserializer).map(Some)
+/// A flow's `map` naming a collection of the version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct CollectionRef {
+    /// The collection's name.
+    pub collection: String,
+}
+
+impl Default for FlowMap {
+    fn default() -> Self {
+        FlowMap::Rules(Vec::new())
+    }
+}
+
+impl FlowMap {
+    /// Whether this is the empty list of mappings (the input passes through).
+    pub fn is_empty(&self) -> bool {
+        matches!(self, FlowMap::Rules(rules) if rules.is_empty())
+    }
 }
 
 /// The deliver step: an HTTP request to a URL from the config, authorised by a connection.
@@ -430,17 +430,16 @@ impl From<&marketplace_core::Flow> for Flow {
                 Trigger::Schedule => FlowTrigger::Schedule,
             },
             schedule: flow.schedule.clone(),
-            map: flow
-                .map
-                .iter()
-                .map(|rule| MapRule {
-                    to: rule.to.clone(),
-                    from: rule.from.clone(),
-                    value: rule.value.clone(),
-                    table: rule.table.clone(),
-                    default: rule.default.clone(),
-                })
-                .collect(),
+            map: match &flow.map {
+                marketplace_core::flow::FlowMap::Rules(rules) => {
+                    FlowMap::Rules(rules.iter().map(Into::into).collect())
+                }
+                marketplace_core::flow::FlowMap::Collection { collection } => {
+                    FlowMap::Collection(CollectionRef {
+                        collection: collection.clone(),
+                    })
+                }
+            },
             deliver: flow.deliver.as_ref().map(|d| Deliver {
                 url: d.url.clone(),
                 connection: d.connection.clone(),
@@ -540,16 +539,23 @@ mod tests {
     fn flows_as_the_service_sends_them() {
         let flows = json!([
             {"name": "events", "trigger": "webhook",
-             "map": [{"from": "/id", "to": "/id"}, {"to": "/source", "value": null},
-                     {"default": "Other", "from": "/type", "table": {"order": "Order"}, "to": "/kind"}],
+             "map": [{"kind": "field", "from": "/id", "to": "/id"}, {"kind": "static", "to": "/source", "value": null},
+                     {"kind": "translation", "default": "Other", "from": "/type", "table": {"order": "Order"}, "to": "/kind"},
+                     {"kind": "formula", "formula": ".a", "to": "/a", "overridable": true}],
              "deliver": {"connection": "auth", "method": "POST", "url": "instance_url"}},
             {"name": "manual_sync", "trigger": "manual", "deliver": {"method": "PUT", "url": "instance_url"}},
-            {"name": "nightly", "trigger": "schedule", "schedule": "every_night"}]);
+            {"name": "nightly", "trigger": "schedule", "schedule": "every_night"},
+            {"name": "contacts", "trigger": "manual", "map": {"collection": "contacts"}}]);
         let wire: Vec<Flow> = round_trip(flows.clone());
+        let FlowMap::Rules(rules) = &wire[0].map else {
+            panic!("an array is a list of mappings")
+        };
+        assert_eq!(rules[1].value, Some(Value::Null), "a null constant is kept");
         assert_eq!(
-            wire[0].map[1].value,
-            Some(Value::Null),
-            "a null constant is kept"
+            wire[3].map,
+            FlowMap::Collection(CollectionRef {
+                collection: "contacts".into()
+            })
         );
         let core: Vec<marketplace_core::Flow> = serde_json::from_value(flows).unwrap();
         let converted: Vec<Flow> = core.iter().map(Flow::from).collect();

@@ -323,6 +323,8 @@ fn catalog_versions() -> Vec<IntegrationVersion> {
             )
             .expect("catalog specs parse"),
             flows: Vec::new(),
+            collections: Vec::new(),
+            record_types: Vec::new(),
         })
         .collect()
 }

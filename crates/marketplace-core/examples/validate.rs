@@ -26,7 +26,7 @@ fn main() {
                    "map": [{"to": "/order_id", "from": "/order/id"}],
                    "deliver": {"url": "endpoint", "connection": "auth"}}]
     });
-    let mut version = match IntegrationVersion::parse_draft(&body, &[]) {
+    let mut version = match IntegrationVersion::parse_draft(&body, &[], &[]) {
         Ok(v) => v,
         Err(errors) => {
             eprintln!(
@@ -36,7 +36,9 @@ fn main() {
             std::process::exit(1);
         }
     };
-    version = version.publish(&[]).expect("a first version publishes");
+    version = version
+        .publish(&[], &[])
+        .expect("a first version publishes");
     let spec: &CompiledSpec = &version.config;
 
     println!(

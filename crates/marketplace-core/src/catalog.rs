@@ -218,6 +218,8 @@ mod tests {
                 {"key": "plan", "label": "Plan", "type": "string", "visibility": "organization", "required": true}]}]}))
             .unwrap(),
             flows: vec![],
+            collections: Vec::new(),
+            record_types: Vec::new(),
         });
         let integrations = [
             integration("b", "zendesk", "support", &["tickets"]),

@@ -233,6 +233,8 @@ mod tests {
             state,
             config,
             flows: vec![],
+            collections: Vec::new(),
+            record_types: Vec::new(),
         }
     }
 

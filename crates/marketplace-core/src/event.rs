@@ -154,11 +154,20 @@ pub enum EventType {
     /// A workflow template was deleted.
     #[serde(rename = "workflow_template.deleted")]
     WorkflowTemplateDeleted,
+    /// A record type was created or replaced.
+    #[serde(rename = "record_type.updated")]
+    RecordTypeUpdated,
+    /// A record type was deleted.
+    #[serde(rename = "record_type.deleted")]
+    RecordTypeDeleted,
+    /// An instance's overrides of a collection's mappings changed (`collection` names it).
+    #[serde(rename = "instance.mappings_changed")]
+    InstanceMappingsChanged,
 }
 
 impl EventType {
     /// Every kind, in declaration order.
-    pub const ALL: [EventType; 47] = [
+    pub const ALL: [EventType; 50] = [
         Self::InstanceActivated,
         Self::InstanceReconfigured,
         Self::InstanceUpgraded,
@@ -206,6 +215,9 @@ impl EventType {
         Self::WorkflowTemplateApproved,
         Self::WorkflowTemplateRejected,
         Self::WorkflowTemplateDeleted,
+        Self::RecordTypeUpdated,
+        Self::RecordTypeDeleted,
+        Self::InstanceMappingsChanged,
     ];
 
     /// The kind with that wire name (`"instance.activated"`); `None` for any other text.
@@ -263,6 +275,9 @@ impl EventType {
             Self::WorkflowTemplateApproved => "workflow_template.approved",
             Self::WorkflowTemplateRejected => "workflow_template.rejected",
             Self::WorkflowTemplateDeleted => "workflow_template.deleted",
+            Self::RecordTypeUpdated => "record_type.updated",
+            Self::RecordTypeDeleted => "record_type.deleted",
+            Self::InstanceMappingsChanged => "instance.mappings_changed",
         }
     }
 }

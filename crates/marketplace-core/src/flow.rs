@@ -1,9 +1,11 @@
 //! Flows: what an instance runs. Receive (webhook payload or test input), map, deliver.
 //!
-//! The mapping step is pure and lives here ([`apply_map`]); delivery is I/O and belongs to the
-//! service, which takes the URL and credentials from the variables a flow names.
+//! The mapping step is [`FlowMap`]: inline mappings or a collection, both applied by
+//! [`crate::mapping::apply_mappings`]; delivery is I/O and belongs to the service, which takes
+//! the URL and credentials from the variables a flow names.
 
 use crate::error::{FieldError, FieldErrorCode as Code};
+use crate::mapping::{Mapping, Rule};
 use crate::pointer;
 use crate::spec::{ConfigSpec, ConnectionKind, VariableType, is_valid_key};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -39,37 +41,66 @@ pub enum Method {
     Delete,
 }
 
-/// One mapping rule: where the output value goes and where it comes from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MapRule {
-    /// JSON Pointer in the output (`/order_id`).
-    pub to: String,
-    /// JSON Pointer in the input (`/order/id`); exclusive with `value`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// A constant; exclusive with `from`.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub value: Option<Value>,
-    /// Lookup table applied to the input value (by its string form).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub table: Option<Map<String, Value>>,
-    /// Used when the input value is missing or not in the table.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub default: Option<Value>,
+/// A flow's mapping step: inline mappings, or the instance's effective mappings of a collection.
+///
+/// On the wire either an array of mappings (core's flat [`Mapping`] form; rules without `kind`
+/// keep their meaning) or `{"collection": "contacts"}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum FlowMap {
+    /// Mappings applied in order; none means the input passes through unchanged.
+    Rules(Vec<Mapping>),
+    /// A collection of the version, with the instance's overrides.
+    Collection {
+        /// The collection's name.
+        collection: String,
+    },
 }
 
-/// A present field is `Some`, even when it is `null`.
-fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
-    Value::deserialize(deserializer).map(Some)
+impl Default for FlowMap {
+    fn default() -> Self {
+        FlowMap::Rules(Vec::new())
+    }
+}
+
+impl FlowMap {
+    /// Whether this is the empty list of rules (the input passes through).
+    pub fn is_empty(&self) -> bool {
+        matches!(self, FlowMap::Rules(rules) if rules.is_empty())
+    }
+
+    /// The collection it names, if any.
+    pub fn collection(&self) -> Option<&str> {
+        match self {
+            FlowMap::Collection { collection } => Some(collection),
+            FlowMap::Rules(_) => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for FlowMap {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        /// The object form, strictly.
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct ByCollection {
+            collection: String,
+        }
+        match Value::deserialize(deserializer)? {
+            rules @ Value::Array(_) => Vec::<Mapping>::deserialize(rules)
+                .map(FlowMap::Rules)
+                .map_err(D::Error::custom),
+            object @ Value::Object(_) => ByCollection::deserialize(object)
+                .map(|c| FlowMap::Collection {
+                    collection: c.collection,
+                })
+                .map_err(D::Error::custom),
+            _ => Err(D::Error::custom(
+                "`map` is an array of mappings or {\"collection\": name}",
+            )),
+        }
+    }
 }
 
 /// The deliver step: an HTTP request to a URL from the config, authorised by a connection.
@@ -97,9 +128,9 @@ pub struct Flow {
     /// `schedule` triggers: the key of the `schedule` variable whose value says when it runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<String>,
-    /// Mapping rules; none means the input passes through unchanged.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub map: Vec<MapRule>,
+    /// The mapping step; no rules means the input passes through unchanged.
+    #[serde(default, skip_serializing_if = "FlowMap::is_empty")]
+    pub map: FlowMap,
     /// Where the result goes; none means the run ends after mapping.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deliver: Option<Deliver>,
@@ -168,12 +199,14 @@ pub fn validate_flows(flows: &[Flow], spec: &ConfigSpec) -> Vec<FieldError> {
                 format!("the flow name `{}` is used twice", flow.name),
             ));
         }
-        for (j, rule) in flow.map.iter().enumerate() {
-            check_rule(
-                rule,
-                &pointer::push_index(&pointer::push(&path, "map"), j),
-                &mut errors,
-            );
+        if let FlowMap::Rules(rules) = &flow.map {
+            for (j, rule) in rules.iter().enumerate() {
+                check_rule(
+                    rule,
+                    &pointer::push_index(&pointer::push(&path, "map"), j),
+                    &mut errors,
+                );
+            }
         }
         check_schedule(flow, spec, &pointer::push(&path, "schedule"), &mut errors);
         if let Some(deliver) = &flow.deliver {
@@ -220,7 +253,9 @@ pub fn scheduled(flows: &[Flow]) -> impl Iterator<Item = (&Flow, &str)> {
         })
 }
 
-fn check_rule(rule: &MapRule, path: &str, errors: &mut Vec<FieldError>) {
+/// An inline mapping: pointers well formed, formulas admitted (there is no target schema to check
+/// against; a collection's mappings are checked by [`crate::mapping::validate_collection`]).
+fn check_rule(rule: &Mapping, path: &str, errors: &mut Vec<FieldError>) {
     if rule.to.is_empty() || pointer::tokens(&rule.to).is_none() {
         errors.push(FieldError::new(
             pointer::push(path, "to"),
@@ -228,35 +263,46 @@ fn check_rule(rule: &MapRule, path: &str, errors: &mut Vec<FieldError>) {
             "`to` must be a JSON Pointer such as /order_id",
         ));
     }
-    if let Some(from) = &rule.from
-        && pointer::tokens(from).is_none()
-    {
-        errors.push(FieldError::new(
-            pointer::push(path, "from"),
-            Code::Format,
-            "`from` must be a JSON Pointer such as /order/id",
-        ));
-    }
-    match (&rule.from, &rule.value) {
-        (Some(_), Some(_)) => errors.push(FieldError::new(
-            path,
-            Code::Invalid,
-            "a rule has `from` or `value`, not both",
-        )),
-        (None, None) => errors.push(FieldError::new(
-            path,
-            Code::Required,
-            "a rule needs `from` or `value`",
-        )),
-        (None, Some(_)) if rule.table.is_some() || rule.default.is_some() => {
+    match &rule.rule {
+        Rule::Field { from, .. } | Rule::Translation { from, .. }
+            if pointer::tokens(from).is_none() =>
+        {
             errors.push(FieldError::new(
-                path,
-                Code::Invalid,
-                "`table` and `default` apply only to `from` rules",
+                pointer::push(path, "from"),
+                Code::Format,
+                "`from` must be a JSON Pointer such as /order/id",
             ))
+        }
+        Rule::Formula { formula } => {
+            if let Err(failure) = crate::mapping::Formula::compile(formula) {
+                errors.push(FieldError::new(
+                    pointer::push(path, "formula"),
+                    failure.code,
+                    failure.message,
+                ));
+            }
         }
         _ => {}
     }
+}
+
+/// Checks that every flow whose `map` names a collection names one of `collections`
+/// (`/0/map/collection` `invalid_reference`; paths relative to the flows array).
+pub fn check_collections(flows: &[Flow], collections: &[&str]) -> Vec<FieldError> {
+    flows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, flow)| {
+            let name = flow.map.collection()?;
+            (!collections.contains(&name)).then(|| {
+                FieldError::new(
+                    format!("/{i}/map/collection"),
+                    Code::InvalidReference,
+                    format!("the version has no collection `{name}`"),
+                )
+            })
+        })
+        .collect()
 }
 
 fn check_deliver(deliver: &Deliver, spec: &ConfigSpec, path: &str, errors: &mut Vec<FieldError>) {
@@ -299,43 +345,6 @@ fn check_deliver(deliver: &Deliver, spec: &ConfigSpec, path: &str, errors: &mut 
             ));
         }
     }
-}
-
-/// Runs the mapping rules on an input; with no rules the input passes through unchanged.
-pub fn apply_map(rules: &[MapRule], input: &Value) -> Value {
-    if rules.is_empty() {
-        return input.clone();
-    }
-    let mut output = Value::Object(Map::new());
-    for rule in rules {
-        let value = match (&rule.from, &rule.value) {
-            (_, Some(constant)) => Some(constant.clone()),
-            (Some(from), None) => lookup(rule, input.pointer(from)),
-            (None, None) => None,
-        };
-        if let (Some(value), Some(tokens)) = (value, pointer::tokens(&rule.to)) {
-            set_at(&mut output, &tokens, value);
-        }
-    }
-    output
-}
-
-fn lookup(rule: &MapRule, found: Option<&Value>) -> Option<Value> {
-    let Some(found) = found else {
-        return rule.default.clone();
-    };
-    let Some(table) = &rule.table else {
-        return Some(found.clone());
-    };
-    let key = match found {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    table
-        .get(&key)
-        .cloned()
-        .or_else(|| rule.default.clone())
-        .or_else(|| Some(found.clone()))
 }
 
 /// Writes `value` at the pointer `tokens` in `target`, making objects on the way (a non-object
@@ -381,7 +390,7 @@ mod tests {
     }
 
     #[test]
-    fn maps_the_design_example() {
+    fn reads_the_design_example_and_collections() {
         let flow: Flow = serde_json::from_value(json!({"name": "orders", "trigger": "webhook",
             "map": [{"to": "/order_id", "from": "/order/id"}, {"to": "/source", "value": "shop"},
                     {"to": "/country", "from": "/addr/cc", "table": {"DE": "Germany"}, "default": "Other"},
@@ -389,26 +398,45 @@ mod tests {
             "deliver": {"url": "endpoint", "connection": "auth", "method": "POST"}}))
         .unwrap();
         assert!(validate_flows(std::slice::from_ref(&flow), &spec()).is_empty());
-        let out = apply_map(
-            &flow.map,
-            &json!({"order": {"id": 7}, "addr": {"cc": "DE"}}),
+        let FlowMap::Rules(rules) = &flow.map else {
+            panic!("an array is rules")
+        };
+        let kinds: Vec<_> = rules.iter().map(|r| r.rule.kind()).collect();
+        use crate::mapping::MappingKind as K;
+        assert_eq!(kinds, [K::Field, K::Static, K::Translation, K::Static]);
+        let by_name: Flow = serde_json::from_value(
+            json!({"name": "sync", "trigger": "manual", "map": {"collection": "contacts"}}),
+        )
+        .unwrap();
+        assert_eq!(by_name.map.collection(), Some("contacts"));
+        assert_eq!(
+            serde_json::to_value(&by_name).unwrap()["map"],
+            json!({"collection": "contacts"})
         );
         assert_eq!(
-            out,
-            json!({"order_id": 7, "source": "shop", "country": "Germany", "meta": {"nothing": null}})
+            check_collections(&[flow.clone(), by_name.clone()], &["contacts"]),
+            vec![]
         );
-        let out = apply_map(
-            &flow.map,
-            &json!({"order": {"id": 8}, "addr": {"cc": "FR"}}),
+        let errors = check_collections(&[flow, by_name], &["accounts"]);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            (errors[0].path.as_str(), errors[0].code),
+            ("/1/map/collection", Code::InvalidReference)
         );
-        assert_eq!(out["country"], json!("Other"));
-        assert_eq!(apply_map(&[], &json!([1])), json!([1]));
+        for bad in [json!({"collection": "c", "extra": 1}), json!("contacts")] {
+            assert!(
+                serde_json::from_value::<Flow>(
+                    json!({"name": "x", "trigger": "manual", "map": bad})
+                )
+                .is_err()
+            );
+        }
     }
 
     #[test]
     fn reports_every_flow_problem() {
         let flows = json!([
-            {"name": "Bad Name", "trigger": "webhook", "map": [{"to": "x", "from": "/a", "value": 1}],
+            {"name": "Bad Name", "trigger": "webhook", "map": [{"to": "x", "from": "a"}],
              "deliver": {"url": "region", "connection": "missing"}},
             {"name": "ok", "trigger": "nope"},
             {"name": "nightly", "trigger": "schedule", "schedule": "every"},
@@ -425,7 +453,7 @@ mod tests {
                 ("/1", Code::Invalid),
                 ("/0/name", Code::InvalidKey),
                 ("/0/map/0/to", Code::Format),
-                ("/0/map/0", Code::Invalid),
+                ("/0/map/0/from", Code::Format),
                 ("/0/deliver/url", Code::InvalidReference),
                 ("/0/deliver/connection", Code::InvalidReference),
                 ("/3/schedule", Code::InvalidReference),

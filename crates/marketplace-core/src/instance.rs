@@ -643,6 +643,8 @@ mod tests {
             config: CompiledSpec::parse(&json!({"pages": [{"title": "P", "elements": elements}]}))
                 .unwrap(),
             flows: vec![],
+            collections: Vec::new(),
+            record_types: Vec::new(),
         }
     }
 

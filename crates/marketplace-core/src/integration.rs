@@ -3,9 +3,10 @@
 use crate::compiled::CompiledSpec;
 use crate::customer::normalize_labels;
 use crate::error::{FieldError, FieldErrorCode as Code, prefix_all};
-use crate::flow::{Flow, parse_flows};
+use crate::flow::{Flow, check_collections, parse_flows};
 use crate::formats;
 use crate::ids::IntegrationId;
+use crate::mapping::{Collection, Direction, RecordType, validate_collection};
 use semver::Version;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -119,6 +120,28 @@ pub struct IntegrationVersion {
     /// The flows.
     #[serde(default)]
     pub flows: Vec<Flow>,
+    /// The mapping collections.
+    #[serde(default)]
+    pub collections: Vec<Collection>,
+    /// Once published: frozen copies of the record types its collections use (a draft reads
+    /// the organization's current ones).
+    #[serde(default)]
+    pub record_types: Vec<RecordType>,
+}
+
+/// The schema a collection's output is checked against: its record type's (`to`) or its
+/// `foreign_schema` (`from`); `None` when unknown (then unchecked).
+pub fn collection_target<'a>(
+    collection: &'a Collection,
+    record_types: &'a [RecordType],
+) -> Option<&'a Value> {
+    match collection.direction {
+        Direction::To => record_types
+            .iter()
+            .find(|t| t.name == collection.record_type)
+            .map(|t| &t.schema),
+        Direction::From => collection.foreign_schema.as_ref(),
+    }
 }
 
 /// What is known of the versions an integration already has, for the order rules.
@@ -144,12 +167,18 @@ impl IntegrationVersion {
         }
     }
 
-    /// Parses a version body `{version, config, flows}` as a new draft, checking everything at once
-    /// (paths into the body: `/version`, `/config/pages/0/elements/1/key`, `/flows/0/deliver/url`).
+    /// Parses a version body `{version, config, flows, collections}` as a new draft, checking
+    /// everything at once (paths into the body: `/version`, `/config/pages/0/elements/1/key`,
+    /// `/flows/0/deliver/url`, `/collections/0/mappings/2/to`); collections are checked against
+    /// the organization's `record_types`.
     ///
     /// A version that already exists is reported as `duplicate` at `/version` (a conflict for the
     /// service); one not greater than every published version as `version_order`.
-    pub fn parse_draft(body: &Value, existing: &[VersionSummary]) -> Result<Self, Vec<FieldError>> {
+    pub fn parse_draft(
+        body: &Value,
+        existing: &[VersionSummary],
+        record_types: &[RecordType],
+    ) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         let version = parse_semver(body.get("version"), &mut errors);
         if let Some(version) = &version {
@@ -163,13 +192,13 @@ impl IntegrationVersion {
                 errors.push(e);
             }
         }
-        let (config, flows) = parse_contents(body, &mut errors);
+        let (config, flows, collections) = parse_contents(body, record_types, &mut errors);
         for name in body.as_object().into_iter().flat_map(|o| o.keys()) {
-            if !["version", "config", "flows"].contains(&name.as_str()) {
+            if !["version", "config", "flows", "collections"].contains(&name.as_str()) {
                 errors.push(FieldError::new(
                     crate::pointer::push("", name),
                     Code::UnknownKey,
-                    "a version has version, config and flows",
+                    "a version has version, config, flows and collections",
                 ));
             }
         }
@@ -179,14 +208,20 @@ impl IntegrationVersion {
                 state: VersionState::Draft,
                 config,
                 flows: flows.unwrap_or_default(),
+                collections,
+                record_types: Vec::new(),
             }),
             _ => Err(errors),
         }
     }
 
-    /// Replaces a draft's contents with a new body `{config, flows}` (a `version` in the body must
-    /// match). A published version is immutable.
-    pub fn replace_draft(&self, body: &Value) -> Result<Self, Vec<FieldError>> {
+    /// Replaces a draft's contents with a new body `{config, flows, collections}` (a `version`
+    /// in the body must match). A published version is immutable.
+    pub fn replace_draft(
+        &self,
+        body: &Value,
+        record_types: &[RecordType],
+    ) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         if self.state == VersionState::Published {
             errors.push(FieldError::new(
@@ -205,20 +240,27 @@ impl IntegrationVersion {
                 "the body's version differs from the path's",
             ));
         }
-        let (config, flows) = parse_contents(body, &mut errors);
+        let (config, flows, collections) = parse_contents(body, record_types, &mut errors);
         match (config, errors.is_empty()) {
             (Some(config), true) => Ok(IntegrationVersion {
                 version: self.version.clone(),
                 state: VersionState::Draft,
                 config,
                 flows: flows.unwrap_or_default(),
+                collections,
+                record_types: Vec::new(),
             }),
             _ => Err(errors),
         }
     }
 
-    /// Publishes a draft: it must be greater than every published version.
-    pub fn publish(&self, existing: &[VersionSummary]) -> Result<Self, FieldError> {
+    /// Publishes a draft: it must be greater than every published version. The record types
+    /// its collections use are frozen from the organization's `record_types`.
+    pub fn publish(
+        &self,
+        existing: &[VersionSummary],
+        record_types: &[RecordType],
+    ) -> Result<Self, FieldError> {
         if self.state == VersionState::Published {
             return Err(FieldError::new(
                 "",
@@ -229,10 +271,26 @@ impl IntegrationVersion {
         if let Some(e) = order_error(&self.version, existing) {
             return Err(e);
         }
+        let frozen = record_types
+            .iter()
+            .filter(|t| self.collections.iter().any(|c| c.record_type == t.name))
+            .cloned()
+            .collect();
         Ok(IntegrationVersion {
             state: VersionState::Published,
+            record_types: frozen,
             ..self.clone()
         })
+    }
+
+    /// The collection of that name.
+    pub fn collection(&self, name: &str) -> Option<&Collection> {
+        self.collections.iter().find(|c| c.name == name)
+    }
+
+    /// Whether a flow's `map` names the collection.
+    pub fn collection_in_use(&self, name: &str) -> bool {
+        self.flows.iter().any(|f| f.map.collection() == Some(name))
     }
 
     /// The summary used by the order rules.
@@ -291,17 +349,19 @@ fn order_error(version: &Version, existing: &[VersionSummary]) -> Option<FieldEr
     })
 }
 
+/// The contents of a version body: its spec, flows and collections, every problem reported.
 fn parse_contents(
     body: &Value,
+    record_types: &[RecordType],
     errors: &mut Vec<FieldError>,
-) -> (Option<CompiledSpec>, Option<Vec<Flow>>) {
+) -> (Option<CompiledSpec>, Option<Vec<Flow>>, Vec<Collection>) {
     if !body.is_object() {
         errors.push(FieldError::new(
             "",
             Code::Type,
             "a version body must be an object",
         ));
-        return (None, None);
+        return (None, None, Vec::new());
     }
     let config = match body.get("config") {
         None => {
@@ -320,10 +380,26 @@ fn parse_contents(
             }
         },
     };
+    let collections = parse_collections(body.get("collections"), record_types, errors);
     let flows = match (body.get("flows"), &config) {
         (None, _) => Some(Vec::new()),
         (Some(flows), Some(spec)) => match parse_flows(flows, spec.spec()) {
-            Ok(flows) => Some(flows),
+            Ok(flows) => {
+                let names: Vec<&str> = body
+                    .get("collections")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|c| c.get("name").and_then(Value::as_str))
+                    .collect();
+                let unknown = check_collections(&flows, &names);
+                if unknown.is_empty() {
+                    Some(flows)
+                } else {
+                    errors.extend(prefix_all(unknown, "/flows"));
+                    None
+                }
+            }
             Err(e) => {
                 errors.extend(prefix_all(e, "/flows"));
                 None
@@ -332,7 +408,42 @@ fn parse_contents(
         // Flows name variables of the spec: without a valid spec they cannot be checked yet.
         (Some(_), None) => None,
     };
-    (config, flows)
+    (config, flows, collections)
+}
+
+/// A version body's `collections`: each checked against the record types, names unique.
+fn parse_collections(
+    value: Option<&Value>,
+    record_types: &[RecordType],
+    errors: &mut Vec<FieldError>,
+) -> Vec<Collection> {
+    let Some(value) = value else {
+        return Vec::new();
+    };
+    let Some(items) = value.as_array() else {
+        errors.push(FieldError::new(
+            "/collections",
+            Code::Type,
+            "collections must be an array",
+        ));
+        return Vec::new();
+    };
+    let mut collections: Vec<Collection> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let path = crate::pointer::push_index("/collections", i);
+        match validate_collection(item, record_types) {
+            Ok(collection) if collections.iter().any(|c| c.name == collection.name) => {
+                errors.push(FieldError::new(
+                    crate::pointer::push(&path, "name"),
+                    Code::Duplicate,
+                    format!("the collection name `{}` is used twice", collection.name),
+                ));
+            }
+            Ok(collection) => collections.push(collection),
+            Err(e) => errors.extend(prefix_all(e, &path)),
+        }
+    }
+    collections
 }
 
 #[cfg(test)]
@@ -359,16 +470,19 @@ mod tests {
             summary("1.0.0", VersionState::Published),
             summary("1.2.0", VersionState::Draft),
         ];
-        let v = IntegrationVersion::parse_draft(&body("1.1.0"), &existing).unwrap();
+        let v = IntegrationVersion::parse_draft(&body("1.1.0"), &existing, &[]).unwrap();
         assert_eq!(v.state, VersionState::Draft);
-        let published = v.publish(&existing).unwrap();
+        let published = v.publish(&existing, &[]).unwrap();
         assert_eq!(published.state, VersionState::Published);
         assert_eq!(
-            published.replace_draft(&body("1.1.0")).unwrap_err()[0].code,
+            published.replace_draft(&body("1.1.0"), &[]).unwrap_err()[0].code,
             Code::Immutable
         );
         let existing = vec![summary("1.3.0", VersionState::Published)];
-        assert_eq!(v.publish(&existing).unwrap_err().code, Code::VersionOrder);
+        assert_eq!(
+            v.publish(&existing, &[]).unwrap_err().code,
+            Code::VersionOrder
+        );
     }
 
     #[test]
@@ -379,7 +493,7 @@ mod tests {
         ];
         let mut b = body("1.5.0");
         b["config"]["pages"][0]["elements"][0]["key"] = json!("Bad");
-        let errors = IntegrationVersion::parse_draft(&b, &existing).unwrap_err();
+        let errors = IntegrationVersion::parse_draft(&b, &existing, &[]).unwrap_err();
         let got: Vec<(&str, Code)> = errors.iter().map(|e| (e.path.as_str(), e.code)).collect();
         assert_eq!(
             got,
@@ -388,9 +502,9 @@ mod tests {
                 ("/config/pages/0/elements/0/key", Code::InvalidKey)
             ]
         );
-        let errors = IntegrationVersion::parse_draft(&body("1.0.0"), &existing).unwrap_err();
+        let errors = IntegrationVersion::parse_draft(&body("1.0.0"), &existing, &[]).unwrap_err();
         assert_eq!(errors[0].code, Code::Duplicate);
-        let errors = IntegrationVersion::parse_draft(&body("one"), &existing).unwrap_err();
+        let errors = IntegrationVersion::parse_draft(&body("one"), &existing, &[]).unwrap_err();
         assert_eq!(errors[0].code, Code::InvalidVersion);
     }
 
@@ -398,8 +512,55 @@ mod tests {
     fn flows_are_checked_against_the_spec() {
         let mut b = body("1.0.0");
         b["flows"][0]["deliver"]["url"] = json!("nowhere");
-        let errors = IntegrationVersion::parse_draft(&b, &[]).unwrap_err();
+        let errors = IntegrationVersion::parse_draft(&b, &[], &[]).unwrap_err();
         assert_eq!(errors[0].path, "/flows/0/deliver/url");
+        let mut b = body("1.0.0");
+        b["flows"][0]["map"] = json!({"collection": "contacts"});
+        let errors = IntegrationVersion::parse_draft(&b, &[], &[]).unwrap_err();
+        assert_eq!(
+            (errors[0].path.as_str(), errors[0].code),
+            ("/flows/0/map/collection", Code::InvalidReference)
+        );
+        b["collections"] = json!("none");
+        let errors = IntegrationVersion::parse_draft(&b, &[], &[]).unwrap_err();
+        assert_eq!(
+            (errors[0].path.as_str(), errors[0].code),
+            ("/collections", Code::Type)
+        );
+    }
+
+    #[test]
+    fn publishing_freezes_the_record_types_used() {
+        let record_type = |name: &str| RecordType {
+            name: name.into(),
+            description: String::new(),
+            schema: json!({"type": "object"}),
+        };
+        let mut draft = IntegrationVersion::parse_draft(&body("1.0.0"), &[], &[]).unwrap();
+        draft.collections.push(Collection {
+            name: "contacts".into(),
+            record_type: "contact".into(),
+            direction: Direction::To,
+            foreign_schema: None,
+            notes: String::new(),
+            mappings: Vec::new(),
+            tests: Vec::new(),
+        });
+        let published = draft
+            .publish(&[], &[record_type("account"), record_type("contact")])
+            .unwrap();
+        let frozen: Vec<&str> = published
+            .record_types
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect();
+        assert_eq!(frozen, ["contact"]);
+        let contacts = published.collection("contacts").unwrap();
+        assert_eq!(
+            collection_target(contacts, &published.record_types),
+            Some(&json!({"type": "object"}))
+        );
+        assert!(!published.collection_in_use("contacts"));
     }
 
     #[test]
@@ -428,7 +589,7 @@ mod tests {
 
     #[test]
     fn only_published_versions_run() {
-        let mut version = IntegrationVersion::parse_draft(&body("1.0.0"), &[]).unwrap();
+        let mut version = IntegrationVersion::parse_draft(&body("1.0.0"), &[], &[]).unwrap();
         assert_eq!(version.state, VersionState::Draft);
         let error = version.check_runnable().unwrap_err();
         assert_eq!(

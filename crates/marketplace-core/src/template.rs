@@ -375,7 +375,7 @@ mod tests {
             "flows": [{"name": "orders", "trigger": "webhook"}, {"name": "refunds", "trigger": "webhook"},
                       {"name": "sync", "trigger": "manual"}]
         });
-        let mut version = IntegrationVersion::parse_draft(&body, &[]).expect("the test version");
+        let mut version = IntegrationVersion::parse_draft(&body, &[], &[]).expect("the test version");
         version.state = state;
         version
     }

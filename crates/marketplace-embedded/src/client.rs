@@ -5,8 +5,9 @@ use crate::error::{Error, Result};
 use crate::token::{TokenSource, needs_refresh, now_secs, token_expiry};
 use crate::transport::{HttpRequest, HttpResponse, Method, Transport};
 use crate::wire::{
-    ExecutionView, InstanceView, LaunchUrl, LogView, MarketplaceDetail, MarketplaceEntry,
-    MarketplaceQuery, Page, PageQuery, ValidateResult,
+    ExecutionView, InstanceMappingsView, InstanceView, LaunchUrl, LogView, Mapping,
+    MarketplaceDetail, MarketplaceEntry, MarketplaceQuery, Page, PageQuery, PreviewResult,
+    ValidateResult,
 };
 use marketplace_core::error::unprefix_all;
 use marketplace_core::values::Editor;
@@ -323,6 +324,50 @@ impl Marketplace {
         input: &Value,
     ) -> Result<ExecutionView> {
         self.call(endpoint::test(instance_id, flow, input)).await
+    }
+
+    /// The instance's overrides of a collection and the mappings it runs with them.
+    pub async fn instance_mappings(
+        &self,
+        instance_id: &str,
+        collection: &str,
+    ) -> Result<InstanceMappingsView> {
+        self.call(endpoint::instance_mappings(instance_id, collection))
+            .await
+    }
+
+    /// Replaces the instance's overrides of a collection (a customer may override only
+    /// `overridable` mappings; others are `not_editable` at `/overrides/N/to`).
+    pub async fn put_instance_mappings(
+        &self,
+        instance_id: &str,
+        collection: &str,
+        overrides: &[Mapping],
+    ) -> Result<InstanceMappingsView> {
+        self.call(endpoint::put_instance_mappings(
+            instance_id,
+            collection,
+            overrides,
+        ))
+        .await
+    }
+
+    /// Applies the instance's effective mappings of a collection to `input` (with `overrides`
+    /// tried instead of the stored ones when given): the output and every error.
+    pub async fn preview_instance_mappings(
+        &self,
+        instance_id: &str,
+        collection: &str,
+        input: &Value,
+        overrides: Option<&[Mapping]>,
+    ) -> Result<PreviewResult> {
+        self.call(endpoint::preview_instance_mappings(
+            instance_id,
+            collection,
+            input,
+            overrides,
+        ))
+        .await
     }
 
     /// The instance's logs, newest first, a page at a time.

@@ -4,9 +4,9 @@
 
 use crate::transport::Method;
 use crate::wire::{
-    ActivationBody, ExecutionView, InstanceView, LaunchUrl, LogView, MarketplaceDetail,
-    MarketplaceEntry, MarketplaceQuery, OneClickBody, Page, PageQuery, ReconfigureBody, TestBody,
-    ValidateBody, ValidateResult,
+    ActivationBody, ExecutionView, InstanceMappingsBody, InstanceMappingsView, InstanceView,
+    LaunchUrl, LogView, Mapping, MarketplaceDetail, MarketplaceEntry, MarketplaceQuery, OneClickBody, Page,
+    PageQuery, PreviewBody, PreviewResult, ReconfigureBody, TestBody, ValidateBody, ValidateResult,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -184,6 +184,53 @@ pub fn logs(instance_id: &str, page: &PageQuery) -> Endpoint<Page<LogView>> {
 /// `GET /instances/{id}/executions`: newest first, a page.
 pub fn executions(instance_id: &str, page: &PageQuery) -> Endpoint<Page<ExecutionView>> {
     Endpoint::new(Method::Get, instance_path(instance_id, "/executions")).query(page)
+}
+
+/// `GET /instances/{id}/mappings/{collection}`: the instance's overrides of a collection and
+/// its effective mappings.
+pub fn instance_mappings(instance_id: &str, collection: &str) -> Endpoint<InstanceMappingsView> {
+    Endpoint::new(Method::Get, mappings_path(instance_id, collection, ""))
+}
+
+/// `PUT /instances/{id}/mappings/{collection}`: replaces the overrides (only `overridable`
+/// mappings).
+pub fn put_instance_mappings(
+    instance_id: &str,
+    collection: &str,
+    overrides: &[Mapping],
+) -> Endpoint<InstanceMappingsView> {
+    let body = InstanceMappingsBody {
+        overrides: overrides.to_vec(),
+    };
+    Endpoint::new(Method::Put, mappings_path(instance_id, collection, "")).body(&body)
+}
+
+/// `POST /instances/{id}/mappings/{collection}/preview`: the effective mappings (with
+/// `overrides` instead of the stored ones when given) applied to `input`.
+pub fn preview_instance_mappings(
+    instance_id: &str,
+    collection: &str,
+    input: &Value,
+    overrides: Option<&[Mapping]>,
+) -> Endpoint<PreviewResult> {
+    let body = PreviewBody {
+        input: input.clone(),
+        overrides: overrides.map(<[Mapping]>::to_vec),
+    };
+    Endpoint::new(
+        Method::Post,
+        mappings_path(instance_id, collection, "/preview"),
+    )
+    .body(&body)
+}
+
+/// The path of an instance's mappings of a collection, with a suffix (`/preview`).
+fn mappings_path(instance_id: &str, collection: &str, suffix: &str) -> String {
+    format!(
+        "{PREFIX}/instances/{}/mappings/{}{suffix}",
+        encode(instance_id),
+        encode(collection)
+    )
 }
 
 /// The path of an integration in the marketplace, with a suffix (`/validate`).

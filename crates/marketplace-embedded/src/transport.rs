@@ -19,6 +19,8 @@ pub enum Method {
     Get,
     /// `POST`.
     Post,
+    /// `PUT`.
+    Put,
     /// `PATCH`.
     Patch,
     /// `DELETE`.
@@ -31,6 +33,7 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Put => "PUT",
             Method::Patch => "PATCH",
             Method::Delete => "DELETE",
         }
@@ -112,6 +115,7 @@ impl Transport for ReqwestTransport {
             let method = match request.method {
                 Method::Get => reqwest::Method::GET,
                 Method::Post => reqwest::Method::POST,
+                Method::Put => reqwest::Method::PUT,
                 Method::Patch => reqwest::Method::PATCH,
                 Method::Delete => reqwest::Method::DELETE,
             };
@@ -159,6 +163,7 @@ impl Transport for FetchTransport {
             let method = match request.method {
                 Method::Get => FetchMethod::GET,
                 Method::Post => FetchMethod::POST,
+                Method::Put => FetchMethod::PUT,
                 Method::Patch => FetchMethod::PATCH,
                 Method::Delete => FetchMethod::DELETE,
             };

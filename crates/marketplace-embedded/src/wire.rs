@@ -11,6 +11,9 @@ pub use marketplace_api::embedded::{
 pub use marketplace_api::instances::{
     ActivationBody, InstanceStatus, InstanceView, LaunchUrl, ReconfigureBody, WebhookUrl,
 };
+pub use marketplace_api::mappings::{
+    InstanceMappingsBody, InstanceMappingsView, Mapping, MappingKind, PreviewBody, PreviewResult,
+};
 pub use marketplace_api::observability::{
     ExecutionStatus, ExecutionStep, ExecutionTrigger, ExecutionView, LogSeverity, LogType, LogView,
     StepName,

@@ -866,3 +866,125 @@ async fn one_click_activates_an_approved_template() {
     assert!(disabled.enabled_flows.is_empty());
     assert!(disabled.webhook_urls.is_empty());
 }
+
+/// The mapping methods against the real service: read an instance's overrides of a collection,
+/// replace them (a customer only overridable mappings: `not_editable`), preview with and without
+/// overrides.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instance_mappings_read_write_and_preview() {
+    use marketplace_embedded::wire::{Mapping, MappingKind};
+    use reqwest::Method as M;
+    let server = Server::start().await;
+    server
+        .admin(
+            M::PUT,
+            "/api/v1/record-types/contact",
+            json!({"schema": {"type": "object", "required": ["email"], "properties": {
+                "email": {"type": "string"}, "source": {"type": "string"}}}}),
+            201,
+        )
+        .await;
+    let integration = server
+        .admin(
+            M::POST,
+            "/api/v1/integrations",
+            json!({"name": "Contacts"}),
+            201,
+        )
+        .await;
+    let id = integration["id"].as_str().unwrap().to_owned();
+    let mut version = orders_version();
+    version["flows"][0]["map"] = json!({"collection": "contacts"});
+    version["collections"] = json!([{"name": "contacts", "record_type": "contact",
+        "direction": "to", "mappings": [
+            {"kind": "field", "to": "/email", "from": "/Email", "overridable": true},
+            {"kind": "formula", "to": "/source", "formula": "\"shop-\" + .cc"}]}]);
+    let versions = format!("/api/v1/integrations/{id}/versions");
+    server.admin(M::POST, &versions, version, 201).await;
+    server
+        .admin(
+            M::POST,
+            &format!("{versions}/1.0.0/publish"),
+            Value::Null,
+            200,
+        )
+        .await;
+    server
+        .admin(
+            M::PUT,
+            &format!("/api/v1/marketplace/listings/{id}"),
+            json!({"version": "1.0.0", "customer_deployable": true,
+                   "allow_multiple_instances": false}),
+            200,
+        )
+        .await;
+    let (client, _) = server.client("acme");
+    let config = orders_config("http://127.0.0.1:9/in");
+    let instance = client.activate(&id, None, &config, None).await.unwrap();
+
+    let read = client
+        .instance_mappings(&instance.id, "contacts")
+        .await
+        .unwrap();
+    assert!(read.overrides.is_empty());
+    assert_eq!(read.effective.len(), 2);
+    let input = json!({"Email": "ada@example.com", "Mail": "ada@work.example", "cc": "DE"});
+    let preview = client
+        .preview_instance_mappings(&instance.id, "contacts", &input, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        preview.output,
+        json!({"email": "ada@example.com", "source": "shop-DE"})
+    );
+    assert!(preview.errors.is_empty());
+
+    let work_mail = Mapping {
+        kind: Some(MappingKind::Field),
+        to: "/email".into(),
+        from: Some("/Mail".into()),
+        ..Mapping::default()
+    };
+    let tried = client
+        .preview_instance_mappings(
+            &instance.id,
+            "contacts",
+            &input,
+            Some(std::slice::from_ref(&work_mail)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(tried.output["email"], "ada@work.example");
+    let written = client
+        .put_instance_mappings(&instance.id, "contacts", std::slice::from_ref(&work_mail))
+        .await
+        .unwrap();
+    assert_eq!(written.overrides, std::slice::from_ref(&work_mail));
+    assert_eq!(written.effective[0].from.as_deref(), Some("/Mail"));
+    assert!(
+        written.effective[0].overridable,
+        "the collection says it stays overridable"
+    );
+
+    let source = Mapping {
+        kind: Some(MappingKind::Static),
+        to: "/source".into(),
+        value: Some(json!("crm")),
+        ..Mapping::default()
+    };
+    let error = client
+        .put_instance_mappings(&instance.id, "contacts", &[source])
+        .await
+        .unwrap_err();
+    let Error::Problem { status, errors, .. } = &error else {
+        panic!("a problem: {error:?}");
+    };
+    assert_eq!(*status, 422);
+    assert_eq!(errors[0].path, "/overrides/0/to");
+    assert_eq!(errors[0].code, FieldErrorCode::NotEditable);
+    let read = client
+        .instance_mappings(&instance.id, "contacts")
+        .await
+        .unwrap();
+    assert_eq!(read.overrides, [work_mail]);
+}

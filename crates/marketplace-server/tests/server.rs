@@ -15,6 +15,7 @@ mod server {
     mod files;
     mod flows;
     pub(crate) mod mail;
+    mod mappings;
     mod oauth_client;
     mod openapi;
     mod portal;

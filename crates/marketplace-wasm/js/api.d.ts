@@ -544,6 +544,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/embedded/instances/{id}/mappings/{collection}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the customer's instances' overrides of a collection and its effective mappings. */
+        get: operations["embedded_get_instance_mappings"];
+        /**
+         * Replace the overrides of a collection of one of the customer's instances: only
+         *     `overridable` mappings (`/overrides/0/to` `not_editable`).
+         */
+        put: operations["embedded_put_instance_mappings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/embedded/instances/{id}/mappings/{collection}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply the effective mappings of a collection of one of the customer's instances to an
+         *     input, with `overrides` (customer rules) instead of the stored ones when given.
+         */
+        post: operations["embedded_preview_instance_mappings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/embedded/instances/{id}/pause": {
         parameters: {
             query?: never;
@@ -943,6 +984,24 @@ export interface paths {
         patch: operations["patch_instance"];
         trace?: never;
     };
+    "/api/v1/instances/{id}/mappings/{collection}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An instance's overrides of a collection and its effective mappings. */
+        get: operations["get_instance_mappings"];
+        /** Replace an instance's overrides of a collection (the vendor may override any mapping). */
+        put: operations["put_instance_mappings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/instances/{id}/pause": {
         parameters: {
             query?: never;
@@ -1146,6 +1205,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations/{id}/versions/{version}/collections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a version's collections, each test with whether it passes now. */
+        get: operations["list_collections"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/{id}/versions/{version}/collections/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a collection against the version's record types without storing it: 200 with every
+         *     problem, paths into the body (`/collection/mappings/2/to`).
+         */
+        post: operations["validate_collection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/{id}/versions/{version}/collections/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a collection, each test with whether it passes now. */
+        get: operations["get_collection"];
+        /**
+         * Create (201) or replace (200) a draft's collection; every problem at once, paths into the
+         *     body (`/mappings/2/to`); 409 `version_published` on a published version.
+         */
+        put: operations["put_collection"];
+        post?: never;
+        /**
+         * Delete a draft's collection; 409 `version_published`, 409 `collection_in_use` while a flow
+         *     maps with it.
+         */
+        delete: operations["delete_collection"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/{id}/versions/{version}/collections/{name}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply a collection (with optional overrides) to an input: the output, checked against the
+         *     collection's target, and every error.
+         */
+        post: operations["preview_collection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations/{id}/versions/{version}/publish": {
         parameters: {
             query?: never;
@@ -1338,6 +1479,45 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/record-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the organization's record types, by name. */
+        get: operations["list_record_types"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/record-types/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a record type. */
+        get: operations["get_record_type"];
+        /**
+         * Create (201) or replace (200) a record type `{description?, schema}`; the schema is the
+         *     JSON Schema subset (other keywords are `unknown_key`).
+         */
+        put: operations["put_record_type"];
+        post?: never;
+        /** Delete a record type; 409 `record_type_in_use` while a collection of any version uses it. */
+        delete: operations["delete_record_type"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1796,6 +1976,60 @@ export interface components {
          * @enum {string}
          */
         Collection: "value_list" | "key_value_list";
+        /** @description A flow's `map` naming a collection of the version. */
+        CollectionRef: {
+            /** @description The collection's name. */
+            collection: string;
+        };
+        /** @description An example a collection must map: `input` gives exactly `expected`, without errors. */
+        CollectionTest: {
+            /** @description Name, unique in the collection. */
+            name: string;
+            /** @description The source record. */
+            input: unknown;
+            /** @description The output it must give. */
+            expected: unknown;
+        };
+        /** @description A collection test and whether it passes now. */
+        CollectionTestResult: {
+            /** @description Name. */
+            name: string;
+            /** @description The source record. */
+            input: unknown;
+            /** @description The output it must give. */
+            expected: unknown;
+            /** @description The mappings give exactly `expected`, without errors. */
+            passed: boolean;
+        };
+        /** @description Body of `POST .../collections/validate`. */
+        CollectionValidateBody: {
+            /** @description The collection to check (errors are at `/collection/...`). */
+            collection: components["schemas"]["MappingCollection"];
+        };
+        /** @description What `POST .../collections/validate` found: every problem at once. */
+        CollectionValidation: {
+            /** @description No problem. */
+            valid: boolean;
+            /** @description The problems, paths into the request body (`/collection/mappings/2/to`). */
+            errors: components["schemas"]["FieldError"][];
+        };
+        /** @description A collection as `GET .../collections[/{name}]` shows it: with each test's outcome. */
+        CollectionView: {
+            /** @description Name. */
+            name: string;
+            /** @description The record type it maps to or from. */
+            record_type: string;
+            /** @description Which way it maps. */
+            direction: components["schemas"]["Direction"];
+            /** @description The third party's record schema, when known. */
+            foreign_schema?: unknown;
+            /** @description Documentation for integrators. */
+            notes: string;
+            /** @description The mappings, applied in order. */
+            mappings: components["schemas"]["Mapping"][];
+            /** @description The tests and whether each passes. */
+            tests: components["schemas"]["CollectionTestResult"][];
+        };
         /** @description A config spec: the pages an editor fills in. */
         ConfigSpec: {
             /** @description Ordered pages. */
@@ -1988,6 +2222,11 @@ export interface components {
          */
         DeployabilityStatus: "deployable" | "contact_vendor" | "not_deployable";
         /**
+         * @description Which way a collection maps.
+         * @enum {string}
+         */
+        Direction: "to" | "from";
+        /**
          * @description Body of `POST /api/v1/embedded/instances`: a one-click activation (with `template_id`) or an
          *     activation with a config.
          */
@@ -2121,6 +2360,10 @@ export interface components {
              * @description `map`: the number of mapping rules applied.
              */
             rules?: number | null;
+            /** @description `map` with a collection: its name. */
+            collection?: string | null;
+            /** @description `map`, failed: every mapping error (`/mappings/3` `formula_error`, `/output/...`). */
+            errors?: components["schemas"]["FieldError"][] | null;
             /**
              * Format: int32
              * @description `deliver`: the attempts made.
@@ -2222,15 +2465,32 @@ export interface components {
             trigger: components["schemas"]["FlowTrigger"];
             /** @description `schedule` triggers: the key of the `schedule` variable whose value says when it runs. */
             schedule?: string | null;
-            /** @description Mapping rules, in order; none means the input passes through unchanged. */
-            map?: components["schemas"]["MapRule"][];
+            /**
+             * @description The mapping step: mappings in order (none: the input passes through unchanged), or
+             *     `{"collection": name}`.
+             */
+            map?: components["schemas"]["FlowMap"];
             deliver?: null | components["schemas"]["Deliver"];
         };
+        /**
+         * @description A flow's mapping step: inline mappings, or a collection of the version (the instance's
+         *     effective mappings of it, checked against its target schema).
+         */
+        FlowMap: components["schemas"]["Mapping"][] | components["schemas"]["CollectionRef"];
         /**
          * @description What starts a flow.
          * @enum {string}
          */
         FlowTrigger: "webhook" | "manual" | "schedule";
+        /** @description A record type as a published version froze it. */
+        FrozenRecordType: {
+            /** @description Name. */
+            name: string;
+            /** @description What records of this type are. */
+            description: string;
+            /** @description The schema. */
+            schema: unknown;
+        };
         /**
          * @description An HTTP method of a deliver step.
          * @enum {string}
@@ -2245,6 +2505,20 @@ export interface components {
              * @description Creation time (RFC 3339).
              */
             created_at: string;
+        };
+        /** @description Body of `PUT .../instances/{id}/mappings/{collection}`: the whole set of overrides. */
+        InstanceMappingsBody: {
+            /** @description Overrides, each replacing the collection's mapping with the same `to` (empty: none). */
+            overrides: components["schemas"]["Mapping"][];
+        };
+        /** @description An instance's overrides of a collection and the mappings it runs with them. */
+        InstanceMappingsView: {
+            /** @description The collection's name. */
+            collection: string;
+            /** @description The instance's overrides. */
+            overrides: components["schemas"]["Mapping"][];
+            /** @description The effective mappings: the collection's, each overridden one replaced. */
+            effective: components["schemas"]["Mapping"][];
         };
         /**
          * @description The lifecycle state of an instance.
@@ -2522,20 +2796,62 @@ export interface components {
             /** @description The password. */
             password: string;
         };
-        /** @description One mapping rule: where the output value goes and where it comes from. */
-        MapRule: {
-            /** @description JSON Pointer in the output (`/order_id`). */
+        /**
+         * @description One mapping, flat: `{"kind": "field", "to": "/email", "from": "/Email"}`. Without `kind`, a
+         *     mapping with `value` is `static`, one with `table` a `translation`, else a `field`.
+         */
+        Mapping: {
+            kind?: null | components["schemas"]["MappingKind"];
+            /** @description JSON Pointer in the output (`/email`). */
             to: string;
-            /** @description JSON Pointer in the input (`/order/id`); exclusive with `value`. */
+            /** @description JSON Pointer in the input (`field`, `translation`). */
             from?: string | null;
-            /** @description A constant (`null` included); exclusive with `from`. */
+            /** @description The constant (`static`; `null` included). */
             value?: unknown;
-            /** @description Lookup table applied to the input value (by its string form). */
+            /** @description String form of the source value → output value (`translation`). */
             table?: {
                 [key: string]: unknown;
             } | null;
-            /** @description Used when the input value is missing or not in the table (`null` included). */
+            /** @description Used when the source is missing, or on a translation's miss (`null` included). */
             default?: unknown;
+            /** @description The jq source (`formula`). */
+            formula?: string | null;
+            /** @description Documentation for integrators. */
+            notes?: string | null;
+            /** @description Whether an instance's customer may override it (the vendor may override any). */
+            overridable?: boolean;
+        };
+        /**
+         * @description A collection of mappings between a record type and a third party's records, as a version
+         *     document and `PUT .../collections/{name}` carry it.
+         */
+        MappingCollection: {
+            /** @description Name, `^[a-z][a-z0-9_]*$`, unique in the version (the path's, in a `PUT`). */
+            name: string;
+            /** @description The record type it maps to or from. */
+            record_type: string;
+            /** @description Which way it maps. */
+            direction: components["schemas"]["Direction"];
+            /** @description The third party's record schema (same subset as record types), when known. */
+            foreign_schema?: unknown;
+            /** @description Documentation for integrators (markdown). */
+            notes?: string;
+            /** @description The mappings, applied in order. */
+            mappings?: components["schemas"]["Mapping"][];
+            /** @description Examples the collection must map exactly. */
+            tests?: components["schemas"]["CollectionTest"][];
+        };
+        /**
+         * @description How a mapping makes its value.
+         * @enum {string}
+         */
+        MappingKind: "field" | "static" | "translation" | "formula";
+        /** @description What an upgrade did to an instance's overrides, as `collection/to` strings. */
+        MappingsReport: {
+            /** @description Overrides kept. */
+            carried_over: string[];
+            /** @description Overrides dropped (no longer overridable there, or no longer valid). */
+            dropped: string[];
         };
         /**
          * @description An integration's detail for the customer: the entry, its overview, the customer-visible spec
@@ -2862,6 +3178,28 @@ export interface components {
                  * @description Upload time (RFC 3339).
                  */
                 created_at: string;
+            }[];
+            /** @description Cursor of the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list: `{items, next_cursor}`. */
+        Page_CollectionView: {
+            /** @description The items of this page. */
+            items: {
+                /** @description Name. */
+                name: string;
+                /** @description The record type it maps to or from. */
+                record_type: string;
+                /** @description Which way it maps. */
+                direction: components["schemas"]["Direction"];
+                /** @description The third party's record schema, when known. */
+                foreign_schema?: unknown;
+                /** @description Documentation for integrators. */
+                notes: string;
+                /** @description The mappings, applied in order. */
+                mappings: components["schemas"]["Mapping"][];
+                /** @description The tests and whether each passes. */
+                tests: components["schemas"]["CollectionTestResult"][];
             }[];
             /** @description Cursor of the next page; null on the last page. */
             next_cursor?: string | null;
@@ -3241,6 +3579,30 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description A page of a list: `{items, next_cursor}`. */
+        Page_RecordTypeView: {
+            /** @description The items of this page. */
+            items: {
+                /** @description Name, `^[a-z][a-z0-9_]*$`. */
+                name: string;
+                /** @description What records of this type are. */
+                description: string;
+                /** @description The schema. */
+                schema: unknown;
+                /**
+                 * Format: date-time
+                 * @description Creation time (RFC 3339).
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description Last change (RFC 3339).
+                 */
+                updated_at: string;
+            }[];
+            /** @description Cursor of the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list: `{items, next_cursor}`. */
         Page_SigningKeyView: {
             /** @description The items of this page. */
             items: {
@@ -3352,6 +3714,10 @@ export interface components {
                 config: components["schemas"]["ConfigSpec"];
                 /** @description The flows. */
                 flows: components["schemas"]["Flow"][];
+                /** @description The mapping collections. */
+                collections?: components["schemas"]["MappingCollection"][];
+                /** @description Once published: the record types its collections use, frozen at publication. */
+                record_types?: components["schemas"]["FrozenRecordType"][];
                 /**
                  * Format: date-time
                  * @description Creation time (RFC 3339).
@@ -3395,6 +3761,23 @@ export interface components {
         PingResults: {
             /** @description One per type. */
             results: components["schemas"]["PingResult"][];
+        };
+        /** @description Body of a preview: a source record and, optionally, overrides to try. */
+        PreviewBody: {
+            /** @description The source record. */
+            input: unknown;
+            /** @description Overrides applied over the collection's mappings (same `to` replaced). */
+            overrides?: components["schemas"]["Mapping"][] | null;
+        };
+        /** @description What applying the mappings gave: the output and every error. */
+        PreviewResult: {
+            /** @description The output record. */
+            output: unknown;
+            /**
+             * @description `/mappings/3` `formula_error` | `formula_limit`, `/output/...` where the output breaks
+             *     the target schema.
+             */
+            errors: components["schemas"]["FieldError"][];
         };
         /** @description The problem document (RFC 9457, `application/problem+json`) every error answers with. */
         Problem: {
@@ -3442,6 +3825,35 @@ export interface components {
              *     it is neither scheduled nor fed by shared webhooks). Left out: unchanged.
              */
             enabled_flows?: string[] | null;
+        };
+        /** @description Body of `PUT /api/v1/record-types/{name}`. */
+        RecordTypeBody: {
+            /** @description What records of this type are. */
+            description?: string | null;
+            /** @description The schema (the subset above; other keywords are `unknown_key`). */
+            schema: unknown;
+        };
+        /**
+         * @description A record type: a named JSON Schema (2020-12, limited to `type`, `properties`, `required`,
+         *     `items`, `enum`, `format`, `title`, `description`).
+         */
+        RecordTypeView: {
+            /** @description Name, `^[a-z][a-z0-9_]*$`. */
+            name: string;
+            /** @description What records of this type are. */
+            description: string;
+            /** @description The schema. */
+            schema: unknown;
+            /**
+             * Format: date-time
+             * @description Creation time (RFC 3339).
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Last change (RFC 3339).
+             */
+            updated_at: string;
         };
         /**
          * @description A customer user's role.
@@ -3813,6 +4225,8 @@ export interface components {
             dropped: string[];
             /** @description Required keys of the new version with no value, no default and no vendor-set value. */
             newly_required: string[];
+            /** @description What became of the instance's overrides of mappings (`collection/to`). */
+            mappings?: components["schemas"]["MappingsReport"];
         };
         /** @description An upgraded instance and what happened to its config. */
         UpgradeResult: {
@@ -3959,6 +4373,11 @@ export interface components {
             config: components["schemas"]["ConfigSpec"];
             /** @description The flows (none when left out). */
             flows?: components["schemas"]["Flow"][];
+            /**
+             * @description The mapping collections (none when left out), checked against the organization's record
+             *     types (errors at `/collections/0/...`).
+             */
+            collections?: components["schemas"]["MappingCollection"][];
         };
         /** @description Body of `PUT /api/v1/integrations/{id}/versions/{version}`: a draft's new contents. */
         VersionReplace: {
@@ -3968,6 +4387,11 @@ export interface components {
             config: components["schemas"]["ConfigSpec"];
             /** @description The flows (none when left out). */
             flows?: components["schemas"]["Flow"][];
+            /**
+             * @description The mapping collections (none when left out), checked against the organization's record
+             *     types (errors at `/collections/0/...`).
+             */
+            collections?: components["schemas"]["MappingCollection"][];
         };
         /**
          * @description The state of a version.
@@ -3986,6 +4410,10 @@ export interface components {
             config: components["schemas"]["ConfigSpec"];
             /** @description The flows. */
             flows: components["schemas"]["Flow"][];
+            /** @description The mapping collections. */
+            collections?: components["schemas"]["MappingCollection"][];
+            /** @description Once published: the record types its collections use, frozen at publication. */
+            record_types?: components["schemas"]["FrozenRecordType"][];
             /**
              * Format: date-time
              * @description Creation time (RFC 3339).
@@ -5532,6 +5960,107 @@ export interface operations {
             500: components["responses"]["Problem500"];
         };
     };
+    embedded_get_instance_mappings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Instance id */
+                id: string;
+                /** @description Collection name */
+                collection: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstanceMappingsView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    embedded_put_instance_mappings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Instance id */
+                id: string;
+                /** @description Collection name */
+                collection: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InstanceMappingsBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstanceMappingsView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    embedded_preview_instance_mappings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Instance id */
+                id: string;
+                /** @description Collection name */
+                collection: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewResult"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
     embedded_pause_instance: {
         parameters: {
             query?: never;
@@ -6389,6 +6918,70 @@ export interface operations {
             500: components["responses"]["Problem500"];
         };
     };
+    get_instance_mappings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Instance id */
+                id: string;
+                /** @description Collection name */
+                collection: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstanceMappingsView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    put_instance_mappings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Instance id */
+                id: string;
+                /** @description Collection name */
+                collection: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InstanceMappingsBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstanceMappingsView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
     pause_instance: {
         parameters: {
             query?: never;
@@ -6925,6 +7518,212 @@ export interface operations {
             500: components["responses"]["Problem500"];
         };
     };
+    list_collections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integration id */
+                id: string;
+                /** @description Semantic version */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CollectionView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    validate_collection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integration id */
+                id: string;
+                /** @description Semantic version */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CollectionValidateBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CollectionValidation"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    get_collection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integration id */
+                id: string;
+                /** @description Semantic version */
+                version: string;
+                /** @description Collection name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CollectionView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    put_collection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integration id */
+                id: string;
+                /** @description Semantic version */
+                version: string;
+                /** @description Collection name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MappingCollection"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CollectionView"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CollectionView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    delete_collection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integration id */
+                id: string;
+                /** @description Semantic version */
+                version: string;
+                /** @description Collection name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    preview_collection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integration id */
+                id: string;
+                /** @description Semantic version */
+                version: string;
+                /** @description Collection name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewResult"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
     publish_version: {
         parameters: {
             query?: never;
@@ -7354,6 +8153,119 @@ export interface operations {
                 };
             };
             401: components["responses"]["Problem401"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    list_record_types: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_RecordTypeView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    get_record_type: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Record type name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordTypeView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    put_record_type: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Record type name, ^[a-z][a-z0-9_]*$ */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordTypeBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordTypeView"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordTypeView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    delete_record_type: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Record type name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
             500: components["responses"]["Problem500"];
         };
     };

@@ -56,6 +56,8 @@ pub fn deployability(
         state: input.version.state,
         config,
         flows: Vec::new(),
+        collections: Vec::new(),
+        record_types: Vec::new(),
     };
     convert::to_js(&decide(DeployabilityInput {
         listing: &input.listing,

@@ -152,6 +152,8 @@ proptest! {
             state: if published { VersionState::Published } else { VersionState::Draft },
             config: CompiledSpec::parse(&spec_json).expect("generated specs are valid"),
             flows: Vec::new(),
+            collections: Vec::new(),
+            record_types: Vec::new(),
         };
         let listing = Listing {
             integration_id: "int_1".into(),

@@ -295,7 +295,9 @@ async fn list_instances(
     Ok(Json(crate::http::page_of(page, view)))
 }
 
-async fn own_instance(
+/// One of the caller's customer's instances, if `action` is allowed on it (403 for the role,
+/// 404 for another customer's).
+pub(crate) async fn own_instance(
     state: &AppState,
     user: &CustomerUser,
     action: Action,

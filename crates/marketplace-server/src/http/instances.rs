@@ -205,11 +205,13 @@ async fn upgrade_instance(
 ) -> ApiResult<Json<UpgradeResult>> {
     let instance = instances::load(&state, &admin.organization_id, &id, None).await?;
     let body: UpgradeBody = decode(body)?;
-    let (shown, report) =
+    let (shown, report, mappings) =
         instances::upgrade(&state, &admin.organization_id, &instance, &body.version).await?;
+    let mut report: marketplace_api::instances::UpgradeReport = report.into();
+    report.mappings = mappings.into();
     Ok(Json(UpgradeResult {
         instance: view(shown),
-        report: report.into(),
+        report,
     }))
 }
 

@@ -50,6 +50,8 @@ fn version_view(record: VersionRecord) -> VersionView {
         state: v.state.into(),
         config: v.config.spec().into(),
         flows: v.flows.iter().map(Into::into).collect(),
+        collections: v.collections.iter().map(Into::into).collect(),
+        record_types: v.record_types.iter().map(Into::into).collect(),
         created_at: rfc3339(record.created_at),
         published_at: record.published_at.map(rfc3339),
     }

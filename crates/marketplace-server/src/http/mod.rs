@@ -17,6 +17,7 @@ pub mod extract;
 pub mod instances;
 pub mod integrations;
 pub mod listings;
+pub mod mappings;
 pub mod observability;
 pub mod oidc;
 pub mod openapi;
@@ -140,6 +141,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(portal::router())
         .merge(alert_monitors::router())
         .merge(templates::router())
+        .merge(mappings::router())
 }
 
 /// The page a list query asks for: its size checked (1 to 200, default 50) and its cursor.

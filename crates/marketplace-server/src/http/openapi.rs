@@ -87,6 +87,11 @@ const EXCEPTIONS: &[(&str, &[u16], &[u16])] = &[
     ("shared_trigger", &[401, 409], &[415]),
     ("create_template", &[409], &[]),
     ("decide_template", &[409], &[]),
+    ("delete_record_type", &[409], &[]),
+    ("put_collection", &[409], &[]),
+    ("delete_collection", &[409], &[]),
+    ("put_instance_mappings", &[409], &[]),
+    ("embedded_put_instance_mappings", &[409], &[]),
 ];
 
 /// The problem statuses an operation can answer: 400 where a query or body is parsed, 413/415/422

@@ -18,6 +18,7 @@ use marketplace_core::instance::{
     Instance, InstanceStatus, NewInstance, Submission, UpgradeReport, accept_activation,
     accept_reconfiguration,
 };
+use marketplace_core::mapping::{Mapping, MappingsReport, carry_overrides};
 use marketplace_core::{IntegrationVersion, values::Editor};
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -405,16 +406,22 @@ pub async fn activate(
     Ok(Activated::New(Box::new(shown)))
 }
 
-/// Persists a changed instance with its event (and its webhook URLs for `version`).
+/// Persists a changed instance with its event (and its webhook URLs for `version`, and the
+/// overrides of mappings it keeps, when they change).
 async fn commit_change(
     state: &AppState,
     organization_id: &str,
     instance: &Instance,
     event: &Event,
     version: Option<&IntegrationVersion>,
+    overrides: Option<&[(String, Vec<Mapping>)]>,
 ) -> ApiResult<()> {
     let mut tx = state.store.begin().await?;
     store::instances::save(&mut tx, &state.store, instance, false).await?;
+    if let Some(kept) = overrides {
+        store::instance_mappings::replace_all(&mut tx, instance.id.as_str(), kept, now_ms())
+            .await?;
+    }
     if instance.status == InstanceStatus::Deactivated {
         store::instances::sync_webhooks(&mut tx, instance.id.as_str(), &[], String::new).await?;
     } else if let Some(version) = version {
@@ -456,7 +463,7 @@ pub async fn transition(
         Transition::Resume => instance.resume(now)?,
         Transition::Deactivate => instance.deactivate(now)?,
     };
-    commit_change(state, organization_id, &next, &event, None).await?;
+    commit_change(state, organization_id, &next, &event, None, None).await?;
     show(state, &next, audience).await
 }
 
@@ -534,17 +541,19 @@ pub async fn reconfigure(
         }
         next.enabled_flows = Some(flows);
     }
-    commit_change(state, organization_id, &next, &event, None).await?;
+    commit_change(state, organization_id, &next, &event, None, None).await?;
     show(state, &next, audience_of(change.editor)).await
 }
 
-/// Moves an instance to another published version of its integration.
+/// Moves an instance to another published version of its integration; its overrides of
+/// mappings that stay overridable and valid there are kept, the others dropped (core's
+/// `carry_overrides`), in the upgrade's transaction.
 pub async fn upgrade(
     state: &AppState,
     organization_id: &str,
     instance: &Instance,
     version: &str,
-) -> ApiResult<(ShownInstance, UpgradeReport)> {
+) -> ApiResult<(ShownInstance, UpgradeReport, MappingsReport)> {
     let target = load_version(state, instance.integration_id.as_str(), version)
         .await?
         .ok_or_else(|| {
@@ -562,6 +571,27 @@ pub async fn upgrade(
     )
     .await?;
     let (next, report, event) = instance.upgrade(&target, Some(&vendor), now_ms())?;
-    commit_change(state, organization_id, &next, &event, Some(&target)).await?;
-    Ok((show(state, &next, Audience::Organization).await?, report))
+    let mut conn = state.store.read().await?;
+    let old = store::instance_mappings::all(&mut conn, instance.id.as_str()).await?;
+    drop(conn);
+    let (kept, mappings) = if old.is_empty() {
+        (None, MappingsReport::default())
+    } else {
+        let (kept, mappings) = carry_overrides(&old, &target.collections, &target.record_types);
+        (Some(kept), mappings)
+    };
+    commit_change(
+        state,
+        organization_id,
+        &next,
+        &event,
+        Some(&target),
+        kept.as_deref(),
+    )
+    .await?;
+    Ok((
+        show(state, &next, Audience::Organization).await?,
+        report,
+        mappings,
+    ))
 }

@@ -8,6 +8,7 @@ use crate::service::state::AppState;
 use crate::store::{self, Page, PageRequest, Tx, new_id, now_ms};
 use marketplace_core::event::{Event, EventType};
 use marketplace_core::integration::IntegrationFields;
+use marketplace_core::mapping::RecordType;
 use marketplace_core::{
     FieldError, FieldErrorCode, Integration, IntegrationVersion, Listing, VersionState,
 };
@@ -17,13 +18,13 @@ pub use crate::store::integrations::{IntegrationFilter, IntegrationRecord, Versi
 pub use crate::store::listings::ListingRecord;
 
 /// An event about an integration (its versions and listing included), now.
-fn integration_event(event_type: EventType, integration_id: &str, data: Value) -> Event {
+pub(crate) fn integration_event(event_type: EventType, integration_id: &str, data: Value) -> Event {
     Event::for_integration(event_type, &integration_id.into(), now_ms(), data)
 }
 
 /// Stores a catalog change's event, bumps the catalog version and commits; the snapshot is
 /// dropped after the commit.
-async fn commit_catalog_change(
+pub(crate) async fn commit_catalog_change(
     state: &AppState,
     mut tx: Tx,
     organization_id: &str,
@@ -104,7 +105,7 @@ pub async fn update(
 }
 
 /// One version (404 otherwise).
-async fn version(
+pub(crate) async fn version(
     state: &AppState,
     integration_id: &str,
     version: &str,
@@ -123,15 +124,19 @@ pub async fn create_version(
     body: &Value,
 ) -> ApiResult<VersionRecord> {
     get(state, organization_id, integration_id).await?;
+    let record_types = record_types(state, organization_id).await?;
     let mut tx = state.store.begin().await?;
     let existing = store::integrations::summaries(&mut tx, integration_id).await?;
-    let draft = IntegrationVersion::parse_draft(body, &existing).map_err(|errors| match errors
-        .iter()
-        .find(|e| e.code == FieldErrorCode::Duplicate && e.path == "/version")
-    {
-        Some(e) => ApiError::conflict("duplicate_version", e.message.clone()),
-        None => ApiError::Validation(errors),
-    })?;
+    let draft =
+        IntegrationVersion::parse_draft(body, &existing, &record_types).map_err(|errors| {
+            match errors
+                .iter()
+                .find(|e| e.code == FieldErrorCode::Duplicate && e.path == "/version")
+            {
+                Some(e) => ApiError::conflict("duplicate_version", e.message.clone()),
+                None => ApiError::Validation(errors),
+            }
+        })?;
     store::integrations::insert_version(&mut tx, integration_id, &draft, now_ms()).await?;
     let number = draft.version.to_string();
     let event = integration_event(
@@ -142,6 +147,19 @@ pub async fn create_version(
     store::events::record(&mut tx, organization_id, &event).await?;
     tx.commit().await?;
     version(state, integration_id, &number).await
+}
+
+/// The organization's current record types (drafts are checked against them; publishing
+/// freezes those a version uses).
+pub(crate) async fn record_types(
+    state: &AppState,
+    organization_id: &str,
+) -> ApiResult<Vec<RecordType>> {
+    Ok(store::record_types::list(&state.store, organization_id)
+        .await?
+        .into_iter()
+        .map(|r| r.record_type)
+        .collect())
 }
 
 /// Every version of an integration, newest first.
@@ -182,7 +200,10 @@ pub async fn replace_version(
             format!("version {number} is published and cannot change"),
         ));
     }
-    let replaced = current.replace_draft(body).map_err(ApiError::Validation)?;
+    let record_types = record_types(state, organization_id).await?;
+    let replaced = current
+        .replace_draft(body, &record_types)
+        .map_err(ApiError::Validation)?;
     let mut tx = state.store.begin().await?;
     store::integrations::replace_draft(&mut tx, integration_id, &replaced).await?;
     let event = integration_event(
@@ -204,12 +225,15 @@ pub async fn publish_version(
     let current = get_version(state, organization_id, integration_id, number)
         .await?
         .version;
+    let record_types = record_types(state, organization_id).await?;
     let mut tx = state.store.begin().await?;
     let existing = store::integrations::summaries(&mut tx, integration_id).await?;
-    let published = current.publish(&existing).map_err(|e| match e.code {
-        FieldErrorCode::Immutable => ApiError::conflict("version_published", e.message),
-        _ => ApiError::conflict("version_order", e.message),
-    })?;
+    let published = current
+        .publish(&existing, &record_types)
+        .map_err(|e| match e.code {
+            FieldErrorCode::Immutable => ApiError::conflict("version_published", e.message),
+            _ => ApiError::conflict("version_order", e.message),
+        })?;
     store::integrations::set_state(&mut tx, integration_id, &published, now_ms()).await?;
     let event = integration_event(
         EventType::VersionPublished,

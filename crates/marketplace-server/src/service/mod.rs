@@ -14,6 +14,7 @@ pub mod event_configurations;
 pub mod files;
 pub mod instances;
 pub mod integrations;
+pub mod mappings;
 pub mod notifications;
 pub mod oauth_client;
 pub mod organization;

@@ -12,8 +12,10 @@ use crate::service::state::AppState;
 use crate::store::{self, now_ms};
 use base64::Engine;
 use marketplace_core::config::effective_config;
-use marketplace_core::flow::{Flow, Method, apply_map};
+use marketplace_core::flow::{Flow, FlowMap, Method};
 use marketplace_core::instance::Instance;
+use marketplace_core::integration::collection_target;
+use marketplace_core::mapping::{OverrideEditor, apply_mappings, effective_mappings};
 use marketplace_core::redaction;
 use marketplace_core::spec::{ConnectionKind, VariableType};
 use serde_json::{Map, Value, json};
@@ -163,14 +165,24 @@ pub async fn run(
         .collect();
     let mut steps = vec![Step::new("receive", now_ms()).output(input.clone()).done()];
     let map = Step::new("map", now_ms()).input(input.clone());
-    let output = apply_map(&flow.map, &input);
-    steps.push(
-        map.output(output.clone())
-            .with("rules", json!(flow.map.len()))
-            .done(),
-    );
+    let mapped = map_step(state, &instance, &version, flow, &input).await?;
+    let output = mapped.output;
+    let mut map = map
+        .output(output.clone())
+        .with("rules", json!(mapped.rules));
+    if let Some(collection) = flow.map.collection() {
+        map = map.with("collection", json!(collection));
+    }
+    let map_failed = !mapped.errors.is_empty();
+    if map_failed {
+        map = map
+            .with("errors", json!(mapped.errors))
+            .failed(format!("{} mapping error(s)", mapped.errors.len()));
+    }
+    steps.push(map.done());
     let mut made = 0;
     let status = match &flow.deliver {
+        _ if map_failed => "failed",
         None => "succeeded",
         Some(_) => {
             let outcome = deliver(
@@ -204,6 +216,68 @@ pub async fn run(
     finish(state, execution_id, status, &Value::Array(steps), made).await?;
     let finished = load_execution(state, execution_id).await?;
     crate::service::alerts::execution_finished(state, &queued.organization_id, finished).await
+}
+
+/// What the map step gave: the output, every error, and how many mappings ran.
+struct Mapped {
+    output: Value,
+    errors: Vec<marketplace_core::FieldError>,
+    rules: usize,
+}
+
+/// The map step: no rules pass the input through; inline rules apply unchecked; a collection
+/// applies the instance's effective mappings (collection + overrides) checked against the
+/// collection's target schema (core's `apply_mappings` in every case).
+async fn map_step(
+    state: &AppState,
+    instance: &Instance,
+    version: &marketplace_core::IntegrationVersion,
+    flow: &Flow,
+    input: &Value,
+) -> ApiResult<Mapped> {
+    let (mappings, target) = match &flow.map {
+        FlowMap::Rules(rules) if rules.is_empty() => {
+            return Ok(Mapped {
+                output: input.clone(),
+                errors: Vec::new(),
+                rules: 0,
+            });
+        }
+        FlowMap::Rules(rules) => (rules.clone(), None),
+        FlowMap::Collection { collection } => {
+            let Some(found) = version.collection(collection) else {
+                return Err(ApiError::Internal(format!(
+                    "flow `{}` names a missing collection",
+                    flow.name
+                )));
+            };
+            let mut conn = state.store.read().await?;
+            let overrides =
+                store::instance_mappings::get(&mut conn, instance.id.as_str(), collection).await?;
+            drop(conn);
+            match effective_mappings(
+                found,
+                &overrides,
+                OverrideEditor::Vendor,
+                &version.record_types,
+            ) {
+                Ok(effective) => (effective, collection_target(found, &version.record_types)),
+                Err(errors) => {
+                    return Ok(Mapped {
+                        output: json!({}),
+                        errors,
+                        rules: 0,
+                    });
+                }
+            }
+        }
+    };
+    let applied = apply_mappings(&mappings, target, input);
+    Ok(Mapped {
+        output: applied.output,
+        errors: applied.errors,
+        rules: mappings.len(),
+    })
 }
 
 /// One step of a run, as it happened; [`Step::record`] makes what the execution stores.

@@ -4,6 +4,7 @@ use super::page::{Filter, Order, fetch_page};
 use super::sql::{execute, fetch_all, fetch_optional};
 use super::{Page, PageRequest, Store, StoreError, StoreResult, Tx, json_column, to_json_text};
 use marketplace_core::integration::VersionSummary;
+use marketplace_core::mapping::{Collection, RecordType};
 use marketplace_core::{Integration, IntegrationVersion, VersionState};
 
 /// An integration with its timestamps.
@@ -66,6 +67,8 @@ struct VersionRow {
     state: String,
     config: String,
     flows: String,
+    collections: String,
+    record_types: String,
     created_at: i64,
     published_at: Option<i64>,
 }
@@ -99,6 +102,8 @@ impl VersionRow {
                 state: parse_state(&self.state)?,
                 config: json_column("config", &self.config)?,
                 flows: json_column("flows", &self.flows)?,
+                collections: json_column("collections", &self.collections)?,
+                record_types: frozen_types(&self.record_types)?,
             },
             integration_id: self.integration_id,
             created_at: self.created_at,
@@ -108,8 +113,21 @@ impl VersionRow {
 }
 
 const INTEGRATION_SELECT: &str = "SELECT id, name, description, category, labels, icon_url, created_at, updated_at FROM integrations";
-const VERSION_SELECT: &str =
-    "SELECT integration_id, version, state, config, flows, created_at, published_at FROM versions";
+const VERSION_SELECT: &str = "SELECT integration_id, version, state, config, flows, collections, record_types, created_at, published_at FROM versions";
+
+/// The frozen record types of a published version: a JSON object, name → record type.
+fn frozen_types(text: &str) -> StoreResult<Vec<RecordType>> {
+    let by_name: std::collections::BTreeMap<String, RecordType> =
+        json_column("record_types", text)?;
+    Ok(by_name.into_values().collect())
+}
+
+/// Writes frozen record types as a JSON object, name → record type.
+fn frozen_text(record_types: &[RecordType]) -> String {
+    let by_name: std::collections::BTreeMap<&str, &RecordType> =
+        record_types.iter().map(|t| (t.name.as_str(), t)).collect();
+    to_json_text(&by_name)
+}
 
 /// Filters of the integration list.
 #[derive(Debug, Clone, Default)]
@@ -230,13 +248,14 @@ pub async fn insert_version(
 ) -> StoreResult<()> {
     execute(
         &mut **tx,
-        "INSERT INTO versions (integration_id, version, state, config, flows, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO versions (integration_id, version, state, config, flows, collections, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         [
             integration_id.into(),
             version.version.to_string().into(),
             state_name(version.state).into(),
             to_json_text(&version.config).into(),
             to_json_text(&version.flows).into(),
+            to_json_text(&version.collections).into(),
             now.into(),
         ],
     )
@@ -244,7 +263,7 @@ pub async fn insert_version(
     Ok(())
 }
 
-/// Replaces a draft's config and flows.
+/// Replaces a draft's config, flows and collections.
 pub async fn replace_draft(
     tx: &mut Tx,
     integration_id: &str,
@@ -252,10 +271,11 @@ pub async fn replace_draft(
 ) -> StoreResult<()> {
     execute(
         &mut **tx,
-        "UPDATE versions SET config = $1, flows = $2 WHERE integration_id = $3 AND version = $4 AND state = 'draft'",
+        "UPDATE versions SET config = $1, flows = $2, collections = $3 WHERE integration_id = $4 AND version = $5 AND state = 'draft'",
         [
             to_json_text(&version.config).into(),
             to_json_text(&version.flows).into(),
+            to_json_text(&version.collections).into(),
             integration_id.into(),
             version.version.to_string().into(),
         ],
@@ -264,7 +284,7 @@ pub async fn replace_draft(
     Ok(())
 }
 
-/// Stores a version's new state (publication).
+/// Stores a version's new state (publication), with the record types it froze.
 pub async fn set_state(
     tx: &mut Tx,
     integration_id: &str,
@@ -273,10 +293,11 @@ pub async fn set_state(
 ) -> StoreResult<()> {
     execute(
         &mut **tx,
-        "UPDATE versions SET state = $1, published_at = $2 WHERE integration_id = $3 AND version = $4",
+        "UPDATE versions SET state = $1, published_at = $2, record_types = $3 WHERE integration_id = $4 AND version = $5",
         [
             state_name(version.state).into(),
             now.into(),
+            frozen_text(&version.record_types).into(),
             integration_id.into(),
             version.version.to_string().into(),
         ],
@@ -311,4 +332,46 @@ pub async fn versions(store: &Store, integration_id: &str) -> StoreResult<Vec<Ve
         .collect::<StoreResult<Vec<_>>>()?;
     records.sort_by(|a, b| b.version.version.cmp(&a.version.version));
     Ok(records)
+}
+
+/// Stores a draft's collections (a published version's never change).
+pub async fn set_collections(
+    tx: &mut Tx,
+    integration_id: &str,
+    version: &str,
+    collections: &[Collection],
+) -> StoreResult<bool> {
+    let changed = execute(
+        &mut **tx,
+        "UPDATE versions SET collections = $1 WHERE integration_id = $2 AND version = $3 AND state = 'draft'",
+        [
+            to_json_text(&collections).into(),
+            integration_id.into(),
+            version.into(),
+        ],
+    )
+    .await?;
+    Ok(changed > 0)
+}
+
+/// Whether any version of the organization's integrations has a collection of this record type.
+pub async fn record_type_in_use(
+    tx: &mut Tx,
+    organization_id: &str,
+    record_type: &str,
+) -> StoreResult<bool> {
+    let texts: Vec<String> = super::sql::scalar_all(
+        &mut **tx,
+        "SELECT v.collections FROM versions v JOIN integrations i ON i.id = v.integration_id \
+         WHERE i.organization_id = $1 AND v.collections <> '[]'",
+        [organization_id.into()],
+    )
+    .await?;
+    for text in texts {
+        let collections: Vec<Collection> = json_column("collections", &text)?;
+        if collections.iter().any(|c| c.record_type == record_type) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

@@ -31,6 +31,11 @@ async fn openapi_covers_every_route(server: TestServer) {
         "/api/v1/embedded/instances/{id}/test",
         "/api/v1/embedded/instances/{id}/executions",
         "/webhooks/{secret}",
+        "/api/v1/record-types/{name}",
+        "/api/v1/integrations/{id}/versions/{version}/collections/validate",
+        "/api/v1/integrations/{id}/versions/{version}/collections/{name}/preview",
+        "/api/v1/instances/{id}/mappings/{collection}",
+        "/api/v1/embedded/instances/{id}/mappings/{collection}/preview",
     ] {
         assert!(paths.contains_key(path), "{path} is documented");
     }
