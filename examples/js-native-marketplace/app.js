@@ -1,7 +1,9 @@
 // A fully native marketplace in the host's own page, from the npm package: the catalog and the
 // instances through the `Marketplace` client (the service's embedded API, over CORS), forms
 // generated from each spec, and field errors computed in the browser by core's rules
-// (`CompiledSpec`, WebAssembly) before any request.
+// (`CompiledSpec`, WebAssembly) before any request. Approved workflow templates activate in one
+// click (`activateTemplate`, only their connections asked); an instance's mappings are previewed
+// and overridden through the service (`previewMappings`, `setMappings`).
 import config from '/demo/config.js';
 import init, { CompiledSpec, Marketplace, h, renderConfigForm } from '/pkg/index.js';
 
@@ -79,12 +81,85 @@ async function integration(id) {
     }
   };
   const deployable = detail.deployability.status === 'deployable';
-  view(h('h1', { text: detail.name }), overview,
+  view(h('h1', { text: detail.name }), overview, templates(detail),
     deployable ? null : h('div', { class: 'alert', role: 'note' }, detail.deployability.reasons.map((r) => h('p', { text: r.message }))),
     h('form', { onsubmit, novalidate: true, 'aria-label': `Configure ${detail.name}` },
       h('div', { class: 'mk-field' }, h('label', { for: 'instance-name', text: 'Instance name' }), name),
       container, h('button', { type: 'submit', class: 'primary', disabled: !deployable, text: 'Activate' })),
     result);
+}
+
+/** The approved workflow templates: one click, asking only for the template's connections. */
+function templates(detail) {
+  if (!detail.workflow_templates?.length) return null;
+  const item = (template) => {
+    const container = h('div');
+    const keys = template.connections;
+    const spec = { pages: detail.config.pages.map((page) => ({ ...page, elements: page.elements.filter((e) => keys.includes(e.key)) }))
+      .filter((page) => page.elements.length > 0) };
+    const form = keys.length ? renderConfigForm(container, spec) : null;
+    const result = h('div', { 'aria-live': 'polite' });
+    const onsubmit = async (event) => {
+      event.preventDefault();
+      try {
+        const instance = await client.activateTemplate(detail.integration_id, template.id, form ? form.read() : {});
+        result.replaceChildren(h('div', { class: 'notice', role: 'status' }, h('strong', { text: `${instance.name} is active.` }), webhooks(instance),
+          h('a', { href: `#/instance/${encodeURIComponent(instance.id)}`, text: 'Manage it' })));
+      } catch (error) {
+        if (error.errors?.length) form?.showErrors(error.errors, { prefix: '/connections' });
+        result.replaceChildren(h('div', { class: 'alert', role: 'alert', text: error.message }));
+      }
+    };
+    return h('li', { class: 'card' }, h('h3', { text: template.name }), h('p', { text: template.description ?? '' }),
+      h('form', { onsubmit, novalidate: true, 'aria-label': `Connect ${template.name}` }, container,
+        h('button', { type: 'submit', class: 'primary', text: `Activate ${template.name}` })), result);
+  };
+  return h('section', {}, h('h2', { text: 'Ready-made setups' }), h('ul', { class: 'cards' }, detail.workflow_templates.map(item)));
+}
+
+/** An instance's mappings of a collection: overridable ones editable, previewed and saved through the service. */
+async function mappingPanel(id, collection) {
+  const current = await client.mappings(id, collection);
+  const edits = [];
+  const rows = current.effective.map((mapping) => {
+    const part = mapping.formula !== undefined ? 'formula' : mapping.value !== undefined ? 'value' : 'from';
+    const text = part === 'value' ? JSON.stringify(mapping.value) : mapping[part];
+    let cell = h('code', { text: `${part}: ${text}` });
+    if (mapping.overridable) {
+      const input = h('input', { type: 'text', value: text, 'aria-label': `${mapping.to} ${part}` });
+      edits.push({ mapping, part, input, text });
+      cell = input;
+    }
+    return h('tr', {}, h('td', {}, h('code', { text: mapping.to })), h('td', {}, cell));
+  });
+  const overrides = () => {
+    const byTo = new Map(current.overrides.map((m) => [m.to, m]));
+    for (const { mapping, part, input, text } of edits) {
+      if (input.value === text && !byTo.has(mapping.to)) continue;
+      let value = input.value;
+      if (part === 'value') try { value = JSON.parse(value); } catch { /* sent as text, for the service to judge */ }
+      byTo.set(mapping.to, { ...mapping, [part]: value });
+    }
+    return [...byTo.values()];
+  };
+  const sample = h('textarea', { rows: 4, 'aria-label': `Sample input for ${collection}`, text: '{}' });
+  const result = h('div', { 'aria-live': 'polite' });
+  const failed = (error) => result.replaceChildren(h('div', { class: 'alert', role: 'alert', text: error.message }));
+  const preview = async () => {
+    try {
+      const { output, errors } = await client.previewMappings(id, collection, { input: JSON.parse(sample.value), overrides: overrides() });
+      result.replaceChildren(h('pre', { text: JSON.stringify(output, null, 2) }),
+        h('ul', {}, errors.map((e) => h('li', { class: 'alert' }, h('code', { text: e.path }), ` ${e.message}`))));
+    } catch (error) { failed(error); }
+  };
+  const save = async () => {
+    try {
+      await client.setMappings(id, collection, overrides());
+      result.replaceChildren(h('div', { class: 'notice', role: 'status', text: 'Mappings saved.' }));
+    } catch (error) { failed(error); }
+  };
+  return h('section', {}, h('h3', { text: collection }), h('table', {}, h('tbody', {}, rows)), sample,
+    h('button', { type: 'button', onclick: preview, text: 'Preview' }), edits.length ? h('button', { type: 'button', onclick: save, text: 'Save mappings' }) : null, result);
 }
 
 async function instances() {
@@ -137,6 +212,8 @@ async function instance(id) {
     current.status_message ? h('div', { class: 'alert', role: 'alert', text: current.status_message }) : null,
     settled && current.launch_url ? h('button', { type: 'button', onclick: open, text: 'Open' }) : null,
     h('h2', { text: 'Webhook URLs' }), webhooks(current), reconfigure, message,
+    settled && current.collections?.length ? h('section', {}, h('h2', { text: 'Mappings' }),
+      await Promise.all(current.collections.map((collection) => mappingPanel(id, collection)))) : null,
     live ? h('button', { type: 'button', onclick: deactivate, text: 'Deactivate' }) : null);
 }
 

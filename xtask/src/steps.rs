@@ -89,7 +89,8 @@ impl Step {
             Step::Wasm => "marketplace-core and marketplace-embedded build for wasm32",
             Step::WasmPkg => {
                 "the npm package of marketplace-wasm builds (cargo xtask wasm) and passes its \
-                 Node tests, the client's against the real service"
+                 Node tests, the client's and the mapping functions' (against the service's \
+                 previews) against the real service"
             }
             Step::Browser => {
                 "the iframe and native JS marketplaces in Chromium (playwright-core), host pages \
@@ -183,6 +184,10 @@ pub(crate) struct Job<'a> {
     action: Box<dyn FnOnce() -> Result + 'a>,
 }
 
+/// The input of core's `mapping/apply_50_with_10_formulas` benchmark (`{mappings, target,
+/// input}`), written by the native run for the WebAssembly one.
+const MAPPING_FIXTURE: &str = "target/bench/mapping_apply_50.json";
+
 /// The job of `cargo xtask bench`: `cargo bench -p marketplace-core --features formula` (the
 /// mapping benchmark runs formulas) with extra arguments, then
 /// the same validation in the WebAssembly build under Node, against the native figure.
@@ -190,8 +195,8 @@ pub(crate) fn bench(extra_args: &[String]) -> Job<'_> {
     Job {
         name: "bench",
         description: "benchmarks of marketplace-core (cargo bench -p marketplace-core --features \
-                      formula), then \
-                      validateConfig in WebAssembly under Node against it"
+                      formula), then validateConfig and applyMappings in WebAssembly under Node \
+                      against them"
             .into(),
         action: Box::new(move || {
             let mut command =
@@ -209,6 +214,20 @@ pub(crate) fn bench(extra_args: &[String]) -> Job<'_> {
             cmd::run(
                 std::process::Command::new("node")
                     .arg(root.join("crates/marketplace-wasm/bench/validate.bench.mjs")),
+            )?;
+            // The mapping engine's figure, when the native run measured it (with `formula`).
+            let criterion = std::env::var_os("CARGO_TARGET_DIR")
+                .map_or_else(|| root.join("target"), std::path::PathBuf::from)
+                .join("criterion");
+            let mapping =
+                criterion.join("mapping/prepare_and_apply_50_with_10_formulas/new/estimates.json");
+            if !mapping.exists() || !root.join(MAPPING_FIXTURE).exists() {
+                println!("no native mapping figure: its WebAssembly comparison is skipped");
+                return Ok(());
+            }
+            cmd::run(
+                std::process::Command::new("node")
+                    .arg(root.join("crates/marketplace-wasm/bench/mappings.bench.mjs")),
             )
         }),
     }

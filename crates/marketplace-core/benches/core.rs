@@ -694,9 +694,21 @@ fn mapping_apply(c: &mut Criterion) {
         "the benchmark's mappings apply cleanly"
     );
     assert_eq!(applied.output["x00"], json!("Ada Lovelace"));
+    write_mapping_fixture(&mappings, &target, &input);
     let mut group = c.benchmark_group("mapping");
     group.bench_function("apply_50_with_10_formulas", |b| {
         b.iter(|| black_box(&prepared).apply(black_box(&input)))
+    });
+    // Prepared on every call (formulas compiled each time): what a one-shot `apply_mappings`,
+    // the npm package's `applyMappings` included, costs; compared with it by `cargo xtask bench`.
+    group.bench_function("prepare_and_apply_50_with_10_formulas", |b| {
+        b.iter(|| {
+            marketplace_core::mapping::apply_mappings(
+                black_box(&mappings),
+                Some(&target),
+                black_box(&input),
+            )
+        })
     });
     // The same without its formulas: what the engine itself costs.
     let without = marketplace_core::mapping::prepare(&mappings[..40], None);
@@ -724,6 +736,22 @@ fn formula_run(c: &mut Criterion) {
     let mut group = c.benchmark_group("mapping");
     group.bench_function("formula_run", |b| b.iter(|| formula.run(black_box(&input))));
     group.finish();
+}
+
+/// Writes the mapping benchmark's input to `target/bench/mapping_apply_50.json`
+/// (`{mappings, target, input}`), for the WebAssembly benchmark (`cargo xtask bench`).
+fn write_mapping_fixture(
+    mappings: &[marketplace_core::mapping::Mapping],
+    target: &Value,
+    input: &Value,
+) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench");
+    let fixture = json!({"mappings": mappings, "target": target, "input": input});
+    let written = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(dir.join("mapping_apply_50.json"), fixture.to_string()));
+    if let Err(error) = written {
+        eprintln!("cannot write the fixture for the WebAssembly benchmark: {error}");
+    }
 }
 
 /// The harness: `criterion_group!` defines a `pub fn`, kept private here.

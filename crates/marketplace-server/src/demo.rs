@@ -186,7 +186,16 @@ async fn ensure_organization(state: &AppState, database_url: &str) -> Result<Dem
         json!({"theme": {"theme": "light", "accent": "#4f46e5"}}),
     )
     .await?;
-    for item in catalog() {
+    // The common data model's `event`, used by Salesforce's collection (before its version).
+    call(
+        state,
+        &key,
+        Method::PUT,
+        "/api/v1/record-types/event",
+        event_record_type(),
+    )
+    .await?;
+    for item in catalog().into_iter().map(with_mappings) {
         let integration = call(
             state,
             &key,
@@ -226,6 +235,9 @@ async fn ensure_organization(state: &AppState, database_url: &str) -> Result<Dem
             listing,
         )
         .await?;
+        if let Some(template) = item.get("template") {
+            approved_template(state, &key, &id, &version, template.clone()).await?;
+        }
     }
     call(state, &key, Method::POST, "/api/v1/customers",
         json!({"name": "Globex Corporation", "external_id": "globex", "labels": ["Enterprise", "EU"], "description": "Demo customer"})).await?;
@@ -302,6 +314,86 @@ fn flow(deliver_url: &str, connection: Option<&str>) -> Value {
                      {"to": "/kind", "from": "/type", "table": {"order": "Order", "refund": "Refund"}, "default": "Other"}],
              "deliver": deliver},
             {"name": "manual_sync", "trigger": "manual", "deliver": deliver}])
+}
+
+/// The demo's record type: an event of the vendor's product, as its integrations exchange it.
+fn event_record_type() -> Value {
+    json!({"description": "An event of Acme Cloud (an order, a refund...)", "schema": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string", "description": "The event's id"},
+            "source": {"type": "string"},
+            "kind": {"type": "string", "enum": ["Order", "Refund", "Other"]},
+            "summary": {"type": "string", "description": "One line for people"}
+        }
+    }})
+}
+
+/// Salesforce's collection: incoming events into `event` records, with a formula the customer
+/// may override (how the summary line reads), and its test.
+fn salesforce_collection() -> Value {
+    json!({"name": "salesforce_events", "record_type": "event", "direction": "to",
+           "notes": "Acme Cloud events as Salesforce sees them.",
+           "mappings": [
+               {"kind": "field", "to": "/id", "from": "/id"},
+               {"kind": "static", "to": "/source", "value": "acme-cloud"},
+               {"kind": "translation", "to": "/kind", "from": "/type", "table": {"order": "Order", "refund": "Refund"}, "default": "Other"},
+               {"kind": "formula", "to": "/summary", "formula": "(.type // \"event\") + \" \" + (.id // \"\" | tostring)",
+                "overridable": true, "notes": "The summary line: edit it to your taste"}],
+           "tests": [{"name": "an order", "input": {"id": "o_1", "type": "order"},
+                      "expected": {"id": "o_1", "source": "acme-cloud", "kind": "Order", "summary": "order o_1"}}]})
+}
+
+/// Salesforce's version maps its events through a collection (a formula the customer may
+/// override) and offers an approved workflow template: its `events` flow only, into Acme's EU
+/// org; the customer gives only the connection.
+fn with_mappings(mut item: Value) -> Value {
+    if item["integration"]["name"] == "Salesforce" {
+        item["version"]["collections"] = json!([salesforce_collection()]);
+        item["version"]["flows"][0]["map"] = json!({"collection": "salesforce_events"});
+        item["template"] = json!({"name": "Events to Acme's EU org",
+            "description": "Every Acme Cloud event into the EU Salesforce org",
+            "config": {"instance_url": "https://acme-eu.my.salesforce.com"}, "flows": ["events"]});
+    }
+    item
+}
+
+/// Submits a workflow template with the demo's admin key and approves it with a reviewer key
+/// (nobody decides what they submitted), so the marketplace lists it.
+async fn approved_template(
+    state: &AppState,
+    key: &str,
+    integration_id: &str,
+    version: &str,
+    template: Value,
+) -> Result<(), StartError> {
+    let created = call(
+        state,
+        key,
+        Method::POST,
+        &format!("/api/v1/integrations/{integration_id}/versions/{version}/workflow-templates"),
+        template,
+    )
+    .await?;
+    let reviewer = call(
+        state,
+        key,
+        Method::POST,
+        "/api/v1/api-keys",
+        json!({"name": "Demo reviewer", "role": "reviewer"}),
+    )
+    .await?;
+    let secret = reviewer["secret"].as_str().unwrap_or_default();
+    let id = created["id"].as_str().unwrap_or_default();
+    call(
+        state,
+        secret,
+        Method::POST,
+        &format!("/api/v1/workflow-templates/{id}/decision"),
+        json!({"decision": "approve", "notes": "Demo template, checked"}),
+    )
+    .await?;
+    Ok(())
 }
 
 /// The demo catalog: eight integrations across six categories.

@@ -3,6 +3,14 @@ import type {
   InstanceChanges, IntegrationDetail, LaunchUrl, ListPage, LogEntry, MarketplaceOptions, PageQuery, TestRun,
   ValidationResult,
 } from './marketplace_wasm.js';
+import type { Mapping, MappingResult } from './mappings.js';
+
+/** An instance's mappings of a collection: its overrides and the mappings in effect. */
+export interface InstanceMappings {
+  collection: string;
+  overrides: Mapping[];
+  effective: Mapping[];
+}
 
 /** The `exp` claim of a JWT in seconds, read without checking the signature; null if none. */
 export function tokenExpiry(token: string): number | null;
@@ -43,4 +51,12 @@ export class Marketplace {
   logs(instanceId: string, page?: PageQuery): Promise<ListPage<LogEntry>>;
   /** The instance's executions, newest first, paged. */
   executions(instanceId: string, page?: PageQuery): Promise<ListPage<Execution>>;
+  /** Activates an approved workflow template in one click, given only its connections by key. */
+  activateTemplate(integrationId: string, templateId: string, connections: ConfigValues, options?: ActivateOptions): Promise<Instance>;
+  /** An instance's mappings of a collection. */
+  mappings(instanceId: string, collection: string): Promise<InstanceMappings>;
+  /** Replaces the instance's overrides of a collection (overridable mappings only). */
+  setMappings(instanceId: string, collection: string, overrides: Mapping[]): Promise<InstanceMappings>;
+  /** What the effective mappings (with `overrides` in place of the saved ones) make of `input`. */
+  previewMappings(instanceId: string, collection: string, preview: { input: unknown; overrides?: Mapping[] }): Promise<MappingResult>;
 }

@@ -162,6 +162,32 @@ export class Marketplace {
     return this.#call('GET', this.#instancePath(instanceId, '/executions'), { query: page });
   }
 
+  /** Activates a vendor-approved workflow template of an integration in one click: only the
+   * template's connections (`connections`, by key) are given, the rest is the template's. */
+  async activateTemplate(integrationId, templateId, connections, { name, idempotencyKey } = {}) {
+    const body = { integration_id: integrationId, template_id: templateId, connections };
+    if (name !== undefined) body.name = name;
+    return this.#seen(await this.#call('POST', '/instances', { body, idempotencyKey }));
+  }
+
+  /** An instance's mappings of a collection: `{collection, overrides, effective}`. */
+  mappings(instanceId, collection) {
+    return this.#call('GET', this.#instancePath(instanceId, `/mappings/${encodeURIComponent(collection)}`));
+  }
+
+  /** Replaces the instance's overrides of a collection (overridable mappings only). */
+  setMappings(instanceId, collection, overrides) {
+    return this.#call('PUT', this.#instancePath(instanceId, `/mappings/${encodeURIComponent(collection)}`), { body: { overrides } });
+  }
+
+  /** What the instance's effective mappings of a collection (with `overrides`, if given, in
+   * place of the saved ones) make of `input`: `{output, errors}`, nothing stored. */
+  previewMappings(instanceId, collection, { input, overrides } = {}) {
+    const body = { input: input ?? null };
+    if (overrides !== undefined) body.overrides = overrides;
+    return this.#call('POST', this.#instancePath(instanceId, `/mappings/${encodeURIComponent(collection)}/preview`), { body });
+  }
+
   #instancePath(instanceId, suffix = '') {
     return `/instances/${encodeURIComponent(instanceId)}${suffix}`;
   }

@@ -3,3 +3,5 @@ export { default } from './marketplace_wasm.js';
 export * from './client.js';
 export * from './mount.js';
 export * from './form.js';
+export { validateCollection, applyMappings } from './mappings.js';
+export type { CollectionCheck, Mapping, MappingResult, RecordType } from './mappings.js';

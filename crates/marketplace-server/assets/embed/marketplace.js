@@ -6,7 +6,9 @@
 // and the actions offered follow the status the service answered (a `pending` or `failed`
 // instance can only be deactivated, and the service refuses the rest anyway). A pending instance
 // on screen is re-read every few seconds until it settles, and the host is told
-// (INSTANCE_STATUS_CHANGED).
+// (INSTANCE_STATUS_CHANGED). The vendor's approved workflow templates activate in one click
+// (only their connections asked); an instance's mappings are previewed and overridden through
+// the service, which applies and checks them.
 //
 // Opened directly at `/portal/{organization_id}` (`data-mode="portal"`), the same page is the
 // customer portal: no host and no token, a session cookie instead (portal.js draws sign-in,
@@ -299,6 +301,61 @@ function formPanel(spec, values, validateAll = null) {
   return { container, form };
 }
 
+/** The activation's success notice: the instance's status, its webhook URLs, a link to manage it. */
+const activated = (current) => h('div', { class: current.status === 'failed' ? 'mk-alert' : 'mk-success', role: 'status' },
+  h('strong', { text: current.status === 'active' ? `${current.name} is active.` : `${current.name}: ` }),
+  current.status === 'active' ? null : statusNote(current),
+  current.status === 'failed' ? null : [h('p', { text: 'Webhook URLs:' }), webhookList(current)],
+  h('a', { href: `#/instance/${seg(current.id)}`, text: 'Manage this instance' }));
+
+/** The part of a spec holding only the variables `keys` names (a template's connections), in the
+ * spec's order, for the package's form. */
+const onlyVariables = (spec, keys) => ({ pages: spec.pages
+  .map((page) => ({ ...page, elements: page.elements.filter((element) => keys.includes(element.key)) }))
+  .filter((page) => page.elements.length > 0) });
+
+/** The vendor's approved workflow templates of an integration: each activated in one click,
+ * asking only for its connections (the service fills in the rest from the template). */
+function templateList(detail, deployable) {
+  const templates = detail.workflow_templates ?? [];
+  if (templates.length === 0) return null;
+  const item = (template) => {
+    const panel = h('div', { class: 'mk-template-form', hidden: true });
+    const open = h('button', { type: 'button', class: 'mk-secondary', disabled: !deployable, 'aria-label': `Activate ${template.name}`, text: 'Activate', onclick: () => {
+      open.hidden = true;
+      panel.hidden = false;
+      const container = h('div', { class: 'mk-form' });
+      const form = template.connections.length ? renderConfigForm(container, onlyVariables(detail.config, template.connections)) : null;
+      const result = h('div', { 'aria-live': 'polite' });
+      const idempotencyKey = crypto.randomUUID();
+      const submit = h('button', { type: 'submit', class: 'mk-primary', text: `Activate ${template.name}` });
+      panel.replaceChildren(h('form', { class: 'mk-activate', 'aria-label': `Connect ${template.name}`, novalidate: true, onsubmit: async (event) => {
+        event.preventDefault();
+        submit.disabled = true;
+        try {
+          const body = { integration_id: detail.integration_id, template_id: template.id, connections: form ? form.read() : {} };
+          const instance = await api('POST', '/instances', { body, headers: { 'idempotency-key': idempotencyKey } });
+          postInstance('INSTANCE_ACTIVATED', instance);
+          result.replaceChildren(tracked(instance, activated));
+        } catch (error) {
+          submit.disabled = false;
+          if (error.errors?.length) form?.showErrors(error.errors, { prefix: '/connections' });
+          result.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: error.message }));
+        }
+      } }, form ? container : h('p', { class: 'mk-muted', text: 'Nothing to connect: the template has everything it needs.' }), submit), result);
+    } });
+    return h('li', { class: 'mk-card', 'data-template-id': template.id },
+      h('h4', { text: template.name }),
+      template.description ? h('p', { text: template.description }) : null,
+      h('p', { class: 'mk-muted', text: `Flows: ${template.flows.join(', ')}` }),
+      open, panel);
+  };
+  return h('section', { class: 'mk-templates', 'aria-label': 'Ready-made setups' },
+    h('h3', { text: 'Ready-made setups' }),
+    h('p', { class: 'mk-muted', text: 'Set up by the vendor: activate one in one click, with only your connections to give.' }),
+    h('ul', { class: 'mk-cards' }, templates.map(item)));
+}
+
 async function integrationView(integrationId) {
   const detail = await api('GET', `/marketplace/${seg(integrationId)}`);
   post('CONFIGURATION_LOADED', { integration_id: detail.integration_id });
@@ -320,11 +377,7 @@ async function integrationView(integrationId) {
     try {
       const instance = await api('POST', '/instances', { body: { integration_id: integrationId, name: name.value || undefined, config }, headers: { 'idempotency-key': idempotencyKey } });
       postInstance('INSTANCE_ACTIVATED', instance);
-      result.replaceChildren(tracked(instance, (current) => h('div', { class: current.status === 'failed' ? 'mk-alert' : 'mk-success', role: 'status' },
-        h('strong', { text: current.status === 'active' ? `${current.name} is active.` : `${current.name}: ` }),
-        current.status === 'active' ? null : statusNote(current),
-        current.status === 'failed' ? null : [h('p', { text: 'Webhook URLs:' }), webhookList(current)],
-        h('a', { href: `#/instance/${seg(current.id)}`, text: 'Manage this instance' }))));
+      result.replaceChildren(tracked(instance, activated));
     } catch (error) {
       submit.disabled = false;
       if (error.errors?.length) form.showErrors(error.errors, { prefix: '/config' });
@@ -335,6 +388,7 @@ async function integrationView(integrationId) {
     h('p', { class: 'mk-meta' }, h('span', { class: 'mk-tag', text: detail.category }), h('span', { class: 'mk-muted', text: ` version ${detail.version}` })),
     overview,
     deployable ? null : h('div', { class: 'mk-alert', role: 'note' }, detail.deployability.reasons.map((r) => h('p', { text: r.message }))),
+    templateList(detail, deployable),
     h('form', { class: 'mk-activate', 'aria-label': `Configure ${detail.name}`, onsubmit, novalidate: true },
       h('div', { class: 'mk-field' }, h('label', { for: 'mk-instance-name', text: 'Instance name' }), name),
       container, submit),
@@ -355,6 +409,118 @@ async function instancesView() {
 }
 
 const EVENT_OF = { pause: 'INSTANCE_PAUSED', resume: 'INSTANCE_RESUMED', deactivate: 'INSTANCE_DEACTIVATED' };
+
+/** A mapping's rule as read-only text: where its value comes from. */
+function ruleText(mapping) {
+  if (mapping.formula !== undefined) return `formula: ${mapping.formula}`;
+  if (mapping.table !== undefined) return `translation of ${mapping.from}: ${JSON.stringify(mapping.table)}${mapping.default === undefined ? '' : `, else ${JSON.stringify(mapping.default)}`}`;
+  if (mapping.value !== undefined) return `value: ${JSON.stringify(mapping.value)}`;
+  return `field ${mapping.from}${mapping.default === undefined ? '' : `, else ${JSON.stringify(mapping.default)}`}`;
+}
+
+/** The part of a mapping a customer edits: its formula, its value (static) or its source. */
+const editedPart = (mapping) => (mapping.formula !== undefined ? 'formula' : mapping.value !== undefined && mapping.table === undefined ? 'value' : 'from');
+
+/** The label of an editable mapping's part. */
+const PART_LABELS = { formula: 'Formula', value: 'Value', from: 'Source field' };
+
+/** A value as typed in a text box: strings as they are, the rest as JSON. */
+const valueText = (value) => (typeof value === 'string' ? value : JSON.stringify(value));
+
+/** JSON typed by the user, else the text itself (the service judges it). */
+function typedValue(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** A list of field errors: each with its path. */
+const errorList = (errors) => h('ul', { class: 'mk-errors', role: 'alert' },
+  errors.map((e) => h('li', { 'data-code': e.code }, h('code', { text: e.path || '/' }), ` ${e.message}`)));
+
+/**
+ * An instance's mappings of one collection: the mappings in effect, the overridable ones editable
+ * (their formula, value or source), a sample input previewed by the service with the edits, and
+ * the edits saved as the instance's overrides. The service applies and checks; nothing here does.
+ */
+async function mappingPanel(instanceId, collection) {
+  const path = `/instances/${seg(instanceId)}/mappings/${seg(collection)}`;
+  const current = await api('GET', path);
+  const saved = new Map(current.overrides.map((mapping) => [mapping.to, mapping]));
+  const editors = [];
+  const rows = current.effective.map((mapping, index) => {
+    let cell;
+    if (mapping.overridable) {
+      const part = editedPart(mapping);
+      const id = `mk-map-${seg(collection)}-${index}`;
+      const text = part === 'value' ? valueText(mapping.value) : mapping[part];
+      const input = part === 'formula' ? h('textarea', { id, rows: 2, text }) : h('input', { id, type: 'text', value: text });
+      editors.push({ mapping, part, input, initial: text });
+      cell = h('div', { class: 'mk-field' }, h('label', { for: id, text: PART_LABELS[part] }), input);
+    } else {
+      cell = h('code', { class: 'mk-readonly', text: ruleText(mapping) });
+    }
+    return h('tr', { 'data-to': mapping.to }, h('td', {}, h('code', { text: mapping.to })), h('td', {}, cell),
+      h('td', { class: 'mk-muted', text: mapping.notes ?? '' }));
+  });
+  /** The overrides: saved ones, replaced or joined by the edited mappings. */
+  const overrides = () => {
+    const next = new Map(saved);
+    for (const { mapping, part, input, initial } of editors) {
+      if (input.value === initial && !saved.has(mapping.to)) continue;
+      next.set(mapping.to, { ...mapping, [part]: part === 'value' ? typedValue(input.value) : input.value });
+    }
+    return [...next.values()];
+  };
+  const sampleId = `mk-sample-${seg(collection)}`;
+  const sample = h('textarea', { id: sampleId, rows: 5, class: 'mk-sample', text: '{}' });
+  const result = h('div', { class: 'mk-preview', 'aria-live': 'polite' });
+  const preview = async () => {
+    let input;
+    try {
+      input = JSON.parse(sample.value);
+    } catch {
+      result.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: 'The sample input is not JSON.' }));
+      return;
+    }
+    try {
+      const { output, errors } = await api('POST', `${path}/preview`, { body: { input, overrides: overrides() } });
+      result.replaceChildren(h('h4', { text: 'Output' }), h('pre', { class: 'mk-output', text: JSON.stringify(output, null, 2) }),
+        errors.length ? errorList(errors) : h('p', { class: 'mk-muted', text: 'No errors.' }));
+    } catch (error) {
+      result.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: error.message }), error.errors?.length ? errorList(error.errors) : null);
+    }
+  };
+  const save = async () => {
+    try {
+      const changed = await api('PUT', path, { body: { overrides: overrides() } });
+      saved.clear();
+      changed.overrides.forEach((mapping) => saved.set(mapping.to, mapping));
+      result.replaceChildren(h('div', { class: 'mk-success', role: 'status', text: 'Mappings saved.' }));
+    } catch (error) {
+      result.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: error.message }), error.errors?.length ? errorList(error.errors) : null);
+    }
+  };
+  return h('section', { class: 'mk-mappings', 'aria-label': `Mappings of ${collection}` },
+    h('h4', { text: collection }),
+    h('table', { class: 'mk-table' }, h('thead', {}, h('tr', {}, ['To', 'Rule', 'Notes'].map((t) => h('th', { scope: 'col', text: t })))), h('tbody', {}, rows)),
+    h('div', { class: 'mk-field' }, h('label', { for: sampleId, text: 'Sample input (JSON)' }), sample),
+    h('div', { class: 'mk-actions' },
+      h('button', { type: 'button', onclick: preview, text: 'Preview' }),
+      editors.length ? h('button', { type: 'button', class: 'mk-primary', onclick: save, text: 'Save mappings' }) : null),
+    result);
+}
+
+/** The mapping panels of the collections an instance's flows use (none: nothing shown). */
+async function mappingsSection(instance) {
+  const collections = instance.collections ?? [];
+  if (collections.length === 0) return null;
+  const panels = await Promise.all(collections.map((collection) => mappingPanel(instance.id, collection)
+    .catch((error) => h('div', { class: 'mk-alert', role: 'alert', text: `${collection}: ${error.message}` }))));
+  return h('section', { class: 'mk-mapping-list' }, h('h3', { text: 'Mappings' }), panels);
+}
 
 async function instanceView(instanceId) {
   const instance = await api('GET', `/instances/${seg(instanceId)}`);
@@ -399,12 +565,13 @@ async function instanceView(instanceId) {
       } }, h('h3', { text: 'Configuration' }), container, h('button', { type: 'submit', class: 'mk-primary', text: 'Save' }), message);
     }
   }
+  const mappings = settled ? await mappingsSection(instance) : null;
   const table = (title, heads, rows) => h('section', {}, h('h3', { text: title }), rows.length
     ? h('table', { class: 'mk-table' }, h('thead', {}, h('tr', {}, heads.map((t) => h('th', { scope: 'col', text: t })))), h('tbody', {}, rows))
     : h('p', { class: 'mk-muted', text: 'Nothing yet.' }));
   show(h('h2', { tabindex: '-1', text: instance.name }),
     h('p', { class: 'mk-meta' }, tracked(instance, statusNote, () => route()), h('span', { class: 'mk-muted', text: ` ${instance.integration_id} · version ${instance.version}` })),
-    actions, launchMessage, confirmation, h('h3', { text: 'Webhook URLs' }), webhookList(instance), reconfigure,
+    actions, launchMessage, confirmation, h('h3', { text: 'Webhook URLs' }), webhookList(instance), reconfigure, mappings,
     table('Executions', ['Started', 'Flow', 'Trigger', 'Status', 'Attempts'], executions.items.map((e) => h('tr', {}, [e.started_at, e.flow, e.trigger, e.status, String(e.attempts)].map((t) => h('td', { text: t }))))),
     table('Logs', ['At', 'Severity', 'Type', 'Message'], logs.items.map((l) => h('tr', {}, [l.at, l.severity, l.type, l.message].map((t) => h('td', { text: t }))))));
 }

@@ -1,0 +1,152 @@
+//! The npm package's second WebAssembly module: mapping collections checked and applied with
+//! core's rules, formulas (jq on jaq) included.
+//!
+//! It is apart from `marketplace-wasm` because jaq does not fit the main module's size budget:
+//! the package's `validateCollection` and `applyMappings` (`js/mappings.js`) load it on their
+//! first call. Like the main module it is thin: every answer comes from
+//! `marketplace_core::mapping`, and values cross the boundary as JSON text (see [`from_js`]).
+//! `cargo xtask wasm` builds it next to the main module (see `xtask/src/wasm_pkg.rs`).
+
+use marketplace_core::mapping::{self, Mapping, RecordType};
+use marketplace_core::{FieldError, FieldErrorCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+
+/// The result of an export: `Err` is thrown in JavaScript.
+pub type JsResult<T> = Result<T, JsValue>;
+
+/// `code` of the error thrown when an argument does not have the documented shape.
+pub const INVALID_ARGUMENT: &str = "invalid_argument";
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+import type { components } from './api.js';
+
+/** A JSON value. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** One problem: where (a JSON Pointer), a stable code and a message. */
+export type FieldError = components["schemas"]["FieldError"];
+
+/** A mapping, in its flat wire form (`kind` inferred when absent). */
+export interface Mapping {
+  kind?: "field" | "static" | "translation" | "formula";
+  /** JSON Pointer in the output. */
+  to: string;
+  /** JSON Pointer in the input (`field`, `translation`). */
+  from?: string;
+  /** The constant (`static`). */
+  value?: JsonValue;
+  /** String form of the source value → output value (`translation`). */
+  table?: { [key: string]: JsonValue };
+  /** Used when the source is missing (`field`, `translation`) or on a miss (`translation`). */
+  default?: JsonValue;
+  /** A jq formula run on the whole input (`formula`). */
+  formula?: string;
+  notes?: string;
+  overridable?: boolean;
+}
+
+/** A record type of the vendor's common data model. */
+export interface RecordType {
+  name: string;
+  description?: string;
+  /** A JSON Schema (the subset of record types). */
+  schema: JsonValue;
+}
+
+/** What `validateCollection` returns: every problem at once, paths relative to the collection. */
+export interface CollectionCheck {
+  valid: boolean;
+  errors: FieldError[];
+}
+
+/** What `applyMappings` returns: the output record and every problem (`/mappings/3`, `/output/...`). */
+export interface MappingResult {
+  output: JsonValue;
+  errors: FieldError[];
+}
+"#;
+
+/// What `validateCollection` returns.
+#[derive(Serialize)]
+struct CollectionCheck {
+    valid: bool,
+    errors: Vec<FieldError>,
+}
+
+/// Checks a collection (its wire form) against the record types it may name, with every
+/// problem at once (`{path, code, message}`, paths relative to the collection: `/mappings/2/to`).
+/// Throws `invalid_argument` when `recordTypes` is not an array of record types.
+#[wasm_bindgen(js_name = validateCollection, unchecked_return_type = "CollectionCheck")]
+pub fn validate_collection(
+    #[wasm_bindgen(unchecked_param_type = "JsonValue")] collection: JsValue,
+    #[wasm_bindgen(js_name = recordTypes, unchecked_param_type = "RecordType[]")]
+    record_types: JsValue,
+) -> JsResult<JsValue> {
+    let collection: Value = from_js(&collection, "collection")?;
+    let record_types: Vec<RecordType> = from_js(&record_types, "recordTypes")?;
+    let errors = mapping::validate_collection(&collection, &record_types)
+        .err()
+        .unwrap_or_default();
+    to_js(&CollectionCheck {
+        valid: errors.is_empty(),
+        errors,
+    })
+}
+
+/// Applies `mappings` to `input` as the service's previews and flows do (core's
+/// `apply_mappings`), the output checked against `target` (a JSON Schema; `null` or
+/// `undefined`: unchecked). Throws `invalid_argument` when a mapping is not of the wire form.
+#[wasm_bindgen(js_name = applyMappings, unchecked_return_type = "MappingResult")]
+pub fn apply_mappings(
+    #[wasm_bindgen(unchecked_param_type = "Mapping[]")] mappings: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "JsonValue | null | undefined")] target: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "JsonValue")] input: JsValue,
+) -> JsResult<JsValue> {
+    let mappings: Vec<Mapping> = from_js(&mappings, "mappings")?;
+    let target: Option<Value> = if target.is_null() || target.is_undefined() {
+        None
+    } else {
+        Some(from_js(&target, "target")?)
+    };
+    let input: Value = from_js(&input, "input")?;
+    to_js(&mapping::apply_mappings(&mappings, target.as_ref(), &input))
+}
+
+/// A JS value as JSON, through `JSON.stringify` (as the main module's `convert.rs`: no
+/// serde glue per type); `argument` names it in the error thrown for a value of another shape.
+fn from_js<T: DeserializeOwned>(value: &JsValue, argument: &str) -> JsResult<T> {
+    let text = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|text| text.as_string())
+        .ok_or_else(|| invalid_argument(argument, "not representable as JSON (undefined?)"))?;
+    serde_json::from_slice(text.as_bytes()).map_err(|error| {
+        let message = error.to_string();
+        let message = message
+            .rfind(" at line ")
+            .map_or(&*message, |at| &message[..at]);
+        invalid_argument(argument, message)
+    })
+}
+
+/// A Rust value as a plain JS value, through `JSON.parse`.
+fn to_js<T: Serialize>(value: &T) -> JsResult<JsValue> {
+    let text = serde_json::to_string(value).map_err(|error| JsValue::from(error.to_string()))?;
+    js_sys::JSON::parse(&text)
+}
+
+/// A JS `Error` (name `MarketplaceError`, code `invalid_argument`) with one field error at the
+/// argument's root, as the main module throws.
+fn invalid_argument(argument: &str, message: &str) -> JsValue {
+    let field = FieldError::new("", FieldErrorCode::Invalid, message);
+    let error = js_sys::Error::new(&format!("invalid {argument}: {field}"));
+    error.set_name("MarketplaceError");
+    // Setting a property on a fresh `Error` cannot fail; a failure would only lose detail.
+    let _ = js_sys::Reflect::set(&error, &"code".into(), &INVALID_ARGUMENT.into());
+    let errors = to_js(&[field]).unwrap_or_else(|_| js_sys::Array::new().into());
+    let _ = js_sys::Reflect::set(&error, &"errors".into(), &errors);
+    error.into()
+}
