@@ -44,6 +44,10 @@ pub struct InstanceView {
     /// The names of the flows that run (every flow of the version unless some were disabled).
     #[serde(default)]
     pub enabled_flows: Vec<String>,
+    /// The mapping collections its enabled flows apply: the ones whose mappings
+    /// (`.../mappings/{collection}`) it may read, preview and override.
+    #[serde(default)]
+    pub collections: Vec<String>,
     /// Creation time (RFC 3339).
     #[cfg_attr(feature = "schema", schema(format = DateTime))]
     pub created_at: String,

@@ -400,6 +400,20 @@ impl Instance {
             .collect()
     }
 
+    /// The mapping collections its enabled flows apply (`map: {"collection": name}`), each once,
+    /// in flow order: the ones whose mappings it may see and override.
+    pub fn collections_in_use(&self, version: &IntegrationVersion) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for flow in version.flows.iter().filter(|f| self.flow_enabled(&f.name)) {
+            if let Some(name) = flow.map.collection()
+                && !names.iter().any(|n| n == name)
+            {
+                names.push(name.to_owned());
+            }
+        }
+        names
+    }
+
     /// Activates: a new instance, `active` (or `pending` when `new.pending`), and its
     /// `instance.activated` event.
     pub fn activate(new: NewInstance<'_>, now: UnixMillis) -> (Instance, Event) {

@@ -50,6 +50,7 @@ pub fn view(shown: ShownInstance) -> InstanceView {
         config: i.config,
         template_id: i.template_id,
         enabled_flows: shown.enabled_flows,
+        collections: shown.collections,
         webhook_urls: shown
             .webhook_urls
             .into_iter()

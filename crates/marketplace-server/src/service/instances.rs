@@ -35,6 +35,8 @@ pub struct ShownInstance {
     pub webhook_urls: Vec<(String, String)>,
     /// The names of the flows that run (every flow of the version unless some were disabled).
     pub enabled_flows: Vec<String>,
+    /// The mapping collections its enabled flows apply.
+    pub collections: Vec<String>,
     /// Where its users sign in to the vendor's product, when its configuration has SSO
     /// ([`crate::service::sso`]).
     pub launch_url: Option<String>,
@@ -133,6 +135,7 @@ fn render(
     ShownInstance {
         instance: shown,
         enabled_flows: instance.enabled_flow_names(version),
+        collections: instance.collections_in_use(version),
         webhook_urls: tokens
             .into_iter()
             .filter(|t| instance.flow_enabled(&t.flow))

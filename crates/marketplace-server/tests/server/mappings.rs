@@ -434,6 +434,8 @@ async fn instance_overrides_flows_and_upgrades(server: TestServer) {
         )
         .await;
     let instance_id = instance["id"].as_str().unwrap().to_owned();
+    // The view names the collections its flows apply: what the customer may see and override.
+    assert_eq!(instance["collections"], json!(["contacts"]), "{instance}");
     let admin_path = format!("/api/v1/instances/{instance_id}/mappings/contacts");
     let embedded_path = format!("/api/v1/embedded/instances/{instance_id}/mappings/contacts");
 
