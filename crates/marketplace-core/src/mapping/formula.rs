@@ -224,10 +224,11 @@ fn limit(message: impl Into<String>) -> FormulaFailure {
     FormulaFailure::new(FieldErrorCode::FormulaLimit, message)
 }
 
-/// A formula admitted and compiled, ready to run many times.
+/// A formula admitted and compiled, ready to run many times (cloning it is cheap).
+#[derive(Clone)]
 pub struct Formula {
     #[cfg(feature = "formula")]
-    filter: jaq_core::Filter<engine::Data>,
+    filter: std::sync::Arc<jaq_core::Filter<engine::Data>>,
     #[cfg(not(feature = "formula"))]
     _never: std::convert::Infallible,
 }
@@ -251,8 +252,15 @@ impl Formula {
         }
         #[cfg(feature = "formula")]
         {
+            if let Some(formula) = compiled::get(source) {
+                return Ok(formula);
+            }
             admit::admit(source)?;
-            engine::compile(source).map(|filter| Formula { filter })
+            let formula = engine::compile(source).map(|filter| Formula {
+                filter: std::sync::Arc::new(filter),
+            })?;
+            compiled::put(source, &formula);
+            Ok(formula)
         }
         #[cfg(not(feature = "formula"))]
         {
@@ -594,6 +602,38 @@ mod engine {
 #[cfg(feature = "formula")]
 mod admit;
 
+/// Formulas already compiled, by source: compiling one (jaq's loader and compiler over its
+/// standard definitions) costs far more than running it, and the same collections are
+/// validated and applied again and again. Compiling is a pure function of the source, so
+/// remembering its result changes no answer; the memo forgets everything when it is full.
+#[cfg(feature = "formula")]
+mod compiled {
+    use super::Formula;
+    use std::collections::HashMap;
+    use std::sync::{Mutex, PoisonError};
+
+    /// At most this many formulas are remembered.
+    const CAPACITY: usize = 1024;
+
+    static MEMO: Mutex<Option<HashMap<String, Formula>>> = Mutex::new(None);
+
+    /// The compiled formula of `source`, if remembered.
+    pub(super) fn get(source: &str) -> Option<Formula> {
+        let memo = MEMO.lock().unwrap_or_else(PoisonError::into_inner);
+        memo.as_ref()?.get(source).cloned()
+    }
+
+    /// Remembers the compiled formula of `source`.
+    pub(super) fn put(source: &str, formula: &Formula) {
+        let mut memo = MEMO.lock().unwrap_or_else(PoisonError::into_inner);
+        let map = memo.get_or_insert_with(HashMap::new);
+        if map.len() >= CAPACITY {
+            map.clear();
+        }
+        map.insert(source.to_owned(), formula.clone());
+    }
+}
+
 #[cfg(all(test, not(feature = "formula")))]
 mod tests_without_formulas {
     use super::*;
@@ -624,6 +664,17 @@ mod tests {
             Ok(_) => panic!("`{source}` was admitted"),
             Err(e) => e.code,
         }
+    }
+
+    #[test]
+    fn a_formula_is_compiled_once_and_refusals_are_not_remembered() {
+        let source = ".memo_check + 1";
+        let first = Formula::compile(source).unwrap();
+        let again = Formula::compile(source).unwrap();
+        assert!(std::sync::Arc::ptr_eq(&first.filter, &again.filter));
+        assert_eq!(again.run(&json!({"memo_check": 1})), Ok(Some(json!(2))));
+        assert_eq!(code("range(10)"), FieldErrorCode::FormulaForbidden);
+        assert_eq!(code("range(10)"), FieldErrorCode::FormulaForbidden);
     }
 
     #[test]
