@@ -204,8 +204,10 @@ pub(crate) fn bench(extra_args: &[String]) -> Job<'_> {
             command.args(extra_args);
             cmd::run(&mut command)?;
             let root = cmd::workspace_root();
-            let native =
-                root.join("target/criterion/validate_100_variables/core/new/estimates.json");
+            let criterion = std::env::var_os("CARGO_TARGET_DIR")
+                .map_or_else(|| root.join("target"), std::path::PathBuf::from)
+                .join("criterion");
+            let native = criterion.join("validate_100_variables/core/new/estimates.json");
             if !native.exists() {
                 println!("no native validation figure: the WebAssembly comparison is skipped");
                 return Ok(());
@@ -216,9 +218,6 @@ pub(crate) fn bench(extra_args: &[String]) -> Job<'_> {
                     .arg(root.join("crates/marketplace-wasm/bench/validate.bench.mjs")),
             )?;
             // The mapping engine's figure, when the native run measured it (with `formula`).
-            let criterion = std::env::var_os("CARGO_TARGET_DIR")
-                .map_or_else(|| root.join("target"), std::path::PathBuf::from)
-                .join("criterion");
             let mapping =
                 criterion.join("mapping/prepare_and_apply_50_with_10_formulas/new/estimates.json");
             if !mapping.exists() || !root.join(MAPPING_FIXTURE).exists() {

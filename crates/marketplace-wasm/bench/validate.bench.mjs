@@ -3,11 +3,14 @@
 // (`cargo xtask bench` runs both; this script needs target/bench/validate_100.json and
 // target/criterion/validate_100_variables/core/new/estimates.json from the native run).
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { CompiledSpec, validateConfig } from '../pkg/node.js';
 
 const root = new URL('../../../', import.meta.url);
 const { spec, values } = JSON.parse(readFileSync(new URL('target/bench/validate_100.json', root), 'utf8'));
-const native = JSON.parse(readFileSync(new URL('target/criterion/validate_100_variables/core/new/estimates.json', root), 'utf8'));
+// Criterion writes under CARGO_TARGET_DIR when it is set.
+const criterion = process.env.CARGO_TARGET_DIR ? pathToFileURL(`${process.env.CARGO_TARGET_DIR}/criterion/`) : new URL('target/criterion/', root);
+const native = JSON.parse(readFileSync(new URL('validate_100_variables/core/new/estimates.json', criterion), 'utf8'));
 const nativeNs = native.median.point_estimate;
 
 /** Median time per call (ns) of `run`, over `samples` batches sized to last about 50 ms. */
