@@ -235,7 +235,7 @@ mod tests {
             "config": {"sheet_url": "http://127.0.0.1:18080/nowhere", "token": {"set": true}},
             "webhook_urls": [{"flow": "events", "url": "http://127.0.0.1:18080/webhooks/c6qfvSBKx0M52y1u"}],
             "status_message": null, "account_identifier": "acct-42", "launch_url": null, "connections": [],
-            "template_id": "tpl_1", "enabled_flows": ["events"],
+            "template_id": "tpl_1", "enabled_flows": ["events"], "collections": ["contacts"],
             "created_at": "2026-11-30T05:21:56.494Z", "updated_at": "2026-11-30T05:21:56.523Z"})
     }
 

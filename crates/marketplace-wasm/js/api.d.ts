@@ -2561,6 +2561,11 @@ export interface components {
             /** @description The names of the flows that run (every flow of the version unless some were disabled). */
             enabled_flows?: string[];
             /**
+             * @description The mapping collections its enabled flows apply: the ones whose mappings
+             *     (`.../mappings/{collection}`) it may read, preview and override.
+             */
+            collections?: string[];
+            /**
              * Format: date-time
              * @description Creation time (RFC 3339).
              */
@@ -3419,6 +3424,11 @@ export interface components {
                 template_id?: string | null;
                 /** @description The names of the flows that run (every flow of the version unless some were disabled). */
                 enabled_flows?: string[];
+                /**
+                 * @description The mapping collections its enabled flows apply: the ones whose mappings
+                 *     (`.../mappings/{collection}`) it may read, preview and override.
+                 */
+                collections?: string[];
                 /**
                  * Format: date-time
                  * @description Creation time (RFC 3339).
