@@ -356,18 +356,19 @@ pub async fn preview(
         &loaded.record_types,
         input,
     )
+    .map_err(ApiError::Validation)
 }
 
-/// The effective mappings of a collection under overrides, applied to `input`.
-fn apply_effective(
+/// The effective mappings of a collection under overrides, applied to `input` (previews and
+/// flows): the output checked against the collection's target, or the overrides' problems.
+pub(crate) fn apply_effective(
     collection: &Collection,
     overrides: &[Mapping],
     editor: OverrideEditor,
     record_types: &[RecordType],
     input: &Value,
-) -> ApiResult<Applied> {
-    let effective = effective_mappings(collection, overrides, editor, record_types)
-        .map_err(ApiError::Validation)?;
+) -> Result<Applied, Vec<FieldError>> {
+    let effective = effective_mappings(collection, overrides, editor, record_types)?;
     Ok(apply_mappings(
         &effective,
         collection_target(collection, record_types),
@@ -476,4 +477,5 @@ pub async fn preview_instance(
         }
     };
     apply_effective(collection, &overrides, editor, &version.record_types, input)
+        .map_err(ApiError::Validation)
 }

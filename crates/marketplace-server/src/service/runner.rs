@@ -14,8 +14,7 @@ use base64::Engine;
 use marketplace_core::config::effective_config;
 use marketplace_core::flow::{Flow, FlowMap, Method};
 use marketplace_core::instance::Instance;
-use marketplace_core::integration::collection_target;
-use marketplace_core::mapping::{OverrideEditor, apply_mappings, effective_mappings};
+use marketplace_core::mapping::{OverrideEditor, apply_mappings};
 use marketplace_core::redaction;
 use marketplace_core::spec::{ConnectionKind, VariableType};
 use serde_json::{Map, Value, json};
@@ -235,7 +234,7 @@ async fn map_step(
     flow: &Flow,
     input: &Value,
 ) -> ApiResult<Mapped> {
-    let (mappings, target) = match &flow.map {
+    let (applied, rules) = match &flow.map {
         FlowMap::Rules(rules) if rules.is_empty() => {
             return Ok(Mapped {
                 output: input.clone(),
@@ -243,7 +242,7 @@ async fn map_step(
                 rules: 0,
             });
         }
-        FlowMap::Rules(rules) => (rules.clone(), None),
+        FlowMap::Rules(rules) => (apply_mappings(rules, None, input), rules.len()),
         FlowMap::Collection { collection } => {
             let Some(found) = version.collection(collection) else {
                 return Err(ApiError::Internal(format!(
@@ -255,13 +254,15 @@ async fn map_step(
             let overrides =
                 store::instance_mappings::get(&mut conn, instance.id.as_str(), collection).await?;
             drop(conn);
-            match effective_mappings(
+            match crate::service::mappings::apply_effective(
                 found,
                 &overrides,
                 OverrideEditor::Vendor,
                 &version.record_types,
+                input,
             ) {
-                Ok(effective) => (effective, collection_target(found, &version.record_types)),
+                // Overrides replace mappings one for one: as many rules as the collection has.
+                Ok(applied) => (applied, found.mappings.len()),
                 Err(errors) => {
                     return Ok(Mapped {
                         output: json!({}),
@@ -272,11 +273,10 @@ async fn map_step(
             }
         }
     };
-    let applied = apply_mappings(&mappings, target, input);
     Ok(Mapped {
         output: applied.output,
         errors: applied.errors,
-        rules: mappings.len(),
+        rules,
     })
 }
 
