@@ -221,6 +221,9 @@ mod tests {
             icon_url: None,
         };
         let listing = marketplace_core::Listing {
+            marketplace_id: "mkt_test".into(),
+            partner_brief: Default::default(),
+            visibility: Default::default(),
             integration_id: "int_1".into(),
             version: "1.2.0".parse().unwrap(),
             overview: "## Orders".into(),

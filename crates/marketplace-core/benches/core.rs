@@ -437,6 +437,9 @@ fn catalog_fixture() -> CatalogFixture {
             icon_url: (i % 5 != 0).then(|| format!("https://cdn.example.com/icons/{i}.svg")),
         });
         listings.push(Listing {
+            marketplace_id: "mkt_test".into(),
+            partner_brief: Default::default(),
+            visibility: Default::default(),
             integration_id: id.clone(),
             version: versions[i % versions.len()].version.clone(),
             overview: format!("# {brand} {product}\n\nEverything you need."),

@@ -47,6 +47,12 @@ fn main() {
     );
 
     let listing = Listing {
+
+        marketplace_id: "mkt_test".into(),
+
+        partner_brief: Default::default(),
+
+        visibility: Default::default(),
         integration_id: "orders-sync".into(),
         version: version.version.clone(),
         overview: "Sends every order to your ERP.".into(),
@@ -59,6 +65,8 @@ fn main() {
         live_instances: 0,
         vendor_values: None,
         embedded_values: None,
+        tier: None,
+        min_tier: None,
     });
     println!(
         "Deployability before the vendor sets tenant_token:\n{}\n",

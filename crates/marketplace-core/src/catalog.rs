@@ -145,6 +145,8 @@ fn entry_for<'a>(
         live_instances: count,
         vendor_values: customer.vendor_values.get(&listing.integration.id),
         embedded_values: customer.embedded_values,
+        tier: None,
+        min_tier: None,
     });
     CatalogEntry {
         listing,
@@ -232,6 +234,9 @@ mod tests {
                 .into_iter()
                 .map(|i| {
                     let listing = Listing {
+                        marketplace_id: "mkt_test".into(),
+                        partner_brief: Default::default(),
+                        visibility: Default::default(),
                         integration_id: i.id.clone(),
                         version: semver::Version::new(1, 0, 0),
                         overview: String::new(),

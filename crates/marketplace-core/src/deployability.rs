@@ -170,6 +170,11 @@ pub struct DeployabilityInput<'a> {
     pub vendor_values: Option<&'a Map<String, Value>>,
     /// Values of embedded variables from the host's token.
     pub embedded_values: Option<&'a Map<String, Value>>,
+    /// The listed version's certification tier (null: below compatible).
+    pub tier: Option<crate::certification::Tier>,
+    /// The marketplace's minimum tier (null: any); below it the answer is `not_deployable`
+    /// with reason `tier_below_minimum`.
+    pub min_tier: Option<crate::certification::Tier>,
 }
 
 /// Answers whether the customer may activate the listing, with every reason.
@@ -240,6 +245,9 @@ mod tests {
 
     fn listing(customer_deployable: bool, allow_multiple_instances: bool) -> Listing {
         Listing {
+            marketplace_id: "mkt_test".into(),
+            partner_brief: Default::default(),
+            visibility: Default::default(),
             integration_id: "i".into(),
             version: semver::Version::new(1, 0, 0),
             overview: String::new(),
@@ -270,6 +278,8 @@ mod tests {
                     live_instances: 0,
                     vendor_values: Some(&vendor),
                     embedded_values: None,
+                    tier: None,
+                    min_tier: None,
                 },
                 Deployable,
                 vec![],
@@ -281,6 +291,8 @@ mod tests {
                     live_instances: 0,
                     vendor_values: Some(&only_plan),
                     embedded_values: Some(&token),
+                    tier: None,
+                    min_tier: None,
                 },
                 Deployable,
                 vec![],
@@ -292,6 +304,8 @@ mod tests {
                     live_instances: 0,
                     vendor_values: Some(&only_plan),
                     embedded_values: None,
+                    tier: None,
+                    min_tier: None,
                 },
                 ContactVendor,
                 vec![MissingDefault],
@@ -303,6 +317,8 @@ mod tests {
                     live_instances: 1,
                     vendor_values: Some(&vendor),
                     embedded_values: None,
+                    tier: None,
+                    min_tier: None,
                 },
                 NotDeployable,
                 vec![InstanceExists],
@@ -314,6 +330,8 @@ mod tests {
                     live_instances: 3,
                     vendor_values: Some(&vendor),
                     embedded_values: None,
+                    tier: None,
+                    min_tier: None,
                 },
                 ContactVendor,
                 vec![ListingNotCustomerDeployable],
@@ -325,6 +343,8 @@ mod tests {
                     live_instances: 0,
                     vendor_values: None,
                     embedded_values: None,
+                    tier: None,
+                    min_tier: None,
                 },
                 NotDeployable,
                 vec![
@@ -349,6 +369,8 @@ mod tests {
             live_instances: 1,
             vendor_values: None,
             embedded_values: None,
+            tier: None,
+            min_tier: None,
         });
         assert!(d.is_conflict());
         assert_eq!(d.reasons[1].variables, vec!["plan", "tenant"]);
@@ -408,6 +430,8 @@ mod tests {
                 live_instances: live,
                 vendor_values: None,
                 embedded_values: None,
+                tier: None,
+                min_tier: None,
             });
             for (editor, (status, codes)) in [
                 (Editor::Organization, organization),
@@ -426,6 +450,8 @@ mod tests {
             live_instances: 0,
             vendor_values: None,
             embedded_values: None,
+            tier: None,
+            min_tier: None,
         });
         assert!(
             answer.clone().for_editor(Editor::Embedded).reasons[0]

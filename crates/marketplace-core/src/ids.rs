@@ -54,4 +54,12 @@ typed_id! {
     UserId,
     /// Id of an instance.
     InstanceId,
+    /// Id of a marketplace (`mkt_`).
+    MarketplaceId,
+    /// Id of a tenant (`ten_`).
+    TenantId,
+    /// Id of a provider (`prv_`).
+    ProviderId,
+    /// Id of an application (`app_`).
+    ApplicationId,
 }

@@ -42,6 +42,7 @@
 pub mod api_key;
 pub mod attachment;
 pub mod catalog;
+pub mod certification;
 pub mod compiled;
 pub mod config;
 pub mod customer;
@@ -59,6 +60,7 @@ pub mod integration;
 pub mod json_schema;
 pub mod listing;
 pub mod mapping;
+pub mod marketplace;
 pub mod monitor;
 pub mod organization;
 pub mod page_rules;
@@ -88,14 +90,19 @@ pub use deployability::{Deployability, DeployabilityReason, DeployabilityStatus,
 pub use error::{FieldError, FieldErrorCode, FieldErrors};
 pub use event::{Event, EventType};
 pub use flow::Flow;
-pub use ids::{CustomerId, InstanceId, IntegrationId, OrganizationId, UserId};
+pub use ids::{
+    ApplicationId, CustomerId, InstanceId, IntegrationId, MarketplaceId, OrganizationId, ProviderId,
+    TenantId, UserId,
+};
 pub use instance::{
     Instance, InstanceStatus, Submission, TransitionError, UnknownStatus, UpgradeReport,
     accept_activation, accept_reconfiguration, validate_update,
 };
 pub use integration::{Integration, IntegrationVersion, VersionState};
 pub use json_schema::to_json_schema;
+pub use certification::{Tier, TierReport, tier};
 pub use listing::Listing;
+pub use marketplace::{Marketplace, Tenant, visible};
 pub use mapping::{RecordType, accept_record_type, apply_mappings, validate_collection};
 pub use organization::{
     ACCENT_PATTERN, THEME_NAMES, Theme, check_origins, check_theme, is_accent_colour, is_theme_name,

@@ -100,6 +100,12 @@ pub struct EmbeddedClaims {
     /// Values of `embedded` variables, by key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub embedded_config: Option<Map<String, Value>>,
+    /// Key of the marketplace the user browses (absent: the organization's default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marketplace: Option<String>,
+    /// Key of the customer's tenant (sets it; absent: leaves it as it is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
 }
 
 fn string_claim(
@@ -209,6 +215,8 @@ impl EmbeddedClaims {
             customer_name: string_claim(claims, "customer_name", false)?,
             role,
             embedded_config,
+            marketplace: string_claim(claims, "marketplace", false)?,
+            tenant: string_claim(claims, "tenant", false)?,
         })
     }
 }

@@ -65,5 +65,7 @@ pub fn deployability(
         live_instances: input.live_instances,
         vendor_values: input.vendor_values.as_ref(),
         embedded_values: input.embedded_values.as_ref(),
+        tier: None,
+        min_tier: None,
     }))
 }

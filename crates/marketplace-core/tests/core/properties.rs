@@ -156,6 +156,9 @@ proptest! {
             record_types: Vec::new(),
         };
         let listing = Listing {
+            marketplace_id: "mkt_test".into(),
+            partner_brief: Default::default(),
+            visibility: Default::default(),
             integration_id: "int_1".into(),
             version: version.version.clone(),
             overview: String::new(),
@@ -169,6 +172,8 @@ proptest! {
             live_instances,
             vendor_values: with_vendor_values.then_some(&vendor),
             embedded_values: None,
+            tier: None,
+            min_tier: None,
         });
         let organization = answer.clone().for_editor(Editor::Organization);
         let customer = answer.for_customer();

@@ -284,6 +284,8 @@ pub async fn activate(
                 live_instances: live,
                 vendor_values: Some(&vendor),
                 embedded_values: request.embedded_values.as_ref(),
+                tier: None,
+                min_tier: None,
             },
         )
         .for_editor(request.editor);

@@ -295,7 +295,13 @@ pub async fn put_listing(
     let version = store::integrations::get_version(&state.store, integration_id, &change.version)
         .await?
         .ok_or_else(unknown)?;
+    let marketplace_id = store::organizations::default_marketplace(&state.store, organization_id)
+        .await?
+        .ok_or(ApiError::NotFound("marketplace"))?;
     let listing = Listing {
+        marketplace_id: marketplace_id.into(),
+        partner_brief: Default::default(),
+        visibility: Default::default(),
         integration_id: integration_id.into(),
         version: version.version.version,
         overview: change.overview,

@@ -19,11 +19,34 @@ pub struct Organization {
     pub created_at: i64,
 }
 
-/// Inserts an organization.
+/// Inserts an organization with its default marketplace (key `default`, id `mkt_` + the
+/// organization id's suffix, as the migration that introduced marketplaces names it).
 pub async fn insert(tx: &mut Tx, id: &str, name: &str) -> StoreResult<()> {
+    let now = now_ms();
     let sql = "INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)";
-    execute(&mut **tx, sql, [id.into(), name.into(), now_ms().into()]).await?;
+    execute(&mut **tx, sql, [id.into(), name.into(), now.into()]).await?;
+    let sql = "INSERT INTO marketplaces (id, organization_id, key, name, is_default, created_at, updated_at) \
+               VALUES ($1, $2, 'default', $3, 1, $4, $4)";
+    let marketplace_id = default_marketplace_id(id);
+    execute(
+        &mut **tx,
+        sql,
+        [marketplace_id.into(), id.into(), name.into(), now.into()],
+    )
+    .await?;
     Ok(())
+}
+
+/// The id of the organization's default marketplace.
+pub async fn default_marketplace(store: &Store, organization_id: &str) -> StoreResult<Option<String>> {
+    let sql = "SELECT id FROM marketplaces WHERE organization_id = $1 AND is_default = 1";
+    scalar_optional(&store.db.read, sql, [organization_id.into()]).await
+}
+
+/// The id of the marketplace an organization starts with.
+pub fn default_marketplace_id(organization_id: &str) -> String {
+    let suffix = organization_id.get(4..).unwrap_or(organization_id);
+    format!("mkt_{suffix}")
 }
 
 /// An organization, if it exists.
