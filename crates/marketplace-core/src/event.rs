@@ -163,11 +163,83 @@ pub enum EventType {
     /// An instance's overrides of a collection's mappings changed (`collection` names it).
     #[serde(rename = "instance.mappings_changed")]
     InstanceMappingsChanged,
+    /// A marketplace was created (or registered by a partner).
+    #[serde(rename = "marketplace.created")]
+    MarketplaceCreated,
+    /// A marketplace changed (including which one is the default).
+    #[serde(rename = "marketplace.updated")]
+    MarketplaceUpdated,
+    /// A marketplace was deleted with its listings, credentials and keys.
+    #[serde(rename = "marketplace.deleted")]
+    MarketplaceDeleted,
+    /// A partner registered its marketplace with a registration token.
+    #[serde(rename = "marketplace.registered")]
+    MarketplaceRegistered,
+    /// Partner credentials of a marketplace were created.
+    #[serde(rename = "marketplace.credentials_created")]
+    MarketplaceCredentialsCreated,
+    /// Partner credentials of a marketplace were revoked.
+    #[serde(rename = "marketplace.credentials_revoked")]
+    MarketplaceCredentialsRevoked,
+    /// A tenant was created.
+    #[serde(rename = "tenant.created")]
+    TenantCreated,
+    /// A tenant changed.
+    #[serde(rename = "tenant.updated")]
+    TenantUpdated,
+    /// A tenant was deleted.
+    #[serde(rename = "tenant.deleted")]
+    TenantDeleted,
+    /// A listing was assigned to a tenant.
+    #[serde(rename = "tenant.listing_assigned")]
+    TenantListingAssigned,
+    /// A listing was unassigned from a tenant.
+    #[serde(rename = "tenant.listing_unassigned")]
+    TenantListingUnassigned,
+    /// A provider was created.
+    #[serde(rename = "provider.created")]
+    ProviderCreated,
+    /// A provider changed.
+    #[serde(rename = "provider.updated")]
+    ProviderUpdated,
+    /// A provider was deleted.
+    #[serde(rename = "provider.deleted")]
+    ProviderDeleted,
+    /// An application was created.
+    #[serde(rename = "application.created")]
+    ApplicationCreated,
+    /// An application changed.
+    #[serde(rename = "application.updated")]
+    ApplicationUpdated,
+    /// An application was deleted.
+    #[serde(rename = "application.deleted")]
+    ApplicationDeleted,
+    /// A version was added to an application.
+    #[serde(rename = "application.version_added")]
+    ApplicationVersionAdded,
+    /// A version was removed from an application.
+    #[serde(rename = "application.version_removed")]
+    ApplicationVersionRemoved,
+    /// The applications a version supports changed.
+    #[serde(rename = "version.applications_updated")]
+    VersionApplicationsUpdated,
+    /// A version's connection test ran.
+    #[serde(rename = "connection_test.completed")]
+    ConnectionTestCompleted,
+    /// A certification request was filed.
+    #[serde(rename = "certification.requested")]
+    CertificationRequested,
+    /// A certification request was approved.
+    #[serde(rename = "certification.approved")]
+    CertificationApproved,
+    /// A certification request was rejected.
+    #[serde(rename = "certification.rejected")]
+    CertificationRejected,
 }
 
 impl EventType {
     /// Every kind, in declaration order.
-    pub const ALL: [EventType; 50] = [
+    pub const ALL: [EventType; 74] = [
         Self::InstanceActivated,
         Self::InstanceReconfigured,
         Self::InstanceUpgraded,
@@ -218,6 +290,30 @@ impl EventType {
         Self::RecordTypeUpdated,
         Self::RecordTypeDeleted,
         Self::InstanceMappingsChanged,
+        Self::MarketplaceCreated,
+        Self::MarketplaceUpdated,
+        Self::MarketplaceDeleted,
+        Self::MarketplaceRegistered,
+        Self::MarketplaceCredentialsCreated,
+        Self::MarketplaceCredentialsRevoked,
+        Self::TenantCreated,
+        Self::TenantUpdated,
+        Self::TenantDeleted,
+        Self::TenantListingAssigned,
+        Self::TenantListingUnassigned,
+        Self::ProviderCreated,
+        Self::ProviderUpdated,
+        Self::ProviderDeleted,
+        Self::ApplicationCreated,
+        Self::ApplicationUpdated,
+        Self::ApplicationDeleted,
+        Self::ApplicationVersionAdded,
+        Self::ApplicationVersionRemoved,
+        Self::VersionApplicationsUpdated,
+        Self::ConnectionTestCompleted,
+        Self::CertificationRequested,
+        Self::CertificationApproved,
+        Self::CertificationRejected,
     ];
 
     /// The kind with that wire name (`"instance.activated"`); `None` for any other text.
@@ -278,6 +374,30 @@ impl EventType {
             Self::RecordTypeUpdated => "record_type.updated",
             Self::RecordTypeDeleted => "record_type.deleted",
             Self::InstanceMappingsChanged => "instance.mappings_changed",
+            Self::MarketplaceCreated => "marketplace.created",
+            Self::MarketplaceUpdated => "marketplace.updated",
+            Self::MarketplaceDeleted => "marketplace.deleted",
+            Self::MarketplaceRegistered => "marketplace.registered",
+            Self::MarketplaceCredentialsCreated => "marketplace.credentials_created",
+            Self::MarketplaceCredentialsRevoked => "marketplace.credentials_revoked",
+            Self::TenantCreated => "tenant.created",
+            Self::TenantUpdated => "tenant.updated",
+            Self::TenantDeleted => "tenant.deleted",
+            Self::TenantListingAssigned => "tenant.listing_assigned",
+            Self::TenantListingUnassigned => "tenant.listing_unassigned",
+            Self::ProviderCreated => "provider.created",
+            Self::ProviderUpdated => "provider.updated",
+            Self::ProviderDeleted => "provider.deleted",
+            Self::ApplicationCreated => "application.created",
+            Self::ApplicationUpdated => "application.updated",
+            Self::ApplicationDeleted => "application.deleted",
+            Self::ApplicationVersionAdded => "application.version_added",
+            Self::ApplicationVersionRemoved => "application.version_removed",
+            Self::VersionApplicationsUpdated => "version.applications_updated",
+            Self::ConnectionTestCompleted => "connection_test.completed",
+            Self::CertificationRequested => "certification.requested",
+            Self::CertificationApproved => "certification.approved",
+            Self::CertificationRejected => "certification.rejected",
         }
     }
 }

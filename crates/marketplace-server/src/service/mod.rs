@@ -8,6 +8,7 @@ pub mod activity;
 pub mod alerts;
 pub mod auth;
 pub mod catalog;
+pub mod certification;
 pub mod customers;
 pub mod deliveries;
 pub mod event_configurations;
