@@ -11,7 +11,11 @@
 //! 4. The same read with a portal session of the same customer (`Cookie: mp_session=...`, from an
 //!    invitation accepted through `bench_support session`): its rate as a share of load 3's.
 //! 5. The same wrk command against nginx serving the same JSON body as a static file: the
-//!    service's share of nginx's rate. Loads 3, 4 and 5 alternate for [`ROUNDS`] rounds and the
+//!    service's share of nginx's rate.
+//! 5b. Before these loads the organization is grown to [`MARKETPLACES`] marketplaces, [`TENANTS`]
+//!    tenants and [`LISTINGS`] listings (`bench_support marketplaces`); the catalog read with a
+//!    token scoped to a second marketplace and a tenant that sees only its assigned listings,
+//!    and nginx serving that body. Loads 3, 4, 5 and 5b alternate for [`ROUNDS`] rounds and the
 //!    report gives medians (with the range), as the speed of a shared host drifts.
 //! 6. Activations: the same load POSTing `/api/v1/embedded/instances` (Slack, which allows
 //!    several instances) with the tokens of 256 customers; then every acknowledged instance
@@ -67,6 +71,13 @@ const ACTIVATE_PATH: &str = "/api/v1/embedded/instances";
 /// Rounds of the read comparison (token, session, then nginx): the host's speed drifts over a
 /// run, so the report compares medians of interleaved runs rather than runs far apart.
 const ROUNDS: usize = 3;
+
+/// Marketplaces of the organization during the read loads (the default included).
+const MARKETPLACES: usize = 5;
+/// Tenants of the organization during the read loads.
+const TENANTS: usize = 20;
+/// Listings added across the marketplaces before the read loads.
+const LISTINGS: usize = 200;
 
 /// Customers whose tokens the activation load rotates through.
 const ACTIVATION_CUSTOMERS: usize = 256;
@@ -125,6 +136,10 @@ struct Report {
     session: Vec<wrk::Run>,
     /// Read loads on nginx, one per round.
     nginx: Vec<wrk::Run>,
+    /// Read loads on the service with a token scoped to a marketplace and a tenant.
+    scoped: Vec<wrk::Run>,
+    /// Read loads on nginx serving the scoped read's body.
+    scoped_nginx: Vec<wrk::Run>,
     /// Size of the JSON body of the read loads.
     body_bytes: Option<usize>,
     /// Activation load.
@@ -645,6 +660,45 @@ fn measure(dir: &Path, report: &mut Report) -> Result {
     // The token's customer, `bench-read-0`, is created on its first read; then its session.
     let read_token = setup.tokens("bench-read-", 1, &marketplace_url)?.remove(0);
     let api_key = field(&info, "api_key", "bench_support info")?;
+    let grown = key_values(&setup.support(&[
+        "marketplaces",
+        "--url",
+        &base,
+        "--api-key",
+        api_key,
+        "--marketplaces",
+        &MARKETPLACES.to_string(),
+        "--tenants",
+        &TENANTS.to_string(),
+        "--listings",
+        &LISTINGS.to_string(),
+    ])?);
+    let scoped_token = setup.support(&[
+        "tokens",
+        "--database",
+        &setup.database,
+        "--prefix",
+        "bench-scoped-",
+        "--warm",
+        &marketplace_url,
+        "--marketplace",
+        field(&grown, "marketplace", "bench_support marketplaces")?,
+        "--tenant",
+        field(&grown, "tenant", "bench_support marketplaces")?,
+    ])?;
+    let scoped_token = scoped_token.trim().to_owned();
+    let scoped_file = dir.join("scoped.json");
+    setup.support(&[
+        "fetch",
+        "--url",
+        &marketplace_url,
+        "--token",
+        &scoped_token,
+        "--out",
+        &scoped_file.display().to_string(),
+    ])?;
+    let scoped_body =
+        std::fs::read(&scoped_file).map_err(|e| format!("{}: {e}", scoped_file.display()))?;
     let session = setup.session(&base, api_key, "bench-read-0")?;
     let body_file = dir.join("marketplace.json");
     setup.support(&[
@@ -664,6 +718,19 @@ fn measure(dir: &Path, report: &mut Report) -> Result {
     let mut nginx = nginx::start(&dir.join("nginx"), nginx_port, MARKETPLACE_PATH, &body)?;
     let nginx_url = format!("http://127.0.0.1:{nginx_port}{MARKETPLACE_PATH}");
     let nginx_pid = nginx.pid().ok_or("nginx has no pid")?;
+    let scoped_port = process::free_port()?;
+    let mut scoped_nginx = nginx::start(
+        &dir.join("nginx-scoped"),
+        scoped_port,
+        MARKETPLACE_PATH,
+        &scoped_body,
+    )?;
+    let scoped_nginx_url = format!("http://127.0.0.1:{scoped_port}{MARKETPLACE_PATH}");
+    let scoped_nginx_pid = scoped_nginx.pid().ok_or("nginx has no pid")?;
+    let scoped_auth = vec![
+        "-H".to_owned(),
+        format!("Authorization: Bearer {scoped_token}"),
+    ];
     let auth = vec![
         "-H".to_owned(),
         format!("Authorization: Bearer {read_token}"),
@@ -694,8 +761,25 @@ fn measure(dir: &Path, report: &mut Report) -> Result {
         })?;
         report.nginx.push(run);
         done(started);
+        let started = phase(&format!(
+            "load 3b, round {round}/{ROUNDS}: the catalog of a second marketplace, tenant-scoped token"
+        ));
+        let run = load(report, "scoped read", &[pid], || {
+            wrk::run(&read_script, &scoped_auth, &marketplace_url, &[], || {})
+        })?;
+        report.scoped.push(run);
+        done(started);
+        let started = phase(&format!(
+            "load 3c, round {round}/{ROUNDS}: the scoped read's JSON body, static, on nginx"
+        ));
+        let run = load(report, "nginx", &[scoped_nginx_pid], || {
+            wrk::run(&read_script, &scoped_auth, &scoped_nginx_url, &[], || {})
+        })?;
+        report.scoped_nginx.push(run);
+        done(started);
     }
     nginx.stop()?;
+    scoped_nginx.stop()?;
 
     let started = phase("load 4: activations (POST /api/v1/embedded/instances, Slack)");
     let slack = field(&info, "integration.slack", "bench_support info")?;
@@ -1070,6 +1154,35 @@ fn rows(report: &Report) -> Vec<(String, String, String, &'static str)> {
         let ratio = service / nginx.max(f64::MIN_POSITIVE);
         row(
             "service / nginx (medians)",
+            format!("{:.1} %", ratio * 100.0),
+            ">= 50 %",
+            Some(ratio >= TARGET_RATIO),
+        );
+    }
+    if !report.scoped.is_empty() {
+        let (rates, _, p99s, errors) = rounds(&report.scoped);
+        row(
+            &format!(
+                "scoped ({MARKETPLACES} marketplaces, {TENANTS} tenants, {LISTINGS} listings): requests/s, median of {}",
+                rates.len()
+            ),
+            with_errors(spread(&rates, &rate), errors),
+            "",
+            None,
+        );
+        row(
+            "scoped: p99 latency, median",
+            spread(&p99s, &ms),
+            "< 10 ms",
+            Some(median(&p99s) < TARGET_P99_MS && errors == 0),
+        );
+    }
+    if !report.scoped.is_empty() && !report.scoped_nginx.is_empty() {
+        let service = median(&rounds(&report.scoped).0);
+        let nginx = median(&rounds(&report.scoped_nginx).0);
+        let ratio = service / nginx.max(f64::MIN_POSITIVE);
+        row(
+            "scoped / nginx with its body (medians)",
             format!("{:.1} %", ratio * 100.0),
             ">= 50 %",
             Some(ratio >= TARGET_RATIO),

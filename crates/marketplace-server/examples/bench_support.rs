@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! bench_support info    --database sqlite://DB
-//! bench_support tokens  --database sqlite://DB --prefix bench-read- [--count 1] [--seconds 3600] [--warm URL]
+//! bench_support tokens  --database sqlite://DB --prefix bench-read- [--count 1] [--seconds 3600] [--warm URL] [--marketplace KEY] [--tenant KEY]
 //! bench_support fetch   --url URL --token TOKEN --out FILE
 //! bench_support session --url BASE --api-key KEY --customer EXTERNAL_ID --email EMAIL
 //! bench_support seed    --database sqlite://DB --customers 10000 --instances 100000
@@ -18,7 +18,13 @@
 //! bench_support hook    --database sqlite://DB --url BASE --integration ID --customer EXTERNAL_ID --receiver URL
 //! bench_support monitors --url BASE --api-key KEY [--count 1000]
 //! bench_support executions --database sqlite://DB --since MS --until MS [--timeout 300]
+//! bench_support marketplaces --url BASE --api-key KEY [--marketplaces 5] [--tenants 20] [--listings 200]
 //! ```
+//!
+//! `marketplaces` grows the demo organization through the admin API to that many marketplaces
+//! (the default and `bench-1`...), tenants (`tenant-1`..., every other one seeing only the
+//! listings assigned to it) and listings (new integrations, each published to every marketplace);
+//! it prints the keys of a marketplace and a tenant for a scoped token.
 //!
 //! `session` signs a portal user of an existing customer in (an invitation through the admin API,
 //! accepted with a password) and prints the `mp_session` cookie's value.
@@ -83,6 +89,10 @@ enum Command {
         /// every customer before a measurement.
         #[arg(long)]
         warm: Option<String>,
+        #[arg(long)]
+        marketplace: Option<String>,
+        #[arg(long)]
+        tenant: Option<String>,
     },
     /// GET a URL with a bearer token; write the body to a file (fails unless 200).
     Fetch {
@@ -265,6 +275,18 @@ enum Command {
         #[arg(long, default_value_t = 300)]
         timeout: u64,
     },
+    Marketplaces {
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        api_key: String,
+        #[arg(long, default_value_t = 5)]
+        marketplaces: usize,
+        #[arg(long, default_value_t = 20)]
+        tenants: usize,
+        #[arg(long, default_value_t = 200)]
+        listings: usize,
+    },
 }
 
 /// Rows inserted per transaction by `seed`.
@@ -289,14 +311,24 @@ async fn run(command: Command) -> Result {
             count,
             seconds,
             warm,
+            marketplace,
+            tenant,
         } => {
             let demo = load_demo(&database)?;
             let client = reqwest::Client::new();
+            let mut scope = serde_json::Map::new();
+            if let Some(key) = marketplace {
+                scope.insert("marketplace".into(), key.into());
+            }
+            if let Some(key) = tenant {
+                scope.insert("tenant".into(), key.into());
+            }
             for i in 0..count {
                 let customer = format!("{prefix}{i}");
                 let name = format!("Benchmark customer {customer}");
                 let user = format!("user@{customer}.example");
-                let token = demo.sign_token(&customer, &name, &user, "admin", seconds);
+                let token =
+                    demo.sign_token_with(&customer, &name, &user, "admin", seconds, &scope);
                 if let Some(url) = &warm {
                     get(&client, url, &token).await?;
                 }
@@ -377,6 +409,13 @@ async fn run(command: Command) -> Result {
             until,
             timeout,
         } => executions(&database, since, until, timeout).await,
+        Command::Marketplaces {
+            url,
+            api_key,
+            marketplaces,
+            tenants,
+            listings,
+        } => grow_marketplaces(&url, &api_key, marketplaces, tenants, listings).await,
     }
 }
 
@@ -973,6 +1012,90 @@ async fn monitors(url: &str, api_key: &str, count: usize) -> Result {
         started.elapsed().as_secs_f64()
     );
     println!("monitors={count}");
+    Ok(())
+}
+
+/// Grows the organization to `marketplaces` marketplaces, `tenants` tenants and `listings`
+/// listings (new integrations published to every marketplace; odd tenants see only the listings
+/// assigned to them: every other one of `bench-1`); prints `marketplace=bench-1 tenant=tenant-1`.
+async fn grow_marketplaces(
+    url: &str,
+    api_key: &str,
+    marketplaces: usize,
+    tenants: usize,
+    listings: usize,
+) -> Result {
+    let started = Instant::now();
+    let client = reqwest::Client::new();
+    let base = url.trim_end_matches('/');
+    let post = |path: String, body: Value| {
+        let request = client
+            .post(format!("{base}{path}"))
+            .bearer_auth(api_key)
+            .json(&body);
+        async move { json_answer(&format!("POST {path}"), request).await }
+    };
+    let mut keys = vec![];
+    let mut scoped_marketplace = None;
+    for i in 1..marketplaces {
+        let key = format!("bench-{i}");
+        let (created, _) = post(
+            "/api/v1/marketplaces".into(),
+            json!({"key": key, "name": format!("Benchmark marketplace {i}")}),
+        )
+        .await?;
+        if i == 1 {
+            scoped_marketplace = created["id"].as_str().map(str::to_owned);
+        }
+        keys.push(key);
+    }
+    let marketplace_id = scoped_marketplace.ok_or("no second marketplace was created")?;
+    let integrations = listings / marketplaces.max(1);
+    let mut integration_ids = vec![];
+    for i in 0..integrations {
+        let category = ["crm", "erp", "chat"][i % 3];
+        let (integration, _) = post(
+            "/api/v1/integrations".into(),
+            json!({"name": format!("Benchmark app {i:03}"), "category": category,
+                   "description": "An integration of the marketplace benchmark.", "labels": ["bench"]}),
+        )
+        .await?;
+        let id = integration["id"].as_str().ok_or("an integration has no id")?.to_owned();
+        let version = json!({"version": "1.0.0", "config": {"pages": [{"title": "Settings", "elements": [
+            {"key": "region", "label": "Region", "type": "picklist", "options": ["eu", "us"], "default": "eu"}]}]}});
+        post(format!("/api/v1/integrations/{id}/versions"), version).await?;
+        let mut targets = keys.clone();
+        targets.push("default".into());
+        post(
+            format!("/api/v1/integrations/{id}/versions/1.0.0/publish"),
+            json!({"marketplaces": targets}),
+        )
+        .await?;
+        integration_ids.push(id);
+    }
+    for t in 1..=tenants {
+        let app_management = if t % 2 == 1 { "tenant" } else { "all" };
+        let (tenant, _) = post(
+            "/api/v1/tenants".into(),
+            json!({"key": format!("tenant-{t}"), "name": format!("Benchmark tenant {t}"),
+                   "app_management": app_management}),
+        )
+        .await?;
+        let tenant_id = tenant["id"].as_str().ok_or("a tenant has no id")?;
+        if app_management == "tenant" {
+            for id in integration_ids.iter().step_by(2) {
+                let path = format!("/api/v1/tenants/{tenant_id}/listings/{marketplace_id}/{id}");
+                let request = client.put(format!("{base}{path}")).bearer_auth(api_key);
+                json_answer(&format!("PUT {path}"), request).await?;
+            }
+        }
+    }
+    eprintln!(
+        "grew to {marketplaces} marketplaces, {tenants} tenants and {} listings in {:.1}s",
+        integrations * marketplaces,
+        started.elapsed().as_secs_f64()
+    );
+    println!("marketplace=bench-1 tenant=tenant-1");
     Ok(())
 }
 

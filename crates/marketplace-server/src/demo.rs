@@ -37,9 +37,26 @@ impl Demo {
         role: &str,
         seconds: i64,
     ) -> String {
+        let no_scope = serde_json::Map::new();
+        self.sign_token_with(customer, customer_name, user, role, seconds, &no_scope)
+    }
+
+    /// [`sign_token`](Self::sign_token) with more claims (`marketplace`, `tenant`).
+    pub fn sign_token_with(
+        &self,
+        customer: &str,
+        customer_name: &str,
+        user: &str,
+        role: &str,
+        seconds: i64,
+        extra: &serde_json::Map<String, serde_json::Value>,
+    ) -> String {
         let now = crate::store::now_ms() / 1000;
-        let claims = json!({"sub": user, "customer": customer, "customer_name": customer_name, "organization": self.organization_id,
+        let mut claims = json!({"sub": user, "customer": customer, "customer_name": customer_name, "organization": self.organization_id,
                             "role": role, "iat": now, "exp": now + seconds, "name": user});
+        if let Some(map) = claims.as_object_mut() {
+            map.extend(extra.clone());
+        }
         let der = STANDARD.decode(&self.private_key_pkcs8).unwrap_or_default();
         let key = jsonwebtoken::EncodingKey::from_ed_der(&der);
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
