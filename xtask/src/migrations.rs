@@ -3,7 +3,8 @@
 //! file has run, the same tables with the same column names. Types may differ (`BLOB`/`BYTEA`).
 //!
 //! The SQL is read by a small parser that knows `CREATE TABLE`, `ALTER TABLE ... ADD [COLUMN]`,
-//! `ALTER TABLE ... DROP [COLUMN]` and `DROP TABLE`; other statements (indexes, data) are skipped.
+//! `ALTER TABLE ... DROP [COLUMN]`, `ALTER TABLE ... RENAME TO` and `DROP TABLE`; other
+//! statements (indexes, data) are skipped.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -108,7 +109,10 @@ fn apply(schema: &mut Schema, sql: &str) {
                     .copied()
                     .filter(|w| !matches!(*w, "if" | "exists" | "only" | "column"))
                     .collect();
-                if let [table, action, column, ..] = rest.as_slice()
+                if let [table, "rename", "to", renamed] = rest.as_slice() {
+                    let columns = schema.remove(&name(Some(table))).unwrap_or_default();
+                    schema.insert(name(Some(renamed)), columns);
+                } else if let [table, action, column, ..] = rest.as_slice()
                     && *column != "constraint"
                 {
                     let columns = schema.entry(name(Some(table))).or_default();
@@ -203,13 +207,15 @@ mod tests {
              CREATE INDEX t_o ON t (o);\n\
              create table if not exists \"U\"(a BIGINT);\n\
              ALTER TABLE t ADD COLUMN extra BLOB;\nALTER TABLE t ADD later TEXT;\n\
-             ALTER TABLE t DROP COLUMN o;\nCREATE TABLE gone (a TEXT);\nDROP TABLE IF EXISTS gone;\n",
+             ALTER TABLE t DROP COLUMN o;\nCREATE TABLE gone (a TEXT);\nDROP TABLE IF EXISTS gone;\n\
+             CREATE TABLE v_new (b TEXT);\nALTER TABLE v_new RENAME TO v;\n",
         );
         assert_eq!(
             built,
             Schema::from([
                 ("t".to_owned(), set(&["id", "n", "extra", "later"])),
                 ("u".to_owned(), set(&["a"])),
+                ("v".to_owned(), set(&["b"])),
             ])
         );
     }

@@ -47,7 +47,6 @@ fn main() {
     );
 
     let listing = Listing {
-
         marketplace_id: "mkt_test".into(),
 
         partner_brief: Default::default(),

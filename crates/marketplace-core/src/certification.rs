@@ -27,7 +27,12 @@ pub enum Tier {
 
 impl Tier {
     /// Every tier, lowest first.
-    pub const ALL: [Tier; 4] = [Tier::Compatible, Tier::Ready, Tier::Certified, Tier::OneClick];
+    pub const ALL: [Tier; 4] = [
+        Tier::Compatible,
+        Tier::Ready,
+        Tier::Certified,
+        Tier::OneClick,
+    ];
 
     /// The wire and stored name.
     pub fn as_str(self) -> &'static str {

@@ -80,6 +80,7 @@ pub mod values;
 pub use catalog::{
     Catalog, CatalogEntry, CatalogFilter, CatalogListing, CustomerContext, VendorValues,
 };
+pub use certification::{Tier, TierReport, tier};
 pub use compiled::CompiledSpec;
 pub use config::{
     Audience, accept_vendor_values, effective_config, is_masked, mask_secrets, masked_secret,
@@ -91,8 +92,8 @@ pub use error::{FieldError, FieldErrorCode, FieldErrors};
 pub use event::{Event, EventType};
 pub use flow::Flow;
 pub use ids::{
-    ApplicationId, CustomerId, InstanceId, IntegrationId, MarketplaceId, OrganizationId, ProviderId,
-    TenantId, UserId,
+    ApplicationId, CustomerId, InstanceId, IntegrationId, MarketplaceId, OrganizationId,
+    ProviderId, TenantId, UserId,
 };
 pub use instance::{
     Instance, InstanceStatus, Submission, TransitionError, UnknownStatus, UpgradeReport,
@@ -100,10 +101,9 @@ pub use instance::{
 };
 pub use integration::{Integration, IntegrationVersion, VersionState};
 pub use json_schema::to_json_schema;
-pub use certification::{Tier, TierReport, tier};
 pub use listing::Listing;
-pub use marketplace::{Marketplace, Tenant, visible};
 pub use mapping::{RecordType, accept_record_type, apply_mappings, validate_collection};
+pub use marketplace::{Marketplace, Tenant, visible};
 pub use organization::{
     ACCENT_PATTERN, THEME_NAMES, Theme, check_origins, check_theme, is_accent_colour, is_theme_name,
 };

@@ -216,7 +216,11 @@ pub struct TenantAccess {
 /// Whether `listing` is visible in `marketplace` to a customer of `tenant` (none: no tenant):
 /// the listing is in that marketplace, not delisted, and the tenant is absent, sees `all`, or
 /// was assigned the integration. Assigning never hides; unassigning never shows.
-pub fn visible(listing: &Listing, marketplace: &MarketplaceId, tenant: Option<&TenantAccess>) -> bool {
+pub fn visible(
+    listing: &Listing,
+    marketplace: &MarketplaceId,
+    tenant: Option<&TenantAccess>,
+) -> bool {
     todo!("core helper: {listing:?} {marketplace:?} {tenant:?}")
 }
 

@@ -327,8 +327,7 @@ async fn run(command: Command) -> Result {
                 let customer = format!("{prefix}{i}");
                 let name = format!("Benchmark customer {customer}");
                 let user = format!("user@{customer}.example");
-                let token =
-                    demo.sign_token_with(&customer, &name, &user, "admin", seconds, &scope);
+                let token = demo.sign_token_with(&customer, &name, &user, "admin", seconds, &scope);
                 if let Some(url) = &warm {
                     get(&client, url, &token).await?;
                 }
@@ -1060,7 +1059,10 @@ async fn grow_marketplaces(
                    "description": "An integration of the marketplace benchmark.", "labels": ["bench"]}),
         )
         .await?;
-        let id = integration["id"].as_str().ok_or("an integration has no id")?.to_owned();
+        let id = integration["id"]
+            .as_str()
+            .ok_or("an integration has no id")?
+            .to_owned();
         let version = json!({"version": "1.0.0", "config": {"pages": [{"title": "Settings", "elements": [
             {"key": "region", "label": "Region", "type": "picklist", "options": ["eu", "us"], "default": "eu"}]}]}});
         post(format!("/api/v1/integrations/{id}/versions"), version).await?;

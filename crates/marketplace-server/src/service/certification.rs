@@ -7,9 +7,9 @@
 
 use crate::error::ApiResult;
 use crate::service::state::AppState;
+use marketplace_core::IntegrationVersion;
 use marketplace_core::certification::{Provider, Tier};
 use marketplace_core::mapping::Direction;
-use marketplace_core::IntegrationVersion;
 use std::collections::HashMap;
 
 /// A listed version: (integration id, version).

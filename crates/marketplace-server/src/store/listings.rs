@@ -52,7 +52,8 @@ impl Row {
 const SELECT: &str = "SELECT marketplace_id, integration_id, version, overview, customer_deployable, allow_multiple_instances, partner_brief, visibility, updated_at FROM listings";
 
 /// Restricts a query to the organization's default marketplace (`$1` is the organization id).
-const IN_DEFAULT: &str = "marketplace_id IN (SELECT id FROM marketplaces WHERE organization_id = $1 AND is_default = 1)";
+const IN_DEFAULT: &str =
+    "marketplace_id IN (SELECT id FROM marketplaces WHERE organization_id = $1 AND is_default = 1)";
 
 /// Lists an integration or changes its listing.
 pub async fn upsert(
@@ -87,8 +88,9 @@ pub async fn upsert(
 
 /// Removes a listing; whether it existed.
 pub async fn delete(tx: &mut Tx, organization_id: &str, integration_id: &str) -> StoreResult<bool> {
-    let sql =
-        format!("DELETE FROM listings WHERE organization_id = $1 AND integration_id = $2 AND {IN_DEFAULT}");
+    let sql = format!(
+        "DELETE FROM listings WHERE organization_id = $1 AND integration_id = $2 AND {IN_DEFAULT}"
+    );
     let deleted = execute(
         &mut **tx,
         &sql,
@@ -104,7 +106,8 @@ pub async fn get(
     organization_id: &str,
     integration_id: &str,
 ) -> StoreResult<Option<ListingRecord>> {
-    let sql = format!("{SELECT} WHERE organization_id = $1 AND integration_id = $2 AND {IN_DEFAULT}");
+    let sql =
+        format!("{SELECT} WHERE organization_id = $1 AND integration_id = $2 AND {IN_DEFAULT}");
     let args = [organization_id.into(), integration_id.into()];
     let row: Option<Row> = fetch_optional(&store.db.write, &sql, args).await?;
     row.map(Row::record).transpose()

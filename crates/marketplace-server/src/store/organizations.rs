@@ -38,7 +38,10 @@ pub async fn insert(tx: &mut Tx, id: &str, name: &str) -> StoreResult<()> {
 }
 
 /// The id of the organization's default marketplace.
-pub async fn default_marketplace(store: &Store, organization_id: &str) -> StoreResult<Option<String>> {
+pub async fn default_marketplace(
+    store: &Store,
+    organization_id: &str,
+) -> StoreResult<Option<String>> {
     let sql = "SELECT id FROM marketplaces WHERE organization_id = $1 AND is_default = 1";
     scalar_optional(&store.db.read, sql, [organization_id.into()]).await
 }
