@@ -114,7 +114,10 @@ pub(crate) fn build() -> Result {
     // `form.js` and `catalog.js` have one source, served by the service to its iframe page too
     // (see `embed_page.rs`).
     for script in SHARED_SCRIPTS {
-        write(&pkg.join(script), &read(&root.join(EMBED_DIR).join(script))?)?;
+        write(
+            &pkg.join(script),
+            &read(&root.join(EMBED_DIR).join(script))?,
+        )?;
     }
     write(&pkg.join("package.json"), &package_json())?;
 
