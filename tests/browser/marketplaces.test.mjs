@@ -153,3 +153,31 @@ test('the demo catalog shows tier badges; the certified detail shows provider, a
   assert.deepEqual(failures, []);
   await page.close();
 });
+
+test('the native example draws the same badges and filter from the npm package; the service filters', async () => {
+  const page = await browser.newPage();
+  const failures = [];
+  page.on('pageerror', (error) => failures.push(String(error)));
+  await page.goto(`${demo.hostUrl}/js-native-marketplace/?${new URLSearchParams({ customer: 'native-tiers-co', marketplace: MARKETPLACE })}#/`);
+  const badge = page.locator(`.card[data-integration-id="${assigned.id}"] .mk-tier`);
+  await badge.waitFor();
+  assert.equal(await badge.getAttribute('aria-label'), 'Certification tier: Compatible');
+  assert.equal(await page.locator('.card').count(), 2);
+  await page.getByLabel('Tier', { exact: true }).selectOption({ label: 'Compatible+' });
+  await page.locator(`.card[data-integration-id="${unassigned.id}"]`).waitFor({ state: 'detached' });
+  assert.equal(await page.locator('.card').count(), 1);
+
+  // The package's pieces on their own: an unknown tier (a newer service) reads as sent; no tier, no badge.
+  const drawn = await page.evaluate(async () => {
+    const pkg = await import('/pkg/index.js');
+    return {
+      tiers: pkg.TIERS.map((t) => t.tier),
+      unknown: pkg.tierBadge('platinum_plus')?.textContent,
+      none: pkg.tierBadge(null),
+      sections: pkg.certificationSections({ provider: null, applications: [], documentation_html: '', collections: [] }).length,
+    };
+  });
+  assert.deepEqual(drawn, { tiers: ['compatible', 'ready', 'certified', 'one_click'], unknown: 'platinum plus', none: null, sections: 0 });
+  assert.deepEqual(failures, []);
+  await page.close();
+});
