@@ -201,6 +201,8 @@ wire_enum! {
         InstanceExists = "instance_exists",
         /// The listed version is not published.
         VersionNotPublished = "version_not_published",
+        /// The version's certification tier is below the marketplace's minimum.
+        TierBelowMinimum = "tier_below_minimum",
     }
 }
 
@@ -223,6 +225,7 @@ impl From<marketplace_core::ReasonCode> for ReasonCode {
             Core::MissingDefault => Self::MissingDefault,
             Core::InstanceExists => Self::InstanceExists,
             Core::VersionNotPublished => Self::VersionNotPublished,
+            Core::TierBelowMinimum => Self::TierBelowMinimum,
         }
     }
 }
