@@ -346,6 +346,103 @@ query! {
     with paging
 }
 
+impl From<marketplace_core::certification::EventService> for EventService {
+    fn from(service: marketplace_core::certification::EventService) -> Self {
+        use marketplace_core::certification::EventService as Core;
+        match service {
+            Core::Webhook => Self::Webhook,
+            Core::Queue => Self::Queue,
+            Core::Event => Self::Event,
+        }
+    }
+}
+
+impl From<marketplace_core::certification::Hosting> for Hosting {
+    fn from(hosting: marketplace_core::certification::Hosting) -> Self {
+        use marketplace_core::certification::Hosting as Core;
+        match hosting {
+            Core::MultitenantCloud => Self::MultitenantCloud,
+            Core::PrivateCloud => Self::PrivateCloud,
+            Core::OnPremise => Self::OnPremise,
+        }
+    }
+}
+
+impl From<marketplace_core::certification::ApiKind> for ApiKind {
+    fn from(kind: marketplace_core::certification::ApiKind) -> Self {
+        use marketplace_core::certification::ApiKind as Core;
+        match kind {
+            Core::Openapi => Self::Openapi,
+            Core::Connector => Self::Connector,
+        }
+    }
+}
+
+impl From<&marketplace_core::certification::IntegrationProfile> for IntegrationProfile {
+    fn from(profile: &marketplace_core::certification::IntegrationProfile) -> Self {
+        IntegrationProfile {
+            event_services: profile.event_services.iter().map(|&s| s.into()).collect(),
+            hosting: profile.hosting.iter().map(|&h| h.into()).collect(),
+            api: profile.api.as_ref().map(|api| ApiDescription {
+                kind: api.kind.into(),
+                url: api.url.clone(),
+            }),
+        }
+    }
+}
+
+impl From<&marketplace_core::certification::SupportedApplication> for SupportedApplication {
+    fn from(supported: &marketplace_core::certification::SupportedApplication) -> Self {
+        SupportedApplication {
+            application_id: supported.application_id.to_string(),
+            versions: supported.versions.clone(),
+        }
+    }
+}
+
+impl From<marketplace_core::certification::Tier> for Tier {
+    fn from(tier: marketplace_core::certification::Tier) -> Self {
+        use marketplace_core::certification::Tier as Core;
+        match tier {
+            Core::Compatible => Self::Compatible,
+            Core::Ready => Self::Ready,
+            Core::Certified => Self::Certified,
+            Core::OneClick => Self::OneClick,
+        }
+    }
+}
+
+impl From<marketplace_core::certification::CheckCode> for CheckCode {
+    fn from(code: marketplace_core::certification::CheckCode) -> Self {
+        use marketplace_core::certification::CheckCode as Core;
+        match code {
+            Core::EventServices => Self::EventServices,
+            Core::HostingModel => Self::HostingModel,
+            Core::ApplicationVersioning => Self::ApplicationVersioning,
+            Core::ApiDescription => Self::ApiDescription,
+            Core::ProviderProfile => Self::ProviderProfile,
+            Core::ApplicationProfile => Self::ApplicationProfile,
+            Core::ConnectionTest => Self::ConnectionTest,
+            Core::MappingCollections => Self::MappingCollections,
+            Core::MappingTests => Self::MappingTests,
+            Core::Documentation => Self::Documentation,
+            Core::ReviewerApproval => Self::ReviewerApproval,
+            Core::WorkflowTemplate => Self::WorkflowTemplate,
+        }
+    }
+}
+
+impl From<&marketplace_core::certification::Check> for CheckView {
+    fn from(check: &marketplace_core::certification::Check) -> Self {
+        CheckView {
+            tier: check.tier.into(),
+            code: check.code.into(),
+            passed: check.passed,
+            next_action: check.next_action.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -412,6 +509,36 @@ mod tests {
         );
         let request: CertificationRequestBody = serde_json::from_value(json!({})).unwrap();
         assert!(request.notes.is_empty());
+    }
+
+    #[test]
+    fn core_values_keep_their_names() {
+        use marketplace_core::certification as core;
+        for code in [
+            core::CheckCode::EventServices,
+            core::CheckCode::ConnectionTest,
+            core::CheckCode::WorkflowTemplate,
+        ] {
+            assert_eq!(
+                serde_json::to_value(code).unwrap(),
+                serde_json::to_value(CheckCode::from(code)).unwrap()
+            );
+        }
+        for tier in core::Tier::ALL {
+            assert_eq!(Tier::from(tier).as_str(), tier.as_str());
+        }
+        let profile = core::IntegrationProfile {
+            event_services: vec![core::EventService::Queue],
+            hosting: vec![core::Hosting::OnPremise],
+            api: Some(core::ApiDescription {
+                kind: core::ApiKind::Openapi,
+                url: "https://api.example/openapi.json".into(),
+            }),
+        };
+        assert_eq!(
+            serde_json::to_value(IntegrationProfile::from(&profile)).unwrap(),
+            serde_json::to_value(&profile).unwrap()
+        );
     }
 
     #[test]
