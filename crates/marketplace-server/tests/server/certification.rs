@@ -639,15 +639,14 @@ async fn a_version_climbs_to_one_click(server: TestServer) {
     let (status, run) = connection_test(&server, &id, "1.0.0", &failing_instance).await;
     assert_eq!(status, StatusCode::OK, "{run}");
     assert_eq!(run["passed"], false, "{run}");
-    let (status, execution) = server
-        .admin_get(&format!(
-            "/api/v1/executions/{}",
-            run["execution_id"].as_str().unwrap()
-        ))
+    let (status, executions) = server
+        .admin_get(&format!("/api/v1/executions?instance_id={failing_instance}"))
         .await;
-    assert_eq!(status, StatusCode::OK, "{execution}");
-    assert_eq!(execution["flow"], "ping");
-    assert_eq!(execution["status"], "failed");
+    let executions = items(status, &executions);
+    assert_eq!(executions.len(), 1, "{executions:?}");
+    assert_eq!(executions[0]["id"], run["execution_id"]);
+    assert_eq!(executions[0]["flow"], "ping");
+    assert_eq!(executions[0]["status"], "failed");
     let (tier_now, _) = tier(&server, &id, "1.0.0").await;
     assert_eq!(tier_now, "compatible");
 
