@@ -201,6 +201,8 @@ wire_enum! {
         InstanceExists = "instance_exists",
         /// The listed version is not published.
         VersionNotPublished = "version_not_published",
+        /// The version's certification tier is below the marketplace's minimum.
+        TierBelowMinimum = "tier_below_minimum",
         // The failing checks of a refused certification request (409 `requirements_unmet`),
         // one reason per check, named as in `certification::CheckCode`.
         /// Certification: no event service declared.
@@ -245,6 +247,7 @@ impl From<marketplace_core::ReasonCode> for ReasonCode {
             Core::MissingDefault => Self::MissingDefault,
             Core::InstanceExists => Self::InstanceExists,
             Core::VersionNotPublished => Self::VersionNotPublished,
+            Core::TierBelowMinimum => Self::TierBelowMinimum,
         }
     }
 }

@@ -230,11 +230,19 @@ mod tests {
             customer_deployable: true,
             allow_multiple_instances: false,
         };
-        let catalog = Catalog::new(vec![CatalogListing::new(integration, listing, version)]);
+        let catalog = Catalog::new(vec![CatalogListing::new(
+            integration,
+            listing,
+            version,
+            None,
+        )]);
         let customer = CustomerContext {
             live_instances: &[],
             vendor_values: &VendorValues::default(),
             embedded_values: None,
+            marketplace: &"mkt_test".into(),
+            tenant: None,
+            min_tier: None,
         };
         let core = catalog.entry(customer, "int_1").unwrap();
         let wire = MarketplaceEntry::from(&core);

@@ -221,7 +221,11 @@ pub fn visible(
     marketplace: &MarketplaceId,
     tenant: Option<&TenantAccess>,
 ) -> bool {
-    todo!("core helper: {listing:?} {marketplace:?} {tenant:?}")
+    listing.marketplace_id == *marketplace
+        && listing.visibility != ListingVisibility::Delisted
+        && tenant.is_none_or(|t| {
+            t.app_management == AppManagement::All || t.assigned.contains(&listing.integration_id)
+        })
 }
 
 /// Whether `listing` appears in the partner catalog (external search) of `marketplace` for
@@ -231,5 +235,6 @@ pub fn in_external_search(
     marketplace: &MarketplaceId,
     tenant: Option<&TenantAccess>,
 ) -> bool {
-    todo!("core helper: {listing:?} {marketplace:?} {tenant:?}")
+    visible(listing, marketplace, tenant)
+        && listing.visibility != ListingVisibility::HiddenFromExternalSearch
 }

@@ -81,11 +81,15 @@ async fn marketplace(
         live_instances: &context.live,
         vendor_values: &context.vendor,
         embedded_values: user.embedded_config.as_ref(),
+        marketplace: &snapshot.marketplace_id,
+        tenant: None,
+        min_tier: None,
     };
     let filter = CatalogFilter {
         category: query.category,
         label: query.label,
         q: query.q,
+        tier: None,
     };
     let entries = snapshot.catalog.query(customer, &filter);
     let start = match page.cursor.as_deref() {
@@ -122,6 +126,9 @@ async fn marketplace_entry(
         live_instances: &context.live,
         vendor_values: &context.vendor,
         embedded_values: user.embedded_config.as_ref(),
+        marketplace: &snapshot.marketplace_id,
+        tenant: None,
+        min_tier: None,
     };
     let entry = snapshot
         .catalog

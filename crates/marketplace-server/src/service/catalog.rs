@@ -23,6 +23,8 @@ use std::sync::{Arc, Mutex};
 pub struct Snapshot {
     /// The `catalog_version` it was built at.
     pub stamp: i64,
+    /// The marketplace whose listings it holds.
+    pub marketplace_id: marketplace_core::MarketplaceId,
     /// The catalog (core's type: sorted once, queried per customer).
     pub catalog: Catalog,
     /// Each listing's overview as sanitised HTML, rendered once per snapshot.
@@ -189,10 +191,15 @@ pub async fn snapshot(state: &AppState, organization_id: &str) -> ApiResult<Arc<
             integration.integration,
             listing,
             version,
+            None,
         ));
     }
+    let marketplace_id = store::organizations::default_marketplace(&state.store, organization_id)
+        .await?
+        .unwrap_or_default();
     let snapshot = Arc::new(Snapshot {
         stamp,
+        marketplace_id: marketplace_id.into(),
         catalog: Catalog::new(entries),
         overviews,
     });
