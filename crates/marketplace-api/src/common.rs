@@ -191,7 +191,8 @@ wire_enum! {
 }
 
 wire_enum! {
-    /// Why a listing is not deployable.
+    /// Why a listing is not deployable, or why a certification request is refused (the
+    /// failing checks).
     pub enum ReasonCode {
         /// The listing is not customer-deployable: the vendor activates it.
         ListingNotCustomerDeployable = "listing_not_customer_deployable",

@@ -4361,10 +4361,10 @@ export interface components {
             updated_at: string;
         };
         /**
-         * @description Why a listing is not deployable.
+         * @description Why a listing is not deployable, or why a certification request is refused (the failing checks).
          * @enum {string}
          */
-        ReasonCode: "listing_not_customer_deployable" | "missing_default" | "instance_exists" | "version_not_published" | "event_services" | "hosting_model" | "application_versioning" | "api_description" | "provider_profile" | "application_profile" | "connection_test" | "mapping_collections" | "mapping_tests" | "documentation";
+        ReasonCode: "listing_not_customer_deployable" | "missing_default" | "instance_exists" | "version_not_published" | "tier_below_minimum" | "event_services" | "hosting_model" | "application_versioning" | "api_description" | "provider_profile" | "application_profile" | "connection_test" | "mapping_collections" | "mapping_tests" | "documentation";
         /** @description Body of a reconfiguration (`PATCH` of an instance). */
         ReconfigureBody: {
             /** @description New display name. */
