@@ -9,6 +9,8 @@
 
 use crate::error::{FieldError, FieldErrorCode, FieldErrors};
 use crate::formats::{is_date, is_email, is_url};
+use crate::ids::{ApplicationId, ProviderId};
+use serde::{Deserialize, Serialize};
 
 /// Errors of optional URL fields that are not absolute http(s) URLs.
 fn url_errors<'a>(
@@ -39,8 +41,6 @@ fn name_errors(name: &str) -> Vec<FieldError> {
         Vec::new()
     }
 }
-use crate::ids::{ApplicationId, ProviderId};
-use serde::{Deserialize, Serialize};
 
 /// A certification tier, lowest first (`Ord` follows the order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
