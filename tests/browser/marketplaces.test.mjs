@@ -5,7 +5,8 @@
 // of them `compatible` (the other has no tier). A tenant-scoped token sees only the assigned
 // listing (the other is a 404); a token without tenant sees both; the tier filter narrows the
 // catalog (the service filters); the demo's certified integration shows its provider,
-// applications, documentation and collections. Screenshots: target/screenshots/
+// applications, documentation and collections; the native example draws the same badges and
+// filter from the npm package (`catalog.js`, one source). Screenshots: target/screenshots/
 // (catalog-tenant.png, catalog-tiers.png, detail-certification.png).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
