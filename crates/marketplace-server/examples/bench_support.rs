@@ -635,6 +635,7 @@ async fn seed(database: &str, customers: usize, instances: usize) -> Result {
                 status_message: None,
                 account_identifier: None,
                 template_id: None,
+                marketplace_id: None,
                 enabled_flows: None,
             };
             store::instances::save(&mut tx, &store, &instance, true).await?;

@@ -15,6 +15,7 @@ pub mod event_configurations;
 pub mod files;
 pub mod instances;
 pub mod integrations;
+pub mod marketplaces;
 pub mod mappings;
 pub mod notifications;
 pub mod oauth_client;
