@@ -160,8 +160,7 @@ mod tests {
             serde_json::from_value(json!({"min_tier": null, "default": true})).unwrap();
         assert_eq!(patch.min_tier, Some(None), "null clears");
         assert_eq!(patch.front_end_url, None, "absent keeps");
-        let patch: MarketplacePatch =
-            serde_json::from_value(json!({"min_tier": "ready"})).unwrap();
+        let patch: MarketplacePatch = serde_json::from_value(json!({"min_tier": "ready"})).unwrap();
         assert_eq!(patch.min_tier, Some(Some(Tier::Ready)));
         assert!(serde_json::from_value::<MarketplacePatch>(json!({"partner": true})).is_err());
         let publish: PublishBody =

@@ -16,6 +16,7 @@ mod server {
     mod flows;
     pub(crate) mod mail;
     mod mappings;
+    mod marketplaces;
     mod oauth_client;
     mod openapi;
     mod portal;

@@ -16,8 +16,8 @@
 //! does not treat as a script), read by `assets/embed/rules.js`.
 
 use crate::error::{ApiError, ApiResult};
-use crate::service::{marketplaces, organization};
 use crate::service::state::AppState;
+use crate::service::{marketplaces, organization};
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};

@@ -13,6 +13,7 @@ use crate::http::observability::{execution_view, executions_page, logs_page};
 use crate::http::{List, decode, page_request};
 use crate::service::auth::CustomerUser;
 use crate::service::catalog::{customer_snapshot, snapshot};
+use crate::service::certification;
 use crate::service::instances::{
     self, Activation, Idempotency, InstanceFilter, OneClick, Reconfiguration, Transition,
 };
@@ -23,15 +24,14 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use marketplace_api::PageQuery;
+use marketplace_api::certification::Support;
+use marketplace_api::embedded::{CatalogApplication, CatalogCollection, CatalogProvider};
 use marketplace_api::embedded::{
     MarketplaceDetail, MarketplaceEntry, MarketplaceQuery, TestBody, ValidateBody, ValidateResult,
 };
 use marketplace_api::instances::{ActivationBody, InstanceView, LaunchUrl, ReconfigureBody};
 use marketplace_api::observability::{ExecutionQuery, ExecutionView, LogQuery, LogView};
 use marketplace_api::templates::{EmbeddedActivationBody, OneClickBody};
-use crate::service::certification;
-use marketplace_api::certification::Support;
-use marketplace_api::embedded::{CatalogApplication, CatalogCollection, CatalogProvider};
 use marketplace_core::CatalogFilter;
 use marketplace_core::certification::Tier;
 use marketplace_core::config::Audience;

@@ -204,13 +204,8 @@ async fn publish_version(
     MaybeJson(body): MaybeJson<PublishBody>,
 ) -> ApiResult<Json<VersionView>> {
     let marketplaces = body.unwrap_or_default().marketplaces;
-    let record = integrations::publish_version(
-        &state,
-        &admin.organization_id,
-        &id,
-        &version,
-        &marketplaces,
-    )
-    .await?;
+    let record =
+        integrations::publish_version(&state, &admin.organization_id, &id, &version, &marketplaces)
+            .await?;
     Ok(Json(version_view(record)))
 }

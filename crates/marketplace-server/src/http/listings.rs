@@ -127,7 +127,12 @@ async fn delete_listing(
     ApiPath(integration_id): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     let marketplace = marketplaces::default_id(&state, &admin.organization_id).await?;
-    marketplaces::delete_listing(&state, &admin.organization_id, &marketplace, &integration_id)
-        .await?;
+    marketplaces::delete_listing(
+        &state,
+        &admin.organization_id,
+        &marketplace,
+        &integration_id,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

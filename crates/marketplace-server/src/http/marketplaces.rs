@@ -15,7 +15,9 @@ use axum::http::StatusCode;
 use marketplace_api::PageQuery;
 use marketplace_api::certification::Tier as WireTier;
 use marketplace_api::listings::{ListingBody, ListingView};
-use marketplace_api::marketplaces::{MarketplaceBody, MarketplacePatch as PatchBody, MarketplaceView};
+use marketplace_api::marketplaces::{
+    MarketplaceBody, MarketplacePatch as PatchBody, MarketplaceView,
+};
 use marketplace_core::certification::Tier;
 use marketplace_core::marketplace::MarketplaceFields;
 use marketplace_core::{FieldError, FieldErrorCode};
@@ -26,7 +28,11 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_marketplace, list_marketplaces))
-        .routes(routes!(get_marketplace, patch_marketplace, delete_marketplace))
+        .routes(routes!(
+            get_marketplace,
+            patch_marketplace,
+            delete_marketplace
+        ))
         .routes(routes!(list_marketplace_listings))
         .routes(routes!(
             get_marketplace_listing,

@@ -19,17 +19,17 @@
 
 use crate::crypto::sha256_hex;
 use crate::error::{ApiError, ApiResult};
+use crate::service::marketplaces;
 use crate::service::state::AppState;
 use crate::store::{self, new_id, now_ms};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use marketplace_core::api_key::{self, ApiKeyRole, KeyAccess};
 use marketplace_core::customer::Role;
-use crate::service::marketplaces;
 use marketplace_core::event::{Event, EventType};
-use marketplace_core::token::{TokenCustomer, TokenScope, partner_scope};
-use marketplace_core::{MarketplaceId, TenantId};
 use marketplace_core::permission::Actor;
+use marketplace_core::token::{TokenCustomer, TokenScope, partner_scope};
 use marketplace_core::{Customer, EmbeddedClaims};
+use marketplace_core::{MarketplaceId, TenantId};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -141,7 +141,7 @@ pub fn parse_signing_key(algorithm: &str, pem: &str) -> Result<SigningKey, Strin
         key,
         marketplace_id: None,
     })
-        .map_err(|e| format!("not a valid public key for this algorithm: {e}"))
+    .map_err(|e| format!("not a valid public key for this algorithm: {e}"))
 }
 
 #[derive(Debug, Clone)]
@@ -454,14 +454,30 @@ pub async fn authenticate_token(
     })
     .map_err(|e| token_error(e.code(), e.to_string()))?;
     if let Some(origin) = origin {
-        check_origin(state, &organization_id, &marketplace.allowed_origins, origin).await?;
+        check_origin(
+            state,
+            &organization_id,
+            &marketplace.allowed_origins,
+            origin,
+        )
+        .await?;
     }
     let (customer_id, mut tenant_id) = match known {
         Some(known) => (known.id, known.tenant_id),
-        None => (customer_on_sight(state, &organization_id, &claims).await?, None),
+        None => (
+            customer_on_sight(state, &organization_id, &claims).await?,
+            None,
+        ),
     };
     if let Some(tenant) = change {
-        set_tenant(state, &organization_id, &claims.customer, &customer_id, &tenant).await?;
+        set_tenant(
+            state,
+            &organization_id,
+            &claims.customer,
+            &customer_id,
+            &tenant,
+        )
+        .await?;
         tenant_id = Some(tenant.to_string());
     }
     let pinned = user_on_sight(state, &customer_id, &claims).await?;
@@ -622,8 +638,7 @@ async fn customer_on_sight(
             format!("the token's customer is invalid: {}", e[0].message),
         )
     })?;
-    let id =
-        crate::service::customers::create_on_sight(state, organization_id, &customer).await?;
+    let id = crate::service::customers::create_on_sight(state, organization_id, &customer).await?;
     // Read back: a customer created meanwhile by another request may have a tenant.
     known_customer(state, organization_id, &claims.customer)
         .await?

@@ -23,9 +23,7 @@ use crate::store::{self, Backend, Tx};
 use marketplace_core::catalog::{CustomerContext, VendorValues};
 use marketplace_core::certification::Tier;
 use marketplace_core::marketplace::TenantAccess;
-use marketplace_core::{
-    Catalog, CatalogListing, IntegrationId, IntegrationVersion, MarketplaceId,
-};
+use marketplace_core::{Catalog, CatalogListing, IntegrationId, IntegrationVersion, MarketplaceId};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -55,7 +53,11 @@ impl Snapshot {
 
     /// The listed integration with that id if a customer of `tenant_id` sees it (core's
     /// `marketplace::visible`).
-    pub fn visible(&self, integration_id: &str, tenant_id: Option<&str>) -> Option<&CatalogListing> {
+    pub fn visible(
+        &self,
+        integration_id: &str,
+        tenant_id: Option<&str>,
+    ) -> Option<&CatalogListing> {
         self.get(integration_id).filter(|listed| {
             marketplace_core::marketplace::visible(
                 &listed.listing,
@@ -331,8 +333,7 @@ pub async fn snapshot(
         entries.push(CatalogListing::new(integration, listing, version, tier));
     }
     let tenants =
-        store::marketplaces::tenant_accesses(&state.store, organization_id, marketplace_id)
-            .await?;
+        store::marketplaces::tenant_accesses(&state.store, organization_id, marketplace_id).await?;
     let snapshot = Arc::new(Snapshot {
         stamp,
         marketplace_id: marketplace.id,

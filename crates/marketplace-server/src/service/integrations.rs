@@ -10,9 +10,7 @@ use crate::store::{self, Page, PageRequest, Tx, new_id, now_ms};
 use marketplace_core::event::{Event, EventType};
 use marketplace_core::integration::IntegrationFields;
 use marketplace_core::mapping::RecordType;
-use marketplace_core::{
-    FieldErrorCode, Integration, IntegrationVersion, VersionState,
-};
+use marketplace_core::{FieldErrorCode, Integration, IntegrationVersion, VersionState};
 use serde_json::{Value, json};
 
 pub use crate::store::integrations::{IntegrationFilter, IntegrationRecord, VersionRecord};

@@ -119,7 +119,12 @@ pub fn forget(state: &AppState, organization_id: &str) {
 }
 
 /// Stores an event, bumps the catalog version, commits, then [`forget`]s.
-async fn commit(state: &AppState, mut tx: Tx, organization_id: &str, event: Event) -> ApiResult<()> {
+async fn commit(
+    state: &AppState,
+    mut tx: Tx,
+    organization_id: &str,
+    event: Event,
+) -> ApiResult<()> {
     store::events::record(&mut tx, organization_id, &event).await?;
     bump(&mut tx, organization_id).await?;
     tx.commit().await?;
@@ -145,7 +150,11 @@ fn duplicate_key() -> ApiError {
 }
 
 /// A marketplace of the organization (404 otherwise).
-pub async fn get(state: &AppState, organization_id: &str, id: &str) -> ApiResult<MarketplaceRecord> {
+pub async fn get(
+    state: &AppState,
+    organization_id: &str,
+    id: &str,
+) -> ApiResult<MarketplaceRecord> {
     store::marketplaces::get(&state.store, organization_id, id)
         .await?
         .ok_or(ApiError::NotFound("marketplace"))
@@ -340,9 +349,14 @@ pub async fn get_listing(
     integration_id: &str,
 ) -> ApiResult<ListingRecord> {
     get(state, organization_id, marketplace_id).await?;
-    store::listings::get(&state.store, organization_id, marketplace_id, integration_id)
-        .await?
-        .ok_or(ApiError::NotFound("listing"))
+    store::listings::get(
+        &state.store,
+        organization_id,
+        marketplace_id,
+        integration_id,
+    )
+    .await?
+    .ok_or(ApiError::NotFound("listing"))
 }
 
 /// A page of a marketplace's listings.
@@ -390,10 +404,14 @@ pub async fn put_listing(
                 "the integration has no such version",
             ))
         })?;
-    let current =
-        store::listings::get(&state.store, organization_id, marketplace_id, integration_id)
-            .await?
-            .map(|r| r.listing);
+    let current = store::listings::get(
+        &state.store,
+        organization_id,
+        marketplace_id,
+        integration_id,
+    )
+    .await?
+    .map(|r| r.listing);
     let (brief, visibility) = match current {
         Some(l) => (l.partner_brief, l.visibility),
         None => Default::default(),

@@ -109,9 +109,13 @@ pub async fn point_at(
     )
     .await?;
     let sql = format!("{SELECT} WHERE marketplace_id = $1 AND integration_id = $2");
-    let row: Row = fetch_optional(&mut **tx, &sql, [marketplace_id.into(), integration_id.into()])
-        .await?
-        .ok_or_else(|| StoreError::Corrupt("a listing vanished while being published".into()))?;
+    let row: Row = fetch_optional(
+        &mut **tx,
+        &sql,
+        [marketplace_id.into(), integration_id.into()],
+    )
+    .await?
+    .ok_or_else(|| StoreError::Corrupt("a listing vanished while being published".into()))?;
     row.record()
 }
 

@@ -131,7 +131,12 @@ pub async fn update(
 
 /// Makes a marketplace the organization's default: the old default is cleared first (a partial
 /// unique index allows one default per organization), in the caller's transaction.
-pub async fn set_default(tx: &mut Tx, organization_id: &str, id: &str, now: i64) -> StoreResult<()> {
+pub async fn set_default(
+    tx: &mut Tx,
+    organization_id: &str,
+    id: &str,
+    now: i64,
+) -> StoreResult<()> {
     execute(
         &mut **tx,
         "UPDATE marketplaces SET is_default = 0, updated_at = $1 WHERE organization_id = $2 AND is_default = 1 AND id <> $3",
@@ -205,8 +210,12 @@ pub async fn ids_by_key(
 
 /// Every origin some marketplace allows (for CORS, before a token says which organization).
 pub async fn all_allowed_origins(store: &Store) -> StoreResult<Vec<String>> {
-    let rows: Vec<String> =
-        scalar_all(&store.db.read, "SELECT allowed_origins FROM marketplaces", []).await?;
+    let rows: Vec<String> = scalar_all(
+        &store.db.read,
+        "SELECT allowed_origins FROM marketplaces",
+        [],
+    )
+    .await?;
     let mut origins = Vec::new();
     for row in rows {
         origins.extend(json_column::<Vec<String>>("allowed_origins", &row)?);
