@@ -23,6 +23,7 @@ mod server {
     mod signatures;
     mod sso;
     mod templates;
+    mod upgrade;
     pub(crate) mod vendor_events;
     mod webhooks;
 }
