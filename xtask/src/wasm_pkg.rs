@@ -58,7 +58,8 @@ const MAPPINGS_PACKAGE: &str = "marketplace-wasm-mappings";
 /// The second module's file stem.
 const MAPPINGS_STEM: &str = "marketplace_wasm_mappings";
 
-/// The budget of the second module, gzipped, in bytes; loaded only by pages that map records.
+/// The budget of the second module, gzipped, in bytes; loaded only by pages that map records
+/// or call `visible` or `tier`.
 /// 306 KiB when it was set: jaq's parser, interpreter and standard filters (with num-bigint and
 /// bstr's Unicode tables) about half, serde_json, core's mapping rules and formula admission,
 /// `time` for formats. `wasm-opt --converge` gains nothing more. 331 KiB with core's `visible`
