@@ -640,7 +640,9 @@ async fn a_version_climbs_to_one_click(server: TestServer) {
     assert_eq!(status, StatusCode::OK, "{run}");
     assert_eq!(run["passed"], false, "{run}");
     let (status, executions) = server
-        .admin_get(&format!("/api/v1/executions?instance_id={failing_instance}"))
+        .admin_get(&format!(
+            "/api/v1/executions?instance_id={failing_instance}"
+        ))
         .await;
     let executions = items(status, &executions);
     assert_eq!(executions.len(), 1, "{executions:?}");
