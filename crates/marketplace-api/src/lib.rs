@@ -19,6 +19,8 @@
 //!   [`sso`]: the service as an OpenID Provider (client secrets, discovery, tokens, keys).
 //! - [`alert_monitors`]: what the vendor watches and where its alerts go.
 //! - [`templates`]: workflow templates, their review, and one-click activation.
+//! - [`certification`]: providers, applications, an integration's profile, a version's
+//!   supported applications, connection tests, tiers and certification requests.
 //! - [`mappings`]: record types, a version's mapping collections, previews and an instance's
 //!   overrides.
 //!
@@ -41,6 +43,7 @@ mod wire_enum;
 pub mod alert_monitors;
 pub mod api_keys;
 pub mod attachments;
+pub mod certification;
 pub mod common;
 pub mod customers;
 pub mod deliveries;
@@ -161,6 +164,17 @@ mod schema_tests {
         mappings::PreviewResult,
         mappings::InstanceMappingsView,
         mappings::InstanceMappingsBody,
+        certification::ProviderBody,
+        certification::ProviderView,
+        certification::ApplicationBody,
+        certification::ApplicationView,
+        certification::ApplicationVersionView,
+        certification::SupportedApplication,
+        certification::ConnectionTestBody,
+        certification::ConnectionTestResult,
+        certification::TierView,
+        certification::CertificationRequestBody,
+        certification::CertificationRequestView,
     )))]
     struct Doc;
 

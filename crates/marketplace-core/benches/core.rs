@@ -519,6 +519,7 @@ fn catalog_query(c: &mut Criterion) {
                     integration.clone(),
                     listing.clone(),
                     versions[i % versions.len()].clone(),
+                    None,
                 )
             })
             .collect(),
@@ -529,10 +530,14 @@ fn catalog_query(c: &mut Criterion) {
         .filter(|i| i.status.counts_as_existing())
         .map(|i| i.integration_id.clone())
         .collect();
+    let marketplace = marketplace_core::MarketplaceId::from("mkt_test");
     let customer = CustomerContext {
         live_instances: &live,
         vendor_values: &fixture.vendor_values,
         embedded_values: Some(&fixture.embedded_values),
+        marketplace: &marketplace,
+        tenant: None,
+        min_tier: None,
     };
     let all = catalog.query(customer, &CatalogFilter::default());
     assert_eq!(all.len(), 1000);
@@ -544,6 +549,7 @@ fn catalog_query(c: &mut Criterion) {
         category: Some("CRM".into()),
         label: None,
         q: Some("Sync".into()),
+        tier: None,
     };
     let filtered = catalog.query(customer, &filter);
     assert!(

@@ -1,10 +1,12 @@
 //! The catalog a customer browses: an organization's listings, sorted once, queried per customer
 //! with filters, each entry with its activation state and deployability.
 
+use crate::certification::Tier;
 use crate::deployability::{Deployability, DeployabilityInput, deployability};
-use crate::ids::IntegrationId;
+use crate::ids::{IntegrationId, MarketplaceId};
 use crate::integration::{Integration, IntegrationVersion};
 use crate::listing::Listing;
+use crate::marketplace::{TenantAccess, visible};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -22,16 +24,19 @@ pub struct CatalogListing {
     pub listing: Listing,
     /// The listed version.
     pub version: Arc<IntegrationVersion>,
+    /// The listed version's certification tier (null: below compatible).
+    pub tier: Option<Tier>,
     name_key: String,
     description_key: String,
 }
 
 impl CatalogListing {
-    /// A listed integration.
+    /// A listed integration whose listed version has that tier.
     pub fn new(
         integration: Integration,
         listing: Listing,
         version: Arc<IntegrationVersion>,
+        tier: Option<Tier>,
     ) -> Self {
         let name_key = integration.name.to_lowercase();
         let description_key = integration.description.to_lowercase();
@@ -39,14 +44,22 @@ impl CatalogListing {
             integration,
             listing,
             version,
+            tier,
             name_key,
             description_key,
         }
     }
 
-    fn matches(&self, category: Option<&str>, label: Option<&str>, q: Option<&str>) -> bool {
+    fn matches(
+        &self,
+        category: Option<&str>,
+        label: Option<&str>,
+        q: Option<&str>,
+        tier: Option<Tier>,
+    ) -> bool {
         let i = &self.integration;
-        category.is_none_or(|c| i.category == c)
+        tier.is_none_or(|t| self.tier >= Some(t))
+            && category.is_none_or(|c| i.category == c)
             && label.is_none_or(|l| i.labels.iter().any(|x| x == l))
             && q.is_none_or(|q| {
                 self.name_key.contains(q)
@@ -90,7 +103,7 @@ impl Catalog {
         &self.listings
     }
 
-    /// The customer's view: matching entries in display order.
+    /// The customer's view: visible, matching entries in display order.
     pub fn query<'a>(
         &'a self,
         customer: CustomerContext<'_>,
@@ -109,7 +122,15 @@ impl Catalog {
             .filter(|q| !q.is_empty());
         self.listings
             .iter()
-            .filter(|l| l.matches(category.as_deref(), label.as_deref(), q.as_deref()))
+            .filter(|l| visible(&l.listing, customer.marketplace, customer.tenant))
+            .filter(|l| {
+                l.matches(
+                    category.as_deref(),
+                    label.as_deref(),
+                    q.as_deref(),
+                    filter.tier,
+                )
+            })
             .map(|l| {
                 let count = live.get(l.integration.id.as_str()).copied().unwrap_or(0);
                 entry_for(l, count, customer)
@@ -117,13 +138,16 @@ impl Catalog {
             .collect()
     }
 
-    /// The customer's entry of one integration, without querying the whole catalog.
+    /// The customer's entry of one integration, without querying the whole catalog (`None`
+    /// when not listed or not visible to the customer).
     pub fn entry<'a>(
         &'a self,
         customer: CustomerContext<'_>,
         integration_id: &str,
     ) -> Option<CatalogEntry<'a>> {
-        let listing = self.get(integration_id)?;
+        let listing = self
+            .get(integration_id)
+            .filter(|l| visible(&l.listing, customer.marketplace, customer.tenant))?;
         let count = customer
             .live_instances
             .iter()
@@ -145,8 +169,8 @@ fn entry_for<'a>(
         live_instances: count,
         vendor_values: customer.vendor_values.get(&listing.integration.id),
         embedded_values: customer.embedded_values,
-        tier: None,
-        min_tier: None,
+        tier: listing.tier,
+        min_tier: customer.min_tier,
     });
     CatalogEntry {
         listing,
@@ -166,9 +190,15 @@ pub struct CustomerContext<'a> {
     pub vendor_values: &'a VendorValues,
     /// Values of embedded variables from the host's token.
     pub embedded_values: Option<&'a Map<String, Value>>,
+    /// The marketplace browsed (the catalog shows only its listings).
+    pub marketplace: &'a MarketplaceId,
+    /// The customer's tenant as that marketplace sees it (none: no tenant).
+    pub tenant: Option<&'a TenantAccess>,
+    /// The marketplace's minimum tier (null: any).
+    pub min_tier: Option<Tier>,
 }
 
-/// Filters of the catalog (`?category=&label=&q=`).
+/// Filters of the catalog (`?category=&label=&q=&tier=`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CatalogFilter {
     /// Exact category (case-insensitive: integrations store it lower-cased).
@@ -177,6 +207,9 @@ pub struct CatalogFilter {
     pub label: Option<String>,
     /// Case-insensitive substring of name, description, category or a label.
     pub q: Option<String>,
+    /// At least this certification tier.
+    #[serde(default)]
+    pub tier: Option<Tier>,
 }
 
 /// A catalog entry for a customer (the wire form is `marketplace-api`'s `MarketplaceEntry`).
@@ -243,7 +276,8 @@ mod tests {
                         customer_deployable: true,
                         allow_multiple_instances: i.id.as_str() == "d",
                     };
-                    CatalogListing::new(i, listing, version.clone())
+                    let tier = (i.id.as_str() == "b").then_some(Tier::Certified);
+                    CatalogListing::new(i, listing, version.clone(), tier)
                 })
                 .collect(),
         );
@@ -258,10 +292,14 @@ mod tests {
                 json!({"plan": "gold"}).as_object().unwrap().clone(),
             );
         }
+        let marketplace = MarketplaceId::from("mkt_test");
         let customer = CustomerContext {
             live_instances: &live,
             vendor_values: &vendor_values,
             embedded_values: None,
+            marketplace: &marketplace,
+            tenant: None,
+            min_tier: None,
         };
 
         let all = catalog.query(customer, &CatalogFilter::default());
@@ -349,5 +387,59 @@ mod tests {
             }),
             Vec::<String>::new()
         );
+        // `tier` is "at least": only `b` has one (certified).
+        for (tier, expected) in [
+            (Tier::Compatible, vec!["b"]),
+            (Tier::Certified, vec!["b"]),
+            (Tier::OneClick, vec![]),
+        ] {
+            let filter = CatalogFilter {
+                tier: Some(tier),
+                ..Default::default()
+            };
+            assert_eq!(ids(filter), expected, "{tier:?}");
+        }
+
+        // A tenant that sees only its assigned listings; another marketplace sees none.
+        let tenant = TenantAccess {
+            app_management: crate::marketplace::AppManagement::Tenant,
+            assigned: [IntegrationId::from("a"), IntegrationId::from("z")]
+                .into_iter()
+                .collect(),
+        };
+        let scoped = CustomerContext {
+            tenant: Some(&tenant),
+            ..customer
+        };
+        let seen: Vec<&str> = catalog
+            .query(scoped, &CatalogFilter::default())
+            .iter()
+            .map(|e| e.listing.integration.id.as_str())
+            .collect();
+        assert_eq!(seen, ["a"]);
+        assert!(catalog.entry(scoped, "d").is_none());
+        assert!(catalog.entry(scoped, "a").is_some());
+        let elsewhere = MarketplaceId::from("mkt_other");
+        let other = CustomerContext {
+            marketplace: &elsewhere,
+            ..customer
+        };
+        assert!(catalog.query(other, &CatalogFilter::default()).is_empty());
+
+        // Below the marketplace's minimum tier: not deployable, with the reason.
+        let strict = CustomerContext {
+            min_tier: Some(Tier::Ready),
+            ..customer
+        };
+        let d = catalog.entry(strict, "d").unwrap();
+        assert_eq!(d.deployability.status, DeployabilityStatus::NotDeployable);
+        assert!(
+            d.deployability
+                .reasons
+                .iter()
+                .any(|r| r.code == crate::deployability::ReasonCode::TierBelowMinimum)
+        );
+        let b = catalog.entry(strict, "b").unwrap();
+        assert_eq!(b.deployability.status, DeployabilityStatus::Deployable);
     }
 }

@@ -7,9 +7,40 @@
 //! tier's, pass: `compatible` < `ready` < `certified` < `one_click`. Each check says what to do
 //! next when it fails.
 
-use crate::error::FieldErrors;
+use crate::error::{FieldError, FieldErrorCode, FieldErrors};
+use crate::formats::{is_date, is_email, is_url};
 use crate::ids::{ApplicationId, ProviderId};
 use serde::{Deserialize, Serialize};
+
+/// Errors of optional URL fields that are not absolute http(s) URLs.
+fn url_errors<'a>(
+    fields: impl IntoIterator<Item = (&'a str, &'a Option<String>)>,
+) -> Vec<FieldError> {
+    fields
+        .into_iter()
+        .filter(|(_, value)| value.as_deref().is_some_and(|v| !is_url(v)))
+        .map(|(path, _)| {
+            FieldError::new(
+                path,
+                FieldErrorCode::Format,
+                "must be an absolute http(s) URL",
+            )
+        })
+        .collect()
+}
+
+/// The error of an empty required name.
+fn name_errors(name: &str) -> Vec<FieldError> {
+    if name.trim().is_empty() {
+        vec![FieldError::new(
+            "/name",
+            FieldErrorCode::Required,
+            "the name must not be empty",
+        )]
+    } else {
+        Vec::new()
+    }
+}
 
 /// A certification tier, lowest first (`Ord` follows the order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -111,7 +142,35 @@ pub struct IntegrationProfile {
 impl IntegrationProfile {
     /// Every problem at once (`/profile/api/url` an absolute http(s) URL, no duplicates).
     pub fn validate(&self) -> Result<(), FieldErrors> {
-        todo!("core helper")
+        let mut errors = Vec::new();
+        for (i, service) in self.event_services.iter().enumerate() {
+            if self.event_services[..i].contains(service) {
+                errors.push(FieldError::new(
+                    format!("/profile/event_services/{i}"),
+                    FieldErrorCode::Duplicate,
+                    "this event service is listed twice",
+                ));
+            }
+        }
+        for (i, hosting) in self.hosting.iter().enumerate() {
+            if self.hosting[..i].contains(hosting) {
+                errors.push(FieldError::new(
+                    format!("/profile/hosting/{i}"),
+                    FieldErrorCode::Duplicate,
+                    "this hosting model is listed twice",
+                ));
+            }
+        }
+        if let Some(api) = &self.api
+            && !is_url(&api.url)
+        {
+            errors.push(FieldError::new(
+                "/profile/api/url",
+                FieldErrorCode::Format,
+                "the API description's URL must be an absolute http(s) URL",
+            ));
+        }
+        FieldErrors(errors).into_result(())
     }
 }
 
@@ -165,7 +224,22 @@ pub struct ProviderFields {
 impl ProviderFields {
     /// Every problem at once: name required, URLs absolute http(s), email an email.
     pub fn validate(&self) -> Result<(), FieldErrors> {
-        todo!("core helper")
+        let mut errors = name_errors(&self.name);
+        errors.extend(url_errors([
+            ("/url", &self.url),
+            ("/logo_url", &self.logo_url),
+            ("/support/url", &self.support.url),
+        ]));
+        if let Some(email) = &self.support.email
+            && !is_email(email)
+        {
+            errors.push(FieldError::new(
+                "/support/email",
+                FieldErrorCode::Format,
+                "the support email must be an email address",
+            ));
+        }
+        FieldErrors(errors).into_result(())
     }
 }
 
@@ -182,7 +256,15 @@ impl ApplicationVersion {
     /// Every problem at once: name non-empty (`/name`), `released_on` a `YYYY-MM-DD` date
     /// (`/released_on` `format`).
     pub fn validate(&self) -> Result<(), FieldErrors> {
-        todo!("core helper")
+        let mut errors = name_errors(&self.name);
+        if !is_date(&self.released_on) {
+            errors.push(FieldError::new(
+                "/released_on",
+                FieldErrorCode::Format,
+                "the release date must be a date YYYY-MM-DD",
+            ));
+        }
+        FieldErrors(errors).into_result(())
     }
 }
 
@@ -225,14 +307,23 @@ pub struct ApplicationFields {
 impl ApplicationFields {
     /// Every problem at once: name required, URLs absolute http(s).
     pub fn validate(&self) -> Result<(), FieldErrors> {
-        todo!("core helper")
+        let mut errors = name_errors(&self.name);
+        errors.extend(url_errors([
+            ("/product_url", &self.product_url),
+            ("/logo_url", &self.logo_url),
+        ]));
+        FieldErrors(errors).into_result(())
     }
 }
 
 impl Application {
-    /// The latest version: the greatest `released_on` on or before `today` (`YYYY-MM-DD`).
+    /// The latest version: the greatest `released_on` on or before `today` (`YYYY-MM-DD`;
+    /// ISO dates order as text).
     pub fn latest(&self, today: &str) -> Option<&ApplicationVersion> {
-        todo!("core helper: {today}")
+        self.versions
+            .iter()
+            .filter(|v| v.released_on.as_str() <= today)
+            .max_by(|a, b| a.released_on.cmp(&b.released_on))
     }
 }
 
@@ -381,7 +472,158 @@ pub const CONNECTION_TEST_VALIDITY_MS: i64 = 30 * 24 * 3600 * 1000;
 /// The tier of a version with this evidence at `now` (Unix ms): the longest prefix of tiers
 /// whose checks all pass. More evidence never lowers it.
 pub fn tier(evidence: &Evidence, now: i64) -> TierReport {
-    todo!("core helper: {evidence:?} {now}")
+    let checks: Vec<Check> = CHECKS
+        .iter()
+        .map(|&code| {
+            let passed = passes(code, evidence, now);
+            Check {
+                tier: code.tier(),
+                code,
+                passed,
+                next_action: (!passed).then(|| next_action(code).to_owned()),
+            }
+        })
+        .collect();
+    let tier = Tier::ALL
+        .into_iter()
+        .take_while(|&t| checks.iter().filter(|c| c.tier == t).all(|c| c.passed))
+        .last();
+    TierReport { tier, checks }
+}
+
+/// Every check, in tier order.
+pub const CHECKS: [CheckCode; 12] = [
+    CheckCode::EventServices,
+    CheckCode::HostingModel,
+    CheckCode::ApplicationVersioning,
+    CheckCode::ApiDescription,
+    CheckCode::ProviderProfile,
+    CheckCode::ApplicationProfile,
+    CheckCode::ConnectionTest,
+    CheckCode::MappingCollections,
+    CheckCode::MappingTests,
+    CheckCode::Documentation,
+    CheckCode::ReviewerApproval,
+    CheckCode::WorkflowTemplate,
+];
+
+fn filled(value: &Option<String>) -> bool {
+    value.as_deref().is_some_and(|v| !v.trim().is_empty())
+}
+
+/// The declared applications that are registered, with their registered declared versions.
+fn declared(evidence: &Evidence) -> impl Iterator<Item = (&Application, usize)> {
+    evidence.supported.iter().filter_map(|s| {
+        let app = evidence
+            .applications
+            .iter()
+            .find(|a| a.id == s.application_id)?;
+        let registered = s
+            .versions
+            .iter()
+            .filter(|v| app.versions.iter().any(|r| &r.name == *v))
+            .count();
+        Some((app, registered))
+    })
+}
+
+fn passes(code: CheckCode, evidence: &Evidence, now: i64) -> bool {
+    let collections = &evidence.collections;
+    match code {
+        CheckCode::EventServices => !evidence.profile.event_services.is_empty(),
+        CheckCode::HostingModel => !evidence.profile.hosting.is_empty(),
+        CheckCode::ApplicationVersioning => declared(evidence).any(|(_, n)| n > 0),
+        CheckCode::ApiDescription => evidence
+            .profile
+            .api
+            .as_ref()
+            .is_some_and(|api| !api.url.trim().is_empty()),
+        CheckCode::ProviderProfile => {
+            let mut apps = declared(evidence).peekable();
+            apps.peek().is_some()
+                && apps.all(|(app, _)| {
+                    evidence
+                        .providers
+                        .iter()
+                        .find(|p| p.id == app.provider_id)
+                        .is_some_and(|p| {
+                            !p.name.trim().is_empty()
+                                && filled(&p.url)
+                                && filled(&p.logo_url)
+                                && (filled(&p.support.email) || filled(&p.support.url))
+                        })
+                })
+        }
+        CheckCode::ApplicationProfile => {
+            let mut apps = declared(evidence).peekable();
+            apps.peek().is_some()
+                && apps.all(|(app, _)| {
+                    !app.name.trim().is_empty()
+                        && filled(&app.product_url)
+                        && filled(&app.logo_url)
+                        && !app.versions.is_empty()
+                })
+        }
+        CheckCode::ConnectionTest => {
+            evidence.connection_test.is_some()
+                && evidence.last_connection_test.is_some_and(|run| {
+                    run.passed && run.at <= now && now - run.at <= CONNECTION_TEST_VALIDITY_MS
+                })
+        }
+        CheckCode::MappingCollections => {
+            !collections.is_empty() && collections.iter().all(|c| c.valid)
+        }
+        CheckCode::MappingTests => {
+            !collections.is_empty() && collections.iter().all(|c| c.tests > 0 && c.tests_pass)
+        }
+        CheckCode::Documentation => {
+            !evidence.documentation.trim().is_empty() && collections.iter().all(|c| c.has_notes)
+        }
+        CheckCode::ReviewerApproval => evidence.reviewer_approved,
+        CheckCode::WorkflowTemplate => evidence.approved_templates > 0,
+    }
+}
+
+/// What to do, and where, when a check fails.
+fn next_action(code: CheckCode) -> &'static str {
+    match code {
+        CheckCode::EventServices => {
+            "Declare how events arrive: PATCH /api/v1/integrations/{id} with `profile.event_services`."
+        }
+        CheckCode::HostingModel => {
+            "Declare the hosting models: PATCH /api/v1/integrations/{id} with `profile.hosting`."
+        }
+        CheckCode::ApplicationVersioning => {
+            "Declare at least one registered application version: PUT /api/v1/integrations/{id}/versions/{version}/applications."
+        }
+        CheckCode::ApiDescription => {
+            "Link the API description (OpenAPI 2.0+ or a connector): PATCH /api/v1/integrations/{id} with `profile.api`."
+        }
+        CheckCode::ProviderProfile => {
+            "Complete each provider's name, url, logo_url and support: PATCH /api/v1/providers/{id}."
+        }
+        CheckCode::ApplicationProfile => {
+            "Complete each application's name, product_url, logo_url and add a version: PATCH /api/v1/applications/{id}, POST /api/v1/applications/{id}/versions."
+        }
+        CheckCode::ConnectionTest => {
+            "Name a `connection_test` manual flow in the version and run it within the last 30 days: POST /api/v1/integrations/{id}/versions/{version}/connection-test."
+        }
+        CheckCode::MappingCollections => {
+            "Add at least one mapping collection, all valid, to the version's `collections`."
+        }
+        CheckCode::MappingTests => {
+            "Give each collection at least one test, and make them all pass: the collection's `tests`."
+        }
+        CheckCode::Documentation => {
+            "Write the version's `documentation` and each collection's `notes`."
+        }
+        CheckCode::ReviewerApproval => {
+            "File a certification request and have a reviewer approve it: POST /api/v1/integrations/{id}/versions/{version}/certification-requests."
+        }
+        CheckCode::WorkflowTemplate => {
+            "Have a workflow template of this version approved: POST /api/v1/integrations/{id}/versions/{version}/workflow-templates."
+        }
+    }
 }
 
 /// Why a certification request is refused.
@@ -405,5 +647,21 @@ pub fn may_request_certification(
     pending: bool,
     report: &TierReport,
 ) -> Result<(), RequestRefusal> {
-    todo!("core helper: {published} {pending} {report:?}")
+    if !published {
+        return Err(RequestRefusal::VersionDraft);
+    }
+    if pending {
+        return Err(RequestRefusal::Pending);
+    }
+    let unmet: Vec<CheckCode> = report
+        .checks
+        .iter()
+        .filter(|c| c.tier <= Tier::Certified && c.code != CheckCode::ReviewerApproval && !c.passed)
+        .map(|c| c.code)
+        .collect();
+    if unmet.is_empty() {
+        Ok(())
+    } else {
+        Err(RequestRefusal::RequirementsUnmet(unmet))
+    }
 }

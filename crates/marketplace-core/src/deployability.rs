@@ -32,6 +32,8 @@ pub enum ReasonCode {
     InstanceExists,
     /// The listed version is not published.
     VersionNotPublished,
+    /// The version's certification tier is below the marketplace's minimum.
+    TierBelowMinimum,
 }
 
 impl ReasonCode {
@@ -41,7 +43,9 @@ impl ReasonCode {
             Self::ListingNotCustomerDeployable | Self::MissingDefault => {
                 DeployabilityStatus::ContactVendor
             }
-            Self::InstanceExists | Self::VersionNotPublished => DeployabilityStatus::NotDeployable,
+            Self::InstanceExists | Self::VersionNotPublished | Self::TierBelowMinimum => {
+                DeployabilityStatus::NotDeployable
+            }
         }
     }
 
@@ -60,6 +64,9 @@ impl ReasonCode {
             }
             Self::InstanceExists => "an instance of this integration already exists",
             Self::VersionNotPublished => "the listed version is not published",
+            Self::TierBelowMinimum => {
+                "this integration's certification tier is below the marketplace's minimum"
+            }
         }
     }
 }
@@ -189,6 +196,9 @@ pub fn deployability(input: DeployabilityInput<'_>) -> Deployability {
     };
     if input.version.state != VersionState::Published {
         push(ReasonCode::VersionNotPublished, Vec::new());
+    }
+    if input.min_tier.is_some_and(|min| input.tier < Some(min)) {
+        push(ReasonCode::TierBelowMinimum, Vec::new());
     }
     if !input.listing.allow_multiple_instances && input.live_instances > 0 {
         push(ReasonCode::InstanceExists, Vec::new());

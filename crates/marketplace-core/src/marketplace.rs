@@ -7,7 +7,8 @@
 //! to it. [`visible`] is the one rule of the catalog, the partner catalog and the npm package.
 
 use crate::certification::Tier;
-use crate::error::FieldErrors;
+use crate::error::{FieldError, FieldErrorCode, FieldErrors};
+use crate::formats::is_url;
 use crate::ids::{IntegrationId, MarketplaceId, TenantId};
 use crate::listing::Listing;
 use rustc_hash::FxHashSet;
@@ -80,8 +81,41 @@ impl MarketplaceFields {
     /// Every problem at once: key pattern (`/key` `format`), name required, origins as the
     /// organization's are checked, front end URL an absolute http(s) URL.
     pub fn validate(&self) -> Result<(), FieldErrors> {
-        todo!("core helper")
+        let mut errors = common_errors(&self.key, &self.name);
+        if let Err(origins) = crate::organization::check_origins(&self.allowed_origins) {
+            errors.extend(origins);
+        }
+        if let Some(url) = &self.front_end_url
+            && !is_url(url)
+        {
+            errors.push(FieldError::new(
+                "/front_end_url",
+                FieldErrorCode::Format,
+                "the front end URL must be an absolute http(s) URL",
+            ));
+        }
+        FieldErrors(errors).into_result(())
     }
+}
+
+/// The problems of a marketplace's or tenant's key and name.
+fn common_errors(key: &str, name: &str) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if !is_valid_key(key) {
+        errors.push(FieldError::new(
+            "/key",
+            FieldErrorCode::Format,
+            "a key is a lower-case letter then up to 62 lower-case letters, digits or hyphens",
+        ));
+    }
+    if name.trim().is_empty() {
+        errors.push(FieldError::new(
+            "/name",
+            FieldErrorCode::Required,
+            "the name must not be empty",
+        ));
+    }
+    errors
 }
 
 /// How a tenant's customers see a marketplace's listings.
@@ -149,7 +183,7 @@ pub struct TenantFields {
 impl TenantFields {
     /// Every problem at once: key pattern (`/key` `format`), name required.
     pub fn validate(&self) -> Result<(), FieldErrors> {
-        todo!("core helper")
+        FieldErrors(common_errors(&self.key, &self.name)).into_result(())
     }
 }
 
@@ -221,7 +255,11 @@ pub fn visible(
     marketplace: &MarketplaceId,
     tenant: Option<&TenantAccess>,
 ) -> bool {
-    todo!("core helper: {listing:?} {marketplace:?} {tenant:?}")
+    listing.marketplace_id == *marketplace
+        && listing.visibility != ListingVisibility::Delisted
+        && tenant.is_none_or(|t| {
+            t.app_management == AppManagement::All || t.assigned.contains(&listing.integration_id)
+        })
 }
 
 /// Whether `listing` appears in the partner catalog (external search) of `marketplace` for
@@ -231,5 +269,6 @@ pub fn in_external_search(
     marketplace: &MarketplaceId,
     tenant: Option<&TenantAccess>,
 ) -> bool {
-    todo!("core helper: {listing:?} {marketplace:?} {tenant:?}")
+    visible(listing, marketplace, tenant)
+        && listing.visibility != ListingVisibility::HiddenFromExternalSearch
 }

@@ -6,6 +6,8 @@ mod core {
     pub(crate) mod generate;
     mod json_schema_agreement;
     mod mappings;
+    mod marketplaces;
     mod monitors;
     mod properties;
+    mod tiers;
 }

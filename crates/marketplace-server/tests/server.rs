@@ -6,6 +6,7 @@ mod server {
     mod alerts;
     mod audit;
     mod auth_matrix;
+    mod certification;
     pub(crate) mod common;
     mod delivery_durability;
     mod durability;

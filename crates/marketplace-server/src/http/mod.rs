@@ -3,9 +3,11 @@
 
 pub mod alert_monitors;
 pub mod api_keys;
+pub mod applications;
 pub mod attachments;
 pub mod auth;
 pub mod avatars;
+pub mod certification;
 pub mod client_auth;
 pub mod cors;
 pub mod customers;
@@ -24,6 +26,7 @@ pub mod oidc;
 pub mod openapi;
 pub mod organization;
 pub mod portal;
+pub mod providers;
 pub mod signing_keys;
 pub mod templates;
 pub mod time;
@@ -144,6 +147,9 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(alert_monitors::router())
         .merge(templates::router())
         .merge(mappings::router())
+        .merge(providers::router())
+        .merge(applications::router())
+        .merge(certification::router())
 }
 
 /// The page a list query asks for: its size checked (1 to 200, default 50) and its cursor.

@@ -94,6 +94,13 @@ const EXCEPTIONS: &[(&str, &[u16], &[u16])] = &[
     ("delete_collection", &[409], &[]),
     ("put_instance_mappings", &[409], &[]),
     ("embedded_put_instance_mappings", &[409], &[]),
+    ("delete_provider", &[409], &[]),
+    ("delete_application", &[409], &[]),
+    ("add_application_version", &[409], &[]),
+    ("remove_application_version", &[409], &[]),
+    ("run_connection_test", &[409], &[]),
+    ("create_certification_request", &[409], &[]),
+    ("decide_certification_request", &[409], &[]),
 ];
 
 /// The problem statuses an operation can answer: 400 where a query or body is parsed, 413/415/422

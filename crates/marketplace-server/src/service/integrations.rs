@@ -5,8 +5,10 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::service::catalog::bump;
+use crate::service::certification;
 use crate::service::state::AppState;
 use crate::store::{self, Page, PageRequest, Tx, new_id, now_ms};
+use marketplace_core::certification::IntegrationProfile;
 use marketplace_core::event::{Event, EventType};
 use marketplace_core::integration::IntegrationFields;
 use marketplace_core::mapping::RecordType;
@@ -46,16 +48,34 @@ pub async fn get(
         .ok_or(ApiError::NotFound("integration"))
 }
 
-/// Creates an integration.
+/// An integration from its fields and profile, every problem of both at once (the profile's
+/// at `/profile/...`, core's `IntegrationProfile::validate`).
+fn accept(
+    id: marketplace_core::IntegrationId,
+    fields: IntegrationFields,
+    profile: &IntegrationProfile,
+) -> ApiResult<Integration> {
+    let profile_errors = profile.validate().err().map(|e| e.0).unwrap_or_default();
+    match Integration::new(id, fields) {
+        Ok(integration) if profile_errors.is_empty() => Ok(integration),
+        Ok(_) => Err(ApiError::Validation(profile_errors)),
+        Err(mut errors) => {
+            errors.extend(profile_errors);
+            Err(ApiError::Validation(errors))
+        }
+    }
+}
+
+/// Creates an integration with its profile.
 pub async fn create(
     state: &AppState,
     organization_id: &str,
     fields: IntegrationFields,
+    profile: IntegrationProfile,
 ) -> ApiResult<IntegrationRecord> {
-    let integration =
-        Integration::new(new_id("int").into(), fields).map_err(ApiError::Validation)?;
+    let integration = accept(new_id("int").into(), fields, &profile)?;
     let mut tx = state.store.begin().await?;
-    store::integrations::insert(&mut tx, organization_id, &integration, now_ms()).await?;
+    store::integrations::insert(&mut tx, organization_id, &integration, &profile, now_ms()).await?;
     let event = integration_event(
         EventType::IntegrationCreated,
         integration.id.as_str(),
@@ -75,24 +95,32 @@ pub async fn list(
     Ok(store::integrations::list(&state.store, organization_id, filter, page).await?)
 }
 
-/// Changes an integration's fields: `change` receives the current fields and returns the new ones.
+/// Changes an integration's fields and profile: `change` receives the current ones and returns
+/// the new ones. The profile is certification evidence: the catalog version is bumped.
 pub async fn update(
     state: &AppState,
     organization_id: &str,
     id: &str,
-    change: impl FnOnce(IntegrationFields) -> IntegrationFields,
+    change: impl FnOnce(
+        IntegrationFields,
+        IntegrationProfile,
+    ) -> (IntegrationFields, IntegrationProfile),
 ) -> ApiResult<IntegrationRecord> {
-    let current = get(state, organization_id, id).await?.integration;
-    let fields = change(IntegrationFields {
-        name: current.name,
-        description: current.description,
-        category: current.category,
-        labels: current.labels,
-        icon_url: current.icon_url,
-    });
-    let integration = Integration::new(current.id, fields).map_err(ApiError::Validation)?;
+    let record = get(state, organization_id, id).await?;
+    let current = record.integration;
+    let (fields, profile) = change(
+        IntegrationFields {
+            name: current.name,
+            description: current.description,
+            category: current.category,
+            labels: current.labels,
+            icon_url: current.icon_url,
+        },
+        record.profile,
+    );
+    let integration = accept(current.id, fields, &profile)?;
     let mut tx = state.store.begin().await?;
-    store::integrations::update(&mut tx, &integration, now_ms()).await?;
+    store::integrations::update(&mut tx, &integration, &profile, now_ms()).await?;
     let event = integration_event(
         EventType::IntegrationUpdated,
         id,
@@ -123,19 +151,30 @@ pub async fn create_version(
 ) -> ApiResult<VersionRecord> {
     get(state, organization_id, integration_id).await?;
     let record_types = record_types(state, organization_id).await?;
+    let registered = certification::registered_applications(state, organization_id).await?;
     let mut tx = state.store.begin().await?;
     let existing = store::integrations::summaries(&mut tx, integration_id).await?;
-    let draft =
-        IntegrationVersion::parse_draft(body, &existing, &record_types).map_err(|errors| {
-            match errors
-                .iter()
-                .find(|e| e.code == FieldErrorCode::Duplicate && e.path == "/version")
-            {
-                Some(e) => ApiError::conflict("duplicate_version", e.message.clone()),
-                None => ApiError::Validation(errors),
-            }
-        })?;
-    store::integrations::insert_version(&mut tx, integration_id, &draft, now_ms()).await?;
+    let draft = IntegrationVersion::parse_draft(body, &existing, &record_types);
+    let flows = draft.as_ref().ok().map(|d| d.flows.as_slice());
+    let document = certification::version_document(body, flows, &registered);
+    let (draft, document) = match (draft, document) {
+        (Ok(draft), Ok(document)) => (draft, document),
+        (draft, document) => {
+            let mut errors = draft.err().unwrap_or_default();
+            errors.extend(document.err().unwrap_or_default());
+            return Err(
+                match errors
+                    .iter()
+                    .find(|e| e.code == FieldErrorCode::Duplicate && e.path == "/version")
+                {
+                    Some(e) => ApiError::conflict("duplicate_version", e.message.clone()),
+                    None => ApiError::Validation(errors),
+                },
+            );
+        }
+    };
+    store::integrations::insert_version(&mut tx, integration_id, &draft, &document, now_ms())
+        .await?;
     let number = draft.version.to_string();
     let event = integration_event(
         EventType::VersionCreated,
@@ -181,7 +220,8 @@ pub async fn get_version(
     version(state, integration_id, number).await
 }
 
-/// Replaces a draft's config and flows; a published version is immutable (409).
+/// Replaces a draft's config, flows, collections and document; a published version is
+/// immutable (409).
 pub async fn replace_version(
     state: &AppState,
     organization_id: &str,
@@ -199,11 +239,20 @@ pub async fn replace_version(
         ));
     }
     let record_types = record_types(state, organization_id).await?;
-    let replaced = current
-        .replace_draft(body, &record_types)
-        .map_err(ApiError::Validation)?;
+    let registered = certification::registered_applications(state, organization_id).await?;
+    let replaced = current.replace_draft(body, &record_types);
+    let flows = replaced.as_ref().ok().map(|d| d.flows.as_slice());
+    let document = certification::version_document(body, flows, &registered);
+    let (replaced, document) = match (replaced, document) {
+        (Ok(replaced), Ok(document)) => (replaced, document),
+        (replaced, document) => {
+            let mut errors = replaced.err().unwrap_or_default();
+            errors.extend(document.err().unwrap_or_default());
+            return Err(ApiError::Validation(errors));
+        }
+    };
     let mut tx = state.store.begin().await?;
-    store::integrations::replace_draft(&mut tx, integration_id, &replaced).await?;
+    store::integrations::replace_draft(&mut tx, integration_id, &replaced, &document).await?;
     let event = integration_event(
         EventType::VersionUpdated,
         integration_id,

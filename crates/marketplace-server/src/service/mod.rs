@@ -21,6 +21,7 @@ pub mod notifications;
 pub mod oauth_client;
 pub mod organization;
 pub mod portal;
+pub mod providers;
 pub mod runner;
 pub mod scheduler;
 pub mod shared_webhooks;

@@ -13,8 +13,10 @@ mod sql;
 
 pub mod alert_monitors;
 pub mod api_keys;
+pub mod applications;
 pub mod attachments;
 pub mod avatars;
+pub mod certification;
 pub mod customers;
 pub mod deliveries;
 pub mod event_configurations;
@@ -28,6 +30,7 @@ pub mod marketplaces;
 pub mod notifications;
 pub mod organizations;
 pub mod portal;
+pub mod providers;
 pub mod record_types;
 pub mod revocations;
 pub mod schedules;

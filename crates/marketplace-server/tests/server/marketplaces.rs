@@ -338,9 +338,9 @@ async fn listings_per_marketplace(server: TestServer) {
     let (status, list) = server
         .admin_get(&format!("/api/v1/marketplaces/{brand_id}/listings"))
         .await;
-    assert_eq!(ids(&items(status, &list)), [chat.clone()]);
+    assert_eq!(ids(&items(status, &list)), [chat.as_str()]);
     let (status, list) = server.admin_get("/api/v1/marketplace/listings").await;
-    assert_eq!(ids(&items(status, &list)), [orders.clone()]);
+    assert_eq!(ids(&items(status, &list)), [orders.as_str()]);
     let (status, _) = server
         .admin_get(&format!("/api/v1/marketplace/listings/{chat}"))
         .await;
@@ -353,8 +353,11 @@ async fn listings_per_marketplace(server: TestServer) {
     // Tokens see their marketplace's catalog: absent claim → the default.
     let default_token = token(&server, "acme", json!({}));
     let brand_token = token(&server, "acme", json!({"marketplace": "brand-b"}));
-    assert_eq!(catalog(&server, &default_token, "").await, [orders.clone()]);
-    assert_eq!(catalog(&server, &brand_token, "").await, [chat.clone()]);
+    assert_eq!(
+        catalog(&server, &default_token, "").await,
+        [orders.as_str()]
+    );
+    assert_eq!(catalog(&server, &brand_token, "").await, [chat.as_str()]);
     let (status, _) = server
         .embedded_get(
             &brand_token,
@@ -475,15 +478,8 @@ async fn publishing_to_marketplaces(server: TestServer) {
     }
 
     // A later version moves an existing listing and keeps its other fields.
-    list_in(
-        &server,
-        &default_marketplace(&server).await["id"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
-        &id,
-    )
-    .await;
+    let default = default_marketplace(&server).await;
+    list_in(&server, default["id"].as_str().unwrap(), &id).await;
     let path = format!("/api/v1/integrations/{id}/versions");
     let (status, body) = server
         .admin(Method::POST, &path, Some(orders_version("1.1.0")))
@@ -532,7 +528,7 @@ async fn tenant_scoped_tokens_see_their_listings(server: TestServer) {
     assign(&server, &resellers, &default_id, &orders).await;
 
     let scoped = token(&server, "shop", json!({"tenant": "resellers"}));
-    assert_eq!(catalog(&server, &scoped, "").await, [orders.clone()]);
+    assert_eq!(catalog(&server, &scoped, "").await, [orders.as_str()]);
     let (status, _) = server
         .embedded_get(&scoped, &format!("/api/v1/embedded/marketplace/{chat}"))
         .await;
@@ -580,7 +576,7 @@ async fn tenant_scoped_tokens_see_their_listings(server: TestServer) {
         "{updated:?}"
     );
     let plain = token(&server, "shop", json!({}));
-    assert_eq!(catalog(&server, &plain, "").await, [orders.clone()]);
+    assert_eq!(catalog(&server, &plain, "").await, [orders.as_str()]);
 
     // Unassigning hides the listing; its instance stays manageable.
     sql(
@@ -659,7 +655,7 @@ async fn tier_filter_and_minimum_tier(server: TestServer) {
             .await
             .is_empty()
     );
-    assert_eq!(catalog(&server, &token, "").await, [orders.clone()]);
+    assert_eq!(catalog(&server, &token, "").await, [orders.as_str()]);
 
     // Below the marketplace's minimum tier: shown, not deployable, activation refused (403).
     let default = default_marketplace(&server).await;
@@ -761,7 +757,7 @@ async fn partner_keys_sign_for_their_marketplace_and_tenant(server: TestServer) 
     }
     // A new customer joins the partner's tenant.
     let newco = signed("newco", json!({"marketplace": "partner-eu"}));
-    assert_eq!(catalog(&server, &newco, "").await, [orders.clone()]);
+    assert_eq!(catalog(&server, &newco, "").await, [orders.as_str()]);
     let tenant_of = |external: &'static str| {
         let pool = server.state.store.db.write.clone();
         async move {
