@@ -20,6 +20,7 @@ on_both_backends!(
     publishing_to_marketplaces,
     tenant_scoped_tokens_see_their_listings,
     tier_filter_and_minimum_tier,
+    the_catalog_shows_tiers_and_certification,
     partner_keys_sign_for_their_marketplace_and_tenant,
     origins_per_marketplace,
     deleting_a_marketplace_keeps_instances,
@@ -947,4 +948,144 @@ async fn deleting_a_marketplace_keeps_instances(server: TestServer) {
     // The default listing is untouched.
     let (status, list) = server.admin_get("/api/v1/marketplace/listings").await;
     assert_eq!(items(status, &list).len(), 1);
+}
+
+async fn the_catalog_shows_tiers_and_certification(server: TestServer) {
+    // Evidence of the compatible tier: a profile and a registered application version.
+    let (status, provider) = server
+        .admin(
+            Method::POST,
+            "/api/v1/providers",
+            Some(json!({"name": "Shopware", "url": "https://shop.example",
+                "logo_url": "https://shop.example/logo.png", "support": {"email": "help@shop.example"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{provider}");
+    let (status, app) = server
+        .admin(
+            Method::POST,
+            "/api/v1/applications",
+            Some(json!({"provider_id": provider["id"], "name": "Shopware 6"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{app}");
+    let app_id = app["id"].as_str().unwrap();
+    let (status, body) = server
+        .admin(
+            Method::POST,
+            &format!("/api/v1/applications/{app_id}/versions"),
+            Some(json!({"name": "2024.1", "released_on": "2024-01-15"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, integration) = server
+        .admin(
+            Method::POST,
+            "/api/v1/integrations",
+            Some(json!({"name": "Shop", "category": "commerce", "profile": {
+                "event_services": ["webhook"], "hosting": ["multitenant_cloud"],
+                "api": {"kind": "openapi", "url": "https://shop.example/openapi.json"}}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{integration}");
+    let shop = integration["id"].as_str().unwrap().to_owned();
+    let mut version = orders_version("1.0.0");
+    version["documentation"] = json!("# Shop\n<script>alert(1)</script>Syncs orders.");
+    version["applications"] = json!([{"application_id": app_id, "versions": ["2024.1"]}]);
+    let (status, body) = server
+        .admin(
+            Method::POST,
+            &format!("/api/v1/integrations/{shop}/versions"),
+            Some(version),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = server
+        .admin(
+            Method::POST,
+            &format!("/api/v1/integrations/{shop}/versions/1.0.0/publish"),
+            Some(json!({"marketplaces": ["default"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let default = default_marketplace(&server).await;
+    list_in(&server, default["id"].as_str().unwrap(), &shop).await;
+    let orders = server.orders_listed(true).await;
+
+    // The entry carries its tier; the filter keeps those at least that tier.
+    let token = token(&server, "acme", json!({}));
+    let (status, list) = server
+        .embedded_get(&token, "/api/v1/embedded/marketplace")
+        .await;
+    let tiers: Vec<(String, Value)> = items(status, &list)
+        .iter()
+        .map(|e| {
+            (
+                e["integration_id"].as_str().unwrap().to_owned(),
+                e["tier"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tiers,
+        [
+            (orders.clone(), Value::Null),
+            (shop.clone(), json!("compatible"))
+        ]
+    );
+    assert_eq!(
+        catalog(&server, &token, "?tier=compatible").await,
+        [shop.as_str()]
+    );
+    assert!(catalog(&server, &token, "?tier=ready").await.is_empty());
+
+    // The detail: provider, applications, documentation (sanitised), no collections below
+    // certified.
+    let (status, detail) = server
+        .embedded_get(&token, &format!("/api/v1/embedded/marketplace/{shop}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert_eq!(detail["tier"], "compatible");
+    assert_eq!(
+        (
+            &detail["provider"]["name"],
+            &detail["provider"]["support"]["email"]
+        ),
+        (&json!("Shopware"), &json!("help@shop.example"))
+    );
+    assert_eq!(
+        detail["applications"],
+        json!([{"name": "Shopware 6", "versions": ["2024.1"]}])
+    );
+    assert!(
+        detail["documentation"]
+            .as_str()
+            .unwrap()
+            .starts_with("# Shop")
+    );
+    let html = detail["documentation_html"].as_str().unwrap();
+    assert!(
+        html.contains("<h1>Shop</h1>") && !html.contains("<script"),
+        "{html}"
+    );
+    assert_eq!(detail["collections"], json!([]));
+
+    // A minimum tier of compatible refuses only the listing below it.
+    let path = format!("/api/v1/marketplaces/{}", default["id"].as_str().unwrap());
+    let (status, _) = server
+        .admin(
+            Method::PATCH,
+            &path,
+            Some(json!({"min_tier": "compatible"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, list) = server
+        .embedded_get(&token, "/api/v1/embedded/marketplace")
+        .await;
+    let statuses: Vec<Value> = items(status, &list)
+        .iter()
+        .map(|e| e["deployability"]["status"].clone())
+        .collect();
+    assert_eq!(statuses, [json!("not_deployable"), json!("deployable")]);
 }
