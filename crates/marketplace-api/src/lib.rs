@@ -6,7 +6,8 @@
 //!   with ([`Problem`]), field errors ([`FieldError`]) and deployability ([`Deployability`]).
 //! - [`organization`], [`api_keys`], [`signing_keys`]: the vendor's settings and credentials.
 //! - [`integrations`] and [`spec`]: integrations, their versions, and a version's content (the
-//!   config spec and the flows); [`listings`]: what the marketplace offers.
+//!   config spec and the flows); [`marketplaces`]: the organization's marketplaces;
+//!   [`listings`]: what each marketplace offers.
 //! - [`customers`]: customers, their users and vendor-set values; [`attachments`]: their files;
 //!   [`instances`]: activated integrations, shared by the admin and the embedded API.
 //! - [`portal`]: the customer portal's invitations, sign-in, password resets and session.
@@ -52,6 +53,7 @@ pub mod instances;
 pub mod integrations;
 pub mod listings;
 pub mod mappings;
+pub mod marketplaces;
 pub mod observability;
 pub mod organization;
 pub mod portal;
@@ -92,6 +94,10 @@ mod schema_tests {
         integrations::VersionReplace,
         listings::ListingView,
         listings::ListingBody,
+        marketplaces::MarketplaceView,
+        marketplaces::MarketplaceBody,
+        marketplaces::MarketplacePatch,
+        marketplaces::PublishBody,
         customers::CustomerView,
         customers::CustomerBody,
         customers::CustomerConfigView,

@@ -512,7 +512,7 @@ fn filled(value: &Option<String>) -> bool {
 }
 
 /// The declared applications that are registered, with their registered declared versions.
-fn declared<'a>(evidence: &'a Evidence) -> impl Iterator<Item = (&'a Application, usize)> {
+fn declared(evidence: &Evidence) -> impl Iterator<Item = (&Application, usize)> {
     evidence.supported.iter().filter_map(|s| {
         let app = evidence
             .applications

@@ -17,12 +17,14 @@ mod server {
     mod flows;
     pub(crate) mod mail;
     mod mappings;
+    mod marketplaces;
     mod oauth_client;
     mod openapi;
     mod portal;
     mod signatures;
     mod sso;
     mod templates;
+    mod upgrade;
     pub(crate) mod vendor_events;
     mod webhooks;
 }

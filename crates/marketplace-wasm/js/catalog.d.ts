@@ -1,7 +1,5 @@
 import type { IntegrationDetail } from './marketplace_wasm.js';
-
-/** A certification tier of the wire, lowest first: `compatible` < `ready` < `certified` < `one_click`. */
-export type Tier = 'compatible' | 'ready' | 'certified' | 'one_click';
+import type { Tier } from './mappings.js';
 
 /** A tier with its badge text and its option in the tier filter. */
 export interface TierOption {

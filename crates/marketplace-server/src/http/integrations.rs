@@ -2,7 +2,7 @@
 //! `/api/v1/integrations/{id}/versions[/{version}[/publish]]`.
 
 use crate::error::{ApiError, ApiResult};
-use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, MaybeJson};
 use crate::http::{List, decode, page_of, page_request, time::rfc3339};
 use crate::service::auth::Admin;
 use crate::service::integrations::{self, IntegrationFilter, IntegrationRecord, VersionRecord};
@@ -15,6 +15,7 @@ use marketplace_api::integrations::IntegrationView;
 use marketplace_api::integrations::{
     IntegrationBody, IntegrationQuery, VersionCreate, VersionReplace, VersionView,
 };
+use marketplace_api::marketplaces::PublishBody;
 use marketplace_core::certification::{ApiDescription, IntegrationProfile};
 use marketplace_core::integration::IntegrationFields;
 use marketplace_core::{FieldError, FieldErrorCode};
@@ -257,16 +258,21 @@ async fn replace_version(
     Ok(Json(version_view(record)))
 }
 
-/// Publish a draft; it must be greater than every published version.
+/// Publish a draft; it must be greater than every published version. The optional body names
+/// marketplaces whose listings point at the version once published, in the same transaction.
 #[utoipa::path(post, path = "/api/v1/integrations/{id}/versions/{version}/publish", tag = "integrations", security(("api_key" = [])),
     params(("id" = String, Path, description = "Integration id"), ("version" = String, Path, description = "Semantic version")),
+    request_body(content = Option<PublishBody>, description = "Optional: marketplaces to list the version in"),
     responses((status = 200, body = VersionView)))]
 async fn publish_version(
     State(state): State<AppState>,
     admin: Admin,
     ApiPath((id, version)): ApiPath<(String, String)>,
+    MaybeJson(body): MaybeJson<PublishBody>,
 ) -> ApiResult<Json<VersionView>> {
+    let marketplaces = body.unwrap_or_default().marketplaces;
     let record =
-        integrations::publish_version(&state, &admin.organization_id, &id, &version).await?;
+        integrations::publish_version(&state, &admin.organization_id, &id, &version, &marketplaces)
+            .await?;
     Ok(Json(version_view(record)))
 }

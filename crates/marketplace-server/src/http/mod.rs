@@ -20,6 +20,7 @@ pub mod instances;
 pub mod integrations;
 pub mod listings;
 pub mod mappings;
+pub mod marketplaces;
 pub mod observability;
 pub mod oidc;
 pub mod openapi;
@@ -130,6 +131,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(signing_keys::router())
         .merge(integrations::router())
         .merge(listings::router())
+        .merge(marketplaces::router())
         .merge(customers::router())
         .merge(avatars::router())
         .merge(attachments::router())

@@ -47,6 +47,8 @@ const EXCEPTIONS: &[(&str, &[u16], &[u16])] = &[
     ("create_version", &[409], &[]),
     ("replace_version", &[409], &[]),
     ("publish_version", &[409], &[]),
+    ("create_marketplace", &[409], &[]),
+    ("delete_marketplace", &[409], &[]),
     ("create_customer", &[409], &[]),
     ("patch_customer", &[409], &[]),
     ("delete_customer", &[400], &[]),

@@ -1,6 +1,7 @@
-//! Integrations, their versions (semver, draft then published, immutable once published) and
-//! their listings in the marketplace. Catalog writes bump the organization's catalog version in
-//! their transaction and drop its snapshot after the commit.
+//! Integrations and their versions (semver, draft then published, immutable once published;
+//! publishing may also list a version in marketplaces, `service::marketplaces` holds the
+//! listings). Catalog writes bump the organization's catalog version in their transaction and
+//! drop its snapshot after the commit.
 
 use crate::error::{ApiError, ApiResult};
 use crate::service::catalog::bump;
@@ -11,13 +12,10 @@ use marketplace_core::certification::IntegrationProfile;
 use marketplace_core::event::{Event, EventType};
 use marketplace_core::integration::IntegrationFields;
 use marketplace_core::mapping::RecordType;
-use marketplace_core::{
-    FieldError, FieldErrorCode, Integration, IntegrationVersion, Listing, VersionState,
-};
+use marketplace_core::{FieldErrorCode, Integration, IntegrationVersion, VersionState};
 use serde_json::{Value, json};
 
 pub use crate::store::integrations::{IntegrationFilter, IntegrationRecord, VersionRecord};
-pub use crate::store::listings::ListingRecord;
 
 /// An event about an integration (its versions and listing included), now.
 pub(crate) fn integration_event(event_type: EventType, integration_id: &str, data: Value) -> Event {
@@ -264,12 +262,16 @@ pub async fn replace_version(
     version(state, integration_id, number).await
 }
 
-/// Publishes a draft; it must be greater than every published version.
+/// Publishes a draft; it must be greater than every published version. The listings of the
+/// marketplaces named by `marketplaces` (keys) are pointed at it in the same transaction (new
+/// ones not customer-deployable, single instance); an unknown key is a 422 at
+/// `/marketplaces/N` and nothing is published.
 pub async fn publish_version(
     state: &AppState,
     organization_id: &str,
     integration_id: &str,
     number: &str,
+    marketplaces: &[String],
 ) -> ApiResult<VersionRecord> {
     let current = get_version(state, organization_id, integration_id, number)
         .await?
@@ -283,102 +285,31 @@ pub async fn publish_version(
             FieldErrorCode::Immutable => ApiError::conflict("version_published", e.message),
             _ => ApiError::conflict("version_order", e.message),
         })?;
-    store::integrations::set_state(&mut tx, integration_id, &published, now_ms()).await?;
+    let marketplace_ids =
+        crate::service::marketplaces::ids_of_keys(&mut tx, organization_id, marketplaces).await?;
+    let now = now_ms();
+    store::integrations::set_state(&mut tx, integration_id, &published, now).await?;
+    for marketplace_id in &marketplace_ids {
+        let listed = store::listings::point_at(
+            &mut tx,
+            organization_id,
+            marketplace_id,
+            integration_id,
+            number,
+            now,
+        )
+        .await?;
+        let event = crate::service::marketplaces::listing_event(&listed.listing);
+        store::events::record(&mut tx, organization_id, &event).await?;
+    }
     let event = integration_event(
         EventType::VersionPublished,
         integration_id,
         json!({"version": number}),
     );
     commit_catalog_change(state, tx, organization_id, event).await?;
-    version(state, integration_id, number).await
-}
-
-/// A listing of the organization (404 otherwise).
-pub async fn get_listing(
-    state: &AppState,
-    organization_id: &str,
-    integration_id: &str,
-) -> ApiResult<ListingRecord> {
-    store::listings::get(&state.store, organization_id, integration_id)
-        .await?
-        .ok_or(ApiError::NotFound("listing"))
-}
-
-/// A page of the organization's listings.
-pub async fn list_listings(
-    state: &AppState,
-    organization_id: &str,
-    page: &PageRequest,
-) -> ApiResult<Page<ListingRecord>> {
-    Ok(store::listings::list(&state.store, organization_id, page).await?)
-}
-
-/// What a listing offers.
-#[derive(Debug, Clone)]
-pub struct ListingChange {
-    /// The version to offer (a draft is listed, as not deployable).
-    pub version: String,
-    /// Overview (markdown).
-    pub overview: String,
-    /// Whether customers may activate it themselves.
-    pub customer_deployable: bool,
-    /// Whether a customer may hold several instances.
-    pub allow_multiple_instances: bool,
-}
-
-/// Lists an integration in the marketplace, or changes its listing.
-pub async fn put_listing(
-    state: &AppState,
-    organization_id: &str,
-    integration_id: &str,
-    change: ListingChange,
-) -> ApiResult<ListingRecord> {
-    get(state, organization_id, integration_id).await?;
-    let unknown = || {
-        ApiError::field(FieldError::new(
-            "/version",
-            FieldErrorCode::InvalidReference,
-            "the integration has no such version",
-        ))
-    };
-    let version = store::integrations::get_version(&state.store, integration_id, &change.version)
-        .await?
-        .ok_or_else(unknown)?;
-    let marketplace_id = store::organizations::default_marketplace(&state.store, organization_id)
-        .await?
-        .ok_or(ApiError::NotFound("marketplace"))?;
-    let listing = Listing {
-        marketplace_id: marketplace_id.into(),
-        partner_brief: Default::default(),
-        visibility: Default::default(),
-        integration_id: integration_id.into(),
-        version: version.version.version,
-        overview: change.overview,
-        customer_deployable: change.customer_deployable,
-        allow_multiple_instances: change.allow_multiple_instances,
-    };
-    let mut tx = state.store.begin().await?;
-    store::listings::upsert(&mut tx, organization_id, &listing, now_ms()).await?;
-    let event = integration_event(
-        EventType::ListingUpdated,
-        integration_id,
-        json!({"version": change.version, "customer_deployable": listing.customer_deployable,
-               "allow_multiple_instances": listing.allow_multiple_instances}),
-    );
-    commit_catalog_change(state, tx, organization_id, event).await?;
-    get_listing(state, organization_id, integration_id).await
-}
-
-/// Removes a listing; existing instances stay.
-pub async fn delete_listing(
-    state: &AppState,
-    organization_id: &str,
-    integration_id: &str,
-) -> ApiResult<()> {
-    let mut tx = state.store.begin().await?;
-    if !store::listings::delete(&mut tx, organization_id, integration_id).await? {
-        return Err(ApiError::NotFound("listing"));
+    if !marketplace_ids.is_empty() {
+        crate::service::marketplaces::forget(state, organization_id);
     }
-    let event = integration_event(EventType::ListingRemoved, integration_id, json!({}));
-    commit_catalog_change(state, tx, organization_id, event).await
+    version(state, integration_id, number).await
 }

@@ -16,6 +16,7 @@ pub mod files;
 pub mod instances;
 pub mod integrations;
 pub mod mappings;
+pub mod marketplaces;
 pub mod notifications;
 pub mod oauth_client;
 pub mod organization;

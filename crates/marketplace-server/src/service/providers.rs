@@ -27,10 +27,6 @@ pub fn today() -> String {
     now.get(..10).unwrap_or_default().to_owned()
 }
 
-fn in_use(code: &'static str, detail: impl Into<String>) -> ApiError {
-    ApiError::conflict(code, detail)
-}
-
 /// A provider of the organization (404 otherwise).
 pub async fn get(state: &AppState, organization_id: &str, id: &str) -> ApiResult<ProviderRecord> {
     store::providers::get(&state.store, organization_id, id)
@@ -105,7 +101,7 @@ pub async fn delete(state: &AppState, organization_id: &str, id: &str) -> ApiRes
     let provider = get(state, organization_id, id).await?.provider;
     let mut tx = state.store.begin().await?;
     if store::providers::has_applications(&mut tx, id).await? {
-        return Err(in_use(
+        return Err(ApiError::conflict(
             "provider_in_use",
             "the provider has applications: delete them first",
         ));
@@ -149,6 +145,7 @@ async fn application(
     versions: Vec<ApplicationVersion>,
 ) -> ApiResult<Application> {
     let mut errors = fields.validate().err().map(|e| e.0).unwrap_or_default();
+    // The provider is checked here, against the organization's: one error at `/provider_id`.
     errors.retain(|e| e.path != "/provider_id");
     let provider_id = fields.provider_id.as_str();
     if provider_id.is_empty() {
@@ -249,7 +246,7 @@ pub async fn delete_application(
         .application;
     let mut tx = state.store.begin().await?;
     if store::applications::declared(&mut tx, organization_id, id, None).await? {
-        return Err(in_use(
+        return Err(ApiError::conflict(
             "application_in_use",
             "an integration version declares this application",
         ));
@@ -312,7 +309,7 @@ pub async fn remove_version(
     }
     let mut tx = state.store.begin().await?;
     if store::applications::declared(&mut tx, organization_id, id, Some(name)).await? {
-        return Err(in_use(
+        return Err(ApiError::conflict(
             "application_in_use",
             format!("an integration version declares version `{name}` of this application"),
         ));

@@ -26,6 +26,7 @@ pub mod instance_mappings;
 pub mod instances;
 pub mod integrations;
 pub mod listings;
+pub mod marketplaces;
 pub mod notifications;
 pub mod organizations;
 pub mod portal;

@@ -4,6 +4,8 @@
 
 use super::common::{TestServer, first_error, items, sink};
 use crate::on_both_backends;
+use marketplace_core::certification::Tier;
+use marketplace_server::service::certification;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -199,6 +201,36 @@ async fn connection_test(
             Some(json!({"instance_id": instance})),
         )
         .await
+}
+
+/// What the catalog learns of a listed version: its tier (`service::certification::tiers`) and
+/// its details (`catalog_details`, summarised as JSON).
+async fn catalog_view(
+    server: &TestServer,
+    integration: &str,
+    version: &str,
+) -> (Option<Tier>, Value) {
+    let state = &server.state;
+    let key = (integration.to_owned(), version.to_owned());
+    let tiers = certification::tiers(state, &server.organization_id, std::slice::from_ref(&key))
+        .await
+        .unwrap();
+    let tier = tiers[&key];
+    let loaded = marketplace_server::service::catalog::load_version(state, integration, version)
+        .await
+        .unwrap()
+        .unwrap();
+    let details =
+        certification::catalog_details(state, &server.organization_id, integration, &loaded, tier)
+            .await
+            .unwrap();
+    let summary = json!({
+        "provider": details.provider.map(|p| p.name),
+        "applications": details.applications.iter().map(|a| json!([a.name, a.versions])).collect::<Vec<_>>(),
+        "documentation": details.documentation,
+        "collections": details.collections.iter().map(|c| json!([c.name, c.record_type])).collect::<Vec<_>>(),
+    });
+    (tier, summary)
 }
 
 async fn providers_and_applications(server: TestServer) {
@@ -640,7 +672,9 @@ async fn a_version_climbs_to_one_click(server: TestServer) {
     assert_eq!(status, StatusCode::OK, "{run}");
     assert_eq!(run["passed"], false, "{run}");
     let (status, executions) = server
-        .admin_get(&format!("/api/v1/executions?instance_id={failing_instance}"))
+        .admin_get(&format!(
+            "/api/v1/executions?instance_id={failing_instance}"
+        ))
         .await;
     let executions = items(status, &executions);
     assert_eq!(executions.len(), 1, "{executions:?}");
@@ -658,6 +692,13 @@ async fn a_version_climbs_to_one_click(server: TestServer) {
     let (tier_now, failing) = tier(&server, &id, "1.0.0").await;
     assert_eq!(tier_now, "ready");
     assert_eq!(failing, ["reviewer_approval", "workflow_template"]);
+    let details = catalog_view(&server, &id, "1.0.0").await;
+    assert_eq!(details.0, Some(Tier::Ready));
+    assert_eq!(
+        details.1,
+        json!({"provider": "Shopware", "applications": [["Shopware 6", ["2024.1"]]],
+            "documentation": "# Shop\nContacts from the shop.", "collections": []})
+    );
     let completed = events_of(&server, "connection_test.completed").await;
     let passed: Vec<Value> = completed.iter().map(|d| d["passed"].clone()).collect();
     assert_eq!(passed, [json!(false), json!(true)]);
@@ -725,6 +766,9 @@ async fn a_version_climbs_to_one_click(server: TestServer) {
     let (tier_now, failing) = tier(&server, &id, "1.0.0").await;
     assert_eq!(tier_now, "certified");
     assert_eq!(failing, ["workflow_template"]);
+    let (catalog_tier, details) = catalog_view(&server, &id, "1.0.0").await;
+    assert_eq!(catalog_tier, Some(Tier::Certified));
+    assert_eq!(details["collections"], json!([["contacts", "contact"]]));
 
     // An approved workflow template: one click.
     let (status, template) = server
