@@ -28,11 +28,18 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+/// The longest a catalog snapshot is served before its tiers are evaluated again (one hour).
+pub const SNAPSHOT_MAX_AGE_MS: i64 = 3_600_000;
+
 /// A marketplace's catalog at one catalog version.
 #[derive(Debug)]
 pub struct Snapshot {
     /// The `catalog_version` it was built at.
     pub stamp: i64,
+    /// When it was built (Unix ms): tiers depend on the time (a connection test counts for 30
+    /// days, an application's latest version is the newest released), so a snapshot older than
+    /// [`SNAPSHOT_MAX_AGE_MS`] is rebuilt even without a write.
+    pub built_at: i64,
     /// The marketplace.
     pub marketplace_id: MarketplaceId,
     /// The marketplace's minimum tier (null: any).
@@ -282,6 +289,7 @@ pub async fn snapshot(
         .cloned();
     let backend = state.store.backend();
     if let Some(snapshot) = cached
+        && store::now_ms() - snapshot.built_at < SNAPSHOT_MAX_AGE_MS
         && (backend == Backend::Sqlite
             || store::organizations::catalog_version(&state.store, organization_id).await?
                 == snapshot.stamp)
@@ -336,6 +344,7 @@ pub async fn snapshot(
         store::marketplaces::tenant_accesses(&state.store, organization_id, marketplace_id).await?;
     let snapshot = Arc::new(Snapshot {
         stamp,
+        built_at: store::now_ms(),
         marketplace_id: marketplace.id,
         min_tier: marketplace.min_tier,
         catalog: Catalog::new(entries),
