@@ -504,7 +504,15 @@ async fn publishing_to_marketplaces(server: TestServer) {
     );
     let updated = events(&server, "listing.updated").await;
     assert!(updated.iter().any(|e| e["data"]["version"] == "1.1.0"));
-    // The body stays optional, and a malformed one is refused.
+    // The body stays optional (`null` too), and a malformed one is refused.
+    let (status, problem) = server
+        .admin(Method::POST, &publish, Some(Value::Null))
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::CONFLICT, Some("version_published")),
+        "{problem}"
+    );
     let (status, problem) = server
         .admin(Method::POST, &publish, Some(json!({"marketplace": "x"})))
         .await;
