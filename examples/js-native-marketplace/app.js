@@ -3,9 +3,11 @@
 // generated from each spec, and field errors computed in the browser by core's rules
 // (`CompiledSpec`, WebAssembly) before any request. Approved workflow templates activate in one
 // click (`activateTemplate`, only their connections asked); an instance's mappings are previewed
-// and overridden through the service (`previewMappings`, `setMappings`).
+// and overridden through the service (`previewMappings`, `setMappings`). Listings show their
+// certification tier and filter by it (`tierBadge`, `tierFilter`: the service filters), and the
+// detail its provider, applications, documentation and collections (`certificationSections`).
 import config from '/demo/config.js';
-import init, { CompiledSpec, Marketplace, h, renderConfigForm } from '/pkg/index.js';
+import init, { CompiledSpec, Marketplace, certificationSections, h, renderConfigForm, tierBadge, tierFilter } from '/pkg/index.js';
 
 await init();
 
@@ -24,28 +26,35 @@ const webhooks = (instance) => h('ul', {}, instance.webhook_urls.map((w) => h('l
 async function catalog(params) {
   const q = params.get('q') ?? '';
   const category = params.get('category') ?? '';
+  const tier = params.get('tier') ?? '';
   const all = await client.catalog();
-  const page = q || category ? await client.catalog({ q: q || undefined, category: category || undefined }) : all;
+  const page = q || category || tier
+    ? await client.catalog({ q: q || undefined, category: category || undefined, tier: tier || undefined }) : all;
   const categories = [...new Set(all.items.map((e) => e.category))].sort();
   const search = h('input', { id: 'search', type: 'search', value: q });
   const select = h('select', { id: 'category' }, h('option', { value: '', text: 'All categories' }),
     categories.map((c) => h('option', { value: c, selected: c === category, text: c })));
+  const tiers = tierFilter({ id: 'tier', value: tier });
   const apply = (event) => {
     event.preventDefault();
     const next = new URLSearchParams();
     if (search.value) next.set('q', search.value);
     if (select.value) next.set('category', select.value);
+    if (tiers.value) next.set('tier', tiers.value);
     location.hash = `#/?${next}`;
   };
   select.addEventListener('change', apply);
+  tiers.addEventListener('change', apply);
   view(h('h1', { text: 'Integrations' }),
     h('form', { class: 'filters', role: 'search', onsubmit: apply },
       h('label', { for: 'search', text: 'Search' }), search, h('label', { for: 'category', text: 'Category' }), select,
+      h('label', { for: 'tier', text: 'Tier' }), tiers,
       h('button', { type: 'submit', text: 'Filter' })),
-    h('ul', { class: 'cards' }, page.items.map((entry) => h('li', { class: 'card' },
+    page.items.length === 0 ? h('p', { text: 'No integration matches.' }) : null,
+    h('ul', { class: 'cards' }, page.items.map((entry) => h('li', { class: 'card', 'data-integration-id': entry.integration_id },
       h('h3', {}, h('a', { href: `#/integration/${encodeURIComponent(entry.integration_id)}`, text: entry.name }), ' ',
         entry.activated ? h('span', { class: 'mark', text: 'Activated' }) : null),
-      h('p', { text: entry.description }), h('small', { text: entry.category })))));
+      h('p', { text: entry.description }), h('p', { class: 'meta' }, h('small', { text: entry.category }), tierBadge(entry.tier))))));
 }
 
 async function integration(id) {
@@ -81,7 +90,8 @@ async function integration(id) {
     }
   };
   const deployable = detail.deployability.status === 'deployable';
-  view(h('h1', { text: detail.name }), overview, templates(detail),
+  view(h('h1', { text: detail.name }), h('p', { class: 'meta' }, h('small', { text: `version ${detail.version}` }), tierBadge(detail.tier)),
+    overview, ...certificationSections(detail), templates(detail),
     deployable ? null : h('div', { class: 'alert', role: 'note' }, detail.deployability.reasons.map((r) => h('p', { text: r.message }))),
     h('form', { onsubmit, novalidate: true, 'aria-label': `Configure ${detail.name}` },
       h('div', { class: 'mk-field' }, h('label', { for: 'instance-name', text: 'Instance name' }), name),

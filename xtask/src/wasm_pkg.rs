@@ -78,11 +78,12 @@ const WASM_FEATURES: [&str; 6] = [
 ];
 
 /// The package's hand-written JavaScript and declarations, copied from `js/` into `pkg/`.
-const SCRIPTS: [&str; 13] = [
+const SCRIPTS: [&str; 14] = [
     "api.d.ts",
     "client.js",
     "rules.js",
     "form.d.ts",
+    "catalog.d.ts",
     "client.d.ts",
     "mount.js",
     "mount.d.ts",
@@ -112,8 +113,14 @@ pub(crate) fn build() -> Result {
     for script in SCRIPTS {
         write(&pkg.join(script), &read(&scripts.join(script))?)?;
     }
-    // `form.js` has one source, served by the service to its iframe page too (see `embed_page.rs`).
-    write(&pkg.join("form.js"), &read(&root.join(FORM_SOURCE))?)?;
+    // `form.js` and `catalog.js` have one source, served by the service to its iframe page too
+    // (see `embed_page.rs`).
+    for script in SHARED_SCRIPTS {
+        write(
+            &pkg.join(script),
+            &read(&root.join(EMBED_DIR).join(script))?,
+        )?;
+    }
     write(&pkg.join("package.json"), &package_json())?;
 
     cmd::run(
@@ -351,8 +358,11 @@ fn write(path: &Path, text: &str) -> Result {
         .map_err(|error| format!("cannot write {}: {error}", path.display()))
 }
 
-/// The package's `form.js`, relative to the workspace root: the file the service serves.
-const FORM_SOURCE: &str = "crates/marketplace-server/assets/embed/form.js";
+/// The folder of the service's page assets, relative to the workspace root.
+const EMBED_DIR: &str = "crates/marketplace-server/assets/embed";
+
+/// The package's scripts whose one source is the service's page assets ([`EMBED_DIR`]).
+const SHARED_SCRIPTS: [&str; 2] = ["form.js", "catalog.js"];
 
 /// The folders whose changes call for a new package.
 const PACKAGE_SOURCES: [&str; 5] = [
@@ -360,7 +370,7 @@ const PACKAGE_SOURCES: [&str; 5] = [
     "crates/marketplace-wasm-mappings/src",
     "crates/marketplace-wasm/js",
     "crates/marketplace-core/src",
-    "crates/marketplace-server/assets/embed",
+    EMBED_DIR,
 ];
 
 /// [`build`] when the package is missing or older than one of its sources.

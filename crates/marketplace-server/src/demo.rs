@@ -1,6 +1,12 @@
 //! The demo: a vendor organization with a realistic catalog, created once on the embedded
 //! default (through the service's own API), with a demo signing key whose private half is kept
 //! beside the database so the demo can sign tokens for its host pages.
+//!
+//! Its listings span the certification tiers (Salesforce one-click, Slack ready, HubSpot
+//! compatible, the rest none): providers and applications, profiles, documentation, connection
+//! tests run against a stand-in third party on a loopback port while the demo is created, and a
+//! certification request approved by a reviewer key. A second marketplace, `partners-eu`, lists
+//! some of them, and a tenant, `resellers`, sees only the ones assigned to it there.
 
 use crate::StartError;
 use crate::service::state::AppState;
@@ -12,6 +18,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use tower::ServiceExt;
 
 /// What the demo needs to remember between runs.
@@ -212,7 +219,18 @@ async fn ensure_organization(state: &AppState, database_url: &str) -> Result<Dem
         event_record_type(),
     )
     .await?;
-    for item in catalog().into_iter().map(with_mappings) {
+    let reviewer = call(
+        state,
+        &key,
+        Method::POST,
+        "/api/v1/api-keys",
+        json!({"name": "Demo reviewer", "role": "reviewer"}),
+    )
+    .await?;
+    let reviewer = reviewer["secret"].as_str().unwrap_or_default().to_owned();
+    let applications = providers_and_applications(state, &key).await?;
+    let mut ids = HashMap::new();
+    for item in catalog().into_iter().map(with_mappings).map(with_evidence) {
         let integration = call(
             state,
             &key,
@@ -222,6 +240,8 @@ async fn ensure_organization(state: &AppState, database_url: &str) -> Result<Dem
         )
         .await?;
         let id = integration["id"].as_str().unwrap_or_default().to_owned();
+        let name = item["integration"]["name"].as_str().unwrap_or_default();
+        ids.insert(name.to_owned(), id.clone());
         let version = item["version"]["version"]
             .as_str()
             .unwrap_or_default()
@@ -253,11 +273,31 @@ async fn ensure_organization(state: &AppState, database_url: &str) -> Result<Dem
         )
         .await?;
         if let Some(template) = item.get("template") {
-            approved_template(state, &key, &id, &version, template.clone()).await?;
+            approved_template(state, &key, &reviewer, &id, &version, template.clone()).await?;
+        }
+        if let Some(supported) = item.get("applications").and_then(Value::as_array) {
+            let body: Vec<Value> = supported
+                .iter()
+                .map(|s| {
+                    let name = s["application"].as_str().unwrap_or_default();
+                    json!({"application_id": applications.get(name), "versions": s["versions"]})
+                })
+                .collect();
+            call(
+                state,
+                &key,
+                Method::PUT,
+                &format!("/api/v1/integrations/{id}/versions/{version}/applications"),
+                Value::Array(body),
+            )
+            .await?;
         }
     }
     call(state, &key, Method::POST, "/api/v1/customers",
         json!({"name": "Globex Corporation", "external_id": "globex", "labels": ["Enterprise", "EU"], "description": "Demo customer"})).await?;
+    connection_tests(state, &key, &ids).await?;
+    certify(state, &key, &reviewer, &ids, "Salesforce").await?;
+    partners_marketplace(state, &key, &ids).await?;
     let text = serde_json::to_string_pretty(&demo).unwrap_or_default();
     write_private(&file, &text)
         .map_err(|e| StartError::Config(format!("{}: {e}", file.display())))?;
@@ -296,6 +336,10 @@ pub fn print_welcome(demo: &Demo, public_url: &str, host_url: &str) {
     println!(
         "  Portal:         {public_url}/portal/{}   (the customer portal: invited users sign in)",
         demo.organization_id
+    );
+    println!(
+        "  Second marketplace: {host_url}/iframe-host/?customer=initech&marketplace=partners-eu&tenant=resellers   \
+         (partners-eu, as a customer of the resellers tenant: Salesforce and Slack only)"
     );
     println!("  Service:        {public_url}");
     println!("  OpenAPI:        {public_url}/api/v1/openapi.json");
@@ -375,11 +419,12 @@ fn with_mappings(mut item: Value) -> Value {
     item
 }
 
-/// Submits a workflow template with the demo's admin key and approves it with a reviewer key
+/// Submits a workflow template with the demo's admin key and approves it with the reviewer key
 /// (nobody decides what they submitted), so the marketplace lists it.
 async fn approved_template(
     state: &AppState,
     key: &str,
+    reviewer: &str,
     integration_id: &str,
     version: &str,
     template: Value,
@@ -392,24 +437,298 @@ async fn approved_template(
         template,
     )
     .await?;
-    let reviewer = call(
-        state,
-        key,
-        Method::POST,
-        "/api/v1/api-keys",
-        json!({"name": "Demo reviewer", "role": "reviewer"}),
-    )
-    .await?;
-    let secret = reviewer["secret"].as_str().unwrap_or_default();
     let id = created["id"].as_str().unwrap_or_default();
     call(
         state,
-        secret,
+        reviewer,
         Method::POST,
         &format!("/api/v1/workflow-templates/{id}/decision"),
         json!({"decision": "approve", "notes": "Demo template, checked"}),
     )
     .await?;
+    Ok(())
+}
+
+/// The demo's providers and their applications (with released versions): Salesforce's and
+/// Slack's profiles are complete (the `ready` checks pass), HubSpot's has no logo nor support
+/// (its integration stops at `compatible`, and the tier report says what to add). Returns the
+/// applications' ids by name.
+async fn providers_and_applications(
+    state: &AppState,
+    key: &str,
+) -> Result<HashMap<String, String>, StartError> {
+    let providers = [
+        (
+            json!({"name": "Salesforce, Inc.", "url": "https://www.salesforce.com",
+                   "logo_url": "https://icons.example.com/salesforce.svg",
+                   "support": {"email": "support@salesforce.example", "url": "https://help.salesforce.com"}}),
+            json!({"name": "Sales Cloud", "product_url": "https://www.salesforce.com/sales/",
+                   "logo_url": "https://icons.example.com/sales-cloud.svg"}),
+            [("Spring '25", "2025-02-10"), ("Summer '25", "2025-06-09")],
+        ),
+        (
+            json!({"name": "Slack Technologies", "url": "https://slack.com",
+                   "logo_url": "https://icons.example.com/slack.svg",
+                   "support": {"email": "feedback@slack.example", "url": "https://slack.com/help"}}),
+            json!({"name": "Slack", "product_url": "https://slack.com/features",
+                   "logo_url": "https://icons.example.com/slack.svg"}),
+            [("2024.12", "2024-12-02"), ("2025.06", "2025-06-02")],
+        ),
+        (
+            json!({"name": "HubSpot, Inc.", "url": "https://www.hubspot.com"}),
+            json!({"name": "Marketing Hub", "product_url": "https://www.hubspot.com/products/marketing"}),
+            [("2025-01", "2025-01-15"), ("2025-07", "2025-07-15")],
+        ),
+    ];
+    let mut ids = HashMap::new();
+    for (provider, mut application, versions) in providers {
+        let provider = call(state, key, Method::POST, "/api/v1/providers", provider).await?;
+        application["provider_id"] = provider["id"].clone();
+        let application = call(
+            state,
+            key,
+            Method::POST,
+            "/api/v1/applications",
+            application,
+        )
+        .await?;
+        let id = application["id"].as_str().unwrap_or_default().to_owned();
+        for (name, released_on) in versions {
+            call(
+                state,
+                key,
+                Method::POST,
+                &format!("/api/v1/applications/{id}/versions"),
+                json!({"name": name, "released_on": released_on}),
+            )
+            .await?;
+        }
+        let name = application["name"].as_str().unwrap_or_default().to_owned();
+        ids.insert(name, id);
+    }
+    Ok(ids)
+}
+
+/// The certification evidence of the demo's integrations that have some: the integration's
+/// profile, the application versions its version supports, its documentation and the `manual`
+/// flow that tests the connection.
+fn with_evidence(mut item: Value) -> Value {
+    let profile_of = |events: Value, hosting: Value, api: &str| json!({"event_services": events, "hosting": hosting, "api": {"kind": "openapi", "url": api}});
+    let (profile, applications, documentation, connection_test) = match item["integration"]["name"]
+        .as_str()
+    {
+        Some("Salesforce") => (
+            profile_of(
+                json!(["webhook", "event"]),
+                json!(["multitenant_cloud"]),
+                "https://developer.salesforce.com/openapi/sobjects.json",
+            ),
+            json!([{"application": "Sales Cloud", "versions": ["Spring '25", "Summer '25"]}]),
+            "## Features\n\n- Accounts, contacts and opportunities kept in sync.\n- Acme Cloud events become Salesforce events (the `salesforce_events` collection).\n\n## Workflows\n\n1. Connect your org (a connected app).\n2. Pick the objects to sync and a schedule.\n3. Or switch on the *Events to Acme's EU org* setup in one click.",
+            Some("manual_sync"),
+        ),
+        Some("Slack") => (
+            profile_of(
+                json!(["webhook"]),
+                json!(["multitenant_cloud"]),
+                "https://api.slack.com/specs/openapi/v2/slack_web.json",
+            ),
+            json!([{"application": "Slack", "versions": ["2024.12", "2025.06"]}]),
+            "## Features\n\nA message per order or refund, in the channel of your choice.",
+            Some("manual_sync"),
+        ),
+        Some("HubSpot") => (
+            profile_of(
+                json!(["webhook"]),
+                json!(["multitenant_cloud"]),
+                "https://api.hubspot.com/api-catalog-public/v1/apis",
+            ),
+            json!([{"application": "Marketing Hub", "versions": ["2025-07"]}]),
+            "",
+            None,
+        ),
+        _ => return item,
+    };
+    item["integration"]["profile"] = profile;
+    item["applications"] = applications;
+    item["version"]["documentation"] = json!(documentation);
+    if let Some(flow) = connection_test {
+        item["version"]["connection_test"] = json!(flow);
+    }
+    item
+}
+
+/// Runs the connection tests of Salesforce's and Slack's versions, as a vendor does: an instance
+/// of each for the vendor's own test account, pointed at a stand-in for the third party that
+/// answers on a loopback port while the demo is created; the instances are deactivated after.
+async fn connection_tests(
+    state: &AppState,
+    key: &str,
+    ids: &HashMap<String, String>,
+) -> Result<(), StartError> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let third_party = format!("http://{}", listener.local_addr()?);
+    let stand_in = axum::Router::new()
+        .route(
+            "/token",
+            axum::routing::post(|| async {
+                axum::Json(json!({"access_token": "demo-access-token", "token_type": "bearer", "expires_in": 3600}))
+            }),
+        )
+        .fallback(|| async { axum::Json(json!({"ok": true})) });
+    let server = tokio::spawn(async move { axum::serve(listener, stand_in).await });
+    let account = call(
+        state,
+        key,
+        Method::POST,
+        "/api/v1/customers",
+        json!({"name": "Acme Cloud (connection tests)", "external_id": "acme-connection-tests",
+               "description": "The vendor's own account for connection tests"}),
+    )
+    .await?;
+    let account = account["id"].as_str().unwrap_or_default().to_owned();
+    let configs = [
+        (
+            "Salesforce",
+            json!({"instance_url": format!("{third_party}/services/data"), "auth": {
+            "token_url": format!("{third_party}/token"), "client_id": "demo", "client_secret": "demo-secret"}}),
+        ),
+        (
+            "Slack",
+            json!({"webhook_url": format!("{third_party}/hooks/demo")}),
+        ),
+    ];
+    let mut result = Ok(());
+    for (name, config) in configs {
+        let integration = ids.get(name).cloned().unwrap_or_default();
+        result = connection_test(state, key, &account, &integration, config).await;
+        if result.is_err() {
+            break;
+        }
+    }
+    server.abort();
+    result
+}
+
+/// One connection test: an instance with `config`, the test run (it must pass), the instance
+/// deactivated.
+async fn connection_test(
+    state: &AppState,
+    key: &str,
+    customer_id: &str,
+    integration_id: &str,
+    config: Value,
+) -> Result<(), StartError> {
+    let instance = call(
+        state,
+        key,
+        Method::POST,
+        &format!("/api/v1/customers/{customer_id}/instances"),
+        json!({"integration_id": integration_id, "name": "Connection test", "config": config}),
+    )
+    .await?;
+    let instance_id = instance["id"].as_str().unwrap_or_default().to_owned();
+    let version = instance["version"].as_str().unwrap_or_default().to_owned();
+    let run = call(
+        state,
+        key,
+        Method::POST,
+        &format!("/api/v1/integrations/{integration_id}/versions/{version}/connection-test"),
+        json!({"instance_id": instance_id}),
+    )
+    .await?;
+    if run["passed"] != json!(true) {
+        return Err(StartError::Config(format!(
+            "demo setup: the connection test of {integration_id} failed: {run}"
+        )));
+    }
+    call(
+        state,
+        key,
+        Method::DELETE,
+        &format!("/api/v1/instances/{instance_id}"),
+        Value::Null,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Files a certification request for the listed version of `name` with the admin key and
+/// approves it with the reviewer key: the version reaches `certified` (and `one_click` with its
+/// approved workflow template).
+async fn certify(
+    state: &AppState,
+    key: &str,
+    reviewer: &str,
+    ids: &HashMap<String, String>,
+    name: &str,
+) -> Result<(), StartError> {
+    let id = ids.get(name).cloned().unwrap_or_default();
+    let request = call(
+        state,
+        key,
+        Method::POST,
+        &format!("/api/v1/integrations/{id}/versions/1.0.0/certification-requests"),
+        json!({"notes": "Collections tested, documentation written, connection test passed."}),
+    )
+    .await?;
+    let request = request["id"].as_str().unwrap_or_default();
+    call(
+        state,
+        reviewer,
+        Method::POST,
+        &format!("/api/v1/certification-requests/{request}/decision"),
+        json!({"decision": "approve", "notes": "Demo certification, checked"}),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The integrations the `partners-eu` marketplace lists, and those assigned to the `resellers`
+/// tenant there.
+const PARTNER_LISTINGS: [&str; 4] = ["Salesforce", "Slack", "HubSpot", "Shopify"];
+/// The listings of `partners-eu` the `resellers` tenant sees.
+const RESELLER_LISTINGS: [&str; 2] = ["Salesforce", "Slack"];
+
+/// A second marketplace, `partners-eu` (at least `compatible` to activate: Shopify, without a
+/// tier, is listed but not deployable there), and a tenant, `resellers`, whose customers see
+/// only Salesforce and Slack in it.
+async fn partners_marketplace(
+    state: &AppState,
+    key: &str,
+    ids: &HashMap<String, String>,
+) -> Result<(), StartError> {
+    let marketplace = call(state, key, Method::POST, "/api/v1/marketplaces",
+        json!({"key": "partners-eu", "name": "Partners (EU)", "description": "Acme Cloud's partner marketplace for Europe",
+               "front_end_url": "https://partners.acme-cloud.example", "allowed_origins": [], "min_tier": "compatible"})).await?;
+    let marketplace = marketplace["id"].as_str().unwrap_or_default().to_owned();
+    for name in PARTNER_LISTINGS {
+        let id = ids.get(name).cloned().unwrap_or_default();
+        call(
+            state,
+            key,
+            Method::PUT,
+            &format!("/api/v1/marketplaces/{marketplace}/listings/{id}"),
+            json!({"version": "1.0.0", "overview": format!("## {name}\n\nFor Acme Cloud's partners in Europe."),
+                   "customer_deployable": true, "allow_multiple_instances": false}),
+        )
+        .await?;
+    }
+    let tenant = call(state, key, Method::POST, "/api/v1/tenants",
+        json!({"key": "resellers", "name": "Resellers", "description": "Customers of Acme Cloud's resellers",
+               "app_management": "tenant"})).await?;
+    let tenant = tenant["id"].as_str().unwrap_or_default().to_owned();
+    for name in RESELLER_LISTINGS {
+        let id = ids.get(name).cloned().unwrap_or_default();
+        call(
+            state,
+            key,
+            Method::PUT,
+            &format!("/api/v1/tenants/{tenant}/listings/{marketplace}/{id}"),
+            Value::Null,
+        )
+        .await?;
+    }
     Ok(())
 }
 

@@ -82,11 +82,14 @@ async fn config(State(site): State<Arc<HostSite>>) -> Response {
         .into_response()
 }
 
-/// `?customer=&user=`: whom the login stub signs in (default: Globex's Ada).
+/// `?customer=&user=&marketplace=&tenant=`: whom the login stub signs in (default: Globex's
+/// Ada), and the token's `marketplace` and `tenant` claims (keys; absent: none).
 #[derive(Debug, Deserialize)]
 struct Login {
     customer: Option<String>,
     user: Option<String>,
+    marketplace: Option<String>,
+    tenant: Option<String>,
 }
 
 /// The login stub: a fresh 10-minute token for the signed-in user of the host app.
@@ -98,7 +101,16 @@ async fn token(State(site): State<Arc<HostSite>>, Query(login): Query<Login>) ->
     } else {
         customer.clone()
     };
-    let token = site.demo.sign_token(&customer, &name, &user, "admin", 600);
+    let mut scope = serde_json::Map::new();
+    if let Some(marketplace) = login.marketplace {
+        scope.insert("marketplace".into(), json!(marketplace));
+    }
+    if let Some(tenant) = login.tenant {
+        scope.insert("tenant".into(), json!(tenant));
+    }
+    let token = site
+        .demo
+        .sign_token_with(&customer, &name, &user, "admin", 600, &scope);
     (
         [(header::CACHE_CONTROL, "no-store")],
         Json(json!({"token": token})),

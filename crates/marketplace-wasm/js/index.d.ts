@@ -3,6 +3,7 @@ export { default } from './marketplace_wasm.js';
 export * from './client.js';
 export * from './mount.js';
 export * from './form.js';
+export * from './catalog.js';
 export { validateCollection, applyMappings, visible, tier } from './mappings.js';
 export type {
   Application, Check, CheckCode, CollectionCheck, CollectionEvidence, Evidence, Listing, ListingVisibility, Mapping,

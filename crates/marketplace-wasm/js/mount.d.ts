@@ -30,6 +30,9 @@ export interface MountOptions {
   /** The service, e.g. `https://marketplace.example.com`. */
   baseUrl: string;
   organizationId: string;
+  /** The key of the marketplace to show (default: the organization's default one); the tokens
+   * `getToken` gives must name the same one in their `marketplace` claim. */
+  marketplace?: string;
   /** Gives a token signed by the host's backend (on MARKETPLACE_READY and TOKEN_EXPIRED). */
   getToken: () => string | Promise<string>;
   theme?: EmbedTheme;

@@ -12,12 +12,15 @@ export const PAGE_EVENTS = Object.freeze([
 ]);
 
 export function mountMarketplace(element, options) {
-  const { baseUrl, organizationId, getToken, theme, onEvent, height = '720px' } = options ?? {};
+  const { baseUrl, organizationId, marketplace, getToken, theme, onEvent, height = '720px' } = options ?? {};
   if (!element || typeof element.appendChild !== 'function') throw new TypeError('mountMarketplace: element must be a DOM element');
   if (typeof baseUrl !== 'string' || typeof organizationId !== 'string') throw new TypeError('mountMarketplace: baseUrl and organizationId must be strings');
   if (typeof getToken !== 'function') throw new TypeError('mountMarketplace: getToken must be a function');
+  if (marketplace !== undefined && typeof marketplace !== 'string') throw new TypeError('mountMarketplace: marketplace must be a string (a key)');
   const origin = new URL(baseUrl).origin;
   const src = new URL(`/embed/${encodeURIComponent(organizationId)}/marketplace`, baseUrl);
+  // A marketplace other than the default: the page lets its origins frame it too.
+  if (marketplace) src.searchParams.set('marketplace', marketplace);
   if (theme?.theme) src.searchParams.set('theme', theme.theme);
   if (theme?.accent) src.searchParams.set('accent', theme.accent);
 

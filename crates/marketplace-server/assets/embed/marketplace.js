@@ -8,12 +8,16 @@
 // on screen is re-read every few seconds until it settles, and the host is told
 // (INSTANCE_STATUS_CHANGED). The vendor's approved workflow templates activate in one click
 // (only their connections asked); an instance's mappings are previewed and overridden through
-// the service, which applies and checks them.
+// the service, which applies and checks them. Each listing shows its certification tier, the
+// catalog filters by tier (the service's `?tier=`: at least that tier), and the detail shows the
+// provider, supported applications, documentation and collections (`catalog.js`, shared with
+// the npm package).
 //
 // Opened directly at `/portal/{organization_id}` (`data-mode="portal"`), the same page is the
 // customer portal: no host and no token, a session cookie instead (portal.js draws sign-in,
 // users and attachments), and the CSRF token of the session on every unsafe request.
 import { h, renderConfigForm } from './form.js';
+import { certificationSections, tierBadge, tierFilter } from './catalog.js';
 import { rules } from './rules.js';
 import { accountBar, attachmentsView, signedOutView, takeAcceptToken, usersView } from './portal.js';
 
@@ -254,26 +258,31 @@ let categories = null;
 async function catalogView(params) {
   const q = params.get('q') ?? '';
   const category = params.get('category') ?? '';
+  const tier = params.get('tier') ?? '';
   const query = new URLSearchParams();
   if (q) query.set('q', q);
   if (category) query.set('category', category);
+  if (tier) query.set('tier', tier);
   const path = `/marketplace?${query}`;
   const page = await api('GET', path);
-  if (categories === null || (!q && !category)) categories = [...new Set(page.items.map((e) => e.category))].sort();
+  if (categories === null || (!q && !category && !tier)) categories = [...new Set(page.items.map((e) => e.category))].sort();
   const search = h('input', { id: 'mk-search', type: 'search', value: q, placeholder: 'Search integrations' });
   const select = h('select', { id: 'mk-category' }, h('option', { value: '', text: 'All categories' }), categories.map((c) => h('option', { value: c, selected: c === category, text: c })));
+  const tiers = tierFilter({ id: 'mk-tier', value: tier });
   const apply = (event) => {
     event.preventDefault();
     const next = new URLSearchParams();
     if (search.value) next.set('q', search.value);
     if (select.value) next.set('category', select.value);
+    if (tiers.value) next.set('tier', tiers.value);
     go(`#/?${next}`);
   };
   select.addEventListener('change', apply);
-  const card = (entry) => h('li', { class: 'mk-card' },
+  tiers.addEventListener('change', apply);
+  const card = (entry) => h('li', { class: 'mk-card', 'data-integration-id': entry.integration_id },
     h('h3', {}, h('a', { href: `#/integration/${seg(entry.integration_id)}`, text: entry.name })),
     h('p', { text: entry.description }),
-    h('p', { class: 'mk-meta' }, h('span', { class: 'mk-tag', text: entry.category }),
+    h('p', { class: 'mk-meta' }, h('span', { class: 'mk-tag', text: entry.category }), tierBadge(entry.tier),
       entry.activated ? h('span', { class: 'mk-badge mk-active', text: 'Activated' }) : null,
       entry.deployability.status !== 'deployable' ? h('span', { class: 'mk-badge mk-paused', text: 'Contact your vendor' }) : null));
   const cards = h('ul', { class: 'mk-cards' }, page.items.map(card));
@@ -281,6 +290,7 @@ async function catalogView(params) {
     h('form', { class: 'mk-filters', role: 'search', onsubmit: apply },
       h('label', { for: 'mk-search', text: 'Search' }), search,
       h('label', { for: 'mk-category', text: 'Category' }), select,
+      h('label', { for: 'mk-tier', text: 'Tier' }), tiers,
       h('button', { type: 'submit', text: 'Filter' })),
     page.items.length ? cards : h('p', { class: 'mk-muted', text: 'No integration matches.' }),
     more(page, path, card, cards));
@@ -385,8 +395,9 @@ async function integrationView(integrationId) {
     }
   };
   show(h('h2', { tabindex: '-1', text: detail.name }),
-    h('p', { class: 'mk-meta' }, h('span', { class: 'mk-tag', text: detail.category }), h('span', { class: 'mk-muted', text: ` version ${detail.version}` })),
+    h('p', { class: 'mk-meta' }, h('span', { class: 'mk-tag', text: detail.category }), tierBadge(detail.tier), h('span', { class: 'mk-muted', text: ` version ${detail.version}` })),
     overview,
+    certificationSections(detail),
     deployable ? null : h('div', { class: 'mk-alert', role: 'note' }, detail.deployability.reasons.map((r) => h('p', { text: r.message }))),
     templateList(detail, deployable),
     h('form', { class: 'mk-activate', 'aria-label': `Configure ${detail.name}`, onsubmit, novalidate: true },

@@ -31,6 +31,9 @@ const SCRIPT: &str = include_str!("../../assets/embed/marketplace.js");
 /// The form generated from a spec. Its one source: `cargo xtask wasm` copies this file into the
 /// npm package (kept here so that this crate packages on its own).
 const FORM: &str = include_str!("../../assets/embed/form.js");
+/// The catalog's tier badge and filter and the detail's certification sections; like the form,
+/// copied into the npm package by `cargo xtask wasm`.
+const CATALOG: &str = include_str!("../../assets/embed/catalog.js");
 /// `rules()` for the page and the form: core's data, read from the page.
 const RULES: &str = include_str!("../../assets/embed/rules.js");
 /// The portal's screens (sign-in, users, attachments), imported by the page's script.
@@ -163,6 +166,7 @@ async fn asset(Path(file): Path<String>) -> ApiResult<Response> {
     let (body, kind) = match file.as_str() {
         "marketplace.js" => (SCRIPT, "text/javascript; charset=utf-8"),
         "form.js" => (FORM, "text/javascript; charset=utf-8"),
+        "catalog.js" => (CATALOG, "text/javascript; charset=utf-8"),
         "rules.js" => (RULES, "text/javascript; charset=utf-8"),
         "portal.js" => (PORTAL, "text/javascript; charset=utf-8"),
         "marketplace.css" => (STYLE, "text/css; charset=utf-8"),

@@ -78,6 +78,7 @@ async fn iframe_page_and_assets(server: TestServer) {
     for (asset, kind) in [
         ("marketplace.js", "text/javascript"),
         ("form.js", "text/javascript"),
+        ("catalog.js", "text/javascript"),
         ("marketplace.css", "text/css"),
     ] {
         let response = get(&server, &format!("/embed/assets/{asset}")).await;
