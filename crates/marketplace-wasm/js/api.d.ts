@@ -834,7 +834,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One integration of the marketplace, with the spec the customer fills in. */
+        /**
+         * One integration of the marketplace, with the spec the customer fills in, and what its
+         *     certification shows: provider, supported applications, documentation, and from the
+         *     `certified` tier on its mapping collections.
+         */
         get: operations["embedded_marketplace_entry"];
         put?: never;
         post?: never;
@@ -1498,7 +1502,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Publish a draft; it must be greater than every published version. */
+        /**
+         * Publish a draft; it must be greater than every published version. The optional body names
+         *     marketplaces whose listings point at the version once published, in the same transaction.
+         */
         post: operations["publish_version"];
         delete?: never;
         options?: never;
@@ -1565,7 +1572,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the marketplace's listings. */
+        /** List the default marketplace's listings. */
         get: operations["list_listings"];
         put?: never;
         post?: never;
@@ -1582,13 +1589,95 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a listing. */
+        /** Get a listing of the default marketplace. */
         get: operations["get_listing"];
-        /** List an integration in the marketplace, or change its listing. */
+        /** List an integration in the default marketplace, or change its listing. */
         put: operations["put_listing"];
         post?: never;
-        /** Remove a listing; existing instances stay. */
+        /** Remove a listing of the default marketplace; existing instances stay. */
         delete: operations["delete_listing"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the organization's marketplaces, oldest first. */
+        get: operations["list_marketplaces"];
+        put?: never;
+        /** Create a marketplace (a brand, region or environment); its key is unique and immutable. */
+        post: operations["create_marketplace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplaces/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a marketplace. */
+        get: operations["get_marketplace"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a marketplace with its listings, tenant assignments, partner credentials and partner
+         *     signing keys; instances stay. The default one cannot be deleted (409 `default_marketplace`).
+         */
+        delete: operations["delete_marketplace"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a marketplace; `default: true` makes it the organization's default. Its key cannot
+         *     change (422 `/key` `immutable`).
+         */
+        patch: operations["patch_marketplace"];
+        trace?: never;
+    };
+    "/api/v1/marketplaces/{id}/listings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a marketplace's listings. */
+        get: operations["list_marketplace_listings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplaces/{id}/listings/{integration_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a marketplace's listing of an integration. */
+        get: operations["get_marketplace_listing"];
+        /**
+         * List an integration in a marketplace, or change its listing (`partner_brief` left out keeps
+         *     the current one).
+         */
+        put: operations["put_marketplace_listing"];
+        post?: never;
+        /** Remove a marketplace's listing (its tenant assignments go with it); instances stay. */
+        delete: operations["delete_marketplace_listing"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2287,6 +2376,35 @@ export interface components {
             /** @description The answer's first KiB. */
             response_excerpt?: string | null;
         };
+        /** @description A supported application as the catalog detail shows it. */
+        CatalogApplication: {
+            /** @description Name. */
+            name: string;
+            /** @description The supported version names. */
+            versions: string[];
+        };
+        /** @description A mapping collection as the catalog detail shows it. */
+        CatalogCollection: {
+            /** @description Name. */
+            name: string;
+            /** @description The record type it maps. */
+            record_type: string;
+            /** @description Which way it maps. */
+            direction: components["schemas"]["Direction"];
+            /** @description Documentation for integrators. */
+            notes: string;
+        };
+        /** @description A provider as the catalog detail shows it. */
+        CatalogProvider: {
+            /** @description Name. */
+            name: string;
+            /** @description Website. */
+            url?: string | null;
+            /** @description Logo. */
+            logo_url?: string | null;
+            /** @description How to reach its support. */
+            support: components["schemas"]["Support"];
+        };
         /** @description Body of `POST .../versions/{version}/certification-requests`. */
         CertificationRequestBody: {
             /** @description What the reviewer should know. */
@@ -2956,6 +3074,11 @@ export interface components {
             webhook_urls: components["schemas"]["WebhookUrl"][];
             /** @description The workflow template it was activated from (one-click), if any. */
             template_id?: string | null;
+            /**
+             * @description The marketplace it was activated from (null: activated by the vendor, or before
+             *     marketplaces).
+             */
+            marketplace_id?: string | null;
             /** @description The names of the flows that run (every flow of the version unless some were disabled). */
             enabled_flows?: string[];
             /**
@@ -3146,9 +3269,12 @@ export interface components {
             customer_deployable: boolean;
             /** @description Whether a customer may hold several instances. */
             allow_multiple_instances: boolean;
+            partner_brief?: null | components["schemas"]["PartnerBrief"];
         };
         /** @description A listing: an integration's version offered in the marketplace. */
         ListingView: {
+            /** @description The marketplace offering it. */
+            marketplace_id: string;
             /** @description The listed integration. */
             integration_id: string;
             /** @description The offered version. */
@@ -3159,12 +3285,21 @@ export interface components {
             customer_deployable: boolean;
             /** @description Whether a customer may hold several instances. */
             allow_multiple_instances: boolean;
+            /** @description What partners are told about it (the partner catalog only; never embedded). */
+            partner_brief: components["schemas"]["PartnerBrief"];
+            /** @description Where it is shown. */
+            visibility: components["schemas"]["ListingVisibility"];
             /**
              * Format: date-time
              * @description Last change (RFC 3339).
              */
             updated_at: string;
         };
+        /**
+         * @description Where a listing is shown.
+         * @enum {string}
+         */
+        ListingVisibility: "visible" | "hidden_from_external_search" | "delisted";
         /**
          * @description The severity of a log line.
          * @enum {string}
@@ -3267,6 +3402,20 @@ export interface components {
             /** @description Overrides dropped (no longer overridable there, or no longer valid). */
             dropped: string[];
         };
+        /** @description Body of `POST /api/v1/marketplaces`. */
+        MarketplaceBody: {
+            /** @description Key (`^[a-z][a-z0-9-]{0,62}$`), unique and immutable. */
+            key: string;
+            /** @description Name. */
+            name: string;
+            /** @description Description (empty when left out). */
+            description?: string;
+            /** @description Allowed origins besides the organization's (`https://brand.example.com`). */
+            allowed_origins?: string[];
+            /** @description Front end URL (absolute http or https). */
+            front_end_url?: string | null;
+            min_tier?: null | components["schemas"]["Tier"];
+        };
         /**
          * @description An integration's detail for the customer: the entry, its overview, the customer-visible spec
          *     and the names of its flows.
@@ -3285,6 +3434,15 @@ export interface components {
             flows: string[];
             /** @description The approved workflow templates of the listed version (one-click activation). */
             workflow_templates?: components["schemas"]["TemplateSummary"][];
+            provider?: null | components["schemas"]["CatalogProvider"];
+            /** @description The supported applications and their versions. */
+            applications?: components["schemas"]["CatalogApplication"][];
+            /** @description The version's documentation (markdown: features, workflows). */
+            documentation?: string;
+            /** @description The documentation rendered to HTML and sanitised (safe to insert in a page). */
+            documentation_html?: string;
+            /** @description The version's mapping collections, shown from the `certified` tier on (empty below). */
+            collections?: components["schemas"]["CatalogCollection"][];
         };
         /** @description A catalog entry: a listed integration with the customer's activation state. */
         MarketplaceEntry: {
@@ -3302,6 +3460,7 @@ export interface components {
             icon_url?: string | null;
             /** @description The listed version. */
             version: string;
+            tier?: null | components["schemas"]["Tier"];
             /** @description Whether the customer has a live (not deactivated) instance. */
             activated: boolean;
             /**
@@ -3311,6 +3470,61 @@ export interface components {
             instance_count: number;
             /** @description Whether the customer may activate it, and why not. */
             deployability: components["schemas"]["Deployability"];
+        };
+        /**
+         * @description Body of `PATCH /api/v1/marketplaces/{id}`: any subset of the fields; `default: true` makes it
+         *     the default (the former default stops being one); `null` clears `front_end_url` and
+         *     `min_tier`.
+         */
+        MarketplacePatch: {
+            /** @description The key: immutable, only its current value is accepted (else 422 `/key` `immutable`). */
+            key?: string | null;
+            /** @description Name. */
+            name?: string | null;
+            /** @description Description. */
+            description?: string | null;
+            /** @description Allowed origins. */
+            allowed_origins?: string[] | null;
+            /** @description Front end URL (`null` clears it). */
+            front_end_url?: string | null;
+            min_tier?: null | components["schemas"]["Tier"];
+            /** @description `true` makes it the organization's default. */
+            default?: boolean | null;
+        };
+        /** @description A marketplace (per brand, region or environment); exactly one is the organization's default. */
+        MarketplaceView: {
+            /** @description Id (`mkt_...`). */
+            id: string;
+            /** @description Unique, immutable key (`^[a-z][a-z0-9-]{0,62}$`), named by tokens' `marketplace` claim. */
+            key: string;
+            /** @description Name. */
+            name: string;
+            /** @description Description. */
+            description: string;
+            /** @description Whether it is the organization's default marketplace. */
+            default: boolean;
+            /**
+             * @description Origins allowed to embed it and call the embedded API with its tokens, besides the
+             *     organization's.
+             */
+            allowed_origins: string[];
+            /** @description The brand's or partner's front end. */
+            front_end_url?: string | null;
+            /** @description A partner marketplace's tenant (its customers are that tenant's). */
+            tenant_id?: string | null;
+            min_tier?: null | components["schemas"]["Tier"];
+            /** @description Whether a partner registered it. */
+            partner: boolean;
+            /**
+             * Format: date-time
+             * @description Creation time (RFC 3339).
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Last change (RFC 3339).
+             */
+            updated_at: string;
         };
         /** @description What a monitor watches. */
         MonitorScope: {
@@ -3893,6 +4107,11 @@ export interface components {
                 webhook_urls: components["schemas"]["WebhookUrl"][];
                 /** @description The workflow template it was activated from (one-click), if any. */
                 template_id?: string | null;
+                /**
+                 * @description The marketplace it was activated from (null: activated by the vendor, or before
+                 *     marketplaces).
+                 */
+                marketplace_id?: string | null;
                 /** @description The names of the flows that run (every flow of the version unless some were disabled). */
                 enabled_flows?: string[];
                 /**
@@ -3980,6 +4199,8 @@ export interface components {
         Page_ListingView: {
             /** @description The items of this page. */
             items: {
+                /** @description The marketplace offering it. */
+                marketplace_id: string;
                 /** @description The listed integration. */
                 integration_id: string;
                 /** @description The offered version. */
@@ -3990,6 +4211,10 @@ export interface components {
                 customer_deployable: boolean;
                 /** @description Whether a customer may hold several instances. */
                 allow_multiple_instances: boolean;
+                /** @description What partners are told about it (the partner catalog only; never embedded). */
+                partner_brief: components["schemas"]["PartnerBrief"];
+                /** @description Where it is shown. */
+                visibility: components["schemas"]["ListingVisibility"];
                 /**
                  * Format: date-time
                  * @description Last change (RFC 3339).
@@ -4048,6 +4273,7 @@ export interface components {
                 icon_url?: string | null;
                 /** @description The listed version. */
                 version: string;
+                tier?: null | components["schemas"]["Tier"];
                 /** @description Whether the customer has a live (not deactivated) instance. */
                 activated: boolean;
                 /**
@@ -4057,6 +4283,46 @@ export interface components {
                 instance_count: number;
                 /** @description Whether the customer may activate it, and why not. */
                 deployability: components["schemas"]["Deployability"];
+            }[];
+            /** @description Cursor of the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list: `{items, next_cursor}`. */
+        Page_MarketplaceView: {
+            /** @description The items of this page. */
+            items: {
+                /** @description Id (`mkt_...`). */
+                id: string;
+                /** @description Unique, immutable key (`^[a-z][a-z0-9-]{0,62}$`), named by tokens' `marketplace` claim. */
+                key: string;
+                /** @description Name. */
+                name: string;
+                /** @description Description. */
+                description: string;
+                /** @description Whether it is the organization's default marketplace. */
+                default: boolean;
+                /**
+                 * @description Origins allowed to embed it and call the embedded API with its tokens, besides the
+                 *     organization's.
+                 */
+                allowed_origins: string[];
+                /** @description The brand's or partner's front end. */
+                front_end_url?: string | null;
+                /** @description A partner marketplace's tenant (its customers are that tenant's). */
+                tenant_id?: string | null;
+                min_tier?: null | components["schemas"]["Tier"];
+                /** @description Whether a partner registered it. */
+                partner: boolean;
+                /**
+                 * Format: date-time
+                 * @description Creation time (RFC 3339).
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description Last change (RFC 3339).
+                 */
+                updated_at: string;
             }[];
             /** @description Cursor of the next page; null on the last page. */
             next_cursor?: string | null;
@@ -4252,6 +4518,15 @@ export interface components {
             /** @description Cursor of the next page; null on the last page. */
             next_cursor?: string | null;
         };
+        /** @description What a partner is told about a listing (the partner catalog only; never embedded). */
+        PartnerBrief: {
+            /** @description The market it serves. */
+            market?: string;
+            /** @description Who buys it. */
+            buyer_profile?: string;
+            /** @description How it is positioned. */
+            positioning?: string;
+        };
         /**
          * @description Body of `POST /api/v1/portal/password-reset`: the answer is 202 whether the email is known or
          *     not; a known one receives an accept link.
@@ -4359,6 +4634,18 @@ export interface components {
              * @description Last change (RFC 3339).
              */
             updated_at: string;
+        };
+        /**
+         * @description Body of `POST /api/v1/integrations/{id}/versions/{version}/publish` (optional): the keys of
+         *     the marketplaces whose listings of the integration point at the version once published (new
+         *     listings are not customer-deployable and single-instance).
+         */
+        PublishBody: {
+            /**
+             * @description Marketplace keys (an unknown one is 422 `/marketplaces/N` `invalid_reference`, and
+             *     nothing is published).
+             */
+            marketplaces?: string[];
         };
         /**
          * @description Why a listing is not deployable, or why a certification request is refused (the failing checks).
@@ -7182,6 +7469,8 @@ export interface operations {
                 label?: string;
                 /** @description Case-insensitive substring of name, description, category or a label. */
                 q?: string;
+                /** @description At least this certification tier (an unknown tier is 400 `invalid_query`). */
+                tier?: components["schemas"]["Tier"];
                 /** @description Page size, 1 to 200 (default 50). */
                 limit?: number;
                 /** @description Opaque cursor from a previous page's `next_cursor`. */
@@ -8760,7 +9049,12 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description Optional: marketplaces to list the version in */
+        requestBody?: {
+            content: {
+                "application/json": null | components["schemas"]["PublishBody"];
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -8770,10 +9064,14 @@ export interface operations {
                     "application/json": components["schemas"]["VersionView"];
                 };
             };
+            400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
             500: components["responses"]["Problem500"];
         };
     };
@@ -9010,6 +9308,268 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Integration id */
+                integration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    list_marketplaces: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MarketplaceView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    create_marketplace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketplaceBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketplaceView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    get_marketplace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Marketplace id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketplaceView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    delete_marketplace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Marketplace id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    patch_marketplace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Marketplace id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketplacePatch"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketplaceView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    list_marketplace_listings: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Marketplace id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ListingView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    get_marketplace_listing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Marketplace id */
+                id: string;
+                /** @description Integration id */
+                integration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    put_marketplace_listing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Marketplace id */
+                id: string;
+                /** @description Integration id */
+                integration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ListingBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    delete_marketplace_listing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Marketplace id */
+                id: string;
                 /** @description Integration id */
                 integration_id: string;
             };

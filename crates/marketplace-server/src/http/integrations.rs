@@ -268,9 +268,10 @@ async fn publish_version(
     State(state): State<AppState>,
     admin: Admin,
     ApiPath((id, version)): ApiPath<(String, String)>,
-    MaybeJson(body): MaybeJson<PublishBody>,
+    MaybeJson(body): MaybeJson<Option<PublishBody>>,
 ) -> ApiResult<Json<VersionView>> {
-    let marketplaces = body.unwrap_or_default().marketplaces;
+    // No body, or `null`, as clients of the previous release send: no marketplaces.
+    let marketplaces = body.flatten().unwrap_or_default().marketplaces;
     let record =
         integrations::publish_version(&state, &admin.organization_id, &id, &version, &marketplaces)
             .await?;

@@ -118,7 +118,17 @@ pub fn forget(state: &AppState, organization_id: &str) {
     state.tokens.forget_keys();
 }
 
-/// Stores an event, bumps the catalog version, commits, then [`forget`]s.
+/// Opens a catalog write: the catalog version is bumped first, which also makes concurrent
+/// marketplace writes of the organization wait for each other on PostgreSQL (the
+/// organization's row stays locked until the commit), so two moves of the default cannot
+/// interleave.
+async fn begin(state: &AppState, organization_id: &str) -> ApiResult<Tx> {
+    let mut tx = state.store.begin().await?;
+    bump(&mut tx, organization_id).await?;
+    Ok(tx)
+}
+
+/// Stores an event, commits, then [`forget`]s.
 async fn commit(
     state: &AppState,
     mut tx: Tx,
@@ -126,7 +136,6 @@ async fn commit(
     event: Event,
 ) -> ApiResult<()> {
     store::events::record(&mut tx, organization_id, &event).await?;
-    bump(&mut tx, organization_id).await?;
     tx.commit().await?;
     forget(state, organization_id);
     state.deliveries.wake.notify_one();
@@ -191,7 +200,7 @@ pub async fn create(
         min_tier: fields.min_tier,
         partner: false,
     };
-    let mut tx = state.store.begin().await?;
+    let mut tx = begin(state, organization_id).await?;
     store::marketplaces::insert(&mut tx, organization_id, &marketplace, now_ms())
         .await
         .map_err(|e| e.or_conflict(duplicate_key()))?;
@@ -272,7 +281,7 @@ pub async fn update(
         partner: current.partner,
     };
     let now = now_ms();
-    let mut tx = state.store.begin().await?;
+    let mut tx = begin(state, organization_id).await?;
     store::marketplaces::update(&mut tx, organization_id, &marketplace, now).await?;
     if make_default {
         store::marketplaces::set_default(&mut tx, organization_id, id, now).await?;
@@ -296,7 +305,7 @@ pub async fn delete(state: &AppState, organization_id: &str, id: &str) -> ApiRes
             "the default marketplace cannot be deleted; make another one the default first",
         ));
     }
-    let mut tx = state.store.begin().await?;
+    let mut tx = begin(state, organization_id).await?;
     if !store::marketplaces::delete(&mut tx, organization_id, id).await? {
         return Err(ApiError::NotFound("marketplace"));
     }
@@ -426,7 +435,7 @@ pub async fn put_listing(
         partner_brief: change.partner_brief.unwrap_or(brief),
         visibility,
     };
-    let mut tx = state.store.begin().await?;
+    let mut tx = begin(state, organization_id).await?;
     store::listings::upsert(&mut tx, organization_id, &listing, now_ms()).await?;
     let event = listing_event(&listing);
     commit(state, tx, organization_id, event).await?;
@@ -453,7 +462,7 @@ pub async fn delete_listing(
     integration_id: &str,
 ) -> ApiResult<()> {
     get(state, organization_id, marketplace_id).await?;
-    let mut tx = state.store.begin().await?;
+    let mut tx = begin(state, organization_id).await?;
     if !store::listings::delete(&mut tx, organization_id, marketplace_id, integration_id).await? {
         return Err(ApiError::NotFound("listing"));
     }

@@ -254,6 +254,24 @@ async fn marketplaces_crud_and_refusals(server: TestServer) {
     let (status, _) = server.admin_get(&default_path).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
+    // Two concurrent moves of the default leave exactly one default.
+    let one = create(&server, "one", json!({})).await;
+    let two = create(&server, "two", json!({})).await;
+    let path_of = |m: &Value| format!("/api/v1/marketplaces/{}", m["id"].as_str().unwrap());
+    let (one, two) = (path_of(&one), path_of(&two));
+    let body = || Some(json!({"default": true}));
+    let (a, b) = tokio::join!(
+        server.admin(Method::PATCH, &one, body()),
+        server.admin(Method::PATCH, &two, body())
+    );
+    assert_eq!((a.0, b.0), (StatusCode::OK, StatusCode::OK), "{a:?} {b:?}");
+    let (status, list) = server.admin_get("/api/v1/marketplaces").await;
+    let defaults = items(status, &list)
+        .iter()
+        .filter(|m| m["default"] == true)
+        .count();
+    assert_eq!(defaults, 1);
+
     // A reviewer key reads only.
     let (status, reviewer) = server
         .admin(
@@ -504,7 +522,15 @@ async fn publishing_to_marketplaces(server: TestServer) {
     );
     let updated = events(&server, "listing.updated").await;
     assert!(updated.iter().any(|e| e["data"]["version"] == "1.1.0"));
-    // The body stays optional, and a malformed one is refused.
+    // The body stays optional (`null` too), and a malformed one is refused.
+    let (status, problem) = server
+        .admin(Method::POST, &publish, Some(Value::Null))
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::CONFLICT, Some("version_published")),
+        "{problem}"
+    );
     let (status, problem) = server
         .admin(Method::POST, &publish, Some(json!({"marketplace": "x"})))
         .await;
