@@ -25,6 +25,7 @@ pub mod organization;
 pub mod portal;
 pub mod signing_keys;
 pub mod templates;
+pub mod tenants;
 pub mod time;
 pub mod vendor;
 pub mod webhooks;
@@ -142,6 +143,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(alert_monitors::router())
         .merge(templates::router())
         .merge(mappings::router())
+        .merge(tenants::router())
 }
 
 /// The page a list query asks for: its size checked (1 to 200, default 50) and its cursor.

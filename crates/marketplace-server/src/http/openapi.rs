@@ -91,6 +91,8 @@ const EXCEPTIONS: &[(&str, &[u16], &[u16])] = &[
     ("put_collection", &[409], &[]),
     ("delete_collection", &[409], &[]),
     ("put_instance_mappings", &[409], &[]),
+    ("create_tenant", &[409], &[]),
+    ("delete_tenant", &[409], &[]),
     ("embedded_put_instance_mappings", &[409], &[]),
 ];
 

@@ -26,4 +26,5 @@ pub mod shared_webhooks;
 pub mod sso;
 pub mod state;
 pub mod templates;
+pub mod tenants;
 pub mod vendor;

@@ -26,6 +26,7 @@ pub mod integrations;
 pub mod listings;
 pub mod notifications;
 pub mod organizations;
+pub mod partners;
 pub mod portal;
 pub mod record_types;
 pub mod revocations;
@@ -34,6 +35,7 @@ pub mod shared_webhooks;
 pub mod signing_keys;
 pub mod sso;
 pub mod templates;
+pub mod tenants;
 
 pub use db::{Backend, Db, sqlite_path};
 pub use page::{Page, PageRequest};
