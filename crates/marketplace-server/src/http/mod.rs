@@ -22,6 +22,7 @@ pub mod observability;
 pub mod oidc;
 pub mod openapi;
 pub mod organization;
+pub mod partners;
 pub mod portal;
 pub mod signing_keys;
 pub mod templates;
@@ -144,6 +145,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(templates::router())
         .merge(mappings::router())
         .merge(tenants::router())
+        .merge(partners::router())
 }
 
 /// The page a list query asks for: its size checked (1 to 200, default 50) and its cursor.

@@ -19,6 +19,7 @@ pub mod mappings;
 pub mod notifications;
 pub mod oauth_client;
 pub mod organization;
+pub mod partners;
 pub mod portal;
 pub mod runner;
 pub mod scheduler;

@@ -3,6 +3,7 @@
 //! marketplaces they register and manage.
 
 use super::page::{Filter, Order, fetch_page};
+use super::signing_keys::SigningKey;
 use super::sql::{execute, fetch_optional, scalar};
 use super::{Page, PageRequest, Store, StoreResult, Tx};
 
@@ -267,4 +268,53 @@ pub async fn use_registration(
     )
     .await?;
     Ok((updated > 0).then_some(registration))
+}
+
+/// Stores a partner's signing key, bound to its marketplace (kid unique per organization: a
+/// duplicate is a unique violation).
+pub async fn insert_signing_key(
+    tx: &mut Tx,
+    organization_id: &str,
+    marketplace_id: &str,
+    key: &SigningKey,
+) -> StoreResult<()> {
+    execute(
+        &mut **tx,
+        "INSERT INTO signing_keys (organization_id, kid, algorithm, public_key_pem, created_at, \
+         marketplace_id) VALUES ($1, $2, $3, $4, $5, $6)",
+        [
+            organization_id.into(),
+            (&key.kid).into(),
+            (&key.algorithm).into(),
+            (&key.public_key_pem).into(),
+            key.created_at.into(),
+            marketplace_id.into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A page of a marketplace's signing keys, by kid.
+pub async fn list_signing_keys(
+    store: &Store,
+    marketplace_id: &str,
+    page: &PageRequest,
+) -> StoreResult<Page<SigningKey>> {
+    fetch_page(
+        store,
+        "SELECT kid, algorithm, public_key_pem, created_at FROM signing_keys",
+        "kid",
+        Order::Ascending,
+        Filter::eq("marketplace_id", marketplace_id),
+        page,
+        |k: &SigningKey| k.kid.clone(),
+    )
+    .await
+}
+
+/// Deletes a marketplace's signing key; whether it existed.
+pub async fn delete_signing_key(tx: &mut Tx, marketplace_id: &str, kid: &str) -> StoreResult<bool> {
+    let sql = "DELETE FROM signing_keys WHERE marketplace_id = $1 AND kid = $2";
+    Ok(execute(&mut **tx, sql, [marketplace_id.into(), kid.into()]).await? > 0)
 }
