@@ -17,11 +17,13 @@ mod server {
     pub(crate) mod mail;
     mod mappings;
     mod oauth_client;
+    mod partners;
     mod openapi;
     mod portal;
     mod signatures;
     mod sso;
     mod templates;
+    pub(crate) mod tenants;
     pub(crate) mod vendor_events;
     mod webhooks;
 }
