@@ -17,8 +17,8 @@ mod server {
     pub(crate) mod mail;
     mod mappings;
     mod oauth_client;
-    mod partners;
     mod openapi;
+    mod partners;
     mod portal;
     mod signatures;
     mod sso;

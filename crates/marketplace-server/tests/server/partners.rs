@@ -86,18 +86,21 @@ async fn credentials_are_shown_once_and_at_most_two(server: TestServer) {
     assert_eq!(status, StatusCode::CONFLICT, "{problem}");
     assert_eq!(problem["code"], "too_many_credentials");
     let (status, problem) = server
-        .admin(Method::POST, "/api/v1/marketplaces/mkt_nope/credentials", None)
+        .admin(
+            Method::POST,
+            "/api/v1/marketplaces/mkt_nope/credentials",
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
 
     // The stored form is the hash; the list never shows a secret.
-    let stored: String = sqlx::query_scalar(
-        "SELECT secret_hash FROM marketplace_credentials WHERE client_id = $1",
-    )
-    .bind(&client_id)
-    .fetch_one(&server.state.store.db.read)
-    .await
-    .unwrap();
+    let stored: String =
+        sqlx::query_scalar("SELECT secret_hash FROM marketplace_credentials WHERE client_id = $1")
+            .bind(&client_id)
+            .fetch_one(&server.state.store.db.read)
+            .await
+            .unwrap();
     assert_ne!(stored, secret);
     assert_eq!(stored, marketplace_server::crypto::sha256_hex(&secret));
     let (status, list) = server.admin_get(&path).await;
@@ -177,7 +180,10 @@ async fn credentials_are_shown_once_and_at_most_two(server: TestServer) {
         "marketplace.credentials_created",
         "marketplace.credentials_revoked",
     ] {
-        assert!(events.iter().any(|e| e == expected), "{expected}: {events:?}");
+        assert!(
+            events.iter().any(|e| e == expected),
+            "{expected}: {events:?}"
+        );
     }
 }
 
@@ -226,7 +232,12 @@ async fn registration_tokens_are_single_use(server: TestServer) {
     assert_eq!(marketplace["default"], false);
     assert_eq!(marketplace["key"], "acme");
     assert_eq!(marketplace["tenant_id"], tenant_id.as_str());
-    assert!(registered["client_id"].as_str().unwrap().starts_with("mkc_"));
+    assert!(
+        registered["client_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("mkc_")
+    );
     let client = (
         registered["client_id"].as_str().unwrap(),
         registered["client_secret"].as_str().unwrap(),
@@ -270,7 +281,11 @@ async fn registration_tokens_are_single_use(server: TestServer) {
 
     // The tenant now has a marketplace: it cannot be deleted.
     let (status, problem) = server
-        .admin(Method::DELETE, &format!("/api/v1/tenants/{tenant_id}"), None)
+        .admin(
+            Method::DELETE,
+            &format!("/api/v1/tenants/{tenant_id}"),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{problem}");
     assert_eq!(problem["code"], "tenant_in_use");
@@ -306,7 +321,10 @@ async fn partners_manage_their_marketplace_and_keys(server: TestServer) {
     .await;
     assert_eq!(status, StatusCode::OK, "{changed}");
     assert_eq!(changed["name"], "Acme EU");
-    assert_eq!(changed["allowed_origins"], json!(["https://eu.acme.example"]));
+    assert_eq!(
+        changed["allowed_origins"],
+        json!(["https://eu.acme.example"])
+    );
     assert_eq!(changed["front_end_url"], "https://acme.example/apps");
     let (status, problem, _) = partner(
         &server,
@@ -375,7 +393,11 @@ async fn partners_manage_their_marketplace_and_keys(server: TestServer) {
         None,
     )
     .await;
-    assert_eq!(items(status, &list).len(), 1, "only the partner's own keys: {list}");
+    assert_eq!(
+        items(status, &list).len(),
+        1,
+        "only the partner's own keys: {list}"
+    );
     assert_eq!(list["items"][0]["kid"], "acme-1");
     // Another marketplace's (the vendor's) kid is not the partner's to delete.
     let (status, _, _) = partner(
@@ -406,5 +428,8 @@ async fn partners_manage_their_marketplace_and_keys(server: TestServer) {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let events = organization_events(&server).await;
-    assert!(events.iter().any(|e| e == "marketplace.updated"), "{events:?}");
+    assert!(
+        events.iter().any(|e| e == "marketplace.updated"),
+        "{events:?}"
+    );
 }

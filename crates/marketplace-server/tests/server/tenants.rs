@@ -5,7 +5,11 @@ use crate::on_both_backends;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-on_both_backends!(tenants_are_created_changed_and_deleted, listings_are_assigned_to_tenants,);
+on_both_backends!(
+    tenants_are_created_changed_and_deleted,
+    listings_are_assigned_to_tenants,
+    customers_belong_to_a_tenant,
+);
 
 /// Creates a tenant; returns its id.
 pub(crate) async fn tenant(server: &TestServer, key: &str, app_management: &str) -> String {
@@ -105,7 +109,11 @@ async fn tenants_are_created_changed_and_deleted(server: TestServer) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(first_error(&problem), (Some("/key"), Some("immutable")));
     let (status, _) = server
-        .admin(Method::PATCH, "/api/v1/tenants/ten_nope", Some(json!({"name": "X"})))
+        .admin(
+            Method::PATCH,
+            "/api/v1/tenants/ten_nope",
+            Some(json!({"name": "X"})),
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
@@ -142,7 +150,10 @@ async fn tenants_are_created_changed_and_deleted(server: TestServer) {
 
     let events = organization_events(&server).await;
     for expected in ["tenant.created", "tenant.updated", "tenant.deleted"] {
-        assert!(events.iter().any(|e| e == expected), "{expected}: {events:?}");
+        assert!(
+            events.iter().any(|e| e == expected),
+            "{expected}: {events:?}"
+        );
     }
 }
 
@@ -194,9 +205,7 @@ async fn listings_are_assigned_to_tenants(server: TestServer) {
         let (status, problem) = server.admin(Method::PUT, &missing, None).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{missing}: {problem}");
     }
-    let (status, _) = server
-        .admin_get("/api/v1/tenants/ten_nope/listings")
-        .await;
+    let (status, _) = server.admin_get("/api/v1/tenants/ten_nope/listings").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     let (status, _) = server.admin(Method::DELETE, &path, None).await;
@@ -222,6 +231,91 @@ async fn listings_are_assigned_to_tenants(server: TestServer) {
 
     let events = organization_events(&server).await;
     for expected in ["tenant.listing_assigned", "tenant.listing_unassigned"] {
-        assert!(events.iter().any(|e| e == expected), "{expected}: {events:?}");
+        assert!(
+            events.iter().any(|e| e == expected),
+            "{expected}: {events:?}"
+        );
     }
+}
+
+async fn customers_belong_to_a_tenant(server: TestServer) {
+    let id = tenant(&server, "resellers", "all").await;
+    let (status, problem) = server
+        .admin(
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({"name": "Acme", "external_id": "acme", "tenant_id": "ten_nope"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        first_error(&problem),
+        (Some("/tenant_id"), Some("invalid_reference"))
+    );
+    let (status, acme) = server
+        .admin(
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({"name": "Acme", "external_id": "acme", "tenant_id": id})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{acme}");
+    assert_eq!(acme["tenant_id"], id.as_str());
+    let (status, globex) = server
+        .admin(
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({"name": "Globex", "external_id": "globex"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{globex}");
+    assert!(globex["tenant_id"].is_null(), "{globex}");
+    let globex_path = format!("/api/v1/customers/{}", globex["id"].as_str().unwrap());
+
+    let (status, problem) = server
+        .admin(
+            Method::PATCH,
+            &globex_path,
+            Some(json!({"tenant_id": "ten_nope"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        first_error(&problem),
+        (Some("/tenant_id"), Some("invalid_reference"))
+    );
+    let (status, changed) = server
+        .admin(Method::PATCH, &globex_path, Some(json!({"tenant_id": id})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(changed["tenant_id"], id.as_str());
+    // Another field leaves the tenant; null clears it.
+    let (status, changed) = server
+        .admin(
+            Method::PATCH,
+            &globex_path,
+            Some(json!({"description": "b2b"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(changed["tenant_id"], id.as_str());
+    let (status, list) = server
+        .admin_get(&format!("/api/v1/customers?tenant_id={id}"))
+        .await;
+    assert_eq!(items(status, &list).len(), 2);
+    let (status, changed) = server
+        .admin(
+            Method::PATCH,
+            &globex_path,
+            Some(json!({"tenant_id": null})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert!(changed["tenant_id"].is_null(), "{changed}");
+    let (status, list) = server
+        .admin_get(&format!("/api/v1/customers?tenant_id={id}"))
+        .await;
+    let listed = items(status, &list);
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["external_id"], "acme");
 }
