@@ -141,6 +141,32 @@ pub struct PartnerMarketplacePatch {
     pub allowed_origins: Option<Vec<String>>,
 }
 
+/// Body of `POST /api/v1/partner/workflow-templates`: a template of a version listed in the
+/// partner's marketplace (the rules of `POST .../versions/{version}/workflow-templates`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PartnerTemplateCreate {
+    /// The integration.
+    pub integration_id: String,
+    /// The version listed in the partner's marketplace.
+    pub version: String,
+    /// Display name.
+    pub name: String,
+    /// What it sets up.
+    #[serde(default)]
+    pub description: String,
+    /// Values as the organization sets them (no secret or connection values).
+    #[cfg_attr(feature = "schema", schema(value_type = std::collections::HashMap<String, serde_json::Value>))]
+    pub config: serde_json::Map<String, serde_json::Value>,
+    /// The flows it enables: a non-empty subset of the version's flows.
+    pub flows: Vec<String>,
+    /// Mapping overrides per collection name.
+    #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(value_type = std::collections::HashMap<String, Vec<serde_json::Value>>))]
+    pub overrides: serde_json::Map<String, serde_json::Value>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -96,6 +96,8 @@ const EXCEPTIONS: &[(&str, &[u16], &[u16])] = &[
     ("create_credential", &[409], &[]),
     ("register_marketplace", &[409], &[]),
     ("create_partner_signing_key", &[409], &[]),
+    // 404: the version is not listed in the partner's marketplace.
+    ("submit_partner_template", &[404, 409], &[]),
     ("embedded_put_instance_mappings", &[409], &[]),
 ];
 

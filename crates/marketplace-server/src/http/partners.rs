@@ -22,9 +22,11 @@ use axum::http::request::Parts;
 use marketplace_api::PageQuery;
 use marketplace_api::partners::{
     CredentialView, MarketplaceRegister, NewCredential, NewRegistration, PartnerMarketplacePatch,
-    PartnerMarketplaceView, RegisteredMarketplace, RegistrationCreate,
+    PartnerMarketplaceView, PartnerTemplateCreate, RegisteredMarketplace, RegistrationCreate,
 };
 use marketplace_api::signing_keys::{Algorithm, SigningKeyCreate, SigningKeyView};
+use marketplace_api::templates::TemplateView;
+use marketplace_core::template::TemplateInput;
 use serde_json::Value;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -41,6 +43,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             list_partner_signing_keys
         ))
         .routes(routes!(delete_partner_signing_key))
+        .routes(routes!(submit_partner_template))
 }
 
 /// A partner, by `Authorization: Basic base64(client_id:client_secret)`.
@@ -290,4 +293,31 @@ async fn delete_partner_signing_key(
 ) -> ApiResult<StatusCode> {
     partners::delete_signing_key(&state, &partner, &kid).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Submit a workflow template of a version listed in the partner's marketplace (404 otherwise);
+/// an admin or reviewer API key decides it.
+#[utoipa::path(post, path = "/api/v1/partner/workflow-templates", tag = "partners",
+    security(("partner_client" = [])), request_body = PartnerTemplateCreate,
+    responses((status = 201, body = TemplateView)))]
+async fn submit_partner_template(
+    State(state): State<AppState>,
+    partner: Partner,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<(StatusCode, Json<TemplateView>)> {
+    let body: PartnerTemplateCreate = decode(body)?;
+    let input = TemplateInput {
+        name: body.name,
+        description: body.description,
+        config: body.config,
+        flows: body.flows,
+        overrides: body.overrides,
+    };
+    let template =
+        partners::submit_template(&state, &partner, &body.integration_id, &body.version, input)
+            .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::http::templates::view(template)),
+    ))
 }

@@ -7,11 +7,14 @@ use crate::error::{ApiError, ApiResult};
 use crate::service::integrations::commit_catalog_change;
 use crate::service::organization::check_signing_key;
 use crate::service::state::AppState;
+use crate::service::templates::{self, Template};
 use crate::store::partners::{Credential, MarketplaceRow};
 use crate::store::signing_keys::SigningKey;
 use crate::store::{self, Page, PageRequest, new_id, now_ms};
+use marketplace_core::api_key::{Submitter, SubmitterKind};
 use marketplace_core::event::{Event, EventType};
 use marketplace_core::marketplace::MarketplaceFields;
+use marketplace_core::template::TemplateInput;
 use marketplace_core::{FieldError, FieldErrorCode};
 use serde_json::json;
 
@@ -457,4 +460,39 @@ pub async fn delete_signing_key(state: &AppState, partner: &Partner, kid: &str) 
     tx.commit().await?;
     state.tokens.forget_keys();
     Ok(())
+}
+
+/// Submits a workflow template as the partner (`submitted_by {kind: "partner", id: <marketplace
+/// id>}`), for a version its marketplace lists (404 otherwise); decided by an admin or reviewer
+/// API key.
+pub async fn submit_template(
+    state: &AppState,
+    partner: &Partner,
+    integration_id: &str,
+    version: &str,
+    input: TemplateInput,
+) -> ApiResult<Template> {
+    if !store::partners::lists_version(
+        &state.store,
+        &partner.marketplace_id,
+        integration_id,
+        version,
+    )
+    .await?
+    {
+        return Err(ApiError::NotFound("listing"));
+    }
+    let submitter = Submitter {
+        kind: SubmitterKind::Partner,
+        id: partner.marketplace_id.clone(),
+    };
+    templates::submit(
+        state,
+        &partner.organization_id,
+        submitter,
+        integration_id,
+        version,
+        input,
+    )
+    .await
 }

@@ -318,3 +318,21 @@ pub async fn delete_signing_key(tx: &mut Tx, marketplace_id: &str, kid: &str) ->
     let sql = "DELETE FROM signing_keys WHERE marketplace_id = $1 AND kid = $2";
     Ok(execute(&mut **tx, sql, [marketplace_id.into(), kid.into()]).await? > 0)
 }
+
+/// Whether the marketplace lists that version of the integration.
+pub async fn lists_version(
+    store: &Store,
+    marketplace_id: &str,
+    integration_id: &str,
+    version: &str,
+) -> StoreResult<bool> {
+    let sql = "SELECT COUNT(*) FROM listings WHERE marketplace_id = $1 AND integration_id = $2 \
+               AND version = $3";
+    let n: i64 = scalar(
+        &store.db.read,
+        sql,
+        [marketplace_id.into(), integration_id.into(), version.into()],
+    )
+    .await?;
+    Ok(n > 0)
+}

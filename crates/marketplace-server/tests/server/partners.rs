@@ -11,6 +11,7 @@ on_both_backends!(
     credentials_are_shown_once_and_at_most_two,
     registration_tokens_are_single_use,
     partners_manage_their_marketplace_and_keys,
+    partners_submit_workflow_templates,
 );
 
 /// Calls the partner API with HTTP Basic credentials; returns status, body and
@@ -432,4 +433,92 @@ async fn partners_manage_their_marketplace_and_keys(server: TestServer) {
         events.iter().any(|e| e == "marketplace.updated"),
         "{events:?}"
     );
+}
+
+async fn partners_submit_workflow_templates(server: TestServer) {
+    let integration = server.orders_listed(false).await;
+    let tenant_id = tenant(&server, "acme", "all").await;
+    let token = registration(&server, &tenant_id).await;
+    let (status, registered) = register(&server, &token, "acme").await;
+    assert_eq!(status, StatusCode::CREATED, "{registered}");
+    let marketplace_id = registered["marketplace"]["id"].as_str().unwrap();
+    let client = (
+        registered["client_id"].as_str().unwrap(),
+        registered["client_secret"].as_str().unwrap(),
+    );
+    let body = |version: &str| {
+        json!({"integration_id": integration, "version": version, "name": "EU shop",
+               "config": {"endpoint": "http://127.0.0.1:9/in", "account_code": "ABC-1234", "region": "eu"},
+               "flows": ["orders"]})
+    };
+
+    // Listed in the default marketplace only: not the partner's to template.
+    let (status, problem, _) = partner(
+        &server,
+        client,
+        Method::POST,
+        "/api/v1/partner/workflow-templates",
+        Some(body("1.0.0")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
+    sqlx::query(
+        "INSERT INTO listings (marketplace_id, integration_id, organization_id, version, overview, \
+         customer_deployable, allow_multiple_instances, updated_at) VALUES ($1, $2, $3, '1.0.0', '', 1, 0, 0)",
+    )
+    .bind(marketplace_id)
+    .bind(&integration)
+    .bind(&server.organization_id)
+    .execute(&server.state.store.db.write)
+    .await
+    .unwrap();
+    let (status, problem, _) = partner(
+        &server,
+        client,
+        Method::POST,
+        "/api/v1/partner/workflow-templates",
+        Some(body("2.0.0")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
+    let mut unknown = body("1.0.0");
+    unknown["config"]["nope"] = json!(1);
+    let (status, problem, _) = partner(
+        &server,
+        client,
+        Method::POST,
+        "/api/v1/partner/workflow-templates",
+        Some(unknown),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+
+    let (status, template, _) = partner(
+        &server,
+        client,
+        Method::POST,
+        "/api/v1/partner/workflow-templates",
+        Some(body("1.0.0")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{template}");
+    assert_eq!(template["status"], "pending");
+    assert_eq!(
+        template["submitted_by"],
+        json!({"kind": "partner", "id": marketplace_id})
+    );
+
+    // Any admin or reviewer key decides it.
+    let (status, decided) = server
+        .admin(
+            Method::POST,
+            &format!(
+                "/api/v1/workflow-templates/{}/decision",
+                template["id"].as_str().unwrap()
+            ),
+            Some(json!({"decision": "approve"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{decided}");
+    assert_eq!(decided["status"], "approved");
 }
