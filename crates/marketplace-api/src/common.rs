@@ -191,7 +191,8 @@ wire_enum! {
 }
 
 wire_enum! {
-    /// Why a listing is not deployable.
+    /// Why a listing is not deployable, or why a certification request is refused (the
+    /// failing checks).
     pub enum ReasonCode {
         /// The listing is not customer-deployable: the vendor activates it.
         ListingNotCustomerDeployable = "listing_not_customer_deployable",
@@ -203,6 +204,28 @@ wire_enum! {
         VersionNotPublished = "version_not_published",
         /// The version's certification tier is below the marketplace's minimum.
         TierBelowMinimum = "tier_below_minimum",
+        // The failing checks of a refused certification request (409 `requirements_unmet`),
+        // one reason per check, named as in `certification::CheckCode`.
+        /// Certification: no event service declared.
+        EventServices = "event_services",
+        /// Certification: no hosting model declared.
+        HostingModel = "hosting_model",
+        /// Certification: no registered application version declared.
+        ApplicationVersioning = "application_versioning",
+        /// Certification: no OpenAPI or connector URL.
+        ApiDescription = "api_description",
+        /// Certification: a declared application's provider profile is incomplete.
+        ProviderProfile = "provider_profile",
+        /// Certification: a declared application's profile is incomplete.
+        ApplicationProfile = "application_profile",
+        /// Certification: no passing connection test in the last 30 days.
+        ConnectionTest = "connection_test",
+        /// Certification: no mapping collection, or an invalid one.
+        MappingCollections = "mapping_collections",
+        /// Certification: a collection without tests, or a failing test.
+        MappingTests = "mapping_tests",
+        /// Certification: documentation or a collection's notes missing.
+        Documentation = "documentation",
     }
 }
 

@@ -2,7 +2,9 @@
 //! token): the catalog, an integration's detail, validation and test runs. Its instances, logs
 //! and executions are the types of [`crate::instances`] and [`crate::observability`].
 
+use crate::certification::{Support, Tier};
 use crate::common::{Deployability, FieldError};
+use crate::mappings::Direction;
 use crate::spec::ConfigSpec;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -16,6 +18,8 @@ query! {
         pub label: Option<String>,
         /// Case-insensitive substring of name, description, category or a label.
         pub q: Option<String>,
+        /// At least this certification tier (an unknown tier is 400 `invalid_query`).
+        pub tier: Option<Tier>,
     }
     with paging
 }
@@ -38,6 +42,9 @@ pub struct MarketplaceEntry {
     pub icon_url: Option<String>,
     /// The listed version.
     pub version: String,
+    /// The listed version's certification tier (null: not even compatible).
+    #[serde(default)]
+    pub tier: Option<Tier>,
     /// Whether the customer has a live (not deactivated) instance.
     pub activated: bool,
     /// How many live instances the customer has.
@@ -66,6 +73,59 @@ pub struct MarketplaceDetail {
     /// The approved workflow templates of the listed version (one-click activation).
     #[serde(default)]
     pub workflow_templates: Vec<crate::templates::TemplateSummary>,
+    /// The provider of the (first) supported application.
+    #[serde(default)]
+    pub provider: Option<CatalogProvider>,
+    /// The supported applications and their versions.
+    #[serde(default)]
+    pub applications: Vec<CatalogApplication>,
+    /// The version's documentation (markdown: features, workflows).
+    #[serde(default)]
+    pub documentation: String,
+    /// The documentation rendered to HTML and sanitised (safe to insert in a page).
+    #[serde(default)]
+    pub documentation_html: String,
+    /// The version's mapping collections, shown from the `certified` tier on (empty below).
+    #[serde(default)]
+    pub collections: Vec<CatalogCollection>,
+}
+
+/// A provider as the catalog detail shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct CatalogProvider {
+    /// Name.
+    pub name: String,
+    /// Website.
+    pub url: Option<String>,
+    /// Logo.
+    pub logo_url: Option<String>,
+    /// How to reach its support.
+    pub support: Support,
+}
+
+/// A supported application as the catalog detail shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct CatalogApplication {
+    /// Name.
+    pub name: String,
+    /// The supported version names.
+    pub versions: Vec<String>,
+}
+
+/// A mapping collection as the catalog detail shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct CatalogCollection {
+    /// Name.
+    pub name: String,
+    /// The record type it maps.
+    pub record_type: String,
+    /// Which way it maps.
+    pub direction: Direction,
+    /// Documentation for integrators.
+    pub notes: String,
 }
 
 impl From<&marketplace_core::CatalogEntry<'_>> for MarketplaceEntry {
@@ -79,6 +139,7 @@ impl From<&marketplace_core::CatalogEntry<'_>> for MarketplaceEntry {
             labels: integration.labels.clone(),
             icon_url: integration.icon_url.clone(),
             version: entry.listing.listing.version.to_string(),
+            tier: entry.listing.tier.map(Into::into),
             activated: entry.activated,
             instance_count: u32::try_from(entry.instance_count).unwrap_or(u32::MAX),
             deployability: (&entry.deployability).into(),
@@ -102,6 +163,11 @@ impl MarketplaceDetail {
                 .map(|f| f.name.clone())
                 .collect(),
             workflow_templates: Vec::new(),
+            provider: None,
+            applications: Vec::new(),
+            documentation: String::new(),
+            documentation_html: String::new(),
+            collections: Vec::new(),
         }
     }
 }
@@ -152,7 +218,7 @@ mod tests {
     fn entry() -> Value {
         json!({"integration_id": "int_3", "name": "NetSuite", "description": "Export orders.",
             "category": "erp", "labels": ["finance"], "icon_url": "https://icons.example.com/netsuite.svg",
-            "version": "1.0.0", "activated": false, "instance_count": 0, "deployability": {
+            "version": "1.0.0", "tier": "ready", "activated": false, "instance_count": 0, "deployability": {
                 "status": "contact_vendor", "reasons": [{"code": "missing_default",
                 "message": "this integration needs settings from the vendor before it can be activated"}]}})
     }
@@ -164,6 +230,10 @@ mod tests {
         let deployability = &page.items[0].deployability;
         assert_eq!(deployability.status, DeployabilityStatus::ContactVendor);
         assert_eq!(deployability.reasons[0].code, ReasonCode::MissingDefault);
+        assert_eq!(page.items[0].tier, Some(Tier::Ready));
+        let query: MarketplaceQuery =
+            serde_json::from_value(json!({"tier": "certified", "q": "net"})).unwrap();
+        assert_eq!(query.tier, Some(Tier::Certified));
     }
 
     #[test]
@@ -175,12 +245,20 @@ mod tests {
                  "required": true, "type": "string"},
                 {"default": 1, "key": "subsidiary", "label": "Subsidiary", "max": 999, "min": 1, "type": "integer"}]}]},
             "flows": ["events", "manual_sync"], "workflow_templates": [{"id": "tpl_1", "name": "EU",
-            "description": "", "flows": ["events"], "connections": ["crm"]}]});
+            "description": "", "flows": ["events"], "connections": ["crm"]}],
+            "provider": {"name": "Oracle", "url": "https://www.oracle.com", "logo_url": null,
+                "support": {"email": "support@oracle.example", "url": null}},
+            "applications": [{"name": "NetSuite", "versions": ["2024.1", "2024.2"]}],
+            "documentation": "## Features", "documentation_html": "<h2>Features</h2>\n",
+            "collections": [{"name": "orders", "record_type": "order", "direction": "to",
+                "notes": "Sales orders into NetSuite"}]});
         detail
             .as_object_mut()
             .unwrap()
             .extend(extra.as_object().unwrap().clone());
         let detail: MarketplaceDetail = round_trip(detail);
+        assert_eq!(detail.applications[0].versions, ["2024.1", "2024.2"]);
+        assert_eq!(detail.collections[0].direction, Direction::To);
         let spec = detail
             .config
             .compile()
@@ -250,7 +328,7 @@ mod tests {
             serde_json::to_value(&wire).unwrap(),
             serde_json::json!({"integration_id": "int_1", "name": wire.name, "description": wire.description,
                 "category": wire.category, "labels": wire.labels, "icon_url": wire.icon_url,
-                "version": "1.2.0", "activated": false, "instance_count": 0,
+                "version": "1.2.0", "tier": null, "activated": false, "instance_count": 0,
                 "deployability": {"status": "contact_vendor", "reasons": [{"code": "missing_default",
                     "message": "this integration needs settings from the vendor before it can be activated"}]}}),
             "the entry's JSON as the service sends it"

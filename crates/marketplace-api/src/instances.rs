@@ -41,6 +41,10 @@ pub struct InstanceView {
     /// The workflow template it was activated from (one-click), if any.
     #[serde(default)]
     pub template_id: Option<String>,
+    /// The marketplace it was activated from (null: activated by the vendor, or before
+    /// marketplaces).
+    #[serde(default)]
+    pub marketplace_id: Option<String>,
     /// The names of the flows that run (every flow of the version unless some were disabled).
     #[serde(default)]
     pub enabled_flows: Vec<String>,
@@ -235,7 +239,7 @@ mod tests {
             "config": {"sheet_url": "http://127.0.0.1:18080/nowhere", "token": {"set": true}},
             "webhook_urls": [{"flow": "events", "url": "http://127.0.0.1:18080/webhooks/c6qfvSBKx0M52y1u"}],
             "status_message": null, "account_identifier": "acct-42", "launch_url": null, "connections": [],
-            "template_id": "tpl_1", "enabled_flows": ["events"], "collections": ["contacts"],
+            "template_id": "tpl_1", "marketplace_id": "mkt_1", "enabled_flows": ["events"], "collections": ["contacts"],
             "created_at": "2026-11-30T05:21:56.494Z", "updated_at": "2026-11-30T05:21:56.523Z"})
     }
 

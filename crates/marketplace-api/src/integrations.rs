@@ -1,5 +1,6 @@
 //! Integrations and their versions: `/api/v1/integrations[/{id}[/versions[/{version}[/publish]]]]`.
 
+use crate::certification::{IntegrationProfile, SupportedApplication};
 use crate::mappings::MappingCollection;
 use crate::spec::{ConfigSpec, Flow};
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,9 @@ pub struct IntegrationView {
     pub labels: Vec<String>,
     /// Icon URL.
     pub icon_url: Option<String>,
+    /// What it says of the third party it connects (certification evidence).
+    #[serde(default)]
+    pub profile: IntegrationProfile,
     /// Creation time (RFC 3339).
     #[cfg_attr(feature = "schema", schema(format = DateTime))]
     pub created_at: String,
@@ -49,6 +53,9 @@ pub struct IntegrationBody {
     /// Icon URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon_url: Option<String>,
+    /// The profile (replaced as a whole when given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<IntegrationProfile>,
 }
 
 query! {
@@ -82,6 +89,16 @@ pub struct VersionView {
     /// Once published: the record types its collections use, frozen at publication.
     #[serde(default)]
     pub record_types: Vec<FrozenRecordType>,
+    /// Supported application versions (editable after publication with `PUT
+    /// .../applications`).
+    #[serde(default)]
+    pub applications: Vec<SupportedApplication>,
+    /// Documentation (markdown: features, workflows).
+    #[serde(default)]
+    pub documentation: String,
+    /// The `manual` flow that tests the connection to the third party.
+    #[serde(default)]
+    pub connection_test: Option<String>,
     /// Creation time (RFC 3339).
     #[cfg_attr(feature = "schema", schema(format = DateTime))]
     pub created_at: String,
@@ -107,6 +124,16 @@ pub struct VersionCreate {
     /// types (errors at `/collections/0/...`).
     #[serde(default)]
     pub collections: Vec<MappingCollection>,
+    /// Supported application versions (errors at `/applications/0/versions/1`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub applications: Vec<SupportedApplication>,
+    /// Documentation (markdown: features, workflows).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub documentation: String,
+    /// The name of a `manual` flow of this version that tests the connection (else 422
+    /// `/connection_test` `invalid_reference`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_test: Option<String>,
 }
 
 /// Body of `PUT /api/v1/integrations/{id}/versions/{version}`: a draft's new contents.
@@ -125,6 +152,16 @@ pub struct VersionReplace {
     /// types (errors at `/collections/0/...`).
     #[serde(default)]
     pub collections: Vec<MappingCollection>,
+    /// Supported application versions (errors at `/applications/0/versions/1`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub applications: Vec<SupportedApplication>,
+    /// Documentation (markdown: features, workflows).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub documentation: String,
+    /// The name of a `manual` flow of this version that tests the connection (else 422
+    /// `/connection_test` `invalid_reference`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_test: Option<String>,
 }
 
 /// A record type as a published version froze it.
@@ -180,7 +217,9 @@ mod tests {
     fn integrations_as_the_service_sends_them() {
         round_trip::<Page<IntegrationView>>(json!({"items": [{"id": "int_1", "name": "Salesforce",
             "description": "Sync accounts.", "category": "crm", "labels": ["popular", "sales"],
-            "icon_url": null, "created_at": "2026-11-30T05:21:33.569Z",
+            "icon_url": null, "profile": {"event_services": ["webhook"], "hosting": [],
+            "api": {"kind": "connector", "url": "https://connectors.example/shop"}},
+            "created_at": "2026-11-30T05:21:33.569Z",
             "updated_at": "2026-11-30T05:21:33.569Z"}], "next_cursor": "int_1"}));
         assert!(serde_json::from_value::<IntegrationBody>(json!({"title": "x"})).is_err());
     }
@@ -197,9 +236,12 @@ mod tests {
             "collections": [{"name": "contacts", "record_type": "contact", "direction": "to", "notes": "",
                 "mappings": [{"kind": "field", "to": "/email", "from": "/Email"}], "tests": []}],
             "record_types": [{"name": "contact", "description": "", "schema": {"type": "object"}}],
+            "applications": [{"application_id": "app_1", "versions": ["2024.1"]}],
+            "documentation": "# Contacts", "connection_test": null,
             "created_at": "2026-11-30T05:21:33.569Z", "published_at": "2026-11-30T05:21:33.6Z"}),
         );
         assert_eq!(version.state, VersionState::Published);
+        assert_eq!(version.applications[0].application_id, "app_1");
         let draft: VersionCreate = serde_json::from_value(json!({"version": "1.1.0",
             "config": {"pages": []}}))
         .unwrap();

@@ -6,7 +6,8 @@
 //!   with ([`Problem`]), field errors ([`FieldError`]) and deployability ([`Deployability`]).
 //! - [`organization`], [`api_keys`], [`signing_keys`]: the vendor's settings and credentials.
 //! - [`integrations`] and [`spec`]: integrations, their versions, and a version's content (the
-//!   config spec and the flows); [`listings`]: what the marketplace offers.
+//!   config spec and the flows); [`marketplaces`]: the organization's marketplaces;
+//!   [`listings`]: what each marketplace offers.
 //! - [`customers`]: customers, their users and vendor-set values; [`attachments`]: their files;
 //!   [`instances`]: activated integrations, shared by the admin and the embedded API.
 //! - [`portal`]: the customer portal's invitations, sign-in, password resets and session.
@@ -18,6 +19,8 @@
 //!   [`sso`]: the service as an OpenID Provider (client secrets, discovery, tokens, keys).
 //! - [`alert_monitors`]: what the vendor watches and where its alerts go.
 //! - [`templates`]: workflow templates, their review, and one-click activation.
+//! - [`certification`]: providers, applications, an integration's profile, a version's
+//!   supported applications, connection tests, tiers and certification requests.
 //! - [`mappings`]: record types, a version's mapping collections, previews and an instance's
 //!   overrides.
 //!
@@ -40,6 +43,7 @@ mod wire_enum;
 pub mod alert_monitors;
 pub mod api_keys;
 pub mod attachments;
+pub mod certification;
 pub mod common;
 pub mod customers;
 pub mod deliveries;
@@ -49,6 +53,7 @@ pub mod instances;
 pub mod integrations;
 pub mod listings;
 pub mod mappings;
+pub mod marketplaces;
 pub mod observability;
 pub mod organization;
 pub mod partners;
@@ -91,6 +96,10 @@ mod schema_tests {
         integrations::VersionReplace,
         listings::ListingView,
         listings::ListingBody,
+        marketplaces::MarketplaceView,
+        marketplaces::MarketplaceBody,
+        marketplaces::MarketplacePatch,
+        marketplaces::PublishBody,
         customers::CustomerView,
         customers::CustomerBody,
         customers::CustomerConfigView,
@@ -157,6 +166,17 @@ mod schema_tests {
         mappings::PreviewResult,
         mappings::InstanceMappingsView,
         mappings::InstanceMappingsBody,
+        certification::ProviderBody,
+        certification::ProviderView,
+        certification::ApplicationBody,
+        certification::ApplicationView,
+        certification::ApplicationVersionView,
+        certification::SupportedApplication,
+        certification::ConnectionTestBody,
+        certification::ConnectionTestResult,
+        certification::TierView,
+        certification::CertificationRequestBody,
+        certification::CertificationRequestView,
     )))]
     struct Doc;
 

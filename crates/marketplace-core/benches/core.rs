@@ -489,6 +489,7 @@ fn catalog_fixture() -> CatalogFixture {
                 status_message: None,
                 account_identifier: None,
                 template_id: None,
+                marketplace_id: None,
                 enabled_flows: None,
             }
         })

@@ -9,6 +9,8 @@
 
 use crate::error::{FieldError, FieldErrorCode, FieldErrors};
 use crate::formats::{is_date, is_email, is_url};
+use crate::ids::{ApplicationId, ProviderId};
+use serde::{Deserialize, Serialize};
 
 /// Errors of optional URL fields that are not absolute http(s) URLs.
 fn url_errors<'a>(
@@ -39,8 +41,6 @@ fn name_errors(name: &str) -> Vec<FieldError> {
         Vec::new()
     }
 }
-use crate::ids::{ApplicationId, ProviderId};
-use serde::{Deserialize, Serialize};
 
 /// A certification tier, lowest first (`Ord` follows the order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -512,7 +512,7 @@ fn filled(value: &Option<String>) -> bool {
 }
 
 /// The declared applications that are registered, with their registered declared versions.
-fn declared<'a>(evidence: &'a Evidence) -> impl Iterator<Item = (&'a Application, usize)> {
+fn declared(evidence: &Evidence) -> impl Iterator<Item = (&Application, usize)> {
     evidence.supported.iter().filter_map(|s| {
         let app = evidence
             .applications

@@ -146,6 +146,9 @@ pub struct Instance {
     pub template_id: Option<String>,
     /// The flows that run, by name; `None`: every flow of the version.
     pub enabled_flows: Option<Vec<String>>,
+    /// The marketplace it was activated from (`None`: activated by the vendor, or before
+    /// marketplaces existed).
+    pub marketplace_id: Option<crate::ids::MarketplaceId>,
 }
 
 /// What an upgrade does to the config.
@@ -435,6 +438,7 @@ impl Instance {
             status_message: None,
             account_identifier: None,
             template_id: None,
+            marketplace_id: None,
             enabled_flows: None,
         };
         let event = Event::for_instance(EventType::InstanceActivated, &instance, now, json!({}));

@@ -1,9 +1,10 @@
 //! Integrations and their versions: semver, drafts, publishing, immutability and order.
 
+use crate::certification::{Application, SupportedApplication};
 use crate::compiled::CompiledSpec;
 use crate::customer::normalize_labels;
 use crate::error::{FieldError, FieldErrorCode as Code, prefix_all};
-use crate::flow::{Flow, check_collections, parse_flows};
+use crate::flow::{Flow, Trigger, check_collections, parse_flows};
 use crate::formats;
 use crate::ids::IntegrationId;
 use crate::mapping::{Collection, Direction, RecordType, validate_collection};
@@ -167,7 +168,8 @@ impl IntegrationVersion {
         }
     }
 
-    /// Parses a version body `{version, config, flows, collections}` as a new draft, checking
+    /// Parses a version body `{version, config, flows, collections}` as a new draft (its
+    /// [`VersionDocument`] fields are read by [`VersionDocument::parse`]), checking
     /// everything at once (paths into the body: `/version`, `/config/pages/0/elements/1/key`,
     /// `/flows/0/deliver/url`, `/collections/0/mappings/2/to`); collections are checked against
     /// the organization's `record_types`.
@@ -194,11 +196,11 @@ impl IntegrationVersion {
         }
         let (config, flows, collections) = parse_contents(body, record_types, &mut errors);
         for name in body.as_object().into_iter().flat_map(|o| o.keys()) {
-            if !["version", "config", "flows", "collections"].contains(&name.as_str()) {
+            if !VERSION_KEYS.contains(&name.as_str()) {
                 errors.push(FieldError::new(
                     crate::pointer::push("", name),
                     Code::UnknownKey,
-                    "a version has version, config, flows and collections",
+                    format!("a version has {}", VERSION_KEYS.join(", ")),
                 ));
             }
         }
@@ -300,6 +302,235 @@ impl IntegrationVersion {
             state: self.state,
         }
     }
+}
+
+/// The keys of a version body.
+const VERSION_KEYS: [&str; 7] = [
+    "version",
+    "config",
+    "flows",
+    "collections",
+    "applications",
+    "documentation",
+    "connection_test",
+];
+
+/// What a version's document says for certification, beside its config, flows and
+/// collections: the application versions it supports (editable after publication), its
+/// documentation, and the `manual` flow that tests the connection to the third party.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionDocument {
+    /// Supported application versions.
+    #[serde(default)]
+    pub applications: Vec<SupportedApplication>,
+    /// Documentation (markdown: features, workflows).
+    #[serde(default)]
+    pub documentation: String,
+    /// The name of a `manual` flow of the version that reaches the third party.
+    #[serde(default)]
+    pub connection_test: Option<String>,
+}
+
+impl VersionDocument {
+    /// Reads `applications`, `documentation` and `connection_test` of a version body, every
+    /// problem at once: shapes (`/applications/0/versions/1` `type`), duplicates, and a
+    /// `connection_test` naming a `manual` flow of `flows` (else `/connection_test`
+    /// `invalid_reference`; not checked when `flows` is `None`, i.e. they did not parse).
+    /// Whether the applications exist is [`check_supported`]'s.
+    pub fn parse(body: &Value, flows: Option<&[Flow]>) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let applications = match body.get("applications") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(value) => match parse_supported(value) {
+                Ok(applications) => applications,
+                Err(e) => {
+                    errors.extend(prefix_all(e, "/applications"));
+                    Vec::new()
+                }
+            },
+        };
+        let documentation = match body.get("documentation") {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(text)) => text.clone(),
+            Some(_) => {
+                errors.push(FieldError::new(
+                    "/documentation",
+                    Code::Type,
+                    "documentation is markdown text",
+                ));
+                String::new()
+            }
+        };
+        let connection_test = match body.get("connection_test") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(name)) => {
+                let manual = flows.is_none_or(|flows| {
+                    flows
+                        .iter()
+                        .any(|f| &f.name == name && f.trigger == Trigger::Manual)
+                });
+                if !manual {
+                    errors.push(FieldError::new(
+                        "/connection_test",
+                        Code::InvalidReference,
+                        format!("the version has no manual flow named `{name}`"),
+                    ));
+                }
+                Some(name.clone())
+            }
+            Some(_) => {
+                errors.push(FieldError::new(
+                    "/connection_test",
+                    Code::Type,
+                    "the name of a manual flow",
+                ));
+                None
+            }
+        };
+        if errors.is_empty() {
+            Ok(VersionDocument {
+                applications,
+                documentation,
+                connection_test,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Reads a list of supported applications `[{application_id, versions: [name]}]` (paths
+/// relative to the list: `/0/versions/1`); an application or a version named twice is a
+/// `duplicate`. Whether they exist is [`check_supported`]'s.
+pub fn parse_supported(value: &Value) -> Result<Vec<SupportedApplication>, Vec<FieldError>> {
+    let Some(items) = value.as_array() else {
+        return Err(vec![FieldError::new(
+            "",
+            Code::Type,
+            "a list of {application_id, versions}",
+        )]);
+    };
+    let mut errors = Vec::new();
+    let mut supported: Vec<SupportedApplication> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let at = crate::pointer::push_index("", i);
+        let Some(object) = item.as_object() else {
+            errors.push(FieldError::new(
+                at,
+                Code::Type,
+                "an object {application_id, versions}",
+            ));
+            continue;
+        };
+        for key in object.keys() {
+            if key != "application_id" && key != "versions" {
+                errors.push(FieldError::new(
+                    crate::pointer::push(&at, key),
+                    Code::UnknownKey,
+                    "a supported application has application_id and versions",
+                ));
+            }
+        }
+        let id = match object.get("application_id") {
+            Some(Value::String(id))
+                if supported.iter().any(|s| s.application_id.as_str() == id) =>
+            {
+                errors.push(FieldError::new(
+                    format!("{at}/application_id"),
+                    Code::Duplicate,
+                    "this application is already listed",
+                ));
+                None
+            }
+            Some(Value::String(id)) => Some(id.clone()),
+            None => {
+                errors.push(FieldError::new(
+                    format!("{at}/application_id"),
+                    Code::Required,
+                    "the application's id is required",
+                ));
+                None
+            }
+            Some(_) => {
+                errors.push(FieldError::new(
+                    format!("{at}/application_id"),
+                    Code::Type,
+                    "an application id (app_...)",
+                ));
+                None
+            }
+        };
+        let mut versions: Vec<String> = Vec::new();
+        match object.get("versions") {
+            Some(Value::Array(names)) => {
+                for (j, name) in names.iter().enumerate() {
+                    let path = crate::pointer::push_index(&format!("{at}/versions"), j);
+                    match name.as_str() {
+                        Some(name) if versions.iter().any(|v| v == name) => {
+                            errors.push(FieldError::new(
+                                path,
+                                Code::Duplicate,
+                                "this version is already listed",
+                            ))
+                        }
+                        Some(name) => versions.push(name.to_owned()),
+                        None => errors.push(FieldError::new(path, Code::Type, "a version name")),
+                    }
+                }
+            }
+            None => errors.push(FieldError::new(
+                format!("{at}/versions"),
+                Code::Required,
+                "the supported version names are required",
+            )),
+            Some(_) => errors.push(FieldError::new(
+                format!("{at}/versions"),
+                Code::Type,
+                "a list of version names",
+            )),
+        }
+        if let Some(id) = id {
+            supported.push(SupportedApplication {
+                application_id: id.into(),
+                versions,
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(supported)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Checks supported applications against the registered ones, every problem at once (paths
+/// relative to the list): an unknown application is `invalid_reference` at `/0/application_id`,
+/// an unknown version of it at `/0/versions/1`.
+pub fn check_supported(
+    supported: &[SupportedApplication],
+    registered: &[Application],
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for (i, declared) in supported.iter().enumerate() {
+        let Some(application) = registered.iter().find(|a| a.id == declared.application_id) else {
+            errors.push(FieldError::new(
+                format!("/{i}/application_id"),
+                Code::InvalidReference,
+                format!("no application `{}`", declared.application_id.as_str()),
+            ));
+            continue;
+        };
+        for (j, name) in declared.versions.iter().enumerate() {
+            if !application.versions.iter().any(|v| &v.name == name) {
+                errors.push(FieldError::new(
+                    format!("/{i}/versions/{j}"),
+                    Code::InvalidReference,
+                    format!("{} has no version `{name}`", application.name),
+                ));
+            }
+        }
+    }
+    errors
 }
 
 fn parse_semver(value: Option<&Value>, errors: &mut Vec<FieldError>) -> Option<Version> {
@@ -602,5 +833,107 @@ mod tests {
         );
         version.state = VersionState::Published;
         assert_eq!(version.check_runnable(), Ok(()));
+    }
+
+    #[test]
+    fn version_documents_name_a_manual_flow() {
+        let mut b = body("1.0.0");
+        b["flows"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"name": "ping", "trigger": "manual"}));
+        b["documentation"] = json!("# Orders");
+        b["applications"] = json!([{"application_id": "app_1", "versions": ["2024.1"]}]);
+        b["connection_test"] = json!("ping");
+        let draft = IntegrationVersion::parse_draft(&b, &[], &[]).unwrap();
+        let document = VersionDocument::parse(&b, Some(&draft.flows)).unwrap();
+        assert_eq!(document.connection_test.as_deref(), Some("ping"));
+        assert_eq!(document.documentation, "# Orders");
+        assert_eq!(document.applications[0].versions, ["2024.1"]);
+
+        // A webhook flow, or no flow of that name, does not test a connection.
+        for name in ["orders", "nope"] {
+            b["connection_test"] = json!(name);
+            let errors = VersionDocument::parse(&b, Some(&draft.flows)).unwrap_err();
+            assert_eq!(errors[0].path, "/connection_test");
+            assert_eq!(errors[0].code, Code::InvalidReference);
+        }
+        // Flows that did not parse are not a reason to refuse the name.
+        assert!(VersionDocument::parse(&b, None).is_ok());
+        assert_eq!(
+            VersionDocument::parse(&json!({}), Some(&[])).unwrap(),
+            VersionDocument::default()
+        );
+        let errors = VersionDocument::parse(
+            &json!({"documentation": 1, "connection_test": [], "applications": {}}),
+            Some(&[]),
+        )
+        .unwrap_err();
+        let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["/applications", "/documentation", "/connection_test"]
+        );
+    }
+
+    #[test]
+    fn supported_applications_are_checked_every_one() {
+        let errors = parse_supported(&json!([
+            {"application_id": "app_1", "versions": ["1", "1", 2]},
+            {"application_id": "app_1", "versions": []},
+            {"versions": "all", "extra": true}
+        ]))
+        .unwrap_err();
+        let got: Vec<(&str, Code)> = errors.iter().map(|e| (e.path.as_str(), e.code)).collect();
+        assert_eq!(
+            got,
+            [
+                ("/0/versions/1", Code::Duplicate),
+                ("/0/versions/2", Code::Type),
+                ("/1/application_id", Code::Duplicate),
+                ("/2/extra", Code::UnknownKey),
+                ("/2/application_id", Code::Required),
+                ("/2/versions", Code::Type),
+            ]
+        );
+
+        let registered = [Application {
+            id: "app_1".into(),
+            provider_id: "prv_1".into(),
+            name: "Shop".into(),
+            product_url: None,
+            logo_url: None,
+            versions: vec![crate::certification::ApplicationVersion {
+                name: "2024.1".into(),
+                released_on: "2024-01-15".into(),
+            }],
+        }];
+        let supported = parse_supported(&json!([
+            {"application_id": "app_1", "versions": ["2024.1", "2025.1"]},
+            {"application_id": "app_2", "versions": ["1"]}
+        ]))
+        .unwrap();
+        let errors = check_supported(&supported, &registered);
+        let got: Vec<(&str, Code)> = errors.iter().map(|e| (e.path.as_str(), e.code)).collect();
+        assert_eq!(
+            got,
+            [
+                ("/0/versions/1", Code::InvalidReference),
+                ("/1/application_id", Code::InvalidReference),
+            ]
+        );
+        assert!(
+            check_supported(
+                &supported[..1]
+                    .iter()
+                    .map(|s| SupportedApplication {
+                        versions: vec!["2024.1".into()],
+                        ..s.clone()
+                    })
+                    .collect::<Vec<_>>(),
+                &registered
+            )
+            .is_empty()
+        );
     }
 }

@@ -4,7 +4,7 @@
 //! signature with the key's pinned algorithm, then hands the decoded claims to [`EmbeddedClaims::check`].
 
 use crate::customer::{Role, check_external_id};
-use crate::ids::OrganizationId;
+use crate::ids::{MarketplaceId, OrganizationId, TenantId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -221,6 +221,84 @@ impl EmbeddedClaims {
     }
 }
 
+/// Why a partner's signing key may not sign a token; each answer is a 401 with its code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ScopeError {
+    /// The key belongs to another marketplace than the one the token names.
+    #[error("the token's signing key signs only for its own marketplace")]
+    MarketplaceMismatch,
+    /// The customer (or the `tenant` claim) is not of the key's marketplace's tenant.
+    #[error("the token's signing key signs only for customers of its marketplace's tenant")]
+    TenantMismatch,
+}
+
+impl ScopeError {
+    /// Stable machine code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::MarketplaceMismatch => "marketplace_mismatch",
+            Self::TenantMismatch => "tenant_mismatch",
+        }
+    }
+}
+
+/// The customer a token names, as [`partner_scope`] sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenCustomer<'a> {
+    /// Not known yet: the token creates it.
+    New,
+    /// Known, with its tenant (`None`: no tenant).
+    Existing(Option<&'a TenantId>),
+}
+
+/// Who signed a token and for whom, as [`partner_scope`] decides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenScope<'a> {
+    /// The marketplace of the signing key: `Some` for a partner's key, `None` for the vendor's
+    /// (valid for every marketplace).
+    pub key_marketplace: Option<&'a MarketplaceId>,
+    /// The marketplace the token names (its `marketplace` claim, or the default).
+    pub marketplace: &'a MarketplaceId,
+    /// That marketplace's tenant (a partner marketplace's).
+    pub marketplace_tenant: Option<&'a TenantId>,
+    /// The tenant the token's `tenant` claim names, if any.
+    pub claimed_tenant: Option<&'a TenantId>,
+    /// The customer the token names.
+    pub customer: TokenCustomer<'a>,
+}
+
+/// The tenant a token's customer must be given (`Ok(None)`: leave it as it is), or why the
+/// token is refused.
+///
+/// A vendor's key signs for any marketplace and customer; its `tenant` claim sets the
+/// customer's tenant. A partner's key signs only for its marketplace (else
+/// [`ScopeError::MarketplaceMismatch`]) and only for customers of that marketplace's tenant:
+/// an existing customer of another tenant or of none, or a `tenant` claim naming another, is
+/// [`ScopeError::TenantMismatch`]; a new customer joins the tenant.
+pub fn partner_scope(scope: TokenScope<'_>) -> Result<Option<TenantId>, ScopeError> {
+    let Some(key_marketplace) = scope.key_marketplace else {
+        return Ok(match (scope.claimed_tenant, scope.customer) {
+            (Some(claimed), TokenCustomer::Existing(current)) if current == Some(claimed) => None,
+            (claimed, _) => claimed.cloned(),
+        });
+    };
+    if key_marketplace != scope.marketplace {
+        return Err(ScopeError::MarketplaceMismatch);
+    }
+    let tenant = scope.marketplace_tenant;
+    if scope
+        .claimed_tenant
+        .is_some_and(|claimed| Some(claimed) != tenant)
+    {
+        return Err(ScopeError::TenantMismatch);
+    }
+    match scope.customer {
+        TokenCustomer::New => Ok(tenant.cloned()),
+        TokenCustomer::Existing(current) if current == tenant => Ok(None),
+        TokenCustomer::Existing(_) => Err(ScopeError::TenantMismatch),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,5 +370,93 @@ mod tests {
         for (claims, code) in table {
             assert_eq!(check(claims.clone()).unwrap_err().code(), code, "{claims}");
         }
+    }
+}
+
+#[cfg(test)]
+mod partner_scope_tests {
+    use super::*;
+
+    fn scope<'a>(
+        key: Option<&'a MarketplaceId>,
+        marketplace: &'a MarketplaceId,
+        marketplace_tenant: Option<&'a TenantId>,
+        claimed: Option<&'a TenantId>,
+        customer: TokenCustomer<'a>,
+    ) -> Result<Option<TenantId>, ScopeError> {
+        partner_scope(TokenScope {
+            key_marketplace: key,
+            marketplace,
+            marketplace_tenant,
+            claimed_tenant: claimed,
+            customer,
+        })
+    }
+
+    #[test]
+    fn a_vendor_key_signs_for_anyone_and_its_claim_sets_the_tenant() {
+        let (m, t, u) = (
+            MarketplaceId::from("mkt_a"),
+            TenantId::from("ten_a"),
+            TenantId::from("ten_b"),
+        );
+        use TokenCustomer::{Existing, New};
+        assert_eq!(scope(None, &m, None, None, New), Ok(None));
+        assert_eq!(scope(None, &m, None, None, Existing(Some(&t))), Ok(None));
+        assert_eq!(scope(None, &m, None, Some(&t), New), Ok(Some(t.clone())));
+        assert_eq!(
+            scope(None, &m, None, Some(&t), Existing(None)),
+            Ok(Some(t.clone()))
+        );
+        assert_eq!(
+            scope(None, &m, None, Some(&t), Existing(Some(&u))),
+            Ok(Some(t.clone()))
+        );
+        assert_eq!(
+            scope(None, &m, Some(&u), Some(&t), Existing(Some(&t))),
+            Ok(None)
+        );
+    }
+
+    #[test]
+    fn a_partner_key_signs_for_its_marketplace_and_tenant_only() {
+        let (m, other, t, u) = (
+            MarketplaceId::from("mkt_a"),
+            MarketplaceId::from("mkt_b"),
+            TenantId::from("ten_a"),
+            TenantId::from("ten_b"),
+        );
+        use TokenCustomer::{Existing, New};
+        let partner = Some(&m);
+        assert_eq!(
+            scope(partner, &other, Some(&t), None, Existing(Some(&t))),
+            Err(ScopeError::MarketplaceMismatch)
+        );
+        assert_eq!(
+            scope(partner, &m, Some(&t), None, New),
+            Ok(Some(t.clone())),
+            "joins"
+        );
+        assert_eq!(
+            scope(partner, &m, Some(&t), None, Existing(Some(&t))),
+            Ok(None)
+        );
+        assert_eq!(
+            scope(partner, &m, Some(&t), Some(&t), Existing(Some(&t))),
+            Ok(None)
+        );
+        for refused in [
+            scope(partner, &m, Some(&t), None, Existing(None)),
+            scope(partner, &m, Some(&t), None, Existing(Some(&u))),
+            scope(partner, &m, Some(&t), Some(&u), New),
+            scope(partner, &m, Some(&t), Some(&u), Existing(Some(&t))),
+        ] {
+            assert_eq!(refused, Err(ScopeError::TenantMismatch));
+        }
+        assert_eq!(ScopeError::TenantMismatch.code(), "tenant_mismatch");
+        assert_eq!(
+            ScopeError::MarketplaceMismatch.code(),
+            "marketplace_mismatch"
+        );
     }
 }

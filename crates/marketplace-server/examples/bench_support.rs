@@ -515,14 +515,19 @@ fn load_demo(database: &str) -> Result<Demo> {
     Ok(serde_json::from_str(&text)?)
 }
 
-/// The ids of the demo's integrations that allow several instances per customer, by name.
+/// The ids of the demo's integrations that allow several instances per customer, by name (in
+/// the default marketplace).
 async fn multi_instance_integrations(
     store: &Store,
     organization_id: &str,
 ) -> Result<Vec<(String, String)>> {
+    let marketplace_id = store::organizations::default_marketplace(store, organization_id)
+        .await?
+        .ok_or("the organization has no default marketplace")?;
     let listings = store::listings::list(
         store,
         organization_id,
+        &marketplace_id,
         &PageRequest {
             limit: 200,
             cursor: None,
@@ -635,6 +640,7 @@ async fn seed(database: &str, customers: usize, instances: usize) -> Result {
                 status_message: None,
                 account_identifier: None,
                 template_id: None,
+                marketplace_id: None,
                 enabled_flows: None,
             };
             store::instances::save(&mut tx, &store, &instance, true).await?;

@@ -9,6 +9,15 @@ use marketplace_core::{Deployability, FieldError};
 /// Result of handlers and store functions.
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// One reason of a refusal: a stable code and what it means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason {
+    /// Stable code.
+    pub code: String,
+    /// Explanation.
+    pub message: String,
+}
+
 /// Everything a request can fail with; each variant names its HTTP status.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -49,6 +58,17 @@ pub enum ApiError {
         code: &'static str,
         /// Explanation.
         detail: String,
+    },
+    /// 409: the state forbids the change, for reasons each with its code (a certification
+    /// request whose checks fail: `requirements_unmet`).
+    #[error("{detail}")]
+    ConflictWithReasons {
+        /// Stable code.
+        code: &'static str,
+        /// Explanation.
+        detail: String,
+        /// Every reason.
+        reasons: Vec<Reason>,
     },
     /// 403 or 409: the listing is not deployable for this customer.
     #[error("not deployable")]
@@ -152,7 +172,7 @@ impl ApiError {
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Conflict { .. } | Self::ConflictWithReasons { .. } => StatusCode::CONFLICT,
             Self::NotDeployable(d) if d.is_conflict() => StatusCode::CONFLICT,
             Self::NotDeployable(_) => StatusCode::FORBIDDEN,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -172,6 +192,7 @@ impl ApiError {
             | Self::Unauthorized { code, .. }
             | Self::Forbidden { code, .. }
             | Self::Conflict { code, .. }
+            | Self::ConflictWithReasons { code, .. }
             | Self::TooManyRequests { code, .. }
             | Self::Unprocessable { code, .. }
             | Self::Unavailable { code, .. } => code,
@@ -214,6 +235,16 @@ impl ApiError {
             },
             reasons: match self {
                 Self::NotDeployable(d) => Some(d.reasons.iter().map(Into::into).collect()),
+                Self::ConflictWithReasons { reasons, .. } => Some(
+                    reasons
+                        .iter()
+                        .map(|r| marketplace_api::DeployabilityReason {
+                            code: marketplace_api::ReasonCode::from_wire(&r.code),
+                            message: r.message.clone(),
+                            variables: Vec::new(),
+                        })
+                        .collect(),
+                ),
                 _ => None,
             },
             error: OAUTH_ERRORS.contains(&code).then(|| code.to_owned()),

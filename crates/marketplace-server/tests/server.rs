@@ -6,6 +6,7 @@ mod server {
     mod alerts;
     mod audit;
     mod auth_matrix;
+    mod certification;
     pub(crate) mod common;
     mod delivery_durability;
     mod durability;
@@ -16,6 +17,7 @@ mod server {
     mod flows;
     pub(crate) mod mail;
     mod mappings;
+    mod marketplaces;
     mod oauth_client;
     mod openapi;
     mod partners;
@@ -24,6 +26,7 @@ mod server {
     mod sso;
     mod templates;
     pub(crate) mod tenants;
+    mod upgrade;
     pub(crate) mod vendor_events;
     mod webhooks;
 }

@@ -1,13 +1,19 @@
 //! The npm package's second WebAssembly module: mapping collections checked and applied with
-//! core's rules, formulas (jq on jaq) included.
+//! core's rules, formulas (jq on jaq) included; and the catalog's `visible` and certification's
+//! `tier`, which no longer fit the main module's budget.
 //!
 //! It is apart from `marketplace-wasm` because jaq does not fit the main module's size budget:
-//! the package's `validateCollection` and `applyMappings` (`js/mappings.js`) load it on their
-//! first call. Like the main module it is thin: every answer comes from
-//! `marketplace_core::mapping`, and values cross the boundary as JSON text (see [`from_js`]).
+//! the package's `validateCollection`, `applyMappings`, `visible` and `tier` (`js/mappings.js`)
+//! load it on their first call. Like the main module it is thin: every answer comes from
+//! `marketplace_core` (`mapping`, `marketplace::visible`, `certification::tier`), and values
+//! cross the boundary as JSON text (see [`from_js`]).
 //! `cargo xtask wasm` builds it next to the main module (see `xtask/src/wasm_pkg.rs`).
 
+use marketplace_core::certification::{self, Evidence};
+use marketplace_core::ids::MarketplaceId;
+use marketplace_core::listing::Listing;
 use marketplace_core::mapping::{self, Mapping, RecordType};
+use marketplace_core::marketplace::{self, TenantAccess};
 use marketplace_core::{FieldError, FieldErrorCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -68,6 +74,104 @@ export interface MappingResult {
   output: JsonValue;
   errors: FieldError[];
 }
+
+/** A certification tier, lowest first. */
+export type Tier = "compatible" | "ready" | "certified" | "one_click";
+
+/** Whether a listing is shown: everywhere, not in the partner catalog, or nowhere. */
+export type ListingVisibility = "visible" | "hidden_from_external_search" | "delisted";
+
+/** An integration offered in one marketplace (core's `Listing`). */
+export interface Listing {
+  marketplace_id: string;
+  integration_id: string;
+  /** The offered version (semver). */
+  version: string;
+  overview?: string;
+  customer_deployable: boolean;
+  allow_multiple_instances: boolean;
+  partner_brief?: { market?: string; buyer_profile?: string; positioning?: string };
+  /** Default `visible`. */
+  visibility?: ListingVisibility;
+}
+
+/** A tenant as one marketplace's catalog sees it: its rule and the integrations assigned to it there. */
+export interface TenantAccess {
+  /** `all`: every listing; `tenant`: only the assigned ones. */
+  app_management: "all" | "tenant";
+  /** Integration ids assigned to the tenant in this marketplace. */
+  assigned?: string[];
+}
+
+/** A provider (the third party), as the tier checks read it. */
+export interface Provider {
+  id: string;
+  name: string;
+  url?: string | null;
+  logo_url?: string | null;
+  support?: { email?: string | null; url?: string | null };
+}
+
+/** A third-party application with its released versions. */
+export interface Application {
+  id: string;
+  provider_id: string;
+  name: string;
+  product_url?: string | null;
+  logo_url?: string | null;
+  versions?: { name: string; released_on: string }[];
+}
+
+/** What the tier checks know of one mapping collection of the version. */
+export interface CollectionEvidence {
+  name: string;
+  valid: boolean;
+  tests: number;
+  tests_pass: boolean;
+  has_notes: boolean;
+}
+
+/** Everything `tier` looks at for one integration version (every field optional). */
+export interface Evidence {
+  profile?: {
+    event_services?: ("webhook" | "queue" | "event")[];
+    hosting?: ("multitenant_cloud" | "private_cloud" | "on_premise")[];
+    api?: { kind: "openapi" | "connector"; url: string } | null;
+  };
+  supported?: { application_id: string; versions: string[] }[];
+  applications?: Application[];
+  providers?: Provider[];
+  /** The version's `connection_test` flow, if named. */
+  connection_test?: string | null;
+  /** The latest connection test run (`at`: Unix ms). */
+  last_connection_test?: { passed: boolean; at: number } | null;
+  documentation?: string;
+  collections?: CollectionEvidence[];
+  reviewer_approved?: boolean;
+  approved_templates?: number;
+}
+
+/** The code of one tier check. */
+export type CheckCode =
+  | "event_services" | "hosting_model" | "application_versioning" | "api_description"
+  | "provider_profile" | "application_profile" | "connection_test"
+  | "mapping_collections" | "mapping_tests" | "documentation" | "reviewer_approval"
+  | "workflow_template";
+
+/** One check's result: its tier, whether it passes, and what to do when it fails. */
+export interface Check {
+  tier: Tier;
+  code: CheckCode;
+  passed: boolean;
+  /** What to do, and where, when it fails (null when it passes). */
+  next_action: string | null;
+}
+
+/** A version's tier (null: not even compatible) and every check, in tier order. */
+export interface TierReport {
+  tier: Tier | null;
+  checks: Check[];
+}
 "#;
 
 /// What `validateCollection` returns.
@@ -116,6 +220,45 @@ pub fn apply_mappings(
     to_js(&mapping::apply_mappings(&mappings, target.as_ref(), &input))
 }
 
+/// Whether `listing` is visible in the marketplace `marketplaceId` to a customer of `tenant`
+/// (`null` or `undefined`: no tenant), by core's `visible`: in that marketplace, not delisted,
+/// and the tenant sees `all` or was assigned the integration. Throws `invalid_argument` when an
+/// argument does not have the documented shape.
+#[wasm_bindgen]
+pub fn visible(
+    #[wasm_bindgen(unchecked_param_type = "Listing")] listing: JsValue,
+    #[wasm_bindgen(js_name = marketplaceId, unchecked_param_type = "string")]
+    marketplace_id: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "TenantAccess | null | undefined")] tenant: JsValue,
+) -> JsResult<bool> {
+    let listing: Listing = from_js_tree(&listing, "listing")?;
+    let marketplace_id: MarketplaceId = from_js_tree(&marketplace_id, "marketplaceId")?;
+    let tenant: Option<TenantAccess> = if tenant.is_undefined() {
+        None
+    } else {
+        from_js_tree(&tenant, "tenant")?
+    };
+    Ok(marketplace::visible(
+        &listing,
+        &marketplace_id,
+        tenant.as_ref(),
+    ))
+}
+
+/// The tier of an integration version with this evidence at `now` (Unix ms), by core's `tier`:
+/// the highest tier whose checks and every lower tier's pass, and every check with its next
+/// action. Throws `invalid_argument` when `evidence` is not of the documented shape or `now`
+/// is not an integer.
+#[wasm_bindgen(unchecked_return_type = "TierReport")]
+pub fn tier(
+    #[wasm_bindgen(unchecked_param_type = "Evidence")] evidence: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number")] now: JsValue,
+) -> JsResult<JsValue> {
+    let evidence: Evidence = from_js_tree(&evidence, "evidence")?;
+    let now: i64 = from_js_tree(&now, "now")?;
+    to_js(&certification::tier(&evidence, now))
+}
+
 /// A JS value as JSON, through `JSON.stringify` (as the main module's `convert.rs`: no
 /// serde glue per type); `argument` names it in the error thrown for a value of another shape.
 fn from_js<T: DeserializeOwned>(value: &JsValue, argument: &str) -> JsResult<T> {
@@ -123,13 +266,24 @@ fn from_js<T: DeserializeOwned>(value: &JsValue, argument: &str) -> JsResult<T> 
         .ok()
         .and_then(|text| text.as_string())
         .ok_or_else(|| invalid_argument(argument, "not representable as JSON (undefined?)"))?;
-    serde_json::from_slice(text.as_bytes()).map_err(|error| {
-        let message = error.to_string();
-        let message = message
-            .rfind(" at line ")
-            .map_or(&*message, |at| &message[..at]);
-        invalid_argument(argument, message)
-    })
+    serde_json::from_slice(text.as_bytes()).map_err(|error| shape_error(&error, argument))
+}
+
+/// As [`from_js`], through a [`Value`]: deserializing from a `Value` takes less code per type
+/// than from text, which keeps the many types of `visible` and `tier` within the size budget.
+fn from_js_tree<T: DeserializeOwned>(value: &JsValue, argument: &str) -> JsResult<T> {
+    let tree: Value = from_js(value, argument)?;
+    serde_json::from_value(tree).map_err(|error| shape_error(&error, argument))
+}
+
+/// The error thrown for an argument that does not have the documented shape (without serde's
+/// position in the JSON text, which the caller never wrote).
+fn shape_error(error: &serde_json::Error, argument: &str) -> JsValue {
+    let message = error.to_string();
+    let message = message
+        .rfind(" at line ")
+        .map_or(&*message, |at| &message[..at]);
+    invalid_argument(argument, message)
 }
 
 /// A Rust value as a plain JS value, through `JSON.parse`.

@@ -99,6 +99,144 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List applications (`?provider_id=&q=`). */
+        get: operations["list_applications"];
+        put?: never;
+        /**
+         * Register an application of a provider (an unknown provider is 422 `/provider_id`
+         *     `invalid_reference`).
+         */
+        post: operations["create_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get an application with its versions and its latest one. */
+        get: operations["get_application"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an application and its versions, unless an integration version declares it (409
+         *     `application_in_use`).
+         */
+        delete: operations["delete_application"];
+        options?: never;
+        head?: never;
+        /** Change an application's fields (those left out keep their value). */
+        patch: operations["patch_application"];
+        trace?: never;
+    };
+    "/api/v1/applications/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a released version `{name, released_on}` (a taken name is 409
+         *     `duplicate_application_version`); answers the application.
+         */
+        post: operations["add_application_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{id}/versions/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a released version, unless an integration version declares it (409
+         *     `application_in_use`).
+         */
+        delete: operations["remove_application_version"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/certification-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List certification requests (`?status=&integration_id=`), oldest first. */
+        get: operations["list_certification_requests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/certification-requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a certification request. */
+        get: operations["get_certification_request"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/certification-requests/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve or reject a pending certification request, with an admin or reviewer key other than
+         *     the one that filed it (403 `self_review`); once (409 `already_decided`); a rejection says
+         *     why (422 `/notes` `required`).
+         */
+        post: operations["decide_certification_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers": {
         parameters: {
             query?: never;
@@ -1177,8 +1315,9 @@ export interface paths {
         get: operations["list_versions"];
         put?: never;
         /**
-         * Create a draft version `{version, config, flows}`; every problem of the spec, the flows and
-         *     the version order is reported at once.
+         * Create a draft version `{version, config, flows, collections, applications, documentation,
+         *     connection_test}`; every problem of the spec, the flows, the document and the version order
+         *     is reported at once (`connection_test` must name a `manual` flow of the version).
          */
         post: operations["create_version"];
         delete?: never;
@@ -1196,9 +1335,50 @@ export interface paths {
         };
         /** Get a version. */
         get: operations["get_version"];
-        /** Replace a draft's config and flows; a published version is immutable (409). */
+        /** Replace a draft's contents and document; a published version is immutable (409). */
         put: operations["replace_version"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/{id}/versions/{version}/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replace the application versions a version supports, published or not: `[{application_id,
+         *     versions}]`; an unknown application or version is 422 `invalid_reference` at
+         *     `/0/application_id` or `/0/versions/1`.
+         */
+        put: operations["put_version_applications"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/{id}/versions/{version}/certification-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask a reviewer to certify a published version (409 `version_draft`, `certification_pending`,
+         *     or `requirements_unmet` with the failing checks as `reasons`).
+         */
+        post: operations["create_certification_request"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1287,6 +1467,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations/{id}/versions/{version}/connection-test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run the version's `connection_test` flow on one of its instances and wait up to 30 s for it
+         *     to end (else `passed: false`). A version naming no connection test is 422
+         *     `connection_test_missing`; an instance of another version is 422 `/instance_id`
+         *     `invalid_reference`; a deactivated one 409 `invalid_state`.
+         */
+        post: operations["run_connection_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations/{id}/versions/{version}/publish": {
         parameters: {
             query?: never;
@@ -1298,6 +1500,23 @@ export interface paths {
         put?: never;
         /** Publish a draft; it must be greater than every published version. */
         post: operations["publish_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/{id}/versions/{version}/tier": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The version's certification tier now, with every check and what to do next where one fails. */
+        get: operations["get_tier"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1482,6 +1701,43 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List providers. */
+        get: operations["list_providers"];
+        put?: never;
+        /** Register a provider. */
+        post: operations["create_provider"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/providers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a provider. */
+        get: operations["get_provider"];
+        put?: never;
+        post?: never;
+        /** Delete a provider that has no applications (409 `provider_in_use`). */
+        delete: operations["delete_provider"];
+        options?: never;
+        head?: never;
+        /** Change a provider's fields (those left out keep their value). */
+        patch: operations["patch_provider"];
         trace?: never;
     };
     "/api/v1/record-types": {
@@ -1877,6 +2133,13 @@ export interface components {
          * @enum {string}
          */
         Algorithm: "RS256" | "ES256" | "EdDSA";
+        /** @description Where the third party's API is described. */
+        ApiDescription: {
+            /** @description What the URL points to. */
+            kind: components["schemas"]["ApiKind"];
+            /** @description The document's or connector's URL. */
+            url: string;
+        };
         /** @description Body of `POST /api/v1/api-keys`. */
         ApiKeyCreate: {
             /** @description Name, to tell keys apart. */
@@ -1903,6 +2166,64 @@ export interface components {
              * @description Creation time (RFC 3339).
              */
             created_at: string;
+        };
+        /**
+         * @description What an API description's URL points to.
+         * @enum {string}
+         */
+        ApiKind: "openapi" | "connector";
+        /**
+         * @description Body of `POST /api/v1/applications` (`provider_id` and `name` required) and of `PATCH
+         *     /api/v1/applications/{id}` (fields left out keep their value).
+         */
+        ApplicationBody: {
+            /** @description Its provider (`prv_...`). */
+            provider_id?: string | null;
+            /** @description Name. */
+            name?: string | null;
+            /** @description Product page (absolute http(s) URL). */
+            product_url?: string | null;
+            /** @description Logo (absolute http(s) URL). */
+            logo_url?: string | null;
+        };
+        /**
+         * @description A released version of an application; also the body of `POST
+         *     /api/v1/applications/{id}/versions`.
+         */
+        ApplicationVersionView: {
+            /** @description Name, unique per application (e.g. `2024.1`). */
+            name: string;
+            /**
+             * Format: date
+             * @description Release date, `YYYY-MM-DD`.
+             */
+            released_on: string;
+        };
+        /** @description A third-party application with its released versions. */
+        ApplicationView: {
+            /** @description Id (`app_...`). */
+            id: string;
+            /** @description Its provider. */
+            provider_id: string;
+            /** @description Name. */
+            name: string;
+            /** @description Product page. */
+            product_url?: string | null;
+            /** @description Logo. */
+            logo_url?: string | null;
+            /** @description Released versions, by release date. */
+            versions: components["schemas"]["ApplicationVersionView"][];
+            latest?: null | components["schemas"]["ApplicationVersionView"];
+            /**
+             * Format: date-time
+             * @description Creation time (RFC 3339).
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Last change (RFC 3339).
+             */
+            updated_at: string;
         };
         /** @description The multipart body of an upload (`multipart/form-data`). */
         AttachmentUpload: {
@@ -1965,6 +2286,56 @@ export interface components {
             error?: string | null;
             /** @description The answer's first KiB. */
             response_excerpt?: string | null;
+        };
+        /** @description Body of `POST .../versions/{version}/certification-requests`. */
+        CertificationRequestBody: {
+            /** @description What the reviewer should know. */
+            notes?: string;
+        };
+        /**
+         * @description A request that a reviewer certify a published version (decided with `POST
+         *     /api/v1/certification-requests/{id}/decision`, whose body is a template decision's).
+         */
+        CertificationRequestView: {
+            /** @description Id (`crq_...`). */
+            id: string;
+            /** @description The integration. */
+            integration_id: string;
+            /** @description The published version. */
+            version: string;
+            /** @description `pending`, `approved` or `rejected`. */
+            status: components["schemas"]["TemplateStatus"];
+            /** @description The requester's notes. */
+            notes: string;
+            /** @description The requesting API key's id. */
+            requested_by: string;
+            decision?: null | components["schemas"]["TemplateDecisionView"];
+            /**
+             * Format: date-time
+             * @description Creation time (RFC 3339).
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Last change (RFC 3339).
+             */
+            updated_at: string;
+        };
+        /**
+         * @description A tier check.
+         * @enum {string}
+         */
+        CheckCode: "event_services" | "hosting_model" | "application_versioning" | "api_description" | "provider_profile" | "application_profile" | "connection_test" | "mapping_collections" | "mapping_tests" | "documentation" | "reviewer_approval" | "workflow_template";
+        /** @description One check of a tier. */
+        CheckView: {
+            /** @description The tier it belongs to. */
+            tier: components["schemas"]["Tier"];
+            /** @description What it checks. */
+            code: components["schemas"]["CheckCode"];
+            /** @description Whether it passes. */
+            passed: boolean;
+            /** @description What to do, and where, when it fails (null when it passes). */
+            next_action?: string | null;
         };
         /**
          * @description The language of a `code` variable.
@@ -2045,6 +2416,23 @@ export interface components {
          * @enum {string}
          */
         ConnectionKind: "api_key" | "basic" | "oauth2_client_credentials" | "oauth2_authorization_code";
+        /** @description Body of `POST .../versions/{version}/connection-test`. */
+        ConnectionTestBody: {
+            /** @description An instance of this integration version that runs the test flow. */
+            instance_id: string;
+        };
+        /** @description The outcome of a connection test. */
+        ConnectionTestResult: {
+            /** @description Whether the test flow's execution succeeded within 30 seconds. */
+            passed: boolean;
+            /** @description The execution (its steps and logs say why it failed). */
+            execution_id: string;
+            /**
+             * Format: date-time
+             * @description When the test ended (RFC 3339).
+             */
+            at: string;
+        };
         /** @description An OAuth2 authorization-code connection of an instance. */
         ConnectionView: {
             /** @description The connection variable's key. */
@@ -2283,6 +2671,11 @@ export interface components {
             updated_at: string;
         };
         /**
+         * @description How an integration receives events from the third party.
+         * @enum {string}
+         */
+        EventService: "webhook" | "queue" | "event";
+        /**
          * @description A snapshot as submitted (`PUT .../working`, and `working` of a creation): event names may be
          *     ours or AppDirect's; a `client_secret` left out keeps the stored one.
          */
@@ -2492,6 +2885,11 @@ export interface components {
             schema: unknown;
         };
         /**
+         * @description Where the third party runs.
+         * @enum {string}
+         */
+        Hosting: "multitenant_cloud" | "private_cloud" | "on_premise";
+        /**
          * @description An HTTP method of a deliver step.
          * @enum {string}
          */
@@ -2588,6 +2986,15 @@ export interface components {
             labels?: string[] | null;
             /** @description Icon URL. */
             icon_url?: string | null;
+            profile?: null | components["schemas"]["IntegrationProfile"];
+        };
+        /** @description What an integration says of the third party it connects (`integration.profile`). */
+        IntegrationProfile: {
+            /** @description How events arrive. */
+            event_services?: components["schemas"]["EventService"][];
+            /** @description Hosting models supported. */
+            hosting?: components["schemas"]["Hosting"][];
+            api?: null | components["schemas"]["ApiDescription"];
         };
         /** @description An integration. */
         IntegrationView: {
@@ -2603,6 +3010,8 @@ export interface components {
             labels: string[];
             /** @description Icon URL. */
             icon_url?: string | null;
+            /** @description What it says of the third party it connects (certification evidence). */
+            profile?: components["schemas"]["IntegrationProfile"];
             /**
              * Format: date-time
              * @description Creation time (RFC 3339).
@@ -3158,6 +3567,37 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description A page of a list: `{items, next_cursor}`. */
+        Page_ApplicationView: {
+            /** @description The items of this page. */
+            items: {
+                /** @description Id (`app_...`). */
+                id: string;
+                /** @description Its provider. */
+                provider_id: string;
+                /** @description Name. */
+                name: string;
+                /** @description Product page. */
+                product_url?: string | null;
+                /** @description Logo. */
+                logo_url?: string | null;
+                /** @description Released versions, by release date. */
+                versions: components["schemas"]["ApplicationVersionView"][];
+                latest?: null | components["schemas"]["ApplicationVersionView"];
+                /**
+                 * Format: date-time
+                 * @description Creation time (RFC 3339).
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description Last change (RFC 3339).
+                 */
+                updated_at: string;
+            }[];
+            /** @description Cursor of the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list: `{items, next_cursor}`. */
         Page_AttachmentView: {
             /** @description The items of this page. */
             items: {
@@ -3183,6 +3623,37 @@ export interface components {
                  * @description Upload time (RFC 3339).
                  */
                 created_at: string;
+            }[];
+            /** @description Cursor of the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list: `{items, next_cursor}`. */
+        Page_CertificationRequestView: {
+            /** @description The items of this page. */
+            items: {
+                /** @description Id (`crq_...`). */
+                id: string;
+                /** @description The integration. */
+                integration_id: string;
+                /** @description The published version. */
+                version: string;
+                /** @description `pending`, `approved` or `rejected`. */
+                status: components["schemas"]["TemplateStatus"];
+                /** @description The requester's notes. */
+                notes: string;
+                /** @description The requesting API key's id. */
+                requested_by: string;
+                decision?: null | components["schemas"]["TemplateDecisionView"];
+                /**
+                 * Format: date-time
+                 * @description Creation time (RFC 3339).
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description Last change (RFC 3339).
+                 */
+                updated_at: string;
             }[];
             /** @description Cursor of the next page; null on the last page. */
             next_cursor?: string | null;
@@ -3459,6 +3930,8 @@ export interface components {
                 labels: string[];
                 /** @description Icon URL. */
                 icon_url?: string | null;
+                /** @description What it says of the third party it connects (certification evidence). */
+                profile?: components["schemas"]["IntegrationProfile"];
                 /**
                  * Format: date-time
                  * @description Creation time (RFC 3339).
@@ -3584,6 +4057,34 @@ export interface components {
                 instance_count: number;
                 /** @description Whether the customer may activate it, and why not. */
                 deployability: components["schemas"]["Deployability"];
+            }[];
+            /** @description Cursor of the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list: `{items, next_cursor}`. */
+        Page_ProviderView: {
+            /** @description The items of this page. */
+            items: {
+                /** @description Id (`prv_...`). */
+                id: string;
+                /** @description Name. */
+                name: string;
+                /** @description Home page. */
+                url?: string | null;
+                /** @description Logo. */
+                logo_url?: string | null;
+                /** @description Support contacts. */
+                support: components["schemas"]["Support"];
+                /**
+                 * Format: date-time
+                 * @description Creation time (RFC 3339).
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description Last change (RFC 3339).
+                 */
+                updated_at: string;
             }[];
             /** @description Cursor of the next page; null on the last page. */
             next_cursor?: string | null;
@@ -3729,6 +4230,15 @@ export interface components {
                 /** @description Once published: the record types its collections use, frozen at publication. */
                 record_types?: components["schemas"]["FrozenRecordType"][];
                 /**
+                 * @description Supported application versions (editable after publication with `PUT
+                 *     .../applications`).
+                 */
+                applications?: components["schemas"]["SupportedApplication"][];
+                /** @description Documentation (markdown: features, workflows). */
+                documentation?: string;
+                /** @description The `manual` flow that tests the connection to the third party. */
+                connection_test?: string | null;
+                /**
                  * Format: date-time
                  * @description Creation time (RFC 3339).
                  */
@@ -3815,10 +4325,46 @@ export interface components {
             error?: string | null;
         };
         /**
-         * @description Why a listing is not deployable.
+         * @description Body of `POST /api/v1/providers` (`name` required) and of `PATCH /api/v1/providers/{id}`
+         *     (fields left out keep their value).
+         */
+        ProviderBody: {
+            /** @description Name. */
+            name?: string | null;
+            /** @description Home page (absolute http(s) URL). */
+            url?: string | null;
+            /** @description Logo (absolute http(s) URL). */
+            logo_url?: string | null;
+            support?: null | components["schemas"]["Support"];
+        };
+        /** @description A provider: the company behind third-party applications. */
+        ProviderView: {
+            /** @description Id (`prv_...`). */
+            id: string;
+            /** @description Name. */
+            name: string;
+            /** @description Home page. */
+            url?: string | null;
+            /** @description Logo. */
+            logo_url?: string | null;
+            /** @description Support contacts. */
+            support: components["schemas"]["Support"];
+            /**
+             * Format: date-time
+             * @description Creation time (RFC 3339).
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Last change (RFC 3339).
+             */
+            updated_at: string;
+        };
+        /**
+         * @description Why a listing is not deployable, or why a certification request is refused (the failing checks).
          * @enum {string}
          */
-        ReasonCode: "listing_not_customer_deployable" | "missing_default" | "instance_exists" | "version_not_published";
+        ReasonCode: "listing_not_customer_deployable" | "missing_default" | "instance_exists" | "version_not_published" | "tier_below_minimum" | "event_services" | "hosting_model" | "application_versioning" | "api_description" | "provider_profile" | "application_profile" | "connection_test" | "mapping_collections" | "mapping_tests" | "documentation";
         /** @description Body of a reconfiguration (`PATCH` of an instance). */
         ReconfigureBody: {
             /** @description New display name. */
@@ -4098,6 +4644,23 @@ export interface components {
          * @enum {string}
          */
         SubmitterKind: "organization" | "partner";
+        /** @description How to reach a provider's support. */
+        Support: {
+            /** @description Support email. */
+            email?: string | null;
+            /** @description Support page. */
+            url?: string | null;
+        };
+        /**
+         * @description Application versions an integration version supports; the body of `PUT
+         *     .../versions/{version}/applications` is a list of them.
+         */
+        SupportedApplication: {
+            /** @description The application (`app_...`). */
+            application_id: string;
+            /** @description Names of its supported versions. */
+            versions: string[];
+        };
         /**
          * @description Where an alert goes.
          * @enum {string}
@@ -4217,6 +4780,22 @@ export interface components {
          * @enum {string}
          */
         ThemeName: "light" | "dark";
+        /**
+         * @description A certification tier, lowest first.
+         * @enum {string}
+         */
+        Tier: "compatible" | "ready" | "certified" | "one_click";
+        /** @description A version's tier, every check, and when they were evaluated. */
+        TierView: {
+            tier?: null | components["schemas"]["Tier"];
+            /** @description Every check, in tier order. */
+            checks: components["schemas"]["CheckView"][];
+            /**
+             * Format: date-time
+             * @description When (RFC 3339).
+             */
+            evaluated_at: string;
+        };
         /**
          * @description What fires a monitor.
          * @enum {string}
@@ -4388,6 +4967,15 @@ export interface components {
              *     types (errors at `/collections/0/...`).
              */
             collections?: components["schemas"]["MappingCollection"][];
+            /** @description Supported application versions (errors at `/applications/0/versions/1`). */
+            applications?: components["schemas"]["SupportedApplication"][];
+            /** @description Documentation (markdown: features, workflows). */
+            documentation?: string;
+            /**
+             * @description The name of a `manual` flow of this version that tests the connection (else 422
+             *     `/connection_test` `invalid_reference`).
+             */
+            connection_test?: string | null;
         };
         /** @description Body of `PUT /api/v1/integrations/{id}/versions/{version}`: a draft's new contents. */
         VersionReplace: {
@@ -4402,6 +4990,15 @@ export interface components {
              *     types (errors at `/collections/0/...`).
              */
             collections?: components["schemas"]["MappingCollection"][];
+            /** @description Supported application versions (errors at `/applications/0/versions/1`). */
+            applications?: components["schemas"]["SupportedApplication"][];
+            /** @description Documentation (markdown: features, workflows). */
+            documentation?: string;
+            /**
+             * @description The name of a `manual` flow of this version that tests the connection (else 422
+             *     `/connection_test` `invalid_reference`).
+             */
+            connection_test?: string | null;
         };
         /**
          * @description The state of a version.
@@ -4424,6 +5021,15 @@ export interface components {
             collections?: components["schemas"]["MappingCollection"][];
             /** @description Once published: the record types its collections use, frozen at publication. */
             record_types?: components["schemas"]["FrozenRecordType"][];
+            /**
+             * @description Supported application versions (editable after publication with `PUT
+             *     .../applications`).
+             */
+            applications?: components["schemas"]["SupportedApplication"][];
+            /** @description Documentation (markdown: features, workflows). */
+            documentation?: string;
+            /** @description The `manual` flow that tests the connection to the third party. */
+            connection_test?: string | null;
             /**
              * Format: date-time
              * @description Creation time (RFC 3339).
@@ -4790,6 +5396,304 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    list_applications: {
+        parameters: {
+            query?: {
+                /** @description Only this provider's. */
+                provider_id?: string;
+                /** @description Case-insensitive substring of the name. */
+                q?: string;
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ApplicationView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    create_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplicationBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    get_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Application id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    delete_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Application id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    patch_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Application id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplicationBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    add_application_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Application id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplicationVersionView"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    remove_application_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Application id */
+                id: string;
+                /** @description Version name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    list_certification_requests: {
+        parameters: {
+            query?: {
+                /** @description Only requests in this state (`pending`, `approved`, `rejected`). */
+                status?: string;
+                /** @description Only this integration's. */
+                integration_id?: string;
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CertificationRequestView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    get_certification_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Certification request id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificationRequestView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    decide_certification_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Certification request id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificationRequestView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
             500: components["responses"]["Problem500"];
         };
     };
@@ -7528,6 +8432,79 @@ export interface operations {
             500: components["responses"]["Problem500"];
         };
     };
+    put_version_applications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integration id */
+                id: string;
+                /** @description Version */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupportedApplication"][];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupportedApplication"][];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    create_certification_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integration id */
+                id: string;
+                /** @description A published version */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CertificationRequestBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificationRequestView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
     list_collections: {
         parameters: {
             query?: never;
@@ -7734,6 +8711,43 @@ export interface operations {
             500: components["responses"]["Problem500"];
         };
     };
+    run_connection_test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integration id */
+                id: string;
+                /** @description Version */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConnectionTestBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionTestResult"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
     publish_version: {
         parameters: {
             query?: never;
@@ -7760,6 +8774,33 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    get_tier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integration id */
+                id: string;
+                /** @description Version */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TierView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
             500: components["responses"]["Problem500"];
         };
     };
@@ -8163,6 +9204,147 @@ export interface operations {
                 };
             };
             401: components["responses"]["Problem401"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    list_providers: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ProviderView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    create_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProviderBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    get_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Provider id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    delete_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Provider id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    patch_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Provider id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProviderBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
             500: components["responses"]["Problem500"];
         };
     };

@@ -1,6 +1,9 @@
-import type { CollectionCheck, JsonValue, Mapping, MappingResult, RecordType } from './marketplace_wasm_mappings.js';
+import type { CollectionCheck, Evidence, JsonValue, Listing, Mapping, MappingResult, RecordType, TenantAccess, TierReport } from './marketplace_wasm_mappings.js';
 
-export type { CollectionCheck, Mapping, MappingResult, RecordType } from './marketplace_wasm_mappings.js';
+export type {
+  Application, Check, CheckCode, CollectionCheck, CollectionEvidence, Evidence, Listing, ListingVisibility, Mapping,
+  MappingResult, Provider, RecordType, TenantAccess, Tier, TierReport,
+} from './marketplace_wasm_mappings.js';
 
 /**
  * Checks a collection against the record types it may name, with core's rules: every problem at
@@ -15,3 +18,19 @@ export function validateCollection(collection: JsonValue, recordTypes: RecordTyp
  * Schema; null: unchecked). Loads the mappings module on first use.
  */
 export function applyMappings(mappings: Mapping[], target: JsonValue | null | undefined, input: JsonValue): Promise<MappingResult>;
+
+/**
+ * Whether `listing` is visible in the marketplace `marketplaceId` to a customer of `tenant` (null or
+ * undefined: no tenant), by core's `visible`: in that marketplace, not delisted, and the tenant sees
+ * `all` or was assigned the integration. Loads the mappings module on first use.
+ * Rejects with a `MarketplaceError` (`invalid_argument`) when an argument is not of the documented shape.
+ */
+export function visible(listing: Listing, marketplaceId: string, tenant?: TenantAccess | null): Promise<boolean>;
+
+/**
+ * The tier of an integration version with this evidence at `now` (Unix ms; default: the current
+ * time), by core's `tier`: the highest tier whose checks and every lower tier's pass, and every
+ * check (failing ones with their `next_action`). Loads the mappings module on first use.
+ * Rejects with a `MarketplaceError` (`invalid_argument`) when `evidence` is not of the documented shape.
+ */
+export function tier(evidence: Evidence, now?: number): Promise<TierReport>;

@@ -1,7 +1,8 @@
-// `validateCollection` and `applyMappings`: core's mapping rules, jq formulas included, from the
-// package's second WebAssembly module (`marketplace_wasm_mappings`), which is too large for the
-// main module's budget: it is fetched (browsers) or read from disk (Node) and initialised on the
-// first call, once. Nothing is decided here: both answers come from core.
+// `validateCollection` and `applyMappings` (core's mapping rules, jq formulas included), `visible`
+// (who sees a listing) and `tier` (a version's certification tier), from the package's second
+// WebAssembly module (`marketplace_wasm_mappings`), which is too large for the main module's
+// budget: it is fetched (browsers) or read from disk (Node) and initialised on the first call,
+// once. Nothing is decided here: every answer comes from core.
 
 const wasmUrl = new URL('./marketplace_wasm_mappings_bg.wasm', import.meta.url);
 let loading = null;
@@ -37,4 +38,16 @@ export async function validateCollection(collection, recordTypes) {
  * output checked against `target` (a JSON Schema; null: unchecked). */
 export async function applyMappings(mappings, target, input) {
   return (await mappingsModule()).applyMappings(mappings, target ?? null, input);
+}
+
+/** Whether `listing` is visible in the marketplace `marketplaceId` to a customer of `tenant`
+ * (`{app_management, assigned}`; null or undefined: no tenant), by core's `visible`. */
+export async function visible(listing, marketplaceId, tenant) {
+  return (await mappingsModule()).visible(listing, marketplaceId, tenant ?? null);
+}
+
+/** The tier of a version with this evidence at `now` (Unix ms; default: the current time), by
+ * core's `tier`: `{tier, checks}`, each failing check with its `next_action`. */
+export async function tier(evidence, now = Date.now()) {
+  return (await mappingsModule()).tier(evidence, now);
 }

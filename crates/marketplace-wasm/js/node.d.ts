@@ -1,5 +1,8 @@
 export { parseSpec, validateConfig, toJsonSchema, deployability, rules, CompiledSpec } from './marketplace_wasm.js';
 export type * from './marketplace_wasm.js';
 export * from './client.js';
-export { validateCollection, applyMappings } from './mappings.js';
-export type { CollectionCheck, Mapping, MappingResult, RecordType } from './mappings.js';
+export { validateCollection, applyMappings, visible, tier } from './mappings.js';
+export type {
+  Application, Check, CheckCode, CollectionCheck, CollectionEvidence, Evidence, Listing, ListingVisibility, Mapping,
+  MappingResult, Provider, RecordType, TenantAccess, Tier, TierReport,
+} from './mappings.js';

@@ -7,4 +7,4 @@ initSync({ module: readFileSync(new URL('./marketplace_wasm_bg.wasm', import.met
 
 export { parseSpec, validateConfig, toJsonSchema, deployability, rules, CompiledSpec } from './marketplace_wasm.js';
 export { Marketplace, tokenExpiry } from './client.js';
-export { validateCollection, applyMappings } from './mappings.js';
+export { validateCollection, applyMappings, visible, tier } from './mappings.js';

@@ -1,5 +1,6 @@
 //! `deployability`: may this customer activate this listing, and if not, why.
 
+use marketplace_core::certification::Tier;
 use marketplace_core::deployability::{DeployabilityInput, deployability as decide};
 use marketplace_core::integration::VersionState;
 use marketplace_core::{CompiledSpec, FieldError, IntegrationVersion, Listing};
@@ -16,7 +17,7 @@ use crate::{JsResult, convert, error};
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct InputWire {
-    listing: Listing,
+    listing: ListingWire,
     version: VersionWire,
     #[serde(default)]
     live_instances: usize,
@@ -24,6 +25,20 @@ struct InputWire {
     vendor_values: Option<Map<String, Value>>,
     #[serde(default)]
     embedded_values: Option<Map<String, Value>>,
+    #[serde(default)]
+    tier: Option<Tier>,
+    #[serde(default)]
+    min_tier: Option<Tier>,
+}
+
+/// What deployability reads of a listing (other fields of the wire form, such as
+/// `marketplace_id` or `partner_brief`, pass through unread).
+#[derive(Deserialize)]
+struct ListingWire {
+    integration_id: String,
+    version: semver::Version,
+    customer_deployable: bool,
+    allow_multiple_instances: bool,
 }
 
 /// The listed version: its number, state and config spec (flows, if present, are ignored).
@@ -59,13 +74,24 @@ pub fn deployability(
         collections: Vec::new(),
         record_types: Vec::new(),
     };
+    let wire = input.listing;
+    let listing = Listing {
+        marketplace_id: String::new().into(),
+        integration_id: wire.integration_id.into(),
+        version: wire.version,
+        overview: String::new(),
+        customer_deployable: wire.customer_deployable,
+        allow_multiple_instances: wire.allow_multiple_instances,
+        partner_brief: Default::default(),
+        visibility: Default::default(),
+    };
     convert::to_js(&decide(DeployabilityInput {
-        listing: &input.listing,
+        listing: &listing,
         version: &version,
         live_instances: input.live_instances,
         vendor_values: input.vendor_values.as_ref(),
         embedded_values: input.embedded_values.as_ref(),
-        tier: None,
-        min_tier: None,
+        tier: input.tier,
+        min_tier: input.min_tier,
     }))
 }

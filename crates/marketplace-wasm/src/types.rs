@@ -114,6 +114,10 @@ export interface DeployabilityInput {
   vendorValues?: ConfigValues | null;
   /** Values of embedded variables from the host's token. */
   embeddedValues?: ConfigValues | null;
+  /** The listed version's certification tier (null: below compatible). */
+  tier?: "compatible" | "ready" | "certified" | "one_click" | null;
+  /** The marketplace's minimum tier; below it the answer is `not_deployable`. */
+  minTier?: "compatible" | "ready" | "certified" | "one_click" | null;
 }
 
 /** The answer to "may this customer activate this listing". */

@@ -1,6 +1,7 @@
 //! CORS for the embedded API: a native JS marketplace runs on the host's origin, so the embedded
-//! API answers cross-origin requests from origins some organization allows. The embedded
-//! extractor then checks the origin against the token's own organization.
+//! API answers cross-origin requests from origins some organization or marketplace allows. The
+//! embedded extractor then checks the origin against the token's own organization and
+//! marketplace (an origin only another marketplace allows is 403 `origin_not_allowed`).
 
 use crate::error::ApiError;
 use crate::service::state::AppState;

@@ -7,6 +7,8 @@
 //! the parent window by postMessage, receives the token from an allowed origin only, and calls
 //! the embedded API. `Content-Security-Policy: frame-ancestors` names the organization's allowed
 //! origins, so no other site can frame it; scripts, styles and requests are same-origin only.
+//! `?marketplace={key}` adds that marketplace's allowed origins (a brand's or partner's site),
+//! both to `frame-ancestors` and to the origins the page takes messages from.
 //!
 //! The page cannot load the WebAssembly module, so the data of core's rules that it and its form
 //! need (connection inputs, the masked placeholder, theme names, accent pattern) is written into
@@ -14,8 +16,8 @@
 //! does not treat as a script), read by `assets/embed/rules.js`.
 
 use crate::error::{ApiError, ApiResult};
-use crate::service::organization;
 use crate::service::state::AppState;
+use crate::service::{marketplaces, organization};
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
@@ -43,11 +45,13 @@ pub fn router() -> Router<AppState> {
         .route("/embed/assets/{file}", get(asset))
 }
 
-/// `?theme=light|dark&accent=%23rrggbb`: overrides of the organization's theme defaults.
+/// `?theme=light|dark&accent=%23rrggbb`: overrides of the organization's theme defaults;
+/// `&marketplace={key}`: the marketplace embedded, whose origins may frame the page too.
 #[derive(Debug, Default, Deserialize)]
 pub struct ThemeQuery {
     theme: Option<String>,
     accent: Option<String>,
+    marketplace: Option<String>,
 }
 
 /// Where the page runs: in the host's iframe (token by postMessage) or as the customer portal
@@ -69,7 +73,8 @@ async fn page(
     render(&state, &organization_id, query, PageMode::Iframe).await
 }
 
-/// The page for an organization in a mode (404 for an unknown organization).
+/// The page for an organization in a mode (404 for an unknown organization, or an unknown
+/// `?marketplace=`).
 pub async fn render(
     state: &AppState,
     organization_id: &str,
@@ -85,8 +90,20 @@ pub async fn render(
         .accent
         .filter(|a| is_accent_colour(a))
         .unwrap_or(organization.theme.accent);
-    let origins = serde_json::to_string(&organization.allowed_origins)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut allowed_origins = organization.allowed_origins.clone();
+    if let (PageMode::Iframe, Some(key)) = (mode, query.marketplace.as_deref()) {
+        let directory = marketplaces::directory(state, organization_id).await?;
+        let marketplace = directory
+            .marketplace(Some(key))
+            .ok_or(ApiError::NotFound("marketplace"))?;
+        for origin in &marketplace.allowed_origins {
+            if !allowed_origins.contains(origin) {
+                allowed_origins.push(origin.clone());
+            }
+        }
+    }
+    let origins =
+        serde_json::to_string(&allowed_origins).map_err(|e| ApiError::Internal(e.to_string()))?;
     let html = format!(
         r#"<!doctype html>
 <html lang="en" data-theme="{theme}">
@@ -114,10 +131,10 @@ pub async fn render(
         accent = escape(&accent),
         rules = rules_json()?,
     );
-    let ancestors = if mode == PageMode::Portal || organization.allowed_origins.is_empty() {
+    let ancestors = if mode == PageMode::Portal || allowed_origins.is_empty() {
         "'none'".to_owned()
     } else {
-        organization.allowed_origins.join(" ")
+        allowed_origins.join(" ")
     };
     let policy = format!(
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; \

@@ -1,5 +1,7 @@
-//! The embedded API, for customer users with a signed token: the marketplace catalog, details,
-//! validation, and the customer's own instances with their logs and executions.
+//! The embedded API, for customer users with a signed token: the catalog of the token's
+//! marketplace (what core's `marketplace::visible` shows the customer's tenant; anything else is
+//! 404), details, validation, and the customer's own instances with their logs and executions
+//! (from any marketplace: instances stay manageable).
 //!
 //! Order of checks on writes: 401 (token) → 403 (role) → 404 (not found or another customer's)
 //! → deployability (403/409) → 422 (every field error at once).
@@ -11,6 +13,7 @@ use crate::http::observability::{execution_view, executions_page, logs_page};
 use crate::http::{List, decode, page_request};
 use crate::service::auth::CustomerUser;
 use crate::service::catalog::{customer_snapshot, snapshot};
+use crate::service::certification;
 use crate::service::instances::{
     self, Activation, Idempotency, InstanceFilter, OneClick, Reconfiguration, Transition,
 };
@@ -21,6 +24,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use marketplace_api::PageQuery;
+use marketplace_api::certification::Support;
+use marketplace_api::embedded::{CatalogApplication, CatalogCollection, CatalogProvider};
 use marketplace_api::embedded::{
     MarketplaceDetail, MarketplaceEntry, MarketplaceQuery, TestBody, ValidateBody, ValidateResult,
 };
@@ -28,7 +33,7 @@ use marketplace_api::instances::{ActivationBody, InstanceView, LaunchUrl, Reconf
 use marketplace_api::observability::{ExecutionQuery, ExecutionView, LogQuery, LogView};
 use marketplace_api::templates::{EmbeddedActivationBody, OneClickBody};
 use marketplace_core::CatalogFilter;
-use marketplace_core::catalog::CustomerContext;
+use marketplace_core::certification::Tier;
 use marketplace_core::config::Audience;
 use marketplace_core::permission::{Action, Decision, authorize};
 use marketplace_core::values::{Editor, ValidationOptions, validate_config};
@@ -75,21 +80,27 @@ async fn marketplace(
     allow(&user, Action::ReadCatalog, None)?;
     let page = page_request(query.limit, query.cursor.as_ref())?;
     let limit = page.limit as usize;
-    let snapshot = snapshot(&state, &user.organization_id).await?;
-    let context = customer_snapshot(&state, &user.customer_id).await?;
-    let customer = CustomerContext {
-        live_instances: &context.live,
-        vendor_values: &context.vendor,
-        embedded_values: user.embedded_config.as_ref(),
-        marketplace: &snapshot.marketplace_id,
-        tenant: None,
-        min_tier: None,
+    let tier = match query.tier {
+        None => None,
+        Some(tier) => Some(Tier::from_name(tier.as_str()).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_query",
+                "tier must be compatible, ready, certified or one_click",
+            )
+        })?),
     };
+    let snapshot = snapshot(&state, &user.organization_id, &user.marketplace_id).await?;
+    let context = customer_snapshot(&state, &user.customer_id).await?;
+    let customer = snapshot.context(
+        &context,
+        user.tenant_id.as_deref(),
+        user.embedded_config.as_ref(),
+    );
     let filter = CatalogFilter {
         category: query.category,
         label: query.label,
         q: query.q,
-        tier: None,
+        tier,
     };
     let entries = snapshot.catalog.query(customer, &filter);
     let start = match page.cursor.as_deref() {
@@ -111,7 +122,9 @@ async fn marketplace(
     Ok(Json(List { items, next_cursor }))
 }
 
-/// One integration of the marketplace, with the spec the customer fills in.
+/// One integration of the marketplace, with the spec the customer fills in, and what its
+/// certification shows: provider, supported applications, documentation, and from the
+/// `certified` tier on its mapping collections.
 #[utoipa::path(get, operation_id = "embedded_marketplace_entry", path = "/api/v1/embedded/marketplace/{integration_id}", tag = "embedded", security(("embedded_token" = [])),
     params(("integration_id" = String, Path, description = "Integration id")), responses((status = 200, body = MarketplaceDetail)))]
 async fn marketplace_entry(
@@ -120,16 +133,13 @@ async fn marketplace_entry(
     ApiPath(integration_id): ApiPath<String>,
 ) -> ApiResult<Json<MarketplaceDetail>> {
     allow(&user, Action::ReadCatalog, None)?;
-    let snapshot = snapshot(&state, &user.organization_id).await?;
+    let snapshot = snapshot(&state, &user.organization_id, &user.marketplace_id).await?;
     let context = customer_snapshot(&state, &user.customer_id).await?;
-    let customer = CustomerContext {
-        live_instances: &context.live,
-        vendor_values: &context.vendor,
-        embedded_values: user.embedded_config.as_ref(),
-        marketplace: &snapshot.marketplace_id,
-        tenant: None,
-        min_tier: None,
-    };
+    let customer = snapshot.context(
+        &context,
+        user.tenant_id.as_deref(),
+        user.embedded_config.as_ref(),
+    );
     let entry = snapshot
         .catalog
         .entry(customer, &integration_id)
@@ -142,6 +152,44 @@ async fn marketplace_entry(
             .into_iter()
             .map(|(template, connections)| crate::http::templates::summary(template, connections))
             .collect();
+    let listed = entry.listing;
+    let details = certification::catalog_details(
+        &state,
+        &user.organization_id,
+        &integration_id,
+        &listed.version,
+        listed.tier,
+    )
+    .await?;
+    detail.provider = details.provider.map(|p| CatalogProvider {
+        name: p.name,
+        url: p.url,
+        logo_url: p.logo_url,
+        support: Support {
+            email: p.support.email,
+            url: p.support.url,
+        },
+    });
+    detail.applications = details
+        .applications
+        .into_iter()
+        .map(|a| CatalogApplication {
+            name: a.name,
+            versions: a.versions,
+        })
+        .collect();
+    detail.documentation_html = crate::markdown::overview_html(&details.documentation);
+    detail.documentation = details.documentation;
+    detail.collections = details
+        .collections
+        .into_iter()
+        .map(|c| CatalogCollection {
+            name: c.name,
+            record_type: c.record_type,
+            direction: c.direction.into(),
+            notes: c.notes,
+        })
+        .collect();
     Ok(Json(detail))
 }
 
@@ -156,9 +204,9 @@ async fn validate(
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<Json<ValidateResult>> {
     allow(&user, Action::Validate, None)?;
-    let snapshot = snapshot(&state, &user.organization_id).await?;
+    let snapshot = snapshot(&state, &user.organization_id, &user.marketplace_id).await?;
     let listed = snapshot
-        .get(&integration_id)
+        .visible(&integration_id, user.tenant_id.as_deref())
         .ok_or(ApiError::NotFound("integration"))?;
     let body: ValidateBody = decode(body)?;
     let errors = validate_config(
@@ -207,8 +255,12 @@ async fn activate(
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    let snapshot = snapshot(&state, &user.organization_id).await?;
-    if !integration_id.is_empty() && snapshot.get(&integration_id).is_none() {
+    let snapshot = snapshot(&state, &user.organization_id, &user.marketplace_id).await?;
+    if !integration_id.is_empty()
+        && snapshot
+            .visible(&integration_id, user.tenant_id.as_deref())
+            .is_none()
+    {
         return Err(ApiError::NotFound("integration"));
     }
     let hash = instances::request_hash(&integration_id, &raw);
@@ -227,6 +279,7 @@ async fn activate(
         embedded_values: user.embedded_config.clone(),
         idempotency: idempotency_key.map(|key| Idempotency { key, hash }),
         one_click,
+        marketplace_id: Some(&user.marketplace_id),
     };
     let (view, replayed) =
         activated_view(instances::activate(&state, &snapshot, activation, record).await?)?;
@@ -255,7 +308,7 @@ async fn one_click_body(
     }
     let body: OneClickBody = decode(raw)?;
     let listed = snapshot
-        .get(&body.integration_id)
+        .visible(&body.integration_id, user.tenant_id.as_deref())
         .ok_or(ApiError::NotFound("integration"))?;
     let template = templates::for_one_click(
         state,

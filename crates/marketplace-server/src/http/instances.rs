@@ -9,7 +9,7 @@ use crate::service::instances::{
     self, Activated, Activation, InstanceFilter, Reconfiguration, ShownInstance, Transition,
 };
 use crate::service::state::AppState;
-use crate::service::{catalog, customers};
+use crate::service::{catalog, customers, marketplaces};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -49,6 +49,7 @@ pub fn view(shown: ShownInstance) -> InstanceView {
         connections: Vec::new(),
         config: i.config,
         template_id: i.template_id,
+        marketplace_id: i.marketplace_id.map(|m| m.to_string()),
         enabled_flows: shown.enabled_flows,
         collections: shown.collections,
         webhook_urls: shown
@@ -89,7 +90,8 @@ async fn activate_for_customer(
 ) -> ApiResult<(StatusCode, Json<InstanceView>)> {
     customers::get(&state, &admin.organization_id, &customer_id).await?;
     let body: ActivationBody = decode(body)?;
-    let snapshot = catalog::snapshot(&state, &admin.organization_id).await?;
+    let marketplace_id = marketplaces::default_id(&state, &admin.organization_id).await?;
+    let snapshot = catalog::snapshot(&state, &admin.organization_id, &marketplace_id).await?;
     let activation = Activation {
         organization_id: &admin.organization_id,
         customer_id: &customer_id,
@@ -100,6 +102,7 @@ async fn activate_for_customer(
         embedded_values: None,
         idempotency: None,
         one_click: None,
+        marketplace_id: None,
     };
     let (view, _) =
         activated_view(instances::activate(&state, &snapshot, activation, record).await?)?;

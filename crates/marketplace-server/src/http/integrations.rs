@@ -1,8 +1,8 @@
 //! Integrations and their versions: `/api/v1/integrations`, `/api/v1/integrations/{id}`,
 //! `/api/v1/integrations/{id}/versions[/{version}[/publish]]`.
 
-use crate::error::ApiResult;
-use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::error::{ApiError, ApiResult};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, MaybeJson};
 use crate::http::{List, decode, page_of, page_request, time::rfc3339};
 use crate::service::auth::Admin;
 use crate::service::integrations::{self, IntegrationFilter, IntegrationRecord, VersionRecord};
@@ -10,11 +10,15 @@ use crate::service::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use marketplace_api::certification::IntegrationProfile as WireProfile;
 use marketplace_api::integrations::IntegrationView;
 use marketplace_api::integrations::{
     IntegrationBody, IntegrationQuery, VersionCreate, VersionReplace, VersionView,
 };
+use marketplace_api::marketplaces::PublishBody;
+use marketplace_core::certification::{ApiDescription, IntegrationProfile};
 use marketplace_core::integration::IntegrationFields;
+use marketplace_core::{FieldError, FieldErrorCode};
 use serde_json::Value;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -31,6 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 fn view(record: IntegrationRecord) -> IntegrationView {
     let i = record.integration;
     IntegrationView {
+        profile: (&record.profile).into(),
         id: i.id.to_string(),
         name: i.name,
         description: i.description,
@@ -52,8 +57,56 @@ fn version_view(record: VersionRecord) -> VersionView {
         flows: v.flows.iter().map(Into::into).collect(),
         collections: v.collections.iter().map(Into::into).collect(),
         record_types: v.record_types.iter().map(Into::into).collect(),
+        applications: record
+            .document
+            .applications
+            .iter()
+            .map(Into::into)
+            .collect(),
+        documentation: record.document.documentation,
+        connection_test: record.document.connection_test,
         created_at: rfc3339(record.created_at),
         published_at: record.published_at.map(rfc3339),
+    }
+}
+
+/// A profile of a body as core's; a value this service does not know is an `option` error at
+/// its path (`/profile/hosting/1`).
+fn accept_profile(profile: WireProfile) -> ApiResult<IntegrationProfile> {
+    fn known<W: std::fmt::Display, C: serde::de::DeserializeOwned>(
+        value: &W,
+        path: String,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<C> {
+        let known = serde_json::from_value(serde_json::Value::String(value.to_string())).ok();
+        if known.is_none() {
+            errors.push(FieldError::new(
+                path,
+                FieldErrorCode::Option,
+                format!("`{value}` is not a known value"),
+            ));
+        }
+        known
+    }
+    let mut errors = Vec::new();
+    let event_services = (profile.event_services.iter().enumerate())
+        .filter_map(|(i, s)| known(s, format!("/profile/event_services/{i}"), &mut errors))
+        .collect();
+    let hosting = (profile.hosting.iter().enumerate())
+        .filter_map(|(i, h)| known(h, format!("/profile/hosting/{i}"), &mut errors))
+        .collect();
+    let api = profile.api.and_then(|api| {
+        known(&api.kind, "/profile/api/kind".into(), &mut errors)
+            .map(|kind| ApiDescription { kind, url: api.url })
+    });
+    if errors.is_empty() {
+        Ok(IntegrationProfile {
+            event_services,
+            hosting,
+            api,
+        })
+    } else {
+        Err(ApiError::Validation(errors))
     }
 }
 
@@ -73,7 +126,14 @@ async fn create_integration(
         labels: body.labels.unwrap_or_default(),
         icon_url: body.icon_url,
     };
-    let record = integrations::create(&state, &admin.organization_id, fields).await?;
+    let profile = body.profile.map(accept_profile).transpose()?;
+    let record = integrations::create(
+        &state,
+        &admin.organization_id,
+        fields,
+        profile.unwrap_or_default(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(view(record))))
 }
 
@@ -119,21 +179,29 @@ async fn patch_integration(
 ) -> ApiResult<Json<IntegrationView>> {
     integrations::get(&state, &admin.organization_id, &id).await?;
     let body: IntegrationBody = decode(body)?;
-    let record = integrations::update(&state, &admin.organization_id, &id, |current| {
-        IntegrationFields {
-            name: body.name.unwrap_or(current.name),
-            description: body.description.unwrap_or(current.description),
-            category: body.category.unwrap_or(current.category),
-            labels: body.labels.unwrap_or(current.labels),
-            icon_url: body.icon_url.or(current.icon_url),
-        }
-    })
+    let profile = body.profile.map(accept_profile).transpose()?;
+    let record = integrations::update(
+        &state,
+        &admin.organization_id,
+        &id,
+        |current, current_profile| {
+            let fields = IntegrationFields {
+                name: body.name.unwrap_or(current.name),
+                description: body.description.unwrap_or(current.description),
+                category: body.category.unwrap_or(current.category),
+                labels: body.labels.unwrap_or(current.labels),
+                icon_url: body.icon_url.or(current.icon_url),
+            };
+            (fields, profile.unwrap_or(current_profile))
+        },
+    )
     .await?;
     Ok(Json(view(record)))
 }
 
-/// Create a draft version `{version, config, flows}`; every problem of the spec, the flows and
-/// the version order is reported at once.
+/// Create a draft version `{version, config, flows, collections, applications, documentation,
+/// connection_test}`; every problem of the spec, the flows, the document and the version order
+/// is reported at once (`connection_test` must name a `manual` flow of the version).
 #[utoipa::path(post, path = "/api/v1/integrations/{id}/versions", tag = "integrations", security(("api_key" = [])),
     params(("id" = String, Path, description = "Integration id")), request_body = VersionCreate,
     responses((status = 201, body = VersionView)))]
@@ -175,7 +243,7 @@ async fn get_version(
     Ok(Json(version_view(record)))
 }
 
-/// Replace a draft's config and flows; a published version is immutable (409).
+/// Replace a draft's contents and document; a published version is immutable (409).
 #[utoipa::path(put, path = "/api/v1/integrations/{id}/versions/{version}", tag = "integrations", security(("api_key" = [])),
     params(("id" = String, Path, description = "Integration id"), ("version" = String, Path, description = "Semantic version")),
     request_body = VersionReplace, responses((status = 200, body = VersionView)))]
@@ -190,16 +258,21 @@ async fn replace_version(
     Ok(Json(version_view(record)))
 }
 
-/// Publish a draft; it must be greater than every published version.
+/// Publish a draft; it must be greater than every published version. The optional body names
+/// marketplaces whose listings point at the version once published, in the same transaction.
 #[utoipa::path(post, path = "/api/v1/integrations/{id}/versions/{version}/publish", tag = "integrations", security(("api_key" = [])),
     params(("id" = String, Path, description = "Integration id"), ("version" = String, Path, description = "Semantic version")),
+    request_body(content = Option<PublishBody>, description = "Optional: marketplaces to list the version in"),
     responses((status = 200, body = VersionView)))]
 async fn publish_version(
     State(state): State<AppState>,
     admin: Admin,
     ApiPath((id, version)): ApiPath<(String, String)>,
+    MaybeJson(body): MaybeJson<PublishBody>,
 ) -> ApiResult<Json<VersionView>> {
+    let marketplaces = body.unwrap_or_default().marketplaces;
     let record =
-        integrations::publish_version(&state, &admin.organization_id, &id, &version).await?;
+        integrations::publish_version(&state, &admin.organization_id, &id, &version, &marketplaces)
+            .await?;
     Ok(Json(version_view(record)))
 }

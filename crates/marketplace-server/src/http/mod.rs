@@ -3,9 +3,11 @@
 
 pub mod alert_monitors;
 pub mod api_keys;
+pub mod applications;
 pub mod attachments;
 pub mod auth;
 pub mod avatars;
+pub mod certification;
 pub mod client_auth;
 pub mod cors;
 pub mod customers;
@@ -18,12 +20,14 @@ pub mod instances;
 pub mod integrations;
 pub mod listings;
 pub mod mappings;
+pub mod marketplaces;
 pub mod observability;
 pub mod oidc;
 pub mod openapi;
 pub mod organization;
 pub mod partners;
 pub mod portal;
+pub mod providers;
 pub mod signing_keys;
 pub mod templates;
 pub mod tenants;
@@ -129,6 +133,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(signing_keys::router())
         .merge(integrations::router())
         .merge(listings::router())
+        .merge(marketplaces::router())
         .merge(customers::router())
         .merge(avatars::router())
         .merge(attachments::router())
@@ -146,6 +151,9 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(mappings::router())
         .merge(tenants::router())
         .merge(partners::router())
+        .merge(providers::router())
+        .merge(applications::router())
+        .merge(certification::router())
 }
 
 /// The page a list query asks for: its size checked (1 to 200, default 50) and its cursor.

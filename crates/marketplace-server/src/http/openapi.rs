@@ -47,6 +47,8 @@ const EXCEPTIONS: &[(&str, &[u16], &[u16])] = &[
     ("create_version", &[409], &[]),
     ("replace_version", &[409], &[]),
     ("publish_version", &[409], &[]),
+    ("create_marketplace", &[409], &[]),
+    ("delete_marketplace", &[409], &[]),
     ("create_customer", &[409], &[]),
     ("patch_customer", &[409], &[]),
     ("delete_customer", &[400], &[]),
@@ -99,6 +101,13 @@ const EXCEPTIONS: &[(&str, &[u16], &[u16])] = &[
     // 404: the version is not listed in the partner's marketplace.
     ("submit_partner_template", &[404, 409], &[]),
     ("embedded_put_instance_mappings", &[409], &[]),
+    ("delete_provider", &[409], &[]),
+    ("delete_application", &[409], &[]),
+    ("add_application_version", &[409], &[]),
+    ("remove_application_version", &[409], &[]),
+    ("run_connection_test", &[409], &[]),
+    ("create_certification_request", &[409], &[]),
+    ("decide_certification_request", &[409], &[]),
 ];
 
 /// The problem statuses an operation can answer: 400 where a query or body is parsed, 413/415/422

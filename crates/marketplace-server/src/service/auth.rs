@@ -6,17 +6,30 @@
 //! audience, role). Verified tokens are cached by their SHA-256 until they expire, so a hot read
 //! path costs no signature check; on first sight the customer and the user are created. A token
 //! issued before its user or customer was deleted is refused (`token_revoked`).
+//!
+//! A token browses one marketplace: its `marketplace` claim (a key; absent: the default; unknown:
+//! 401 `unknown_marketplace`). Its `tenant` claim (a key; unknown: 401 `unknown_tenant`) sets the
+//! customer's tenant (event `customer.updated`). A partner's signing key (one with a
+//! marketplace) signs only for its marketplace and its tenant's customers, new ones joining it
+//! (core's `token::partner_scope`: 401 `marketplace_mismatch`, `tenant_mismatch`). A browser's
+//! `Origin` must be allowed by the organization or by that marketplace (403
+//! `origin_not_allowed`). The marketplaces and tenants come from `service::marketplaces`'
+//! directory, the customer's tenant from this module's cache: a cached token does no SQL on
+//! SQLite.
 
 use crate::crypto::sha256_hex;
 use crate::error::{ApiError, ApiResult};
+use crate::service::marketplaces;
 use crate::service::state::AppState;
 use crate::store::{self, new_id, now_ms};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use marketplace_core::api_key::{self, ApiKeyRole, KeyAccess};
 use marketplace_core::customer::Role;
-use marketplace_core::event::EventType;
+use marketplace_core::event::{Event, EventType};
 use marketplace_core::permission::Actor;
+use marketplace_core::token::{TokenCustomer, TokenScope, partner_scope};
 use marketplace_core::{Customer, EmbeddedClaims};
+use marketplace_core::{MarketplaceId, TenantId};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -59,6 +72,10 @@ pub struct CustomerUser {
     pub role: Role,
     /// Values of embedded variables from the token.
     pub embedded_config: Option<Map<String, Value>>,
+    /// The marketplace the user browses (the token's `marketplace`, or the default).
+    pub marketplace_id: String,
+    /// The customer's tenant, if any.
+    pub tenant_id: Option<String>,
 }
 
 impl CustomerUser {
@@ -103,6 +120,8 @@ pub struct SigningKey {
     pub algorithm: Algorithm,
     /// The parsed key.
     pub key: DecodingKey,
+    /// A partner's key signs only for this marketplace (`None`: the vendor's, for every one).
+    pub marketplace_id: Option<String>,
 }
 
 /// Parses a PEM public key for an algorithm name (`RS256`, `ES256`, `EdDSA`).
@@ -117,13 +136,26 @@ pub fn parse_signing_key(algorithm: &str, pem: &str) -> Result<SigningKey, Strin
             ));
         }
     };
-    key.map(|key| SigningKey { algorithm, key })
-        .map_err(|e| format!("not a valid public key for this algorithm: {e}"))
+    key.map(|key| SigningKey {
+        algorithm,
+        key,
+        marketplace_id: None,
+    })
+    .map_err(|e| format!("not a valid public key for this algorithm: {e}"))
 }
 
 #[derive(Debug, Clone)]
 struct Verified {
     claims: EmbeddedClaims,
+    key_marketplace: Option<String>,
+}
+
+/// A customer a token named: its id, its tenant, and when the tenant was read (Unix ms).
+#[derive(Debug, Clone)]
+struct KnownCustomer {
+    id: String,
+    tenant_id: Option<String>,
+    read_at: i64,
 }
 
 /// In-memory caches of the authentication path.
@@ -131,7 +163,7 @@ struct Verified {
 pub struct TokenCache {
     verified: Mutex<HashMap<String, Verified>>,
     keys: Mutex<HashMap<(String, String), Arc<SigningKey>>>,
-    customers: Mutex<HashMap<(String, String), String>>,
+    customers: Mutex<HashMap<(String, String), KnownCustomer>>,
     users: Mutex<HashMap<SeenUser, PinRead>>,
     origins: Mutex<HashMap<String, Arc<Vec<String>>>>,
     all_origins: Mutex<Option<Arc<HashSet<String>>>>,
@@ -188,7 +220,7 @@ impl TokenCache {
         self.customers
             .lock()
             .expect("lock")
-            .retain(|_, id| id != customer_id);
+            .retain(|_, known| known.id != customer_id);
         self.users
             .lock()
             .expect("lock")
@@ -259,9 +291,10 @@ async fn signing_key(
     let stored = store::signing_keys::get(&state.store, organization_id, kid)
         .await?
         .ok_or_else(|| token_error("unknown_kid", "no signing key has this kid"))?;
-    let key = Arc::new(
-        parse_signing_key(&stored.algorithm, &stored.public_key_pem).map_err(ApiError::Internal)?,
-    );
+    let mut key =
+        parse_signing_key(&stored.algorithm, &stored.public_key_pem).map_err(ApiError::Internal)?;
+    key.marketplace_id = stored.marketplace_id;
+    let key = Arc::new(key);
     state
         .tokens
         .keys
@@ -272,8 +305,12 @@ async fn signing_key(
 }
 
 /// Verifies a token's signature and claims, and that it was not revoked; cached by the token's
-/// hash until it expires (a deletion forgets the tokens it revokes).
-pub async fn verify_token(state: &AppState, token: &str) -> ApiResult<EmbeddedClaims> {
+/// hash until it expires (a deletion forgets the tokens it revokes). Returns the claims and the
+/// signing key's marketplace (a partner's key).
+pub async fn verify_token(
+    state: &AppState,
+    token: &str,
+) -> ApiResult<(EmbeddedClaims, Option<String>)> {
     let now = now_ms() / 1000;
     let policy = state.settings.token_policy;
     let hash = sha256_hex(token);
@@ -284,14 +321,14 @@ pub async fn verify_token(state: &AppState, token: &str) -> ApiResult<EmbeddedCl
         .expect("lock")
         .get(&hash)
         .filter(|hit| now <= hit.claims.exp + policy.leeway)
-        .map(|hit| hit.claims.clone());
-    if let Some(claims) = hit {
+        .map(|hit| (hit.claims.clone(), hit.key_marketplace.clone()));
+    if let Some((claims, key_marketplace)) = hit {
         // One process owns a SQLite file and forgets the tokens it revokes; on PostgreSQL
         // another process may have revoked this one since it was cached.
         if state.store.backend() == store::Backend::Postgres {
             check_not_revoked(state, &claims).await?;
         }
-        return Ok(claims);
+        return Ok((claims, key_marketplace));
     }
     let header = jsonwebtoken::decode_header(token)
         .map_err(|e| token_error("malformed_token", format!("the token is malformed: {e}")))?;
@@ -345,9 +382,10 @@ pub async fn verify_token(state: &AppState, token: &str) -> ApiResult<EmbeddedCl
         hash,
         Verified {
             claims: claims.clone(),
+            key_marketplace: key.marketplace_id.clone(),
         },
     );
-    Ok(claims)
+    Ok((claims, key.marketplace_id.clone()))
 }
 
 /// Refuses a token issued before its user or customer was deleted.
@@ -368,19 +406,80 @@ async fn check_not_revoked(state: &AppState, claims: &EmbeddedClaims) -> ApiResu
     Ok(())
 }
 
-/// The customer user a token names: verified, its `Origin` (if any) checked against the
-/// organization's allowed origins, and its customer and user recorded on first sight.
+/// The customer user a token names: verified, its marketplace and tenant claims resolved, a
+/// partner key's scope checked, its `Origin` (if any) checked against the organization's and
+/// the marketplace's allowed origins, and its customer and user recorded on first sight.
 pub async fn authenticate_token(
     state: &AppState,
     token: &str,
     origin: Option<&str>,
 ) -> ApiResult<CustomerUser> {
-    let claims = verify_token(state, token).await?;
+    let (claims, key_marketplace) = verify_token(state, token).await?;
     let organization_id = claims.organization.to_string();
+    let directory = marketplaces::directory(state, &organization_id).await?;
+    let marketplace = directory
+        .marketplace(claims.marketplace.as_deref())
+        .ok_or_else(|| {
+            token_error(
+                "unknown_marketplace",
+                "the token's `marketplace` names no marketplace of the organization",
+            )
+        })?;
+    let claimed_tenant = match claims.tenant.as_deref() {
+        None => None,
+        Some(key) => Some(TenantId::from(directory.tenant(key).ok_or_else(|| {
+            token_error(
+                "unknown_tenant",
+                "the token's `tenant` names no tenant of the organization",
+            )
+        })?)),
+    };
+    let known = known_customer(state, &organization_id, &claims.customer).await?;
+    let marketplace_id = MarketplaceId::from(marketplace.id.as_str());
+    let key_marketplace = key_marketplace.map(MarketplaceId::from);
+    let marketplace_tenant = marketplace.tenant_id.clone().map(TenantId::from);
+    let current_tenant = known
+        .as_ref()
+        .and_then(|k| k.tenant_id.clone())
+        .map(TenantId::from);
+    let change = partner_scope(TokenScope {
+        key_marketplace: key_marketplace.as_ref(),
+        marketplace: &marketplace_id,
+        marketplace_tenant: marketplace_tenant.as_ref(),
+        claimed_tenant: claimed_tenant.as_ref(),
+        customer: match &known {
+            None => TokenCustomer::New,
+            Some(_) => TokenCustomer::Existing(current_tenant.as_ref()),
+        },
+    })
+    .map_err(|e| token_error(e.code(), e.to_string()))?;
     if let Some(origin) = origin {
-        check_origin(state, &organization_id, origin).await?;
+        check_origin(
+            state,
+            &organization_id,
+            &marketplace.allowed_origins,
+            origin,
+        )
+        .await?;
     }
-    let customer_id = customer_on_sight(state, &organization_id, &claims).await?;
+    let (customer_id, mut tenant_id) = match known {
+        Some(known) => (known.id, known.tenant_id),
+        None => (
+            customer_on_sight(state, &organization_id, &claims).await?,
+            None,
+        ),
+    };
+    if let Some(tenant) = change {
+        set_tenant(
+            state,
+            &organization_id,
+            &claims.customer,
+            &customer_id,
+            &tenant,
+        )
+        .await?;
+        tenant_id = Some(tenant.to_string());
+    }
     let pinned = user_on_sight(state, &customer_id, &claims).await?;
     Ok(CustomerUser {
         organization_id,
@@ -389,13 +488,34 @@ pub async fn authenticate_token(
         user_id: claims.sub,
         role: marketplace_core::effective_role(claims.role, pinned),
         embedded_config: claims.embedded_config,
+        marketplace_id: marketplace.id.clone(),
+        tenant_id,
     })
 }
 
-/// Refuses a browser request from an origin the token's organization does not allow (the
-/// service's own pages are always allowed).
-async fn check_origin(state: &AppState, organization_id: &str, origin: &str) -> ApiResult<()> {
-    if state.settings.public_url == origin {
+/// The default marketplace and the customer's tenant, for a customer user signed in without a
+/// token (the portal's session).
+pub async fn default_scope(
+    state: &AppState,
+    organization_id: &str,
+    customer_external_id: &str,
+) -> ApiResult<(String, Option<String>)> {
+    let marketplace_id = marketplaces::default_id(state, organization_id).await?;
+    let tenant_id = known_customer(state, organization_id, customer_external_id)
+        .await?
+        .and_then(|k| k.tenant_id);
+    Ok((marketplace_id, tenant_id))
+}
+
+/// Refuses a browser request from an origin neither the token's organization nor its
+/// marketplace allows (the service's own pages are always allowed).
+async fn check_origin(
+    state: &AppState,
+    organization_id: &str,
+    marketplace_origins: &[String],
+    origin: &str,
+) -> ApiResult<()> {
+    if state.settings.public_url == origin || marketplace_origins.iter().any(|o| o == origin) {
         return Ok(());
     }
     let cached = state
@@ -428,69 +548,139 @@ async fn check_origin(state: &AppState, organization_id: &str, origin: &str) -> 
     } else {
         Err(ApiError::forbidden(
             "origin_not_allowed",
-            "this origin is not an allowed embed origin of the organization",
+            "this origin is not an allowed embed origin of the organization or of the token's marketplace",
         ))
     }
 }
 
-/// Whether some organization allows this origin (for CORS; cached until an organization
-/// changes its origins).
+/// Whether some organization or marketplace allows this origin (for CORS; cached until an
+/// organization or a marketplace changes its origins).
 pub async fn is_known_origin(state: &AppState, origin: &str) -> ApiResult<bool> {
     if let Some(known) = state.tokens.all_origins() {
         return Ok(known.contains(origin));
     }
-    let known: HashSet<String> = store::organizations::all_allowed_origins(&state.store)
+    let mut known: HashSet<String> = store::organizations::all_allowed_origins(&state.store)
         .await?
         .into_iter()
         .collect();
+    known.extend(store::marketplaces::all_allowed_origins(&state.store).await?);
     let allowed = known.contains(origin);
     state.tokens.set_all_origins(known);
     Ok(allowed)
 }
 
-/// The customer of a token, created on first sight when the token names it.
-async fn customer_on_sight(
+/// How long another process's change of a customer's tenant may go unseen on PostgreSQL (this
+/// process updates its own copy at once).
+const TENANT_RECHECK_MS: i64 = 5_000;
+
+/// The customer a token names, if it exists: its id and tenant (cached; on PostgreSQL the
+/// tenant is re-read after [`TENANT_RECHECK_MS`]).
+async fn known_customer(
     state: &AppState,
     organization_id: &str,
-    claims: &EmbeddedClaims,
-) -> ApiResult<String> {
-    let cache_key = (organization_id.to_owned(), claims.customer.clone());
-    if let Some(id) = state.tokens.customers.lock().expect("lock").get(&cache_key) {
-        return Ok(id.clone());
+    external_id: &str,
+) -> ApiResult<Option<KnownCustomer>> {
+    let cache_key = (organization_id.to_owned(), external_id.to_owned());
+    let now = now_ms();
+    let cached = state
+        .tokens
+        .customers
+        .lock()
+        .expect("lock")
+        .get(&cache_key)
+        .cloned();
+    let fresh = |k: &KnownCustomer| {
+        state.store.backend() == store::Backend::Sqlite || now - k.read_at < TENANT_RECHECK_MS
+    };
+    if let Some(known) = cached.filter(fresh) {
+        return Ok(Some(known));
     }
     let found =
-        store::customers::id_by_external_id(&state.store, organization_id, &claims.customer)
+        store::marketplaces::customer_by_external_id(&state.store, organization_id, external_id)
             .await?;
-    let id = match found {
-        Some(id) => id,
-        None => {
-            let Some(name) = claims.customer_name.clone() else {
-                return Err(token_error(
-                    "unknown_customer",
-                    "no customer has this external id; add `customer_name` to the token to create it",
-                ));
-            };
-            let fields = marketplace_core::customer::CustomerFields {
-                name,
-                external_id: claims.customer.clone(),
-                ..Default::default()
-            };
-            let customer = Customer::new(new_id("cus").into(), fields).map_err(|e| {
-                token_error(
-                    "invalid_claim",
-                    format!("the token's customer is invalid: {}", e[0].message),
-                )
-            })?;
-            crate::service::customers::create_on_sight(state, organization_id, &customer).await?
-        }
+    let Some((id, tenant_id)) = found else {
+        return Ok(None);
+    };
+    let known = KnownCustomer {
+        id,
+        tenant_id,
+        read_at: now,
     };
     state
         .tokens
         .customers
         .lock()
         .expect("lock")
-        .insert(cache_key, id.clone());
-    Ok(id)
+        .insert(cache_key, known.clone());
+    Ok(Some(known))
+}
+
+/// Creates the customer a token names (it must carry `customer_name`); returns its id.
+async fn customer_on_sight(
+    state: &AppState,
+    organization_id: &str,
+    claims: &EmbeddedClaims,
+) -> ApiResult<String> {
+    let Some(name) = claims.customer_name.clone() else {
+        return Err(token_error(
+            "unknown_customer",
+            "no customer has this external id; add `customer_name` to the token to create it",
+        ));
+    };
+    let fields = marketplace_core::customer::CustomerFields {
+        name,
+        external_id: claims.customer.clone(),
+        ..Default::default()
+    };
+    let customer = Customer::new(new_id("cus").into(), fields).map_err(|e| {
+        token_error(
+            "invalid_claim",
+            format!("the token's customer is invalid: {}", e[0].message),
+        )
+    })?;
+    let id = crate::service::customers::create_on_sight(state, organization_id, &customer).await?;
+    // Read back: a customer created meanwhile by another request may have a tenant.
+    known_customer(state, organization_id, &claims.customer)
+        .await?
+        .map(|k| k.id)
+        .ok_or_else(|| ApiError::Internal(format!("customer {id} vanished while being created")))
+}
+
+/// Sets a customer's tenant as its token says, with its `customer.updated` event.
+async fn set_tenant(
+    state: &AppState,
+    organization_id: &str,
+    external_id: &str,
+    customer_id: &str,
+    tenant: &TenantId,
+) -> ApiResult<()> {
+    let now = now_ms();
+    // Read before the transaction: SQLite's write pool has one connection.
+    let customer = store::customers::get(&state.store, organization_id, customer_id)
+        .await?
+        .ok_or(ApiError::NotFound("customer"))?
+        .customer;
+    let mut tx = state.store.begin().await?;
+    store::marketplaces::set_customer_tenant(&mut tx, customer_id, Some(tenant.as_str())).await?;
+    let mut event = Event::for_customer(EventType::CustomerUpdated, &customer, now);
+    if let Some(data) = event.data.as_object_mut() {
+        data.insert("tenant_id".into(), tenant.as_str().into());
+    }
+    store::events::record(&mut tx, organization_id, &event).await?;
+    tx.commit().await?;
+    state.deliveries.wake.notify_one();
+    let known = KnownCustomer {
+        id: customer_id.to_owned(),
+        tenant_id: Some(tenant.to_string()),
+        read_at: now,
+    };
+    state
+        .tokens
+        .customers
+        .lock()
+        .expect("lock")
+        .insert((organization_id.to_owned(), external_id.to_owned()), known);
+    Ok(())
 }
 
 /// How long another process's pin of a role may go unseen on PostgreSQL (this process forgets

@@ -1,40 +1,70 @@
-//! Catalog snapshots: each organization's listed integrations with their compiled versions,
-//! kept in memory and rebuilt after a catalog write, so the marketplace read path does no SQL
-//! for the catalog itself.
+//! Catalog snapshots: each marketplace's listed integrations with their compiled versions and
+//! certification tiers, the marketplace's minimum tier and its tenants' access, kept in memory
+//! and rebuilt after a catalog write, so the marketplace read path does no SQL for the catalog
+//! itself.
 //!
-//! A write bumps `organizations.catalog_version` in its transaction. On PostgreSQL, where several
+//! A write bumps `organizations.catalog_version` in its transaction and, after the commit,
+//! calls [`CatalogCache::invalidate`], which drops every snapshot of the organization and its
+//! marketplace directory (`service::marketplaces::directory`). On PostgreSQL, where several
 //! processes may serve one database, a read compares that number with the snapshot's (one
 //! indexed lookup); on SQLite, a single process owns the file and local invalidation suffices.
+//! Catalog writes are listings, versions, marketplaces, certification evidence, and tenants and
+//! their assignments: a tenant's access to a marketplace's listings lives in the snapshot, so
+//! whoever writes tenants or assignments bumps and invalidates like any other catalog write.
 //!
 //! On SQLite, each customer's part of the marketplace view (its live instances and vendor-set
 //! values) is kept too, dropped after every committed write of those (activation, instance
 //! change, vendor values, customer deletion), so a repeated marketplace read does no SQL at all.
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
+use crate::service::certification;
 use crate::service::state::AppState;
 use crate::store::{self, Backend, Tx};
-use marketplace_core::catalog::VendorValues;
-use marketplace_core::{Catalog, CatalogListing, IntegrationId, IntegrationVersion};
+use marketplace_core::catalog::{CustomerContext, VendorValues};
+use marketplace_core::certification::Tier;
+use marketplace_core::marketplace::TenantAccess;
+use marketplace_core::{Catalog, CatalogListing, IntegrationId, IntegrationVersion, MarketplaceId};
+use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// An organization's catalog at one catalog version.
+/// A marketplace's catalog at one catalog version.
 #[derive(Debug)]
 pub struct Snapshot {
     /// The `catalog_version` it was built at.
     pub stamp: i64,
-    /// The marketplace whose listings it holds.
-    pub marketplace_id: marketplace_core::MarketplaceId,
-    /// The catalog (core's type: sorted once, queried per customer).
+    /// The marketplace.
+    pub marketplace_id: MarketplaceId,
+    /// The marketplace's minimum tier (null: any).
+    pub min_tier: Option<Tier>,
+    /// The catalog (core's type: sorted once, queried per customer), each listing with its tier.
     pub catalog: Catalog,
     /// Each listing's overview as sanitised HTML, rendered once per snapshot.
     overviews: HashMap<String, String>,
+    /// Each tenant's access to this marketplace's listings, by tenant id.
+    tenants: HashMap<String, TenantAccess>,
 }
 
 impl Snapshot {
-    /// The listed integration with that id.
+    /// The listed integration with that id (visible or not: see [`Self::visible`]).
     pub fn get(&self, integration_id: &str) -> Option<&CatalogListing> {
         self.catalog.get(integration_id)
+    }
+
+    /// The listed integration with that id if a customer of `tenant_id` sees it (core's
+    /// `marketplace::visible`).
+    pub fn visible(
+        &self,
+        integration_id: &str,
+        tenant_id: Option<&str>,
+    ) -> Option<&CatalogListing> {
+        self.get(integration_id).filter(|listed| {
+            marketplace_core::marketplace::visible(
+                &listed.listing,
+                &self.marketplace_id,
+                self.tenant(tenant_id),
+            )
+        })
     }
 
     /// The overview of a listed integration as sanitised HTML (empty when not listed).
@@ -42,6 +72,29 @@ impl Snapshot {
         self.overviews
             .get(integration_id)
             .map_or("", String::as_str)
+    }
+
+    /// A tenant's access to this marketplace's listings (`None` for no tenant, or one this
+    /// snapshot does not know).
+    pub fn tenant(&self, tenant_id: Option<&str>) -> Option<&TenantAccess> {
+        tenant_id.and_then(|id| self.tenants.get(id))
+    }
+
+    /// What core's catalog needs of a customer of `tenant_id` in this marketplace.
+    pub fn context<'a>(
+        &'a self,
+        customer: &'a CustomerSnapshot,
+        tenant_id: Option<&str>,
+        embedded_values: Option<&'a Map<String, Value>>,
+    ) -> CustomerContext<'a> {
+        CustomerContext {
+            live_instances: &customer.live,
+            vendor_values: &customer.vendor,
+            embedded_values,
+            marketplace: &self.marketplace_id,
+            tenant: self.tenant(tenant_id),
+            min_tier: self.min_tier,
+        }
     }
 }
 
@@ -66,19 +119,82 @@ struct CustomerSnapshots {
 /// Most customer snapshots kept; past that the map starts over.
 const MAX_CUSTOMER_SNAPSHOTS: usize = 100_000;
 
-/// Snapshots by organization, published versions by (integration, version), and customer
-/// snapshots by customer (kept on SQLite only, where one process sees every write).
+/// An organization's directory and when it was read (Unix ms).
+type KeptDirectory = (Arc<crate::service::marketplaces::Directory>, i64);
+
+/// Snapshots by organization and marketplace, published versions by (integration, version),
+/// marketplace directories by organization, and customer snapshots by customer (kept on SQLite
+/// only, where one process sees every write).
 #[derive(Debug, Default)]
 pub struct CatalogCache {
-    snapshots: Mutex<HashMap<String, Arc<Snapshot>>>,
+    snapshots: Mutex<HashMap<String, HashMap<String, Arc<Snapshot>>>>,
     versions: Mutex<HashMap<(String, String), Arc<IntegrationVersion>>>,
     customers: Mutex<CustomerSnapshots>,
+    directories: Mutex<(HashMap<String, KeptDirectory>, u64)>,
 }
 
 impl CatalogCache {
-    /// Drops an organization's snapshot (after a catalog write).
+    /// Drops an organization's snapshots and directory (after a catalog write).
     pub fn invalidate(&self, organization_id: &str) {
+        let mut directories = self.directories.lock().expect("lock");
         self.snapshots.lock().expect("lock").remove(organization_id);
+        directories.0.remove(organization_id);
+        directories.1 += 1;
+    }
+
+    /// The number of invalidations so far: read it before loading a snapshot or a directory,
+    /// and pass it to [`keep_snapshot`](Self::keep_snapshot) or
+    /// [`keep_directory`](Self::keep_directory).
+    pub fn generation(&self) -> u64 {
+        self.directories.lock().expect("lock").1
+    }
+
+    /// Keeps a marketplace's snapshot, unless an invalidation happened since its loader read
+    /// `generation` (it may then predate a write).
+    pub fn keep_snapshot(&self, organization_id: &str, generation: u64, snapshot: Arc<Snapshot>) {
+        // The directories' lock orders invalidations: taken first, as `invalidate` does.
+        let directories = self.directories.lock().expect("lock");
+        if directories.1 != generation {
+            return;
+        }
+        self.snapshots
+            .lock()
+            .expect("lock")
+            .entry(organization_id.to_owned())
+            .or_default()
+            .insert(snapshot.marketplace_id.to_string(), snapshot);
+    }
+
+    /// An organization's directory, if read less than `ttl` ms before `now`.
+    pub fn directory(
+        &self,
+        organization_id: &str,
+        now: i64,
+        ttl: i64,
+    ) -> Option<Arc<crate::service::marketplaces::Directory>> {
+        let directories = self.directories.lock().expect("lock");
+        directories
+            .0
+            .get(organization_id)
+            .filter(|(_, read_at)| now.saturating_sub(*read_at) < ttl)
+            .map(|(directory, _)| directory.clone())
+    }
+
+    /// Keeps an organization's directory read at `now`, unless an invalidation happened since
+    /// its loader read `generation`.
+    pub fn keep_directory(
+        &self,
+        organization_id: &str,
+        generation: u64,
+        directory: Arc<crate::service::marketplaces::Directory>,
+        now: i64,
+    ) {
+        let mut directories = self.directories.lock().expect("lock");
+        if directories.1 == generation {
+            directories
+                .0
+                .insert(organization_id.to_owned(), (directory, now));
+        }
     }
 
     /// Drops a customer's snapshot; call after committing a write of its instances or its
@@ -149,14 +265,20 @@ pub async fn load_version(
     Ok(Some(loaded))
 }
 
-/// The organization's current catalog snapshot.
-pub async fn snapshot(state: &AppState, organization_id: &str) -> ApiResult<Arc<Snapshot>> {
+/// A marketplace's current catalog snapshot (404 when the organization has no such
+/// marketplace).
+pub async fn snapshot(
+    state: &AppState,
+    organization_id: &str,
+    marketplace_id: &str,
+) -> ApiResult<Arc<Snapshot>> {
     let cached = state
         .catalogs
         .snapshots
         .lock()
         .expect("lock")
         .get(organization_id)
+        .and_then(|by_marketplace| by_marketplace.get(marketplace_id))
         .cloned();
     let backend = state.store.backend();
     if let Some(snapshot) = cached
@@ -166,10 +288,15 @@ pub async fn snapshot(state: &AppState, organization_id: &str) -> ApiResult<Arc<
     {
         return Ok(snapshot);
     }
+    // Read before loading: an invalidation meanwhile makes `keep_snapshot` discard this load.
+    let generation = state.catalogs.generation();
     let stamp = store::organizations::catalog_version(&state.store, organization_id).await?;
-    let listings = store::listings::all(&state.store, organization_id).await?;
-    let mut entries = Vec::with_capacity(listings.len());
-    let mut overviews = HashMap::with_capacity(listings.len());
+    let marketplace = store::marketplaces::get(&state.store, organization_id, marketplace_id)
+        .await?
+        .ok_or(ApiError::NotFound("marketplace"))?
+        .marketplace;
+    let listings = store::listings::all(&state.store, marketplace_id).await?;
+    let mut listed = Vec::with_capacity(listings.len());
     for record in listings {
         let listing = record.listing;
         let integration_id = listing.integration_id.to_string();
@@ -183,32 +310,41 @@ pub async fn snapshot(state: &AppState, organization_id: &str) -> ApiResult<Arc<
         else {
             continue;
         };
+        listed.push((integration.integration, listing, version));
+    }
+    let keys: Vec<certification::VersionKey> = listed
+        .iter()
+        .map(|(_, listing, _)| {
+            (
+                listing.integration_id.to_string(),
+                listing.version.to_string(),
+            )
+        })
+        .collect();
+    let tiers = certification::tiers(state, organization_id, &keys).await?;
+    let mut entries = Vec::with_capacity(listed.len());
+    let mut overviews = HashMap::with_capacity(listed.len());
+    for ((integration, listing, version), key) in listed.into_iter().zip(keys) {
         overviews.insert(
-            integration_id,
+            key.0.clone(),
             crate::markdown::overview_html(&listing.overview),
         );
-        entries.push(CatalogListing::new(
-            integration.integration,
-            listing,
-            version,
-            None,
-        ));
+        let tier = tiers.get(&key).copied().flatten();
+        entries.push(CatalogListing::new(integration, listing, version, tier));
     }
-    let marketplace_id = store::organizations::default_marketplace(&state.store, organization_id)
-        .await?
-        .unwrap_or_default();
+    let tenants =
+        store::marketplaces::tenant_accesses(&state.store, organization_id, marketplace_id).await?;
     let snapshot = Arc::new(Snapshot {
         stamp,
-        marketplace_id: marketplace_id.into(),
+        marketplace_id: marketplace.id,
+        min_tier: marketplace.min_tier,
         catalog: Catalog::new(entries),
         overviews,
+        tenants,
     });
     state
         .catalogs
-        .snapshots
-        .lock()
-        .expect("lock")
-        .insert(organization_id.to_owned(), snapshot.clone());
+        .keep_snapshot(organization_id, generation, snapshot.clone());
     Ok(snapshot)
 }
 

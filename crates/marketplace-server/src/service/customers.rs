@@ -304,15 +304,18 @@ pub async fn delete_user(
     Ok(())
 }
 
-/// The spec vendor values of a customer are checked against: the listed version's, or, when
-/// the integration is not listed (any more), the version of the customer's latest instance.
+/// The spec vendor values of a customer are checked against: the version listed in the default
+/// marketplace, or, when the integration is not listed there, the version of the customer's
+/// latest instance.
 async fn vendor_spec(
     state: &AppState,
     organization_id: &str,
     customer_id: &str,
     integration_id: &str,
 ) -> ApiResult<Arc<IntegrationVersion>> {
-    let snapshot = crate::service::catalog::snapshot(state, organization_id).await?;
+    let marketplace_id = crate::service::marketplaces::default_id(state, organization_id).await?;
+    let snapshot =
+        crate::service::catalog::snapshot(state, organization_id, &marketplace_id).await?;
     if let Some(listed) = snapshot.get(integration_id) {
         return Ok(listed.version.clone());
     }

@@ -203,6 +203,8 @@ pub struct Activation<'a> {
     /// A one-click activation's approved template and the customer's connections (`values`
     /// is then empty: the config is the template's and the connections).
     pub one_click: Option<OneClick>,
+    /// The marketplace activated from (the token's; `None` for the vendor's activation).
+    pub marketplace_id: Option<&'a str>,
 }
 
 /// A one-click activation: an approved template of the listed version, and the values of the
@@ -284,8 +286,8 @@ pub async fn activate(
                 live_instances: live,
                 vendor_values: Some(&vendor),
                 embedded_values: request.embedded_values.as_ref(),
-                tier: None,
-                min_tier: None,
+                tier: listed.tier,
+                min_tier: snapshot.min_tier,
             },
         )
         .for_editor(request.editor);
@@ -338,6 +340,7 @@ pub async fn activate(
         },
         now,
     );
+    instance.marketplace_id = request.marketplace_id.map(Into::into);
     if let Some(one_click) = &request.one_click {
         instance.template_id = Some(one_click.template.id.clone());
         instance.enabled_flows = Some(one_click.template.flows.clone());

@@ -1,21 +1,21 @@
-//! Integrations, their versions (semver, draft then published, immutable once published) and
-//! their listings in the marketplace. Catalog writes bump the organization's catalog version in
-//! their transaction and drop its snapshot after the commit.
+//! Integrations and their versions (semver, draft then published, immutable once published;
+//! publishing may also list a version in marketplaces, `service::marketplaces` holds the
+//! listings). Catalog writes bump the organization's catalog version in their transaction and
+//! drop its snapshot after the commit.
 
 use crate::error::{ApiError, ApiResult};
 use crate::service::catalog::bump;
+use crate::service::certification;
 use crate::service::state::AppState;
 use crate::store::{self, Page, PageRequest, Tx, new_id, now_ms};
+use marketplace_core::certification::IntegrationProfile;
 use marketplace_core::event::{Event, EventType};
 use marketplace_core::integration::IntegrationFields;
 use marketplace_core::mapping::RecordType;
-use marketplace_core::{
-    FieldError, FieldErrorCode, Integration, IntegrationVersion, Listing, VersionState,
-};
+use marketplace_core::{FieldErrorCode, Integration, IntegrationVersion, VersionState};
 use serde_json::{Value, json};
 
 pub use crate::store::integrations::{IntegrationFilter, IntegrationRecord, VersionRecord};
-pub use crate::store::listings::ListingRecord;
 
 /// An event about an integration (its versions and listing included), now.
 pub(crate) fn integration_event(event_type: EventType, integration_id: &str, data: Value) -> Event {
@@ -48,16 +48,34 @@ pub async fn get(
         .ok_or(ApiError::NotFound("integration"))
 }
 
-/// Creates an integration.
+/// An integration from its fields and profile, every problem of both at once (the profile's
+/// at `/profile/...`, core's `IntegrationProfile::validate`).
+fn accept(
+    id: marketplace_core::IntegrationId,
+    fields: IntegrationFields,
+    profile: &IntegrationProfile,
+) -> ApiResult<Integration> {
+    let profile_errors = profile.validate().err().map(|e| e.0).unwrap_or_default();
+    match Integration::new(id, fields) {
+        Ok(integration) if profile_errors.is_empty() => Ok(integration),
+        Ok(_) => Err(ApiError::Validation(profile_errors)),
+        Err(mut errors) => {
+            errors.extend(profile_errors);
+            Err(ApiError::Validation(errors))
+        }
+    }
+}
+
+/// Creates an integration with its profile.
 pub async fn create(
     state: &AppState,
     organization_id: &str,
     fields: IntegrationFields,
+    profile: IntegrationProfile,
 ) -> ApiResult<IntegrationRecord> {
-    let integration =
-        Integration::new(new_id("int").into(), fields).map_err(ApiError::Validation)?;
+    let integration = accept(new_id("int").into(), fields, &profile)?;
     let mut tx = state.store.begin().await?;
-    store::integrations::insert(&mut tx, organization_id, &integration, now_ms()).await?;
+    store::integrations::insert(&mut tx, organization_id, &integration, &profile, now_ms()).await?;
     let event = integration_event(
         EventType::IntegrationCreated,
         integration.id.as_str(),
@@ -77,24 +95,32 @@ pub async fn list(
     Ok(store::integrations::list(&state.store, organization_id, filter, page).await?)
 }
 
-/// Changes an integration's fields: `change` receives the current fields and returns the new ones.
+/// Changes an integration's fields and profile: `change` receives the current ones and returns
+/// the new ones. The profile is certification evidence: the catalog version is bumped.
 pub async fn update(
     state: &AppState,
     organization_id: &str,
     id: &str,
-    change: impl FnOnce(IntegrationFields) -> IntegrationFields,
+    change: impl FnOnce(
+        IntegrationFields,
+        IntegrationProfile,
+    ) -> (IntegrationFields, IntegrationProfile),
 ) -> ApiResult<IntegrationRecord> {
-    let current = get(state, organization_id, id).await?.integration;
-    let fields = change(IntegrationFields {
-        name: current.name,
-        description: current.description,
-        category: current.category,
-        labels: current.labels,
-        icon_url: current.icon_url,
-    });
-    let integration = Integration::new(current.id, fields).map_err(ApiError::Validation)?;
+    let record = get(state, organization_id, id).await?;
+    let current = record.integration;
+    let (fields, profile) = change(
+        IntegrationFields {
+            name: current.name,
+            description: current.description,
+            category: current.category,
+            labels: current.labels,
+            icon_url: current.icon_url,
+        },
+        record.profile,
+    );
+    let integration = accept(current.id, fields, &profile)?;
     let mut tx = state.store.begin().await?;
-    store::integrations::update(&mut tx, &integration, now_ms()).await?;
+    store::integrations::update(&mut tx, &integration, &profile, now_ms()).await?;
     let event = integration_event(
         EventType::IntegrationUpdated,
         id,
@@ -125,19 +151,30 @@ pub async fn create_version(
 ) -> ApiResult<VersionRecord> {
     get(state, organization_id, integration_id).await?;
     let record_types = record_types(state, organization_id).await?;
+    let registered = certification::registered_applications(state, organization_id).await?;
     let mut tx = state.store.begin().await?;
     let existing = store::integrations::summaries(&mut tx, integration_id).await?;
-    let draft =
-        IntegrationVersion::parse_draft(body, &existing, &record_types).map_err(|errors| {
-            match errors
-                .iter()
-                .find(|e| e.code == FieldErrorCode::Duplicate && e.path == "/version")
-            {
-                Some(e) => ApiError::conflict("duplicate_version", e.message.clone()),
-                None => ApiError::Validation(errors),
-            }
-        })?;
-    store::integrations::insert_version(&mut tx, integration_id, &draft, now_ms()).await?;
+    let draft = IntegrationVersion::parse_draft(body, &existing, &record_types);
+    let flows = draft.as_ref().ok().map(|d| d.flows.as_slice());
+    let document = certification::version_document(body, flows, &registered);
+    let (draft, document) = match (draft, document) {
+        (Ok(draft), Ok(document)) => (draft, document),
+        (draft, document) => {
+            let mut errors = draft.err().unwrap_or_default();
+            errors.extend(document.err().unwrap_or_default());
+            return Err(
+                match errors
+                    .iter()
+                    .find(|e| e.code == FieldErrorCode::Duplicate && e.path == "/version")
+                {
+                    Some(e) => ApiError::conflict("duplicate_version", e.message.clone()),
+                    None => ApiError::Validation(errors),
+                },
+            );
+        }
+    };
+    store::integrations::insert_version(&mut tx, integration_id, &draft, &document, now_ms())
+        .await?;
     let number = draft.version.to_string();
     let event = integration_event(
         EventType::VersionCreated,
@@ -183,7 +220,8 @@ pub async fn get_version(
     version(state, integration_id, number).await
 }
 
-/// Replaces a draft's config and flows; a published version is immutable (409).
+/// Replaces a draft's config, flows, collections and document; a published version is
+/// immutable (409).
 pub async fn replace_version(
     state: &AppState,
     organization_id: &str,
@@ -201,11 +239,20 @@ pub async fn replace_version(
         ));
     }
     let record_types = record_types(state, organization_id).await?;
-    let replaced = current
-        .replace_draft(body, &record_types)
-        .map_err(ApiError::Validation)?;
+    let registered = certification::registered_applications(state, organization_id).await?;
+    let replaced = current.replace_draft(body, &record_types);
+    let flows = replaced.as_ref().ok().map(|d| d.flows.as_slice());
+    let document = certification::version_document(body, flows, &registered);
+    let (replaced, document) = match (replaced, document) {
+        (Ok(replaced), Ok(document)) => (replaced, document),
+        (replaced, document) => {
+            let mut errors = replaced.err().unwrap_or_default();
+            errors.extend(document.err().unwrap_or_default());
+            return Err(ApiError::Validation(errors));
+        }
+    };
     let mut tx = state.store.begin().await?;
-    store::integrations::replace_draft(&mut tx, integration_id, &replaced).await?;
+    store::integrations::replace_draft(&mut tx, integration_id, &replaced, &document).await?;
     let event = integration_event(
         EventType::VersionUpdated,
         integration_id,
@@ -215,12 +262,16 @@ pub async fn replace_version(
     version(state, integration_id, number).await
 }
 
-/// Publishes a draft; it must be greater than every published version.
+/// Publishes a draft; it must be greater than every published version. The listings of the
+/// marketplaces named by `marketplaces` (keys) are pointed at it in the same transaction (new
+/// ones not customer-deployable, single instance); an unknown key is a 422 at
+/// `/marketplaces/N` and nothing is published.
 pub async fn publish_version(
     state: &AppState,
     organization_id: &str,
     integration_id: &str,
     number: &str,
+    marketplaces: &[String],
 ) -> ApiResult<VersionRecord> {
     let current = get_version(state, organization_id, integration_id, number)
         .await?
@@ -234,102 +285,31 @@ pub async fn publish_version(
             FieldErrorCode::Immutable => ApiError::conflict("version_published", e.message),
             _ => ApiError::conflict("version_order", e.message),
         })?;
-    store::integrations::set_state(&mut tx, integration_id, &published, now_ms()).await?;
+    let marketplace_ids =
+        crate::service::marketplaces::ids_of_keys(&mut tx, organization_id, marketplaces).await?;
+    let now = now_ms();
+    store::integrations::set_state(&mut tx, integration_id, &published, now).await?;
+    for marketplace_id in &marketplace_ids {
+        let listed = store::listings::point_at(
+            &mut tx,
+            organization_id,
+            marketplace_id,
+            integration_id,
+            number,
+            now,
+        )
+        .await?;
+        let event = crate::service::marketplaces::listing_event(&listed.listing);
+        store::events::record(&mut tx, organization_id, &event).await?;
+    }
     let event = integration_event(
         EventType::VersionPublished,
         integration_id,
         json!({"version": number}),
     );
     commit_catalog_change(state, tx, organization_id, event).await?;
-    version(state, integration_id, number).await
-}
-
-/// A listing of the organization (404 otherwise).
-pub async fn get_listing(
-    state: &AppState,
-    organization_id: &str,
-    integration_id: &str,
-) -> ApiResult<ListingRecord> {
-    store::listings::get(&state.store, organization_id, integration_id)
-        .await?
-        .ok_or(ApiError::NotFound("listing"))
-}
-
-/// A page of the organization's listings.
-pub async fn list_listings(
-    state: &AppState,
-    organization_id: &str,
-    page: &PageRequest,
-) -> ApiResult<Page<ListingRecord>> {
-    Ok(store::listings::list(&state.store, organization_id, page).await?)
-}
-
-/// What a listing offers.
-#[derive(Debug, Clone)]
-pub struct ListingChange {
-    /// The version to offer (a draft is listed, as not deployable).
-    pub version: String,
-    /// Overview (markdown).
-    pub overview: String,
-    /// Whether customers may activate it themselves.
-    pub customer_deployable: bool,
-    /// Whether a customer may hold several instances.
-    pub allow_multiple_instances: bool,
-}
-
-/// Lists an integration in the marketplace, or changes its listing.
-pub async fn put_listing(
-    state: &AppState,
-    organization_id: &str,
-    integration_id: &str,
-    change: ListingChange,
-) -> ApiResult<ListingRecord> {
-    get(state, organization_id, integration_id).await?;
-    let unknown = || {
-        ApiError::field(FieldError::new(
-            "/version",
-            FieldErrorCode::InvalidReference,
-            "the integration has no such version",
-        ))
-    };
-    let version = store::integrations::get_version(&state.store, integration_id, &change.version)
-        .await?
-        .ok_or_else(unknown)?;
-    let marketplace_id = store::organizations::default_marketplace(&state.store, organization_id)
-        .await?
-        .ok_or(ApiError::NotFound("marketplace"))?;
-    let listing = Listing {
-        marketplace_id: marketplace_id.into(),
-        partner_brief: Default::default(),
-        visibility: Default::default(),
-        integration_id: integration_id.into(),
-        version: version.version.version,
-        overview: change.overview,
-        customer_deployable: change.customer_deployable,
-        allow_multiple_instances: change.allow_multiple_instances,
-    };
-    let mut tx = state.store.begin().await?;
-    store::listings::upsert(&mut tx, organization_id, &listing, now_ms()).await?;
-    let event = integration_event(
-        EventType::ListingUpdated,
-        integration_id,
-        json!({"version": change.version, "customer_deployable": listing.customer_deployable,
-               "allow_multiple_instances": listing.allow_multiple_instances}),
-    );
-    commit_catalog_change(state, tx, organization_id, event).await?;
-    get_listing(state, organization_id, integration_id).await
-}
-
-/// Removes a listing; existing instances stay.
-pub async fn delete_listing(
-    state: &AppState,
-    organization_id: &str,
-    integration_id: &str,
-) -> ApiResult<()> {
-    let mut tx = state.store.begin().await?;
-    if !store::listings::delete(&mut tx, organization_id, integration_id).await? {
-        return Err(ApiError::NotFound("listing"));
+    if !marketplace_ids.is_empty() {
+        crate::service::marketplaces::forget(state, organization_id);
     }
-    let event = integration_event(EventType::ListingRemoved, integration_id, json!({}));
-    commit_catalog_change(state, tx, organization_id, event).await
+    version(state, integration_id, number).await
 }

@@ -213,6 +213,7 @@ pub async fn create_signing_key(
         algorithm: algorithm.to_owned(),
         public_key_pem: public_key_pem.to_owned(),
         created_at: now_ms(),
+        marketplace_id: None,
     };
     let mut tx = state.store.begin().await?;
     store::signing_keys::insert(&mut tx, organization_id, &key)

@@ -5,6 +5,7 @@
 use crate::crypto::{random_secret, sha256_hex};
 use crate::error::{ApiError, ApiResult};
 use crate::service::integrations::commit_catalog_change;
+use crate::service::marketplaces;
 use crate::service::organization::check_signing_key;
 use crate::service::state::AppState;
 use crate::service::templates::{self, Template};
@@ -314,6 +315,7 @@ pub async fn register(
     registered.data["registration_id"] = json!(registration.id);
     registered.data["client_id"] = json!(credential.credential.client_id);
     commit_catalog_change(state, tx, &organization_id, registered).await?;
+    marketplaces::forget(state, &organization_id);
     Ok((marketplace, credential))
 }
 
@@ -392,6 +394,7 @@ pub async fn update_marketplace(
     store::partners::update_partner_marketplace(&mut tx, &m).await?;
     let event = marketplace_event(EventType::MarketplaceUpdated, &m);
     commit_catalog_change(state, tx, &partner.organization_id, event).await?;
+    marketplaces::forget(state, &partner.organization_id);
     Ok(m)
 }
 
@@ -410,21 +413,17 @@ pub async fn create_signing_key(
         algorithm: algorithm.to_owned(),
         public_key_pem: public_key_pem.to_owned(),
         created_at: now_ms(),
+        marketplace_id: Some(partner.marketplace_id.clone()),
     };
     let mut tx = state.store.begin().await?;
-    store::partners::insert_signing_key(
-        &mut tx,
-        &partner.organization_id,
-        &partner.marketplace_id,
-        &key,
-    )
-    .await
-    .map_err(|e| {
-        e.or_conflict(ApiError::conflict(
-            "duplicate_kid",
-            "a signing key with this kid exists",
-        ))
-    })?;
+    store::signing_keys::insert(&mut tx, &partner.organization_id, &key)
+        .await
+        .map_err(|e| {
+            e.or_conflict(ApiError::conflict(
+                "duplicate_kid",
+                "a signing key with this kid exists",
+            ))
+        })?;
     let event = Event::for_organization(
         EventType::SigningKeyCreated,
         now_ms(),

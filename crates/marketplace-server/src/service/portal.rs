@@ -553,6 +553,12 @@ pub async fn authenticate_session(
         }
     }
     let record = session.record;
+    let (marketplace_id, tenant_id) = crate::service::auth::default_scope(
+        state,
+        &record.organization_id,
+        &record.customer_external_id,
+    )
+    .await?;
     Ok(CustomerUser {
         organization_id: record.organization_id,
         customer_id: record.customer_id,
@@ -560,6 +566,8 @@ pub async fn authenticate_session(
         user_id: record.user_id,
         role: session.role,
         embedded_config: None,
+        marketplace_id,
+        tenant_id,
     })
 }
 

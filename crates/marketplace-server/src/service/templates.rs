@@ -6,7 +6,7 @@
 use crate::error::{ApiError, ApiResult};
 use crate::service::auth::{Admin, Decider};
 use crate::service::catalog::load_version;
-use crate::service::integrations;
+use crate::service::integrations::{self, commit_catalog_change};
 use crate::service::state::AppState;
 use crate::store::{self, Page, PageRequest, new_id, now_ms};
 use marketplace_core::api_key::{Submitter, SubmitterKind};
@@ -130,18 +130,19 @@ pub async fn get(state: &AppState, organization_id: &str, id: &str) -> ApiResult
         .ok_or(ApiError::NotFound("workflow template"))
 }
 
-/// Deletes a template (instances made from it keep their config, flows and overrides).
+/// Deletes a template (instances made from it keep their config, flows and overrides); bumps
+/// the catalog version (tiers count approved templates).
 pub async fn delete(state: &AppState, organization_id: &str, id: &str) -> ApiResult<()> {
     let template = get(state, organization_id, id).await?;
     let mut tx = state.store.begin().await?;
     store::templates::delete(&mut tx, id).await?;
     let event = template_event(EventType::WorkflowTemplateDeleted, &template, now_ms());
-    store::events::record(&mut tx, organization_id, &event).await?;
-    tx.commit().await?;
-    Ok(())
+    // An approved template is certification evidence (`workflow_template`): tiers change.
+    commit_catalog_change(state, tx, organization_id, event).await
 }
 
-/// Approves or rejects a template, once, never with the key that submitted it.
+/// Approves or rejects a template, once, never with the key that submitted it; bumps the
+/// catalog version (tiers count approved templates).
 pub async fn decide(
     state: &AppState,
     decider: &Decider,
@@ -186,8 +187,8 @@ pub async fn decide(
     if let Some(data) = event.data.as_object_mut() {
         data.insert("decided_by".into(), decider.key_id.clone().into());
     }
-    store::events::record(&mut tx, &decider.organization_id, &event).await?;
-    tx.commit().await?;
+    // An approval is certification evidence (`workflow_template`): tiers change.
+    commit_catalog_change(state, tx, &decider.organization_id, event).await?;
     Ok(decided)
 }
 

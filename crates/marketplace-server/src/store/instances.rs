@@ -40,12 +40,13 @@ struct Row {
     account_identifier: Option<String>,
     template_id: Option<String>,
     enabled_flows: Option<String>,
+    marketplace_id: Option<String>,
     created_at: i64,
     updated_at: i64,
 }
 
 const SELECT: &str = "SELECT id, customer_id, integration_id, version, name, status, sealed_config, status_message, \
-     account_identifier, template_id, enabled_flows, created_at, updated_at FROM instances";
+     account_identifier, template_id, enabled_flows, marketplace_id, created_at, updated_at FROM instances";
 
 fn context(instance_id: &str) -> String {
     format!("instance:{instance_id}")
@@ -68,6 +69,7 @@ impl Row {
         Ok(Instance {
             template_id: self.template_id,
             enabled_flows,
+            marketplace_id: self.marketplace_id.map(Into::into),
             version: semver::Version::parse(&self.version).map_err(|_| corrupt("the version"))?,
             status: self.status.parse().map_err(|_| corrupt("the status"))?,
             id: self.id.into(),
@@ -175,12 +177,12 @@ pub async fn save(
     );
     let sql = if insert {
         "INSERT INTO instances (id, organization_id, customer_id, integration_id, version, name, status, sealed_config, \
-         created_at, updated_at, status_message, account_identifier, template_id, enabled_flows) \
-         VALUES ($1, (SELECT organization_id FROM customers WHERE id = $2), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+         created_at, updated_at, status_message, account_identifier, template_id, enabled_flows, marketplace_id) \
+         VALUES ($1, (SELECT organization_id FROM customers WHERE id = $2), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
     } else {
         "UPDATE instances SET customer_id = $2, integration_id = $3, version = $4, name = $5, status = $6, sealed_config = $7, \
          created_at = $8, updated_at = $9, status_message = $10, account_identifier = $11, template_id = $12, \
-         enabled_flows = $13 WHERE id = $1"
+         enabled_flows = $13, marketplace_id = $14 WHERE id = $1"
     };
     let enabled_flows = instance
         .enabled_flows
@@ -200,6 +202,11 @@ pub async fn save(
         instance.account_identifier.clone().into(),
         instance.template_id.clone().into(),
         enabled_flows.into(),
+        instance
+            .marketplace_id
+            .as_ref()
+            .map(|m| m.to_string())
+            .into(),
     ];
     execute(&mut **tx, sql, args).await?;
     Ok(())
@@ -324,8 +331,8 @@ pub async fn pending_before(store: &Store, cutoff: i64) -> StoreResult<Vec<(Stri
         row: Row,
     }
     let sql = "SELECT organization_id, id, customer_id, integration_id, version, name, status, sealed_config, \
-               status_message, account_identifier, template_id, enabled_flows, created_at, updated_at FROM instances \
-               WHERE status = 'pending' AND updated_at < $1 LIMIT 100";
+               status_message, account_identifier, template_id, enabled_flows, marketplace_id, created_at, updated_at \
+               FROM instances WHERE status = 'pending' AND updated_at < $1 LIMIT 100";
     let rows: Vec<Owned> = fetch_all(&store.db.write, sql, [cutoff.into()]).await?;
     rows.into_iter()
         .map(|o| Ok((o.organization_id, o.row.instance(store)?)))

@@ -3,15 +3,19 @@
 use super::page::{Filter, Order, fetch_page};
 use super::sql::{execute, fetch_all, fetch_optional};
 use super::{Page, PageRequest, Store, StoreError, StoreResult, Tx, json_column, to_json_text};
-use marketplace_core::integration::VersionSummary;
+use marketplace_core::certification::{IntegrationProfile, SupportedApplication};
+use marketplace_core::integration::{VersionDocument, VersionSummary};
 use marketplace_core::mapping::{Collection, RecordType};
 use marketplace_core::{Integration, IntegrationVersion, VersionState};
+use std::collections::HashMap;
 
 /// An integration with its timestamps.
 #[derive(Debug, Clone)]
 pub struct IntegrationRecord {
     /// The integration.
     pub integration: Integration,
+    /// What it says of the third party it connects.
+    pub profile: IntegrationProfile,
     /// Creation time (Unix ms).
     pub created_at: i64,
     /// Last change (Unix ms).
@@ -25,6 +29,8 @@ pub struct VersionRecord {
     pub integration_id: String,
     /// The version.
     pub version: IntegrationVersion,
+    /// Its supported applications, documentation and connection test flow.
+    pub document: VersionDocument,
     /// Creation time (Unix ms).
     pub created_at: i64,
     /// Publication time (Unix ms).
@@ -39,6 +45,7 @@ struct IntegrationRow {
     category: String,
     labels: String,
     icon_url: Option<String>,
+    profile: String,
     created_at: i64,
     updated_at: i64,
 }
@@ -54,6 +61,7 @@ impl IntegrationRow {
                 labels: json_column("labels", &self.labels)?,
                 icon_url: self.icon_url,
             },
+            profile: json_column("profile", &self.profile)?,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -69,6 +77,9 @@ struct VersionRow {
     flows: String,
     collections: String,
     record_types: String,
+    applications: String,
+    documentation: String,
+    connection_test: Option<String>,
     created_at: i64,
     published_at: Option<i64>,
 }
@@ -105,6 +116,11 @@ impl VersionRow {
                 collections: json_column("collections", &self.collections)?,
                 record_types: frozen_types(&self.record_types)?,
             },
+            document: VersionDocument {
+                applications: json_column("applications", &self.applications)?,
+                documentation: self.documentation,
+                connection_test: self.connection_test,
+            },
             integration_id: self.integration_id,
             created_at: self.created_at,
             published_at: self.published_at,
@@ -112,8 +128,8 @@ impl VersionRow {
     }
 }
 
-const INTEGRATION_SELECT: &str = "SELECT id, name, description, category, labels, icon_url, created_at, updated_at FROM integrations";
-const VERSION_SELECT: &str = "SELECT integration_id, version, state, config, flows, collections, record_types, created_at, published_at FROM versions";
+const INTEGRATION_SELECT: &str = "SELECT id, name, description, category, labels, icon_url, profile, created_at, updated_at FROM integrations";
+const VERSION_SELECT: &str = "SELECT integration_id, version, state, config, flows, collections, record_types, applications, documentation, connection_test, created_at, published_at FROM versions";
 
 /// The frozen record types of a published version: a JSON object, name → record type.
 fn frozen_types(text: &str) -> StoreResult<Vec<RecordType>> {
@@ -138,17 +154,18 @@ pub struct IntegrationFilter {
     pub category: Option<String>,
 }
 
-/// Stores a new integration.
+/// Stores a new integration with its profile.
 pub async fn insert(
     tx: &mut Tx,
     organization_id: &str,
     integration: &Integration,
+    profile: &IntegrationProfile,
     now: i64,
 ) -> StoreResult<()> {
     execute(
         &mut **tx,
-        "INSERT INTO integrations (id, organization_id, name, description, category, labels, icon_url, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        "INSERT INTO integrations (id, organization_id, name, description, category, labels, icon_url, profile, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
         [
             integration.id.as_str().into(),
             organization_id.into(),
@@ -157,6 +174,7 @@ pub async fn insert(
             (&integration.category).into(),
             to_json_text(&integration.labels).into(),
             integration.icon_url.clone().into(),
+            to_json_text(profile).into(),
             now.into(),
         ],
     )
@@ -164,17 +182,23 @@ pub async fn insert(
     Ok(())
 }
 
-/// Stores an integration's changed fields.
-pub async fn update(tx: &mut Tx, integration: &Integration, now: i64) -> StoreResult<()> {
+/// Stores an integration's changed fields and profile.
+pub async fn update(
+    tx: &mut Tx,
+    integration: &Integration,
+    profile: &IntegrationProfile,
+    now: i64,
+) -> StoreResult<()> {
     execute(
         &mut **tx,
-        "UPDATE integrations SET name = $1, description = $2, category = $3, labels = $4, icon_url = $5, updated_at = $6 WHERE id = $7",
+        "UPDATE integrations SET name = $1, description = $2, category = $3, labels = $4, icon_url = $5, profile = $6, updated_at = $7 WHERE id = $8",
         [
             (&integration.name).into(),
             (&integration.description).into(),
             (&integration.category).into(),
             to_json_text(&integration.labels).into(),
             integration.icon_url.clone().into(),
+            to_json_text(profile).into(),
             now.into(),
             integration.id.as_str().into(),
         ],
@@ -239,16 +263,18 @@ pub async fn summaries(tx: &mut Tx, integration_id: &str) -> StoreResult<Vec<Ver
         .collect()
 }
 
-/// Stores a new draft version.
+/// Stores a new draft version with its document.
 pub async fn insert_version(
     tx: &mut Tx,
     integration_id: &str,
     version: &IntegrationVersion,
+    document: &VersionDocument,
     now: i64,
 ) -> StoreResult<()> {
     execute(
         &mut **tx,
-        "INSERT INTO versions (integration_id, version, state, config, flows, collections, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO versions (integration_id, version, state, config, flows, collections, applications, documentation, connection_test, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         [
             integration_id.into(),
             version.version.to_string().into(),
@@ -256,6 +282,9 @@ pub async fn insert_version(
             to_json_text(&version.config).into(),
             to_json_text(&version.flows).into(),
             to_json_text(&version.collections).into(),
+            to_json_text(&document.applications).into(),
+            (&document.documentation).into(),
+            document.connection_test.clone().into(),
             now.into(),
         ],
     )
@@ -263,19 +292,24 @@ pub async fn insert_version(
     Ok(())
 }
 
-/// Replaces a draft's config, flows and collections.
+/// Replaces a draft's config, flows, collections and document.
 pub async fn replace_draft(
     tx: &mut Tx,
     integration_id: &str,
     version: &IntegrationVersion,
+    document: &VersionDocument,
 ) -> StoreResult<()> {
     execute(
         &mut **tx,
-        "UPDATE versions SET config = $1, flows = $2, collections = $3 WHERE integration_id = $4 AND version = $5 AND state = 'draft'",
+        "UPDATE versions SET config = $1, flows = $2, collections = $3, applications = $4, documentation = $5, connection_test = $6 \
+         WHERE integration_id = $7 AND version = $8 AND state = 'draft'",
         [
             to_json_text(&version.config).into(),
             to_json_text(&version.flows).into(),
             to_json_text(&version.collections).into(),
+            to_json_text(&document.applications).into(),
+            (&document.documentation).into(),
+            document.connection_test.clone().into(),
             integration_id.into(),
             version.version.to_string().into(),
         ],
@@ -374,4 +408,89 @@ pub async fn record_type_in_use(
         }
     }
     Ok(false)
+}
+
+/// Stores a version's supported applications (published or not); whether the version exists.
+pub async fn set_applications(
+    tx: &mut Tx,
+    integration_id: &str,
+    version: &str,
+    applications: &[SupportedApplication],
+) -> StoreResult<bool> {
+    let changed = execute(
+        &mut **tx,
+        "UPDATE versions SET applications = $1 WHERE integration_id = $2 AND version = $3",
+        [
+            to_json_text(&applications).into(),
+            integration_id.into(),
+            version.into(),
+        ],
+    )
+    .await?;
+    Ok(changed > 0)
+}
+
+/// The profile of each of the organization's integrations, by integration id.
+pub async fn profiles(
+    store: &Store,
+    organization_id: &str,
+) -> StoreResult<HashMap<String, IntegrationProfile>> {
+    let rows: Vec<(String, String)> = fetch_all(
+        &store.db.read,
+        "SELECT id, profile FROM integrations WHERE organization_id = $1",
+        [organization_id.into()],
+    )
+    .await?;
+    rows.into_iter()
+        .map(|(id, text)| Ok((id, json_column("profile", &text)?)))
+        .collect()
+}
+
+/// The document of each version of the organization's integrations, by (integration id,
+/// version).
+pub async fn documents(
+    store: &Store,
+    organization_id: &str,
+) -> StoreResult<HashMap<(String, String), VersionDocument>> {
+    let rows: Vec<(String, String, String, String, Option<String>)> = fetch_all(
+        &store.db.read,
+        "SELECT v.integration_id, v.version, v.applications, v.documentation, v.connection_test \
+         FROM versions v JOIN integrations i ON i.id = v.integration_id WHERE i.organization_id = $1",
+        [organization_id.into()],
+    )
+    .await?;
+    rows.into_iter()
+        .map(
+            |(id, version, applications, documentation, connection_test)| {
+                let document = VersionDocument {
+                    applications: json_column("applications", &applications)?,
+                    documentation,
+                    connection_test,
+                };
+                Ok(((id, version), document))
+            },
+        )
+        .collect()
+}
+
+/// The document of one version, if it exists.
+pub async fn document(
+    store: &Store,
+    integration_id: &str,
+    version: &str,
+) -> StoreResult<Option<VersionDocument>> {
+    let row: Option<(String, String, Option<String>)> = fetch_optional(
+        &store.db.read,
+        "SELECT applications, documentation, connection_test FROM versions WHERE integration_id = $1 AND version = $2",
+        [integration_id.into(), version.into()],
+    )
+    .await?;
+    row.map(|(applications, documentation, connection_test)| {
+        Ok(VersionDocument {
+            applications: json_column("applications", &applications)?,
+            documentation,
+            connection_test,
+        })
+    })
+    .transpose()
 }

@@ -1,4 +1,5 @@
-//! `listings`: which integration the marketplace offers, at which version.
+//! `listings`: which integration each marketplace offers, at which version, per (marketplace,
+//! integration).
 
 use super::page::{Filter, Order, fetch_page};
 use super::sql::{execute, fetch_all, fetch_optional};
@@ -51,10 +52,6 @@ impl Row {
 
 const SELECT: &str = "SELECT marketplace_id, integration_id, version, overview, customer_deployable, allow_multiple_instances, partner_brief, visibility, updated_at FROM listings";
 
-/// Restricts a query to the organization's default marketplace (`$1` is the organization id).
-const IN_DEFAULT: &str =
-    "marketplace_id IN (SELECT id FROM marketplaces WHERE organization_id = $1 AND is_default = 1)";
-
 /// Lists an integration or changes its listing.
 pub async fn upsert(
     tx: &mut Tx,
@@ -86,44 +83,86 @@ pub async fn upsert(
     Ok(())
 }
 
-/// Removes a listing; whether it existed.
-pub async fn delete(tx: &mut Tx, organization_id: &str, integration_id: &str) -> StoreResult<bool> {
-    let sql = format!(
-        "DELETE FROM listings WHERE organization_id = $1 AND integration_id = $2 AND {IN_DEFAULT}"
-    );
-    let deleted = execute(
+/// Points a marketplace's listing of an integration at a version (a publication): an existing
+/// listing keeps its other fields, a new one is not customer-deployable and single-instance.
+/// Returns the listing as it now is.
+pub async fn point_at(
+    tx: &mut Tx,
+    organization_id: &str,
+    marketplace_id: &str,
+    integration_id: &str,
+    version: &str,
+    now: i64,
+) -> StoreResult<ListingRecord> {
+    execute(
         &mut **tx,
-        &sql,
-        [organization_id.into(), integration_id.into()],
+        "INSERT INTO listings (marketplace_id, integration_id, organization_id, version, overview, customer_deployable, \
+         allow_multiple_instances, updated_at) VALUES ($1, $2, $3, $4, '', 0, 0, $5) \
+         ON CONFLICT (marketplace_id, integration_id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at",
+        [
+            marketplace_id.into(),
+            integration_id.into(),
+            organization_id.into(),
+            version.into(),
+            now.into(),
+        ],
     )
     .await?;
-    Ok(deleted > 0)
+    let sql = format!("{SELECT} WHERE marketplace_id = $1 AND integration_id = $2");
+    let row: Row = fetch_optional(
+        &mut **tx,
+        &sql,
+        [marketplace_id.into(), integration_id.into()],
+    )
+    .await?
+    .ok_or_else(|| StoreError::Corrupt("a listing vanished while being published".into()))?;
+    row.record()
 }
 
-/// A listing of the organization.
+/// Removes a marketplace's listing (its tenant assignments go with it); whether it existed.
+pub async fn delete(
+    tx: &mut Tx,
+    organization_id: &str,
+    marketplace_id: &str,
+    integration_id: &str,
+) -> StoreResult<bool> {
+    let sql = "DELETE FROM listings WHERE organization_id = $1 AND marketplace_id = $2 AND integration_id = $3";
+    let args = [
+        organization_id.into(),
+        marketplace_id.into(),
+        integration_id.into(),
+    ];
+    Ok(execute(&mut **tx, sql, args).await? > 0)
+}
+
+/// A marketplace's listing of an integration (read from the write pool: it may just have changed).
 pub async fn get(
     store: &Store,
     organization_id: &str,
+    marketplace_id: &str,
     integration_id: &str,
 ) -> StoreResult<Option<ListingRecord>> {
-    let sql =
-        format!("{SELECT} WHERE organization_id = $1 AND integration_id = $2 AND {IN_DEFAULT}");
-    let args = [organization_id.into(), integration_id.into()];
+    let sql = format!(
+        "{SELECT} WHERE organization_id = $1 AND marketplace_id = $2 AND integration_id = $3"
+    );
+    let args = [
+        organization_id.into(),
+        marketplace_id.into(),
+        integration_id.into(),
+    ];
     let row: Option<Row> = fetch_optional(&store.db.write, &sql, args).await?;
     row.map(Row::record).transpose()
 }
 
-/// A page of the organization's listings.
+/// A page of a marketplace's listings, by integration id.
 pub async fn list(
     store: &Store,
     organization_id: &str,
+    marketplace_id: &str,
     page: &PageRequest,
 ) -> StoreResult<Page<ListingRecord>> {
     let mut filter = Filter::eq("organization_id", organization_id);
-    filter.and(
-        "marketplace_id IN (SELECT id FROM marketplaces WHERE organization_id = ? AND is_default = 1)",
-        [organization_id.into()],
-    );
+    filter.eq_opt("marketplace_id", Some(marketplace_id));
     fetch_page(
         store,
         SELECT,
@@ -137,9 +176,9 @@ pub async fn list(
     .try_map(Row::record)
 }
 
-/// Every listing of the organization (for a catalog snapshot).
-pub async fn all(store: &Store, organization_id: &str) -> StoreResult<Vec<ListingRecord>> {
-    let sql = format!("{SELECT} WHERE organization_id = $1 AND {IN_DEFAULT}");
-    let rows: Vec<Row> = fetch_all(&store.db.read, &sql, [organization_id.into()]).await?;
+/// Every listing of a marketplace (for its catalog snapshot).
+pub async fn all(store: &Store, marketplace_id: &str) -> StoreResult<Vec<ListingRecord>> {
+    let sql = format!("{SELECT} WHERE marketplace_id = $1");
+    let rows: Vec<Row> = fetch_all(&store.db.read, &sql, [marketplace_id.into()]).await?;
     rows.into_iter().map(Row::record).collect()
 }

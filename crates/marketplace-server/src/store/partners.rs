@@ -270,31 +270,6 @@ pub async fn use_registration(
     Ok((updated > 0).then_some(registration))
 }
 
-/// Stores a partner's signing key, bound to its marketplace (kid unique per organization: a
-/// duplicate is a unique violation).
-pub async fn insert_signing_key(
-    tx: &mut Tx,
-    organization_id: &str,
-    marketplace_id: &str,
-    key: &SigningKey,
-) -> StoreResult<()> {
-    execute(
-        &mut **tx,
-        "INSERT INTO signing_keys (organization_id, kid, algorithm, public_key_pem, created_at, \
-         marketplace_id) VALUES ($1, $2, $3, $4, $5, $6)",
-        [
-            organization_id.into(),
-            (&key.kid).into(),
-            (&key.algorithm).into(),
-            (&key.public_key_pem).into(),
-            key.created_at.into(),
-            marketplace_id.into(),
-        ],
-    )
-    .await?;
-    Ok(())
-}
-
 /// A page of a marketplace's signing keys, by kid.
 pub async fn list_signing_keys(
     store: &Store,
@@ -303,7 +278,7 @@ pub async fn list_signing_keys(
 ) -> StoreResult<Page<SigningKey>> {
     fetch_page(
         store,
-        "SELECT kid, algorithm, public_key_pem, created_at FROM signing_keys",
+        "SELECT kid, algorithm, public_key_pem, created_at, marketplace_id FROM signing_keys",
         "kid",
         Order::Ascending,
         Filter::eq("marketplace_id", marketplace_id),

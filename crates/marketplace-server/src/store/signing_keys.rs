@@ -15,21 +15,26 @@ pub struct SigningKey {
     pub public_key_pem: String,
     /// Creation time (Unix ms).
     pub created_at: i64,
+    /// A partner's key signs only for this marketplace (`None`: the vendor's key).
+    pub marketplace_id: Option<String>,
 }
 
-const SELECT: &str = "SELECT kid, algorithm, public_key_pem, created_at FROM signing_keys";
+const SELECT: &str =
+    "SELECT kid, algorithm, public_key_pem, created_at, marketplace_id FROM signing_keys";
 
 /// Stores a key (a duplicate kid is a unique violation).
 pub async fn insert(tx: &mut Tx, organization_id: &str, key: &SigningKey) -> StoreResult<()> {
     execute(
         &mut **tx,
-        "INSERT INTO signing_keys (organization_id, kid, algorithm, public_key_pem, created_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO signing_keys (organization_id, kid, algorithm, public_key_pem, created_at, marketplace_id) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
         [
             organization_id.into(),
             (&key.kid).into(),
             (&key.algorithm).into(),
             (&key.public_key_pem).into(),
             key.created_at.into(),
+            key.marketplace_id.clone().into(),
         ],
     )
     .await?;

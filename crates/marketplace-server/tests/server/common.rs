@@ -236,6 +236,39 @@ impl TestServer {
         server
     }
 
+    /// Serves an existing database (its organization and admin key already in it), as a newer
+    /// release started on it would: the migrations it lacks run first.
+    pub(crate) async fn on_existing(
+        database_url: String,
+        dir: TempDir,
+        organization_id: String,
+        admin_key: String,
+    ) -> TestServer {
+        let storage = StorageArgs {
+            database_url: database_url.clone(),
+            master_key: Some(master_key()),
+        };
+        let store = marketplace_server::open(&storage)
+            .await
+            .expect("open and migrate the database");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let state = AppState::new(store, test_settings(&base));
+        let app = marketplace_server::app(state.clone());
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        TestServer {
+            base,
+            admin_key,
+            organization_id,
+            client: reqwest::Client::new(),
+            database_url,
+            state,
+            _dir: Some(dir),
+        }
+    }
+
     /// Calls the service with a bearer credential; returns the status and the JSON body (or null).
     pub(crate) async fn call(
         &self,
