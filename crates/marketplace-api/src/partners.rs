@@ -167,6 +167,54 @@ pub struct PartnerTemplateCreate {
     pub overrides: serde_json::Map<String, serde_json::Value>,
 }
 
+query! {
+    /// Filters of the partner catalog (the external search).
+    pub struct PartnerCatalogQuery {
+        /// Case-insensitive substring of name, description, category or a label.
+        pub q: Option<String>,
+        /// Exact category.
+        pub category: Option<String>,
+        /// At least this certification tier (an unknown tier is 400 `invalid_query`).
+        pub tier: Option<crate::certification::Tier>,
+    }
+}
+
+/// What a partner tells about a listing (never shown in the embedded catalog).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct PartnerBriefView {
+    /// The market it serves.
+    pub market: String,
+    /// Who buys it.
+    pub buyer_profile: String,
+    /// How it is positioned.
+    pub positioning: String,
+}
+
+/// An entry of the partner catalog: no customer fields (activation, instances, deployability).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct PartnerCatalogEntry {
+    /// The integration.
+    pub integration_id: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Category.
+    pub category: String,
+    /// Labels.
+    pub labels: Vec<String>,
+    /// Icon URL.
+    pub icon_url: Option<String>,
+    /// The listed version.
+    pub version: String,
+    /// The listed version's certification tier (null: not even compatible).
+    pub tier: Option<crate::certification::Tier>,
+    /// The partner brief.
+    pub partner_brief: PartnerBriefView,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,6 +24,7 @@ use marketplace_api::partners::{
     CredentialView, MarketplaceRegister, NewCredential, NewRegistration, PartnerMarketplacePatch,
     PartnerMarketplaceView, PartnerTemplateCreate, RegisteredMarketplace, RegistrationCreate,
 };
+use marketplace_api::partners::{PartnerBriefView, PartnerCatalogEntry, PartnerCatalogQuery};
 use marketplace_api::signing_keys::{Algorithm, SigningKeyCreate, SigningKeyView};
 use marketplace_api::templates::TemplateView;
 use marketplace_core::template::TemplateInput;
@@ -44,6 +45,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(delete_partner_signing_key))
         .routes(routes!(submit_partner_template))
+        .routes(routes!(partner_catalog))
 }
 
 /// A partner, by `Authorization: Basic base64(client_id:client_secret)`.
@@ -320,4 +322,70 @@ async fn submit_partner_template(
         StatusCode::CREATED,
         Json(crate::http::templates::view(template)),
     ))
+}
+
+/// The partner catalog (external search): the listings of the partner's marketplace its
+/// tenant sees, except those hidden from external search; without customer fields, with the
+/// partner brief and the tier.
+#[utoipa::path(get, path = "/api/v1/partner/catalog", tag = "partners",
+    security(("partner_client" = [])), params(PartnerCatalogQuery),
+    responses((status = 200, body = List<PartnerCatalogEntry>)))]
+async fn partner_catalog(
+    State(state): State<AppState>,
+    partner: Partner,
+    ApiQuery(query): ApiQuery<PartnerCatalogQuery>,
+) -> ApiResult<Json<List<PartnerCatalogEntry>>> {
+    use marketplace_core::certification::Tier;
+    let tier = match query.tier {
+        None => None,
+        Some(tier) => Some(Tier::from_name(tier.as_str()).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_query",
+                "tier must be compatible, ready, certified or one_click",
+            )
+        })?),
+    };
+    let marketplace = partners::marketplace(&state, &partner).await?;
+    let snapshot =
+        crate::service::catalog::snapshot(&state, &partner.organization_id, &marketplace.id)
+            .await?;
+    let tenant = snapshot.tenant(marketplace.tenant_id.as_deref());
+    let category = query.category.as_deref().map(|c| c.trim().to_lowercase());
+    let q = query
+        .q
+        .as_deref()
+        .map(str::to_lowercase)
+        .filter(|q| !q.is_empty());
+    let items = snapshot
+        .catalog
+        .listings()
+        .iter()
+        .filter(|l| {
+            marketplace_core::marketplace::in_external_search(
+                &l.listing,
+                &snapshot.marketplace_id,
+                tenant,
+            )
+        })
+        .filter(|l| l.matches(category.as_deref(), None, q.as_deref(), tier))
+        .map(|l| PartnerCatalogEntry {
+            integration_id: l.integration.id.to_string(),
+            name: l.integration.name.clone(),
+            description: l.integration.description.clone(),
+            category: l.integration.category.clone(),
+            labels: l.integration.labels.clone(),
+            icon_url: l.integration.icon_url.clone(),
+            version: l.listing.version.to_string(),
+            tier: l.tier.map(Into::into),
+            partner_brief: PartnerBriefView {
+                market: l.listing.partner_brief.market.clone(),
+                buyer_profile: l.listing.partner_brief.buyer_profile.clone(),
+                positioning: l.listing.partner_brief.positioning.clone(),
+            },
+        })
+        .collect();
+    Ok(Json(List {
+        items,
+        next_cursor: None,
+    }))
 }
