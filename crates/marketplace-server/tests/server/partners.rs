@@ -12,6 +12,7 @@ on_both_backends!(
     registration_tokens_are_single_use,
     partners_manage_their_marketplace_and_keys,
     partners_submit_workflow_templates,
+    partner_catalog_is_the_external_search,
 );
 
 /// Calls the partner API with HTTP Basic credentials; returns status, body and
@@ -521,4 +522,97 @@ async fn partners_submit_workflow_templates(server: TestServer) {
         .await;
     assert_eq!(status, StatusCode::OK, "{decided}");
     assert_eq!(decided["status"], "approved");
+}
+
+async fn partner_catalog_is_the_external_search(server: TestServer) {
+    let integration = server.orders_listed(false).await;
+    let tenant_id = tenant(&server, "acme", "tenant").await;
+    let token = registration(&server, &tenant_id).await;
+    let (status, registered) = register(&server, &token, "acme").await;
+    assert_eq!(status, StatusCode::CREATED, "{registered}");
+    let marketplace_id = registered["marketplace"]["id"].as_str().unwrap().to_owned();
+    let client = (
+        registered["client_id"].as_str().unwrap(),
+        registered["client_secret"].as_str().unwrap(),
+    );
+    sqlx::query(
+        "INSERT INTO listings (marketplace_id, integration_id, organization_id, version, overview, \
+         customer_deployable, allow_multiple_instances, partner_brief, updated_at) \
+         VALUES ($1, $2, $3, '1.0.0', '', 1, 0, '{\"market\":\"EU retail\",\"buyer_profile\":\"\",\"positioning\":\"\"}', 0)",
+    )
+    .bind(&marketplace_id)
+    .bind(&integration)
+    .bind(&server.organization_id)
+    .execute(&server.state.store.db.write)
+    .await
+    .unwrap();
+    let catalog = |query: &'static str| {
+        let server = &server;
+        async move {
+            let (status, body, _) = partner(
+                server,
+                client,
+                Method::GET,
+                &format!("/api/v1/partner/catalog{query}"),
+                None,
+            )
+            .await;
+            (status, body)
+        }
+    };
+    let set_visibility = |visibility: &'static str| {
+        let server = &server;
+        let marketplace_id = marketplace_id.clone();
+        async move {
+            sqlx::query("UPDATE listings SET visibility = $1 WHERE marketplace_id = $2")
+                .bind(visibility)
+                .bind(&marketplace_id)
+                .execute(&server.state.store.db.write)
+                .await
+                .unwrap();
+            sqlx::query(
+                "UPDATE organizations SET catalog_version = catalog_version + 1 WHERE id = $1",
+            )
+            .bind(&server.organization_id)
+            .execute(&server.state.store.db.write)
+            .await
+            .unwrap();
+            server.state.catalogs.invalidate(&server.organization_id);
+        }
+    };
+
+    // The tenant manages its apps: nothing assigned, nothing found.
+    let (status, body) = catalog("").await;
+    assert!(items(status, &body).is_empty(), "{body}");
+    let (status, body) = server
+        .admin(
+            Method::PUT,
+            &format!("/api/v1/tenants/{tenant_id}/listings/{marketplace_id}/{integration}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = catalog("").await;
+    let found = items(status, &body);
+    assert_eq!(found.len(), 1, "{body}");
+    assert_eq!(found[0]["integration_id"], integration.as_str());
+    assert_eq!(found[0]["partner_brief"]["market"], "EU retail");
+    for customer_field in ["activated", "instance_count", "deployability"] {
+        assert!(found[0].get(customer_field).is_none(), "{body}");
+    }
+    let (status, body) = catalog("?q=orders&category=crm").await;
+    assert_eq!(items(status, &body).len(), 1, "{body}");
+    let (status, body) = catalog("?q=nothing-like-it").await;
+    assert!(items(status, &body).is_empty(), "{body}");
+    let (status, body) = catalog("?tier=platinum").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+    for hidden in ["hidden_from_external_search", "delisted"] {
+        set_visibility(hidden).await;
+        let (status, body) = catalog("").await;
+        assert!(items(status, &body).is_empty(), "{hidden}: {body}");
+    }
+    set_visibility("visible").await;
+    let (status, body) = catalog("").await;
+    assert_eq!(items(status, &body).len(), 1, "{body}");
 }
