@@ -20,6 +20,9 @@ pub struct CustomerView {
     pub labels: Vec<String>,
     /// Avatar URL.
     pub avatar_url: Option<String>,
+    /// The tenant it belongs to (`null`: none).
+    #[serde(default)]
+    pub tenant_id: Option<String>,
     /// Creation time (RFC 3339).
     #[cfg_attr(feature = "schema", schema(format = DateTime))]
     pub created_at: String,
@@ -45,6 +48,21 @@ pub struct CustomerBody {
     /// Avatar URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar_url: Option<String>,
+    /// The tenant (`PATCH` only): an id sets it, `null` clears it, absent leaves it.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<String>))]
+    pub tenant_id: Option<Option<String>>,
+}
+
+/// A present field is `Some`, even when it is `null`.
+fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(deserializer).map(Some)
 }
 
 query! {
@@ -56,6 +74,8 @@ query! {
         pub label: Option<String>,
         /// Exact external id.
         pub external_id: Option<String>,
+        /// Only the customers of this tenant.
+        pub tenant_id: Option<String>,
     }
     with paging
 }

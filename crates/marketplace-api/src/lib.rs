@@ -56,11 +56,13 @@ pub mod mappings;
 pub mod marketplaces;
 pub mod observability;
 pub mod organization;
+pub mod partners;
 pub mod portal;
 pub mod signing_keys;
 pub mod spec;
 pub mod sso;
 pub mod templates;
+pub mod tenants;
 pub mod vendor;
 pub mod webhooks;
 

@@ -50,7 +50,8 @@ impl CatalogListing {
         }
     }
 
-    fn matches(
+    /// Whether it matches a catalog filter's category, label, text and tier (visibility aside).
+    pub fn matches(
         &self,
         category: Option<&str>,
         label: Option<&str>,

@@ -276,9 +276,15 @@ impl IntoResponse for ApiError {
             HeaderValue::from_static("application/problem+json"),
         );
         if status == StatusCode::UNAUTHORIZED {
+            // RFC 6749 section 5.2: a client refused on HTTP Basic is told that scheme.
+            let scheme = if self.code() == "invalid_client" {
+                "Basic"
+            } else {
+                "Bearer"
+            };
             response
                 .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(scheme));
         }
         if let Self::TooManyRequests { retry_after_s, .. } = self {
             response

@@ -20,10 +20,12 @@ mod server {
     mod marketplaces;
     mod oauth_client;
     mod openapi;
+    mod partners;
     mod portal;
     mod signatures;
     mod sso;
     mod templates;
+    pub(crate) mod tenants;
     mod upgrade;
     pub(crate) mod vendor_events;
     mod webhooks;

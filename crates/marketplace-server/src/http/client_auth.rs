@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, header};
 use base64::Engine;
 
 /// Client credentials from `Authorization: Basic` (RFC 6749 section 2.3.1: form-encoded parts).
-fn basic_credentials(headers: &HeaderMap) -> ApiResult<Option<(String, String)>> {
+pub(crate) fn basic_credentials(headers: &HeaderMap) -> ApiResult<Option<(String, String)>> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };

@@ -39,6 +39,7 @@ pub(crate) fn view(record: CustomerRecord) -> CustomerView {
         external_id: c.external_id,
         labels: c.labels,
         avatar_url: c.avatar_url,
+        tenant_id: record.tenant_id,
         created_at: rfc3339(record.created_at),
     }
 }
@@ -59,7 +60,16 @@ async fn create_customer(
         labels: body.labels.unwrap_or_default(),
         avatar_url: body.avatar_url,
     };
-    let record = customers::create(&state, &admin.organization_id, fields).await?;
+    if let Some(Some(_)) = &body.tenant_id {
+        // Checked before the customer exists, so an unknown tenant creates nothing.
+        customers::check_tenant(&state, &admin.organization_id, body.tenant_id.clone()).await?;
+    }
+    let mut record = customers::create(&state, &admin.organization_id, fields).await?;
+    if let Some(Some(_)) = &body.tenant_id {
+        let id = record.customer.id.to_string();
+        record =
+            customers::update(&state, &admin.organization_id, &id, body.tenant_id, |f| f).await?;
+    }
     Ok((StatusCode::CREATED, Json(view(record))))
 }
 
@@ -75,6 +85,7 @@ async fn list_customers(
         search: query.search.clone(),
         label: query.label.as_deref().map(|l| l.trim().to_lowercase()),
         external_id: query.external_id.clone(),
+        tenant_id: query.tenant_id.clone(),
     };
     let page = page_request(query.limit, query.cursor.as_ref())?;
     let page = customers::list(&state, &admin.organization_id, &filter, &page).await?;
@@ -106,15 +117,19 @@ async fn patch_customer(
 ) -> ApiResult<Json<CustomerView>> {
     customers::get(&state, &admin.organization_id, &id).await?;
     let body: CustomerBody = decode(body)?;
-    let record = customers::update(&state, &admin.organization_id, &id, |current| {
-        CustomerFields {
+    let record = customers::update(
+        &state,
+        &admin.organization_id,
+        &id,
+        body.tenant_id,
+        |current| CustomerFields {
             name: body.name.unwrap_or(current.name),
             description: body.description.unwrap_or(current.description),
             external_id: body.external_id.unwrap_or(current.external_id),
             labels: body.labels.unwrap_or(current.labels),
             avatar_url: body.avatar_url.or(current.avatar_url),
-        }
-    })
+        },
+    )
     .await?;
     Ok(Json(view(record)))
 }

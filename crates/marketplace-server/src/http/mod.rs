@@ -25,10 +25,12 @@ pub mod observability;
 pub mod oidc;
 pub mod openapi;
 pub mod organization;
+pub mod partners;
 pub mod portal;
 pub mod providers;
 pub mod signing_keys;
 pub mod templates;
+pub mod tenants;
 pub mod time;
 pub mod vendor;
 pub mod webhooks;
@@ -147,6 +149,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(alert_monitors::router())
         .merge(templates::router())
         .merge(mappings::router())
+        .merge(tenants::router())
+        .merge(partners::router())
         .merge(providers::router())
         .merge(applications::router())
         .merge(certification::router())

@@ -93,6 +93,13 @@ const EXCEPTIONS: &[(&str, &[u16], &[u16])] = &[
     ("put_collection", &[409], &[]),
     ("delete_collection", &[409], &[]),
     ("put_instance_mappings", &[409], &[]),
+    ("create_tenant", &[409], &[]),
+    ("delete_tenant", &[409], &[]),
+    ("create_credential", &[409], &[]),
+    ("register_marketplace", &[409], &[]),
+    ("create_partner_signing_key", &[409], &[]),
+    // 404: the version is not listed in the partner's marketplace.
+    ("submit_partner_template", &[404, 409], &[]),
     ("embedded_put_instance_mappings", &[409], &[]),
     ("delete_provider", &[409], &[]),
     ("delete_application", &[409], &[]),
@@ -183,6 +190,14 @@ pub fn base() -> OpenApi {
     let components = api.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "api_key",
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+    );
+    components.add_security_scheme(
+        "partner_client",
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Basic).build()),
+    );
+    components.add_security_scheme(
+        "registration_token",
         SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
     );
     components.add_security_scheme(

@@ -7,7 +7,7 @@ use crate::store::{self, Page, PageRequest, new_id, now_ms};
 use marketplace_core::config::{Audience, accept_vendor_values, read_view};
 use marketplace_core::customer::CustomerFields;
 use marketplace_core::event::{Event, EventType};
-use marketplace_core::{Customer, IntegrationVersion};
+use marketplace_core::{Customer, FieldError, FieldErrorCode, IntegrationVersion};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
@@ -88,11 +88,38 @@ async fn insert(
     Ok(Some(customer.id.to_string()))
 }
 
-/// Changes a customer's fields: `change` receives the current fields and returns the new ones.
+fn unknown_tenant() -> ApiError {
+    ApiError::field(FieldError::new(
+        "/tenant_id",
+        FieldErrorCode::InvalidReference,
+        "no tenant has this id",
+    ))
+}
+
+/// Checks that a tenant a body names exists (422 `/tenant_id` `invalid_reference`).
+pub async fn check_tenant(
+    state: &AppState,
+    organization_id: &str,
+    tenant_id: Option<Option<String>>,
+) -> ApiResult<()> {
+    if let Some(Some(tenant)) = tenant_id
+        && store::tenants::get(&state.store, organization_id, &tenant)
+            .await?
+            .is_none()
+    {
+        return Err(unknown_tenant());
+    }
+    Ok(())
+}
+
+/// Changes a customer's fields: `change` receives the current fields and returns the new ones;
+/// `tenant_id` `Some` sets (`Some(Some(id))`, 422 `/tenant_id` `invalid_reference` when unknown)
+/// or clears (`Some(None)`) its tenant.
 pub async fn update(
     state: &AppState,
     organization_id: &str,
     id: &str,
+    tenant_id: Option<Option<String>>,
     change: impl FnOnce(CustomerFields) -> CustomerFields,
 ) -> ApiResult<CustomerRecord> {
     let current = get(state, organization_id, id).await?.customer;
@@ -108,6 +135,16 @@ pub async fn update(
     store::customers::update(&mut tx, &customer)
         .await
         .map_err(|e| e.or_conflict(duplicate_external_id()))?;
+    if let Some(tenant_id) = &tenant_id {
+        if let Some(tenant) = tenant_id
+            && store::tenants::get_in(&mut tx, organization_id, tenant)
+                .await?
+                .is_none()
+        {
+            return Err(unknown_tenant());
+        }
+        store::customers::set_tenant(&mut tx, id, tenant_id.as_deref()).await?;
+    }
     store::events::record(
         &mut tx,
         organization_id,
@@ -116,6 +153,7 @@ pub async fn update(
     .await?;
     tx.commit().await?;
     state.tokens.forget_customer(id);
+    state.catalogs.forget_customer(id);
     get(state, organization_id, id).await
 }
 

@@ -207,30 +207,7 @@ pub async fn create_signing_key(
     algorithm: &str,
     public_key_pem: &str,
 ) -> ApiResult<SigningKey> {
-    let mut errors = Vec::new();
-    if kid.trim().is_empty() || kid.len() > 200 {
-        errors.push(FieldError::new(
-            "/kid",
-            FieldErrorCode::Empty,
-            "kid must hold 1 to 200 characters",
-        ));
-    }
-    if !matches!(algorithm, "RS256" | "ES256" | "EdDSA") {
-        errors.push(FieldError::new(
-            "/algorithm",
-            FieldErrorCode::Option,
-            "must be RS256, ES256 or EdDSA",
-        ));
-    } else if let Err(e) = parse_signing_key(algorithm, public_key_pem) {
-        errors.push(FieldError::new(
-            "/public_key_pem",
-            FieldErrorCode::Format,
-            e,
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    check_signing_key(kid, algorithm, public_key_pem)?;
     let key = SigningKey {
         kid: kid.to_owned(),
         algorithm: algorithm.to_owned(),
@@ -259,6 +236,36 @@ pub async fn create_signing_key(
     tx.commit().await?;
     state.tokens.forget_keys();
     Ok(key)
+}
+
+/// Checks a signing key's fields: kid of 1 to 200 characters, a known algorithm, a PEM that
+/// parses for it (every problem at once).
+pub(crate) fn check_signing_key(kid: &str, algorithm: &str, public_key_pem: &str) -> ApiResult<()> {
+    let mut errors = Vec::new();
+    if kid.trim().is_empty() || kid.len() > 200 {
+        errors.push(FieldError::new(
+            "/kid",
+            FieldErrorCode::Empty,
+            "kid must hold 1 to 200 characters",
+        ));
+    }
+    if !matches!(algorithm, "RS256" | "ES256" | "EdDSA") {
+        errors.push(FieldError::new(
+            "/algorithm",
+            FieldErrorCode::Option,
+            "must be RS256, ES256 or EdDSA",
+        ));
+    } else if let Err(e) = parse_signing_key(algorithm, public_key_pem) {
+        errors.push(FieldError::new(
+            "/public_key_pem",
+            FieldErrorCode::Format,
+            e,
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    Ok(())
 }
 
 /// A page of the registered public keys.

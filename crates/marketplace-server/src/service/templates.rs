@@ -52,8 +52,31 @@ pub async fn create(
     version: &str,
     input: TemplateInput,
 ) -> ApiResult<Template> {
-    let loaded =
-        version_of_integration(state, &admin.organization_id, integration_id, version).await?;
+    let submitter = Submitter {
+        kind: SubmitterKind::Organization,
+        id: admin.key_id.clone(),
+    };
+    submit(
+        state,
+        &admin.organization_id,
+        submitter,
+        integration_id,
+        version,
+        input,
+    )
+    .await
+}
+
+/// Submits a template of a published version by an API key or a partner (`pending`).
+pub async fn submit(
+    state: &AppState,
+    organization_id: &str,
+    submitter: Submitter,
+    integration_id: &str,
+    version: &str,
+    input: TemplateInput,
+) -> ApiResult<Template> {
+    let loaded = version_of_integration(state, organization_id, integration_id, version).await?;
     let overrides =
         template::accept_template(&loaded, &loaded.collections, &loaded.record_types, &input)
             .map_err(|refusal| match refusal {
@@ -74,18 +97,15 @@ pub async fn create(
         flows: input.flows,
         overrides,
         status: TemplateStatus::Pending,
-        submitted_by: Submitter {
-            kind: SubmitterKind::Organization,
-            id: admin.key_id.clone(),
-        },
+        submitted_by: submitter,
         decision: None,
         created_at: now,
         updated_at: now,
     };
     let mut tx = state.store.begin().await?;
-    store::templates::insert(&mut tx, &admin.organization_id, &template).await?;
+    store::templates::insert(&mut tx, organization_id, &template).await?;
     let event = template_event(EventType::WorkflowTemplateSubmitted, &template, now);
-    store::events::record(&mut tx, &admin.organization_id, &event).await?;
+    store::events::record(&mut tx, organization_id, &event).await?;
     tx.commit().await?;
     Ok(template)
 }

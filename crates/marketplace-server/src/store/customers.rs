@@ -13,6 +13,8 @@ use serde_json::{Map, Value};
 pub struct CustomerRecord {
     /// The customer.
     pub customer: Customer,
+    /// The tenant it belongs to, if any.
+    pub tenant_id: Option<String>,
     /// Creation time (Unix ms).
     pub created_at: i64,
 }
@@ -25,6 +27,7 @@ struct Row {
     external_id: String,
     labels: String,
     avatar_url: Option<String>,
+    tenant_id: Option<String>,
     created_at: i64,
 }
 
@@ -39,13 +42,13 @@ impl Row {
                 labels: json_column("labels", &self.labels)?,
                 avatar_url: self.avatar_url,
             },
+            tenant_id: self.tenant_id,
             created_at: self.created_at,
         })
     }
 }
 
-const SELECT: &str =
-    "SELECT id, name, description, external_id, labels, avatar_url, created_at FROM customers";
+const SELECT: &str = "SELECT id, name, description, external_id, labels, avatar_url, tenant_id, created_at FROM customers";
 
 /// Filters of the customer list.
 #[derive(Debug, Clone, Default)]
@@ -56,6 +59,8 @@ pub struct CustomerFilter {
     pub label: Option<String>,
     /// Exact external id.
     pub external_id: Option<String>,
+    /// Only the customers of this tenant.
+    pub tenant_id: Option<String>,
 }
 
 /// Stores a new customer (a taken external id is a unique violation).
@@ -99,6 +104,13 @@ pub async fn update(tx: &mut Tx, customer: &Customer) -> StoreResult<()> {
         ],
     )
     .await?;
+    Ok(())
+}
+
+/// Sets or clears the tenant a customer belongs to.
+pub async fn set_tenant(tx: &mut Tx, id: &str, tenant_id: Option<&str>) -> StoreResult<()> {
+    let sql = "UPDATE customers SET tenant_id = $1 WHERE id = $2";
+    execute(&mut **tx, sql, [tenant_id.into(), id.into()]).await?;
     Ok(())
 }
 
@@ -154,7 +166,8 @@ pub async fn list(
         &["name", "description", "external_id", "labels"],
         filter.search.as_deref(),
     )
-    .eq_opt("external_id", filter.external_id.as_deref());
+    .eq_opt("external_id", filter.external_id.as_deref())
+    .eq_opt("tenant_id", filter.tenant_id.as_deref());
     if let Some(label) = filter.label.as_deref() {
         // Labels are stored as a JSON array: look for the quoted label.
         let quoted = serde_json::to_string(label).unwrap_or_default();

@@ -29,6 +29,7 @@ pub mod listings;
 pub mod marketplaces;
 pub mod notifications;
 pub mod organizations;
+pub mod partners;
 pub mod portal;
 pub mod providers;
 pub mod record_types;
@@ -38,6 +39,7 @@ pub mod shared_webhooks;
 pub mod signing_keys;
 pub mod sso;
 pub mod templates;
+pub mod tenants;
 
 pub use db::{Backend, Db, sqlite_path};
 pub use page::{Page, PageRequest};
