@@ -130,6 +130,7 @@ test('the demo catalog shows tier badges; the certified detail shows provider, a
   assert.ok(tiers.includes('ready') || tiers.includes('compatible'), JSON.stringify(tiers));
   const all = (await cardNames(frame)).length;
   assert.ok(all > tiers.length, 'some demo listings have no tier');
+  await page.screenshot({ path: join(screenshots, 'catalog-tiers.png'), fullPage: true });
 
   // Google Sheets has no tier in the demo: it leaves when the service filters.
   await frame.getByLabel('Tier', { exact: true }).selectOption({ label: 'Certified+' });
@@ -137,7 +138,6 @@ test('the demo catalog shows tier badges; the certified detail shows provider, a
   const certified = await frame.locator('.mk-card').evaluateAll((cards) => cards.map((c) => c.querySelector('.mk-tier')?.dataset.tier ?? null));
   assert.ok(certified.length > 0 && certified.length < all, JSON.stringify(certified));
   assert.ok(certified.every((t) => t === 'certified' || t === 'one_click'), JSON.stringify(certified));
-  await page.screenshot({ path: join(screenshots, 'catalog-tiers.png'), fullPage: true });
 
   await frame.getByRole('link', { name: 'Salesforce' }).click();
   const provider = frame.getByRole('region', { name: 'Provider' });
@@ -150,6 +150,9 @@ test('the demo catalog shows tier badges; the certified detail shows provider, a
   const collections = frame.getByRole('region', { name: 'Data mappings' });
   assert.equal(await collections.locator('tr[data-collection="salesforce_events"]').count(), 1);
   assert.match(await frame.locator('.mk-meta .mk-tier').first().getAttribute('aria-label'), /^Certification tier: (Certified|One-click)$/);
+  // The whole detail in the screenshot: a taller iframe in a taller window.
+  await page.setViewportSize({ width: 1280, height: 2000 });
+  await page.locator('iframe').evaluate((iframe) => { iframe.style.height = '1900px'; });
   await page.screenshot({ path: join(screenshots, 'detail-certification.png'), fullPage: true });
   assert.deepEqual(failures, []);
   await page.close();

@@ -50,7 +50,8 @@ function providerSection(provider) {
   return h('section', { class: 'mk-provider', 'aria-label': 'Provider' },
     h('h3', { text: 'Provider' }),
     h('p', { class: 'mk-meta' },
-      provider.logo_url ? h('img', { class: 'mk-logo', src: provider.logo_url, alt: '', width: 24, height: 24 }) : null,
+      provider.logo_url ? h('img', { class: 'mk-logo', src: provider.logo_url, alt: '', width: 24, height: 24,
+        onerror: (event) => event.target.remove() }) : null, // a logo that does not load leaves no broken image
       h('strong', {}, link(provider.url, provider.name))),
     contacts.length ? h('ul', { class: 'mk-support', 'aria-label': 'Support' }, contacts) : null);
 }
