@@ -11,12 +11,12 @@
 //! 4. The same read with a portal session of the same customer (`Cookie: mp_session=...`, from an
 //!    invitation accepted through `bench_support session`): its rate as a share of load 3's.
 //! 5. The same wrk command against nginx serving the same JSON body as a static file: the
-//!    service's share of nginx's rate.
-//! 5b. Before these loads the organization is grown to [`MARKETPLACES`] marketplaces, [`TENANTS`]
-//!    tenants and [`LISTINGS`] listings (`bench_support marketplaces`); the catalog read with a
-//!    token scoped to a second marketplace and a tenant that sees only its assigned listings,
-//!    and nginx serving that body. Loads 3, 4, 5 and 5b alternate for [`ROUNDS`] rounds and the
-//!    report gives medians (with the range), as the speed of a shared host drifts.
+//!    service's share of nginx's rate. Before these loads the organization is grown to
+//!    [`MARKETPLACES`] marketplaces, [`TENANTS`] tenants and [`LISTINGS`] listings
+//!    (`bench_support marketplaces`); loads 3b and 3c are the catalog read with a token scoped to
+//!    a second marketplace and a tenant that sees only its assigned listings, and nginx serving
+//!    that body. The loads alternate for [`ROUNDS`] rounds and the report gives medians (with
+//!    the range), as the speed of a shared host drifts.
 //! 6. Activations: the same load POSTing `/api/v1/embedded/instances` (Slack, which allows
 //!    several instances) with the tokens of 256 customers; then every acknowledged instance
 //!    (201) is looked up through the admin API (`GET /api/v1/instances`, paginated).

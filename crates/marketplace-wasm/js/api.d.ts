@@ -1565,6 +1565,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/marketplace-registrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue a single-use registration token with which a partner registers its marketplace for a
+         *     tenant; the token is shown once.
+         */
+        post: operations["create_registration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/marketplace/listings": {
         parameters: {
             query?: never;
@@ -1619,6 +1639,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/marketplaces/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register a partner marketplace with a registration token (`Authorization: Bearer <token>`);
+         *     answers its first client credentials, the secret shown once. A refused registration leaves
+         *     the token unused.
+         */
+        post: operations["register_marketplace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/marketplaces/{id}": {
         parameters: {
             query?: never;
@@ -1642,6 +1683,44 @@ export interface paths {
          *     change (422 `/key` `immutable`).
          */
         patch: operations["patch_marketplace"];
+        trace?: never;
+    };
+    "/api/v1/marketplaces/{id}/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a marketplace's client credentials (never their secrets). */
+        get: operations["list_credentials"];
+        put?: never;
+        /**
+         * Create client credentials for a marketplace; the secret is shown once (409
+         *     `too_many_credentials` when two are live).
+         */
+        post: operations["create_credential"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplaces/{id}/credentials/{client_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke client credentials of a marketplace. */
+        delete: operations["revoke_credential"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/marketplaces/{id}/listings": {
@@ -1699,6 +1778,106 @@ export interface paths {
         head?: never;
         /** Update the organization's name, allowed origins or theme defaults. */
         patch: operations["patch_organization"];
+        trace?: never;
+    };
+    "/api/v1/partner/catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The partner catalog (external search): the listings of the partner's marketplace its
+         *     tenant sees, except those hidden from external search; without customer fields, with the
+         *     partner brief and the tier.
+         */
+        get: operations["partner_catalog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/partner/marketplace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The partner's marketplace. */
+        get: operations["get_partner_marketplace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change the partner's marketplace (name, description, front end, origins; the key is
+         *     immutable).
+         */
+        patch: operations["patch_partner_marketplace"];
+        trace?: never;
+    };
+    "/api/v1/partner/signing-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the partner's public keys. */
+        get: operations["list_partner_signing_keys"];
+        put?: never;
+        /**
+         * Register a public key of the partner: its tokens are valid only for its marketplace and its
+         *     tenant's customers (409 `duplicate_kid` when the organization has that kid).
+         */
+        post: operations["create_partner_signing_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/partner/signing-keys/{kid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a public key of the partner; tokens signed with it are refused from now on. */
+        delete: operations["delete_partner_signing_key"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/partner/workflow-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit a workflow template of a version listed in the partner's marketplace (404 otherwise);
+         *     an admin or reviewer API key decides it.
+         */
+        post: operations["submit_partner_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/portal/accept": {
@@ -1898,6 +2077,81 @@ export interface paths {
         post?: never;
         /** Delete a public key; tokens signed with it are refused from now on. */
         delete: operations["delete_signing_key"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the tenants. */
+        get: operations["list_tenants"];
+        put?: never;
+        /** Create a tenant (409 `duplicate_tenant_key`). */
+        post: operations["create_tenant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant. */
+        get: operations["get_tenant"];
+        put?: never;
+        post?: never;
+        /** Delete a tenant (409 `tenant_in_use` while a customer or a marketplace belongs to it). */
+        delete: operations["delete_tenant"];
+        options?: never;
+        head?: never;
+        /** Change a tenant; its key is immutable (422 `/key` `immutable`). */
+        patch: operations["patch_tenant"];
+        trace?: never;
+    };
+    "/api/v1/tenants/{id}/listings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The listings assigned to a tenant (`?marketplace_id=` narrows to one marketplace). */
+        get: operations["list_tenant_listings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{id}/listings/{marketplace_id}/{integration_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Assign a listing to a tenant: 201 when new, 200 when already assigned (404 without the
+         *     listing).
+         */
+        put: operations["assign_tenant_listing"];
+        post?: never;
+        /** Remove a listing from a tenant (404 when it is not assigned). */
+        delete: operations["unassign_tenant_listing"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2262,6 +2516,11 @@ export interface components {
          */
         ApiKind: "openapi" | "connector";
         /**
+         * @description Which listings of a marketplace a tenant's customers see.
+         * @enum {string}
+         */
+        AppManagement: "all" | "tenant";
+        /**
          * @description Body of `POST /api/v1/applications` (`provider_id` and `name` required) and of `PATCH
          *     /api/v1/applications/{id}` (fields left out keep their value).
          */
@@ -2566,6 +2825,21 @@ export interface components {
             /** @description Why the provider refused, for `error`. */
             error?: string | null;
         };
+        /** @description Client credentials of a marketplace, without the secret. */
+        CredentialView: {
+            /** @description Client id (`mkc_`). */
+            client_id: string;
+            /**
+             * Format: date-time
+             * @description Last successful use (RFC 3339), `null` before the first.
+             */
+            last_used_at?: string | null;
+            /**
+             * Format: date-time
+             * @description Creation time (RFC 3339).
+             */
+            created_at: string;
+        };
         /** @description Body of `POST /api/v1/customers` (and of `PATCH`, where every field is optional). */
         CustomerBody: {
             /** @description Name. */
@@ -2578,6 +2852,8 @@ export interface components {
             labels?: string[] | null;
             /** @description Avatar URL. */
             avatar_url?: string | null;
+            /** @description The tenant (`PATCH` only): an id sets it, `null` clears it, absent leaves it. */
+            tenant_id?: string | null;
         };
         /** @description Body of `PUT /api/v1/customers/{id}/config/{integration_id}`. */
         CustomerConfigBody: {
@@ -2611,6 +2887,8 @@ export interface components {
             labels: string[];
             /** @description Avatar URL. */
             avatar_url?: string | null;
+            /** @description The tenant it belongs to (`null`: none). */
+            tenant_id?: string | null;
             /**
              * Format: date-time
              * @description Creation time (RFC 3339).
@@ -3491,6 +3769,19 @@ export interface components {
             /** @description `true` makes it the organization's default. */
             default?: boolean | null;
         };
+        /** @description Body of `POST /api/v1/marketplaces/register`. */
+        MarketplaceRegister: {
+            /** @description Key (`^[a-z][a-z0-9-]{0,62}$`), unique in the organization, immutable. */
+            key: string;
+            /** @description Display name. */
+            name: string;
+            /** @description Description. */
+            description?: string | null;
+            /** @description The partner's front end. */
+            front_end_url: string;
+            /** @description Origins allowed to embed this marketplace. */
+            allowed_origins: string[];
+        };
         /** @description A marketplace (per brand, region or environment); exactly one is the organization's default. */
         MarketplaceView: {
             /** @description Id (`mkt_...`). */
@@ -3565,6 +3856,11 @@ export interface components {
             /** @description The secret: use it as `Authorization: Bearer <secret>`; it is not shown again. */
             secret: string;
         };
+        /** @description New client credentials with their secret, shown once. */
+        NewCredential: components["schemas"]["CredentialView"] & {
+            /** @description The secret: `Authorization: Basic base64(client_id:client_secret)`; not shown again. */
+            client_secret: string;
+        };
         /** @description A new configuration with its signing secret, shown once. */
         NewEventConfiguration: components["schemas"]["EventConfigurationView"] & {
             /** @description `whsec_...`: verifies the `webhook-signature` of every delivery; not shown again. */
@@ -3589,6 +3885,18 @@ export interface components {
              *     so it is in no request line.
              */
             accept_url: string;
+        };
+        /** @description A registration token, shown once; single use. */
+        NewRegistration: {
+            /** @description Id (`reg_`). */
+            id: string;
+            /** @description The token: `Authorization: Bearer <token>` on `POST /api/v1/marketplaces/register`. */
+            token: string;
+            /**
+             * Format: date-time
+             * @description Expiry (RFC 3339).
+             */
+            expires_at: string;
         };
         /**
          * @description Which OpenID client a relying party uses.
@@ -3895,6 +4203,26 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description A page of a list: `{items, next_cursor}`. */
+        Page_CredentialView: {
+            /** @description The items of this page. */
+            items: {
+                /** @description Client id (`mkc_`). */
+                client_id: string;
+                /**
+                 * Format: date-time
+                 * @description Last successful use (RFC 3339), `null` before the first.
+                 */
+                last_used_at?: string | null;
+                /**
+                 * Format: date-time
+                 * @description Creation time (RFC 3339).
+                 */
+                created_at: string;
+            }[];
+            /** @description Cursor of the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list: `{items, next_cursor}`. */
         Page_CustomerView: {
             /** @description The items of this page. */
             items: {
@@ -3910,6 +4238,8 @@ export interface components {
                 labels: string[];
                 /** @description Avatar URL. */
                 avatar_url?: string | null;
+                /** @description The tenant it belongs to (`null`: none). */
+                tenant_id?: string | null;
                 /**
                  * Format: date-time
                  * @description Creation time (RFC 3339).
@@ -4328,6 +4658,31 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description A page of a list: `{items, next_cursor}`. */
+        Page_PartnerCatalogEntry: {
+            /** @description The items of this page. */
+            items: {
+                /** @description The integration. */
+                integration_id: string;
+                /** @description Name. */
+                name: string;
+                /** @description Description. */
+                description: string;
+                /** @description Category. */
+                category: string;
+                /** @description Labels. */
+                labels: string[];
+                /** @description Icon URL. */
+                icon_url?: string | null;
+                /** @description The listed version. */
+                version: string;
+                tier?: null | components["schemas"]["Tier"];
+                /** @description The partner brief. */
+                partner_brief: components["schemas"]["PartnerBriefView"];
+            }[];
+            /** @description Cursor of the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list: `{items, next_cursor}`. */
         Page_ProviderView: {
             /** @description The items of this page. */
             items: {
@@ -4442,6 +4797,48 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description A page of a list: `{items, next_cursor}`. */
+        Page_TenantListingView: {
+            /** @description The items of this page. */
+            items: {
+                /** @description The tenant. */
+                tenant_id: string;
+                /** @description The listing's marketplace. */
+                marketplace_id: string;
+                /** @description The listing's integration. */
+                integration_id: string;
+            }[];
+            /** @description Cursor of the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list: `{items, next_cursor}`. */
+        Page_TenantView: {
+            /** @description The items of this page. */
+            items: {
+                /** @description Id (`ten_`). */
+                id: string;
+                /** @description Unique key (`^[a-z][a-z0-9-]{0,62}$`), named by tokens' `tenant` claim; immutable. */
+                key: string;
+                /** @description Display name. */
+                name: string;
+                /** @description Description. */
+                description: string;
+                /** @description Which listings its customers see. */
+                app_management: components["schemas"]["AppManagement"];
+                /**
+                 * Format: date-time
+                 * @description Creation time (RFC 3339).
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description Last change (RFC 3339).
+                 */
+                updated_at: string;
+            }[];
+            /** @description Cursor of the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list: `{items, next_cursor}`. */
         Page_UserView: {
             /** @description The items of this page. */
             items: {
@@ -4526,6 +4923,108 @@ export interface components {
             buyer_profile?: string;
             /** @description How it is positioned. */
             positioning?: string;
+        };
+        /** @description What a partner tells about a listing (never shown in the embedded catalog). */
+        PartnerBriefView: {
+            /** @description The market it serves. */
+            market: string;
+            /** @description Who buys it. */
+            buyer_profile: string;
+            /** @description How it is positioned. */
+            positioning: string;
+        };
+        /** @description An entry of the partner catalog: no customer fields (activation, instances, deployability). */
+        PartnerCatalogEntry: {
+            /** @description The integration. */
+            integration_id: string;
+            /** @description Name. */
+            name: string;
+            /** @description Description. */
+            description: string;
+            /** @description Category. */
+            category: string;
+            /** @description Labels. */
+            labels: string[];
+            /** @description Icon URL. */
+            icon_url?: string | null;
+            /** @description The listed version. */
+            version: string;
+            tier?: null | components["schemas"]["Tier"];
+            /** @description The partner brief. */
+            partner_brief: components["schemas"]["PartnerBriefView"];
+        };
+        /**
+         * @description Body of `PATCH /api/v1/partner/marketplace`: every field optional; `key` may only repeat the
+         *     current one.
+         */
+        PartnerMarketplacePatch: {
+            /** @description Key (immutable: another value is 422 `/key` `immutable`). */
+            key?: string | null;
+            /** @description Display name. */
+            name?: string | null;
+            /** @description Description. */
+            description?: string | null;
+            /** @description The partner's front end. */
+            front_end_url?: string | null;
+            /** @description Origins allowed to embed it. */
+            allowed_origins?: string[] | null;
+        };
+        /** @description A marketplace as the partner API shows it. */
+        PartnerMarketplaceView: {
+            /** @description Id (`mkt_`). */
+            id: string;
+            /** @description Key. */
+            key: string;
+            /** @description Display name. */
+            name: string;
+            /** @description Description. */
+            description: string;
+            /** @description Whether it is the organization's default marketplace (never for a partner's). */
+            default: boolean;
+            /** @description Origins allowed to embed it. */
+            allowed_origins: string[];
+            /** @description The partner's front end. */
+            front_end_url?: string | null;
+            /** @description The tenant it serves. */
+            tenant_id?: string | null;
+            /** @description The lowest certification tier listed (`null`: any). */
+            min_tier?: string | null;
+            /** @description Whether a partner registered it. */
+            partner: boolean;
+            /**
+             * Format: date-time
+             * @description Creation time (RFC 3339).
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Last change (RFC 3339).
+             */
+            updated_at: string;
+        };
+        /**
+         * @description Body of `POST /api/v1/partner/workflow-templates`: a template of a version listed in the
+         *     partner's marketplace (the rules of `POST .../versions/{version}/workflow-templates`).
+         */
+        PartnerTemplateCreate: {
+            /** @description The integration. */
+            integration_id: string;
+            /** @description The version listed in the partner's marketplace. */
+            version: string;
+            /** @description Display name. */
+            name: string;
+            /** @description What it sets up. */
+            description?: string;
+            /** @description Values as the organization sets them (no secret or connection values). */
+            config: {
+                [key: string]: unknown;
+            };
+            /** @description The flows it enables: a non-empty subset of the version's flows. */
+            flows: string[];
+            /** @description Mapping overrides per collection name. */
+            overrides?: {
+                [key: string]: unknown[];
+            };
         };
         /**
          * @description Body of `POST /api/v1/portal/password-reset`: the answer is 202 whether the email is known or
@@ -4697,6 +5196,28 @@ export interface components {
              * @description Last change (RFC 3339).
              */
             updated_at: string;
+        };
+        /**
+         * @description Answer of `POST /api/v1/marketplaces/register`: the marketplace and its first credentials
+         *     (the secret is shown once).
+         */
+        RegisteredMarketplace: {
+            /** @description The new partner marketplace. */
+            marketplace: components["schemas"]["PartnerMarketplaceView"];
+            /** @description Client id (`mkc_`). */
+            client_id: string;
+            /** @description Client secret, not shown again. */
+            client_secret: string;
+        };
+        /** @description Body of `POST /api/v1/marketplace-registrations`. */
+        RegistrationCreate: {
+            /** @description The tenant the partner's marketplace will serve. */
+            tenant_id: string;
+            /**
+             * Format: int64
+             * @description Lifetime of the token in seconds (default 86400, at most 604800).
+             */
+            expires_in_s?: number | null;
         };
         /**
          * @description A customer user's role.
@@ -5032,6 +5553,51 @@ export interface components {
             /** @description Who submitted it. */
             submitted_by: components["schemas"]["SubmittedBy"];
             decision?: null | components["schemas"]["TemplateDecisionView"];
+            /**
+             * Format: date-time
+             * @description Creation time (RFC 3339).
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Last change (RFC 3339).
+             */
+            updated_at: string;
+        };
+        /**
+         * @description Body of `POST /api/v1/tenants` (and of `PATCH`, where every field is optional and `key`, when
+         *     sent, must equal the current one).
+         */
+        TenantBody: {
+            /** @description Key (required on creation). */
+            key?: string | null;
+            /** @description Display name (required on creation). */
+            name?: string | null;
+            /** @description Description. */
+            description?: string | null;
+            app_management?: null | components["schemas"]["AppManagement"];
+        };
+        /** @description A listing assigned to a tenant. */
+        TenantListingView: {
+            /** @description The tenant. */
+            tenant_id: string;
+            /** @description The listing's marketplace. */
+            marketplace_id: string;
+            /** @description The listing's integration. */
+            integration_id: string;
+        };
+        /** @description A tenant: a customer segment or a reseller. */
+        TenantView: {
+            /** @description Id (`ten_`). */
+            id: string;
+            /** @description Unique key (`^[a-z][a-z0-9-]{0,62}$`), named by tokens' `tenant` claim; immutable. */
+            key: string;
+            /** @description Display name. */
+            name: string;
+            /** @description Description. */
+            description: string;
+            /** @description Which listings its customers see. */
+            app_management: components["schemas"]["AppManagement"];
             /**
              * Format: date-time
              * @description Creation time (RFC 3339).
@@ -5993,6 +6559,8 @@ export interface operations {
                 label?: string;
                 /** @description Exact external id. */
                 external_id?: string;
+                /** @description Only the customers of this tenant. */
+                tenant_id?: string;
                 /** @description Page size, 1 to 200 (default 50). */
                 limit?: number;
                 /** @description Opaque cursor from a previous page's `next_cursor`. */
@@ -9217,6 +9785,36 @@ export interface operations {
             500: components["responses"]["Problem500"];
         };
     };
+    create_registration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegistrationCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewRegistration"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
     list_listings: {
         parameters: {
             query?: {
@@ -9385,6 +9983,36 @@ export interface operations {
             500: components["responses"]["Problem500"];
         };
     };
+    register_marketplace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketplaceRegister"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisteredMarketplace"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
     get_marketplace: {
         parameters: {
             query?: never;
@@ -9466,6 +10094,90 @@ export interface operations {
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    list_credentials: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Marketplace id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CredentialView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    create_credential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Marketplace id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewCredential"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    revoke_credential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Marketplace id */
+                id: string;
+                /** @description Client id */
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
             500: components["responses"]["Problem500"];
         };
     };
@@ -9634,6 +10346,196 @@ export interface operations {
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    partner_catalog: {
+        parameters: {
+            query?: {
+                /** @description Case-insensitive substring of name, description, category or a label. */
+                q?: string;
+                /** @description Exact category. */
+                category?: string;
+                /** @description At least this certification tier (an unknown tier is 400 `invalid_query`). */
+                tier?: components["schemas"]["Tier"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PartnerCatalogEntry"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    get_partner_marketplace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerMarketplaceView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    patch_partner_marketplace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PartnerMarketplacePatch"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerMarketplaceView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    list_partner_signing_keys: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SigningKeyView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    create_partner_signing_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SigningKeyCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SigningKeyView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    delete_partner_signing_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Key id */
+                kid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    submit_partner_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PartnerTemplateCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
@@ -10086,6 +10988,247 @@ export interface operations {
             path: {
                 /** @description Key id */
                 kid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    list_tenants: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TenantView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    create_tenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TenantBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    get_tenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Tenant id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    delete_tenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Tenant id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    patch_tenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Tenant id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TenantBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    list_tenant_listings: {
+        parameters: {
+            query?: {
+                /** @description Only this marketplace's. */
+                marketplace_id?: string;
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Tenant id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TenantListingView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    assign_tenant_listing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Tenant id */
+                id: string;
+                /** @description Marketplace id */
+                marketplace_id: string;
+                /** @description Integration id */
+                integration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantListingView"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantListingView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    unassign_tenant_listing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Tenant id */
+                id: string;
+                /** @description Marketplace id */
+                marketplace_id: string;
+                /** @description Integration id */
+                integration_id: string;
             };
             cookie?: never;
         };
