@@ -192,7 +192,7 @@ mod tests {
         round_trip::<Page<CustomerView>>(
             json!({"items": [{"id": "cus_1", "name": "Globex Corporation",
             "description": "Demo customer", "external_id": "globex", "labels": ["enterprise", "eu"],
-            "avatar_url": null, "created_at": "2026-11-30T05:21:34.136Z"}], "next_cursor": null}),
+            "avatar_url": null, "tenant_id": "ten_1", "created_at": "2026-11-30T05:21:34.136Z"}], "next_cursor": null}),
         );
         let users: Page<UserView> = round_trip(json!({"items": [{"id": "ada@globex.example",
             "customer_id": "cus_1", "name": "Ada", "email": null, "role": "admin",
