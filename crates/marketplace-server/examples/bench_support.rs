@@ -1103,7 +1103,8 @@ async fn grow_marketplaces(
         integrations * marketplaces,
         started.elapsed().as_secs_f64()
     );
-    println!("marketplace=bench-1 tenant=tenant-1");
+    println!("marketplace=bench-1");
+    println!("tenant=tenant-1");
     Ok(())
 }
 
