@@ -147,6 +147,84 @@ impl From<&marketplace_core::CatalogEntry<'_>> for MarketplaceEntry {
     }
 }
 
+/// The customer-independent members of a [`MarketplaceEntry`]: all but `activated`,
+/// `instance_count` and `deployability`, serialised in the same order and form.
+#[derive(Serialize)]
+struct ListingMembers<'a> {
+    integration_id: &'a str,
+    name: &'a str,
+    description: &'a str,
+    category: &'a str,
+    labels: &'a [String],
+    icon_url: Option<&'a str>,
+    version: &'a str,
+    tier: Option<Tier>,
+}
+
+/// A listing's part of every catalog entry that shows it, as JSON text: the opening brace and
+/// the customer-independent members of [`MarketplaceEntry`]. Serialised once per catalog
+/// snapshot, so a catalog read only writes what depends on the customer ([`write_entry`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryPrefix(Box<str>);
+
+impl EntryPrefix {
+    /// The prefix of the entries of `listing`.
+    pub fn new(listing: &marketplace_core::CatalogListing) -> Self {
+        let integration = &listing.integration;
+        let version = listing.listing.version.to_string();
+        Self::of(&ListingMembers {
+            integration_id: integration.id.as_str(),
+            name: &integration.name,
+            description: &integration.description,
+            category: &integration.category,
+            labels: &integration.labels,
+            icon_url: integration.icon_url.as_deref(),
+            version: &version,
+            tier: listing.tier.map(Into::into),
+        })
+    }
+
+    fn of(members: &ListingMembers<'_>) -> Self {
+        let mut json = serde_json::to_string(members).expect("a listing serialises");
+        json.pop(); // the closing brace: the customer's members follow
+        EntryPrefix(json.into_boxed_str())
+    }
+}
+
+/// Appends a catalog entry as the JSON of its [`MarketplaceEntry`]: the listing's `prefix`,
+/// then the customer's members.
+pub fn write_entry(
+    out: &mut Vec<u8>,
+    prefix: &EntryPrefix,
+    entry: &marketplace_core::CatalogEntry<'_>,
+) {
+    write_members(
+        out,
+        prefix,
+        entry.activated,
+        u32::try_from(entry.instance_count).unwrap_or(u32::MAX),
+        &(&entry.deployability).into(),
+    );
+}
+
+fn write_members(
+    out: &mut Vec<u8>,
+    prefix: &EntryPrefix,
+    activated: bool,
+    instance_count: u32,
+    deployability: &Deployability,
+) {
+    use std::io::Write;
+    out.extend_from_slice(prefix.0.as_bytes());
+    // Writing to a Vec cannot fail.
+    let _ = write!(
+        out,
+        r#","activated":{activated},"instance_count":{instance_count},"deployability":"#
+    );
+    let _ = serde_json::to_writer(&mut *out, deployability);
+    out.push(b'}');
+}
+
 impl MarketplaceDetail {
     /// The detail of a catalog entry, with its overview already rendered to safe HTML.
     pub fn new(entry: &marketplace_core::CatalogEntry<'_>, overview_html: String) -> Self {
@@ -295,8 +373,8 @@ mod tests {
             name: "Orders".into(),
             description: "Sync orders".into(),
             category: "erp".into(),
-            labels: vec!["sales".into()],
-            icon_url: None,
+            labels: vec!["sales \"EU\"".into()],
+            icon_url: Some("https://icons.example.com/orders.svg".into()),
         };
         let listing = marketplace_core::Listing {
             marketplace_id: "mkt_test".into(),
@@ -332,6 +410,14 @@ mod tests {
                 "deployability": {"status": "contact_vendor", "reasons": [{"code": "missing_default",
                     "message": "this integration needs settings from the vendor before it can be activated"}]}}),
             "the entry's JSON as the service sends it"
+        );
+        let mut written = Vec::new();
+        write_entry(&mut written, &EntryPrefix::new(core.listing), &core);
+        let written: Value = serde_json::from_slice(&written).expect("write_entry writes JSON");
+        assert_eq!(
+            written,
+            serde_json::to_value(&wire).unwrap(),
+            "the entry written from its prefix is the entry serialised"
         );
         let detail = MarketplaceDetail::new(&core, "<h2>Orders</h2>".into());
         let compiled = detail.config.compile().unwrap();

@@ -3,6 +3,7 @@
 //! marketplace (`POST /api/v1/marketplaces/register`) and the partner API (`/api/v1/partner/...`,
 //! `Authorization: Basic base64(client_id:client_secret)`).
 
+use crate::marketplaces::MarketplaceView;
 use serde::{Deserialize, Serialize};
 
 /// Client credentials of a marketplace, without the secret.
@@ -73,45 +74,13 @@ pub struct MarketplaceRegister {
     pub allowed_origins: Vec<String>,
 }
 
-/// A marketplace as the partner API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
-pub struct PartnerMarketplaceView {
-    /// Id (`mkt_`).
-    pub id: String,
-    /// Key.
-    pub key: String,
-    /// Display name.
-    pub name: String,
-    /// Description.
-    pub description: String,
-    /// Whether it is the organization's default marketplace (never for a partner's).
-    pub default: bool,
-    /// Origins allowed to embed it.
-    pub allowed_origins: Vec<String>,
-    /// The partner's front end.
-    pub front_end_url: Option<String>,
-    /// The tenant it serves.
-    pub tenant_id: Option<String>,
-    /// The lowest certification tier listed (`null`: any).
-    pub min_tier: Option<String>,
-    /// Whether a partner registered it.
-    pub partner: bool,
-    /// Creation time (RFC 3339).
-    #[cfg_attr(feature = "schema", schema(format = DateTime))]
-    pub created_at: String,
-    /// Last change (RFC 3339).
-    #[cfg_attr(feature = "schema", schema(format = DateTime))]
-    pub updated_at: String,
-}
-
 /// Answer of `POST /api/v1/marketplaces/register`: the marketplace and its first credentials
 /// (the secret is shown once).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct RegisteredMarketplace {
     /// The new partner marketplace.
-    pub marketplace: PartnerMarketplaceView,
+    pub marketplace: MarketplaceView,
     /// Client id (`mkc_`).
     pub client_id: String,
     /// Client secret, not shown again.

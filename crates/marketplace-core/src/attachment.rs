@@ -177,6 +177,82 @@ pub fn avatar_kind(content_type: &str) -> Result<FileKind, FileError> {
         .ok_or(FileError::UnsupportedType)
 }
 
+/// Most bytes of an uploaded integration icon (512 KiB).
+pub const MAX_ICON_BYTES: usize = 512 * 1024;
+
+/// Side of the square a raster icon is fitted into, transparent around (256 pixels).
+pub const ICON_SIDE: u32 = 256;
+
+/// An uploaded integration icon, by its declared content type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IconKind {
+    /// PNG or WebP: decoded, fitted into [`ICON_SIDE`] and stored as PNG.
+    Raster(FileKind),
+    /// `image/svg+xml`: sanitised (no script, style, link or external reference) and stored as SVG.
+    Svg,
+}
+
+/// The kind of an icon from its declared content type: PNG, WebP or SVG (`UnsupportedType`
+/// otherwise).
+pub fn icon_kind(content_type: &str) -> Result<IconKind, FileError> {
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    if essence.eq_ignore_ascii_case("image/svg+xml") {
+        return Ok(IconKind::Svg);
+    }
+    match FileKind::parse(content_type) {
+        Some(kind @ (FileKind::Png | FileKind::Webp)) => Ok(IconKind::Raster(kind)),
+        _ => Err(FileError::UnsupportedType),
+    }
+}
+
+/// How a stored icon is served: PNG (every raster upload) or sanitised SVG.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoredIcon {
+    /// `image/png`.
+    Png,
+    /// `image/svg+xml`.
+    Svg,
+}
+
+impl StoredIcon {
+    /// The file extension of its URL.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Png => "png",
+            Self::Svg => "svg",
+        }
+    }
+
+    /// Its content type.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Png => "image/png",
+            Self::Svg => "image/svg+xml",
+        }
+    }
+
+    /// The file name an icon is served at: its content's SHA-256 (hex) and extension, so the
+    /// URL changes with the content and may be cached for ever.
+    pub fn file_name(self, sha256: &str) -> String {
+        format!("{sha256}.{}", self.extension())
+    }
+
+    /// The SHA-256 and kind a served file name names (`None`: not an icon's name).
+    pub fn parse_file_name(name: &str) -> Option<(&str, StoredIcon)> {
+        let (sha256, extension) = name.rsplit_once('.')?;
+        let kind = match extension {
+            "png" => Self::Png,
+            "svg" => Self::Svg,
+            _ => return None,
+        };
+        let is_hash = sha256.len() == 64
+            && sha256
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        is_hash.then_some((sha256, kind))
+    }
+}
+
 /// Checks a size against a limit (`TooLarge` over it).
 pub fn check_size(len: usize, limit: usize) -> Result<(), FileError> {
     if len > limit {
@@ -511,6 +587,41 @@ mod tests {
             ("Ärger.txt", Some("ärger"), true),
         ] {
             assert_eq!(matches_query(name, q), ok, "{name} {q:?}");
+        }
+    }
+
+    #[test]
+    fn icons_are_png_webp_or_svg_named_by_their_hash() {
+        assert_eq!(icon_kind("image/png"), Ok(IconKind::Raster(FileKind::Png)));
+        assert_eq!(
+            icon_kind("image/webp"),
+            Ok(IconKind::Raster(FileKind::Webp))
+        );
+        assert_eq!(icon_kind("Image/SVG+xml; charset=utf-8"), Ok(IconKind::Svg));
+        for refused in ["image/jpeg", "text/html", "application/pdf", ""] {
+            assert_eq!(
+                icon_kind(refused),
+                Err(FileError::UnsupportedType),
+                "{refused}"
+            );
+        }
+        let sha = "ab".repeat(32);
+        let name = StoredIcon::Svg.file_name(&sha);
+        assert_eq!(
+            StoredIcon::parse_file_name(&name),
+            Some((sha.as_str(), StoredIcon::Svg))
+        );
+        assert_eq!(
+            StoredIcon::parse_file_name(&format!("{sha}.png")),
+            Some((sha.as_str(), StoredIcon::Png))
+        );
+        for bad in [
+            format!("{sha}.gif"),
+            format!("{}.png", "AB".repeat(32)),
+            "x.png".into(),
+            sha.clone(),
+        ] {
+            assert_eq!(StoredIcon::parse_file_name(&bad), None, "{bad}");
         }
     }
 }

@@ -21,13 +21,16 @@ use crate::service::runner;
 use crate::service::state::AppState;
 use crate::service::templates;
 use axum::Json;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use marketplace_api::PageQuery;
 use marketplace_api::certification::Support;
 use marketplace_api::embedded::{CatalogApplication, CatalogCollection, CatalogProvider};
 use marketplace_api::embedded::{
     MarketplaceDetail, MarketplaceEntry, MarketplaceQuery, TestBody, ValidateBody, ValidateResult,
+    write_entry,
 };
 use marketplace_api::instances::{ActivationBody, InstanceView, LaunchUrl, ReconfigureBody};
 use marketplace_api::observability::{ExecutionQuery, ExecutionView, LogQuery, LogView};
@@ -76,7 +79,8 @@ async fn marketplace(
     State(state): State<AppState>,
     user: CustomerUser,
     ApiQuery(query): ApiQuery<MarketplaceQuery>,
-) -> ApiResult<Json<List<MarketplaceEntry>>> {
+    RawQuery(raw_query): RawQuery,
+) -> ApiResult<Response> {
     allow(&user, Action::ReadCatalog, None)?;
     let page = page_request(query.limit, query.cursor.as_ref())?;
     let limit = page.limit as usize;
@@ -91,6 +95,21 @@ async fn marketplace(
     };
     let snapshot = snapshot(&state, &user.organization_id, &user.marketplace_id).await?;
     let context = customer_snapshot(&state, &user.customer_id).await?;
+    // The same request of the same customer against the same catalog snapshot answers the
+    // page already rendered (dropped with the customer's snapshot on any write of theirs).
+    let page_key = format!(
+        "{}|{:?}|{}|{}",
+        user.marketplace_id,
+        user.tenant_id,
+        raw_query.as_deref().unwrap_or_default(),
+        user.embedded_config
+            .as_ref()
+            .map(|values| Value::Object(values.clone()).to_string())
+            .unwrap_or_default()
+    );
+    if let Some(body) = context.rendered_page(&page_key, &snapshot) {
+        return Ok(json_body(body));
+    }
     let customer = snapshot.context(
         &context,
         user.tenant_id.as_deref(),
@@ -110,16 +129,50 @@ async fn marketplace(
             .position(|e| e.listing.integration.id.as_str() == cursor)
             .map_or(entries.len(), |p| p + 1),
     };
-    let items: Vec<MarketplaceEntry> = entries
-        .iter()
-        .skip(start)
-        .take(limit)
-        .map(MarketplaceEntry::from)
-        .collect();
+    let page = &entries[start.min(entries.len())..];
+    let page = &page[..limit.min(page.len())];
     let next_cursor = (start + limit < entries.len())
-        .then(|| items.last().map(|e| e.integration_id.clone()))
+        .then(|| page.last().map(|e| e.listing.integration.id.as_str()))
         .flatten();
-    Ok(Json(List { items, next_cursor }))
+    // The entries are written from each listing's prefix, serialised once per snapshot: the
+    // catalog read's cost is then mostly what depends on the customer.
+    let prefixes = snapshot.entry_prefixes();
+    let mut body = Vec::with_capacity(64 + page.len() * 512);
+    body.extend_from_slice(b"{\"items\":[");
+    for (i, entry) in page.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        let prefix = &prefixes[entry.listing.integration.id.as_str()];
+        write_entry(&mut body, prefix, entry);
+    }
+    body.extend_from_slice(b"],\"next_cursor\":");
+    serde_json::to_writer(&mut body, &next_cursor)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    body.push(b'}');
+    #[cfg(debug_assertions)]
+    {
+        // Debug builds (every test) check the written body against the serialised entries.
+        let items: Vec<MarketplaceEntry> = page.iter().map(MarketplaceEntry::from).collect();
+        let expected = serde_json::to_value(List {
+            items,
+            next_cursor: next_cursor.map(str::to_owned),
+        })
+        .expect("serialisable");
+        let written: serde_json::Value = serde_json::from_slice(&body).expect("JSON written");
+        debug_assert_eq!(
+            written, expected,
+            "the catalog body as written and as serialised"
+        );
+    }
+    let body = Bytes::from(body);
+    context.keep_page(page_key, &snapshot, body.clone());
+    Ok(json_body(body))
+}
+
+/// A JSON response of bytes already written.
+fn json_body(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// One integration of the marketplace, with the spec the customer fills in, and what its

@@ -32,7 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(publish_version))
 }
 
-fn view(record: IntegrationRecord) -> IntegrationView {
+pub(crate) fn view(record: IntegrationRecord) -> IntegrationView {
     let i = record.integration;
     IntegrationView {
         profile: (&record.profile).into(),

@@ -16,6 +16,7 @@ pub mod embed_page;
 pub mod embedded;
 pub mod event_configurations;
 pub mod extract;
+pub mod icons;
 pub mod instances;
 pub mod integrations;
 pub mod listings;
@@ -76,6 +77,7 @@ pub fn app(state: AppState) -> Router {
 fn body_limit(route: Option<&str>) -> usize {
     match route {
         Some(avatars::AVATAR_ROUTE) => marketplace_core::attachment::MAX_AVATAR_BYTES,
+        Some(icons::ICON_ROUTE) => marketplace_core::attachment::MAX_ICON_BYTES,
         Some(route) if attachments::UPLOAD_ROUTES.contains(&route) => {
             attachments::UPLOAD_BODY_LIMIT
         }
@@ -136,6 +138,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(marketplaces::router())
         .merge(customers::router())
         .merge(avatars::router())
+        .merge(icons::router())
         .merge(attachments::router())
         .merge(instances::router())
         .merge(observability::router())

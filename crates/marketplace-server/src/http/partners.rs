@@ -9,20 +9,22 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::auth::bearer;
 use crate::http::client_auth::basic_credentials;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::marketplaces::view as marketplace_view;
 use crate::http::{List, decode, page_of, page_request, time::rfc3339};
 use crate::service::auth::Admin;
 use crate::service::partners::{self, MarketplaceChange, Partner};
 use crate::service::state::AppState;
-use crate::store::partners::{Credential, MarketplaceRow};
+use crate::store::partners::Credential;
 use crate::store::signing_keys::SigningKey;
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use marketplace_api::PageQuery;
+use marketplace_api::marketplaces::MarketplaceView;
 use marketplace_api::partners::{
     CredentialView, MarketplaceRegister, NewCredential, NewRegistration, PartnerMarketplacePatch,
-    PartnerMarketplaceView, PartnerTemplateCreate, RegisteredMarketplace, RegistrationCreate,
+    PartnerTemplateCreate, RegisteredMarketplace, RegistrationCreate,
 };
 use marketplace_api::partners::{PartnerBriefView, PartnerCatalogEntry, PartnerCatalogQuery};
 use marketplace_api::signing_keys::{Algorithm, SigningKeyCreate, SigningKeyView};
@@ -71,24 +73,6 @@ fn credential_view(c: Credential) -> CredentialView {
         client_id: c.client_id,
         last_used_at: c.last_used_at.map(rfc3339),
         created_at: rfc3339(c.created_at),
-    }
-}
-
-/// The wire form of a marketplace.
-pub fn marketplace_view(m: MarketplaceRow) -> PartnerMarketplaceView {
-    PartnerMarketplaceView {
-        allowed_origins: partners::origins_of(&m),
-        id: m.id,
-        key: m.key,
-        name: m.name,
-        description: m.description,
-        default: m.is_default != 0,
-        front_end_url: m.front_end_url,
-        tenant_id: m.tenant_id,
-        min_tier: m.min_tier,
-        partner: m.partner != 0,
-        created_at: rfc3339(m.created_at),
-        updated_at: rfc3339(m.updated_at),
     }
 }
 
@@ -216,11 +200,11 @@ async fn register_marketplace(
 
 /// The partner's marketplace.
 #[utoipa::path(get, path = "/api/v1/partner/marketplace", tag = "partners",
-    security(("partner_client" = [])), responses((status = 200, body = PartnerMarketplaceView)))]
+    security(("partner_client" = [])), responses((status = 200, body = MarketplaceView)))]
 async fn get_partner_marketplace(
     State(state): State<AppState>,
     partner: Partner,
-) -> ApiResult<Json<PartnerMarketplaceView>> {
+) -> ApiResult<Json<MarketplaceView>> {
     Ok(Json(marketplace_view(
         partners::marketplace(&state, &partner).await?,
     )))
@@ -230,12 +214,12 @@ async fn get_partner_marketplace(
 /// immutable).
 #[utoipa::path(patch, path = "/api/v1/partner/marketplace", tag = "partners",
     security(("partner_client" = [])), request_body = PartnerMarketplacePatch,
-    responses((status = 200, body = PartnerMarketplaceView)))]
+    responses((status = 200, body = MarketplaceView)))]
 async fn patch_partner_marketplace(
     State(state): State<AppState>,
     partner: Partner,
     ApiJson(body): ApiJson<Value>,
-) -> ApiResult<Json<PartnerMarketplaceView>> {
+) -> ApiResult<Json<MarketplaceView>> {
     let body: PartnerMarketplacePatch = decode(body)?;
     let change = MarketplaceChange {
         key: body.key,
@@ -345,11 +329,15 @@ async fn partner_catalog(
             )
         })?),
     };
-    let marketplace = partners::marketplace(&state, &partner).await?;
-    let snapshot =
-        crate::service::catalog::snapshot(&state, &partner.organization_id, &marketplace.id)
-            .await?;
-    let tenant = snapshot.tenant(marketplace.tenant_id.as_deref());
+    let marketplace = partners::marketplace(&state, &partner).await?.marketplace;
+    let snapshot = crate::service::catalog::snapshot(
+        &state,
+        &partner.organization_id,
+        marketplace.id.as_str(),
+    )
+    .await?;
+    let tenant_id = marketplace.tenant_id.as_ref().map(|t| t.to_string());
+    let tenant = snapshot.tenant(tenant_id.as_deref());
     let category = query.category.as_deref().map(|c| c.trim().to_lowercase());
     let q = query
         .q

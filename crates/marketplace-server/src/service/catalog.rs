@@ -20,13 +20,22 @@ use crate::error::{ApiError, ApiResult};
 use crate::service::certification;
 use crate::service::state::AppState;
 use crate::store::{self, Backend, Tx};
+use bytes::Bytes;
+use marketplace_api::embedded::EntryPrefix;
 use marketplace_core::catalog::{CustomerContext, VendorValues};
 use marketplace_core::certification::Tier;
 use marketplace_core::marketplace::TenantAccess;
 use marketplace_core::{Catalog, CatalogListing, IntegrationId, IntegrationVersion, MarketplaceId};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// The source of [`Snapshot::id`]s.
+static SNAPSHOT_IDS: AtomicU64 = AtomicU64::new(1);
+
+/// Most catalog pages kept rendered per customer; past that they start over.
+const MAX_PAGES_PER_CUSTOMER: usize = 16;
 
 /// The longest a catalog snapshot is served before its tiers are evaluated again (one hour).
 pub const SNAPSHOT_MAX_AGE_MS: i64 = 3_600_000;
@@ -34,6 +43,9 @@ pub const SNAPSHOT_MAX_AGE_MS: i64 = 3_600_000;
 /// A marketplace's catalog at one catalog version.
 #[derive(Debug)]
 pub struct Snapshot {
+    /// This snapshot's own number, unique in the process (what a customer's rendered pages
+    /// were rendered from).
+    pub id: u64,
     /// The `catalog_version` it was built at.
     pub stamp: i64,
     /// When it was built (Unix ms): tiers depend on the time (a connection test counts for 30
@@ -50,9 +62,24 @@ pub struct Snapshot {
     overviews: HashMap<String, String>,
     /// Each tenant's access to this marketplace's listings, by tenant id.
     tenants: HashMap<String, TenantAccess>,
+    /// Each listing's customer-independent part of its catalog entries as wire JSON, by
+    /// integration id: serialised at the first read of the snapshot ([`Self::entry_prefixes`]).
+    entry_prefixes: OnceLock<HashMap<String, EntryPrefix>>,
 }
 
 impl Snapshot {
+    /// Each listing's [`EntryPrefix`], by integration id (serialised once per snapshot, so a
+    /// catalog read writes only what depends on the customer).
+    pub fn entry_prefixes(&self) -> &HashMap<String, EntryPrefix> {
+        self.entry_prefixes.get_or_init(|| {
+            self.catalog
+                .listings()
+                .iter()
+                .map(|l| (l.integration.id.to_string(), EntryPrefix::new(l)))
+                .collect()
+        })
+    }
+
     /// The listed integration with that id (visible or not: see [`Self::visible`]).
     pub fn get(&self, integration_id: &str) -> Option<&CatalogListing> {
         self.catalog.get(integration_id)
@@ -113,6 +140,40 @@ pub struct CustomerSnapshot {
     pub live: Vec<IntegrationId>,
     /// Vendor-set values by integration.
     pub vendor: VendorValues,
+    /// Catalog pages rendered for this customer as wire JSON, by request (see
+    /// [`Self::rendered_page`]), each with the id of the catalog snapshot it was rendered from.
+    /// They go with this snapshot when a write of the customer drops it.
+    pages: Mutex<HashMap<String, (u64, Bytes)>>,
+}
+
+impl CustomerSnapshot {
+    /// The customer's view of the catalog from its live instances and vendor values.
+    pub fn new(live: Vec<IntegrationId>, vendor: VendorValues) -> Self {
+        CustomerSnapshot {
+            live,
+            vendor,
+            pages: Mutex::default(),
+        }
+    }
+
+    /// A catalog page rendered for this customer for the request `key` (everything else the
+    /// page depends on: marketplace, tenant, token values, query) from this very `snapshot`.
+    pub fn rendered_page(&self, key: &str, snapshot: &Snapshot) -> Option<Bytes> {
+        let pages = self.pages.lock().expect("lock");
+        pages
+            .get(key)
+            .filter(|(id, _)| *id == snapshot.id)
+            .map(|(_, body)| body.clone())
+    }
+
+    /// Keeps a page rendered for `key` from `snapshot`.
+    pub fn keep_page(&self, key: String, snapshot: &Snapshot, body: Bytes) {
+        let mut pages = self.pages.lock().expect("lock");
+        if pages.len() >= MAX_PAGES_PER_CUSTOMER && !pages.contains_key(&key) {
+            pages.clear();
+        }
+        pages.insert(key, (snapshot.id, body));
+    }
 }
 
 /// Customer snapshots by customer id, and the number of invalidations so far: a snapshot
@@ -343,6 +404,7 @@ pub async fn snapshot(
     let tenants =
         store::marketplaces::tenant_accesses(&state.store, organization_id, marketplace_id).await?;
     let snapshot = Arc::new(Snapshot {
+        id: SNAPSHOT_IDS.fetch_add(1, Ordering::Relaxed),
         stamp,
         built_at: store::now_ms(),
         marketplace_id: marketplace.id,
@@ -350,6 +412,7 @@ pub async fn snapshot(
         catalog: Catalog::new(entries),
         overviews,
         tenants,
+        entry_prefixes: OnceLock::new(),
     });
     state
         .catalogs
@@ -371,10 +434,10 @@ pub async fn customer_snapshot(
     let invalidations = state.catalogs.customer_invalidations();
     let live = store::instances::live_integrations(&state.store, customer_id).await?;
     let vendor = store::customers::all_vendor_values(&state.store, customer_id).await?;
-    let snapshot = Arc::new(CustomerSnapshot {
-        live: live.into_iter().map(IntegrationId::from).collect(),
+    let snapshot = Arc::new(CustomerSnapshot::new(
+        live.into_iter().map(IntegrationId::from).collect(),
         vendor,
-    });
+    ));
     if keep {
         state
             .catalogs
@@ -394,10 +457,42 @@ mod tests {
     use super::*;
 
     fn snapshot(live: &[&str]) -> Arc<CustomerSnapshot> {
-        Arc::new(CustomerSnapshot {
-            live: live.iter().map(|id| IntegrationId::from(*id)).collect(),
-            vendor: VendorValues::default(),
-        })
+        Arc::new(CustomerSnapshot::new(
+            live.iter().map(|id| IntegrationId::from(*id)).collect(),
+            VendorValues::default(),
+        ))
+    }
+
+    #[test]
+    fn a_rendered_page_serves_only_its_own_request_and_catalog_snapshot() {
+        let customer = snapshot(&[]);
+        let catalog = |id| Snapshot {
+            id,
+            stamp: 1,
+            built_at: 0,
+            marketplace_id: "mkt_1".into(),
+            min_tier: None,
+            catalog: Catalog::new(Vec::new()),
+            overviews: HashMap::new(),
+            tenants: HashMap::new(),
+            entry_prefixes: OnceLock::new(),
+        };
+        let (first, second) = (catalog(1), catalog(2));
+        customer.keep_page("q".into(), &first, Bytes::from_static(b"[1]"));
+        assert_eq!(
+            customer.rendered_page("q", &first).as_deref(),
+            Some(&b"[1]"[..])
+        );
+        assert_eq!(
+            customer.rendered_page("q", &second),
+            None,
+            "another snapshot"
+        );
+        assert_eq!(
+            customer.rendered_page("other", &first),
+            None,
+            "another request"
+        );
     }
 
     #[test]

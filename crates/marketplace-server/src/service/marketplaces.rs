@@ -142,7 +142,12 @@ async fn commit(
     Ok(())
 }
 
-fn marketplace_event(event_type: EventType, marketplace: &Marketplace, data: Value) -> Event {
+/// An organization event about a marketplace: its id, key and name, plus `data`'s fields.
+pub(crate) fn marketplace_event(
+    event_type: EventType,
+    marketplace: &Marketplace,
+    data: Value,
+) -> Event {
     let mut body = json!({"marketplace_id": marketplace.id.as_str(), "key": marketplace.key,
                           "name": marketplace.name});
     if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), data) {

@@ -13,6 +13,7 @@ pub mod customers;
 pub mod deliveries;
 pub mod event_configurations;
 pub mod files;
+pub mod icons;
 pub mod instances;
 pub mod integrations;
 pub mod mappings;

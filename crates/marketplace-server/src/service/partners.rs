@@ -6,15 +6,16 @@ use crate::crypto::{random_secret, sha256_hex};
 use crate::error::{ApiError, ApiResult};
 use crate::service::integrations::commit_catalog_change;
 use crate::service::marketplaces;
+use crate::service::marketplaces::{MarketplaceRecord, marketplace_event};
 use crate::service::organization::check_signing_key;
 use crate::service::state::AppState;
 use crate::service::templates::{self, Template};
-use crate::store::partners::{Credential, MarketplaceRow};
+use crate::store::partners::Credential;
 use crate::store::signing_keys::SigningKey;
 use crate::store::{self, Page, PageRequest, new_id, now_ms};
 use marketplace_core::api_key::{Submitter, SubmitterKind};
 use marketplace_core::event::{Event, EventType};
-use marketplace_core::marketplace::MarketplaceFields;
+use marketplace_core::marketplace::{Marketplace, MarketplaceFields};
 use marketplace_core::template::TemplateInput;
 use marketplace_core::{FieldError, FieldErrorCode};
 use serde_json::json;
@@ -72,12 +73,13 @@ pub struct MarketplaceChange {
     pub allowed_origins: Option<Vec<String>>,
 }
 
-fn marketplace_event(event_type: EventType, m: &MarketplaceRow) -> Event {
-    Event::for_organization(
+/// The event of a partner marketplace: also `partner` and its tenant.
+fn partner_marketplace_event(event_type: EventType, m: &Marketplace) -> Event {
+    let tenant_id = m.tenant_id.as_ref().map(|t| t.to_string());
+    marketplace_event(
         event_type,
-        now_ms(),
-        json!({"marketplace_id": m.id, "key": m.key, "name": m.name, "partner": m.partner != 0,
-               "tenant_id": m.tenant_id}),
+        m,
+        json!({"partner": m.partner, "tenant_id": tenant_id}),
     )
 }
 
@@ -87,22 +89,6 @@ fn credential_event(event_type: EventType, marketplace_id: &str, client_id: &str
         now_ms(),
         json!({"marketplace_id": marketplace_id, "client_id": client_id}),
     )
-}
-
-/// A marketplace's origins, stored as a JSON array.
-pub fn origins_of(m: &MarketplaceRow) -> Vec<String> {
-    serde_json::from_str(&m.allowed_origins).unwrap_or_default()
-}
-
-fn fields_of(m: &MarketplaceRow) -> MarketplaceFields {
-    MarketplaceFields {
-        key: m.key.clone(),
-        name: m.name.clone(),
-        description: m.description.clone(),
-        allowed_origins: origins_of(m),
-        front_end_url: m.front_end_url.clone(),
-        min_tier: None,
-    }
 }
 
 async fn issue_credential(
@@ -138,7 +124,7 @@ pub async fn create_credential(
     marketplace_id: &str,
 ) -> ApiResult<NewCredential> {
     let mut tx = state.store.begin().await?;
-    store::partners::marketplace_in(&mut tx, organization_id, marketplace_id)
+    store::marketplaces::get_in(&mut tx, organization_id, marketplace_id)
         .await?
         .ok_or(ApiError::NotFound("marketplace"))?;
     if store::partners::count_credentials(&mut tx, marketplace_id).await? >= MAX_CREDENTIALS {
@@ -165,9 +151,7 @@ pub async fn list_credentials(
     marketplace_id: &str,
     page: &PageRequest,
 ) -> ApiResult<Page<Credential>> {
-    store::partners::marketplace(&state.store, organization_id, marketplace_id)
-        .await?
-        .ok_or(ApiError::NotFound("marketplace"))?;
+    marketplaces::get(state, organization_id, marketplace_id).await?;
     Ok(store::partners::list_credentials(&state.store, marketplace_id, page).await?)
 }
 
@@ -179,7 +163,7 @@ pub async fn revoke_credential(
     client_id: &str,
 ) -> ApiResult<()> {
     let mut tx = state.store.begin().await?;
-    store::partners::marketplace_in(&mut tx, organization_id, marketplace_id)
+    store::marketplaces::get_in(&mut tx, organization_id, marketplace_id)
         .await?
         .ok_or(ApiError::NotFound("marketplace"))?;
     if !store::partners::delete_credential(&mut tx, marketplace_id, client_id).await? {
@@ -259,7 +243,7 @@ pub async fn register(
     state: &AppState,
     token: &str,
     change: MarketplaceChange,
-) -> ApiResult<(MarketplaceRow, NewCredential)> {
+) -> ApiResult<(MarketplaceRecord, NewCredential)> {
     let now = now_ms();
     let id = new_id("mkt");
     let mut tx = state.store.begin().await?;
@@ -280,22 +264,20 @@ pub async fn register(
         min_tier: None,
     };
     fields.validate().map_err(|e| ApiError::Validation(e.0))?;
-    let marketplace = MarketplaceRow {
-        id,
-        organization_id: registration.organization_id.clone(),
+    let organization_id = registration.organization_id;
+    let marketplace = Marketplace {
+        id: id.into(),
         key: fields.key,
         name: fields.name,
         description: fields.description,
-        is_default: 0,
-        allowed_origins: serde_json::to_string(&fields.allowed_origins).unwrap_or_default(),
+        default: false,
+        allowed_origins: fields.allowed_origins,
         front_end_url: fields.front_end_url,
-        tenant_id: Some(registration.tenant_id),
+        tenant_id: Some(registration.tenant_id.into()),
         min_tier: None,
-        partner: 1,
-        created_at: now,
-        updated_at: now,
+        partner: true,
     };
-    store::partners::insert_marketplace(&mut tx, &marketplace)
+    store::marketplaces::insert(&mut tx, &organization_id, &marketplace, now)
         .await
         .map_err(|e| {
             e.or_conflict(ApiError::conflict(
@@ -303,20 +285,24 @@ pub async fn register(
                 "a marketplace with this key exists",
             ))
         })?;
-    let credential = issue_credential(&mut tx, &marketplace.id).await?;
-    let organization_id = registration.organization_id;
+    let credential = issue_credential(&mut tx, marketplace.id.as_str()).await?;
     store::events::record(
         &mut tx,
         &organization_id,
-        &marketplace_event(EventType::MarketplaceCreated, &marketplace),
+        &partner_marketplace_event(EventType::MarketplaceCreated, &marketplace),
     )
     .await?;
-    let mut registered = marketplace_event(EventType::MarketplaceRegistered, &marketplace);
+    let mut registered = partner_marketplace_event(EventType::MarketplaceRegistered, &marketplace);
     registered.data["registration_id"] = json!(registration.id);
     registered.data["client_id"] = json!(credential.credential.client_id);
     commit_catalog_change(state, tx, &organization_id, registered).await?;
     marketplaces::forget(state, &organization_id);
-    Ok((marketplace, credential))
+    let record = MarketplaceRecord {
+        marketplace,
+        created_at: now,
+        updated_at: now,
+    };
+    Ok((record, credential))
 }
 
 /// The partner of client credentials (401 `invalid_client` when unknown or the secret is wrong,
@@ -343,14 +329,8 @@ pub async fn authenticate(state: &AppState, client_id: &str, secret: &str) -> Ap
 }
 
 /// The partner's marketplace.
-pub async fn marketplace(state: &AppState, partner: &Partner) -> ApiResult<MarketplaceRow> {
-    store::partners::marketplace(
-        &state.store,
-        &partner.organization_id,
-        &partner.marketplace_id,
-    )
-    .await?
-    .ok_or(ApiError::NotFound("marketplace"))
+pub async fn marketplace(state: &AppState, partner: &Partner) -> ApiResult<MarketplaceRecord> {
+    marketplaces::get(state, &partner.organization_id, &partner.marketplace_id).await
 }
 
 /// Changes the partner's marketplace: name, description, front end, origins; the key is
@@ -359,12 +339,13 @@ pub async fn update_marketplace(
     state: &AppState,
     partner: &Partner,
     change: MarketplaceChange,
-) -> ApiResult<MarketplaceRow> {
+) -> ApiResult<MarketplaceRecord> {
+    let organization_id = &partner.organization_id;
     let mut tx = state.store.begin().await?;
-    let mut m =
-        store::partners::marketplace_in(&mut tx, &partner.organization_id, &partner.marketplace_id)
-            .await?
-            .ok_or(ApiError::NotFound("marketplace"))?;
+    let mut m = store::marketplaces::get_in(&mut tx, organization_id, &partner.marketplace_id)
+        .await?
+        .ok_or(ApiError::NotFound("marketplace"))?
+        .marketplace;
     if change.key.as_ref().is_some_and(|k| *k != m.key) {
         return Err(ApiError::field(FieldError::new(
             "/key",
@@ -372,30 +353,24 @@ pub async fn update_marketplace(
             "a marketplace's key cannot change",
         )));
     }
-    let mut fields = fields_of(&m);
-    if let Some(name) = change.name {
-        fields.name = name;
-    }
-    if let Some(description) = change.description {
-        fields.description = description;
-    }
-    if let Some(url) = change.front_end_url {
-        fields.front_end_url = Some(url);
-    }
-    if let Some(origins) = change.allowed_origins {
-        fields.allowed_origins = origins;
-    }
+    let fields = MarketplaceFields {
+        key: m.key.clone(),
+        name: change.name.unwrap_or(m.name),
+        description: change.description.unwrap_or(m.description),
+        allowed_origins: change.allowed_origins.unwrap_or(m.allowed_origins),
+        front_end_url: change.front_end_url.or(m.front_end_url),
+        min_tier: m.min_tier,
+    };
     fields.validate().map_err(|e| ApiError::Validation(e.0))?;
     m.name = fields.name;
     m.description = fields.description;
+    m.allowed_origins = fields.allowed_origins;
     m.front_end_url = fields.front_end_url;
-    m.allowed_origins = serde_json::to_string(&fields.allowed_origins).unwrap_or_default();
-    m.updated_at = now_ms();
-    store::partners::update_partner_marketplace(&mut tx, &m).await?;
-    let event = marketplace_event(EventType::MarketplaceUpdated, &m);
-    commit_catalog_change(state, tx, &partner.organization_id, event).await?;
-    marketplaces::forget(state, &partner.organization_id);
-    Ok(m)
+    store::marketplaces::update(&mut tx, organization_id, &m, now_ms()).await?;
+    let event = partner_marketplace_event(EventType::MarketplaceUpdated, &m);
+    commit_catalog_change(state, tx, organization_id, event).await?;
+    marketplaces::forget(state, organization_id);
+    marketplaces::get(state, organization_id, &partner.marketplace_id).await
 }
 
 /// Registers a public key of the partner, valid only for its marketplace (409 `duplicate_kid`

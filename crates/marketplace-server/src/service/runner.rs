@@ -100,9 +100,41 @@ pub async fn trigger(state: &AppState, secret: &str, input: &Value) -> ApiResult
             format!("the instance is {}", instance.status.as_str()),
         ));
     }
-    let execution_id = enqueue(state, &organization_id, &instance, &flow, "webhook", input).await?;
-    spawn(state.clone(), execution_id.clone());
-    Ok(execution_id)
+    let ids = start_executions(
+        state,
+        &organization_id,
+        vec![instance],
+        &flow,
+        "webhook",
+        input,
+    );
+    Ok(ids.await?.remove(0))
+}
+
+/// Records an execution of `flow` for each instance and starts them, in a task of its own: a
+/// caller that goes away (an HTTP client that disconnected) cannot drop this work between
+/// recording an execution and starting it, which would leave it queued until the next start.
+pub async fn start_executions(
+    state: &AppState,
+    organization_id: &str,
+    instances: Vec<Instance>,
+    flow: &str,
+    trigger: &'static str,
+    input: &Value,
+) -> ApiResult<Vec<String>> {
+    let (state, organization_id) = (state.clone(), organization_id.to_owned());
+    let (flow, input) = (flow.to_owned(), input.clone());
+    tokio::spawn(async move {
+        let mut ids = Vec::with_capacity(instances.len());
+        for instance in &instances {
+            let id = enqueue(&state, &organization_id, instance, &flow, trigger, &input).await?;
+            spawn(state.clone(), id.clone());
+            ids.push(id);
+        }
+        Ok(ids)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("the executions' task failed: {e}")))?
 }
 
 /// Runs a queued execution to its end (retrying deliveries up to `attempts` times).

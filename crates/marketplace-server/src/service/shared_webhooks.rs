@@ -219,21 +219,15 @@ pub async fn trigger(state: &AppState, call: Call<'_>) -> ApiResult<Vec<String>>
             "none of the customer's instances with this flow is active",
         ));
     }
-    let mut ids = Vec::with_capacity(active.len());
-    for instance in &active {
-        let id = runner::enqueue(
-            state,
-            organization_id,
-            instance,
-            call.flow,
-            "shared_webhook",
-            call.input,
-        )
-        .await?;
-        runner::spawn(state.clone(), id.clone());
-        ids.push(id);
-    }
-    Ok(ids)
+    runner::start_executions(
+        state,
+        organization_id,
+        active,
+        call.flow,
+        "shared_webhook",
+        call.input,
+    )
+    .await
 }
 
 fn has_webhook_flow(version: &Arc<marketplace_core::IntegrationVersion>, flow: &str) -> bool {

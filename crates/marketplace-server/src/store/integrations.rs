@@ -207,6 +207,23 @@ pub async fn update(
     Ok(())
 }
 
+/// Points an integration's `icon_url` at an uploaded icon, or clears it.
+pub async fn set_icon_url(
+    tx: &mut Tx,
+    integration_id: &str,
+    url: Option<&str>,
+    now: i64,
+) -> StoreResult<()> {
+    let sql = "UPDATE integrations SET icon_url = $1, updated_at = $2 WHERE id = $3";
+    execute(
+        &mut **tx,
+        sql,
+        [url.into(), now.into(), integration_id.into()],
+    )
+    .await?;
+    Ok(())
+}
+
 /// An integration of the organization.
 pub async fn get(
     store: &Store,

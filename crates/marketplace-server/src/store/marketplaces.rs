@@ -171,6 +171,18 @@ pub async fn get(
     row.map(Row::record).transpose()
 }
 
+/// A marketplace of the organization, read inside a transaction.
+pub async fn get_in(
+    tx: &mut Tx,
+    organization_id: &str,
+    id: &str,
+) -> StoreResult<Option<MarketplaceRecord>> {
+    let sql = format!("{SELECT} WHERE organization_id = $1 AND id = $2");
+    let row: Option<Row> =
+        fetch_optional(&mut **tx, &sql, [organization_id.into(), id.into()]).await?;
+    row.map(Row::record).transpose()
+}
+
 /// A page of the organization's marketplaces, oldest first.
 pub async fn list(
     store: &Store,

@@ -22,6 +22,7 @@ pub mod deliveries;
 pub mod event_configurations;
 pub mod events;
 pub mod executions;
+pub mod icons;
 pub mod instance_mappings;
 pub mod instances;
 pub mod integrations;

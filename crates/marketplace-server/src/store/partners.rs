@@ -1,112 +1,11 @@
 //! Partners: `marketplace_credentials` (client secrets stored as SHA-256),
-//! `marketplace_registrations` (single-use tokens stored as SHA-256) and the partner
-//! marketplaces they register and manage.
+//! `marketplace_registrations` (single-use tokens stored as SHA-256) and partner marketplaces'
+//! signing keys; the marketplaces themselves are `store::marketplaces`'.
 
 use super::page::{Filter, Order, fetch_page};
 use super::signing_keys::SigningKey;
 use super::sql::{execute, fetch_optional, scalar};
 use super::{Page, PageRequest, Store, StoreResult, Tx};
-
-/// A marketplace as stored (`allowed_origins` is a JSON array).
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct MarketplaceRow {
-    /// Id (`mkt_`).
-    pub id: String,
-    /// The organization.
-    pub organization_id: String,
-    /// Key.
-    pub key: String,
-    /// Display name.
-    pub name: String,
-    /// Description.
-    pub description: String,
-    /// 1 for the organization's default.
-    pub is_default: i64,
-    /// JSON array of origins.
-    pub allowed_origins: String,
-    /// The front end.
-    pub front_end_url: Option<String>,
-    /// The tenant it serves.
-    pub tenant_id: Option<String>,
-    /// The lowest tier listed.
-    pub min_tier: Option<String>,
-    /// 1 when a partner registered it.
-    pub partner: i64,
-    /// Creation time (Unix ms).
-    pub created_at: i64,
-    /// Last change (Unix ms).
-    pub updated_at: i64,
-}
-
-const SELECT_MARKETPLACE: &str = "SELECT id, organization_id, key, name, description, is_default, \
-    allowed_origins, front_end_url, tenant_id, min_tier, partner, created_at, updated_at FROM marketplaces";
-
-/// A marketplace of the organization.
-pub async fn marketplace(
-    store: &Store,
-    organization_id: &str,
-    id: &str,
-) -> StoreResult<Option<MarketplaceRow>> {
-    let sql = format!("{SELECT_MARKETPLACE} WHERE organization_id = $1 AND id = $2");
-    fetch_optional(&store.db.read, &sql, [organization_id.into(), id.into()]).await
-}
-
-/// A marketplace of the organization, read inside a transaction.
-pub async fn marketplace_in(
-    tx: &mut Tx,
-    organization_id: &str,
-    id: &str,
-) -> StoreResult<Option<MarketplaceRow>> {
-    let sql = format!("{SELECT_MARKETPLACE} WHERE organization_id = $1 AND id = $2");
-    fetch_optional(&mut **tx, &sql, [organization_id.into(), id.into()]).await
-}
-
-/// Stores a partner marketplace (a duplicate key is a unique violation).
-pub async fn insert_marketplace(tx: &mut Tx, m: &MarketplaceRow) -> StoreResult<()> {
-    execute(
-        &mut **tx,
-        "INSERT INTO marketplaces (id, organization_id, key, name, description, is_default, \
-         allowed_origins, front_end_url, tenant_id, min_tier, partner, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        [
-            (&m.id).into(),
-            (&m.organization_id).into(),
-            (&m.key).into(),
-            (&m.name).into(),
-            (&m.description).into(),
-            m.is_default.into(),
-            (&m.allowed_origins).into(),
-            m.front_end_url.clone().into(),
-            m.tenant_id.clone().into(),
-            m.min_tier.clone().into(),
-            m.partner.into(),
-            m.created_at.into(),
-            m.updated_at.into(),
-        ],
-    )
-    .await?;
-    Ok(())
-}
-
-/// Writes what a partner may change of its marketplace: name, description, front end, origins.
-pub async fn update_partner_marketplace(tx: &mut Tx, m: &MarketplaceRow) -> StoreResult<()> {
-    execute(
-        &mut **tx,
-        "UPDATE marketplaces SET name = $1, description = $2, front_end_url = $3, \
-         allowed_origins = $4, updated_at = $5 WHERE id = $6 AND organization_id = $7",
-        [
-            (&m.name).into(),
-            (&m.description).into(),
-            m.front_end_url.clone().into(),
-            (&m.allowed_origins).into(),
-            m.updated_at.into(),
-            (&m.id).into(),
-            (&m.organization_id).into(),
-        ],
-    )
-    .await?;
-    Ok(())
-}
 
 /// Client credentials of a marketplace, without the secret.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -1,6 +1,7 @@
 //! A customer's files: avatars (decoded, centre-cropped, 500×500 PNG, served by hash with
 //! immutable caching) and attachments (accepted types, magic bytes, limits, downloads that no
-//! browser renders, the embedded API's roles, and deletion with the customer).
+//! browser renders, the embedded API's roles, and deletion with the customer); integration icons
+//! (PNG and WebP fitted into 256×256, SVG sanitised, served by hash, shown in the catalog).
 
 use super::common::{TestServer, items};
 use crate::on_both_backends;
@@ -18,6 +19,8 @@ on_both_backends!(
     embedded_attachments_follow_roles_and_customers,
     deleting_a_customer_deletes_its_files,
     files_are_documented,
+    integration_icons_are_stored_served_and_shown,
+    icon_uploads_are_checked,
 );
 
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
@@ -858,4 +861,153 @@ async fn files_are_documented(server: TestServer) {
         assert!(avatar[image].is_object(), "{image}: {avatar}");
     }
     assert_eq!(paths["/avatars/{file}"]["get"]["security"], json!([{}]));
+}
+
+async fn put_icon(
+    server: &TestServer,
+    id: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> (StatusCode, Value) {
+    let key = server.admin_key.clone();
+    let path = format!("/api/v1/integrations/{id}/icon");
+    let (status, _, body) = raw(
+        server,
+        Some(&key),
+        Method::PUT,
+        &path,
+        Some(content_type),
+        bytes,
+    )
+    .await;
+    (status, json_of(&body))
+}
+
+async fn integration_icons_are_stored_served_and_shown(server: TestServer) {
+    let id = server.orders_listed(false).await;
+    let token = server.token("acme", "ada", "admin");
+    // A 300×100 WebP: fitted into 256×256 (256×85), served as PNG under its hash.
+    let (status, view) = put_icon(
+        &server,
+        &id,
+        "image/webp",
+        encode(&two_colours(), ImageFormat::WebP),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    let url = view["icon_url"].as_str().unwrap().to_owned();
+    assert!(
+        url.starts_with(&format!("{}/icons/", server.base)) && url.ends_with(".png"),
+        "{url}"
+    );
+    let response = server.client.get(&url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[CONTENT_TYPE], "image/png");
+    assert!(
+        response.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    let icon =
+        image::load_from_memory_with_format(&response.bytes().await.unwrap(), ImageFormat::Png)
+            .unwrap();
+    assert_eq!((icon.width(), icon.height()), (256, 85));
+    // The catalog shows it at once (the upload is a catalog change).
+    let (_, catalog) = server
+        .embedded_get(&token, "/api/v1/embedded/marketplace")
+        .await;
+    let entry = items(StatusCode::OK, &catalog)
+        .into_iter()
+        .find(|e| e["integration_id"] == json!(id))
+        .unwrap();
+    assert_eq!(entry["icon_url"], json!(url));
+
+    // An SVG: only its drawing is kept, served with a policy that runs nothing.
+    let svg = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8" onload="alert(1)"><script>alert(2)</script><rect width="8" height="8" fill="#0a0"/></svg>"##;
+    let (status, view) = put_icon(&server, &id, "image/svg+xml", svg.as_bytes().to_vec()).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    let svg_url = view["icon_url"].as_str().unwrap().to_owned();
+    assert!(svg_url.ends_with(".svg"), "{svg_url}");
+    let response = server.client.get(&svg_url).send().await.unwrap();
+    assert_eq!(response.headers()[CONTENT_TYPE], "image/svg+xml");
+    assert!(
+        response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    let served = response.text().await.unwrap();
+    assert!(
+        served.contains("<rect") && served.contains(r#"viewBox="0 0 8 8""#),
+        "{served}"
+    );
+    assert!(
+        !served.contains("alert") && !served.contains("onload"),
+        "{served}"
+    );
+
+    // Deleting clears the URL and stops serving it; every change was an integration.updated.
+    let (status, _) = server
+        .admin(
+            Method::DELETE,
+            &format!("/api/v1/integrations/{id}/icon"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, integration) = server
+        .admin_get(&format!("/api/v1/integrations/{id}"))
+        .await;
+    assert_eq!(integration["icon_url"], Value::Null);
+    let response = server.client.get(&svg_url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let (status, events) = server
+        .admin_get("/api/v1/events?type=integration.updated&limit=100")
+        .await;
+    let icon_events = items(status, &events)
+        .into_iter()
+        .filter(|e| e["integration_id"] == json!(id) && e["data"].get("icon_url").is_some())
+        .count();
+    assert_eq!(icon_events, 3, "{events}");
+}
+
+async fn icon_uploads_are_checked(server: TestServer) {
+    let id = server.orders_listed(false).await;
+    let png = encode(&two_colours(), ImageFormat::Png);
+    for (content_type, bytes) in [
+        ("image/webp", png.clone()),
+        ("image/png", b"not an image".to_vec()),
+        (
+            "image/svg+xml",
+            b"<html><body>no drawing</body></html>".to_vec(),
+        ),
+    ] {
+        let (status, problem) = put_icon(&server, &id, content_type, bytes).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{content_type}: {problem}"
+        );
+        assert_eq!(problem["code"], "invalid_image");
+    }
+    for content_type in ["image/jpeg", "image/gif", "text/html"] {
+        let (status, problem) = put_icon(&server, &id, content_type, png.clone()).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type}");
+        assert_eq!(problem["code"], "unsupported_media_type");
+    }
+    let path = format!("/api/v1/integrations/{id}/icon");
+    let answer = announced(&server, "PUT", &path, "image/png", 512 * 1024 + 1).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    let (status, _) = put_icon(&server, "int_unknown", "image/png", png).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    for name in ["nothex.png", &format!("{}.gif", "a".repeat(64))] {
+        let response = server
+            .client
+            .get(format!("{}/icons/{name}", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{name}");
+    }
 }
