@@ -1272,6 +1272,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations/{id}/icon": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set an integration's icon: a PNG or WebP image (fitted into 256×256 and stored as PNG) or an
+         *     SVG (only its drawing kept: no script, style, link or image), at most 512 KiB; served at the
+         *     integration's new `icon_url`, named by its content hash (`integration.updated`).
+         */
+        put: operations["put_icon"];
+        post?: never;
+        /** Remove an integration's icon and clear its `icon_url` (`integration.updated`). */
+        delete: operations["delete_icon"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations/{id}/shared-webhook": {
         parameters: {
             query?: never;
@@ -2268,6 +2290,27 @@ export interface paths {
          *     (the name changes with the content).
          */
         get: operations["get_avatar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/icons/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An icon, by the name `icon_url` gives it (`{sha256}.png` or `{sha256}.svg`); public, cached
+         *     for a year (the name changes with the content). An SVG is served with a policy that lets it
+         *     run and load nothing, even opened on its own.
+         */
+        get: operations["get_icon"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4969,39 +5012,6 @@ export interface components {
             /** @description Origins allowed to embed it. */
             allowed_origins?: string[] | null;
         };
-        /** @description A marketplace as the partner API shows it. */
-        PartnerMarketplaceView: {
-            /** @description Id (`mkt_`). */
-            id: string;
-            /** @description Key. */
-            key: string;
-            /** @description Display name. */
-            name: string;
-            /** @description Description. */
-            description: string;
-            /** @description Whether it is the organization's default marketplace (never for a partner's). */
-            default: boolean;
-            /** @description Origins allowed to embed it. */
-            allowed_origins: string[];
-            /** @description The partner's front end. */
-            front_end_url?: string | null;
-            /** @description The tenant it serves. */
-            tenant_id?: string | null;
-            /** @description The lowest certification tier listed (`null`: any). */
-            min_tier?: string | null;
-            /** @description Whether a partner registered it. */
-            partner: boolean;
-            /**
-             * Format: date-time
-             * @description Creation time (RFC 3339).
-             */
-            created_at: string;
-            /**
-             * Format: date-time
-             * @description Last change (RFC 3339).
-             */
-            updated_at: string;
-        };
         /**
          * @description Body of `POST /api/v1/partner/workflow-templates`: a template of a version listed in the
          *     partner's marketplace (the rules of `POST .../versions/{version}/workflow-templates`).
@@ -5203,7 +5213,7 @@ export interface components {
          */
         RegisteredMarketplace: {
             /** @description The new partner marketplace. */
-            marketplace: components["schemas"]["PartnerMarketplaceView"];
+            marketplace: components["schemas"]["MarketplaceView"];
             /** @description Client id (`mkc_`). */
             client_id: string;
             /** @description Client secret, not shown again. */
@@ -9048,6 +9058,66 @@ export interface operations {
             500: components["responses"]["Problem500"];
         };
     };
+    put_icon: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "image/png": components["schemas"]["FileBytes"];
+                "image/svg+xml": components["schemas"]["FileBytes"];
+                "image/webp": components["schemas"]["FileBytes"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    delete_icon: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
     get_shared_webhook: {
         parameters: {
             query?: never;
@@ -10395,7 +10465,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PartnerMarketplaceView"];
+                    "application/json": components["schemas"]["MarketplaceView"];
                 };
             };
             401: components["responses"]["Problem401"];
@@ -10420,7 +10490,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PartnerMarketplaceView"];
+                    "application/json": components["schemas"]["MarketplaceView"];
                 };
             };
             400: components["responses"]["Problem400"];
@@ -11421,6 +11491,30 @@ export interface operations {
             header?: never;
             path: {
                 /** @description `{sha256}.png`, as in a customer's `avatar_url` */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": components["schemas"]["FileBytes"];
+                };
+            };
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    get_icon: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `{sha256}.png` or `{sha256}.svg`, as in an integration's `icon_url` */
                 file: string;
             };
             cookie?: never;
