@@ -1,8 +1,7 @@
 //! The demo host: what a vendor's own app would be, on its own origin. It serves the example
 //! pages (`examples/iframe-host`, `examples/js-native-marketplace`, `examples/react-host`), the
-//! built npm package at
-//! `/pkg/`, and a login stub that signs embedded tokens with the demo key, as the vendor's
-//! backend would for its signed-in user.
+//! built npm package at `/pkg/`, and a login stub that signs embedded tokens with the demo key,
+//! as the vendor's backend would for its signed-in user.
 
 use crate::demo::Demo;
 use axum::extract::{Query, State};

@@ -37,7 +37,7 @@ export interface InstancePayload {
 
 /** The failures the page reports with ERROR: a fresh token refused too, no fresh token from the
  * host within 10 s, the service unreachable, a 5xx. */
-export type MarketplaceErrorCode = 'token_refused' | 'token_missing' | 'network_error' | 'server_error';
+export type PageErrorCode = 'token_refused' | 'token_missing' | 'network_error' | 'server_error';
 
 /** A connection's status (OAuth2 authorization code, see docs/connections.md). */
 export type ConnectionStatus = 'not_connected' | 'connected' | 'expired' | 'error';
@@ -59,7 +59,7 @@ export type MarketplaceEvent =
   /** The page's content height in CSS pixels (the iframe follows it unless `height` is given). */
   | { type: 'RESIZE'; payload: { height: number } }
   /** A failure the host should know of. */
-  | { type: 'ERROR'; payload: { code: MarketplaceErrorCode; message: string } }
+  | { type: 'ERROR'; payload: { code: PageErrorCode; message: string } }
   /** The customer authorised an OAuth2 connection in the popup. */
   | { type: 'CONNECTION_AUTHORIZED'; payload: { instance_id: string; key: string; status: ConnectionStatus } }
   /** The provider refused, or the code exchange failed; the connection is unchanged. */
