@@ -1,5 +1,5 @@
 // The host controls of `mountMarketplace` in Chromium, from a host page on the demo host's origin
-// (an allowed origin of the demo organization): opening straight at one integration, `navigate`,
+// (an allowed origin of the demo organization; the iframe host example, its own mount replaced): opening straight at one integration, `navigate`,
 // the popover mode (opened and closed by `open`/`close`, its close button and Escape, with
 // onOpen/onClose and the focus back where it was), the iframe following its content's height
 // (RESIZE), and ERROR when the service refuses the host's tokens. Screenshot:
@@ -26,27 +26,24 @@ after(async () => {
   await demo?.stop();
 });
 
-/** A bare host page: a button that opens the popover, and a place for the inline marketplace. */
-const HOST_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">
-<title>Host controls</title></head><body style="font: 15px system-ui; margin: 16px; background: #eef2f7">
-<h1>Settings</h1><p>The host app's own page.</p>
-<button type="button" id="open">Integrations</button>
-<div id="marketplace"></div></body></html>`;
-
 /**
- * Opens the host page as `customer` and mounts the marketplace with `options` (plus, for the
- * test, `getToken` from the demo's login stub, or `token` when given, and every event and
- * onOpen/onClose collected in `window.hostEvents`); the button `#open` calls `open()`.
+ * Opens the iframe host example as `customer`, replaces its marketplace by one mounted with
+ * `options` (plus, for the test, `getToken` from the demo's login stub, or `token` when given,
+ * and every event and onOpen/onClose collected in `window.hostEvents`), and adds a button `#open`
+ * that calls `open()`. (The example's own page, not one made up by the test: Chromium's local
+ * network checks refuse a loopback iframe in a page that came from nowhere.)
  */
 async function host(customer, options = {}, { token = null } = {}) {
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(String(error)));
-  await page.route(`${demo.hostUrl}/host-controls.html`, (route) => route.fulfill({ contentType: 'text/html', body: HOST_PAGE }));
-  await page.goto(`${demo.hostUrl}/host-controls.html`);
+  await page.goto(`${demo.hostUrl}/iframe-host/?customer=${customer}`);
   await page.evaluate(async ({ customer, options, token }) => {
     const { mountMarketplace } = await import('/pkg/index.js');
     const config = (await import('/demo/config.js')).default;
+    window.marketplace.dispose();
+    const button = Object.assign(document.createElement('button'), { type: 'button', id: 'open', textContent: 'Integrations' });
+    document.querySelector('main h1').after(button);
     window.hostEvents = [];
     window.mounted = mountMarketplace(document.getElementById('marketplace'), {
       baseUrl: config.baseUrl,
@@ -57,7 +54,7 @@ async function host(customer, options = {}, { token = null } = {}) {
       onClose: () => window.hostEvents.push({ type: 'close' }),
       ...options,
     });
-    document.getElementById('open').addEventListener('click', () => window.mounted.open());
+    button.addEventListener('click', () => window.mounted.open());
   }, { customer, options, token });
   return { page, errors };
 }
@@ -69,7 +66,7 @@ test('host controls: opens straight at one integration, navigates, and checks it
   const slack = await integrationId(demo, 'Slack');
   const { page, errors } = await host('deep-link-co', { view: 'integration', integrationId: slack });
   const frame = page.frameLocator('iframe');
-  await frame.getByRole('heading', { level: 2, name: 'Slack' }).waitFor();
+  await frame.getByRole('heading', { level: 2, name: 'Slack' }).first().waitFor();
   await frame.getByRole('button', { name: 'Activate' }).waitFor();
   assert.equal(await frame.locator('.mk-card').count(), 0, 'the catalog was shown first');
   const [loaded] = await events(page, 'CONFIGURATION_LOADED');

@@ -43,7 +43,7 @@ test('React host: the catalog inline (useMarketplace), the client panel (useMark
   const dialog = page.locator('dialog.mk-popover');
   await dialog.waitFor({ state: 'visible' });
   const popover = page.frameLocator('dialog iframe');
-  await popover.getByRole('heading', { level: 2, name: 'HubSpot' }).waitFor();
+  await popover.getByRole('heading', { level: 2, name: 'HubSpot' }).first().waitFor();
   await popover.getByLabel('Portal ID').waitFor();
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'hidden' });
