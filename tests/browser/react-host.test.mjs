@@ -45,6 +45,7 @@ test('React host: the catalog inline (useMarketplace), the client panel (useMark
   const popover = page.frameLocator('dialog iframe');
   await popover.getByRole('heading', { level: 2, name: 'HubSpot' }).first().waitFor();
   await popover.getByLabel('Portal ID').waitFor();
+  await page.getByRole('list', { name: 'Events' }).getByText('CONFIGURATION_LOADED').waitFor();
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'hidden' });
   assert.deepEqual(errors, []);

@@ -186,6 +186,7 @@ export function mountMarketplace(element, options) {
 /** The popover: a modal `<dialog>` holding a close button and the iframe; styled inline, so the
  * host needs no stylesheet (and no `style-src 'unsafe-inline'`: these are CSSOM writes). */
 function dialogFor(iframe, title) {
+  dimBackdrop();
   const dialog = document.createElement('dialog');
   dialog.className = 'mk-popover';
   dialog.setAttribute('aria-label', title);
@@ -220,4 +221,21 @@ function dialogFor(iframe, title) {
       opener = null;
     },
   };
+}
+
+/** The documents whose popovers' backdrop is dimmed already. */
+const dimmed = new WeakSet();
+
+/** Dims the page behind popovers: `::backdrop` takes no inline style, so a constructed stylesheet
+ * (adopted by the document: no `<style>` element, which a strict CSP would refuse), once. */
+function dimBackdrop() {
+  if (dimmed.has(document) || typeof CSSStyleSheet !== 'function' || !Array.isArray(document.adoptedStyleSheets)) return;
+  try {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync('dialog.mk-popover::backdrop { background: rgba(15, 23, 42, 0.55); }');
+    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+    dimmed.add(document);
+  } catch {
+    // the browser's default backdrop
+  }
 }

@@ -33,15 +33,16 @@ function Catalog({ client, onOpen }) {
 function App() {
   const client = useMarketplaceClient({ baseUrl: config.baseUrl, getToken });
   const [events, setEvents] = useState([]);
-  const onEvent = useCallback((event) => {
-    if (event.type !== 'RESIZE') setEvents((list) => [...list, event]);
+  /** The events of one of the two mounts, RESIZE left out (the iframe follows it by itself). */
+  const logged = useCallback((from) => (event) => {
+    if (event.type !== 'RESIZE') setEvents((list) => [...list, { from, type: event.type }]);
   }, []);
   const [inline] = useMarketplace({
-    baseUrl: config.baseUrl, organizationId: config.organizationId, getToken, onEvent,
+    baseUrl: config.baseUrl, organizationId: config.organizationId, getToken, onEvent: logged('inline'),
     theme: { theme: 'light', accent: '#1d4ed8' },
   });
   const [popoverRef, popover] = useMarketplace({
-    baseUrl: config.baseUrl, organizationId: config.organizationId, getToken, onEvent, mode: 'popover',
+    baseUrl: config.baseUrl, organizationId: config.organizationId, getToken, onEvent: logged('popover'), mode: 'popover',
     title: 'Set up an integration',
   });
   return (
@@ -57,7 +58,7 @@ function App() {
           <h2>Quick setup</h2>
           <Catalog client={client} onOpen={(integrationId) => popover?.open('integration', { integrationId })} />
           <h2>Events</h2>
-          <ol aria-label="Events">{events.map((event, index) => <li key={index}>{event.type}</li>)}</ol>
+          <ol aria-label="Events">{events.map((event, index) => <li key={index}>{event.type} <span className="muted">({event.from})</span></li>)}</ol>
         </aside>
       </div>
     </>
