@@ -239,8 +239,11 @@ fn announced_errors(source: &str) -> Vec<(usize, String)> {
         .lines()
         .enumerate()
         .filter_map(|(index, line)| {
-            let (_, code) = line.split_once(ERROR_MARKER)?;
-            Some((index + 1, code.trim().to_owned()))
+            let (_, rest) = line.split_once(ERROR_MARKER)?;
+            let code = rest.split_whitespace().next()?.trim_end_matches(':');
+            let digits = code.strip_prefix("TS")?;
+            (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| (index + 1, code.to_owned()))
         })
         .collect()
 }
@@ -507,7 +510,8 @@ mod tests {
 
     #[test]
     fn type_test_errors_are_read() {
-        let source = "ok();\nwrong(); // error TS2339\n\nworse(); // error TS2322\n";
+        let source = "// each `// error TSnnnn` marks a line\nwrong(); // error TS2339\n\n\
+                      worse(); // error TS2322: a literal\n";
         assert_eq!(
             announced_errors(source),
             vec![(2, "TS2339".to_owned()), (4, "TS2322".to_owned())]

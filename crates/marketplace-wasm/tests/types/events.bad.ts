@@ -1,5 +1,6 @@
-// Must NOT compile under `tsc --strict`: each line marked `// error TSnnnn` is an error tsc must
-// report there, and no other line may be one (`cargo xtask test --only wasm-pkg` checks both).
+// Must NOT compile under `tsc --strict`: each line ending in an error marker (`error TS` and the
+// code, after `//`) is an error tsc must report there, and no other line may be one
+// (`cargo xtask test --only wasm-pkg` checks both).
 import { mountMarketplace } from '../../pkg/index.js';
 import type { MarketplaceEvent } from '../../pkg/index.js';
 
