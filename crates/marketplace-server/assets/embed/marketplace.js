@@ -80,7 +80,8 @@ function applyLanguage(lang, phrases) {
 }
 
 /** RESIZE {height}: the page's content height, each time it changes, so the host sizes the iframe
- * to it (no scrollbar inside, no empty space). */
+ * to it (no scrollbar inside, no empty space). The styles must not size the page from the
+ * viewport (`vh`, `height: 100%` on html or body): iframe and page would then grow each other. */
 function watchHeight() {
   let last = -1;
   new ResizeObserver(() => {
