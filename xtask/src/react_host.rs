@@ -40,7 +40,10 @@ pub(crate) fn build() -> Result {
                 "--external:/demo/*",
                 "--log-level=warning",
             ])
-            .arg(format!("--outfile={}", dir.join("dist").join("app.js").display()))
+            .arg(format!(
+                "--outfile={}",
+                dir.join("dist").join("app.js").display()
+            ))
             // The packages are installed under `target/`, not beside the sources.
             .env("NODE_PATH", root.join(TOOLS.target).join("node_modules")),
     )

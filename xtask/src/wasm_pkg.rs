@@ -227,7 +227,10 @@ fn check_type_tests(root: &Path) -> Result {
                      {reported:?}:\n{printed}"
                 ));
             }
-            println!("{name}: the {} expected errors, and no other", expected.len());
+            println!(
+                "{name}: the {} expected errors, and no other",
+                expected.len()
+            );
         }
     }
     Ok(())
