@@ -25,7 +25,7 @@ export type ViewOptions =
   | { view: 'integration'; integrationId: string; filters?: undefined }
   | { view: 'instances'; integrationId?: undefined; filters?: undefined };
 
-/** An object without properties (reading any is a compile error). */
+/** An object without properties (reading one is a compile error). */
 export type EmptyPayload = Record<never, never>;
 
 /** The payload of the instance events: which instance, of which integration, at which version. */
