@@ -2,7 +2,8 @@
 // (an allowed origin of the demo organization; the iframe host example, its own mount replaced): opening straight at one integration, `navigate`,
 // the popover mode (opened and closed by `open`/`close`, its close button and Escape, with
 // onOpen/onClose and the focus back where it was), the iframe following its content's height
-// (RESIZE), and ERROR when the service refuses the host's tokens. Screenshot:
+// (RESIZE), and ERROR when the service refuses the host's tokens, fails (5xx) or cannot be reached.
+// Screenshot:
 // target/screenshots/popover.png.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -198,4 +199,32 @@ test('host controls: ERROR {code: token_refused} reaches the host when the servi
   assert.deepEqual(types, ['MARKETPLACE_READY', 'TOKEN_EXPIRED', 'ERROR']);
   await page.frameLocator('iframe').getByRole('alert').waitFor();
   await page.close();
+});
+
+test('host controls: ERROR {code: server_error | network_error} reaches the host when the service fails or cannot be reached', async () => {
+  for (const [code, failure] of [['server_error', (route) => route.fulfill({ status: 503, json: { detail: 'down for maintenance' } })],
+    ['network_error', (route) => route.abort('connectionrefused')]]) {
+    const page = await browser.newPage();
+    // The catalog's request fails (the page's requests go through the test's router too).
+    await page.route((url) => url.pathname === '/api/v1/embedded/marketplace', failure);
+    await page.goto(`${demo.hostUrl}/iframe-host/?customer=failing-co`);
+    await page.evaluate(async () => {
+      const { mountMarketplace } = await import('/pkg/index.js');
+      const config = (await import('/demo/config.js')).default;
+      window.marketplace.dispose();
+      window.hostEvents = [];
+      window.mounted = mountMarketplace(document.getElementById('marketplace'), {
+        baseUrl: config.baseUrl,
+        organizationId: config.organizationId,
+        getToken: async () => (await (await fetch('/demo/token?customer=failing-co')).json()).token,
+        onEvent: (event) => window.hostEvents.push(event),
+      });
+    });
+    await eventOf(page, 'ERROR');
+    const [error] = await events(page, 'ERROR');
+    assert.equal(error.payload.code, code);
+    if (code === 'server_error') assert.equal(error.payload.message, 'down for maintenance');
+    await page.frameLocator('iframe').getByRole('alert').waitFor();
+    await page.close();
+  }
 });
