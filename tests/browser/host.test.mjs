@@ -1,10 +1,9 @@
 // The host controls of `mountMarketplace` in Chromium, from a host page on the demo host's origin
-// (an allowed origin of the demo organization; the iframe host example, its own mount replaced): opening straight at one integration, `navigate`,
-// the popover mode (opened and closed by `open`/`close`, its close button and Escape, with
-// onOpen/onClose and the focus back where it was), the iframe following its content's height
-// (RESIZE), and ERROR when the service refuses the host's tokens, fails (5xx) or cannot be reached.
-// Screenshot:
-// target/screenshots/popover.png.
+// (an allowed origin of the demo organization: the iframe host example, its own mount replaced):
+// opening straight at one integration, `navigate`, the popover mode (opened and closed by
+// `open`/`close`, its close button and Escape, with onOpen/onClose and the focus back where it
+// was), the iframe following its content's height (RESIZE), and ERROR when the service refuses
+// the host's tokens, fails (5xx) or cannot be reached. Screenshot: target/screenshots/popover.png.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
