@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::cmd::{self, Result};
-use crate::{apt, npm, wasm_pkg};
+use crate::{apt, npm, react_host, wasm_pkg};
 
 /// The browser tests' folder (its `package.json` and `package-lock.json` pin playwright-core).
 const TESTS_DIR: &str = "tests/browser";
@@ -18,14 +18,15 @@ const PACKAGES: [&str; 2] = ["chromium", "fonts-liberation"];
 /// Where Debian puts Chromium.
 const CHROMIUM: &str = "/usr/bin/chromium";
 
-/// The step: Chromium and playwright-core installed when missing, the service's binary and the
-/// npm package built, then `node --test tests/browser/*.test.mjs`. Screenshots land in
+/// The step: Chromium and playwright-core installed when missing, the service's binary, the
+/// npm package and the React host example built, then `node --test tests/browser/*.test.mjs`. Screenshots land in
 /// `target/screenshots/`.
 pub(crate) fn test() -> Result {
     apt::ensure_packages(&PACKAGES)?;
     npm::ensure_node()?;
     let root = cmd::workspace_root();
     wasm_pkg::build_if_stale()?;
+    react_host::build()?;
     let server = server_binary()?;
     let tests_dir = root.join(TESTS_DIR);
     ensure_playwright(&tests_dir)?;

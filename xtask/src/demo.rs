@@ -1,6 +1,6 @@
 //! `cargo xtask demo`: the README's run command. Builds the npm package when its sources changed,
 //! then runs `marketplace-server demo` (the service on :8080 with its demo catalog, and the demo
-//! host app on :8081 serving the iframe and native JavaScript examples) and the Rust host
+//! host app on :8081 serving the iframe, native JavaScript and React examples) and the Rust host
 //! example on :8082, until Ctrl-C.
 
 use std::net::{SocketAddr, TcpStream};
@@ -8,7 +8,7 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use crate::cmd::{self, Result};
-use crate::wasm_pkg;
+use crate::{react_host, wasm_pkg};
 
 /// Where the Rust host example listens.
 const RUST_HOST: &str = "127.0.0.1:8082";
@@ -17,6 +17,7 @@ const RUST_HOST: &str = "127.0.0.1:8082";
 pub(crate) fn run() -> Result {
     let root = cmd::workspace_root();
     wasm_pkg::build_if_stale()?;
+    react_host::build()?;
     let bin = cmd::build_binaries(&["marketplace-server", "rust-host"])?;
     let mut server = spawn(
         Command::new(bin.join("marketplace-server"))

@@ -26,6 +26,7 @@
 //! - [`wasm_pkg`]: the npm package of `marketplace-wasm` (wasm-bindgen, wasm-opt) and its Node tests.
 //! - [`browser`]: the browser tests (Chromium, playwright-core) and the service binary they run;
 //! - [`demo`]: `cargo xtask demo`, the README's run command.
+//! - [`react_host`]: the React host example's packages and bundle (esbuild).
 //! - [`bench_server`]: the load benchmark of `marketplace-server` (wrk, nginx as a yardstick).
 
 mod apt;
@@ -39,6 +40,7 @@ mod migrations;
 mod npm;
 mod openapi;
 mod postgres;
+mod react_host;
 mod source;
 mod steps;
 mod wasm;

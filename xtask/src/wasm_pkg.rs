@@ -124,17 +124,7 @@ pub(crate) fn build() -> Result {
     write(&pkg.join("package.json"), &package_json())?;
 
     cmd::run(
-        Command::new(tools.join("tsc"))
-            .args([
-                "--strict",
-                "--noEmit",
-                "--lib",
-                "es2022,dom,esnext.disposable",
-                "--module",
-                "es2022",
-                "--target",
-                "es2022",
-            ])
+        tsc(&tools)
             .arg(pkg.join("index.d.ts"))
             .arg(pkg.join("node.d.ts")),
     )?;
@@ -180,6 +170,103 @@ fn bind_module(
     Ok(module)
 }
 
+/// `tsc --strict --noEmit` with the package's settings (ES2022 modules, the DOM).
+fn tsc(tools: &Path) -> Command {
+    let mut command = Command::new(tools.join("tsc"));
+    command.args([
+        "--strict",
+        "--noEmit",
+        "--lib",
+        "es2022,dom,esnext.disposable",
+        "--module",
+        "es2022",
+        "--target",
+        "es2022",
+    ]);
+    command
+}
+
+/// The TypeScript tests of the package's declarations, relative to the crate: `*.good.ts`
+/// must compile, `*.bad.ts` must fail with exactly the errors its lines announce.
+const TYPE_TESTS_DIR: &str = "tests/types";
+
+/// The marker of a line of a `*.bad.ts` file where tsc must report an error: `// error TS2339`.
+const ERROR_MARKER: &str = "// error ";
+
+/// The type tests: each `*.good.ts` compiles under `tsc --strict` against the built package (so
+/// using the event union right is accepted), each `*.bad.ts` fails, with exactly the errors its
+/// lines announce (`// error TS2339`: a wrong payload access, on that line), and no other.
+fn check_type_tests(root: &Path) -> Result {
+    let tools = npm::ensure_tools(root, &TOOLS)?;
+    let dir = root.join(CRATE_DIR).join(TYPE_TESTS_DIR);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|error| format!("cannot read {}: {error}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "ts"))
+        .collect();
+    files.sort();
+    for file in &files {
+        let name = file.to_string_lossy();
+        if name.ends_with(".good.ts") {
+            cmd::run(tsc(&tools).arg(file))?;
+        } else if name.ends_with(".bad.ts") {
+            let expected = announced_errors(&read(file)?);
+            if expected.is_empty() {
+                return Err(format!("{name} announces no error (`{ERROR_MARKER}TS…`)"));
+            }
+            println!("$ tsc --strict --noEmit {name} (must fail)");
+            let output = tsc(&tools)
+                .arg(file)
+                .output()
+                .map_err(|error| format!("cannot run tsc: {error}"))?;
+            let printed = String::from_utf8_lossy(&output.stdout);
+            let reported = reported_errors(&printed);
+            if output.status.success() || reported != expected {
+                return Err(format!(
+                    "{name}: tsc must report exactly {expected:?} (line, code), it reported \
+                     {reported:?}:\n{printed}"
+                ));
+            }
+            println!(
+                "{name}: the {} expected errors, and no other",
+                expected.len()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The `(line, code)` pairs a `*.bad.ts` file announces, lines counted from 1.
+fn announced_errors(source: &str) -> Vec<(usize, String)> {
+    source
+        .lines()
+        .enumerate()
+        .filter_map(|(index, line)| {
+            let (_, rest) = line.split_once(ERROR_MARKER)?;
+            let code = rest.split_whitespace().next()?.trim_end_matches(':');
+            let digits = code.strip_prefix("TS")?;
+            (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| (index + 1, code.to_owned()))
+        })
+        .collect()
+}
+
+/// The `(line, code)` pairs of tsc's errors (`file.ts(12,5): error TS2339: ...`), sorted.
+fn reported_errors(printed: &str) -> Vec<(usize, String)> {
+    let mut errors: Vec<(usize, String)> = printed
+        .lines()
+        .filter_map(|line| {
+            let (place, rest) = line.split_once("): error ")?;
+            let (_, position) = place.rsplit_once('(')?;
+            let line = position.split(',').next()?.parse().ok()?;
+            let code = rest.split(':').next()?.trim().to_owned();
+            Some((line, code))
+        })
+        .collect();
+    errors.sort();
+    errors
+}
+
 /// Prints a final module's raw and gzipped sizes against its gzipped budget; over it, fails.
 fn check_size(what: &str, module: &Path, budget: u64) -> Result {
     let raw = file_size(module)?;
@@ -202,12 +289,15 @@ fn check_size(what: &str, module: &Path, budget: u64) -> Result {
     Ok(())
 }
 
-/// The `wasm-pkg` step of `cargo xtask test`: [`build`], then the package's tests under Node
+/// The `wasm-pkg` step of `cargo xtask test`: [`build`], the type tests of its declarations
+/// ([`check_type_tests`]: the event union narrows, a wrong payload access fails to compile), then
+/// the package's tests under Node
 /// (`node --test crates/marketplace-wasm/tests/*.test.mjs`), the client's against the real
 /// service.
 pub(crate) fn build_and_test() -> Result {
     build()?;
     let root = cmd::workspace_root();
+    check_type_tests(&root)?;
     let wasm_sdk = build_wasm_sdk_example(&root)?;
     let server = browser::server_binary()?;
     let mut tests = browser::test_files(&root.join(CRATE_DIR).join("tests"))?;
@@ -420,6 +510,23 @@ fn newest(dir: &Path) -> Option<SystemTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn type_test_errors_are_read() {
+        let source = "// each `// error TSnnnn` marks a line\nwrong(); // error TS2339\n\n\
+                      worse(); // error TS2322: a literal\n";
+        assert_eq!(
+            announced_errors(source),
+            vec![(2, "TS2339".to_owned()), (4, "TS2322".to_owned())]
+        );
+        let printed = "tests/types/x.bad.ts(4,7): error TS2322: Type 'a' is not assignable.\n\
+                       tests/types/x.bad.ts(2,1): error TS2339: Property 'b' does not exist.\n  \
+                       continued explanation\n";
+        assert_eq!(
+            reported_errors(printed),
+            vec![(2, "TS2339".to_owned()), (4, "TS2322".to_owned())]
+        );
+    }
 
     #[test]
     fn locked_versions_are_found() {

@@ -1,7 +1,7 @@
 //! The demo host: what a vendor's own app would be, on its own origin. It serves the example
-//! pages (`examples/iframe-host`, `examples/js-native-marketplace`), the built npm package at
-//! `/pkg/`, and a login stub that signs embedded tokens with the demo key, as the vendor's
-//! backend would for its signed-in user.
+//! pages (`examples/iframe-host`, `examples/js-native-marketplace`, `examples/react-host`), the
+//! built npm package at `/pkg/`, and a login stub that signs embedded tokens with the demo key,
+//! as the vendor's backend would for its signed-in user.
 
 use crate::demo::Demo;
 use axum::extract::{Query, State};
@@ -43,11 +43,13 @@ pub fn router(site: HostSite) -> Router {
             "/js-native-marketplace",
             ServeDir::new(examples.join("js-native-marketplace")),
         )
+        // Its bundle (`dist/`) is built by `cargo xtask demo` and the browser tests.
+        .nest_service("/react-host", ServeDir::new(examples.join("react-host")))
         .nest_service("/pkg", ServeDir::new(package))
         .with_state(Arc::new(site))
 }
 
-/// The host's home: the three ways of embedding.
+/// The host's home: the ways of embedding.
 async fn index(State(site): State<Arc<HostSite>>) -> Html<String> {
     let rust = match &site.rust_host_url {
         Some(url) => format!(
@@ -63,6 +65,7 @@ async fn index(State(site): State<Arc<HostSite>>) -> Html<String> {
 <ul>
 <li><a href="/iframe-host/">Iframe</a>: the service's marketplace page embedded with <code>mountMarketplace</code>.</li>
 <li><a href="/js-native-marketplace/">Native JavaScript</a>: a marketplace drawn by the host from the WebAssembly package.</li>
+<li><a href="/react-host/">React</a>: the iframe inline and as a popover, through the <code>useMarketplace</code> and <code>useMarketplaceClient</code> hooks.</li>
 {rust}
 </ul></body></html>"#,
         service = site.service_url,

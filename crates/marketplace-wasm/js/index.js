@@ -4,7 +4,7 @@
 // module on their first call), `visible` and `tier` (the same module).
 export { default, initSync, parseSpec, validateConfig, toJsonSchema, deployability, rules, CompiledSpec } from './marketplace_wasm.js';
 export { Marketplace, tokenExpiry } from './client.js';
-export { mountMarketplace, PAGE_EVENTS } from './mount.js';
+export { mountMarketplace, MODES, PAGE_EVENTS, VIEWS } from './mount.js';
 export { h, renderConfigForm } from './form.js';
 export { TIERS, certificationSections, tierBadge, tierFilter, tierLabel } from './catalog.js';
 export { validateCollection, applyMappings, visible, tier } from './mappings.js';

@@ -45,6 +45,57 @@ function applyTheme({ theme, accent } = {}) {
   if (typeof accent === 'string' && new RegExp(accentPattern).test(accent)) document.documentElement.style.setProperty('--accent', accent);
 }
 
+// ---- host controls: the view to show, language, size, escape -----------------------------
+/** The views a host may open (`mountMarketplace`'s `view`), as the routes of this page. */
+function viewRoute({ view = 'catalog', integration_id: integrationId, filters } = {}) {
+  if (view === 'integration') return typeof integrationId === 'string' && integrationId ? `#/integration/${encodeURIComponent(integrationId)}` : null;
+  if (view === 'instances') return '#/instances';
+  if (view !== 'catalog') return null;
+  const query = new URLSearchParams();
+  for (const key of ['q', 'category', 'label']) {
+    if (typeof filters?.[key] === 'string' && filters[key]) query.set(key, filters[key]);
+  }
+  const search = query.toString();
+  return search ? `#/?${search}` : '#/';
+}
+
+/** Shows the view the host asked for (SET_OPTIONS before the token: the first route; NAVIGATE:
+ * now). An unknown view or an integration view without an id is ignored. */
+function openView(options) {
+  const hash = viewRoute(options);
+  if (hash === null) return;
+  if (token === null) history.replaceState(null, '', hash); // route() runs on the first token
+  else if (location.hash === hash) route();
+  else go(hash);
+}
+
+/** The host's language and phrase overrides (`lang`, `phrases` of SET_OPTIONS).
+ * I18N HOOK: the phrase table (phrases.js, `setLanguage(lang, overrides)`) takes them here;
+ * until it lands they are only kept, and the view drawn again. */
+let hostLanguage = { lang: null, phrases: null };
+function applyLanguage(lang, phrases) {
+  if (typeof lang !== 'string' && (phrases === null || typeof phrases !== 'object')) return;
+  hostLanguage = { lang: typeof lang === 'string' ? lang : hostLanguage.lang, phrases: phrases && typeof phrases === 'object' ? phrases : hostLanguage.phrases };
+  if (token !== null) route();
+}
+
+/** RESIZE {height}: the page's content height, each time it changes, so the host sizes the iframe
+ * to it (no scrollbar inside, no empty space). The styles must not size the page from the
+ * viewport (`vh`, `height: 100%` on html or body): iframe and page would then grow each other. */
+function watchHeight() {
+  let last = -1;
+  new ResizeObserver(() => {
+    const height = Math.ceil(document.documentElement.getBoundingClientRect().height);
+    if (height !== last) post('RESIZE', { height: (last = height) });
+  }).observe(document.documentElement);
+}
+
+/** Failures the host should know of: ERROR {code, message} (`token_refused`: a fresh token was
+ * refused too; `token_missing`: the host sent none; `network_error`; `server_error`: a 5xx). */
+function postError(code, message) {
+  post('ERROR', { code, message });
+}
+
 window.addEventListener('message', (event) => {
   if (event.source !== window.parent || !allowed.includes(event.origin)) return;
   const { type, payload } = event.data ?? {};
@@ -56,11 +107,23 @@ window.addEventListener('message', (event) => {
     if (first) route();
   } else if (type === 'SET_THEME') {
     applyTheme(payload);
+  } else if (type === 'SET_OPTIONS' && payload && typeof payload === 'object') {
+    applyLanguage(payload.lang, payload.phrases);
+    openView(payload);
+  } else if (type === 'NAVIGATE' && payload && typeof payload === 'object') {
+    openView(payload);
   }
 });
 
 applyTheme({ theme: body.dataset.theme, accent: body.dataset.accent });
-if (!portal) post('MARKETPLACE_READY');
+if (!portal) {
+  post('MARKETPLACE_READY');
+  watchHeight();
+  // Escape asks the host to close a popover (the host's own dialog never sees keys typed here).
+  window.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && !event.defaultPrevented) post('CLOSE_REQUESTED');
+  });
+}
 
 /** Posts an instance event (`INSTANCE_ACTIVATED`...) with its documented payload. */
 function postInstance(type, instance) {
@@ -71,7 +134,10 @@ function freshToken() {
   post('TOKEN_EXPIRED');
   return new Promise((resolve, reject) => {
     tokenWaiters.push(resolve);
-    setTimeout(() => reject(new Error('the host sent no fresh token')), 10000);
+    setTimeout(() => {
+      postError('token_missing', 'the host sent no fresh token');
+      reject(new Error('the host sent no fresh token'));
+    }, 10000);
   });
 }
 
@@ -112,13 +178,25 @@ const request = async (method, url, options) => answer(await send(method, url, o
 
 async function api(method, path, options = {}) {
   for (let retried = false; ; retried = true) {
-    const response = await send(method, `/api/v1/embedded${path}`, options);
+    let response;
+    try {
+      response = await send(method, `/api/v1/embedded${path}`, options);
+    } catch (error) {
+      postError('network_error', `the service could not be reached: ${error.message}`);
+      throw error;
+    }
     if (response.status === 401 && !retried) {
       if (portal) { signedOut('Your session ended. Sign in again.'); throw new ApiError(401, { detail: 'Signed out' }); }
       await freshToken();
       continue;
     }
-    return answer(response);
+    try {
+      return await answer(response);
+    } catch (error) {
+      if (error.status === 401) postError('token_refused', error.message);
+      else if (error.status >= 500) postError('server_error', error.message);
+      throw error;
+    }
   }
 }
 
@@ -259,10 +337,12 @@ async function catalogView(params) {
   const q = params.get('q') ?? '';
   const category = params.get('category') ?? '';
   const tier = params.get('tier') ?? '';
+  const label = params.get('label') ?? ''; // a host's filter (`filters.label`), kept while filtering
   const query = new URLSearchParams();
   if (q) query.set('q', q);
   if (category) query.set('category', category);
   if (tier) query.set('tier', tier);
+  if (label) query.set('label', label);
   const path = `/marketplace?${query}`;
   const page = await api('GET', path);
   if (categories === null || (!q && !category && !tier)) categories = [...new Set(page.items.map((e) => e.category))].sort();
@@ -275,6 +355,7 @@ async function catalogView(params) {
     if (search.value) next.set('q', search.value);
     if (select.value) next.set('category', select.value);
     if (tiers.value) next.set('tier', tiers.value);
+    if (label) next.set('label', label);
     go(`#/?${next}`);
   };
   select.addEventListener('change', apply);
