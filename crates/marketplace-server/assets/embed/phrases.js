@@ -27,6 +27,8 @@ export const PHRASES = Object.freeze({
     'nav.instances': 'My integrations',
     'nav.users': 'Users',
     'nav.attachments': 'Attachments',
+    'portal.sessionEnded': 'Your session ended. Sign in again.',
+    'portal.signedOut': 'You are signed out.',
 
     'catalog.title': 'Integrations',
     'catalog.search': 'Search',
@@ -212,6 +214,8 @@ export const PHRASES = Object.freeze({
     'nav.instances': 'Meine Integrationen',
     'nav.users': 'Benutzer',
     'nav.attachments': 'Anhänge',
+    'portal.sessionEnded': 'Ihre Sitzung ist abgelaufen. Melden Sie sich erneut an.',
+    'portal.signedOut': 'Sie sind abgemeldet.',
 
     'catalog.title': 'Integrationen',
     'catalog.search': 'Suche',
