@@ -654,7 +654,7 @@ async function instanceView(instanceId) {
     h('p', { class: 'mk-meta' }, tracked(instance, statusNote, () => route()), h('span', { class: 'mk-muted', text: ` ${t('instance.summary', { integration: instance.integration_id, version: instance.version })}` })),
     actions, launchMessage, confirmation, h('h3', { text: t('instance.webhooks') }), webhookList(instance), reconfigure, mappings,
     table(t('instance.executions'), ['instance.started', 'instance.flow', 'instance.trigger', 'instances.status', 'instance.attempts'],
-      executions.items.map((e) => row([[formatDate(e.started_at), e.started_at], [e.flow], [valueLabel('trigger', e.trigger)], [valueLabel('execution', e.status)], [formatNumber(e.attempts)]]))),
+      executions.items.map((e) => row([[formatDate(e.started_at), e.started_at], [e.flow], [e.trigger], [e.status], [formatNumber(e.attempts)]]))),
     table(t('instance.logs'), ['instance.at', 'instance.severity', 'instance.type', 'instance.message'],
       logs.items.map((l) => row([[formatDate(l.at), l.at], [l.severity], [l.type], [l.message]]))));
 }
