@@ -426,9 +426,11 @@ const fill = (phrase, params) => phrase.replace(/\{(\w+)\}/g, (whole, name) => (
  * else the language's phrase, else the English one, else the key itself.
  */
 export function t(key, params = {}) {
-  const phrase = overrides[key] ?? PHRASES[current][key] ?? PHRASES.en[key] ?? key;
-  return fill(phrase, params);
+  return fill(phraseOf(key), params);
 }
+
+/** The phrase of `key` before its placeholders are filled. */
+const phraseOf = (key) => overrides[key] ?? PHRASES[current][key] ?? PHRASES.en[key] ?? key;
 
 /** The phrase of an enumerated wire value (`status.active`), or the value as sent, underscores
  * read as spaces, when the table does not know it (a newer service). */
@@ -471,8 +473,9 @@ export function fieldErrorText(error, variable = null) {
     pattern: variable?.pattern,
     options: variable?.options?.length ? variable.options.join(', ') : undefined,
   };
-  let text = key ? t(key, params) : null;
-  if (text === null || /\{\w+\}/.test(text)) text = error.message; // unknown code, or a bound we lack
+  // An unknown code, or a phrase needing a bound the variable lacks: the service's message.
+  const fits = key && [...phraseOf(key).matchAll(/\{(\w+)\}/g)].every(([, name]) => params[name] !== undefined && params[name] !== null);
+  const text = fits ? t(key, params) : error.message;
   const specific = key && sub && key.endsWith(`.${sub}`);
   return sub && !specific && variable ? `${valueLabel('connection', sub)}: ${text}` : text;
 }
