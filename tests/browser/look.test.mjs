@@ -89,7 +89,7 @@ test('catalog: icons drawn (initials when one fails), chips filter, the empty st
 
   // Nothing matches: the empty state, whose button clears the filters.
   await frame.getByLabel('Search').fill('no such integration');
-  await frame.getByRole('button', { name: 'Filter' }).click();
+  await frame.getByRole('button', { name: 'Filter', exact: true }).click();
   await frame.getByText('No integrations match').waitFor();
   assert.equal(await cards.count(), 0);
   await frame.getByRole('button', { name: 'Clear filters' }).click();
@@ -151,13 +151,13 @@ test('German strings, dates and field errors with ?lang=de', async () => {
   await frame.getByRole('heading', { name: 'Integrationen' }).waitFor();
   assert.equal(await frame.locator('html').getAttribute('lang'), 'de');
   await frame.getByRole('link', { name: 'Meine Integrationen' }).waitFor();
-  await frame.getByRole('button', { name: 'Filtern' }).waitFor();
+  await frame.getByRole('button', { name: 'Filtern', exact: true }).waitFor();
   assert.equal(await frame.locator('.mk-chip[data-category=""]').textContent(), 'Alle');
   assert.equal(await frame.getByLabel('Stufe', { exact: true }).locator('option').first().textContent(), 'Jede Stufe');
   await page.screenshot({ path: join(screenshots, 'look-catalog-de.png'), fullPage: true });
 
   await frame.getByLabel('Suche').fill('nichts dergleichen');
-  await frame.getByRole('button', { name: 'Filtern' }).click();
+  await frame.getByRole('button', { name: 'Filtern', exact: true }).click();
   await frame.getByText('Keine passenden Integrationen').waitFor();
   await frame.getByRole('button', { name: 'Filter zurücksetzen' }).click();
 
