@@ -131,7 +131,7 @@ test('catalog: arrow keys move between cards, Enter opens one; the detail puts t
   assert.equal(await cards.first().getAttribute('tabindex'), '0');
   const name = await cards.first().locator('h3').textContent();
   await page.keyboard.press('Enter');
-  await frame.getByRole('heading', { level: 2, name }).waitFor();
+  await frame.locator('.mk-detail-head').getByRole('heading', { level: 2, name }).waitFor();
 
   // The detail: the overview and the form side by side.
   const main = await frame.locator('.mk-detail-main').boundingBox();

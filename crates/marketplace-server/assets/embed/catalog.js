@@ -49,9 +49,14 @@ export function tierFilter({ id = 'mk-tier', value = '' } = {}) {
 const initials = (name) => String(name ?? '').split(/[\s_-]+/).filter(Boolean).slice(0, 2)
   .map((word) => [...word][0].toUpperCase()).join('') || '?';
 
+/** Sets an icon's size (through the CSSOM: the page's CSP refuses `style` attributes). */
+const sized = (node, size) => {
+  node.style.setProperty('--mk-icon-size', `${size}px`);
+  return node;
+};
+
 /** A neutral placeholder: the listing's initials (hidden from screen readers: the name is beside it). */
-const placeholder = (name, size) => h('span', { class: 'mk-icon mk-icon-initials', 'aria-hidden': 'true',
-  style: `--mk-icon-size: ${size}px`, text: initials(name) });
+const placeholder = (name, size) => sized(h('span', { class: 'mk-icon mk-icon-initials', 'aria-hidden': 'true', text: initials(name) }), size);
 
 /**
  * A listing's icon at a fixed size: its `icon_url` as a lazily loaded image with an alt text, or
@@ -59,8 +64,8 @@ const placeholder = (name, size) => h('span', { class: 'mk-icon mk-icon-initials
  */
 export function icon(entry, { size = 40 } = {}) {
   if (!entry.icon_url) return placeholder(entry.name, size);
-  const image = h('img', { class: 'mk-icon', src: entry.icon_url, alt: t('catalog.icon', { name: entry.name }), width: size, height: size,
-    loading: 'lazy', decoding: 'async', referrerpolicy: 'no-referrer', style: `--mk-icon-size: ${size}px` });
+  const image = sized(h('img', { class: 'mk-icon', src: entry.icon_url, alt: t('catalog.icon', { name: entry.name }), width: size, height: size,
+    loading: 'lazy', decoding: 'async', referrerpolicy: 'no-referrer' }), size);
   image.addEventListener('error', () => image.replaceWith(placeholder(entry.name, size)), { once: true });
   return image;
 }

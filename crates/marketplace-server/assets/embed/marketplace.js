@@ -183,12 +183,13 @@ function more(page, path, render, list) {
     try {
       const next = await api('GET', `${path}${separator}cursor=${encodeURIComponent(cursor)}`);
       problem.replaceChildren();
-      list.append(...next.items.map(render));
       cursor = next.next_cursor;
+      wrapper.hidden = !cursor;
+      list.append(...next.items.map(render));
     } catch (error) {
       problem.replaceChildren(failurePanel(error, load));
     }
-  }, t('app.loading')).then(() => { wrapper.hidden = !cursor; });
+  }, t('app.loading'));
   button.addEventListener('click', load);
   const wrapper = h('div', { class: 'mk-more', hidden: !cursor }, button, problem);
   return wrapper;
