@@ -33,6 +33,8 @@ async function host(customer, { lang = null, setup = null } = {}) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const failures = [];
   page.on('pageerror', (error) => failures.push(String(error)));
+  // CSP violations too (an icon's size set as a `style` attribute would be one).
+  page.on('console', (message) => { if (message.type() === 'error' && /Content Security Policy/.test(message.text())) failures.push(message.text()); });
   await setup?.(page);
   await page.goto(`${demo.hostUrl}/iframe-host/?customer=${customer}`);
   if (lang) {
