@@ -79,7 +79,7 @@ async function catalog(params) {
       h('label', { for: 'search', class: 'mk-visually-hidden', text: t('catalog.search') }), search,
       h('button', { type: 'submit', text: t('catalog.filter') }),
       categoryChips({ categories, current: category, onSelect: (chosen) => filter({ q: search.value, category: chosen, tier: tiers.value }) }),
-      h('label', { for: 'tier', text: t('tier.label') }), tiers),
+      h('span', { class: 'mk-filter' }, h('label', { for: 'tier', text: t('tier.label') }), tiers)),
     page.items.length ? cards : emptyState({ onClear: () => { location.hash = '#/'; } }));
 }
 

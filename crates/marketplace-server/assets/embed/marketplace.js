@@ -323,7 +323,7 @@ async function catalogView(params) {
       h('label', { for: 'mk-search', class: 'mk-visually-hidden', text: t('catalog.search') }), search,
       h('button', { type: 'submit', text: t('catalog.filter') }),
       chips,
-      h('label', { for: 'mk-tier', text: t('tier.label') }), tiers),
+      h('span', { class: 'mk-filter' }, h('label', { for: 'mk-tier', text: t('tier.label') }), tiers)),
     page.items.length ? cards : emptyState({ onClear: () => go('#/') }),
     more(page, path, card, cards));
 }
