@@ -228,7 +228,7 @@ export const PHRASES = Object.freeze({
     'catalog.emptyHint': 'Versuchen Sie eine andere Suche, Kategorie oder Stufe.',
     'catalog.clearFilters': 'Filter zurücksetzen',
     'catalog.activated': 'Aktiviert',
-    'catalog.contactVendor': 'Wenden Sie sich an Ihren Anbieter',
+    'catalog.contactVendor': 'Anbieter kontaktieren',
     'catalog.icon': 'Symbol von {name}',
     'catalog.cards': 'Integrationen ({count})',
 
