@@ -3,12 +3,20 @@
 // generated from each spec, and field errors computed in the browser by core's rules
 // (`CompiledSpec`, WebAssembly) before any request. Approved workflow templates activate in one
 // click (`activateTemplate`, only their connections asked); an instance's mappings are previewed
-// and overridden through the service (`previewMappings`, `setMappings`). Listings show their
-// certification tier and filter by it (`tierBadge`, `tierFilter`: the service filters), and the
-// detail its provider, applications, documentation and collections (`certificationSections`).
+// and overridden through the service (`previewMappings`, `setMappings`). It looks like the
+// iframe page because it is drawn by the same pieces (`catalogCard`, `categoryChips`,
+// `cardNavigation`, `emptyState`, `tierFilter`, `certificationSections`, the feedback helpers)
+// with the package's stylesheet (`marketplace.css`, themed here through `--mk-*` properties),
+// and speaks the same phrases (`t`, `?lang=de` for German).
 import config from '/demo/config.js';
-import init, { CompiledSpec, Marketplace, certificationSections, h, renderConfigForm, tierBadge, tierFilter } from '/pkg/index.js';
+import init, {
+  CompiledSpec, Marketplace, busy, cardNavigation, catalogCard, categoryChips, certificationSections, emptyState, failurePanel,
+  h, icon, loading, renderConfigForm, setLanguage, t, tierBadge, tierFilter, valueLabel,
+} from '/pkg/index.js';
 
+const query = new URLSearchParams(location.search);
+document.documentElement.lang = setLanguage(query.get('lang') ?? 'en');
+if (query.get('theme') === 'dark') document.documentElement.dataset.theme = 'dark';
 await init();
 
 const client = new Marketplace({
@@ -17,49 +25,68 @@ const client = new Marketplace({
   getToken: async () => (await (await fetch(`/demo/token${location.search}`)).json()).token,
 });
 const app = document.getElementById('app');
+const nav = document.getElementById('nav');
+nav.setAttribute('aria-label', t('nav.label'));
+nav.replaceChildren(
+  h('a', { href: '#/', text: t('nav.catalog') }), h('a', { href: '#/instances', text: t('nav.instances') }));
 
 /** Shows a view: the nodes given, skipping the absent ones. */
-const view = (...nodes) => app.replaceChildren(...nodes.filter((node) => node !== null && node !== undefined));
+const view = (...nodes) => {
+  app.removeAttribute('aria-busy');
+  app.replaceChildren(...nodes.flat().filter((node) => node !== null && node !== undefined));
+};
+
+/** While a view loads: the current one dimmed, or a loading line when there is none yet. */
+const loadingView = () => {
+  app.setAttribute('aria-busy', 'true');
+  if (!app.querySelector('h1')) app.replaceChildren(loading());
+};
 
 const webhooks = (instance) => h('ul', {}, instance.webhook_urls.map((w) => h('li', {}, `${w.flow}: `, h('code', { text: w.url }))));
 
+/** The activation's notice: the instance is active, its webhook URLs, a link to manage it. */
+const activeNotice = (instance) => h('div', { class: 'mk-success', role: 'status' },
+  h('strong', { text: t('detail.isActive', { name: instance.name }) }), h('p', { text: t('detail.webhookUrls') }), webhooks(instance),
+  h('a', { href: `#/instance/${encodeURIComponent(instance.id)}`, text: t('detail.manageShort') }));
+
+let categories = null;
+
 async function catalog(params) {
+  loadingView();
   const q = params.get('q') ?? '';
   const category = params.get('category') ?? '';
   const tier = params.get('tier') ?? '';
-  const all = await client.catalog();
-  const page = q || category || tier
-    ? await client.catalog({ q: q || undefined, category: category || undefined, tier: tier || undefined }) : all;
-  const categories = [...new Set(all.items.map((e) => e.category))].sort();
-  const search = h('input', { id: 'search', type: 'search', value: q });
-  const select = h('select', { id: 'category' }, h('option', { value: '', text: 'All categories' }),
-    categories.map((c) => h('option', { value: c, selected: c === category, text: c })));
+  const page = await client.catalog({ q: q || undefined, category: category || undefined, tier: tier || undefined });
+  if (categories === null || (!q && !category && !tier)) {
+    categories = [...new Set((q || category || tier ? (await client.catalog()) : page).items.map((e) => e.category))].sort();
+  }
+  const search = h('input', { id: 'search', type: 'search', value: q, placeholder: t('catalog.searchPlaceholder') });
   const tiers = tierFilter({ id: 'tier', value: tier });
+  const filter = (next) => {
+    const hash = new URLSearchParams();
+    for (const [key, value] of Object.entries(next)) if (value) hash.set(key, value);
+    location.hash = `#/?${hash}`;
+  };
   const apply = (event) => {
     event.preventDefault();
-    const next = new URLSearchParams();
-    if (search.value) next.set('q', search.value);
-    if (select.value) next.set('category', select.value);
-    if (tiers.value) next.set('tier', tiers.value);
-    location.hash = `#/?${next}`;
+    filter({ q: search.value, category, tier: tiers.value });
   };
-  select.addEventListener('change', apply);
   tiers.addEventListener('change', apply);
-  view(h('h1', { text: 'Integrations' }),
-    h('form', { class: 'filters', role: 'search', onsubmit: apply },
-      h('label', { for: 'search', text: 'Search' }), search, h('label', { for: 'category', text: 'Category' }), select,
-      h('label', { for: 'tier', text: 'Tier' }), tiers,
-      h('button', { type: 'submit', text: 'Filter' })),
-    page.items.length === 0 ? h('p', { text: 'No integration matches.' }) : null,
-    h('ul', { class: 'cards' }, page.items.map((entry) => h('li', { class: 'card', 'data-integration-id': entry.integration_id },
-      h('h3', {}, h('a', { href: `#/integration/${encodeURIComponent(entry.integration_id)}`, text: entry.name }), ' ',
-        entry.activated ? h('span', { class: 'mark', text: 'Activated' }) : null),
-      h('p', { text: entry.description }), h('p', { class: 'meta' }, h('small', { text: entry.category }), tierBadge(entry.tier))))));
+  const cards = cardNavigation(h('ul', { class: 'mk-cards', 'aria-label': t('catalog.title') },
+    page.items.map((entry) => catalogCard(entry, { href: `#/integration/${encodeURIComponent(entry.integration_id)}` }))));
+  view(h('h1', { text: t('catalog.title') }),
+    h('form', { class: 'mk-filters', role: 'search', onsubmit: apply },
+      h('label', { for: 'search', class: 'mk-visually-hidden', text: t('catalog.search') }), search,
+      h('button', { type: 'submit', text: t('catalog.filter') }),
+      categoryChips({ categories, current: category, onSelect: (chosen) => filter({ q: search.value, category: chosen, tier: tiers.value }) }),
+      h('span', { class: 'mk-filter' }, h('label', { for: 'tier', text: t('tier.label') }), tiers)),
+    page.items.length ? cards : emptyState({ onClear: () => { location.hash = '#/'; } }));
 }
 
 async function integration(id) {
+  loadingView();
   const detail = await client.integration(id);
-  const overview = h('div', { class: 'overview' });
+  const overview = h('div', { class: 'mk-overview' });
   overview.innerHTML = detail.overview_html; // sanitised by the service
   const container = h('div');
   const touched = new Set();
@@ -75,28 +102,35 @@ async function integration(id) {
   const name = h('input', { id: 'instance-name', type: 'text', value: detail.name });
   const result = h('div', { 'aria-live': 'polite' });
   const idempotencyKey = crypto.randomUUID();
+  const deployable = detail.deployability.status === 'deployable';
+  const submit = h('button', { type: 'submit', class: 'mk-primary', disabled: !deployable, text: t('detail.activate') });
   const onsubmit = async (event) => {
     event.preventDefault();
     const values = form.read();
     if (form.showErrors(check(values)) > 0) return;
-    try {
-      const instance = await client.activate(id, values, { name: name.value, idempotencyKey });
-      result.replaceChildren(h('div', { class: 'notice', role: 'status' },
-        h('strong', { text: `${instance.name} is active.` }), h('p', { text: 'Webhook URLs:' }), webhooks(instance),
-        h('a', { href: `#/instance/${encodeURIComponent(instance.id)}`, text: 'Manage it' })));
-    } catch (error) {
-      if (error.errors?.length) form.showErrors(error.errors, { prefix: '/config' });
-      result.replaceChildren(h('div', { class: 'alert', role: 'alert', text: error.message }));
-    }
+    const done = await busy(submit, async () => {
+      try {
+        result.replaceChildren(activeNotice(await client.activate(id, values, { name: name.value, idempotencyKey })));
+        return true;
+      } catch (error) {
+        if (error.errors?.length) form.showErrors(error.errors, { prefix: '/config' });
+        result.replaceChildren(failurePanel(error));
+        return false;
+      }
+    }, t('detail.activating'));
+    submit.disabled = done; // activated: not twice
   };
-  const deployable = detail.deployability.status === 'deployable';
-  view(h('h1', { text: detail.name }), h('p', { class: 'meta' }, h('small', { text: `version ${detail.version}` }), tierBadge(detail.tier)),
-    overview, ...certificationSections(detail), templates(detail),
-    deployable ? null : h('div', { class: 'alert', role: 'note' }, detail.deployability.reasons.map((r) => h('p', { text: r.message }))),
-    h('form', { onsubmit, novalidate: true, 'aria-label': `Configure ${detail.name}` },
-      h('div', { class: 'mk-field' }, h('label', { for: 'instance-name', text: 'Instance name' }), name),
-      container, h('button', { type: 'submit', class: 'primary', disabled: !deployable, text: 'Activate' })),
-    result);
+  view(h('header', { class: 'mk-detail-head' }, icon(detail, { size: 56 }),
+    h('div', {}, h('h1', { text: detail.name }), h('p', { class: 'mk-meta' }, h('span', { class: 'mk-tag', text: detail.category }),
+      tierBadge(detail.tier), h('span', { class: 'mk-muted', text: t('detail.version', { version: detail.version }) })))),
+  h('div', { class: 'mk-detail' },
+    h('div', { class: 'mk-detail-main' }, overview, certificationSections(detail)),
+    h('div', { class: 'mk-detail-side' },
+      deployable ? null : h('div', { class: 'mk-alert', role: 'note' }, detail.deployability.reasons.map((r) => h('p', { text: r.message }))),
+      h('form', { onsubmit, novalidate: true, 'aria-label': t('detail.configure', { name: detail.name }) },
+        h('div', { class: 'mk-field' }, h('label', { for: 'instance-name', text: t('detail.instanceName') }), name),
+        container, submit),
+      result, templates(detail))));
 }
 
 /** The approved workflow templates: one click, asking only for the template's connections. */
@@ -109,22 +143,22 @@ function templates(detail) {
       .filter((page) => page.elements.length > 0) };
     const form = keys.length ? renderConfigForm(container, spec) : null;
     const result = h('div', { 'aria-live': 'polite' });
-    const onsubmit = async (event) => {
+    const submit = h('button', { type: 'submit', class: 'mk-primary', text: t('templates.activateNamed', { name: template.name }) });
+    const onsubmit = (event) => {
       event.preventDefault();
-      try {
-        const instance = await client.activateTemplate(detail.integration_id, template.id, form ? form.read() : {});
-        result.replaceChildren(h('div', { class: 'notice', role: 'status' }, h('strong', { text: `${instance.name} is active.` }), webhooks(instance),
-          h('a', { href: `#/instance/${encodeURIComponent(instance.id)}`, text: 'Manage it' })));
-      } catch (error) {
-        if (error.errors?.length) form?.showErrors(error.errors, { prefix: '/connections' });
-        result.replaceChildren(h('div', { class: 'alert', role: 'alert', text: error.message }));
-      }
+      return busy(submit, async () => {
+        try {
+          result.replaceChildren(activeNotice(await client.activateTemplate(detail.integration_id, template.id, form ? form.read() : {})));
+        } catch (error) {
+          if (error.errors?.length) form?.showErrors(error.errors, { prefix: '/connections' });
+          result.replaceChildren(failurePanel(error));
+        }
+      }, t('detail.activating'));
     };
-    return h('li', { class: 'card' }, h('h3', { text: template.name }), h('p', { text: template.description ?? '' }),
-      h('form', { onsubmit, novalidate: true, 'aria-label': `Connect ${template.name}` }, container,
-        h('button', { type: 'submit', class: 'primary', text: `Activate ${template.name}` })), result);
+    return h('li', { class: 'mk-card' }, h('h4', { text: template.name }), h('p', { text: template.description ?? '' }),
+      h('form', { onsubmit, novalidate: true, 'aria-label': t('templates.connect', { name: template.name }) }, container, submit), result);
   };
-  return h('section', {}, h('h2', { text: 'Ready-made setups' }), h('ul', { class: 'cards' }, detail.workflow_templates.map(item)));
+  return h('section', { class: 'mk-templates' }, h('h2', { text: t('templates.title') }), h('ul', { class: 'mk-cards' }, detail.workflow_templates.map(item)));
 }
 
 /** An instance's mappings of a collection: overridable ones editable, previewed and saved through the service. */
@@ -134,9 +168,9 @@ async function mappingPanel(id, collection) {
   const rows = current.effective.map((mapping) => {
     const part = mapping.formula !== undefined ? 'formula' : mapping.value !== undefined ? 'value' : 'from';
     const text = part === 'value' ? JSON.stringify(mapping.value) : mapping[part];
-    let cell = h('code', { text: `${part}: ${text}` });
+    let cell = h('code', { text: `${t(`mappings.${part}`)}: ${text}` });
     if (mapping.overridable) {
-      const input = h('input', { type: 'text', value: text, 'aria-label': `${mapping.to} ${part}` });
+      const input = h('input', { type: 'text', value: text, 'aria-label': `${mapping.to} ${t(`mappings.${part}`)}` });
       edits.push({ mapping, part, input, text });
       cell = input;
     }
@@ -152,36 +186,42 @@ async function mappingPanel(id, collection) {
     }
     return [...byTo.values()];
   };
-  const sample = h('textarea', { rows: 4, 'aria-label': `Sample input for ${collection}`, text: '{}' });
+  const sample = h('textarea', { rows: 4, class: 'mk-sample', 'aria-label': t('mappings.sampleFor', { collection }), text: '{}' });
   const result = h('div', { 'aria-live': 'polite' });
-  const failed = (error) => result.replaceChildren(h('div', { class: 'alert', role: 'alert', text: error.message }));
-  const preview = async () => {
+  const previewButton = h('button', { type: 'button', text: t('mappings.preview') });
+  const saveButton = edits.length ? h('button', { type: 'button', class: 'mk-primary', text: t('mappings.save') }) : null;
+  const buttons = [previewButton, saveButton];
+  previewButton.addEventListener('click', () => busy(buttons, async () => {
     try {
       const { output, errors } = await client.previewMappings(id, collection, { input: JSON.parse(sample.value), overrides: overrides() });
-      result.replaceChildren(h('pre', { text: JSON.stringify(output, null, 2) }),
-        h('ul', {}, errors.map((e) => h('li', { class: 'alert' }, h('code', { text: e.path }), ` ${e.message}`))));
-    } catch (error) { failed(error); }
-  };
-  const save = async () => {
+      result.replaceChildren(h('pre', { class: 'mk-output', text: JSON.stringify(output, null, 2) }),
+        h('ul', { class: 'mk-errors' }, errors.map((e) => h('li', {}, h('code', { text: e.path }), ` ${e.message}`))));
+    } catch (error) { result.replaceChildren(failurePanel(error)); }
+  }));
+  saveButton?.addEventListener('click', () => busy(buttons, async () => {
     try {
       await client.setMappings(id, collection, overrides());
-      result.replaceChildren(h('div', { class: 'notice', role: 'status', text: 'Mappings saved.' }));
-    } catch (error) { failed(error); }
-  };
-  return h('section', {}, h('h3', { text: collection }), h('table', {}, h('tbody', {}, rows)), sample,
-    h('button', { type: 'button', onclick: preview, text: 'Preview' }), edits.length ? h('button', { type: 'button', onclick: save, text: 'Save mappings' }) : null, result);
+      result.replaceChildren(h('div', { class: 'mk-success', role: 'status', text: t('mappings.saved') }));
+    } catch (error) { result.replaceChildren(failurePanel(error)); }
+  }));
+  return h('section', { class: 'mk-mappings' }, h('h3', { text: collection }), h('table', { class: 'mk-table' }, h('tbody', {}, rows)), sample,
+    h('div', { class: 'mk-actions' }, previewButton, saveButton), result);
 }
 
 async function instances() {
+  loadingView();
   const page = await client.instances();
-  view(h('h1', { text: 'My integrations' }), page.items.length === 0 ? h('p', { text: 'None yet.' })
-    : h('table', {}, h('thead', {}, h('tr', {}, ['Name', 'Integration', 'Status'].map((t) => h('th', { scope: 'col', text: t })))),
+  const heads = [t('instances.name'), t('instances.integration'), t('instances.status')];
+  view(h('h1', { text: t('instances.title') }), page.items.length === 0 ? h('p', { class: 'mk-muted', text: t('instances.none') })
+    : h('table', { class: 'mk-table' }, h('thead', {}, h('tr', {}, heads.map((text) => h('th', { scope: 'col', text })))),
       h('tbody', {}, page.items.map((i) => h('tr', {},
         h('td', {}, h('a', { href: `#/instance/${encodeURIComponent(i.id)}`, text: i.name })),
-        h('td', { text: i.integration_id }), h('td', { text: i.status_message ? `${i.status}: ${i.status_message}` : i.status }))))));
+        h('td', { text: i.integration_id }),
+        h('td', { text: i.status_message ? `${valueLabel('status', i.status)}: ${i.status_message}` : valueLabel('status', i.status) }))))));
 }
 
 async function instance(id) {
+  loadingView();
   const current = await client.instance(id);
   const live = current.status !== 'deactivated';
   // Pending (the vendor has not confirmed) and failed (the vendor refused) only deactivate.
@@ -193,38 +233,44 @@ async function instance(id) {
     if (detail && detail.version === current.version) {
       const container = h('div');
       const form = renderConfigForm(container, detail.config, { values: current.config });
-      reconfigure = h('form', { novalidate: true, 'aria-label': 'Reconfigure', onsubmit: async (event) => {
+      const save = h('button', { type: 'submit', class: 'mk-primary', text: t('instance.save') });
+      reconfigure = h('form', { novalidate: true, 'aria-label': t('instance.reconfigure'), onsubmit: (event) => {
         event.preventDefault();
-        try {
-          await client.reconfigure(id, { config: form.read() });
-          message.replaceChildren(h('div', { class: 'notice', role: 'status', text: 'Saved.' }));
-        } catch (error) {
-          if (error.errors?.length) form.showErrors(error.errors, { prefix: '/config' });
-          message.replaceChildren(h('div', { class: 'alert', role: 'alert', text: error.message }));
-        }
-      } }, h('h2', { text: 'Configuration' }), container, h('button', { type: 'submit', class: 'primary', text: 'Save' }));
+        return busy(save, async () => {
+          try {
+            await client.reconfigure(id, { config: form.read() });
+            message.replaceChildren(h('div', { class: 'mk-success', role: 'status', text: t('instance.saved') }));
+          } catch (error) {
+            if (error.errors?.length) form.showErrors(error.errors, { prefix: '/config' });
+            message.replaceChildren(failurePanel(error));
+          }
+        }, t('instance.saving'));
+      } }, h('h2', { text: t('instance.configuration') }), container, save);
     }
   }
-  const deactivate = async () => {
-    await client.deactivate(id);
-    route();
-  };
+  const deactivate = h('button', { type: 'button', class: 'mk-danger', text: t('instance.deactivate') });
+  deactivate.addEventListener('click', () => busy(deactivate, async () => {
+    try {
+      await client.deactivate(id);
+      route();
+    } catch (error) { message.replaceChildren(failurePanel(error)); }
+  }));
   // Single sign-on into the vendor's product: a fresh launch URL per click, opened in a new tab.
-  const open = async () => {
+  const open = h('button', { type: 'button', text: t('instance.open') });
+  open.addEventListener('click', () => busy(open, async () => {
     try {
       const { url } = await client.launchInstance(id);
       window.open(url, '_blank', 'noopener');
-    } catch (error) {
-      message.replaceChildren(h('div', { class: 'alert', role: 'alert', text: error.message }));
-    }
-  };
-  view(h('h1', { text: current.name }), h('p', { text: `${current.integration_id} · ${current.status} · version ${current.version}` }),
-    current.status_message ? h('div', { class: 'alert', role: 'alert', text: current.status_message }) : null,
-    settled && current.launch_url ? h('button', { type: 'button', onclick: open, text: 'Open' }) : null,
-    h('h2', { text: 'Webhook URLs' }), webhooks(current), reconfigure, message,
-    settled && current.collections?.length ? h('section', {}, h('h2', { text: 'Mappings' }),
+    } catch (error) { message.replaceChildren(failurePanel(error)); }
+  }));
+  view(h('h1', { text: current.name }),
+    h('p', { text: t('instance.line', { integration: current.integration_id, status: valueLabel('status', current.status), version: current.version }) }),
+    current.status_message ? h('div', { class: 'mk-alert', role: 'alert', text: current.status_message }) : null,
+    settled && current.launch_url ? open : null,
+    h('h2', { text: t('instance.webhooks') }), webhooks(current), reconfigure, message,
+    settled && current.collections?.length ? h('section', {}, h('h2', { text: t('mappings.title') }),
       await Promise.all(current.collections.map((collection) => mappingPanel(id, collection)))) : null,
-    live ? h('button', { type: 'button', onclick: deactivate, text: 'Deactivate' }) : null);
+    live ? deactivate : null);
 }
 
 async function route() {
@@ -235,7 +281,7 @@ async function route() {
     else if (path === '/instances') await instances();
     else await catalog(new URLSearchParams(search ?? ''));
   } catch (error) {
-    app.replaceChildren(h('div', { class: 'alert', role: 'alert', text: error.message }));
+    view(failurePanel(error, route));
   }
 }
 

@@ -110,12 +110,13 @@ test('every variable type round-trips through the generated form and stays valid
   assert.equal(shown, 2);
   assert.equal(await page.getByText('Page 1 of 3').isVisible(), true);
   const error = page.locator('.mk-field[data-key="a_string"] .mk-error');
-  assert.equal(await error.textContent(), 'must match ^[A-Z]{3}$');
+  // Phrased from the code and the variable's pattern (the service's message is the fallback).
+  assert.equal(await error.textContent(), 'Must match the pattern ^[A-Z]{3}$.');
   assert.equal(await page.getByLabel('a string *').getAttribute('aria-invalid'), 'true');
 
   // A service's 422 names paths into the request body: read relative to its config.
   await page.evaluate(() => window.form.showErrors([{ path: '/config/an_integer', code: 'max', message: 'at most 10' }], { prefix: '/config' }));
-  assert.equal(await page.locator('.mk-field[data-key="an_integer"] .mk-error').textContent(), 'at most 10');
+  assert.equal(await page.locator('.mk-field[data-key="an_integer"] .mk-error').textContent(), 'Must be at most 10.');
   assert.equal(await error.isHidden(), true, 'earlier errors are cleared');
   await page.close();
 });

@@ -116,7 +116,7 @@ test('the tier filter narrows the catalog to the listings of at least that tier'
   await frame.locator(`.mk-card[data-integration-id="${unassigned.id}"]`).waitFor({ state: 'detached' });
   assert.deepEqual(await cardNames(frame), ['Alpha Orders']);
   await filter.selectOption({ label: 'Ready+' });
-  await frame.getByText('No integration matches.').waitFor();
+  await frame.getByText('No integrations match').waitFor();
   await filter.selectOption({ label: 'Any tier' });
   await frame.locator(`.mk-card[data-integration-id="${unassigned.id}"]`).waitFor();
   assert.deepEqual(failures, []);
@@ -163,13 +163,13 @@ test('the native example draws the same badges and filter from the npm package; 
   const failures = [];
   page.on('pageerror', (error) => failures.push(String(error)));
   await page.goto(`${demo.hostUrl}/js-native-marketplace/?${new URLSearchParams({ customer: 'native-tiers-co', marketplace: MARKETPLACE })}#/`);
-  const badge = page.locator(`.card[data-integration-id="${assigned.id}"] .mk-tier`);
+  const badge = page.locator(`.mk-card[data-integration-id="${assigned.id}"] .mk-tier`);
   await badge.waitFor();
   assert.equal(await badge.getAttribute('aria-label'), 'Certification tier: Compatible');
-  assert.equal(await page.locator('.card').count(), 2);
+  assert.equal(await page.locator('.mk-card').count(), 2);
   await page.getByLabel('Tier', { exact: true }).selectOption({ label: 'Compatible+' });
-  await page.locator(`.card[data-integration-id="${unassigned.id}"]`).waitFor({ state: 'detached' });
-  assert.equal(await page.locator('.card').count(), 1);
+  await page.locator(`.mk-card[data-integration-id="${unassigned.id}"]`).waitFor({ state: 'detached' });
+  assert.equal(await page.locator('.mk-card').count(), 1);
 
   // The package's pieces on their own: an unknown tier (a newer service) reads as sent; no tier, no badge.
   const drawn = await page.evaluate(async () => {

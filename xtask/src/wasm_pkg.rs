@@ -78,12 +78,13 @@ const WASM_FEATURES: [&str; 6] = [
 ];
 
 /// The package's hand-written JavaScript and declarations, copied from `js/` into `pkg/`.
-const SCRIPTS: [&str; 14] = [
+const SCRIPTS: [&str; 15] = [
     "api.d.ts",
     "client.js",
     "rules.js",
     "form.d.ts",
     "catalog.d.ts",
+    "phrases.d.ts",
     "client.d.ts",
     "mount.js",
     "mount.d.ts",
@@ -113,8 +114,8 @@ pub(crate) fn build() -> Result {
     for script in SCRIPTS {
         write(&pkg.join(script), &read(&scripts.join(script))?)?;
     }
-    // `form.js` and `catalog.js` have one source, served by the service to its iframe page too
-    // (see `embed_page.rs`).
+    // `form.js`, `catalog.js`, `phrases.js` and `marketplace.css` have one source, served by
+    // the service to its iframe page too (see `embed_page.rs`).
     for script in SHARED_SCRIPTS {
         write(
             &pkg.join(script),
@@ -387,7 +388,7 @@ fn package_json() -> String {
   "description": "The integration marketplace for JavaScript apps: core's rules (validation, JSON Schema, deployability, mappings), the embedded API client, the iframe embed",
   "license": "Apache-2.0 OR MIT",
   "type": "module",
-  "files": ["*.js", "*.d.ts", "{STEM}_bg.wasm", "{MAPPINGS_STEM}_bg.wasm"],
+  "files": ["*.js", "*.d.ts", "*.css", "{STEM}_bg.wasm", "{MAPPINGS_STEM}_bg.wasm"],
   "exports": {{
     ".": {{
       "node": {{
@@ -451,8 +452,9 @@ fn write(path: &Path, text: &str) -> Result {
 /// The folder of the service's page assets, relative to the workspace root.
 const EMBED_DIR: &str = "crates/marketplace-server/assets/embed";
 
-/// The package's scripts whose one source is the service's page assets ([`EMBED_DIR`]).
-const SHARED_SCRIPTS: [&str; 2] = ["form.js", "catalog.js"];
+/// The package's scripts and stylesheet whose one source is the service's page assets
+/// ([`EMBED_DIR`]).
+const SHARED_SCRIPTS: [&str; 4] = ["form.js", "catalog.js", "phrases.js", "marketplace.css"];
 
 /// The folders whose changes call for a new package.
 const PACKAGE_SOURCES: [&str; 5] = [

@@ -1,13 +1,13 @@
-import type { IntegrationDetail } from './marketplace_wasm.js';
+import type { CatalogEntry, FieldError, IntegrationDetail } from './marketplace_wasm.js';
 import type { Tier } from './mappings.js';
 
-/** A tier with its badge text and its option in the tier filter. */
+/** A tier with its badge text and its option in the tier filter (in the current language). */
 export interface TierOption {
   tier: Tier;
   /** The badge's text (`Certified`). */
-  label: string;
+  readonly label: string;
   /** The filter's option (`Certified+`: at least this tier). */
-  filter: string;
+  readonly filter: string;
 }
 
 /** The tiers, lowest first. */
@@ -21,6 +21,37 @@ export function tierBadge(tier: string | null | undefined): HTMLElement | null;
 
 /** The catalog's tier filter: a `<select>` whose value is the catalog's `tier` query (empty: any). */
 export function tierFilter(options?: { id?: string; value?: string }): HTMLSelectElement;
+
+/** What a card and an icon need of a listing (a catalog entry or a detail). */
+export type Listed = Pick<CatalogEntry, 'name'> & Partial<Pick<CatalogEntry, 'icon_url'>>;
+
+/** A listing's icon at a fixed size (default 40 px): its `icon_url`, lazily loaded with an alt
+ * text, or a neutral placeholder of its initials (also when the image fails). */
+export function icon(entry: Listed, options?: { size?: number }): HTMLElement;
+
+/** A catalog card (`li.mk-card`): icon, name linking to `href`, description, category, tier,
+ * activation state. Focusable; Enter opens the link. */
+export function catalogCard(entry: CatalogEntry, options: { href: string }): HTMLLIElement;
+
+/** Keyboard navigation between the cards of a list (roving focus; arrows, Home, End); returns the list. */
+export function cardNavigation<T extends HTMLElement>(list: T): T;
+
+/** The category chips ("All" and each category; the current one pressed). */
+export function categoryChips(options: { categories: string[]; current?: string; onSelect: (category: string) => void }): HTMLElement;
+
+/** The empty state of a filtered catalog, with a button clearing the filters. */
+export function emptyState(options: { onClear: () => void }): HTMLElement;
+
+/** A loading indicator. */
+export function loading(text?: string): HTMLElement;
+
+/** An error shown inline (its problem phrased when the table knows its code), with a Retry
+ * button running `retry` when given. */
+export function failurePanel(error: { code?: string; message?: string; errors?: FieldError[] }, retry?: (() => unknown) | null): HTMLElement;
+
+/** Runs `work` with the buttons disabled and marked busy (the first one showing `text`), then
+ * restores them. */
+export function busy<T>(buttons: HTMLButtonElement | (HTMLButtonElement | null | undefined)[], work: () => Promise<T>, text?: string | null): Promise<T>;
 
 /** The detail's sections that it holds, in reading order: provider, supported applications,
  * documentation (the service's sanitised HTML), mapping collections. */

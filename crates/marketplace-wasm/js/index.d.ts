@@ -4,6 +4,7 @@ export * from './client.js';
 export * from './mount.js';
 export * from './form.js';
 export * from './catalog.js';
+export * from './phrases.js';
 export { validateCollection, applyMappings, visible, tier } from './mappings.js';
 export type {
   Application, Check, CheckCode, CollectionCheck, CollectionEvidence, Evidence, Listing, ListingVisibility, Mapping,

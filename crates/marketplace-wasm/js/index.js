@@ -1,10 +1,16 @@
 // The package's browser entry: core's rules (initialize once with the default export), the
-// `Marketplace` client, `mountMarketplace`, the form, the catalog's tier badge, tier filter and
-// certification sections, and the mapping functions (async: they load the second WebAssembly
-// module on their first call), `visible` and `tier` (the same module).
+// `Marketplace` client, `mountMarketplace`, the form, the catalog's cards, chips, empty state,
+// tier badge, tier filter, certification sections and feedback (loading, errors with a retry),
+// the phrase table (`t`, `setLanguage`, `Intl` formats), and the mapping functions (async: they
+// load the second WebAssembly module on their first call), `visible` and `tier` (the same
+// module). The stylesheet shipped beside them is `marketplace.css`.
 export { default, initSync, parseSpec, validateConfig, toJsonSchema, deployability, rules, CompiledSpec } from './marketplace_wasm.js';
 export { Marketplace, tokenExpiry } from './client.js';
 export { mountMarketplace, MODES, PAGE_EVENTS, VIEWS } from './mount.js';
 export { h, renderConfigForm } from './form.js';
-export { TIERS, certificationSections, tierBadge, tierFilter, tierLabel } from './catalog.js';
+export {
+  TIERS, busy, catalogCard, cardNavigation, categoryChips, certificationSections, emptyState, failurePanel, icon, loading, tierBadge,
+  tierFilter, tierLabel,
+} from './catalog.js';
+export { PHRASES, fieldErrorText, formatDate, formatNumber, hasPhrase, language, pickLanguage, problemText, setLanguage, t, valueLabel } from './phrases.js';
 export { validateCollection, applyMappings, visible, tier } from './mappings.js';

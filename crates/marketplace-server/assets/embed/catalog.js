@@ -1,20 +1,26 @@
-// What the catalog and the detail show of certification, drawn the same way by the iframe page
-// and by apps using the npm package: a listing's tier badge, the catalog's tier filter, and the
-// detail's provider, supported applications, documentation and mapping collections. It holds no
+// What the catalog and the detail show, drawn the same way by the iframe page and by apps using
+// the npm package: a listing's card (icon, name, description, category, tier and state), the
+// category chips, the empty state, keyboard navigation between cards, the tier badge and
+// filter, the detail's provider, supported applications, documentation and mapping collections,
+// and the feedback of every view (loading, an error with a retry, a busy button). It holds no
 // rule: a listing's tier is the service's (core's `tier`), which listings are "at least" a tier
 // is the service's filtering (`?tier=`), and the documentation comes sanitised by the service.
+// Every string is a phrase (`phrases.js`).
 //
 // One file, two homes, as `form.js`: the service serves it to its iframe page, and
 // `cargo xtask wasm` copies it into the npm package.
 import { h } from './form.js';
+import { problemText, t, valueLabel } from './phrases.js';
+
+/** A tier of the wire with its badge's text and its filter option, in the current language. */
+const tierOption = (tier) => Object.freeze({
+  tier,
+  get label() { return t(`tier.${tier}`); },
+  get filter() { return t(`tier.atLeast.${tier}`); },
+});
 
 /** The tiers of the wire (`tier`), lowest first: the badge's text and the filter's option. */
-export const TIERS = Object.freeze([
-  Object.freeze({ tier: 'compatible', label: 'Compatible', filter: 'Compatible+' }),
-  Object.freeze({ tier: 'ready', label: 'Ready', filter: 'Ready+' }),
-  Object.freeze({ tier: 'certified', label: 'Certified', filter: 'Certified+' }),
-  Object.freeze({ tier: 'one_click', label: 'One-click', filter: 'One-click' }),
-]);
+export const TIERS = Object.freeze(['compatible', 'ready', 'certified', 'one_click'].map(tierOption));
 
 /** The label of a tier; a tier this file does not know yet (a newer service) reads as sent. */
 export function tierLabel(tier) {
@@ -26,16 +32,150 @@ export function tierLabel(tier) {
 export function tierBadge(tier) {
   const label = tierLabel(tier);
   if (label === null) return null;
-  return h('span', { class: `mk-tier mk-tier-${tier}`, 'data-tier': tier, title: `Certification tier: ${label}`,
-    'aria-label': `Certification tier: ${label}`, text: label });
+  const described = t('tier.badge', { tier: label });
+  return h('span', { class: `mk-tier mk-tier-${tier}`, 'data-tier': tier, title: described, 'aria-label': described, text: label });
 }
 
 /** The catalog's tier filter: a `<select>` whose value is the `tier` query (empty: any tier). */
 export function tierFilter({ id = 'mk-tier', value = '' } = {}) {
   return h('select', { id, name: 'tier' },
-    h('option', { value: '', text: 'Any tier', selected: !value }),
-    TIERS.map((t) => h('option', { value: t.tier, text: t.filter, selected: t.tier === value })));
+    h('option', { value: '', text: t('tier.any'), selected: !value }),
+    TIERS.map((tier) => h('option', { value: tier.tier, text: tier.filter, selected: tier.tier === value })));
 }
+
+// ---- cards ----------------------------------------------------------------------------
+
+/** Up to two initials of a name (`Google Sheets`: `GS`), for an icon's placeholder. */
+const initials = (name) => String(name ?? '').split(/[\s_-]+/).filter(Boolean).slice(0, 2)
+  .map((word) => [...word][0].toUpperCase()).join('') || '?';
+
+/** Sets an icon's size (through the CSSOM: the page's CSP refuses `style` attributes). */
+const sized = (node, size) => {
+  node.style.setProperty('--mk-icon-size', `${size}px`);
+  return node;
+};
+
+/** A neutral placeholder: the listing's initials (hidden from screen readers: the name is beside it). */
+const placeholder = (name, size) => sized(h('span', { class: 'mk-icon mk-icon-initials', 'aria-hidden': 'true', text: initials(name) }), size);
+
+/**
+ * A listing's icon at a fixed size: its `icon_url` as a lazily loaded image with an alt text, or
+ * the placeholder of its initials when it has none or the image does not load.
+ */
+export function icon(entry, { size = 40 } = {}) {
+  if (!entry.icon_url) return placeholder(entry.name, size);
+  const image = sized(h('img', { class: 'mk-icon', src: entry.icon_url, alt: t('catalog.icon', { name: entry.name }), width: size, height: size,
+    loading: 'lazy', decoding: 'async', referrerpolicy: 'no-referrer' }), size);
+  image.addEventListener('error', () => image.replaceWith(placeholder(entry.name, size)), { once: true });
+  return image;
+}
+
+/**
+ * A catalog card (`<li class="mk-card">`): icon, name (a link to `href`), description, category,
+ * tier badge, and whether it is activated or needs the vendor. The card itself is focusable
+ * (see [`cardNavigation`]); Enter on it opens the link.
+ */
+export function catalogCard(entry, { href }) {
+  const link = h('a', { href, tabindex: '-1', text: entry.name });
+  const card = h('li', { class: 'mk-card', 'data-integration-id': entry.integration_id, tabindex: '-1' },
+    h('div', { class: 'mk-card-head' }, icon(entry), h('h3', {}, link)),
+    entry.description ? h('p', { class: 'mk-description', text: entry.description }) : null,
+    h('p', { class: 'mk-meta' }, h('span', { class: 'mk-tag', text: entry.category }), tierBadge(entry.tier),
+      entry.activated ? h('span', { class: 'mk-badge mk-active', text: t('catalog.activated') }) : null,
+      entry.deployability?.status !== 'deployable' ? h('span', { class: 'mk-badge mk-paused', text: t('catalog.contactVendor') }) : null));
+  card.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && event.target === card) {
+      event.preventDefault();
+      link.click();
+    }
+  });
+  card.addEventListener('click', (event) => {
+    if (event.target === card || !event.target.closest('a, button')) link.click();
+  });
+  return card;
+}
+
+/**
+ * Keyboard navigation between the cards of `list` (a roving focus: one card in the tab order):
+ * arrow keys move the focus (up and down by a row of the grid), Home and End to the first and
+ * last card. Cards appended later ("Show more") join. Returns `list`.
+ */
+export function cardNavigation(list) {
+  const cards = () => [...list.querySelectorAll(':scope > .mk-card')];
+  const rove = (target) => cards().forEach((card) => card.setAttribute('tabindex', card === target ? '0' : '-1'));
+  rove(cards()[0]);
+  new MutationObserver(() => {
+    if (!cards().some((card) => card.tabIndex === 0)) rove(cards()[0]);
+  }).observe(list, { childList: true });
+  list.addEventListener('focusin', (event) => {
+    const card = event.target.closest?.('.mk-card');
+    if (card && card.parentElement === list) rove(card);
+  });
+  list.addEventListener('keydown', (event) => {
+    const all = cards();
+    const at = all.indexOf(event.target);
+    if (at < 0) return;
+    const top = all[0].offsetTop;
+    const columns = Math.max(1, all.filter((card) => card.offsetTop === top).length);
+    const next = { ArrowRight: at + 1, ArrowLeft: at - 1, ArrowDown: at + columns, ArrowUp: at - columns, Home: 0, End: all.length - 1 }[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    const target = all[Math.max(0, Math.min(next, all.length - 1))];
+    rove(target);
+    target.focus();
+  });
+  return list;
+}
+
+/**
+ * The category chips beside the search box: "All" and each category, the current one pressed;
+ * `onSelect(category)` runs on a click (an empty string for "All").
+ */
+export function categoryChips({ categories, current = '', onSelect }) {
+  const chip = (value, text) => h('button', { type: 'button', class: 'mk-chip', 'data-category': value, 'aria-pressed': String(value === current),
+    text, onclick: () => onSelect(value) });
+  return h('div', { class: 'mk-chips', role: 'group', 'aria-label': t('catalog.category') },
+    chip('', t('catalog.allCategories')), categories.map((category) => chip(category, category)));
+}
+
+/** The empty state of a filtered catalog: what happened and a button clearing the filters. */
+export const emptyState = ({ onClear }) => h('div', { class: 'mk-empty' },
+  h('p', { class: 'mk-empty-title', text: t('catalog.empty') }),
+  h('p', { class: 'mk-muted', text: t('catalog.emptyHint') }),
+  h('button', { type: 'button', class: 'mk-secondary', text: t('catalog.clearFilters'), onclick: onClear }));
+
+// ---- feedback -------------------------------------------------------------------------
+
+/** A loading indicator (the text for screen readers, a spinner for the eyes). */
+export const loading = (text = t('app.loading')) => h('p', { class: 'mk-loading', 'aria-busy': 'true' },
+  h('span', { class: 'mk-spinner', 'aria-hidden': 'true' }), text);
+
+/** An error shown inline, with a Retry button running `retry` (none without it). */
+export const failurePanel = (error, retry = null) => h('div', { class: 'mk-alert mk-failure', role: 'alert' },
+  h('strong', { text: `${t('app.error')} ` }), h('span', { text: problemText(error) }),
+  retry ? h('button', { type: 'button', class: 'mk-secondary mk-retry', text: t('app.retry'), onclick: retry }) : null);
+
+/**
+ * Runs `work()` with `buttons` disabled and marked busy (the first one's text replaced by
+ * `text` meanwhile), then restores them; resolves to what `work` resolves to.
+ */
+export async function busy(buttons, work, text = null) {
+  const list = [buttons].flat().filter(Boolean);
+  const before = list.map((button) => ({ button, disabled: button.disabled, text: button.textContent }));
+  for (const button of list) { button.disabled = true; button.setAttribute('aria-busy', 'true'); }
+  if (text && list[0]) list[0].textContent = text;
+  try {
+    return await work();
+  } finally {
+    for (const { button, disabled, text: original } of before) {
+      button.disabled = disabled;
+      button.removeAttribute('aria-busy');
+      button.textContent = original;
+    }
+  }
+}
+
+// ---- detail ---------------------------------------------------------------------------
 
 /** A link opening in a new tab, or the text alone when there is no URL. */
 const link = (url, text) => (url ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', text }) : text);
@@ -44,38 +184,38 @@ const link = (url, text) => (url ? h('a', { href: url, target: '_blank', rel: 'n
 function providerSection(provider) {
   const support = provider.support ?? {};
   const contacts = [
-    support.email ? h('li', {}, 'Email: ', h('a', { href: `mailto:${support.email}`, text: support.email })) : null,
-    support.url ? h('li', {}, 'Help centre: ', link(support.url, support.url)) : null,
+    support.email ? h('li', {}, t('detail.email'), h('a', { href: `mailto:${support.email}`, text: support.email })) : null,
+    support.url ? h('li', {}, t('detail.helpCentre'), link(support.url, support.url)) : null,
   ].filter(Boolean);
-  return h('section', { class: 'mk-provider', 'aria-label': 'Provider' },
-    h('h3', { text: 'Provider' }),
+  return h('section', { class: 'mk-provider', 'aria-label': t('detail.provider') },
+    h('h3', { text: t('detail.provider') }),
     h('p', { class: 'mk-meta' },
       provider.logo_url ? h('img', { class: 'mk-logo', src: provider.logo_url, alt: '', width: 24, height: 24,
         onerror: (event) => event.target.remove() }) : null, // a logo that does not load leaves no broken image
       h('strong', {}, link(provider.url, provider.name))),
-    contacts.length ? h('ul', { class: 'mk-support', 'aria-label': 'Support' }, contacts) : null);
+    contacts.length ? h('ul', { class: 'mk-support', 'aria-label': t('detail.support') }, contacts) : null);
 }
 
 /** The supported applications, each with its supported versions. */
-const applicationsSection = (applications) => h('section', { class: 'mk-applications', 'aria-label': 'Supported applications' },
-  h('h3', { text: 'Supported applications' }),
+const applicationsSection = (applications) => h('section', { class: 'mk-applications', 'aria-label': t('detail.applications') },
+  h('h3', { text: t('detail.applications') }),
   h('ul', {}, applications.map((a) => h('li', { 'data-application': a.name }, h('strong', { text: a.name }),
-    a.versions?.length ? h('span', { class: 'mk-muted', text: ` versions ${a.versions.join(', ')}` }) : null))));
+    a.versions?.length ? h('span', { class: 'mk-muted', text: t('detail.versions', { versions: a.versions.join(', ') }) }) : null))));
 
 /** The version's documentation, as the service rendered and sanitised it. */
 function documentationSection(html) {
   const body = h('div', { class: 'mk-documentation' });
   body.innerHTML = html; // rendered and sanitised by the service
-  return h('section', { 'aria-label': 'Documentation' }, h('h3', { text: 'Documentation' }), body);
+  return h('section', { 'aria-label': t('detail.documentation') }, h('h3', { text: t('detail.documentation') }), body);
 }
 
 /** The mapping collections (shown from the certified tier on): what data goes where. */
-const collectionsSection = (collections) => h('section', { class: 'mk-collections', 'aria-label': 'Data mappings' },
-  h('h3', { text: 'Data mappings' }),
+const collectionsSection = (collections) => h('section', { class: 'mk-collections', 'aria-label': t('detail.collections') },
+  h('h3', { text: t('detail.collections') }),
   h('table', { class: 'mk-table' },
-    h('thead', {}, h('tr', {}, ['Collection', 'Record type', 'Direction', 'Notes'].map((t) => h('th', { scope: 'col', text: t })))),
+    h('thead', {}, h('tr', {}, ['detail.collection', 'detail.recordType', 'detail.direction', 'detail.notes'].map((key) => h('th', { scope: 'col', text: t(key) })))),
     h('tbody', {}, collections.map((c) => h('tr', { 'data-collection': c.name },
-      [c.name, c.record_type, c.direction, c.notes ?? ''].map((t) => h('td', { text: t })))))));
+      [c.name, c.record_type, valueLabel('direction', c.direction), c.notes ?? ''].map((text) => h('td', { text })))))));
 
 /**
  * The detail's certification sections, in reading order, for those the detail holds: provider,

@@ -1,12 +1,14 @@
 // `renderConfigForm`: a form generated from a config spec, page by page, for every variable type
 // and connection kind, with labelled controls and inline errors. It holds no rule: the errors it
 // shows come from core (this package's `CompiledSpec`) or the service's validate endpoint, and
-// the connection inputs and the masked placeholder are core's data, from `./rules.js`.
+// the connection inputs and the masked placeholder are core's data, from `./rules.js`. Its
+// strings are phrases (`./phrases.js`), field errors phrased from their stable `code`.
 //
 // One file, two homes: the service serves it to its iframe page, where `./rules.js` reads the
 // data the service wrote into the page; `cargo xtask wasm` copies it into the npm package, where
 // `./rules.js` asks the WebAssembly module (initialised before a form is drawn).
 import { rules } from './rules.js';
+import { fieldErrorText, t, valueLabel } from './phrases.js';
 
 let forms = 0;
 
@@ -57,19 +59,19 @@ function control(variable, id, value) {
   if (type === 'picklist') {
     const multiple = collection === 'value_list';
     const chosen = new Set(multiple ? (Array.isArray(value) ? value : []) : [value]);
-    const options = (multiple ? [] : [h('option', { value: '', text: '—' })])
+    const options = (multiple ? [] : [h('option', { value: '', text: t('form.choose') })])
       .concat((variable.options ?? []).map((o) => h('option', { value: o, text: o, selected: chosen.has(o) })));
     const select = h('select', { id, multiple }, options);
     return { node: select, read: () => (multiple ? [...select.selectedOptions].map((o) => o.value) : select.value || undefined) };
   }
   if (collection === 'value_list') {
-    const area = h('textarea', { id, rows: 3, placeholder: 'One value per line' });
+    const area = h('textarea', { id, rows: 3, placeholder: t('form.oneValuePerLine') });
     area.value = Array.isArray(value) ? value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join('\n') : '';
     const numeric = type === 'integer' || type === 'number';
     return { node: area, read: () => { const lines = area.value.split('\n').map((l) => l.trim()).filter(Boolean); return lines.length ? lines.map((l) => (numeric ? asNumber(l) : l)) : undefined; } };
   }
   if (collection === 'key_value_list') {
-    const area = h('textarea', { id, rows: 3, placeholder: 'key=value, one pair per line' });
+    const area = h('textarea', { id, rows: 3, placeholder: t('form.pairsPerLine') });
     area.value = Array.isArray(value) ? value.map((p) => `${p.key}=${p.value}`).join('\n') : '';
     return { node: area, read: () => { const pairs = area.value.split('\n').map((l) => l.trim()).filter(Boolean).map((l) => { const at = l.indexOf('='); return at < 0 ? { key: l, value: '' } : { key: l.slice(0, at).trim(), value: l.slice(at + 1).trim() }; }); return pairs.length ? pairs : undefined; } };
   }
@@ -84,8 +86,8 @@ function control(variable, id, value) {
       return { node: area, read: () => (area.value.trim() === '' ? undefined : (type === 'json' || type === 'object_field_map' ? parseJson(area.value) : area.value)) };
     }
     case 'schedule': {
-      const cron = h('input', { id, type: 'text', placeholder: '*/15 * * * *', 'aria-label': `${variable.label}: cron expression` });
-      const zone = h('input', { id: `${id}-timezone`, type: 'text', placeholder: 'Europe/Paris', 'aria-label': `${variable.label}: time zone` });
+      const cron = h('input', { id, type: 'text', placeholder: '*/15 * * * *', 'aria-label': t('form.cron', { label: variable.label }) });
+      const zone = h('input', { id: `${id}-timezone`, type: 'text', placeholder: 'Europe/Paris', 'aria-label': t('form.timezone', { label: variable.label }) });
       cron.value = value?.cron ?? '';
       zone.value = value?.timezone ?? '';
       return { node: h('span', { class: 'mk-pair' }, [cron, zone]), read: () => (cron.value || zone.value ? { cron: cron.value, timezone: zone.value } : undefined) };
@@ -94,9 +96,9 @@ function control(variable, id, value) {
       const inputs = rules().connection_inputs[variable.connection?.kind] ?? [];
       const fields = inputs.map(({ name, secret }, i) => {
         const inputId = i === 0 ? id : `${id}-${name}`;
-        const input = h('input', { id: inputId, type: secret ? 'password' : 'text', autocomplete: 'off', placeholder: secret && isMasked(value?.[name]) ? '•••••• (unchanged)' : '' });
+        const input = h('input', { id: inputId, type: secret ? 'password' : 'text', autocomplete: 'off', placeholder: secret && isMasked(value?.[name]) ? t('form.unchanged') : '' });
         if (typeof value?.[name] === 'string') input.value = value[name];
-        return { name, secret, input, node: h('label', { class: 'mk-sub', for: inputId }, [h('span', { text: name.replace(/_/g, ' ') }), input]) };
+        return { name, secret, input, node: h('label', { class: 'mk-sub', for: inputId }, [h('span', { text: valueLabel('connection', name) }), input]) };
       });
       return {
         node: h('span', { class: 'mk-connection' }, fields.map((f) => f.node)),
@@ -112,7 +114,7 @@ function control(variable, id, value) {
     }
     default: {
       const kinds = { integer: 'number', number: 'number', url: 'url', email: 'email', date: 'date', secret: 'password' };
-      const input = h('input', { id, type: kinds[type] ?? 'text', step: type === 'number' ? 'any' : undefined, autocomplete: type === 'secret' ? 'off' : undefined, placeholder: wasMasked ? '•••••• (unchanged)' : (type === 'timestamp' ? '2026-01-31T09:00:00Z' : undefined) });
+      const input = h('input', { id, type: kinds[type] ?? 'text', step: type === 'number' ? 'any' : undefined, autocomplete: type === 'secret' ? 'off' : undefined, placeholder: wasMasked ? t('form.unchanged') : (type === 'timestamp' ? '2026-01-31T09:00:00Z' : undefined) });
       if (!wasMasked && value !== undefined && value !== null) input.value = String(value);
       return {
         node: input,
@@ -143,26 +145,26 @@ export function renderConfigForm(container, spec, { values = {}, onChange } = {}
       const { node, read } = control(item, id, values[item.key] ?? item.default);
       const error = h('p', { id: `${id}-error`, class: 'mk-error', role: 'alert', hidden: true });
       const help = item.description ? h('p', { id: `${id}-help`, class: 'mk-help', text: item.description }) : null;
-      const label = h('label', { for: id, text: item.label + (item.required ? ' *' : '') });
+      const label = h('label', { for: id, text: item.required ? t('form.required', { label: item.label }) : item.label });
       const field = h('div', { class: 'mk-field', 'data-key': item.key }, [label, node, help ?? '', error]);
       const described = [help ? `${id}-help` : null, `${id}-error`].filter(Boolean).join(' ');
       for (const input of field.querySelectorAll('input, select, textarea')) input.setAttribute('aria-describedby', described);
       field.addEventListener('change', () => onChange?.(item.key));
       section.append(field);
-      fields.set(item.key, { field, read, error, page: index });
+      fields.set(item.key, { field, read, error, page: index, variable: item });
     }
     return section;
   });
   let current = 0;
-  const back = h('button', { type: 'button', class: 'mk-secondary', text: 'Back' });
-  const next = h('button', { type: 'button', class: 'mk-secondary', text: 'Next' });
+  const back = h('button', { type: 'button', class: 'mk-secondary', text: t('app.back') });
+  const next = h('button', { type: 'button', class: 'mk-secondary', text: t('app.next') });
   const step = h('span', { class: 'mk-step', 'aria-live': 'polite' });
   const show = (index) => {
     current = Math.max(0, Math.min(index, pages.length - 1));
     pages.forEach((page, i) => { page.hidden = i !== current; });
     back.hidden = current === 0;
     next.hidden = current === pages.length - 1;
-    step.textContent = pages.length > 1 ? `Page ${current + 1} of ${pages.length}` : '';
+    step.textContent = pages.length > 1 ? t('app.page', { page: current + 1, pages: pages.length }) : '';
   };
   back.addEventListener('click', () => show(current - 1));
   next.addEventListener('click', () => show(current + 1));
@@ -180,8 +182,9 @@ export function renderConfigForm(container, spec, { values = {}, onChange } = {}
       }
       return out;
     },
-    /** Shows field errors (`{path, code, message}`) inline; returns how many were shown. With
-     * `prefix` (`/config`), paths into a request body are read relative to its config. */
+    /** Shows field errors (`{path, code, message}`) inline, phrased from their `code` in the
+     * current language; returns how many were shown. With `prefix` (`/config`), paths into a
+     * request body are read relative to its config. */
     showErrors(errors, { prefix = '' } = {}) {
       for (const { field, error } of fields.values()) {
         error.hidden = true;
@@ -195,7 +198,8 @@ export function renderConfigForm(container, spec, { values = {}, onChange } = {}
         const target = fields.get(key);
         if (!target) continue;
         target.error.hidden = false;
-        target.error.textContent = (target.error.textContent ? `${target.error.textContent} ` : '') + e.message;
+        const message = fieldErrorText({ ...e, path }, target.variable);
+        target.error.textContent = (target.error.textContent ? `${target.error.textContent} ` : '') + message;
         target.error.dataset.code = e.code;
         for (const input of target.field.querySelectorAll('input, select, textarea')) input.setAttribute('aria-invalid', 'true');
         if (first === null || target.page < first.page) first = target;

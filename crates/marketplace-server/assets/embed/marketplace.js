@@ -11,13 +11,18 @@
 // the service, which applies and checks them. Each listing shows its certification tier, the
 // catalog filters by tier (the service's `?tier=`: at least that tier), and the detail shows the
 // provider, supported applications, documentation and collections (`catalog.js`, shared with
-// the npm package).
+// the npm package). Cards show the listing's icon (its initials without one), category chips
+// filter beside the search box, arrow keys move between cards, and the detail puts the overview
+// beside the form. Every string is a phrase (`phrases.js`) of the language of `?lang=` (or
+// `applyLanguage`), dates and numbers through `Intl`; every navigation and submit shows its
+// progress, buttons wait for their request, and errors show inline with a Retry.
 //
 // Opened directly at `/portal/{organization_id}` (`data-mode="portal"`), the same page is the
 // customer portal: no host and no token, a session cookie instead (portal.js draws sign-in,
 // users and attachments), and the CSRF token of the session on every unsafe request.
 import { h, renderConfigForm } from './form.js';
-import { certificationSections, tierBadge, tierFilter } from './catalog.js';
+import { busy, cardNavigation, catalogCard, categoryChips, certificationSections, emptyState, failurePanel, icon, loading, tierBadge, tierFilter } from './catalog.js';
+import { fieldErrorText, formatDate, formatNumber, language, problemText, setLanguage, t, valueLabel } from './phrases.js';
 import { rules } from './rules.js';
 import { accountBar, attachmentsView, signedOutView, takeAcceptToken, usersView } from './portal.js';
 
@@ -25,6 +30,7 @@ const body = document.body;
 const allowed = JSON.parse(body.dataset.origins || '[]');
 const app = document.getElementById('app');
 const portal = body.dataset.mode === 'portal';
+body.classList.add('mk-root'); // the package's stylesheet styles what is inside `.mk-root`
 /** The portal's session (`{user, customer, csrf_token, ...}`), once signed in. */
 let session = null;
 let token = null;
@@ -42,7 +48,7 @@ function post(type, payload = {}) {
 function applyTheme({ theme, accent } = {}) {
   const { theme_names: themes, accent_pattern: accentPattern } = rules();
   if (themes.includes(theme)) document.documentElement.dataset.theme = theme;
-  if (typeof accent === 'string' && new RegExp(accentPattern).test(accent)) document.documentElement.style.setProperty('--accent', accent);
+  if (typeof accent === 'string' && new RegExp(accentPattern).test(accent)) document.documentElement.style.setProperty('--mk-accent', accent);
 }
 
 // ---- host controls: the view to show, language, size, escape -----------------------------
@@ -69,15 +75,14 @@ function openView(options) {
   else go(hash);
 }
 
-/** The host's language and phrase overrides (`lang`, `phrases` of SET_OPTIONS).
- * I18N HOOK: the phrase table (phrases.js, `setLanguage(lang, overrides)`) takes them here;
- * until it lands they are only kept, and the view drawn again. */
-let hostLanguage = { lang: null, phrases: null };
-function applyLanguage(lang, phrases) {
-  if (typeof lang !== 'string' && (phrases === null || typeof phrases !== 'object')) return;
-  hostLanguage = { lang: typeof lang === 'string' ? lang : hostLanguage.lang, phrases: phrases && typeof phrases === 'object' ? phrases : hostLanguage.phrases };
-  if (token !== null) route();
+/** The language (`lang`, a BCP 47 tag; `?lang=` at start, then SET_OPTIONS) and the host's
+ * phrase overrides (`phrases`, `{key: phrase}`); a change redraws the current view. A message
+ * without `lang` keeps the language in use. */
+function applyLanguage({ lang, phrases } = {}, redraw = true) {
+  document.documentElement.lang = setLanguage(typeof lang === 'string' ? lang : language(), phrases);
+  if (redraw && token !== null) route();
 }
+applyLanguage({ lang: new URLSearchParams(location.search).get('lang') ?? document.documentElement.lang }, false);
 
 /** RESIZE {height}: the page's content height, each time it changes, so the host sizes the iframe
  * to it (no scrollbar inside, no empty space). The styles must not size the page from the
@@ -108,7 +113,7 @@ window.addEventListener('message', (event) => {
   } else if (type === 'SET_THEME') {
     applyTheme(payload);
   } else if (type === 'SET_OPTIONS' && payload && typeof payload === 'object') {
-    applyLanguage(payload.lang, payload.phrases);
+    applyLanguage({ lang: payload.lang, phrases: payload.phrases });
     openView(payload);
   } else if (type === 'NAVIGATE' && payload && typeof payload === 'object') {
     openView(payload);
@@ -186,7 +191,7 @@ async function api(method, path, options = {}) {
       throw error;
     }
     if (response.status === 401 && !retried) {
-      if (portal) { signedOut('Your session ended. Sign in again.'); throw new ApiError(401, { detail: 'Signed out' }); }
+      if (portal) { signedOut(t('portal.sessionEnded')); throw new ApiError(401, { detail: 'Signed out' }); }
       await freshToken();
       continue;
     }
@@ -219,7 +224,7 @@ function signedOut(notice = null) {
 
 async function signOut() {
   await request('POST', '/api/v1/portal/logout').catch(() => null);
-  signedOut('You are signed out.');
+  signedOut(t('portal.signedOut'));
 }
 
 async function startPortal() {
@@ -236,29 +241,46 @@ async function startPortal() {
 // ---- helpers --------------------------------------------------------------------------
 const go = (hash) => { location.hash = hash; };
 
-/** A "Show more" button appending the next pages of a list to `list` while there are more. */
+/** A "Show more" button appending the next pages of a list to `list` while there are more; a
+ * page that fails to load shows its error beside the button, which retries. */
 function more(page, path, render, list) {
   let cursor = page.next_cursor;
-  const button = h('button', { type: 'button', class: 'mk-secondary', hidden: !cursor, text: 'Show more' });
-  button.addEventListener('click', async () => {
+  const button = h('button', { type: 'button', class: 'mk-secondary', text: t('app.showMore') });
+  const problem = h('div', { class: 'mk-more-error' });
+  const load = () => busy(button, async () => {
     const separator = path.includes('?') ? '&' : '?';
-    const next = await api('GET', `${path}${separator}cursor=${encodeURIComponent(cursor)}`);
-    list.append(...next.items.map(render));
-    cursor = next.next_cursor;
-    button.hidden = !cursor;
-  });
-  return button;
+    try {
+      const next = await api('GET', `${path}${separator}cursor=${encodeURIComponent(cursor)}`);
+      problem.replaceChildren();
+      cursor = next.next_cursor;
+      wrapper.hidden = !cursor;
+      list.append(...next.items.map(render));
+    } catch (error) {
+      problem.replaceChildren(failurePanel(error, load));
+    }
+  }, t('app.loading'));
+  button.addEventListener('click', load);
+  const wrapper = h('div', { class: 'mk-more', hidden: !cursor }, button, problem);
+  return wrapper;
+}
+
+/** Marks the page busy while the next view loads: a progress bar over the current view, which
+ * stays until `show` draws the next one (or the failure with its Retry). */
+function loadingView() {
+  app.setAttribute('aria-busy', 'true');
+  if (!app.querySelector(':scope > .mk-progress')) app.prepend(h('div', { class: 'mk-progress', 'aria-hidden': 'true' }));
+  if (!app.querySelector('h2, .mk-signin')) app.replaceChildren(loading());
 }
 const seg = encodeURIComponent;
-const statusBadge = (status) => h('span', { class: `mk-badge mk-${status}`, text: status.replace('_', ' ') });
+const statusBadge = (status) => h('span', { class: `mk-badge mk-${status}`, text: valueLabel('status', status) });
 
 /** Statuses waiting on the vendor or refused by it: only deactivation is offered. */
 const UNSETTLED = ['pending', 'failed'];
 
 /** An instance's badge, with what a `pending` or `failed` one means for the customer. */
 function statusNote(instance) {
-  const note = instance.status === 'pending' ? 'Waiting for the vendor to confirm'
-    : instance.status === 'failed' ? (instance.status_message || 'The vendor refused the activation') : null;
+  const note = instance.status === 'pending' ? t('instance.waiting')
+    : instance.status === 'failed' ? (instance.status_message || t('instance.refused')) : null;
   return h('span', { class: 'mk-status', 'data-instance-id': instance.id }, statusBadge(instance.status),
     note ? h('span', { class: 'mk-muted', text: note }) : null);
 }
@@ -297,36 +319,39 @@ function tracked(instance, render, onSettled = null) {
  * sign-in link and opens it in a new tab; null when there is nothing to open. */
 function openButton(instance, message) {
   if (!instance.launch_url || UNSETTLED.includes(instance.status) || instance.status === 'deactivated') return null;
-  return h('button', { type: 'button', class: 'mk-secondary', 'aria-label': `Open ${instance.name}`, text: 'Open', onclick: async () => {
+  const button = h('button', { type: 'button', class: 'mk-secondary', 'aria-label': t('instance.openNamed', { name: instance.name }), text: t('instance.open'), onclick: () => busy(button, async () => {
     try {
       const { url } = await api('POST', `/instances/${seg(instance.id)}/launch`);
       window.open(url, '_blank', 'noopener');
     } catch (error) {
-      message?.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: error.message }));
+      message?.replaceChildren(failurePanel(error));
     }
-  } });
+  }) });
+  return button;
 }
 
 function show(...nodes) {
   const at = (prefix) => (location.hash.startsWith(prefix) ? 'page' : null);
   const elsewhere = ['#/instance', '#/users', '#/attachments'].some((prefix) => location.hash.startsWith(prefix));
+  app.removeAttribute('aria-busy');
   app.replaceChildren(
-    h('nav', { class: 'mk-nav', 'aria-label': 'Marketplace' },
-      h('a', { href: '#/', 'aria-current': elsewhere ? null : 'page', text: 'Marketplace' }),
-      h('a', { href: '#/instances', 'aria-current': at('#/instance'), text: 'My integrations' }),
-      portal ? [h('a', { href: '#/users', 'aria-current': at('#/users'), text: 'Users' }),
-        h('a', { href: '#/attachments', 'aria-current': at('#/attachments'), text: 'Attachments' }),
+    h('nav', { class: 'mk-nav', 'aria-label': t('nav.label') },
+      h('a', { href: '#/', 'aria-current': elsewhere ? null : 'page', text: t('nav.catalog') }),
+      h('a', { href: '#/instances', 'aria-current': at('#/instance'), text: t('nav.instances') }),
+      portal ? [h('a', { href: '#/users', 'aria-current': at('#/users'), text: t('nav.users') }),
+        h('a', { href: '#/attachments', 'aria-current': at('#/attachments'), text: t('nav.attachments') }),
         accountBar(session, signOut)] : null),
     ...nodes.flat().filter((node) => node !== null && node !== undefined));
   app.querySelector('h2')?.focus();
 }
 
+/** A view that failed to load: its error, and a Retry loading it again. */
 function failure(error) {
-  show(h('div', { class: 'mk-alert', role: 'alert' }, h('strong', { text: 'Something went wrong. ' }), error.message));
+  show(failurePanel(error, () => { loadingView(); route(); }));
 }
 
 function webhookList(instance) {
-  if (!instance.webhook_urls?.length) return h('p', { class: 'mk-muted', text: 'No webhook URL.' });
+  if (!instance.webhook_urls?.length) return h('p', { class: 'mk-muted', text: t('instance.noWebhook') });
   return h('ul', { class: 'mk-webhooks' }, instance.webhook_urls.map((w) => h('li', {}, h('span', { class: 'mk-muted', text: `${w.flow}: ` }), h('code', { text: w.url }))));
 }
 
@@ -334,6 +359,7 @@ function webhookList(instance) {
 let categories = null;
 
 async function catalogView(params) {
+  loadingView();
   const q = params.get('q') ?? '';
   const category = params.get('category') ?? '';
   const tier = params.get('tier') ?? '';
@@ -346,34 +372,31 @@ async function catalogView(params) {
   const path = `/marketplace?${query}`;
   const page = await api('GET', path);
   if (categories === null || (!q && !category && !tier)) categories = [...new Set(page.items.map((e) => e.category))].sort();
-  const search = h('input', { id: 'mk-search', type: 'search', value: q, placeholder: 'Search integrations' });
-  const select = h('select', { id: 'mk-category' }, h('option', { value: '', text: 'All categories' }), categories.map((c) => h('option', { value: c, selected: c === category, text: c })));
+  const search = h('input', { id: 'mk-search', type: 'search', value: q, placeholder: t('catalog.searchPlaceholder') });
   const tiers = tierFilter({ id: 'mk-tier', value: tier });
+  const filter = (next) => {
+    const query = new URLSearchParams();
+    if (next.q) query.set('q', next.q);
+    if (next.category) query.set('category', next.category);
+    if (next.tier) query.set('tier', next.tier);
+    if (label) query.set('label', label);
+    go(`#/?${query}`);
+  };
   const apply = (event) => {
     event.preventDefault();
-    const next = new URLSearchParams();
-    if (search.value) next.set('q', search.value);
-    if (select.value) next.set('category', select.value);
-    if (tiers.value) next.set('tier', tiers.value);
-    if (label) next.set('label', label);
-    go(`#/?${next}`);
+    filter({ q: search.value, category, tier: tiers.value });
   };
-  select.addEventListener('change', apply);
   tiers.addEventListener('change', apply);
-  const card = (entry) => h('li', { class: 'mk-card', 'data-integration-id': entry.integration_id },
-    h('h3', {}, h('a', { href: `#/integration/${seg(entry.integration_id)}`, text: entry.name })),
-    h('p', { text: entry.description }),
-    h('p', { class: 'mk-meta' }, h('span', { class: 'mk-tag', text: entry.category }), tierBadge(entry.tier),
-      entry.activated ? h('span', { class: 'mk-badge mk-active', text: 'Activated' }) : null,
-      entry.deployability.status !== 'deployable' ? h('span', { class: 'mk-badge mk-paused', text: 'Contact your vendor' }) : null));
-  const cards = h('ul', { class: 'mk-cards' }, page.items.map(card));
-  show(h('h2', { tabindex: '-1', text: 'Integrations' }),
+  const chips = categoryChips({ categories, current: category, onSelect: (chosen) => filter({ q: search.value, category: chosen, tier: tiers.value }) });
+  const card = (entry) => catalogCard(entry, { href: `#/integration/${seg(entry.integration_id)}` });
+  const cards = cardNavigation(h('ul', { class: 'mk-cards', 'aria-label': t('catalog.title') }, page.items.map(card)));
+  show(h('h2', { tabindex: '-1', text: t('catalog.title') }),
     h('form', { class: 'mk-filters', role: 'search', onsubmit: apply },
-      h('label', { for: 'mk-search', text: 'Search' }), search,
-      h('label', { for: 'mk-category', text: 'Category' }), select,
-      h('label', { for: 'mk-tier', text: 'Tier' }), tiers,
-      h('button', { type: 'submit', text: 'Filter' })),
-    page.items.length ? cards : h('p', { class: 'mk-muted', text: 'No integration matches.' }),
+      h('label', { for: 'mk-search', class: 'mk-visually-hidden', text: t('catalog.search') }), search,
+      h('button', { type: 'submit', text: t('catalog.filter') }),
+      chips,
+      h('span', { class: 'mk-filter' }, h('label', { for: 'mk-tier', text: t('tier.label') }), tiers)),
+    page.items.length ? cards : emptyState({ onClear: () => go('#/') }),
     more(page, path, card, cards));
 }
 
@@ -385,8 +408,8 @@ function formPanel(spec, values, validateAll = null) {
     values,
     onChange: validateAll && (async (key) => {
       touched.add(key);
-      const result = await validateAll(form.read());
-      form.showErrors(result.errors.filter((e) => touched.has(e.path.split('/')[1])));
+      const result = await validateAll(form.read()).catch(() => null); // the submit reports a failure
+      if (result) form.showErrors(result.errors.filter((e) => touched.has(e.path.split('/')[1])));
     }),
   });
   return { container, form };
@@ -394,10 +417,10 @@ function formPanel(spec, values, validateAll = null) {
 
 /** The activation's success notice: the instance's status, its webhook URLs, a link to manage it. */
 const activated = (current) => h('div', { class: current.status === 'failed' ? 'mk-alert' : 'mk-success', role: 'status' },
-  h('strong', { text: current.status === 'active' ? `${current.name} is active.` : `${current.name}: ` }),
+  h('strong', { text: current.status === 'active' ? t('detail.isActive', { name: current.name }) : `${current.name}: ` }),
   current.status === 'active' ? null : statusNote(current),
-  current.status === 'failed' ? null : [h('p', { text: 'Webhook URLs:' }), webhookList(current)],
-  h('a', { href: `#/instance/${seg(current.id)}`, text: 'Manage this instance' }));
+  current.status === 'failed' ? null : [h('p', { text: t('detail.webhookUrls') }), webhookList(current)],
+  h('a', { href: `#/instance/${seg(current.id)}`, text: t('detail.manage') }));
 
 /** The part of a spec holding only the variables `keys` names (a template's connections), in the
  * spec's order, for the package's form. */
@@ -412,42 +435,46 @@ function templateList(detail, deployable) {
   if (templates.length === 0) return null;
   const item = (template) => {
     const panel = h('div', { class: 'mk-template-form', hidden: true });
-    const open = h('button', { type: 'button', class: 'mk-secondary', disabled: !deployable, 'aria-label': `Activate ${template.name}`, text: 'Activate', onclick: () => {
+    const open = h('button', { type: 'button', class: 'mk-secondary', disabled: !deployable, 'aria-label': t('templates.activateNamed', { name: template.name }), text: t('templates.activate'), onclick: () => {
       open.hidden = true;
       panel.hidden = false;
       const container = h('div', { class: 'mk-form' });
       const form = template.connections.length ? renderConfigForm(container, onlyVariables(detail.config, template.connections)) : null;
       const result = h('div', { 'aria-live': 'polite' });
       const idempotencyKey = crypto.randomUUID();
-      const submit = h('button', { type: 'submit', class: 'mk-primary', text: `Activate ${template.name}` });
-      panel.replaceChildren(h('form', { class: 'mk-activate', 'aria-label': `Connect ${template.name}`, novalidate: true, onsubmit: async (event) => {
+      const submit = h('button', { type: 'submit', class: 'mk-primary', text: t('templates.activateNamed', { name: template.name }) });
+      panel.replaceChildren(h('form', { class: 'mk-activate', 'aria-label': t('templates.connect', { name: template.name }), novalidate: true, onsubmit: async (event) => {
         event.preventDefault();
-        submit.disabled = true;
-        try {
-          const body = { integration_id: detail.integration_id, template_id: template.id, connections: form ? form.read() : {} };
-          const instance = await api('POST', '/instances', { body, headers: { 'idempotency-key': idempotencyKey } });
-          postInstance('INSTANCE_ACTIVATED', instance);
-          result.replaceChildren(tracked(instance, activated));
-        } catch (error) {
-          submit.disabled = false;
-          if (error.errors?.length) form?.showErrors(error.errors, { prefix: '/connections' });
-          result.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: error.message }));
-        }
-      } }, form ? container : h('p', { class: 'mk-muted', text: 'Nothing to connect: the template has everything it needs.' }), submit), result);
+        const done = await busy(submit, async () => {
+          try {
+            const body = { integration_id: detail.integration_id, template_id: template.id, connections: form ? form.read() : {} };
+            const instance = await api('POST', '/instances', { body, headers: { 'idempotency-key': idempotencyKey } });
+            postInstance('INSTANCE_ACTIVATED', instance);
+            result.replaceChildren(tracked(instance, activated));
+            return true;
+          } catch (error) {
+            if (error.errors?.length) form?.showErrors(error.errors, { prefix: '/connections' });
+            result.replaceChildren(failurePanel(error));
+            return false;
+          }
+        }, t('detail.activating'));
+        submit.disabled = done; // activated: not twice
+      } }, form ? container : h('p', { class: 'mk-muted', text: t('templates.nothingToConnect') }), submit), result);
     } });
     return h('li', { class: 'mk-card', 'data-template-id': template.id },
       h('h4', { text: template.name }),
       template.description ? h('p', { text: template.description }) : null,
-      h('p', { class: 'mk-muted', text: `Flows: ${template.flows.join(', ')}` }),
+      h('p', { class: 'mk-muted', text: t('templates.flows', { flows: template.flows.join(', ') }) }),
       open, panel);
   };
-  return h('section', { class: 'mk-templates', 'aria-label': 'Ready-made setups' },
-    h('h3', { text: 'Ready-made setups' }),
-    h('p', { class: 'mk-muted', text: 'Set up by the vendor: activate one in one click, with only your connections to give.' }),
+  return h('section', { class: 'mk-templates', 'aria-label': t('templates.title') },
+    h('h3', { text: t('templates.title') }),
+    h('p', { class: 'mk-muted', text: t('templates.intro') }),
     h('ul', { class: 'mk-cards' }, templates.map(item)));
 }
 
 async function integrationView(integrationId) {
+  loadingView();
   const detail = await api('GET', `/marketplace/${seg(integrationId)}`);
   post('CONFIGURATION_LOADED', { integration_id: detail.integration_id });
   const validate = (config) => api('POST', `/marketplace/${seg(integrationId)}/validate`, { body: { config } });
@@ -456,47 +483,60 @@ async function integrationView(integrationId) {
   const result = h('div', { 'aria-live': 'polite' });
   const idempotencyKey = crypto.randomUUID();
   const deployable = detail.deployability.status === 'deployable';
-  const submit = h('button', { type: 'submit', class: 'mk-primary', disabled: !deployable, text: 'Activate' });
+  const submit = h('button', { type: 'submit', class: 'mk-primary', disabled: !deployable, text: t('detail.activate') });
   const overview = h('div', { class: 'mk-overview' });
   overview.innerHTML = detail.overview_html; // rendered and sanitised by the service
   const onsubmit = async (event) => {
     event.preventDefault();
-    const config = form.read();
-    const verdict = await validate(config);
-    if (form.showErrors(verdict.errors) > 0) return;
-    submit.disabled = true;
-    try {
-      const instance = await api('POST', '/instances', { body: { integration_id: integrationId, name: name.value || undefined, config }, headers: { 'idempotency-key': idempotencyKey } });
-      postInstance('INSTANCE_ACTIVATED', instance);
-      result.replaceChildren(tracked(instance, activated));
-    } catch (error) {
-      submit.disabled = false;
-      if (error.errors?.length) form.showErrors(error.errors, { prefix: '/config' });
-      result.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: error.message }));
-    }
+    const done = await busy(submit, async () => {
+      try {
+        const config = form.read();
+        const verdict = await validate(config);
+        if (form.showErrors(verdict.errors) > 0) {
+          result.replaceChildren();
+          return false;
+        }
+        const instance = await api('POST', '/instances', { body: { integration_id: integrationId, name: name.value || undefined, config }, headers: { 'idempotency-key': idempotencyKey } });
+        postInstance('INSTANCE_ACTIVATED', instance);
+        result.replaceChildren(tracked(instance, activated));
+        return true;
+      } catch (error) {
+        if (error.errors?.length) form.showErrors(error.errors, { prefix: '/config' });
+        result.replaceChildren(failurePanel(error));
+        return false;
+      }
+    }, t('detail.activating'));
+    submit.disabled = done; // activated: not twice (the idempotency key would answer the same)
   };
-  show(h('h2', { tabindex: '-1', text: detail.name }),
-    h('p', { class: 'mk-meta' }, h('span', { class: 'mk-tag', text: detail.category }), tierBadge(detail.tier), h('span', { class: 'mk-muted', text: ` version ${detail.version}` })),
-    overview,
-    certificationSections(detail),
-    deployable ? null : h('div', { class: 'mk-alert', role: 'note' }, detail.deployability.reasons.map((r) => h('p', { text: r.message }))),
-    templateList(detail, deployable),
-    h('form', { class: 'mk-activate', 'aria-label': `Configure ${detail.name}`, onsubmit, novalidate: true },
-      h('div', { class: 'mk-field' }, h('label', { for: 'mk-instance-name', text: 'Instance name' }), name),
-      container, submit),
-    result);
+  show(h('header', { class: 'mk-detail-head' }, icon(detail, { size: 56 }),
+    h('div', {}, h('h2', { tabindex: '-1', text: detail.name }),
+      h('p', { class: 'mk-meta' }, h('span', { class: 'mk-tag', text: detail.category }), tierBadge(detail.tier),
+        h('span', { class: 'mk-muted', text: t('detail.version', { version: detail.version }) })))),
+    h('div', { class: 'mk-detail' },
+      h('div', { class: 'mk-detail-main' },
+        h('section', { class: 'mk-overview-section', 'aria-label': t('detail.overview') }, overview),
+        certificationSections(detail)),
+      h('div', { class: 'mk-detail-side' },
+        deployable ? null : h('div', { class: 'mk-alert', role: 'note' }, detail.deployability.reasons.map((r) => h('p', { text: r.message }))),
+        h('form', { class: 'mk-activate', 'aria-label': t('detail.configure', { name: detail.name }), onsubmit, novalidate: true },
+          h('div', { class: 'mk-field' }, h('label', { for: 'mk-instance-name', text: t('detail.instanceName') }), name),
+          container, submit),
+        result,
+        templateList(detail, deployable))));
 }
 
 async function instancesView() {
+  loadingView();
   const page = await api('GET', '/instances');
   const row = (i) => h('tr', {},
     h('td', {}, h('a', { href: `#/instance/${seg(i.id)}`, text: i.name })),
     h('td', { text: i.integration_id }), h('td', {}, tracked(i, statusNote)), h('td', { text: i.version }),
     h('td', {}, openButton(i, null)));
   const rows = h('tbody', {}, page.items.map(row));
-  show(h('h2', { tabindex: '-1', text: 'My integrations' }),
-    page.items.length ? h('table', { class: 'mk-table' }, h('thead', {}, h('tr', {}, ['Name', 'Integration', 'Status', 'Version', ''].map((t) => h('th', { scope: 'col', text: t })))), rows)
-      : h('p', { class: 'mk-muted', text: 'No integration activated yet.' }),
+  const heads = [t('instances.name'), t('instances.integration'), t('instances.status'), t('instances.version'), ''];
+  show(h('h2', { tabindex: '-1', text: t('instances.title') }),
+    page.items.length ? h('table', { class: 'mk-table' }, h('thead', {}, h('tr', {}, heads.map((text) => h('th', { scope: 'col', text })))), rows)
+      : h('p', { class: 'mk-muted', text: t('instances.none') }),
     more(page, '/instances', row, rows));
 }
 
@@ -504,17 +544,18 @@ const EVENT_OF = { pause: 'INSTANCE_PAUSED', resume: 'INSTANCE_RESUMED', deactiv
 
 /** A mapping's rule as read-only text: where its value comes from. */
 function ruleText(mapping) {
-  if (mapping.formula !== undefined) return `formula: ${mapping.formula}`;
-  if (mapping.table !== undefined) return `translation of ${mapping.from}: ${JSON.stringify(mapping.table)}${mapping.default === undefined ? '' : `, else ${JSON.stringify(mapping.default)}`}`;
-  if (mapping.value !== undefined) return `value: ${JSON.stringify(mapping.value)}`;
-  return `field ${mapping.from}${mapping.default === undefined ? '' : `, else ${JSON.stringify(mapping.default)}`}`;
+  const otherwise = mapping.default === undefined ? '' : t('mappings.else', { value: JSON.stringify(mapping.default) });
+  if (mapping.formula !== undefined) return t('mappings.ruleFormula', { formula: mapping.formula });
+  if (mapping.table !== undefined) return t('mappings.ruleTable', { from: mapping.from, table: JSON.stringify(mapping.table) }) + otherwise;
+  if (mapping.value !== undefined) return t('mappings.ruleValue', { value: JSON.stringify(mapping.value) });
+  return t('mappings.ruleField', { from: mapping.from }) + otherwise;
 }
 
 /** The part of a mapping a customer edits: its formula, its value (static) or its source. */
 const editedPart = (mapping) => (mapping.formula !== undefined ? 'formula' : mapping.value !== undefined && mapping.table === undefined ? 'value' : 'from');
 
-/** The label of an editable mapping's part. */
-const PART_LABELS = { formula: 'Formula', value: 'Value', from: 'Source field' };
+/** The label of an editable mapping's part (`formula`, `value`, `from`). */
+const partLabel = (part) => t(`mappings.${part}`);
 
 /** A value as typed in a text box: strings as they are, the rest as JSON. */
 const valueText = (value) => (typeof value === 'string' ? value : JSON.stringify(value));
@@ -530,7 +571,7 @@ function typedValue(text) {
 
 /** A list of field errors: each with its path. */
 const errorList = (errors) => h('ul', { class: 'mk-errors', role: 'alert' },
-  errors.map((e) => h('li', { 'data-code': e.code }, h('code', { text: e.path || '/' }), ` ${e.message}`)));
+  errors.map((e) => h('li', { 'data-code': e.code }, h('code', { text: e.path || '/' }), ` ${fieldErrorText(e)}`)));
 
 /**
  * An instance's mappings of one collection: the mappings in effect, the overridable ones editable
@@ -550,7 +591,7 @@ async function mappingPanel(instanceId, collection) {
       const text = part === 'value' ? valueText(mapping.value) : mapping[part];
       const input = part === 'formula' ? h('textarea', { id, rows: 2, text }) : h('input', { id, type: 'text', value: text });
       editors.push({ mapping, part, input, initial: text });
-      cell = h('div', { class: 'mk-field' }, h('label', { for: id, text: PART_LABELS[part] }), input);
+      cell = h('div', { class: 'mk-field' }, h('label', { for: id, text: partLabel(part) }), input);
     } else {
       cell = h('code', { class: 'mk-readonly', text: ruleText(mapping) });
     }
@@ -569,39 +610,44 @@ async function mappingPanel(instanceId, collection) {
   const sampleId = `mk-sample-${seg(collection)}`;
   const sample = h('textarea', { id: sampleId, rows: 5, class: 'mk-sample', text: '{}' });
   const result = h('div', { class: 'mk-preview', 'aria-live': 'polite' });
-  const preview = async () => {
+  const previewButton = h('button', { type: 'button', text: t('mappings.preview') });
+  const saveButton = editors.length ? h('button', { type: 'button', class: 'mk-primary', text: t('mappings.save') }) : null;
+  const buttons = [previewButton, saveButton];
+  const failed = (error) => result.replaceChildren(failurePanel(error), error.errors?.length ? errorList(error.errors) : null);
+  const preview = () => busy(buttons, async () => {
     let input;
     try {
       input = JSON.parse(sample.value);
     } catch {
-      result.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: 'The sample input is not JSON.' }));
+      result.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: t('mappings.notJson') }));
       return;
     }
     try {
       const { output, errors } = await api('POST', `${path}/preview`, { body: { input, overrides: overrides() } });
-      result.replaceChildren(h('h4', { text: 'Output' }), h('pre', { class: 'mk-output', text: JSON.stringify(output, null, 2) }),
-        errors.length ? errorList(errors) : h('p', { class: 'mk-muted', text: 'No errors.' }));
+      result.replaceChildren(h('h4', { text: t('mappings.output') }), h('pre', { class: 'mk-output', text: JSON.stringify(output, null, 2) }),
+        errors.length ? errorList(errors) : h('p', { class: 'mk-muted', text: t('mappings.noErrors') }));
     } catch (error) {
-      result.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: error.message }), error.errors?.length ? errorList(error.errors) : null);
+      failed(error);
     }
-  };
-  const save = async () => {
+  });
+  const save = () => busy(buttons, async () => {
     try {
       const changed = await api('PUT', path, { body: { overrides: overrides() } });
       saved.clear();
       changed.overrides.forEach((mapping) => saved.set(mapping.to, mapping));
-      result.replaceChildren(h('div', { class: 'mk-success', role: 'status', text: 'Mappings saved.' }));
+      result.replaceChildren(h('div', { class: 'mk-success', role: 'status', text: t('mappings.saved') }));
     } catch (error) {
-      result.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: error.message }), error.errors?.length ? errorList(error.errors) : null);
+      failed(error);
     }
-  };
-  return h('section', { class: 'mk-mappings', 'aria-label': `Mappings of ${collection}` },
+  });
+  previewButton.addEventListener('click', preview);
+  saveButton?.addEventListener('click', save);
+  const heads = [t('mappings.to'), t('mappings.rule'), t('mappings.notes')];
+  return h('section', { class: 'mk-mappings', 'aria-label': t('mappings.of', { collection }) },
     h('h4', { text: collection }),
-    h('table', { class: 'mk-table' }, h('thead', {}, h('tr', {}, ['To', 'Rule', 'Notes'].map((t) => h('th', { scope: 'col', text: t })))), h('tbody', {}, rows)),
-    h('div', { class: 'mk-field' }, h('label', { for: sampleId, text: 'Sample input (JSON)' }), sample),
-    h('div', { class: 'mk-actions' },
-      h('button', { type: 'button', onclick: preview, text: 'Preview' }),
-      editors.length ? h('button', { type: 'button', class: 'mk-primary', onclick: save, text: 'Save mappings' }) : null),
+    h('table', { class: 'mk-table' }, h('thead', {}, h('tr', {}, heads.map((text) => h('th', { scope: 'col', text })))), h('tbody', {}, rows)),
+    h('div', { class: 'mk-field' }, h('label', { for: sampleId, text: t('mappings.sample') }), sample),
+    h('div', { class: 'mk-actions' }, previewButton, saveButton),
     result);
 }
 
@@ -610,33 +656,45 @@ async function mappingsSection(instance) {
   const collections = instance.collections ?? [];
   if (collections.length === 0) return null;
   const panels = await Promise.all(collections.map((collection) => mappingPanel(instance.id, collection)
-    .catch((error) => h('div', { class: 'mk-alert', role: 'alert', text: `${collection}: ${error.message}` }))));
-  return h('section', { class: 'mk-mapping-list' }, h('h3', { text: 'Mappings' }), panels);
+    .catch((error) => h('div', { class: 'mk-alert', role: 'alert', text: `${collection}: ${problemText(error)}` }))));
+  return h('section', { class: 'mk-mapping-list' }, h('h3', { text: t('mappings.title') }), panels);
 }
 
 async function instanceView(instanceId) {
+  loadingView();
   const instance = await api('GET', `/instances/${seg(instanceId)}`);
   const [logs, executions] = await Promise.all([api('GET', `/instances/${seg(instanceId)}/logs?limit=20`), api('GET', `/instances/${seg(instanceId)}/executions?limit=20`)]);
-  const act = async (action) => {
+  const launchMessage = h('div', { 'aria-live': 'polite' });
+  /** The action buttons, disabled while one of them runs. */
+  const buttons = [];
+  const act = (action) => busy(buttons, async () => {
     const path = action === 'deactivate' ? `/instances/${seg(instanceId)}` : `/instances/${seg(instanceId)}/${action}`;
-    const changed = await api(action === 'deactivate' ? 'DELETE' : 'POST', path);
-    postInstance(EVENT_OF[action], changed);
-    route();
+    try {
+      const changed = await api(action === 'deactivate' ? 'DELETE' : 'POST', path);
+      postInstance(EVENT_OF[action], changed);
+      route();
+    } catch (error) {
+      launchMessage.replaceChildren(failurePanel(error));
+    }
+  });
+  const button = (text, onclick, attributes = {}) => {
+    const node = h('button', { type: 'button', text, onclick, ...attributes });
+    buttons.push(node);
+    return node;
   };
   const live = instance.status !== 'deactivated';
   // Pending and failed instances wait on the vendor or were refused: only deactivation.
   const settled = live && !UNSETTLED.includes(instance.status);
-  const launchMessage = h('div', { 'aria-live': 'polite' });
   // Deactivation asks for a second click in the page (hosts may sandbox the iframe without modals).
   const confirmation = h('div', { class: 'mk-alert', role: 'alert', hidden: true },
-    h('p', { text: `Deactivate ${instance.name}? Its webhooks stop for good.` }),
-    h('button', { type: 'button', class: 'mk-danger', onclick: () => act('deactivate'), text: 'Yes, deactivate' }), ' ',
-    h('button', { type: 'button', onclick: () => { confirmation.hidden = true; }, text: 'Keep it' }));
+    h('p', { text: t('instance.confirmDeactivate', { name: instance.name }) }),
+    button(t('instance.yesDeactivate'), () => act('deactivate'), { class: 'mk-danger' }), ' ',
+    h('button', { type: 'button', onclick: () => { confirmation.hidden = true; }, text: t('instance.keep') }));
   const actions = h('div', { class: 'mk-actions' },
     openButton(instance, launchMessage),
-    instance.status === 'active' ? h('button', { type: 'button', onclick: () => act('pause'), text: 'Pause' }) : null,
-    instance.status === 'paused' ? h('button', { type: 'button', onclick: () => act('resume'), text: 'Resume' }) : null,
-    live ? h('button', { type: 'button', class: 'mk-danger', onclick: () => { confirmation.hidden = false; }, text: 'Deactivate' }) : null);
+    instance.status === 'active' ? button(t('instance.pause'), () => act('pause')) : null,
+    instance.status === 'paused' ? button(t('instance.resume'), () => act('resume')) : null,
+    live ? h('button', { type: 'button', class: 'mk-danger', onclick: () => { confirmation.hidden = false; }, text: t('instance.deactivate') }) : null);
   let reconfigure = null;
   if (settled) {
     const detail = await api('GET', `/marketplace/${seg(instance.integration_id)}`).catch(() => null);
@@ -644,28 +702,34 @@ async function instanceView(instanceId) {
       // Stored secrets come back masked, so the service judges the merged config on save.
       const { container, form } = formPanel(detail.config, instance.config);
       const message = h('div', { 'aria-live': 'polite' });
-      reconfigure = h('form', { class: 'mk-activate', 'aria-label': 'Reconfigure', novalidate: true, onsubmit: async (event) => {
+      const save = h('button', { type: 'submit', class: 'mk-primary', text: t('instance.save') });
+      reconfigure = h('form', { class: 'mk-activate', 'aria-label': t('instance.reconfigure'), novalidate: true, onsubmit: (event) => {
         event.preventDefault();
-        try {
-          const changed = await api('PATCH', `/instances/${seg(instanceId)}`, { body: { config: form.read() } });
-          postInstance('INSTANCE_RECONFIGURED', changed);
-          message.replaceChildren(h('div', { class: 'mk-success', role: 'status', text: 'Saved.' }));
-        } catch (error) {
-          if (error.errors?.length) form.showErrors(error.errors, { prefix: '/config' });
-          message.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: error.message }));
-        }
-      } }, h('h3', { text: 'Configuration' }), container, h('button', { type: 'submit', class: 'mk-primary', text: 'Save' }), message);
+        return busy(save, async () => {
+          try {
+            const changed = await api('PATCH', `/instances/${seg(instanceId)}`, { body: { config: form.read() } });
+            postInstance('INSTANCE_RECONFIGURED', changed);
+            message.replaceChildren(h('div', { class: 'mk-success', role: 'status', text: t('instance.saved') }));
+          } catch (error) {
+            if (error.errors?.length) form.showErrors(error.errors, { prefix: '/config' });
+            message.replaceChildren(failurePanel(error));
+          }
+        }, t('instance.saving'));
+      } }, h('h3', { text: t('instance.configuration') }), container, save, message);
     }
   }
   const mappings = settled ? await mappingsSection(instance) : null;
   const table = (title, heads, rows) => h('section', {}, h('h3', { text: title }), rows.length
-    ? h('table', { class: 'mk-table' }, h('thead', {}, h('tr', {}, heads.map((t) => h('th', { scope: 'col', text: t })))), h('tbody', {}, rows))
-    : h('p', { class: 'mk-muted', text: 'Nothing yet.' }));
+    ? h('table', { class: 'mk-table' }, h('thead', {}, h('tr', {}, heads.map((key) => h('th', { scope: 'col', text: t(key) })))), h('tbody', {}, rows))
+    : h('p', { class: 'mk-muted', text: t('app.nothingYet') }));
+  const row = (cells) => h('tr', {}, cells.map(([text, datetime]) => h('td', {}, datetime ? h('time', { datetime, text }) : text)));
   show(h('h2', { tabindex: '-1', text: instance.name }),
-    h('p', { class: 'mk-meta' }, tracked(instance, statusNote, () => route()), h('span', { class: 'mk-muted', text: ` ${instance.integration_id} · version ${instance.version}` })),
-    actions, launchMessage, confirmation, h('h3', { text: 'Webhook URLs' }), webhookList(instance), reconfigure, mappings,
-    table('Executions', ['Started', 'Flow', 'Trigger', 'Status', 'Attempts'], executions.items.map((e) => h('tr', {}, [e.started_at, e.flow, e.trigger, e.status, String(e.attempts)].map((t) => h('td', { text: t }))))),
-    table('Logs', ['At', 'Severity', 'Type', 'Message'], logs.items.map((l) => h('tr', {}, [l.at, l.severity, l.type, l.message].map((t) => h('td', { text: t }))))));
+    h('p', { class: 'mk-meta' }, tracked(instance, statusNote, () => route()), h('span', { class: 'mk-muted', text: ` ${t('instance.summary', { integration: instance.integration_id, version: instance.version })}` })),
+    actions, launchMessage, confirmation, h('h3', { text: t('instance.webhooks') }), webhookList(instance), reconfigure, mappings,
+    table(t('instance.executions'), ['instance.started', 'instance.flow', 'instance.trigger', 'instances.status', 'instance.attempts'],
+      executions.items.map((e) => row([[formatDate(e.started_at), e.started_at], [e.flow], [e.trigger], [e.status], [formatNumber(e.attempts)]]))),
+    table(t('instance.logs'), ['instance.at', 'instance.severity', 'instance.type', 'instance.message'],
+      logs.items.map((l) => row([[formatDate(l.at), l.at], [l.severity], [l.type], [l.message]]))));
 }
 
 async function route() {

@@ -34,11 +34,15 @@ const FORM: &str = include_str!("../../assets/embed/form.js");
 /// The catalog's tier badge and filter and the detail's certification sections; like the form,
 /// copied into the npm package by `cargo xtask wasm`.
 const CATALOG: &str = include_str!("../../assets/embed/catalog.js");
+/// The phrase table (English, German) of the page, the form and the catalog; like the form,
+/// copied into the npm package by `cargo xtask wasm`.
+const PHRASES: &str = include_str!("../../assets/embed/phrases.js");
 /// `rules()` for the page and the form: core's data, read from the page.
 const RULES: &str = include_str!("../../assets/embed/rules.js");
 /// The portal's screens (sign-in, users, attachments), imported by the page's script.
 const PORTAL: &str = include_str!("../../assets/embed/portal.js");
-/// The page's styles (light and dark).
+/// The page's styles (light and dark, themable with `--mk-*` custom properties); like the
+/// form, copied into the npm package by `cargo xtask wasm`, for native marketplaces.
 const STYLE: &str = include_str!("../../assets/embed/marketplace.css");
 
 /// The page and its assets (not part of the JSON API, so not in the OpenAPI document).
@@ -167,6 +171,7 @@ async fn asset(Path(file): Path<String>) -> ApiResult<Response> {
         "marketplace.js" => (SCRIPT, "text/javascript; charset=utf-8"),
         "form.js" => (FORM, "text/javascript; charset=utf-8"),
         "catalog.js" => (CATALOG, "text/javascript; charset=utf-8"),
+        "phrases.js" => (PHRASES, "text/javascript; charset=utf-8"),
         "rules.js" => (RULES, "text/javascript; charset=utf-8"),
         "portal.js" => (PORTAL, "text/javascript; charset=utf-8"),
         "marketplace.css" => (STYLE, "text/css; charset=utf-8"),

@@ -79,6 +79,7 @@ async fn iframe_page_and_assets(server: TestServer) {
         ("marketplace.js", "text/javascript"),
         ("form.js", "text/javascript"),
         ("catalog.js", "text/javascript"),
+        ("phrases.js", "text/javascript"),
         ("marketplace.css", "text/css"),
     ] {
         let response = get(&server, &format!("/embed/assets/{asset}")).await;
