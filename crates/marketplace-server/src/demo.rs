@@ -16,6 +16,7 @@ use axum::body::Body;
 use axum::http::{Method, Request};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use marketplace_core::attachment::IconKind;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -272,6 +273,10 @@ async fn ensure_organization(state: &AppState, database_url: &str) -> Result<Dem
             listing,
         )
         .await?;
+        let icon = demo_icon(name).into_bytes().into();
+        crate::service::icons::put_icon(state, &demo.organization_id, &id, IconKind::Svg, icon)
+            .await
+            .map_err(|e| StartError::Config(format!("demo icon of {name}: {e}")))?;
         if let Some(template) = item.get("template") {
             approved_template(state, &key, &reviewer, &id, &version, template.clone()).await?;
         }
@@ -732,6 +737,17 @@ async fn partners_marketplace(
     Ok(())
 }
 
+/// A demo integration's icon: a rounded square in a colour of its name, with a light ring.
+fn demo_icon(name: &str) -> String {
+    const COLOURS: [&str; 8] = [
+        "#0b5cab", "#e8590c", "#2b8a3e", "#862e9c", "#c92a2a", "#1098ad", "#5f3dc4", "#d6336c",
+    ];
+    let colour = COLOURS[name.bytes().map(usize::from).sum::<usize>() % COLOURS.len()];
+    format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 48 48"><rect width="48" height="48" rx="11" fill="{colour}"/><circle cx="24" cy="24" r="11" fill="none" stroke="#fff" stroke-width="5" stroke-opacity="0.9"/></svg>"##
+    )
+}
+
 /// The demo catalog: eight integrations across six categories.
 fn catalog() -> Vec<Value> {
     let entry = |name: &str,
@@ -744,8 +760,7 @@ fn catalog() -> Vec<Value> {
                  multiple: bool,
                  overview: &str| {
         json!({
-            "integration": {"name": name, "description": description, "category": category, "labels": labels,
-                            "icon_url": format!("https://icons.example.com/{}.svg", name.to_lowercase().replace(' ', "-"))},
+            "integration": {"name": name, "description": description, "category": category, "labels": labels},
             "version": {"version": "1.0.0", "config": {"pages": pages}, "flows": flows},
             "listing": {"overview": overview, "customer_deployable": deployable, "allow_multiple_instances": multiple},
         })
