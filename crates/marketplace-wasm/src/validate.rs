@@ -77,8 +77,15 @@ impl Compiled {
     }
 }
 
-/// The editor named by a JS value.
+/// The editor named by a JS value (a string read directly; anything else through JSON, for
+/// the same answer and error as before).
 fn editor_of(editor: &JsValue) -> JsResult<Editor> {
+    match editor.as_string().as_deref() {
+        Some("customer") => return Ok(Editor::Customer),
+        Some("embedded") => return Ok(Editor::Embedded),
+        Some("organization") => return Ok(Editor::Organization),
+        _ => {}
+    }
     convert::from_js(editor, "editor").map_err(|_| {
         error::invalid_argument(
             "editor",
