@@ -66,11 +66,7 @@ async fn put_avatar(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Json<CustomerView>> {
-    let declared = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let kind = avatar_kind(declared).map_err(|_| {
+    let kind = avatar_kind(declared_type(&headers)).map_err(|_| {
         ApiError::UnsupportedFileType(
             "an avatar must be image/png, image/jpeg or image/webp".into(),
         )
@@ -105,9 +101,22 @@ async fn get_avatar(
         .strip_suffix(".png")
         .ok_or(ApiError::NotFound("avatar"))?;
     let png = files::avatar_png(&state, sha256).await?;
-    let mut response = png.into_response();
+    Ok(immutable_file("image/png", png))
+}
+
+/// The declared `Content-Type` of an upload (empty when missing or not text).
+pub(crate) fn declared_type(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+/// A public file named by its content hash: its type, cached for a year, never sniffed.
+pub(crate) fn immutable_file(content_type: &'static str, content: Vec<u8>) -> Response {
+    let mut response = content.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=31536000, immutable"),
@@ -116,7 +125,7 @@ async fn get_avatar(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    Ok(response)
+    response
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! `DELETE` removes the stored icon and clears `icon_url`, whoever set it.
 
 use crate::error::{ApiError, ApiResult};
-use crate::http::avatars::read_limited;
+use crate::http::avatars::{declared_type, immutable_file, read_limited};
 use crate::http::extract::ApiPath;
 use crate::http::integrations::view;
 use crate::service::auth::Admin;
@@ -16,7 +16,7 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use marketplace_api::attachments::FileBytes;
 use marketplace_api::integrations::IntegrationView;
 use marketplace_core::attachment::{MAX_ICON_BYTES, icon_kind};
@@ -46,11 +46,7 @@ async fn put_icon(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Json<IntegrationView>> {
-    let declared = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let kind = icon_kind(declared).map_err(|_| {
+    let kind = icon_kind(declared_type(&headers)).map_err(|_| {
         ApiError::UnsupportedFileType(
             "an icon must be image/png, image/webp or image/svg+xml".into(),
         )
@@ -83,21 +79,8 @@ async fn get_icon(
     ApiPath(file): ApiPath<String>,
 ) -> ApiResult<Response> {
     let (stored, content) = icons::icon_content(&state, &file).await?;
-    let mut response = content.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(stored.content_type()),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=31536000, immutable"),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
+    let mut response = immutable_file(stored.content_type(), content);
+    response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"),
     );
