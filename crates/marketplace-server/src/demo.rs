@@ -744,7 +744,7 @@ fn demo_icon(name: &str) -> String {
     ];
     let colour = COLOURS[name.bytes().map(usize::from).sum::<usize>() % COLOURS.len()];
     format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 48 48"><rect width="48" height="48" rx="11" fill="{colour}"/><circle cx="24" cy="24" r="11" fill="none" stroke="#fff" stroke-width="5" stroke-opacity="0.9"/></svg>"##
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="48" height="48" viewBox="0 0 48 48"><rect width="48" height="48" rx="11" fill="{colour}"/><circle cx="24" cy="24" r="11" fill="none" stroke="#fff" stroke-width="5" stroke-opacity="0.9"/></svg>"##
     )
 }
 
