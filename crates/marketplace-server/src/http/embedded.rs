@@ -104,7 +104,7 @@ async fn marketplace(
         raw_query.as_deref().unwrap_or_default(),
         user.embedded_config
             .as_ref()
-            .map(|values| Value::Object(values.clone()).to_string())
+            .and_then(|values| serde_json::to_string(values).ok())
             .unwrap_or_default()
     );
     if let Some(body) = context.rendered_page(&page_key, &snapshot) {

@@ -8,7 +8,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::service::customers::{self, CustomerRecord};
 use crate::service::state::AppState;
 use crate::store::{self, Page, PageRequest, new_id, now_ms};
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, imageops::FilterType};
+use image::{
+    DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbaImage, imageops::FilterType,
+};
 use marketplace_core::attachment::{
     AVATAR_SIDE, FileError, FileKind, MAX_IMAGE_PIXELS, centre_square, check_attachment,
     check_image_size, file_name,
@@ -21,25 +23,41 @@ pub use crate::store::attachments::{AttachmentRecord, Uploader};
 /// Bytes the decoder of an avatar may allocate: 40 Mpx at 8 bytes a pixel (RGBA, 16 bits).
 const MAX_DECODE_ALLOC: u64 = MAX_IMAGE_PIXELS * 8;
 
-/// Decodes an image of the declared kind (nothing else, whatever its bytes say), refusing one
-/// over 40 Mpx before decoding it, and renders the avatar: EXIF orientation applied, the centred
-/// square cropped, resized to 500×500 (Lanczos3), encoded as PNG. CPU-bound: run it in
-/// `spawn_blocking`.
-pub fn render_avatar(kind: FileKind, bytes: &[u8]) -> Result<Vec<u8>, FileError> {
+/// A decoder of an image of the declared kind, PNG, JPEG or WebP (nothing else, whatever its
+/// bytes say), its allocations capped and its declared size checked (not empty, at most 40 Mpx)
+/// before anything is decoded.
+pub fn image_decoder(kind: FileKind, bytes: &[u8]) -> Result<impl ImageDecoder + '_, FileError> {
     let format = match kind {
         FileKind::Png => ImageFormat::Png,
         FileKind::Jpeg => ImageFormat::Jpeg,
         FileKind::Webp => ImageFormat::WebP,
         _ => return Err(FileError::UnsupportedType),
     };
-    let invalid = |_| FileError::InvalidImage;
     let mut reader = ImageReader::with_format(std::io::Cursor::new(bytes), format);
     let mut limits = Limits::default();
     limits.max_alloc = Some(MAX_DECODE_ALLOC);
     reader.limits(limits);
-    let mut decoder = reader.into_decoder().map_err(invalid)?;
+    let decoder = reader.into_decoder().map_err(|_| FileError::InvalidImage)?;
     let (width, height) = decoder.dimensions();
     check_image_size(width, height)?;
+    Ok(decoder)
+}
+
+/// An image encoded as PNG.
+pub fn encode_png(image: RgbaImage) -> Result<Vec<u8>, FileError> {
+    let mut png = std::io::Cursor::new(Vec::new());
+    image
+        .write_to(&mut png, ImageFormat::Png)
+        .map_err(|_| FileError::InvalidImage)?;
+    Ok(png.into_inner())
+}
+
+/// Decodes an image of the declared kind ([`image_decoder`]) and renders the avatar: EXIF
+/// orientation applied, the centred square cropped, resized to 500×500 (Lanczos3), encoded as
+/// PNG. CPU-bound: run it in `spawn_blocking`.
+pub fn render_avatar(kind: FileKind, bytes: &[u8]) -> Result<Vec<u8>, FileError> {
+    let invalid = |_| FileError::InvalidImage;
+    let mut decoder = image_decoder(kind, bytes)?;
     let orientation = decoder.orientation().map_err(invalid)?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(invalid)?;
     image.apply_orientation(orientation);
@@ -48,11 +66,7 @@ pub fn render_avatar(kind: FileKind, bytes: &[u8]) -> Result<Vec<u8>, FileError>
         .crop_imm(square.x, square.y, square.side, square.side)
         .resize_exact(AVATAR_SIDE, AVATAR_SIDE, FilterType::Lanczos3)
         .into_rgba8();
-    let mut png = std::io::Cursor::new(Vec::new());
-    avatar
-        .write_to(&mut png, ImageFormat::Png)
-        .map_err(|_| FileError::InvalidImage)?;
-    Ok(png.into_inner())
+    encode_png(avatar)
 }
 
 /// The URL an avatar is served at.

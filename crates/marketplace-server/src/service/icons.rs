@@ -1,20 +1,19 @@
 //! Integration icons: uploaded through the admin API as PNG, WebP or SVG, stored by content hash
 //! and served at `/icons/{sha256}.{png|svg}` (the integration's `icon_url`), so hosts may cache
-//! an icon for ever. A raster icon is decoded (at most 40 megapixels), fitted into 256×256 and
+//! an icon for ever. A raster icon is decoded (at most 40 megapixels, as avatars are), fitted into 256×256 and
 //! stored as PNG (metadata dropped); an SVG keeps only drawing elements and attributes (no
 //! script, style, link, image, text or event handler). Each change is stored with
 //! `integration.updated` and bumps the catalog.
 
 use crate::crypto::sha256_hex_bytes;
 use crate::error::{ApiError, ApiResult};
+use crate::service::files;
 use crate::service::integrations::{self, commit_catalog_change, integration_event};
 use crate::service::state::AppState;
 use crate::store::integrations::IntegrationRecord;
 use crate::store::{self, now_ms};
-use image::{DynamicImage, ImageFormat, ImageReader, Limits, imageops::FilterType};
-use marketplace_core::attachment::{
-    FileError, FileKind, ICON_SIDE, IconKind, MAX_IMAGE_PIXELS, StoredIcon, check_image_size,
-};
+use image::{DynamicImage, imageops::FilterType};
+use marketplace_core::attachment::{FileError, FileKind, ICON_SIDE, IconKind, StoredIcon};
 use marketplace_core::event::EventType;
 use serde_json::json;
 use std::collections::HashSet;
@@ -87,32 +86,18 @@ const SVG_ATTRIBUTES: [&str; 43] = [
     "vector-effect",
 ];
 
-/// Decodes a PNG or WebP icon (nothing else, whatever its bytes say), refusing one over 40
-/// megapixels before decoding it, fits it into [`ICON_SIDE`] (never enlarged) and encodes it as
-/// PNG. CPU-bound: run it in `spawn_blocking`.
+/// Decodes a PNG or WebP icon ([`files::image_decoder`]), fits it into [`ICON_SIDE`] (never
+/// enlarged) and encodes it as PNG. CPU-bound: run it in `spawn_blocking`.
 pub fn render_raster(kind: FileKind, bytes: &[u8]) -> Result<Vec<u8>, FileError> {
-    let format = match kind {
-        FileKind::Png => ImageFormat::Png,
-        FileKind::Webp => ImageFormat::WebP,
-        _ => return Err(FileError::UnsupportedType),
-    };
-    let invalid = |_| FileError::InvalidImage;
-    let mut reader = ImageReader::with_format(std::io::Cursor::new(bytes), format);
-    let mut limits = Limits::default();
-    limits.max_alloc = Some(MAX_IMAGE_PIXELS * 8);
-    reader.limits(limits);
-    let decoder = reader.into_decoder().map_err(invalid)?;
-    let (width, height) = image::ImageDecoder::dimensions(&decoder);
-    check_image_size(width, height)?;
-    let mut icon = DynamicImage::from_decoder(decoder).map_err(invalid)?;
+    if !matches!(kind, FileKind::Png | FileKind::Webp) {
+        return Err(FileError::UnsupportedType);
+    }
+    let decoder = files::image_decoder(kind, bytes)?;
+    let mut icon = DynamicImage::from_decoder(decoder).map_err(|_| FileError::InvalidImage)?;
     if icon.width() > ICON_SIDE || icon.height() > ICON_SIDE {
         icon = icon.resize(ICON_SIDE, ICON_SIDE, FilterType::Lanczos3);
     }
-    let mut png = std::io::Cursor::new(Vec::new());
-    icon.into_rgba8()
-        .write_to(&mut png, ImageFormat::Png)
-        .map_err(invalid)?;
-    Ok(png.into_inner())
+    files::encode_png(icon.into_rgba8())
 }
 
 /// Keeps of an SVG document only its drawing ([`SVG_ELEMENTS`] with [`SVG_ATTRIBUTES`]; text
@@ -222,6 +207,7 @@ pub async fn icon_content(state: &AppState, file: &str) -> ApiResult<(StoredIcon
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::ImageFormat;
 
     fn sanitized(svg: &str) -> String {
         String::from_utf8(sanitize_svg(svg.as_bytes()).expect("an SVG")).unwrap()

@@ -100,15 +100,16 @@ pub async fn trigger(state: &AppState, secret: &str, input: &Value) -> ApiResult
             format!("the instance is {}", instance.status.as_str()),
         ));
     }
-    let ids = start_executions(
+    let mut ids = start_executions(
         state,
         &organization_id,
         vec![instance],
         &flow,
         "webhook",
         input,
-    );
-    Ok(ids.await?.remove(0))
+    )
+    .await?;
+    Ok(ids.remove(0))
 }
 
 /// Records an execution of `flow` for each instance and starts them, in a task of its own: a
