@@ -46,7 +46,7 @@ pub fn view(shown: ShownInstance) -> InstanceView {
         status_message: i.status_message,
         account_identifier: i.account_identifier,
         launch_url: shown.launch_url,
-        connections: Vec::new(),
+        connections: shown.connections,
         config: i.config,
         template_id: i.template_id,
         marketplace_id: i.marketplace_id.map(|m| m.to_string()),
