@@ -7,6 +7,7 @@ mod server {
     mod audit;
     mod auth_matrix;
     mod certification;
+    mod connections;
     pub(crate) mod common;
     mod delivery_durability;
     mod durability;
@@ -19,6 +20,7 @@ mod server {
     mod mappings;
     mod marketplaces;
     mod oauth_client;
+    pub(crate) mod oauth_provider;
     mod openapi;
     mod partners;
     mod portal;
