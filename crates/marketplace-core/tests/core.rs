@@ -3,6 +3,7 @@
 mod core {
     #[cfg(feature = "formula")]
     mod formulas;
+    mod connections;
     pub(crate) mod generate;
     mod json_schema_agreement;
     mod mappings;
