@@ -358,10 +358,10 @@ pub fn instance_status(
 }
 
 /// The keys of the spec's required connections with an app that are not `connected`.
-pub fn required_unconnected<'s>(
-    spec: &'s ConfigSpec,
+pub fn required_unconnected(
+    spec: &ConfigSpec,
     status_of: impl Fn(&str) -> ConnectionStatus,
-) -> Vec<&'s str> {
+) -> Vec<&str> {
     spec.variables()
         .filter(|v| v.required && is_authorized_connection(v))
         .filter(|v| status_of(&v.key) != ConnectionStatus::Connected)

@@ -1,9 +1,9 @@
 //! Integration tests of marketplace-core: one binary, one module per concern.
 
 mod core {
+    mod connections;
     #[cfg(feature = "formula")]
     mod formulas;
-    mod connections;
     pub(crate) mod generate;
     mod json_schema_agreement;
     mod mappings;

@@ -7,8 +7,8 @@ mod server {
     mod audit;
     mod auth_matrix;
     mod certification;
-    mod connections;
     pub(crate) mod common;
+    mod connections;
     mod delivery_durability;
     mod durability;
     mod egress;

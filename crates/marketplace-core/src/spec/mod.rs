@@ -62,7 +62,7 @@ pub struct Variable {
     pub visibility: Visibility,
     /// For an `oauth2_authorization_code` connection: the vendor's OAuth app (the customer only
     /// authorises it; see [`crate::connection`]).
-    pub connection_app: Option<crate::connection::ConnectionApp>,
+    pub connection_app: Option<Box<crate::connection::ConnectionApp>>,
 }
 
 impl Variable {

@@ -462,7 +462,7 @@ fn parse_length(reader: &Reader<'_, '_>, errors: &mut Vec<FieldError>) -> Length
 fn parse_type(
     reader: &Reader<'_, '_>,
     name: &str,
-    connection_app: &mut Option<ConnectionApp>,
+    connection_app: &mut Option<Box<ConnectionApp>>,
     errors: &mut Vec<FieldError>,
 ) -> Option<VariableType> {
     Some(match name {
@@ -539,7 +539,7 @@ fn parse_type(
         },
         "connection" => {
             let (kind, app) = parse_connection(reader, errors)?;
-            *connection_app = app;
+            *connection_app = app.map(Box::new);
             VariableType::Connection(kind)
         }
         other => {

@@ -42,7 +42,12 @@ fn codes(errors: &[marketplace_core::FieldError]) -> Vec<(String, Code)> {
 #[test]
 fn the_app_names_organization_variables_of_the_right_type() {
     let spec = ConfigSpec::parse(&spec_with(good_app(), vec![])).unwrap();
-    let app = spec.variable("crm").unwrap().connection_app.clone().unwrap();
+    let app = spec
+        .variable("crm")
+        .unwrap()
+        .connection_app
+        .clone()
+        .unwrap();
     assert_eq!(app.auth_method, AuthMethod::Post);
     assert_eq!(app.client_secret, "client_secret");
 
@@ -58,7 +63,11 @@ fn the_app_names_organization_variables_of_the_right_type() {
         let mut app = good_app();
         app[field] = value;
         let errors = ConfigSpec::parse(&spec_with(app, vec![])).unwrap_err();
-        assert_eq!(codes(&errors), vec![(format!("{at}/{field}"), code)], "{field}");
+        assert_eq!(
+            codes(&errors),
+            vec![(format!("{at}/{field}"), code)],
+            "{field}"
+        );
     }
     // Only authorization-code connections have an app.
     let spec = json!({"pages": [{"title": "P", "elements": [
@@ -103,7 +112,12 @@ fn unset_app_variables_are_missing_defaults() {
     vendor.insert("client_secret".into(), json!("s3cret"));
     assert!(connection::unset_app_variables(&spec, Some(&vendor)).is_empty());
 
-    let app = spec.variable("crm").unwrap().connection_app.clone().unwrap();
+    let app = spec
+        .variable("crm")
+        .unwrap()
+        .connection_app
+        .clone()
+        .unwrap();
     let mut values = marketplace_core::config::effective_config(&spec, &[&vendor]);
     let settings = connection::app_settings(&app, &values).unwrap();
     assert_eq!(settings.scopes, vec!["a", "b"]);
@@ -161,7 +175,12 @@ fn pkce_state_and_authorize_url() {
     assert_ne!(connection::state_hash(&state), state);
 
     let spec = ConfigSpec::parse(&spec_with(good_app(), vec![])).unwrap();
-    let app = spec.variable("crm").unwrap().connection_app.clone().unwrap();
+    let app = spec
+        .variable("crm")
+        .unwrap()
+        .connection_app
+        .clone()
+        .unwrap();
     let mut values = marketplace_core::config::effective_config(&spec, &[]);
     values.insert("client_secret".into(), json!("s3cret"));
     values.insert(
@@ -169,7 +188,12 @@ fn pkce_state_and_authorize_url() {
         json!("https://crm.example/authorize?tenant=1#frag"),
     );
     let settings = connection::app_settings(&app, &values).unwrap();
-    let url = connection::authorize_url(&settings, "https://svc.example/oauth2/callback", &state, &pkce);
+    let url = connection::authorize_url(
+        &settings,
+        "https://svc.example/oauth2/callback",
+        &state,
+        &pkce,
+    );
     assert_eq!(
         url,
         format!(

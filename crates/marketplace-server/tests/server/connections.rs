@@ -68,9 +68,7 @@ async fn setup(server: &TestServer) -> (String, Arc<Provider>, String, String, V
         "the unset app variable is a deployability reason: {problem}"
     );
 
-    let (status, customers) = server
-        .admin_get("/api/v1/customers?external_id=acme")
-        .await;
+    let (status, customers) = server.admin_get("/api/v1/customers?external_id=acme").await;
     assert_eq!(status, StatusCode::OK, "{customers}");
     let customer = customers["items"][0]["id"].as_str().unwrap().to_owned();
     let (status, body) = server
@@ -83,7 +81,11 @@ async fn setup(server: &TestServer) -> (String, Arc<Provider>, String, String, V
     assert_eq!(status, StatusCode::OK, "{body}");
 
     let instance = server
-        .activate(&token, &integration, json!({"api_url": format!("{base}/api")}))
+        .activate(
+            &token,
+            &integration,
+            json!({"api_url": format!("{base}/api")}),
+        )
         .await;
     (base, provider, integration, token, instance)
 }
@@ -200,7 +202,10 @@ async fn connect_deliver_refresh_and_revoke(server: TestServer) {
     assert_eq!(status, StatusCode::OK, "{data}");
     assert_eq!(headers["cache-control"], "no-store");
     assert_eq!(headers["referrer-policy"], "no-referrer");
-    assert_eq!(data["origin"], HOST_ORIGIN, "posted to the recorded origin only");
+    assert_eq!(
+        data["origin"], HOST_ORIGIN,
+        "posted to the recorded origin only"
+    );
     assert_eq!(
         data["message"],
         json!({"type": "CONNECTION_AUTHORIZED", "instance_id": id, "key": "crm", "status": "connected"})
@@ -216,7 +221,10 @@ async fn connect_deliver_refresh_and_revoke(server: TestServer) {
     assert_eq!(crm["scopes"], json!(["contacts.read", "contacts.write"]));
     assert!(crm["expires_at"].is_string() && crm["connected_at"].is_string());
     assert_eq!(shown["status"], "active", "connected → active");
-    assert!(!shown.to_string().contains("access-1"), "tokens never shown");
+    assert!(
+        !shown.to_string().contains("access-1"),
+        "tokens never shown"
+    );
     let events = server.event_types(&id).await;
     assert!(
         events.iter().any(|e| e == "connection.status_changed"),
@@ -354,12 +362,18 @@ async fn refused_and_replayed_authorizations(server: TestServer) {
     );
     let unknown = format!("/api/v1/embedded/instances/{id}/connections/api_url/authorize");
     assert_eq!(
-        server.embedded(&token, Method::POST, &unknown, None).await.0,
+        server
+            .embedded(&token, Method::POST, &unknown, None)
+            .await
+            .0,
         StatusCode::NOT_FOUND
     );
     let delete = format!("/api/v1/embedded/instances/{id}/connections/crm");
     assert_eq!(
-        server.embedded(&other, Method::DELETE, &delete, None).await.0,
+        server
+            .embedded(&other, Method::DELETE, &delete, None)
+            .await
+            .0,
         StatusCode::NOT_FOUND
     );
 
@@ -443,7 +457,10 @@ async fn app_references_and_editing_rules(server: TestServer) {
     assert_eq!(
         paths,
         vec![
-            (format!("{at}/client_secret"), "invalid_reference".to_owned()),
+            (
+                format!("{at}/client_secret"),
+                "invalid_reference".to_owned()
+            ),
             (format!("{at}/token_url"), "invalid_reference".to_owned()),
         ]
     );

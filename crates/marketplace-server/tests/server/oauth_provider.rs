@@ -166,16 +166,14 @@ async fn token(
         }
         _ => return oauth_error("unsupported_grant_type", "no"),
     };
-    axum::Json(json!({"access_token": access, "token_type": "Bearer", "refresh_token": refresh,
-        "expires_in": provider.expires_in.load(Ordering::SeqCst), "scope": scope}))
+    axum::Json(
+        json!({"access_token": access, "token_type": "Bearer", "refresh_token": refresh,
+        "expires_in": provider.expires_in.load(Ordering::SeqCst), "scope": scope}),
+    )
     .into_response()
 }
 
-async fn api(
-    State(provider): State<Arc<Provider>>,
-    headers: HeaderMap,
-    body: String,
-) -> Response {
+async fn api(State(provider): State<Arc<Provider>>, headers: HeaderMap, body: String) -> Response {
     let expected = provider.access_token().map(|t| format!("Bearer {t}"));
     let got = headers
         .get("authorization")
