@@ -152,7 +152,7 @@ struct CallbackParams {
 /// `CONNECTION_AUTHORIZED` or `CONNECTION_FAILED` to `window.opener` at the recorded origin
 /// only, then closes.
 #[utoipa::path(get, operation_id = "oauth2_callback", path = "/oauth2/callback", tag = "embedded",
-    params(CallbackParams),
+    security(()), params(CallbackParams),
     responses((status = 200, description = "A page posting the outcome to its opener", content_type = "text/html")))]
 async fn callback(
     State(state): State<AppState>,

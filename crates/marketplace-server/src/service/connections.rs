@@ -13,7 +13,6 @@ use crate::service::oauth_client::{REQUEST_TIMEOUT, TokenRequestError, Transport
 use crate::service::state::AppState;
 use crate::store::connections::{AuthorizationState, Connection, Tokens};
 use crate::store::{self, Tx, now_ms};
-use marketplace_api::instances::ConnectionView;
 use marketplace_core::config::effective_config;
 use marketplace_core::connection::{
     self as rules, AppSettings, AuthMethod, ConnectionStatus, RefreshOutcome, UseDecision,
@@ -669,14 +668,30 @@ pub async fn run_sweeper(state: AppState) {
     }
 }
 
+/// A connection as an instance's view shows it (times in Unix ms).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownConnection {
+    /// The connection variable's key.
+    pub key: String,
+    /// Its status (`expired` once a token without refresh token lapsed).
+    pub status: ConnectionStatus,
+    /// Scopes granted.
+    pub scopes: Vec<String>,
+    /// When the access token expires.
+    pub expires_at: Option<i64>,
+    /// When it was connected.
+    pub connected_at: Option<i64>,
+    /// The provider's refusal, for `error`.
+    pub error: Option<String>,
+}
+
 /// The connections of an instance as its views show them: one per authorised connection of
-/// its version, in spec order (`not_connected` until authorised; `expired` once a token without
-/// refresh token lapsed).
+/// its version, in spec order (`not_connected` until authorised).
 pub async fn views(
     state: &AppState,
     instance: &Instance,
     version: &IntegrationVersion,
-) -> ApiResult<Vec<ConnectionView>> {
+) -> ApiResult<Vec<ShownConnection>> {
     let spec = version.config.spec();
     if rules::authorized_connections(spec).next().is_none() {
         return Ok(Vec::new());
@@ -690,7 +705,7 @@ pub fn views_of(
     spec: &marketplace_core::ConfigSpec,
     stored: &[Connection],
     now: i64,
-) -> Vec<ConnectionView> {
+) -> Vec<ShownConnection> {
     rules::authorized_connections(spec)
         .map(|variable| {
             let found = stored.iter().find(|c| c.key == variable.key);
@@ -701,16 +716,12 @@ pub fn views_of(
                 UseDecision::Unusable(ConnectionStatus::Expired) => ConnectionStatus::Expired,
                 _ => c.status,
             });
-            ConnectionView {
+            ShownConnection {
                 key: variable.key.clone(),
-                status: status.as_str().to_owned(),
+                status,
                 scopes: found.map(|c| c.scopes.clone()).unwrap_or_default(),
-                expires_at: found
-                    .and_then(|c| c.expires_at)
-                    .map(crate::http::time::rfc3339),
-                connected_at: found
-                    .and_then(|c| c.connected_at)
-                    .map(crate::http::time::rfc3339),
+                expires_at: found.and_then(|c| c.expires_at),
+                connected_at: found.and_then(|c| c.connected_at),
                 error: found.and_then(|c| c.error.clone()),
             }
         })

@@ -42,7 +42,7 @@ pub struct ShownInstance {
     pub launch_url: Option<String>,
     /// Its OAuth2 authorization-code connections and their status
     /// ([`crate::service::connections`]).
-    pub connections: Vec<marketplace_api::instances::ConnectionView>,
+    pub connections: Vec<crate::service::connections::ShownConnection>,
 }
 
 /// An instance of the organization, optionally only if it belongs to `customer_id` (404 otherwise).
