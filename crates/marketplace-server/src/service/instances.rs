@@ -555,6 +555,21 @@ pub async fn reconfigure(
         }
     };
     let (mut next, mut event) = instance.reconfigure(config, now_ms())?;
+    // A required connection the customer authorises and that is not connected keeps it waiting.
+    let stored = store::connections::list(&state.store, instance.id.as_str()).await?;
+    let unconnected =
+        marketplace_core::connection::required_unconnected(version.config.spec(), |key| {
+            stored.iter().find(|c| c.key == key).map_or(
+                marketplace_core::connection::ConnectionStatus::NotConnected,
+                |c| c.status,
+            )
+        });
+    if !unconnected.is_empty() && next.status == InstanceStatus::Active {
+        next.status = InstanceStatus::NeedsConfiguration;
+        if let Some(data) = event.data.as_object_mut() {
+            data.insert("status".into(), serde_json::json!(next.status));
+        }
+    }
     if let Some(name) = change.name {
         next.name = name.trim().to_owned();
     }

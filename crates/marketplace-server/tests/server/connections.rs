@@ -413,6 +413,17 @@ async fn app_references_and_editing_rules(server: TestServer) {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert!(problem.to_string().contains("not_editable"), "{problem}");
+    // Reconfiguring does not make it active while the connection is not connected.
+    let (status, shown) = server
+        .embedded(
+            &token,
+            Method::PATCH,
+            &format!("/api/v1/embedded/instances/{id}"),
+            Some(json!({"config": {"api_url": format!("{base}/api/v2")}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{shown}");
+    assert_eq!(shown["status"], "needs_configuration");
     // The customer's view of the spec shows no app variable.
     assert!(!instance["config"].to_string().contains("crm_client_secret"));
 
