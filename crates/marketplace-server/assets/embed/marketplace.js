@@ -533,6 +533,48 @@ async function mappingsSection(instance) {
   return h('section', { class: 'mk-mapping-list' }, h('h3', { text: 'Mappings' }), panels);
 }
 
+/** The instance's OAuth2 connections (docs/connections.md), each with Connect / Reconnect:
+ * the provider's page opens in a popup; the service's callback page posts
+ * CONNECTION_AUTHORIZED or CONNECTION_FAILED here (accepted only from this page's own origin and
+ * that popup), which is forwarded to the host before the instance is read again. */
+function connectionsSection(instance) {
+  if (!instance.connections?.length || instance.status === 'deactivated') return null;
+  const message = h('div', { 'aria-live': 'polite' });
+  const connect = async (key) => {
+    const popup = window.open('', 'mk-connect', 'popup,width=520,height=680');
+    try {
+      const { authorize_url: url } = await api('POST', `/instances/${seg(instance.id)}/connections/${seg(key)}/authorize`);
+      if (!popup) throw new Error('The popup was blocked: allow popups for this page and try again.');
+      popup.location.href = url;
+    } catch (error) {
+      popup?.close();
+      message.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: error.message }));
+      return;
+    }
+    const listener = (event) => {
+      const type = event.data?.type;
+      if (event.origin !== location.origin || event.source !== popup) return;
+      if (type !== 'CONNECTION_AUTHORIZED' && type !== 'CONNECTION_FAILED') return;
+      window.removeEventListener('message', listener);
+      const { type: _, ...payload } = event.data;
+      post(type, payload);
+      if (type === 'CONNECTION_FAILED') {
+        message.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: `Not connected: ${payload.error_description || payload.error}` }));
+      } else {
+        route();
+      }
+    };
+    window.addEventListener('message', listener);
+  };
+  const rows = instance.connections.map((c) => h('li', { class: 'mk-connection-status', 'data-key': c.key, 'data-status': c.status },
+    h('strong', { text: c.key }), ' ',
+    h('span', { class: 'mk-badge', text: c.status.replace(/_/g, ' ') }),
+    c.error ? h('span', { class: 'mk-muted', text: ` ${c.error}` }) : null, ' ',
+    h('button', { type: 'button', class: c.status === 'connected' ? 'mk-secondary' : 'mk-primary', onclick: () => connect(c.key),
+      text: c.status === 'not_connected' ? 'Connect' : 'Reconnect' })));
+  return h('section', { 'aria-label': 'Connections' }, h('h3', { text: 'Connections' }), h('ul', { class: 'mk-list' }, rows), message);
+}
+
 async function instanceView(instanceId) {
   const instance = await api('GET', `/instances/${seg(instanceId)}`);
   const [logs, executions] = await Promise.all([api('GET', `/instances/${seg(instanceId)}/logs?limit=20`), api('GET', `/instances/${seg(instanceId)}/executions?limit=20`)]);
@@ -582,7 +624,7 @@ async function instanceView(instanceId) {
     : h('p', { class: 'mk-muted', text: 'Nothing yet.' }));
   show(h('h2', { tabindex: '-1', text: instance.name }),
     h('p', { class: 'mk-meta' }, tracked(instance, statusNote, () => route()), h('span', { class: 'mk-muted', text: ` ${instance.integration_id} · version ${instance.version}` })),
-    actions, launchMessage, confirmation, h('h3', { text: 'Webhook URLs' }), webhookList(instance), reconfigure, mappings,
+    actions, launchMessage, confirmation, connectionsSection(instance), h('h3', { text: 'Webhook URLs' }), webhookList(instance), reconfigure, mappings,
     table('Executions', ['Started', 'Flow', 'Trigger', 'Status', 'Attempts'], executions.items.map((e) => h('tr', {}, [e.started_at, e.flow, e.trigger, e.status, String(e.attempts)].map((t) => h('td', { text: t }))))),
     table('Logs', ['At', 'Severity', 'Type', 'Message'], logs.items.map((l) => h('tr', {}, [l.at, l.severity, l.type, l.message].map((t) => h('td', { text: t }))))));
 }
