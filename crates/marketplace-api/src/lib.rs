@@ -10,6 +10,7 @@
 //!   [`listings`]: what each marketplace offers.
 //! - [`customers`]: customers, their users and vendor-set values; [`attachments`]: their files;
 //!   [`instances`]: activated integrations, shared by the admin and the embedded API.
+//! - [`connections`]: OAuth2 authorization-code connections (authorize, callback messages).
 //! - [`portal`]: the customer portal's invitations, sign-in, password resets and session.
 //! - [`observability`]: logs, executions and events; [`embedded`]: the customer's catalog,
 //!   validation and test runs; [`webhooks`]: the flow triggers' answers and shared webhook
@@ -45,6 +46,7 @@ pub mod api_keys;
 pub mod attachments;
 pub mod certification;
 pub mod common;
+pub mod connections;
 pub mod customers;
 pub mod deliveries;
 pub mod embedded;

@@ -105,12 +105,47 @@ pub struct SpecVariable {
     pub connection: Option<Connection>,
 }
 
-/// The kind of a `connection` variable: `{kind}`.
+/// The kind of a `connection` variable: `{kind, app?}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Connection {
     /// The kind, which fixes the inputs of the value.
     pub kind: ConnectionKind,
+    /// `oauth2_authorization_code`: the vendor's OAuth app, each field but `auth_method` the key
+    /// of an `organization` variable; the customer only authorises it (docs/connections.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<ConnectionApp>,
+}
+
+/// The vendor's OAuth app of an authorization-code connection: keys of `organization` variables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct ConnectionApp {
+    /// A `url` variable: the authorization endpoint.
+    pub authorize_url: String,
+    /// A `url` variable: the token endpoint.
+    pub token_url: String,
+    /// A `string` variable: the client id.
+    pub client_id: String,
+    /// A `secret` variable: the client secret.
+    pub client_secret: String,
+    /// A `string` variable: space-separated scopes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<String>,
+    /// How the client authenticates at the token endpoint.
+    #[serde(default)]
+    pub auth_method: AuthMethod,
+}
+
+wire_enum! {
+    /// How the service authenticates as the OAuth client at the token endpoint.
+    pub enum AuthMethod: Default {
+        /// HTTP Basic.
+        #[default]
+        Basic = "basic",
+        /// In the form body.
+        Post = "post",
+    }
 }
 
 wire_enum! {
@@ -309,6 +344,14 @@ impl From<&marketplace_core::Variable> for SpecVariable {
             Core::Connection(kind) => {
                 wire.connection = Some(Connection {
                     kind: ConnectionKind::from_wire(kind.as_str()),
+                    app: v.connection_app.as_ref().map(|app| ConnectionApp {
+                        authorize_url: app.authorize_url.clone(),
+                        token_url: app.token_url.clone(),
+                        client_id: app.client_id.clone(),
+                        client_secret: app.client_secret.clone(),
+                        scopes: app.scopes.clone(),
+                        auth_method: AuthMethod::from_wire(app.auth_method.as_str()),
+                    }),
                 })
             }
             Core::Boolean

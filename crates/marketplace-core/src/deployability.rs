@@ -208,11 +208,12 @@ pub fn deployability(input: DeployabilityInput<'_>) -> Deployability {
     }
     let has =
         |layer: Option<&Map<String, Value>>, key: &str| layer.is_some_and(|m| m.contains_key(key));
-    let missing: Vec<String> = input
+    let mut missing: Vec<String> = input
         .version
         .config
         .variables()
         .filter(|v| v.required && v.default.is_none() && v.visibility != Visibility::Customer)
+        .filter(|v| v.connection_app.is_none())
         .filter(|v| {
             let from_token =
                 v.visibility == Visibility::Embedded && has(input.embedded_values, &v.key);
@@ -220,6 +221,14 @@ pub fn deployability(input: DeployabilityInput<'_>) -> Deployability {
         })
         .map(|v| v.key.clone())
         .collect();
+    // The OAuth apps of authorised connections: every variable they name needs a value.
+    for key in
+        crate::connection::unset_app_variables(input.version.config.spec(), input.vendor_values)
+    {
+        if !missing.contains(&key) {
+            missing.push(key);
+        }
+    }
     if !missing.is_empty() {
         push(ReasonCode::MissingDefault, missing);
     }

@@ -324,10 +324,14 @@ fn check_deliver(deliver: &Deliver, spec: &ConfigSpec, path: &str, errors: &mut 
         )),
     }
     if let Some(connection) = &deliver.connection {
-        let message = match spec.variable(connection).map(|v| &v.kind) {
-            Some(VariableType::Connection(ConnectionKind::OAuth2AuthorizationCode)) => {
+        let variable = spec.variable(connection);
+        let message = match variable.map(|v| &v.kind) {
+            // Without an `app`, the customer would have to be the OAuth client: not supported.
+            Some(VariableType::Connection(ConnectionKind::OAuth2AuthorizationCode))
+                if variable.is_some_and(|v| v.connection_app.is_none()) =>
+            {
                 Some(format!(
-                    "`{connection}` is an oauth2_authorization_code connection, which deliver steps do not support yet"
+                    "`{connection}` is an oauth2_authorization_code connection without an `app`, which deliver steps cannot use"
                 ))
             }
             Some(VariableType::Connection(_)) => None,

@@ -235,7 +235,7 @@ pub fn accept_reconfiguration(
 ) -> Result<Map<String, Value>, Vec<FieldError>> {
     let editable = |key: &str| {
         spec.variable(key)
-            .is_some_and(|v| submission.editor.may_set(v.visibility))
+            .is_some_and(|v| v.editable_by(submission.editor))
     };
     // Loops rather than `partition`/`collect`: collecting into a map sorts, and the sort's code
     // would weigh on the WebAssembly module for nothing (the keys come sorted).

@@ -29,6 +29,8 @@
 //!   Standard Webhooks signature.
 //! - [`monitor`]: alert monitors: their checked body, which occurrences fire them, one alert per
 //!   window.
+//! - [`connection`]: OAuth2 authorization-code connections: the vendor's app, a connection's
+//!   status, PKCE and state from passed-in bytes, when tokens are refreshed.
 //! - [`token`]: the embedded token's claims; [`sso`]: bookmark links, the claims of the ID
 //!   tokens the service issues as an OpenID Provider, and the PKCE check.
 //! - [`portal`]: the customer portal's sign-in rules (passwords, invitation and session
@@ -45,6 +47,7 @@ pub mod catalog;
 pub mod certification;
 pub mod compiled;
 pub mod config;
+pub mod connection;
 pub mod customer;
 pub mod delivery;
 pub mod deployability;

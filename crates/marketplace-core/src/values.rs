@@ -112,14 +112,19 @@ fn validate_object(
             continue;
         };
         let variable = &compiled.variable;
-        if !options.editor.may_set(variable.visibility) {
-            errors.push(FieldError::new(
-                compiled.path.clone(),
-                Code::NotEditable,
+        if !variable.editable_by(options.editor) {
+            let message = if variable.connection_app.is_some() {
+                "this connection is authorised through its provider, not set".to_owned()
+            } else {
                 format!(
                     "{} variables cannot be set by this editor",
                     variable.visibility.as_str()
-                ),
+                )
+            };
+            errors.push(FieldError::new(
+                compiled.path.clone(),
+                Code::NotEditable,
+                message,
             ));
             continue;
         }

@@ -1,6 +1,7 @@
 //! Integration tests of marketplace-core: one binary, one module per concern.
 
 mod core {
+    mod connections;
     #[cfg(feature = "formula")]
     mod formulas;
     pub(crate) mod generate;

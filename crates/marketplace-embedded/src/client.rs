@@ -5,8 +5,8 @@ use crate::error::{Error, Result};
 use crate::token::{TokenSource, needs_refresh, now_secs, token_expiry};
 use crate::transport::{HttpRequest, HttpResponse, Method, Transport};
 use crate::wire::{
-    ExecutionView, InstanceMappingsView, InstanceView, LaunchUrl, LogView, Mapping,
-    MarketplaceDetail, MarketplaceEntry, MarketplaceQuery, Page, PageQuery, PreviewResult,
+    ConnectionAuthorization, ExecutionView, InstanceMappingsView, InstanceView, LaunchUrl, LogView,
+    Mapping, MarketplaceDetail, MarketplaceEntry, MarketplaceQuery, Page, PageQuery, PreviewResult,
     ValidateResult,
 };
 use marketplace_core::error::unprefix_all;
@@ -314,6 +314,27 @@ impl Marketplace {
     /// whose `launch_url` is set (SSO configured); open it in a new tab or window.
     pub async fn launch_instance(&self, instance_id: &str) -> Result<LaunchUrl> {
         self.call(endpoint::launch(instance_id)).await
+    }
+
+    /// Starts authorising an OAuth2 authorization-code connection of an instance: the
+    /// provider's URL to open in a popup. The service's callback page then posts
+    /// `CONNECTION_AUTHORIZED` or `CONNECTION_FAILED` to the opener (docs/connections.md).
+    pub async fn authorize_connection(
+        &self,
+        instance_id: &str,
+        key: &str,
+    ) -> Result<ConnectionAuthorization> {
+        self.call(endpoint::authorize_connection(instance_id, key))
+            .await
+    }
+
+    /// Disconnects a connection of an instance: its tokens are forgotten (`not_connected`).
+    pub async fn disconnect_connection(&self, instance_id: &str, key: &str) -> Result<()> {
+        let endpoint = endpoint::disconnect_connection(instance_id, key);
+        // 204: no body to decode.
+        self.send(endpoint.method, &endpoint.path, &endpoint.query, None, &[])
+            .await?;
+        Ok(())
     }
 
     /// Runs a flow of the instance (default: the first) with test input, now.

@@ -4,10 +4,10 @@
 
 use crate::transport::Method;
 use crate::wire::{
-    ActivationBody, ExecutionView, InstanceMappingsBody, InstanceMappingsView, InstanceView,
-    LaunchUrl, LogView, Mapping, MarketplaceDetail, MarketplaceEntry, MarketplaceQuery,
-    OneClickBody, Page, PageQuery, PreviewBody, PreviewResult, ReconfigureBody, TestBody,
-    ValidateBody, ValidateResult,
+    ActivationBody, ConnectionAuthorization, ExecutionView, InstanceMappingsBody,
+    InstanceMappingsView, InstanceView, LaunchUrl, LogView, Mapping, MarketplaceDetail,
+    MarketplaceEntry, MarketplaceQuery, OneClickBody, Page, PageQuery, PreviewBody, PreviewResult,
+    ReconfigureBody, TestBody, ValidateBody, ValidateResult,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -166,6 +166,19 @@ pub fn deactivate(instance_id: &str) -> Endpoint<InstanceView> {
 /// product (for an instance whose `launch_url` is set); open it in a new tab.
 pub fn launch(instance_id: &str) -> Endpoint<LaunchUrl> {
     Endpoint::new(Method::Post, instance_path(instance_id, "/launch"))
+}
+
+/// `POST /instances/{id}/connections/{key}/authorize`: the provider's authorization URL of an
+/// OAuth2 authorization-code connection, to open in a popup (single use, 10 minutes).
+pub fn authorize_connection(instance_id: &str, key: &str) -> Endpoint<ConnectionAuthorization> {
+    let suffix = format!("/connections/{}/authorize", encode(key));
+    Endpoint::new(Method::Post, instance_path(instance_id, &suffix))
+}
+
+/// `DELETE /instances/{id}/connections/{key}`: forgets the connection's tokens (204, no body).
+pub fn disconnect_connection(instance_id: &str, key: &str) -> Endpoint<()> {
+    let suffix = format!("/connections/{}", encode(key));
+    Endpoint::new(Method::Delete, instance_path(instance_id, &suffix))
 }
 
 /// `POST /instances/{id}/test`: runs a flow (default: the first) with a test input, now.

@@ -5,11 +5,15 @@ pub use marketplace_api::common::{
     Deployability, DeployabilityReason, DeployabilityStatus, FieldError, FieldErrorCode, Page,
     PageQuery, Problem, ReasonCode,
 };
+pub use marketplace_api::connections::{
+    ConnectionAuthorization, ConnectionMessage, ConnectionMessageType, ConnectionStatus,
+};
 pub use marketplace_api::embedded::{
     MarketplaceDetail, MarketplaceEntry, MarketplaceQuery, TestBody, ValidateBody, ValidateResult,
 };
 pub use marketplace_api::instances::{
-    ActivationBody, InstanceStatus, InstanceView, LaunchUrl, ReconfigureBody, WebhookUrl,
+    ActivationBody, ConnectionView, InstanceStatus, InstanceView, LaunchUrl, ReconfigureBody,
+    WebhookUrl,
 };
 pub use marketplace_api::mappings::{
     InstanceMappingsBody, InstanceMappingsView, Mapping, MappingKind, PreviewBody, PreviewResult,

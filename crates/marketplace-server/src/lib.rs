@@ -111,6 +111,7 @@ pub fn start_workers(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
         tokio::spawn(service::deliveries::run_worker(state.clone())),
         tokio::spawn(service::notifications::run_worker(state.clone())),
         tokio::spawn(service::scheduler::run_scheduler(state.clone())),
+        tokio::spawn(service::connections::run_sweeper(state.clone())),
     ]
 }
 

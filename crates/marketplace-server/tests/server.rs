@@ -8,6 +8,7 @@ mod server {
     mod auth_matrix;
     mod certification;
     pub(crate) mod common;
+    mod connections;
     mod delivery_durability;
     mod durability;
     mod egress;
@@ -19,6 +20,7 @@ mod server {
     mod mappings;
     mod marketplaces;
     mod oauth_client;
+    pub(crate) mod oauth_provider;
     mod openapi;
     mod partners;
     mod portal;

@@ -627,6 +627,47 @@ export interface paths {
         patch: operations["embedded_patch_instance"];
         trace?: never;
     };
+    "/api/v1/embedded/instances/{id}/connections/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Disconnect a connection of one of the customer's instances: its tokens are forgotten
+         *     (`not_connected`).
+         */
+        delete: operations["embedded_disconnect_connection"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/embedded/instances/{id}/connections/{key}/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start authorising a connection of one of the customer's instances: the URL to open in a
+         *     popup (single-use `state`, PKCE S256; 10 minutes). The callback posts the outcome to the
+         *     request's `Origin` (else the service's own).
+         */
+        post: operations["embedded_authorize_connection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/embedded/instances/{id}/executions": {
         parameters: {
             query?: never;
@@ -1124,6 +1165,43 @@ export interface paths {
          *     choose the flows that run (`enabled_flows`).
          */
         patch: operations["patch_instance"];
+        trace?: never;
+    };
+    "/api/v1/instances/{id}/connections/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Disconnect a connection of an instance (`not_connected`). */
+        delete: operations["disconnect_connection"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instances/{id}/connections/{key}/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start authorising a connection of an instance on the customer's behalf (see the embedded
+         *     operation).
+         */
+        post: operations["authorize_connection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/instances/{id}/mappings/{collection}": {
@@ -2319,6 +2397,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/oauth2/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The provider's redirect after the customer decided: redeems the single-use `state` (400
+         *     `invalid_state` when unknown, used or lapsed, before any token request), exchanges the code,
+         *     and answers a page (`Cache-Control: no-store`, `Referrer-Policy: no-referrer`) that posts
+         *     `CONNECTION_AUTHORIZED` or `CONNECTION_FAILED` to `window.opener` at the recorded origin
+         *     only, then closes.
+         */
+        get: operations["oauth2_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/oidc/jwks": {
         parameters: {
             query?: never;
@@ -2678,6 +2779,11 @@ export interface components {
             /** @description The answer's first KiB. */
             response_excerpt?: string | null;
         };
+        /**
+         * @description How the service authenticates as the OAuth client at the token endpoint.
+         * @enum {string}
+         */
+        AuthMethod: "basic" | "post";
         /** @description A supported application as the catalog detail shows it. */
         CatalogApplication: {
             /** @description Name. */
@@ -2826,10 +2932,39 @@ export interface components {
             /** @description Ordered pages. */
             pages: components["schemas"]["SpecPage"][];
         };
-        /** @description The kind of a `connection` variable: `{kind}`. */
+        /** @description The kind of a `connection` variable: `{kind, app?}`. */
         Connection: {
             /** @description The kind, which fixes the inputs of the value. */
             kind: components["schemas"]["ConnectionKind"];
+            app?: null | components["schemas"]["ConnectionApp"];
+        };
+        /** @description The vendor's OAuth app of an authorization-code connection: keys of `organization` variables. */
+        ConnectionApp: {
+            /** @description A `url` variable: the authorization endpoint. */
+            authorize_url: string;
+            /** @description A `url` variable: the token endpoint. */
+            token_url: string;
+            /** @description A `string` variable: the client id. */
+            client_id: string;
+            /** @description A `secret` variable: the client secret. */
+            client_secret: string;
+            /** @description A `string` variable: space-separated scopes. */
+            scopes?: string | null;
+            /** @description How the client authenticates at the token endpoint. */
+            auth_method?: components["schemas"]["AuthMethod"];
+        };
+        /** @description `POST .../instances/{id}/connections/{key}/authorize`: the URL to open in a popup. */
+        ConnectionAuthorization: {
+            /**
+             * @description The provider's authorization URL (`response_type=code`, `client_id`, `redirect_uri`,
+             *     `scope`, `state`, `code_challenge`, `code_challenge_method=S256`).
+             */
+            authorize_url: string;
+            /**
+             * Format: date-time
+             * @description When the authorization lapses (RFC 3339; 10 minutes).
+             */
+            expires_at: string;
         };
         /**
          * @description The kind of a connection, each with its own inputs.
@@ -7612,6 +7747,62 @@ export interface operations {
             500: components["responses"]["Problem500"];
         };
     };
+    embedded_disconnect_connection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Instance id */
+                id: string;
+                /** @description The connection variable's key */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Disconnected */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    embedded_authorize_connection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Instance id */
+                id: string;
+                /** @description The connection variable's key */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionAuthorization"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            500: components["responses"]["Problem500"];
+        };
+    };
     embedded_instance_executions: {
         parameters: {
             query?: {
@@ -8696,6 +8887,62 @@ export interface operations {
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    disconnect_connection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Instance id */
+                id: string;
+                /** @description The connection variable's key */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Disconnected */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    authorize_connection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Instance id */
+                id: string;
+                /** @description The connection variable's key */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionAuthorization"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
             500: components["responses"]["Problem500"];
         };
     };
@@ -11530,6 +11777,37 @@ export interface operations {
                 };
             };
             404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    oauth2_callback: {
+        parameters: {
+            query?: {
+                /** @description The authorization code. */
+                code?: string;
+                /** @description The state the authorization was issued with. */
+                state?: string;
+                /** @description The provider's error code (`access_denied`, ...). */
+                error?: string;
+                /** @description The provider's error description. */
+                error_description?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page posting the outcome to its opener */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            400: components["responses"]["Problem400"];
             500: components["responses"]["Problem500"];
         };
     };

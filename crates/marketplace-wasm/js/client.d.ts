@@ -5,6 +5,17 @@ import type {
 } from './marketplace_wasm.js';
 import type { Mapping, MappingResult } from './mappings.js';
 
+/** The answer of `authorizeConnection`: the provider's URL and when it lapses (RFC 3339). */
+export interface ConnectionAuthorization {
+  authorize_url: string;
+  expires_at: string;
+}
+
+/** What the service's OAuth callback page posts to its opener (at the recorded origin only). */
+export type ConnectionMessage =
+  | { type: 'CONNECTION_AUTHORIZED'; instance_id: string; key: string; status: 'connected' }
+  | { type: 'CONNECTION_FAILED'; instance_id: string; key: string; error: string; error_description?: string | null };
+
 /** An instance's mappings of a collection: its overrides and the mappings in effect. */
 export interface InstanceMappings {
   collection: string;
@@ -45,6 +56,12 @@ export class Marketplace {
   deactivate(instanceId: string): Promise<Instance>;
   /** A short-lived sign-in link to the vendor's product, for an instance with a `launch_url`. */
   launchInstance(instanceId: string): Promise<LaunchUrl>;
+  /** Starts authorising an OAuth2 authorization-code connection: the provider's URL to open in
+   * a popup (single use, 10 minutes); the callback page posts `CONNECTION_AUTHORIZED` or
+   * `CONNECTION_FAILED` to the opener. */
+  authorizeConnection(instanceId: string, key: string): Promise<ConnectionAuthorization>;
+  /** Disconnects a connection: its tokens are forgotten (`not_connected`). */
+  disconnectConnection(instanceId: string, key: string): Promise<void>;
   /** Runs a flow once with a test input. */
   test(instanceId: string, run?: TestRun): Promise<Execution>;
   /** The instance's logs, newest first, paged. */

@@ -145,6 +145,18 @@ export class Marketplace {
     return this.#call('POST', this.#instancePath(instanceId, '/launch'));
   }
 
+  /** Starts authorising an OAuth2 authorization-code connection of an instance:
+   * `{authorize_url, expires_at}`. Open `authorize_url` in a popup; the service's callback page
+   * posts `CONNECTION_AUTHORIZED` or `CONNECTION_FAILED` to the opener (docs/connections.md). */
+  authorizeConnection(instanceId, key) {
+    return this.#call('POST', this.#instancePath(instanceId, `/connections/${encodeURIComponent(key)}/authorize`));
+  }
+
+  /** Disconnects a connection of an instance: its tokens are forgotten (`not_connected`). */
+  async disconnectConnection(instanceId, key) {
+    await this.#call('DELETE', this.#instancePath(instanceId, `/connections/${encodeURIComponent(key)}`));
+  }
+
   /** Runs a flow (default: the first) with a test input; resolves to the execution. */
   test(instanceId, { flow, input = null } = {}) {
     const body = { input };

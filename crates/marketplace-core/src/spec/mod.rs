@@ -60,6 +60,9 @@ pub struct Variable {
     pub default: Option<Value>,
     /// Who sees and sets the variable.
     pub visibility: Visibility,
+    /// For an `oauth2_authorization_code` connection: the vendor's OAuth app (the customer only
+    /// authorises it; see [`crate::connection`]).
+    pub connection_app: Option<Box<crate::connection::ConnectionApp>>,
 }
 
 impl Variable {
@@ -73,7 +76,16 @@ impl Variable {
 
     /// Whether this editor must give the variable a value: required, no default, and editable by it.
     pub fn required_of(&self, editor: crate::values::Editor) -> bool {
-        self.required && self.default.is_none() && editor.may_set(self.visibility)
+        self.required
+            && self.default.is_none()
+            && self.connection_app.is_none()
+            && editor.may_set(self.visibility)
+    }
+
+    /// Whether this editor may write the value: its visibility allows it, and it is not a
+    /// connection the customer authorises (only the service's callback writes those).
+    pub fn editable_by(&self, editor: crate::values::Editor) -> bool {
+        self.connection_app.is_none() && editor.may_set(self.visibility)
     }
 }
 

@@ -4,6 +4,7 @@ use super::{
     CodeLanguage, Collection, ConfigSpec, ConnectionKind, Element, LengthRules, Page, Variable,
     VariableType, Visibility, is_valid_key,
 };
+use crate::connection::{AuthMethod, ConnectionApp};
 use crate::error::{FieldError, FieldErrorCode as Code};
 use crate::pointer;
 use crate::values::check_variable_value;
@@ -207,6 +208,7 @@ fn parse_spec(value: &Value, errors: &mut Vec<FieldError>) -> ConfigSpec {
         return ConfigSpec::default();
     };
     let mut keys = HashSet::new();
+    let raw_pages = pages;
     let pages = pages
         .iter()
         .enumerate()
@@ -214,7 +216,21 @@ fn parse_spec(value: &Value, errors: &mut Vec<FieldError>) -> ConfigSpec {
             parse_page(page, &pointer::push_index("/pages", i), &mut keys, errors)
         })
         .collect();
-    ConfigSpec { pages }
+    let spec = ConfigSpec { pages };
+    // A variable's path, found in the input (pages or elements that failed are not in `spec`).
+    let path_of = |key: &str| {
+        for (i, page) in raw_pages.iter().enumerate() {
+            let elements = page.get("elements").and_then(Value::as_array);
+            for (j, element) in elements.into_iter().flatten().enumerate() {
+                if element.get("key").and_then(Value::as_str) == Some(key) {
+                    return format!("/pages/{i}/elements/{j}");
+                }
+            }
+        }
+        String::new()
+    };
+    crate::connection::check_app_references(&spec, path_of, errors);
+    spec
 }
 
 fn parse_page<'v>(
@@ -358,7 +374,8 @@ fn parse_variable<'v>(
         &format!("a {} variable", type_name.unwrap_or("")),
         errors,
     );
-    let kind = type_name.and_then(|name| parse_type(reader, name, errors));
+    let mut connection_app = None;
+    let kind = type_name.and_then(|name| parse_type(reader, name, &mut connection_app, errors));
     let collection = match reader.string("collection", false, errors) {
         None => None,
         Some("value_list") => Some(Collection::ValueList),
@@ -390,6 +407,7 @@ fn parse_variable<'v>(
         required,
         default: reader.map.get("default").cloned(),
         visibility,
+        connection_app,
     };
     if errors.len() > error_count {
         return None;
@@ -444,6 +462,7 @@ fn parse_length(reader: &Reader<'_, '_>, errors: &mut Vec<FieldError>) -> Length
 fn parse_type(
     reader: &Reader<'_, '_>,
     name: &str,
+    connection_app: &mut Option<Box<ConnectionApp>>,
     errors: &mut Vec<FieldError>,
 ) -> Option<VariableType> {
     Some(match name {
@@ -518,7 +537,11 @@ fn parse_type(
         "object_field_map" => VariableType::ObjectFieldMap {
             fields: reader.strings("fields", errors),
         },
-        "connection" => VariableType::Connection(parse_connection(reader, errors)?),
+        "connection" => {
+            let (kind, app) = parse_connection(reader, errors)?;
+            *connection_app = app.map(Box::new);
+            VariableType::Connection(kind)
+        }
         other => {
             errors.push(FieldError::new(
                 reader.path("type"),
@@ -546,7 +569,7 @@ fn check_min_max(reader: &Reader<'_, '_>, inverted: bool, errors: &mut Vec<Field
 fn parse_connection(
     reader: &Reader<'_, '_>,
     errors: &mut Vec<FieldError>,
-) -> Option<ConnectionKind> {
+) -> Option<(ConnectionKind, Option<ConnectionApp>)> {
     let path = reader.path("connection");
     let Some(value) = reader.map.get("connection") else {
         errors.push(FieldError::new(
@@ -557,9 +580,13 @@ fn parse_connection(
         return None;
     };
     let connection = Reader::new(value, &path, "`connection`", errors)?;
-    connection.reject_unknown(&["kind"], "a connection", errors);
+    connection.reject_unknown(&["kind", "app"], "a connection", errors);
     let kind = connection.string("kind", true, errors)?;
     let found = ConnectionKind::from_name(kind);
+    let app = connection
+        .map
+        .get("app")
+        .and_then(|app| parse_app(&connection, found, app, errors));
     if found.is_none() {
         let names: Vec<&str> = ConnectionKind::ALL.iter().map(|k| k.as_str()).collect();
         errors.push(FieldError::new(
@@ -571,7 +598,66 @@ fn parse_connection(
             ),
         ));
     }
-    found
+    Some((found?, app))
+}
+
+/// The `app` of an `oauth2_authorization_code` connection (its references are checked once
+/// the whole spec is read: [`crate::connection`]).
+fn parse_app(
+    connection: &Reader<'_, '_>,
+    kind: Option<ConnectionKind>,
+    value: &Value,
+    errors: &mut Vec<FieldError>,
+) -> Option<ConnectionApp> {
+    let path = connection.path("app");
+    if kind.is_some_and(|k| k != ConnectionKind::OAuth2AuthorizationCode) {
+        errors.push(FieldError::new(
+            &path,
+            Code::Invalid,
+            "only oauth2_authorization_code connections have an `app`",
+        ));
+        return None;
+    }
+    let app = Reader::new(value, &path, "`app`", errors)?;
+    app.reject_unknown(
+        &[
+            "authorize_url",
+            "token_url",
+            "client_id",
+            "client_secret",
+            "scopes",
+            "auth_method",
+        ],
+        "an app",
+        errors,
+    );
+    let authorize_url = app.string("authorize_url", true, errors);
+    let token_url = app.string("token_url", true, errors);
+    let client_id = app.string("client_id", true, errors);
+    let client_secret = app.string("client_secret", true, errors);
+    let scopes = app.string("scopes", false, errors).map(str::to_owned);
+    let auth_method = match app.string("auth_method", false, errors) {
+        None => Some(AuthMethod::Basic),
+        Some(name) => {
+            let method = AuthMethod::from_name(name);
+            if method.is_none() {
+                errors.push(FieldError::new(
+                    app.path("auth_method"),
+                    Code::Option,
+                    "`auth_method` must be basic or post",
+                ));
+            }
+            method
+        }
+    };
+    Some(ConnectionApp {
+        authorize_url: authorize_url?.to_owned(),
+        token_url: token_url?.to_owned(),
+        client_id: client_id?.to_owned(),
+        client_secret: client_secret?.to_owned(),
+        scopes,
+        auth_method: auth_method?,
+    })
 }
 
 #[cfg(test)]

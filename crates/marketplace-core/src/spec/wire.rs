@@ -25,8 +25,21 @@ enum ElementWire<'a> {
 }
 
 #[derive(Serialize)]
-struct ConnectionWire {
+struct ConnectionWire<'a> {
     kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    app: Option<AppWire<'a>>,
+}
+
+#[derive(Serialize)]
+struct AppWire<'a> {
+    authorize_url: &'a str,
+    token_url: &'a str,
+    client_id: &'a str,
+    client_secret: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scopes: Option<&'a str>,
+    auth_method: &'static str,
 }
 
 /// The flat JSON object of a variable; type-specific attributes appear only where they apply.
@@ -63,7 +76,7 @@ struct VariableWire<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     fields: Option<&'a [String]>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    connection: Option<ConnectionWire>,
+    connection: Option<ConnectionWire<'a>>,
 }
 
 fn is_customer(v: &Visibility) -> bool {
@@ -119,6 +132,14 @@ impl<'a> VariableWire<'a> {
             VariableType::Connection(kind) => {
                 wire.connection = Some(ConnectionWire {
                     kind: kind.as_str(),
+                    app: v.connection_app.as_ref().map(|app| AppWire {
+                        authorize_url: &app.authorize_url,
+                        token_url: &app.token_url,
+                        client_id: &app.client_id,
+                        client_secret: &app.client_secret,
+                        scopes: app.scopes.as_deref(),
+                        auth_method: app.auth_method.as_str(),
+                    }),
                 })
             }
             VariableType::Boolean

@@ -93,6 +93,8 @@ function control(variable, id, value) {
       return { node: h('span', { class: 'mk-pair' }, [cron, zone]), read: () => (cron.value || zone.value ? { cron: cron.value, timezone: zone.value } : undefined) };
     }
     case 'connection': {
+      // The vendor's OAuth app: the customer connects in a popup from the instance, types nothing.
+      if (variable.connection?.app) return { node: h('span', { id, class: 'mk-muted', text: 'Connected with Connect on the instance.' }), read: () => undefined };
       const inputs = rules().connection_inputs[variable.connection?.kind] ?? [];
       const fields = inputs.map(({ name, secret }, i) => {
         const inputId = i === 0 ? id : `${id}-${name}`;

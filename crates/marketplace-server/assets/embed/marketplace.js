@@ -660,6 +660,48 @@ async function mappingsSection(instance) {
   return h('section', { class: 'mk-mapping-list' }, h('h3', { text: t('mappings.title') }), panels);
 }
 
+/** The instance's OAuth2 connections (docs/connections.md), each with Connect / Reconnect:
+ * the provider's page opens in a popup; the service's callback page posts
+ * CONNECTION_AUTHORIZED or CONNECTION_FAILED here (accepted only from this page's own origin and
+ * that popup), which is forwarded to the host before the instance is read again. */
+function connectionsSection(instance) {
+  if (!instance.connections?.length || instance.status === 'deactivated') return null;
+  const message = h('div', { 'aria-live': 'polite' });
+  const connect = async (key) => {
+    const popup = window.open('', 'mk-connect', 'popup,width=520,height=680');
+    try {
+      const { authorize_url: url } = await api('POST', `/instances/${seg(instance.id)}/connections/${seg(key)}/authorize`);
+      if (!popup) throw new Error(t('connection.popupBlocked'));
+      popup.location.href = url;
+    } catch (error) {
+      popup?.close();
+      message.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: error.message }));
+      return;
+    }
+    const listener = (event) => {
+      const type = event.data?.type;
+      if (event.origin !== location.origin || event.source !== popup) return;
+      if (type !== 'CONNECTION_AUTHORIZED' && type !== 'CONNECTION_FAILED') return;
+      window.removeEventListener('message', listener);
+      const { type: _, ...payload } = event.data;
+      post(type, payload);
+      if (type === 'CONNECTION_FAILED') {
+        message.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: t('connection.failed', { reason: payload.error_description || payload.error }) }));
+      } else {
+        route();
+      }
+    };
+    window.addEventListener('message', listener);
+  };
+  const rows = instance.connections.map((c) => h('li', { class: 'mk-connection-status', 'data-key': c.key, 'data-status': c.status },
+    h('strong', { text: c.key }), ' ',
+    h('span', { class: 'mk-badge', text: t(`connection.status.${c.status}`) }),
+    c.error ? h('span', { class: 'mk-muted', text: ` ${c.error}` }) : null, ' ',
+    h('button', { type: 'button', class: c.status === 'connected' ? 'mk-secondary' : 'mk-primary', onclick: () => connect(c.key),
+      text: t(c.status === 'not_connected' ? 'connection.connect' : 'connection.reconnect') })));
+  return h('section', { 'aria-label': t('connection.title') }, h('h3', { text: t('connection.title') }), h('ul', { class: 'mk-list' }, rows), message);
+}
+
 async function instanceView(instanceId) {
   loadingView();
   const instance = await api('GET', `/instances/${seg(instanceId)}`);
@@ -725,7 +767,7 @@ async function instanceView(instanceId) {
   const row = (cells) => h('tr', {}, cells.map(([text, datetime]) => h('td', {}, datetime ? h('time', { datetime, text }) : text)));
   show(h('h2', { tabindex: '-1', text: instance.name }),
     h('p', { class: 'mk-meta' }, tracked(instance, statusNote, () => route()), h('span', { class: 'mk-muted', text: ` ${t('instance.summary', { integration: instance.integration_id, version: instance.version })}` })),
-    actions, launchMessage, confirmation, h('h3', { text: t('instance.webhooks') }), webhookList(instance), reconfigure, mappings,
+    actions, launchMessage, confirmation, connectionsSection(instance), h('h3', { text: t('instance.webhooks') }), webhookList(instance), reconfigure, mappings,
     table(t('instance.executions'), ['instance.started', 'instance.flow', 'instance.trigger', 'instances.status', 'instance.attempts'],
       executions.items.map((e) => row([[formatDate(e.started_at), e.started_at], [e.flow], [e.trigger], [e.status], [formatNumber(e.attempts)]]))),
     table(t('instance.logs'), ['instance.at', 'instance.severity', 'instance.type', 'instance.message'],

@@ -14,8 +14,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use marketplace_api::instances::{
-    ActivationBody, InstanceQuery, InstanceView, ReconfigureBody, UpgradeBody, UpgradeResult,
-    WebhookUrl,
+    ActivationBody, ConnectionView, InstanceQuery, InstanceView, ReconfigureBody, UpgradeBody,
+    UpgradeResult, WebhookUrl,
 };
 use marketplace_core::config::Audience;
 use marketplace_core::values::Editor;
@@ -46,7 +46,18 @@ pub fn view(shown: ShownInstance) -> InstanceView {
         status_message: i.status_message,
         account_identifier: i.account_identifier,
         launch_url: shown.launch_url,
-        connections: Vec::new(),
+        connections: shown
+            .connections
+            .into_iter()
+            .map(|c| ConnectionView {
+                key: c.key,
+                status: c.status.as_str().to_owned(),
+                scopes: c.scopes,
+                expires_at: c.expires_at.map(rfc3339),
+                connected_at: c.connected_at.map(rfc3339),
+                error: c.error,
+            })
+            .collect(),
         config: i.config,
         template_id: i.template_id,
         marketplace_id: i.marketplace_id.map(|m| m.to_string()),

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod avatars;
 pub mod certification;
 pub mod client_auth;
+pub mod connections;
 pub mod cors;
 pub mod customers;
 pub mod deliveries;
@@ -141,6 +142,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(icons::router())
         .merge(attachments::router())
         .merge(instances::router())
+        .merge(connections::router())
         .merge(observability::router())
         .merge(embedded::router())
         .merge(webhooks::router())

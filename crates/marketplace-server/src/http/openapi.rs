@@ -65,6 +65,9 @@ const EXCEPTIONS: &[(&str, &[u16], &[u16])] = &[
     ("embedded_resume_instance", &[409], &[]),
     ("embedded_test_instance", &[409], &[]),
     ("embedded_launch_instance", &[409], &[]),
+    // 409 `invalid_state`: a deactivated instance, or the connection's OAuth app not set up.
+    ("embedded_authorize_connection", &[409], &[]),
+    ("authorize_connection", &[409], &[]),
     ("rotate_instance_sso_client", &[409], &[]),
     ("rotate_configuration_sso_client", &[409], &[]),
     ("delete_event_configuration", &[409], &[]),

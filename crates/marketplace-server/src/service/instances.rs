@@ -40,6 +40,9 @@ pub struct ShownInstance {
     /// Where its users sign in to the vendor's product, when its configuration has SSO
     /// ([`crate::service::sso`]).
     pub launch_url: Option<String>,
+    /// Its OAuth2 authorization-code connections and their status
+    /// ([`crate::service::connections`]).
+    pub connections: Vec<crate::service::connections::ShownConnection>,
 }
 
 /// An instance of the organization, optionally only if it belongs to `customer_id` (404 otherwise).
@@ -117,9 +120,9 @@ async fn show_with(
 ) -> ApiResult<ShownInstance> {
     let version = version_of(state, instance).await?;
     let tokens = store::instances::webhook_tokens(&state.store, instance.id.as_str()).await?;
-    Ok(render(
-        state, instance, &version, tokens, audience, launch_url,
-    ))
+    let mut shown = render(state, instance, &version, tokens, audience, launch_url);
+    shown.connections = crate::service::connections::views(state, instance, &version).await?;
+    Ok(shown)
 }
 
 fn render(
@@ -147,6 +150,7 @@ fn render(
             })
             .collect(),
         launch_url,
+        connections: crate::service::connections::views_of(version.config.spec(), &[], 0),
     }
 }
 
@@ -340,6 +344,19 @@ pub async fn activate(
         },
         now,
     );
+    // A required connection the customer authorises is not connected yet.
+    let unconnected =
+        marketplace_core::connection::required_unconnected(version.config.spec(), |_| {
+            marketplace_core::connection::ConnectionStatus::NotConnected
+        });
+    instance.status = marketplace_core::connection::instance_status(
+        instance.status,
+        !unconnected.is_empty(),
+        true,
+    );
+    if let Some(data) = event.data.as_object_mut() {
+        data.insert("status".into(), serde_json::json!(instance.status));
+    }
     instance.marketplace_id = request.marketplace_id.map(Into::into);
     if let Some(one_click) = &request.one_click {
         instance.template_id = Some(one_click.template.id.clone());
@@ -538,6 +555,21 @@ pub async fn reconfigure(
         }
     };
     let (mut next, mut event) = instance.reconfigure(config, now_ms())?;
+    // A required connection the customer authorises and that is not connected keeps it waiting.
+    let stored = store::connections::list(&state.store, instance.id.as_str()).await?;
+    let unconnected =
+        marketplace_core::connection::required_unconnected(version.config.spec(), |key| {
+            stored.iter().find(|c| c.key == key).map_or(
+                marketplace_core::connection::ConnectionStatus::NotConnected,
+                |c| c.status,
+            )
+        });
+    if !unconnected.is_empty() && next.status == InstanceStatus::Active {
+        next.status = InstanceStatus::NeedsConfiguration;
+        if let Some(data) = event.data.as_object_mut() {
+            data.insert("status".into(), serde_json::json!(next.status));
+        }
+    }
     if let Some(name) = change.name {
         next.name = name.trim().to_owned();
     }

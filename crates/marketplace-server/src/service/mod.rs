@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod auth;
 pub mod catalog;
 pub mod certification;
+pub mod connections;
 pub mod customers;
 pub mod deliveries;
 pub mod event_configurations;

@@ -179,18 +179,30 @@ async fn fetch(
 }
 
 /// oauth2's HTTP client over the guarded reqwest client; remembers the last status, which
-/// oauth2's errors do not carry.
-struct Transport<'a> {
+/// oauth2's errors do not carry. Also used by authorization-code connections
+/// ([`crate::service::connections`]).
+pub(crate) struct Transport<'a> {
     http: &'a reqwest::Client,
     allow_private: bool,
     status: Mutex<Option<reqwest::StatusCode>>,
 }
 
-type TokenRequestError = RequestTokenError<egress::SendError, BasicErrorResponse>;
+pub(crate) type TokenRequestError = RequestTokenError<egress::SendError, BasicErrorResponse>;
+
+impl<'a> Transport<'a> {
+    /// A transport over the guarded client (`allow_private`: the service's setting).
+    pub(crate) fn new(http: &'a reqwest::Client, allow_private: bool) -> Self {
+        Transport {
+            http,
+            allow_private,
+            status: Mutex::default(),
+        }
+    }
+}
 
 impl Transport<'_> {
     /// A [`TokenError`] naming the endpoint's status and quoting its answer.
-    fn describe(&self, error: TokenRequestError) -> TokenError {
+    pub(crate) fn describe(&self, error: TokenRequestError) -> TokenError {
         let status = *self.status.lock().expect("status lock");
         let answered = |detail: &str| match status {
             Some(status) => format!("the token endpoint answered {status}: {detail}"),

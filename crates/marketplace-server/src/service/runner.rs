@@ -6,6 +6,7 @@
 
 use crate::egress;
 use crate::error::{ApiError, ApiResult};
+use crate::service::connections::{self, Want};
 use crate::service::instances::version_of;
 use crate::service::oauth_client::ClientCredentials;
 use crate::service::state::AppState;
@@ -537,9 +538,10 @@ async fn authorise(
                     }
                 })
         }
-        ConnectionKind::OAuth2AuthorizationCode => {
-            Err("authorization-code connections cannot authorise deliveries yet".into())
-        }
+        ConnectionKind::OAuth2AuthorizationCode => Err(
+            "an authorization-code connection needs the vendor's `app` to authorise deliveries"
+                .into(),
+        ),
     }
 }
 
@@ -608,8 +610,23 @@ async fn deliver(
         log.write("error", "delivery", PRIVATE_TARGET).await?;
         return Ok(failed(step, 0, PRIVATE_TARGET.to_owned()));
     }
+    // An authorised connection (OAuth2 authorization code with the vendor's app): its key.
+    let authorized = deliver.connection.as_deref().filter(|key| {
+        spec.variable(key)
+            .is_some_and(|v| v.connection_app.is_some())
+    });
     let auth = match &deliver.connection {
         None => Auth::None,
+        Some(key) if authorized.is_some() => {
+            match connections::access_token(state, log.instance, key, Want::OnUse).await {
+                Ok(token) => Auth::Bearer(token),
+                Err(e) => {
+                    log.write("error", "delivery", &format!("authorisation failed: {e}"))
+                        .await?;
+                    return Ok(failed(step, 0, format!("authorisation failed: {e}")));
+                }
+            }
+        }
         Some(key) => {
             let kind = match spec.variable(key).map(|v| &v.kind) {
                 Some(VariableType::Connection(kind)) => *kind,
@@ -649,14 +666,41 @@ async fn deliver(
             "headers": headers, "body": body}));
     }
     let mut last_error = String::new();
+    let mut auth = auth;
+    let mut refreshed_after_401 = false;
     for attempt in 1..=attempts {
-        let mut request = state.http.request(method.clone(), url.clone()).json(body);
-        request = match &auth {
-            Auth::None => request,
-            Auth::Bearer(token) => request.bearer_auth(token),
-            Auth::Basic(user, password) => request.basic_auth(user, Some(password)),
+        let sent = loop {
+            let mut request = state.http.request(method.clone(), url.clone()).json(body);
+            request = match &auth {
+                Auth::None => request,
+                Auth::Bearer(token) => request.bearer_auth(token),
+                Auth::Basic(user, password) => request.basic_auth(user, Some(password)),
+            };
+            let sent = send(state, request).await;
+            // A 401 with an authorised connection's token: one forced refresh, then once more.
+            if let (Ok(response), Some(key), Auth::Bearer(token)) = (&sent, authorized, &auth)
+                && response.status() == reqwest::StatusCode::UNAUTHORIZED
+                && !refreshed_after_401
+            {
+                refreshed_after_401 = true;
+                let wanted = Want::Replacing(token);
+                if let Ok(fresh) = connections::access_token(state, log.instance, key, wanted).await
+                    && fresh != *token
+                {
+                    log.write(
+                        "info",
+                        "delivery",
+                        "the target answered 401: token refreshed",
+                    )
+                    .await?;
+                    secrets.push(fresh.clone());
+                    auth = Auth::Bearer(fresh);
+                    continue;
+                }
+            }
+            break sent;
         };
-        let (retry_after, retryable) = match send(state, request).await {
+        let (retry_after, retryable) = match sent {
             Ok(response) => {
                 let status = response.status();
                 let retry_after = response

@@ -93,6 +93,13 @@ pub async fn get(store: &Store, organization_id: &str, id: &str) -> StoreResult<
     row.map(|r| r.instance(store)).transpose()
 }
 
+/// An instance, read inside a transaction (after a lock taken in it).
+pub async fn get_in(tx: &mut Tx, store: &Store, id: &str) -> StoreResult<Option<Instance>> {
+    let sql = format!("{SELECT} WHERE id = $1");
+    let row: Option<Row> = fetch_optional(&mut **tx, &sql, [id.into()]).await?;
+    row.map(|r| r.instance(store)).transpose()
+}
+
 /// A page of the organization's instances.
 pub async fn list(
     store: &Store,

@@ -17,6 +17,7 @@ pub mod applications;
 pub mod attachments;
 pub mod avatars;
 pub mod certification;
+pub mod connections;
 pub mod customers;
 pub mod deliveries;
 pub mod event_configurations;
