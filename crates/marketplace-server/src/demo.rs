@@ -9,6 +9,7 @@
 //! some of them, and a tenant, `resellers`, sees only the ones assigned to it there.
 
 use crate::StartError;
+use crate::demo_provider;
 use crate::service::state::AppState;
 use crate::store::sqlite_path;
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
@@ -140,6 +141,9 @@ pub async fn ensure(
 ) -> Result<Demo, StartError> {
     let demo = ensure_organization(state, database_url).await?;
     let key = demo.api_key.clone();
+    if let Some(host) = host_origins.first() {
+        orbit_app(state, &key, host).await?;
+    }
     let organization = call(
         state,
         &key,
@@ -172,6 +176,56 @@ pub async fn ensure(
         .await?;
     }
     Ok(demo)
+}
+
+/// Points Globex's "Orbit CRM" at the OAuth app of the demo host's provider
+/// ([`demo_provider`]), on every start: the vendor's values of the app's organization variables.
+async fn orbit_app(state: &AppState, key: &str, host: &str) -> Result<(), StartError> {
+    let integrations = call(
+        state,
+        key,
+        Method::GET,
+        "/api/v1/integrations?limit=200",
+        Value::Null,
+    )
+    .await?;
+    let customers = call(
+        state,
+        key,
+        Method::GET,
+        "/api/v1/customers?external_id=globex",
+        Value::Null,
+    )
+    .await?;
+    let found = |list: &Value, field: &str, value: &str| {
+        list["items"].as_array().and_then(|items| {
+            items
+                .iter()
+                .find(|i| i[field] == value)
+                .and_then(|i| i["id"].as_str())
+                .map(str::to_owned)
+        })
+    };
+    let (Some(orbit), Some(globex)) = (
+        found(&integrations, "name", "Orbit CRM"),
+        found(&customers, "external_id", "globex"),
+    ) else {
+        return Ok(());
+    };
+    call(
+        state,
+        key,
+        Method::PUT,
+        &format!("/api/v1/customers/{globex}/config/{orbit}"),
+        json!({"values": {
+            "orbit_authorize_url": format!("{host}/demo/oauth/authorize"),
+            "orbit_token_url": format!("{host}/demo/oauth/token"),
+            "orbit_api_url": format!("{host}/demo/oauth/api"),
+            "orbit_client_secret": demo_provider::CLIENT_SECRET,
+        }}),
+    )
+    .await?;
+    Ok(())
 }
 
 /// The demo organization, created with its catalog on first run.
@@ -748,7 +802,7 @@ fn demo_icon(name: &str) -> String {
     )
 }
 
-/// The demo catalog: eight integrations across six categories.
+/// The demo catalog: nine integrations across six categories.
 fn catalog() -> Vec<Value> {
     let entry = |name: &str,
                  description: &str,
@@ -894,6 +948,33 @@ fn catalog() -> Vec<Value> {
             false,
             false,
             "## SAP S/4HANA\n\nContact us: our team configures SAP for you.",
+        ),
+        entry(
+            "Orbit CRM",
+            "Send new customers to Orbit CRM: connect your account in one click.",
+            "CRM",
+            json!(["oauth", "sales"]),
+            json!([
+                {"title": "Account", "tagline": "Connect your Orbit CRM account", "elements": [
+                    {"key": "orbit", "label": "Orbit CRM account", "type": "connection", "required": true,
+                     "connection": {"kind": "oauth2_authorization_code", "app": {
+                        "authorize_url": "orbit_authorize_url", "token_url": "orbit_token_url",
+                        "client_id": "orbit_client_id", "client_secret": "orbit_client_secret",
+                        "scopes": "orbit_scopes", "auth_method": "basic"}}},
+                    {"key": "pipeline", "label": "Pipeline", "type": "picklist", "options": ["Sales", "Partners", "Renewals"], "default": "Sales"},
+                    // The vendor's OAuth app at Orbit CRM (set per customer when the demo starts:
+                    // the demo host's address may change between runs).
+                    {"key": "orbit_authorize_url", "label": "Authorize URL", "type": "url", "visibility": "organization"},
+                    {"key": "orbit_token_url", "label": "Token URL", "type": "url", "visibility": "organization"},
+                    {"key": "orbit_api_url", "label": "API URL", "type": "url", "visibility": "organization"},
+                    {"key": "orbit_client_id", "label": "Client id", "type": "string", "visibility": "organization", "default": demo_provider::CLIENT_ID},
+                    {"key": "orbit_client_secret", "label": "Client secret", "type": "secret", "visibility": "organization"},
+                    {"key": "orbit_scopes", "label": "Scopes", "type": "string", "visibility": "organization", "default": "contacts.read contacts.write"}]}
+            ]),
+            flow("orbit_api_url", Some("orbit")),
+            true,
+            false,
+            "## Orbit CRM\n\nEvery new customer becomes an Orbit CRM contact. Click **Connect** and approve in the popup: there is nothing to copy.",
         ),
         entry(
             "Google Sheets",

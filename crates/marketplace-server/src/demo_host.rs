@@ -1,7 +1,8 @@
 //! The demo host: what a vendor's own app would be, on its own origin. It serves the example
 //! pages (`examples/iframe-host`, `examples/js-native-marketplace`, `examples/react-host`), the
 //! built npm package at `/pkg/`, and a login stub that signs embedded tokens with the demo key,
-//! as the vendor's backend would for its signed-in user.
+//! as the vendor's backend would for its signed-in user. It also plays Orbit CRM, the OAuth
+//! provider of the demo's "Orbit CRM" integration ([`crate::demo_provider`]).
 
 use crate::demo::Demo;
 use axum::extract::{Query, State};
@@ -34,6 +35,7 @@ pub struct HostSite {
 pub fn router(site: HostSite) -> Router {
     let examples = site.examples_dir.clone();
     let package = site.package_dir.clone();
+    let provider = crate::demo_provider::router(&site.service_url);
     Router::new()
         .route("/", get(index))
         .route("/demo/config.js", get(config))
@@ -47,6 +49,7 @@ pub fn router(site: HostSite) -> Router {
         .nest_service("/react-host", ServeDir::new(examples.join("react-host")))
         .nest_service("/pkg", ServeDir::new(package))
         .with_state(Arc::new(site))
+        .merge(provider)
 }
 
 /// The host's home: the ways of embedding.
@@ -67,7 +70,9 @@ async fn index(State(site): State<Arc<HostSite>>) -> Html<String> {
 <li><a href="/js-native-marketplace/">Native JavaScript</a>: a marketplace drawn by the host from the WebAssembly package.</li>
 <li><a href="/react-host/">React</a>: the iframe inline and as a popover, through the <code>useMarketplace</code> and <code>useMarketplaceClient</code> hooks.</li>
 {rust}
-</ul></body></html>"#,
+</ul>
+<p><a href="/demo/oauth/">Orbit CRM</a> plays a third party here: the "Orbit CRM" integration connects to it with
+OAuth (<strong>Connect</strong> in the instance's page); revoke its access there and the instance shows <strong>Reconnect</strong>.</p></body></html>"#,
         service = site.service_url,
     ))
 }

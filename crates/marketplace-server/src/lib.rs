@@ -20,6 +20,7 @@ pub mod config;
 pub mod crypto;
 pub mod demo;
 pub mod demo_host;
+pub mod demo_provider;
 pub mod egress;
 pub mod error;
 pub mod http;

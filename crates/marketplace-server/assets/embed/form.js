@@ -94,7 +94,7 @@ function control(variable, id, value) {
     }
     case 'connection': {
       // The vendor's OAuth app: the customer connects in a popup from the instance, types nothing.
-      if (variable.connection?.app) return { node: h('span', { id, class: 'mk-muted', text: 'Connected with Connect on the instance.' }), read: () => undefined };
+      if (variable.connection?.app) return { node: h('span', { id, class: 'mk-muted', text: t('connection.fromInstance') }), read: () => undefined };
       const inputs = rules().connection_inputs[variable.connection?.kind] ?? [];
       const fields = inputs.map(({ name, secret }, i) => {
         const inputId = i === 0 ? id : `${id}-${name}`;
