@@ -3,15 +3,16 @@
 // generated from each spec, and field errors computed in the browser by core's rules
 // (`CompiledSpec`, WebAssembly) before any request. Approved workflow templates activate in one
 // click (`activateTemplate`, only their connections asked); an instance's mappings are previewed
-// and overridden through the service (`previewMappings`, `setMappings`). It looks like the
+// and overridden through the service (`previewMappings`, `setMappings`); OAuth connections
+// connect in a popup (`connectionsPanel`, `connectInPopup`, `authorizeConnection`). It looks like the
 // iframe page because it is drawn by the same pieces (`catalogCard`, `categoryChips`,
 // `cardNavigation`, `emptyState`, `tierFilter`, `certificationSections`, the feedback helpers)
 // with the package's stylesheet (`marketplace.css`, themed here through `--mk-*` properties),
 // and speaks the same phrases (`t`, `?lang=de` for German).
 import config from '/demo/config.js';
 import init, {
-  CompiledSpec, Marketplace, busy, cardNavigation, catalogCard, categoryChips, certificationSections, emptyState, failurePanel,
-  h, icon, loading, renderConfigForm, setLanguage, t, tierBadge, tierFilter, valueLabel,
+  CompiledSpec, Marketplace, busy, cardNavigation, catalogCard, categoryChips, certificationSections, connectInPopup, connectionsPanel,
+  emptyState, failurePanel, h, icon, loading, renderConfigForm, setLanguage, t, tierBadge, tierFilter, valueLabel,
 } from '/pkg/index.js';
 
 const query = new URLSearchParams(location.search);
@@ -263,10 +264,16 @@ async function instance(id) {
       window.open(url, '_blank', 'noopener');
     } catch (error) { message.replaceChildren(failurePanel(error)); }
   }));
+  // OAuth connections: the service's callback page posts to this page (the origin that asked).
+  const connections = live && current.connections?.length ? connectionsPanel(current.connections, {
+    connect: (key) => connectInPopup({ origin: new URL(config.baseUrl).origin, authorize: () => client.authorizeConnection(id, key) }),
+    onOutcome: (outcome) => { if (outcome.type === 'CONNECTION_AUTHORIZED') route(); },
+  }) : null;
   view(h('h1', { text: current.name }),
     h('p', { text: t('instance.line', { integration: current.integration_id, status: valueLabel('status', current.status), version: current.version }) }),
     current.status_message ? h('div', { class: 'mk-alert', role: 'alert', text: current.status_message }) : null,
     settled && current.launch_url ? open : null,
+    connections,
     h('h2', { text: t('instance.webhooks') }), webhooks(current), reconfigure, message,
     settled && current.collections?.length ? h('section', {}, h('h2', { text: t('mappings.title') }),
       await Promise.all(current.collections.map((collection) => mappingPanel(id, collection)))) : null,

@@ -4,7 +4,8 @@
 // `connected` (the host hears CONNECTION_AUTHORIZED); revokes the app's access on the provider's
 // account page, a delivery is refused and the refresh gets `invalid_grant`, so the page shows
 // `error` with Reconnect; a Deny in the popup reaches the host as CONNECTION_FAILED and leaves the
-// status alone; Reconnect and Allow connect again. Screenshots: target/screenshots/connect-*.png.
+// status alone; Reconnect and Allow connect again. The native example (the npm package's
+// `connectionsPanel`) connects the same way after a disconnect. Screenshots: target/screenshots/connect-*.png.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -15,6 +16,8 @@ import { integrationId, root, startDemo } from '../support/demo-server.mjs';
 const screenshots = join(root, 'target/screenshots');
 let demo;
 let browser;
+/** Globex's Orbit CRM instance, made by the first test. */
+let orbitInstance;
 
 before(async () => {
   mkdirSync(screenshots, { recursive: true });
@@ -70,6 +73,7 @@ test('connect in a popup, revoke at the provider, see Reconnect, deny, reconnect
   await frame.getByRole('button', { name: 'Activate' }).click();
   await eventOf('INSTANCE_ACTIVATED');
   const [{ payload: { instance_id: instanceId } }] = await events('INSTANCE_ACTIVATED');
+  orbitInstance = instanceId;
   assert.equal((await demo.admin(`/api/v1/instances/${instanceId}`)).integration_id, orbit);
   await frame.getByRole('link', { name: 'Manage this instance' }).click();
   const status = frame.locator('.mk-connection-status[data-key="orbit"]');
@@ -118,6 +122,27 @@ test('connect in a popup, revoke at the provider, see Reconnect, deny, reconnect
   await status.and(frame.locator('[data-status="connected"]')).waitFor();
   await eventOf('CONNECTION_AUTHORIZED', 2);
   assert.equal((await deliver(instanceId)).status, 'succeeded');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the native example connects in a popup too, after a disconnect', async () => {
+  assert.ok(orbitInstance, 'the first test made the instance');
+  const disconnected = await fetch(`${demo.serviceUrl}/api/v1/instances/${orbitInstance}/connections/orbit`, {
+    method: 'DELETE', headers: { authorization: `Bearer ${demo.apiKey}` },
+  });
+  assert.equal(disconnected.status, 204);
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(String(error)));
+  await page.goto(`${demo.hostUrl}/js-native-marketplace/?customer=globex#/instance/${orbitInstance}`);
+  const status = page.locator('.mk-connection-status[data-key="orbit"]');
+  await status.and(page.locator('[data-status="not_connected"]')).waitFor();
+  await consent(page, page.getByRole('button', { name: 'Connect', exact: true }), 'Allow');
+  await status.and(page.locator('[data-status="connected"]')).waitFor();
+  const instance = await demo.admin(`/api/v1/instances/${orbitInstance}`);
+  assert.equal(instance.connections[0].status, 'connected');
+  await page.screenshot({ path: join(screenshots, 'connect-native.png'), fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();
 });

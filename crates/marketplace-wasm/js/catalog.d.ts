@@ -1,5 +1,7 @@
 import type { CatalogEntry, FieldError, IntegrationDetail } from './marketplace_wasm.js';
 import type { Tier } from './mappings.js';
+import type { ConnectionMessage } from './client.js';
+import type { ConnectionStatus } from './mount.js';
 
 /** A tier with its badge text and its option in the tier filter (in the current language). */
 export interface TierOption {
@@ -56,3 +58,20 @@ export function busy<T>(buttons: HTMLButtonElement | (HTMLButtonElement | null |
 /** The detail's sections that it holds, in reading order: provider, supported applications,
  * documentation (the service's sanitised HTML), mapping collections. */
 export function certificationSections(detail: IntegrationDetail): HTMLElement[];
+
+/** Runs an OAuth connection's popup (docs/connections.md): opens the window at once, sends it to
+ * what `authorize()` answers, and resolves to the callback page's message, accepted only from
+ * `origin` (the service's) and from that popup; null when the user closes the popup unanswered.
+ * Rejects when the popup is blocked or `authorize()` fails. */
+export function connectInPopup(options: {
+  authorize: () => Promise<{ authorize_url: string }>;
+  origin: string;
+}): Promise<ConnectionMessage | null>;
+
+/** An instance's OAuth connections with their status and Connect / Reconnect; `connect(key)`
+ * runs the popup (`connectInPopup`), refusals and failures are shown in the panel, and
+ * `onOutcome` hears every callback message. */
+export function connectionsPanel(
+  connections: { key: string; status: ConnectionStatus; error?: string | null }[],
+  options: { connect: (key: string) => Promise<ConnectionMessage | null>; onOutcome: (message: ConnectionMessage) => void },
+): HTMLElement;

@@ -229,3 +229,70 @@ export function certificationSections(detail) {
     detail.collections?.length ? collectionsSection(detail.collections) : null,
   ].filter(Boolean);
 }
+
+/**
+ * Runs an OAuth connection's popup (docs/connections.md): opens the window at once (before any
+ * await, so that popup blockers let it through), asks `authorize()` for `{authorize_url}`, sends
+ * the popup there, and resolves to the callback page's message (`{type, instance_id, key, ...}`,
+ * CONNECTION_AUTHORIZED or CONNECTION_FAILED), accepted only from `origin` (the service's: the
+ * callback page is the service's) and from that popup; resolves to null when the user closes
+ * the popup without answering. Rejects when the popup is blocked or `authorize()` fails.
+ */
+export function connectInPopup({ authorize, origin }) {
+  const popup = window.open('', 'mk-connect', 'popup,width=520,height=680');
+  return new Promise((resolve, reject) => {
+    let watch = null;
+    const settle = (outcome) => {
+      clearInterval(watch);
+      window.removeEventListener('message', listener);
+      resolve(outcome);
+    };
+    const listener = (event) => {
+      const type = event.data?.type;
+      if (event.origin !== origin || event.source !== popup) return;
+      if (type !== 'CONNECTION_AUTHORIZED' && type !== 'CONNECTION_FAILED') return;
+      settle(event.data);
+    };
+    authorize().then(({ authorize_url: url }) => {
+      if (!popup) throw new Error(t('connection.popupBlocked'));
+      window.addEventListener('message', listener);
+      popup.location.href = url;
+      // Closed without an answer: given a second for a message the callback sent as it closed.
+      watch = setInterval(() => {
+        if (!popup.closed) return;
+        clearInterval(watch);
+        setTimeout(() => settle(null), 1000);
+      }, 500);
+    }).catch((error) => {
+      popup?.close();
+      reject(error);
+    });
+  });
+}
+
+/**
+ * An instance's OAuth connections (`connections` of the instance view), each with its status and
+ * Connect (or Reconnect). `connect(key)` runs the popup ([`connectInPopup`]); a refusal or a
+ * failure is shown in the panel, and `onOutcome(message)` hears every callback message.
+ */
+export function connectionsPanel(connections, { connect, onOutcome }) {
+  const message = h('div', { 'aria-live': 'polite' });
+  const run = (key, button) => busy(button, () => connect(key).then((outcome) => {
+    if (!outcome) return;
+    if (outcome.type === 'CONNECTION_FAILED') {
+      message.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: t('connection.failed', { reason: outcome.error_description || outcome.error }) }));
+    } else {
+      message.replaceChildren();
+    }
+    onOutcome(outcome);
+  }, (error) => message.replaceChildren(failurePanel(error))));
+  const rows = connections.map((c) => {
+    const button = h('button', { type: 'button', class: c.status === 'connected' ? 'mk-secondary' : 'mk-primary',
+      text: t(c.status === 'not_connected' ? 'connection.connect' : 'connection.reconnect') });
+    button.addEventListener('click', () => run(c.key, button));
+    return h('li', { class: 'mk-connection-status', 'data-key': c.key, 'data-status': c.status },
+      h('strong', { text: c.key }), ' ', h('span', { class: 'mk-badge', text: t(`connection.status.${c.status}`) }),
+      c.error ? h('span', { class: 'mk-muted', text: ` ${c.error}` }) : null, ' ', button);
+  });
+  return h('section', { 'aria-label': t('connection.title') }, h('h3', { text: t('connection.title') }), h('ul', { class: 'mk-list' }, rows), message);
+}

@@ -21,7 +21,10 @@
 // customer portal: no host and no token, a session cookie instead (portal.js draws sign-in,
 // users and attachments), and the CSRF token of the session on every unsafe request.
 import { h, renderConfigForm } from './form.js';
-import { busy, cardNavigation, catalogCard, categoryChips, certificationSections, emptyState, failurePanel, icon, loading, tierBadge, tierFilter } from './catalog.js';
+import {
+  busy, cardNavigation, catalogCard, categoryChips, certificationSections, connectInPopup, connectionsPanel, emptyState, failurePanel, icon, loading,
+  tierBadge, tierFilter,
+} from './catalog.js';
 import { fieldErrorText, formatDate, formatNumber, language, problemText, setLanguage, t, valueLabel } from './phrases.js';
 import { rules } from './rules.js';
 import { accountBar, attachmentsView, signedOutView, takeAcceptToken, usersView } from './portal.js';
@@ -660,46 +663,20 @@ async function mappingsSection(instance) {
   return h('section', { class: 'mk-mapping-list' }, h('h3', { text: t('mappings.title') }), panels);
 }
 
-/** The instance's OAuth2 connections (docs/connections.md), each with Connect / Reconnect:
- * the provider's page opens in a popup; the service's callback page posts
- * CONNECTION_AUTHORIZED or CONNECTION_FAILED here (accepted only from this page's own origin and
- * that popup), which is forwarded to the host before the instance is read again. */
+/** The instance's OAuth2 connections (docs/connections.md), each with Connect / Reconnect: the
+ * callback page's message is forwarded to the host, and a connection re-reads the instance. */
 function connectionsSection(instance) {
   if (!instance.connections?.length || instance.status === 'deactivated') return null;
-  const message = h('div', { 'aria-live': 'polite' });
-  const connect = async (key) => {
-    const popup = window.open('', 'mk-connect', 'popup,width=520,height=680');
-    try {
-      const { authorize_url: url } = await api('POST', `/instances/${seg(instance.id)}/connections/${seg(key)}/authorize`);
-      if (!popup) throw new Error(t('connection.popupBlocked'));
-      popup.location.href = url;
-    } catch (error) {
-      popup?.close();
-      message.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: error.message }));
-      return;
-    }
-    const listener = (event) => {
-      const type = event.data?.type;
-      if (event.origin !== location.origin || event.source !== popup) return;
-      if (type !== 'CONNECTION_AUTHORIZED' && type !== 'CONNECTION_FAILED') return;
-      window.removeEventListener('message', listener);
-      const { type: _, ...payload } = event.data;
+  return connectionsPanel(instance.connections, {
+    connect: (key) => connectInPopup({
+      origin: location.origin,
+      authorize: () => api('POST', `/instances/${seg(instance.id)}/connections/${seg(key)}/authorize`),
+    }),
+    onOutcome: ({ type, ...payload }) => {
       post(type, payload);
-      if (type === 'CONNECTION_FAILED') {
-        message.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: t('connection.failed', { reason: payload.error_description || payload.error }) }));
-      } else {
-        route();
-      }
-    };
-    window.addEventListener('message', listener);
-  };
-  const rows = instance.connections.map((c) => h('li', { class: 'mk-connection-status', 'data-key': c.key, 'data-status': c.status },
-    h('strong', { text: c.key }), ' ',
-    h('span', { class: 'mk-badge', text: t(`connection.status.${c.status}`) }),
-    c.error ? h('span', { class: 'mk-muted', text: ` ${c.error}` }) : null, ' ',
-    h('button', { type: 'button', class: c.status === 'connected' ? 'mk-secondary' : 'mk-primary', onclick: () => connect(c.key),
-      text: t(c.status === 'not_connected' ? 'connection.connect' : 'connection.reconnect') })));
-  return h('section', { 'aria-label': t('connection.title') }, h('h3', { text: t('connection.title') }), h('ul', { class: 'mk-list' }, rows), message);
+      if (type === 'CONNECTION_AUTHORIZED') route();
+    },
+  });
 }
 
 async function instanceView(instanceId) {
