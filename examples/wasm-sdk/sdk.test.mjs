@@ -15,7 +15,7 @@ after(async () => { await demo?.stop(); });
 test('the wasm32 SDK browses, checks locally, activates and pauses over fetch', async () => {
   const token = await demo.token('wasm-co');
   const summary = JSON.parse(await sdk.tour(demo.serviceUrl, token, 'Slack', JSON.stringify({ webhook_url: 'https://hooks.example.com/W' })));
-  assert.equal(summary.names.length, 8);
+  assert.equal(summary.names.length, 9);
   assert.ok(summary.names.includes('Slack'));
   assert.deepEqual(summary.flows, ['events', 'manual_sync']);
   assert.deepEqual(summary.local_errors.map((e) => [e.path, e.code]).sort(), [['/nope', 'unknown_key'], ['/webhook_url', 'required']]);

@@ -195,26 +195,26 @@ test('iframe marketplace: a refused token makes the page ask for a fresh one (TO
 
 test('iframe marketplace: long lists page with "Show more"', async () => {
   const page = await browser.newPage();
-  // Pages of 3 instead of the service's default 50, to page through the 8 demo integrations.
+  // Pages of 4 instead of the service's default 50, to page through the 9 demo integrations.
   await page.route((url) => url.pathname === '/api/v1/embedded/marketplace', (route) => {
     const url = new URL(route.request().url());
-    url.searchParams.set('limit', '3');
+    url.searchParams.set('limit', '4');
     return route.continue({ url: url.href });
   });
   await page.goto(`${demo.hostUrl}/iframe-host/?customer=paging-co`);
   const frame = page.frameLocator('iframe');
   const cards = frame.locator('.mk-card');
   await cards.first().waitFor();
-  assert.equal(await cards.count(), 3);
+  assert.equal(await cards.count(), 4);
   const more = frame.getByRole('button', { name: 'Show more' });
   await more.click();
-  await frame.locator('.mk-card').nth(5).waitFor();
-  await more.click();
   await frame.locator('.mk-card').nth(7).waitFor();
-  assert.equal(await cards.count(), 8);
+  await more.click();
+  await frame.locator('.mk-card').nth(8).waitFor();
+  assert.equal(await cards.count(), 9);
   assert.equal(await more.isHidden(), true);
   const names = await cards.locator('h3').allTextContents();
-  assert.equal(new Set(names).size, 8, names.join());
+  assert.equal(new Set(names).size, 9, names.join());
   await page.close();
 });
 

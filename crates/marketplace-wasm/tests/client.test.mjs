@@ -25,7 +25,7 @@ function countingFetch() {
 test('every method, end to end, with the token from getToken', async () => {
   const client = new Marketplace({ baseUrl: demo.serviceUrl, getToken: () => demo.token('js-client-co') });
   const catalog = await client.catalog();
-  assert.equal(catalog.items.length, 8);
+  assert.equal(catalog.items.length, 9);
   const filtered = await client.catalog({ category: 'crm', limit: 1 });
   assert.equal(filtered.items.length, 1);
   assert.equal(filtered.items[0].category, 'crm');
@@ -162,7 +162,7 @@ test('a token refused with 401 is replaced once through getToken', async () => {
     baseUrl: demo.serviceUrl,
     getToken: async () => (++calls === 1 ? 'stale.token.value' : demo.token('js-refresh-co')),
   });
-  assert.equal((await client.catalog()).items.length, 8);
+  assert.equal((await client.catalog()).items.length, 9);
   assert.equal(calls, 2);
   const now = Math.floor(Date.now() / 1000);
   const exp = tokenExpiry(await demo.token('js-refresh-co'));
