@@ -7,7 +7,7 @@
 // roles) is the service's: this page shows the problems it answers. Every string is a phrase
 // (`phrases.js`), dates and numbers in the page's language.
 import { h } from './form.js';
-import { formatDate, formatNumber, language, problemText, t, valueLabel } from './phrases.js';
+import { fieldErrorText, formatDate, formatNumber, language, problemText, t, valueLabel } from './phrases.js';
 
 const seg = encodeURIComponent;
 
@@ -30,14 +30,18 @@ function field(id, label, attributes) {
   return h('div', { class: 'mk-field' }, h('label', { for: id, text: label }), h('input', { id, name: id, ...attributes }));
 }
 
-/** The message of a refused request: the lockout says when to try again. */
+/** What a refused request says: its first field error (the service's rules: a password too
+ * short, an email taken), else its problem. */
+const refusalText = (error) => (error.errors?.length ? fieldErrorText(error.errors[0]) : problemText(error));
+
+/** The message of a refused sign-in: the lockout says when to try again. */
 function refusal(error) {
   if (error.code === 'too_many_attempts') {
     const minutes = Math.max(1, Math.ceil((error.retryAfter ?? 900) / 60));
     return t(minutes === 1 ? 'portal.tooManyOne' : 'portal.tooMany', { minutes: formatNumber(minutes) });
   }
   if (error.code === 'invalid_credentials') return t('portal.wrongCredentials');
-  return problemText(error);
+  return refusalText(error);
 }
 
 /**
@@ -118,7 +122,7 @@ export async function usersView(ctx, notice = null) {
     admin ? ctx.api('GET', '/invitations') : Promise.resolve({ items: [] }),
   ]);
   const message = h('div', { 'aria-live': 'polite' }, notice ? h('div', { class: 'mk-success', role: 'status', text: notice }) : null);
-  const fail = (error) => message.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: problemText(error) }));
+  const fail = (error) => message.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: refusalText(error) }));
   const remove = (path) => async () => {
     try { await ctx.api('DELETE', path); ctx.route(); } catch (error) { fail(error); }
   };
@@ -162,7 +166,7 @@ export async function attachmentsView(ctx, params) {
   const q = params.get('q') ?? '';
   const page = await ctx.api('GET', `/attachments${q ? `?q=${seg(q)}` : ''}`);
   const message = h('div', { 'aria-live': 'polite' });
-  const fail = (error) => message.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: problemText(error) }));
+  const fail = (error) => message.replaceChildren(h('div', { class: 'mk-alert', role: 'alert', text: refusalText(error) }));
   const rows = page.items.map((a) => h('tr', {},
     h('td', {}, h('button', { type: 'button', class: 'mk-link', 'aria-label': t('portal.downloadNamed', { name: a.name }), text: a.name, onclick: () => ctx.download(`/attachments/${seg(a.id)}/content`, a.name).catch(fail) })),
     h('td', { text: a.content_type }), h('td', { text: size(a.size) }), h('td', {}, h('time', { datetime: a.created_at, text: formatDate(a.created_at) })),
