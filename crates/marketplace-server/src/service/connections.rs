@@ -13,7 +13,6 @@ use crate::service::oauth_client::{REQUEST_TIMEOUT, TokenRequestError, Transport
 use crate::service::state::AppState;
 use crate::store::connections::{AuthorizationState, Connection, Tokens};
 use crate::store::{self, Tx, now_ms};
-use marketplace_core::config::effective_config;
 use marketplace_core::connection::{
     self as rules, AppSettings, AuthMethod, ConnectionStatus, RefreshOutcome, UseDecision,
 };
@@ -62,13 +61,7 @@ async fn app_of(
         .variable(key)
         .and_then(|v| v.connection_app.clone())
         .ok_or(ApiError::NotFound("connection"))?;
-    let vendor = store::customers::vendor_values(
-        &state.store,
-        instance.customer_id.as_str(),
-        instance.integration_id.as_str(),
-    )
-    .await?;
-    let config = effective_config(version.config.spec(), &[&vendor, &instance.config]);
+    let config = crate::service::instances::effective_config_of(state, &instance, &version).await?;
     let settings = rules::app_settings(&app, &config).map_err(|missing| ApiError::Conflict {
         code: "invalid_state",
         detail: format!(

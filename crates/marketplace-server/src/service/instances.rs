@@ -523,12 +523,7 @@ pub async fn reconfigure(
         .into());
     }
     let version = version_of(state, instance).await?;
-    let vendor = store::customers::vendor_values(
-        &state.store,
-        instance.customer_id.as_str(),
-        instance.integration_id.as_str(),
-    )
-    .await?;
+    let vendor = vendor_values_of(state, instance).await?;
     let flow_errors = change
         .enabled_flows
         .as_deref()
@@ -604,12 +599,7 @@ pub async fn upgrade(
             ))
         })?;
     target.check_runnable().map_err(ApiError::field)?;
-    let vendor = store::customers::vendor_values(
-        &state.store,
-        instance.customer_id.as_str(),
-        instance.integration_id.as_str(),
-    )
-    .await?;
+    let vendor = vendor_values_of(state, instance).await?;
     let (next, report, event) = instance.upgrade(&target, Some(&vendor), now_ms())?;
     let mut conn = state.store.read().await?;
     let old = store::instance_mappings::all(&mut conn, instance.id.as_str()).await?;
@@ -633,5 +623,32 @@ pub async fn upgrade(
         show(state, &next, Audience::Organization).await?,
         report,
         mappings,
+    ))
+}
+
+/// The vendor's values (organization variables) for the instance's customer and integration.
+pub(crate) async fn vendor_values_of(
+    state: &AppState,
+    instance: &Instance,
+) -> ApiResult<Map<String, Value>> {
+    Ok(store::customers::vendor_values(
+        &state.store,
+        instance.customer_id.as_str(),
+        instance.integration_id.as_str(),
+    )
+    .await?)
+}
+
+/// The instance's effective config under `version`: the spec's defaults, then the vendor's
+/// values, then the instance's own.
+pub(crate) async fn effective_config_of(
+    state: &AppState,
+    instance: &Instance,
+    version: &IntegrationVersion,
+) -> ApiResult<Map<String, Value>> {
+    let vendor = vendor_values_of(state, instance).await?;
+    Ok(marketplace_core::config::effective_config(
+        version.config.spec(),
+        &[&vendor, &instance.config],
     ))
 }

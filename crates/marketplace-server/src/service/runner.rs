@@ -12,7 +12,6 @@ use crate::service::oauth_client::ClientCredentials;
 use crate::service::state::AppState;
 use crate::store::{self, now_ms};
 use base64::Engine;
-use marketplace_core::config::effective_config;
 use marketplace_core::flow::{Flow, FlowMap, Method};
 use marketplace_core::instance::Instance;
 use marketplace_core::mapping::{OverrideEditor, apply_mappings};
@@ -185,13 +184,7 @@ pub async fn run(
         &format!("flow `{}` started", flow.name),
     )
     .await?;
-    let vendor = store::customers::vendor_values(
-        &state.store,
-        instance.customer_id.as_str(),
-        instance.integration_id.as_str(),
-    )
-    .await?;
-    let config = effective_config(version.config.spec(), &[&vendor, &instance.config]);
+    let config = crate::service::instances::effective_config_of(state, &instance, &version).await?;
     let mut secrets: Vec<String> = redaction::secret_values(version.config.spec(), &config)
         .into_iter()
         .map(str::to_owned)

@@ -15,7 +15,6 @@ use crate::service::runner;
 use crate::service::state::AppState;
 use crate::store::schedules::ScheduledInstance;
 use crate::store::{self, now_ms};
-use marketplace_core::config::effective_config;
 use marketplace_core::flow::scheduled;
 use marketplace_core::schedule::next_tick;
 use serde_json::json;
@@ -135,13 +134,7 @@ async fn read_plan(state: &AppState, entry: &ScheduledInstance, now: i64) -> Api
         crate::service::instances::load(state, &entry.organization_id, &entry.instance_id, None)
             .await?;
     let version = version_of(state, &instance).await?;
-    let vendor = store::customers::vendor_values(
-        &state.store,
-        instance.customer_id.as_str(),
-        instance.integration_id.as_str(),
-    )
-    .await?;
-    let config = effective_config(version.config.spec(), &[&vendor, &instance.config]);
+    let config = crate::service::instances::effective_config_of(state, &instance, &version).await?;
     let flows = scheduled(&version.flows)
         .filter(|(flow, _)| instance.flow_enabled(&flow.name))
         .filter_map(|(flow, key)| {
