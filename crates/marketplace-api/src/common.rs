@@ -47,6 +47,10 @@ pub struct Problem {
     /// (`invalid_client`, `invalid_request`, `unsupported_grant_type`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The request's id (its `x-request-id`, the caller's or one the service made): quote it
+    /// to support, it names the request in the service's logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// One problem with one field: `{path, code, message}`.

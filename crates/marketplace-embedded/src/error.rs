@@ -23,6 +23,8 @@ pub enum Error {
         errors: Vec<marketplace_api::FieldError>,
         /// Deployability reasons of a 403 or 409.
         reasons: Vec<DeployabilityReason>,
+        /// The request's id in the service's logs (`x-request-id`): quote it to support.
+        request_id: Option<String>,
     },
     /// The values failed local validation (core's field errors); nothing was sent. Paths are
     /// relative to the config.
@@ -68,6 +70,14 @@ impl Error {
         }
     }
 
+    /// The id of the request a problem answered (`x-request-id`), if the service sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Problem { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The field errors, local or from a 422, in their wire form.
     pub fn field_errors(&self) -> Vec<marketplace_api::FieldError> {
         match self {
@@ -86,6 +96,7 @@ impl Error {
                 detail: p.detail,
                 errors: p.errors.unwrap_or_default(),
                 reasons: p.reasons.unwrap_or_default(),
+                request_id: p.request_id,
             },
             Err(_) => Error::Problem {
                 status,
@@ -93,6 +104,7 @@ impl Error {
                 detail: String::from_utf8_lossy(body).chars().take(500).collect(),
                 errors: Vec::new(),
                 reasons: Vec::new(),
+                request_id: None,
             },
         }
     }

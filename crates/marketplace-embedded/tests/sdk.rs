@@ -504,6 +504,10 @@ async fn service_errors_map_to_problems() {
     );
     let error = client.integration("int_missing").await.unwrap_err();
     assert_eq!(error.status(), Some(404));
+    assert!(
+        error.request_id().is_some_and(|id| !id.is_empty()),
+        "a problem names its request: {error:?}"
+    );
 
     let instance = client
         .activate(&id, None, &orders_config(&endpoint), None)

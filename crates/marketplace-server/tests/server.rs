@@ -24,6 +24,7 @@ mod server {
     mod openapi;
     mod partners;
     mod portal;
+    mod requests;
     mod signatures;
     mod sso;
     mod templates;

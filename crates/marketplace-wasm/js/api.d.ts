@@ -5242,6 +5242,11 @@ export interface components {
              *     (`invalid_client`, `invalid_request`, `unsupported_grant_type`).
              */
             error?: string | null;
+            /**
+             * @description The request's id (its `x-request-id`, the caller's or one the service made): quote it
+             *     to support, it names the request in the service's logs.
+             */
+            request_id?: string | null;
         };
         /**
          * @description Body of `POST /api/v1/providers` (`name` required) and of `PATCH /api/v1/providers/{id}`

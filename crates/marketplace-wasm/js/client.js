@@ -9,13 +9,14 @@ const PREFIX = '/api/v1/embedded';
 const REFRESH_MARGIN_SECONDS = 30;
 
 /** A `MarketplaceError`, as the WebAssembly functions throw, with the client's fields. */
-function failure(code, message, { status = 0, errors = [], reasons = [] } = {}) {
+function failure(code, message, { status = 0, errors = [], reasons = [], requestId = null } = {}) {
   const error = new Error(message);
   error.name = 'MarketplaceError';
   error.code = code;
   error.status = status;
   error.errors = errors;
   error.reasons = reasons;
+  error.requestId = requestId;
   return error;
 }
 
@@ -277,7 +278,8 @@ export class Marketplace {
       if (!response.ok) {
         const problem = json ?? {};
         throw failure(problem.code ?? 'http_error', `${response.status} ${problem.code ?? ''}: ${problem.detail ?? response.statusText}`,
-          { status: response.status, errors: problem.errors ?? [], reasons: problem.reasons ?? [] });
+          { status: response.status, errors: problem.errors ?? [], reasons: problem.reasons ?? [],
+            requestId: problem.request_id ?? response.headers.get('x-request-id') });
       }
       return json;
     }

@@ -146,6 +146,9 @@ export interface MarketplaceError extends Error {
   status?: number;
   /** The client only: why an activation is refused (403/409). */
   reasons?: DeployabilityReason[];
+  /** The client only: the refused request's id in the service's logs (`x-request-id`), to
+   * quote to support; null when no answer came. */
+  requestId?: string | null;
 }
 
 /** How a `Marketplace` client gets its embedded token (signed by the host's backend). */

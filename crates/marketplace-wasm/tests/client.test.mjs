@@ -142,7 +142,8 @@ test('known specs and instances: valid writes are checked locally with no read',
 
 test('the service\'s refusals come back as MarketplaceErrors with status, code and reasons', async () => {
   const client = new Marketplace({ baseUrl: demo.serviceUrl, getToken: () => demo.token('js-refused-co') });
-  await assert.rejects(client.instance('ins_missing'), (error) => error.status === 404 && error.code === 'not_found');
+  await assert.rejects(client.instance('ins_missing'), (error) => error.status === 404 && error.code === 'not_found'
+    && typeof error.requestId === 'string' && error.requestId.length > 0);
   const netsuite = await integrationId(demo, 'NetSuite');
   const detail = await client.integration(netsuite);
   assert.equal(detail.deployability.status, 'contact_vendor');

@@ -10,7 +10,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-const ALLOWED_HEADERS: &str = "authorization, content-type, idempotency-key";
+const ALLOWED_HEADERS: &str = "authorization, content-type, idempotency-key, x-request-id";
 const ALLOWED_METHODS: &str = "GET, POST, PATCH, DELETE, OPTIONS";
 
 /// The middleware.
@@ -70,7 +70,7 @@ fn add_origin(response: &mut Response, origin: &str) {
         headers.insert(header::VARY, HeaderValue::from_static("Origin"));
         headers.insert(
             header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static("content-type"),
+            HeaderValue::from_static("content-type, x-request-id"),
         );
     }
 }

@@ -69,7 +69,7 @@ pub fn app(state: AppState) -> Router {
             cors::cors,
         ))
         .layer(axum::middleware::from_fn(refuse_announced_oversize))
-        .layer(axum::middleware::from_fn(log_request))
+        .layer(axum::middleware::from_fn(trace_request))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -110,21 +110,66 @@ async fn refuse_announced_oversize(
     next.run(request).await
 }
 
-/// Logs each request at debug level (`MARKETPLACE_LOG=debug`): method, route template (never the
-/// path itself, which holds webhook secrets), status and duration.
-async fn log_request(
-    request: axum::extract::Request,
+/// The header naming a request: the caller's, or one the service makes.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// A request's id ([`trace_request`]), in the request's extensions for handlers that log it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(pub String);
+
+/// The caller's `x-request-id` is taken when it is 1 to 128 visible ASCII characters.
+fn is_request_id(value: &str) -> bool {
+    (1..=128).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// A new request id: this process's random prefix and a counter (no system call per request).
+fn new_request_id() -> String {
+    static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let prefix = PREFIX.get_or_init(|| crate::crypto::random_secret(9));
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{prefix}-{n:x}")
+}
+
+/// Names each request and traces it: its id (the caller's `x-request-id`, else a new one) is on
+/// the tracing span of everything the request logs, echoed in the response's `x-request-id`, and
+/// put in problem bodies as `request_id`, to quote to support. Logs the request at debug level
+/// (`MARKETPLACE_LOG=debug`): method, route template (never the path itself, which holds webhook
+/// secrets), status and duration.
+async fn trace_request(
+    mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
+    use tracing::Instrument;
+    let id = request
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| is_request_id(v))
+        .map_or_else(new_request_id, str::to_owned);
     let method = request.method().clone();
     let route = request
         .extensions()
         .get::<axum::extract::MatchedPath>()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "(no route)".to_owned());
+    let span = tracing::info_span!("request", request_id = %id, %method, route);
+    request.extensions_mut().insert(RequestId(id.clone()));
     let started = std::time::Instant::now();
-    let response = next.run(request).await;
-    tracing::debug!(%method, route, status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");
+    let mut response = next.run(request).instrument(span.clone()).await;
+    span.in_scope(|| {
+        tracing::debug!(
+            status = response.status().as_u16(),
+            micros = started.elapsed().as_micros() as u64,
+            "request"
+        );
+    });
+    if crate::error::is_problem(&response) {
+        response = crate::error::with_request_id(response, &id).await;
+    }
+    if let Ok(value) = axum::http::HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
     response
 }
 

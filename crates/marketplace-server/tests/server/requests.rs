@@ -1,0 +1,115 @@
+//! Request ids (`x-request-id`): the caller's kept, else one made; echoed on every answer,
+//! preflights included, and in every problem body as `request_id`, beside the problem's own
+//! members. Backend-independent: SQLite only.
+
+use super::common::{Backend, HOST_ORIGIN, TestServer};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// The answer's `x-request-id` and its body.
+async fn answer(response: reqwest::Response) -> (StatusCode, String, Value) {
+    let status = response.status();
+    let id = response
+        .headers()
+        .get("x-request-id")
+        .expect("every answer names its request")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    (status, id, response.json().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn request_ids_are_echoed_and_put_in_problems() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let url = |path: &str| format!("{}{path}", server.base);
+
+    // The caller's id is kept: echoed, and in the problem beside its own members.
+    let (status, id, problem) = answer(
+        server
+            .client
+            .get(url("/api/v1/no-such-route"))
+            .header("x-request-id", "support-ticket-42")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(id, "support-ticket-42");
+    assert_eq!(problem["request_id"], "support-ticket-42");
+    assert_eq!(problem["code"], "not_found");
+
+    // An unusable id (spaces) is replaced; without one, a new one each time; header and body agree.
+    let refused = server
+        .client
+        .get(url("/api/v1/embedded/marketplace"))
+        .bearer_auth("not.a.token")
+        .header("x-request-id", "has spaces in it")
+        .send()
+        .await
+        .unwrap();
+    let (status, first, problem) = answer(refused).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_ne!(first, "has spaces in it");
+    assert_eq!(problem["request_id"], first.as_str());
+    assert_eq!(problem["status"], 401);
+    let (_, second, problem) = answer(
+        server
+            .client
+            .get(url("/api/v1/embedded/marketplace"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_ne!(second, first, "each request has its own id");
+    assert_eq!(problem["request_id"], second.as_str());
+
+    // A 422 keeps its field errors.
+    let (status, _, problem) = answer(
+        server
+            .client
+            .post(url("/api/v1/integrations"))
+            .bearer_auth(&server.admin_key)
+            .json(&json!({"name": ""}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(
+        problem["errors"].as_array().is_some_and(|e| !e.is_empty()),
+        "{problem}"
+    );
+    assert!(problem["request_id"].is_string(), "{problem}");
+
+    // Successes carry the header, their bodies untouched.
+    let (status, _, body) = answer(server.client.get(url("/healthz")).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, json!({"status": "ok"}));
+
+    // A preflight from an allowed origin may send the header and read it back.
+    let preflight = server
+        .client
+        .request(
+            reqwest::Method::OPTIONS,
+            url("/api/v1/embedded/marketplace"),
+        )
+        .header("origin", HOST_ORIGIN)
+        .header("access-control-request-method", "GET")
+        .header(
+            "access-control-request-headers",
+            "authorization, x-request-id",
+        )
+        .send()
+        .await
+        .unwrap();
+    let allowed = preflight.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(allowed.contains("x-request-id"), "{allowed}");
+    assert!(preflight.headers().contains_key("x-request-id"));
+}
