@@ -61,7 +61,7 @@ async fn app_of(
         .variable(key)
         .and_then(|v| v.connection_app.clone())
         .ok_or(ApiError::NotFound("connection"))?;
-    let config = crate::service::instances::effective_config_of(state, &instance, &version).await?;
+    let config = crate::service::instances::effective_config_of(state, instance, &version).await?;
     let settings = rules::app_settings(&app, &config).map_err(|missing| ApiError::Conflict {
         code: "invalid_state",
         detail: format!(
