@@ -70,6 +70,10 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(refuse_announced_oversize))
         .layer(axum::middleware::from_fn(trace_request))
+        // JSON, pages and scripts in gzip or Brotli when the client accepts it (not images,
+        // event streams, or bodies under 32 bytes: tower-http's default predicate). Outside
+        // `trace_request`, which reads problem bodies uncompressed.
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }

@@ -1,6 +1,7 @@
 //! Request ids (`x-request-id`): the caller's kept, else one made; echoed on every answer,
 //! preflights included, and in every problem body as `request_id`, beside the problem's own
-//! members. Backend-independent: SQLite only.
+//! members; answers compressed (gzip, Brotli) for clients that accept it. Backend-independent:
+//! SQLite only.
 
 use super::common::{Backend, HOST_ORIGIN, TestServer};
 use reqwest::StatusCode;
@@ -112,4 +113,62 @@ async fn request_ids_are_echoed_and_put_in_problems() {
         .to_owned();
     assert!(allowed.contains("x-request-id"), "{allowed}");
     assert!(preflight.headers().contains_key("x-request-id"));
+}
+
+/// The gunzipped bytes.
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .expect("a gzip body");
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn answers_are_compressed_for_clients_that_accept_it() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let url = format!("{}/api/v1/openapi.json", server.base);
+    let plain = server.client.get(&url).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain = plain.bytes().await.unwrap();
+
+    let gzipped = server
+        .client
+        .get(&url)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    let gzipped = gzipped.bytes().await.unwrap();
+    assert!(
+        gzipped.len() * 4 < plain.len(),
+        "{} of {}",
+        gzipped.len(),
+        plain.len()
+    );
+    assert_eq!(gunzip(&gzipped), plain.to_vec());
+
+    let brotli = server
+        .client
+        .get(&url)
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(brotli.headers()["content-encoding"], "br");
+
+    // A problem is compressed after its request id is put in.
+    let problem = server
+        .client
+        .get(format!("{}/api/v1/no-such-route", server.base))
+        .header("accept-encoding", "gzip")
+        .header("x-request-id", "zipped-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem.headers()["content-encoding"], "gzip");
+    let body: Value = serde_json::from_slice(&gunzip(&problem.bytes().await.unwrap())).unwrap();
+    assert_eq!(body["request_id"], "zipped-1");
 }
