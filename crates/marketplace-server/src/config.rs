@@ -10,6 +10,20 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// How log lines are written to stderr: `text` for people, `json` (one object a line, with
+    /// the request's span: `request_id`, method, route) for log collectors. The level is
+    /// `MARKETPLACE_LOG` (`info,sqlx=warn` by default; `debug` adds one line per request).
+    #[arg(long, global = true, env = "MARKETPLACE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// The format of log lines ([`Cli::log_format`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Lines for people.
+    Text,
+    /// One JSON object a line.
+    Json,
 }
 
 /// Subcommands.

@@ -1,7 +1,7 @@
 //! `marketplace-server`: init, serve, demo, openapi.
 
 use clap::Parser;
-use marketplace_server::config::{Cli, Command};
+use marketplace_server::config::{Cli, Command, LogFormat};
 use marketplace_server::{
     AppState, StartError, demo, demo_host, open, serve, service::organization::create_organization,
     settings,
@@ -10,15 +10,24 @@ use std::io::Write;
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
+    let cli = Cli::parse();
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("MARKETPLACE_LOG")
                 .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
-    if let Err(e) = run(Cli::parse()).await {
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
+    if let Err(e) = run(cli).await {
         eprintln!("error: {e}");
         std::process::exit(1);
     }

@@ -1,7 +1,7 @@
 //! Request ids (`x-request-id`): the caller's kept, else one made; echoed on every answer,
 //! preflights included, and in every problem body as `request_id`, beside the problem's own
-//! members; answers compressed (gzip, Brotli) for clients that accept it. Backend-independent:
-//! SQLite only.
+//! members; answers compressed (gzip, Brotli) for clients that accept it; `--log-format json`
+//! lines carrying the request span. Backend-independent: SQLite only.
 
 use super::common::{Backend, HOST_ORIGIN, TestServer};
 use reqwest::StatusCode;
@@ -171,4 +171,63 @@ async fn answers_are_compressed_for_clients_that_accept_it() {
     assert_eq!(problem.headers()["content-encoding"], "gzip");
     let body: Value = serde_json::from_slice(&gunzip(&problem.bytes().await.unwrap())).unwrap();
     assert_eq!(body["request_id"], "zipped-1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn json_logs_carry_the_request_span() {
+    use super::durability::{binary, free_port, init_organization};
+    use std::io::Read;
+    use std::process::Stdio;
+    let (database_url, _dir) = super::common::fresh_database(Backend::Sqlite).await;
+    init_organization(&database_url);
+    let port = free_port();
+    let mut child = binary(&database_url)
+        .env("MARKETPLACE_LOG", "marketplace_server=debug")
+        .args([
+            "serve",
+            "--log-format",
+            "json",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let mut answered = None;
+    for _ in 0..200 {
+        if let Ok(response) = client
+            .get(format!("http://127.0.0.1:{port}/api/v1/no-such-route"))
+            .header("x-request-id", "json-log-1")
+            .send()
+            .await
+        {
+            answered = Some(response.status());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(answered, Some(StatusCode::NOT_FOUND));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    let lines: Vec<Value> = logs
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect();
+    let request = lines
+        .iter()
+        .find(|l| l["fields"]["message"] == "request" && l["span"]["request_id"] == "json-log-1")
+        .unwrap_or_else(|| panic!("no request line with its span: {logs}"));
+    assert_eq!(request["fields"]["status"], 404);
+    assert_eq!(request["span"]["method"], "GET");
+    assert_eq!(request["level"], "DEBUG");
 }
