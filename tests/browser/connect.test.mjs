@@ -5,7 +5,8 @@
 // account page, a delivery is refused and the refresh gets `invalid_grant`, so the page shows
 // `error` with Reconnect; a Deny in the popup reaches the host as CONNECTION_FAILED and leaves the
 // status alone; Reconnect and Allow connect again. The native example (the npm package's
-// `connectionsPanel`) connects the same way after a disconnect. Screenshots: target/screenshots/connect-*.png.
+// `connectionsPanel`) draws Orbit CRM's form from the customer's view of its spec and connects
+// the same way after a disconnect. Screenshots: target/screenshots/connect-*.png.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -126,7 +127,7 @@ test('connect in a popup, revoke at the provider, see Reconnect, deny, reconnect
   await page.close();
 });
 
-test('the native example connects in a popup too, after a disconnect', async () => {
+test('the native example draws the form of the customer\'s view of the spec and connects in a popup, after a disconnect', async () => {
   assert.ok(orbitInstance, 'the first test made the instance');
   const disconnected = await fetch(`${demo.serviceUrl}/api/v1/instances/${orbitInstance}/connections/orbit`, {
     method: 'DELETE', headers: { authorization: `Bearer ${demo.apiKey}` },
@@ -135,9 +136,16 @@ test('the native example connects in a popup too, after a disconnect', async () 
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(String(error)));
+  // The detail's spec (the customer's view: the app's organization variables left out)
+  // compiles in the package: the form is drawn, with no input for the connection.
+  const orbit = await integrationId(demo, 'Orbit CRM');
+  await page.goto(`${demo.hostUrl}/js-native-marketplace/?customer=globex#/integration/${orbit}`);
+  await page.getByLabel('Pipeline').waitFor();
+  assert.equal(await page.getByLabel('Orbit CRM account').count(), 0);
   await page.goto(`${demo.hostUrl}/js-native-marketplace/?customer=globex#/instance/${orbitInstance}`);
   const status = page.locator('.mk-connection-status[data-key="orbit"]');
   await status.and(page.locator('[data-status="not_connected"]')).waitFor();
+  await page.getByLabel('Pipeline').waitFor(); // the reconfigure form
   await consent(page, page.getByRole('button', { name: 'Connect', exact: true }), 'Allow');
   await status.and(page.locator('[data-status="connected"]')).waitFor();
   const instance = await demo.admin(`/api/v1/instances/${orbitInstance}`);

@@ -104,13 +104,24 @@ pub fn is_authorized_connection(variable: &Variable) -> bool {
 }
 
 /// Checks that each app field names an `organization` variable of the right type:
-/// `invalid_reference` at `{variable_path}/connection/app/{field}` otherwise.
-/// `paths` gives the path of a variable by key.
-pub(crate) fn check_app_references(
-    spec: &ConfigSpec,
-    path_of: impl Fn(&str) -> String,
-    errors: &mut Vec<FieldError>,
-) {
+/// `invalid_reference` at `{variable_path}/connection/app/{field}` otherwise, the variable's path
+/// found in `raw` (the spec as written). Checked when a version is created, not when a spec is
+/// parsed: a customer's view of a spec (`ConfigSpec::customer_view`) keeps the app but not the
+/// organization variables it names, and must parse.
+pub fn check_app_references(spec: &ConfigSpec, raw: &Value) -> Vec<FieldError> {
+    let path_of = |key: &str| {
+        let pages = raw.get("pages").and_then(Value::as_array);
+        for (i, page) in pages.into_iter().flatten().enumerate() {
+            let elements = page.get("elements").and_then(Value::as_array);
+            for (j, element) in elements.into_iter().flatten().enumerate() {
+                if element.get("key").and_then(Value::as_str) == Some(key) {
+                    return format!("/pages/{i}/elements/{j}");
+                }
+            }
+        }
+        String::new()
+    };
+    let mut errors = Vec::new();
     for variable in spec.variables() {
         let Some(app) = &variable.connection_app else {
             continue;
@@ -135,6 +146,7 @@ pub(crate) fn check_app_references(
             }
         }
     }
+    errors
 }
 
 /// The app's variables that have neither a default nor a vendor-set value (for the

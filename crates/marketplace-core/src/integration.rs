@@ -603,8 +603,12 @@ fn parse_contents(
             ));
             None
         }
-        Some(spec) => match CompiledSpec::parse(spec) {
-            Ok(spec) => Some(spec),
+        Some(raw) => match CompiledSpec::parse(raw) {
+            Ok(spec) => {
+                let references = crate::connection::check_app_references(spec.spec(), raw);
+                errors.extend(prefix_all(references, "/config"));
+                Some(spec)
+            }
             Err(e) => {
                 errors.extend(prefix_all(e, "/config"));
                 None

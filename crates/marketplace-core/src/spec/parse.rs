@@ -208,7 +208,6 @@ fn parse_spec(value: &Value, errors: &mut Vec<FieldError>) -> ConfigSpec {
         return ConfigSpec::default();
     };
     let mut keys = HashSet::new();
-    let raw_pages = pages;
     let pages = pages
         .iter()
         .enumerate()
@@ -216,21 +215,7 @@ fn parse_spec(value: &Value, errors: &mut Vec<FieldError>) -> ConfigSpec {
             parse_page(page, &pointer::push_index("/pages", i), &mut keys, errors)
         })
         .collect();
-    let spec = ConfigSpec { pages };
-    // A variable's path, found in the input (pages or elements that failed are not in `spec`).
-    let path_of = |key: &str| {
-        for (i, page) in raw_pages.iter().enumerate() {
-            let elements = page.get("elements").and_then(Value::as_array);
-            for (j, element) in elements.into_iter().flatten().enumerate() {
-                if element.get("key").and_then(Value::as_str) == Some(key) {
-                    return format!("/pages/{i}/elements/{j}");
-                }
-            }
-        }
-        String::new()
-    };
-    crate::connection::check_app_references(&spec, path_of, errors);
-    spec
+    ConfigSpec { pages }
 }
 
 fn parse_page<'v>(

@@ -62,7 +62,12 @@ fn the_app_names_organization_variables_of_the_right_type() {
     for (field, value, code) in table {
         let mut app = good_app();
         app[field] = value;
-        let errors = ConfigSpec::parse(&spec_with(app, vec![])).unwrap_err();
+        let raw = spec_with(app, vec![]);
+        // Shapes fail the parse; references are checked as a version is created.
+        let errors = match ConfigSpec::parse(&raw) {
+            Err(errors) => errors,
+            Ok(spec) => connection::check_app_references(&spec, &raw),
+        };
         assert_eq!(
             codes(&errors),
             vec![(format!("{at}/{field}"), code)],
@@ -77,6 +82,40 @@ fn the_app_names_organization_variables_of_the_right_type() {
     assert_eq!(
         codes(&errors),
         vec![("/pages/0/elements/0/connection/app".into(), Code::Invalid)]
+    );
+}
+
+#[test]
+fn the_customer_view_keeps_the_app_and_parses_again() {
+    // Served as an integration's detail: the organization variables the app names are gone,
+    // and a client compiles what it was served.
+    let spec = ConfigSpec::parse(&spec_with(good_app(), vec![])).unwrap();
+    let view = serde_json::to_value(spec.customer_view()).unwrap();
+    assert!(
+        view.to_string().contains("client_secret"),
+        "the app still names its variables"
+    );
+    let parsed = CompiledSpec::parse(&view).expect("the customer's view parses");
+    assert!(parsed.spec().variable("client_secret").is_none());
+    assert!(
+        parsed
+            .spec()
+            .variable("crm")
+            .unwrap()
+            .connection_app
+            .is_some()
+    );
+    // A version naming a variable that is not there is still refused, when it is created.
+    let mut app = good_app();
+    app["authorize_url"] = json!("nothing");
+    let body = json!({"version": "1.0.0", "config": spec_with(app, vec![])});
+    let errors = marketplace_core::IntegrationVersion::parse_draft(&body, &[], &[]).unwrap_err();
+    assert_eq!(
+        codes(&errors),
+        vec![(
+            "/config/pages/0/elements/0/connection/app/authorize_url".into(),
+            Code::InvalidReference
+        )]
     );
 }
 
