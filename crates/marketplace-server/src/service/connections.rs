@@ -522,23 +522,7 @@ pub async fn refresh(
                 updated_at: now,
                 ..current.clone()
             };
-            store::connections::save(&mut tx, &state.store, &changed)
-                .await
-                .map_err(store_error)?;
-            status_changed(
-                state,
-                &mut tx,
-                &current.organization_id,
-                instance,
-                &version,
-                key,
-                current.status,
-                status,
-                now,
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-            tx.commit().await.map_err(|e| e.to_string())?;
+            commit_change(state, tx, current.status, &changed, instance, &version, now).await?;
         }
         return if status == ConnectionStatus::Connected {
             Ok(access)
@@ -613,24 +597,38 @@ pub async fn refresh(
             (changed, result)
         }
     };
-    store::connections::save(&mut tx, &state.store, &changed)
+    commit_change(state, tx, current.status, &changed, instance, &version, now).await?;
+    result
+}
+
+/// Saves a connection the refresh changed, with its status change (event, instance status), in
+/// the transaction holding the row's lock, and commits it.
+async fn commit_change(
+    state: &AppState,
+    mut tx: Tx,
+    previous: ConnectionStatus,
+    changed: &Connection,
+    instance: &Instance,
+    version: &IntegrationVersion,
+    now: i64,
+) -> Result<(), UseError> {
+    store::connections::save(&mut tx, &state.store, changed)
         .await
-        .map_err(store_error)?;
+        .map_err(|e| e.to_string())?;
     status_changed(
         state,
         &mut tx,
-        &current.organization_id,
+        &changed.organization_id,
         instance,
-        &version,
-        key,
-        current.status,
+        version,
+        &changed.key,
+        previous,
         changed.status,
         now,
     )
     .await
     .map_err(|e| e.to_string())?;
-    tx.commit().await.map_err(|e| e.to_string())?;
-    result
+    tx.commit().await.map_err(|e| e.to_string())
 }
 
 /// Refreshes the connections whose tokens expire within 10 minutes; how many were tried.
