@@ -248,8 +248,8 @@ impl ApiError {
                 _ => None,
             },
             error: OAUTH_ERRORS.contains(&code).then(|| code.to_owned()),
-            // Added on the way out, where the request's id is known (`http::trace_request`).
-            request_id: None,
+            // None outside a request (a problem built by a test or a background task).
+            request_id: REQUEST_ID.try_with(Clone::clone).ok(),
         }
     }
 }
@@ -265,30 +265,10 @@ const OAUTH_ERRORS: [&str; 6] = [
     "unsupported_grant_type",
 ];
 
-/// Whether a response is a problem document (`application/problem+json`).
-pub fn is_problem(response: &Response) -> bool {
-    response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes() == b"application/problem+json")
-}
-
-/// The problem response with `request_id` added to its document (a problem is small; one over
-/// 1 MiB or not JSON is left as it is).
-pub async fn with_request_id(response: Response, request_id: &str) -> Response {
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 1024 * 1024).await else {
-        return ApiError::Internal("a problem body could not be read".into()).into_response();
-    };
-    let body = match serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&bytes) {
-        Ok(mut problem) => {
-            problem.insert("request_id".into(), request_id.into());
-            serde_json::to_vec(&problem).unwrap_or_else(|_| bytes.to_vec())
-        }
-        Err(_) => bytes.to_vec(),
-    };
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, axum::body::Body::from(body))
+tokio::task_local! {
+    /// The id of the request being answered (set by `http::trace_request` around each request),
+    /// which every problem carries as `request_id`.
+    pub static REQUEST_ID: String;
 }
 
 impl IntoResponse for ApiError {

@@ -71,8 +71,7 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(refuse_announced_oversize))
         .layer(axum::middleware::from_fn(trace_request))
         // JSON, pages and scripts in gzip or Brotli when the client accepts it (not images,
-        // event streams, or bodies under 32 bytes: tower-http's default predicate). Outside
-        // `trace_request`, which reads problem bodies uncompressed.
+        // event streams, or bodies under 32 bytes: tower-http's default predicate).
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
@@ -117,10 +116,6 @@ async fn refuse_announced_oversize(
 /// The header naming a request: the caller's, or one the service makes.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
-/// A request's id ([`trace_request`]), in the request's extensions for handlers that log it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestId(pub String);
-
 /// The caller's `x-request-id` is taken when it is 1 to 128 visible ASCII characters.
 fn is_request_id(value: &str) -> bool {
     (1..=128).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_graphic())
@@ -137,11 +132,12 @@ fn new_request_id() -> String {
 
 /// Names each request and traces it: its id (the caller's `x-request-id`, else a new one) is on
 /// the tracing span of everything the request logs, echoed in the response's `x-request-id`, and
-/// put in problem bodies as `request_id`, to quote to support. Logs the request at debug level
+/// in scope ([`crate::error::REQUEST_ID`]) for the problems built while answering, which carry it
+/// as `request_id`, to quote to support. Logs the request at debug level
 /// (`MARKETPLACE_LOG=debug`): method, route template (never the path itself, which holds webhook
 /// secrets), status and duration.
 async fn trace_request(
-    mut request: axum::extract::Request,
+    request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use tracing::Instrument;
@@ -159,9 +155,9 @@ async fn trace_request(
     // One field: a span's fields are formatted when it is made, on every request (three made
     // the catalog read ~20 % slower).
     let span = tracing::info_span!("request", request_id = %id);
-    request.extensions_mut().insert(RequestId(id.clone()));
     let started = std::time::Instant::now();
-    let mut response = next.run(request).instrument(span.clone()).await;
+    let answer = crate::error::REQUEST_ID.scope(id.clone(), next.run(request));
+    let mut response = answer.instrument(span.clone()).await;
     span.in_scope(|| {
         let route = matched.as_ref().map_or("(no route)", |p| p.as_str());
         tracing::debug!(
@@ -172,9 +168,6 @@ async fn trace_request(
             "request"
         );
     });
-    if crate::error::is_problem(&response) {
-        response = crate::error::with_request_id(response, &id).await;
-    }
     if let Ok(value) = axum::http::HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
