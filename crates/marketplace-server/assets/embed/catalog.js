@@ -240,6 +240,8 @@ export function certificationSections(detail) {
  */
 export function connectInPopup({ authorize, origin }) {
   const popup = window.open('', 'mk-connect', 'popup,width=520,height=680');
+  // Blocked: nothing to authorise for.
+  if (!popup) return Promise.reject(new Error(t('connection.popupBlocked')));
   return new Promise((resolve, reject) => {
     let watch = null;
     const settle = (outcome) => {
@@ -254,7 +256,6 @@ export function connectInPopup({ authorize, origin }) {
       settle(event.data);
     };
     authorize().then(({ authorize_url: url }) => {
-      if (!popup) throw new Error(t('connection.popupBlocked'));
       window.addEventListener('message', listener);
       popup.location.href = url;
       // Closed without an answer: given a second for a message the callback sent as it closed.
@@ -264,7 +265,7 @@ export function connectInPopup({ authorize, origin }) {
         setTimeout(() => settle(null), 1000);
       }, 500);
     }).catch((error) => {
-      popup?.close();
+      popup.close();
       reject(error);
     });
   });
