@@ -432,10 +432,15 @@ impl std::fmt::Debug for Pkce {
     }
 }
 
+/// The S256 `code_challenge` of a `code_verifier`: base64url-no-pad(SHA-256(verifier)).
+pub fn pkce_challenge(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
 /// The PKCE pair of 32 random bytes.
 pub fn pkce_from_bytes(random: &[u8; 32]) -> Pkce {
     let verifier = URL_SAFE_NO_PAD.encode(random);
-    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    let challenge = pkce_challenge(&verifier);
     Pkce {
         verifier,
         challenge,

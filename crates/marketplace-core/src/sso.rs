@@ -2,10 +2,7 @@
 //! service issues as an OpenID Provider, and the PKCE check of its token endpoint. Signing the
 //! tokens is the server's (core holds no keys).
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 
 /// Expands `{customer_external_id}` and `{instance_id}` in a bookmark URL (values
@@ -104,7 +101,7 @@ pub fn id_token_claims(
 /// PKCE S256 check (RFC 7636): base64url-no-pad(SHA-256(verifier)) == challenge, compared in
 /// constant time.
 pub fn pkce_s256_matches(verifier: &str, challenge: &str) -> bool {
-    let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    let computed = crate::connection::pkce_challenge(verifier);
     computed.len() == challenge.len()
         && computed
             .bytes()

@@ -8,15 +8,14 @@
 //! access**, and an API the integration's flow delivers to (401 to a stale or revoked token).
 //! Everything lives in memory: restarting the demo revokes every grant.
 
-use aws_lc_rs::digest::{SHA256, digest};
-use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use crate::crypto::random_secret;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
@@ -94,13 +93,6 @@ pub fn router(service_url: &str) -> Router {
         .with_state(provider)
 }
 
-fn random_token() -> String {
-    let mut bytes = [0u8; 24];
-    // The system's generator does not fail on the platforms the demo runs on.
-    SystemRandom::new().fill(&mut bytes).unwrap_or_default();
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
 fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>
@@ -145,7 +137,7 @@ async fn authorize(
     if field("code_challenge").is_empty() || field("state").is_empty() {
         return bad_request("code_challenge and state are required");
     }
-    let id = random_token();
+    let id = random_secret(24);
     let scope = field("scope");
     let scopes: String = scope
         .split_whitespace()
@@ -194,7 +186,7 @@ async fn decide(State(provider): State<Arc<Provider>>, Form(form): Form<Decision
             scope: request.scope.clone(),
             revoked: false,
         });
-        let code = random_token();
+        let code = random_secret(24);
         let grant = books.grants.len() - 1;
         books.codes.insert(
             code.clone(),
@@ -264,9 +256,11 @@ async fn token(
                     "unknown or used code",
                 );
             };
-            let challenge =
-                URL_SAFE_NO_PAD.encode(digest(&SHA256, field("code_verifier").as_bytes()));
-            if code.redirect_uri != field("redirect_uri") || code.code_challenge != challenge {
+            let verified = marketplace_core::sso::pkce_s256_matches(
+                field("code_verifier"),
+                &code.code_challenge,
+            );
+            if code.redirect_uri != field("redirect_uri") || !verified {
                 return oauth_error(
                     StatusCode::BAD_REQUEST,
                     "invalid_grant",
@@ -305,7 +299,7 @@ async fn token(
             "access was revoked by the user",
         );
     };
-    let (access, refresh) = (random_token(), random_token());
+    let (access, refresh) = (random_secret(24), random_secret(24));
     books.access.insert(access.clone(), grant);
     books.refresh.insert(refresh.clone(), grant);
     (
