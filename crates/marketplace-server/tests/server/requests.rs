@@ -159,7 +159,7 @@ async fn answers_are_compressed_for_clients_that_accept_it() {
         .unwrap();
     assert_eq!(brotli.headers()["content-encoding"], "br");
 
-    // A problem is compressed after its request id is put in.
+    // A compressed problem still holds its request id.
     let problem = server
         .client
         .get(format!("{}/api/v1/no-such-route", server.base))
