@@ -154,6 +154,13 @@ pub struct ServeArgs {
     /// `user:password@` when it needs a login. Unset: emails are logged as skipped.
     #[arg(long, env = "MARKETPLACE_SMTP_URL")]
     pub smtp_url: Option<String>,
+    /// Address of a second listener serving only `GET /metrics` (Prometheus text format), with
+    /// no authentication: bind it where only the scraper reaches (e.g. `127.0.0.1:9090`).
+    #[arg(long, env = "MARKETPLACE_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// Serve `GET /metrics` on the public listener too, to callers sending this bearer token.
+    #[arg(long, env = "MARKETPLACE_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// The `From` address of outgoing emails.
     #[arg(
         long,

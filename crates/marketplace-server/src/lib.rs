@@ -8,7 +8,8 @@
 //! - [`store`]: every SQL statement, one module per aggregate, over SQLite or PostgreSQL.
 //!
 //! Beside them: [`config`] (command line), [`crypto`] (sealing secrets at rest, hashes),
-//! [`egress`] (the one outbound HTTP client, refusing private addresses),
+//! [`egress`] (the one outbound HTTP client, refusing private addresses), [`telemetry`] (the
+//! metrics series and their Prometheus text),
 //! [`error`] (one error type, rendered as problem+json), [`markdown`] (overviews rendered and
 //! sanitised), [`demo`] and [`demo_host`]. What handlers and services share is
 //! [`service::state::AppState`].
@@ -27,6 +28,7 @@ pub mod http;
 pub mod markdown;
 pub mod service;
 pub mod store;
+pub mod telemetry;
 
 pub use http::app;
 pub use service::state::{AppState, Settings};
@@ -101,6 +103,7 @@ pub fn settings(args: &ServeArgs) -> Settings {
             smtp_url: args.smtp_url.clone(),
             from: args.smtp_from.clone(),
         },
+        metrics_token: args.metrics_token.clone(),
     }
 }
 
@@ -113,13 +116,29 @@ pub fn start_workers(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
         tokio::spawn(service::notifications::run_worker(state.clone())),
         tokio::spawn(service::scheduler::run_scheduler(state.clone())),
         tokio::spawn(service::connections::run_sweeper(state.clone())),
+        tokio::spawn(telemetry::run_upkeep()),
     ]
 }
 
-/// Serves until Ctrl-C or SIGTERM; resumes interrupted executions first.
-pub async fn serve(state: AppState, listen: std::net::SocketAddr) -> Result<(), StartError> {
+/// Serves until Ctrl-C or SIGTERM; resumes interrupted executions first. With
+/// `metrics_listen`, `GET /metrics` is served there too ([`http::metrics`]).
+pub async fn serve(
+    state: AppState,
+    listen: std::net::SocketAddr,
+    metrics_listen: Option<std::net::SocketAddr>,
+) -> Result<(), StartError> {
     service::notifications::Mailer::new(&state.settings.mail).map_err(StartError::Config)?;
     let listener = tokio::net::TcpListener::bind(listen).await?;
+    if let Some(address) = metrics_listen {
+        let metrics = tokio::net::TcpListener::bind(address).await?;
+        let app = http::metrics::listener_app(state.clone());
+        tracing::info!(listen = %address, "serving metrics");
+        tokio::spawn(async move {
+            if let Err(error) = axum::serve(metrics, app).await {
+                tracing::error!(%error, "the metrics listener stopped");
+            }
+        });
+    }
     match service::runner::resume_interrupted(&state).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(count = n, "resumed interrupted executions"),

@@ -55,7 +55,12 @@ async fn run(cli: Cli) -> Result<(), StartError> {
         }
         Command::Serve(args) => {
             let store = open(&args.storage).await?;
-            serve(AppState::new(store, settings(&args)), args.listen).await
+            serve(
+                AppState::new(store, settings(&args)),
+                args.listen,
+                args.metrics_listen,
+            )
+            .await
         }
         Command::Demo(mut demo_args) => {
             let args = &mut demo_args.serve;
@@ -78,7 +83,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
                 }
             });
             demo::print_welcome(&demo, &args.public_url(), &host_origins[0]);
-            serve(state, args.listen).await
+            serve(state, args.listen, args.metrics_listen).await
         }
     }
 }

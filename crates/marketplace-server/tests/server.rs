@@ -19,6 +19,7 @@ mod server {
     pub(crate) mod mail;
     mod mappings;
     mod marketplaces;
+    mod metrics;
     mod oauth_client;
     pub(crate) mod oauth_provider;
     mod openapi;

@@ -23,6 +23,7 @@ pub mod integrations;
 pub mod listings;
 pub mod mappings;
 pub mod marketplaces;
+pub mod metrics;
 pub mod observability;
 pub mod oidc;
 pub mod openapi;
@@ -57,6 +58,7 @@ pub fn app(state: AppState) -> Router {
         .merge(embed_page::router())
         .merge(portal::page_router())
         .merge(oidc::browser_router())
+        .merge(metrics::public_router(&state))
         .route(
             "/healthz",
             axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
@@ -158,13 +160,15 @@ async fn trace_request(
     let started = std::time::Instant::now();
     let answer = crate::error::REQUEST_ID.scope(id.clone(), next.run(request));
     let mut response = answer.instrument(span.clone()).await;
+    let route = matched.as_ref().map(|p| p.as_str());
+    let (status, elapsed) = (response.status().as_u16(), started.elapsed());
+    crate::telemetry::request(&method, route, status, elapsed);
     span.in_scope(|| {
-        let route = matched.as_ref().map_or("(no route)", |p| p.as_str());
         tracing::debug!(
             %method,
-            route,
-            status = response.status().as_u16(),
-            micros = started.elapsed().as_micros() as u64,
+            route = route.unwrap_or("(no route)"),
+            status,
+            micros = elapsed.as_micros() as u64,
             "request"
         );
     });

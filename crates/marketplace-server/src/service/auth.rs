@@ -322,6 +322,7 @@ pub async fn verify_token(
         .get(&hash)
         .filter(|hit| now <= hit.claims.exp + policy.leeway)
         .map(|hit| (hit.claims.clone(), hit.key_marketplace.clone()));
+    crate::telemetry::token_cache(hit.is_some());
     if let Some((claims, key_marketplace)) = hit {
         // One process owns a SQLite file and forgets the tokens it revokes; on PostgreSQL
         // another process may have revoked this one since it was cached.

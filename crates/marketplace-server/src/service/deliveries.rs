@@ -486,6 +486,14 @@ async fn attempt(state: &AppState, claimed: Claimed) -> ApiResult<Outcome> {
         now_ms(),
         jitter(),
     );
+    crate::telemetry::delivery_attempt(
+        "event",
+        match &decision {
+            Decision::Succeeded { .. } => "succeeded",
+            Decision::Retry { .. } => "retry",
+            Decision::Dead(_) => "dead",
+        },
+    );
     let (settlement, settles) = match decision {
         Decision::Succeeded { answer, later } => {
             let settles = match (&answer, later, awaits_answer) {

@@ -254,7 +254,24 @@ async fn replay(
 /// Activates a listed integration for a customer: idempotency replay, deployability, core's
 /// acceptance of the values, then the instance, its webhook URLs, its event and the idempotency
 /// record (`record` renders the answer to keep) in one transaction.
+/// Counted in `marketplace_activations_total` by result.
 pub async fn activate(
+    state: &AppState,
+    snapshot: &Snapshot,
+    request: Activation<'_>,
+    record: impl Fn(&ShownInstance) -> String,
+) -> ApiResult<Activated> {
+    let result = activate_once(state, snapshot, request, record).await;
+    crate::telemetry::activation(match &result {
+        Ok(Activated::New(_)) => "activated",
+        Ok(Activated::Replayed(_)) => "replayed",
+        Err(e) if e.status().is_client_error() => "refused",
+        Err(_) => "failed",
+    });
+    result
+}
+
+async fn activate_once(
     state: &AppState,
     snapshot: &Snapshot,
     request: Activation<'_>,

@@ -27,6 +27,7 @@ pub mod portal;
 pub mod providers;
 pub mod runner;
 pub mod scheduler;
+pub mod scrape;
 pub mod shared_webhooks;
 pub mod sso;
 pub mod state;

@@ -392,14 +392,15 @@ impl Step {
     }
 }
 
+/// Stores an execution's end; counted in `marketplace_executions_total`.
 async fn finish(
     state: &AppState,
     execution_id: &str,
-    status: &str,
+    status: &'static str,
     steps: &Value,
     attempts: u32,
 ) -> ApiResult<()> {
-    Ok(store::executions::finish(
+    store::executions::finish(
         &state.store,
         execution_id,
         status,
@@ -407,7 +408,9 @@ async fn finish(
         attempts,
         now_ms(),
     )
-    .await?)
+    .await?;
+    crate::telemetry::execution(status);
+    Ok(())
 }
 
 /// Writes logs of one execution.
@@ -703,6 +706,7 @@ async fn deliver(
                     .and_then(|v| v.trim().parse::<u64>().ok());
                 step.output = Some(answer(response).await);
                 if status.is_success() {
+                    crate::telemetry::delivery_attempt("flow", "delivered");
                     log.write(
                         "info",
                         "delivery",
@@ -729,6 +733,7 @@ async fn deliver(
                 )
             }
             Err(egress::SendError::Blocked(_)) => {
+                crate::telemetry::delivery_attempt("flow", "failed");
                 log.write("error", "delivery", PRIVATE_TARGET).await?;
                 return Ok(failed(step, attempt, PRIVATE_TARGET.to_owned()));
             }
@@ -744,8 +749,10 @@ async fn deliver(
         )
         .await?;
         if !retryable || attempt == attempts {
+            crate::telemetry::delivery_attempt("flow", "failed");
             return Ok(failed(step, attempt, last_error));
         }
+        crate::telemetry::delivery_attempt("flow", "retry");
         tokio::time::sleep(backoff(attempt, retry_after)).await;
     }
     Ok(failed(step, attempts, last_error))

@@ -19,6 +19,8 @@ pub struct Settings {
     pub events: super::deliveries::EventSettings,
     /// Where emails go.
     pub mail: super::notifications::MailSettings,
+    /// The bearer token of `GET /metrics` on the public listener (unset: not served there).
+    pub metrics_token: Option<String>,
 }
 
 /// What every handler and service shares; cheap to clone.
@@ -51,6 +53,7 @@ pub struct Inner {
 impl AppState {
     /// Builds the state.
     pub fn new(store: Store, settings: Settings) -> Self {
+        crate::telemetry::install();
         let http = crate::egress::client(settings.allow_private_targets);
         let oauth_tokens = super::oauth_client::TokenCache::new(settings.allow_private_targets);
         AppState(Arc::new(Inner {

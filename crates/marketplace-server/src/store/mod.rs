@@ -16,6 +16,7 @@ pub mod api_keys;
 pub mod applications;
 pub mod attachments;
 pub mod avatars;
+pub mod backlog;
 pub mod certification;
 pub mod connections;
 pub mod customers;

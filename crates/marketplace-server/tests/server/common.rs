@@ -169,6 +169,7 @@ pub(crate) fn test_settings(public_url: &str) -> Settings {
             lease_margin_ms: 1000,
         },
         mail: Default::default(),
+        metrics_token: None,
     }
 }
 
