@@ -378,6 +378,12 @@ impl Setup {
                 "--allow-private-targets",
                 "--event-timeout-ms",
                 EVENT_TIMEOUT_MS,
+                // wrk is one address with one token: the rate limits are off, to measure the
+                // service rather than its 429s.
+                "--rate-limit-per-token",
+                "0",
+                "--rate-limit-per-ip",
+                "0",
             ]);
         let server = Process::start(
             "marketplace-server",

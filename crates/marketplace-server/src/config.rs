@@ -154,6 +154,23 @@ pub struct ServeArgs {
     /// `user:password@` when it needs a login. Unset: emails are logged as skipped.
     #[arg(long, env = "MARKETPLACE_SMTP_URL")]
     pub smtp_url: Option<String>,
+    /// Requests a second each embedded token may make to the embedded API and webhook triggers
+    /// (bursts of twice that); over it, 429 with `Retry-After`. 0: no limit.
+    #[arg(long, env = "MARKETPLACE_RATE_LIMIT_PER_TOKEN", default_value_t = 50)]
+    pub rate_limit_per_token: u32,
+    /// Requests a second each client address may make to the embedded API and webhook triggers
+    /// (bursts of twice that); over it, 429 with `Retry-After`. The address is the connection's:
+    /// behind a proxy, set it there instead and 0 here. 0: no limit.
+    #[arg(long, env = "MARKETPLACE_RATE_LIMIT_PER_IP", default_value_t = 200)]
+    pub rate_limit_per_ip: u32,
+    /// Longest time to produce an answer, in seconds; then 503 `request_timeout`. 0: no limit.
+    #[arg(long, env = "MARKETPLACE_REQUEST_TIMEOUT_S", default_value_t = 30)]
+    pub request_timeout_s: u64,
+    /// How long a stopping process (Ctrl-C, SIGTERM) lets answers in flight finish, in seconds;
+    /// it takes no new connection meanwhile. Deliveries in flight stay leased and are retried
+    /// by another process, or this one's next start, when their lease ends.
+    #[arg(long, env = "MARKETPLACE_SHUTDOWN_GRACE_S", default_value_t = 25)]
+    pub shutdown_grace_s: u64,
     /// Address of a second listener serving only `GET /metrics` (Prometheus text format), with
     /// no authentication: bind it where only the scraper reaches (e.g. `127.0.0.1:9090`).
     #[arg(long, env = "MARKETPLACE_METRICS_LISTEN")]

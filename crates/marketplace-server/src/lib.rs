@@ -104,6 +104,12 @@ pub fn settings(args: &ServeArgs) -> Settings {
             from: args.smtp_from.clone(),
         },
         metrics_token: args.metrics_token.clone(),
+        shutdown_grace_s: args.shutdown_grace_s,
+        limits: service::state::Limits {
+            per_token: args.rate_limit_per_token,
+            per_ip: args.rate_limit_per_ip,
+            request_timeout_s: args.request_timeout_s,
+        },
     }
 }
 
@@ -147,9 +153,30 @@ pub async fn serve(
     tracing::info!(%listen, "serving");
     let workers = start_workers(&state);
     let db = state.store.db.clone();
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    // With each connection's address, for the per-address rate limit.
+    let grace = std::time::Duration::from_secs(state.settings.shutdown_grace_s);
+    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // On Ctrl-C or SIGTERM: no new connection; answers in flight get the grace period.
+    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown().await;
+        tracing::info!(
+            grace_s = grace.as_secs(),
+            "stopping: finishing the answers in flight"
+        );
+        let _ = stopping.send(());
+    });
+    let grace_over = async move {
+        if stopped.await.is_ok() {
+            tokio::time::sleep(grace).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        served = std::future::IntoFuture::into_future(server) => served?,
+        () = grace_over => tracing::warn!("the grace period ended with answers still in flight"),
+    }
     // A delivery in flight is left leased: another process (or the next start) retries it
     // when its lease ends.
     for worker in workers {

@@ -20,6 +20,7 @@ pub mod extract;
 pub mod icons;
 pub mod instances;
 pub mod integrations;
+pub mod limits;
 pub mod listings;
 pub mod mappings;
 pub mod marketplaces;
@@ -66,6 +67,11 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", axum::routing::get(readyz))
         .fallback(|| async { ApiError::NotFound("route") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        // Inside CORS, so a browser can read a 429 or 503 (preflights are answered by CORS).
+        .layer(axum::middleware::from_fn_with_state(
+            limits::Limiters::new(&state.settings.limits),
+            limits::enforce,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             cors::cors,

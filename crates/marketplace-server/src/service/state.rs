@@ -21,6 +21,32 @@ pub struct Settings {
     pub mail: super::notifications::MailSettings,
     /// The bearer token of `GET /metrics` on the public listener (unset: not served there).
     pub metrics_token: Option<String>,
+    /// Rate and time limits of requests.
+    pub limits: Limits,
+    /// How long a stopping process lets answers in flight finish, in seconds.
+    pub shutdown_grace_s: u64,
+}
+
+/// Rate and time limits of requests (0 turns one off); enforced by the HTTP layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Requests a second per embedded token on the embedded API and webhook triggers (bursts of
+    /// twice that).
+    pub per_token: u32,
+    /// Requests a second per client address on the embedded API and webhook triggers (bursts
+    /// of twice that).
+    pub per_ip: u32,
+    /// Longest time to produce an answer, in seconds.
+    pub request_timeout_s: u64,
+}
+
+impl Limits {
+    /// No limit at all (tests, benchmarks).
+    pub const NONE: Limits = Limits {
+        per_token: 0,
+        per_ip: 0,
+        request_timeout_s: 0,
+    };
 }
 
 /// What every handler and service shares; cheap to clone.

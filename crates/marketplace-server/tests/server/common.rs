@@ -170,6 +170,8 @@ pub(crate) fn test_settings(public_url: &str) -> Settings {
         },
         mail: Default::default(),
         metrics_token: None,
+        shutdown_grace_s: 1,
+        limits: marketplace_server::service::state::Limits::NONE,
     }
 }
 

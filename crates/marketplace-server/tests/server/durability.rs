@@ -23,7 +23,10 @@ pub(super) fn binary(database_url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_marketplace-server"));
     command
         .env("MARKETPLACE_DATABASE_URL", database_url)
-        .env("MARKETPLACE_LOG", "warn");
+        .env("MARKETPLACE_LOG", "warn")
+        // Bursts from one address and one token: no rate limit unless a test sets one.
+        .env("MARKETPLACE_RATE_LIMIT_PER_TOKEN", "0")
+        .env("MARKETPLACE_RATE_LIMIT_PER_IP", "0");
     if database_url.starts_with("postgres") {
         command.env("MARKETPLACE_MASTER_KEY", MASTER_KEY);
     }
@@ -34,6 +37,27 @@ pub(super) fn binary(database_url: &str) -> Command {
 pub(super) struct Running(Child);
 
 impl Running {
+    /// Sends SIGTERM, as an orchestrator stopping the process would.
+    pub(super) fn terminate(&self) {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
+
+    /// Waits for the process to exit on its own, at most `limit`; its status.
+    pub(super) fn exit_within(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let start = std::time::Instant::now();
+        while start.elapsed() < limit {
+            if let Some(status) = self.0.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
     /// Kills the process with SIGKILL, as a crash would, and reaps it.
     pub(super) fn kill(&mut self) {
         let _ = self.0.kill();

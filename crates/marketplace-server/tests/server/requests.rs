@@ -232,3 +232,118 @@ async fn json_logs_carry_the_request_span() {
     assert_eq!(request["fields"]["route"], "(no route)");
     assert_eq!(request["level"], "DEBUG");
 }
+
+/// The rate limits of the real binary (with connection addresses): a token over its limit gets
+/// 429 `rate_limited` with `Retry-After` on the embedded API, other tokens and the admin API
+/// still pass; an address over its limit gets 429 on webhook triggers too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rate_limits_answer_429_with_retry_after() {
+    use super::durability::{free_port, init_organization, serve_with};
+    let (database_url, _dir) = super::common::fresh_database(Backend::Sqlite).await;
+    let (_, api_key) = init_organization(&database_url);
+    let port = free_port();
+    let limits = ["--rate-limit-per-token", "2", "--rate-limit-per-ip", "10"];
+    let _server = serve_with(&database_url, port, &limits).await;
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let catalog = |token: &'static str| {
+        client
+            .get(format!("{base}/api/v1/embedded/marketplace"))
+            .bearer_auth(token)
+            .send()
+    };
+
+    // A burst of twice the rate passes (401: these are not valid tokens), then 429.
+    for _ in 0..4 {
+        assert_eq!(
+            catalog("token-a").await.unwrap().status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let limited = catalog("token-a").await.unwrap();
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&retry_after), "{retry_after}");
+    let problem: Value = limited.json().await.unwrap();
+    assert_eq!(problem["code"], "rate_limited");
+    assert_eq!(problem["status"], 429);
+
+    // Another token has its own budget; the admin API is not rate limited.
+    assert_eq!(
+        catalog("token-b").await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    for _ in 0..25 {
+        let admin = client
+            .get(format!("{base}/api/v1/integrations"))
+            .bearer_auth(&api_key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(admin.status(), StatusCode::OK);
+    }
+
+    // The address's budget (10 a second, bursts of 20) runs out on webhook triggers too.
+    let mut statuses = Vec::new();
+    for _ in 0..25 {
+        let sent = client
+            .post(format!("{base}/webhooks/no-such-secret"))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(sent.status());
+    }
+    assert!(statuses.contains(&StatusCode::NOT_FOUND), "{statuses:?}");
+    assert_eq!(
+        statuses.last(),
+        Some(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+}
+
+/// SIGTERM drains: a request whose body is still arriving when the signal comes is answered,
+/// no new connection is taken, and the process then exits cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_lets_answers_in_flight_finish() {
+    use super::durability::{free_port, init_organization, serve_with};
+    use std::io::{Read, Write};
+    let (database_url, _dir) = super::common::fresh_database(Backend::Sqlite).await;
+    let (_, api_key) = init_organization(&database_url);
+    let port = free_port();
+    let mut server = serve_with(&database_url, port, &[]).await;
+    let body = r#"{"name": "Drained"}"#;
+    let (first, rest) = body.split_at(8);
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "POST /api/v1/integrations HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer {api_key}\r\n\
+         content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{first}",
+        body.len()
+    )
+    .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    server.terminate();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Stopping: a new connection is not served.
+    let refused = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .timeout(std::time::Duration::from_secs(2))
+        .send()
+        .await;
+    assert!(refused.is_err(), "{refused:?}");
+    // The request in flight completes and is answered.
+    stream.write_all(rest.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    assert!(answer.contains("\"name\":\"Drained\""), "{answer}");
+    let status = server
+        .exit_within(std::time::Duration::from_secs(10))
+        .expect("the process exits after draining");
+    assert!(status.success(), "{status:?}");
+}
