@@ -68,6 +68,9 @@ impl Server {
             delivery_attempts: 1,
             events: Default::default(),
             mail: Default::default(),
+            metrics_token: None,
+            limits: marketplace_server::service::state::Limits::NONE,
+            shutdown_grace_s: 1,
         };
         let state = AppState::new(store, settings);
         let app = marketplace_server::app(state.clone());

@@ -26,6 +26,9 @@ async fn the_host_signs_in_renders_the_catalog_and_hands_out_tokens() {
         delivery_attempts: 1,
         events: Default::default(),
         mail: Default::default(),
+        metrics_token: None,
+        limits: marketplace_server::service::state::Limits::NONE,
+        shutdown_grace_s: 1,
     };
     let state = AppState::new(store, settings);
     marketplace_server::demo::ensure(&state, &database_url, &[])
