@@ -1,6 +1,8 @@
 //! A throwaway PostgreSQL server for the test run: Debian's packages (installed when missing),
 //! a data folder under the temporary directory, listening on 127.0.0.1 and a free port, run as
 //! the `postgres` user when we are root (the server refuses to run as root); stopped on drop.
+//! TLS is on, with a certificate for 127.0.0.1 from an authority made for the run (`openssl`), so
+//! the tests reach it as a managed PostgreSQL would be reached.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -11,6 +13,11 @@ use crate::{apt, source};
 
 /// Variable naming the server for the tests.
 pub(crate) const URL_VAR: &str = "MARKETPLACE_TEST_POSTGRES_URL";
+/// The variable naming the certificate authority of the test server's TLS certificate (PEM), and
+/// the one naming another authority that did not sign it.
+pub(crate) const CA_VAR: &str = "MARKETPLACE_TEST_POSTGRES_CA";
+/// See [`CA_VAR`].
+pub(crate) const OTHER_CA_VAR: &str = "MARKETPLACE_TEST_POSTGRES_OTHER_CA";
 
 /// A running server; stopped (and its folder removed) on drop.
 pub(crate) struct Postgres {
@@ -61,12 +68,13 @@ fn free_port() -> Result<u16> {
 impl Postgres {
     /// Installs (if needed), initialises and starts a server.
     pub(crate) fn start() -> Result<Postgres> {
-        apt::ensure_packages(&["postgresql"])?;
+        apt::ensure_packages(&["postgresql", "openssl"])?;
         let bin = bin_dir()?;
         let root = apt::is_root();
         let data = std::env::temp_dir().join(format!("marketplace-pg-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&data);
         std::fs::create_dir_all(&data).map_err(|e| format!("{}: {e}", data.display()))?;
+        make_certificates(&data)?;
         if root {
             cmd::run(
                 Command::new("chown")
@@ -83,9 +91,12 @@ impl Postgres {
                 .stdout(std::process::Stdio::null()),
         )?;
         let port = free_port()?;
+        // TLS on (clients choose: sqlx's default `prefer` uses it), with a certificate for
+        // 127.0.0.1 signed by the run's own authority.
         let options = format!(
-            "-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={} -c fsync=off -c max_connections=300",
-            data.display()
+            "-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={dir} -c fsync=off -c max_connections=300 \
+             -c ssl=on -c ssl_cert_file={dir}/server.pem -c ssl_key_file={dir}/server.key",
+            dir = data.display()
         );
         cmd::run(
             as_postgres(root, &bin.join("pg_ctl"))
@@ -101,6 +112,87 @@ impl Postgres {
             url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
         })
     }
+
+    /// The authority that signed the server's certificate (PEM file).
+    pub(crate) fn ca(&self) -> PathBuf {
+        self.data.join("ca.pem")
+    }
+
+    /// An authority that did not sign it (PEM file).
+    pub(crate) fn other_ca(&self) -> PathBuf {
+        self.data.join("other-ca.pem")
+    }
+}
+
+/// Writes, in `dir`, a certificate authority (`ca.pem`), the server's key and certificate for
+/// 127.0.0.1 signed by it (`server.key`, `server.pem`), and an unrelated authority
+/// (`other-ca.pem`), with the `openssl` command.
+fn make_certificates(dir: &Path) -> Result {
+    let openssl = |args: &[&str]| {
+        cmd::run(
+            Command::new("openssl")
+                .current_dir(dir)
+                .args(args)
+                .stderr(std::process::Stdio::null()),
+        )
+    };
+    let key = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    let authority = [
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ];
+    for (name, subject) in [
+        ("ca", "/CN=marketplace test CA"),
+        ("other-ca", "/CN=another CA"),
+    ] {
+        let (key_file, cert_file) = (format!("{name}.key"), format!("{name}.pem"));
+        let mut args = vec!["req", "-x509", "-days", "2", "-subj", subject];
+        args.extend(key);
+        args.extend(["-keyout", &key_file, "-out", &cert_file]);
+        args.extend(authority);
+        openssl(&args)?;
+    }
+    let mut request = vec!["req", "-subj", "/CN=127.0.0.1"];
+    request.extend(key);
+    request.extend(["-keyout", "server.key", "-out", "server.csr"]);
+    openssl(&request)?;
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
+    )
+    .map_err(|e| format!("server.ext: {e}"))?;
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+        "-out",
+        "server.pem",
+    ])?;
+    // PostgreSQL refuses a key others may read.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        dir.join("server.key"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .map_err(|e| format!("server.key: {e}"))
 }
 
 impl Drop for Postgres {

@@ -143,7 +143,9 @@ impl Step {
                     Err(_) => {
                         let server = postgres::Postgres::start()?;
                         println!("PostgreSQL started: {}", server.url);
-                        test.env(postgres::URL_VAR, &server.url);
+                        test.env(postgres::URL_VAR, &server.url)
+                            .env(postgres::CA_VAR, server.ca())
+                            .env(postgres::OTHER_CA_VAR, server.other_ca());
                         Some(server)
                     }
                 };

@@ -25,6 +25,7 @@ mod server {
     mod openapi;
     mod partners;
     mod portal;
+    mod postgres_tls;
     mod requests;
     mod signatures;
     mod sso;
