@@ -71,6 +71,7 @@ impl Server {
             metrics_token: None,
             limits: marketplace_server::service::state::Limits::NONE,
             shutdown_grace_s: 1,
+            execution_lease_ms: 30_000,
         };
         let state = AppState::new(store, settings);
         let app = marketplace_server::app(state.clone());

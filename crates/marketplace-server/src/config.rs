@@ -171,6 +171,11 @@ pub struct ServeArgs {
     /// by another process, or this one's next start, when their lease ends.
     #[arg(long, env = "MARKETPLACE_SHUTDOWN_GRACE_S", default_value_t = 25)]
     pub shutdown_grace_s: u64,
+    /// How long a flow execution's lease lasts, in seconds: the process running one renews it a
+    /// third of that apart; when the process dies, another takes the execution over once the
+    /// lease ends, and runs it again.
+    #[arg(long, env = "MARKETPLACE_EXECUTION_LEASE_S", default_value_t = 30)]
+    pub execution_lease_s: u64,
     /// Address of a second listener serving only `GET /metrics` (Prometheus text format), with
     /// no authentication: bind it where only the scraper reaches (e.g. `127.0.0.1:9090`).
     #[arg(long, env = "MARKETPLACE_METRICS_LISTEN")]

@@ -79,6 +79,7 @@ pub async fn open(storage: &StorageArgs) -> Result<Store, StartError> {
     Ok(Store {
         db,
         sealer: std::sync::Arc::new(crypto::Sealer::new(&key)),
+        holder: std::sync::Arc::from(store::new_id("proc").as_str()),
     })
 }
 
@@ -105,6 +106,7 @@ pub fn settings(args: &ServeArgs) -> Settings {
         },
         metrics_token: args.metrics_token.clone(),
         shutdown_grace_s: args.shutdown_grace_s,
+        execution_lease_ms: args.execution_lease_s.saturating_mul(1000) as i64,
         limits: service::state::Limits {
             per_token: args.rate_limit_per_token,
             per_ip: args.rate_limit_per_ip,
@@ -122,6 +124,7 @@ pub fn start_workers(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
         tokio::spawn(service::notifications::run_worker(state.clone())),
         tokio::spawn(service::scheduler::run_scheduler(state.clone())),
         tokio::spawn(service::connections::run_sweeper(state.clone())),
+        tokio::spawn(service::runner::run_lease_keeper(state.clone())),
         tokio::spawn(telemetry::run_upkeep()),
     ]
 }

@@ -26,6 +26,7 @@ mod server {
     mod partners;
     mod portal;
     mod postgres_tls;
+    mod processes;
     mod requests;
     mod signatures;
     mod sso;

@@ -29,6 +29,7 @@ async fn the_host_signs_in_renders_the_catalog_and_hands_out_tokens() {
         metrics_token: None,
         limits: marketplace_server::service::state::Limits::NONE,
         shutdown_grace_s: 1,
+        execution_lease_ms: 30_000,
     };
     let state = AppState::new(store, settings);
     marketplace_server::demo::ensure(&state, &database_url, &[])

@@ -45,9 +45,18 @@ pub async fn enqueue(
         flow,
         trigger,
         input,
-        now_ms(),
+        lease_from_now(state),
     )
     .await?)
+}
+
+/// Now, and the end of a lease on an execution taken now.
+pub fn lease_from_now(state: &AppState) -> store::executions::Leased {
+    let now = now_ms();
+    store::executions::Leased {
+        now,
+        until: now + state.settings.execution_lease_ms,
+    }
 }
 
 /// Runs a flow of an instance with test input, now (one delivery attempt); `flow` defaults to
@@ -168,8 +177,11 @@ pub async fn run(
             ),
         )
         .await?;
-        finish(state, execution_id, "failed", &json!([]), 0).await?;
+        let stored = finish(state, execution_id, "failed", &json!([]), 0).await?;
         let finished = load_execution(state, execution_id).await?;
+        if !stored {
+            return Ok(finished);
+        }
         return crate::service::alerts::execution_finished(
             state,
             &queued.organization_id,
@@ -239,8 +251,12 @@ pub async fn run(
     .await?;
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
     let steps = steps.into_iter().map(|s| s.record(&secrets)).collect();
-    finish(state, execution_id, status, &Value::Array(steps), made).await?;
+    let stored = finish(state, execution_id, status, &Value::Array(steps), made).await?;
     let finished = load_execution(state, execution_id).await?;
+    if !stored {
+        // Another process holds it now; its end is that process's to record and alert on.
+        return Ok(finished);
+    }
     crate::service::alerts::execution_finished(state, &queued.organization_id, finished).await
 }
 
@@ -392,15 +408,16 @@ impl Step {
     }
 }
 
-/// Stores an execution's end; counted in `marketplace_executions_total`.
+/// Stores an execution's end; counted in `marketplace_executions_total`. `false` when this
+/// process no longer held its lease: another process took it over, and records its end.
 async fn finish(
     state: &AppState,
     execution_id: &str,
     status: &'static str,
     steps: &Value,
     attempts: u32,
-) -> ApiResult<()> {
-    store::executions::finish(
+) -> ApiResult<bool> {
+    let stored = store::executions::finish(
         &state.store,
         execution_id,
         status,
@@ -409,8 +426,15 @@ async fn finish(
         now_ms(),
     )
     .await?;
-    crate::telemetry::execution(status);
-    Ok(())
+    if stored {
+        crate::telemetry::execution(status);
+    } else {
+        tracing::warn!(
+            execution_id,
+            "an execution's lease was lost: another process ran it"
+        );
+    }
+    Ok(stored)
 }
 
 /// Writes logs of one execution.
@@ -798,13 +822,69 @@ pub fn spawn(state: AppState, execution_id: String) {
     });
 }
 
-/// Resumes executions a stop interrupted (queued or running, input still sealed).
+/// Executions taken over at once, at most.
+const TAKEOVER_BATCH: i64 = 64;
+
+/// Resumes, at start, the executions a stop interrupted (queued or running, input still sealed).
+/// On SQLite, which one process holds, every one of them at once; on PostgreSQL, those whose
+/// lease ended (the others may be running in another process: [`run_lease_keeper`] takes them
+/// over if their lease ends).
 pub async fn resume_interrupted(state: &AppState) -> ApiResult<usize> {
-    let ids = store::executions::interrupted(&state.store).await?;
-    for id in &ids {
-        spawn(state.clone(), id.clone());
+    let now = match state.store.backend() {
+        store::Backend::Sqlite => i64::MAX,
+        store::Backend::Postgres => now_ms(),
+    };
+    let mut resumed = 0;
+    loop {
+        let until = lease_from_now(state).until;
+        let ids =
+            store::executions::claim_abandoned(&state.store, now, until, TAKEOVER_BATCH).await?;
+        resumed += ids.len();
+        let last = (ids.len() as i64) < TAKEOVER_BATCH;
+        for id in ids {
+            spawn(state.clone(), id);
+        }
+        if last {
+            return Ok(resumed);
+        }
     }
-    Ok(ids.len())
+}
+
+/// A loop in every serving process: renews the leases of the executions this process runs, and
+/// takes over the unfinished executions whose lease ended (their process died), a third of a
+/// lease apart. An execution taken over runs again from its start (at least once; its end is
+/// recorded once, by the lease holder).
+pub async fn run_lease_keeper(state: AppState) {
+    let period = Duration::from_millis((state.settings.execution_lease_ms / 3).max(100) as u64);
+    loop {
+        tokio::time::sleep(period).await;
+        let leased = lease_from_now(&state);
+        if let Err(e) = store::executions::renew_leases(&state.store, leased.until).await {
+            tracing::warn!(error = %e, "could not renew the executions' leases");
+            continue;
+        }
+        match store::executions::claim_abandoned(
+            &state.store,
+            leased.now,
+            leased.until,
+            TAKEOVER_BATCH,
+        )
+        .await
+        {
+            Ok(ids) => {
+                if !ids.is_empty() {
+                    tracing::info!(
+                        count = ids.len(),
+                        "took over executions whose process stopped"
+                    );
+                }
+                for id in ids {
+                    spawn(state.clone(), id);
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not take over abandoned executions"),
+        }
+    }
 }
 
 #[cfg(test)]

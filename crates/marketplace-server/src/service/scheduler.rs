@@ -176,7 +176,7 @@ async fn start_tick(
         flow,
         tick,
         &input,
-        now_ms(),
+        runner::lease_from_now(state),
     )
     .await?;
     if let Some(id) = &claimed {

@@ -25,6 +25,8 @@ pub struct Settings {
     pub limits: Limits,
     /// How long a stopping process lets answers in flight finish, in seconds.
     pub shutdown_grace_s: u64,
+    /// How long an execution's lease lasts without renewal, in milliseconds.
+    pub execution_lease_ms: i64,
 }
 
 /// Rate and time limits of requests (0 turns one off); enforced by the HTTP layer.

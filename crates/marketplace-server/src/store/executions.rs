@@ -3,7 +3,7 @@
 
 use super::page::{Filter, Order, fetch_page};
 use super::sql::{execute, fetch_optional, scalar_all};
-use super::{Page, PageRequest, Store, StoreResult, Tx, json_column, new_id};
+use super::{Backend, Page, PageRequest, Store, StoreResult, Tx, json_column, new_id};
 use marketplace_core::Instance;
 use serde_json::Value;
 
@@ -143,7 +143,7 @@ pub async fn enqueue(
     flow: &str,
     trigger: &str,
     input: &Value,
-    now: i64,
+    leased: Leased,
 ) -> StoreResult<String> {
     let id = new_id("exe");
     let queued = Queued {
@@ -153,9 +153,19 @@ pub async fn enqueue(
         flow,
         trigger,
         input,
+        lease_until: leased.until,
     };
-    insert(&store.db.write, store, &queued, now).await?;
+    insert(&store.db.write, store, &queued, leased.now).await?;
     Ok(id)
+}
+
+/// When an execution is queued (Unix ms), and until when the queuing process holds its lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Leased {
+    /// Now.
+    pub now: i64,
+    /// The end of the lease.
+    pub until: i64,
 }
 
 /// An execution to record as queued.
@@ -173,6 +183,8 @@ pub struct Queued<'a> {
     pub trigger: &'a str,
     /// The input, sealed until the execution finishes.
     pub input: &'a Value,
+    /// Until when this process holds the execution's lease (Unix ms).
+    pub lease_until: i64,
 }
 
 /// Records a queued execution in the caller's transaction.
@@ -195,7 +207,8 @@ async fn insert<'c>(
     execute(
         conn,
         "INSERT INTO executions (id, organization_id, customer_id, integration_id, version, instance_id, flow, trigger, status, steps, \
-         attempts, sealed_input, started_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', '[]', 0, $9, $10)",
+         attempts, sealed_input, started_at, lease_until, lease_token) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', '[]', 0, $9, $10, $11, $12)",
         [
             queued.id.into(),
             queued.organization_id.into(),
@@ -210,6 +223,8 @@ async fn insert<'c>(
                 .seal_json(&input_context(queued.id), queued.input)
                 .into(),
             now.into(),
+            queued.lease_until.into(),
+            store.holder.as_ref().into(),
         ],
     )
     .await?;
@@ -241,7 +256,8 @@ pub async fn start(store: &Store, id: &str) -> StoreResult<()> {
     Ok(())
 }
 
-/// Stores an execution's end; its sealed input is dropped.
+/// Stores an execution's end, if this process still holds its lease (else another process took
+/// it over and records it: `false`); its sealed input is dropped.
 pub async fn finish(
     store: &Store,
     id: &str,
@@ -249,26 +265,62 @@ pub async fn finish(
     steps: &Value,
     attempts: u32,
     now: i64,
-) -> StoreResult<()> {
-    execute(
+) -> StoreResult<bool> {
+    let changed = execute(
         &store.db.write,
-        "UPDATE executions SET status = $1, steps = $2, attempts = $3, finished_at = $4, sealed_input = NULL WHERE id = $5",
+        "UPDATE executions SET status = $1, steps = $2, attempts = $3, finished_at = $4, sealed_input = NULL \
+         WHERE id = $5 AND lease_token = $6 AND status IN ('queued', 'running')",
         [
             status.into(),
             steps.to_string().into(),
             (attempts as i64).into(),
             now.into(),
             id.into(),
+            store.holder.as_ref().into(),
         ],
     )
     .await?;
-    Ok(())
+    Ok(changed == 1)
 }
 
-/// Executions a stop interrupted (queued or running), oldest first.
-pub async fn interrupted(store: &Store) -> StoreResult<Vec<String>> {
-    let sql = "SELECT id FROM executions WHERE status IN ('queued', 'running') ORDER BY id";
-    scalar_all(&store.db.read, sql, []).await
+/// Extends to `until` the leases this process holds on unfinished executions.
+pub async fn renew_leases(store: &Store, until: i64) -> StoreResult<u64> {
+    execute(
+        &store.db.write,
+        "UPDATE executions SET lease_until = $1 WHERE lease_token = $2 AND status IN ('queued', 'running')",
+        [until.into(), store.holder.as_ref().into()],
+    )
+    .await
+}
+
+/// Takes over, until `until`, up to `limit` unfinished executions whose lease ended before `now`
+/// (their process died), oldest lease first; their ids.
+pub async fn claim_abandoned(
+    store: &Store,
+    now: i64,
+    until: i64,
+    limit: i64,
+) -> StoreResult<Vec<String>> {
+    let lock = match store.backend() {
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let sql = format!(
+        "UPDATE executions SET lease_until = $1, lease_token = $2 WHERE id IN (\
+         SELECT id FROM executions WHERE status IN ('queued', 'running') AND lease_until <= $3 \
+         ORDER BY lease_until LIMIT $4{lock}) RETURNING id"
+    );
+    scalar_all(
+        &store.db.write,
+        &sql,
+        [
+            until.into(),
+            store.holder.as_ref().into(),
+            now.into(),
+            limit.into(),
+        ],
+    )
+    .await
 }
 
 /// One execution.

@@ -83,6 +83,8 @@ pub struct Store {
     pub db: Db,
     /// Seals configs, vendor values and execution inputs, each bound to its row.
     pub sealer: std::sync::Arc<Sealer>,
+    /// This process, as the holder of the leases of the executions it runs (a new id per start).
+    pub holder: std::sync::Arc<str>,
 }
 
 impl Store {

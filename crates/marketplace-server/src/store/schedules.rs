@@ -2,7 +2,7 @@
 //! `(instance_id, flow, tick_at)` row succeeds runs that tick, so a tick runs once however many
 //! processes share the database.
 
-use super::executions::{Queued, enqueue_in};
+use super::executions::{Leased, Queued, enqueue_in};
 use super::sql::{execute, fetch_all};
 use super::{Store, StoreResult, new_id};
 use marketplace_core::Instance;
@@ -37,7 +37,7 @@ pub async fn claim_tick(
     flow: &str,
     tick_at: i64,
     input: &Value,
-    now: i64,
+    leased: Leased,
 ) -> StoreResult<Option<String>> {
     let id = new_id("exe");
     let mut tx = store.begin().await?;
@@ -63,8 +63,9 @@ pub async fn claim_tick(
         flow,
         trigger: "schedule",
         input,
+        lease_until: leased.until,
     };
-    enqueue_in(&mut tx, store, &queued, now).await?;
+    enqueue_in(&mut tx, store, &queued, leased.now).await?;
     tx.commit().await?;
     Ok(Some(id))
 }

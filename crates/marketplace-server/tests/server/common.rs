@@ -171,6 +171,7 @@ pub(crate) fn test_settings(public_url: &str) -> Settings {
         mail: Default::default(),
         metrics_token: None,
         shutdown_grace_s: 1,
+        execution_lease_ms: 30_000,
         limits: marketplace_server::service::state::Limits::NONE,
     }
 }

@@ -124,17 +124,14 @@ pub(super) fn init_organization(database_url: &str) -> (String, String) {
     )
 }
 
-async fn sigkill_during_a_burst(backend: Backend) {
-    let (database_url, _dir) = fresh_database(backend).await;
-    let (organization_id, api_key) = init_organization(&database_url);
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut server = serve(&database_url, port).await;
-    let client = reqwest::Client::new();
+/// Registers the RS256 test key, then creates, publishes and lists "Orders" ([`orders_version`]
+/// 1.0.0, customer-deployable, several instances allowed) through the admin API of a running
+/// process; the integration's id.
+pub(super) async fn list_orders(client: &reqwest::Client, base: &str, api_key: &str) -> String {
     let admin = |method: reqwest::Method, path: &str, body: Value| {
         client
             .request(method, format!("{base}{path}"))
-            .bearer_auth(&api_key)
+            .bearer_auth(api_key)
             .json(&body)
             .send()
     };
@@ -187,6 +184,25 @@ async fn sigkill_during_a_burst(backend: Backend) {
         .status()
         .is_success()
     );
+
+    id
+}
+
+async fn sigkill_during_a_burst(backend: Backend) {
+    let (database_url, _dir) = fresh_database(backend).await;
+    let (organization_id, api_key) = init_organization(&database_url);
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = serve(&database_url, port).await;
+    let client = reqwest::Client::new();
+    let id = list_orders(&client, &base, &api_key).await;
+    let admin = |method: reqwest::Method, path: &str, body: Value| {
+        client
+            .request(method, format!("{base}{path}"))
+            .bearer_auth(&api_key)
+            .json(&body)
+            .send()
+    };
 
     let now = marketplace_server::store::now_ms() / 1000;
     let token = sign(
