@@ -50,7 +50,7 @@ export async function startDemo({ env = {} } = {}) {
   const serviceUrl = `http://127.0.0.1:${servicePort}`;
   const hostUrl = `http://127.0.0.1:${hostPort}`;
   try {
-    await waitFor(`${serviceUrl}/healthz`, child);
+    await waitFor(`${serviceUrl}/readyz`, child);
     await waitFor(`${hostUrl}/demo/config.js`, child);
   } catch (error) {
     child.kill('SIGKILL');

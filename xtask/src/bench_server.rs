@@ -391,6 +391,15 @@ impl Setup {
             &self.dir.join(log),
             port,
         )?;
+        // It listens at once; it is ready once the demo's data is made.
+        let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        let started = std::time::Instant::now();
+        while !cmd::is_ready(address) {
+            if started.elapsed() > std::time::Duration::from_secs(120) {
+                return Err("marketplace-server did not become ready within 120 s".into());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
         Ok((server, format!("http://127.0.0.1:{port}")))
     }
 

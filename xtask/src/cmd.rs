@@ -116,6 +116,22 @@ pub(crate) fn probe(command: &mut Command) -> Option<String> {
         .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }
 
+/// Whether the service at `address` answers `GET /readyz` with 200 (it listens from its start,
+/// but is ready only once its database is migrated and, for the demo, its data is made).
+pub(crate) fn is_ready(address: std::net::SocketAddr) -> bool {
+    use std::io::{Read, Write};
+    let timeout = std::time::Duration::from_millis(500);
+    let Ok(mut stream) = std::net::TcpStream::connect_timeout(&address, timeout) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(timeout));
+    let request = format!("GET /readyz HTTP/1.1\r\nhost: {address}\r\nconnection: close\r\n\r\n");
+    let mut status = [0u8; 12];
+    stream.write_all(request.as_bytes()).is_ok()
+        && stream.read_exact(&mut status).is_ok()
+        && status.ends_with(b" 200")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

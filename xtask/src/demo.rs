@@ -3,7 +3,7 @@
 //! host app on :8081 serving the iframe, native JavaScript and React examples) and the Rust host
 //! example on :8082, until Ctrl-C.
 
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
@@ -61,14 +61,14 @@ fn spawn(command: &mut Command) -> Result<Child> {
         .map_err(|e| format!("cannot start {}: {e}", cmd::display(command)))
 }
 
-/// Waits up to 60 s for `address` to accept connections while `child` runs.
+/// Waits up to 60 s for the service at `address` to be ready while `child` runs.
 fn wait_for(address: SocketAddr, child: &mut Child) -> bool {
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         if matches!(child.try_wait(), Ok(Some(_))) {
             return false;
         }
-        if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
+        if cmd::is_ready(address) {
             return true;
         }
         std::thread::sleep(Duration::from_millis(100));

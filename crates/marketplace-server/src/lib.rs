@@ -36,6 +36,7 @@ pub use service::state::{AppState, Settings};
 use crate::config::{ServeArgs, StorageArgs};
 use crate::crypto::MasterKey;
 use crate::store::{Backend, Db, Store};
+use std::future::IntoFuture;
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -129,15 +130,32 @@ pub fn start_workers(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
     ]
 }
 
-/// Serves until Ctrl-C or SIGTERM; resumes interrupted executions first. With
-/// `metrics_listen`, `GET /metrics` is served there too ([`http::metrics`]).
+/// Listens on `listen` at once, answering as [`http::starting_app`] does (alive, not ready)
+/// while `prepare` opens and migrates the database (and whatever else a command sets up), then
+/// serves the app of the state it gives until Ctrl-C or SIGTERM; resumes interrupted executions
+/// first. With `metrics_listen`, `GET /metrics` is served there too ([`http::metrics`]).
 pub async fn serve(
-    state: AppState,
     listen: std::net::SocketAddr,
     metrics_listen: Option<std::net::SocketAddr>,
+    prepare: impl std::future::Future<Output = Result<AppState, StartError>>,
 ) -> Result<(), StartError> {
-    service::notifications::Mailer::new(&state.settings.mail).map_err(StartError::Config)?;
     let listener = tokio::net::TcpListener::bind(listen).await?;
+    let ready = std::sync::Arc::new(std::sync::OnceLock::<axum::Router>::new());
+    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+    let service =
+        http::switch(ready.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // On Ctrl-C or SIGTERM: no new connection; answers in flight get the grace period.
+    let server = tokio::spawn(
+        axum::serve(listener, service)
+            .with_graceful_shutdown(async move {
+                shutdown().await;
+                let _ = stopping.send(());
+            })
+            .into_future(),
+    );
+    tracing::info!(%listen, "listening; not ready until the database is migrated");
+    let state = prepare.await?;
+    service::notifications::Mailer::new(&state.settings.mail).map_err(StartError::Config)?;
     if let Some(address) = metrics_listen {
         let metrics = tokio::net::TcpListener::bind(address).await?;
         let app = http::metrics::listener_app(state.clone());
@@ -153,31 +171,24 @@ pub async fn serve(
         Ok(n) => tracing::info!(count = n, "resumed interrupted executions"),
         Err(e) => tracing::error!(error = %e, "could not resume interrupted executions"),
     }
-    tracing::info!(%listen, "serving");
     let workers = start_workers(&state);
-    let db = state.store.db.clone();
-    // With each connection's address, for the per-address rate limit.
     let grace = std::time::Duration::from_secs(state.settings.shutdown_grace_s);
-    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    // On Ctrl-C or SIGTERM: no new connection; answers in flight get the grace period.
-    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        shutdown().await;
-        tracing::info!(
-            grace_s = grace.as_secs(),
-            "stopping: finishing the answers in flight"
-        );
-        let _ = stopping.send(());
-    });
+    let db = state.store.db.clone();
+    let _ = ready.set(app(state));
+    tracing::info!(%listen, "serving");
     let grace_over = async move {
         if stopped.await.is_ok() {
+            tracing::info!(
+                grace_s = grace.as_secs(),
+                "stopping: finishing the answers in flight"
+            );
             tokio::time::sleep(grace).await;
         } else {
             std::future::pending::<()>().await;
         }
     };
     tokio::select! {
-        served = std::future::IntoFuture::into_future(server) => served?,
+        served = server => served.map_err(|e| StartError::Config(format!("the server task: {e}")))??,
         () = grace_over => tracing::warn!("the grace period ended with answers still in flight"),
     }
     // A delivery in flight is left leased: another process (or the next start) retries it

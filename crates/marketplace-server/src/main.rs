@@ -54,36 +54,37 @@ async fn run(cli: Cli) -> Result<(), StartError> {
                 .map_err(|e| StartError::Config(format!("printing the OpenAPI document: {e}")))
         }
         Command::Serve(args) => {
-            let store = open(&args.storage).await?;
-            serve(
-                AppState::new(store, settings(&args)),
-                args.listen,
-                args.metrics_listen,
-            )
+            serve(args.listen, args.metrics_listen, async {
+                let store = open(&args.storage).await?;
+                Ok(AppState::new(store, settings(&args)))
+            })
             .await
         }
         Command::Demo(mut demo_args) => {
-            let args = &mut demo_args.serve;
-            args.allow_private_targets = true;
-            let store = open(&args.storage).await?;
-            let state = AppState::new(store, settings(args));
-            let host_origins = demo::host_origins(demo_args.host_listen);
-            let demo = demo::ensure(&state, &args.storage.database_url, &host_origins).await?;
-            let host = demo_host::HostSite {
-                demo: demo.clone(),
-                service_url: args.public_url(),
-                examples_dir: demo_args.examples_dir.clone(),
-                package_dir: demo_args.package_dir.clone(),
-                rust_host_url: demo_args.rust_host_url.clone(),
-            };
-            let listener = tokio::net::TcpListener::bind(demo_args.host_listen).await?;
-            tokio::spawn(async move {
-                if let Err(error) = axum::serve(listener, demo_host::router(host)).await {
-                    tracing::error!(%error, "the demo host stopped");
-                }
-            });
-            demo::print_welcome(&demo, &args.public_url(), &host_origins[0]);
-            serve(state, args.listen, args.metrics_listen).await
+            demo_args.serve.allow_private_targets = true;
+            let args = demo_args.serve.clone();
+            serve(args.listen, args.metrics_listen, async {
+                let store = open(&args.storage).await?;
+                let state = AppState::new(store, settings(&args));
+                let host_origins = demo::host_origins(demo_args.host_listen);
+                let demo = demo::ensure(&state, &args.storage.database_url, &host_origins).await?;
+                let host = demo_host::HostSite {
+                    demo: demo.clone(),
+                    service_url: args.public_url(),
+                    examples_dir: demo_args.examples_dir.clone(),
+                    package_dir: demo_args.package_dir.clone(),
+                    rust_host_url: demo_args.rust_host_url.clone(),
+                };
+                let listener = tokio::net::TcpListener::bind(demo_args.host_listen).await?;
+                tokio::spawn(async move {
+                    if let Err(error) = axum::serve(listener, demo_host::router(host)).await {
+                        tracing::error!(%error, "the demo host stopped");
+                    }
+                });
+                demo::print_welcome(&demo, &args.public_url(), &host_origins[0]);
+                Ok(state)
+            })
+            .await
         }
     }
 }

@@ -60,10 +60,7 @@ pub fn app(state: AppState) -> Router {
         .merge(portal::page_router())
         .merge(oidc::browser_router())
         .merge(metrics::public_router(&state))
-        .route(
-            "/healthz",
-            axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
-        )
+        .route("/healthz", axum::routing::get(healthz))
         .route("/readyz", axum::routing::get(readyz))
         .fallback(|| async { ApiError::NotFound("route") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
@@ -83,6 +80,38 @@ pub fn app(state: AppState) -> Router {
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
+}
+
+/// `GET /healthz`: the process lives.
+async fn healthz() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({"status": "ok"}))
+}
+
+/// What answers while the service starts (the database being opened and migrated): `/healthz`
+/// 200, so an orchestrator does not kill a process in a long migration; anything else, `/readyz`
+/// included, 503 `starting`.
+pub fn starting_app() -> Router {
+    Router::new()
+        .route("/healthz", axum::routing::get(healthz))
+        .fallback(|| async {
+            ApiError::Unavailable {
+                code: "starting",
+                detail: "the service is starting (its database is being migrated): retry shortly"
+                    .into(),
+            }
+        })
+        .layer(axum::middleware::from_fn(trace_request))
+}
+
+/// The one app a listener serves from its start: [`starting_app`] until `ready` holds the app,
+/// then that app.
+pub fn switch(ready: std::sync::Arc<std::sync::OnceLock<Router>>) -> Router {
+    use tower::ServiceExt;
+    let starting = starting_app();
+    Router::new().fallback_service(tower::service_fn(move |request: axum::extract::Request| {
+        let app = ready.get().unwrap_or(&starting).clone();
+        app.oneshot(request)
+    }))
 }
 
 /// The body limit of a route: [`MAX_BODY_BYTES`], except the uploads of files.

@@ -75,8 +75,8 @@ async fn serve(database_url: &str, port: u16) -> Running {
     serve_with(database_url, port, &[]).await
 }
 
-/// Starts `marketplace-server serve` with extra options; waits until it answers.
-pub(super) async fn serve_with(database_url: &str, port: u16, options: &[&str]) -> Running {
+/// Starts `marketplace-server serve` with extra options, without waiting.
+pub(super) fn spawn_serve(database_url: &str, port: u16, options: &[&str]) -> Running {
     let child = binary(database_url)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .args(options)
@@ -84,14 +84,19 @@ pub(super) async fn serve_with(database_url: &str, port: u16, options: &[&str]) 
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
-    let mut child = Running(child);
+    Running(child)
+}
+
+/// Starts `marketplace-server serve` with extra options; waits until it is ready.
+pub(super) async fn serve_with(database_url: &str, port: u16, options: &[&str]) -> Running {
+    let mut child = spawn_serve(database_url, port, options);
     let client = reqwest::Client::new();
     for _ in 0..200 {
         if client
-            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .get(format!("http://127.0.0.1:{port}/readyz"))
             .send()
             .await
-            .is_ok()
+            .is_ok_and(|r| r.status().is_success())
         {
             return child;
         }

@@ -195,19 +195,23 @@ async fn json_logs_carry_the_request_span() {
         .spawn()
         .unwrap();
     let client = reqwest::Client::new();
-    let mut answered = None;
     for _ in 0..200 {
-        if let Ok(response) = client
-            .get(format!("http://127.0.0.1:{port}/api/v1/no-such-route"))
-            .header("x-request-id", "json-log-1")
+        let ready = client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
             .send()
-            .await
-        {
-            answered = Some(response.status());
+            .await;
+        if ready.is_ok_and(|r| r.status() == StatusCode::OK) {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    let answered = client
+        .get(format!("http://127.0.0.1:{port}/api/v1/no-such-route"))
+        .header("x-request-id", "json-log-1")
+        .send()
+        .await
+        .ok()
+        .map(|r| r.status());
     assert_eq!(answered, Some(StatusCode::NOT_FOUND));
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     child.kill().unwrap();
@@ -346,4 +350,58 @@ async fn sigterm_lets_answers_in_flight_finish() {
         .exit_within(std::time::Duration::from_secs(10))
         .expect("the process exits after draining");
     assert!(status.success(), "{status:?}");
+}
+
+/// A starting process listens at once: while its migrations wait (here, for a lock a test
+/// transaction holds on the migrations' table), `/healthz` is 200 and `/readyz` and the API are
+/// 503 `starting`; once they ran, it is ready. PostgreSQL only (where migrations can be long).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL: set MARKETPLACE_TEST_POSTGRES_URL (cargo xtask test starts one)"]
+async fn readyz_fails_while_migrations_run() {
+    use super::durability::{free_port, init_organization, spawn_serve};
+    use sqlx::Connection;
+    let (database_url, _) = super::common::fresh_database(Backend::Postgres).await;
+    init_organization(&database_url);
+    let mut holder = sqlx::PgConnection::connect(&database_url).await.unwrap();
+    let mut lock = holder.begin().await.unwrap();
+    sqlx::query("LOCK TABLE _sqlx_migrations IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+    let port = free_port();
+    let _server = spawn_serve(&database_url, port, &[]);
+    let client = reqwest::Client::new();
+    let get = |path: &str| client.get(format!("http://127.0.0.1:{port}{path}")).send();
+    let mut alive = false;
+    for _ in 0..200 {
+        if get("/healthz")
+            .await
+            .is_ok_and(|r| r.status() == StatusCode::OK)
+        {
+            alive = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(alive, "the process answers /healthz while it migrates");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    for path in ["/readyz", "/api/v1/integrations"] {
+        let (status, _, problem) = answer(get(path).await.unwrap()).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        assert_eq!(problem["code"], "starting", "{path}");
+    }
+
+    lock.rollback().await.unwrap();
+    let mut ready = false;
+    for _ in 0..200 {
+        if get("/readyz")
+            .await
+            .is_ok_and(|r| r.status() == StatusCode::OK)
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(ready, "ready once the migrations ran");
 }
