@@ -36,6 +36,9 @@ pub enum Command {
     /// Create (once) a demo organization and catalog on the embedded default, then serve it,
     /// with the demo host's pages on a second origin.
     Demo(DemoArgs),
+    /// Write a consistent copy of a SQLite database (online: the service may be running) and of
+    /// its key file beside it (`<to>.key`); restore by serving the copy. PostgreSQL: use `pg_dump`.
+    Backup(BackupArgs),
     /// Print the OpenAPI 3.1 document of the API as JSON (what `/api/v1/openapi.json` serves),
     /// without a database or a server: for linters and client generators.
     Openapi,
@@ -66,6 +69,17 @@ pub struct InitArgs {
     /// Storage.
     #[command(flatten)]
     pub storage: StorageArgs,
+}
+
+/// `backup` options.
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// Storage (the database to copy).
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// The file to write (it must not exist).
+    #[arg(long)]
+    pub to: std::path::PathBuf,
 }
 
 /// `demo` options: the service's, and the demo host's.

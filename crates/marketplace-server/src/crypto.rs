@@ -64,6 +64,18 @@ impl MasterKey {
     }
 }
 
+/// Copies a key file to `to`, created with mode 0600 (never over an existing file).
+pub fn copy_key_file(from: &Path, to: &Path) -> Result<(), KeyError> {
+    let contents = std::fs::read(from).map_err(|source| KeyError::File {
+        path: from.display().to_string(),
+        source,
+    })?;
+    write_private(to, &contents).map_err(|source| KeyError::File {
+        path: to.display().to_string(),
+        source,
+    })
+}
+
 fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();

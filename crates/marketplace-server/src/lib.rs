@@ -84,6 +84,33 @@ pub async fn open(storage: &StorageArgs) -> Result<Store, StartError> {
     })
 }
 
+/// Writes a consistent copy of a SQLite database to `to`, and of its key file (when the key is
+/// the one beside the database) to `<to>.key`: the pair a restore serves.
+pub async fn backup(storage: &StorageArgs, to: &std::path::Path) -> Result<(), StartError> {
+    let Some(path) = store::sqlite_path(&storage.database_url) else {
+        return Err(StartError::Config(
+            "backup copies a SQLite file; for PostgreSQL use pg_dump".into(),
+        ));
+    };
+    if to.exists() {
+        return Err(StartError::Config(format!(
+            "{} exists already",
+            to.display()
+        )));
+    }
+    let store = open(storage).await?;
+    store.backup_sqlite(to).await?;
+    store.db.close().await;
+    if storage.master_key.is_none() {
+        let mut key = path.into_os_string();
+        key.push(".key");
+        let mut copy = to.as_os_str().to_owned();
+        copy.push(".key");
+        crypto::copy_key_file(std::path::Path::new(&key), std::path::Path::new(&copy))?;
+    }
+    Ok(())
+}
+
 /// Settings from the serve options.
 pub fn settings(args: &ServeArgs) -> Settings {
     Settings {

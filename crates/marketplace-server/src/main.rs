@@ -45,6 +45,11 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             );
             Ok(())
         }
+        Command::Backup(args) => {
+            marketplace_server::backup(&args.storage, &args.to).await?;
+            println!("backed up to {}", args.to.display());
+            Ok(())
+        }
         Command::Openapi => {
             let document =
                 serde_json::to_string_pretty(&marketplace_server::http::openapi::document())

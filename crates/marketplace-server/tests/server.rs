@@ -6,6 +6,7 @@ mod server {
     mod alerts;
     mod audit;
     mod auth_matrix;
+    mod backup;
     mod certification;
     pub(crate) mod common;
     mod connections;

@@ -98,6 +98,14 @@ impl Store {
         Ok(self.db.read.acquire().await?)
     }
 
+    /// Writes a consistent copy of a SQLite database to `path` (`VACUUM INTO`, while the service
+    /// runs); `path` must not exist. PostgreSQL has its own tools (`pg_dump`).
+    pub async fn backup_sqlite(&self, path: &std::path::Path) -> StoreResult<()> {
+        let path = path.to_string_lossy().into_owned();
+        sql::execute(&self.db.write, "VACUUM INTO $1", [path.into()]).await?;
+        Ok(())
+    }
+
     /// Whether the database answers (`/readyz`).
     pub async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.db.read).await?;
