@@ -3,7 +3,9 @@
 //! its sealed secrets open. SQLite only (PostgreSQL has `pg_dump`).
 
 use super::common::{Backend, fresh_database, orders_config};
-use super::durability::{binary, free_port, init_organization, list_orders, serve_with};
+use super::durability::{
+    acme_token, activate_over_http, binary, free_port, init_organization, list_orders, serve_with,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -17,21 +19,8 @@ async fn a_backup_taken_online_is_served_after_a_restore() {
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let integration = list_orders(&client, &base, &api_key).await;
-    let now = marketplace_server::store::now_ms() / 1000;
-    let token = super::common::sign(
-        &json!({"sub": "u", "customer": "acme", "customer_name": "Acme", "organization": organization_id, "iat": now, "exp": now + 600}),
-        "rs",
-    );
-    let instance: Value = client
-        .post(format!("{base}/api/v1/embedded/instances"))
-        .bearer_auth(&token)
-        .json(&json!({"integration_id": integration, "config": orders_config("https://erp.example.com/in")}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = json!({"integration_id": integration, "config": orders_config("https://erp.example.com/in")});
+    let instance = activate_over_http(&client, &base, &acme_token(&organization_id), &body).await;
     let instance_id = instance["id"].as_str().unwrap().to_owned();
 
     // Online, while the service runs.

@@ -193,6 +193,33 @@ pub(super) async fn list_orders(client: &reqwest::Client, base: &str, api_key: &
     id
 }
 
+/// A token of user `u` of the customer "acme" of the organization, for ten minutes.
+pub(super) fn acme_token(organization_id: &str) -> String {
+    let now = marketplace_server::store::now_ms() / 1000;
+    sign(
+        &json!({"sub": "u", "customer": "acme", "customer_name": "Acme", "organization": organization_id, "iat": now, "exp": now + 600}),
+        "rs",
+    )
+}
+
+/// Activates with `token` through the embedded API of the process at `base`; the instance.
+pub(super) async fn activate_over_http(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    body: &Value,
+) -> Value {
+    let response = client
+        .post(format!("{base}/api/v1/embedded/instances"))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json().await.unwrap()
+}
+
 async fn sigkill_during_a_burst(backend: Backend) {
     let (database_url, _dir) = fresh_database(backend).await;
     let (organization_id, api_key) = init_organization(&database_url);
@@ -209,11 +236,7 @@ async fn sigkill_during_a_burst(backend: Backend) {
             .send()
     };
 
-    let now = marketplace_server::store::now_ms() / 1000;
-    let token = sign(
-        &json!({"sub": "u", "customer": "acme", "customer_name": "Acme", "organization": organization_id, "iat": now, "exp": now + 600}),
-        "rs",
-    );
+    let token = acme_token(&organization_id);
     let body = json!({"integration_id": id, "config": orders_config("https://erp.example.com/in")});
     let activate = {
         let (client, base, token, body) =

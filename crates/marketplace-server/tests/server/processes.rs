@@ -4,8 +4,10 @@
 //! killed process was running (the others take them over when their lease ends: at least once,
 //! recorded once); no execution stays queued or running. PostgreSQL only.
 
-use super::common::{Backend, fresh_database, orders_config, sign};
-use super::durability::{free_port, init_organization, list_orders, serve_with};
+use super::common::{Backend, fresh_database, orders_config};
+use super::durability::{
+    acme_token, activate_over_http, free_port, init_organization, list_orders, serve_with,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -56,22 +58,9 @@ async fn three_processes_share_the_work_and_survive_a_kill() {
     let client = reqwest::Client::new();
     let integration = list_orders(&client, &bases[0], &api_key).await;
     let (receiver, seen) = slow_receiver().await;
-    let now = marketplace_server::store::now_ms() / 1000;
-    let token = sign(
-        &json!({"sub": "u", "customer": "acme", "customer_name": "Acme", "organization": organization_id, "iat": now, "exp": now + 600}),
-        "rs",
-    );
+    let token = acme_token(&organization_id);
     let body = json!({"integration_id": integration, "config": orders_config(&receiver)});
-    let instance: Value = client
-        .post(format!("{}/api/v1/embedded/instances", bases[0]))
-        .bearer_auth(&token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let instance = activate_over_http(&client, &bases[0], &token, &body).await;
     let hook_path = {
         let url = instance["webhook_urls"][0]["url"].as_str().unwrap();
         url[url.find("/webhooks/").unwrap()..].to_owned()
