@@ -67,9 +67,7 @@ pub async fn open(storage: &StorageArgs) -> Result<Store, StartError> {
             let path = store::sqlite_path(&storage.database_url).ok_or_else(|| {
                 StartError::Config("an in-memory database needs --master-key".into())
             })?;
-            let mut key_path = path.into_os_string();
-            key_path.push(".key");
-            MasterKey::load_or_create(std::path::Path::new(&key_path))?
+            MasterKey::load_or_create(&key_file_of(&path))?
         }
         (None, Backend::Postgres) => {
             return Err(StartError::Config(
@@ -102,13 +100,16 @@ pub async fn backup(storage: &StorageArgs, to: &std::path::Path) -> Result<(), S
     store.backup_sqlite(to).await?;
     store.db.close().await;
     if storage.master_key.is_none() {
-        let mut key = path.into_os_string();
-        key.push(".key");
-        let mut copy = to.as_os_str().to_owned();
-        copy.push(".key");
-        crypto::copy_key_file(std::path::Path::new(&key), std::path::Path::new(&copy))?;
+        crypto::copy_key_file(&key_file_of(&path), &key_file_of(to))?;
     }
     Ok(())
+}
+
+/// The key file beside a SQLite database: `<file>.key`.
+fn key_file_of(database: &std::path::Path) -> std::path::PathBuf {
+    let mut key = database.as_os_str().to_owned();
+    key.push(".key");
+    key.into()
 }
 
 /// Settings from the serve options.
