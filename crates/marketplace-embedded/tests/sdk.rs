@@ -57,6 +57,7 @@ impl Server {
         let storage = StorageArgs {
             database_url: format!("sqlite://{}/test.db", dir.display()),
             master_key: Some(base64::engine::general_purpose::STANDARD.encode([7u8; 32])),
+            previous_master_keys: Vec::new(),
         };
         let store = marketplace_server::open(&storage).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -568,6 +568,7 @@ async fn open(database: &str) -> Result<Store> {
     Ok(marketplace_server::open(&StorageArgs {
         database_url: database.to_owned(),
         master_key: None,
+        previous_master_keys: Vec::new(),
     })
     .await?)
 }

@@ -39,6 +39,12 @@ pub enum Command {
     /// Write a consistent copy of a SQLite database (online: the service may be running) and of
     /// its key file beside it (`<to>.key`); restore by serving the copy. PostgreSQL: use `pg_dump`.
     Backup(BackupArgs),
+    /// Re-seal every sealed value under the master key, in one transaction; prints what it did
+    /// per column as JSON. With `--master-key` (PostgreSQL, or SQLite with an explicit key): values
+    /// sealed under a `--previous-master-key` are re-sealed under `--master-key`. On SQLite with
+    /// the key file: a new key is made (`<file>.key.new`), every value is re-sealed under it, and
+    /// it replaces `<file>.key`. Stop the service first on SQLite (docs/operations.md).
+    RotateMasterKey(RotateArgs),
     /// Print the OpenAPI 3.1 document of the API as JSON (what `/api/v1/openapi.json` serves),
     /// without a database or a server: for linters and client generators.
     Openapi,
@@ -58,6 +64,16 @@ pub struct StorageArgs {
     /// beside the database (`<file>.key`, mode 0600), created on first run. Required on PostgreSQL.
     #[arg(long, env = "MARKETPLACE_MASTER_KEY", hide_env_values = true)]
     pub master_key: Option<String>,
+    /// Earlier master keys (base64; repeat the flag, or separate them with commas in the
+    /// variable): values sealed under them still open, and `rotate-master-key` re-seals them
+    /// under the master key. Only needed while a rotation is under way.
+    #[arg(
+        long = "previous-master-key",
+        env = "MARKETPLACE_PREVIOUS_MASTER_KEYS",
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
+    pub previous_master_keys: Vec<String>,
 }
 
 /// `init` options.
@@ -80,6 +96,14 @@ pub struct BackupArgs {
     /// The file to write (it must not exist).
     #[arg(long)]
     pub to: std::path::PathBuf,
+}
+
+/// `rotate-master-key` options.
+#[derive(Debug, Clone, Args)]
+pub struct RotateArgs {
+    /// Storage: the database, the (new) master key and the previous keys.
+    #[command(flatten)]
+    pub storage: StorageArgs,
 }
 
 /// `demo` options: the service's, and the demo host's.

@@ -44,23 +44,38 @@ impl MasterKey {
             .map_err(|_| KeyError::Malformed)
     }
 
+    /// A new random key.
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        fill_random(&mut bytes);
+        MasterKey(bytes)
+    }
+
+    /// Reads a key file; `None` when there is none.
+    pub fn load(path: &Path) -> Result<Option<Self>, KeyError> {
+        match std::fs::read_to_string(path) {
+            Ok(s) => Self::from_base64(&s).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(KeyError::File {
+                path: path.display().to_string(),
+                source,
+            }),
+        }
+    }
+
     /// Reads the key file, or creates it (mode 0600) with a new random key.
     pub fn load_or_create(path: &Path) -> Result<Self, KeyError> {
-        let file_error = |source| KeyError::File {
-            path: path.display().to_string(),
-            source,
-        };
-        match std::fs::read_to_string(path) {
-            Ok(s) => Self::from_base64(&s),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut bytes = [0u8; 32];
-                fill_random(&mut bytes);
-                let encoded = STANDARD.encode(bytes);
-                write_private(path, encoded.as_bytes()).map_err(file_error)?;
-                Ok(MasterKey(bytes))
-            }
-            Err(e) => Err(file_error(e)),
+        if let Some(key) = Self::load(path)? {
+            return Ok(key);
         }
+        let key = Self::generate();
+        write_private(path, STANDARD.encode(key.0).as_bytes()).map_err(|source| {
+            KeyError::File {
+                path: path.display().to_string(),
+                source,
+            }
+        })?;
+        Ok(key)
     }
 }
 
@@ -74,6 +89,19 @@ pub fn copy_key_file(from: &Path, to: &Path) -> Result<(), KeyError> {
         path: to.display().to_string(),
         source,
     })
+}
+
+/// Replaces the key file `to` with `from` (an atomic rename, made durable).
+pub fn replace_key_file(from: &Path, to: &Path) -> Result<(), KeyError> {
+    let file_error = |source| KeyError::File {
+        path: to.display().to_string(),
+        source,
+    };
+    std::fs::rename(from, to).map_err(file_error)?;
+    let folder = to.parent().filter(|p| !p.as_os_str().is_empty());
+    std::fs::File::open(folder.unwrap_or(Path::new(".")))
+        .and_then(|dir| dir.sync_all())
+        .map_err(file_error)
 }
 
 fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
@@ -92,8 +120,22 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 
 /// Seals and opens values with AES-256-GCM; each blob is `nonce || ciphertext || tag`, bound to
 /// the record it belongs to (associated data), so a blob moved to another row does not open.
+///
+/// It seals with the current master key and opens with it or with any previous key (a key
+/// ring): during a rotation, values sealed under the old key keep opening until
+/// `rotate-master-key` has re-sealed them (docs/operations.md).
 pub struct Sealer {
     key: LessSafeKey,
+    previous: Vec<LessSafeKey>,
+}
+
+/// Which key of a [`Sealer`] opened a blob.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenedWith {
+    /// The current master key.
+    Current,
+    /// A previous key: the value should be re-sealed.
+    Previous,
 }
 
 impl fmt::Debug for Sealer {
@@ -105,9 +147,17 @@ impl fmt::Debug for Sealer {
 impl Sealer {
     /// A sealer for the master key.
     pub fn new(key: &MasterKey) -> Self {
-        let unbound = UnboundKey::new(&AES_256_GCM, &key.0).expect("32-byte AES-256 key");
+        Self::with_previous(key, &[])
+    }
+
+    /// A sealer that seals with `key` and also opens values sealed with the `previous` keys.
+    pub fn with_previous(key: &MasterKey, previous: &[MasterKey]) -> Self {
+        let aead = |key: &MasterKey| {
+            LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &key.0).expect("32-byte AES-256 key"))
+        };
         Sealer {
-            key: LessSafeKey::new(unbound),
+            key: aead(key),
+            previous: previous.iter().map(aead).collect(),
         }
     }
 
@@ -129,19 +179,33 @@ impl Sealer {
         out
     }
 
-    /// Decrypts a blob sealed for `context`; `None` if it was tampered with or moved.
+    /// Decrypts a blob sealed for `context`; `None` if it was tampered with or moved, or sealed
+    /// under a key this sealer does not hold.
     pub fn open(&self, context: &str, blob: &[u8]) -> Option<Vec<u8>> {
+        self.open_telling(context, blob).map(|(plain, _)| plain)
+    }
+
+    /// [`Sealer::open`], also telling which key opened the blob.
+    pub fn open_telling(&self, context: &str, blob: &[u8]) -> Option<(Vec<u8>, OpenedWith)> {
         if blob.len() < NONCE_LEN {
             return None;
         }
         let (nonce, sealed) = blob.split_at(NONCE_LEN);
-        let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
-        let mut buffer = sealed.to_vec();
-        let plain = self
-            .key
-            .open_in_place(nonce, Aad::from(context.as_bytes()), &mut buffer)
-            .ok()?;
-        Some(plain.to_vec())
+        let attempt = |key: &LessSafeKey| {
+            let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
+            let mut buffer = sealed.to_vec();
+            let plain = key
+                .open_in_place(nonce, Aad::from(context.as_bytes()), &mut buffer)
+                .ok()?;
+            Some(plain.to_vec())
+        };
+        if let Some(plain) = attempt(&self.key) {
+            return Some((plain, OpenedWith::Current));
+        }
+        self.previous
+            .iter()
+            .find_map(attempt)
+            .map(|plain| (plain, OpenedWith::Previous))
     }
 
     /// Seals a JSON value.
@@ -202,6 +266,29 @@ mod tests {
         );
         assert!(MasterKey::from_base64("short").is_err());
         assert_eq!(format!("{key:?}"), "MasterKey([redacted])");
+    }
+
+    #[test]
+    fn a_key_ring_opens_values_of_previous_keys_and_seals_with_the_current_one() {
+        let old = MasterKey::from_base64(&STANDARD.encode([1u8; 32])).unwrap();
+        let new = MasterKey::from_base64(&STANDARD.encode([2u8; 32])).unwrap();
+        let under_old = Sealer::new(&old).seal("instance:a", b"v1");
+        let ring = Sealer::with_previous(&new, std::slice::from_ref(&old));
+        assert_eq!(
+            ring.open_telling("instance:a", &under_old),
+            Some((b"v1".to_vec(), OpenedWith::Previous))
+        );
+        assert!(ring.open("instance:b", &under_old).is_none(), "still bound");
+        let under_new = ring.seal("instance:a", b"v2");
+        assert_eq!(
+            ring.open_telling("instance:a", &under_new),
+            Some((b"v2".to_vec(), OpenedWith::Current))
+        );
+        assert!(
+            Sealer::new(&old).open("instance:a", &under_new).is_none(),
+            "the old key alone does not open what the new one sealed"
+        );
+        assert!(Sealer::new(&new).open("instance:a", &under_old).is_none());
     }
 
     #[test]

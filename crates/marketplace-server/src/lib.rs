@@ -61,13 +61,29 @@ pub enum StartError {
 /// Opens the database and the master key.
 pub async fn open(storage: &StorageArgs) -> Result<Store, StartError> {
     let db = Db::connect(&storage.database_url).await?;
-    let key = match (&storage.master_key, db.backend) {
+    let sealer = sealer_for(storage, db.backend)?;
+    Ok(store_of(db, sealer))
+}
+
+fn store_of(db: Db, sealer: crypto::Sealer) -> Store {
+    Store {
+        db,
+        sealer: std::sync::Arc::new(sealer),
+        holder: std::sync::Arc::from(store::new_id("proc").as_str()),
+    }
+}
+
+/// The sealer of the configured keys: `--master-key`, or on SQLite the key file beside the
+/// database (created on first run), and the previous keys. A new key file left by a rotation that
+/// stopped after its commit (`<file>.key.new`) opens values too.
+fn sealer_for(storage: &StorageArgs, backend: Backend) -> Result<crypto::Sealer, StartError> {
+    let mut previous = previous_keys(storage)?;
+    let key = match (&storage.master_key, backend) {
         (Some(key), _) => MasterKey::from_base64(key)?,
         (None, Backend::Sqlite) => {
-            let path = store::sqlite_path(&storage.database_url).ok_or_else(|| {
-                StartError::Config("an in-memory database needs --master-key".into())
-            })?;
-            MasterKey::load_or_create(&key_file_of(&path))?
+            let file = key_file_of(&sqlite_file(storage)?);
+            previous.extend(MasterKey::load(&pending_key_file_of(&file))?);
+            MasterKey::load_or_create(&file)?
         }
         (None, Backend::Postgres) => {
             return Err(StartError::Config(
@@ -75,21 +91,70 @@ pub async fn open(storage: &StorageArgs) -> Result<Store, StartError> {
             ));
         }
     };
-    Ok(Store {
-        db,
-        sealer: std::sync::Arc::new(crypto::Sealer::new(&key)),
-        holder: std::sync::Arc::from(store::new_id("proc").as_str()),
-    })
+    Ok(crypto::Sealer::with_previous(&key, &previous))
+}
+
+fn previous_keys(storage: &StorageArgs) -> Result<Vec<MasterKey>, StartError> {
+    Ok(storage
+        .previous_master_keys
+        .iter()
+        .filter(|key| !key.trim().is_empty())
+        .map(|key| MasterKey::from_base64(key))
+        .collect::<Result<_, _>>()?)
+}
+
+fn sqlite_file(storage: &StorageArgs) -> Result<std::path::PathBuf, StartError> {
+    store::sqlite_path(&storage.database_url)
+        .ok_or_else(|| StartError::Config("an in-memory database needs --master-key".into()))
+}
+
+/// Rotates the master key: re-seals every sealed value under the new key, in one transaction.
+///
+/// With `--master-key`, that is the new key and the old ones are `--previous-master-key`s. On
+/// SQLite with its key file, a new key is written to `<file>.key.new` (or the one a stopped
+/// rotation left there is taken up again), every value is re-sealed under it, and only after the
+/// commit does it replace `<file>.key`; until then the service opens values with either.
+pub async fn rotate_master_key(
+    storage: &StorageArgs,
+) -> Result<Vec<store::reseal::ColumnResealed>, StartError> {
+    let db = Db::connect(&storage.database_url).await?;
+    let (sealer, swap) = match (&storage.master_key, db.backend) {
+        (None, Backend::Sqlite) => {
+            let file = key_file_of(&sqlite_file(storage)?);
+            let old = MasterKey::load(&file)?.ok_or_else(|| {
+                StartError::Config(format!(
+                    "{} does not exist: nothing to rotate",
+                    file.display()
+                ))
+            })?;
+            let pending = pending_key_file_of(&file);
+            let new = MasterKey::load_or_create(&pending)?;
+            let mut previous = previous_keys(storage)?;
+            previous.push(old);
+            (
+                crypto::Sealer::with_previous(&new, &previous),
+                Some((pending, file)),
+            )
+        }
+        _ => (sealer_for(storage, db.backend)?, None),
+    };
+    let store = store_of(db, sealer);
+    let report = store::reseal::reseal_all(&store).await?;
+    store.db.close().await;
+    if let Some((pending, file)) = swap {
+        crypto::replace_key_file(&pending, &file)?;
+    }
+    Ok(report)
 }
 
 /// Writes a consistent copy of a SQLite database to `to`, and of its key file (when the key is
 /// the one beside the database) to `<to>.key`: the pair a restore serves.
 pub async fn backup(storage: &StorageArgs, to: &std::path::Path) -> Result<(), StartError> {
-    let Some(path) = store::sqlite_path(&storage.database_url) else {
+    if store::sqlite_path(&storage.database_url).is_none() {
         return Err(StartError::Config(
             "backup copies a SQLite file; for PostgreSQL use pg_dump".into(),
         ));
-    };
+    }
     if to.exists() {
         return Err(StartError::Config(format!(
             "{} exists already",
@@ -100,7 +165,7 @@ pub async fn backup(storage: &StorageArgs, to: &std::path::Path) -> Result<(), S
     store.backup_sqlite(to).await?;
     store.db.close().await;
     if storage.master_key.is_none() {
-        crypto::copy_key_file(&key_file_of(&path), &key_file_of(to))?;
+        crypto::copy_key_file(&key_file_of(&sqlite_file(storage)?), &key_file_of(to))?;
     }
     Ok(())
 }
@@ -110,6 +175,13 @@ fn key_file_of(database: &std::path::Path) -> std::path::PathBuf {
     let mut key = database.as_os_str().to_owned();
     key.push(".key");
     key.into()
+}
+
+/// Where a rotation writes the new key before it replaces the key file: `<file>.key.new`.
+fn pending_key_file_of(key_file: &std::path::Path) -> std::path::PathBuf {
+    let mut pending = key_file.as_os_str().to_owned();
+    pending.push(".new");
+    pending.into()
 }
 
 /// Settings from the serve options.

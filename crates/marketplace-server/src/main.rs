@@ -50,6 +50,11 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             println!("backed up to {}", args.to.display());
             Ok(())
         }
+        Command::RotateMasterKey(args) => {
+            let report = marketplace_server::rotate_master_key(&args.storage).await?;
+            println!("{}", serde_json::json!({ "columns": report }));
+            Ok(())
+        }
         Command::Openapi => {
             let document =
                 serde_json::to_string_pretty(&marketplace_server::http::openapi::document())

@@ -17,6 +17,7 @@ mod server {
     pub(crate) mod embedded;
     mod files;
     mod flows;
+    mod key_rotation;
     pub(crate) mod mail;
     mod mappings;
     mod marketplaces;

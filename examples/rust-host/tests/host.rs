@@ -13,6 +13,7 @@ async fn the_host_signs_in_renders_the_catalog_and_hands_out_tokens() {
     let storage = StorageArgs {
         database_url: database_url.clone(),
         master_key: Some(base64::engine::general_purpose::STANDARD.encode([9u8; 32])),
+        previous_master_keys: Vec::new(),
     };
     let store = marketplace_server::open(&storage).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

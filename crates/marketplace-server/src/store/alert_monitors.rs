@@ -87,6 +87,14 @@ fn signing_context(id: &str) -> String {
     format!("alert_monitor:{id}:signing")
 }
 
+/// The sealed signing secret of each alert monitor.
+pub(super) const SEALED_SIGNING_SECRET: super::reseal::SealedColumn = super::reseal::SealedColumn {
+    table: "alert_monitors",
+    column: "sealed_signing_secret",
+    keys: &[super::reseal::KeyColumn::Text("id")],
+    context: |key| signing_context(key[0].text()),
+};
+
 /// The columns of a monitor's scope: kind, customer, instance.
 fn scope_columns(scope: &Scope) -> (&'static str, Option<String>, Option<String>) {
     match scope {

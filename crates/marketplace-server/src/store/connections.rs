@@ -84,6 +84,17 @@ fn context(instance_id: &str, key: &str) -> String {
     format!("connection:{instance_id}/{key}")
 }
 
+/// The sealed tokens of each connection.
+pub(super) const SEALED_TOKENS: super::reseal::SealedColumn = super::reseal::SealedColumn {
+    table: "connections",
+    column: "sealed_tokens",
+    keys: &[
+        super::reseal::KeyColumn::Text("instance_id"),
+        super::reseal::KeyColumn::Text("key"),
+    ],
+    context: |key| context(key[0].text(), key[1].text()),
+};
+
 impl Row {
     fn connection(self, store: &Store) -> StoreResult<Connection> {
         let tokens = match &self.sealed_tokens {
@@ -273,6 +284,14 @@ struct StateRow {
 fn state_context(state_hash: &str) -> String {
     format!("connection_state:{state_hash}")
 }
+
+/// The sealed PKCE verifier of each authorization in flight.
+pub(super) const SEALED_VERIFIER: super::reseal::SealedColumn = super::reseal::SealedColumn {
+    table: "connection_states",
+    column: "sealed_verifier",
+    keys: &[super::reseal::KeyColumn::Text("state_hash")],
+    context: |key| state_context(key[0].text()),
+};
 
 /// Records an authorization in flight (and drops the ones that lapsed before `now`).
 pub async fn insert_state(

@@ -349,6 +349,17 @@ fn vendor_context(customer_id: &str, integration_id: &str) -> String {
     format!("customer_config:{customer_id}:{integration_id}")
 }
 
+/// The vendor's sealed values of each customer and integration.
+pub(super) const SEALED_VALUES: super::reseal::SealedColumn = super::reseal::SealedColumn {
+    table: "customer_configs",
+    column: "sealed_values",
+    keys: &[
+        super::reseal::KeyColumn::Text("customer_id"),
+        super::reseal::KeyColumn::Text("integration_id"),
+    ],
+    context: |key| vendor_context(key[0].text(), key[1].text()),
+};
+
 fn open_vendor_values(
     store: &Store,
     customer_id: &str,

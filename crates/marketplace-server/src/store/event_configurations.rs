@@ -82,6 +82,35 @@ fn signing_context(id: &str) -> String {
     format!("event_configuration:{id}:signing")
 }
 
+/// The sealed secret of each event configuration's working copy.
+pub(super) const SEALED_WORKING_SECRET: super::reseal::SealedColumn = super::reseal::SealedColumn {
+    table: "event_configurations",
+    column: "sealed_working_secret",
+    keys: &[super::reseal::KeyColumn::Text("id")],
+    context: |key| working_context(key[0].text()),
+};
+
+/// The sealed signing secrets of each event configuration.
+pub(super) const SEALED_SIGNING_SECRETS: super::reseal::SealedColumn =
+    super::reseal::SealedColumn {
+        table: "event_configurations",
+        column: "sealed_signing_secrets",
+        keys: &[super::reseal::KeyColumn::Text("id")],
+        context: |key| signing_context(key[0].text()),
+    };
+
+/// The sealed secret of each published revision.
+pub(super) const SEALED_REVISION_SECRET: super::reseal::SealedColumn =
+    super::reseal::SealedColumn {
+        table: "event_configuration_revisions",
+        column: "sealed_secret",
+        keys: &[
+            super::reseal::KeyColumn::Text("event_configuration_id"),
+            super::reseal::KeyColumn::Int("revision"),
+        ],
+        context: |key| revision_context(key[0].text(), key[1].int()),
+    };
+
 /// Reads a stored snapshot and puts its sealed secret back.
 fn open_snapshot(
     store: &Store,

@@ -135,6 +135,14 @@ fn input_context(execution_id: &str) -> String {
     format!("execution_input:{execution_id}")
 }
 
+/// The sealed trigger input of each execution.
+pub(super) const SEALED_INPUT: super::reseal::SealedColumn = super::reseal::SealedColumn {
+    table: "executions",
+    column: "sealed_input",
+    keys: &[super::reseal::KeyColumn::Text("id")],
+    context: |key| input_context(key[0].text()),
+};
+
 /// Records a queued execution of a flow, its input sealed; returns its id.
 pub async fn enqueue(
     store: &Store,

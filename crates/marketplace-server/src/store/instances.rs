@@ -52,6 +52,14 @@ fn context(instance_id: &str) -> String {
     format!("instance:{instance_id}")
 }
 
+/// The sealed config of each instance.
+pub(super) const SEALED_CONFIG: super::reseal::SealedColumn = super::reseal::SealedColumn {
+    table: "instances",
+    column: "sealed_config",
+    keys: &[super::reseal::KeyColumn::Text("id")],
+    context: |key| context(key[0].text()),
+};
+
 impl Row {
     fn instance(self, store: &Store) -> StoreResult<Instance> {
         let corrupt = |what: &str| StoreError::Corrupt(format!("{what} of instance {}", self.id));

@@ -36,6 +36,7 @@ pub mod partners;
 pub mod portal;
 pub mod providers;
 pub mod record_types;
+pub mod reseal;
 pub mod revocations;
 pub mod schedules;
 pub mod shared_webhooks;

@@ -167,3 +167,14 @@ where
     let rows: Vec<(T,)> = fetch_all(conn, sql, args).await?;
     Ok(rows.into_iter().map(|(value,)| value).collect())
 }
+
+/// Every row of a query, as rows read by column index (statements built at run time).
+pub(super) async fn rows<'c>(
+    conn: impl Executor<'c, Database = Any>,
+    sql: &str,
+    args: impl IntoIterator<Item = Arg>,
+) -> StoreResult<Vec<AnyRow>> {
+    Ok(sqlx::query_with(sql, arguments(args))
+        .fetch_all(conn)
+        .await?)
+}

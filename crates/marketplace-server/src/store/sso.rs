@@ -126,6 +126,14 @@ fn key_context(kid: &str) -> String {
     format!("sso_signing_key:{kid}")
 }
 
+/// The sealed private key of each SSO signing key.
+pub(super) const SEALED_PRIVATE_KEY: super::reseal::SealedColumn = super::reseal::SealedColumn {
+    table: "sso_signing_keys",
+    column: "sealed_private_key",
+    keys: &[super::reseal::KeyColumn::Text("kid")],
+    context: |key| key_context(key[0].text()),
+};
+
 /// Every signing key, oldest first.
 pub async fn signing_keys(store: &Store) -> StoreResult<Vec<StoredKey>> {
     #[derive(sqlx::FromRow)]

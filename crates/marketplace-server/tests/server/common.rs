@@ -191,6 +191,7 @@ impl TestServer {
         let storage = StorageArgs {
             database_url: database_url.clone(),
             master_key: Some(master_key()),
+            previous_master_keys: Vec::new(),
         };
         let store = marketplace_server::open(&storage)
             .await
@@ -251,6 +252,7 @@ impl TestServer {
         let storage = StorageArgs {
             database_url: database_url.clone(),
             master_key: Some(master_key()),
+            previous_master_keys: Vec::new(),
         };
         let store = marketplace_server::open(&storage)
             .await

@@ -449,6 +449,7 @@ async fn another_process(server: &TestServer) -> AppState {
     let storage = StorageArgs {
         database_url: server.database_url.clone(),
         master_key: Some(master_key()),
+        previous_master_keys: Vec::new(),
     };
     let store = marketplace_server::open(&storage).await.unwrap();
     let state = AppState::new(store, test_settings(&server.base));

@@ -13,6 +13,7 @@ async fn encrypted(database_url: String) -> Result<bool, String> {
     let storage = StorageArgs {
         database_url,
         master_key: Some(master_key()),
+        previous_master_keys: Vec::new(),
     };
     let store = marketplace_server::open(&storage)
         .await
