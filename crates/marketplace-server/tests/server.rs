@@ -7,6 +7,7 @@ mod server {
     mod audit;
     mod auth_matrix;
     mod backup;
+    mod catalog_cache;
     mod certification;
     pub(crate) mod common;
     mod connections;

@@ -12,7 +12,7 @@ use crate::http::instances::{activated_view, record, view};
 use crate::http::observability::{execution_view, executions_page, logs_page};
 use crate::http::{List, decode, page_request};
 use crate::service::auth::CustomerUser;
-use crate::service::catalog::{customer_snapshot, snapshot};
+use crate::service::catalog::{snapshot, views};
 use crate::service::certification;
 use crate::service::instances::{
     self, Activation, Idempotency, InstanceFilter, OneClick, Reconfiguration, Transition,
@@ -93,8 +93,13 @@ async fn marketplace(
             )
         })?),
     };
-    let snapshot = snapshot(&state, &user.organization_id, &user.marketplace_id).await?;
-    let context = customer_snapshot(&state, &user.customer_id).await?;
+    let (snapshot, context) = views(
+        &state,
+        &user.organization_id,
+        &user.marketplace_id,
+        &user.customer_id,
+    )
+    .await?;
     // The same request of the same customer against the same catalog snapshot answers the
     // page already rendered (dropped with the customer's snapshot on any write of theirs).
     let page_key = format!(
@@ -186,8 +191,13 @@ async fn marketplace_entry(
     ApiPath(integration_id): ApiPath<String>,
 ) -> ApiResult<Json<MarketplaceDetail>> {
     allow(&user, Action::ReadCatalog, None)?;
-    let snapshot = snapshot(&state, &user.organization_id, &user.marketplace_id).await?;
-    let context = customer_snapshot(&state, &user.customer_id).await?;
+    let (snapshot, context) = views(
+        &state,
+        &user.organization_id,
+        &user.marketplace_id,
+        &user.customer_id,
+    )
+    .await?;
     let customer = snapshot.context(
         &context,
         user.tenant_id.as_deref(),

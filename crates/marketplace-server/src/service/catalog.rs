@@ -12,9 +12,11 @@
 //! their assignments: a tenant's access to a marketplace's listings lives in the snapshot, so
 //! whoever writes tenants or assignments bumps and invalidates like any other catalog write.
 //!
-//! On SQLite, each customer's part of the marketplace view (its live instances and vendor-set
-//! values) is kept too, dropped after every committed write of those (activation, instance
-//! change, vendor values, customer deletion), so a repeated marketplace read does no SQL at all.
+//! Each customer's part of the marketplace view (its live instances and vendor-set values) is
+//! kept too, dropped after every committed write of those in this process (activation, instance
+//! change, vendor values, customer deletion), so a repeated marketplace read on SQLite does no
+//! SQL at all. On PostgreSQL, triggers bump `customers.cache_version` on those writes, and
+//! [`views`] reads it with the catalog version in one indexed lookup.
 
 use crate::error::{ApiError, ApiResult};
 use crate::service::certification;
@@ -140,6 +142,8 @@ pub struct CustomerSnapshot {
     pub live: Vec<IntegrationId>,
     /// Vendor-set values by integration.
     pub vendor: VendorValues,
+    /// The customer's `cache_version` it was read at (PostgreSQL; 0 on SQLite).
+    pub stamp: i64,
     /// Catalog pages rendered for this customer as wire JSON, by request (see
     /// [`Self::rendered_page`]), each with the id of the catalog snapshot it was rendered from.
     /// They go with this snapshot when a write of the customer drops it.
@@ -152,6 +156,7 @@ impl CustomerSnapshot {
         CustomerSnapshot {
             live,
             vendor,
+            stamp: 0,
             pages: Mutex::default(),
         }
     }
@@ -191,8 +196,7 @@ const MAX_CUSTOMER_SNAPSHOTS: usize = 100_000;
 type KeptDirectory = (Arc<crate::service::marketplaces::Directory>, i64);
 
 /// Snapshots by organization and marketplace, published versions by (integration, version),
-/// marketplace directories by organization, and customer snapshots by customer (kept on SQLite
-/// only, where one process sees every write).
+/// marketplace directories by organization, and customer snapshots by customer.
 #[derive(Debug, Default)]
 pub struct CatalogCache {
     snapshots: Mutex<HashMap<String, HashMap<String, Arc<Snapshot>>>>,
@@ -333,12 +337,58 @@ pub async fn load_version(
     Ok(Some(loaded))
 }
 
+/// The marketplace's catalog snapshot and the customer's snapshot, both as current as the
+/// database: on SQLite straight from memory when kept (no SQL), on PostgreSQL after one indexed
+/// read of both versions (`organizations.catalog_version`, `customers.cache_version`, which
+/// triggers bump on every write of the customer's instances and vendor values, whichever process
+/// wrote).
+pub async fn views(
+    state: &AppState,
+    organization_id: &str,
+    marketplace_id: &str,
+    customer_id: &str,
+) -> ApiResult<(Arc<Snapshot>, Arc<CustomerSnapshot>)> {
+    let stamps = match state.store.backend() {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(
+            store::organizations::cache_stamps(&state.store, organization_id, customer_id).await?,
+        ),
+    };
+    let snapshot = snapshot_at(
+        state,
+        organization_id,
+        marketplace_id,
+        stamps.map(|(catalog, _)| catalog),
+    )
+    .await?;
+    let customer =
+        customer_snapshot_at(state, customer_id, stamps.map(|(_, customer)| customer)).await?;
+    Ok((snapshot, customer))
+}
+
 /// A marketplace's current catalog snapshot (404 when the organization has no such
 /// marketplace).
 pub async fn snapshot(
     state: &AppState,
     organization_id: &str,
     marketplace_id: &str,
+) -> ApiResult<Arc<Snapshot>> {
+    let current = match state.store.backend() {
+        Backend::Sqlite => None,
+        Backend::Postgres => {
+            Some(store::organizations::catalog_version(&state.store, organization_id).await?)
+        }
+    };
+    snapshot_at(state, organization_id, marketplace_id, current).await
+}
+
+/// The snapshot, kept one reused when built at the `current` catalog version (`None`: trust
+/// local invalidation, SQLite).
+async fn snapshot_at(
+    state: &AppState,
+    organization_id: &str,
+    marketplace_id: &str,
+    current: Option<i64>,
 ) -> ApiResult<Arc<Snapshot>> {
     let cached = state
         .catalogs
@@ -348,12 +398,9 @@ pub async fn snapshot(
         .get(organization_id)
         .and_then(|by_marketplace| by_marketplace.get(marketplace_id))
         .cloned();
-    let backend = state.store.backend();
     if let Some(snapshot) = cached
         && store::now_ms() - snapshot.built_at < SNAPSHOT_MAX_AGE_MS
-        && (backend == Backend::Sqlite
-            || store::organizations::catalog_version(&state.store, organization_id).await?
-                == snapshot.stamp)
+        && current.is_none_or(|stamp| stamp == snapshot.stamp)
     {
         return Ok(snapshot);
     }
@@ -420,29 +467,30 @@ pub async fn snapshot(
     Ok(snapshot)
 }
 
-/// The customer's live instances and vendor-set values: kept in memory on SQLite, read from the
-/// database on PostgreSQL (where other processes may write).
-pub async fn customer_snapshot(
+/// The customer's live instances and vendor-set values, kept in memory; the kept one is reused
+/// when read at the `current` cache version (`None`: trust local invalidation, SQLite).
+async fn customer_snapshot_at(
     state: &AppState,
     customer_id: &str,
+    current: Option<i64>,
 ) -> ApiResult<Arc<CustomerSnapshot>> {
-    let keep = state.store.backend() == Backend::Sqlite;
-    if keep && let Some(snapshot) = state.catalogs.customer(customer_id) {
+    if let Some(snapshot) = state.catalogs.customer(customer_id)
+        && current.is_none_or(|stamp| stamp == snapshot.stamp)
+    {
         return Ok(snapshot);
     }
     // Read before loading: a write committed meanwhile makes `keep_customer` discard this load.
+    // On PostgreSQL the data read below is at least as new as `current` (read before it).
     let invalidations = state.catalogs.customer_invalidations();
     let live = store::instances::live_integrations(&state.store, customer_id).await?;
     let vendor = store::customers::all_vendor_values(&state.store, customer_id).await?;
-    let snapshot = Arc::new(CustomerSnapshot::new(
-        live.into_iter().map(IntegrationId::from).collect(),
-        vendor,
-    ));
-    if keep {
-        state
-            .catalogs
-            .keep_customer(customer_id, invalidations, snapshot.clone());
-    }
+    let mut snapshot =
+        CustomerSnapshot::new(live.into_iter().map(IntegrationId::from).collect(), vendor);
+    snapshot.stamp = current.unwrap_or_default();
+    let snapshot = Arc::new(snapshot);
+    state
+        .catalogs
+        .keep_customer(customer_id, invalidations, snapshot.clone());
     Ok(snapshot)
 }
 

@@ -105,6 +105,26 @@ pub async fn catalog_version(store: &Store, id: &str) -> StoreResult<i64> {
     Ok(version.unwrap_or_default())
 }
 
+/// The organization's catalog version and the customer's cache version (-1 when there is no
+/// such customer), in one indexed read: what a process compares with its kept catalog and
+/// customer snapshots.
+pub async fn cache_stamps(
+    store: &Store,
+    organization_id: &str,
+    customer_id: &str,
+) -> StoreResult<(i64, i64)> {
+    let sql = "SELECT catalog_version, \
+         COALESCE((SELECT cache_version FROM customers WHERE id = $2 AND organization_id = $1), -1) \
+         FROM organizations WHERE id = $1";
+    let stamps = fetch_optional(
+        &store.db.read,
+        sql,
+        [organization_id.into(), customer_id.into()],
+    )
+    .await?;
+    Ok(stamps.unwrap_or((0, -1)))
+}
+
 /// Marks the organization's catalog as changed, inside the writing transaction.
 pub async fn bump_catalog_version(tx: &mut Tx, id: &str) -> StoreResult<()> {
     let sql = "UPDATE organizations SET catalog_version = catalog_version + 1 WHERE id = $1";

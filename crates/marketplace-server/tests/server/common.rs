@@ -245,7 +245,7 @@ impl TestServer {
     /// release started on it would: the migrations it lacks run first.
     pub(crate) async fn on_existing(
         database_url: String,
-        dir: TempDir,
+        dir: Option<TempDir>,
         organization_id: String,
         admin_key: String,
     ) -> TestServer {
@@ -271,7 +271,7 @@ impl TestServer {
             client: reqwest::Client::new(),
             database_url,
             state,
-            _dir: Some(dir),
+            _dir: dir,
         }
     }
 

@@ -113,7 +113,7 @@ async fn previous_release_database(dir: &TempDir) -> String {
 async fn a_previous_release_database_migrates_to_one_default_marketplace() {
     let dir = TempDir::new("marketplace-upgrade");
     let url = previous_release_database(&dir).await;
-    let server = TestServer::on_existing(url, dir, ORG.into(), API_KEY.into()).await;
+    let server = TestServer::on_existing(url, Some(dir), ORG.into(), API_KEY.into()).await;
 
     // One marketplace, `default`, holding the listing.
     let (status, list) = server.admin_get("/api/v1/marketplaces").await;
