@@ -184,6 +184,13 @@ pub struct DeployabilityInput<'a> {
     pub min_tier: Option<crate::certification::Tier>,
 }
 
+/// Whether the customer's live instances of the listing decide its deployability (a listing
+/// without multiple instances refuses a second one): only then must an activation count them
+/// again where no other activation can interleave.
+pub fn limits_live_instances(listing: &Listing) -> bool {
+    !listing.allow_multiple_instances
+}
+
 /// Answers whether the customer may activate the listing, with every reason.
 pub fn deployability(input: DeployabilityInput<'_>) -> Deployability {
     let mut reasons = Vec::new();
@@ -200,7 +207,7 @@ pub fn deployability(input: DeployabilityInput<'_>) -> Deployability {
     if input.min_tier.is_some_and(|min| input.tier < Some(min)) {
         push(ReasonCode::TierBelowMinimum, Vec::new());
     }
-    if !input.listing.allow_multiple_instances && input.live_instances > 0 {
+    if limits_live_instances(input.listing) && input.live_instances > 0 {
         push(ReasonCode::InstanceExists, Vec::new());
     }
     if !input.listing.customer_deployable {

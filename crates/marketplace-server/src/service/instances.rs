@@ -166,6 +166,7 @@ async fn sync_webhooks(
     tx: &mut Tx,
     instance_id: &str,
     version: &IntegrationVersion,
+    new_instance: bool,
 ) -> ApiResult<Vec<WebhookToken>> {
     let flows: Vec<&str> = version
         .flows
@@ -173,7 +174,12 @@ async fn sync_webhooks(
         .filter(|f| f.trigger == Trigger::Webhook)
         .map(|f| f.name.as_str())
         .collect();
-    Ok(store::instances::sync_webhooks(tx, instance_id, &flows, || random_secret(24)).await?)
+    Ok(
+        store::instances::sync_webhooks(tx, instance_id, &flows, new_instance, || {
+            random_secret(24)
+        })
+        .await?,
+    )
 }
 
 /// An `Idempotency-Key` and the hash of the request it came with.
@@ -287,8 +293,12 @@ async fn activate_once(
     {
         return Ok(Activated::Replayed(answer));
     }
-    let live = store::instances::count_live(&mut conn, request.customer_id, request.integration_id)
-        .await?;
+    let limits_live = marketplace_core::deployability::limits_live_instances(&listed.listing);
+    let live = if limits_live {
+        store::instances::count_live(&mut conn, request.customer_id, request.integration_id).await?
+    } else {
+        0
+    };
     // Under a configuration that confirms activations, the instance waits for the vendor.
     let pending =
         store::event_configurations::confirms_activations(&mut conn, request.integration_id)
@@ -390,9 +400,12 @@ async fn activate_once(
     {
         return Ok(Activated::Replayed(answer));
     }
-    check_deployability(
-        store::instances::count_live(&mut tx, request.customer_id, request.integration_id).await?,
-    )?;
+    if limits_live {
+        check_deployability(
+            store::instances::count_live(&mut tx, request.customer_id, request.integration_id)
+                .await?,
+        )?;
+    }
     store::instances::save(&mut tx, &state.store, &instance, true).await?;
     if let Some(one_click) = &request.one_click {
         for (collection, overrides) in &one_click.template.overrides {
@@ -406,8 +419,9 @@ async fn activate_once(
             .await?;
         }
     }
-    let tokens = sync_webhooks(&mut tx, instance.id.as_str(), &version).await?;
-    let event_id = store::events::record(&mut tx, request.organization_id, &event).await?;
+    let tokens = sync_webhooks(&mut tx, instance.id.as_str(), &version, true).await?;
+    let (event_id, deliveries) =
+        store::events::record_routed(&mut tx, request.organization_id, &event).await?;
     crate::service::alerts::event_recorded(
         state,
         &mut tx,
@@ -444,7 +458,9 @@ async fn activate_once(
     }
     tx.commit().await?;
     state.catalogs.forget_customer(request.customer_id);
-    state.deliveries.wake.notify_one();
+    if deliveries > 0 {
+        state.deliveries.wake.notify_one();
+    }
     Ok(Activated::New(Box::new(shown)))
 }
 
@@ -465,9 +481,10 @@ async fn commit_change(
             .await?;
     }
     if instance.status == InstanceStatus::Deactivated {
-        store::instances::sync_webhooks(&mut tx, instance.id.as_str(), &[], String::new).await?;
+        store::instances::sync_webhooks(&mut tx, instance.id.as_str(), &[], false, String::new)
+            .await?;
     } else if let Some(version) = version {
-        sync_webhooks(&mut tx, instance.id.as_str(), version).await?;
+        sync_webhooks(&mut tx, instance.id.as_str(), version, false).await?;
     }
     let event_id = store::events::record(&mut tx, organization_id, event).await?;
     crate::service::alerts::event_recorded(state, &mut tx, organization_id, &event_id, event)

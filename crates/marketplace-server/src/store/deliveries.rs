@@ -443,15 +443,15 @@ struct InstanceRow {
 }
 
 /// Inserts the deliveries an event routes to (core's [`route`]), each with its payload, in the
-/// event's transaction. Events of no deliverable type cost nothing more.
+/// event's transaction; how many. Events of no deliverable type cost nothing more.
 pub async fn enqueue_for_event(
     tx: &mut Tx,
     organization_id: &str,
     event_id: &str,
     event: &Event,
-) -> StoreResult<()> {
+) -> StoreResult<usize> {
     if !DELIVERABLE.contains(&event.event_type) {
-        return Ok(());
+        return Ok(0);
     }
     let routes = routes();
     let linked: Option<RouteRow> = match (&event.instance_id, &event.integration_id) {
@@ -490,7 +490,7 @@ pub async fn enqueue_for_event(
         &snapshots.iter().map(|(id, s)| (*id, s)).collect::<Vec<_>>(),
     );
     if targets.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
     // An instance and its customer in one read (the common case: instance events).
     let instance: Option<InstanceRow> = match &event.instance_id {
@@ -537,6 +537,7 @@ pub async fn enqueue_for_event(
         "",
         false,
     );
+    let enqueued = targets.len();
     for target in targets {
         enqueue(
             tx,
@@ -553,5 +554,5 @@ pub async fn enqueue_for_event(
         )
         .await?;
     }
-    Ok(())
+    Ok(enqueued)
 }

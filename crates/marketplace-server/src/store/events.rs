@@ -50,6 +50,16 @@ pub struct EventFilter {
 /// Records an event in the same transaction as its change, with the deliveries it routes to
 /// (the outbox, [`super::deliveries`]); the event's id.
 pub async fn record(tx: &mut Tx, organization_id: &str, event: &Event) -> StoreResult<String> {
+    Ok(record_routed(tx, organization_id, event).await?.0)
+}
+
+/// [`record`], also telling how many deliveries it enqueued (the delivery worker needs waking
+/// only when there are some).
+pub async fn record_routed(
+    tx: &mut Tx,
+    organization_id: &str,
+    event: &Event,
+) -> StoreResult<(String, usize)> {
     let id = new_id("evt");
     execute(
         &mut **tx,
@@ -67,8 +77,8 @@ pub async fn record(tx: &mut Tx, organization_id: &str, event: &Event) -> StoreR
         ],
     )
     .await?;
-    super::deliveries::enqueue_for_event(tx, organization_id, &id, event).await?;
-    Ok(id)
+    let enqueued = super::deliveries::enqueue_for_event(tx, organization_id, &id, event).await?;
+    Ok((id, enqueued))
 }
 
 /// A page of the organization's events, oldest first.

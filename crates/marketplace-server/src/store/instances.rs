@@ -237,12 +237,31 @@ pub async fn webhook_tokens(store: &Store, instance_id: &str) -> StoreResult<Vec
 
 /// Gives each of `flows` a webhook URL (new tokens from `new_token`), keeping the URLs of
 /// flows that stay and dropping the others; returns the instance's URLs, ordered by flow.
+///
+/// `new_instance`: the instance was inserted in this transaction, so it has no URL yet and its
+/// URLs are the ones made here (two reads fewer on the activation path).
 pub async fn sync_webhooks(
     tx: &mut Tx,
     instance_id: &str,
     flows: &[&str],
+    new_instance: bool,
     mut new_token: impl FnMut() -> String,
 ) -> StoreResult<Vec<WebhookToken>> {
+    if new_instance {
+        let mut made = Vec::with_capacity(flows.len());
+        for flow in flows {
+            let token = new_token();
+            let sql = "INSERT INTO webhook_urls (token, instance_id, flow) VALUES ($1, $2, $3)";
+            let args = [token.as_str().into(), instance_id.into(), (*flow).into()];
+            execute(&mut **tx, sql, args).await?;
+            made.push(WebhookToken {
+                flow: (*flow).to_owned(),
+                token,
+            });
+        }
+        made.sort_by(|a, b| a.flow.cmp(&b.flow));
+        return Ok(made);
+    }
     let sql = "SELECT flow FROM webhook_urls WHERE instance_id = $1";
     let existing: Vec<String> = scalar_all(&mut **tx, sql, [instance_id.into()]).await?;
     for flow in existing.iter().filter(|f| !flows.contains(&f.as_str())) {
