@@ -99,6 +99,13 @@ const TARGET_ACTIVATIONS: f64 = 5_000.0;
 /// receiver's queue).
 const TARGET_RSS_MIB: f64 = 150.0;
 
+/// Rounds of the PostgreSQL read loads (one process, then two).
+const PG_ROUNDS: usize = 3;
+/// Target: PostgreSQL catalog reads, as a share of nginx's rate in the same run.
+const TARGET_PG_RATIO: f64 = 0.5;
+/// The master key of the PostgreSQL services (their secrets are sealed with it).
+const PG_MASTER_KEY: &str = "YmVuY2gtbWFzdGVyLWtleS0wMDAwMDAwMDAwMDAwMDA=";
+
 /// Deliveries inserted into the outbox for the delivery rate.
 const OUTBOX: usize = 20_000;
 /// Target: signed deliveries per second to a receiver answering at once.
@@ -171,6 +178,14 @@ struct Report {
     /// Memory of the service with the stalled receiver: idle before the queue, highest sample
     /// in [`STALL_SECONDS`], KiB; and the deliveries pending at the end.
     stalled: Option<(u64, u64, i64)>,
+    /// PostgreSQL catalog reads, one process, one per round.
+    pg_read: Vec<wrk::Run>,
+    /// PostgreSQL catalog reads, two processes (both wrk runs together), one per round.
+    pg_read_two: Vec<wrk::Run>,
+    /// PostgreSQL activations, one process.
+    pg_activations: Option<wrk::Run>,
+    /// PostgreSQL activations, two processes.
+    pg_activations_two: Option<wrk::Run>,
 }
 
 /// What `bench_support tally` found of a set of deliveries.
@@ -364,15 +379,25 @@ struct Setup {
     receiver_log: PathBuf,
     /// The working folder.
     dir: PathBuf,
+    /// Environment of the service and the helper (PostgreSQL: the master key and the demo file,
+    /// which SQLite keeps beside the database).
+    env: Vec<(&'static str, String)>,
 }
 
 impl Setup {
     /// Starts `marketplace-server demo` on a free port; returns it and its base URL.
     fn start_server(&self, log: &str) -> Result<(Process, String)> {
+        self.start("demo", log)
+    }
+
+    /// Starts `marketplace-server <subcommand>` (`demo`, or `serve` for a further process on a
+    /// database the demo made) on a free port; returns it and its base URL.
+    fn start(&self, subcommand: &str, log: &str) -> Result<(Process, String)> {
         let port = process::free_port()?;
         let mut command = Command::new(&self.server);
+        command.envs(self.env.iter().map(|(name, value)| (name, value)));
         command
-            .args(["demo", "--database", &self.database, "--listen"])
+            .args([subcommand, "--database", &self.database, "--listen"])
             .arg(format!("127.0.0.1:{port}"))
             .args([
                 "--allow-private-targets",
@@ -405,7 +430,9 @@ impl Setup {
 
     /// Runs the helper; returns its standard output.
     fn support(&self, args: &[&str]) -> Result<String> {
-        cmd::output(Command::new(&self.support).args(args))
+        let mut command = Command::new(&self.support);
+        command.envs(self.env.iter().map(|(name, value)| (name, value)));
+        cmd::output(command.args(args))
     }
 
     /// Signs a portal user of the customer `external_id` in; returns the `mp_session` value.
@@ -662,6 +689,7 @@ fn measure(dir: &Path, report: &mut Report) -> Result {
         database: format!("sqlite://{}", dir.join("bench.db").display()),
         receiver_log: dir.join("receiver.log"),
         dir: dir.to_path_buf(),
+        env: Vec::new(),
     };
     let read_script = setup.write("read.lua", wrk::READ_SCRIPT.as_bytes())?;
     let activate_script = setup.write("activate.lua", wrk::ACTIVATE_SCRIPT.as_bytes())?;
@@ -980,6 +1008,7 @@ fn measure(dir: &Path, report: &mut Report) -> Result {
         server: setup.server.clone(),
         support: setup.support.clone(),
         dir: setup.dir.clone(),
+        env: Vec::new(),
     };
     let (mut server, base) = stalled.start_server("server-3.log")?;
     let pid = server.pid().ok_or("the service has no pid")?;
@@ -1010,6 +1039,121 @@ fn measure(dir: &Path, report: &mut Report) -> Result {
     report.stalled = Some((idle, highest, pending));
     receiver.stop()?;
     server.stop()?;
+    done(started);
+    measure_postgres(&setup, &read_script, &activate_script, report)
+}
+
+/// The PostgreSQL column: the catalog read and the activations against one service process,
+/// then against two on the same database (a wrk per process, half the connections each).
+fn measure_postgres(
+    sqlite: &Setup,
+    read_script: &Path,
+    activate_script: &Path,
+    report: &mut Report,
+) -> Result {
+    let started = phase("PostgreSQL: a throwaway server, the demo on it, and a second process");
+    let pg = crate::postgres::Postgres::start()?;
+    let setup = Setup {
+        database: pg.url.clone(),
+        receiver_log: sqlite.dir.join("pg-receiver.log"),
+        server: sqlite.server.clone(),
+        support: sqlite.support.clone(),
+        dir: sqlite.dir.clone(),
+        env: vec![
+            ("MARKETPLACE_MASTER_KEY", PG_MASTER_KEY.to_owned()),
+            (
+                "MARKETPLACE_DEMO_FILE",
+                sqlite.dir.join("pg.demo.json").display().to_string(),
+            ),
+        ],
+    };
+    let (mut first, base) = setup.start_server("pg-server-1.log")?;
+    let (mut second, second_base) = setup.start("serve", "pg-server-2.log")?;
+    let pids = [
+        first.pid().ok_or("the service has no pid")?,
+        second.pid().ok_or("the service has no pid")?,
+    ];
+    let marketplace_url = format!("{base}{MARKETPLACE_PATH}");
+    let second_marketplace_url = format!("{second_base}{MARKETPLACE_PATH}");
+    let read_token = setup
+        .tokens("bench-pg-read-", 1, &marketplace_url)?
+        .remove(0);
+    let auth = vec![
+        "-H".to_owned(),
+        format!("Authorization: Bearer {read_token}"),
+    ];
+    done(started);
+    for round in 1..=PG_ROUNDS {
+        let started = phase(&format!(
+            "PostgreSQL read, round {round}/{PG_ROUNDS}: GET /api/v1/embedded/marketplace, one process"
+        ));
+        let run = load(report, "PostgreSQL read", &pids[..1], || {
+            wrk::run(read_script, &auth, &marketplace_url, &[], || {})
+        })?;
+        report.pg_read.push(run);
+        done(started);
+        let started = phase(&format!(
+            "PostgreSQL read, round {round}/{PG_ROUNDS}: the same, two processes (a wrk each)"
+        ));
+        let run = load(report, "PostgreSQL read, two processes", &pids, || {
+            wrk::run_split(
+                read_script,
+                &auth,
+                &[&marketplace_url, &second_marketplace_url],
+                &[],
+            )
+        })?;
+        report.pg_read_two.push(run);
+        done(started);
+    }
+
+    let info = key_values(&setup.support(&["info", "--database", &setup.database])?);
+    let slack = field(&info, "integration.slack", "bench_support info")?;
+    let activation = format!(
+        r#"{{"integration_id":"{slack}","config":{{"webhook_url":"https://hooks.example.com/bench"}}}}"#
+    );
+    let tokens = setup.tokens("bench-pg-act-", ACTIVATION_CUSTOMERS, &marketplace_url)?;
+    let tokens_file = setup.write("pg-activation-tokens.txt", tokens.join("\n").as_bytes())?;
+    let tokens_path = tokens_file.display().to_string();
+    let ids_path = setup.dir.join("pg-activated-ids.txt").display().to_string();
+    let env = [
+        ("BENCH_TOKENS", tokens_path.as_str()),
+        ("BENCH_BODY", activation.as_str()),
+        ("BENCH_IDS", ids_path.as_str()),
+    ];
+    let started = phase("PostgreSQL activations, one process");
+    let run = load(report, "PostgreSQL activation", &pids[..1], || {
+        wrk::run(
+            activate_script,
+            &[],
+            &format!("{base}{ACTIVATE_PATH}"),
+            &env,
+            || {},
+        )
+    })?;
+    report.pg_activations = Some(run);
+    done(started);
+    let started = phase("PostgreSQL activations, two processes (a wrk each)");
+    let run = load(
+        report,
+        "PostgreSQL activation, two processes",
+        &pids,
+        || {
+            wrk::run_split(
+                activate_script,
+                &[],
+                &[
+                    &format!("{base}{ACTIVATE_PATH}"),
+                    &format!("{second_base}{ACTIVATE_PATH}"),
+                ],
+                &env,
+            )
+        },
+    )?;
+    report.pg_activations_two = Some(run);
+    second.stop()?;
+    first.stop()?;
+    drop(pg);
     done(started);
     Ok(())
 }
@@ -1170,7 +1314,7 @@ fn rows(report: &Report) -> Vec<(String, String, String, &'static str)> {
         row(
             "service / nginx (medians)",
             format!("{:.1} %", ratio * 100.0),
-            ">= 50 %",
+            &at_least_percent(TARGET_RATIO),
             Some(ratio >= TARGET_RATIO),
         );
     }
@@ -1199,7 +1343,7 @@ fn rows(report: &Report) -> Vec<(String, String, String, &'static str)> {
         row(
             "scoped / nginx with its body (medians)",
             format!("{:.1} %", ratio * 100.0),
-            ">= 50 %",
+            &at_least_percent(TARGET_RATIO),
             Some(ratio >= TARGET_RATIO),
         );
     }
@@ -1212,7 +1356,7 @@ fn rows(report: &Report) -> Vec<(String, String, String, &'static str)> {
         row(
             "activations/s (201 answers)",
             format!("{}{other}", thousands(run.created_rate())),
-            ">= 1,000",
+            &format!(">= {}", thousands(TARGET_ACTIVATIONS)),
             Some(run.created_rate() >= TARGET_ACTIVATIONS),
         );
         row(
@@ -1382,6 +1526,58 @@ fn rows(report: &Report) -> Vec<(String, String, String, &'static str)> {
             Some((highest as f64 / 1024.0) < TARGET_RSS_MIB),
         );
     }
+    let nginx = median(&rounds(&report.nginx).0);
+    for (name, runs) in [
+        ("one process", &report.pg_read),
+        ("two processes", &report.pg_read_two),
+    ] {
+        if runs.is_empty() {
+            continue;
+        }
+        let (rates, _, p99s, errors) = rounds(runs);
+        row(
+            &format!(
+                "PostgreSQL, {name}: GET marketplace, requests/s, median of {}",
+                rates.len()
+            ),
+            with_errors(spread(&rates, &rate), errors),
+            "",
+            None,
+        );
+        row(
+            &format!("PostgreSQL, {name}: p99 latency, median"),
+            spread(&p99s, &ms),
+            "< 10 ms",
+            Some(median(&p99s) < TARGET_P99_MS && errors == 0),
+        );
+        if !report.nginx.is_empty() {
+            let ratio = median(&rates) / nginx.max(f64::MIN_POSITIVE);
+            row(
+                &format!("PostgreSQL, {name} / nginx (medians, same run)"),
+                format!("{:.1} %", ratio * 100.0),
+                &at_least_percent(TARGET_PG_RATIO),
+                Some(ratio >= TARGET_PG_RATIO),
+            );
+        }
+    }
+    for (name, run) in [
+        ("one process", &report.pg_activations),
+        ("two processes", &report.pg_activations_two),
+    ] {
+        if let Some(run) = run {
+            row(
+                &format!("PostgreSQL, {name}: activations/s (201 answers), p99"),
+                format!(
+                    "{}, p99 {:.2} ms{}",
+                    thousands(run.created_rate()),
+                    run.p99_ms(),
+                    errors(run)
+                ),
+                "",
+                None,
+            );
+        }
+    }
     if !report.others.is_empty() {
         // The most per kind of load, in the order the loads ran.
         let mut most: Vec<(&str, f64)> = Vec::new();
@@ -1401,6 +1597,11 @@ fn rows(report: &Report) -> Vec<(String, String, String, &'static str)> {
         );
     }
     rows
+}
+
+/// A target label: `>= 60 %`.
+fn at_least_percent(share: f64) -> String {
+    format!(">= {:.0} %", share * 100.0)
 }
 
 /// Prints the report table.

@@ -43,7 +43,7 @@ use marketplace_core::{Customer, Instance, InstanceStatus};
 use marketplace_server::config::StorageArgs;
 use marketplace_server::crypto::random_secret;
 use marketplace_server::demo::Demo;
-use marketplace_server::store::{self, PageRequest, Store, new_id, now_ms, sqlite_path};
+use marketplace_server::store::{self, PageRequest, Store, new_id, now_ms};
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 use std::collections::HashSet;
@@ -504,12 +504,11 @@ async fn session(url: &str, api_key: &str, external_id: &str, email: &str) -> Re
         .ok_or_else(|| "POST /api/v1/portal/accept set no mp_session cookie".into())
 }
 
-/// The demo of a database (its `<file>.demo.json`).
+/// The demo of a database: its `MARKETPLACE_DEMO_FILE` (as the service reads it), else its
+/// `<file>.demo.json`.
 fn load_demo(database: &str) -> Result<Demo> {
-    let mut path = sqlite_path(database)
-        .ok_or("the database must be a SQLite file")?
-        .into_os_string();
-    path.push(".demo.json");
+    let explicit = std::env::var_os("MARKETPLACE_DEMO_FILE").map(PathBuf::from);
+    let path = marketplace_server::demo::demo_file(database, explicit.as_deref())?;
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("{}: {e}", PathBuf::from(&path).display()))?;
     Ok(serde_json::from_str(&text)?)
@@ -567,7 +566,7 @@ async fn info(database: &str) -> Result {
 async fn open(database: &str) -> Result<Store> {
     Ok(marketplace_server::open(&StorageArgs {
         database_url: database.to_owned(),
-        master_key: None,
+        master_key: std::env::var("MARKETPLACE_MASTER_KEY").ok(),
         previous_master_keys: Vec::new(),
     })
     .await?)
@@ -645,9 +644,13 @@ async fn seed(database: &str, customers: usize, instances: usize) -> Result {
                 enabled_flows: None,
             };
             store::instances::save(&mut tx, &store, &instance, true).await?;
-            store::instances::sync_webhooks(&mut tx, instance.id.as_str(), &["events"], || {
-                random_secret(24)
-            })
+            store::instances::sync_webhooks(
+                &mut tx,
+                instance.id.as_str(),
+                &["events"],
+                true,
+                || random_secret(24),
+            )
             .await?;
         }
         tx.commit().await?;

@@ -133,6 +133,10 @@ pub struct DemoArgs {
     /// URL of the Rust host example, when it runs (linked from the demo host's index).
     #[arg(long, env = "MARKETPLACE_DEMO_RUST_HOST")]
     pub rust_host_url: Option<String>,
+    /// Where the demo keeps its organization, API key and token-signing key (JSON, mode 0600).
+    /// Default on SQLite: `<file>.demo.json` beside the database; required on PostgreSQL.
+    #[arg(long, env = "MARKETPLACE_DEMO_FILE")]
+    pub demo_file: Option<std::path::PathBuf>,
 }
 
 /// `serve` options.

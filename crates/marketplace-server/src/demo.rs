@@ -74,10 +74,23 @@ impl Demo {
     }
 }
 
-fn demo_file(database_url: &str) -> Option<std::path::PathBuf> {
-    let mut path = sqlite_path(database_url)?.into_os_string();
+/// The demo's file: `explicit`, or on SQLite `<file>.demo.json` beside the database.
+pub fn demo_file(
+    database_url: &str,
+    explicit: Option<&std::path::Path>,
+) -> Result<std::path::PathBuf, StartError> {
+    if let Some(file) = explicit {
+        return Ok(file.to_path_buf());
+    }
+    let mut path = sqlite_path(database_url)
+        .ok_or_else(|| {
+            StartError::Config(
+                "the demo on PostgreSQL needs --demo-file (MARKETPLACE_DEMO_FILE)".into(),
+            )
+        })?
+        .into_os_string();
     path.push(".demo.json");
-    Some(path.into())
+    Ok(path.into())
 }
 
 /// A SubjectPublicKeyInfo PEM of an Ed25519 public key.
@@ -136,10 +149,10 @@ pub fn host_origins(listen: std::net::SocketAddr) -> Vec<String> {
 /// origins are added to its allowed origins when missing.
 pub async fn ensure(
     state: &AppState,
-    database_url: &str,
+    file: &std::path::Path,
     host_origins: &[String],
 ) -> Result<Demo, StartError> {
-    let demo = ensure_organization(state, database_url).await?;
+    let demo = ensure_organization(state, file).await?;
     let key = demo.api_key.clone();
     if let Some(host) = host_origins.first() {
         orbit_app(state, &key, host).await?;
@@ -229,10 +242,8 @@ async fn orbit_app(state: &AppState, key: &str, host: &str) -> Result<(), StartE
 }
 
 /// The demo organization, created with its catalog on first run.
-async fn ensure_organization(state: &AppState, database_url: &str) -> Result<Demo, StartError> {
-    let file = demo_file(database_url)
-        .ok_or_else(|| StartError::Config("the demo runs on a SQLite file".into()))?;
-    if let Ok(text) = std::fs::read_to_string(&file)
+async fn ensure_organization(state: &AppState, file: &std::path::Path) -> Result<Demo, StartError> {
+    if let Ok(text) = std::fs::read_to_string(file)
         && let Ok(demo) = serde_json::from_str::<Demo>(&text)
     {
         let exists = crate::service::organization::get(state, &demo.organization_id).await;
@@ -358,7 +369,7 @@ async fn ensure_organization(state: &AppState, database_url: &str) -> Result<Dem
     certify(state, &key, &reviewer, &ids, "Salesforce").await?;
     partners_marketplace(state, &key, &ids).await?;
     let text = serde_json::to_string_pretty(&demo).unwrap_or_default();
-    write_private(&file, &text)
+    write_private(file, &text)
         .map_err(|e| StartError::Config(format!("{}: {e}", file.display())))?;
     Ok(demo)
 }

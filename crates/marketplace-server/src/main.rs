@@ -77,7 +77,9 @@ async fn run(cli: Cli) -> Result<(), StartError> {
                 let store = open(&args.storage).await?;
                 let state = AppState::new(store, settings(&args));
                 let host_origins = demo::host_origins(demo_args.host_listen);
-                let demo = demo::ensure(&state, &args.storage.database_url, &host_origins).await?;
+                let file =
+                    demo::demo_file(&args.storage.database_url, demo_args.demo_file.as_deref())?;
+                let demo = demo::ensure(&state, &file, &host_origins).await?;
                 let host = demo_host::HostSite {
                     demo: demo.clone(),
                     service_url: args.public_url(),

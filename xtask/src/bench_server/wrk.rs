@@ -109,6 +109,62 @@ pub(crate) fn run(
     parse(&stdout)
 }
 
+/// [`run`] against several URLs at once (the processes of one service): a wrk per URL, the
+/// connections of [`LOAD`] shared among them. Requests and answers add up; the latencies are
+/// the worst of the runs.
+pub(crate) fn run_split(
+    script: &Path,
+    args: &[String],
+    urls: &[&str],
+    env: &[(&str, &str)],
+) -> Result<Run> {
+    let threads = format!("-t{}", (2 / urls.len()).max(1));
+    let connections = format!("-c{}", CONNECTIONS / urls.len() as u64);
+    let mut children = Vec::new();
+    for (i, url) in urls.iter().enumerate() {
+        let mut command = Command::new("wrk");
+        command
+            .args([threads.as_str(), connections.as_str(), LOAD[2], LOAD[3]])
+            .args(args)
+            .arg("-s")
+            .arg(script)
+            .arg(url);
+        command.envs(env.iter().copied());
+        // Each run writes its own ids file, if the script keeps any.
+        if let Some((_, ids)) = env.iter().find(|(name, _)| *name == "BENCH_IDS") {
+            command.env("BENCH_IDS", format!("{ids}.{i}"));
+        }
+        println!("$ {}", cmd::display(&command));
+        children.push(
+            command
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::inherit())
+                .spawn()
+                .map_err(|e| format!("cannot start wrk: {e}"))?,
+        );
+    }
+    let mut total = Run::default();
+    for child in children {
+        let output = child.wait_with_output().map_err(|e| format!("wrk: {e}"))?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        print!("{stdout}");
+        if !output.status.success() {
+            return Err(format!("wrk failed ({})", output.status));
+        }
+        let run = parse(&stdout)?;
+        total.requests += run.requests;
+        total.duration_us = total.duration_us.max(run.duration_us);
+        total.p50_us = total.p50_us.max(run.p50_us);
+        total.p99_us = total.p99_us.max(run.p99_us);
+        total.socket_errors += run.socket_errors;
+        total.status_errors += run.status_errors;
+        total.created += run.created;
+        total.other += run.other;
+        total.first_error = total.first_error.or(run.first_error);
+    }
+    Ok(total)
+}
+
 /// Parses the `bench-result` (and `bench-first-error`) lines of the scripts.
 pub(crate) fn parse(stdout: &str) -> Result<Run> {
     let line = stdout
