@@ -43,6 +43,7 @@ mod postgres;
 mod react_host;
 mod source;
 mod steps;
+mod supply_chain;
 mod wasm;
 mod wasm_pkg;
 mod webhook_tools;
@@ -75,7 +76,9 @@ commands:
           deps    marketplace-core's normal dependency tree holds no I/O, async, HTTP, SQL or JS crate;
                   in marketplace-server/src, only http/ names crate::http, only store/ holds
                   SQL, no import cycle between top-level modules; its migrations/sqlite and
-                  migrations/postgres have the same files, tables and columns
+                  migrations/postgres have the same files, tables and columns; cargo deny
+                  check (advisories from supply-chain/advisory-db, licences, bans, sources),
+                  installing cargo-deny when missing
           wasm    marketplace-core and marketplace-embedded build for wasm32-unknown-unknown
                   (profile wasm-release; rustup's toolchain if it has the target, else Debian's)
           wasm-pkg  cargo xtask wasm, then the package's tests under Node, the client's

@@ -114,6 +114,12 @@ impl Postgres {
     }
 
     /// The authority that signed the server's certificate (PEM file).
+    /// The server's process id (its backends are its children), from `postmaster.pid`.
+    pub(crate) fn pid(&self) -> Option<u32> {
+        let text = std::fs::read_to_string(self.data.join("cluster/postmaster.pid")).ok()?;
+        text.lines().next()?.trim().parse().ok()
+    }
+
     pub(crate) fn ca(&self) -> PathBuf {
         self.data.join("ca.pem")
     }

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use crate::cmd::{self, Result};
 use crate::{
-    bench_server, browser, deps, layering, migrations, openapi, postgres, wasm, wasm_pkg,
-    webhook_tools,
+    bench_server, browser, deps, layering, migrations, openapi, postgres, supply_chain, wasm,
+    wasm_pkg, webhook_tools,
 };
 
 /// A step of `cargo xtask test`.
@@ -24,8 +24,8 @@ pub(crate) enum Step {
     /// The OpenAPI document linted with Redocly CLI ([`openapi::lint`]).
     OpenApi,
     /// The dependency check of `marketplace-core` ([`deps::check`]), the layering of
-    /// `marketplace-server` ([`layering::check`]) and its migration folders in step
-    /// ([`migrations::check`]).
+    /// `marketplace-server` ([`layering::check`]), its migration folders in step
+    /// ([`migrations::check`]), and `cargo deny check` ([`supply_chain::check`]).
     Deps,
     /// The `wasm32-unknown-unknown` build ([`wasm::build`]).
     Wasm,
@@ -84,7 +84,7 @@ impl Step {
             Step::Deps => {
                 "marketplace-core depends on no I/O, async, HTTP, SQL or JS crate; \
                  marketplace-server keeps its layers (http, store, no module cycle) and its two \
-                 migration folders in step"
+                 migration folders in step; cargo deny check (advisories, licences, bans, sources)"
             }
             Step::Wasm => "marketplace-core and marketplace-embedded build for wasm32",
             Step::WasmPkg => {
@@ -159,6 +159,7 @@ impl Step {
                     deps::check(),
                     layering::check(&root),
                     migrations::check(&root),
+                    supply_chain::check(&root),
                 ]
                 .into_iter()
                 .filter_map(Result::err)
