@@ -33,7 +33,8 @@ async fn the_host_signs_in_renders_the_catalog_and_hands_out_tokens() {
         execution_lease_ms: 30_000,
     };
     let state = AppState::new(store, settings);
-    marketplace_server::demo::ensure(&state, &database_url, &[])
+    let demo_file = marketplace_server::demo::demo_file(&database_url, None).unwrap();
+    marketplace_server::demo::ensure(&state, &demo_file, &[])
         .await
         .unwrap();
     let service = marketplace_server::app(state);

@@ -12,7 +12,7 @@ use crate::http::instances::{activated_view, record, view};
 use crate::http::observability::{execution_view, executions_page, logs_page};
 use crate::http::{List, decode, page_request};
 use crate::service::auth::CustomerUser;
-use crate::service::catalog::{snapshot, views};
+use crate::service::catalog::{CustomerSnapshot, Snapshot, snapshot, views};
 use crate::service::certification;
 use crate::service::instances::{
     self, Activation, Idempotency, InstanceFilter, OneClick, Reconfiguration, Transition,
@@ -72,6 +72,20 @@ fn allow(user: &CustomerUser, action: Action, owner: Option<&str>) -> ApiResult<
     }
 }
 
+/// The catalog of the user's marketplace and the user's customer's view of it.
+async fn views_of(
+    state: &AppState,
+    user: &CustomerUser,
+) -> ApiResult<(std::sync::Arc<Snapshot>, std::sync::Arc<CustomerSnapshot>)> {
+    views(
+        state,
+        &user.organization_id,
+        &user.marketplace_id,
+        &user.customer_id,
+    )
+    .await
+}
+
 /// The marketplace: listed integrations with activation state and deployability.
 #[utoipa::path(get, operation_id = "embedded_marketplace", path = "/api/v1/embedded/marketplace", tag = "embedded", security(("embedded_token" = [])),
     params(MarketplaceQuery), responses((status = 200, body = List<MarketplaceEntry>)))]
@@ -93,13 +107,7 @@ async fn marketplace(
             )
         })?),
     };
-    let (snapshot, context) = views(
-        &state,
-        &user.organization_id,
-        &user.marketplace_id,
-        &user.customer_id,
-    )
-    .await?;
+    let (snapshot, context) = views_of(&state, &user).await?;
     // The same request of the same customer against the same catalog snapshot answers the
     // page already rendered (dropped with the customer's snapshot on any write of theirs).
     let page_key = format!(
@@ -191,13 +199,7 @@ async fn marketplace_entry(
     ApiPath(integration_id): ApiPath<String>,
 ) -> ApiResult<Json<MarketplaceDetail>> {
     allow(&user, Action::ReadCatalog, None)?;
-    let (snapshot, context) = views(
-        &state,
-        &user.organization_id,
-        &user.marketplace_id,
-        &user.customer_id,
-    )
-    .await?;
+    let (snapshot, context) = views_of(&state, &user).await?;
     let customer = snapshot.context(
         &context,
         user.tenant_id.as_deref(),
