@@ -299,10 +299,13 @@ async fn activate_once(
     } else {
         0
     };
-    // Under a configuration that confirms activations, the instance waits for the vendor.
-    let pending =
-        store::event_configurations::confirms_activations(&mut conn, request.integration_id)
-            .await?;
+    // The configuration linked to the integration, read once: under one that confirms
+    // activations the instance waits for the vendor; it also routes the event and says whether
+    // there is single sign-on (so the writer reads neither again).
+    let linked = store::event_configurations::linked(&mut conn, request.integration_id).await?;
+    let pending = linked.as_ref().is_some_and(|(_, snapshot)| {
+        snapshot.activation == marketplace_core::event_config::ActivationMode::Confirm
+    });
     // Released before the next read: a task never holds two connections of the pool.
     drop(conn);
     let version = listed.version.clone();
@@ -420,8 +423,13 @@ async fn activate_once(
         }
     }
     let tokens = sync_webhooks(&mut tx, instance.id.as_str(), &version, true).await?;
-    let (event_id, deliveries) =
-        store::events::record_routed(&mut tx, request.organization_id, &event).await?;
+    let (event_id, deliveries) = store::events::record_routed(
+        &mut tx,
+        request.organization_id,
+        &event,
+        Some(linked.as_ref()),
+    )
+    .await?;
     crate::service::alerts::event_recorded(
         state,
         &mut tx,
@@ -430,9 +438,16 @@ async fn activate_once(
         &event,
     )
     .await?;
-    let launch_url = sso::launch_urls(state, &mut tx, &[&instance])
-        .await?
-        .remove(instance.id.as_str());
+    let has_sso = linked
+        .as_ref()
+        .is_some_and(|(_, snapshot)| snapshot.sso.is_some());
+    let launch_url = if has_sso {
+        sso::launch_urls(state, &mut tx, &[&instance])
+            .await?
+            .remove(instance.id.as_str())
+    } else {
+        None
+    };
     let shown = render(
         state,
         &instance,

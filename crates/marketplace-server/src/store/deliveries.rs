@@ -444,17 +444,22 @@ struct InstanceRow {
 
 /// Inserts the deliveries an event routes to (core's [`route`]), each with its payload, in the
 /// event's transaction; how many. Events of no deliverable type cost nothing more.
+///
+/// `known_link`: the configuration linked to the event's integration as the caller read it
+/// (`Some(None)`: none), so that it is not read again here; `None` reads it.
 pub async fn enqueue_for_event(
     tx: &mut Tx,
     organization_id: &str,
     event_id: &str,
     event: &Event,
+    known_link: Option<Option<&(String, EventSnapshot)>>,
 ) -> StoreResult<usize> {
     if !DELIVERABLE.contains(&event.event_type) {
         return Ok(0);
     }
     let routes = routes();
     let linked: Option<RouteRow> = match (&event.instance_id, &event.integration_id) {
+        _ if known_link.is_some() => None,
         (Some(_), Some(integration_id)) => {
             let sql = format!(
                 "{routes} JOIN event_configuration_links l ON l.event_configuration_id = c.id WHERE l.integration_id = $1"
@@ -476,9 +481,10 @@ pub async fn enqueue_for_event(
     } else {
         Vec::new()
     };
-    let linked = match &linked {
-        Some(row) => Some((row.id.as_str(), row.snapshot()?)),
-        None => None,
+    let linked = match (&linked, known_link) {
+        (_, Some(known)) => known.map(|(id, snapshot)| (id.as_str(), snapshot.clone())),
+        (Some(row), None) => Some((row.id.as_str(), row.snapshot()?)),
+        (None, None) => None,
     };
     let snapshots = published
         .iter()

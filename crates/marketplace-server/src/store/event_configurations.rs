@@ -8,7 +8,7 @@ use super::sql::{execute, fetch_optional, scalar_all, scalar_optional};
 use super::{
     Conn, Page, PageRequest, Store, StoreError, StoreResult, Tx, json_column, to_json_text,
 };
-use marketplace_core::event_config::{ActivationMode, EventSnapshot};
+use marketplace_core::event_config::EventSnapshot;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -557,20 +557,23 @@ pub async fn published(store: &Store, id: &str) -> StoreResult<Option<Published>
     row.map(|r| r.published(store)).transpose()
 }
 
-/// Whether the configuration published for an integration confirms activations (core's
-/// `ActivationMode::Confirm`); on a read connection or in a transaction.
-pub async fn confirms_activations(conn: &mut Conn, integration_id: &str) -> StoreResult<bool> {
+/// The published configuration linked to an integration, if any: its id and snapshot. One read
+/// tells an activation all it needs of it: whether the instance waits for the vendor, where its
+/// event is delivered, and whether it has single sign-on.
+pub async fn linked(
+    conn: &mut Conn,
+    integration_id: &str,
+) -> StoreResult<Option<(String, EventSnapshot)>> {
     let sql = format!(
-        "SELECT r.snapshot {WITH_PUBLISHED} JOIN event_configuration_links l ON l.event_configuration_id = c.id \
+        "SELECT c.id, r.snapshot {WITH_PUBLISHED} JOIN event_configuration_links l ON l.event_configuration_id = c.id \
          WHERE l.integration_id = $1"
     );
-    let snapshot: Option<String> = scalar_optional(conn, &sql, [integration_id.into()]).await?;
-    match snapshot {
-        None => Ok(false),
-        Some(json) => {
-            let snapshot: EventSnapshot =
-                json_column("event_configuration_revisions.snapshot", &json)?;
-            Ok(snapshot.activation == ActivationMode::Confirm)
-        }
-    }
+    let row: Option<(String, String)> = fetch_optional(conn, &sql, [integration_id.into()]).await?;
+    row.map(|(id, json)| {
+        Ok((
+            id,
+            json_column("event_configuration_revisions.snapshot", &json)?,
+        ))
+    })
+    .transpose()
 }

@@ -4,6 +4,7 @@ use super::page::{Filter, Order, fetch_page};
 use super::sql::execute;
 use super::{Page, PageRequest, Store, StoreResult, Tx, json_column, new_id};
 use marketplace_core::event::Event;
+use marketplace_core::event_config::EventSnapshot;
 
 /// A stored event.
 #[derive(Debug, Clone)]
@@ -50,15 +51,17 @@ pub struct EventFilter {
 /// Records an event in the same transaction as its change, with the deliveries it routes to
 /// (the outbox, [`super::deliveries`]); the event's id.
 pub async fn record(tx: &mut Tx, organization_id: &str, event: &Event) -> StoreResult<String> {
-    Ok(record_routed(tx, organization_id, event).await?.0)
+    Ok(record_routed(tx, organization_id, event, None).await?.0)
 }
 
-/// [`record`], also telling how many deliveries it enqueued (the delivery worker needs waking
-/// only when there are some).
+/// [`record`], with the configuration linked to the event's integration when the caller has
+/// read it already (see [`super::deliveries::enqueue_for_event`]); also tells how many
+/// deliveries it enqueued (the delivery worker needs waking only when there are some).
 pub async fn record_routed(
     tx: &mut Tx,
     organization_id: &str,
     event: &Event,
+    known_link: Option<Option<&(String, EventSnapshot)>>,
 ) -> StoreResult<(String, usize)> {
     let id = new_id("evt");
     execute(
@@ -77,7 +80,8 @@ pub async fn record_routed(
         ],
     )
     .await?;
-    let enqueued = super::deliveries::enqueue_for_event(tx, organization_id, &id, event).await?;
+    let enqueued =
+        super::deliveries::enqueue_for_event(tx, organization_id, &id, event, known_link).await?;
     Ok((id, enqueued))
 }
 
