@@ -539,7 +539,7 @@ async fn bad_credentials_are_401_on_every_endpoint(server: TestServer) {
         ("unknown kid", Some(bearer(&signed(&good, "rs", Algorithm::RS256, "nope"))), "unknown_kid"),
         ("unregistered key under kid rs", Some(bearer(&jwt(json!({"alg": "RS256", "kid": "rs", "typ": "JWT"}), &good, Some((Algorithm::RS256, rsa(OTHER_PRIVATE_KEY)))))), "invalid_signature"),
         ("viewer payload swapped for admin", Some(bearer(&escalated)), "invalid_signature"),
-        ("HS256 keyed with the public PEM under kid rs", Some(bearer(&jwt(json!({"alg": "HS256", "kid": "rs", "typ": "JWT"}), &good, Some((Algorithm::HS256, EncodingKey::from_secret(pem("rs", false).as_bytes())))))), "algorithm_mismatch"),
+        ("HS256 keyed with the public PEM under kid rs", Some(bearer(&jwt(json!({"alg": "HS256", "kid": "rs", "typ": "JWT"}), &good, Some((Algorithm::HS256, EncodingKey::from_secret(pem("rs", false).as_bytes()).unwrap()))))), "algorithm_mismatch"),
         ("ES256 under the RS256 kid", Some(bearer(&signed(&good, "es", Algorithm::ES256, "rs"))), "algorithm_mismatch"),
         ("RS256 under the ES256 kid", Some(bearer(&signed(&good, "rs", Algorithm::RS256, "es"))), "algorithm_mismatch"),
         ("organization that does not exist", Some(bearer(&rs(&with(&good, &[("organization", json!("org_nope"))])))), "unknown_kid"),
