@@ -406,7 +406,11 @@ async fn snapshot_at(
     }
     // Read before loading: an invalidation meanwhile makes `keep_snapshot` discard this load.
     let generation = state.catalogs.generation();
-    let stamp = store::organizations::catalog_version(&state.store, organization_id).await?;
+    // The version the caller read (PostgreSQL) will do: what is loaded below is at least as new.
+    let stamp = match current {
+        Some(stamp) => stamp,
+        None => store::organizations::catalog_version(&state.store, organization_id).await?,
+    };
     let marketplace = store::marketplaces::get(&state.store, organization_id, marketplace_id)
         .await?
         .ok_or(ApiError::NotFound("marketplace"))?

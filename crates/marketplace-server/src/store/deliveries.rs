@@ -458,33 +458,36 @@ pub async fn enqueue_for_event(
         return Ok(0);
     }
     let routes = routes();
-    let linked: Option<RouteRow> = match (&event.instance_id, &event.integration_id) {
-        _ if known_link.is_some() => None,
-        (Some(_), Some(integration_id)) => {
-            let sql = format!(
-                "{routes} JOIN event_configuration_links l ON l.event_configuration_id = c.id WHERE l.integration_id = $1"
-            );
-            fetch_optional(&mut **tx, &sql, [integration_id.as_str().into()]).await?
-        }
-        (Some(instance_id), None) => {
-            let sql = format!(
-                "{routes} JOIN event_configuration_links l ON l.event_configuration_id = c.id \
-                 JOIN instances i ON i.integration_id = l.integration_id WHERE i.id = $1"
-            );
-            fetch_optional(&mut **tx, &sql, [instance_id.as_str().into()]).await?
-        }
-        _ => None,
-    };
+    // The configuration linked to the event's integration: as the caller read it, or read here.
+    let read_link: Option<(String, EventSnapshot)> =
+        match (known_link, &event.instance_id, &event.integration_id) {
+            (Some(_), _, _) => None,
+            (None, Some(_), Some(integration_id)) => {
+                super::event_configurations::linked(tx, integration_id.as_str()).await?
+            }
+            (None, Some(instance_id), None) => {
+                let sql = format!(
+                    "{routes} JOIN event_configuration_links l ON l.event_configuration_id = c.id \
+                     JOIN instances i ON i.integration_id = l.integration_id WHERE i.id = $1"
+                );
+                let row: Option<RouteRow> =
+                    fetch_optional(&mut **tx, &sql, [instance_id.as_str().into()]).await?;
+                match row {
+                    Some(row) => {
+                        let snapshot = row.snapshot()?;
+                        Some((row.id, snapshot))
+                    }
+                    None => None,
+                }
+            }
+            _ => None,
+        };
+    let linked = known_link.unwrap_or(read_link.as_ref());
     let published: Vec<RouteRow> = if event.instance_id.is_none() {
         let sql = format!("{routes} WHERE c.organization_id = $1 ORDER BY c.id");
         fetch_all(&mut **tx, &sql, [organization_id.into()]).await?
     } else {
         Vec::new()
-    };
-    let linked = match (&linked, known_link) {
-        (_, Some(known)) => known.map(|(id, snapshot)| (id.as_str(), snapshot.clone())),
-        (Some(row), None) => Some((row.id.as_str(), row.snapshot()?)),
-        (None, None) => None,
     };
     let snapshots = published
         .iter()
@@ -492,7 +495,7 @@ pub async fn enqueue_for_event(
         .collect::<StoreResult<Vec<_>>>()?;
     let targets = route(
         event,
-        linked.as_ref().map(|(id, s)| (*id, s)),
+        linked.map(|(id, s)| (id.as_str(), s)),
         &snapshots.iter().map(|(id, s)| (*id, s)).collect::<Vec<_>>(),
     );
     if targets.is_empty() {

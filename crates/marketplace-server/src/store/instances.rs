@@ -247,31 +247,30 @@ pub async fn sync_webhooks(
     new_instance: bool,
     mut new_token: impl FnMut() -> String,
 ) -> StoreResult<Vec<WebhookToken>> {
-    if new_instance {
-        let mut made = Vec::with_capacity(flows.len());
-        for flow in flows {
-            let token = new_token();
-            let sql = "INSERT INTO webhook_urls (token, instance_id, flow) VALUES ($1, $2, $3)";
-            let args = [token.as_str().into(), instance_id.into(), (*flow).into()];
-            execute(&mut **tx, sql, args).await?;
-            made.push(WebhookToken {
-                flow: (*flow).to_owned(),
-                token,
-            });
-        }
-        made.sort_by(|a, b| a.flow.cmp(&b.flow));
-        return Ok(made);
-    }
-    let sql = "SELECT flow FROM webhook_urls WHERE instance_id = $1";
-    let existing: Vec<String> = scalar_all(&mut **tx, sql, [instance_id.into()]).await?;
+    let existing: Vec<String> = if new_instance {
+        Vec::new()
+    } else {
+        let sql = "SELECT flow FROM webhook_urls WHERE instance_id = $1";
+        scalar_all(&mut **tx, sql, [instance_id.into()]).await?
+    };
     for flow in existing.iter().filter(|f| !flows.contains(&f.as_str())) {
         let sql = "DELETE FROM webhook_urls WHERE instance_id = $1 AND flow = $2";
         execute(&mut **tx, sql, [instance_id.into(), flow.into()]).await?;
     }
+    let mut made = Vec::new();
     for flow in flows.iter().filter(|f| !existing.iter().any(|e| e == *f)) {
+        let token = new_token();
         let sql = "INSERT INTO webhook_urls (token, instance_id, flow) VALUES ($1, $2, $3)";
-        let args = [new_token().into(), instance_id.into(), (*flow).into()];
+        let args = [token.as_str().into(), instance_id.into(), (*flow).into()];
         execute(&mut **tx, sql, args).await?;
+        made.push(WebhookToken {
+            flow: (*flow).to_owned(),
+            token,
+        });
+    }
+    if new_instance {
+        made.sort_by(|a, b| a.flow.cmp(&b.flow));
+        return Ok(made);
     }
     fetch_all(&mut **tx, WEBHOOK_TOKENS, [instance_id.into()]).await
 }
