@@ -1,7 +1,7 @@
 //! Alert monitors: CRUD and validation, the signing secret shown once, and the check of
 //! executions, logs and instance changes, with one alert per window and its notifications.
 
-use super::common::{Backend, TestServer, first_error, items, orders_config};
+use super::common::{Backend, TestServer, customer_id, first_error, items, orders_config};
 use crate::on_both_backends;
 use axum::http::StatusCode as AxumStatus;
 use reqwest::{Method, StatusCode};
@@ -434,12 +434,7 @@ async fn slow_executions_logs_and_instance_changes_fire_their_triggers(server: T
         json!({"name": "Errors", "triggers": [{"type": "log", "min_severity": "error"}]}),
     )
     .await;
-    let (status, globex) = server.admin_get("/api/v1/customers?limit=200").await;
-    let globex_id = items(status, &globex)
-        .into_iter()
-        .find(|c| c["external_id"] == "globex")
-        .map(|c| c["id"].as_str().unwrap().to_owned())
-        .expect("the customer globex");
+    let globex_id = customer_id(&server, "globex").await;
     let lifecycle = monitor(
         &server,
         json!({"name": "Lifecycle", "scope": {"kind": "customer", "customer_id": globex_id},

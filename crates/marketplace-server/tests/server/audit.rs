@@ -2,7 +2,9 @@
 //! instances outliving their listing, the admin instance operations, readiness, and an event for
 //! every state change.
 
-use super::common::{TestServer, first_error, items, orders_config, orders_version, sign, sink};
+use super::common::{
+    TestServer, customer_id, first_error, items, orders_config, orders_version, sign, sink,
+};
 use crate::on_both_backends;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -130,16 +132,6 @@ async fn test_run(server: &TestServer, token: &str, instance_id: &str, order: i6
     assert_eq!(status, StatusCode::OK, "{execution}");
     assert_eq!(execution["status"], "succeeded", "{execution}");
     execution
-}
-
-/// The id of the customer with this external id.
-async fn customer_id(server: &TestServer, external_id: &str) -> String {
-    let (status, list) = server
-        .admin_get(&format!("/api/v1/customers?external_id={external_id}"))
-        .await;
-    let found = items(status, &list);
-    assert_eq!(found.len(), 1, "{list}");
-    found[0]["id"].as_str().unwrap().to_owned()
 }
 
 /// The user ids listed for a customer.

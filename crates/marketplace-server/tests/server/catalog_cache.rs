@@ -3,7 +3,7 @@
 //! neither ever serves one older than a write the other committed, because one indexed read of
 //! the catalog and customer versions (bumped by the writes, the customer's by triggers) tells it.
 
-use super::common::{Backend, TestServer, orders_config};
+use super::common::{Backend, TestServer, customer_id, orders_config};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -81,16 +81,7 @@ async fn a_process_never_serves_a_catalog_older_than_another_process_wrote() {
     );
 
     // The vendor's values for the customer, set through B (a trigger on customer_configs).
-    let (customer_status, customers) = b.admin_get("/api/v1/customers?limit=10").await;
-    assert_eq!(customer_status, StatusCode::OK, "{customers}");
-    let customer_id = customers["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["external_id"] == "cache-co")
-        .and_then(|c| c["id"].as_str())
-        .unwrap()
-        .to_owned();
+    let customer_id = customer_id(&b, "cache-co").await;
     let (status, body) = b
         .admin(
             Method::PUT,

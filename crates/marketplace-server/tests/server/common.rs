@@ -437,6 +437,16 @@ impl TestServer {
     }
 }
 
+/// The id of the customer with this external id.
+pub(crate) async fn customer_id(server: &TestServer, external_id: &str) -> String {
+    let (status, list) = server
+        .admin_get(&format!("/api/v1/customers?external_id={external_id}"))
+        .await;
+    let found = items(status, &list);
+    assert_eq!(found.len(), 1, "{list}");
+    found[0]["id"].as_str().unwrap().to_owned()
+}
+
 /// Signs claims with one of the test keys (by kid).
 pub(crate) fn sign(claims: &Value, kid: &str) -> String {
     let (_, algorithm, private, _) = KEYS
