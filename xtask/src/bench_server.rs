@@ -394,8 +394,7 @@ impl Setup {
     /// database the demo made) on a free port; returns it and its base URL.
     fn start(&self, subcommand: &str, log: &str) -> Result<(Process, String)> {
         let port = process::free_port()?;
-        let mut command = Command::new(&self.server);
-        command.envs(self.env.iter().map(|(name, value)| (name, value)));
+        let mut command = self.command(&self.server);
         command
             .args([subcommand, "--database", &self.database, "--listen"])
             .arg(format!("127.0.0.1:{port}"))
@@ -430,9 +429,14 @@ impl Setup {
 
     /// Runs the helper; returns its standard output.
     fn support(&self, args: &[&str]) -> Result<String> {
-        let mut command = Command::new(&self.support);
+        cmd::output(self.command(&self.support).args(args))
+    }
+
+    /// A command of the service's or the helper's program, with [`Setup::env`] set.
+    fn command(&self, program: &Path) -> Command {
+        let mut command = Command::new(program);
         command.envs(self.env.iter().map(|(name, value)| (name, value)));
-        cmd::output(command.args(args))
+        command
     }
 
     /// Signs a portal user of the customer `external_id` in; returns the `mp_session` value.

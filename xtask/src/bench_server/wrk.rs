@@ -83,16 +83,9 @@ pub(crate) fn run(
     env: &[(&str, &str)],
     mut sample: impl FnMut(),
 ) -> Result<Run> {
-    let mut command = Command::new("wrk");
-    command.args(LOAD).args(args).arg("-s").arg(script).arg(url);
-    command.envs(env.iter().copied());
+    let mut command = command(&LOAD, args, script, url, env);
     // Started in the background so that `sample` can look at the server meanwhile.
-    println!("$ {}", cmd::display(&command));
-    let mut child = command
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::inherit())
-        .spawn()
-        .map_err(|e| format!("cannot start wrk: {e}"))?;
+    let mut child = spawn(&mut command)?;
     loop {
         sample();
         match child.try_wait() {
@@ -100,13 +93,7 @@ pub(crate) fn run(
             _ => break,
         }
     }
-    let output = child.wait_with_output().map_err(|e| format!("wrk: {e}"))?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    print!("{stdout}");
-    if !output.status.success() {
-        return Err(format!("wrk failed ({})", output.status));
-    }
-    parse(&stdout)
+    finish(child)
 }
 
 /// [`run`] against several URLs at once (the processes of one service): a wrk per URL, the
@@ -120,38 +107,19 @@ pub(crate) fn run_split(
 ) -> Result<Run> {
     let threads = format!("-t{}", (2 / urls.len()).max(1));
     let connections = format!("-c{}", CONNECTIONS / urls.len() as u64);
+    let load = [threads.as_str(), connections.as_str(), LOAD[2], LOAD[3]];
     let mut children = Vec::new();
     for (i, url) in urls.iter().enumerate() {
-        let mut command = Command::new("wrk");
-        command
-            .args([threads.as_str(), connections.as_str(), LOAD[2], LOAD[3]])
-            .args(args)
-            .arg("-s")
-            .arg(script)
-            .arg(url);
-        command.envs(env.iter().copied());
+        let mut command = command(&load, args, script, url, env);
         // Each run writes its own ids file, if the script keeps any.
         if let Some((_, ids)) = env.iter().find(|(name, _)| *name == "BENCH_IDS") {
             command.env("BENCH_IDS", format!("{ids}.{i}"));
         }
-        println!("$ {}", cmd::display(&command));
-        children.push(
-            command
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::inherit())
-                .spawn()
-                .map_err(|e| format!("cannot start wrk: {e}"))?,
-        );
+        children.push(spawn(&mut command)?);
     }
     let mut total = Run::default();
     for child in children {
-        let output = child.wait_with_output().map_err(|e| format!("wrk: {e}"))?;
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        print!("{stdout}");
-        if !output.status.success() {
-            return Err(format!("wrk failed ({})", output.status));
-        }
-        let run = parse(&stdout)?;
+        let run = finish(child)?;
         total.requests += run.requests;
         total.duration_us = total.duration_us.max(run.duration_us);
         total.p50_us = total.p50_us.max(run.p50_us);
@@ -163,6 +131,41 @@ pub(crate) fn run_split(
         total.first_error = total.first_error.or(run.first_error);
     }
     Ok(total)
+}
+
+/// The wrk command: `load` options, extra `args`, the script, the URL and the environment.
+fn command(
+    load: &[&str],
+    args: &[String],
+    script: &Path,
+    url: &str,
+    env: &[(&str, &str)],
+) -> Command {
+    let mut command = Command::new("wrk");
+    command.args(load).args(args).arg("-s").arg(script).arg(url);
+    command.envs(env.iter().copied());
+    command
+}
+
+/// Starts a wrk command, its report piped.
+fn spawn(command: &mut Command) -> Result<std::process::Child> {
+    println!("$ {}", cmd::display(command));
+    command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("cannot start wrk: {e}"))
+}
+
+/// Waits for a wrk run, echoes its report and returns its results.
+fn finish(child: std::process::Child) -> Result<Run> {
+    let output = child.wait_with_output().map_err(|e| format!("wrk: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    print!("{stdout}");
+    if !output.status.success() {
+        return Err(format!("wrk failed ({})", output.status));
+    }
+    parse(&stdout)
 }
 
 /// Parses the `bench-result` (and `bench-first-error`) lines of the scripts.
