@@ -20,6 +20,9 @@ const DB_DIR: &str = "target/advisory-dbs/advisory-db-3157b0e258782691";
 pub(crate) fn check(root: &Path) -> Result {
     ensure_cargo_deny()?;
     prepare_database(root)?;
+    // cargo-deny reads the metadata of every target's packages, which the builds of this
+    // machine's target may not have downloaded (e.g. a crate only Windows uses).
+    cmd::run(cmd::cargo_command(&["fetch", "--locked"]).current_dir(root))?;
     cmd::run(
         // `--offline`: the database is not fetched (nor the index, for yanked crates).
         cmd::cargo_command(&["deny", "--offline", "--log-level", "warn", "check"])

@@ -9,6 +9,7 @@ use super::{
 };
 use marketplace_core::monitor::{Monitor, Scope};
 use serde_json::Value;
+use sqlx::AssertSqlSafe;
 
 /// A stored monitor.
 #[derive(Debug, Clone)]
@@ -184,8 +185,12 @@ pub async fn get(
     id: &str,
 ) -> StoreResult<Option<MonitorRecord>> {
     let sql = format!("{SELECT} WHERE id = $1 AND organization_id = $2");
-    let row: Option<Row> =
-        fetch_optional(&store.db.write, &sql, [id.into(), organization_id.into()]).await?;
+    let row: Option<Row> = fetch_optional(
+        &store.db.write,
+        AssertSqlSafe(sql),
+        [id.into(), organization_id.into()],
+    )
+    .await?;
     row.map(Row::record).transpose()
 }
 
@@ -226,7 +231,7 @@ pub async fn list(
 /// may hold one in a transaction).
 pub async fn enabled(conn: &mut Conn, organization_id: &str) -> StoreResult<Vec<MonitorRecord>> {
     let sql = format!("{SELECT} WHERE organization_id = $1 AND enabled = 1 ORDER BY id");
-    let rows: Vec<Row> = fetch_all(conn, &sql, [organization_id.into()]).await?;
+    let rows: Vec<Row> = fetch_all(conn, AssertSqlSafe(sql), [organization_id.into()]).await?;
     rows.into_iter().map(Row::record).collect()
 }
 

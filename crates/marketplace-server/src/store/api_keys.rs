@@ -3,6 +3,7 @@
 use super::page::{Filter, Order, fetch_page};
 use super::sql::{execute, fetch_optional, scalar};
 use super::{Page, PageRequest, Store, StoreResult, Tx, now_ms};
+use sqlx::AssertSqlSafe;
 
 /// An API key, without its secret.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -94,7 +95,12 @@ pub async fn list(
 /// A key of the organization, read inside a transaction.
 pub async fn get(tx: &mut Tx, organization_id: &str, id: &str) -> StoreResult<Option<ApiKey>> {
     let sql = format!("{SELECT} WHERE id = $1 AND organization_id = $2");
-    fetch_optional(&mut **tx, &sql, [id.into(), organization_id.into()]).await
+    fetch_optional(
+        &mut **tx,
+        AssertSqlSafe(sql),
+        [id.into(), organization_id.into()],
+    )
+    .await
 }
 
 /// How many admin keys the organization has.

@@ -5,6 +5,7 @@ use super::page::{Filter, Order, fetch_page};
 use super::sql::{execute, fetch_all, fetch_optional, scalar_all};
 use super::{Page, PageRequest, Store, StoreResult, Tx, json_column};
 use marketplace_core::certification::{Application, ApplicationVersion, SupportedApplication};
+use sqlx::AssertSqlSafe;
 use std::collections::HashMap;
 
 /// An application (with its versions) and its timestamps.
@@ -207,7 +208,8 @@ async fn versions_of(
         "{VERSIONS} WHERE application_id IN (SELECT id FROM applications WHERE organization_id = $1) \
          ORDER BY released_on, name"
     );
-    let rows: Vec<VersionRow> = fetch_all(&store.db.read, &sql, [organization_id.into()]).await?;
+    let rows: Vec<VersionRow> =
+        fetch_all(&store.db.read, AssertSqlSafe(sql), [organization_id.into()]).await?;
     let mut by_application: HashMap<String, Vec<ApplicationVersion>> = HashMap::new();
     for row in rows {
         by_application
@@ -229,11 +231,16 @@ pub async fn get(
     id: &str,
 ) -> StoreResult<Option<ApplicationRecord>> {
     let sql = format!("{SELECT} WHERE id = $1 AND organization_id = $2");
-    let row: Option<Row> =
-        fetch_optional(&store.db.write, &sql, [id.into(), organization_id.into()]).await?;
+    let row: Option<Row> = fetch_optional(
+        &store.db.write,
+        AssertSqlSafe(sql),
+        [id.into(), organization_id.into()],
+    )
+    .await?;
     let Some(row) = row else { return Ok(None) };
     let sql = format!("{VERSIONS} WHERE application_id = $1 ORDER BY released_on, name");
-    let versions: Vec<VersionRow> = fetch_all(&store.db.write, &sql, [id.into()]).await?;
+    let versions: Vec<VersionRow> =
+        fetch_all(&store.db.write, AssertSqlSafe(sql), [id.into()]).await?;
     let versions = versions
         .into_iter()
         .map(|r| ApplicationVersion {
@@ -275,7 +282,8 @@ pub async fn list(
 /// versions).
 pub async fn all(store: &Store, organization_id: &str) -> StoreResult<Vec<Application>> {
     let sql = format!("{SELECT} WHERE organization_id = $1 ORDER BY id");
-    let rows: Vec<Row> = fetch_all(&store.db.read, &sql, [organization_id.into()]).await?;
+    let rows: Vec<Row> =
+        fetch_all(&store.db.read, AssertSqlSafe(sql), [organization_id.into()]).await?;
     let mut versions = versions_of(store, organization_id).await?;
     Ok(rows
         .into_iter()

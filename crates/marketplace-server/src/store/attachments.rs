@@ -5,6 +5,7 @@
 use super::page::{Filter, Order, fetch_page};
 use super::sql::{Arg, execute, fetch_optional, scalar_optional};
 use super::{Page, PageRequest, Store, StoreResult, Tx};
+use sqlx::AssertSqlSafe;
 
 /// Who uploaded an attachment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,7 +141,9 @@ pub async fn get(
 ) -> StoreResult<Option<AttachmentRecord>> {
     let row: Option<Row> = fetch_optional(
         &store.db.read,
-        &format!("{SELECT} WHERE organization_id = $1 AND customer_id = $2 AND id = $3"),
+        AssertSqlSafe(format!(
+            "{SELECT} WHERE organization_id = $1 AND customer_id = $2 AND id = $3"
+        )),
         [organization_id.into(), customer_id.into(), id.into()],
     )
     .await?;
@@ -172,7 +175,9 @@ pub async fn delete(
 ) -> StoreResult<Option<AttachmentRecord>> {
     let row: Option<Row> = fetch_optional(
         &mut **tx,
-        &format!("{SELECT} WHERE organization_id = $1 AND customer_id = $2 AND id = $3"),
+        AssertSqlSafe(format!(
+            "{SELECT} WHERE organization_id = $1 AND customer_id = $2 AND id = $3"
+        )),
         [organization_id.into(), customer_id.into(), id.into()],
     )
     .await?;

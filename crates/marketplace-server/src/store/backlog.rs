@@ -3,6 +3,7 @@
 
 use super::sql::fetch_optional;
 use super::{Store, StoreResult};
+use sqlx::AssertSqlSafe;
 
 /// One queue's backlog.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +28,8 @@ pub async fn backlogs(store: &Store) -> StoreResult<Vec<Backlog>> {
     for (queue, table) in QUEUES {
         let sql =
             format!("SELECT COUNT(*), MIN(next_attempt_at) FROM {table} WHERE status = 'pending'");
-        let row: Option<(i64, Option<i64>)> = fetch_optional(&store.db.read, &sql, []).await?;
+        let row: Option<(i64, Option<i64>)> =
+            fetch_optional(&store.db.read, AssertSqlSafe(sql), []).await?;
         let (pending, earliest_due) = row.unwrap_or((0, None));
         found.push(Backlog {
             queue,

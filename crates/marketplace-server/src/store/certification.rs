@@ -7,6 +7,7 @@ use super::sql::{execute, fetch_all, fetch_optional, scalar};
 use super::{Page, PageRequest, Store, StoreError, StoreResult, Tx};
 use marketplace_core::certification::ConnectionTestRun;
 use marketplace_core::template::{TemplateDecision, TemplateStatus};
+use sqlx::AssertSqlSafe;
 use std::collections::{HashMap, HashSet};
 
 /// A version of an integration: (integration id, version).
@@ -150,8 +151,12 @@ pub async fn get(
     id: &str,
 ) -> StoreResult<Option<CertificationRequest>> {
     let sql = format!("{SELECT} WHERE id = $1 AND organization_id = $2");
-    let row: Option<Row> =
-        fetch_optional(&store.db.write, &sql, [id.into(), organization_id.into()]).await?;
+    let row: Option<Row> = fetch_optional(
+        &store.db.write,
+        AssertSqlSafe(sql),
+        [id.into(), organization_id.into()],
+    )
+    .await?;
     row.map(Row::request).transpose()
 }
 

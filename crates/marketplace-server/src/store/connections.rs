@@ -9,6 +9,7 @@ use super::sql::{Arg, execute, fetch_all, fetch_optional};
 use super::{Store, StoreError, StoreResult, Tx, json_column, to_json_text};
 use marketplace_core::connection::{ConnectionStatus, TokenState};
 use serde_json::json;
+use sqlx::AssertSqlSafe;
 
 /// The tokens of a connection; `Debug` prints neither.
 #[derive(Clone, PartialEq, Eq)]
@@ -130,7 +131,8 @@ impl Row {
 /// The connections of an instance, by key.
 pub async fn list(store: &Store, instance_id: &str) -> StoreResult<Vec<Connection>> {
     let sql = format!("SELECT {COLUMNS} FROM connections WHERE instance_id = $1 ORDER BY key");
-    let rows: Vec<Row> = fetch_all(&store.db.read, &sql, [instance_id.into()]).await?;
+    let rows: Vec<Row> =
+        fetch_all(&store.db.read, AssertSqlSafe(sql), [instance_id.into()]).await?;
     rows.into_iter().map(|r| r.connection(store)).collect()
 }
 
@@ -141,15 +143,19 @@ pub async fn list_in(
     instance_id: &str,
 ) -> StoreResult<Vec<Connection>> {
     let sql = format!("SELECT {COLUMNS} FROM connections WHERE instance_id = $1 ORDER BY key");
-    let rows: Vec<Row> = fetch_all(&mut **tx, &sql, [instance_id.into()]).await?;
+    let rows: Vec<Row> = fetch_all(&mut **tx, AssertSqlSafe(sql), [instance_id.into()]).await?;
     rows.into_iter().map(|r| r.connection(store)).collect()
 }
 
 /// One connection, read without a lock.
 pub async fn get(store: &Store, instance_id: &str, key: &str) -> StoreResult<Option<Connection>> {
     let sql = format!("SELECT {COLUMNS} FROM connections WHERE instance_id = $1 AND key = $2");
-    let row: Option<Row> =
-        fetch_optional(&store.db.read, &sql, [instance_id.into(), key.into()]).await?;
+    let row: Option<Row> = fetch_optional(
+        &store.db.read,
+        AssertSqlSafe(sql),
+        [instance_id.into(), key.into()],
+    )
+    .await?;
     row.map(|r| r.connection(store)).transpose()
 }
 
@@ -167,8 +173,12 @@ pub async fn lock(
     };
     let sql =
         format!("SELECT {COLUMNS} FROM connections WHERE instance_id = $1 AND key = $2{lock}");
-    let row: Option<Row> =
-        fetch_optional(&mut **tx, &sql, [instance_id.into(), key.into()]).await?;
+    let row: Option<Row> = fetch_optional(
+        &mut **tx,
+        AssertSqlSafe(sql),
+        [instance_id.into(), key.into()],
+    )
+    .await?;
     row.map(|r| r.connection(store)).transpose()
 }
 

@@ -7,6 +7,7 @@ use super::{Page, PageRequest, Store, StoreError, StoreResult, Tx, json_column, 
 use marketplace_core::catalog::VendorValues;
 use marketplace_core::{Customer, Role};
 use serde_json::{Map, Value};
+use sqlx::AssertSqlSafe;
 
 /// A customer with its creation time.
 #[derive(Debug, Clone)]
@@ -134,8 +135,12 @@ pub async fn get(
     id: &str,
 ) -> StoreResult<Option<CustomerRecord>> {
     let sql = format!("{SELECT} WHERE id = $1 AND organization_id = $2");
-    let row: Option<Row> =
-        fetch_optional(&store.db.write, &sql, [id.into(), organization_id.into()]).await?;
+    let row: Option<Row> = fetch_optional(
+        &store.db.write,
+        AssertSqlSafe(sql),
+        [id.into(), organization_id.into()],
+    )
+    .await?;
     row.map(Row::record).transpose()
 }
 
@@ -317,8 +322,12 @@ pub async fn get_user(
     user_id: &str,
 ) -> StoreResult<Option<UserRecord>> {
     let sql = format!("{USER_SELECT} WHERE customer_id = $1 AND id = $2");
-    let row: Option<UserRow> =
-        fetch_optional(&mut **tx, &sql, [customer_id.into(), user_id.into()]).await?;
+    let row: Option<UserRow> = fetch_optional(
+        &mut **tx,
+        AssertSqlSafe(sql),
+        [customer_id.into(), user_id.into()],
+    )
+    .await?;
     Ok(row.map(UserRecord::from))
 }
 

@@ -17,6 +17,7 @@ use marketplace_core::delivery::{self, PayloadCustomer, PayloadInstance};
 use marketplace_core::event::Event;
 use marketplace_core::event_config::{DELIVERABLE, EventSnapshot, route};
 use serde_json::Value;
+use sqlx::AssertSqlSafe;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 /// A delivery as the API shows it.
@@ -174,7 +175,7 @@ pub async fn claim(
     );
     fetch_all(
         &store.db.write,
-        &sql,
+        AssertSqlSafe(sql),
         [
             (now + lease_ms).into(),
             token.into(),
@@ -327,7 +328,12 @@ pub async fn get(
     id: &str,
 ) -> StoreResult<Option<DeliveryRecord>> {
     let sql = format!("{SELECT} WHERE id = $1 AND organization_id = $2");
-    fetch_optional(&store.db.write, &sql, [id.into(), organization_id.into()]).await
+    fetch_optional(
+        &store.db.write,
+        AssertSqlSafe(sql),
+        [id.into(), organization_id.into()],
+    )
+    .await
 }
 
 /// The delivery of an event to a configuration.
@@ -339,7 +345,7 @@ pub async fn by_event(
     let sql = format!("{SELECT} WHERE event_configuration_id = $1 AND event_id = $2");
     fetch_optional(
         &store.db.write,
-        &sql,
+        AssertSqlSafe(sql),
         [event_configuration_id.into(), event_id.into()],
     )
     .await
@@ -471,7 +477,8 @@ pub async fn enqueue_for_event(
                      JOIN instances i ON i.integration_id = l.integration_id WHERE i.id = $1"
                 );
                 let row: Option<RouteRow> =
-                    fetch_optional(&mut **tx, &sql, [instance_id.as_str().into()]).await?;
+                    fetch_optional(&mut **tx, AssertSqlSafe(sql), [instance_id.as_str().into()])
+                        .await?;
                 match row {
                     Some(row) => {
                         let snapshot = row.snapshot()?;
@@ -485,7 +492,7 @@ pub async fn enqueue_for_event(
     let linked = known_link.unwrap_or(read_link.as_ref());
     let published: Vec<RouteRow> = if event.instance_id.is_none() {
         let sql = format!("{routes} WHERE c.organization_id = $1 ORDER BY c.id");
-        fetch_all(&mut **tx, &sql, [organization_id.into()]).await?
+        fetch_all(&mut **tx, AssertSqlSafe(sql), [organization_id.into()]).await?
     } else {
         Vec::new()
     };

@@ -11,6 +11,7 @@ use super::{
 use marketplace_core::event_config::EventSnapshot;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sqlx::AssertSqlSafe;
 
 /// A signing secret and, for a rotated one, when it stops co-signing (Unix ms).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -240,8 +241,12 @@ pub async fn get(
     id: &str,
 ) -> StoreResult<Option<EventConfiguration>> {
     let sql = format!("{SELECT} WHERE c.id = $1 AND c.organization_id = $2");
-    let row: Option<Row> =
-        fetch_optional(&store.db.write, &sql, [id.into(), organization_id.into()]).await?;
+    let row: Option<Row> = fetch_optional(
+        &store.db.write,
+        AssertSqlSafe(sql),
+        [id.into(), organization_id.into()],
+    )
+    .await?;
     match row {
         None => Ok(None),
         Some(row) => {
@@ -553,7 +558,8 @@ pub async fn published(store: &Store, id: &str) -> StoreResult<Option<Published>
     let sql = format!(
         "SELECT c.id, c.revision, r.snapshot, r.sealed_secret {WITH_PUBLISHED} WHERE c.id = $1"
     );
-    let row: Option<PublishedRow> = fetch_optional(&store.db.write, &sql, [id.into()]).await?;
+    let row: Option<PublishedRow> =
+        fetch_optional(&store.db.write, AssertSqlSafe(sql), [id.into()]).await?;
     row.map(|r| r.published(store)).transpose()
 }
 
@@ -568,7 +574,8 @@ pub async fn linked(
         "SELECT c.id, r.snapshot {WITH_PUBLISHED} JOIN event_configuration_links l ON l.event_configuration_id = c.id \
          WHERE l.integration_id = $1"
     );
-    let row: Option<(String, String)> = fetch_optional(conn, &sql, [integration_id.into()]).await?;
+    let row: Option<(String, String)> =
+        fetch_optional(conn, AssertSqlSafe(sql), [integration_id.into()]).await?;
     row.map(|(id, json)| {
         Ok((
             id,

@@ -6,6 +6,7 @@ use super::sql::{execute, fetch_optional, scalar_all};
 use super::{Backend, Page, PageRequest, Store, StoreResult, Tx, json_column, new_id};
 use marketplace_core::Instance;
 use serde_json::Value;
+use sqlx::AssertSqlSafe;
 
 /// An execution as stored.
 #[derive(Debug, Clone)]
@@ -320,7 +321,7 @@ pub async fn claim_abandoned(
     );
     scalar_all(
         &store.db.write,
-        &sql,
+        AssertSqlSafe(sql),
         [
             until.into(),
             store.holder.as_ref().into(),
@@ -334,7 +335,7 @@ pub async fn claim_abandoned(
 /// One execution.
 pub async fn get(store: &Store, id: &str) -> StoreResult<Option<ExecutionRecord>> {
     let sql = format!("{SELECT} WHERE id = $1");
-    let row: Option<Row> = fetch_optional(&store.db.write, &sql, [id.into()]).await?;
+    let row: Option<Row> = fetch_optional(&store.db.write, AssertSqlSafe(sql), [id.into()]).await?;
     row.map(Row::record).transpose()
 }
 

@@ -6,6 +6,7 @@ use super::sql::{execute, fetch_all, fetch_optional, scalar, scalar_all, scalar_
 use super::{Conn, Page, PageRequest, Store, StoreError, StoreResult, Tx};
 use marketplace_core::{Instance, InstanceStatus};
 use serde_json::Value;
+use sqlx::AssertSqlSafe;
 
 /// A webhook URL's secret token and its flow.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -96,15 +97,19 @@ impl Row {
 /// An instance of the organization (read from the write pool: it may just have changed).
 pub async fn get(store: &Store, organization_id: &str, id: &str) -> StoreResult<Option<Instance>> {
     let sql = format!("{SELECT} WHERE id = $1 AND organization_id = $2");
-    let row: Option<Row> =
-        fetch_optional(&store.db.write, &sql, [id.into(), organization_id.into()]).await?;
+    let row: Option<Row> = fetch_optional(
+        &store.db.write,
+        AssertSqlSafe(sql),
+        [id.into(), organization_id.into()],
+    )
+    .await?;
     row.map(|r| r.instance(store)).transpose()
 }
 
 /// An instance, read inside a transaction (after a lock taken in it).
 pub async fn get_in(tx: &mut Tx, store: &Store, id: &str) -> StoreResult<Option<Instance>> {
     let sql = format!("{SELECT} WHERE id = $1");
-    let row: Option<Row> = fetch_optional(&mut **tx, &sql, [id.into()]).await?;
+    let row: Option<Row> = fetch_optional(&mut **tx, AssertSqlSafe(sql), [id.into()]).await?;
     row.map(|r| r.instance(store)).transpose()
 }
 

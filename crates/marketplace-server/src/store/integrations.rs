@@ -7,6 +7,7 @@ use marketplace_core::certification::{IntegrationProfile, SupportedApplication};
 use marketplace_core::integration::{VersionDocument, VersionSummary};
 use marketplace_core::mapping::{Collection, RecordType};
 use marketplace_core::{Integration, IntegrationVersion, VersionState};
+use sqlx::AssertSqlSafe;
 use std::collections::HashMap;
 
 /// An integration with its timestamps.
@@ -231,15 +232,20 @@ pub async fn get(
     id: &str,
 ) -> StoreResult<Option<IntegrationRecord>> {
     let sql = format!("{INTEGRATION_SELECT} WHERE id = $1 AND organization_id = $2");
-    let row: Option<IntegrationRow> =
-        fetch_optional(&store.db.write, &sql, [id.into(), organization_id.into()]).await?;
+    let row: Option<IntegrationRow> = fetch_optional(
+        &store.db.write,
+        AssertSqlSafe(sql),
+        [id.into(), organization_id.into()],
+    )
+    .await?;
     row.map(IntegrationRow::record).transpose()
 }
 
 /// Integrations by id (for a catalog snapshot).
 pub async fn get_by_id(store: &Store, id: &str) -> StoreResult<Option<IntegrationRecord>> {
     let sql = format!("{INTEGRATION_SELECT} WHERE id = $1");
-    let row: Option<IntegrationRow> = fetch_optional(&store.db.read, &sql, [id.into()]).await?;
+    let row: Option<IntegrationRow> =
+        fetch_optional(&store.db.read, AssertSqlSafe(sql), [id.into()]).await?;
     row.map(IntegrationRow::record).transpose()
 }
 
@@ -366,7 +372,7 @@ pub async fn get_version(
     let sql = format!("{VERSION_SELECT} WHERE integration_id = $1 AND version = $2");
     let row: Option<VersionRow> = fetch_optional(
         &store.db.write,
-        &sql,
+        AssertSqlSafe(sql),
         [integration_id.into(), version.into()],
     )
     .await?;
@@ -376,7 +382,8 @@ pub async fn get_version(
 /// Every version of an integration, newest first (by semver).
 pub async fn versions(store: &Store, integration_id: &str) -> StoreResult<Vec<VersionRecord>> {
     let sql = format!("{VERSION_SELECT} WHERE integration_id = $1");
-    let rows: Vec<VersionRow> = fetch_all(&store.db.read, &sql, [integration_id.into()]).await?;
+    let rows: Vec<VersionRow> =
+        fetch_all(&store.db.read, AssertSqlSafe(sql), [integration_id.into()]).await?;
     let mut records = rows
         .into_iter()
         .map(VersionRow::record)

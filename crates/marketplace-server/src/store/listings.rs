@@ -6,6 +6,7 @@ use super::sql::{execute, fetch_all, fetch_optional};
 use super::{Page, PageRequest, Store, StoreError, StoreResult, Tx};
 use marketplace_core::Listing;
 use marketplace_core::marketplace::ListingVisibility;
+use sqlx::AssertSqlSafe;
 
 /// A listing with its last change.
 #[derive(Debug, Clone)]
@@ -111,7 +112,7 @@ pub async fn point_at(
     let sql = format!("{SELECT} WHERE marketplace_id = $1 AND integration_id = $2");
     let row: Row = fetch_optional(
         &mut **tx,
-        &sql,
+        AssertSqlSafe(sql),
         [marketplace_id.into(), integration_id.into()],
     )
     .await?
@@ -150,7 +151,7 @@ pub async fn get(
         marketplace_id.into(),
         integration_id.into(),
     ];
-    let row: Option<Row> = fetch_optional(&store.db.write, &sql, args).await?;
+    let row: Option<Row> = fetch_optional(&store.db.write, AssertSqlSafe(sql), args).await?;
     row.map(Row::record).transpose()
 }
 
@@ -179,6 +180,7 @@ pub async fn list(
 /// Every listing of a marketplace (for its catalog snapshot).
 pub async fn all(store: &Store, marketplace_id: &str) -> StoreResult<Vec<ListingRecord>> {
     let sql = format!("{SELECT} WHERE marketplace_id = $1");
-    let rows: Vec<Row> = fetch_all(&store.db.read, &sql, [marketplace_id.into()]).await?;
+    let rows: Vec<Row> =
+        fetch_all(&store.db.read, AssertSqlSafe(sql), [marketplace_id.into()]).await?;
     rows.into_iter().map(Row::record).collect()
 }

@@ -10,6 +10,7 @@ use super::sql::{execute, fetch_all, fetch_optional, scalar_all};
 use super::{Page, PageRequest, Store, StoreError, StoreResult, Tx, json_column, to_json_text};
 use marketplace_core::certification::Tier;
 use marketplace_core::marketplace::{AppManagement, Marketplace, TenantAccess};
+use sqlx::AssertSqlSafe;
 use std::collections::HashMap;
 
 /// A marketplace with its creation and last change.
@@ -166,8 +167,12 @@ pub async fn get(
     id: &str,
 ) -> StoreResult<Option<MarketplaceRecord>> {
     let sql = format!("{SELECT} WHERE organization_id = $1 AND id = $2");
-    let row: Option<Row> =
-        fetch_optional(&store.db.write, &sql, [organization_id.into(), id.into()]).await?;
+    let row: Option<Row> = fetch_optional(
+        &store.db.write,
+        AssertSqlSafe(sql),
+        [organization_id.into(), id.into()],
+    )
+    .await?;
     row.map(Row::record).transpose()
 }
 
@@ -178,8 +183,12 @@ pub async fn get_in(
     id: &str,
 ) -> StoreResult<Option<MarketplaceRecord>> {
     let sql = format!("{SELECT} WHERE organization_id = $1 AND id = $2");
-    let row: Option<Row> =
-        fetch_optional(&mut **tx, &sql, [organization_id.into(), id.into()]).await?;
+    let row: Option<Row> = fetch_optional(
+        &mut **tx,
+        AssertSqlSafe(sql),
+        [organization_id.into(), id.into()],
+    )
+    .await?;
     row.map(Row::record).transpose()
 }
 
@@ -206,7 +215,8 @@ pub async fn list(
 /// Every marketplace of the organization (for the token path's directory).
 pub async fn all(store: &Store, organization_id: &str) -> StoreResult<Vec<MarketplaceRecord>> {
     let sql = format!("{SELECT} WHERE organization_id = $1 ORDER BY id");
-    let rows: Vec<Row> = fetch_all(&store.db.read, &sql, [organization_id.into()]).await?;
+    let rows: Vec<Row> =
+        fetch_all(&store.db.read, AssertSqlSafe(sql), [organization_id.into()]).await?;
     rows.into_iter().map(Row::record).collect()
 }
 

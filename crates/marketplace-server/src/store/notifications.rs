@@ -4,6 +4,7 @@
 
 use super::sql::{Arg, execute, fetch_all, scalar};
 use super::{Backend, Store, StoreResult, Tx, new_id};
+use sqlx::AssertSqlSafe;
 
 /// What a notification goes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,7 +109,7 @@ pub async fn claim(
     );
     fetch_all(
         &store.db.write,
-        &sql,
+        AssertSqlSafe(sql),
         [
             (now + lease_ms).into(),
             new_id("lease").into(),

@@ -2,6 +2,7 @@
 
 use super::sql::{Arg, fetch_all};
 use super::{Store, StoreResult};
+use sqlx::AssertSqlSafe;
 
 /// Which page of a list: its size (already checked by the caller) and the cursor of the
 /// previous page's last item.
@@ -177,7 +178,7 @@ where
         filter.sql(),
         page.limit as i64 + 1
     );
-    let rows = fetch_all(&store.db.read, &sql, filter.args).await?;
+    let rows = fetch_all(&store.db.read, AssertSqlSafe(sql), filter.args).await?;
     Ok(Page::from_rows(rows, page.limit, cursor_of))
 }
 

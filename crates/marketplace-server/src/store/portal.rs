@@ -6,6 +6,7 @@ use super::page::{Filter, Order, fetch_page};
 use super::sql::{Arg, execute, fetch_optional, scalar_optional};
 use super::{Conn, Page, PageRequest, Store, StoreResult, Tx};
 use marketplace_core::LoginFailures;
+use sqlx::AssertSqlSafe;
 
 /// An invitation or a password-reset link, without its token.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -54,10 +55,10 @@ pub async fn put_invitation(
     .await?;
     execute(
         &mut **tx,
-        &format!(
+        AssertSqlSafe(format!(
             "INSERT INTO invitations ({INVITATION_COLUMNS}, token_hash) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-        ),
+        )),
         [
             (&invitation.id).into(),
             (&invitation.organization_id).into(),
@@ -105,7 +106,12 @@ pub async fn get_invitation(
     let sql = format!(
         "SELECT {INVITATION_COLUMNS} FROM invitations WHERE customer_id = $1 AND id = $2 AND purpose = 'invite'"
     );
-    fetch_optional(&store.db.write, &sql, [customer_id.into(), id.into()]).await
+    fetch_optional(
+        &store.db.write,
+        AssertSqlSafe(sql),
+        [customer_id.into(), id.into()],
+    )
+    .await
 }
 
 /// Deletes a customer's invitation; whether it existed.
@@ -121,7 +127,7 @@ pub async fn take_invitation(
 ) -> StoreResult<Option<InvitationRecord>> {
     let sql =
         format!("DELETE FROM invitations WHERE token_hash = $1 RETURNING {INVITATION_COLUMNS}");
-    fetch_optional(&mut **tx, &sql, [token_hash.into()]).await
+    fetch_optional(&mut **tx, AssertSqlSafe(sql), [token_hash.into()]).await
 }
 
 /// A user who may sign in to the portal, found by email.

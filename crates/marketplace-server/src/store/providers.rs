@@ -4,6 +4,7 @@ use super::page::{Filter, Order, fetch_page};
 use super::sql::{execute, fetch_all, fetch_optional, scalar};
 use super::{Page, PageRequest, Store, StoreResult, Tx, json_column, to_json_text};
 use marketplace_core::certification::Provider;
+use sqlx::AssertSqlSafe;
 
 /// A provider with its timestamps.
 #[derive(Debug, Clone)]
@@ -118,8 +119,12 @@ pub async fn get(
     id: &str,
 ) -> StoreResult<Option<ProviderRecord>> {
     let sql = format!("{SELECT} WHERE id = $1 AND organization_id = $2");
-    let row: Option<Row> =
-        fetch_optional(&store.db.write, &sql, [id.into(), organization_id.into()]).await?;
+    let row: Option<Row> = fetch_optional(
+        &store.db.write,
+        AssertSqlSafe(sql),
+        [id.into(), organization_id.into()],
+    )
+    .await?;
     row.map(Row::record).transpose()
 }
 
@@ -145,7 +150,8 @@ pub async fn list(
 /// Every provider of the organization, by id (the evidence of its versions).
 pub async fn all(store: &Store, organization_id: &str) -> StoreResult<Vec<Provider>> {
     let sql = format!("{SELECT} WHERE organization_id = $1 ORDER BY id");
-    let rows: Vec<Row> = fetch_all(&store.db.read, &sql, [organization_id.into()]).await?;
+    let rows: Vec<Row> =
+        fetch_all(&store.db.read, AssertSqlSafe(sql), [organization_id.into()]).await?;
     rows.into_iter()
         .map(|r| r.record().map(|r| r.provider))
         .collect()

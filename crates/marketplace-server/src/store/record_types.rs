@@ -3,6 +3,7 @@
 use super::sql::{execute, fetch_all, fetch_optional};
 use super::{Store, StoreResult, Tx, json_column, to_json_text};
 use marketplace_core::mapping::RecordType;
+use sqlx::AssertSqlSafe;
 
 /// A record type with its timestamps.
 #[derive(Debug, Clone)]
@@ -44,8 +45,12 @@ const SELECT: &str = "SELECT name, description, schema, created_at, updated_at F
 /// made must be seen by the check that follows it).
 pub async fn list(store: &Store, organization_id: &str) -> StoreResult<Vec<RecordTypeRecord>> {
     let sql = format!("{SELECT} WHERE organization_id = $1 ORDER BY name");
-    let rows: Vec<RecordTypeRow> =
-        fetch_all(&store.db.write, &sql, [organization_id.into()]).await?;
+    let rows: Vec<RecordTypeRow> = fetch_all(
+        &store.db.write,
+        AssertSqlSafe(sql),
+        [organization_id.into()],
+    )
+    .await?;
     rows.into_iter().map(RecordTypeRow::record).collect()
 }
 
@@ -56,8 +61,12 @@ pub async fn get(
     name: &str,
 ) -> StoreResult<Option<RecordTypeRecord>> {
     let sql = format!("{SELECT} WHERE organization_id = $1 AND name = $2");
-    let row: Option<RecordTypeRow> =
-        fetch_optional(&store.db.write, &sql, [organization_id.into(), name.into()]).await?;
+    let row: Option<RecordTypeRow> = fetch_optional(
+        &store.db.write,
+        AssertSqlSafe(sql),
+        [organization_id.into(), name.into()],
+    )
+    .await?;
     row.map(RecordTypeRow::record).transpose()
 }
 

@@ -4,6 +4,7 @@
 use super::sql::{execute, fetch_optional};
 use super::{Store, StoreResult, json_column, to_json_text};
 use marketplace_core::routing::RouteBy;
+use sqlx::AssertSqlSafe;
 
 /// A shared webhook as stored.
 #[derive(Debug, Clone)]
@@ -46,7 +47,8 @@ pub async fn by_integration(
     integration_id: &str,
 ) -> StoreResult<Option<SharedWebhookRecord>> {
     let sql = format!("{SELECT} WHERE integration_id = $1");
-    let row: Option<Row> = fetch_optional(&store.db.read, &sql, [integration_id.into()]).await?;
+    let row: Option<Row> =
+        fetch_optional(&store.db.read, AssertSqlSafe(sql), [integration_id.into()]).await?;
     row.map(Row::record).transpose()
 }
 
@@ -59,7 +61,7 @@ pub async fn get(
     let sql = format!("{SELECT} WHERE integration_id = $1 AND organization_id = $2");
     let row: Option<Row> = fetch_optional(
         &store.db.write,
-        &sql,
+        AssertSqlSafe(sql),
         [integration_id.into(), organization_id.into()],
     )
     .await?;

@@ -3,6 +3,7 @@
 use super::page::{Filter, Order, fetch_page};
 use super::sql::{execute, fetch_optional};
 use super::{Page, PageRequest, Store, StoreResult, Tx};
+use sqlx::AssertSqlSafe;
 
 /// A registered public key.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -48,7 +49,12 @@ pub async fn get(
     kid: &str,
 ) -> StoreResult<Option<SigningKey>> {
     let sql = format!("{SELECT} WHERE organization_id = $1 AND kid = $2");
-    fetch_optional(&store.db.read, &sql, [organization_id.into(), kid.into()]).await
+    fetch_optional(
+        &store.db.read,
+        AssertSqlSafe(sql),
+        [organization_id.into(), kid.into()],
+    )
+    .await
 }
 
 /// A page of the organization's keys.

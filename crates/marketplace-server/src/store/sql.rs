@@ -2,10 +2,14 @@
 //!
 //! Each function takes where to run (`&mut **tx`, a read connection, or a pool such as
 //! `&store.db.read`), the SQL with `$N` placeholders, and the arguments in order.
+//!
+//! The SQL is a literal, or sqlx's `AssertSqlSafe` around a statement assembled at run time.
+//! Every assembled statement is made of this module's callers' constant fragments (column
+//! lists, table names, `$N` placeholders); values always travel as bound [`Arg`]s.
 
 use super::StoreResult;
 use sqlx::any::{Any, AnyArguments, AnyRow};
-use sqlx::{Arguments, Executor, FromRow};
+use sqlx::{Arguments, Executor, FromRow, SqlSafeStr};
 
 /// An argument of a statement.
 #[derive(Debug, Clone)]
@@ -73,7 +77,7 @@ impl From<Vec<u8>> for Arg {
 }
 
 /// The arguments, bound in order.
-fn arguments<'q>(args: impl IntoIterator<Item = Arg>) -> AnyArguments<'q> {
+fn arguments(args: impl IntoIterator<Item = Arg>) -> AnyArguments {
     let mut bound = AnyArguments::default();
     for arg in args {
         let added = match arg {
@@ -92,7 +96,7 @@ fn arguments<'q>(args: impl IntoIterator<Item = Arg>) -> AnyArguments<'q> {
 /// Runs a statement; how many rows it changed.
 pub(super) async fn execute<'c>(
     conn: impl Executor<'c, Database = Any>,
-    sql: &str,
+    sql: impl SqlSafeStr,
     args: impl IntoIterator<Item = Arg>,
 ) -> StoreResult<u64> {
     let done = sqlx::query_with(sql, arguments(args)).execute(conn).await?;
@@ -102,7 +106,7 @@ pub(super) async fn execute<'c>(
 /// The first row of a query, if any.
 pub(super) async fn fetch_optional<'c, R>(
     conn: impl Executor<'c, Database = Any>,
-    sql: &str,
+    sql: impl SqlSafeStr,
     args: impl IntoIterator<Item = Arg>,
 ) -> StoreResult<Option<R>>
 where
@@ -116,7 +120,7 @@ where
 /// Every row of a query.
 pub(super) async fn fetch_all<'c, R>(
     conn: impl Executor<'c, Database = Any>,
-    sql: &str,
+    sql: impl SqlSafeStr,
     args: impl IntoIterator<Item = Arg>,
 ) -> StoreResult<Vec<R>>
 where
@@ -130,7 +134,7 @@ where
 /// The single value of a query that returns one row (`COUNT(*)`, `MAX(..)`).
 pub(super) async fn scalar<'c, T>(
     conn: impl Executor<'c, Database = Any>,
-    sql: &str,
+    sql: impl SqlSafeStr,
     args: impl IntoIterator<Item = Arg>,
 ) -> StoreResult<T>
 where
@@ -145,7 +149,7 @@ where
 /// The first column of the first row of a query, if any.
 pub(super) async fn scalar_optional<'c, T>(
     conn: impl Executor<'c, Database = Any>,
-    sql: &str,
+    sql: impl SqlSafeStr,
     args: impl IntoIterator<Item = Arg>,
 ) -> StoreResult<Option<T>>
 where
@@ -158,7 +162,7 @@ where
 /// The first column of every row of a query.
 pub(super) async fn scalar_all<'c, T>(
     conn: impl Executor<'c, Database = Any>,
-    sql: &str,
+    sql: impl SqlSafeStr,
     args: impl IntoIterator<Item = Arg>,
 ) -> StoreResult<Vec<T>>
 where
@@ -171,7 +175,7 @@ where
 /// Every row of a query, as rows read by column index (statements built at run time).
 pub(super) async fn rows<'c>(
     conn: impl Executor<'c, Database = Any>,
-    sql: &str,
+    sql: impl SqlSafeStr,
     args: impl IntoIterator<Item = Arg>,
 ) -> StoreResult<Vec<AnyRow>> {
     Ok(sqlx::query_with(sql, arguments(args))

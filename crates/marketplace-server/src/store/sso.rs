@@ -8,6 +8,7 @@ use super::sql::{Arg, execute, fetch_all, fetch_optional, scalar_optional};
 use super::{Conn, Store, StoreError, StoreResult, Tx, json_column};
 use marketplace_core::event_config::{EventSnapshot, Sso};
 use marketplace_core::instance::InstanceStatus;
+use sqlx::AssertSqlSafe;
 
 /// How an instance's users sign in, from its integration's published configuration.
 #[derive(Debug, Clone)]
@@ -57,7 +58,7 @@ pub async fn targets(conn: &mut Conn, instance_ids: &[&str]) -> StoreResult<Vec<
         placeholders.join(", ")
     );
     let args: Vec<Arg> = instance_ids.iter().map(|id| (*id).into()).collect();
-    let rows: Vec<TargetRow> = fetch_all(&mut *conn, &sql, args).await?;
+    let rows: Vec<TargetRow> = fetch_all(&mut *conn, AssertSqlSafe(sql), args).await?;
     let mut targets = Vec::new();
     for row in rows {
         let snapshot: EventSnapshot =
@@ -286,7 +287,7 @@ pub async fn insert_grant(
     );
     execute(
         &store.db.write,
-        &sql,
+        AssertSqlSafe(sql),
         [
             grant_hash.into(),
             kind.as_str().into(),
@@ -319,7 +320,7 @@ pub async fn take_grant(
     );
     let grant: Option<Grant> = fetch_optional(
         &store.db.write,
-        &sql,
+        AssertSqlSafe(sql),
         [grant_hash.into(), kind.as_str().into()],
     )
     .await?;
@@ -338,7 +339,7 @@ pub async fn grant(
     );
     fetch_optional(
         &store.db.read,
-        &sql,
+        AssertSqlSafe(sql),
         [grant_hash.into(), kind.as_str().into(), now.into()],
     )
     .await

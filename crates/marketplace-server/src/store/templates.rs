@@ -8,6 +8,7 @@ use marketplace_core::api_key::{Submitter, SubmitterKind};
 use marketplace_core::mapping::Mapping;
 use marketplace_core::template::{TemplateDecision, TemplateStatus};
 use serde_json::{Map, Value};
+use sqlx::AssertSqlSafe;
 
 /// A stored workflow template.
 #[derive(Debug, Clone, PartialEq)]
@@ -170,8 +171,12 @@ pub async fn delete(tx: &mut Tx, id: &str) -> StoreResult<()> {
 /// A template of the organization (read from the write pool: it may just have changed).
 pub async fn get(store: &Store, organization_id: &str, id: &str) -> StoreResult<Option<Template>> {
     let sql = format!("{SELECT} WHERE id = $1 AND organization_id = $2");
-    let row: Option<Row> =
-        fetch_optional(&store.db.write, &sql, [id.into(), organization_id.into()]).await?;
+    let row: Option<Row> = fetch_optional(
+        &store.db.write,
+        AssertSqlSafe(sql),
+        [id.into(), organization_id.into()],
+    )
+    .await?;
     row.map(Row::template).transpose()
 }
 
@@ -208,7 +213,7 @@ pub async fn approved(
     );
     let rows: Vec<Row> = fetch_all(
         &store.db.read,
-        &sql,
+        AssertSqlSafe(sql),
         [integration_id.into(), version.into()],
     )
     .await?;

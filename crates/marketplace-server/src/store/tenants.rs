@@ -4,6 +4,7 @@
 use super::page::{Filter, Order, fetch_page};
 use super::sql::{execute, fetch_all, fetch_optional, scalar};
 use super::{Page, PageRequest, Store, StoreResult, Tx};
+use sqlx::AssertSqlSafe;
 
 /// A stored tenant.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -70,7 +71,12 @@ pub async fn update(tx: &mut Tx, organization_id: &str, tenant: &TenantRow) -> S
 /// A tenant of the organization.
 pub async fn get(store: &Store, organization_id: &str, id: &str) -> StoreResult<Option<TenantRow>> {
     let sql = format!("{SELECT} WHERE organization_id = $1 AND id = $2");
-    fetch_optional(&store.db.read, &sql, [organization_id.into(), id.into()]).await
+    fetch_optional(
+        &store.db.read,
+        AssertSqlSafe(sql),
+        [organization_id.into(), id.into()],
+    )
+    .await
 }
 
 /// A tenant of the organization, read inside a transaction.
@@ -80,7 +86,12 @@ pub async fn get_in(
     id: &str,
 ) -> StoreResult<Option<TenantRow>> {
     let sql = format!("{SELECT} WHERE organization_id = $1 AND id = $2");
-    fetch_optional(&mut **tx, &sql, [organization_id.into(), id.into()]).await
+    fetch_optional(
+        &mut **tx,
+        AssertSqlSafe(sql),
+        [organization_id.into(), id.into()],
+    )
+    .await
 }
 
 /// A page of the organization's tenants, by id.

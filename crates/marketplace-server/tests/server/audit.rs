@@ -369,9 +369,9 @@ async fn customer_delete_takes_all_its_data(server: TestServer) {
         "logs",
         "idempotency_keys",
     ] {
-        let rows: i64 = sqlx::query_scalar(&format!(
+        let rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT COUNT(*) FROM {table} WHERE customer_id = $1"
-        ))
+        )))
         .bind(&acme)
         .fetch_one(&server.state.store.db.read)
         .await

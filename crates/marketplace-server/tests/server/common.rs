@@ -130,9 +130,12 @@ pub(crate) async fn fresh_database(backend: Backend) -> (String, Option<TempDir>
             let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&base)
                 .await
                 .expect("connect to PostgreSQL");
-            sqlx::Executor::execute(&mut admin, format!("CREATE DATABASE {name}").as_str())
-                .await
-                .unwrap();
+            sqlx::Executor::execute(
+                &mut admin,
+                sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
+            )
+            .await
+            .unwrap();
             let url = match base.rfind('/') {
                 Some(i)
                     if base[..i].contains('@')

@@ -435,11 +435,12 @@ pub(crate) async fn raw_dump(server: &TestServer) -> String {
                 .await
                 .unwrap();
         for table in tables {
-            let rows: Vec<String> =
-                sqlx::query_scalar(&format!("SELECT row_to_json(t)::text FROM {table} t"))
-                    .fetch_all(&server.state.store.db.read)
-                    .await
-                    .unwrap();
+            let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT row_to_json(t)::text FROM {table} t"
+            )))
+            .fetch_all(&server.state.store.db.read)
+            .await
+            .unwrap();
             out.push_str(&rows.join("\n"));
         }
         out

@@ -752,9 +752,9 @@ async fn deleting_a_customer_deletes_its_files(server: TestServer) {
     let count = |table: &'static str, customer: String| {
         let pool = server.state.store.db.read.clone();
         async move {
-            sqlx::query_scalar::<_, i64>(&format!(
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
                 "SELECT COUNT(*) FROM {table} WHERE customer_id = $1"
-            ))
+            )))
             .bind(customer)
             .fetch_one(&pool)
             .await

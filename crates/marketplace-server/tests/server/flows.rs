@@ -457,7 +457,7 @@ async fn another_process(server: &TestServer) -> AppState {
     state
 }
 
-async fn count(state: &AppState, sql: &str) -> i64 {
+async fn count(state: &AppState, sql: &'static str) -> i64 {
     let (n,): (i64,) = sqlx::query_as(sql)
         .fetch_one(&state.store.db.read)
         .await

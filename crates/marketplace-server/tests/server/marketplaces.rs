@@ -53,7 +53,7 @@ async fn default_marketplace(server: &TestServer) -> Value {
 
 /// Runs a statement, then bumps the catalog version and drops the caches (as a service write
 /// of tenants or assignments does).
-async fn sql(server: &TestServer, statement: &str, args: &[&str]) {
+async fn sql(server: &TestServer, statement: &'static str, args: &[&str]) {
     let mut query = sqlx::query(statement);
     for arg in args {
         query = query.bind(*arg);
@@ -921,9 +921,9 @@ async fn deleting_a_marketplace_keeps_instances(server: TestServer) {
         let pool = server.state.store.db.write.clone();
         let id = brand_id.to_owned();
         async move {
-            sqlx::query_scalar::<_, i64>(&format!(
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
                 "SELECT COUNT(*) FROM {table} WHERE marketplace_id = $1"
-            ))
+            )))
             .bind(id)
             .fetch_one(&pool)
             .await

@@ -160,7 +160,7 @@ async fn session_of(server: &TestServer, cookie: &str) -> (StatusCode, Value) {
     (status, body)
 }
 
-async fn scalar(server: &TestServer, sql: &str, arg: &str) -> i64 {
+async fn scalar(server: &TestServer, sql: impl sqlx::SqlSafeStr, arg: &str) -> i64 {
     sqlx::query_scalar(sql)
         .bind(arg.to_owned())
         .fetch_one(&server.state.store.db.write)
@@ -673,7 +673,9 @@ async fn pins_and_deletions_apply_at_once(server: TestServer) {
     for table in ["invitations", "portal_sessions"] {
         let left = scalar(
             &server,
-            &format!("SELECT COUNT(*) FROM {table} WHERE customer_id = $1"),
+            sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM {table} WHERE customer_id = $1"
+            )),
             &acme,
         )
         .await;
