@@ -2556,7 +2556,7 @@ export interface components {
             name: string;
             /** @description Default true; a disabled monitor never fires. */
             enabled?: boolean | null;
-            scope?: null | components["schemas"]["MonitorScope"];
+            scope?: components["schemas"]["MonitorScope"] | null;
             /** @description At least one, each type at most once. */
             triggers: components["schemas"]["MonitorTrigger"][];
             /** @description Where alerts go. */
@@ -2573,7 +2573,7 @@ export interface components {
             name?: string | null;
             /** @description Whether it fires. */
             enabled?: boolean | null;
-            scope?: null | components["schemas"]["MonitorScope"];
+            scope?: components["schemas"]["MonitorScope"] | null;
             /** @description What fires it. */
             triggers?: components["schemas"]["MonitorTrigger"][] | null;
             /** @description Where alerts go. */
@@ -2603,7 +2603,7 @@ export interface components {
              * @description The dedup window, in seconds.
              */
             dedup_window_s: number;
-            last_triggered?: null | components["schemas"]["LastTriggered"];
+            last_triggered?: components["schemas"]["LastTriggered"] | null;
             /**
              * Format: date-time
              * @description Creation time (RFC 3339).
@@ -2631,7 +2631,7 @@ export interface components {
         ApiKeyCreate: {
             /** @description Name, to tell keys apart. */
             name: string;
-            role?: null | components["schemas"]["ApiKeyRole"];
+            role?: components["schemas"]["ApiKeyRole"] | null;
         };
         /**
          * @description What an API key may do.
@@ -2705,7 +2705,7 @@ export interface components {
             logo_url?: string | null;
             /** @description Released versions, by release date. */
             versions: components["schemas"]["ApplicationVersionView"][];
-            latest?: null | components["schemas"]["ApplicationVersionView"];
+            latest?: components["schemas"]["ApplicationVersionView"] | null;
             /**
              * Format: date-time
              * @description Creation time (RFC 3339).
@@ -2835,7 +2835,7 @@ export interface components {
             notes: string;
             /** @description The requesting API key's id. */
             requested_by: string;
-            decision?: null | components["schemas"]["TemplateDecisionView"];
+            decision?: components["schemas"]["TemplateDecisionView"] | null;
             /**
              * Format: date-time
              * @description Creation time (RFC 3339).
@@ -2936,7 +2936,7 @@ export interface components {
         Connection: {
             /** @description The kind, which fixes the inputs of the value. */
             kind: components["schemas"]["ConnectionKind"];
-            app?: null | components["schemas"]["ConnectionApp"];
+            app?: components["schemas"]["ConnectionApp"] | null;
         };
         /** @description The vendor's OAuth app of an authorization-code connection: keys of `organization` variables. */
         ConnectionApp: {
@@ -3138,7 +3138,7 @@ export interface components {
             url?: string | null;
             /** @description Where it stands. */
             status: components["schemas"]["DeliveryStatus"];
-            dead_reason?: null | components["schemas"]["DeadReason"];
+            dead_reason?: components["schemas"]["DeadReason"] | null;
             /**
              * Format: int64
              * @description Attempts so far.
@@ -3149,8 +3149,8 @@ export interface components {
              * @description When the next attempt is due (RFC 3339; pending only).
              */
             next_attempt_at?: string | null;
-            last_attempt?: null | components["schemas"]["AttemptView"];
-            result?: null | components["schemas"]["DeliveryResult"];
+            last_attempt?: components["schemas"]["AttemptView"] | null;
+            result?: components["schemas"]["DeliveryResult"] | null;
             /**
              * Format: date-time
              * @description Creation time (RFC 3339).
@@ -3197,7 +3197,7 @@ export interface components {
         EventConfigurationCreate: {
             /** @description Name. */
             name: string;
-            working?: null | components["schemas"]["EventSnapshotBody"];
+            working?: components["schemas"]["EventSnapshotBody"] | null;
         };
         /** @description Body of `PUT /api/v1/integrations/{id}/event-configuration`. */
         EventConfigurationLink: {
@@ -3217,7 +3217,7 @@ export interface components {
             name: string;
             /** @description The editable draft. */
             working: components["schemas"]["EventSnapshotView"];
-            published?: null | components["schemas"]["EventSnapshotView"];
+            published?: components["schemas"]["EventSnapshotView"] | null;
             /**
              * Format: int64
              * @description The latest revision (0 before the first publish).
@@ -3232,7 +3232,7 @@ export interface components {
             linked_integrations: string[];
             /** @description Linked to more than one integration: a UI offers no edits (the API still takes them). */
             read_only_in_ui: boolean;
-            inbound_client?: null | components["schemas"]["InboundClientView"];
+            inbound_client?: components["schemas"]["InboundClientView"] | null;
             /**
              * Format: date-time
              * @description Creation time (RFC 3339).
@@ -3262,9 +3262,9 @@ export interface components {
             };
             /** @description The types to deliver (`instance.activated`, or AppDirect's `SUBSCRIPTION_ORDER`, ...). */
             event_types?: string[];
-            activation?: null | components["schemas"]["ActivationMode"];
-            outbound_auth?: null | components["schemas"]["OutboundAuthBody"];
-            sso?: null | components["schemas"]["SsoView"];
+            activation?: components["schemas"]["ActivationMode"] | null;
+            outbound_auth?: components["schemas"]["OutboundAuthBody"] | null;
+            sso?: components["schemas"]["SsoView"] | null;
         };
         /** @description A snapshot as shown. */
         EventSnapshotView: {
@@ -3280,7 +3280,7 @@ export interface components {
             activation: components["schemas"]["ActivationMode"];
             /** @description How deliveries authenticate. */
             outbound_auth: components["schemas"]["OutboundAuthView"];
-            sso?: null | components["schemas"]["SsoView"];
+            sso?: components["schemas"]["SsoView"] | null;
             /** @description The last ping per type. */
             last_tests: {
                 [key: string]: components["schemas"]["LastTest"];
@@ -3437,7 +3437,7 @@ export interface components {
              *     `{"collection": name}`.
              */
             map?: components["schemas"]["FlowMap"];
-            deliver?: null | components["schemas"]["Deliver"];
+            deliver?: components["schemas"]["Deliver"] | null;
         };
         /**
          * @description A flow's mapping step: inline mappings, or a collection of the version (the instance's
@@ -3565,7 +3565,7 @@ export interface components {
             labels?: string[] | null;
             /** @description Icon URL. */
             icon_url?: string | null;
-            profile?: null | components["schemas"]["IntegrationProfile"];
+            profile?: components["schemas"]["IntegrationProfile"] | null;
         };
         /** @description What an integration says of the third party it connects (`integration.profile`). */
         IntegrationProfile: {
@@ -3573,7 +3573,7 @@ export interface components {
             event_services?: components["schemas"]["EventService"][];
             /** @description Hosting models supported. */
             hosting?: components["schemas"]["Hosting"][];
-            api?: null | components["schemas"]["ApiDescription"];
+            api?: components["schemas"]["ApiDescription"] | null;
         };
         /** @description An integration. */
         IntegrationView: {
@@ -3725,7 +3725,7 @@ export interface components {
             customer_deployable: boolean;
             /** @description Whether a customer may hold several instances. */
             allow_multiple_instances: boolean;
-            partner_brief?: null | components["schemas"]["PartnerBrief"];
+            partner_brief?: components["schemas"]["PartnerBrief"] | null;
         };
         /** @description A listing: an integration's version offered in the marketplace. */
         ListingView: {
@@ -3806,7 +3806,7 @@ export interface components {
          *     mapping with `value` is `static`, one with `table` a `translation`, else a `field`.
          */
         Mapping: {
-            kind?: null | components["schemas"]["MappingKind"];
+            kind?: components["schemas"]["MappingKind"] | null;
             /** @description JSON Pointer in the output (`/email`). */
             to: string;
             /** @description JSON Pointer in the input (`field`, `translation`). */
@@ -3870,7 +3870,7 @@ export interface components {
             allowed_origins?: string[];
             /** @description Front end URL (absolute http or https). */
             front_end_url?: string | null;
-            min_tier?: null | components["schemas"]["Tier"];
+            min_tier?: components["schemas"]["Tier"] | null;
         };
         /**
          * @description An integration's detail for the customer: the entry, its overview, the customer-visible spec
@@ -3890,7 +3890,7 @@ export interface components {
             flows: string[];
             /** @description The approved workflow templates of the listed version (one-click activation). */
             workflow_templates?: components["schemas"]["TemplateSummary"][];
-            provider?: null | components["schemas"]["CatalogProvider"];
+            provider?: components["schemas"]["CatalogProvider"] | null;
             /** @description The supported applications and their versions. */
             applications?: components["schemas"]["CatalogApplication"][];
             /** @description The version's documentation (markdown: features, workflows). */
@@ -3916,7 +3916,7 @@ export interface components {
             icon_url?: string | null;
             /** @description The listed version. */
             version: string;
-            tier?: null | components["schemas"]["Tier"];
+            tier?: components["schemas"]["Tier"] | null;
             /** @description Whether the customer has a live (not deactivated) instance. */
             activated: boolean;
             /**
@@ -3943,7 +3943,7 @@ export interface components {
             allowed_origins?: string[] | null;
             /** @description Front end URL (`null` clears it). */
             front_end_url?: string | null;
-            min_tier?: null | components["schemas"]["Tier"];
+            min_tier?: components["schemas"]["Tier"] | null;
             /** @description `true` makes it the organization's default. */
             default?: boolean | null;
         };
@@ -3981,7 +3981,7 @@ export interface components {
             front_end_url?: string | null;
             /** @description A partner marketplace's tenant (its customers are that tenant's). */
             tenant_id?: string | null;
-            min_tier?: null | components["schemas"]["Tier"];
+            min_tier?: components["schemas"]["Tier"] | null;
             /** @description Whether a partner registered it. */
             partner: boolean;
             /**
@@ -4022,7 +4022,7 @@ export interface components {
              * @description Milliseconds, above 0 (`execution_slow`).
              */
             threshold_ms?: number | null;
-            min_severity?: null | components["schemas"]["LogSeverity"];
+            min_severity?: components["schemas"]["LogSeverity"] | null;
         };
         /** @description A new monitor with the signing secret of its webhooks, shown once. */
         NewAlertMonitor: components["schemas"]["AlertMonitorView"] & {
@@ -4161,7 +4161,7 @@ export interface components {
             name?: string | null;
             /** @description New allowed origins (`https://app.example.com`). */
             allowed_origins?: string[] | null;
-            theme?: null | components["schemas"]["Theme"];
+            theme?: components["schemas"]["Theme"] | null;
         };
         /** @description The organization. */
         OrganizationView: {
@@ -4205,7 +4205,7 @@ export interface components {
             token_url?: string | null;
             /** @description Client id at the vendor. */
             client_id?: string | null;
-            client_secret?: null | components["schemas"]["SecretSet"];
+            client_secret?: components["schemas"]["SecretSet"] | null;
             /** @description Scope asked for. */
             scope?: string | null;
         };
@@ -4230,7 +4230,7 @@ export interface components {
                  * @description The dedup window, in seconds.
                  */
                 dedup_window_s: number;
-                last_triggered?: null | components["schemas"]["LastTriggered"];
+                last_triggered?: components["schemas"]["LastTriggered"] | null;
                 /**
                  * Format: date-time
                  * @description Creation time (RFC 3339).
@@ -4282,7 +4282,7 @@ export interface components {
                 logo_url?: string | null;
                 /** @description Released versions, by release date. */
                 versions: components["schemas"]["ApplicationVersionView"][];
-                latest?: null | components["schemas"]["ApplicationVersionView"];
+                latest?: components["schemas"]["ApplicationVersionView"] | null;
                 /**
                  * Format: date-time
                  * @description Creation time (RFC 3339).
@@ -4343,7 +4343,7 @@ export interface components {
                 notes: string;
                 /** @description The requesting API key's id. */
                 requested_by: string;
-                decision?: null | components["schemas"]["TemplateDecisionView"];
+                decision?: components["schemas"]["TemplateDecisionView"] | null;
                 /**
                  * Format: date-time
                  * @description Creation time (RFC 3339).
@@ -4447,7 +4447,7 @@ export interface components {
                 url?: string | null;
                 /** @description Where it stands. */
                 status: components["schemas"]["DeliveryStatus"];
-                dead_reason?: null | components["schemas"]["DeadReason"];
+                dead_reason?: components["schemas"]["DeadReason"] | null;
                 /**
                  * Format: int64
                  * @description Attempts so far.
@@ -4458,8 +4458,8 @@ export interface components {
                  * @description When the next attempt is due (RFC 3339; pending only).
                  */
                 next_attempt_at?: string | null;
-                last_attempt?: null | components["schemas"]["AttemptView"];
-                result?: null | components["schemas"]["DeliveryResult"];
+                last_attempt?: components["schemas"]["AttemptView"] | null;
+                result?: components["schemas"]["DeliveryResult"] | null;
                 /**
                  * Format: date-time
                  * @description Creation time (RFC 3339).
@@ -4484,7 +4484,7 @@ export interface components {
                 name: string;
                 /** @description The editable draft. */
                 working: components["schemas"]["EventSnapshotView"];
-                published?: null | components["schemas"]["EventSnapshotView"];
+                published?: components["schemas"]["EventSnapshotView"] | null;
                 /**
                  * Format: int64
                  * @description The latest revision (0 before the first publish).
@@ -4499,7 +4499,7 @@ export interface components {
                 linked_integrations: string[];
                 /** @description Linked to more than one integration: a UI offers no edits (the API still takes them). */
                 read_only_in_ui: boolean;
-                inbound_client?: null | components["schemas"]["InboundClientView"];
+                inbound_client?: components["schemas"]["InboundClientView"] | null;
                 /**
                  * Format: date-time
                  * @description Creation time (RFC 3339).
@@ -4781,7 +4781,7 @@ export interface components {
                 icon_url?: string | null;
                 /** @description The listed version. */
                 version: string;
-                tier?: null | components["schemas"]["Tier"];
+                tier?: components["schemas"]["Tier"] | null;
                 /** @description Whether the customer has a live (not deactivated) instance. */
                 activated: boolean;
                 /**
@@ -4818,7 +4818,7 @@ export interface components {
                 front_end_url?: string | null;
                 /** @description A partner marketplace's tenant (its customers are that tenant's). */
                 tenant_id?: string | null;
-                min_tier?: null | components["schemas"]["Tier"];
+                min_tier?: components["schemas"]["Tier"] | null;
                 /** @description Whether a partner registered it. */
                 partner: boolean;
                 /**
@@ -4853,7 +4853,7 @@ export interface components {
                 icon_url?: string | null;
                 /** @description The listed version. */
                 version: string;
-                tier?: null | components["schemas"]["Tier"];
+                tier?: components["schemas"]["Tier"] | null;
                 /** @description The partner brief. */
                 partner_brief: components["schemas"]["PartnerBriefView"];
             }[];
@@ -4959,7 +4959,7 @@ export interface components {
                 status: components["schemas"]["TemplateStatus"];
                 /** @description Who submitted it. */
                 submitted_by: components["schemas"]["SubmittedBy"];
-                decision?: null | components["schemas"]["TemplateDecisionView"];
+                decision?: components["schemas"]["TemplateDecisionView"] | null;
                 /**
                  * Format: date-time
                  * @description Creation time (RFC 3339).
@@ -5030,7 +5030,7 @@ export interface components {
                 email?: string | null;
                 /** @description The role of the user's last token (or of the accepted invitation). */
                 role: components["schemas"]["Role"];
-                role_pinned?: null | components["schemas"]["Role"];
+                role_pinned?: components["schemas"]["Role"] | null;
                 /** @description Whether the user signs in to the portal with a password. */
                 has_password?: boolean;
                 /**
@@ -5127,7 +5127,7 @@ export interface components {
             icon_url?: string | null;
             /** @description The listed version. */
             version: string;
-            tier?: null | components["schemas"]["Tier"];
+            tier?: components["schemas"]["Tier"] | null;
             /** @description The partner brief. */
             partner_brief: components["schemas"]["PartnerBriefView"];
         };
@@ -5183,7 +5183,7 @@ export interface components {
         };
         /** @description Body of `POST .../{id}/ping`. */
         PingBody: {
-            snapshot?: null | components["schemas"]["SnapshotName"];
+            snapshot?: components["schemas"]["SnapshotName"] | null;
             /** @description The types to ping (default: every listed type). */
             event_types?: string[];
         };
@@ -5259,7 +5259,7 @@ export interface components {
             url?: string | null;
             /** @description Logo (absolute http(s) URL). */
             logo_url?: string | null;
-            support?: null | components["schemas"]["Support"];
+            support?: components["schemas"]["Support"] | null;
         };
         /** @description A provider: the company behind third-party applications. */
         ProviderView: {
@@ -5520,7 +5520,7 @@ export interface components {
             description?: string | null;
             /** @description The type; it says which of the type-specific attributes below apply. */
             type: components["schemas"]["VariableType"];
-            collection?: null | components["schemas"]["Collection"];
+            collection?: components["schemas"]["Collection"] | null;
             /** @description A value must be present (a default counts). */
             required?: boolean;
             /** @description The value used when nobody set one. */
@@ -5551,10 +5551,10 @@ export interface components {
             max?: number | null;
             /** @description `picklist`: the allowed options. */
             options?: string[] | null;
-            language?: null | components["schemas"]["CodeLanguage"];
+            language?: components["schemas"]["CodeLanguage"] | null;
             /** @description `object_field_map`: the source fields that may be mapped, when restricted. */
             fields?: string[] | null;
-            connection?: null | components["schemas"]["Connection"];
+            connection?: components["schemas"]["Connection"] | null;
         };
         /** @description A relying party's credentials, shown once (each call replaces the secret). */
         SsoClientSecret: {
@@ -5577,7 +5577,7 @@ export interface components {
             type: components["schemas"]["SsoType"];
             /** @description Bookmark URL (`bookmark`). */
             url?: string | null;
-            client?: null | components["schemas"]["OidcClient"];
+            client?: components["schemas"]["OidcClient"] | null;
             /** @description Allowed redirect URIs (`oidc`). */
             redirect_urls?: string[] | null;
             /** @description The vendor's third-party-initiated login URL (`oidc`). */
@@ -5702,7 +5702,7 @@ export interface components {
             status: components["schemas"]["TemplateStatus"];
             /** @description Who submitted it. */
             submitted_by: components["schemas"]["SubmittedBy"];
-            decision?: null | components["schemas"]["TemplateDecisionView"];
+            decision?: components["schemas"]["TemplateDecisionView"] | null;
             /**
              * Format: date-time
              * @description Creation time (RFC 3339).
@@ -5725,7 +5725,7 @@ export interface components {
             name?: string | null;
             /** @description Description. */
             description?: string | null;
-            app_management?: null | components["schemas"]["AppManagement"];
+            app_management?: components["schemas"]["AppManagement"] | null;
         };
         /** @description A listing assigned to a tenant. */
         TenantListingView: {
@@ -5790,7 +5790,7 @@ export interface components {
         Tier: "compatible" | "ready" | "certified" | "one_click";
         /** @description A version's tier, every check, and when they were evaluated. */
         TierView: {
-            tier?: null | components["schemas"]["Tier"];
+            tier?: components["schemas"]["Tier"] | null;
             /** @description Every check, in tier order. */
             checks: components["schemas"]["CheckView"][];
             /**
@@ -5860,7 +5860,7 @@ export interface components {
             name?: string | null;
             /** @description Email. */
             email?: string | null;
-            role?: null | components["schemas"]["Role"];
+            role?: components["schemas"]["Role"] | null;
         };
         /** @description A customer user, known from the tokens the host app signs. */
         UserView: {
@@ -5874,7 +5874,7 @@ export interface components {
             email?: string | null;
             /** @description The role of the user's last token (or of the accepted invitation). */
             role: components["schemas"]["Role"];
-            role_pinned?: null | components["schemas"]["Role"];
+            role_pinned?: components["schemas"]["Role"] | null;
             /** @description Whether the user signs in to the portal with a password. */
             has_password?: boolean;
             /**
@@ -6165,6 +6165,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6194,6 +6195,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6220,6 +6222,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -6249,6 +6252,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6274,6 +6278,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -6302,6 +6307,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6334,6 +6340,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6360,6 +6367,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -6389,6 +6397,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -6420,6 +6429,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6446,6 +6456,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -6475,6 +6486,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6500,6 +6512,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -6529,6 +6542,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6563,6 +6577,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -6596,6 +6611,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -6627,6 +6643,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6652,6 +6669,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6681,6 +6699,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6722,6 +6741,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6748,6 +6768,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -6778,6 +6799,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6806,6 +6828,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -6835,6 +6858,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6873,6 +6897,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6903,6 +6928,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -6935,6 +6961,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6962,6 +6989,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -7020,6 +7048,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7050,6 +7079,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -7076,6 +7106,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7107,6 +7138,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7141,6 +7173,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -7177,6 +7210,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7207,6 +7241,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -7240,6 +7275,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7267,6 +7303,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -7296,6 +7333,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7324,6 +7362,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -7354,6 +7393,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7398,6 +7438,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7423,6 +7464,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7448,6 +7490,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Accepted */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -7479,6 +7522,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7506,6 +7550,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -7535,6 +7580,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7561,6 +7607,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -7614,6 +7661,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7676,6 +7724,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7702,6 +7751,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7733,6 +7783,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7793,6 +7844,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7843,6 +7895,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7870,6 +7923,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7920,6 +7974,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7949,6 +8004,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7981,6 +8037,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8018,6 +8075,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8048,6 +8106,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8075,6 +8134,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8106,6 +8166,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8139,6 +8200,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8166,6 +8228,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -8196,6 +8259,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8222,6 +8286,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -8256,6 +8321,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8282,6 +8348,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8312,6 +8379,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8344,6 +8412,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8370,6 +8439,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -8396,6 +8466,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8422,6 +8493,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -8451,6 +8523,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8476,6 +8549,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -8505,6 +8579,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8535,6 +8610,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -8565,6 +8641,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8596,6 +8673,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8622,6 +8700,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8648,6 +8727,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8679,6 +8759,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8717,6 +8798,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8762,6 +8844,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8795,6 +8878,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8820,6 +8904,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8845,6 +8930,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8876,6 +8962,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8936,6 +9023,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8965,6 +9053,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8996,6 +9085,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9027,6 +9117,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9054,6 +9145,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9081,6 +9173,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9112,6 +9205,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9149,6 +9243,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9175,6 +9270,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -9204,6 +9300,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9233,6 +9330,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9267,6 +9365,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9298,6 +9397,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -9328,6 +9428,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9358,6 +9459,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -9382,6 +9484,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9411,6 +9514,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9419,6 +9523,7 @@ export interface operations {
                     "application/json": components["schemas"]["SharedWebhookView"];
                 };
             };
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -9449,6 +9554,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -9473,6 +9579,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9499,6 +9606,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9528,6 +9636,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -9561,6 +9670,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9592,6 +9702,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9629,6 +9740,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9665,6 +9777,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -9698,6 +9811,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9729,6 +9843,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9763,6 +9878,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9796,6 +9912,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9804,6 +9921,7 @@ export interface operations {
                     "application/json": components["schemas"]["CollectionView"];
                 };
             };
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -9839,6 +9957,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -9872,6 +9991,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9908,6 +10028,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9942,10 +10063,11 @@ export interface operations {
         /** @description Optional: marketplaces to list the version in */
         requestBody?: {
             content: {
-                "application/json": null | components["schemas"]["PublishBody"];
+                "application/json": components["schemas"]["PublishBody"] | null;
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9979,6 +10101,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10011,6 +10134,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10043,6 +10167,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -10094,6 +10219,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10120,6 +10246,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -10151,6 +10278,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10176,6 +10304,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10205,6 +10334,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10235,6 +10365,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -10261,6 +10392,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10287,6 +10419,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -10318,6 +10451,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -10347,6 +10481,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10372,6 +10507,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -10401,6 +10537,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10436,6 +10573,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10462,6 +10600,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -10491,6 +10630,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -10520,6 +10660,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10548,6 +10689,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10579,6 +10721,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10611,6 +10754,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -10632,6 +10776,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10657,6 +10802,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10690,6 +10836,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10712,6 +10859,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10737,6 +10885,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10767,6 +10916,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10793,6 +10943,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -10822,6 +10973,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -10846,6 +10998,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -10877,6 +11030,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     /** @description mp_session */
@@ -10907,6 +11061,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     /** @description mp_session */
@@ -10935,6 +11090,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -10957,6 +11113,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Accepted */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -10979,6 +11136,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11005,6 +11163,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11031,6 +11190,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -11060,6 +11220,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11085,6 +11246,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -11114,6 +11276,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11141,6 +11304,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11165,6 +11329,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11194,6 +11359,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11202,6 +11368,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecordTypeView"];
                 };
             };
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -11232,6 +11399,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -11259,6 +11427,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11285,6 +11454,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -11315,6 +11485,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -11341,6 +11512,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11367,6 +11539,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -11397,6 +11570,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11422,6 +11596,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -11451,6 +11626,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11488,6 +11664,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11518,6 +11695,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11526,6 +11704,7 @@ export interface operations {
                     "application/json": components["schemas"]["TenantListingView"];
                 };
             };
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -11556,6 +11735,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -11610,6 +11790,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -11639,6 +11820,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11665,6 +11847,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11690,6 +11873,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -11718,6 +11902,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11749,6 +11934,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11773,6 +11959,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11825,6 +12012,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11849,6 +12037,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11872,6 +12061,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11909,6 +12099,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Accepted */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -11943,6 +12134,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Accepted */
             202: {
                 headers: {
                     [name: string]: unknown;

@@ -118,19 +118,20 @@ const EXCEPTIONS: &[(&str, &[u16], &[u16])] = &[
 /// 403 where an embedded token's role and origin are, or an API key's role on a write (`read`
 /// is false: a reviewer key is refused, `forbidden_role`), 500 always; then [`EXCEPTIONS`].
 fn problems_of(operation: &Operation, read: bool) -> Vec<u16> {
+    use utoipa::openapi::RefOr;
     use utoipa::openapi::path::ParameterIn;
     let mut codes = vec![500];
     let parameters = operation.parameters.as_deref().unwrap_or_default();
-    if parameters
-        .iter()
-        .any(|p| p.parameter_in == ParameterIn::Query)
-    {
+    // Every parameter is inline (the derive makes no parameter references).
+    let has = |place: ParameterIn| {
+        parameters
+            .iter()
+            .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == place))
+    };
+    if has(ParameterIn::Query) {
         codes.push(400);
     }
-    if parameters
-        .iter()
-        .any(|p| p.parameter_in == ParameterIn::Path)
-    {
+    if has(ParameterIn::Path) {
         codes.push(404);
     }
     if operation.request_body.is_some() {
@@ -267,6 +268,7 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
         ];
         for (operation, read) in operations {
             let Some(operation) = operation else { continue };
+            describe_responses(operation);
             for code in problems_of(operation, read) {
                 operation
                     .responses
@@ -279,6 +281,23 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
         }
     }
     api
+}
+
+/// Gives each of the operation's own responses that the handler left undescribed its status's
+/// reason phrase ("OK", "Created", "No Content"): OpenAPI 3.1 requires a description, and
+/// utoipa leaves an empty one out of the document.
+fn describe_responses(operation: &mut Operation) {
+    for (status, response) in operation.responses.responses.iter_mut() {
+        let RefOr::T(response) = response else { continue };
+        if response.description.is_empty() {
+            let reason = status
+                .parse::<u16>()
+                .ok()
+                .and_then(|code| axum::http::StatusCode::from_u16(code).ok())
+                .and_then(|code| code.canonical_reason());
+            response.description = reason.unwrap_or("Response").to_owned();
+        }
+    }
 }
 
 /// The whole OpenAPI document, as `GET /api/v1/openapi.json` serves it.
