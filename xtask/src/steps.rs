@@ -15,7 +15,7 @@ use crate::{
 pub(crate) enum Step {
     /// `cargo fmt --all --check`.
     Fmt,
-    /// `cargo clippy --workspace --all-targets -- -D warnings`.
+    /// `cargo clippy --workspace --all-targets --features marketplace-server/otel -- -D warnings`.
     Clippy,
     /// `cargo test --workspace -- --include-ignored`: unit, integration and doc tests, the
     /// PostgreSQL scenarios and the signature checks with the Standard Webhooks npm package
@@ -72,7 +72,10 @@ impl Step {
     fn description(self) -> &'static str {
         match self {
             Step::Fmt => "formatting (cargo fmt --all --check)",
-            Step::Clippy => "lints (cargo clippy --workspace --all-targets -- -D warnings)",
+            Step::Clippy => {
+                "lints (cargo clippy --workspace --all-targets --features marketplace-server/otel \
+                 -- -D warnings)"
+            }
             Step::Test => {
                 "tests, including doc tests, on SQLite and PostgreSQL, signatures checked with the \
                  standardwebhooks npm and Python packages (cargo test --workspace)"
@@ -101,12 +104,17 @@ impl Step {
 
     /// Runs the step.
     fn run(self) -> Result {
+        /// The service's optional features that the lints and tests build (`otel`: its trace
+        /// test exports spans to a collector on loopback).
+        const SERVICE_FEATURES: &str = "marketplace-server/otel";
         match self {
             Step::Fmt => cmd::run(&mut cmd::cargo_command(&["fmt", "--all", "--check"])),
             Step::Clippy => cmd::run(&mut cmd::cargo_command(&[
                 "clippy",
                 "--workspace",
                 "--all-targets",
+                "--features",
+                SERVICE_FEATURES,
                 "--",
                 "-D",
                 "warnings",
@@ -124,8 +132,14 @@ impl Step {
                 // ignored tests (checked first), so `--include-ignored` runs them, and they fail
                 // without their server or library.
                 postgres::check_ignored_tests(&cmd::workspace_root())?;
-                let mut test =
-                    cmd::cargo_command(&["test", "--workspace", "--", "--include-ignored"]);
+                let mut test = cmd::cargo_command(&[
+                    "test",
+                    "--workspace",
+                    "--features",
+                    SERVICE_FEATURES,
+                    "--",
+                    "--include-ignored",
+                ]);
                 // The signature checks with the Standard Webhooks npm and Python packages.
                 let webhook_tools = webhook_tools::install()?;
                 println!("{}={}", webhook_tools::DIR_VAR, webhook_tools.display());

@@ -25,6 +25,7 @@ pub mod demo_provider;
 pub mod egress;
 pub mod error;
 pub mod http;
+pub mod logging;
 pub mod markdown;
 pub mod service;
 pub mod store;

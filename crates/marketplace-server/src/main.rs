@@ -1,33 +1,25 @@
 //! `marketplace-server`: init, serve, demo, openapi.
 
 use clap::Parser;
-use marketplace_server::config::{Cli, Command, LogFormat};
+use marketplace_server::config::{Cli, Command};
 use marketplace_server::{
     AppState, StartError, demo, demo_host, open, serve, service::organization::create_organization,
     settings,
 };
 use std::io::Write;
 
-#[tokio::main]
-async fn main() {
+fn main() {
     let cli = Cli::parse();
-    let logs = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("MARKETPLACE_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .with_writer(std::io::stderr);
-    match cli.log_format {
-        LogFormat::Text => logs
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .init(),
-        LogFormat::Json => logs
-            .json()
-            .with_current_span(true)
-            .with_span_list(false)
-            .init(),
-    }
-    if let Err(e) = run(cli).await {
+    // Outside the runtime: the span exporter has its own thread and blocking HTTP client.
+    let logging = marketplace_server::logging::init(cli.log_format);
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(StartError::from)
+        .and_then(|runtime| runtime.block_on(run(cli)));
+    // Exports the spans still buffered, before the process ends.
+    drop(logging);
+    if let Err(e) = result {
         eprintln!("error: {e}");
         std::process::exit(1);
     }

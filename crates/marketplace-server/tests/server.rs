@@ -35,6 +35,8 @@ mod server {
     mod sso;
     mod templates;
     pub(crate) mod tenants;
+    #[cfg(feature = "otel")]
+    mod traces;
     mod upgrade;
     pub(crate) mod vendor_events;
     mod webhooks;

@@ -190,14 +190,30 @@ async fn trace_request(
         .get::<axum::extract::MatchedPath>()
         .cloned();
     // One field: a span's fields are formatted when it is made, on every request (three made
-    // the catalog read ~20 % slower).
+    // the catalog read ~20 % slower). A build that exports spans (`otel`) names them too.
+    #[cfg(not(feature = "otel"))]
     let span = tracing::info_span!("request", request_id = %id);
+    #[cfg(feature = "otel")]
+    let span = {
+        let route = matched.as_ref().map_or("(no route)", |p| p.as_str());
+        tracing::info_span!(
+            "request",
+            request_id = %id,
+            otel.name = %format_args!("{method} {route}"),
+            otel.kind = "server",
+            http.request.method = %method,
+            http.route = route,
+            http.response.status_code = tracing::field::Empty,
+        )
+    };
     let started = std::time::Instant::now();
     let answer = crate::error::REQUEST_ID.scope(id.clone(), next.run(request));
     let mut response = answer.instrument(span.clone()).await;
     let route = matched.as_ref().map(|p| p.as_str());
     let (status, elapsed) = (response.status().as_u16(), started.elapsed());
     crate::telemetry::request(&method, route, status, elapsed);
+    #[cfg(feature = "otel")]
+    span.record("http.response.status_code", status);
     span.in_scope(|| {
         tracing::debug!(
             %method,

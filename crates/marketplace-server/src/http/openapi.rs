@@ -288,7 +288,9 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
 /// utoipa leaves an empty one out of the document.
 fn describe_responses(operation: &mut Operation) {
     for (status, response) in operation.responses.responses.iter_mut() {
-        let RefOr::T(response) = response else { continue };
+        let RefOr::T(response) = response else {
+            continue;
+        };
         if response.description.is_empty() {
             let reason = status
                 .parse::<u16>()

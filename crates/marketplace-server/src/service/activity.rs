@@ -20,6 +20,7 @@ fn check_one_of(name: &str, value: Option<&str>, allowed: &[&str]) -> ApiResult<
 }
 
 /// A page of the organization's logs, newest first.
+#[tracing::instrument(name = "activity::logs", level = "debug", skip_all)]
 pub async fn logs(
     state: &AppState,
     organization_id: &str,
@@ -40,6 +41,7 @@ pub async fn logs(
 }
 
 /// A page of the organization's executions, newest first.
+#[tracing::instrument(name = "activity::executions", level = "debug", skip_all)]
 pub async fn executions(
     state: &AppState,
     organization_id: &str,
@@ -60,6 +62,7 @@ pub async fn executions(
 }
 
 /// A page of the organization's events, oldest first.
+#[tracing::instrument(name = "activity::events", level = "debug", skip_all)]
 pub async fn events(
     state: &AppState,
     organization_id: &str,

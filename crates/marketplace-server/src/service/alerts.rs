@@ -259,6 +259,7 @@ async fn check(
 }
 
 /// A monitor of the organization (404 when unknown).
+#[tracing::instrument(name = "alerts::get", level = "debug", skip_all)]
 pub async fn get(state: &AppState, organization_id: &str, id: &str) -> ApiResult<AlertMonitor> {
     store::alert_monitors::get(&state.store, organization_id, id)
         .await?
@@ -266,6 +267,7 @@ pub async fn get(state: &AppState, organization_id: &str, id: &str) -> ApiResult
 }
 
 /// A page of the organization's monitors.
+#[tracing::instrument(name = "alerts::list", level = "debug", skip_all)]
 pub async fn list(
     state: &AppState,
     organization_id: &str,
@@ -277,6 +279,7 @@ pub async fn list(
 
 /// Creates a monitor from its body (every field error at once); returns it and the signing
 /// secret of its webhooks (shown once).
+#[tracing::instrument(name = "alerts::create", level = "debug", skip_all)]
 pub async fn create(
     state: &AppState,
     organization_id: &str,
@@ -305,6 +308,7 @@ pub async fn create(
 }
 
 /// Changes a monitor: the fields given replace its own, and the result is checked again.
+#[tracing::instrument(name = "alerts::update", level = "debug", skip_all)]
 pub async fn update(
     state: &AppState,
     organization_id: &str,
@@ -334,6 +338,7 @@ pub async fn update(
 }
 
 /// Deletes a monitor.
+#[tracing::instrument(name = "alerts::delete", level = "debug", skip_all)]
 pub async fn delete(state: &AppState, organization_id: &str, id: &str) -> ApiResult<()> {
     let current = get(state, organization_id, id).await?;
     let now = now_ms();
@@ -356,6 +361,7 @@ pub async fn delete(state: &AppState, organization_id: &str, id: &str) -> ApiRes
 
 /// Checks an occurrence against the organization's monitors in `tx`, the transaction that stores
 /// it: for each trigger fired, one alert per window, later firings counted.
+#[tracing::instrument(name = "alerts::observe", level = "debug", skip_all)]
 pub async fn observe(state: &AppState, tx: &mut Tx, occurrence: &Occurrence) -> ApiResult<()> {
     let snapshot = state
         .alerts
@@ -369,6 +375,7 @@ pub async fn observe(state: &AppState, tx: &mut Tx, occurrence: &Occurrence) -> 
 
 /// [`observe`] for an occurrence stored outside a transaction (an execution's end, a log line):
 /// a transaction is opened only when a monitor fires.
+#[tracing::instrument(name = "alerts::observe_alone", level = "debug", skip_all)]
 pub async fn observe_alone(state: &AppState, occurrence: &Occurrence) -> ApiResult<()> {
     let snapshot = state
         .alerts
@@ -497,6 +504,7 @@ fn email_body(id: &str, monitor: &Monitor, trigger: &Trigger, occurrence: &Occur
 
 /// An execution reached its final status (called by the runner once it is stored); passes the
 /// record through.
+#[tracing::instrument(name = "alerts::execution_finished", level = "debug", skip_all)]
 pub async fn execution_finished(
     state: &AppState,
     organization_id: &str,
@@ -530,6 +538,7 @@ pub async fn execution_finished(
 }
 
 /// A log line of an execution was stored.
+#[tracing::instrument(name = "alerts::log_written", level = "debug", skip_all)]
 pub async fn log_written(
     state: &AppState,
     organization_id: &str,
@@ -557,6 +566,7 @@ pub async fn log_written(
 /// An event was recorded in `tx` (its id `event_id`): instance activations, deactivations and
 /// pauses, and dead-lettered deliveries (whose alert names the undelivered event) are checked;
 /// other events are not.
+#[tracing::instrument(name = "alerts::event_recorded", level = "debug", skip_all)]
 pub async fn event_recorded(
     state: &AppState,
     tx: &mut Tx,

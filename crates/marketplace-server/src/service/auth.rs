@@ -90,6 +90,7 @@ impl CustomerUser {
 
 /// The holder of an admin API key (401 when no key matches), if its role allows `access`
 /// (else 403 `forbidden_role`: core's `api_key::allows` decides).
+#[tracing::instrument(name = "auth::authenticate_api_key", level = "debug", skip_all)]
 pub async fn authenticate_api_key(
     state: &AppState,
     key: &str,
@@ -307,6 +308,7 @@ async fn signing_key(
 /// Verifies a token's signature and claims, and that it was not revoked; cached by the token's
 /// hash until it expires (a deletion forgets the tokens it revokes). Returns the claims and the
 /// signing key's marketplace (a partner's key).
+#[tracing::instrument(name = "auth::verify_token", level = "debug", skip_all)]
 pub async fn verify_token(
     state: &AppState,
     token: &str,
@@ -410,6 +412,7 @@ async fn check_not_revoked(state: &AppState, claims: &EmbeddedClaims) -> ApiResu
 /// The customer user a token names: verified, its marketplace and tenant claims resolved, a
 /// partner key's scope checked, its `Origin` (if any) checked against the organization's and
 /// the marketplace's allowed origins, and its customer and user recorded on first sight.
+#[tracing::instrument(name = "auth::authenticate_token", level = "debug", skip_all)]
 pub async fn authenticate_token(
     state: &AppState,
     token: &str,
@@ -496,6 +499,7 @@ pub async fn authenticate_token(
 
 /// The default marketplace and the customer's tenant, for a customer user signed in without a
 /// token (the portal's session).
+#[tracing::instrument(name = "auth::default_scope", level = "debug", skip_all)]
 pub async fn default_scope(
     state: &AppState,
     organization_id: &str,
@@ -556,6 +560,7 @@ async fn check_origin(
 
 /// Whether some organization or marketplace allows this origin (for CORS; cached until an
 /// organization or a marketplace changes its origins).
+#[tracing::instrument(name = "auth::is_known_origin", level = "debug", skip_all)]
 pub async fn is_known_origin(state: &AppState, origin: &str) -> ApiResult<bool> {
     if let Some(known) = state.tokens.all_origins() {
         return Ok(known.contains(origin));

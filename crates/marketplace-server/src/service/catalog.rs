@@ -311,6 +311,7 @@ impl CatalogCache {
 }
 
 /// A version of an integration; published ones are cached (they never change).
+#[tracing::instrument(name = "catalog::load_version", level = "debug", skip_all)]
 pub async fn load_version(
     state: &AppState,
     integration_id: &str,
@@ -342,6 +343,7 @@ pub async fn load_version(
 /// read of both versions (`organizations.catalog_version`, `customers.cache_version`, which
 /// triggers bump on every write of the customer's instances and vendor values, whichever process
 /// wrote).
+#[tracing::instrument(name = "catalog::views", level = "debug", skip_all)]
 pub async fn views(
     state: &AppState,
     organization_id: &str,
@@ -368,6 +370,7 @@ pub async fn views(
 
 /// A marketplace's current catalog snapshot (404 when the organization has no such
 /// marketplace).
+#[tracing::instrument(name = "catalog::snapshot", level = "debug", skip_all)]
 pub async fn snapshot(
     state: &AppState,
     organization_id: &str,
@@ -500,6 +503,7 @@ async fn customer_snapshot_at(
 
 /// Marks the organization's catalog as changed, inside the writing transaction; call
 /// [`CatalogCache::invalidate`] after the commit.
+#[tracing::instrument(name = "catalog::bump", level = "debug", skip_all)]
 pub async fn bump(tx: &mut Tx, organization_id: &str) -> ApiResult<()> {
     Ok(store::organizations::bump_catalog_version(tx, organization_id).await?)
 }

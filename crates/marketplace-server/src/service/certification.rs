@@ -137,6 +137,7 @@ fn collection_evidence(
 }
 
 /// The evidence of a version of the organization's integration (404 for either).
+#[tracing::instrument(name = "certification::evidence", level = "debug", skip_all)]
 pub async fn evidence(
     state: &AppState,
     organization_id: &str,
@@ -153,6 +154,7 @@ pub async fn evidence(
 }
 
 /// A version's tier with every check, and when it was evaluated (Unix ms).
+#[tracing::instrument(name = "certification::tier_report", level = "debug", skip_all)]
 pub async fn tier_report(
     state: &AppState,
     organization_id: &str,
@@ -166,6 +168,7 @@ pub async fn tier_report(
 
 /// The tier of each of these versions of the organization's integrations (computed from their
 /// evidence at the current time; a version absent from the answer has no tier).
+#[tracing::instrument(name = "certification::tiers", level = "debug", skip_all)]
 pub async fn tiers(
     state: &AppState,
     organization_id: &str,
@@ -222,6 +225,7 @@ pub struct CatalogDetails {
 }
 
 /// The detail of a listed version for the catalog, given its tier.
+#[tracing::instrument(name = "certification::catalog_details", level = "debug", skip_all)]
 pub async fn catalog_details(
     state: &AppState,
     organization_id: &str,
@@ -292,6 +296,11 @@ pub(crate) fn version_document(
 }
 
 /// The organization's applications, which a version's supported applications name.
+#[tracing::instrument(
+    name = "certification::registered_applications",
+    level = "debug",
+    skip_all
+)]
 pub(crate) async fn registered_applications(
     state: &AppState,
     organization_id: &str,
@@ -302,6 +311,7 @@ pub(crate) async fn registered_applications(
 /// Replaces the supported applications of a version, published or not, from a body
 /// `[{application_id, versions}]` (paths `/0/versions/1`); event
 /// `version.applications_updated`.
+#[tracing::instrument(name = "certification::put_applications", level = "debug", skip_all)]
 pub async fn put_applications(
     state: &AppState,
     organization_id: &str,
@@ -347,6 +357,7 @@ pub struct ConnectionTestOutcome {
 /// Runs the version's `connection_test` flow on one of its instances through the runner, waits
 /// up to [`CONNECTION_TEST_TIMEOUT`] for the execution to end (else it failed; the execution
 /// goes on), and stores the run; event `connection_test.completed`.
+#[tracing::instrument(name = "certification::connection_test", level = "debug", skip_all)]
 pub async fn connection_test(
     state: &AppState,
     organization_id: &str,
@@ -432,6 +443,7 @@ fn check_name(code: CheckCode) -> String {
 /// Files a certification request of a published version with the admin's key: none pending,
 /// and every check up to `certified` but `reviewer_approval` passing (core's
 /// `may_request_certification`); event `certification.requested`.
+#[tracing::instrument(name = "certification::request", level = "debug", skip_all)]
 pub async fn request(
     state: &AppState,
     admin: &Admin,
@@ -504,6 +516,7 @@ pub async fn request(
 }
 
 /// A certification request of the organization (404 otherwise).
+#[tracing::instrument(name = "certification::get_request", level = "debug", skip_all)]
 pub async fn get_request(
     state: &AppState,
     organization_id: &str,
@@ -515,6 +528,7 @@ pub async fn get_request(
 }
 
 /// A page of the organization's certification requests, oldest first.
+#[tracing::instrument(name = "certification::list_requests", level = "debug", skip_all)]
 pub async fn list_requests(
     state: &AppState,
     organization_id: &str,
@@ -527,6 +541,7 @@ pub async fn list_requests(
 /// Approves or rejects a pending request, once, never with the key that filed it (core's
 /// `template::decide`); events `certification.approved|rejected`. An approval is evidence
 /// (`reviewer_approval`): the catalog version is bumped either way.
+#[tracing::instrument(name = "certification::decide", level = "debug", skip_all)]
 pub async fn decide(
     state: &AppState,
     decider: &Decider,

@@ -74,6 +74,7 @@ async fn app_of(
 
 /// Starts an authorization of connection `key`: records a single-use `state` bound to the
 /// instance, the key, the PKCE verifier, the user and the origin to post the result to.
+#[tracing::instrument(name = "connections::authorize", level = "debug", skip_all)]
 pub async fn authorize(
     state: &AppState,
     organization_id: &str,
@@ -180,6 +181,7 @@ fn bad_state(detail: &str) -> ApiError {
 
 /// Redeems the state (400 when unknown, used or lapsed: no token request is made), then
 /// exchanges the code and stores the tokens.
+#[tracing::instrument(name = "connections::callback", level = "debug", skip_all)]
 pub async fn callback(state: &AppState, query: CallbackQuery) -> ApiResult<CallbackOutcome> {
     let param = query
         .state
@@ -389,6 +391,7 @@ async fn status_changed(
 }
 
 /// Disconnects: forgets the tokens (`not_connected`).
+#[tracing::instrument(name = "connections::disconnect", level = "debug", skip_all)]
 pub async fn disconnect(
     state: &AppState,
     organization_id: &str,
@@ -442,6 +445,7 @@ pub enum Want<'a> {
 }
 
 /// The access token of connection `key` of `instance` for a delivery.
+#[tracing::instrument(name = "connections::access_token", level = "debug", skip_all)]
 pub async fn access_token(
     state: &AppState,
     instance: &Instance,
@@ -465,6 +469,7 @@ pub async fn access_token(
 
 /// Refreshes under the row's lock (single flight across processes): re-reads the row after
 /// locking and uses a token another process refreshed meanwhile.
+#[tracing::instrument(name = "connections::refresh", level = "debug", skip_all)]
 pub async fn refresh(
     state: &AppState,
     instance: &Instance,
@@ -632,6 +637,7 @@ async fn commit_change(
 }
 
 /// Refreshes the connections whose tokens expire within 10 minutes; how many were tried.
+#[tracing::instrument(name = "connections::sweep", level = "debug", skip_all)]
 pub async fn sweep(state: &AppState, now: i64) -> ApiResult<usize> {
     let due =
         store::connections::due(&state.store, now + rules::SWEEP_WINDOW_MS, SWEEP_BATCH).await?;
@@ -678,6 +684,7 @@ pub struct ShownConnection {
 
 /// The connections of an instance as its views show them: one per authorised connection of
 /// its version, in spec order (`not_connected` until authorised).
+#[tracing::instrument(name = "connections::views", level = "debug", skip_all)]
 pub async fn views(
     state: &AppState,
     instance: &Instance,

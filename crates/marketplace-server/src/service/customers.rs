@@ -14,6 +14,7 @@ use std::sync::Arc;
 pub use crate::store::customers::{CustomerFilter, CustomerRecord, UserRecord};
 
 /// A customer of the organization (404 otherwise).
+#[tracing::instrument(name = "customers::get", level = "debug", skip_all)]
 pub async fn get(state: &AppState, organization_id: &str, id: &str) -> ApiResult<CustomerRecord> {
     store::customers::get(&state.store, organization_id, id)
         .await?
@@ -21,6 +22,7 @@ pub async fn get(state: &AppState, organization_id: &str, id: &str) -> ApiResult
 }
 
 /// A page of the organization's customers.
+#[tracing::instrument(name = "customers::list", level = "debug", skip_all)]
 pub async fn list(
     state: &AppState,
     organization_id: &str,
@@ -38,6 +40,7 @@ fn duplicate_external_id() -> ApiError {
 }
 
 /// Creates a customer with its `customer.created` event.
+#[tracing::instrument(name = "customers::create", level = "debug", skip_all)]
 pub async fn create(
     state: &AppState,
     organization_id: &str,
@@ -52,6 +55,7 @@ pub async fn create(
 
 /// Creates the customer a token names on first sight; a customer created meanwhile by another
 /// request is returned instead. Returns the customer's id.
+#[tracing::instrument(name = "customers::create_on_sight", level = "debug", skip_all)]
 pub async fn create_on_sight(
     state: &AppState,
     organization_id: &str,
@@ -97,6 +101,7 @@ fn unknown_tenant() -> ApiError {
 }
 
 /// Checks that a tenant a body names exists (422 `/tenant_id` `invalid_reference`).
+#[tracing::instrument(name = "customers::check_tenant", level = "debug", skip_all)]
 pub async fn check_tenant(
     state: &AppState,
     organization_id: &str,
@@ -115,6 +120,7 @@ pub async fn check_tenant(
 /// Changes a customer's fields: `change` receives the current fields and returns the new ones;
 /// `tenant_id` `Some` sets (`Some(Some(id))`, 422 `/tenant_id` `invalid_reference` when unknown)
 /// or clears (`Some(None)`) its tenant.
+#[tracing::instrument(name = "customers::update", level = "debug", skip_all)]
 pub async fn update(
     state: &AppState,
     organization_id: &str,
@@ -159,6 +165,7 @@ pub async fn update(
 
 /// Deletes a customer with its users, instances, vendor values, executions and logs, when
 /// `confirm_name` is its exact name; tokens of its users issued until now are revoked.
+#[tracing::instrument(name = "customers::delete", level = "debug", skip_all)]
 pub async fn delete(
     state: &AppState,
     organization_id: &str,
@@ -196,6 +203,7 @@ pub async fn delete(
 }
 
 /// A page of a customer's users.
+#[tracing::instrument(name = "customers::list_users", level = "debug", skip_all)]
 pub async fn list_users(
     state: &AppState,
     organization_id: &str,
@@ -220,6 +228,7 @@ pub fn user_event(event_type: EventType, user: &UserRecord, changed: &[&str]) ->
 
 /// Changes a user's display data and pins a role (the user then acts with the lower of it and
 /// each token's role); `None` keeps a field.
+#[tracing::instrument(name = "customers::update_user", level = "debug", skip_all)]
 pub async fn update_user(
     state: &AppState,
     organization_id: &str,
@@ -262,6 +271,7 @@ pub async fn update_user(
 
 /// Deletes a user with their portal sessions; tokens issued to them until now are refused
 /// (`token_revoked`), and a later token creates them again.
+#[tracing::instrument(name = "customers::delete_user", level = "debug", skip_all)]
 pub async fn delete_user(
     state: &AppState,
     organization_id: &str,
@@ -329,6 +339,7 @@ async fn vendor_spec(
 }
 
 /// The vendor-set values of a customer for an integration, secrets masked.
+#[tracing::instrument(name = "customers::vendor_values", level = "debug", skip_all)]
 pub async fn vendor_values(
     state: &AppState,
     organization_id: &str,
@@ -347,6 +358,7 @@ pub async fn vendor_values(
 
 /// Sets the vendor-set values of a customer for an integration (organization and embedded
 /// variables; an omitted secret keeps its value); returns them, secrets masked.
+#[tracing::instrument(name = "customers::put_vendor_values", level = "debug", skip_all)]
 pub async fn put_vendor_values(
     state: &AppState,
     organization_id: &str,

@@ -194,6 +194,7 @@ fn live_secrets(secrets: &[SigningSecret], now: i64) -> Vec<&str> {
 
 /// Sends one signed request (one retry with a new token after a 401 under OAuth2); never
 /// fails for the vendor's reasons, only for storage.
+#[tracing::instrument(name = "deliveries::send", level = "debug", skip_all)]
 pub async fn send(state: &AppState, out: &Outgoing<'_>) -> ApiResult<Sent> {
     let now = now_ms();
     let secrets =
@@ -707,6 +708,7 @@ async fn fail_unanswered(state: &AppState, now: i64) -> ApiResult<()> {
 }
 
 /// A page of the organization's deliveries.
+#[tracing::instrument(name = "deliveries::list", level = "debug", skip_all)]
 pub async fn list(
     state: &AppState,
     organization_id: &str,
@@ -717,6 +719,7 @@ pub async fn list(
 }
 
 /// A delivery with its attempts (404 when unknown).
+#[tracing::instrument(name = "deliveries::get", level = "debug", skip_all)]
 pub async fn get(
     state: &AppState,
     organization_id: &str,
@@ -731,6 +734,7 @@ pub async fn get(
 
 /// Puts a settled delivery back in the queue, its window restarted and its `webhook-id` kept
 /// (409 `delivery_pending` while it is pending).
+#[tracing::instrument(name = "deliveries::redeliver", level = "debug", skip_all)]
 pub async fn redeliver(
     state: &AppState,
     organization_id: &str,
@@ -751,6 +755,7 @@ pub async fn redeliver(
 }
 
 /// The event payload sent to a configuration (404 when the event was not sent to it).
+#[tracing::instrument(name = "deliveries::vendor_event", level = "debug", skip_all)]
 pub async fn vendor_event(
     state: &AppState,
     configuration_id: &str,
@@ -769,6 +774,7 @@ pub async fn vendor_event(
 /// Records the vendor's result of an event sent to its configuration: the same result again is
 /// accepted, another one is 409 `result_recorded`; for an activation under `confirm` still
 /// pending, it confirms or fails the instance.
+#[tracing::instrument(name = "deliveries::record_result", level = "debug", skip_all)]
 pub async fn record_result(
     state: &AppState,
     configuration_id: &str,

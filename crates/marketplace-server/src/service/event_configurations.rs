@@ -20,6 +20,7 @@ pub use crate::store::event_configurations::EventConfiguration;
 const ROTATION_OVERLAP_MS: i64 = 24 * 3600 * 1000;
 
 /// A configuration of the organization (404 when unknown).
+#[tracing::instrument(name = "event_configurations::get", level = "debug", skip_all)]
 pub async fn get(
     state: &AppState,
     organization_id: &str,
@@ -31,6 +32,7 @@ pub async fn get(
 }
 
 /// A page of the organization's configurations.
+#[tracing::instrument(name = "event_configurations::list", level = "debug", skip_all)]
 pub async fn list(
     state: &AppState,
     organization_id: &str,
@@ -80,6 +82,7 @@ fn accept(
 }
 
 /// Creates a configuration; returns it and its signing secret (shown once).
+#[tracing::instrument(name = "event_configurations::create", level = "debug", skip_all)]
 pub async fn create(
     state: &AppState,
     organization_id: &str,
@@ -116,6 +119,7 @@ pub async fn create(
 }
 
 /// Renames a configuration.
+#[tracing::instrument(name = "event_configurations::rename", level = "debug", skip_all)]
 pub async fn rename(
     state: &AppState,
     organization_id: &str,
@@ -139,6 +143,7 @@ pub async fn rename(
 }
 
 /// Replaces the working draft (every field error at once).
+#[tracing::instrument(name = "event_configurations::put_working", level = "debug", skip_all)]
 pub async fn put_working(
     state: &AppState,
     organization_id: &str,
@@ -162,6 +167,7 @@ pub async fn put_working(
 }
 
 /// Publishes the working draft as the next revision; an unchanged draft keeps its revision.
+#[tracing::instrument(name = "event_configurations::publish", level = "debug", skip_all)]
 pub async fn publish(
     state: &AppState,
     organization_id: &str,
@@ -196,6 +202,7 @@ pub async fn publish(
 }
 
 /// Deletes a configuration no integration links to (409 `config_linked`).
+#[tracing::instrument(name = "event_configurations::delete", level = "debug", skip_all)]
 pub async fn delete(state: &AppState, organization_id: &str, id: &str) -> ApiResult<()> {
     let current = get(state, organization_id, id).await?;
     if !current.linked_integrations.is_empty() {
@@ -219,6 +226,11 @@ pub async fn delete(state: &AppState, organization_id: &str, id: &str) -> ApiRes
 
 /// Rotates the signing secret: the new one signs from now on, the previous one co-signs for 24
 /// hours. Returns the new secret (shown once).
+#[tracing::instrument(
+    name = "event_configurations::rotate_signing_secret",
+    level = "debug",
+    skip_all
+)]
 pub async fn rotate_signing_secret(
     state: &AppState,
     organization_id: &str,
@@ -254,6 +266,11 @@ pub async fn rotate_signing_secret(
 }
 
 /// Issues (or replaces) the inbound client; returns its id, secret (shown once) and creation time.
+#[tracing::instrument(
+    name = "event_configurations::new_inbound_client",
+    level = "debug",
+    skip_all
+)]
 pub async fn new_inbound_client(
     state: &AppState,
     organization_id: &str,
@@ -284,6 +301,7 @@ pub async fn new_inbound_client(
 }
 
 /// Links an integration to a published configuration (replacing its link).
+#[tracing::instrument(name = "event_configurations::link", level = "debug", skip_all)]
 pub async fn link(
     state: &AppState,
     organization_id: &str,
@@ -313,6 +331,7 @@ pub async fn link(
 }
 
 /// Unlinks an integration (404 when it has no configuration).
+#[tracing::instrument(name = "event_configurations::unlink", level = "debug", skip_all)]
 pub async fn unlink(
     state: &AppState,
     organization_id: &str,
@@ -358,6 +377,7 @@ pub type PingOutcome = (EventType, String, Value);
 
 /// Sends one test delivery (`"test": true`) per type to a snapshot's URLs, records each as that
 /// snapshot's `last_test` of the type, and returns them. Types default to every listed type.
+#[tracing::instrument(name = "event_configurations::ping", level = "debug", skip_all)]
 pub async fn ping(
     state: &AppState,
     organization_id: &str,

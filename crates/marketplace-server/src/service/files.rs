@@ -80,6 +80,7 @@ pub fn avatar_url(state: &AppState, sha256: &str) -> String {
 /// Sets a customer's avatar from an uploaded image of a declared kind (already checked to be
 /// an image within 5 MiB): rendered off the async threads, stored with `customer.updated`; the
 /// customer's `avatar_url` now points at it.
+#[tracing::instrument(name = "files::put_avatar", level = "debug", skip_all)]
 pub async fn put_avatar(
     state: &AppState,
     organization_id: &str,
@@ -112,6 +113,7 @@ pub async fn put_avatar(
 
 /// Removes a customer's avatar and clears its `avatar_url` (also one a vendor set by `PATCH`),
 /// with `customer.updated`.
+#[tracing::instrument(name = "files::delete_avatar", level = "debug", skip_all)]
 pub async fn delete_avatar(
     state: &AppState,
     organization_id: &str,
@@ -136,6 +138,7 @@ pub async fn delete_avatar(
 }
 
 /// The PNG of an avatar by its content hash (404 when no customer has it).
+#[tracing::instrument(name = "files::avatar_png", level = "debug", skip_all)]
 pub async fn avatar_png(state: &AppState, sha256: &str) -> ApiResult<Vec<u8>> {
     let is_hash = sha256.len() == 64
         && sha256
@@ -174,6 +177,7 @@ fn attachment_event(event_type: EventType, record: &AttachmentRecord, at: i64) -
 
 /// Stores an attachment of a customer (of the organization: 404 otherwise) after core's checks
 /// (size, the content against its declared kind), with `attachment.created`.
+#[tracing::instrument(name = "files::create_attachment", level = "debug", skip_all)]
 pub async fn create_attachment(
     state: &AppState,
     organization_id: &str,
@@ -208,6 +212,7 @@ pub async fn create_attachment(
 
 /// A page of a customer's attachments, oldest first, optionally only names containing `q`
 /// (case-insensitive).
+#[tracing::instrument(name = "files::list_attachments", level = "debug", skip_all)]
 pub async fn list_attachments(
     state: &AppState,
     organization_id: &str,
@@ -219,6 +224,7 @@ pub async fn list_attachments(
 }
 
 /// One attachment of a customer (404 otherwise).
+#[tracing::instrument(name = "files::get_attachment", level = "debug", skip_all)]
 pub async fn get_attachment(
     state: &AppState,
     organization_id: &str,
@@ -231,6 +237,7 @@ pub async fn get_attachment(
 }
 
 /// One attachment of a customer with its content (404 otherwise).
+#[tracing::instrument(name = "files::attachment_content", level = "debug", skip_all)]
 pub async fn attachment_content(
     state: &AppState,
     organization_id: &str,
@@ -245,6 +252,7 @@ pub async fn attachment_content(
 }
 
 /// Deletes an attachment of a customer (404 otherwise), with `attachment.deleted`.
+#[tracing::instrument(name = "files::delete_attachment", level = "debug", skip_all)]
 pub async fn delete_attachment(
     state: &AppState,
     organization_id: &str,

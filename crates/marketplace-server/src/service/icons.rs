@@ -132,6 +132,7 @@ pub fn icon_url(state: &AppState, sha256: &str, stored: StoredIcon) -> String {
 /// Sets an integration's icon from an upload of a declared kind (already within
 /// [`marketplace_core::attachment::MAX_ICON_BYTES`]): rendered or sanitised off the async
 /// threads, stored with `integration.updated`; the integration's `icon_url` points at it.
+#[tracing::instrument(name = "icons::put_icon", level = "debug", skip_all)]
 pub async fn put_icon(
     state: &AppState,
     organization_id: &str,
@@ -174,6 +175,7 @@ pub async fn put_icon(
 
 /// Removes an integration's uploaded icon and clears its `icon_url` (also a URL the vendor set),
 /// with `integration.updated`.
+#[tracing::instrument(name = "icons::delete_icon", level = "debug", skip_all)]
 pub async fn delete_icon(
     state: &AppState,
     organization_id: &str,
@@ -196,6 +198,7 @@ pub async fn delete_icon(
 
 /// A stored icon by its served file name (`{sha256}.png` or `.svg`; 404 when no integration
 /// has it).
+#[tracing::instrument(name = "icons::icon_content", level = "debug", skip_all)]
 pub async fn icon_content(state: &AppState, file: &str) -> ApiResult<(StoredIcon, Vec<u8>)> {
     let (sha256, stored) = StoredIcon::parse_file_name(file).ok_or(ApiError::NotFound("icon"))?;
     let content = store::icons::content(&state.store, sha256, stored.content_type())

@@ -46,6 +46,7 @@ pub struct ShownInstance {
 }
 
 /// An instance of the organization, optionally only if it belongs to `customer_id` (404 otherwise).
+#[tracing::instrument(name = "instances::load", level = "debug", skip_all)]
 pub async fn load(
     state: &AppState,
     organization_id: &str,
@@ -59,6 +60,7 @@ pub async fn load(
 }
 
 /// A page of the organization's instances, as `audience` sees them.
+#[tracing::instrument(name = "instances::list", level = "debug", skip_all)]
 pub async fn list(
     state: &AppState,
     organization_id: &str,
@@ -84,6 +86,7 @@ pub async fn list(
 }
 
 /// The version an instance runs.
+#[tracing::instrument(name = "instances::version_of", level = "debug", skip_all)]
 pub async fn version_of(
     state: &AppState,
     instance: &Instance,
@@ -98,6 +101,7 @@ pub async fn version_of(
 }
 
 /// An instance as `audience` sees it.
+#[tracing::instrument(name = "instances::show", level = "debug", skip_all)]
 pub async fn show(
     state: &AppState,
     instance: &Instance,
@@ -261,6 +265,7 @@ async fn replay(
 /// acceptance of the values, then the instance, its webhook URLs, its event and the idempotency
 /// record (`record` renders the answer to keep) in one transaction.
 /// Counted in `marketplace_activations_total` by result.
+#[tracing::instrument(name = "instances::activate", level = "debug", skip_all)]
 pub async fn activate(
     state: &AppState,
     snapshot: &Snapshot,
@@ -524,6 +529,7 @@ pub enum Transition {
 }
 
 /// Applies a state transition (core's state machine decides whether it is allowed).
+#[tracing::instrument(name = "instances::transition", level = "debug", skip_all)]
 pub async fn transition(
     state: &AppState,
     organization_id: &str,
@@ -558,6 +564,7 @@ pub struct Reconfiguration<'a> {
 }
 
 /// Reconfigures an instance.
+#[tracing::instrument(name = "instances::reconfigure", level = "debug", skip_all)]
 pub async fn reconfigure(
     state: &AppState,
     organization_id: &str,
@@ -632,6 +639,7 @@ pub async fn reconfigure(
 /// Moves an instance to another published version of its integration; its overrides of
 /// mappings that stay overridable and valid there are kept, the others dropped (core's
 /// `carry_overrides`), in the upgrade's transaction.
+#[tracing::instrument(name = "instances::upgrade", level = "debug", skip_all)]
 pub async fn upgrade(
     state: &AppState,
     organization_id: &str,
@@ -676,6 +684,7 @@ pub async fn upgrade(
 }
 
 /// The vendor's values (organization variables) for the instance's customer and integration.
+#[tracing::instrument(name = "instances::vendor_values_of", level = "debug", skip_all)]
 pub(crate) async fn vendor_values_of(
     state: &AppState,
     instance: &Instance,
@@ -690,6 +699,7 @@ pub(crate) async fn vendor_values_of(
 
 /// The instance's effective config under `version`: the spec's defaults, then the vendor's
 /// values, then the instance's own.
+#[tracing::instrument(name = "instances::effective_config_of", level = "debug", skip_all)]
 pub(crate) async fn effective_config_of(
     state: &AppState,
     instance: &Instance,

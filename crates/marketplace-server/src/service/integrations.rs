@@ -24,6 +24,11 @@ pub(crate) fn integration_event(event_type: EventType, integration_id: &str, dat
 
 /// Stores a catalog change's event, bumps the catalog version and commits; the snapshot is
 /// dropped after the commit.
+#[tracing::instrument(
+    name = "integrations::commit_catalog_change",
+    level = "debug",
+    skip_all
+)]
 pub(crate) async fn commit_catalog_change(
     state: &AppState,
     mut tx: Tx,
@@ -38,6 +43,7 @@ pub(crate) async fn commit_catalog_change(
 }
 
 /// An integration of the organization (404 otherwise).
+#[tracing::instrument(name = "integrations::get", level = "debug", skip_all)]
 pub async fn get(
     state: &AppState,
     organization_id: &str,
@@ -67,6 +73,7 @@ fn accept(
 }
 
 /// Creates an integration with its profile.
+#[tracing::instrument(name = "integrations::create", level = "debug", skip_all)]
 pub async fn create(
     state: &AppState,
     organization_id: &str,
@@ -86,6 +93,7 @@ pub async fn create(
 }
 
 /// A page of the organization's integrations.
+#[tracing::instrument(name = "integrations::list", level = "debug", skip_all)]
 pub async fn list(
     state: &AppState,
     organization_id: &str,
@@ -97,6 +105,7 @@ pub async fn list(
 
 /// Changes an integration's fields and profile: `change` receives the current ones and returns
 /// the new ones. The profile is certification evidence: the catalog version is bumped.
+#[tracing::instrument(name = "integrations::update", level = "debug", skip_all)]
 pub async fn update(
     state: &AppState,
     organization_id: &str,
@@ -131,6 +140,7 @@ pub async fn update(
 }
 
 /// One version (404 otherwise).
+#[tracing::instrument(name = "integrations::version", level = "debug", skip_all)]
 pub(crate) async fn version(
     state: &AppState,
     integration_id: &str,
@@ -143,6 +153,7 @@ pub(crate) async fn version(
 
 /// Creates a draft version from `{version, config, flows}`; every problem of the spec, the
 /// flows and the version order is reported at once; a taken number is a 409.
+#[tracing::instrument(name = "integrations::create_version", level = "debug", skip_all)]
 pub async fn create_version(
     state: &AppState,
     organization_id: &str,
@@ -188,6 +199,7 @@ pub async fn create_version(
 
 /// The organization's current record types (drafts are checked against them; publishing
 /// freezes those a version uses).
+#[tracing::instrument(name = "integrations::record_types", level = "debug", skip_all)]
 pub(crate) async fn record_types(
     state: &AppState,
     organization_id: &str,
@@ -200,6 +212,7 @@ pub(crate) async fn record_types(
 }
 
 /// Every version of an integration, newest first.
+#[tracing::instrument(name = "integrations::versions", level = "debug", skip_all)]
 pub async fn versions(
     state: &AppState,
     organization_id: &str,
@@ -210,6 +223,7 @@ pub async fn versions(
 }
 
 /// One version of an integration of the organization.
+#[tracing::instrument(name = "integrations::get_version", level = "debug", skip_all)]
 pub async fn get_version(
     state: &AppState,
     organization_id: &str,
@@ -222,6 +236,7 @@ pub async fn get_version(
 
 /// Replaces a draft's config, flows, collections and document; a published version is
 /// immutable (409).
+#[tracing::instrument(name = "integrations::replace_version", level = "debug", skip_all)]
 pub async fn replace_version(
     state: &AppState,
     organization_id: &str,
@@ -266,6 +281,7 @@ pub async fn replace_version(
 /// marketplaces named by `marketplaces` (keys) are pointed at it in the same transaction (new
 /// ones not customer-deployable, single instance); an unknown key is a 422 at
 /// `/marketplaces/N` and nothing is published.
+#[tracing::instrument(name = "integrations::publish_version", level = "debug", skip_all)]
 pub async fn publish_version(
     state: &AppState,
     organization_id: &str,

@@ -22,6 +22,7 @@ use serde_json::{Value, json};
 pub use crate::store::record_types::RecordTypeRecord;
 
 /// The organization's record types, by name.
+#[tracing::instrument(name = "mappings::list_record_types", level = "debug", skip_all)]
 pub async fn list_record_types(
     state: &AppState,
     organization_id: &str,
@@ -30,6 +31,7 @@ pub async fn list_record_types(
 }
 
 /// One record type (404 otherwise).
+#[tracing::instrument(name = "mappings::get_record_type", level = "debug", skip_all)]
 pub async fn get_record_type(
     state: &AppState,
     organization_id: &str,
@@ -42,6 +44,7 @@ pub async fn get_record_type(
 
 /// Creates or replaces a record type from `{description?, schema}` (core's
 /// `accept_record_type`); whether it was created. Event `record_type.updated`.
+#[tracing::instrument(name = "mappings::put_record_type", level = "debug", skip_all)]
 pub async fn put_record_type(
     state: &AppState,
     organization_id: &str,
@@ -67,6 +70,7 @@ pub async fn put_record_type(
 
 /// Deletes a record type: 404 when unknown, 409 `record_type_in_use` while a collection of any
 /// version uses it. Event `record_type.deleted`.
+#[tracing::instrument(name = "mappings::delete_record_type", level = "debug", skip_all)]
 pub async fn delete_record_type(
     state: &AppState,
     organization_id: &str,
@@ -151,6 +155,7 @@ fn refuse_published(version: &IntegrationVersion) -> ApiResult<()> {
 }
 
 /// A version's collections, with their tests run.
+#[tracing::instrument(name = "mappings::list_collections", level = "debug", skip_all)]
 pub async fn list_collections(
     state: &AppState,
     organization_id: &str,
@@ -167,6 +172,7 @@ pub async fn list_collections(
 }
 
 /// One collection of a version, with its tests run (404 when unknown).
+#[tracing::instrument(name = "mappings::get_collection", level = "debug", skip_all)]
 pub async fn get_collection(
     state: &AppState,
     organization_id: &str,
@@ -183,6 +189,7 @@ pub async fn get_collection(
 
 /// Creates or replaces a draft's collection (the path names it; paths of errors are into the
 /// body, `/mappings/2/to`); whether it was created. 409 `version_published` on a published one.
+#[tracing::instrument(name = "mappings::put_collection", level = "debug", skip_all)]
 pub async fn put_collection(
     state: &AppState,
     organization_id: &str,
@@ -235,6 +242,7 @@ pub async fn put_collection(
 
 /// Deletes a draft's collection: 404 when unknown, 409 `version_published`, 409
 /// `collection_in_use` while a flow's `map` names it.
+#[tracing::instrument(name = "mappings::delete_collection", level = "debug", skip_all)]
 pub async fn delete_collection(
     state: &AppState,
     organization_id: &str,
@@ -291,6 +299,7 @@ async fn store_collections(
 
 /// Checks a collection against the version's record types without storing it: every problem,
 /// paths into the request body (`/collection/mappings/2/to`).
+#[tracing::instrument(name = "mappings::validate", level = "debug", skip_all)]
 pub async fn validate(
     state: &AppState,
     organization_id: &str,
@@ -338,6 +347,7 @@ pub fn parse_overrides(value: Option<&Value>) -> ApiResult<Option<Vec<Mapping>>>
 
 /// Applies a collection, with optional overrides (the vendor may override any mapping), to an
 /// input: the output checked against the collection's target, and every error.
+#[tracing::instrument(name = "mappings::preview", level = "debug", skip_all)]
 pub async fn preview(
     state: &AppState,
     organization_id: &str,
@@ -389,6 +399,7 @@ pub struct InstanceMappings {
 
 /// An instance's overrides of a collection of its version (404 when the version has none of
 /// that name).
+#[tracing::instrument(name = "mappings::instance_mappings", level = "debug", skip_all)]
 pub async fn instance_mappings(
     state: &AppState,
     instance: &Instance,
@@ -416,6 +427,7 @@ pub async fn instance_mappings(
 /// Replaces an instance's overrides of a collection: a customer may override only
 /// `overridable` mappings (`/overrides/0/to` `not_editable`), the vendor any; the effective
 /// mappings must validate. Event `instance.mappings_changed` (the collection, never values).
+#[tracing::instrument(name = "mappings::put_instance_mappings", level = "debug", skip_all)]
 pub async fn put_instance_mappings(
     state: &AppState,
     organization_id: &str,
@@ -457,6 +469,7 @@ pub async fn put_instance_mappings(
 
 /// Applies an instance's effective mappings of a collection to `input`: with `overrides` given,
 /// those instead of the stored ones (checked for `editor`; stored ones were checked when made).
+#[tracing::instrument(name = "mappings::preview_instance", level = "debug", skip_all)]
 pub async fn preview_instance(
     state: &AppState,
     instance: &Instance,

@@ -77,6 +77,7 @@ const DIRECTORY_TTL_MS: i64 = 5_000;
 
 /// The organization's directory: kept until [`forget`] on SQLite, re-read after
 /// [`DIRECTORY_TTL_MS`] on PostgreSQL.
+#[tracing::instrument(name = "marketplaces::directory", level = "debug", skip_all)]
 pub async fn directory(state: &AppState, organization_id: &str) -> ApiResult<Arc<Directory>> {
     let now = now_ms();
     let ttl = match state.store.backend() {
@@ -164,6 +165,7 @@ fn duplicate_key() -> ApiError {
 }
 
 /// A marketplace of the organization (404 otherwise).
+#[tracing::instrument(name = "marketplaces::get", level = "debug", skip_all)]
 pub async fn get(
     state: &AppState,
     organization_id: &str,
@@ -175,6 +177,7 @@ pub async fn get(
 }
 
 /// A page of the organization's marketplaces.
+#[tracing::instrument(name = "marketplaces::list", level = "debug", skip_all)]
 pub async fn list(
     state: &AppState,
     organization_id: &str,
@@ -185,6 +188,7 @@ pub async fn list(
 
 /// Creates a (non-default, vendor) marketplace: core's `MarketplaceFields::validate` reports
 /// every field problem at once; a taken key is a 409.
+#[tracing::instrument(name = "marketplaces::create", level = "debug", skip_all)]
 pub async fn create(
     state: &AppState,
     organization_id: &str,
@@ -236,6 +240,7 @@ pub struct MarketplacePatch {
 
 /// Changes a marketplace; every field problem at once, the key immutable, the default moved in
 /// the same transaction (the old default cleared first).
+#[tracing::instrument(name = "marketplaces::update", level = "debug", skip_all)]
 pub async fn update(
     state: &AppState,
     organization_id: &str,
@@ -302,6 +307,7 @@ pub async fn update(
 
 /// Deletes a marketplace with its listings, assignments, credentials and partner keys;
 /// instances stay. The default one cannot go (409 `default_marketplace`).
+#[tracing::instrument(name = "marketplaces::delete", level = "debug", skip_all)]
 pub async fn delete(state: &AppState, organization_id: &str, id: &str) -> ApiResult<()> {
     let current = get(state, organization_id, id).await?.marketplace;
     if current.default {
@@ -319,6 +325,7 @@ pub async fn delete(state: &AppState, organization_id: &str, id: &str) -> ApiRes
 }
 
 /// The id of the organization's default marketplace.
+#[tracing::instrument(name = "marketplaces::default_id", level = "debug", skip_all)]
 pub async fn default_id(state: &AppState, organization_id: &str) -> ApiResult<String> {
     directory(state, organization_id)
         .await?
@@ -329,6 +336,7 @@ pub async fn default_id(state: &AppState, organization_id: &str) -> ApiResult<St
 
 /// The ids of the organization's marketplaces with these keys, in a transaction; every unknown
 /// key is a 422 at `/marketplaces/N` `invalid_reference`.
+#[tracing::instrument(name = "marketplaces::ids_of_keys", level = "debug", skip_all)]
 pub async fn ids_of_keys(
     tx: &mut Tx,
     organization_id: &str,
@@ -356,6 +364,7 @@ pub async fn ids_of_keys(
 }
 
 /// A marketplace's listing of an integration (404 for an unknown marketplace or listing).
+#[tracing::instrument(name = "marketplaces::get_listing", level = "debug", skip_all)]
 pub async fn get_listing(
     state: &AppState,
     organization_id: &str,
@@ -374,6 +383,7 @@ pub async fn get_listing(
 }
 
 /// A page of a marketplace's listings.
+#[tracing::instrument(name = "marketplaces::list_listings", level = "debug", skip_all)]
 pub async fn list_listings(
     state: &AppState,
     organization_id: &str,
@@ -400,6 +410,7 @@ pub struct ListingChange {
 }
 
 /// Lists an integration in a marketplace, or changes its listing (its visibility is kept).
+#[tracing::instrument(name = "marketplaces::put_listing", level = "debug", skip_all)]
 pub async fn put_listing(
     state: &AppState,
     organization_id: &str,
@@ -460,6 +471,7 @@ pub(crate) fn listing_event(listing: &Listing) -> Event {
 }
 
 /// Removes a marketplace's listing (its tenant assignments go with it); instances stay.
+#[tracing::instrument(name = "marketplaces::delete_listing", level = "debug", skip_all)]
 pub async fn delete_listing(
     state: &AppState,
     organization_id: &str,

@@ -103,6 +103,7 @@ impl TokenCache {
 
     /// The access token for `key` (event configuration id, revision): the cached one while it
     /// lives more than 60 s after `now_ms`, else a new one from the token endpoint.
+    #[tracing::instrument(name = "oauth_client::token", level = "debug", skip_all)]
     pub async fn token(
         &self,
         http: &reqwest::Client,

@@ -22,6 +22,7 @@ fn organization_event(event_type: EventType, data: serde_json::Value) -> Event {
 }
 
 /// The organization (404 when it does not exist).
+#[tracing::instrument(name = "organization::get", level = "debug", skip_all)]
 pub async fn get(state: &AppState, id: &str) -> ApiResult<Organization> {
     store::organizations::get(&state.store, id)
         .await?
@@ -41,6 +42,7 @@ pub struct OrganizationChange {
 
 /// Changes the organization's name, allowed origins or theme defaults (every field error at
 /// once), with its `organization.updated` event listing what changed.
+#[tracing::instrument(name = "organization::update", level = "debug", skip_all)]
 pub async fn update(
     state: &AppState,
     id: &str,
@@ -102,6 +104,7 @@ fn new_api_key() -> String {
 }
 
 /// Creates an organization with a first admin API key; returns (organization id, API key).
+#[tracing::instrument(name = "organization::create_organization", level = "debug", skip_all)]
 pub async fn create_organization(store: &Store, name: &str) -> StoreResult<(String, String)> {
     let id = new_id("org");
     let mut tx = store.begin().await?;
@@ -134,6 +137,7 @@ async fn issue_api_key(
 }
 
 /// Creates an API key of that role; returns it with its secret, which is shown once.
+#[tracing::instrument(name = "organization::create_api_key", level = "debug", skip_all)]
 pub async fn create_api_key(
     state: &AppState,
     organization_id: &str,
@@ -163,6 +167,7 @@ pub async fn create_api_key(
 }
 
 /// A page of the organization's API keys (never their secrets).
+#[tracing::instrument(name = "organization::list_api_keys", level = "debug", skip_all)]
 pub async fn list_api_keys(
     state: &AppState,
     organization_id: &str,
@@ -172,6 +177,7 @@ pub async fn list_api_keys(
 }
 
 /// Deletes an API key; the organization's last admin key cannot be deleted.
+#[tracing::instrument(name = "organization::delete_api_key", level = "debug", skip_all)]
 pub async fn delete_api_key(state: &AppState, organization_id: &str, id: &str) -> ApiResult<()> {
     let mut tx = state.store.begin().await?;
     let key = store::api_keys::get(&mut tx, organization_id, id)
@@ -200,6 +206,7 @@ pub async fn delete_api_key(state: &AppState, organization_id: &str, id: &str) -
 }
 
 /// Registers a public key of the host app (`RS256`, `ES256` or `EdDSA`, PEM).
+#[tracing::instrument(name = "organization::create_signing_key", level = "debug", skip_all)]
 pub async fn create_signing_key(
     state: &AppState,
     organization_id: &str,
@@ -269,6 +276,7 @@ pub(crate) fn check_signing_key(kid: &str, algorithm: &str, public_key_pem: &str
 }
 
 /// A page of the registered public keys.
+#[tracing::instrument(name = "organization::list_signing_keys", level = "debug", skip_all)]
 pub async fn list_signing_keys(
     state: &AppState,
     organization_id: &str,
@@ -278,6 +286,7 @@ pub async fn list_signing_keys(
 }
 
 /// Deletes a public key; tokens signed with it are refused from now on.
+#[tracing::instrument(name = "organization::delete_signing_key", level = "debug", skip_all)]
 pub async fn delete_signing_key(
     state: &AppState,
     organization_id: &str,

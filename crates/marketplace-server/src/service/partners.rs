@@ -118,6 +118,7 @@ async fn issue_credential(
 
 /// Creates client credentials for a marketplace (404 without it; 409 `too_many_credentials`
 /// when it holds two).
+#[tracing::instrument(name = "partners::create_credential", level = "debug", skip_all)]
 pub async fn create_credential(
     state: &AppState,
     organization_id: &str,
@@ -145,6 +146,7 @@ pub async fn create_credential(
 }
 
 /// A page of a marketplace's credentials (never their secrets).
+#[tracing::instrument(name = "partners::list_credentials", level = "debug", skip_all)]
 pub async fn list_credentials(
     state: &AppState,
     organization_id: &str,
@@ -156,6 +158,7 @@ pub async fn list_credentials(
 }
 
 /// Revokes credentials of a marketplace (404 without them).
+#[tracing::instrument(name = "partners::revoke_credential", level = "debug", skip_all)]
 pub async fn revoke_credential(
     state: &AppState,
     organization_id: &str,
@@ -181,6 +184,7 @@ pub async fn revoke_credential(
 
 /// Issues a single-use registration token for a tenant: 422 `/tenant_id` `invalid_reference`
 /// for an unknown tenant, `/expires_in_s` outside 1 to 604800 seconds.
+#[tracing::instrument(name = "partners::create_registration", level = "debug", skip_all)]
 pub async fn create_registration(
     state: &AppState,
     organization_id: &str,
@@ -239,6 +243,7 @@ pub async fn create_registration(
 /// Registers a partner marketplace with a registration token: 401 `invalid_registration_token`
 /// when the token is unknown, used or expired; 422 on its fields; 409
 /// `duplicate_marketplace_key`. Only a registration that succeeds uses the token.
+#[tracing::instrument(name = "partners::register", level = "debug", skip_all)]
 pub async fn register(
     state: &AppState,
     token: &str,
@@ -307,6 +312,7 @@ pub async fn register(
 
 /// The partner of client credentials (401 `invalid_client` when unknown or the secret is wrong,
 /// compared in constant time); records the use.
+#[tracing::instrument(name = "partners::authenticate", level = "debug", skip_all)]
 pub async fn authenticate(state: &AppState, client_id: &str, secret: &str) -> ApiResult<Partner> {
     let refused = || ApiError::unauthorized("invalid_client", "unknown client or wrong secret");
     let holder = store::partners::credential_holder(&state.store, client_id)
@@ -329,12 +335,14 @@ pub async fn authenticate(state: &AppState, client_id: &str, secret: &str) -> Ap
 }
 
 /// The partner's marketplace.
+#[tracing::instrument(name = "partners::marketplace", level = "debug", skip_all)]
 pub async fn marketplace(state: &AppState, partner: &Partner) -> ApiResult<MarketplaceRecord> {
     marketplaces::get(state, &partner.organization_id, &partner.marketplace_id).await
 }
 
 /// Changes the partner's marketplace: name, description, front end, origins; the key is
 /// immutable (422 `/key` `immutable`).
+#[tracing::instrument(name = "partners::update_marketplace", level = "debug", skip_all)]
 pub async fn update_marketplace(
     state: &AppState,
     partner: &Partner,
@@ -375,6 +383,7 @@ pub async fn update_marketplace(
 
 /// Registers a public key of the partner, valid only for its marketplace (409 `duplicate_kid`
 /// when the organization has that kid).
+#[tracing::instrument(name = "partners::create_signing_key", level = "debug", skip_all)]
 pub async fn create_signing_key(
     state: &AppState,
     partner: &Partner,
@@ -411,6 +420,7 @@ pub async fn create_signing_key(
 }
 
 /// A page of the partner's public keys.
+#[tracing::instrument(name = "partners::list_signing_keys", level = "debug", skip_all)]
 pub async fn list_signing_keys(
     state: &AppState,
     partner: &Partner,
@@ -420,6 +430,7 @@ pub async fn list_signing_keys(
 }
 
 /// Deletes a public key of the partner (404 when its marketplace has no such kid).
+#[tracing::instrument(name = "partners::delete_signing_key", level = "debug", skip_all)]
 pub async fn delete_signing_key(state: &AppState, partner: &Partner, kid: &str) -> ApiResult<()> {
     let mut tx = state.store.begin().await?;
     if !store::partners::delete_signing_key(&mut tx, &partner.marketplace_id, kid).await? {
@@ -439,6 +450,7 @@ pub async fn delete_signing_key(state: &AppState, partner: &Partner, kid: &str) 
 /// Submits a workflow template as the partner (`submitted_by {kind: "partner", id: <marketplace
 /// id>}`), for a version its marketplace lists (404 otherwise); decided by an admin or reviewer
 /// API key.
+#[tracing::instrument(name = "partners::submit_template", level = "debug", skip_all)]
 pub async fn submit_template(
     state: &AppState,
     partner: &Partner,

@@ -169,6 +169,7 @@ fn no_session() -> ApiError {
 /// Invites a user to a customer: replaces the customer's open invitation of that email, emails
 /// the accept link and records `customer_user.invited`; returns the invitation and its link
 /// (shown once). 409 `duplicate_email` when a user of the organization has that email.
+#[tracing::instrument(name = "portal::invite", level = "debug", skip_all)]
 pub async fn invite(
     state: &AppState,
     organization_id: &str,
@@ -245,6 +246,7 @@ pub async fn invite(
 }
 
 /// A page of a customer's open invitations.
+#[tracing::instrument(name = "portal::list_invitations", level = "debug", skip_all)]
 pub async fn list_invitations(
     state: &AppState,
     organization_id: &str,
@@ -256,6 +258,7 @@ pub async fn list_invitations(
 }
 
 /// A customer's open invitation (404 otherwise).
+#[tracing::instrument(name = "portal::get_invitation", level = "debug", skip_all)]
 pub async fn get_invitation(
     state: &AppState,
     organization_id: &str,
@@ -269,6 +272,7 @@ pub async fn get_invitation(
 }
 
 /// Withdraws a customer's invitation (its link stops working).
+#[tracing::instrument(name = "portal::delete_invitation", level = "debug", skip_all)]
 pub async fn delete_invitation(
     state: &AppState,
     organization_id: &str,
@@ -287,6 +291,7 @@ pub async fn delete_invitation(
 /// Accepts an invitation or a reset link: sets the password (creating the invited user, or
 /// ending the user's other sessions on a reset) and opens a session. 422 `/password` first,
 /// then 400 `invalid_invitation` for an unknown, used or expired token.
+#[tracing::instrument(name = "portal::accept", level = "debug", skip_all)]
 pub async fn accept(
     state: &AppState,
     token: &str,
@@ -381,6 +386,7 @@ async fn open_session(
 
 /// Emails a reset link (an accept link of purpose `reset`) when a user of the organization has
 /// this email; answers the same either way.
+#[tracing::instrument(name = "portal::request_password_reset", level = "debug", skip_all)]
 pub async fn request_password_reset(
     state: &AppState,
     organization_id: &str,
@@ -443,6 +449,7 @@ pub async fn request_password_reset(
 /// Signs in with an email and a password: 401 `invalid_credentials` (an unknown email alike,
 /// after the same work), 429 `too_many_attempts` while the email is locked (even with the right
 /// password).
+#[tracing::instrument(name = "portal::login", level = "debug", skip_all)]
 pub async fn login(
     state: &AppState,
     organization_id: &str,
@@ -497,6 +504,7 @@ pub async fn login(
 }
 
 /// The live session of a cookie's value (401 `no_session` otherwise).
+#[tracing::instrument(name = "portal::session", level = "debug", skip_all)]
 pub async fn session(state: &AppState, secret: &str) -> ApiResult<Session> {
     let hash = sha256_hex(secret);
     let now = now_ms();
@@ -520,6 +528,7 @@ pub async fn session(state: &AppState, secret: &str) -> ApiResult<Session> {
 }
 
 /// Ends a session (nothing to do when there is none).
+#[tracing::instrument(name = "portal::logout", level = "debug", skip_all)]
 pub async fn logout(state: &AppState, secret: &str) -> ApiResult<()> {
     let mut tx = state.store.begin().await?;
     store::portal::delete_session(&mut tx, &sha256_hex(secret)).await?;
@@ -530,6 +539,7 @@ pub async fn logout(state: &AppState, secret: &str) -> ApiResult<()> {
 
 /// The customer user of a session cookie, for the embedded API. An unsafe request must carry
 /// `proof`: the session's CSRF token and the service's own origin (else 403 `csrf_failed`).
+#[tracing::instrument(name = "portal::authenticate_session", level = "debug", skip_all)]
 pub async fn authenticate_session(
     state: &AppState,
     secret: &str,

@@ -28,6 +28,7 @@ pub fn today() -> String {
 }
 
 /// A provider of the organization (404 otherwise).
+#[tracing::instrument(name = "providers::get", level = "debug", skip_all)]
 pub async fn get(state: &AppState, organization_id: &str, id: &str) -> ApiResult<ProviderRecord> {
     store::providers::get(&state.store, organization_id, id)
         .await?
@@ -35,6 +36,7 @@ pub async fn get(state: &AppState, organization_id: &str, id: &str) -> ApiResult
 }
 
 /// A page of the organization's providers.
+#[tracing::instrument(name = "providers::list", level = "debug", skip_all)]
 pub async fn list(
     state: &AppState,
     organization_id: &str,
@@ -44,6 +46,7 @@ pub async fn list(
 }
 
 /// Creates a provider (core's `ProviderFields::validate`, every problem at once).
+#[tracing::instrument(name = "providers::create", level = "debug", skip_all)]
 pub async fn create(
     state: &AppState,
     organization_id: &str,
@@ -72,6 +75,7 @@ fn provider(id: String, fields: ProviderFields) -> ApiResult<Provider> {
 }
 
 /// Changes a provider: `change` receives the current fields and returns the new ones.
+#[tracing::instrument(name = "providers::update", level = "debug", skip_all)]
 pub async fn update(
     state: &AppState,
     organization_id: &str,
@@ -97,6 +101,7 @@ pub async fn update(
 }
 
 /// Deletes a provider without applications (else 409 `provider_in_use`).
+#[tracing::instrument(name = "providers::delete", level = "debug", skip_all)]
 pub async fn delete(state: &AppState, organization_id: &str, id: &str) -> ApiResult<()> {
     let provider = get(state, organization_id, id).await?.provider;
     let mut tx = state.store.begin().await?;
@@ -115,6 +120,7 @@ pub async fn delete(state: &AppState, organization_id: &str, id: &str) -> ApiRes
 }
 
 /// An application of the organization with its versions (404 otherwise).
+#[tracing::instrument(name = "providers::get_application", level = "debug", skip_all)]
 pub async fn get_application(
     state: &AppState,
     organization_id: &str,
@@ -126,6 +132,7 @@ pub async fn get_application(
 }
 
 /// A page of the organization's applications.
+#[tracing::instrument(name = "providers::list_applications", level = "debug", skip_all)]
 pub async fn list_applications(
     state: &AppState,
     organization_id: &str,
@@ -178,6 +185,7 @@ async fn application(
 }
 
 /// Creates an application (without versions).
+#[tracing::instrument(name = "providers::create_application", level = "debug", skip_all)]
 pub async fn create_application(
     state: &AppState,
     organization_id: &str,
@@ -201,6 +209,7 @@ fn application_data(application: &Application) -> Value {
 }
 
 /// Changes an application: `change` receives the current fields and returns the new ones.
+#[tracing::instrument(name = "providers::update_application", level = "debug", skip_all)]
 pub async fn update_application(
     state: &AppState,
     organization_id: &str,
@@ -236,6 +245,7 @@ pub async fn update_application(
 
 /// Deletes an application and its versions, unless a version of an integration declares it
 /// (409 `application_in_use`).
+#[tracing::instrument(name = "providers::delete_application", level = "debug", skip_all)]
 pub async fn delete_application(
     state: &AppState,
     organization_id: &str,
@@ -263,6 +273,7 @@ pub async fn delete_application(
 
 /// Adds a released version (core's `ApplicationVersion::validate`; a taken name is 409
 /// `duplicate_application_version`).
+#[tracing::instrument(name = "providers::add_version", level = "debug", skip_all)]
 pub async fn add_version(
     state: &AppState,
     organization_id: &str,
@@ -295,6 +306,7 @@ pub async fn add_version(
 
 /// Removes a released version (404 when unknown), unless a version of an integration declares
 /// it (409 `application_in_use`).
+#[tracing::instrument(name = "providers::remove_version", level = "debug", skip_all)]
 pub async fn remove_version(
     state: &AppState,
     organization_id: &str,

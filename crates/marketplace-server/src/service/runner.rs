@@ -23,6 +23,7 @@ use std::time::Duration;
 pub use crate::store::executions::ExecutionRecord;
 
 /// An execution (404 when unknown).
+#[tracing::instrument(name = "runner::load_execution", level = "debug", skip_all)]
 pub async fn load_execution(state: &AppState, id: &str) -> ApiResult<ExecutionRecord> {
     store::executions::get(&state.store, id)
         .await?
@@ -30,6 +31,7 @@ pub async fn load_execution(state: &AppState, id: &str) -> ApiResult<ExecutionRe
 }
 
 /// Records a queued execution of a flow (its input sealed) and returns its id.
+#[tracing::instrument(name = "runner::enqueue", level = "debug", skip_all)]
 pub async fn enqueue(
     state: &AppState,
     organization_id: &str,
@@ -61,6 +63,7 @@ pub fn lease_from_now(state: &AppState) -> store::executions::Leased {
 
 /// Runs a flow of an instance with test input, now (one delivery attempt); `flow` defaults to
 /// the version's first.
+#[tracing::instrument(name = "runner::test_run", level = "debug", skip_all)]
 pub async fn test_run(
     state: &AppState,
     organization_id: &str,
@@ -92,6 +95,7 @@ pub async fn test_run(
 
 /// Triggers the flow of a webhook URL's secret with a payload: records the execution, runs it
 /// in the background, and returns its id (404 for an unknown secret, 409 unless active).
+#[tracing::instrument(name = "runner::trigger", level = "debug", skip_all)]
 pub async fn trigger(state: &AppState, secret: &str, input: &Value) -> ApiResult<String> {
     let (instance_id, flow, organization_id) =
         store::instances::by_webhook_token(&state.store, secret)
@@ -124,6 +128,7 @@ pub async fn trigger(state: &AppState, secret: &str, input: &Value) -> ApiResult
 /// Records an execution of `flow` for each instance and starts them, in a task of its own: a
 /// caller that goes away (an HTTP client that disconnected) cannot drop this work between
 /// recording an execution and starting it, which would leave it queued until the next start.
+#[tracing::instrument(name = "runner::start_executions", level = "debug", skip_all)]
 pub async fn start_executions(
     state: &AppState,
     organization_id: &str,
@@ -148,6 +153,7 @@ pub async fn start_executions(
 }
 
 /// Runs a queued execution to its end (retrying deliveries up to `attempts` times).
+#[tracing::instrument(name = "runner::run", level = "debug", skip_all)]
 pub async fn run(
     state: &AppState,
     execution_id: &str,
@@ -829,6 +835,7 @@ const TAKEOVER_BATCH: i64 = 64;
 /// On SQLite, which one process holds, every one of them at once; on PostgreSQL, those whose
 /// lease ended (the others may be running in another process: [`run_lease_keeper`] takes them
 /// over if their lease ends).
+#[tracing::instrument(name = "runner::resume_interrupted", level = "debug", skip_all)]
 pub async fn resume_interrupted(state: &AppState) -> ApiResult<usize> {
     let now = match state.store.backend() {
         store::Backend::Sqlite => i64::MAX,

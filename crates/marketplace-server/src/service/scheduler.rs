@@ -71,6 +71,7 @@ impl Scheduler {
     /// Starts the ticks due at `now` (Unix ms) that no process has recorded; the executions
     /// this call started. Fails only when the scheduled instances cannot be listed; an instance
     /// that fails is logged and tried again on the next call.
+    #[tracing::instrument(name = "scheduler::run_due", level = "debug", skip_all)]
     pub async fn run_due(&mut self, state: &AppState, now: i64) -> ApiResult<Vec<String>> {
         let instances = store::schedules::scheduled_instances(&state.store).await?;
         self.plans

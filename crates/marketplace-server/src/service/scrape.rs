@@ -7,6 +7,7 @@ use crate::store::{self, now_ms};
 use std::time::Duration;
 
 /// Every series in the Prometheus text format, the gauges read now.
+#[tracing::instrument(name = "scrape::scrape", level = "debug", skip_all)]
 pub async fn scrape(state: &AppState) -> ApiResult<String> {
     let now = now_ms();
     for backlog in store::backlog::backlogs(&state.store).await? {

@@ -51,6 +51,7 @@ fn new_key() -> String {
 
 /// Creates (`true`, with its key) or changes (`false`) the integration's shared webhook;
 /// `route_by` is checked by core (422 at `/route_by/...`).
+#[tracing::instrument(name = "shared_webhooks::put", level = "debug", skip_all)]
 pub async fn put(
     state: &AppState,
     organization_id: &str,
@@ -95,6 +96,7 @@ pub async fn put(
 }
 
 /// The integration's shared webhook (404 when it has none).
+#[tracing::instrument(name = "shared_webhooks::get", level = "debug", skip_all)]
 pub async fn get(
     state: &AppState,
     organization_id: &str,
@@ -107,6 +109,7 @@ pub async fn get(
 }
 
 /// Replaces the key; the new one is returned (shown once), the old one stops working.
+#[tracing::instrument(name = "shared_webhooks::rotate_key", level = "debug", skip_all)]
 pub async fn rotate_key(
     state: &AppState,
     organization_id: &str,
@@ -129,6 +132,7 @@ pub async fn rotate_key(
 }
 
 /// Removes the integration's shared webhook (404 when it has none).
+#[tracing::instrument(name = "shared_webhooks::delete", level = "debug", skip_all)]
 pub async fn delete(
     state: &AppState,
     organization_id: &str,
@@ -160,6 +164,7 @@ pub struct Call<'a> {
 /// the webhook flow starts an execution (paused ones are skipped); their ids. 404 without a
 /// shared webhook, customer, instance or flow; 401 `invalid_webhook_key`; 422
 /// `routing_key_missing`; 409 `instance_not_active` when none is active.
+#[tracing::instrument(name = "shared_webhooks::trigger", level = "debug", skip_all)]
 pub async fn trigger(state: &AppState, call: Call<'_>) -> ApiResult<Vec<String>> {
     let shared = store::shared_webhooks::by_integration(&state.store, call.integration_id)
         .await?

@@ -119,6 +119,7 @@ async fn keys(state: &AppState) -> ApiResult<Arc<Vec<SigningKey>>> {
 }
 
 /// The provider's public keys (`/oidc/jwks`).
+#[tracing::instrument(name = "sso::public_keys", level = "debug", skip_all)]
 pub async fn public_keys(state: &AppState) -> ApiResult<Vec<PublicKey>> {
     Ok(keys(state)
         .await?
@@ -151,6 +152,7 @@ fn launch_url(state: &AppState, target: &SsoTarget) -> String {
 
 /// The launch URLs of those of `instances` that have SSO, by instance id: one query for them
 /// all (on a read connection or in a transaction).
+#[tracing::instrument(name = "sso::launch_urls", level = "debug", skip_all)]
 pub async fn launch_urls(
     state: &AppState,
     conn: &mut Conn,
@@ -197,6 +199,7 @@ fn role_name(role: Role) -> &'static str {
 /// Where the embedded user signs in to an active instance of theirs now: the expanded bookmark,
 /// or a single-use launch link (60 s) bound to the instance, the customer, the user and the role.
 /// 409 `sso_not_configured` without SSO, 409 `instance_not_active` unless active.
+#[tracing::instrument(name = "sso::launch", level = "debug", skip_all)]
 pub async fn launch(
     state: &AppState,
     user: &CustomerUser,
@@ -272,6 +275,7 @@ fn with_query(url: &str, pairs: &[(&str, &str)]) -> ApiResult<String> {
 /// Opens a launch link: consumes its ticket (401 `invalid_ticket` when unknown, used, expired
 /// or for another instance; 409 `instance_not_active` when the instance stopped being active),
 /// starts a session for the ticket's user, and says where to go.
+#[tracing::instrument(name = "sso::open_launch", level = "debug", skip_all)]
 pub async fn open_launch(state: &AppState, instance_id: &str, ticket: &str) -> ApiResult<Launched> {
     let invalid = || {
         ApiError::unauthorized(
@@ -353,6 +357,7 @@ pub struct AuthorizeRequest {
 /// redirect can be trusted: 400 `invalid_request` (no client or redirect URI), 401
 /// `login_required` (no session), 409 `sso_not_configured`, 400 `unauthorized_client` (the
 /// client is not the session's instance's), 400 `invalid_redirect_uri` (not configured).
+#[tracing::instrument(name = "sso::authorize", level = "debug", skip_all)]
 pub async fn authorize(
     state: &AppState,
     session: Option<&str>,
@@ -486,6 +491,7 @@ impl std::fmt::Debug for Tokens {
 /// or secret; checked before the code is spent), 400 `invalid_grant` (code unknown, used,
 /// expired, for another client or redirect URI, PKCE verifier wrong, SSO no longer configured,
 /// the instance no longer active).
+#[tracing::instrument(name = "sso::exchange", level = "debug", skip_all)]
 pub async fn exchange(state: &AppState, request: TokenRequest<'_>) -> ApiResult<Tokens> {
     if request.grant_type != "authorization_code" {
         return Err(ApiError::bad_request(
@@ -600,6 +606,7 @@ pub struct UserClaims {
 }
 
 /// The claims of an access token's user (401 `invalid_token` when unknown or expired).
+#[tracing::instrument(name = "sso::userinfo", level = "debug", skip_all)]
 pub async fn userinfo(state: &AppState, access_token: &str) -> ApiResult<UserClaims> {
     let invalid = || ApiError::unauthorized("invalid_token", "unknown or expired access token");
     let grant = store::sso::grant(
@@ -645,6 +652,7 @@ async fn rotate(state: &AppState, organization_id: &str, client_id: &str) -> Api
 /// A new secret for the per-instance client of one of the organization's instances (404 when
 /// not found; 409 `sso_not_configured` unless its integration's published configuration makes
 /// per-instance OpenID clients); its client id is the instance id.
+#[tracing::instrument(name = "sso::rotate_instance_client", level = "debug", skip_all)]
 pub async fn rotate_instance_client(
     state: &AppState,
     organization_id: &str,
@@ -672,6 +680,7 @@ pub async fn rotate_instance_client(
 /// A new secret for the shared client of one of the organization's event configurations (404
 /// when not found; 409 `sso_not_configured` unless its working draft or published revision
 /// makes a shared OpenID client); its client id is the configuration id.
+#[tracing::instrument(name = "sso::rotate_configuration_client", level = "debug", skip_all)]
 pub async fn rotate_configuration_client(
     state: &AppState,
     organization_id: &str,

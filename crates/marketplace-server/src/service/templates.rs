@@ -45,6 +45,7 @@ async fn version_of_integration(
 }
 
 /// Submits a template of a published version, by the admin's key (`pending`).
+#[tracing::instrument(name = "templates::create", level = "debug", skip_all)]
 pub async fn create(
     state: &AppState,
     admin: &Admin,
@@ -68,6 +69,7 @@ pub async fn create(
 }
 
 /// Submits a template of a published version by an API key or a partner (`pending`).
+#[tracing::instrument(name = "templates::submit", level = "debug", skip_all)]
 pub async fn submit(
     state: &AppState,
     organization_id: &str,
@@ -111,6 +113,7 @@ pub async fn submit(
 }
 
 /// A page of the templates of a version of an integration of the organization.
+#[tracing::instrument(name = "templates::list", level = "debug", skip_all)]
 pub async fn list(
     state: &AppState,
     organization_id: &str,
@@ -124,6 +127,7 @@ pub async fn list(
 }
 
 /// A template of the organization (404 otherwise).
+#[tracing::instrument(name = "templates::get", level = "debug", skip_all)]
 pub async fn get(state: &AppState, organization_id: &str, id: &str) -> ApiResult<Template> {
     store::templates::get(&state.store, organization_id, id)
         .await?
@@ -132,6 +136,7 @@ pub async fn get(state: &AppState, organization_id: &str, id: &str) -> ApiResult
 
 /// Deletes a template (instances made from it keep their config, flows and overrides); bumps
 /// the catalog version (tiers count approved templates).
+#[tracing::instrument(name = "templates::delete", level = "debug", skip_all)]
 pub async fn delete(state: &AppState, organization_id: &str, id: &str) -> ApiResult<()> {
     let template = get(state, organization_id, id).await?;
     let mut tx = state.store.begin().await?;
@@ -143,6 +148,7 @@ pub async fn delete(state: &AppState, organization_id: &str, id: &str) -> ApiRes
 
 /// Approves or rejects a template, once, never with the key that submitted it; bumps the
 /// catalog version (tiers count approved templates).
+#[tracing::instrument(name = "templates::decide", level = "debug", skip_all)]
 pub async fn decide(
     state: &AppState,
     decider: &Decider,
@@ -197,6 +203,7 @@ fn already_decided() -> ApiError {
 }
 
 /// The approved templates of a listed version, each with the connections a one-click asks.
+#[tracing::instrument(name = "templates::approved", level = "debug", skip_all)]
 pub async fn approved(
     state: &AppState,
     integration_id: &str,
@@ -211,6 +218,7 @@ pub async fn approved(
 
 /// The approved template of a one-click activation: of this integration and its listed
 /// `version` (404 otherwise, as for a template that does not exist).
+#[tracing::instrument(name = "templates::for_one_click", level = "debug", skip_all)]
 pub async fn for_one_click(
     state: &AppState,
     organization_id: &str,

@@ -48,6 +48,7 @@ fn tenant_event(event_type: EventType, tenant: &TenantRow) -> Event {
 }
 
 /// A tenant of the organization (404 otherwise).
+#[tracing::instrument(name = "tenants::get", level = "debug", skip_all)]
 pub async fn get(state: &AppState, organization_id: &str, id: &str) -> ApiResult<TenantRow> {
     store::tenants::get(&state.store, organization_id, id)
         .await?
@@ -55,6 +56,7 @@ pub async fn get(state: &AppState, organization_id: &str, id: &str) -> ApiResult
 }
 
 /// A page of the organization's tenants.
+#[tracing::instrument(name = "tenants::list", level = "debug", skip_all)]
 pub async fn list(
     state: &AppState,
     organization_id: &str,
@@ -64,6 +66,7 @@ pub async fn list(
 }
 
 /// Creates a tenant (409 `duplicate_tenant_key` when the key is taken).
+#[tracing::instrument(name = "tenants::create", level = "debug", skip_all)]
 pub async fn create(
     state: &AppState,
     organization_id: &str,
@@ -102,6 +105,7 @@ fn duplicate_key() -> ApiError {
 
 /// Changes a tenant's name, description or app management; the key is immutable (422 `/key`
 /// `immutable`).
+#[tracing::instrument(name = "tenants::update", level = "debug", skip_all)]
 pub async fn update(
     state: &AppState,
     organization_id: &str,
@@ -139,6 +143,7 @@ pub async fn update(
 }
 
 /// Deletes a tenant; 409 `tenant_in_use` while a customer or a marketplace refers to it.
+#[tracing::instrument(name = "tenants::delete", level = "debug", skip_all)]
 pub async fn delete(state: &AppState, organization_id: &str, id: &str) -> ApiResult<()> {
     let mut tx = state.store.begin().await?;
     let tenant = store::tenants::get_in(&mut tx, organization_id, id)
@@ -156,6 +161,7 @@ pub async fn delete(state: &AppState, organization_id: &str, id: &str) -> ApiRes
 }
 
 /// A page of a tenant's assigned listings, optionally of one marketplace.
+#[tracing::instrument(name = "tenants::listings", level = "debug", skip_all)]
 pub async fn listings(
     state: &AppState,
     organization_id: &str,
@@ -169,6 +175,7 @@ pub async fn listings(
 
 /// Assigns a listing to a tenant; whether the assignment is new (404 without the tenant or the
 /// listing).
+#[tracing::instrument(name = "tenants::assign", level = "debug", skip_all)]
 pub async fn assign(
     state: &AppState,
     organization_id: &str,
@@ -201,6 +208,7 @@ pub async fn assign(
 }
 
 /// Removes a listing from a tenant (404 without the tenant or the assignment).
+#[tracing::instrument(name = "tenants::unassign", level = "debug", skip_all)]
 pub async fn unassign(
     state: &AppState,
     organization_id: &str,

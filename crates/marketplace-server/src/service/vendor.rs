@@ -20,6 +20,7 @@ pub struct VendorClient {
 }
 
 /// Issues an access token to an inbound client (401 `invalid_client` for unknown credentials).
+#[tracing::instrument(name = "vendor::issue_token", level = "debug", skip_all)]
 pub async fn issue_token(
     state: &AppState,
     client_id: &str,
@@ -53,6 +54,7 @@ pub async fn issue_token(
 }
 
 /// The client an access token was issued to (401 `invalid_token` when unknown or expired).
+#[tracing::instrument(name = "vendor::authenticate", level = "debug", skip_all)]
 pub async fn authenticate(state: &AppState, token: &str) -> ApiResult<VendorClient> {
     store::event_configurations::by_vendor_token(&state.store, &sha256_hex(token), now_ms())
         .await?

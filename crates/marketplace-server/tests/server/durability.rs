@@ -76,21 +76,34 @@ async fn serve(database_url: &str, port: u16) -> Running {
     serve_with(database_url, port, &[]).await
 }
 
-/// Starts `marketplace-server serve` with extra options, without waiting.
-pub(super) fn spawn_serve(database_url: &str, port: u16, options: &[&str]) -> Running {
-    let child = binary(database_url)
+/// The command of `marketplace-server serve` with extra options.
+pub(super) fn serve_command(database_url: &str, port: u16, options: &[&str]) -> Command {
+    let mut command = binary(database_url);
+    command
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .args(options)
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    Running(child)
+        .stderr(Stdio::inherit());
+    command
+}
+
+/// Starts `marketplace-server serve` with extra options, without waiting.
+pub(super) fn spawn_serve(database_url: &str, port: u16, options: &[&str]) -> Running {
+    spawn(serve_command(database_url, port, options))
+}
+
+/// Starts a command of the binary.
+pub(super) fn spawn(mut command: Command) -> Running {
+    Running(command.spawn().unwrap())
 }
 
 /// Starts `marketplace-server serve` with extra options; waits until it is ready.
 pub(super) async fn serve_with(database_url: &str, port: u16, options: &[&str]) -> Running {
-    let mut child = spawn_serve(database_url, port, options);
+    ready(spawn_serve(database_url, port, options), port).await
+}
+
+/// Waits until the process serving on `port` is ready (killed if it never is).
+pub(super) async fn ready(mut child: Running, port: u16) -> Running {
     let client = reqwest::Client::new();
     for _ in 0..200 {
         if client
