@@ -764,6 +764,69 @@ fn write_mapping_fixture(
     }
 }
 
+/// Scoring one listing with 10,000 subscriptions (a fifth cancelled by their customer, some
+/// returning) and 1,000 reviews (a third negative, some disputed), three declared applications:
+/// the catalog re-scores every listing each minute.
+fn score_listing(c: &mut Criterion) {
+    use marketplace_core::commerce::{
+        ApplicationFact, CancelledBy, DisputeFact, ReviewFact, ScoreFacts, ScoringPolicy,
+        SubscriptionFact, score,
+    };
+    const DAY: i64 = 86_400_000;
+    let now: i64 = 1_798_761_600_000; // 2027-01-01
+    let subscriptions = (0..10_000i64)
+        .map(|i| SubscriptionFact {
+            id: format!("sub_{i:05}"),
+            customer_id: format!("cus_{:04}", i % 4_000),
+            subscribed_at: now - (i % 700) * DAY,
+            returning: i % 97 == 0,
+            cancelled: (i % 5 == 0).then(|| {
+                let by = if i % 15 == 0 {
+                    CancelledBy::Organization
+                } else {
+                    CancelledBy::Customer
+                };
+                (now - (i % 700) * DAY + (i % 300) * DAY, by)
+            }),
+        })
+        .collect();
+    let reviews = (0..1_000i64)
+        .map(|i| ReviewFact {
+            id: format!("rev_{i:04}"),
+            customer_id: format!("cus_{:04}", i * 4),
+            rating: (i % 5 + 1) as u8,
+            created_at: now - (i % 400) * DAY,
+            dispute: (i % 7 == 0).then(|| DisputeFact {
+                filed_at: now - (i % 400) * DAY + DAY,
+                decided: (i % 14 == 0).then_some((i % 28 == 0, now - (i % 400) * DAY + 3 * DAY)),
+            }),
+        })
+        .collect();
+    let applications = (0..3i64)
+        .map(|a| ApplicationFact {
+            id: format!("app_{a}"),
+            name: format!("Application {a}"),
+            versions: (0..20).map(|v| (format!("{v}.0"), now - (20 - v) * 30 * DAY)).collect(),
+            supported: (0..19 + a % 2).map(|v| format!("{v}.0")).collect(),
+        })
+        .collect();
+    let facts = ScoreFacts {
+        applications,
+        reviews,
+        subscriptions,
+    };
+    let policy = ScoringPolicy::default();
+    let scored = score(&facts, &policy, now);
+    assert!(
+        scored.factors.iter().all(|f| f.count > 0),
+        "every factor should find items: {:?}",
+        scored.factors.iter().map(|f| (f.code, f.count)).collect::<Vec<_>>()
+    );
+    c.bench_function("score_listing_10000_subscriptions_1000_reviews", |b| {
+        b.iter(|| score(black_box(&facts), black_box(&policy), black_box(now)))
+    });
+}
+
 /// The harness: `criterion_group!` defines a `pub fn`, kept private here.
 mod harness {
     use criterion::criterion_group;
@@ -773,7 +836,8 @@ mod harness {
         super::validate_100_variables,
         super::catalog_query,
         super::mapping_apply,
-        super::formula_run
+        super::formula_run,
+        super::score_listing
     );
 }
 

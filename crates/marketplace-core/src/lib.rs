@@ -35,6 +35,9 @@
 //!   tokens the service issues as an OpenID Provider, and the PKCE check.
 //! - [`portal`]: the customer portal's sign-in rules (passwords, invitation and session
 //!   lifetimes, lockout, pinned roles).
+//! - [`commerce`]: a listing's price (exact amounts in an ISO 4217 currency) and its score
+//!   (deductions from reviews, cancellations and unsupported application versions, which hide
+//!   and then delist it).
 //! - [`organization`]: the vendor's settings: origins allowed to embed, the page's theme;
 //!   [`page_rules`]: the data of these rules that a page without core needs.
 //!
@@ -45,6 +48,7 @@ pub mod api_key;
 pub mod attachment;
 pub mod catalog;
 pub mod certification;
+pub mod commerce;
 pub mod compiled;
 pub mod config;
 pub mod connection;
