@@ -806,7 +806,9 @@ fn score_listing(c: &mut Criterion) {
         .map(|a| ApplicationFact {
             id: format!("app_{a}"),
             name: format!("Application {a}"),
-            versions: (0..20).map(|v| (format!("{v}.0"), now - (20 - v) * 30 * DAY)).collect(),
+            versions: (0..20)
+                .map(|v| (format!("{v}.0"), now - (20 - v) * 30 * DAY))
+                .collect(),
             supported: (0..19 + a % 2).map(|v| format!("{v}.0")).collect(),
         })
         .collect();
@@ -820,7 +822,11 @@ fn score_listing(c: &mut Criterion) {
     assert!(
         scored.factors.iter().all(|f| f.count > 0),
         "every factor should find items: {:?}",
-        scored.factors.iter().map(|f| (f.code, f.count)).collect::<Vec<_>>()
+        scored
+            .factors
+            .iter()
+            .map(|f| (f.code, f.count))
+            .collect::<Vec<_>>()
     );
     c.bench_function("score_listing_10000_subscriptions_1000_reviews", |b| {
         b.iter(|| score(black_box(&facts), black_box(&policy), black_box(now)))

@@ -7,5 +7,5 @@ pub mod scoring;
 pub use pricing::{Pricing, parse_pricing};
 pub use scoring::{
     ApplicationFact, CancelledBy, DisputeFact, Factor, FactorCode, FactorItem, ReviewFact, Score,
-    ScoreFacts, ScoringPolicy, SubscriptionFact, Visibility, add_months, score,
+    ScoreFacts, ScoringPolicy, SubscriptionFact, add_months, score, visibility,
 };

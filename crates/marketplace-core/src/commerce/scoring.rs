@@ -7,6 +7,7 @@
 //! items that earned them.
 
 use crate::error::{FieldError, FieldErrorCode};
+use crate::marketplace::ListingVisibility;
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
@@ -214,37 +215,25 @@ pub struct Factor {
     pub items: Vec<FactorItem>,
 }
 
-/// Where a listing may be found, by its score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Visibility {
-    /// At or above the external search threshold.
-    Listed,
-    /// Below it: out of the partner catalog and external search.
-    HiddenFromExternalSearch,
-    /// Below the delist threshold: out of the marketplace (its instances keep running).
-    Delisted,
-}
-
 /// A listing's score at a time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Score {
     /// 0 to 100.
     pub score: u32,
-    /// What the score allows.
-    pub visibility: Visibility,
+    /// What the score allows (`visible`, `hidden_from_external_search`, `delisted`).
+    pub visibility: ListingVisibility,
     /// The four factors, in [`FactorCode`] order.
     pub factors: Vec<Factor>,
 }
 
 /// The visibility a score gives under a policy.
-pub fn visibility(score: u32, policy: &ScoringPolicy) -> Visibility {
+pub fn visibility(score: u32, policy: &ScoringPolicy) -> ListingVisibility {
     if score < policy.delist_threshold {
-        Visibility::Delisted
+        ListingVisibility::Delisted
     } else if score < policy.external_search_threshold {
-        Visibility::HiddenFromExternalSearch
+        ListingVisibility::HiddenFromExternalSearch
     } else {
-        Visibility::Listed
+        ListingVisibility::Visible
     }
 }
 
@@ -730,16 +719,16 @@ mod tests {
     #[test]
     fn thresholds_hide_then_delist() {
         let policy = ScoringPolicy::default();
-        assert_eq!(visibility(60, &policy), Visibility::Listed);
+        assert_eq!(visibility(60, &policy), ListingVisibility::Visible);
         assert_eq!(
             visibility(59, &policy),
-            Visibility::HiddenFromExternalSearch
+            ListingVisibility::HiddenFromExternalSearch
         );
         assert_eq!(
             visibility(40, &policy),
-            Visibility::HiddenFromExternalSearch
+            ListingVisibility::HiddenFromExternalSearch
         );
-        assert_eq!(visibility(39, &policy), Visibility::Delisted);
+        assert_eq!(visibility(39, &policy), ListingVisibility::Delisted);
         let versions = |supported: &[&str]| ApplicationFact {
             id: "app_1".into(),
             name: "Shop".into(),
