@@ -380,6 +380,7 @@ mod tests {
             marketplace_id: "mkt_test".into(),
             partner_brief: Default::default(),
             visibility: Default::default(),
+            pricing: None,
             integration_id: "int_1".into(),
             version: "1.2.0".parse().unwrap(),
             overview: "## Orders".into(),

@@ -437,6 +437,7 @@ fn catalog_fixture() -> CatalogFixture {
             icon_url: (i % 5 != 0).then(|| format!("https://cdn.example.com/icons/{i}.svg")),
         });
         listings.push(Listing {
+            pricing: None,
             marketplace_id: "mkt_test".into(),
             partner_brief: Default::default(),
             visibility: Default::default(),

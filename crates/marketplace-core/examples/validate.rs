@@ -52,6 +52,7 @@ fn main() {
         partner_brief: Default::default(),
 
         visibility: Default::default(),
+        pricing: None,
         integration_id: "orders-sync".into(),
         version: version.version.clone(),
         overview: "Sends every order to your ERP.".into(),

@@ -268,6 +268,7 @@ mod tests {
                 .into_iter()
                 .map(|i| {
                     let listing = Listing {
+                        pricing: None,
                         marketplace_id: "mkt_test".into(),
                         partner_brief: Default::default(),
                         visibility: Default::default(),

@@ -271,6 +271,7 @@ mod tests {
 
     fn listing(customer_deployable: bool, allow_multiple_instances: bool) -> Listing {
         Listing {
+            pricing: None,
             marketplace_id: "mkt_test".into(),
             partner_brief: Default::default(),
             visibility: Default::default(),

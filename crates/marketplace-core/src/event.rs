@@ -235,11 +235,23 @@ pub enum EventType {
     /// A certification request was rejected.
     #[serde(rename = "certification.rejected")]
     CertificationRejected,
+    /// A subscription began (an activation).
+    #[serde(rename = "subscription.created")]
+    SubscriptionCreated,
+    /// A subscription was cancelled (a deactivation).
+    #[serde(rename = "subscription.cancelled")]
+    SubscriptionCancelled,
+    /// Past subscriptions were imported.
+    #[serde(rename = "subscription.imported")]
+    SubscriptionImported,
+    /// The scoring policy changed.
+    #[serde(rename = "scoring_policy.updated")]
+    ScoringPolicyUpdated,
 }
 
 impl EventType {
     /// Every kind, in declaration order.
-    pub const ALL: [EventType; 74] = [
+    pub const ALL: [EventType; 78] = [
         Self::InstanceActivated,
         Self::InstanceReconfigured,
         Self::InstanceUpgraded,
@@ -314,6 +326,10 @@ impl EventType {
         Self::CertificationRequested,
         Self::CertificationApproved,
         Self::CertificationRejected,
+        Self::SubscriptionCreated,
+        Self::SubscriptionCancelled,
+        Self::SubscriptionImported,
+        Self::ScoringPolicyUpdated,
     ];
 
     /// The kind with that wire name (`"instance.activated"`); `None` for any other text.
@@ -398,6 +414,10 @@ impl EventType {
             Self::CertificationRequested => "certification.requested",
             Self::CertificationApproved => "certification.approved",
             Self::CertificationRejected => "certification.rejected",
+            Self::SubscriptionCreated => "subscription.created",
+            Self::SubscriptionCancelled => "subscription.cancelled",
+            Self::SubscriptionImported => "subscription.imported",
+            Self::ScoringPolicyUpdated => "scoring_policy.updated",
         }
     }
 }

@@ -28,4 +28,7 @@ pub struct Listing {
     /// Whether it is shown (commerce's scoring may hide or delist it).
     #[serde(default)]
     pub visibility: ListingVisibility,
+    /// Its price (`None`: free).
+    #[serde(default)]
+    pub pricing: Option<crate::commerce::Pricing>,
 }

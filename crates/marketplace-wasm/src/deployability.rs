@@ -76,6 +76,7 @@ pub fn deployability(
     };
     let wire = input.listing;
     let listing = Listing {
+        pricing: None,
         marketplace_id: String::new().into(),
         integration_id: wire.integration_id.into(),
         version: wire.version,

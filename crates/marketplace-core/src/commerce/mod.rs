@@ -1,11 +1,17 @@
-//! Commerce: what a listing costs ([`pricing`]) and how well it keeps its place in the
-//! marketplace ([`scoring`]).
+//! Commerce: what a listing costs ([`pricing`]), what an activation starts and a deactivation
+//! ends ([`subscription`]), and how well a listing keeps its place in the marketplace
+//! ([`scoring`]).
 
 pub mod pricing;
 pub mod scoring;
+pub mod subscription;
 
 pub use pricing::{Pricing, parse_pricing};
 pub use scoring::{
     ApplicationFact, CancelledBy, DisputeFact, Factor, FactorCode, FactorItem, ReviewFact, Score,
     ScoreFacts, ScoringPolicy, SubscriptionFact, add_months, score, visibility,
+};
+pub use subscription::{
+    Cancellation, CancellationReason, ImportedSubscription, SubscriptionStatus, check_import_item,
+    is_returning, parse_cancellation,
 };

@@ -4,7 +4,7 @@
 use crate::error::{FieldError, FieldErrorCode};
 use iso_currency::Currency;
 use rust_decimal::Decimal;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use std::str::FromStr;
 
@@ -43,6 +43,25 @@ impl Serialize for Pricing {
         out.serialize_field("up_front", &self.amount_text(self.up_front))?;
         out.serialize_field("monthly", &self.amount_text(self.monthly))?;
         out.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Pricing {
+    /// Reads what [`Serialize`] writes, with [`parse_pricing`]'s checks (`null` is not a
+    /// `Pricing`: an `Option<Pricing>` reads it as free).
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        match parse_pricing(&value, "") {
+            Ok(Some(pricing)) => Ok(pricing),
+            Ok(None) => Err(serde::de::Error::custom("a price, not null")),
+            Err(errors) => Err(serde::de::Error::custom(
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )),
+        }
     }
 }
 

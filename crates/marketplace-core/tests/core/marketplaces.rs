@@ -11,6 +11,7 @@ use proptest::prelude::*;
 
 fn listing(marketplace: &str, integration: &str, visibility: ListingVisibility) -> Listing {
     Listing {
+        pricing: None,
         marketplace_id: marketplace.into(),
         integration_id: integration.into(),
         version: semver::Version::new(1, 0, 0),

@@ -156,6 +156,7 @@ proptest! {
             record_types: Vec::new(),
         };
         let listing = Listing {
+            pricing: None,
             marketplace_id: "mkt_test".into(),
             partner_brief: Default::default(),
             visibility: Default::default(),

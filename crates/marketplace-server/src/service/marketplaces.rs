@@ -442,6 +442,7 @@ pub async fn put_listing(
         None => Default::default(),
     };
     let listing = Listing {
+        pricing: None,
         marketplace_id: marketplace_id.into(),
         integration_id: integration_id.into(),
         version: version.version.version,

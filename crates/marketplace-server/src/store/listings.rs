@@ -34,6 +34,7 @@ impl Row {
     fn record(self) -> StoreResult<ListingRecord> {
         Ok(ListingRecord {
             listing: Listing {
+                pricing: None,
                 version: semver::Version::parse(&self.version)
                     .map_err(|e| StoreError::Corrupt(format!("listing version: {e}")))?,
                 marketplace_id: self.marketplace_id.into(),
