@@ -276,6 +276,16 @@ impl From<&marketplace_core::Deployability> for Deployability {
     }
 }
 
+/// A present field is `Some`, even when it is `null` (`#[serde(default, deserialize_with =
+/// "crate::common::present")]`): absent leaves a value as it is, `null` clears it.
+pub(crate) fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

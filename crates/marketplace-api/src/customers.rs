@@ -51,18 +51,11 @@ pub struct CustomerBody {
     /// The tenant (`PATCH` only): an id sets it, `null` clears it, absent leaves it.
     #[serde(
         default,
-        deserialize_with = "present",
+        deserialize_with = "crate::common::present",
         skip_serializing_if = "Option::is_none"
     )]
     #[cfg_attr(feature = "schema", schema(value_type = Option<String>))]
     pub tenant_id: Option<Option<String>>,
-}
-
-/// A present field is `Some`, even when it is `null`.
-fn present<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(deserializer).map(Some)
 }
 
 query! {

@@ -45,6 +45,9 @@ pub struct MarketplaceEntry {
     /// The listed version's certification tier (null: not even compatible).
     #[serde(default)]
     pub tier: Option<Tier>,
+    /// Its price (null: free).
+    #[serde(default)]
+    pub pricing: Option<crate::listings::PricingView>,
     /// Whether the customer has a live (not deactivated) instance.
     pub activated: bool,
     /// How many live instances the customer has.
@@ -140,6 +143,7 @@ impl From<&marketplace_core::CatalogEntry<'_>> for MarketplaceEntry {
             icon_url: integration.icon_url.clone(),
             version: entry.listing.listing.version.to_string(),
             tier: entry.listing.tier.map(Into::into),
+            pricing: entry.listing.listing.pricing.as_ref().map(Into::into),
             activated: entry.activated,
             instance_count: u32::try_from(entry.instance_count).unwrap_or(u32::MAX),
             deployability: (&entry.deployability).into(),
@@ -159,6 +163,7 @@ struct ListingMembers<'a> {
     icon_url: Option<&'a str>,
     version: &'a str,
     tier: Option<Tier>,
+    pricing: Option<crate::listings::PricingView>,
 }
 
 /// A listing's part of every catalog entry that shows it, as JSON text: the opening brace and
@@ -181,6 +186,7 @@ impl EntryPrefix {
             icon_url: integration.icon_url.as_deref(),
             version: &version,
             tier: listing.tier.map(Into::into),
+            pricing: listing.listing.pricing.as_ref().map(Into::into),
         })
     }
 

@@ -45,6 +45,7 @@ pub mod alert_monitors;
 pub mod api_keys;
 pub mod attachments;
 pub mod certification;
+pub mod commerce;
 pub mod common;
 pub mod connections;
 pub mod customers;

@@ -24,6 +24,8 @@ pub struct ListingView {
     pub partner_brief: PartnerBrief,
     /// Where it is shown.
     pub visibility: ListingVisibility,
+    /// Its price (`null`: free).
+    pub pricing: Option<PricingView>,
     /// Last change (RFC 3339).
     #[cfg_attr(feature = "schema", schema(format = DateTime))]
     pub updated_at: String,
@@ -46,6 +48,37 @@ pub struct ListingBody {
     /// What partners are told about it (left out: kept as it is; empty for a new listing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_brief: Option<PartnerBrief>,
+    /// The price: `null` is free, left out keeps the listing's (free for a new listing).
+    /// Amounts are decimal strings, never numbers (`"9.90"`).
+    #[serde(
+        default,
+        deserialize_with = "crate::common::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<PricingView>))]
+    pub pricing: Option<serde_json::Value>,
+}
+
+/// A listing's price (`null` where the listing is free).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct PricingView {
+    /// ISO 4217 code (`EUR`).
+    pub currency: String,
+    /// Paid once, at subscription, with exactly the currency's minor digits (`"0.00"`).
+    pub up_front: String,
+    /// Paid every month (`"9.90"`).
+    pub monthly: String,
+}
+
+impl From<&marketplace_core::commerce::Pricing> for PricingView {
+    fn from(p: &marketplace_core::commerce::Pricing) -> Self {
+        Self {
+            currency: p.currency.clone(),
+            up_front: p.amount_text(p.up_front),
+            monthly: p.amount_text(p.monthly),
+        }
+    }
 }
 
 /// What a partner is told about a listing (the partner catalog only; never embedded).

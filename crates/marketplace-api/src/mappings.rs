@@ -2,7 +2,7 @@
 //! of mappings with their tests, previews, and an instance's overrides.
 
 use crate::common::FieldError;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// A record type: a named JSON Schema (2020-12, limited to `type`, `properties`, `required`,
@@ -68,7 +68,7 @@ pub struct Mapping {
     /// The constant (`static`; `null` included).
     #[serde(
         default,
-        deserialize_with = "present",
+        deserialize_with = "crate::common::present",
         skip_serializing_if = "Option::is_none"
     )]
     #[cfg_attr(feature = "schema", schema(value_type = Option<serde_json::Value>))]
@@ -80,7 +80,7 @@ pub struct Mapping {
     /// Used when the source is missing, or on a translation's miss (`null` included).
     #[serde(
         default,
-        deserialize_with = "present",
+        deserialize_with = "crate::common::present",
         skip_serializing_if = "Option::is_none"
     )]
     #[cfg_attr(feature = "schema", schema(value_type = Option<serde_json::Value>))]
@@ -94,11 +94,6 @@ pub struct Mapping {
     /// Whether an instance's customer may override it (the vendor may override any).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub overridable: bool,
-}
-
-/// A present field is `Some`, even when it is `null`.
-fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
-    Value::deserialize(deserializer).map(Some)
 }
 
 wire_enum! {

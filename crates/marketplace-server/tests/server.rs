@@ -9,6 +9,7 @@ mod server {
     mod backup;
     mod catalog_cache;
     mod certification;
+    mod commerce;
     pub(crate) mod common;
     mod connections;
     mod delivery_durability;

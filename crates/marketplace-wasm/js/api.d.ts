@@ -619,7 +619,10 @@ export interface paths {
         get: operations["embedded_get_instance"];
         put?: never;
         post?: never;
-        /** Deactivate an instance. */
+        /**
+         * Deactivate an instance; its subscription ends, cancelled by the customer with the reason
+         *     `unspecified` (`POST .../deactivate` gives one).
+         */
         delete: operations["embedded_delete_instance"];
         options?: never;
         head?: never;
@@ -662,6 +665,26 @@ export interface paths {
          *     request's `Origin` (else the service's own).
          */
         post: operations["embedded_authorize_connection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/embedded/instances/{id}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deactivate an instance saying why: its subscription ends, cancelled by the customer with
+         *     this reason (`/reason` `option` for another).
+         */
+        post: operations["embedded_deactivate_instance"];
         delete?: never;
         options?: never;
         head?: never;
@@ -900,6 +923,23 @@ export interface paths {
         put?: never;
         /** Check values against the listed version's spec, as the customer would submit them. */
         post: operations["embedded_validate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/embedded/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The customer's subscriptions, newest id last. */
+        get: operations["embedded_list_subscriptions"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1156,7 +1196,10 @@ export interface paths {
         get: operations["get_instance"];
         put?: never;
         post?: never;
-        /** Deactivate an instance (it stays listed as deactivated; its webhook URLs stop working). */
+        /**
+         * Deactivate an instance (it stays listed as deactivated; its webhook URLs stop working); its
+         *     subscription ends, cancelled by the organization (never scored).
+         */
         delete: operations["delete_instance"];
         options?: never;
         head?: never;
@@ -1862,6 +1905,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/marketplaces/{id}/listings/{integration_id}/score": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A listing's score: 100 minus what each factor deducts under the policy, and the visibility
+         *     it gives (`?at=` scores at another time).
+         */
+        get: operations["get_score"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/organization": {
         parameters: {
             query?: never;
@@ -2147,6 +2210,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/scoring-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's scoring policy (the defaults until it sets one). */
+        get: operations["get_scoring_policy"];
+        /**
+         * Replace the scoring policy (every field; `/delist_threshold` `max` above the external search
+         *     threshold).
+         */
+        put: operations["put_scoring_policy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/signing-keys": {
         parameters: {
             query?: never;
@@ -2177,6 +2261,61 @@ export interface paths {
         post?: never;
         /** Delete a public key; tokens signed with it are refused from now on. */
         delete: operations["delete_signing_key"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the organization's subscriptions. */
+        get: operations["list_subscriptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subscriptions/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import past subscriptions (history from another system), all or none: every problem named
+         *     by its path (`/items/3/cancelled_at` `max` for a time after now, `min` before
+         *     `subscribed_at`).
+         */
+        post: operations["import_subscriptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a subscription. */
+        get: operations["get_subscription"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2784,6 +2923,16 @@ export interface components {
          * @enum {string}
          */
         AuthMethod: "basic" | "post";
+        /** @description Why a customer cancelled. */
+        CancellationView: {
+            /**
+             * @description `not_needed`, `too_expensive`, `missing_features`, `not_working`,
+             *     `switched_to_alternative`, `other`, or `unspecified` (a plain `DELETE`).
+             */
+            reason: string;
+            /** @description In the customer's words. */
+            comment?: string | null;
+        };
         /** @description A supported application as the catalog detail shows it. */
         CatalogApplication: {
             /** @description Name. */
@@ -3072,6 +3221,16 @@ export interface components {
              * @description Creation time (RFC 3339).
              */
             created_at: string;
+        };
+        /** @description Body of `POST /api/v1/embedded/instances/{id}/deactivate`. */
+        DeactivateBody: {
+            /**
+             * @description `not_needed`, `too_expensive`, `missing_features`, `not_working`,
+             *     `switched_to_alternative` or `other`.
+             */
+            reason: string;
+            /** @description In the customer's words (at most 2,000 characters). */
+            comment?: string | null;
         };
         /**
          * @description Why a delivery was given up.
@@ -3405,6 +3564,30 @@ export interface components {
              */
             finished_at?: string | null;
         };
+        /** @description What a factor found. */
+        FactorItemView: {
+            /** @description The application, review or subscription. */
+            id: string;
+            /** @description Why it counts. */
+            detail: string;
+        };
+        /** @description One factor of a score. */
+        FactorView: {
+            /**
+             * @description `unsupported_application_version`, `negative_reviews`, `excessive_cancellations` or
+             *     `misrepresentation`.
+             */
+            code: string;
+            /**
+             * Format: int64
+             * @description Its deduction (0 or negative).
+             */
+            points: number;
+            /** @description How many items it found. */
+            count: number;
+            /** @description The applications, reviews or subscriptions, with why they count. */
+            items: components["schemas"]["FactorItemView"][];
+        };
         /** @description One problem with one field: `{path, code, message}`. */
         FieldError: {
             /** @description JSON Pointer into the checked document (`/config/account_code`). */
@@ -3468,6 +3651,37 @@ export interface components {
          * @enum {string}
          */
         HttpMethod: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+        /** @description Body of `POST /api/v1/subscriptions/import`: past history, all or none. */
+        ImportBody: {
+            /** @description The subscriptions. */
+            items: components["schemas"]["ImportItem"][];
+        };
+        /** @description One past subscription of `POST /api/v1/subscriptions/import`. */
+        ImportItem: {
+            /** @description The subscriber (`cus_...`). */
+            customer_id: string;
+            /** @description Where it was sold (`mkt_...`). */
+            marketplace_id: string;
+            /** @description What was subscribed to (`int_...`). */
+            integration_id: string;
+            pricing?: components["schemas"]["PricingView"] | null;
+            /**
+             * Format: date-time
+             * @description When it began (RFC 3339, not after now).
+             */
+            subscribed_at: string;
+            /**
+             * Format: date-time
+             * @description When the customer cancelled it (RFC 3339, between `subscribed_at` and now).
+             */
+            cancelled_at?: string | null;
+            cancellation?: components["schemas"]["DeactivateBody"] | null;
+        };
+        /** @description Answer of an import. */
+        Imported: {
+            /** @description How many subscriptions were imported. */
+            imported: number;
+        };
         /** @description An inbound client as shown (no secret). */
         InboundClientView: {
             /** @description Client id, for `POST /api/v1/vendor/oauth2/token`. */
@@ -3726,6 +3940,7 @@ export interface components {
             /** @description Whether a customer may hold several instances. */
             allow_multiple_instances: boolean;
             partner_brief?: components["schemas"]["PartnerBrief"] | null;
+            pricing?: components["schemas"]["PricingView"] | null;
         };
         /** @description A listing: an integration's version offered in the marketplace. */
         ListingView: {
@@ -3745,6 +3960,7 @@ export interface components {
             partner_brief: components["schemas"]["PartnerBrief"];
             /** @description Where it is shown. */
             visibility: components["schemas"]["ListingVisibility"];
+            pricing?: components["schemas"]["PricingView"] | null;
             /**
              * Format: date-time
              * @description Last change (RFC 3339).
@@ -3917,6 +4133,7 @@ export interface components {
             /** @description The listed version. */
             version: string;
             tier?: components["schemas"]["Tier"] | null;
+            pricing?: components["schemas"]["PricingView"] | null;
             /** @description Whether the customer has a live (not deactivated) instance. */
             activated: boolean;
             /**
@@ -4723,6 +4940,7 @@ export interface components {
                 partner_brief: components["schemas"]["PartnerBrief"];
                 /** @description Where it is shown. */
                 visibility: components["schemas"]["ListingVisibility"];
+                pricing?: components["schemas"]["PricingView"] | null;
                 /**
                  * Format: date-time
                  * @description Last change (RFC 3339).
@@ -4782,6 +5000,7 @@ export interface components {
                 /** @description The listed version. */
                 version: string;
                 tier?: components["schemas"]["Tier"] | null;
+                pricing?: components["schemas"]["PricingView"] | null;
                 /** @description Whether the customer has a live (not deactivated) instance. */
                 activated: boolean;
                 /**
@@ -4927,6 +5146,49 @@ export interface components {
                  * @description Creation time (RFC 3339).
                  */
                 created_at: string;
+            }[];
+            /** @description Cursor of the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list: `{items, next_cursor}`. */
+        Page_SubscriptionView: {
+            /** @description The items of this page. */
+            items: {
+                /** @description Id (`sub_...`). */
+                id: string;
+                /** @description The subscriber. */
+                customer_id: string;
+                /** @description Where it was sold. */
+                marketplace_id: string;
+                /** @description What was subscribed to. */
+                integration_id: string;
+                /** @description The instance that started it (null for imported history). */
+                instance_id?: string | null;
+                pricing?: components["schemas"]["PricingView"] | null;
+                /** @description `active` or `cancelled`. */
+                status: string;
+                /** @description A return: the customer had cancelled before, with none active. */
+                returning: boolean;
+                /** @description Imported history. */
+                imported: boolean;
+                /**
+                 * Format: date-time
+                 * @description When it began (RFC 3339).
+                 */
+                subscribed_at: string;
+                /**
+                 * Format: date-time
+                 * @description When it ended (RFC 3339).
+                 */
+                cancelled_at?: string | null;
+                /** @description `customer` or `organization` (never scored). */
+                cancelled_by?: string | null;
+                cancellation?: components["schemas"]["CancellationView"] | null;
+                /**
+                 * Format: date-time
+                 * @description Last change (RFC 3339).
+                 */
+                updated_at: string;
             }[];
             /** @description Cursor of the next page; null on the last page. */
             next_cursor?: string | null;
@@ -5218,6 +5480,15 @@ export interface components {
              */
             errors: components["schemas"]["FieldError"][];
         };
+        /** @description A listing's price (`null` where the listing is free). */
+        PricingView: {
+            /** @description ISO 4217 code (`EUR`). */
+            currency: string;
+            /** @description Paid once, at subscription, with exactly the currency's minor digits (`"0.00"`). */
+            up_front: string;
+            /** @description Paid every month (`"9.90"`). */
+            monthly: string;
+        };
         /** @description The problem document (RFC 9457, `application/problem+json`) every error answers with. */
         Problem: {
             /** @description A URI naming the problem type (`urn:marketplace:problem:<code>`). */
@@ -5389,6 +5660,86 @@ export interface components {
          * @enum {string}
          */
         ScopeKind: "organization" | "customer" | "instance";
+        /** @description A listing's score at a time. */
+        ScoreView: {
+            /**
+             * Format: int32
+             * @description 0 to 100.
+             */
+            score: number;
+            /** @description What the score allows. */
+            visibility: components["schemas"]["ListingVisibility"];
+            /** @description The four factors, always all. */
+            factors: components["schemas"]["FactorView"][];
+            /** @description The policy's thresholds. */
+            thresholds: components["schemas"]["ThresholdsView"];
+            /**
+             * Format: date-time
+             * @description The time it was computed at (RFC 3339).
+             */
+            evaluated_at: string;
+        };
+        /**
+         * @description The organization's scoring policy: what each fact deducts from a listing's 100 points, and
+         *     the thresholds that hide and then delist it.
+         */
+        ScoringPolicyView: {
+            /**
+             * Format: int32
+             * @description Per declared application whose latest version the listed version lacks (default 10).
+             */
+            unsupported_version_points: number;
+            /**
+             * Format: int32
+             * @description Per negative review (rating 2 or less) past its window without a standing dispute (5).
+             */
+            negative_review_points: number;
+            /**
+             * Format: int32
+             * @description Days to dispute a negative review before it counts (30).
+             */
+            negative_review_window_days: number;
+            /**
+             * Format: int32
+             * @description The days looked back over for excessive cancellations (90).
+             */
+            cancellation_period_days: number;
+            /**
+             * Format: int32
+             * @description Cancellations that are excessive below `cancellation_percent_from` subscribers (5).
+             */
+            cancellation_count: number;
+            /**
+             * Format: int32
+             * @description The share of subscribers that is excessive from `cancellation_percent_from` (25).
+             */
+            cancellation_percent: number;
+            /**
+             * Format: int32
+             * @description Subscribers from which the share applies (20).
+             */
+            cancellation_percent_from: number;
+            /**
+             * Format: int32
+             * @description Deducted once for excessive cancellations (15).
+             */
+            excessive_cancellation_points: number;
+            /**
+             * Format: int32
+             * @description Per customer cancellation one to seven months after subscribing (5).
+             */
+            misrepresentation_points: number;
+            /**
+             * Format: int32
+             * @description Below this score: hidden from external search (60).
+             */
+            external_search_threshold: number;
+            /**
+             * Format: int32
+             * @description Below this score: delisted, its instances kept running (40; at most the external one).
+             */
+            delist_threshold: number;
+        };
         /** @description That a secret is set (its value is never shown again). */
         SecretSet: {
             /** @description Always true. */
@@ -5602,6 +5953,44 @@ export interface components {
          * @enum {string}
          */
         SubmitterKind: "organization" | "partner";
+        /** @description A subscription: what an activation started at the listing's price then. */
+        SubscriptionView: {
+            /** @description Id (`sub_...`). */
+            id: string;
+            /** @description The subscriber. */
+            customer_id: string;
+            /** @description Where it was sold. */
+            marketplace_id: string;
+            /** @description What was subscribed to. */
+            integration_id: string;
+            /** @description The instance that started it (null for imported history). */
+            instance_id?: string | null;
+            pricing?: components["schemas"]["PricingView"] | null;
+            /** @description `active` or `cancelled`. */
+            status: string;
+            /** @description A return: the customer had cancelled before, with none active. */
+            returning: boolean;
+            /** @description Imported history. */
+            imported: boolean;
+            /**
+             * Format: date-time
+             * @description When it began (RFC 3339).
+             */
+            subscribed_at: string;
+            /**
+             * Format: date-time
+             * @description When it ended (RFC 3339).
+             */
+            cancelled_at?: string | null;
+            /** @description `customer` or `organization` (never scored). */
+            cancelled_by?: string | null;
+            cancellation?: components["schemas"]["CancellationView"] | null;
+            /**
+             * Format: date-time
+             * @description Last change (RFC 3339).
+             */
+            updated_at: string;
+        };
         /** @description How to reach a provider's support. */
         Support: {
             /** @description Support email. */
@@ -5783,6 +6172,19 @@ export interface components {
          * @enum {string}
          */
         ThemeName: "light" | "dark";
+        /** @description The thresholds a score was judged against. */
+        ThresholdsView: {
+            /**
+             * Format: int32
+             * @description Below it: hidden from external search.
+             */
+            external_search: number;
+            /**
+             * Format: int32
+             * @description Below it: delisted.
+             */
+            delist: number;
+        };
         /**
          * @description A certification tier, lowest first.
          * @enum {string}
@@ -7860,6 +8262,41 @@ export interface operations {
             500: components["responses"]["Problem500"];
         };
     };
+    embedded_deactivate_instance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Instance id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeactivateBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstanceView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
     embedded_instance_executions: {
         parameters: {
             query?: {
@@ -8395,6 +8832,35 @@ export interface operations {
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    embedded_list_subscriptions: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SubscriptionView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             500: components["responses"]["Problem500"];
         };
     };
@@ -10767,6 +11233,38 @@ export interface operations {
             500: components["responses"]["Problem500"];
         };
     };
+    get_score: {
+        parameters: {
+            query?: {
+                /** @description The time to score at (RFC 3339; default now). */
+                at?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Marketplace id */
+                id: string;
+                /** @description Integration id */
+                integration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoreView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
     get_organization: {
         parameters: {
             query?: never;
@@ -11413,6 +11911,59 @@ export interface operations {
             500: components["responses"]["Problem500"];
         };
     };
+    get_scoring_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoringPolicyView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    put_scoring_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScoringPolicyView"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoringPolicyView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
     list_signing_keys: {
         parameters: {
             query?: {
@@ -11494,6 +12045,99 @@ export interface operations {
             };
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    list_subscriptions: {
+        parameters: {
+            query?: {
+                /** @description Only this customer's. */
+                customer_id?: string;
+                /** @description Only this integration's. */
+                integration_id?: string;
+                /** @description Only this marketplace's. */
+                marketplace_id?: string;
+                /** @description `active` or `cancelled`. */
+                status?: string;
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SubscriptionView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    import_subscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Imported"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    get_subscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Subscription id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
             404: components["responses"]["Problem404"];
             500: components["responses"]["Problem500"];
         };

@@ -7,10 +7,11 @@
 //! → deployability (403/409) → 422 (every field error at once).
 
 use crate::error::{ApiError, ApiResult};
+use crate::http::commerce::subscription_view;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::instances::{activated_view, record, view};
 use crate::http::observability::{execution_view, executions_page, logs_page};
-use crate::http::{List, decode, page_request};
+use crate::http::{List, decode, page_of, page_request};
 use crate::service::auth::CustomerUser;
 use crate::service::catalog::{CustomerSnapshot, Snapshot, snapshot, views};
 use crate::service::certification;
@@ -19,7 +20,9 @@ use crate::service::instances::{
 };
 use crate::service::runner;
 use crate::service::state::AppState;
+use crate::service::subscriptions::{self, Ending};
 use crate::service::templates;
+use crate::store::subscriptions::SubscriptionFilter;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -27,6 +30,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use marketplace_api::PageQuery;
 use marketplace_api::certification::Support;
+use marketplace_api::commerce::{DeactivateBody, SubscriptionView};
 use marketplace_api::embedded::{CatalogApplication, CatalogCollection, CatalogProvider};
 use marketplace_api::embedded::{
     MarketplaceDetail, MarketplaceEntry, MarketplaceQuery, TestBody, ValidateBody, ValidateResult,
@@ -37,6 +41,7 @@ use marketplace_api::observability::{ExecutionQuery, ExecutionView, LogQuery, Lo
 use marketplace_api::templates::{EmbeddedActivationBody, OneClickBody};
 use marketplace_core::CatalogFilter;
 use marketplace_core::certification::Tier;
+use marketplace_core::commerce::Cancellation;
 use marketplace_core::config::Audience;
 use marketplace_core::permission::{Action, Decision, authorize};
 use marketplace_core::values::{Editor, ValidationOptions, validate_config};
@@ -52,6 +57,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(activate, list_instances))
         .routes(routes!(get_instance, patch_instance, delete_instance))
         .routes(routes!(pause_instance))
+        .routes(routes!(deactivate_instance))
+        .routes(routes!(list_subscriptions))
         .routes(routes!(resume_instance))
         .routes(routes!(test_instance))
         .routes(routes!(launch_instance))
@@ -445,7 +452,7 @@ async fn transition(
     let action = match transition {
         Transition::Pause => Action::Pause,
         Transition::Resume => Action::Resume,
-        Transition::Deactivate => Action::Deactivate,
+        Transition::Deactivate(_) => Action::Deactivate,
     };
     let instance = own_instance(state, user, action, id).await?;
     let shown = instances::transition(
@@ -501,7 +508,8 @@ async fn patch_instance(
     )))
 }
 
-/// Deactivate an instance.
+/// Deactivate an instance; its subscription ends, cancelled by the customer with the reason
+/// `unspecified` (`POST .../deactivate` gives one).
 #[utoipa::path(delete, operation_id = "embedded_delete_instance", path = "/api/v1/embedded/instances/{id}", tag = "embedded", security(("embedded_token" = [])),
     params(("id" = String, Path, description = "Instance id")), responses((status = 200, body = InstanceView)))]
 async fn delete_instance(
@@ -509,7 +517,44 @@ async fn delete_instance(
     user: CustomerUser,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<InstanceView>> {
-    transition(&state, &user, &id, Transition::Deactivate).await
+    let ending = Ending::by_customer(Cancellation::unspecified());
+    transition(&state, &user, &id, Transition::Deactivate(ending)).await
+}
+
+/// Deactivate an instance saying why: its subscription ends, cancelled by the customer with
+/// this reason (`/reason` `option` for another).
+#[utoipa::path(post, operation_id = "embedded_deactivate_instance", path = "/api/v1/embedded/instances/{id}/deactivate", tag = "embedded", security(("embedded_token" = [])),
+    params(("id" = String, Path, description = "Instance id")), request_body = DeactivateBody,
+    responses((status = 200, body = InstanceView)))]
+async fn deactivate_instance(
+    State(state): State<AppState>,
+    user: CustomerUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<Json<InstanceView>> {
+    let cancellation =
+        marketplace_core::commerce::parse_cancellation(&body, "").map_err(ApiError::Validation)?;
+    let ending = Ending::by_customer(cancellation);
+    transition(&state, &user, &id, Transition::Deactivate(ending)).await
+}
+
+/// The customer's subscriptions, newest id last.
+#[utoipa::path(get, operation_id = "embedded_list_subscriptions", path = "/api/v1/embedded/subscriptions", tag = "embedded", security(("embedded_token" = [])),
+    params(PageQuery), responses((status = 200, body = List<SubscriptionView>)))]
+async fn list_subscriptions(
+    State(state): State<AppState>,
+    user: CustomerUser,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> ApiResult<Json<List<SubscriptionView>>> {
+    // Who may see the customer's instances may see what they subscribed to.
+    allow(&user, Action::ReadInstances, Some(&user.customer_id))?;
+    let filter = SubscriptionFilter {
+        customer_id: Some(user.customer_id.clone()),
+        ..SubscriptionFilter::default()
+    };
+    let page = page_request(query.limit, query.cursor.as_ref())?;
+    let page = subscriptions::list(&state, &user.organization_id, &filter, &page).await?;
+    Ok(Json(page_of(page, subscription_view)))
 }
 
 /// Pause an instance.

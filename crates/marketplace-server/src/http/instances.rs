@@ -196,7 +196,8 @@ async fn patch_instance(
     )))
 }
 
-/// Deactivate an instance (it stays listed as deactivated; its webhook URLs stop working).
+/// Deactivate an instance (it stays listed as deactivated; its webhook URLs stop working); its
+/// subscription ends, cancelled by the organization (never scored).
 #[utoipa::path(delete, path = "/api/v1/instances/{id}", tag = "instances", security(("api_key" = [])),
     params(("id" = String, Path, description = "Instance id")), responses((status = 200, body = InstanceView)))]
 async fn delete_instance(
@@ -204,7 +205,8 @@ async fn delete_instance(
     admin: Admin,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<InstanceView>> {
-    transition(&state, &admin, &id, Transition::Deactivate).await
+    let ending = crate::service::subscriptions::Ending::by_organization();
+    transition(&state, &admin, &id, Transition::Deactivate(ending)).await
 }
 
 /// Move an instance to another published version; newly required values without default leave

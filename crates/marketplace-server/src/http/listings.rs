@@ -36,6 +36,7 @@ pub(crate) fn view(record: ListingRecord) -> ListingView {
         allow_multiple_instances: l.allow_multiple_instances,
         partner_brief: l.partner_brief.into(),
         visibility: l.visibility.into(),
+        pricing: l.pricing.as_ref().map(Into::into),
         updated_at: rfc3339(record.updated_at),
     }
 }
@@ -106,6 +107,7 @@ pub(crate) async fn put(
         customer_deployable: body.customer_deployable,
         allow_multiple_instances: body.allow_multiple_instances,
         partner_brief: body.partner_brief.map(Into::into),
+        pricing: body.pricing,
     };
     let record = marketplaces::put_listing(
         state,

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod avatars;
 pub mod certification;
 pub mod client_auth;
+pub mod commerce;
 pub mod connections;
 pub mod cors;
 pub mod customers;
@@ -239,6 +240,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(listings::router())
         .merge(marketplaces::router())
         .merge(customers::router())
+        .merge(commerce::router())
         .merge(avatars::router())
         .merge(icons::router())
         .merge(attachments::router())

@@ -163,7 +163,8 @@ pub async fn update(
     get(state, organization_id, id).await
 }
 
-/// Deletes a customer with its users, instances, vendor values, executions and logs, when
+/// Deletes a customer with its users, instances, vendor values, executions and logs (its
+/// subscriptions stay, cancelled by the organization), when
 /// `confirm_name` is its exact name; tokens of its users issued until now are revoked.
 #[tracing::instrument(name = "customers::delete", level = "debug", skip_all)]
 pub async fn delete(
@@ -185,6 +186,9 @@ pub async fn delete(
     // that no session outlives the customer whatever the backend's settings.
     store::portal::delete_customer_sessions(&mut tx, id).await?;
     store::customers::delete(&mut tx, id).await?;
+    // Its subscriptions stay, as history, ended by the organization (never scored), without
+    // its comments.
+    store::subscriptions::cancel_for_customer(&mut tx, id, now).await?;
     store::revocations::revoke_customer(&mut tx, organization_id, &customer.external_id, now)
         .await?;
     store::events::record(

@@ -682,6 +682,12 @@ async fn settle_instance(
         return Ok(None);
     }
     store::events::record(tx, organization_id, &event).await?;
+    if next.status == marketplace_core::InstanceStatus::Failed {
+        // A refused activation never ran: the organization ends its subscription.
+        let ending = crate::service::subscriptions::Ending::by_organization();
+        crate::service::subscriptions::end(tx, organization_id, next.id.as_str(), &ending, now)
+            .await?;
+    }
     Ok(Some(next.customer_id.to_string()))
 }
 

@@ -8,6 +8,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::service::catalog::{Snapshot, load_version};
 use crate::service::sso;
 use crate::service::state::AppState;
+use crate::service::subscriptions::{self, Ending};
 use crate::service::templates;
 use crate::store::instances::{IdempotencyRecord, WebhookToken};
 use crate::store::{self, Conn, Page, PageRequest, Tx, new_id, now_ms};
@@ -415,6 +416,15 @@ async fn activate_once(
         )?;
     }
     store::instances::save(&mut tx, &state.store, &instance, true).await?;
+    crate::service::subscriptions::start(
+        &mut tx,
+        request.organization_id,
+        listed.listing.marketplace_id.as_str(),
+        listed.listing.pricing.as_ref(),
+        &instance,
+        now,
+    )
+    .await?;
     if let Some(one_click) = &request.one_click {
         for (collection, overrides) in &one_click.template.overrides {
             store::instance_mappings::put(
@@ -493,9 +503,20 @@ async fn commit_change(
     event: &Event,
     version: Option<&IntegrationVersion>,
     overrides: Option<&[(String, Vec<Mapping>)]>,
+    ending: Option<&Ending>,
 ) -> ApiResult<()> {
     let mut tx = state.store.begin().await?;
     store::instances::save(&mut tx, &state.store, instance, false).await?;
+    if let Some(ending) = ending {
+        subscriptions::end(
+            &mut tx,
+            organization_id,
+            instance.id.as_str(),
+            ending,
+            now_ms(),
+        )
+        .await?;
+    }
     if let Some(kept) = overrides {
         store::instance_mappings::replace_all(&mut tx, instance.id.as_str(), kept, now_ms())
             .await?;
@@ -518,14 +539,14 @@ async fn commit_change(
 }
 
 /// Pause, resume or deactivate.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Transition {
     /// Pause.
     Pause,
     /// Resume.
     Resume,
-    /// Deactivate.
-    Deactivate,
+    /// Deactivate, ending the instance's subscription so.
+    Deactivate(Ending),
 }
 
 /// Applies a state transition (core's state machine decides whether it is allowed).
@@ -538,12 +559,21 @@ pub async fn transition(
     audience: Audience,
 ) -> ApiResult<ShownInstance> {
     let now = now_ms();
-    let (next, event) = match transition {
-        Transition::Pause => instance.pause(now)?,
-        Transition::Resume => instance.resume(now)?,
-        Transition::Deactivate => instance.deactivate(now)?,
+    let ((next, event), ending) = match transition {
+        Transition::Pause => (instance.pause(now)?, None),
+        Transition::Resume => (instance.resume(now)?, None),
+        Transition::Deactivate(ending) => (instance.deactivate(now)?, Some(ending)),
     };
-    commit_change(state, organization_id, &next, &event, None, None).await?;
+    commit_change(
+        state,
+        organization_id,
+        &next,
+        &event,
+        None,
+        None,
+        ending.as_ref(),
+    )
+    .await?;
     show(state, &next, audience).await
 }
 
@@ -632,7 +662,7 @@ pub async fn reconfigure(
         }
         next.enabled_flows = Some(flows);
     }
-    commit_change(state, organization_id, &next, &event, None, None).await?;
+    commit_change(state, organization_id, &next, &event, None, None, None).await?;
     show(state, &next, audience_of(change.editor)).await
 }
 
@@ -674,6 +704,7 @@ pub async fn upgrade(
         &event,
         Some(&target),
         kept.as_deref(),
+        None,
     )
     .await?;
     Ok((

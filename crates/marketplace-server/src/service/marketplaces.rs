@@ -407,6 +407,8 @@ pub struct ListingChange {
     pub allow_multiple_instances: bool,
     /// What partners are told (`None`: kept as it is, empty for a new listing).
     pub partner_brief: Option<PartnerBrief>,
+    /// The price as sent (`None`: kept as it is, free for a new listing; `null`: free).
+    pub pricing: Option<Value>,
 }
 
 /// Lists an integration in a marketplace, or changes its listing (its visibility is kept).
@@ -437,12 +439,17 @@ pub async fn put_listing(
     )
     .await?
     .map(|r| r.listing);
-    let (brief, visibility) = match current {
-        Some(l) => (l.partner_brief, l.visibility),
+    let (brief, visibility, kept_pricing) = match current {
+        Some(l) => (l.partner_brief, l.visibility, l.pricing),
         None => Default::default(),
     };
+    let pricing = match &change.pricing {
+        None => kept_pricing,
+        Some(sent) => marketplace_core::commerce::parse_pricing(sent, "/pricing")
+            .map_err(ApiError::Validation)?,
+    };
     let listing = Listing {
-        pricing: None,
+        pricing,
         marketplace_id: marketplace_id.into(),
         integration_id: integration_id.into(),
         version: version.version.version,

@@ -27,6 +27,7 @@ struct Row {
     allow_multiple_instances: i64,
     partner_brief: String,
     visibility: String,
+    pricing: Option<String>,
     updated_at: i64,
 }
 
@@ -34,7 +35,12 @@ impl Row {
     fn record(self) -> StoreResult<ListingRecord> {
         Ok(ListingRecord {
             listing: Listing {
-                pricing: None,
+                pricing: self
+                    .pricing
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()
+                    .map_err(|e| StoreError::Corrupt(format!("listing pricing: {e}")))?,
                 version: semver::Version::parse(&self.version)
                     .map_err(|e| StoreError::Corrupt(format!("listing version: {e}")))?,
                 marketplace_id: self.marketplace_id.into(),
@@ -52,7 +58,7 @@ impl Row {
     }
 }
 
-const SELECT: &str = "SELECT marketplace_id, integration_id, version, overview, customer_deployable, allow_multiple_instances, partner_brief, visibility, updated_at FROM listings";
+const SELECT: &str = "SELECT marketplace_id, integration_id, version, overview, customer_deployable, allow_multiple_instances, partner_brief, visibility, pricing, updated_at FROM listings";
 
 /// Lists an integration or changes its listing.
 pub async fn upsert(
@@ -63,11 +69,11 @@ pub async fn upsert(
 ) -> StoreResult<()> {
     execute(
         &mut **tx,
-        "INSERT INTO listings (integration_id, organization_id, version, overview, customer_deployable, allow_multiple_instances, updated_at, marketplace_id, partner_brief, visibility) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (marketplace_id, integration_id) DO UPDATE SET version = excluded.version, \
+        "INSERT INTO listings (integration_id, organization_id, version, overview, customer_deployable, allow_multiple_instances, updated_at, marketplace_id, partner_brief, visibility, pricing) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (marketplace_id, integration_id) DO UPDATE SET version = excluded.version, \
          overview = excluded.overview, customer_deployable = excluded.customer_deployable, \
          allow_multiple_instances = excluded.allow_multiple_instances, updated_at = excluded.updated_at, \
-         partner_brief = excluded.partner_brief, visibility = excluded.visibility",
+         partner_brief = excluded.partner_brief, visibility = excluded.visibility, pricing = excluded.pricing",
         [
             listing.integration_id.as_str().into(),
             organization_id.into(),
@@ -79,6 +85,7 @@ pub async fn upsert(
             listing.marketplace_id.as_str().into(),
             super::to_json_text(&listing.partner_brief).into(),
             listing.visibility.as_str().into(),
+            super::subscriptions::pricing_text(listing.pricing.as_ref()).into(),
         ],
     )
     .await?;

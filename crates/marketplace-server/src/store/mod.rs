@@ -42,6 +42,7 @@ pub mod schedules;
 pub mod shared_webhooks;
 pub mod signing_keys;
 pub mod sso;
+pub mod subscriptions;
 pub mod templates;
 pub mod tenants;
 

@@ -1,0 +1,214 @@
+//! Commerce: subscriptions (`GET /api/v1/subscriptions[/{id}]`, `POST .../import`, the
+//! customer's `GET /api/v1/embedded/subscriptions`), the customer's deactivation with a reason
+//! (`POST /api/v1/embedded/instances/{id}/deactivate`), the scoring policy
+//! (`GET/PUT /api/v1/scoring-policy`) and a listing's score
+//! (`GET /api/v1/marketplaces/{id}/listings/{integration_id}/score`).
+
+use crate::listings::{ListingVisibility, PricingView};
+use serde::{Deserialize, Serialize};
+
+/// A subscription: what an activation started at the listing's price then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct SubscriptionView {
+    /// Id (`sub_...`).
+    pub id: String,
+    /// The subscriber.
+    pub customer_id: String,
+    /// Where it was sold.
+    pub marketplace_id: String,
+    /// What was subscribed to.
+    pub integration_id: String,
+    /// The instance that started it (null for imported history).
+    pub instance_id: Option<String>,
+    /// The listing's price when it began (null: free).
+    pub pricing: Option<PricingView>,
+    /// `active` or `cancelled`.
+    pub status: String,
+    /// A return: the customer had cancelled before, with none active.
+    pub returning: bool,
+    /// Imported history.
+    pub imported: bool,
+    /// When it began (RFC 3339).
+    #[cfg_attr(feature = "schema", schema(format = DateTime))]
+    pub subscribed_at: String,
+    /// When it ended (RFC 3339).
+    #[cfg_attr(feature = "schema", schema(format = DateTime))]
+    pub cancelled_at: Option<String>,
+    /// `customer` or `organization` (never scored).
+    pub cancelled_by: Option<String>,
+    /// The customer's reason.
+    pub cancellation: Option<CancellationView>,
+    /// Last change (RFC 3339).
+    #[cfg_attr(feature = "schema", schema(format = DateTime))]
+    pub updated_at: String,
+}
+
+/// Why a customer cancelled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct CancellationView {
+    /// `not_needed`, `too_expensive`, `missing_features`, `not_working`,
+    /// `switched_to_alternative`, `other`, or `unspecified` (a plain `DELETE`).
+    pub reason: String,
+    /// In the customer's words.
+    pub comment: Option<String>,
+}
+
+/// Body of `POST /api/v1/embedded/instances/{id}/deactivate`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DeactivateBody {
+    /// `not_needed`, `too_expensive`, `missing_features`, `not_working`,
+    /// `switched_to_alternative` or `other`.
+    pub reason: String,
+    /// In the customer's words (at most 2,000 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+query! {
+    /// Filters and paging of the subscription list.
+    pub struct SubscriptionQuery {
+        /// Only this customer's.
+        pub customer_id: Option<String>,
+        /// Only this integration's.
+        pub integration_id: Option<String>,
+        /// Only this marketplace's.
+        pub marketplace_id: Option<String>,
+        /// `active` or `cancelled`.
+        pub status: Option<String>,
+    }
+    with paging
+}
+
+/// One past subscription of `POST /api/v1/subscriptions/import`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct ImportItem {
+    /// The subscriber (`cus_...`).
+    pub customer_id: String,
+    /// Where it was sold (`mkt_...`).
+    pub marketplace_id: String,
+    /// What was subscribed to (`int_...`).
+    pub integration_id: String,
+    /// Its price then (null: free).
+    pub pricing: Option<PricingView>,
+    /// When it began (RFC 3339, not after now).
+    #[cfg_attr(feature = "schema", schema(format = DateTime))]
+    pub subscribed_at: String,
+    /// When the customer cancelled it (RFC 3339, between `subscribed_at` and now).
+    #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(format = DateTime))]
+    pub cancelled_at: Option<String>,
+    /// Why (`unspecified` when left out).
+    #[serde(default)]
+    pub cancellation: Option<DeactivateBody>,
+}
+
+/// Body of `POST /api/v1/subscriptions/import`: past history, all or none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct ImportBody {
+    /// The subscriptions.
+    pub items: Vec<ImportItem>,
+}
+
+/// Answer of an import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct Imported {
+    /// How many subscriptions were imported.
+    pub imported: usize,
+}
+
+/// The organization's scoring policy: what each fact deducts from a listing's 100 points, and
+/// the thresholds that hide and then delist it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ScoringPolicyView {
+    /// Per declared application whose latest version the listed version lacks (default 10).
+    pub unsupported_version_points: u32,
+    /// Per negative review (rating 2 or less) past its window without a standing dispute (5).
+    pub negative_review_points: u32,
+    /// Days to dispute a negative review before it counts (30).
+    pub negative_review_window_days: u32,
+    /// The days looked back over for excessive cancellations (90).
+    pub cancellation_period_days: u32,
+    /// Cancellations that are excessive below `cancellation_percent_from` subscribers (5).
+    pub cancellation_count: u32,
+    /// The share of subscribers that is excessive from `cancellation_percent_from` (25).
+    pub cancellation_percent: u32,
+    /// Subscribers from which the share applies (20).
+    pub cancellation_percent_from: u32,
+    /// Deducted once for excessive cancellations (15).
+    pub excessive_cancellation_points: u32,
+    /// Per customer cancellation one to seven months after subscribing (5).
+    pub misrepresentation_points: u32,
+    /// Below this score: hidden from external search (60).
+    pub external_search_threshold: u32,
+    /// Below this score: delisted, its instances kept running (40; at most the external one).
+    pub delist_threshold: u32,
+}
+
+/// One factor of a score.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct FactorView {
+    /// `unsupported_application_version`, `negative_reviews`, `excessive_cancellations` or
+    /// `misrepresentation`.
+    pub code: String,
+    /// Its deduction (0 or negative).
+    pub points: i64,
+    /// How many items it found.
+    pub count: usize,
+    /// The applications, reviews or subscriptions, with why they count.
+    pub items: Vec<FactorItemView>,
+}
+
+/// What a factor found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct FactorItemView {
+    /// The application, review or subscription.
+    pub id: String,
+    /// Why it counts.
+    pub detail: String,
+}
+
+/// The thresholds a score was judged against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct ThresholdsView {
+    /// Below it: hidden from external search.
+    pub external_search: u32,
+    /// Below it: delisted.
+    pub delist: u32,
+}
+
+/// A listing's score at a time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct ScoreView {
+    /// 0 to 100.
+    pub score: u32,
+    /// What the score allows.
+    pub visibility: ListingVisibility,
+    /// The four factors, always all.
+    pub factors: Vec<FactorView>,
+    /// The policy's thresholds.
+    pub thresholds: ThresholdsView,
+    /// The time it was computed at (RFC 3339).
+    #[cfg_attr(feature = "schema", schema(format = DateTime))]
+    pub evaluated_at: String,
+}
+
+query! {
+    /// `?at=` of a score.
+    pub struct ScoreQuery {
+        /// The time to score at (RFC 3339; default now).
+        pub at: Option<String>,
+    }
+}

@@ -1,0 +1,38 @@
+-- Commerce: a listing's price, the subscriptions activations start and deactivations end, and
+-- each organization's scoring policy.
+
+-- `{currency, up_front, monthly}` as JSON (amounts as strings); NULL is free.
+ALTER TABLE listings ADD COLUMN pricing TEXT;
+
+-- A subscription outlives its instance and its customer (history is scored): no foreign keys to
+-- them. `pricing` is the listing's price when it began.
+CREATE TABLE subscriptions (
+    id TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    customer_id TEXT NOT NULL,
+    marketplace_id TEXT NOT NULL,
+    integration_id TEXT NOT NULL,
+    instance_id TEXT,
+    pricing TEXT,
+    status TEXT NOT NULL,
+    is_return BIGINT NOT NULL,
+    imported BIGINT NOT NULL,
+    subscribed_at BIGINT NOT NULL,
+    cancelled_at BIGINT,
+    cancelled_by TEXT,
+    cancellation_reason TEXT,
+    cancellation_comment TEXT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX subscriptions_org ON subscriptions (organization_id, id);
+CREATE INDEX subscriptions_customer ON subscriptions (customer_id, integration_id);
+CREATE INDEX subscriptions_listing ON subscriptions (marketplace_id, integration_id);
+CREATE UNIQUE INDEX subscriptions_instance ON subscriptions (instance_id) WHERE instance_id IS NOT NULL;
+
+-- The organization's scoring policy as JSON; no row is the default policy.
+CREATE TABLE scoring_policies (
+    organization_id TEXT PRIMARY KEY REFERENCES organizations (id) ON DELETE CASCADE,
+    policy TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
