@@ -212,3 +212,129 @@ query! {
         pub at: Option<String>,
     }
 }
+
+/// A review: one per customer and integration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct ReviewView {
+    /// Id (`rev_...`).
+    pub id: String,
+    /// The reviewed integration.
+    pub integration_id: String,
+    /// The author (the admin API only: customers see reviews unnamed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    /// 1 to 5.
+    pub rating: u8,
+    /// The review.
+    pub text: String,
+    /// Rated 2 or less.
+    pub negative: bool,
+    /// The author came back after writing it (it no longer counts against the score).
+    pub returned: bool,
+    /// What the author added after coming back.
+    pub follow_up: Option<String>,
+    /// The vendor's response.
+    pub vendor_response: Option<ResponseView>,
+    /// The vendor's dispute of it.
+    pub dispute: Option<DisputeView>,
+    /// Whether it counts against the listing's score now (the admin API only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counts_against_score: Option<bool>,
+    /// Creation time (RFC 3339).
+    #[cfg_attr(feature = "schema", schema(format = DateTime))]
+    pub created_at: String,
+    /// Last change (RFC 3339).
+    #[cfg_attr(feature = "schema", schema(format = DateTime))]
+    pub updated_at: String,
+}
+
+/// The vendor's response to a review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct ResponseView {
+    /// What the vendor answered.
+    pub text: String,
+    /// When (RFC 3339).
+    #[cfg_attr(feature = "schema", schema(format = DateTime))]
+    pub at: String,
+}
+
+/// The vendor's dispute of a negative review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct DisputeView {
+    /// `pending`, `accepted` (the review no longer counts) or `rejected`.
+    pub status: String,
+    /// The vendor's reason.
+    pub reason: String,
+    /// The reviewer's notes.
+    pub notes: Option<String>,
+    /// When it was filed (RFC 3339).
+    #[cfg_attr(feature = "schema", schema(format = DateTime))]
+    pub filed_at: String,
+    /// When it was decided (RFC 3339).
+    #[cfg_attr(feature = "schema", schema(format = DateTime))]
+    pub decided_at: Option<String>,
+}
+
+/// Body of a customer's review (`POST`: `rating` required; `PATCH`: any field).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReviewBody {
+    /// 1 to 5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<u8>,
+    /// The review (at most 5,000 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Once the customer came back: what changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<String>,
+}
+
+/// Body of `PUT /api/v1/reviews/{id}/response`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ResponseBody {
+    /// The answer (at most 5,000 characters).
+    pub text: String,
+}
+
+/// Body of `POST /api/v1/reviews/{id}/dispute`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DisputeBody {
+    /// Why the review should not count.
+    pub reason: String,
+}
+
+/// Body of `POST /api/v1/reviews/{id}/dispute/decision`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    /// `accept` or `reject`.
+    pub decision: String,
+    /// Why.
+    #[serde(default)]
+    pub notes: String,
+}
+
+query! {
+    /// Filters and paging of the review list.
+    pub struct ReviewQuery {
+        /// Only this integration's.
+        pub integration_id: Option<String>,
+        /// Only this customer's.
+        pub customer_id: Option<String>,
+        /// Only negative (`true`) or only other (`false`) reviews.
+        pub negative: Option<bool>,
+        /// Only reviews with a dispute in this state (`pending`, `accepted`, `rejected`).
+        pub dispute: Option<String>,
+    }
+    with paging
+}

@@ -24,6 +24,25 @@ query! {
     with paging
 }
 
+/// An integration's rating: the average of its reviews with one decimal, and their count.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct RatingView {
+    /// The average rating (`"4.5"`; null without reviews).
+    pub average: Option<String>,
+    /// How many reviews.
+    pub count: u32,
+}
+
+impl From<&marketplace_core::commerce::Rating> for RatingView {
+    fn from(rating: &marketplace_core::commerce::Rating) -> Self {
+        Self {
+            average: rating.average.clone(),
+            count: rating.count,
+        }
+    }
+}
+
 /// A catalog entry: a listed integration with the customer's activation state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
@@ -48,6 +67,9 @@ pub struct MarketplaceEntry {
     /// Its price (null: free).
     #[serde(default)]
     pub pricing: Option<crate::listings::PricingView>,
+    /// Its reviews' rating.
+    #[serde(default)]
+    pub rating: RatingView,
     /// Whether the customer has a live (not deactivated) instance.
     pub activated: bool,
     /// How many live instances the customer has.
@@ -76,6 +98,10 @@ pub struct MarketplaceDetail {
     /// The approved workflow templates of the listed version (one-click activation).
     #[serde(default)]
     pub workflow_templates: Vec<crate::templates::TemplateSummary>,
+    /// What to ask the customer: `review` (a paid listing it subscribed to, not reviewed yet),
+    /// `follow_up` (it came back after reviewing, no follow-up yet), or null.
+    #[serde(default)]
+    pub review_prompt: Option<String>,
     /// The provider of the (first) supported application.
     #[serde(default)]
     pub provider: Option<CatalogProvider>,
@@ -144,6 +170,7 @@ impl From<&marketplace_core::CatalogEntry<'_>> for MarketplaceEntry {
             version: entry.listing.listing.version.to_string(),
             tier: entry.listing.tier.map(Into::into),
             pricing: entry.listing.listing.pricing.as_ref().map(Into::into),
+            rating: (&entry.listing.rating).into(),
             activated: entry.activated,
             instance_count: u32::try_from(entry.instance_count).unwrap_or(u32::MAX),
             deployability: (&entry.deployability).into(),
@@ -164,6 +191,7 @@ struct ListingMembers<'a> {
     version: &'a str,
     tier: Option<Tier>,
     pricing: Option<crate::listings::PricingView>,
+    rating: RatingView,
 }
 
 /// A listing's part of every catalog entry that shows it, as JSON text: the opening brace and
@@ -187,6 +215,7 @@ impl EntryPrefix {
             version: &version,
             tier: listing.tier.map(Into::into),
             pricing: listing.listing.pricing.as_ref().map(Into::into),
+            rating: (&listing.rating).into(),
         })
     }
 
@@ -247,6 +276,7 @@ impl MarketplaceDetail {
                 .map(|f| f.name.clone())
                 .collect(),
             workflow_templates: Vec::new(),
+            review_prompt: None,
             provider: None,
             applications: Vec::new(),
             documentation: String::new(),
@@ -302,7 +332,8 @@ mod tests {
     fn entry() -> Value {
         json!({"integration_id": "int_3", "name": "NetSuite", "description": "Export orders.",
             "category": "erp", "labels": ["finance"], "icon_url": "https://icons.example.com/netsuite.svg",
-            "version": "1.0.0", "tier": "ready", "activated": false, "instance_count": 0, "deployability": {
+            "version": "1.0.0", "tier": "ready", "pricing": {"currency": "EUR", "up_front": "0.00", "monthly": "9.90"},
+            "rating": {"average": "4.5", "count": 2}, "activated": false, "instance_count": 0, "deployability": {
                 "status": "contact_vendor", "reasons": [{"code": "missing_default",
                 "message": "this integration needs settings from the vendor before it can be activated"}]}})
     }
@@ -328,7 +359,7 @@ mod tests {
                 {"key": "account_code", "label": "Account code", "pattern": "^[A-Z]{3}-[0-9]{4}$",
                  "required": true, "type": "string"},
                 {"default": 1, "key": "subsidiary", "label": "Subsidiary", "max": 999, "min": 1, "type": "integer"}]}]},
-            "flows": ["events", "manual_sync"], "workflow_templates": [{"id": "tpl_1", "name": "EU",
+            "flows": ["events", "manual_sync"], "review_prompt": "review", "workflow_templates": [{"id": "tpl_1", "name": "EU",
             "description": "", "flows": ["events"], "connections": ["crm"]}],
             "provider": {"name": "Oracle", "url": "https://www.oracle.com", "logo_url": null,
                 "support": {"email": "support@oracle.example", "url": null}},
@@ -413,7 +444,8 @@ mod tests {
             serde_json::to_value(&wire).unwrap(),
             serde_json::json!({"integration_id": "int_1", "name": wire.name, "description": wire.description,
                 "category": wire.category, "labels": wire.labels, "icon_url": wire.icon_url,
-                "version": "1.2.0", "tier": null, "activated": false, "instance_count": 0,
+                "version": "1.2.0", "tier": null, "pricing": null, "rating": {"average": null, "count": 0},
+                "activated": false, "instance_count": 0,
                 "deployability": {"status": "contact_vendor", "reasons": [{"code": "missing_default",
                     "message": "this integration needs settings from the vendor before it can be activated"}]}}),
             "the entry's JSON as the service sends it"

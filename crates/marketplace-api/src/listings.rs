@@ -148,7 +148,8 @@ mod tests {
             "integration_id": "int_1", "version": "1.0.0", "overview": "## Slack",
             "customer_deployable": true, "allow_multiple_instances": true,
             "partner_brief": {"market": "EU retail", "buyer_profile": "", "positioning": ""},
-            "visibility": "hidden_from_external_search", "updated_at": "2026-11-30T05:21:33.806Z"}],
+            "visibility": "hidden_from_external_search", "pricing": {"currency": "JPY", "up_front": "1200", "monthly": "0"},
+            "updated_at": "2026-11-30T05:21:33.806Z"}],
             "next_cursor": null}));
         assert!(page.items[0].allow_multiple_instances);
         assert_eq!(

@@ -26,6 +26,8 @@ pub struct CatalogListing {
     pub version: Arc<IntegrationVersion>,
     /// The listed version's certification tier (null: below compatible).
     pub tier: Option<Tier>,
+    /// Its reviews' rating.
+    pub rating: crate::commerce::Rating,
     name_key: String,
     description_key: String,
 }
@@ -45,9 +47,16 @@ impl CatalogListing {
             listing,
             version,
             tier,
+            rating: crate::commerce::Rating::default(),
             name_key,
             description_key,
         }
+    }
+
+    /// The same listing with its reviews' rating.
+    pub fn with_rating(mut self, rating: crate::commerce::Rating) -> Self {
+        self.rating = rating;
+        self
     }
 
     /// Whether it matches a catalog filter's category, label, text and tier (visibility aside).

@@ -247,11 +247,26 @@ pub enum EventType {
     /// The scoring policy changed.
     #[serde(rename = "scoring_policy.updated")]
     ScoringPolicyUpdated,
+    /// A customer reviewed an integration.
+    #[serde(rename = "review.created")]
+    ReviewCreated,
+    /// A customer changed its review (or added a follow-up).
+    #[serde(rename = "review.updated")]
+    ReviewUpdated,
+    /// The vendor responded to a review.
+    #[serde(rename = "review.responded")]
+    ReviewResponded,
+    /// The vendor disputed a negative review.
+    #[serde(rename = "review.disputed")]
+    ReviewDisputed,
+    /// A reviewer accepted or rejected a dispute.
+    #[serde(rename = "review.dispute_decided")]
+    ReviewDisputeDecided,
 }
 
 impl EventType {
     /// Every kind, in declaration order.
-    pub const ALL: [EventType; 78] = [
+    pub const ALL: [EventType; 83] = [
         Self::InstanceActivated,
         Self::InstanceReconfigured,
         Self::InstanceUpgraded,
@@ -330,6 +345,11 @@ impl EventType {
         Self::SubscriptionCancelled,
         Self::SubscriptionImported,
         Self::ScoringPolicyUpdated,
+        Self::ReviewCreated,
+        Self::ReviewUpdated,
+        Self::ReviewResponded,
+        Self::ReviewDisputed,
+        Self::ReviewDisputeDecided,
     ];
 
     /// The kind with that wire name (`"instance.activated"`); `None` for any other text.
@@ -418,6 +438,11 @@ impl EventType {
             Self::SubscriptionCancelled => "subscription.cancelled",
             Self::SubscriptionImported => "subscription.imported",
             Self::ScoringPolicyUpdated => "scoring_policy.updated",
+            Self::ReviewCreated => "review.created",
+            Self::ReviewUpdated => "review.updated",
+            Self::ReviewResponded => "review.responded",
+            Self::ReviewDisputed => "review.disputed",
+            Self::ReviewDisputeDecided => "review.dispute_decided",
         }
     }
 }

@@ -62,6 +62,8 @@ pub enum Action {
     ReadUsers,
     /// Invite and remove the customer's users (portal sign-in).
     ManageUsers,
+    /// Write or edit the customer's review of an integration.
+    Review,
 }
 
 impl Action {
@@ -164,6 +166,8 @@ mod tests {
             (ReadUsers, Some(&theirs), Allow, NotFound, NotFound),
             (ManageUsers, Some(&mine), Allow, Allow, Forbidden),
             (ManageUsers, Some(&theirs), Allow, NotFound, Forbidden),
+            (Review, Some(&mine), Allow, Allow, Forbidden),
+            (Review, Some(&theirs), Allow, NotFound, Forbidden),
         ];
         for (action, owner, o, a, v) in table {
             assert_eq!(

@@ -217,8 +217,9 @@ pub fn settings(args: &ServeArgs) -> Settings {
     }
 }
 
-/// Starts the background workers of a serving process: event deliveries, notifications and the
-/// scheduler of scheduled flows.
+/// Starts the background workers of a serving process: event deliveries, notifications, the
+/// scheduler of scheduled flows, the connection sweeper, the execution lease keeper and the
+/// listing re-scorer.
 /// Every process runs them; they share the work through leases in the database.
 pub fn start_workers(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
     vec![
@@ -227,6 +228,7 @@ pub fn start_workers(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
         tokio::spawn(service::scheduler::run_scheduler(state.clone())),
         tokio::spawn(service::connections::run_sweeper(state.clone())),
         tokio::spawn(service::runner::run_lease_keeper(state.clone())),
+        tokio::spawn(service::scoring::run_rescorer(state.clone())),
         tokio::spawn(telemetry::run_upkeep()),
     ]
 }

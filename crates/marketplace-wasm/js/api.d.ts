@@ -912,6 +912,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/embedded/marketplace/{integration_id}/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The reviews of an integration in the customer's catalog (authors not named). */
+        get: operations["embedded_list_reviews"];
+        put?: never;
+        /**
+         * Review an integration of the catalog: customers who subscribed to it (403
+         *     `not_a_subscriber`), once (409 `review_exists`; edit it with `PATCH`).
+         */
+        post: operations["embedded_create_review"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/embedded/marketplace/{integration_id}/validate": {
         parameters: {
             query?: never;
@@ -927,6 +948,26 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/embedded/reviews/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edit the customer's own review (another's is 404); `follow_up` once the customer came back
+         *     (422 `/follow_up` `not_editable` before).
+         */
+        patch: operations["embedded_patch_review"];
         trace?: never;
     };
     "/api/v1/embedded/subscriptions": {
@@ -2210,6 +2251,97 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the organization's reviews. */
+        get: operations["list_reviews"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reviews/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a review. */
+        get: operations["get_review"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reviews/{id}/dispute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dispute a negative review, once (409 `review_not_negative`, `dispute_exists`): while pending
+         *     or once accepted it does not count against the score.
+         */
+        post: operations["dispute_review"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reviews/{id}/dispute/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept or reject a pending dispute (a reviewer's or another admin's key: 403 `self_review`
+         *     for the key that filed it; 409 `dispute_not_pending`).
+         */
+        post: operations["decide_dispute"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reviews/{id}/response": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Respond to a review (replacing an earlier response). */
+        put: operations["respond_to_review"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/scoring-policy": {
         parameters: {
             query?: never;
@@ -3237,11 +3369,11 @@ export interface components {
          * @enum {string}
          */
         DeadReason: "retries_exhausted" | "rejected" | "blocked_target";
-        /** @description Body of `POST /api/v1/workflow-templates/{id}/decision`. */
+        /** @description Body of `POST /api/v1/reviews/{id}/dispute/decision`. */
         DecisionBody: {
-            /** @description Approve or reject. */
-            decision: components["schemas"]["Verdict"];
-            /** @description Why (required to reject). */
+            /** @description `accept` or `reject`. */
+            decision: string;
+            /** @description Why. */
             notes?: string;
         };
         /** @description The deliver step: an HTTP request to a URL from the config, authorised by a connection. */
@@ -3347,6 +3479,30 @@ export interface components {
          * @enum {string}
          */
         Direction: "to" | "from";
+        /** @description Body of `POST /api/v1/reviews/{id}/dispute`. */
+        DisputeBody: {
+            /** @description Why the review should not count. */
+            reason: string;
+        };
+        /** @description The vendor's dispute of a negative review. */
+        DisputeView: {
+            /** @description `pending`, `accepted` (the review no longer counts) or `rejected`. */
+            status: string;
+            /** @description The vendor's reason. */
+            reason: string;
+            /** @description The reviewer's notes. */
+            notes?: string | null;
+            /**
+             * Format: date-time
+             * @description When it was filed (RFC 3339).
+             */
+            filed_at: string;
+            /**
+             * Format: date-time
+             * @description When it was decided (RFC 3339).
+             */
+            decided_at?: string | null;
+        };
         /**
          * @description Body of `POST /api/v1/embedded/instances`: a one-click activation (with `template_id`) or an
          *     activation with a config.
@@ -4106,6 +4262,11 @@ export interface components {
             flows: string[];
             /** @description The approved workflow templates of the listed version (one-click activation). */
             workflow_templates?: components["schemas"]["TemplateSummary"][];
+            /**
+             * @description What to ask the customer: `review` (a paid listing it subscribed to, not reviewed yet),
+             *     `follow_up` (it came back after reviewing, no follow-up yet), or null.
+             */
+            review_prompt?: string | null;
             provider?: components["schemas"]["CatalogProvider"] | null;
             /** @description The supported applications and their versions. */
             applications?: components["schemas"]["CatalogApplication"][];
@@ -4134,6 +4295,8 @@ export interface components {
             version: string;
             tier?: components["schemas"]["Tier"] | null;
             pricing?: components["schemas"]["PricingView"] | null;
+            /** @description Its reviews' rating. */
+            rating?: components["schemas"]["RatingView"];
             /** @description Whether the customer has a live (not deactivated) instance. */
             activated: boolean;
             /**
@@ -5001,6 +5164,8 @@ export interface components {
                 version: string;
                 tier?: components["schemas"]["Tier"] | null;
                 pricing?: components["schemas"]["PricingView"] | null;
+                /** @description Its reviews' rating. */
+                rating?: components["schemas"]["RatingView"];
                 /** @description Whether the customer has a live (not deactivated) instance. */
                 activated: boolean;
                 /**
@@ -5117,6 +5282,47 @@ export interface components {
                 description: string;
                 /** @description The schema. */
                 schema: unknown;
+                /**
+                 * Format: date-time
+                 * @description Creation time (RFC 3339).
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description Last change (RFC 3339).
+                 */
+                updated_at: string;
+            }[];
+            /** @description Cursor of the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of a list: `{items, next_cursor}`. */
+        Page_ReviewView: {
+            /** @description The items of this page. */
+            items: {
+                /** @description Id (`rev_...`). */
+                id: string;
+                /** @description The reviewed integration. */
+                integration_id: string;
+                /** @description The author (the admin API only: customers see reviews unnamed). */
+                customer_id?: string | null;
+                /**
+                 * Format: int32
+                 * @description 1 to 5.
+                 */
+                rating: number;
+                /** @description The review. */
+                text: string;
+                /** @description Rated 2 or less. */
+                negative: boolean;
+                /** @description The author came back after writing it (it no longer counts against the score). */
+                returned: boolean;
+                /** @description What the author added after coming back. */
+                follow_up?: string | null;
+                vendor_response?: components["schemas"]["ResponseView"] | null;
+                dispute?: components["schemas"]["DisputeView"] | null;
+                /** @description Whether it counts against the listing's score now (the admin API only). */
+                counts_against_score?: boolean | null;
                 /**
                  * Format: date-time
                  * @description Creation time (RFC 3339).
@@ -5567,6 +5773,16 @@ export interface components {
              */
             marketplaces?: string[];
         };
+        /** @description An integration's rating: the average of its reviews with one decimal, and their count. */
+        RatingView: {
+            /** @description The average rating (`"4.5"`; null without reviews). */
+            average?: string | null;
+            /**
+             * Format: int32
+             * @description How many reviews.
+             */
+            count: number;
+        };
         /**
          * @description Why a listing is not deployable, or why a certification request is refused (the failing checks).
          * @enum {string}
@@ -5639,6 +5855,69 @@ export interface components {
              * @description Lifetime of the token in seconds (default 86400, at most 604800).
              */
             expires_in_s?: number | null;
+        };
+        /** @description Body of `PUT /api/v1/reviews/{id}/response`. */
+        ResponseBody: {
+            /** @description The answer (at most 5,000 characters). */
+            text: string;
+        };
+        /** @description The vendor's response to a review. */
+        ResponseView: {
+            /** @description What the vendor answered. */
+            text: string;
+            /**
+             * Format: date-time
+             * @description When (RFC 3339).
+             */
+            at: string;
+        };
+        /** @description Body of a customer's review (`POST`: `rating` required; `PATCH`: any field). */
+        ReviewBody: {
+            /**
+             * Format: int32
+             * @description 1 to 5.
+             */
+            rating?: number | null;
+            /** @description The review (at most 5,000 characters). */
+            text?: string | null;
+            /** @description Once the customer came back: what changed. */
+            follow_up?: string | null;
+        };
+        /** @description A review: one per customer and integration. */
+        ReviewView: {
+            /** @description Id (`rev_...`). */
+            id: string;
+            /** @description The reviewed integration. */
+            integration_id: string;
+            /** @description The author (the admin API only: customers see reviews unnamed). */
+            customer_id?: string | null;
+            /**
+             * Format: int32
+             * @description 1 to 5.
+             */
+            rating: number;
+            /** @description The review. */
+            text: string;
+            /** @description Rated 2 or less. */
+            negative: boolean;
+            /** @description The author came back after writing it (it no longer counts against the score). */
+            returned: boolean;
+            /** @description What the author added after coming back. */
+            follow_up?: string | null;
+            vendor_response?: components["schemas"]["ResponseView"] | null;
+            dispute?: components["schemas"]["DisputeView"] | null;
+            /** @description Whether it counts against the listing's score now (the admin API only). */
+            counts_against_score?: boolean | null;
+            /**
+             * Format: date-time
+             * @description Creation time (RFC 3339).
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Last change (RFC 3339).
+             */
+            updated_at: string;
         };
         /**
          * @description A customer user's role.
@@ -8800,6 +9079,68 @@ export interface operations {
             500: components["responses"]["Problem500"];
         };
     };
+    embedded_list_reviews: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integration id */
+                integration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ReviewView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    embedded_create_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Integration id */
+                integration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
     embedded_validate: {
         parameters: {
             query?: never;
@@ -8823,6 +9164,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidateResult"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    embedded_patch_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Review id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewView"];
                 };
             };
             400: components["responses"]["Problem400"];
@@ -11908,6 +12284,173 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    list_reviews: {
+        parameters: {
+            query?: {
+                /** @description Only this integration's. */
+                integration_id?: string;
+                /** @description Only this customer's. */
+                customer_id?: string;
+                /** @description Only negative (`true`) or only other (`false`) reviews. */
+                negative?: boolean;
+                /** @description Only reviews with a dispute in this state (`pending`, `accepted`, `rejected`). */
+                dispute?: string;
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ReviewView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    get_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Review id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewView"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            404: components["responses"]["Problem404"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    dispute_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Review id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisputeBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    decide_dispute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Review id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    respond_to_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Review id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResponseBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewView"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
             500: components["responses"]["Problem500"];
         };
     };

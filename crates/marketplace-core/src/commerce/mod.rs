@@ -3,10 +3,12 @@
 //! ([`scoring`]).
 
 pub mod pricing;
+pub mod review;
 pub mod scoring;
 pub mod subscription;
 
 pub use pricing::{Pricing, parse_pricing};
+pub use review::{DisputeStatus, Rating, ReviewChange, ReviewPrompt, rating, review_prompt};
 pub use scoring::{
     ApplicationFact, CancelledBy, DisputeFact, Factor, FactorCode, FactorItem, ReviewFact, Score,
     ScoreFacts, ScoringPolicy, SubscriptionFact, add_months, score, visibility,

@@ -341,15 +341,16 @@ fn negative_reviews(
     policy: &ScoringPolicy,
     now: i64,
 ) -> Factor {
-    let window = i64::from(policy.negative_review_window_days) * DAY_MS;
     let items: Vec<FactorItem> = facts
         .reviews
         .iter()
         .filter(|review| {
-            review.rating <= 2
-                && review.created_at.saturating_add(window) <= now
-                && !disputed_at(review.dispute.as_ref(), now)
-                && !returns.since(&review.customer_id, review.created_at + 1)
+            counts_against(
+                review,
+                returns.since(&review.customer_id, review.created_at + 1),
+                policy,
+                now,
+            )
         })
         .map(|review| FactorItem {
             id: review.id.clone(),
@@ -361,6 +362,21 @@ fn negative_reviews(
         .collect();
     let points = -(items.len() as i64) * i64::from(policy.negative_review_points);
     factor(FactorCode::NegativeReviews, items, points)
+}
+
+/// Whether a review counts against the score at `now`: written by then, negative, past its
+/// window, with no pending or accepted dispute, its author not back since (`returned`).
+pub fn counts_against(
+    review: &ReviewFact,
+    returned: bool,
+    policy: &ScoringPolicy,
+    now: i64,
+) -> bool {
+    let window = i64::from(policy.negative_review_window_days) * DAY_MS;
+    crate::commerce::review::is_negative(review.rating)
+        && review.created_at.saturating_add(window) <= now
+        && !disputed_at(review.dispute.as_ref(), now)
+        && !returned
 }
 
 /// Whether a dispute shields its review at `now`: filed, and not rejected yet.

@@ -36,3 +36,31 @@ CREATE TABLE scoring_policies (
     policy TEXT NOT NULL,
     updated_at BIGINT NOT NULL
 );
+
+-- Reviews, one per customer and integration (`negative` is core's verdict on the rating, for
+-- filtering); they go with their customer. The dispute is the
+-- vendor's (filed by an API key), decided by a reviewer's key.
+CREATE TABLE reviews (
+    id TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    customer_id TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+    integration_id TEXT NOT NULL,
+    rating BIGINT NOT NULL,
+    negative BIGINT NOT NULL,
+    body TEXT NOT NULL,
+    returned BIGINT NOT NULL,
+    follow_up TEXT,
+    response_text TEXT,
+    response_at BIGINT,
+    dispute_status TEXT,
+    dispute_reason TEXT,
+    dispute_notes TEXT,
+    dispute_filed_by TEXT,
+    dispute_filed_at BIGINT,
+    dispute_decided_at BIGINT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    UNIQUE (customer_id, integration_id)
+);
+CREATE INDEX reviews_org ON reviews (organization_id, id);
+CREATE INDEX reviews_integration ON reviews (integration_id);

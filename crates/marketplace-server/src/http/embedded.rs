@@ -7,7 +7,7 @@
 //! → deployability (403/409) → 422 (every field error at once).
 
 use crate::error::{ApiError, ApiResult};
-use crate::http::commerce::subscription_view;
+use crate::http::commerce::{review_view, subscription_view};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::instances::{activated_view, record, view};
 use crate::http::observability::{execution_view, executions_page, logs_page};
@@ -18,6 +18,7 @@ use crate::service::certification;
 use crate::service::instances::{
     self, Activation, Idempotency, InstanceFilter, OneClick, Reconfiguration, Transition,
 };
+use crate::service::reviews;
 use crate::service::runner;
 use crate::service::state::AppState;
 use crate::service::subscriptions::{self, Ending};
@@ -30,7 +31,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use marketplace_api::PageQuery;
 use marketplace_api::certification::Support;
-use marketplace_api::commerce::{DeactivateBody, SubscriptionView};
+use marketplace_api::commerce::{DeactivateBody, ReviewBody, ReviewView, SubscriptionView};
 use marketplace_api::embedded::{CatalogApplication, CatalogCollection, CatalogProvider};
 use marketplace_api::embedded::{
     MarketplaceDetail, MarketplaceEntry, MarketplaceQuery, TestBody, ValidateBody, ValidateResult,
@@ -41,7 +42,7 @@ use marketplace_api::observability::{ExecutionQuery, ExecutionView, LogQuery, Lo
 use marketplace_api::templates::{EmbeddedActivationBody, OneClickBody};
 use marketplace_core::CatalogFilter;
 use marketplace_core::certification::Tier;
-use marketplace_core::commerce::Cancellation;
+use marketplace_core::commerce::{Cancellation, ReviewPrompt};
 use marketplace_core::config::Audience;
 use marketplace_core::permission::{Action, Decision, authorize};
 use marketplace_core::values::{Editor, ValidationOptions, validate_config};
@@ -59,6 +60,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(pause_instance))
         .routes(routes!(deactivate_instance))
         .routes(routes!(list_subscriptions))
+        .routes(routes!(list_reviews, create_review))
+        .routes(routes!(patch_review))
         .routes(routes!(resume_instance))
         .routes(routes!(test_instance))
         .routes(routes!(launch_instance))
@@ -250,6 +253,17 @@ async fn marketplace_entry(
             versions: a.versions,
         })
         .collect();
+    let paid = listed
+        .listing
+        .pricing
+        .as_ref()
+        .is_some_and(marketplace_core::commerce::Pricing::is_paid);
+    detail.review_prompt = reviews::prompt(&state, &user.customer_id, &integration_id, paid)
+        .await?
+        .map(|prompt| match prompt {
+            ReviewPrompt::Review => "review".to_owned(),
+            ReviewPrompt::FollowUp => "follow_up".to_owned(),
+        });
     detail.documentation_html = crate::markdown::overview_html(&details.documentation);
     detail.documentation = details.documentation;
     detail.collections = details
@@ -536,6 +550,74 @@ async fn deactivate_instance(
         marketplace_core::commerce::parse_cancellation(&body, "").map_err(ApiError::Validation)?;
     let ending = Ending::by_customer(cancellation);
     transition(&state, &user, &id, Transition::Deactivate(ending)).await
+}
+
+/// The reviews of an integration in the customer's catalog (authors not named).
+#[utoipa::path(get, operation_id = "embedded_list_reviews", path = "/api/v1/embedded/marketplace/{integration_id}/reviews", tag = "embedded",
+    security(("embedded_token" = [])), params(("integration_id" = String, Path, description = "Integration id")),
+    responses((status = 200, body = List<ReviewView>)))]
+async fn list_reviews(
+    State(state): State<AppState>,
+    user: CustomerUser,
+    ApiPath(integration_id): ApiPath<String>,
+) -> ApiResult<Json<List<ReviewView>>> {
+    allow(&user, Action::ReadCatalog, None)?;
+    in_catalog(&state, &user, &integration_id).await?;
+    let found = reviews::of_integration(&state, &integration_id).await?;
+    Ok(Json(List {
+        items: found.into_iter().map(|r| review_view(r, None)).collect(),
+        next_cursor: None,
+    }))
+}
+
+/// Review an integration of the catalog: customers who subscribed to it (403
+/// `not_a_subscriber`), once (409 `review_exists`; edit it with `PATCH`).
+#[utoipa::path(post, operation_id = "embedded_create_review", path = "/api/v1/embedded/marketplace/{integration_id}/reviews", tag = "embedded",
+    security(("embedded_token" = [])), params(("integration_id" = String, Path, description = "Integration id")),
+    request_body = ReviewBody, responses((status = 201, body = ReviewView)))]
+async fn create_review(
+    State(state): State<AppState>,
+    user: CustomerUser,
+    ApiPath(integration_id): ApiPath<String>,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<(StatusCode, Json<ReviewView>)> {
+    allow(&user, Action::Review, Some(&user.customer_id))?;
+    in_catalog(&state, &user, &integration_id).await?;
+    let review = reviews::create(
+        &state,
+        &user.organization_id,
+        &user.customer_id,
+        &integration_id,
+        &body,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(review_view(review, None))))
+}
+
+/// Edit the customer's own review (another's is 404); `follow_up` once the customer came back
+/// (422 `/follow_up` `not_editable` before).
+#[utoipa::path(patch, operation_id = "embedded_patch_review", path = "/api/v1/embedded/reviews/{id}", tag = "embedded",
+    security(("embedded_token" = [])), params(("id" = String, Path, description = "Review id")),
+    request_body = ReviewBody, responses((status = 200, body = ReviewView)))]
+async fn patch_review(
+    State(state): State<AppState>,
+    user: CustomerUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<Json<ReviewView>> {
+    allow(&user, Action::Review, Some(&user.customer_id))?;
+    let review =
+        reviews::edit(&state, &user.organization_id, &user.customer_id, &id, &body).await?;
+    Ok(Json(review_view(review, None)))
+}
+
+/// 404 unless the integration is in the user's catalog.
+async fn in_catalog(state: &AppState, user: &CustomerUser, integration_id: &str) -> ApiResult<()> {
+    let snapshot = snapshot(state, &user.organization_id, &user.marketplace_id).await?;
+    snapshot
+        .visible(integration_id, user.tenant_id.as_deref())
+        .map(|_| ())
+        .ok_or(ApiError::NotFound("integration"))
 }
 
 /// The customer's subscriptions, newest id last.

@@ -445,6 +445,7 @@ async fn snapshot_at(
         })
         .collect();
     let tiers = certification::tiers(state, organization_id, &keys).await?;
+    let ratings = store::reviews::ratings(&state.store, organization_id).await?;
     let mut entries = Vec::with_capacity(listed.len());
     let mut overviews = HashMap::with_capacity(listed.len());
     for ((integration, listing, version), key) in listed.into_iter().zip(keys) {
@@ -453,7 +454,10 @@ async fn snapshot_at(
             crate::markdown::overview_html(&listing.overview),
         );
         let tier = tiers.get(&key).copied().flatten();
-        entries.push(CatalogListing::new(integration, listing, version, tier));
+        let rating = marketplace_core::commerce::rating(
+            ratings.get(&key.0).map(Vec::as_slice).unwrap_or_default(),
+        );
+        entries.push(CatalogListing::new(integration, listing, version, tier).with_rating(rating));
     }
     let tenants =
         store::marketplaces::tenant_accesses(&state.store, organization_id, marketplace_id).await?;

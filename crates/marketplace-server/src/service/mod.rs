@@ -25,6 +25,7 @@ pub mod organization;
 pub mod partners;
 pub mod portal;
 pub mod providers;
+pub mod reviews;
 pub mod runner;
 pub mod scheduler;
 pub mod scoring;

@@ -1,6 +1,6 @@
 //! Scoring: the organization's policy, and a listing's score computed by core from the facts
 //! the store holds (the listed version's declared applications and their releases, the
-//! integration's subscriptions in the marketplace).
+//! integration's reviews, its subscriptions in the marketplace).
 
 use crate::error::{ApiError, ApiResult};
 use crate::service::state::AppState;
@@ -90,7 +90,11 @@ pub async fn score_listing(
         .collect();
     let facts = ScoreFacts {
         applications,
-        reviews: Vec::new(),
+        reviews: store::reviews::of_integration(&state.store, integration_id)
+            .await?
+            .iter()
+            .map(store::reviews::Review::fact)
+            .collect(),
         subscriptions: store::subscriptions::facts(&state.store, marketplace_id, integration_id)
             .await?,
     };
@@ -103,4 +107,69 @@ fn date_ms(date: &str) -> Option<i64> {
     let day = time::Date::parse(date, &time::format_description::well_known::Iso8601::DATE).ok()?;
     let midnight = day.midnight().assume_utc();
     i64::try_from(midnight.unix_timestamp_nanos() / 1_000_000).ok()
+}
+
+/// How often every listing is scored again (its visibility follows within a minute).
+const RESCORE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Scores every listing now and then, moving those whose score crossed a threshold (a task of
+/// every serving process; a move is made once, by whichever process gets there first).
+pub async fn run_rescorer(state: AppState) {
+    loop {
+        tokio::time::sleep(RESCORE_INTERVAL).await;
+        if let Err(error) = rescore(&state, now_ms()).await {
+            tracing::warn!(%error, "scoring the listings failed");
+        }
+    }
+}
+
+/// Scores every listing at `now` and moves each whose visibility changed (a listing hidden from
+/// external search leaves the partner catalog; a delisted one leaves the marketplace, its
+/// instances keep running): the catalog version is bumped and `listing.updated` recorded with
+/// the new visibility and score. How many listings moved.
+#[tracing::instrument(name = "scoring::rescore", level = "debug", skip_all)]
+pub async fn rescore(state: &AppState, now: i64) -> ApiResult<usize> {
+    let mut moved = 0;
+    for (organization_id, marketplace_id, integration_id, visibility) in
+        store::listings::visibilities(&state.store).await?
+    {
+        let (scored, _) = score_listing(
+            state,
+            &organization_id,
+            &marketplace_id,
+            &integration_id,
+            now,
+        )
+        .await?;
+        if scored.visibility == visibility {
+            continue;
+        }
+        let mut tx = state.store.begin().await?;
+        crate::service::catalog::bump(&mut tx, &organization_id).await?;
+        if !store::listings::move_visibility(
+            &mut tx,
+            &marketplace_id,
+            &integration_id,
+            visibility,
+            scored.visibility,
+            now,
+        )
+        .await?
+        {
+            continue;
+        }
+        let event = Event::for_integration(
+            EventType::ListingUpdated,
+            &integration_id.as_str().into(),
+            now,
+            json!({"marketplace_id": marketplace_id, "visibility": scored.visibility.as_str(),
+                   "score": scored.score}),
+        );
+        store::events::record(&mut tx, &organization_id, &event).await?;
+        tx.commit().await?;
+        state.catalogs.invalidate(&organization_id);
+        state.deliveries.wake.notify_one();
+        moved += 1;
+    }
+    Ok(moved)
 }

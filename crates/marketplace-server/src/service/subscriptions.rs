@@ -48,9 +48,12 @@ fn event(event_type: EventType, s: &Subscription, at: i64) -> Event {
         at,
         customer_id: Some(s.customer_id.as_str().into()),
         integration_id: Some(s.integration_id.as_str().into()),
-        instance_id: s.instance_id.as_deref().map(Into::into),
+        // The instance's own history stays its state changes: the instance is named in the
+        // data.
+        instance_id: None,
         data: json!({
             "subscription_id": s.id,
+            "instance_id": s.instance_id,
             "marketplace_id": s.marketplace_id,
             "status": s.status.as_str(),
             "returning": s.returning,
@@ -77,6 +80,11 @@ pub(crate) async fn start(
         instance.integration_id.as_str(),
     );
     let history = store::subscriptions::history(tx, customer_id, integration_id).await?;
+    let returning = is_returning(&history);
+    if returning {
+        // What the customer wrote before coming back stops counting.
+        store::reviews::mark_returned(tx, customer_id, integration_id, now).await?;
+    }
     let subscription = Subscription {
         id: new_id("sub"),
         customer_id: customer_id.to_owned(),
@@ -85,7 +93,7 @@ pub(crate) async fn start(
         instance_id: Some(instance.id.to_string()),
         pricing: pricing.cloned(),
         status: SubscriptionStatus::Active,
-        returning: is_returning(&history),
+        returning,
         imported: false,
         subscribed_at: now,
         cancelled: None,

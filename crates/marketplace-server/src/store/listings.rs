@@ -192,3 +192,50 @@ pub async fn all(store: &Store, marketplace_id: &str) -> StoreResult<Vec<Listing
         fetch_all(&store.db.read, AssertSqlSafe(sql), [marketplace_id.into()]).await?;
     rows.into_iter().map(Row::record).collect()
 }
+
+/// Every listing of every organization as (organization, marketplace, integration, visibility):
+/// what the re-scorer walks.
+pub async fn visibilities(
+    store: &Store,
+) -> StoreResult<Vec<(String, String, String, ListingVisibility)>> {
+    let rows: Vec<(String, String, String, String)> = fetch_all(
+        &store.db.read,
+        "SELECT organization_id, marketplace_id, integration_id, visibility FROM listings \
+         ORDER BY organization_id, marketplace_id, integration_id",
+        [],
+    )
+    .await?;
+    rows.into_iter()
+        .map(|(organization, marketplace, integration, visibility)| {
+            let visibility = ListingVisibility::from_name(&visibility)
+                .ok_or_else(|| StoreError::Corrupt(format!("listing visibility `{visibility}`")))?;
+            Ok((organization, marketplace, integration, visibility))
+        })
+        .collect()
+}
+
+/// Moves a listing from one visibility to another in `tx`; `false` when it was no longer at
+/// `from` (another process moved it first).
+pub async fn move_visibility(
+    tx: &mut Tx,
+    marketplace_id: &str,
+    integration_id: &str,
+    from: ListingVisibility,
+    to: ListingVisibility,
+    now: i64,
+) -> StoreResult<bool> {
+    let changed = execute(
+        &mut **tx,
+        "UPDATE listings SET visibility = $1, updated_at = $2 \
+         WHERE marketplace_id = $3 AND integration_id = $4 AND visibility = $5",
+        [
+            to.as_str().into(),
+            now.into(),
+            marketplace_id.into(),
+            integration_id.into(),
+            from.as_str().into(),
+        ],
+    )
+    .await?;
+    Ok(changed == 1)
+}

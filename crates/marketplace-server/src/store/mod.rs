@@ -37,6 +37,7 @@ pub mod portal;
 pub mod providers;
 pub mod record_types;
 pub mod reseal;
+pub mod reviews;
 pub mod revocations;
 pub mod schedules;
 pub mod shared_webhooks;

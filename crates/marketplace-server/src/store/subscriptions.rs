@@ -3,7 +3,7 @@
 
 use super::page::{Filter, Order, fetch_page};
 use super::sql::{Arg, execute, fetch_all, fetch_optional};
-use super::{Page, PageRequest, Store, StoreError, StoreResult, Tx};
+use super::{Conn, Page, PageRequest, Store, StoreError, StoreResult, Tx};
 use marketplace_core::commerce::scoring::SubscriptionFact;
 use marketplace_core::commerce::{
     Cancellation, CancellationReason, CancelledBy, Pricing, ScoringPolicy, SubscriptionStatus,
@@ -157,14 +157,15 @@ pub async fn insert(tx: &mut Tx, organization_id: &str, s: &Subscription) -> Sto
 }
 
 /// The customer's subscriptions of an integration, as status and who cancelled (what decides
-/// whether an activation is a return), read in `tx`.
+/// whether an activation is a return, and whether the customer may review), read on `conn` (a
+/// transaction's, or a read connection).
 pub async fn history(
-    tx: &mut Tx,
+    conn: &mut Conn,
     customer_id: &str,
     integration_id: &str,
 ) -> StoreResult<Vec<(SubscriptionStatus, Option<CancelledBy>)>> {
     let rows: Vec<(String, Option<String>)> = fetch_all(
-        &mut **tx,
+        conn,
         "SELECT status, cancelled_by FROM subscriptions WHERE customer_id = $1 AND integration_id = $2",
         [customer_id.into(), integration_id.into()],
     )

@@ -2,7 +2,7 @@
 //! tiers and certification requests, over HTTP: a version climbing tier by tier to one-click,
 //! and every refusal on the way.
 
-use super::common::{TestServer, first_error, items, sink};
+use super::common::{TestServer, first_error, items, key, sink};
 use crate::on_both_backends;
 use marketplace_core::certification::Tier;
 use marketplace_server::service::certification;
@@ -106,22 +106,6 @@ async fn put_contact_type(server: &TestServer) {
 
 fn version_path(integration: &str, version: &str) -> String {
     format!("/api/v1/integrations/{integration}/versions/{version}")
-}
-
-/// Creates an API key of that role; returns (id, secret).
-async fn key(server: &TestServer, role: &str) -> (String, String) {
-    let (status, key) = server
-        .admin(
-            Method::POST,
-            "/api/v1/api-keys",
-            Some(json!({"name": role, "role": role})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{key}");
-    (
-        key["id"].as_str().unwrap().to_owned(),
-        key["secret"].as_str().unwrap().to_owned(),
-    )
 }
 
 /// The version's tier and the codes of its failing checks.

@@ -12,6 +12,7 @@ on_both_backends!(
     activations_subscribe_and_deactivations_cancel,
     imports_are_history_checked_item_by_item,
     the_score_follows_the_policy_and_the_calendar,
+    reviews_prompts_disputes_and_returns,
 );
 
 /// The default marketplace's listing of an integration.
@@ -213,13 +214,22 @@ async fn activations_subscribe_and_deactivations_cancel(server: TestServer) {
         json!({"reason": "too_expensive", "comment": "over budget"})
     );
     assert!(cancelled["cancelled_at"].is_string());
-    let types = server.event_types(first_id).await;
-    for expected in ["subscription.created", "subscription.cancelled"] {
-        assert!(
-            types.iter().any(|t| t == expected),
-            "{expected} in {types:?}"
-        );
-    }
+    let customer = subscription["customer_id"].as_str().unwrap();
+    let (status, events) = server
+        .admin_get(&format!("/api/v1/events?customer_id={customer}"))
+        .await;
+    let of_subscription: Vec<Value> = items(status, &events)
+        .into_iter()
+        .filter(|e| e["data"]["subscription_id"] == id)
+        .map(|e| e["type"].clone())
+        .collect();
+    assert_eq!(
+        of_subscription,
+        [
+            json!("subscription.created"),
+            json!("subscription.cancelled")
+        ]
+    );
 
     // Back after cancelling: a return, at the price now. A plain DELETE says nothing.
     let second = server
@@ -475,6 +485,37 @@ async fn the_score_follows_the_policy_and_the_calendar(server: TestServer) {
         .admin(Method::PUT, "/api/v1/scoring-policy", Some(strict.clone()))
         .await;
     assert_eq!((status, &saved), (StatusCode::OK, &strict));
+    // A customer's instance keeps running whatever the listing's visibility.
+    let acme = server.token("acme", "ann", "admin");
+    let instance = server
+        .activate(&acme, &orders, orders_config(&sink().await))
+        .await;
+    let instance_path = format!(
+        "/api/v1/embedded/instances/{}",
+        instance["id"].as_str().unwrap()
+    );
+    let rescore = || {
+        let state = server.state.clone();
+        async move {
+            marketplace_server::service::scoring::rescore(
+                &state,
+                marketplace_server::store::now_ms(),
+            )
+            .await
+            .unwrap()
+        }
+    };
+    // (The service's own re-scorer may get there first: the visibility is what is checked.)
+    rescore().await;
+    assert_eq!(
+        listing(&server, &orders).await["visibility"],
+        "hidden_from_external_search"
+    );
+    assert_eq!(rescore().await, 0, "moved once");
+    let (status, _) = server
+        .embedded_get(&acme, &format!("/api/v1/embedded/marketplace/{orders}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "hidden from external search only");
     let (_, hidden) = server.admin_get(&format!("{score_path}?at={at}")).await;
     assert_eq!(
         hidden["visibility"], "hidden_from_external_search",
@@ -490,10 +531,253 @@ async fn the_score_follows_the_policy_and_the_calendar(server: TestServer) {
         .await;
     let (_, delisted) = server.admin_get(&format!("{score_path}?at={at}")).await;
     assert_eq!(delisted["visibility"], "delisted");
+    rescore().await;
+    assert_eq!(listing(&server, &orders).await["visibility"], "delisted");
+    let (status, _) = server
+        .embedded_get(&acme, &format!("/api/v1/embedded/marketplace/{orders}"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "out of the marketplace");
+    let (status, still) = server.embedded_get(&acme, &instance_path).await;
+    assert_eq!(
+        (status, &still["status"]),
+        (StatusCode::OK, &json!("active"))
+    );
+    // The default policy again: listed again.
+    server
+        .admin(Method::PUT, "/api/v1/scoring-policy", Some(policy.clone()))
+        .await;
+    rescore().await;
+    assert_eq!(listing(&server, &orders).await["visibility"], "visible");
     let (status, _) = server
         .admin_get(&format!(
             "/api/v1/marketplaces/{marketplace}/listings/int_nope/score"
         ))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+async fn reviews_prompts_disputes_and_returns(server: TestServer) {
+    let orders = server.orders_listed(true).await;
+    price(
+        &server,
+        &orders,
+        Some(json!({"currency": "EUR", "up_front": "0", "monthly": "9.90"})),
+    )
+    .await;
+    let marketplace = listing(&server, &orders).await["marketplace_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let acme = server.token("acme", "ann", "admin");
+    let detail = format!("/api/v1/embedded/marketplace/{orders}");
+    let reviews_path = format!("{detail}/reviews");
+    let prompt = |token: String| {
+        let (server, detail) = (&server, detail.clone());
+        async move {
+            let (status, body) = server.embedded_get(&token, &detail).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            body["review_prompt"].clone()
+        }
+    };
+    assert_eq!(prompt(acme.clone()).await, Value::Null);
+    let write = |token: &str, body: Value| {
+        let (server, token, path) = (&server, token.to_owned(), reviews_path.clone());
+        async move {
+            server
+                .embedded(&token, Method::POST, &path, Some(body))
+                .await
+        }
+    };
+    let (status, problem) = write(&acme, json!({"rating": 1, "text": "broken"})).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("not_a_subscriber"))
+    );
+
+    let endpoint = sink().await;
+    let first = server
+        .activate(&acme, &orders, orders_config(&endpoint))
+        .await;
+    assert_eq!(prompt(acme.clone()).await, "review");
+    let (status, problem) = write(&acme, json!({"rating": 9})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(first_error(&problem), (Some("/rating"), Some("max")));
+    let (status, review) = write(&acme, json!({"rating": 1, "text": "broken"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{review}");
+    assert_eq!(
+        (review["negative"].as_bool(), review.get("customer_id")),
+        (Some(true), None)
+    );
+    let (status, problem) = write(&acme, json!({"rating": 2})).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::CONFLICT, Some("review_exists"))
+    );
+    assert_eq!(prompt(acme.clone()).await, Value::Null);
+    let review_id = review["id"].as_str().unwrap().to_owned();
+    let edit = |token: &str, body: Value| {
+        let (server, token, path) = (
+            &server,
+            token.to_owned(),
+            format!("/api/v1/embedded/reviews/{review_id}"),
+        );
+        async move {
+            server
+                .embedded(&token, Method::PATCH, &path, Some(body))
+                .await
+        }
+    };
+    let (status, problem) = edit(&acme, json!({"follow_up": "better now"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        first_error(&problem),
+        (Some("/follow_up"), Some("not_editable"))
+    );
+    let globex = server.token("globex", "gus", "admin");
+    let (status, _) = edit(&globex, json!({"rating": 5})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, listed) = server.embedded_get(&globex, &reviews_path).await;
+    let listed = items(status, &listed);
+    assert_eq!((listed.len(), listed[0].get("customer_id")), (1, None));
+
+    // The vendor's side: named, and not counted until its window passes.
+    let (status, admin_list) = server
+        .admin_get(&format!(
+            "/api/v1/reviews?integration_id={orders}&negative=true"
+        ))
+        .await;
+    let admin_list = items(status, &admin_list);
+    assert_eq!(admin_list.len(), 1);
+    assert!(
+        admin_list[0]["customer_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("cus_")
+    );
+    assert_eq!(admin_list[0]["counts_against_score"], false);
+    let score_path = format!("/api/v1/marketplaces/{marketplace}/listings/{orders}/score");
+    let later =
+        marketplace_core::delivery::rfc3339(marketplace_server::store::now_ms() + 31 * 86_400_000);
+    let negative_points = || {
+        let (server, path) = (&server, format!("{score_path}?at={later}"));
+        async move {
+            let (status, score) = server.admin_get(&path).await;
+            assert_eq!(status, StatusCode::OK, "{score}");
+            let factors = score["factors"].as_array().unwrap().clone();
+            let negative = factors
+                .iter()
+                .find(|f| f["code"] == "negative_reviews")
+                .unwrap();
+            negative["points"].as_i64().unwrap()
+        }
+    };
+    assert_eq!(negative_points().await, -5);
+
+    // Disputes: only negative reviews, once; pending shields; decided by another key.
+    server
+        .activate(&globex, &orders, orders_config(&endpoint))
+        .await;
+    let (status, positive) = write(&globex, json!({"rating": 4})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    // The catalog's rating follows the reviews.
+    let (status, catalog) = server
+        .embedded_get(&globex, "/api/v1/embedded/marketplace")
+        .await;
+    let entries = items(status, &catalog);
+    assert_eq!(
+        entries[0]["rating"],
+        json!({"average": "2.5", "count": 2}),
+        "{catalog}"
+    );
+    let dispute = |id: String| {
+        let server = &server;
+        async move {
+            server
+                .admin(
+                    Method::POST,
+                    &format!("/api/v1/reviews/{id}/dispute"),
+                    Some(json!({"reason": "never installed"})),
+                )
+                .await
+        }
+    };
+    let (status, problem) = dispute(positive["id"].as_str().unwrap().to_owned()).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::CONFLICT, Some("review_not_negative"))
+    );
+    let (status, disputed) = dispute(review_id.clone()).await;
+    assert_eq!(
+        (status, &disputed["dispute"]["status"]),
+        (StatusCode::CREATED, &json!("pending"))
+    );
+    let (status, problem) = dispute(review_id.clone()).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::CONFLICT, Some("dispute_exists"))
+    );
+    assert_eq!(negative_points().await, 0);
+    let decision = format!("/api/v1/reviews/{review_id}/dispute/decision");
+    let (status, problem) = server
+        .admin(
+            Method::POST,
+            &decision,
+            Some(json!({"decision": "reject", "notes": "mine"})),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("self_review"))
+    );
+    let (_, reviewer) = super::common::key(&server, "reviewer").await;
+    let (status, decided) = server
+        .call(
+            Some(&reviewer),
+            Method::POST,
+            &decision,
+            Some(json!({"decision": "reject", "notes": "it was used"})),
+        )
+        .await;
+    assert_eq!(
+        (status, &decided["dispute"]["status"]),
+        (StatusCode::OK, &json!("rejected")),
+        "{decided}"
+    );
+    assert_eq!(negative_points().await, -5);
+    let (status, responded) = server
+        .admin(
+            Method::PUT,
+            &format!("/api/v1/reviews/{review_id}/response"),
+            Some(json!({"text": "fixed in 1.1"})),
+        )
+        .await;
+    assert_eq!(
+        (status, &responded["vendor_response"]["text"]),
+        (StatusCode::OK, &json!("fixed in 1.1"))
+    );
+
+    // Acme leaves with a reason and comes back: its review no longer counts, and it is asked
+    // for a follow-up, once.
+    let first_id = first["id"].as_str().unwrap();
+    let (status, _) = server
+        .embedded(
+            &acme,
+            Method::POST,
+            &format!("/api/v1/embedded/instances/{first_id}/deactivate"),
+            Some(json!({"reason": "not_working"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    server
+        .activate(&acme, &orders, orders_config(&endpoint))
+        .await;
+    assert_eq!(prompt(acme.clone()).await, "follow_up");
+    let (status, followed) = edit(&acme, json!({"follow_up": "works since 1.1"})).await;
+    assert_eq!(
+        (status, &followed["returned"]),
+        (StatusCode::OK, &json!(true)),
+        "{followed}"
+    );
+    assert_eq!(prompt(acme.clone()).await, Value::Null);
+    assert_eq!(negative_points().await, 0);
 }

@@ -440,6 +440,23 @@ impl TestServer {
     }
 }
 
+/// Creates an API key of that role; returns (id, secret).
+pub(crate) async fn key(server: &TestServer, role: &str) -> (String, String) {
+    let (status, key) = server
+        .admin(
+            Method::POST,
+            "/api/v1/api-keys",
+            Some(json!({"name": role, "role": role})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{key}");
+    assert_eq!(key["role"], role);
+    (
+        key["id"].as_str().unwrap().to_owned(),
+        key["secret"].as_str().unwrap().to_owned(),
+    )
+}
+
 /// The id of the customer with this external id.
 pub(crate) async fn customer_id(server: &TestServer, external_id: &str) -> String {
     let (status, list) = server

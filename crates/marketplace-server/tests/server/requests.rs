@@ -303,9 +303,9 @@ async fn rate_limits_answer_429_with_retry_after() {
         statuses.push(sent.status());
     }
     assert!(statuses.contains(&StatusCode::NOT_FOUND), "{statuses:?}");
-    assert_eq!(
-        statuses.last(),
-        Some(&StatusCode::TOO_MANY_REQUESTS),
+    // Not necessarily the last: on a loaded machine the budget may refill one request meanwhile.
+    assert!(
+        statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
         "{statuses:?}"
     );
 }

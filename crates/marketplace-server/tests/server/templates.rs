@@ -1,7 +1,7 @@
 //! Reviewer API keys, workflow templates (submit, decide, delete), one-click activation and
 //! enabled flows, over HTTP.
 
-use super::common::{TestServer, first_error, items, orders_version};
+use super::common::{TestServer, first_error, items, key, orders_version};
 use crate::on_both_backends;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -51,23 +51,6 @@ async fn submit(server: &TestServer, integration: &str, flows: &[&str]) -> Value
         .await;
     assert_eq!(status, StatusCode::CREATED, "{template}");
     template
-}
-
-/// Creates an API key of that role; returns (id, secret).
-async fn key(server: &TestServer, role: &str) -> (String, String) {
-    let (status, key) = server
-        .admin(
-            Method::POST,
-            "/api/v1/api-keys",
-            Some(json!({"name": role, "role": role})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{key}");
-    assert_eq!(key["role"], role);
-    (
-        key["id"].as_str().unwrap().to_owned(),
-        key["secret"].as_str().unwrap().to_owned(),
-    )
 }
 
 async fn decide(server: &TestServer, secret: &str, id: &str, body: Value) -> (StatusCode, Value) {
