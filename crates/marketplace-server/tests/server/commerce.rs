@@ -2,7 +2,7 @@
 //! end (with the customer's reason), imported history, the scoring policy and a listing's score
 //! with its calendar-month edges.
 
-use super::common::{TestServer, first_error, items, orders_config, sink};
+use super::common::{TestServer, customer, first_error, items, orders_config, sink};
 use crate::on_both_backends;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -42,19 +42,6 @@ async fn price(
             Some(body),
         )
         .await
-}
-
-/// A customer created through the admin API; its id.
-async fn customer(server: &TestServer, name: &str) -> String {
-    let (status, body) = server
-        .admin(
-            Method::POST,
-            "/api/v1/customers",
-            Some(json!({"name": name, "external_id": name.to_lowercase()})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["id"].as_str().unwrap().to_owned()
 }
 
 /// The subscriptions the admin API lists for a query.

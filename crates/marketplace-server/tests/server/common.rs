@@ -457,6 +457,19 @@ pub(crate) async fn key(server: &TestServer, role: &str) -> (String, String) {
     )
 }
 
+/// A customer created through the admin API (its external id the lower-cased name); its id.
+pub(crate) async fn customer(server: &TestServer, name: &str) -> String {
+    let (status, body) = server
+        .admin(
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({"name": name, "external_id": name.to_lowercase()})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["id"].as_str().unwrap().to_owned()
+}
+
 /// The id of the customer with this external id.
 pub(crate) async fn customer_id(server: &TestServer, external_id: &str) -> String {
     let (status, list) = server

@@ -3,7 +3,7 @@
 //! browser renders, the embedded API's roles, and deletion with the customer); integration icons
 //! (PNG and WebP fitted into 256×256, SVG sanitised, served by hash, shown in the catalog).
 
-use super::common::{TestServer, items};
+use super::common::{TestServer, customer, items};
 use crate::on_both_backends;
 use image::{ImageFormat, Rgb, RgbImage};
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
@@ -79,18 +79,6 @@ fn png_declaring(width: u32, height: u32) -> Vec<u8> {
     );
     chunk(&mut png, b"IEND", &[]);
     png
-}
-
-async fn customer(server: &TestServer, name: &str) -> String {
-    let (status, body) = server
-        .admin(
-            Method::POST,
-            "/api/v1/customers",
-            Some(json!({"name": name, "external_id": name.to_lowercase()})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["id"].as_str().unwrap().to_owned()
 }
 
 /// Sends raw bytes; returns the status, the headers and the body bytes.
