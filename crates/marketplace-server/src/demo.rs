@@ -296,7 +296,12 @@ async fn ensure_organization(state: &AppState, file: &std::path::Path) -> Result
     let reviewer = reviewer["secret"].as_str().unwrap_or_default().to_owned();
     let applications = providers_and_applications(state, &key).await?;
     let mut ids = HashMap::new();
-    for item in catalog().into_iter().map(with_mappings).map(with_evidence) {
+    for item in catalog()
+        .into_iter()
+        .map(with_mappings)
+        .map(with_evidence)
+        .map(with_price)
+    {
         let integration = call(
             state,
             &key,
@@ -811,6 +816,23 @@ fn demo_icon(name: &str) -> String {
     format!(
         r##"<svg xmlns="http://www.w3.org/2000/svg" width="48" height="48" viewBox="0 0 48 48"><rect width="48" height="48" rx="11" fill="{colour}"/><circle cx="24" cy="24" r="11" fill="none" stroke="#fff" stroke-width="5" stroke-opacity="0.9"/></svg>"##
     )
+}
+
+/// The demo's prices: a few paid listings, so the catalog shows prices and asks for reviews.
+const PRICES: [(&str, &str, &str, &str); 3] = [
+    ("Salesforce", "USD", "0", "29"),
+    ("NetSuite", "USD", "199", "49"),
+    ("SAP S/4HANA", "EUR", "499", "99.5"),
+];
+
+/// A catalog item with its listing's price, when the demo gives it one.
+fn with_price(mut item: Value) -> Value {
+    let name = item["integration"]["name"].as_str().unwrap_or_default();
+    if let Some((_, currency, up_front, monthly)) = PRICES.iter().find(|(n, ..)| *n == name) {
+        item["listing"]["pricing"] =
+            json!({"currency": currency, "up_front": up_front, "monthly": monthly});
+    }
+    item
 }
 
 /// The demo catalog: nine integrations across six categories.
