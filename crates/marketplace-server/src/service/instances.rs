@@ -309,6 +309,10 @@ async fn activate_once(
     // activations the instance waits for the vendor; it also routes the event and says whether
     // there is single sign-on (so the writer reads neither again).
     let linked = store::event_configurations::linked(&mut conn, request.integration_id).await?;
+    // Whether it is a return: informational and for scoring, so read here rather than on the
+    // writer (a deactivation racing this activation may leave it stale).
+    let returning =
+        subscriptions::is_return(&mut conn, request.customer_id, request.integration_id).await?;
     let pending = linked.as_ref().is_some_and(|(_, snapshot)| {
         snapshot.activation == marketplace_core::event_config::ActivationMode::Confirm
     });
@@ -416,15 +420,6 @@ async fn activate_once(
         )?;
     }
     store::instances::save(&mut tx, &state.store, &instance, true).await?;
-    crate::service::subscriptions::start(
-        &mut tx,
-        request.organization_id,
-        listed.listing.marketplace_id.as_str(),
-        listed.listing.pricing.as_ref(),
-        &instance,
-        now,
-    )
-    .await?;
     if let Some(one_click) = &request.one_click {
         for (collection, overrides) in &one_click.template.overrides {
             store::instance_mappings::put(
@@ -438,11 +433,22 @@ async fn activate_once(
         }
     }
     let tokens = sync_webhooks(&mut tx, instance.id.as_str(), &version, true).await?;
-    let (event_id, deliveries) = store::events::record_routed(
+    let (event_id, mut deliveries) = store::events::record_routed(
         &mut tx,
         request.organization_id,
         &event,
         Some(linked.as_ref()),
+    )
+    .await?;
+    deliveries += subscriptions::start(
+        &mut tx,
+        request.organization_id,
+        listed.listing.marketplace_id.as_str(),
+        listed.listing.pricing.as_ref(),
+        &instance,
+        returning,
+        Some(linked.as_ref()),
+        now,
     )
     .await?;
     crate::service::alerts::event_recorded(

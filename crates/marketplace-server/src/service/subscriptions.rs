@@ -11,6 +11,7 @@ use marketplace_core::commerce::{
     check_import_item, is_returning,
 };
 use marketplace_core::event::{Event, EventType};
+use marketplace_core::event_config::EventSnapshot;
 use marketplace_core::{FieldError, FieldErrorCode, Instance};
 use serde_json::{Value, json};
 
@@ -64,25 +65,39 @@ fn event(event_type: EventType, s: &Subscription, at: i64) -> Event {
     }
 }
 
-/// Starts the subscription of a new instance in `tx`, at the listing's price now: a return when
-/// the customer had cancelled the integration before and has none active. Records
-/// `subscription.created`.
+/// Whether a new activation of the integration by the customer is a return (core's
+/// `is_returning` on the customer's subscriptions of it), read on `conn` before the activation's
+/// transaction, so the single writer does not read it.
+pub(crate) async fn is_return(
+    conn: &mut store::Conn,
+    customer_id: &str,
+    integration_id: &str,
+) -> ApiResult<bool> {
+    let history = store::subscriptions::history(conn, customer_id, integration_id).await?;
+    Ok(is_returning(&history))
+}
+
+/// Starts the subscription of a new instance in `tx`, at the listing's price now (`returning`
+/// from [`is_return`]; what the customer wrote before then stops counting). Records
+/// `subscription.created`, routed by the integration's linked configuration when the caller has
+/// read it (`known_link`, as `store::events::record_routed` takes it); how many deliveries that
+/// enqueued.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn start(
     tx: &mut Tx,
     organization_id: &str,
     marketplace_id: &str,
     pricing: Option<&Pricing>,
     instance: &Instance,
+    returning: bool,
+    known_link: Option<Option<&(String, EventSnapshot)>>,
     now: i64,
-) -> ApiResult<()> {
+) -> ApiResult<usize> {
     let (customer_id, integration_id) = (
         instance.customer_id.as_str(),
         instance.integration_id.as_str(),
     );
-    let history = store::subscriptions::history(tx, customer_id, integration_id).await?;
-    let returning = is_returning(&history);
     if returning {
-        // What the customer wrote before coming back stops counting.
         store::reviews::mark_returned(tx, customer_id, integration_id, now).await?;
     }
     let subscription = Subscription {
@@ -102,8 +117,9 @@ pub(crate) async fn start(
     };
     store::subscriptions::insert(tx, organization_id, &subscription).await?;
     let created = event(EventType::SubscriptionCreated, &subscription, now);
-    store::events::record(tx, organization_id, &created).await?;
-    Ok(())
+    let (_, enqueued) =
+        store::events::record_routed(tx, organization_id, &created, known_link).await?;
+    Ok(enqueued)
 }
 
 /// Ends the instance's active subscription in `tx` (nothing when it has none); records
