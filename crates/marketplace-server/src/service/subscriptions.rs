@@ -14,6 +14,7 @@ use marketplace_core::event::{Event, EventType};
 use marketplace_core::event_config::EventSnapshot;
 use marketplace_core::{FieldError, FieldErrorCode, Instance};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 
 /// How an instance's subscription ends when it is deactivated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,6 +166,23 @@ pub async fn list(
     Ok(store::subscriptions::list(&state.store, organization_id, filter, page).await?)
 }
 
+/// Whether the id under `key` (`customer_id`, `marketplace_id`, `integration_id`) names one of
+/// the organization's.
+async fn is_owned(state: &AppState, organization_id: &str, key: &str, id: &str) -> ApiResult<bool> {
+    let db = &state.store;
+    Ok(match key {
+        "customer_id" => store::customers::get(db, organization_id, id)
+            .await?
+            .is_some(),
+        "marketplace_id" => store::marketplaces::get(db, organization_id, id)
+            .await?
+            .is_some(),
+        _ => store::integrations::get(db, organization_id, id)
+            .await?
+            .is_some(),
+    })
+}
+
 /// Imports past subscriptions (`{items: [...]}`), all or none: each item checked by core, its
 /// customer, marketplace and integration the organization's. Records one
 /// `subscription.imported` per item; how many.
@@ -184,36 +202,31 @@ pub async fn import(state: &AppState, organization_id: &str, body: &Value) -> Ap
             .and_then(|t| i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok())
     };
     let mut errors = Vec::new();
-    let mut checked: Vec<ImportedSubscription> = Vec::with_capacity(items.len());
+    // (the item's index in the body, the item)
+    let mut checked: Vec<(usize, ImportedSubscription)> = Vec::with_capacity(items.len());
     for (index, item) in items.iter().enumerate() {
         match check_import_item(item, index, now, parse_time) {
-            Ok(item) => checked.push(item),
+            Ok(item) => checked.push((index, item)),
             Err(found) => errors.extend(found),
         }
     }
-    for (index, item) in checked.iter().enumerate() {
-        let db = &state.store;
-        let owned = [
-            (
-                "customer_id",
-                store::customers::get(db, organization_id, &item.customer_id)
-                    .await?
-                    .is_some(),
-            ),
-            (
-                "marketplace_id",
-                store::marketplaces::get(db, organization_id, &item.marketplace_id)
-                    .await?
-                    .is_some(),
-            ),
-            (
-                "integration_id",
-                store::integrations::get(db, organization_id, &item.integration_id)
-                    .await?
-                    .is_some(),
-            ),
+    // Each id is looked up once, however many items name it.
+    let mut owned: HashMap<(&str, &str), bool> = HashMap::new();
+    for (index, item) in &checked {
+        let references = [
+            ("customer_id", item.customer_id.as_str()),
+            ("marketplace_id", item.marketplace_id.as_str()),
+            ("integration_id", item.integration_id.as_str()),
         ];
-        for (key, found) in owned {
+        for (key, id) in references {
+            let found = match owned.get(&(key, id)) {
+                Some(found) => *found,
+                None => {
+                    let found = is_owned(state, organization_id, key, id).await?;
+                    owned.insert((key, id), found);
+                    found
+                }
+            };
             if !found {
                 errors.push(FieldError::new(
                     format!("/items/{index}/{key}"),
@@ -227,7 +240,7 @@ pub async fn import(state: &AppState, organization_id: &str, body: &Value) -> Ap
         return Err(ApiError::Validation(errors));
     }
     let mut tx = state.store.begin().await?;
-    for item in &checked {
+    for (_, item) in &checked {
         let subscription = Subscription {
             id: new_id("sub"),
             customer_id: item.customer_id.clone(),

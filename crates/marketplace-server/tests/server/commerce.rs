@@ -344,6 +344,24 @@ async fn imports_are_history_checked_item_by_item(server: TestServer) {
         first_error(&problem),
         (Some("/items/0/customer_id"), Some("invalid_reference"))
     );
+    // After an item core refuses, the next item's problems still name its own index.
+    let mut stranger = good.clone();
+    stranger["customer_id"] = json!("cus_nobody");
+    let (status, problem) = import(vec![item("March", Value::Null), stranger]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let paths: Vec<(&str, &str)> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["path"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            ("/items/0/subscribed_at", "format"),
+            ("/items/1/customer_id", "invalid_reference")
+        ]
+    );
     assert!(subscriptions(&server, "").await.is_empty(), "all or none");
 
     let (status, body) = import(vec![good, item("2026-05-01T00:00:00Z", Value::Null)]).await;
