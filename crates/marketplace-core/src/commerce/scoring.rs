@@ -6,6 +6,7 @@
 //! the order of facts changes nothing, and every factor is reported, with its points and the
 //! items that earned them.
 
+use crate::commerce::subscription::CancelledBy;
 use crate::error::{FieldError, FieldErrorCode};
 use crate::marketplace::ListingVisibility;
 use serde::{Deserialize, Serialize};
@@ -105,17 +106,6 @@ impl ScoringPolicy {
     }
 }
 
-/// Who cancelled a subscription.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CancelledBy {
-    /// The customer (scored).
-    Customer,
-    /// The organization: an admin deactivation, a customer deleted, a failed activation
-    /// (never scored).
-    Organization,
-}
-
 /// A subscription to the listed integration, as scoring sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubscriptionFact {
@@ -191,6 +181,18 @@ pub enum FactorCode {
     ExcessiveCancellations,
     /// Customer cancellations between one and seven months after subscribing.
     Misrepresentation,
+}
+
+impl FactorCode {
+    /// The wire name (`negative_reviews`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UnsupportedApplicationVersion => "unsupported_application_version",
+            Self::NegativeReviews => "negative_reviews",
+            Self::ExcessiveCancellations => "excessive_cancellations",
+            Self::Misrepresentation => "misrepresentation",
+        }
+    }
 }
 
 /// What earned (or would earn) points.

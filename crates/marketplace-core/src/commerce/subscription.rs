@@ -38,7 +38,16 @@ impl SubscriptionStatus {
     }
 }
 
-pub use crate::commerce::scoring::CancelledBy;
+/// Who cancelled a subscription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelledBy {
+    /// The customer (scored).
+    Customer,
+    /// The organization: an admin deactivation, a customer deleted, a failed activation
+    /// (never scored).
+    Organization,
+}
 
 impl CancelledBy {
     /// The wire and stored name.

@@ -98,7 +98,7 @@ async fn list_reviews(
     };
     let page = page_request(query.limit, query.cursor.as_ref())?;
     let page = reviews::list(&state, &admin.organization_id, &filter, &page).await?;
-    let (policy, _) = scoring::policy(&state, &admin.organization_id).await?;
+    let policy = scoring::policy(&state, &admin.organization_id).await?;
     Ok(Json(page_of(page, |r| review_view(r, Some(&policy)))))
 }
 
@@ -120,7 +120,7 @@ async fn admin_review(
     organization_id: &str,
     review: Review,
 ) -> ApiResult<Json<ReviewView>> {
-    let (policy, _) = scoring::policy(state, organization_id).await?;
+    let policy = scoring::policy(state, organization_id).await?;
     Ok(Json(review_view(review, Some(&policy))))
 }
 
@@ -269,7 +269,7 @@ async fn get_scoring_policy(
     State(state): State<AppState>,
     admin: Admin,
 ) -> ApiResult<Json<ScoringPolicyView>> {
-    let (policy, _) = scoring::policy(&state, &admin.organization_id).await?;
+    let policy = scoring::policy(&state, &admin.organization_id).await?;
     Ok(Json(policy_view(policy)))
 }
 
@@ -309,10 +309,7 @@ fn score_view(score: Score, policy: &ScoringPolicy, at: i64) -> ScoreView {
             .factors
             .into_iter()
             .map(|f| FactorView {
-                code: serde_json::to_value(f.code)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                code: f.code.as_str().to_owned(),
                 points: f.points,
                 count: f.count,
                 items: f

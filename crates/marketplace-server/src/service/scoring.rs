@@ -5,16 +5,14 @@
 use crate::error::{ApiError, ApiResult};
 use crate::service::state::AppState;
 use crate::store::{self, now_ms};
+use marketplace_core::certification::Application;
 use marketplace_core::commerce::{ApplicationFact, Score, ScoreFacts, ScoringPolicy, score};
 use marketplace_core::event::{Event, EventType};
 use serde_json::json;
 
-/// The organization's scoring policy, and when it was last set (`None`: never, the default).
+/// The organization's scoring policy (the default until it sets one).
 #[tracing::instrument(name = "scoring::policy", level = "debug", skip_all)]
-pub async fn policy(
-    state: &AppState,
-    organization_id: &str,
-) -> ApiResult<(ScoringPolicy, Option<i64>)> {
+pub async fn policy(state: &AppState, organization_id: &str) -> ApiResult<ScoringPolicy> {
     Ok(store::subscriptions::policy(&state.store, organization_id).await?)
 }
 
@@ -25,7 +23,7 @@ pub async fn put_policy(
     state: &AppState,
     organization_id: &str,
     policy: &ScoringPolicy,
-) -> ApiResult<i64> {
+) -> ApiResult<()> {
     let errors = policy.check();
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
@@ -44,7 +42,7 @@ pub async fn put_policy(
     store::events::record(&mut tx, organization_id, &event).await?;
     tx.commit().await?;
     state.deliveries.wake.notify_one();
-    Ok(now)
+    Ok(())
 }
 
 /// The score of a marketplace's listing at `at` under the organization's policy, with that
@@ -65,41 +63,83 @@ pub async fn score_listing(
     )
     .await?
     .ok_or(ApiError::NotFound("listing"))?;
-    let version = listing.listing.version.to_string();
-    let document = store::integrations::get_version(&state.store, integration_id, &version)
-        .await?
-        .map(|v| v.document)
-        .unwrap_or_default();
-    let known = store::applications::all(&state.store, organization_id).await?;
-    let applications = document
-        .applications
-        .iter()
-        .filter_map(|declared| {
-            let application = known.iter().find(|a| a.id == declared.application_id)?;
-            Some(ApplicationFact {
-                id: application.id.to_string(),
-                name: application.name.clone(),
-                versions: application
-                    .versions
-                    .iter()
-                    .filter_map(|v| Some((v.name.clone(), date_ms(&v.released_on)?)))
-                    .collect(),
-                supported: declared.versions.clone(),
-            })
+    let organization = Organization::read(state, organization_id).await?;
+    let scored = organization
+        .score(
+            state,
+            marketplace_id,
+            integration_id,
+            &listing.listing.version.to_string(),
+            at,
+        )
+        .await?;
+    Ok((scored, organization.policy))
+}
+
+/// What scoring reads once per organization: its policy and its applications.
+struct Organization {
+    policy: ScoringPolicy,
+    applications: Vec<Application>,
+}
+
+impl Organization {
+    async fn read(state: &AppState, organization_id: &str) -> ApiResult<Self> {
+        Ok(Self {
+            policy: policy(state, organization_id).await?,
+            applications: store::applications::all(&state.store, organization_id).await?,
         })
-        .collect();
-    let facts = ScoreFacts {
-        applications,
-        reviews: store::reviews::of_integration(&state.store, integration_id)
+    }
+
+    /// The score of the listing of `version` of the integration in the marketplace, from the
+    /// facts the store holds.
+    async fn score(
+        &self,
+        state: &AppState,
+        marketplace_id: &str,
+        integration_id: &str,
+        version: &str,
+        at: i64,
+    ) -> ApiResult<Score> {
+        let document = store::integrations::get_version(&state.store, integration_id, version)
             .await?
+            .map(|v| v.document)
+            .unwrap_or_default();
+        let applications = document
+            .applications
             .iter()
-            .map(store::reviews::Review::fact)
-            .collect(),
-        subscriptions: store::subscriptions::facts(&state.store, marketplace_id, integration_id)
+            .filter_map(|declared| {
+                let application = self
+                    .applications
+                    .iter()
+                    .find(|a| a.id == declared.application_id)?;
+                Some(ApplicationFact {
+                    id: application.id.to_string(),
+                    name: application.name.clone(),
+                    versions: application
+                        .versions
+                        .iter()
+                        .filter_map(|v| Some((v.name.clone(), date_ms(&v.released_on)?)))
+                        .collect(),
+                    supported: declared.versions.clone(),
+                })
+            })
+            .collect();
+        let facts = ScoreFacts {
+            applications,
+            reviews: store::reviews::of_integration(&state.store, integration_id)
+                .await?
+                .iter()
+                .map(store::reviews::Review::fact)
+                .collect(),
+            subscriptions: store::subscriptions::facts(
+                &state.store,
+                marketplace_id,
+                integration_id,
+            )
             .await?,
-    };
-    let (policy, _) = policy(state, organization_id).await?;
-    Ok((score(&facts, &policy, at), policy))
+        };
+        Ok(score(&facts, &self.policy, at))
+    }
 }
 
 /// A `YYYY-MM-DD` release date as the Unix ms of its midnight (UTC).
@@ -130,17 +170,23 @@ pub async fn run_rescorer(state: AppState) {
 #[tracing::instrument(name = "scoring::rescore", level = "debug", skip_all)]
 pub async fn rescore(state: &AppState, now: i64) -> ApiResult<usize> {
     let mut moved = 0;
-    for (organization_id, marketplace_id, integration_id, visibility) in
-        store::listings::visibilities(&state.store).await?
-    {
-        let (scored, _) = score_listing(
-            state,
-            &organization_id,
-            &marketplace_id,
-            &integration_id,
-            now,
-        )
-        .await?;
+    // Listings come by organization: its policy and applications are read once.
+    let mut organization: Option<(String, Organization)> = None;
+    for listed in store::listings::visibilities(&state.store).await? {
+        let (organization_id, marketplace_id, integration_id, version, visibility) = listed;
+        if organization
+            .as_ref()
+            .is_none_or(|(id, _)| *id != organization_id)
+        {
+            let read = Organization::read(state, &organization_id).await?;
+            organization = Some((organization_id.clone(), read));
+        }
+        let Some((_, scoring)) = &organization else {
+            continue;
+        };
+        let scored = scoring
+            .score(state, &marketplace_id, &integration_id, &version, now)
+            .await?;
         if scored.visibility == visibility {
             continue;
         }

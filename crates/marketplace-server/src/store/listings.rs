@@ -193,24 +193,27 @@ pub async fn all(store: &Store, marketplace_id: &str) -> StoreResult<Vec<Listing
     rows.into_iter().map(Row::record).collect()
 }
 
-/// Every listing of every organization as (organization, marketplace, integration, visibility):
-/// what the re-scorer walks.
+/// Every listing of every organization as (organization, marketplace, integration, listed
+/// version, visibility), by organization: what the re-scorer walks.
 pub async fn visibilities(
     store: &Store,
-) -> StoreResult<Vec<(String, String, String, ListingVisibility)>> {
-    let rows: Vec<(String, String, String, String)> = fetch_all(
+) -> StoreResult<Vec<(String, String, String, String, ListingVisibility)>> {
+    let rows: Vec<(String, String, String, String, String)> = fetch_all(
         &store.db.read,
-        "SELECT organization_id, marketplace_id, integration_id, visibility FROM listings \
+        "SELECT organization_id, marketplace_id, integration_id, version, visibility FROM listings \
          ORDER BY organization_id, marketplace_id, integration_id",
         [],
     )
     .await?;
     rows.into_iter()
-        .map(|(organization, marketplace, integration, visibility)| {
-            let visibility = ListingVisibility::from_name(&visibility)
-                .ok_or_else(|| StoreError::Corrupt(format!("listing visibility `{visibility}`")))?;
-            Ok((organization, marketplace, integration, visibility))
-        })
+        .map(
+            |(organization, marketplace, integration, version, visibility)| {
+                let visibility = ListingVisibility::from_name(&visibility).ok_or_else(|| {
+                    StoreError::Corrupt(format!("listing visibility `{visibility}`"))
+                })?;
+                Ok((organization, marketplace, integration, version, visibility))
+            },
+        )
         .collect()
 }
 

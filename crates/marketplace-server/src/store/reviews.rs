@@ -210,7 +210,7 @@ pub async fn get(store: &Store, organization_id: &str, id: &str) -> StoreResult<
     row.map(Row::review).transpose()
 }
 
-/// The customer's review of an integration, if any.
+/// The customer's review of an integration, if any (read on the read pool).
 pub async fn of_customer(
     store: &Store,
     customer_id: &str,
@@ -218,7 +218,7 @@ pub async fn of_customer(
 ) -> StoreResult<Option<Review>> {
     let sql = format!("{SELECT} WHERE customer_id = $1 AND integration_id = $2");
     let row: Option<Row> = fetch_optional(
-        &store.db.write,
+        &store.db.read,
         AssertSqlSafe(sql),
         [customer_id.into(), integration_id.into()],
     )

@@ -2,7 +2,7 @@
 //! deactivation ends, plus imported history; and `scoring_policies`, each organization's.
 
 use super::page::{Filter, Order, fetch_page};
-use super::sql::{Arg, execute, fetch_all, fetch_optional};
+use super::sql::{Arg, execute, fetch_all, fetch_optional, scalar_optional};
 use super::{Conn, Page, PageRequest, Store, StoreError, StoreResult, Tx};
 use marketplace_core::commerce::scoring::SubscriptionFact;
 use marketplace_core::commerce::{
@@ -314,20 +314,16 @@ pub async fn facts(
 }
 
 /// The organization's scoring policy (the default when it never set one).
-pub async fn policy(
-    store: &Store,
-    organization_id: &str,
-) -> StoreResult<(ScoringPolicy, Option<i64>)> {
-    let row: Option<(String, i64)> = fetch_optional(
+pub async fn policy(store: &Store, organization_id: &str) -> StoreResult<ScoringPolicy> {
+    let text: Option<String> = scalar_optional(
         &store.db.read,
-        "SELECT policy, updated_at FROM scoring_policies WHERE organization_id = $1",
+        "SELECT policy FROM scoring_policies WHERE organization_id = $1",
         [organization_id.into()],
     )
     .await?;
-    match row {
-        None => Ok((ScoringPolicy::default(), None)),
-        Some((text, at)) => serde_json::from_str(&text)
-            .map(|policy| (policy, Some(at)))
+    match text {
+        None => Ok(ScoringPolicy::default()),
+        Some(text) => serde_json::from_str(&text)
             .map_err(|e| StoreError::Corrupt(format!("scoring policy: {e}"))),
     }
 }
