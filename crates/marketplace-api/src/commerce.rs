@@ -238,6 +238,9 @@ pub struct ReviewView {
     pub vendor_response: Option<ResponseView>,
     /// The vendor's dispute of it.
     pub dispute: Option<DisputeView>,
+    /// Whether the customer asking wrote it (the embedded API only: the review it may edit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mine: Option<bool>,
     /// Whether it counts against the listing's score now (the admin API only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counts_against_score: Option<bool>,
@@ -279,7 +282,7 @@ pub struct DisputeView {
 }
 
 /// Body of a customer's review (`POST`: `rating` required; `PATCH`: any field).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReviewBody {

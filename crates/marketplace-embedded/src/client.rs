@@ -5,7 +5,8 @@ use crate::error::{Error, Result};
 use crate::token::{TokenSource, needs_refresh, now_secs, token_expiry};
 use crate::transport::{HttpRequest, HttpResponse, Method, Transport};
 use crate::wire::{
-    ConnectionAuthorization, ExecutionView, InstanceMappingsView, InstanceView, LaunchUrl, LogView,
+    ConnectionAuthorization, DeactivateBody, ExecutionView, InstanceMappingsView, InstanceView,
+    LaunchUrl, LogView, ReviewBody, ReviewView, SubscriptionView,
     Mapping, MarketplaceDetail, MarketplaceEntry, MarketplaceQuery, Page, PageQuery, PreviewResult,
     ValidateResult,
 };
@@ -308,6 +309,40 @@ impl Marketplace {
     pub async fn deactivate(&self, instance_id: &str) -> Result<InstanceView> {
         let instance = self.call(endpoint::deactivate(instance_id)).await?;
         Ok(self.seen(instance))
+    }
+
+    /// Deactivates an instance saying why: its subscription ends, cancelled by the customer
+    /// with `reason` (one of core's `CancellationReason::PICKABLE`, and an optional comment).
+    pub async fn deactivate_with_reason(
+        &self,
+        instance_id: &str,
+        reason: &DeactivateBody,
+    ) -> Result<InstanceView> {
+        let instance = self
+            .call(endpoint::deactivate_with_reason(instance_id, reason))
+            .await?;
+        Ok(self.seen(instance))
+    }
+
+    /// The customer's subscriptions (one per activation: its price then, and how it ended).
+    pub async fn subscriptions(&self, page: &PageQuery) -> Result<Page<SubscriptionView>> {
+        self.call(endpoint::subscriptions(page)).await
+    }
+
+    /// An integration's reviews, authors unnamed; the customer's own one is `mine`.
+    pub async fn reviews(&self, integration_id: &str) -> Result<Page<ReviewView>> {
+        self.call(endpoint::reviews(integration_id)).await
+    }
+
+    /// Reviews an integration the customer subscribed to (once; `review_prompt` on the detail
+    /// says when to ask).
+    pub async fn review(&self, integration_id: &str, review: &ReviewBody) -> Result<ReviewView> {
+        self.call(endpoint::review(integration_id, review)).await
+    }
+
+    /// Edits the customer's own review, or adds its `follow_up` once the customer came back.
+    pub async fn edit_review(&self, review_id: &str, review: &ReviewBody) -> Result<ReviewView> {
+        self.call(endpoint::edit_review(review_id, review)).await
     }
 
     /// A short-lived URL that signs the customer in to the vendor's product, for an instance

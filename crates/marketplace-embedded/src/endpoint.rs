@@ -4,7 +4,7 @@
 
 use crate::transport::Method;
 use crate::wire::{
-    ActivationBody, ConnectionAuthorization, ExecutionView, InstanceMappingsBody,
+    ActivationBody, DeactivateBody, ReviewBody, ReviewView, SubscriptionView, ConnectionAuthorization, ExecutionView, InstanceMappingsBody,
     InstanceMappingsView, InstanceView, LaunchUrl, LogView, Mapping, MarketplaceDetail,
     MarketplaceEntry, MarketplaceQuery, OneClickBody, Page, PageQuery, PreviewBody, PreviewResult,
     ReconfigureBody, TestBody, ValidateBody, ValidateResult,
@@ -160,6 +160,33 @@ pub fn resume(instance_id: &str) -> Endpoint<InstanceView> {
 /// `DELETE /instances/{id}`: deactivates the instance.
 pub fn deactivate(instance_id: &str) -> Endpoint<InstanceView> {
     Endpoint::new(Method::Delete, instance_path(instance_id, ""))
+}
+
+/// `POST /instances/{id}/deactivate`: deactivates the instance saying why (its subscription
+/// ends, cancelled by the customer with this reason).
+pub fn deactivate_with_reason(instance_id: &str, reason: &DeactivateBody) -> Endpoint<InstanceView> {
+    Endpoint::new(Method::Post, instance_path(instance_id, "/deactivate")).body(reason)
+}
+
+/// `GET /subscriptions`: the customer's subscriptions, a page.
+pub fn subscriptions(page: &PageQuery) -> Endpoint<Page<SubscriptionView>> {
+    Endpoint::new(Method::Get, format!("{PREFIX}/subscriptions")).query(page)
+}
+
+/// `GET /marketplace/{id}/reviews`: an integration's reviews (the customer's own one `mine`).
+pub fn reviews(integration_id: &str) -> Endpoint<Page<ReviewView>> {
+    Endpoint::new(Method::Get, integration_path(integration_id, "/reviews"))
+}
+
+/// `POST /marketplace/{id}/reviews`: the customer reviews an integration it subscribed to.
+pub fn review(integration_id: &str, review: &ReviewBody) -> Endpoint<ReviewView> {
+    Endpoint::new(Method::Post, integration_path(integration_id, "/reviews")).body(review)
+}
+
+/// `PATCH /reviews/{id}`: edits the customer's own review, or adds its `follow_up` once the
+/// customer came back.
+pub fn edit_review(review_id: &str, review: &ReviewBody) -> Endpoint<ReviewView> {
+    Endpoint::new(Method::Patch, format!("{PREFIX}/reviews/{}", encode(review_id))).body(review)
 }
 
 /// `POST /instances/{id}/launch`: a short-lived URL signing the customer in to the vendor's

@@ -5,6 +5,9 @@ pub use marketplace_api::common::{
     Deployability, DeployabilityReason, DeployabilityStatus, FieldError, FieldErrorCode, Page,
     PageQuery, Problem, ReasonCode,
 };
+pub use marketplace_api::commerce::{
+    CancellationView, DeactivateBody, ReviewBody, ReviewView, SubscriptionView,
+};
 pub use marketplace_api::connections::{
     ConnectionAuthorization, ConnectionMessage, ConnectionMessageType, ConnectionStatus,
 };

@@ -997,3 +997,102 @@ async fn instance_mappings_read_write_and_preview() {
         .unwrap();
     assert_eq!(read.overrides, [work_mail]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscriptions_reviews_and_a_cancellation_reason() {
+    use marketplace_embedded::wire::{DeactivateBody, ReviewBody};
+    let server = Server::start().await;
+    let id = server.listed("Orders", false).await;
+    server
+        .admin(
+            reqwest::Method::PUT,
+            &format!("/api/v1/marketplace/listings/{id}"),
+            json!({"version": "1.0.0", "overview": "Sends orders", "customer_deployable": true,
+                   "allow_multiple_instances": false,
+                   "pricing": {"currency": "EUR", "up_front": "0", "monthly": "9.9"}}),
+            200,
+        )
+        .await;
+    let (client, _) = server.client("acme");
+    let endpoint = format!("{}/healthz", server.base);
+
+    let detail = client.integration(&id).await.unwrap();
+    assert_eq!(detail.entry.pricing.as_ref().unwrap().monthly, "9.90");
+    assert_eq!(detail.review_prompt, None, "not subscribed yet");
+    let first = client
+        .activate(&id, None, &orders_config(&endpoint), None)
+        .await
+        .unwrap();
+    let detail = client.integration(&id).await.unwrap();
+    assert_eq!(detail.review_prompt.as_deref(), Some("review"));
+
+    let body = ReviewBody {
+        rating: Some(2),
+        text: Some("Too slow".into()),
+        follow_up: None,
+    };
+    let review = client.review(&id, &body).await.unwrap();
+    assert_eq!((review.rating, review.mine), (2, Some(true)));
+    let error = client.review(&id, &body).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Problem { status: 409, code, .. } if code == "review_exists"),
+        "{error:?}"
+    );
+    let (other, _) = server.client("globex");
+    let theirs = other.reviews(&id).await.unwrap();
+    assert_eq!(theirs.items.len(), 1);
+    assert_eq!(theirs.items[0].mine, Some(false), "another customer's");
+    assert_eq!(theirs.items[0].customer_id, None, "authors unnamed");
+
+    // A reason outside the list is refused where it is; a picked one ends the subscription.
+    let wrong = DeactivateBody {
+        reason: "unspecified".into(),
+        comment: None,
+    };
+    let error = client
+        .deactivate_with_reason(&first.id, &wrong)
+        .await
+        .unwrap_err();
+    let Error::Problem { status, errors, .. } = &error else {
+        panic!("a problem: {error:?}");
+    };
+    assert_eq!((*status, errors[0].path.as_str()), (422, "/reason"));
+    assert_eq!(errors[0].code, FieldErrorCode::Option);
+    let reason = DeactivateBody {
+        reason: "too_expensive".into(),
+        comment: Some("Over budget".into()),
+    };
+    let gone = client
+        .deactivate_with_reason(&first.id, &reason)
+        .await
+        .unwrap();
+    assert_eq!(gone.status, InstanceStatus::Deactivated);
+    let subscriptions = client.subscriptions(&PageQuery::default()).await.unwrap();
+    assert_eq!(subscriptions.items.len(), 1);
+    let ended = &subscriptions.items[0];
+    assert_eq!(ended.cancelled_by.as_deref(), Some("customer"));
+    let cancellation = ended.cancellation.as_ref().unwrap();
+    assert_eq!(cancellation.reason, "too_expensive");
+    assert_eq!(cancellation.comment.as_deref(), Some("Over budget"));
+
+    // Coming back: a returning subscription, and the detail asks for a follow-up.
+    client
+        .activate(&id, None, &orders_config(&endpoint), None)
+        .await
+        .unwrap();
+    let detail = client.integration(&id).await.unwrap();
+    assert_eq!(detail.review_prompt.as_deref(), Some("follow_up"));
+    let mine = client.reviews(&id).await.unwrap().items.remove(0);
+    let follow_up = ReviewBody {
+        follow_up: Some("Faster now".into()),
+        ..ReviewBody::default()
+    };
+    let edited = client.edit_review(&mine.id, &follow_up).await.unwrap();
+    assert_eq!(edited.follow_up.as_deref(), Some("Faster now"));
+    assert!(edited.returned);
+    assert_eq!(client.integration(&id).await.unwrap().review_prompt, None);
+    let subscriptions = client.subscriptions(&PageQuery::default()).await.unwrap();
+    assert_eq!(subscriptions.items.len(), 2);
+    assert!(subscriptions.items[1].returning);
+    assert_eq!(subscriptions.items[0].status, "cancelled");
+}

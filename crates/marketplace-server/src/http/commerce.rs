@@ -62,6 +62,7 @@ pub(crate) fn review_view(review: Review, policy: Option<&ScoringPolicy>) -> Rev
         }),
         customer_id: admin.as_ref().map(|(customer, _)| customer.clone()),
         counts_against_score: admin.map(|(_, counts)| counts),
+        mine: None,
         created_at: rfc3339(review.created_at),
         updated_at: rfc3339(review.updated_at),
         id: review.id,

@@ -23,6 +23,7 @@ use crate::service::runner;
 use crate::service::state::AppState;
 use crate::service::subscriptions::{self, Ending};
 use crate::service::templates;
+use crate::store::reviews::Review;
 use crate::store::subscriptions::SubscriptionFilter;
 use axum::Json;
 use axum::body::Bytes;
@@ -565,7 +566,16 @@ async fn list_reviews(
     in_catalog(&state, &user, &integration_id).await?;
     let found = reviews::of_integration(&state, &integration_id).await?;
     Ok(Json(List {
-        items: found.into_iter().map(|r| review_view(r, None)).collect(),
+        items: found
+            .into_iter()
+            .map(|r| {
+                let mine = r.customer_id == user.customer_id;
+                ReviewView {
+                    mine: Some(mine),
+                    ..review_view(r, None)
+                }
+            })
+            .collect(),
         next_cursor: None,
     }))
 }
@@ -591,7 +601,7 @@ async fn create_review(
         &body,
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(review_view(review, None))))
+    Ok((StatusCode::CREATED, Json(own_review(review))))
 }
 
 /// Edit the customer's own review (another's is 404); `follow_up` once the customer came back
@@ -608,7 +618,15 @@ async fn patch_review(
     allow(&user, Action::Review, Some(&user.customer_id))?;
     let review =
         reviews::edit(&state, &user.organization_id, &user.customer_id, &id, &body).await?;
-    Ok(Json(review_view(review, None)))
+    Ok(Json(own_review(review)))
+}
+
+/// The customer's own review, as the embedded API shows it.
+fn own_review(review: Review) -> ReviewView {
+    ReviewView {
+        mine: Some(true),
+        ..review_view(review, None)
+    }
 }
 
 /// 404 unless the integration is in the user's catalog.
