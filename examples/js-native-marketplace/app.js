@@ -4,15 +4,18 @@
 // (`CompiledSpec`, WebAssembly) before any request. Approved workflow templates activate in one
 // click (`activateTemplate`, only their connections asked); an instance's mappings are previewed
 // and overridden through the service (`previewMappings`, `setMappings`); OAuth connections
-// connect in a popup (`connectionsPanel`, `connectInPopup`, `authorizeConnection`). It looks like the
+// connect in a popup (`connectionsPanel`, `connectInPopup`, `authorizeConnection`); prices,
+// ratings and reviews show on the detail (`reviewsSection`, with the form its `review_prompt`
+// asks for), and a deactivation asks why (`cancellationPicker`). It looks like the
 // iframe page because it is drawn by the same pieces (`catalogCard`, `categoryChips`,
 // `cardNavigation`, `emptyState`, `tierFilter`, `certificationSections`, the feedback helpers)
 // with the package's stylesheet (`marketplace.css`, themed here through `--mk-*` properties),
 // and speaks the same phrases (`t`, `?lang=de` for German).
 import config from '/demo/config.js';
 import init, {
-  CompiledSpec, Marketplace, busy, cardNavigation, catalogCard, categoryChips, certificationSections, connectInPopup, connectionsPanel,
-  emptyState, failurePanel, h, icon, loading, renderConfigForm, setLanguage, t, tierBadge, tierFilter, valueLabel,
+  CompiledSpec, Marketplace, busy, cancellationPicker, cardNavigation, catalogCard, categoryChips, certificationSections, connectInPopup,
+  connectionsPanel, emptyState, failurePanel, h, icon, loading, priceTag, ratingBadge, renderConfigForm, reviewsSection, setLanguage, t,
+  tierBadge, tierFilter, valueLabel,
 } from '/pkg/index.js';
 
 const query = new URLSearchParams(location.search);
@@ -86,7 +89,7 @@ async function catalog(params) {
 
 async function integration(id) {
   loadingView();
-  const detail = await client.integration(id);
+  const [detail, reviews] = await Promise.all([client.integration(id), client.reviews(id)]);
   const overview = h('div', { class: 'mk-overview' });
   overview.innerHTML = detail.overview_html; // sanitised by the service
   const container = h('div');
@@ -123,9 +126,13 @@ async function integration(id) {
   };
   view(h('header', { class: 'mk-detail-head' }, icon(detail, { size: 56 }),
     h('div', {}, h('h1', { text: detail.name }), h('p', { class: 'mk-meta' }, h('span', { class: 'mk-tag', text: detail.category }),
-      tierBadge(detail.tier), h('span', { class: 'mk-muted', text: t('detail.version', { version: detail.version }) })))),
+      tierBadge(detail.tier), priceTag(detail.pricing), ratingBadge(detail.rating), h('span', { class: 'mk-muted', text: t('detail.version', { version: detail.version }) })))),
   h('div', { class: 'mk-detail' },
-    h('div', { class: 'mk-detail-main' }, overview, certificationSections(detail)),
+    h('div', { class: 'mk-detail-main' }, overview, certificationSections(detail),
+      reviewsSection(detail, reviews.items, {
+        send: (body, own) => (own ? client.editReview(own.id, body) : client.review(id, body)),
+        onSaved: () => route(),
+      })),
     h('div', { class: 'mk-detail-side' },
       deployable ? null : h('div', { class: 'mk-alert', role: 'note' }, detail.deployability.reasons.map((r) => h('p', { text: r.message }))),
       h('form', { onsubmit, novalidate: true, 'aria-label': t('detail.configure', { name: detail.name }) },
@@ -249,13 +256,18 @@ async function instance(id) {
       } }, h('h2', { text: t('instance.configuration') }), container, save);
     }
   }
-  const deactivate = h('button', { type: 'button', class: 'mk-danger', text: t('instance.deactivate') });
-  deactivate.addEventListener('click', () => busy(deactivate, async () => {
+  // Deactivation asks why first (core's reasons, `cancellationPicker`), then confirms.
+  const picker = cancellationPicker();
+  const confirm = h('button', { type: 'button', class: 'mk-danger', text: t('instance.yesDeactivate') });
+  confirm.addEventListener('click', () => busy(confirm, async () => {
     try {
-      await client.deactivate(id);
+      await client.deactivate(id, picker.read());
       route();
-    } catch (error) { message.replaceChildren(failurePanel(error)); }
+    } catch (error) { picker.showError(error); }
   }));
+  const confirmation = h('div', { class: 'mk-alert', role: 'alert', hidden: true },
+    h('p', { text: t('instance.confirmDeactivate', { name: current.name }) }), picker.node, confirm);
+  const deactivate = h('button', { type: 'button', class: 'mk-danger', text: t('instance.deactivate'), onclick: () => { confirmation.hidden = false; } });
   // Single sign-on into the vendor's product: a fresh launch URL per click, opened in a new tab.
   const open = h('button', { type: 'button', text: t('instance.open') });
   open.addEventListener('click', () => busy(open, async () => {
@@ -277,7 +289,7 @@ async function instance(id) {
     h('h2', { text: t('instance.webhooks') }), webhooks(current), reconfigure, message,
     settled && current.collections?.length ? h('section', {}, h('h2', { text: t('mappings.title') }),
       await Promise.all(current.collections.map((collection) => mappingPanel(id, collection)))) : null,
-    live ? deactivate : null);
+    live ? [deactivate, confirmation] : null);
 }
 
 async function route() {

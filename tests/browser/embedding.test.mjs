@@ -116,10 +116,15 @@ test('native JS marketplace: inline error with no request, activate, reconfigure
   const saved = await demo.admin(`/api/v1/instances/${instance.id}`);
   assert.equal(saved.config.sheet_name, 'Refunds');
   assert.equal(saved.config.sheet_url, 'https://script.example.com/v2');
+  // Deactivation asks why (the package's reason picker), and the reason is recorded.
   await page.getByRole('button', { name: 'Deactivate' }).click();
+  await page.getByLabel('Why are you deactivating it?').selectOption('not_working');
+  await page.getByRole('button', { name: 'Yes, deactivate' }).click();
   await page.getByText(/· deactivated ·/).waitFor();
   const after = await demo.admin(`/api/v1/instances/${instance.id}`);
   assert.equal(after.status, 'deactivated');
+  const [ended] = (await demo.admin(`/api/v1/subscriptions?customer_id=${after.customer_id}`)).items;
+  assert.deepEqual([ended.cancelled_by, ended.cancellation?.reason], ['customer', 'not_working']);
   assert.deepEqual(consoleErrors, []);
   await page.close();
 });
@@ -164,6 +169,7 @@ test('iframe marketplace: activate, pause, resume, reconfigure and deactivate th
   assert.equal(reconfigured.config.portal_id, '1111111');
   assert.deepEqual(reconfigured.config.api_key, { api_key: { set: true } }, 'the stored secret was kept');
   await frame.getByRole('button', { name: 'Deactivate' }).click();
+  await frame.getByLabel('Why are you deactivating it?').selectOption('not_needed');
   await frame.getByRole('button', { name: 'Yes, deactivate' }).click();
   await eventOf('INSTANCE_DEACTIVATED');
   assert.equal((await demo.admin(`/api/v1/instances/${activated.instance_id}`)).status, 'deactivated');

@@ -136,6 +136,7 @@ test('iframe marketplace: a pending activation shows its state, allows only deac
   // A failed instance can still be deactivated.
   await frame.getByRole('link', { name: 'HubSpot' }).click();
   await frame.getByRole('button', { name: 'Deactivate' }).click();
+  await frame.getByLabel('Why are you deactivating it?').selectOption('not_working');
   await frame.getByRole('button', { name: 'Yes, deactivate' }).click();
   await page.waitForFunction(() => window.marketplaceEvents.some((e) => e.type === 'INSTANCE_DEACTIVATED'));
   assert.equal((await demo.admin(`/api/v1/instances/${activated.instance_id}`)).status, 'deactivated');

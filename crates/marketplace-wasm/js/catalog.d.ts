@@ -1,4 +1,4 @@
-import type { CatalogEntry, FieldError, IntegrationDetail } from './marketplace_wasm.js';
+import type { Cancellation, CatalogEntry, FieldError, IntegrationDetail, Review, ReviewInput } from './marketplace_wasm.js';
 import type { Tier } from './mappings.js';
 import type { ConnectionMessage } from './client.js';
 import type { ConnectionStatus } from './mount.js';
@@ -75,3 +75,29 @@ export function connectionsPanel(
   connections: { key: string; status: ConnectionStatus; error?: string | null }[],
   options: { connect: (key: string) => Promise<ConnectionMessage | null>; onOutcome: (message: ConnectionMessage) => void },
 ): HTMLElement;
+
+/** A listing's price in the current language ("Free", "$29.00 / month", ...). */
+export function priceText(pricing: CatalogEntry['pricing']): string;
+
+/** A listing's price as a tag. */
+export function priceTag(pricing: CatalogEntry['pricing']): HTMLElement;
+
+/** A rating (1 to 5) as five stars with an accessible text. */
+export function stars(rating: number): HTMLElement;
+
+/** A listing's rating as a star, its average and count; null without reviews. */
+export function ratingBadge(rating: CatalogEntry['rating'] | null | undefined): HTMLElement | null;
+
+/** An integration's reviews on its detail, with the form its `review_prompt` asks for: `send(body,
+ * own)` posts a review (`own` null) or edits the customer's own one; `onSaved` runs after. */
+export function reviewsSection(detail: IntegrationDetail, reviews: Review[], handlers: {
+  send(body: ReviewInput, own: Review | null): Promise<unknown>;
+  onSaved(): void;
+}): HTMLElement;
+
+/** The reason picker of a deactivation (core's reasons): `read()` is the body of `deactivate`. */
+export function cancellationPicker(options?: { id?: string }): {
+  node: HTMLElement;
+  read(): Partial<Cancellation>;
+  showError(error: { message: string; code?: string; errors?: FieldError[] }): void;
+};

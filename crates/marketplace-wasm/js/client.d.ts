@@ -1,7 +1,7 @@
 import type {
-  ActivateOptions, CatalogEntry, CatalogQuery, ConfigValues, Execution, FieldError, Instance,
+  ActivateOptions, Cancellation, CatalogEntry, CatalogQuery, ConfigValues, Execution, FieldError, Instance,
   InstanceChanges, IntegrationDetail, LaunchUrl, ListPage, LogEntry, MarketplaceOptions, PageQuery, TestRun,
-  ValidationResult,
+  Review, ReviewInput, Subscription, ValidationResult,
 } from './marketplace_wasm.js';
 import type { Mapping, MappingResult } from './mappings.js';
 
@@ -52,8 +52,18 @@ export class Marketplace {
   pause(instanceId: string): Promise<Instance>;
   /** Resumes a paused instance. */
   resume(instanceId: string): Promise<Instance>;
-  /** Deactivates an instance. */
-  deactivate(instanceId: string): Promise<Instance>;
+  /** Deactivates an instance; with a `cancellation`, saying why (its subscription ends,
+   * cancelled by the customer with that reason). */
+  deactivate(instanceId: string, cancellation?: Cancellation): Promise<Instance>;
+  /** The customer's subscriptions, paged. */
+  subscriptions(page?: PageQuery): Promise<ListPage<Subscription>>;
+  /** An integration's reviews (the customer's own one is `mine`). */
+  reviews(integrationId: string): Promise<ListPage<Review>>;
+  /** Reviews an integration the customer subscribed to (once; the detail's `review_prompt`
+   * says when to ask). */
+  review(integrationId: string, review: ReviewInput): Promise<Review>;
+  /** Edits the customer's own review, or adds its `follow_up` once the customer came back. */
+  editReview(reviewId: string, changes: ReviewInput): Promise<Review>;
   /** A short-lived sign-in link to the vendor's product, for an instance with a `launch_url`. */
   launchInstance(instanceId: string): Promise<LaunchUrl>;
   /** Starts authorising an OAuth2 authorization-code connection: the provider's URL to open in

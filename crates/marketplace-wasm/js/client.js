@@ -135,9 +135,32 @@ export class Marketplace {
     return this.#seen(await this.#call('POST', this.#instancePath(instanceId, '/resume')));
   }
 
-  /** Deactivates an instance. */
-  async deactivate(instanceId) {
-    return this.#seen(await this.#call('DELETE', this.#instancePath(instanceId)));
+  /** Deactivates an instance; with a `cancellation` (`{reason, comment}`), saying why. */
+  async deactivate(instanceId, cancellation) {
+    const changed = cancellation === undefined
+      ? await this.#call('DELETE', this.#instancePath(instanceId))
+      : await this.#call('POST', this.#instancePath(instanceId, '/deactivate'), { body: cancellation });
+    return this.#seen(changed);
+  }
+
+  /** The customer's subscriptions, paged (`limit`, `cursor`). */
+  subscriptions(page = {}) {
+    return this.#call('GET', '/subscriptions', { query: page });
+  }
+
+  /** An integration's reviews (the customer's own one is `mine`). */
+  reviews(integrationId) {
+    return this.#call('GET', `/marketplace/${encodeURIComponent(integrationId)}/reviews`);
+  }
+
+  /** Reviews an integration the customer subscribed to (`{rating, text}`). */
+  review(integrationId, review) {
+    return this.#call('POST', `/marketplace/${encodeURIComponent(integrationId)}/reviews`, { body: review });
+  }
+
+  /** Edits the customer's own review, or adds its `follow_up` once the customer came back. */
+  editReview(reviewId, changes) {
+    return this.#call('PATCH', `/reviews/${encodeURIComponent(reviewId)}`, { body: changes });
   }
 
   /** A short-lived link signing the customer in to the vendor's product (`{url}`), for an

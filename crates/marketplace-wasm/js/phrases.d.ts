@@ -32,6 +32,9 @@ export function formatDate(value: string | Date | null | undefined): string;
 /** A number in the current language's notation. */
 export function formatNumber(value: number): string;
 
+/** An exact amount (decimal text, `"29.00"`) in an ISO 4217 currency, in the current language. */
+export function formatMoney(amount: string, currency: string): string;
+
 /** A field error phrased from its `code` and the bounds of its variable (the spec's), in the
  * current language; the service's message for a code the table lacks. */
 export function fieldErrorText(error: FieldError, variable?: { type?: string; min?: number | string; max?: number | string;

@@ -64,6 +64,8 @@ export interface Rules {
   theme_names: string[];
   /** An accent colour, as a regular expression source (`^#[0-9a-fA-F]{6}$`). */
   accent_pattern: string;
+  /** The cancellation reasons a customer picks from when deactivating. */
+  cancellation_reasons: string[];
 }
 
 /** A config object: variable key to value. */
@@ -209,4 +211,16 @@ export type LaunchUrl = Schemas["LaunchUrl"];
 
 /** A test run of a flow. */
 export type TestRun = Partial<Schemas["TestBody"]>;
+
+/** Why a customer deactivates (`deactivate`'s second argument): one of `rules().cancellation_reasons`. */
+export type Cancellation = Schemas["DeactivateBody"];
+
+/** One subscription of the customer: the price then, and how it ended. */
+export type Subscription = Schemas["SubscriptionView"];
+
+/** A review of an integration (authors unnamed; the customer's own one is `mine`). */
+export type Review = Schemas["ReviewView"];
+
+/** What `review` and `editReview` send: `rating` (1 to 5) and `text`, or `follow_up`. */
+export type ReviewInput = Schemas["ReviewBody"];
 "#;

@@ -67,6 +67,32 @@ test('every method, end to end, with the token from getToken', async () => {
   assert.equal((await client.deactivate(instance.id)).status, 'deactivated');
 });
 
+test('subscriptions, reviews and a deactivation with its reason', async () => {
+  const client = new Marketplace({ baseUrl: demo.serviceUrl, getToken: () => demo.token('js-commerce-co') });
+  const salesforce = await integrationId(demo, 'Salesforce');
+  const config = { instance_url: 'https://acme.my.salesforce.com', auth: { token_url: 'https://login.example.com/token', client_id: 'id', client_secret: 'cs' } };
+  const first = await client.activate(salesforce, config);
+  assert.equal((await client.integration(salesforce)).review_prompt, 'review');
+  const review = await client.review(salesforce, { rating: 4, text: 'Works well' });
+  assert.equal(review.mine, true);
+  assert.deepEqual((await client.reviews(salesforce)).items.map((r) => [r.id, r.mine]), [[review.id, true]]);
+
+  await assert.rejects(client.deactivate(first.id, { reason: 'bored' }),
+    (error) => error.status === 422 && error.errors[0].path === '/reason' && error.errors[0].code === 'option');
+  assert.equal((await client.deactivate(first.id, { reason: 'missing_features', comment: 'No leads' })).status, 'deactivated');
+  const [ended] = (await client.subscriptions()).items;
+  assert.equal(ended.status, 'cancelled');
+  assert.deepEqual(ended.cancellation, { reason: 'missing_features', comment: 'No leads' });
+  assert.deepEqual(ended.pricing, { currency: 'USD', up_front: '0.00', monthly: '29.00' });
+
+  await client.activate(salesforce, config);
+  assert.equal((await client.integration(salesforce)).review_prompt, 'follow_up');
+  const edited = await client.editReview(review.id, { follow_up: 'Leads came' });
+  assert.equal(edited.follow_up, 'Leads came');
+  assert.equal((await client.integration(salesforce)).review_prompt, null);
+  assert.deepEqual((await client.subscriptions()).items.map((s) => s.returning), [false, true]);
+});
+
 test('invalid values fail locally: a MarketplaceError and no write sent', async () => {
   const client = new Marketplace({ baseUrl: demo.serviceUrl, getToken: () => demo.token('js-local-co') });
   const slack = await integrationId(demo, 'Slack');

@@ -2,15 +2,19 @@
 // the npm package: a listing's card (icon, name, description, category, tier and state), the
 // category chips, the empty state, keyboard navigation between cards, the tier badge and
 // filter, the detail's provider, supported applications, documentation and mapping collections,
-// and the feedback of every view (loading, an error with a retry, a busy button). It holds no
-// rule: a listing's tier is the service's (core's `tier`), which listings are "at least" a tier
-// is the service's filtering (`?tier=`), and the documentation comes sanitised by the service.
+// a listing's price and rating, its reviews with the form the detail's `review_prompt` asks for,
+// the reason picker of a deactivation, and the feedback of every view (loading, an error with a
+// retry, a busy button). It holds no rule: a listing's tier is the service's (core's `tier`),
+// which listings are "at least" a tier is the service's filtering (`?tier=`), the documentation
+// comes sanitised by the service, when to ask for a review is the detail's `review_prompt`, and
+// the reasons offered are core's (`rules().cancellation_reasons`); the service judges the rest.
 // Every string is a phrase (`phrases.js`).
 //
 // One file, two homes, as `form.js`: the service serves it to its iframe page, and
 // `cargo xtask wasm` copies it into the npm package.
 import { h } from './form.js';
-import { problemText, t, valueLabel } from './phrases.js';
+import { fieldErrorText, formatDate, formatMoney, formatNumber, problemText, t, valueLabel } from './phrases.js';
+import { rules } from './rules.js';
 
 /** A tier of the wire with its badge's text and its filter option, in the current language. */
 const tierOption = (tier) => Object.freeze({
@@ -81,6 +85,7 @@ export function catalogCard(entry, { href }) {
     h('div', { class: 'mk-card-head' }, icon(entry), h('h3', {}, link)),
     entry.description ? h('p', { class: 'mk-description', text: entry.description }) : null,
     h('p', { class: 'mk-meta' }, h('span', { class: 'mk-tag', text: entry.category }), tierBadge(entry.tier),
+      priceTag(entry.pricing), ratingBadge(entry.rating),
       entry.activated ? h('span', { class: 'mk-badge mk-active', text: t('catalog.activated') }) : null,
       entry.deployability?.status !== 'deployable' ? h('span', { class: 'mk-badge mk-paused', text: t('catalog.contactVendor') }) : null));
   card.addEventListener('keydown', (event) => {
@@ -296,4 +301,129 @@ export function connectionsPanel(connections, { connect, onOutcome }) {
       c.error ? h('span', { class: 'mk-muted', text: ` ${c.error}` }) : null, ' ', button);
   });
   return h('section', { 'aria-label': t('connection.title') }, h('h3', { text: t('connection.title') }), h('ul', { class: 'mk-list' }, rows), message);
+}
+
+// ---- commerce: price, rating, reviews, cancellation ------------------------------------
+
+/** Whether an amount (exact decimal text, `"0.00"`) is more than nothing, for the price's text. */
+const charged = (amount) => typeof amount === 'string' && /[1-9]/.test(amount);
+
+/**
+ * A listing's price in the current language: "Free" without one (or with nothing to pay), else
+ * the monthly price and what is paid once. Amounts stay decimal text on the way to `Intl`.
+ */
+export function priceText(pricing) {
+  if (!pricing || (!charged(pricing.monthly) && !charged(pricing.up_front))) return t('price.free');
+  const monthly = formatMoney(pricing.monthly, pricing.currency);
+  const once = formatMoney(pricing.up_front, pricing.currency);
+  if (charged(pricing.monthly) && charged(pricing.up_front)) return t('price.monthlyAndOnce', { monthly, once });
+  return charged(pricing.monthly) ? t('price.monthly', { monthly }) : t('price.once', { once });
+}
+
+/** A listing's price as a tag. */
+export const priceTag = (pricing) => h('span', { class: 'mk-price', 'data-paid': String(Boolean(pricing)), text: priceText(pricing) });
+
+/** A rating (1 to 5) as five stars, with its accessible text. */
+export const stars = (rating) => h('span', { class: 'mk-stars', role: 'img', 'aria-label': t('reviews.stars', { rating }),
+  text: '★'.repeat(rating) + '☆'.repeat(Math.max(0, 5 - rating)) });
+
+/** A listing's rating (`{average, count}`) as a star, the average and the count; null without reviews. */
+export function ratingBadge(rating) {
+  if (!rating?.count) return null;
+  const described = t('rating.label', { average: formatNumber(Number(rating.average)), count: formatNumber(rating.count) });
+  return h('span', { class: 'mk-rating', title: described, 'aria-label': described },
+    h('span', { class: 'mk-star', 'aria-hidden': 'true', text: '★' }), ` ${formatNumber(Number(rating.average))} (${formatNumber(rating.count)})`);
+}
+
+/** The service's refusal of a form: its text, and each field error with its path. */
+const refusal = (error) => [failurePanel(error), error.errors?.length
+  ? h('ul', { class: 'mk-errors' }, error.errors.map((e) => h('li', { 'data-path': e.path, 'data-code': e.code }, h('code', { text: e.path || '/' }), ` ${fieldErrorText(e)}`)))
+  : null];
+
+/** A labelled field of the commerce forms. */
+const field = (id, label, input) => h('div', { class: 'mk-field' }, h('label', { for: id, text: label }), input);
+
+/**
+ * The form the detail's `review_prompt` asks for: `review` (a rating and a text) or `follow_up`
+ * (what changed, once the customer came back); null for no prompt. `send(body)` posts it.
+ */
+function reviewForm(detail, send) {
+  const prompt = detail.review_prompt;
+  if (prompt !== 'review' && prompt !== 'follow_up') return null;
+  const result = h('div', { 'aria-live': 'polite' });
+  const submit = h('button', { type: 'submit', class: 'mk-primary', text: t(prompt === 'review' ? 'reviews.post' : 'reviews.postFollowUp') });
+  let read;
+  let inputs;
+  if (prompt === 'review') {
+    const choices = [1, 2, 3, 4, 5].map((n) => h('label', { class: 'mk-star-choice' },
+      h('input', { type: 'radio', name: 'mk-review-rating', value: String(n) }), ` ${t('reviews.starCount', { count: n })}`));
+    const text = h('textarea', { id: 'mk-review-text', rows: 4 });
+    inputs = [h('fieldset', { class: 'mk-field mk-rating-choices' }, h('legend', { text: t('reviews.yourRating') }), choices),
+      field('mk-review-text', t('reviews.yourReview'), text)];
+    read = () => {
+      const checked = choices.map((c) => c.querySelector('input')).find((input) => input.checked);
+      return { rating: checked ? Number(checked.value) : undefined, text: text.value };
+    };
+  } else {
+    const text = h('textarea', { id: 'mk-review-follow-up', rows: 3 });
+    inputs = [field('mk-review-follow-up', t('reviews.whatChanged'), text)];
+    read = () => ({ follow_up: text.value });
+  }
+  const onsubmit = (event) => {
+    event.preventDefault();
+    return busy(submit, async () => {
+      try {
+        await send(read());
+      } catch (error) {
+        result.replaceChildren(...refusal(error));
+      }
+    }, t('app.working'));
+  };
+  return h('form', { class: 'mk-review-form', 'data-prompt': prompt, 'aria-label': t(`reviews.prompt.${prompt}`, { name: detail.name }), novalidate: true, onsubmit },
+    h('p', { class: 'mk-prompt', text: t(`reviews.prompt.${prompt}`, { name: detail.name }) }), inputs, submit, result);
+}
+
+/** One review: its stars and date, its text, the author's follow-up and the vendor's response. */
+const reviewItem = (review) => h('li', { class: 'mk-review', 'data-review-id': review.id },
+  h('p', { class: 'mk-meta' }, stars(review.rating), review.mine ? h('span', { class: 'mk-tag', text: t('reviews.yours') }) : null,
+    h('time', { class: 'mk-muted', datetime: review.created_at, text: formatDate(review.created_at) })),
+  review.text ? h('p', { text: review.text }) : null,
+  review.follow_up ? h('p', { class: 'mk-follow-up' }, h('strong', { text: `${t('reviews.followUp')} ` }), review.follow_up) : null,
+  review.vendor_response ? h('blockquote', { class: 'mk-response' }, h('strong', { text: `${t('reviews.response')} ` }), review.vendor_response.text) : null);
+
+/**
+ * An integration's reviews on its detail: the rating, the form the detail's `review_prompt` asks
+ * for, and the reviews (the customer's own one marked). `send(body, own)` posts a review (`own`
+ * null) or edits the customer's own one (`{follow_up}`); `onSaved()` runs after it is stored.
+ */
+export function reviewsSection(detail, reviews, { send, onSaved }) {
+  const own = reviews.find((review) => review.mine) ?? null;
+  const form = reviewForm(detail, async (body) => {
+    await send(body, detail.review_prompt === 'follow_up' ? own : null);
+    onSaved();
+  });
+  return h('section', { class: 'mk-reviews', 'aria-label': t('reviews.title') },
+    h('h3', { text: t('reviews.title') }),
+    h('p', { class: 'mk-meta' }, ratingBadge(detail.rating) ?? h('span', { class: 'mk-muted', text: t('reviews.none') })),
+    form,
+    reviews.length ? h('ul', { class: 'mk-review-list' }, reviews.map(reviewItem)) : null);
+}
+
+/**
+ * The reason picker of a deactivation: one of core's reasons (`rules().cancellation_reasons`)
+ * and an optional comment. `read()` is the body of the deactivation (`{reason, comment}`; the
+ * service refuses a missing reason); `showError(error)` shows its refusal.
+ */
+export function cancellationPicker({ id = 'mk-cancel' } = {}) {
+  const reason = h('select', { id: `${id}-reason`, name: 'reason' },
+    h('option', { value: '', text: t('cancel.choose') }),
+    rules().cancellation_reasons.map((value) => h('option', { value, text: valueLabel('cancel.reason', value) })));
+  const comment = h('textarea', { id: `${id}-comment`, name: 'comment', rows: 2 });
+  const result = h('div', { 'aria-live': 'polite' });
+  return {
+    node: h('div', { class: 'mk-cancellation' },
+      field(`${id}-reason`, t('cancel.why'), reason), field(`${id}-comment`, t('cancel.comment'), comment), result),
+    read: () => ({ reason: reason.value || undefined, comment: comment.value.trim() || undefined }),
+    showError: (error) => result.replaceChildren(...refusal(error)),
+  };
 }

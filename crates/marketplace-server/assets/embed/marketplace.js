@@ -8,7 +8,9 @@
 // on screen is re-read every few seconds until it settles, and the host is told
 // (INSTANCE_STATUS_CHANGED). The vendor's approved workflow templates activate in one click
 // (only their connections asked); an instance's mappings are previewed and overridden through
-// the service, which applies and checks them. Each listing shows its certification tier, the
+// the service, which applies and checks them. Listings show their price and rating, the detail
+// lists the reviews with the form its `review_prompt` asks for (`review` or `follow_up`), and a
+// deactivation asks for one of core's cancellation reasons. Each listing shows its certification tier, the
 // catalog filters by tier (the service's `?tier=`: at least that tier), and the detail shows the
 // provider, supported applications, documentation and collections (`catalog.js`, shared with
 // the npm package). Cards show the listing's icon (its initials without one), category chips
@@ -22,8 +24,8 @@
 // users and attachments), and the CSRF token of the session on every unsafe request.
 import { h, renderConfigForm } from './form.js';
 import {
-  busy, cardNavigation, catalogCard, categoryChips, certificationSections, connectInPopup, connectionsPanel, emptyState, failurePanel, icon, loading,
-  tierBadge, tierFilter,
+  busy, cancellationPicker, cardNavigation, catalogCard, categoryChips, certificationSections, connectInPopup, connectionsPanel, emptyState, failurePanel,
+  icon, loading, priceTag, ratingBadge, reviewsSection, tierBadge, tierFilter,
 } from './catalog.js';
 import { fieldErrorText, formatDate, formatNumber, language, problemText, setLanguage, t, valueLabel } from './phrases.js';
 import { rules } from './rules.js';
@@ -478,7 +480,7 @@ function templateList(detail, deployable) {
 
 async function integrationView(integrationId) {
   loadingView();
-  const detail = await api('GET', `/marketplace/${seg(integrationId)}`);
+  const [detail, reviews] = await Promise.all([api('GET', `/marketplace/${seg(integrationId)}`), api('GET', `/marketplace/${seg(integrationId)}/reviews`)]);
   post('CONFIGURATION_LOADED', { integration_id: detail.integration_id });
   const validate = (config) => api('POST', `/marketplace/${seg(integrationId)}/validate`, { body: { config } });
   const { container, form } = formPanel(detail.config, {}, validate);
@@ -514,11 +516,16 @@ async function integrationView(integrationId) {
   show(h('header', { class: 'mk-detail-head' }, icon(detail, { size: 56 }),
     h('div', {}, h('h2', { tabindex: '-1', text: detail.name }),
       h('p', { class: 'mk-meta' }, h('span', { class: 'mk-tag', text: detail.category }), tierBadge(detail.tier),
+        priceTag(detail.pricing), ratingBadge(detail.rating),
         h('span', { class: 'mk-muted', text: t('detail.version', { version: detail.version }) })))),
     h('div', { class: 'mk-detail' },
       h('div', { class: 'mk-detail-main' },
         h('section', { class: 'mk-overview-section', 'aria-label': t('detail.overview') }, overview),
-        certificationSections(detail)),
+        certificationSections(detail),
+        reviewsSection(detail, reviews.items, {
+          send: (body, own) => (own ? api('PATCH', `/reviews/${seg(own.id)}`, { body }) : api('POST', `/marketplace/${seg(integrationId)}/reviews`, { body })),
+          onSaved: () => route(),
+        })),
       h('div', { class: 'mk-detail-side' },
         deployable ? null : h('div', { class: 'mk-alert', role: 'note' }, detail.deployability.reasons.map((r) => h('p', { text: r.message }))),
         h('form', { class: 'mk-activate', 'aria-label': t('detail.configure', { name: detail.name }), onsubmit, novalidate: true },
@@ -686,14 +693,17 @@ async function instanceView(instanceId) {
   const launchMessage = h('div', { 'aria-live': 'polite' });
   /** The action buttons, disabled while one of them runs. */
   const buttons = [];
+  // Deactivation says why (core's reasons): its refusal shows beside the picker.
+  const picker = cancellationPicker();
   const act = (action) => busy(buttons, async () => {
-    const path = action === 'deactivate' ? `/instances/${seg(instanceId)}` : `/instances/${seg(instanceId)}/${action}`;
     try {
-      const changed = await api(action === 'deactivate' ? 'DELETE' : 'POST', path);
+      const body = action === 'deactivate' ? picker.read() : undefined;
+      const changed = await api('POST', `/instances/${seg(instanceId)}/${action}`, { body });
       postInstance(EVENT_OF[action], changed);
       route();
     } catch (error) {
-      launchMessage.replaceChildren(failurePanel(error));
+      if (action === 'deactivate') picker.showError(error);
+      else launchMessage.replaceChildren(failurePanel(error));
     }
   });
   const button = (text, onclick, attributes = {}) => {
@@ -707,6 +717,7 @@ async function instanceView(instanceId) {
   // Deactivation asks for a second click in the page (hosts may sandbox the iframe without modals).
   const confirmation = h('div', { class: 'mk-alert', role: 'alert', hidden: true },
     h('p', { text: t('instance.confirmDeactivate', { name: instance.name }) }),
+    picker.node,
     button(t('instance.yesDeactivate'), () => act('deactivate'), { class: 'mk-danger' }), ' ',
     h('button', { type: 'button', onclick: () => { confirmation.hidden = true; }, text: t('instance.keep') }));
   const actions = h('div', { class: 'mk-actions' },

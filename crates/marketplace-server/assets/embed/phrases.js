@@ -257,6 +257,36 @@ export const PHRASES = Object.freeze({
     'problem.contact_vendor': 'Contact your vendor to activate this integration.',
     'problem.rate_limited': 'Too many requests: try again in a moment.',
     'problem.network': 'The service cannot be reached.',
+    'price.free': 'Free',
+    'price.monthly': '{monthly} / month',
+    'price.once': '{once} once',
+    'price.monthlyAndOnce': '{monthly} / month + {once} once',
+    'rating.label': 'Rated {average} out of 5 from {count} reviews',
+    'reviews.title': 'Reviews',
+    'reviews.none': 'No reviews yet',
+    'reviews.stars': '{rating} out of 5 stars',
+    'reviews.starCount': '{count} ★',
+    'reviews.yourRating': 'Your rating',
+    'reviews.yourReview': 'Your review',
+    'reviews.whatChanged': 'What changed since you came back?',
+    'reviews.post': 'Post review',
+    'reviews.postFollowUp': 'Post follow-up',
+    'reviews.prompt.review': 'You use {name}: how is it going? Rate it for other customers.',
+    'reviews.prompt.follow_up': 'Welcome back to {name}. Add a follow-up to your review.',
+    'reviews.yours': 'By you',
+    'reviews.followUp': 'Follow-up:',
+    'reviews.response': 'Vendor response:',
+    'cancel.why': 'Why are you deactivating it?',
+    'cancel.choose': 'Choose a reason…',
+    'cancel.comment': 'Anything to add? (optional)',
+    'cancel.reason.not_needed': 'I no longer need it',
+    'cancel.reason.too_expensive': 'It is too expensive',
+    'cancel.reason.missing_features': 'It lacks features I need',
+    'cancel.reason.not_working': 'It does not work',
+    'cancel.reason.switched_to_alternative': 'I switched to another solution',
+    'cancel.reason.other': 'Another reason',
+    'problem.not_a_subscriber': 'Only customers who activated this integration can review it.',
+    'problem.review_exists': 'You already reviewed this integration.',
   }),
   de: Object.freeze({
     'app.loading': 'Wird geladen…',
@@ -503,6 +533,36 @@ export const PHRASES = Object.freeze({
     'problem.contact_vendor': 'Wenden Sie sich an Ihren Anbieter, um diese Integration zu aktivieren.',
     'problem.rate_limited': 'Zu viele Anfragen: versuchen Sie es gleich noch einmal.',
     'problem.network': 'Der Dienst ist nicht erreichbar.',
+    'price.free': 'Kostenlos',
+    'price.monthly': '{monthly} / Monat',
+    'price.once': '{once} einmalig',
+    'price.monthlyAndOnce': '{monthly} / Monat + {once} einmalig',
+    'rating.label': 'Mit {average} von 5 bewertet, aus {count} Bewertungen',
+    'reviews.title': 'Bewertungen',
+    'reviews.none': 'Noch keine Bewertungen',
+    'reviews.stars': '{rating} von 5 Sternen',
+    'reviews.starCount': '{count} ★',
+    'reviews.yourRating': 'Ihre Bewertung',
+    'reviews.yourReview': 'Ihr Erfahrungsbericht',
+    'reviews.whatChanged': 'Was hat sich seit Ihrer Rückkehr geändert?',
+    'reviews.post': 'Bewertung veröffentlichen',
+    'reviews.postFollowUp': 'Nachtrag veröffentlichen',
+    'reviews.prompt.review': 'Sie nutzen {name}: Wie läuft es? Bewerten Sie es für andere Kunden.',
+    'reviews.prompt.follow_up': 'Willkommen zurück bei {name}. Ergänzen Sie Ihre Bewertung um einen Nachtrag.',
+    'reviews.yours': 'Von Ihnen',
+    'reviews.followUp': 'Nachtrag:',
+    'reviews.response': 'Antwort des Anbieters:',
+    'cancel.why': 'Warum deaktivieren Sie sie?',
+    'cancel.choose': 'Grund wählen…',
+    'cancel.comment': 'Möchten Sie etwas ergänzen? (optional)',
+    'cancel.reason.not_needed': 'Ich brauche sie nicht mehr',
+    'cancel.reason.too_expensive': 'Sie ist zu teuer',
+    'cancel.reason.missing_features': 'Ihr fehlen Funktionen, die ich brauche',
+    'cancel.reason.not_working': 'Sie funktioniert nicht',
+    'cancel.reason.switched_to_alternative': 'Ich nutze jetzt eine andere Lösung',
+    'cancel.reason.other': 'Ein anderer Grund',
+    'problem.not_a_subscriber': 'Nur Kunden, die diese Integration aktiviert haben, können sie bewerten.',
+    'problem.review_exists': 'Sie haben diese Integration bereits bewertet.',
   }),
 });
 
@@ -560,6 +620,16 @@ export function formatDate(value) {
   const date = value instanceof Date ? value : new Date(value);
   if (value === null || value === undefined || Number.isNaN(date.getTime())) return value ?? '';
   return new Intl.DateTimeFormat(current, { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+}
+
+/** An exact amount (decimal text, `"29.00"`) in `currency` (ISO 4217), in the current language's
+ * notation: `Intl` formats the text itself, with no floating point on the way. */
+export function formatMoney(amount, currency) {
+  try {
+    return new Intl.NumberFormat(current, { style: 'currency', currency }).format(amount);
+  } catch {
+    return `${amount} ${currency}`; // a currency this engine does not know
+  }
 }
 
 /** A number in the current language's notation. */
