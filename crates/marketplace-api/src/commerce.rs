@@ -5,6 +5,7 @@
 //! (`GET /api/v1/marketplaces/{id}/listings/{integration_id}/score`).
 
 use crate::listings::{ListingVisibility, PricingView};
+use marketplace_core::commerce::ScoringPolicy;
 use serde::{Deserialize, Serialize};
 
 /// A subscription: what an activation started at the listing's price then.
@@ -151,6 +152,42 @@ pub struct ScoringPolicyView {
     pub external_search_threshold: u32,
     /// Below this score: delisted, its instances kept running (40; at most the external one).
     pub delist_threshold: u32,
+}
+
+impl From<ScoringPolicy> for ScoringPolicyView {
+    fn from(policy: ScoringPolicy) -> Self {
+        Self {
+            unsupported_version_points: policy.unsupported_version_points,
+            negative_review_points: policy.negative_review_points,
+            negative_review_window_days: policy.negative_review_window_days,
+            cancellation_period_days: policy.cancellation_period_days,
+            cancellation_count: policy.cancellation_count,
+            cancellation_percent: policy.cancellation_percent,
+            cancellation_percent_from: policy.cancellation_percent_from,
+            excessive_cancellation_points: policy.excessive_cancellation_points,
+            misrepresentation_points: policy.misrepresentation_points,
+            external_search_threshold: policy.external_search_threshold,
+            delist_threshold: policy.delist_threshold,
+        }
+    }
+}
+
+impl From<ScoringPolicyView> for ScoringPolicy {
+    fn from(view: ScoringPolicyView) -> Self {
+        Self {
+            unsupported_version_points: view.unsupported_version_points,
+            negative_review_points: view.negative_review_points,
+            negative_review_window_days: view.negative_review_window_days,
+            cancellation_period_days: view.cancellation_period_days,
+            cancellation_count: view.cancellation_count,
+            cancellation_percent: view.cancellation_percent,
+            cancellation_percent_from: view.cancellation_percent_from,
+            excessive_cancellation_points: view.excessive_cancellation_points,
+            misrepresentation_points: view.misrepresentation_points,
+            external_search_threshold: view.external_search_threshold,
+            delist_threshold: view.delist_threshold,
+        }
+    }
 }
 
 /// One factor of a score.

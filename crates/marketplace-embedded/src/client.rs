@@ -6,9 +6,8 @@ use crate::token::{TokenSource, needs_refresh, now_secs, token_expiry};
 use crate::transport::{HttpRequest, HttpResponse, Method, Transport};
 use crate::wire::{
     ConnectionAuthorization, DeactivateBody, ExecutionView, InstanceMappingsView, InstanceView,
-    LaunchUrl, LogView, ReviewBody, ReviewView, SubscriptionView,
-    Mapping, MarketplaceDetail, MarketplaceEntry, MarketplaceQuery, Page, PageQuery, PreviewResult,
-    ValidateResult,
+    LaunchUrl, LogView, Mapping, MarketplaceDetail, MarketplaceEntry, MarketplaceQuery, Page,
+    PageQuery, PreviewResult, ReviewBody, ReviewView, SubscriptionView, ValidateResult,
 };
 use marketplace_core::error::unprefix_all;
 use marketplace_core::values::Editor;

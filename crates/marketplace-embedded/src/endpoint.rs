@@ -4,10 +4,11 @@
 
 use crate::transport::Method;
 use crate::wire::{
-    ActivationBody, DeactivateBody, ReviewBody, ReviewView, SubscriptionView, ConnectionAuthorization, ExecutionView, InstanceMappingsBody,
+    ActivationBody, ConnectionAuthorization, DeactivateBody, ExecutionView, InstanceMappingsBody,
     InstanceMappingsView, InstanceView, LaunchUrl, LogView, Mapping, MarketplaceDetail,
     MarketplaceEntry, MarketplaceQuery, OneClickBody, Page, PageQuery, PreviewBody, PreviewResult,
-    ReconfigureBody, TestBody, ValidateBody, ValidateResult,
+    ReconfigureBody, ReviewBody, ReviewView, SubscriptionView, TestBody, ValidateBody,
+    ValidateResult,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -164,7 +165,10 @@ pub fn deactivate(instance_id: &str) -> Endpoint<InstanceView> {
 
 /// `POST /instances/{id}/deactivate`: deactivates the instance saying why (its subscription
 /// ends, cancelled by the customer with this reason).
-pub fn deactivate_with_reason(instance_id: &str, reason: &DeactivateBody) -> Endpoint<InstanceView> {
+pub fn deactivate_with_reason(
+    instance_id: &str,
+    reason: &DeactivateBody,
+) -> Endpoint<InstanceView> {
     Endpoint::new(Method::Post, instance_path(instance_id, "/deactivate")).body(reason)
 }
 
@@ -186,7 +190,11 @@ pub fn review(integration_id: &str, review: &ReviewBody) -> Endpoint<ReviewView>
 /// `PATCH /reviews/{id}`: edits the customer's own review, or adds its `follow_up` once the
 /// customer came back.
 pub fn edit_review(review_id: &str, review: &ReviewBody) -> Endpoint<ReviewView> {
-    Endpoint::new(Method::Patch, format!("{PREFIX}/reviews/{}", encode(review_id))).body(review)
+    Endpoint::new(
+        Method::Patch,
+        format!("{PREFIX}/reviews/{}", encode(review_id)),
+    )
+    .body(review)
 }
 
 /// `POST /instances/{id}/launch`: a short-lived URL signing the customer in to the vendor's

@@ -1,12 +1,12 @@
 //! The bodies of the embedded API: the types of `marketplace-api`, the service's own wire
 //! contract, re-exported (the whole crate is [`crate::api`]).
 
+pub use marketplace_api::commerce::{
+    CancellationView, DeactivateBody, ReviewBody, ReviewView, SubscriptionView,
+};
 pub use marketplace_api::common::{
     Deployability, DeployabilityReason, DeployabilityStatus, FieldError, FieldErrorCode, Page,
     PageQuery, Problem, ReasonCode,
-};
-pub use marketplace_api::commerce::{
-    CancellationView, DeactivateBody, ReviewBody, ReviewView, SubscriptionView,
 };
 pub use marketplace_api::connections::{
     ConnectionAuthorization, ConnectionMessage, ConnectionMessageType, ConnectionStatus,

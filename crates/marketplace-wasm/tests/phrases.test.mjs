@@ -2,14 +2,15 @@
 // German has every English phrase with the same placeholders; the host's overrides win; an
 // unknown language reads English; field errors are phrased from their stable `code` and the
 // variable's bounds, in the chosen language, falling back to the service's message for a code
-// the table lacks (or a bound it cannot fill); dates and numbers follow the language; core's
+// the table lacks (or a bound it cannot fill); dates, numbers and prices follow the language (an
+// amount's decimal text formatted exactly); every cancellation reason of core has a phrase; core's
 // field-error codes all have a phrase (the one check against drift from the wire).
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
 const pkg = await import('../pkg/node.js');
-const { PHRASES, fieldErrorText, formatDate, formatNumber, language, pickLanguage, problemText, setLanguage, t, validateConfig, valueLabel } = pkg;
+const { PHRASES, fieldErrorText, formatDate, formatMoney, formatNumber, rules, language, pickLanguage, problemText, setLanguage, t, validateConfig, valueLabel } = pkg;
 
 afterEach(() => setLanguage('en'));
 
@@ -105,6 +106,22 @@ test('dates and numbers follow the language; text that is no date is shown as it
   assert.match(formatDate(at), /^04\.03\.2026/);
   assert.equal(formatNumber(1234.5), '1.234,5');
   assert.equal(formatDate('not a date'), 'not a date');
+});
+
+test('prices follow the language and keep every digit of their decimal text', () => {
+  assert.equal(formatMoney('29.00', 'USD'), '$29.00');
+  assert.equal(formatMoney('12345678901234567.89', 'USD'), '$12,345,678,901,234,567.89', 'a float would round it');
+  assert.equal(formatMoney('1.500', 'BHD'), 'BHD\u00a01.500');
+  setLanguage('de');
+  assert.equal(formatMoney('9.90', 'EUR'), '9,90\u00a0€');
+});
+
+test("core's cancellation reasons all have a phrase, in German too", () => {
+  const reasons = rules().cancellation_reasons;
+  assert.ok(reasons.length > 0);
+  for (const lang of ['en', 'de']) {
+    for (const reason of reasons) assert.ok(Object.hasOwn(PHRASES[lang], `cancel.reason.${reason}`), `${lang}: ${reason}`);
+  }
 });
 
 test('wire values read through the table, unknown ones as sent; problems by code, else their message', () => {

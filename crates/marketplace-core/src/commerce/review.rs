@@ -77,6 +77,16 @@ pub enum ReviewPrompt {
     FollowUp,
 }
 
+impl ReviewPrompt {
+    /// The wire name (`review`, `follow_up`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Review => "review",
+            Self::FollowUp => "follow_up",
+        }
+    }
+}
+
 /// The prompt of a listing's detail for a customer: `paid` (a price above zero), whether the
 /// customer has a subscription to it, and its review if any (`returned`, whether it has a
 /// follow-up).

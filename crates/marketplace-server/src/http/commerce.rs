@@ -246,23 +246,6 @@ async fn import_subscriptions(
     Ok((StatusCode::CREATED, Json(Imported { imported })))
 }
 
-/// The wire form of a policy.
-fn policy_view(policy: ScoringPolicy) -> ScoringPolicyView {
-    ScoringPolicyView {
-        unsupported_version_points: policy.unsupported_version_points,
-        negative_review_points: policy.negative_review_points,
-        negative_review_window_days: policy.negative_review_window_days,
-        cancellation_period_days: policy.cancellation_period_days,
-        cancellation_count: policy.cancellation_count,
-        cancellation_percent: policy.cancellation_percent,
-        cancellation_percent_from: policy.cancellation_percent_from,
-        excessive_cancellation_points: policy.excessive_cancellation_points,
-        misrepresentation_points: policy.misrepresentation_points,
-        external_search_threshold: policy.external_search_threshold,
-        delist_threshold: policy.delist_threshold,
-    }
-}
-
 /// The organization's scoring policy (the defaults until it sets one).
 #[utoipa::path(get, path = "/api/v1/scoring-policy", tag = "commerce", security(("api_key" = [])),
     responses((status = 200, body = ScoringPolicyView)))]
@@ -271,7 +254,7 @@ async fn get_scoring_policy(
     admin: Admin,
 ) -> ApiResult<Json<ScoringPolicyView>> {
     let policy = scoring::policy(&state, &admin.organization_id).await?;
-    Ok(Json(policy_view(policy)))
+    Ok(Json(policy.into()))
 }
 
 /// Replace the scoring policy (every field; `/delist_threshold` `max` above the external search
@@ -284,21 +267,9 @@ async fn put_scoring_policy(
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<Json<ScoringPolicyView>> {
     let view: ScoringPolicyView = decode(body)?;
-    let policy = ScoringPolicy {
-        unsupported_version_points: view.unsupported_version_points,
-        negative_review_points: view.negative_review_points,
-        negative_review_window_days: view.negative_review_window_days,
-        cancellation_period_days: view.cancellation_period_days,
-        cancellation_count: view.cancellation_count,
-        cancellation_percent: view.cancellation_percent,
-        cancellation_percent_from: view.cancellation_percent_from,
-        excessive_cancellation_points: view.excessive_cancellation_points,
-        misrepresentation_points: view.misrepresentation_points,
-        external_search_threshold: view.external_search_threshold,
-        delist_threshold: view.delist_threshold,
-    };
+    let policy = ScoringPolicy::from(view);
     scoring::put_policy(&state, &admin.organization_id, &policy).await?;
-    Ok(Json(policy_view(policy)))
+    Ok(Json(policy.into()))
 }
 
 /// The wire form of a score.

@@ -43,7 +43,7 @@ use marketplace_api::observability::{ExecutionQuery, ExecutionView, LogQuery, Lo
 use marketplace_api::templates::{EmbeddedActivationBody, OneClickBody};
 use marketplace_core::CatalogFilter;
 use marketplace_core::certification::Tier;
-use marketplace_core::commerce::{Cancellation, ReviewPrompt};
+use marketplace_core::commerce::Cancellation;
 use marketplace_core::config::Audience;
 use marketplace_core::permission::{Action, Decision, authorize};
 use marketplace_core::values::{Editor, ValidationOptions, validate_config};
@@ -261,10 +261,7 @@ async fn marketplace_entry(
         .is_some_and(marketplace_core::commerce::Pricing::is_paid);
     detail.review_prompt = reviews::prompt(&state, &user.customer_id, &integration_id, paid)
         .await?
-        .map(|prompt| match prompt {
-            ReviewPrompt::Review => "review".to_owned(),
-            ReviewPrompt::FollowUp => "follow_up".to_owned(),
-        });
+        .map(|prompt| prompt.as_str().to_owned());
     detail.documentation_html = crate::markdown::overview_html(&details.documentation);
     detail.documentation = details.documentation;
     detail.collections = details
