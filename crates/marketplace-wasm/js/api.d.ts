@@ -5321,6 +5321,8 @@ export interface components {
                 follow_up?: string | null;
                 vendor_response?: components["schemas"]["ResponseView"] | null;
                 dispute?: components["schemas"]["DisputeView"] | null;
+                /** @description Whether the customer asking wrote it (the embedded API only: the review it may edit). */
+                mine?: boolean | null;
                 /** @description Whether it counts against the listing's score now (the admin API only). */
                 counts_against_score?: boolean | null;
                 /**
@@ -5906,6 +5908,8 @@ export interface components {
             follow_up?: string | null;
             vendor_response?: components["schemas"]["ResponseView"] | null;
             dispute?: components["schemas"]["DisputeView"] | null;
+            /** @description Whether the customer asking wrote it (the embedded API only: the review it may edit). */
+            mine?: boolean | null;
             /** @description Whether it counts against the listing's score now (the admin API only). */
             counts_against_score?: boolean | null;
             /**
