@@ -218,8 +218,8 @@ pub fn settings(args: &ServeArgs) -> Settings {
 }
 
 /// Starts the background workers of a serving process: event deliveries, notifications, the
-/// scheduler of scheduled flows, the connection sweeper, the execution lease keeper and the
-/// listing re-scorer.
+/// scheduler of scheduled flows, the connection sweeper, the execution lease keeper, the
+/// listing re-scorer and the listener of cache notifications (PostgreSQL).
 /// Every process runs them; they share the work through leases in the database.
 pub fn start_workers(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
     vec![
@@ -229,6 +229,7 @@ pub fn start_workers(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
         tokio::spawn(service::connections::run_sweeper(state.clone())),
         tokio::spawn(service::runner::run_lease_keeper(state.clone())),
         tokio::spawn(service::scoring::run_rescorer(state.clone())),
+        tokio::spawn(service::cache_notifications::run_listener(state.clone())),
         tokio::spawn(telemetry::run_upkeep()),
     ]
 }

@@ -267,6 +267,14 @@ impl TokenCache {
         });
     }
 
+    /// Forgets every cached token of an organization's customers.
+    pub fn forget_organization_tokens(&self, organization_id: &str) {
+        self.verified
+            .lock()
+            .expect("lock")
+            .retain(|_, v| v.claims.organization.as_str() != organization_id);
+    }
+
     /// Forgets every cached token of a customer's users (after the customer is deleted).
     pub fn forget_customer_tokens(&self, organization_id: &str, customer_external_id: &str) {
         self.verified.lock().expect("lock").retain(|_, v| {
@@ -327,8 +335,9 @@ pub async fn verify_token(
     crate::telemetry::token_cache(hit.is_some());
     if let Some((claims, key_marketplace)) = hit {
         // One process owns a SQLite file and forgets the tokens it revokes; on PostgreSQL
-        // another process may have revoked this one since it was cached.
-        if state.store.backend() == store::Backend::Postgres {
+        // another process may have revoked this one since it was cached, which a listening
+        // process hears of (`cache_notifications`).
+        if !crate::service::cache_notifications::kept_copies_current(state) {
             check_not_revoked(state, &claims).await?;
         }
         return Ok((claims, key_marketplace));

@@ -7,7 +7,9 @@
 //! calls [`CatalogCache::invalidate`], which drops every snapshot of the organization and its
 //! marketplace directory (`service::marketplaces::directory`). On PostgreSQL, where several
 //! processes may serve one database, a read compares that number with the snapshot's (one
-//! indexed lookup); on SQLite, a single process owns the file and local invalidation suffices.
+//! indexed lookup) unless it listens for cache notifications (`cache_notifications`), which drop
+//! its copies when another process writes; on SQLite, a single process owns the file and local
+//! invalidation suffices.
 //! Catalog writes are listings, versions, marketplaces, certification evidence, and tenants and
 //! their assignments: a tenant's access to a marketplace's listings lives in the snapshot, so
 //! whoever writes tenants or assignments bumps and invalidates like any other catalog write.
@@ -16,12 +18,14 @@
 //! kept too, dropped after every committed write of those in this process (activation, instance
 //! change, vendor values, customer deletion), so a repeated marketplace read on SQLite does no
 //! SQL at all. On PostgreSQL, triggers bump `customers.cache_version` on those writes, and
-//! [`views`] reads it with the catalog version in one indexed lookup.
+//! [`views`] reads it with the catalog version in one indexed lookup (again, none while the
+//! process listens for cache notifications).
 
 use crate::error::{ApiError, ApiResult};
+use crate::service::cache_notifications::kept_copies_current;
 use crate::service::certification;
 use crate::service::state::AppState;
-use crate::store::{self, Backend, Tx};
+use crate::store::{self, Tx};
 use bytes::Bytes;
 use marketplace_api::embedded::EntryPrefix;
 use marketplace_core::catalog::{CustomerContext, VendorValues};
@@ -214,6 +218,19 @@ impl CatalogCache {
         directories.1 += 1;
     }
 
+    /// Drops every snapshot, directory and customer snapshot (the listener of cache
+    /// notifications connected again: some may have been missed).
+    pub fn forget_all(&self) {
+        let mut directories = self.directories.lock().expect("lock");
+        self.snapshots.lock().expect("lock").clear();
+        directories.0.clear();
+        directories.1 += 1;
+        drop(directories);
+        let mut customers = self.customers.lock().expect("lock");
+        customers.by_customer.clear();
+        customers.invalidations += 1;
+    }
+
     /// The number of invalidations so far: read it before loading a snapshot or a directory,
     /// and pass it to [`keep_snapshot`](Self::keep_snapshot) or
     /// [`keep_directory`](Self::keep_directory).
@@ -350,11 +367,10 @@ pub async fn views(
     marketplace_id: &str,
     customer_id: &str,
 ) -> ApiResult<(Arc<Snapshot>, Arc<CustomerSnapshot>)> {
-    let stamps = match state.store.backend() {
-        Backend::Sqlite => None,
-        Backend::Postgres => Some(
-            store::organizations::cache_stamps(&state.store, organization_id, customer_id).await?,
-        ),
+    let stamps = if kept_copies_current(state) {
+        None
+    } else {
+        Some(store::organizations::cache_stamps(&state.store, organization_id, customer_id).await?)
     };
     let snapshot = snapshot_at(
         state,
@@ -376,11 +392,10 @@ pub async fn snapshot(
     organization_id: &str,
     marketplace_id: &str,
 ) -> ApiResult<Arc<Snapshot>> {
-    let current = match state.store.backend() {
-        Backend::Sqlite => None,
-        Backend::Postgres => {
-            Some(store::organizations::catalog_version(&state.store, organization_id).await?)
-        }
+    let current = if kept_copies_current(state) {
+        None
+    } else {
+        Some(store::organizations::catalog_version(&state.store, organization_id).await?)
     };
     snapshot_at(state, organization_id, marketplace_id, current).await
 }

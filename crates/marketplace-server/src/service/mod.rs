@@ -7,6 +7,7 @@
 pub mod activity;
 pub mod alerts;
 pub mod auth;
+pub mod cache_notifications;
 pub mod catalog;
 pub mod certification;
 pub mod connections;

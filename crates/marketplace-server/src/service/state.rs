@@ -66,6 +66,8 @@ pub struct Inner {
     pub tokens: super::auth::TokenCache,
     /// Catalog snapshots per organization.
     pub catalogs: super::catalog::CatalogCache,
+    /// Whether cache notifications are heard (PostgreSQL).
+    pub cache_listener: super::cache_notifications::Listener,
     /// The outbound HTTP client ([`crate::egress::client`]); send with [`crate::egress::send`].
     pub http: reqwest::Client,
     /// What delivery attempts read per configuration, and the worker's wake-up.
@@ -89,6 +91,7 @@ impl AppState {
             settings,
             tokens: Default::default(),
             catalogs: Default::default(),
+            cache_listener: Default::default(),
             http,
             deliveries: Default::default(),
             oauth_tokens,

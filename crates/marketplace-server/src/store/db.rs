@@ -27,6 +27,19 @@ pub struct Db {
     pub write: AnyPool,
     /// The backend.
     pub backend: Backend,
+    /// How to open the connection that listens for cache notifications (PostgreSQL only).
+    pub listen: Option<ListenOptions>,
+}
+
+/// The connection options of the PostgreSQL server, for a listening connection of its own
+/// (`service::cache_notifications`). Its `Debug` shows nothing: the options hold the password.
+#[derive(Clone)]
+pub struct ListenOptions(pub sqlx::postgres::PgConnectOptions);
+
+impl std::fmt::Debug for ListenOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ListenOptions(..)")
+    }
 }
 
 /// The SQLite file a `sqlite://` URL names, if it names one.
@@ -80,8 +93,10 @@ impl Db {
                 read,
                 write,
                 backend: Backend::Sqlite,
+                listen: None,
             }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let listen = ListenOptions(sqlx::postgres::PgConnectOptions::from_str(url)?);
             let pool = AnyPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(30))
@@ -91,6 +106,7 @@ impl Db {
                 read: pool.clone(),
                 write: pool,
                 backend: Backend::Postgres,
+                listen: Some(listen),
             }
         } else {
             return Err(sqlx::Error::Configuration(

@@ -1,15 +1,60 @@
 //! Two service processes on one PostgreSQL database (two services in this test, each with its
-//! own memory, as two processes have): each keeps its catalog and customer snapshots, and
-//! neither ever serves one older than a write the other committed, because one indexed read of
-//! the catalog and customer versions (bumped by the writes, the customer's by triggers) tells it.
+//! own memory, as two processes have), each keeping its catalog and customer snapshots. One
+//! listens for cache notifications (`service::cache_notifications`) and drops its copies when
+//! the other's write is notified, within moments, reading no version in between. The other does
+//! not listen, and never serves a snapshot older than a write the first committed: one indexed
+//! read of the catalog and customer versions (bumped by the writes, the customer's by triggers)
+//! tells it.
 
 use super::common::{Backend, TestServer, customer_id, orders_config};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// One catalog entry as [`seen`] gives it.
+type Seen = (String, Value, Value, Value);
+
+/// How long a notified change may take to show in a listening process (moments, in fact).
+const NOTIFIED_WITHIN: Duration = Duration::from_secs(5);
+
+/// Waits until the server's listener of cache notifications is connected.
+async fn listening(server: &TestServer) {
+    let deadline = Instant::now() + NOTIFIED_WITHIN;
+    while !server.state.cache_listener.is_live() {
+        assert!(Instant::now() < deadline, "the listener never connected");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// What `server` serves once `wanted` holds of it, read again until then (a listening process
+/// drops its copy when the notification arrives); the last read if it never holds.
+async fn seen_soon(
+    server: &TestServer,
+    token: &str,
+    wanted: impl Fn(&[Seen]) -> bool,
+) -> Vec<Seen> {
+    let deadline = Instant::now() + NOTIFIED_WITHIN;
+    loop {
+        let now = seen(server, token).await;
+        if wanted(&now) || Instant::now() >= deadline {
+            return now;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+fn entry(name: &str, activated: bool, count: u64, status: &str) -> Seen {
+    (
+        name.to_owned(),
+        json!(activated),
+        json!(count),
+        json!(status),
+    )
+}
 
 /// The customer's catalog as `server` serves it: each listed integration's (activated,
 /// instance count, deployability status), by name.
-async fn seen(server: &TestServer, token: &str) -> Vec<(String, Value, Value, Value)> {
+async fn seen(server: &TestServer, token: &str) -> Vec<Seen> {
     let (status, catalog) = server
         .embedded_get(token, "/api/v1/embedded/marketplace")
         .await;
@@ -33,7 +78,7 @@ async fn seen(server: &TestServer, token: &str) -> Vec<(String, Value, Value, Va
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "needs PostgreSQL: set MARKETPLACE_TEST_POSTGRES_URL (cargo xtask test starts one)"]
-async fn a_process_never_serves_a_catalog_older_than_another_process_wrote() {
+async fn each_process_serves_what_the_other_wrote() {
     let a = TestServer::start(Backend::Postgres).await;
     let orders = a.orders_listed(false).await;
     let priced = a
@@ -51,15 +96,10 @@ async fn a_process_never_serves_a_catalog_older_than_another_process_wrote() {
         a.admin_key.clone(),
     )
     .await;
+    // A listens (its workers run); B does not.
+    listening(&a).await;
+    assert!(!b.state.cache_listener.is_live());
     let token = a.token("cache-co", "u-1", "admin");
-    let entry = |name: &str, activated: bool, count: u64, status: &str| {
-        (
-            name.to_owned(),
-            json!(activated),
-            json!(count),
-            json!(status),
-        )
-    };
 
     // Both processes have read (and kept) the catalog.
     let before = vec![
@@ -75,10 +115,8 @@ async fn a_process_never_serves_a_catalog_older_than_another_process_wrote() {
         .activate(&token, &orders, orders_config("https://erp.example.com/in"))
         .await;
     let instance_id = instance["id"].as_str().unwrap();
-    assert_eq!(
-        seen(&a, &token).await[0],
-        entry("Orders", true, 1, "not_deployable")
-    );
+    let want = entry("Orders", true, 1, "not_deployable");
+    assert_eq!(seen_soon(&a, &token, |s| s[0] == want).await[0], want);
 
     // The vendor's values for the customer, set through B (a trigger on customer_configs).
     let customer_id = customer_id(&b, "cache-co").await;
@@ -90,10 +128,8 @@ async fn a_process_never_serves_a_catalog_older_than_another_process_wrote() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(
-        seen(&a, &token).await[1],
-        entry("Vendor values", false, 0, "deployable")
-    );
+    let want = entry("Vendor values", false, 0, "deployable");
+    assert_eq!(seen_soon(&a, &token, |s| s[1] == want).await[1], want);
 
     // A deactivation through B.
     let (status, body) = b
@@ -105,10 +141,8 @@ async fn a_process_never_serves_a_catalog_older_than_another_process_wrote() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(
-        seen(&a, &token).await[0],
-        entry("Orders", false, 0, "deployable")
-    );
+    let want = entry("Orders", false, 0, "deployable");
+    assert_eq!(seen_soon(&a, &token, |s| s[0] == want).await[0], want);
 
     // A catalog write through B (the listing withdrawn).
     let (status, body) = b
@@ -119,8 +153,80 @@ async fn a_process_never_serves_a_catalog_older_than_another_process_wrote() {
         )
         .await;
     assert!(status.is_success(), "{status} {body}");
+    let want = vec![entry("Vendor values", false, 0, "deployable")];
+    assert_eq!(seen_soon(&a, &token, |s| s == want).await, want);
+
+    // Writes through A: B, which does not listen, shows each on its very next read.
+    let instance = a.activate(&token, &priced, json!({})).await;
+    assert_eq!(
+        seen(&b, &token).await,
+        vec![entry("Vendor values", true, 1, "not_deployable")]
+    );
+    let (status, body) = a
+        .embedded(
+            &token,
+            Method::DELETE,
+            &format!(
+                "/api/v1/embedded/instances/{}",
+                instance["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(seen(&b, &token).await, want);
+    let (status, body) = a
+        .admin(
+            Method::DELETE,
+            &format!("/api/v1/marketplace/listings/{priced}"),
+            None,
+        )
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+    assert_eq!(seen(&b, &token).await, vec![]);
+}
+
+/// A listening process serves its copies without asking the database. A change written behind
+/// the triggers' back (so nobody is notified) stays unseen while the process listens. Once its
+/// listening connection is lost, it checks the versions again on every read, and it drops its
+/// copies when it listens again: the change shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL: set MARKETPLACE_TEST_POSTGRES_URL (cargo xtask test starts one)"]
+async fn a_listening_process_reads_from_memory_until_its_connection_is_lost() {
+    let a = TestServer::start(Backend::Postgres).await;
+    a.orders_listed(false).await;
+    listening(&a).await;
+    let token = a.token("silent-co", "u-1", "admin");
+    let before = vec![entry("Orders", false, 0, "deployable")];
+    assert_eq!(seen(&a, &token).await, before);
+
+    // The listing withdrawn from customers and the catalog version bumped, with the session's
+    // triggers off: no notification.
+    let mut tx = a.state.store.begin().await.unwrap();
+    for statement in [
+        "SET LOCAL session_replication_role = replica",
+        "UPDATE listings SET customer_deployable = 0",
+        "UPDATE organizations SET catalog_version = catalog_version + 1",
+    ] {
+        sqlx::query(statement).execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
     assert_eq!(
         seen(&a, &token).await,
-        vec![entry("Vendor values", false, 0, "deployable")]
+        before,
+        "a listening process read the versions"
     );
+
+    // Its listening connection ended by the server.
+    let ended: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND query LIKE 'LISTEN %') AS ended",
+    )
+    .fetch_one(&a.state.store.db.read)
+    .await
+    .unwrap();
+    assert_eq!(ended, 1, "one listening connection");
+    let after = vec![entry("Orders", false, 0, "contact_vendor")];
+    assert_eq!(seen_soon(&a, &token, |s| s == after).await, after);
+    listening(&a).await;
 }

@@ -1,0 +1,45 @@
+-- Cache notifications: each process keeps catalog snapshots, customers' parts of the catalog and
+-- verified tokens in memory. Every write that changes one of them (an organization's catalog
+-- version, a customer's cache version, a revocation) notifies the channel `marketplace_cache`;
+-- PostgreSQL delivers the notification at commit to every process listening, which drops its
+-- copy (`service::cache_notifications`). A process that listens needs no per-read version or
+-- revocation check. Identical notifications of one transaction are delivered once.
+CREATE FUNCTION notify_catalog_change() RETURNS trigger AS $$
+BEGIN
+    PERFORM pg_notify('marketplace_cache', 'catalog:' || NEW.id);
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER organizations_catalog_notify
+    AFTER UPDATE OF catalog_version ON organizations
+    FOR EACH ROW WHEN (NEW.catalog_version IS DISTINCT FROM OLD.catalog_version)
+    EXECUTE FUNCTION notify_catalog_change();
+
+CREATE FUNCTION notify_customer_change() RETURNS trigger AS $$
+BEGIN
+    PERFORM pg_notify('marketplace_cache', 'customer:' || NEW.id);
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER customers_cache_notify
+    AFTER UPDATE OF cache_version ON customers
+    FOR EACH ROW WHEN (NEW.cache_version IS DISTINCT FROM OLD.cache_version)
+    EXECUTE FUNCTION notify_customer_change();
+
+CREATE FUNCTION notify_revocation() RETURNS trigger AS $$
+BEGIN
+    -- A payload is at most 8000 bytes: past that, the whole organization's tokens.
+    IF octet_length(NEW.customer_external_id) > 7000 THEN
+        PERFORM pg_notify('marketplace_cache', 'revoked:' || NEW.organization_id);
+    ELSE
+        PERFORM pg_notify('marketplace_cache', 'revoked:' || NEW.organization_id || ':' || NEW.customer_external_id);
+    END IF;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER revocations_notify
+    AFTER INSERT OR UPDATE ON revocations
+    FOR EACH ROW EXECUTE FUNCTION notify_revocation();
