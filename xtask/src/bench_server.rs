@@ -119,6 +119,16 @@ const MONITORS: usize = 1_000;
 /// Target: executions per second lost to the monitor check with [`MONITORS`] monitors, as a
 /// share of the rate without monitors.
 const TARGET_MONITOR_OVERHEAD: f64 = 0.05;
+
+/// Rounds of the re-scoring comparison (each: the re-scorer off, then every second).
+const RESCORE_ROUNDS: usize = 3;
+
+/// The catalog read's p99 while re-scoring every second, at most this multiple of its p99 with
+/// the re-scorer off (medians): re-scoring must not move it beyond this machine's noise.
+const TARGET_RESCORE_P99_RATIO: f64 = 1.2;
+
+/// The bearer token of `GET /metrics` in the re-scoring loads.
+const METRICS_TOKEN: &str = "bench-metrics";
 /// The payload the execution loads POST to the webhook URL.
 const WEBHOOK_BODY: &str = r#"{"id":"ord_1","type":"order","total":42}"#;
 
@@ -186,6 +196,12 @@ struct Report {
     pg_activations: Option<wrk::Run>,
     /// PostgreSQL activations, two processes.
     pg_activations_two: Option<wrk::Run>,
+    /// Read loads after the activation loads with the re-scorer off, one per round.
+    rescorer_off: Vec<wrk::Run>,
+    /// The same read loads while re-scoring every second, one per round.
+    rescoring: Vec<wrk::Run>,
+    /// The re-scorer's passes in those loads: how many, and their total time in seconds.
+    rescore_passes: Vec<(u64, f64)>,
 }
 
 /// What `bench_support tally` found of a set of deliveries.
@@ -393,6 +409,11 @@ impl Setup {
     /// Starts `marketplace-server <subcommand>` (`demo`, or `serve` for a further process on a
     /// database the demo made) on a free port; returns it and its base URL.
     fn start(&self, subcommand: &str, log: &str) -> Result<(Process, String)> {
+        self.start_with(subcommand, log, &[])
+    }
+
+    /// [`start`](Self::start) with further arguments of the service.
+    fn start_with(&self, subcommand: &str, log: &str, extra: &[&str]) -> Result<(Process, String)> {
         let port = process::free_port()?;
         let mut command = self.command(&self.server);
         command
@@ -408,7 +429,8 @@ impl Setup {
                 "0",
                 "--rate-limit-per-ip",
                 "0",
-            ]);
+            ])
+            .args(extra);
         let server = Process::start(
             "marketplace-server",
             &mut command,
@@ -682,6 +704,24 @@ fn load(
         report.others.push((name, others));
     }
     Ok(result)
+}
+
+/// The re-scorer's passes a service counted (`GET /metrics`): how many, and their total time
+/// in seconds.
+fn rescore_passes(metrics: &str) -> Result<(u64, f64)> {
+    let value = |name: &str| {
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+            .map(str::trim)
+            .ok_or_else(|| format!("GET /metrics has no {name}"))
+    };
+    let count = value("marketplace_rescore_duration_seconds_count")?;
+    let sum = value("marketplace_rescore_duration_seconds_sum")?;
+    Ok((
+        count.parse().map_err(|e| format!("{count}: {e}"))?,
+        sum.parse().map_err(|e| format!("{sum}: {e}"))?,
+    ))
 }
 
 /// The measurements, in order, filling `report` as they come.
@@ -963,6 +1003,66 @@ fn measure(dir: &Path, report: &mut Report) -> Result {
     )?);
     receiver.stop()?;
     server.stop()?;
+    done(started);
+
+    let started = phase(&format!(
+        "re-scoring: load 1 after the activation loads (their subscriptions scored), {RESCORE_ROUNDS} rounds each of a restarted service with the re-scorer off, then re-scoring every second"
+    ));
+    for _ in 0..RESCORE_ROUNDS {
+        for every_second in [false, true] {
+            let interval = if every_second { "1" } else { "0" };
+            let (mut server, base) = setup.start_with(
+                "serve",
+                &format!("server-rescore-{interval}.log"),
+                &[
+                    "--rescore-interval-s",
+                    interval,
+                    "--metrics-token",
+                    METRICS_TOKEN,
+                ],
+            )?;
+            let pid = server.pid().ok_or("the service has no pid")?;
+            let url = format!("{base}{MARKETPLACE_PATH}");
+            let fetched = dir.join("rescore-fetched.txt").display().to_string();
+            // The first read builds the snapshots, as load 1's warm-up did.
+            setup.support(&[
+                "fetch",
+                "--url",
+                &url,
+                "--token",
+                &read_token,
+                "--out",
+                &fetched,
+            ])?;
+            let name = if every_second {
+                "read, re-scoring every second"
+            } else {
+                "read, re-scorer off"
+            };
+            let run = load(report, name, &[pid], || {
+                wrk::run(&read_script, &auth, &url, &[], || {})
+            })?;
+            if every_second {
+                let metrics = format!("{base}/metrics");
+                setup.support(&[
+                    "fetch",
+                    "--url",
+                    &metrics,
+                    "--token",
+                    METRICS_TOKEN,
+                    "--out",
+                    &fetched,
+                ])?;
+                let text =
+                    std::fs::read_to_string(&fetched).map_err(|e| format!("{fetched}: {e}"))?;
+                report.rescore_passes.push(rescore_passes(&text)?);
+                report.rescoring.push(run);
+            } else {
+                report.rescorer_off.push(run);
+            }
+            server.stop()?;
+        }
+    }
     done(started);
 
     let started = phase(&format!(
@@ -1469,6 +1569,46 @@ fn rows(report: &Report) -> Vec<(String, String, String, &'static str)> {
             format!("{:.1} %", overhead * 100.0),
             "< 5 %",
             Some(overhead < TARGET_MONITOR_OVERHEAD && clean(without) && clean(with)),
+        );
+    }
+    if !report.rescorer_off.is_empty() && !report.rescoring.is_empty() {
+        let (_, _, off, off_errors) = rounds(&report.rescorer_off);
+        let (_, _, on, on_errors) = rounds(&report.rescoring);
+        row(
+            &format!(
+                "after the activations, re-scorer off: p99 latency, median of {}",
+                off.len()
+            ),
+            with_errors(spread(&off, &ms), off_errors),
+            "",
+            None,
+        );
+        row(
+            &format!(
+                "after the activations, re-scoring every second: p99 latency, median of {}",
+                on.len()
+            ),
+            with_errors(spread(&on, &ms), on_errors),
+            "",
+            None,
+        );
+        let passes: u64 = report.rescore_passes.iter().map(|(n, _)| n).sum();
+        let seconds: f64 = report.rescore_passes.iter().map(|(_, s)| s).sum();
+        row(
+            "  re-scoring passes in those loads, mean time of one",
+            format!(
+                "{passes}, {:.1} ms",
+                seconds * 1000.0 / (passes.max(1) as f64)
+            ),
+            "",
+            None,
+        );
+        let ratio = median(&on) / median(&off).max(f64::MIN_POSITIVE);
+        row(
+            "p99, re-scoring every second / re-scorer off (medians)",
+            format!("{:.1} %", ratio * 100.0),
+            &format!("<= {:.0} %", TARGET_RESCORE_P99_RATIO * 100.0),
+            Some(ratio <= TARGET_RESCORE_P99_RATIO && passes > 0 && off_errors + on_errors == 0),
         );
     }
     if let Some(peak) = report.first_peak_kib {

@@ -73,6 +73,7 @@ impl Server {
             limits: marketplace_server::service::state::Limits::NONE,
             shutdown_grace_s: 1,
             execution_lease_ms: 30_000,
+            rescore_interval_s: 30,
         };
         let state = AppState::new(store, settings);
         let app = marketplace_server::app(state.clone());

@@ -218,6 +218,10 @@ pub struct ServeArgs {
     /// lease ends, and runs it again.
     #[arg(long, env = "MARKETPLACE_EXECUTION_LEASE_S", default_value_t = 30)]
     pub execution_lease_s: u64,
+    /// How often the process scores every listing, moving those whose score crossed a
+    /// threshold, in seconds (0: never; then another process must).
+    #[arg(long, env = "MARKETPLACE_RESCORE_INTERVAL_S", default_value_t = 30)]
+    pub rescore_interval_s: u64,
     /// Address of a second listener serving only `GET /metrics` (Prometheus text format), with
     /// no authentication: bind it where only the scraper reaches (e.g. `127.0.0.1:9090`).
     #[arg(long, env = "MARKETPLACE_METRICS_LISTEN")]

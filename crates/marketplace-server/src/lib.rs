@@ -209,6 +209,7 @@ pub fn settings(args: &ServeArgs) -> Settings {
         metrics_token: args.metrics_token.clone(),
         shutdown_grace_s: args.shutdown_grace_s,
         execution_lease_ms: args.execution_lease_s.saturating_mul(1000) as i64,
+        rescore_interval_s: args.rescore_interval_s,
         limits: service::state::Limits {
             per_token: args.rate_limit_per_token,
             per_ip: args.rate_limit_per_ip,

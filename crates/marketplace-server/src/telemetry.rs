@@ -12,6 +12,8 @@
 //!   `retry`, `dead`);
 //! - `marketplace_token_cache_total{result}`: embedded tokens found verified in the cache (`hit`)
 //!   or verified again (`miss`);
+//! - `marketplace_rescore_duration_seconds`: how long each pass of the listing re-scorer took (a
+//!   summary: `_sum`, `_count` and quantiles);
 //! - set when scraped: `marketplace_queue_depth{queue}` and `marketplace_queue_oldest_due_seconds{queue}`
 //!   (how long the most overdue job has waited) for `event_deliveries` and `notifications`;
 //!   `marketplace_db_pool_connections{pool, state}` (`idle`, `busy`) and
@@ -76,6 +78,11 @@ pub fn request(method: &axum::http::Method, route: Option<&str>, status: u16, el
 /// One activation request's result: `activated`, `replayed`, `refused` or `failed`.
 pub fn activation(result: &'static str) {
     metrics::counter!("marketplace_activations_total", "result" => result).increment(1);
+}
+
+/// One pass of the listing re-scorer, which took `took`.
+pub fn rescored(took: Duration) {
+    metrics::histogram!("marketplace_rescore_duration_seconds").record(took.as_secs_f64());
 }
 
 /// One flow execution finished, `succeeded` or `failed`.

@@ -31,6 +31,7 @@ async fn the_host_signs_in_renders_the_catalog_and_hands_out_tokens() {
         limits: marketplace_server::service::state::Limits::NONE,
         shutdown_grace_s: 1,
         execution_lease_ms: 30_000,
+        rescore_interval_s: 30,
     };
     let state = AppState::new(store, settings);
     let demo_file = marketplace_server::demo::demo_file(&database_url, None).unwrap();

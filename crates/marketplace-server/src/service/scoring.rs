@@ -149,15 +149,21 @@ fn date_ms(date: &str) -> Option<i64> {
     i64::try_from(midnight.unix_timestamp_nanos() / 1_000_000).ok()
 }
 
-/// How often every listing is scored again (its visibility follows within a minute).
-const RESCORE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// Scores every listing now and then, moving those whose score crossed a threshold (a task of
-/// every serving process; a move is made once, by whichever process gets there first).
+/// Scores every listing every `--rescore-interval-s` seconds, moving those whose score crossed a
+/// threshold (a task of every serving process; a move is made once, by whichever process gets
+/// there first). Returns at once when the interval is 0.
 pub async fn run_rescorer(state: AppState) {
+    let seconds = state.settings.rescore_interval_s;
+    if seconds == 0 {
+        return;
+    }
+    let interval = std::time::Duration::from_secs(seconds);
     loop {
-        tokio::time::sleep(RESCORE_INTERVAL).await;
-        if let Err(error) = rescore(&state, now_ms()).await {
+        tokio::time::sleep(interval).await;
+        let started = std::time::Instant::now();
+        let result = rescore(&state, now_ms()).await;
+        crate::telemetry::rescored(started.elapsed());
+        if let Err(error) = result {
             tracing::warn!(%error, "scoring the listings failed");
         }
     }

@@ -27,6 +27,8 @@ pub struct Settings {
     pub shutdown_grace_s: u64,
     /// How long an execution's lease lasts without renewal, in milliseconds.
     pub execution_lease_ms: i64,
+    /// How often listings are scored, in seconds (0: never).
+    pub rescore_interval_s: u64,
 }
 
 /// Rate and time limits of requests (0 turns one off); enforced by the HTTP layer.

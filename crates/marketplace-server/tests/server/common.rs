@@ -175,6 +175,7 @@ pub(crate) fn test_settings(public_url: &str) -> Settings {
         metrics_token: None,
         shutdown_grace_s: 1,
         execution_lease_ms: 30_000,
+        rescore_interval_s: 30,
         limits: marketplace_server::service::state::Limits::NONE,
     }
 }
