@@ -1807,6 +1807,16 @@ mod tests {
     }
 
     #[test]
+    fn rescore_passes_are_read_from_the_metrics() {
+        let metrics = "# TYPE marketplace_rescore_duration_seconds summary\n\
+            marketplace_rescore_duration_seconds{quantile=\"0.5\"} 0.004\n\
+            marketplace_rescore_duration_seconds_sum 0.05\n\
+            marketplace_rescore_duration_seconds_count 10\n";
+        assert_eq!(rescore_passes(metrics).unwrap(), (10, 0.05));
+        assert!(rescore_passes("http_requests_total 1\n").is_err());
+    }
+
+    #[test]
     fn key_values_are_read() {
         let values = key_values("api_key=mk_1\nintegration.slack=int_2\nnoise\n");
         assert_eq!(values["api_key"], "mk_1");
