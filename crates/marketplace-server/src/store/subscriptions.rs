@@ -64,6 +64,20 @@ const SELECT: &str = "SELECT id, customer_id, marketplace_id, integration_id, in
     pricing, status, is_return, imported, subscribed_at, cancelled_at, cancelled_by, \
     cancellation_reason, cancellation_comment, updated_at FROM subscriptions";
 
+/// When and by whom a subscription ended, from its two columns.
+fn cancelled(
+    id: &str,
+    at: Option<i64>,
+    by: Option<&str>,
+) -> StoreResult<Option<(i64, CancelledBy)>> {
+    match (at, by) {
+        (Some(at), Some(by)) => CancelledBy::from_name(by)
+            .map(|by| Some((at, by)))
+            .ok_or_else(|| StoreError::Corrupt(format!("subscription {id}: cancelled_by"))),
+        _ => Ok(None),
+    }
+}
+
 impl Row {
     fn subscription(self) -> StoreResult<Subscription> {
         let corrupt = |what: &str| StoreError::Corrupt(format!("subscription {}: {what}", self.id));
@@ -75,13 +89,7 @@ impl Row {
             .map_err(|e| corrupt(&format!("pricing: {e}")))?;
         let status =
             SubscriptionStatus::from_name(&self.status).ok_or_else(|| corrupt("status"))?;
-        let cancelled = match (self.cancelled_at, self.cancelled_by.as_deref()) {
-            (Some(at), Some(by)) => Some((
-                at,
-                CancelledBy::from_name(by).ok_or_else(|| corrupt("cancelled_by"))?,
-            )),
-            _ => None,
-        };
+        let cancelled = cancelled(&self.id, self.cancelled_at, self.cancelled_by.as_deref())?;
         let cancellation = match self.cancellation_reason.as_deref() {
             Some(reason) => Some(Cancellation {
                 reason: CancellationReason::from_name(reason)
@@ -286,30 +294,34 @@ pub async fn list(
     .try_map(Row::subscription)
 }
 
-/// A listing's subscriptions as scoring reads them.
+/// What scoring reads of a listing's subscriptions: only the columns it needs (the re-scorer
+/// reads every listing's on each pass).
 pub async fn facts(
     store: &Store,
     marketplace_id: &str,
     integration_id: &str,
 ) -> StoreResult<Vec<SubscriptionFact>> {
-    let sql = format!("{SELECT} WHERE marketplace_id = $1 AND integration_id = $2");
-    let rows: Vec<Row> = fetch_all(
+    type FactRow = (String, String, i64, i64, Option<i64>, Option<String>);
+    let rows: Vec<FactRow> = fetch_all(
         &store.db.read,
-        AssertSqlSafe(sql),
+        "SELECT id, customer_id, subscribed_at, is_return, cancelled_at, cancelled_by \
+         FROM subscriptions WHERE marketplace_id = $1 AND integration_id = $2",
         [marketplace_id.into(), integration_id.into()],
     )
     .await?;
     rows.into_iter()
-        .map(|row| {
-            let s = row.subscription()?;
-            Ok(SubscriptionFact {
-                id: s.id,
-                customer_id: s.customer_id,
-                subscribed_at: s.subscribed_at,
-                returning: s.returning,
-                cancelled: s.cancelled,
-            })
-        })
+        .map(
+            |(id, customer_id, subscribed_at, is_return, cancelled_at, cancelled_by)| {
+                let cancelled = cancelled(&id, cancelled_at, cancelled_by.as_deref())?;
+                Ok(SubscriptionFact {
+                    id,
+                    customer_id,
+                    subscribed_at,
+                    returning: is_return != 0,
+                    cancelled,
+                })
+            },
+        )
         .collect()
 }
 
