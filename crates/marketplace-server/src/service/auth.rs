@@ -584,8 +584,8 @@ pub async fn is_known_origin(state: &AppState, origin: &str) -> ApiResult<bool> 
     Ok(allowed)
 }
 
-/// How long another process's change of a customer's tenant may go unseen on PostgreSQL (this
-/// process updates its own copy at once).
+/// How long another process's change of a customer's tenant may go unseen on PostgreSQL while
+/// cache notifications are not heard (this process updates its own copy at once).
 const TENANT_RECHECK_MS: i64 = 5_000;
 
 /// The customer a token names, if it exists: its id and tenant (cached; on PostgreSQL the
@@ -605,7 +605,8 @@ async fn known_customer(
         .get(&cache_key)
         .cloned();
     let fresh = |k: &KnownCustomer| {
-        state.store.backend() == store::Backend::Sqlite || now - k.read_at < TENANT_RECHECK_MS
+        crate::service::cache_notifications::kept_copies_current(state)
+            || now - k.read_at < TENANT_RECHECK_MS
     };
     if let Some(known) = cached.filter(fresh) {
         return Ok(Some(known));
@@ -698,8 +699,8 @@ async fn set_tenant(
     Ok(())
 }
 
-/// How long another process's pin of a role may go unseen on PostgreSQL (this process forgets
-/// the users it changes at once).
+/// How long another process's pin of a role may go unseen on PostgreSQL while cache
+/// notifications are not heard (this process forgets the users it changes at once).
 const PIN_RECHECK_MS: i64 = 5_000;
 
 fn parse_pin(stored: Option<&str>) -> Option<Role> {
@@ -723,7 +724,9 @@ async fn user_on_sight(
     let now = now_ms();
     let cached = state.tokens.users.lock().expect("lock").get(&seen).copied();
     if let Some((pinned, read_at)) = cached {
-        if state.store.backend() == store::Backend::Sqlite || now - read_at < PIN_RECHECK_MS {
+        if crate::service::cache_notifications::kept_copies_current(state)
+            || now - read_at < PIN_RECHECK_MS
+        {
             return Ok(pinned);
         }
         let stored = store::portal::pinned_role(&state.store, customer_id, &claims.sub).await?;

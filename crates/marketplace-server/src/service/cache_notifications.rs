@@ -60,7 +60,7 @@ pub enum Change<'a> {
         /// The organization.
         organization_id: &'a str,
     },
-    /// A customer's instances or vendor-set values.
+    /// A customer's instances, vendor-set values, tenant or users' pinned roles.
     Customer {
         /// The customer (`cus_...`).
         customer_id: &'a str,
@@ -101,7 +101,11 @@ pub fn parse(payload: &str) -> Option<Change<'_>> {
 pub fn apply(state: &AppState, change: Change<'_>) {
     match change {
         Change::Catalog { organization_id } => marketplaces::forget(state, organization_id),
-        Change::Customer { customer_id } => state.catalogs.forget_customer(customer_id),
+        Change::Customer { customer_id } => {
+            state.catalogs.forget_customer(customer_id);
+            // Its tenant and its users' pinned roles, which bump its version too.
+            state.tokens.forget_customer(customer_id);
+        }
         Change::Revoked {
             organization_id,
             customer_external_id: Some(customer),

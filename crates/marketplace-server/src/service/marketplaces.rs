@@ -16,7 +16,7 @@
 use crate::error::{ApiError, ApiResult};
 use crate::service::catalog::bump;
 use crate::service::state::AppState;
-use crate::store::{self, Backend, Page, PageRequest, Tx, new_id, now_ms};
+use crate::store::{self, Page, PageRequest, Tx, new_id, now_ms};
 use marketplace_core::certification::Tier;
 use marketplace_core::event::{Event, EventType};
 use marketplace_core::marketplace::{Marketplace, MarketplaceFields, PartnerBrief};
@@ -71,18 +71,20 @@ impl Directory {
     }
 }
 
-/// How long a directory read from PostgreSQL is trusted (ms): another process's marketplace or
-/// tenant change is seen within this time; this process forgets its copy at once.
+/// How long a directory read from PostgreSQL is trusted (ms) while cache notifications are not
+/// heard: another process's marketplace or tenant change is seen within this time; this process
+/// forgets its copy at once.
 const DIRECTORY_TTL_MS: i64 = 5_000;
 
-/// The organization's directory: kept until [`forget`] on SQLite, re-read after
-/// [`DIRECTORY_TTL_MS`] on PostgreSQL.
+/// The organization's directory: kept until [`forget`] (or a notified catalog write), re-read
+/// after [`DIRECTORY_TTL_MS`] on PostgreSQL while notifications are not heard.
 #[tracing::instrument(name = "marketplaces::directory", level = "debug", skip_all)]
 pub async fn directory(state: &AppState, organization_id: &str) -> ApiResult<Arc<Directory>> {
     let now = now_ms();
-    let ttl = match state.store.backend() {
-        Backend::Sqlite => i64::MAX,
-        Backend::Postgres => DIRECTORY_TTL_MS,
+    let ttl = if crate::service::cache_notifications::kept_copies_current(state) {
+        i64::MAX
+    } else {
+        DIRECTORY_TTL_MS
     };
     if let Some(directory) = state.catalogs.directory(organization_id, now, ttl) {
         return Ok(directory);

@@ -243,7 +243,8 @@ pub async fn record_login(
     Ok(())
 }
 
-/// Pins a user's role (`admin` or `viewer`).
+/// Pins a user's role (`admin` or `viewer`); the customer's cache version is bumped, so that
+/// every process drops what it kept of its users (PostgreSQL notifies them).
 pub async fn pin_role(
     tx: &mut Tx,
     customer_id: &str,
@@ -257,7 +258,7 @@ pub async fn pin_role(
         [role.into(), customer_id.into(), user_id.into()],
     )
     .await?;
-    Ok(())
+    super::customers::bump_cache_version(tx, customer_id).await
 }
 
 /// A user's pinned role: `None` when the user does not exist, `Some(None)` when nothing is pinned.

@@ -230,3 +230,40 @@ async fn a_listening_process_reads_from_memory_until_its_connection_is_lost() {
     assert_eq!(seen_soon(&a, &token, |s| s == after).await, after);
     listening(&a).await;
 }
+
+/// A customer moved into a tenant through B (which sees only the listings assigned to it, none
+/// here): A, listening, serves the customer the tenant's catalog within moments, not after the
+/// 5 s recheck it makes when it does not listen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL: set MARKETPLACE_TEST_POSTGRES_URL (cargo xtask test starts one)"]
+async fn a_customer_moved_into_a_tenant_is_seen_by_the_other_process() {
+    let a = TestServer::start(Backend::Postgres).await;
+    a.orders_listed(false).await;
+    let b = TestServer::on_existing(
+        a.database_url.clone(),
+        None,
+        a.organization_id.clone(),
+        a.admin_key.clone(),
+    )
+    .await;
+    listening(&a).await;
+    let token = a.token("moved-co", "u-1", "admin");
+    assert_eq!(seen(&a, &token).await.len(), 1);
+    let tenant = super::tenants::tenant(&b, "resellers", "tenant").await;
+    let customer_id = customer_id(&b, "moved-co").await;
+    let started = Instant::now();
+    let (status, body) = b
+        .admin(
+            Method::PATCH,
+            &format!("/api/v1/customers/{customer_id}"),
+            Some(json!({"tenant_id": tenant})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(seen_soon(&a, &token, <[Seen]>::is_empty).await, vec![]);
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "seen only after {:?}: the recheck, not the notification",
+        started.elapsed()
+    );
+}
