@@ -43,6 +43,18 @@ async fn seen_soon(
     }
 }
 
+/// Another service on `a`'s database, which does not listen for cache notifications (its
+/// workers do not run).
+async fn second_process(a: &TestServer) -> TestServer {
+    TestServer::on_existing(
+        a.database_url.clone(),
+        None,
+        a.organization_id.clone(),
+        a.admin_key.clone(),
+    )
+    .await
+}
+
 fn entry(name: &str, activated: bool, count: u64, status: &str) -> Seen {
     (
         name.to_owned(),
@@ -89,13 +101,7 @@ async fn each_process_serves_what_the_other_wrote() {
             json!({"customer_deployable": true, "allow_multiple_instances": false}),
         )
         .await;
-    let b = TestServer::on_existing(
-        a.database_url.clone(),
-        None,
-        a.organization_id.clone(),
-        a.admin_key.clone(),
-    )
-    .await;
+    let b = second_process(&a).await;
     // A listens (its workers run); B does not.
     listening(&a).await;
     assert!(!b.state.cache_listener.is_live());
@@ -239,13 +245,7 @@ async fn a_listening_process_reads_from_memory_until_its_connection_is_lost() {
 async fn a_customer_moved_into_a_tenant_is_seen_by_the_other_process() {
     let a = TestServer::start(Backend::Postgres).await;
     a.orders_listed(false).await;
-    let b = TestServer::on_existing(
-        a.database_url.clone(),
-        None,
-        a.organization_id.clone(),
-        a.admin_key.clone(),
-    )
-    .await;
+    let b = second_process(&a).await;
     listening(&a).await;
     let token = a.token("moved-co", "u-1", "admin");
     assert_eq!(seen(&a, &token).await.len(), 1);
