@@ -1,6 +1,7 @@
 -- Cache notifications: each process keeps catalog snapshots, customers' parts of the catalog and
 -- verified tokens in memory. Every write that changes one of them (an organization's catalog
--- version, a customer's cache version, a revocation) notifies the channel `marketplace_cache`;
+-- version, a customer's cache version, a customer's tenant, a user's pinned role, a revocation)
+-- notifies the channel `marketplace_cache`;
 -- PostgreSQL delivers the notification at commit to every process listening, which drops its
 -- copy (`service::cache_notifications`). A process that listens needs no per-read version or
 -- revocation check. Identical notifications of one transaction are delivered once.
@@ -27,6 +28,29 @@ CREATE TRIGGER customers_cache_notify
     AFTER UPDATE OF cache_version ON customers
     FOR EACH ROW WHEN (NEW.cache_version IS DISTINCT FROM OLD.cache_version)
     EXECUTE FUNCTION notify_customer_change();
+
+-- A customer's tenant or a user's pinned role: what processes keep of the customer's identity
+-- (not of its catalog, so its cache version stays).
+CREATE FUNCTION notify_customer_identity() RETURNS trigger AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'customers' THEN
+        PERFORM pg_notify('marketplace_cache', 'identity:' || NEW.id);
+    ELSE
+        PERFORM pg_notify('marketplace_cache', 'identity:' || NEW.customer_id);
+    END IF;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER customers_tenant_notify
+    AFTER UPDATE OF tenant_id ON customers
+    FOR EACH ROW WHEN (NEW.tenant_id IS DISTINCT FROM OLD.tenant_id)
+    EXECUTE FUNCTION notify_customer_identity();
+
+CREATE TRIGGER customer_users_pin_notify
+    AFTER UPDATE OF pinned_role ON customer_users
+    FOR EACH ROW WHEN (NEW.pinned_role IS DISTINCT FROM OLD.pinned_role)
+    EXECUTE FUNCTION notify_customer_identity();
 
 CREATE FUNCTION notify_revocation() RETURNS trigger AS $$
 BEGIN

@@ -1,7 +1,8 @@
 //! Cache notifications on PostgreSQL, where several processes serve one database. Each process
 //! keeps catalog snapshots, customers' parts of the catalog and verified tokens in memory. The
 //! triggers of migration 0014 notify the channel [`CHANNEL`] of every write that changes one of
-//! them: an organization's catalog version, a customer's cache version, a revocation.
+//! them: an organization's catalog version, a customer's cache version, a customer's tenant or a
+//! user's pinned role, a revocation.
 //! PostgreSQL delivers each notification at commit to every listening process, and
 //! [`run_listener`] drops the copies it names.
 //!
@@ -60,8 +61,13 @@ pub enum Change<'a> {
         /// The organization.
         organization_id: &'a str,
     },
-    /// A customer's instances, vendor-set values, tenant or users' pinned roles.
+    /// A customer's instances or vendor-set values (its part of the catalog).
     Customer {
+        /// The customer (`cus_...`).
+        customer_id: &'a str,
+    },
+    /// A customer's tenant or a user's pinned role (what tokens of the customer resolve to).
+    Identity {
         /// The customer (`cus_...`).
         customer_id: &'a str,
     },
@@ -75,7 +81,8 @@ pub enum Change<'a> {
 }
 
 /// Reads a notification's payload (`catalog:{organization}`, `customer:{customer}`,
-/// `revoked:{organization}[:{customer external id}]`); `None` for anything else.
+/// `identity:{customer}`, `revoked:{organization}[:{customer external id}]`); `None` for
+/// anything else.
 pub fn parse(payload: &str) -> Option<Change<'_>> {
     let (kind, rest) = payload.split_once(':')?;
     match kind {
@@ -83,6 +90,7 @@ pub fn parse(payload: &str) -> Option<Change<'_>> {
             organization_id: rest,
         }),
         "customer" => Some(Change::Customer { customer_id: rest }),
+        "identity" => Some(Change::Identity { customer_id: rest }),
         "revoked" => Some(match rest.split_once(':') {
             Some((organization_id, customer)) => Change::Revoked {
                 organization_id,
@@ -101,11 +109,8 @@ pub fn parse(payload: &str) -> Option<Change<'_>> {
 pub fn apply(state: &AppState, change: Change<'_>) {
     match change {
         Change::Catalog { organization_id } => marketplaces::forget(state, organization_id),
-        Change::Customer { customer_id } => {
-            state.catalogs.forget_customer(customer_id);
-            // Its tenant and its users' pinned roles, which bump its version too.
-            state.tokens.forget_customer(customer_id);
-        }
+        Change::Customer { customer_id } => state.catalogs.forget_customer(customer_id),
+        Change::Identity { customer_id } => state.tokens.forget_customer(customer_id),
         Change::Revoked {
             organization_id,
             customer_external_id: Some(customer),
@@ -203,6 +208,12 @@ mod tests {
             Some(Change::Revoked {
                 organization_id: "org_1",
                 customer_external_id: None
+            })
+        );
+        assert_eq!(
+            parse("identity:cus_1"),
+            Some(Change::Identity {
+                customer_id: "cus_1"
             })
         );
         assert_eq!(parse("other:x"), None);

@@ -108,19 +108,10 @@ pub async fn update(tx: &mut Tx, customer: &Customer) -> StoreResult<()> {
     Ok(())
 }
 
-/// Sets or clears the tenant a customer belongs to; the customer's cache version is bumped, so
-/// that every process drops what it kept of the customer (PostgreSQL notifies them).
+/// Sets or clears the tenant a customer belongs to.
 pub async fn set_tenant(tx: &mut Tx, id: &str, tenant_id: Option<&str>) -> StoreResult<()> {
-    let sql =
-        "UPDATE customers SET tenant_id = $1, cache_version = cache_version + 1 WHERE id = $2";
+    let sql = "UPDATE customers SET tenant_id = $1 WHERE id = $2";
     execute(&mut **tx, sql, [tenant_id.into(), id.into()]).await?;
-    Ok(())
-}
-
-/// Marks what processes keep of a customer as stale (its users' pinned roles changed).
-pub async fn bump_cache_version(tx: &mut Tx, id: &str) -> StoreResult<()> {
-    let sql = "UPDATE customers SET cache_version = cache_version + 1 WHERE id = $1";
-    execute(&mut **tx, sql, [id.into()]).await?;
     Ok(())
 }
 

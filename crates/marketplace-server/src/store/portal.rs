@@ -243,8 +243,7 @@ pub async fn record_login(
     Ok(())
 }
 
-/// Pins a user's role (`admin` or `viewer`); the customer's cache version is bumped, so that
-/// every process drops what it kept of its users (PostgreSQL notifies them).
+/// Pins a user's role (`admin` or `viewer`).
 pub async fn pin_role(
     tx: &mut Tx,
     customer_id: &str,
@@ -258,7 +257,7 @@ pub async fn pin_role(
         [role.into(), customer_id.into(), user_id.into()],
     )
     .await?;
-    super::customers::bump_cache_version(tx, customer_id).await
+    Ok(())
 }
 
 /// A user's pinned role: `None` when the user does not exist, `Some(None)` when nothing is pinned.
