@@ -228,6 +228,14 @@ impl TokenCache {
             .retain(|(c, _, _), _| c != customer_id);
     }
 
+    /// Forgets every customer's tenant and every user's pinned role (the listener of cache
+    /// notifications connected again: some may have been missed).
+    pub fn forget_identities(&self) {
+        self.forget_sessions();
+        self.customers.lock().expect("lock").clear();
+        self.users.lock().expect("lock").clear();
+    }
+
     /// Forgets the allowed origins (after an organization changes them).
     pub fn forget_origins(&self) {
         self.origins.lock().expect("lock").clear();

@@ -130,6 +130,7 @@ fn forget_everything(state: &AppState) {
     // Keys and every verified token with them.
     state.tokens.forget_keys();
     state.tokens.forget_origins();
+    state.tokens.forget_identities();
 }
 
 /// Listens for cache notifications for as long as the process runs (PostgreSQL; on SQLite it
