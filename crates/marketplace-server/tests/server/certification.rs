@@ -2,7 +2,7 @@
 //! tiers and certification requests, over HTTP: a version climbing tier by tier to one-click,
 //! and every refusal on the way.
 
-use super::common::{TestServer, first_error, items, key, sink};
+use super::common::{TestServer, error_codes, first_error, items, key, sink};
 use crate::on_both_backends;
 use marketplace_core::certification::Tier;
 use marketplace_server::service::certification;
@@ -358,12 +358,7 @@ async fn providers_and_applications(server: TestServer) {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
-    let errors: Vec<(&str, &str)> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (e["path"].as_str().unwrap(), e["code"].as_str().unwrap()))
-        .collect();
+    let errors = error_codes(&problem);
     assert_eq!(
         errors,
         [

@@ -2,7 +2,7 @@
 //! end (with the customer's reason), imported history, the scoring policy and a listing's score
 //! with its calendar-month edges.
 
-use super::common::{TestServer, customer, first_error, items, orders_config, sink};
+use super::common::{TestServer, customer, error_codes, first_error, items, orders_config, sink};
 use crate::on_both_backends;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -349,12 +349,7 @@ async fn imports_are_history_checked_item_by_item(server: TestServer) {
     stranger["customer_id"] = json!("cus_nobody");
     let (status, problem) = import(vec![item("March", Value::Null), stranger]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let paths: Vec<(&str, &str)> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (e["path"].as_str().unwrap(), e["code"].as_str().unwrap()))
-        .collect();
+    let paths = error_codes(&problem);
     assert_eq!(
         paths,
         [

@@ -554,3 +554,13 @@ pub(crate) fn first_error(problem: &Value) -> (Option<&str>, Option<&str>) {
     let error = &problem["errors"][0];
     (error["path"].as_str(), error["code"].as_str())
 }
+
+/// Every field error of a problem (or of a validation verdict) as `(path, code)`, in order.
+pub(crate) fn error_codes(problem: &Value) -> Vec<(&str, &str)> {
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["path"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .collect()
+}

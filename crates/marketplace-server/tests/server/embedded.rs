@@ -1,6 +1,6 @@
 //! The embedded API: a customer's whole journey, idempotency, concurrency, and secrets at rest.
 
-use super::common::{HOST_ORIGIN, TestServer, orders_config, orders_version, sign};
+use super::common::{HOST_ORIGIN, TestServer, error_codes, orders_config, orders_version, sign};
 use crate::on_both_backends;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -68,12 +68,7 @@ async fn customer_journey(server: TestServer) {
         (status, verdict["valid"].clone()),
         (StatusCode::OK, json!(false))
     );
-    let codes: Vec<(&str, &str)> = verdict["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (e["path"].as_str().unwrap(), e["code"].as_str().unwrap()))
-        .collect();
+    let codes = error_codes(&verdict);
     assert_eq!(
         codes,
         [

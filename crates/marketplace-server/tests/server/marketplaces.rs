@@ -8,7 +8,8 @@
 //! process's caches, as the service's own writes do.
 
 use super::common::{
-    HOST_ORIGIN, KEYS, TestServer, first_error, items, orders_config, orders_version, sink,
+    HOST_ORIGIN, KEYS, TestServer, error_codes, first_error, items, orders_config, orders_version,
+    sink,
 };
 use crate::on_both_backends;
 use reqwest::{Method, StatusCode};
@@ -444,12 +445,7 @@ async fn publishing_to_marketplaces(server: TestServer) {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
-    let paths: Vec<(&str, &str)> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (e["path"].as_str().unwrap(), e["code"].as_str().unwrap()))
-        .collect();
+    let paths = error_codes(&problem);
     assert_eq!(
         paths,
         [
