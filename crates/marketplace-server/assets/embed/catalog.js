@@ -308,12 +308,15 @@ export function connectionsPanel(connections, { connect, onOutcome }) {
 /** Whether an amount (exact decimal text, `"0.00"`) is more than nothing, for the price's text. */
 const charged = (amount) => typeof amount === 'string' && /[1-9]/.test(amount);
 
+/** Whether a listing's price asks for anything (what "Free" and its tag's `data-paid` say). */
+const paid = (pricing) => Boolean(pricing) && (charged(pricing.monthly) || charged(pricing.up_front));
+
 /**
  * A listing's price in the current language: "Free" without one (or with nothing to pay), else
  * the monthly price and what is paid once. Amounts stay decimal text on the way to `Intl`.
  */
 export function priceText(pricing) {
-  if (!pricing || (!charged(pricing.monthly) && !charged(pricing.up_front))) return t('price.free');
+  if (!paid(pricing)) return t('price.free');
   const monthly = formatMoney(pricing.monthly, pricing.currency);
   const once = formatMoney(pricing.up_front, pricing.currency);
   if (charged(pricing.monthly) && charged(pricing.up_front)) return t('price.monthlyAndOnce', { monthly, once });
@@ -321,7 +324,7 @@ export function priceText(pricing) {
 }
 
 /** A listing's price as a tag. */
-export const priceTag = (pricing) => h('span', { class: 'mk-price', 'data-paid': String(Boolean(pricing)), text: priceText(pricing) });
+export const priceTag = (pricing) => h('span', { class: 'mk-price', 'data-paid': String(paid(pricing)), text: priceText(pricing) });
 
 /** A rating (1 to 5) as five stars, with its accessible text. */
 export const stars = (rating) => h('span', { class: 'mk-stars', role: 'img', 'aria-label': t('reviews.stars', { rating }),
@@ -330,9 +333,10 @@ export const stars = (rating) => h('span', { class: 'mk-stars', role: 'img', 'ar
 /** A listing's rating (`{average, count}`) as a star, the average and the count; null without reviews. */
 export function ratingBadge(rating) {
   if (!rating?.count) return null;
-  const described = t('rating.label', { average: formatNumber(Number(rating.average)), count: formatNumber(rating.count) });
+  const [average, count] = [formatNumber(Number(rating.average)), formatNumber(rating.count)];
+  const described = t('rating.label', { average, count });
   return h('span', { class: 'mk-rating', title: described, 'aria-label': described },
-    h('span', { class: 'mk-star', 'aria-hidden': 'true', text: '★' }), ` ${formatNumber(Number(rating.average))} (${formatNumber(rating.count)})`);
+    h('span', { class: 'mk-star', 'aria-hidden': 'true', text: '★' }), ` ${average} (${count})`);
 }
 
 /** The service's refusal of a form: its text, and each field error with its path. */
