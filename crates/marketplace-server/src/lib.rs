@@ -71,6 +71,7 @@ fn store_of(db: Db, sealer: crypto::Sealer) -> Store {
         db,
         sealer: std::sync::Arc::new(sealer),
         holder: std::sync::Arc::from(store::new_id("proc").as_str()),
+        group: Default::default(),
     }
 }
 

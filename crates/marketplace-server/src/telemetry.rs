@@ -14,6 +14,8 @@
 //!   or verified again (`miss`);
 //! - `marketplace_rescore_duration_seconds`: how long each pass of the listing re-scorer took (a
 //!   summary: `_sum`, `_count` and quantiles);
+//! - `marketplace_group_commit_writes`: how many writes each SQLite group commit took (a
+//!   summary; `_sum / _count` is the mean batch);
 //! - set when scraped: `marketplace_queue_depth{queue}` and `marketplace_queue_oldest_due_seconds{queue}`
 //!   (how long the most overdue job has waited) for `event_deliveries` and `notifications`;
 //!   `marketplace_db_pool_connections{pool, state}` (`idle`, `busy`) and
@@ -83,6 +85,11 @@ pub fn activation(result: &'static str) {
 /// One pass of the listing re-scorer, which took `took`.
 pub fn rescored(took: Duration) {
     metrics::histogram!("marketplace_rescore_duration_seconds").record(took.as_secs_f64());
+}
+
+/// One batch of the SQLite writer (`store::group_commit`), of `writes` writes.
+pub fn group_commit(writes: usize) {
+    metrics::histogram!("marketplace_group_commit_writes").record(writes as f64);
 }
 
 /// One flow execution finished, `succeeded` or `failed`.

@@ -264,14 +264,15 @@ async fn replay(
 
 /// Activates a listed integration for a customer: idempotency replay, deployability, core's
 /// acceptance of the values, then the instance, its webhook URLs, its event and the idempotency
-/// record (`record` renders the answer to keep) in one transaction.
+/// record (`record` renders the answer to keep) in one transaction, shared on SQLite with the
+/// concurrent activations ([`store::group_commit`]).
 /// Counted in `marketplace_activations_total` by result.
 #[tracing::instrument(name = "instances::activate", level = "debug", skip_all)]
 pub async fn activate(
     state: &AppState,
-    snapshot: &Snapshot,
+    snapshot: &Arc<Snapshot>,
     request: Activation<'_>,
-    record: impl Fn(&ShownInstance) -> String,
+    record: fn(&ShownInstance) -> String,
 ) -> ApiResult<Activated> {
     let result = activate_once(state, snapshot, request, record).await;
     crate::telemetry::activation(match &result {
@@ -283,11 +284,47 @@ pub async fn activate(
     result
 }
 
+/// Core's deployability answer for `live` live instances of the listing, as an error when it
+/// refuses.
+struct DeployabilityCheck {
+    snapshot: Arc<Snapshot>,
+    integration_id: String,
+    vendor: Map<String, Value>,
+    embedded_values: Option<Map<String, Value>>,
+    editor: Editor,
+}
+
+impl DeployabilityCheck {
+    fn check(&self, live: usize) -> ApiResult<()> {
+        let listed = self
+            .snapshot
+            .get(&self.integration_id)
+            .ok_or(ApiError::NotFound("integration"))?;
+        let answer = marketplace_core::deployability::deployability(
+            marketplace_core::deployability::DeployabilityInput {
+                listing: &listed.listing,
+                version: &listed.version,
+                live_instances: live,
+                vendor_values: Some(&self.vendor),
+                embedded_values: self.embedded_values.as_ref(),
+                tier: listed.tier,
+                min_tier: self.snapshot.min_tier,
+            },
+        )
+        .for_editor(self.editor);
+        if answer.refuses() {
+            Err(ApiError::NotDeployable(answer))
+        } else {
+            Ok(())
+        }
+    }
+}
+
 async fn activate_once(
     state: &AppState,
-    snapshot: &Snapshot,
+    snapshot: &Arc<Snapshot>,
     request: Activation<'_>,
-    record: impl Fn(&ShownInstance) -> String,
+    record: fn(&ShownInstance) -> String,
 ) -> ApiResult<Activated> {
     let listed = snapshot
         .get(request.integration_id)
@@ -319,31 +356,21 @@ async fn activate_once(
     // Released before the next read: a task never holds two connections of the pool.
     drop(conn);
     let version = listed.version.clone();
-    let vendor =
-        store::customers::vendor_values(&state.store, request.customer_id, request.integration_id)
-            .await?;
-    let check_deployability = |live: usize| {
-        let answer = marketplace_core::deployability::deployability(
-            marketplace_core::deployability::DeployabilityInput {
-                listing: &listed.listing,
-                version: &version,
-                live_instances: live,
-                vendor_values: Some(&vendor),
-                embedded_values: request.embedded_values.as_ref(),
-                tier: listed.tier,
-                min_tier: snapshot.min_tier,
-            },
+    let deployability = DeployabilityCheck {
+        snapshot: snapshot.clone(),
+        integration_id: request.integration_id.to_owned(),
+        vendor: store::customers::vendor_values(
+            &state.store,
+            request.customer_id,
+            request.integration_id,
         )
-        .for_editor(request.editor);
-        if answer.refuses() {
-            Err(ApiError::NotDeployable(answer))
-        } else {
-            Ok(())
-        }
+        .await?,
+        embedded_values: request.embedded_values.clone(),
+        editor: request.editor,
     };
     // ...and deployability is checked before the values, for the answer order (deployability
     // before field errors)...
-    check_deployability(live)?;
+    deployability.check(live)?;
     // A one-click's config is the template's (set as the vendor sets values) and the
     // customer's connections, checked at `/connections` first.
     let (submitted, accept_editor) = match &request.one_click {
@@ -362,7 +389,7 @@ async fn activate_once(
         Submission {
             editor: accept_editor,
             submitted: &submitted,
-            vendor_values: &vendor,
+            vendor_values: &deployability.vendor,
             token_values: request.embedded_values.as_ref(),
         },
     )
@@ -405,99 +432,150 @@ async fn activate_once(
             data.insert("template_id".into(), one_click.template.id.clone().into());
         }
     }
-    let mut tx = state.store.begin().await?;
-    store::instances::lock_customer(&mut tx, &state.store, request.customer_id).await?;
-    // ...and again inside the transaction, where no other activation can interleave (nor a retry).
-    if let Some(idempotency) = &request.idempotency
-        && let Some(answer) = replay(&mut tx, request.customer_id, idempotency).await?
-    {
-        return Ok(Activated::Replayed(answer));
+    let (activated, deliveries) = state
+        .store
+        .write_grouped(ActivationWrite {
+            state: state.clone(),
+            organization_id: request.organization_id.to_owned(),
+            idempotency: request.idempotency,
+            editor: request.editor,
+            live_limit: limits_live.then_some(deployability),
+            overrides: request
+                .one_click
+                .map(|one_click| one_click.template.overrides)
+                .unwrap_or_default(),
+            marketplace_id: listed.listing.marketplace_id.to_string(),
+            pricing: listed.listing.pricing.clone(),
+            instance,
+            event,
+            version,
+            linked,
+            returning,
+            now,
+            record,
+        })
+        .await?;
+    if let Activated::New(shown) = &activated {
+        state
+            .catalogs
+            .forget_customer(shown.instance.customer_id.as_str());
     }
-    if limits_live {
-        check_deployability(
-            store::instances::count_live(&mut tx, request.customer_id, request.integration_id)
-                .await?,
-        )?;
+    if deliveries > 0 {
+        state.deliveries.wake.notify_one();
     }
-    store::instances::save(&mut tx, &state.store, &instance, true).await?;
-    if let Some(one_click) = &request.one_click {
-        for (collection, overrides) in &one_click.template.overrides {
-            store::instance_mappings::put(
-                &mut tx,
-                instance.id.as_str(),
-                collection,
-                overrides,
+    Ok(activated)
+}
+
+/// What an activation writes, in one transaction: the instance, its overrides, webhook URLs,
+/// event, subscription and idempotency record (after the replay and live-instance checks again,
+/// where no other activation can interleave). Gives the answer and how many deliveries it
+/// enqueued.
+struct ActivationWrite {
+    state: AppState,
+    organization_id: String,
+    idempotency: Option<Idempotency>,
+    /// The deployability check again, when the listing limits live instances.
+    live_limit: Option<DeployabilityCheck>,
+    overrides: Vec<(String, Vec<Mapping>)>,
+    marketplace_id: String,
+    pricing: Option<marketplace_core::commerce::Pricing>,
+    instance: Instance,
+    event: Event,
+    version: Arc<IntegrationVersion>,
+    linked: Option<(String, marketplace_core::event_config::EventSnapshot)>,
+    returning: bool,
+    now: i64,
+    /// Who activates (what the answer shows of the config).
+    editor: Editor,
+    record: fn(&ShownInstance) -> String,
+}
+
+impl store::group_commit::GroupWrite for ActivationWrite {
+    type Output = (Activated, usize);
+    type Error = ApiError;
+
+    fn write<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+    ) -> store::group_commit::BoxFuture<'a, ApiResult<(Activated, usize)>> {
+        Box::pin(self.write_in(tx))
+    }
+}
+
+impl ActivationWrite {
+    async fn write_in(&self, tx: &mut Tx) -> ApiResult<(Activated, usize)> {
+        let (state, instance, now) = (&self.state, &self.instance, self.now);
+        let customer_id = instance.customer_id.as_str();
+        store::instances::lock_customer(tx, &state.store, customer_id).await?;
+        if let Some(idempotency) = &self.idempotency
+            && let Some(answer) = replay(tx, customer_id, idempotency).await?
+        {
+            return Ok((Activated::Replayed(answer), 0));
+        }
+        if let Some(deployability) = &self.live_limit {
+            let live =
+                store::instances::count_live(tx, customer_id, instance.integration_id.as_str())
+                    .await?;
+            deployability.check(live)?;
+        }
+        store::instances::save(tx, &state.store, instance, true).await?;
+        for (collection, overrides) in &self.overrides {
+            store::instance_mappings::put(tx, instance.id.as_str(), collection, overrides, now)
+                .await?;
+        }
+        let tokens = sync_webhooks(tx, instance.id.as_str(), &self.version, true).await?;
+        let linked = Some(self.linked.as_ref());
+        let (event_id, mut deliveries) =
+            store::events::record_routed(tx, &self.organization_id, &self.event, linked).await?;
+        deliveries += subscriptions::start(
+            tx,
+            &self.organization_id,
+            &self.marketplace_id,
+            self.pricing.as_ref(),
+            instance,
+            self.returning,
+            linked,
+            now,
+        )
+        .await?;
+        crate::service::alerts::event_recorded(
+            state,
+            tx,
+            &self.organization_id,
+            &event_id,
+            &self.event,
+        )
+        .await?;
+        let has_sso = self
+            .linked
+            .as_ref()
+            .is_some_and(|(_, snapshot)| snapshot.sso.is_some());
+        let launch_url = if has_sso {
+            sso::launch_urls(state, tx, &[instance])
+                .await?
+                .remove(instance.id.as_str())
+        } else {
+            None
+        };
+        let audience = audience_of(self.editor);
+        let shown = render(state, instance, &self.version, tokens, audience, launch_url);
+        if let Some(idempotency) = &self.idempotency {
+            // In the same transaction: a retry after a crash finds either nothing or both.
+            let answer = IdempotencyRecord {
+                request_hash: idempotency.hash.clone(),
+                response: (self.record)(&shown),
+            };
+            store::instances::insert_idempotency_record(
+                tx,
+                customer_id,
+                &idempotency.key,
+                &answer,
                 now,
             )
             .await?;
         }
+        Ok((Activated::New(Box::new(shown)), deliveries))
     }
-    let tokens = sync_webhooks(&mut tx, instance.id.as_str(), &version, true).await?;
-    let (event_id, mut deliveries) = store::events::record_routed(
-        &mut tx,
-        request.organization_id,
-        &event,
-        Some(linked.as_ref()),
-    )
-    .await?;
-    deliveries += subscriptions::start(
-        &mut tx,
-        request.organization_id,
-        listed.listing.marketplace_id.as_str(),
-        listed.listing.pricing.as_ref(),
-        &instance,
-        returning,
-        Some(linked.as_ref()),
-        now,
-    )
-    .await?;
-    crate::service::alerts::event_recorded(
-        state,
-        &mut tx,
-        request.organization_id,
-        &event_id,
-        &event,
-    )
-    .await?;
-    let has_sso = linked
-        .as_ref()
-        .is_some_and(|(_, snapshot)| snapshot.sso.is_some());
-    let launch_url = if has_sso {
-        sso::launch_urls(state, &mut tx, &[&instance])
-            .await?
-            .remove(instance.id.as_str())
-    } else {
-        None
-    };
-    let shown = render(
-        state,
-        &instance,
-        &version,
-        tokens,
-        audience_of(request.editor),
-        launch_url,
-    );
-    if let Some(idempotency) = &request.idempotency {
-        // In the same transaction: a retry after a crash finds either nothing or both.
-        let answer = IdempotencyRecord {
-            request_hash: idempotency.hash.clone(),
-            response: record(&shown),
-        };
-        store::instances::insert_idempotency_record(
-            &mut tx,
-            request.customer_id,
-            &idempotency.key,
-            &answer,
-            now,
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    state.catalogs.forget_customer(request.customer_id);
-    if deliveries > 0 {
-        state.deliveries.wake.notify_one();
-    }
-    Ok(Activated::New(Box::new(shown)))
 }
 
 /// Persists a changed instance with its event (and its webhook URLs for `version`, and the

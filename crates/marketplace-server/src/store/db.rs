@@ -2,7 +2,8 @@
 //!
 //! SQLite writes go through a pool
 //! of one connection (one writer at a time, no SQLITE_BUSY), in WAL mode with
-//! `synchronous = NORMAL`, which survives a killed process.
+//! `synchronous = NORMAL`, which survives a killed process; connections map the file (256 MiB
+//! of `mmap_size`). Concurrent writes may share a transaction: see [`super::group_commit`].
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
@@ -79,6 +80,9 @@ impl Db {
                                 "PRAGMA synchronous = NORMAL",
                                 "PRAGMA busy_timeout = 10000",
                                 "PRAGMA foreign_keys = ON",
+                                // Reads map the file instead of copying pages in (a read
+                                // connection's cache is dropped at every write).
+                                "PRAGMA mmap_size = 268435456",
                             ] {
                                 conn.execute(pragma).await?;
                             }

@@ -8,6 +8,7 @@
 //! `migrations/postgres`), kept in step by a test.
 
 mod db;
+pub mod group_commit;
 mod page;
 mod sql;
 
@@ -88,12 +89,23 @@ pub struct Store {
     pub sealer: std::sync::Arc<Sealer>,
     /// This process, as the holder of the leases of the executions it runs (a new id per start).
     pub holder: std::sync::Arc<str>,
+    /// SQLite's group commit of writes that share a transaction ([`Store::write_grouped`]).
+    pub group: group_commit::GroupCommit,
 }
 
 impl Store {
     /// Opens a transaction on the write pool (one writer at a time on SQLite).
     pub async fn begin(&self) -> StoreResult<Tx> {
         Ok(self.db.write.begin().await?)
+    }
+
+    /// Runs `write` in a transaction and commits it: on SQLite in a batch with the concurrent
+    /// writes, on PostgreSQL in its own ([`group_commit`]).
+    pub async fn write_grouped<W: group_commit::GroupWrite>(
+        &self,
+        write: W,
+    ) -> Result<W::Output, W::Error> {
+        self.group.run(&self.db, write).await
     }
 
     /// A connection of the read pool, for several reads outside a transaction.

@@ -22,9 +22,12 @@ pub struct ScheduledInstance {
 /// The active instances whose version has a `schedule` flow (flows are stored as core's JSON,
 /// whose compact form writes `"trigger":"schedule"`).
 pub async fn scheduled_instances(store: &Store) -> StoreResult<Vec<ScheduledInstance>> {
-    let sql = "SELECT i.organization_id, i.id AS instance_id, i.updated_at FROM instances i \
-        JOIN versions v ON v.integration_id = i.integration_id AND v.version = i.version \
-        WHERE i.status = 'active' AND v.flows LIKE '%\"trigger\":\"schedule\"%' ORDER BY i.id";
+    // Versions first (CROSS JOIN keeps that order on SQLite), then their instances through
+    // `instances_version`: the pattern is matched once per version, not once per instance.
+    let sql = "SELECT i.organization_id, i.id AS instance_id, i.updated_at FROM versions v \
+        CROSS JOIN instances i WHERE v.flows LIKE '%\"trigger\":\"schedule\"%' \
+        AND i.integration_id = v.integration_id AND i.version = v.version AND i.status = 'active' \
+        ORDER BY i.id";
     fetch_all(&store.db.read, sql, []).await
 }
 

@@ -164,7 +164,8 @@ pub async fn insert(tx: &mut Tx, organization_id: &str, s: &Subscription) -> Sto
     Ok(())
 }
 
-/// The customer's subscriptions of an integration, as status and who cancelled (what decides
+/// The customer's subscriptions of an integration, as the distinct pairs of status and who
+/// cancelled (what decides
 /// whether an activation is a return, and whether the customer may review), read on `conn` (a
 /// transaction's, or a read connection).
 pub async fn history(
@@ -174,7 +175,7 @@ pub async fn history(
 ) -> StoreResult<Vec<(SubscriptionStatus, Option<CancelledBy>)>> {
     let rows: Vec<(String, Option<String>)> = fetch_all(
         conn,
-        "SELECT status, cancelled_by FROM subscriptions WHERE customer_id = $1 AND integration_id = $2",
+        "SELECT DISTINCT status, cancelled_by FROM subscriptions WHERE customer_id = $1 AND integration_id = $2",
         [customer_id.into(), integration_id.into()],
     )
     .await?;

@@ -315,18 +315,42 @@ async fn idempotent_and_concurrent_activation(server: TestServer) {
     }
     assert_eq!(ids.len(), 1, "{ids:?}");
 
-    // Concurrent activations where multiple instances are not allowed: exactly one wins.
+    // Concurrent activations where multiple instances are not allowed: exactly one wins. In
+    // the same burst another customer activates eight times: activations committed together
+    // (SQLite's group commit) keep a refusal to its own request, so all eight are stored.
     let single_body =
         json!({"integration_id": single, "config": orders_config("https://erp.example.com/in")});
-    let racers: Vec<_> = (0..8)
-        .map(|_| spawn_post(&server.client, &url, &token, None, single_body.clone()))
-        .collect();
+    let globex = server.token("globex", "gus", "admin");
+    let (racers, others): (Vec<_>, Vec<_>) = (0..8)
+        .map(|_| {
+            (
+                spawn_post(&server.client, &url, &token, None, single_body.clone()),
+                spawn_post(&server.client, &url, &globex, None, body.clone()),
+            )
+        })
+        .unzip();
     let mut statuses = Vec::new();
     for handle in racers {
         statuses.push(handle.await.unwrap().0);
     }
     statuses.sort();
     assert_eq!(statuses, [201, 409, 409, 409, 409, 409, 409, 409]);
+    let mut acknowledged = std::collections::HashSet::new();
+    for handle in others {
+        let (status, view) = handle.await.unwrap();
+        assert_eq!(status, 201, "{view}");
+        acknowledged.insert(view["id"].as_str().unwrap().to_owned());
+    }
+    let (_, list) = server
+        .embedded_get(&globex, "/api/v1/embedded/instances")
+        .await;
+    let stored: std::collections::HashSet<String> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!((acknowledged.len(), stored), (8, acknowledged));
 }
 
 /// Posts an activation on its own task; returns the status and body.
