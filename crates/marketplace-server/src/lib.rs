@@ -233,6 +233,7 @@ pub fn start_workers(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
         tokio::spawn(service::scoring::run_rescorer(state.clone())),
         tokio::spawn(service::cache_notifications::run_listener(state.clone())),
         tokio::spawn(telemetry::run_upkeep()),
+        tokio::spawn(store::run_wal_checkpoints(state.store.db.clone())),
     ]
 }
 

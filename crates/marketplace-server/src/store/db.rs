@@ -2,8 +2,10 @@
 //!
 //! SQLite writes go through a pool
 //! of one connection (one writer at a time, no SQLITE_BUSY), in WAL mode with
-//! `synchronous = NORMAL`, which survives a killed process; connections map the file (256 MiB
-//! of `mmap_size`). Concurrent writes may share a transaction: see [`super::group_commit`].
+//! `synchronous = NORMAL`, which survives a killed process; a serving process checkpoints the
+//! WAL each second beside the writer ([`run_wal_checkpoints`]). Concurrent writes may share a
+//! transaction: see [`super::group_commit`]. (Mapped reads, `mmap_size`, were tried and cost
+//! more than they saved: the file grows at every activation, and every connection re-maps it.)
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
@@ -69,20 +71,21 @@ impl Db {
                 std::fs::create_dir_all(&parent).map_err(sqlx::Error::Io)?;
             }
             let options = AnyConnectOptions::from_str(&url)?;
-            let pool = |max: u32| {
+            let pool = |max: u32, autocheckpoint: &'static str| {
                 AnyPoolOptions::new()
                     .max_connections(max)
                     .acquire_timeout(Duration::from_secs(30))
-                    .after_connect(|conn, _| {
+                    // A file in this process does not go away: no ping (a round trip to the
+                    // connection's thread) before each use.
+                    .test_before_acquire(false)
+                    .after_connect(move |conn, _| {
                         Box::pin(async move {
                             for pragma in [
                                 "PRAGMA journal_mode = WAL",
                                 "PRAGMA synchronous = NORMAL",
                                 "PRAGMA busy_timeout = 10000",
                                 "PRAGMA foreign_keys = ON",
-                                // Reads map the file instead of copying pages in (a read
-                                // connection's cache is dropped at every write).
-                                "PRAGMA mmap_size = 268435456",
+                                autocheckpoint,
                             ] {
                                 conn.execute(pragma).await?;
                             }
@@ -91,8 +94,11 @@ impl Db {
                     })
                     .connect_with(options.clone())
             };
-            let write = pool(1).await?;
-            let read = pool(8).await?;
+            // The writer leaves checkpoints to `run_wal_checkpoints` (off its commit path, where
+            // their fsync would stall every write waiting); its own start only past 40 MiB of
+            // WAL, should that task not run (one-off commands) or fall behind.
+            let write = pool(1, "PRAGMA wal_autocheckpoint = 10000").await?;
+            let read = pool(8, "PRAGMA wal_autocheckpoint = 1000").await?;
             Db {
                 read,
                 write,
@@ -122,6 +128,17 @@ impl Db {
         Ok(db)
     }
 
+    /// Copies SQLite's WAL into the database file without waiting for anyone (a `PASSIVE`
+    /// checkpoint, on a read connection); nothing on PostgreSQL.
+    pub async fn checkpoint_wal(&self) -> Result<(), sqlx::Error> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&self.read)
+                .await?;
+        }
+        Ok(())
+    }
+
     async fn migrate(&self) -> Result<(), sqlx::Error> {
         let migrator = match self.backend {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
@@ -137,5 +154,19 @@ impl Db {
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;
+    }
+}
+
+/// Checkpoints SQLite's WAL every second, beside the writer (a task of every serving process;
+/// returns at once on PostgreSQL).
+pub async fn run_wal_checkpoints(db: Db) {
+    if db.backend != Backend::Sqlite {
+        return;
+    }
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        if let Err(e) = db.checkpoint_wal().await {
+            tracing::warn!(error = %e, "checkpointing the WAL failed");
+        }
     }
 }

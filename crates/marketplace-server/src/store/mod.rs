@@ -48,7 +48,7 @@ pub mod subscriptions;
 pub mod templates;
 pub mod tenants;
 
-pub use db::{Backend, Db, sqlite_path};
+pub use db::{Backend, Db, run_wal_checkpoints, sqlite_path};
 pub use page::{Page, PageRequest};
 
 use crate::crypto::Sealer;
