@@ -319,7 +319,7 @@ impl Executions {
 /// What the admin API stores after the activation load.
 #[derive(Debug, Clone, Copy)]
 struct Verification {
-    /// Instances listed by the admin API.
+    /// Instances listed by the admin API, less those there before the load.
     stored: u64,
     /// Acknowledged activations (201 answers, by instance id).
     acknowledged: u64,
@@ -883,6 +883,22 @@ fn measure(dir: &Path, report: &mut Report) -> Result {
     let activate_url = format!("{base}{ACTIVATE_PATH}");
     let tokens_path = tokens_file.display().to_string();
     let ids_path = ids_file.display().to_string();
+    // Instances stored before the load (the demo's): not the load's.
+    let verify = |ids: &Path| -> Result<HashMap<String, String>> {
+        Ok(key_values(&setup.support(&[
+            "verify",
+            "--url",
+            &base,
+            "--api-key",
+            api_key,
+            "--ids",
+            &ids.display().to_string(),
+        ])?))
+    };
+    let before = verify(&setup.write("no-ids.txt", b"")?)?;
+    let stored_before: u64 = field(&before, "stored", "bench_support verify")?
+        .parse()
+        .map_err(|e| format!("bench_support verify: stored: {e}"))?;
     let run = load(report, "activation", &[pid], || {
         wrk::run(
             &activate_script,
@@ -900,22 +916,14 @@ fn measure(dir: &Path, report: &mut Report) -> Result {
         println!("first answer other than 201: {error}");
     }
     report.activations = Some(run);
-    let counted = key_values(&setup.support(&[
-        "verify",
-        "--url",
-        &base,
-        "--api-key",
-        api_key,
-        "--ids",
-        &ids_file.display().to_string(),
-    ])?);
+    let counted = verify(&ids_file)?;
     let number = |key: &str| -> Result<u64> {
         field(&counted, key, "bench_support verify")?
             .parse()
             .map_err(|e| format!("bench_support verify: {key}: {e}"))
     };
     report.verification = Some(Verification {
-        stored: number("stored")?,
+        stored: number("stored")?.saturating_sub(stored_before),
         acknowledged: number("acknowledged")?,
         missing: number("missing")?,
     });

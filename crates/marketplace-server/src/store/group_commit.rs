@@ -161,3 +161,119 @@ async fn run_alone(db: &Db, job: &mut dyn Job) {
         job.fail(e.into());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// Inserts `n` into `scratch`, waits `hold` inside the transaction, then fails if `refuse`.
+    struct Insert {
+        n: i64,
+        hold: Duration,
+        refuse: bool,
+    }
+
+    impl GroupWrite for Insert {
+        type Output = i64;
+        type Error = StoreError;
+
+        fn write<'a>(&'a self, tx: &'a mut Tx) -> BoxFuture<'a, Result<i64, StoreError>> {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO scratch (n) VALUES ($1)")
+                    .bind(self.n)
+                    .execute(&mut **tx)
+                    .await?;
+                tokio::time::sleep(self.hold).await;
+                if self.refuse {
+                    return Err(StoreError::Corrupt(format!("{} refused", self.n)));
+                }
+                Ok(self.n)
+            })
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writes_share_a_commit_and_a_refusal_stays_its_own() {
+        crate::telemetry::install();
+        let dir = std::env::temp_dir().join(crate::store::new_id("group-commit-test"));
+        let db = Db::connect(&format!("sqlite://{}/db.sqlite", dir.display()))
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE scratch (n INTEGER NOT NULL)")
+            .execute(&db.write)
+            .await
+            .unwrap();
+        let group = GroupCommit::default();
+        // The first write holds the writer while the 40 others queue: they form one batch, in
+        // which write 17 inserts its row and then refuses.
+        let first = {
+            let (group, db) = (group.clone(), db.clone());
+            tokio::spawn(async move {
+                let hold = Duration::from_millis(300);
+                group
+                    .run(
+                        &db,
+                        Insert {
+                            n: 0,
+                            hold,
+                            refuse: false,
+                        },
+                    )
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let others: Vec<_> = (1..=40)
+            .map(|n| {
+                let (group, db) = (group.clone(), db.clone());
+                tokio::spawn(async move {
+                    let write = Insert {
+                        n,
+                        hold: Duration::ZERO,
+                        refuse: n == 17,
+                    };
+                    group.run(&db, write).await
+                })
+            })
+            .collect();
+        assert_eq!(first.await.unwrap().unwrap(), 0);
+        for (n, handle) in (1..=40).zip(others) {
+            match handle.await.unwrap() {
+                Ok(answer) => assert_eq!(answer, n),
+                Err(e) => assert_eq!(
+                    (n, e.to_string()),
+                    (17, "stored data is corrupt: 17 refused".into())
+                ),
+            }
+        }
+        let stored: Vec<i64> = sqlx::query_scalar("SELECT n FROM scratch ORDER BY n")
+            .fetch_all(&db.read)
+            .await
+            .unwrap();
+        let expected: Vec<i64> = (0..=40).filter(|n| *n != 17).collect();
+        assert_eq!(
+            stored, expected,
+            "every write but the refused one, each once"
+        );
+        // Batches: the first write alone, then the 40 together (run again alone after the
+        // refusal). Fewer batches than writes shows they shared transactions.
+        let metrics = crate::telemetry::render();
+        let series = |name: &str| -> f64 {
+            metrics
+                .lines()
+                .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
+                .unwrap_or_else(|| panic!("{name} in {metrics}"))
+        };
+        let (batches, writes) = (
+            series("marketplace_group_commit_writes_count"),
+            series("marketplace_group_commit_writes_sum"),
+        );
+        assert!(
+            writes == 41.0 && batches < 41.0,
+            "{batches} batches of {writes} writes"
+        );
+        db.close().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
