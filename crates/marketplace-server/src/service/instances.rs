@@ -353,18 +353,20 @@ async fn activate_once(
     let pending = linked.as_ref().is_some_and(|(_, snapshot)| {
         snapshot.activation == marketplace_core::event_config::ActivationMode::Confirm
     });
-    // Released before the next read: a task never holds two connections of the pool.
+    let vendor = store::customers::vendor_values_on(
+        &mut conn,
+        &state.store,
+        request.customer_id,
+        request.integration_id,
+    )
+    .await?;
+    // Released before the write (on PostgreSQL reads and writes share one pool).
     drop(conn);
     let version = listed.version.clone();
     let deployability = DeployabilityCheck {
         snapshot: snapshot.clone(),
         integration_id: request.integration_id.to_owned(),
-        vendor: store::customers::vendor_values(
-            &state.store,
-            request.customer_id,
-            request.integration_id,
-        )
-        .await?,
+        vendor,
         embedded_values: request.embedded_values.clone(),
         editor: request.editor,
     };
