@@ -895,10 +895,12 @@ fn measure(dir: &Path, report: &mut Report) -> Result {
             &ids.display().to_string(),
         ])?))
     };
-    let before = verify(&setup.write("no-ids.txt", b"")?)?;
-    let stored_before: u64 = field(&before, "stored", "bench_support verify")?
-        .parse()
-        .map_err(|e| format!("bench_support verify: stored: {e}"))?;
+    let number = |counted: &HashMap<String, String>, key: &str| -> Result<u64> {
+        field(counted, key, "bench_support verify")?
+            .parse()
+            .map_err(|e| format!("bench_support verify: {key}: {e}"))
+    };
+    let stored_before = number(&verify(&setup.write("no-ids.txt", b"")?)?, "stored")?;
     let run = load(report, "activation", &[pid], || {
         wrk::run(
             &activate_script,
@@ -917,15 +919,10 @@ fn measure(dir: &Path, report: &mut Report) -> Result {
     }
     report.activations = Some(run);
     let counted = verify(&ids_file)?;
-    let number = |key: &str| -> Result<u64> {
-        field(&counted, key, "bench_support verify")?
-            .parse()
-            .map_err(|e| format!("bench_support verify: {key}: {e}"))
-    };
     report.verification = Some(Verification {
-        stored: number("stored")?.saturating_sub(stored_before),
-        acknowledged: number("acknowledged")?,
-        missing: number("missing")?,
+        stored: number(&counted, "stored")?.saturating_sub(stored_before),
+        acknowledged: number(&counted, "acknowledged")?,
+        missing: number(&counted, "missing")?,
     });
     done(started);
 

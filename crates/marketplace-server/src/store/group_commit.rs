@@ -47,10 +47,7 @@ impl GroupCommit {
     /// it is committed.
     pub async fn run<W: GroupWrite>(&self, db: &Db, write: W) -> Result<W::Output, W::Error> {
         if db.backend == super::Backend::Postgres {
-            let mut tx = db.write.begin().await.map_err(StoreError::from)?;
-            let output = write.write(&mut tx).await?;
-            tx.commit().await.map_err(StoreError::from)?;
-            return Ok(output);
+            return in_own_transaction(db, &write).await;
         }
         let (reply, answer) = oneshot::channel();
         let job = Box::new(Pending {
@@ -85,8 +82,8 @@ type Queue = mpsc::UnboundedSender<Box<dyn Job>>;
 trait Job: Send {
     /// Runs the write on `tx`; whether it succeeded (its result is kept for [`Job::answer`]).
     fn run<'a>(&'a mut self, tx: &'a mut Tx) -> BoxFuture<'a, bool>;
-    /// Replaces a success with the failure of its commit.
-    fn fail(&mut self, error: StoreError);
+    /// Runs the write again in a transaction of its own, keeping that result instead.
+    fn run_alone<'a>(&'a mut self, db: &'a Db) -> BoxFuture<'a, ()>;
     /// Sends the kept result to the caller.
     fn answer(self: Box<Self>);
 }
@@ -107,8 +104,10 @@ impl<W: GroupWrite> Job for Pending<W> {
         })
     }
 
-    fn fail(&mut self, error: StoreError) {
-        self.output = Some(Err(error.into()));
+    fn run_alone<'a>(&'a mut self, db: &'a Db) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            self.output = Some(in_own_transaction(db, &self.write).await);
+        })
     }
 
     fn answer(self: Box<Self>) {
@@ -127,7 +126,7 @@ async fn writer(db: Db, mut queue: mpsc::UnboundedReceiver<Box<dyn Job>>) {
         crate::telemetry::group_commit(batch.len());
         if batch.len() == 1 || !run_together(&db, &mut batch).await {
             for job in &mut batch {
-                run_alone(&db, job.as_mut()).await;
+                job.run_alone(&db).await;
             }
         }
         for job in batch.drain(..) {
@@ -149,17 +148,12 @@ async fn run_together(db: &Db, batch: &mut [Box<dyn Job>]) -> bool {
     tx.commit().await.is_ok()
 }
 
-/// Runs one write in a transaction of its own.
-async fn run_alone(db: &Db, job: &mut dyn Job) {
-    let mut tx = match db.write.begin().await {
-        Ok(tx) => tx,
-        Err(e) => return job.fail(e.into()),
-    };
-    if job.run(&mut tx).await
-        && let Err(e) = tx.commit().await
-    {
-        job.fail(e.into());
-    }
+/// Runs one write in a transaction of its own and commits it.
+async fn in_own_transaction<W: GroupWrite>(db: &Db, write: &W) -> Result<W::Output, W::Error> {
+    let mut tx = db.write.begin().await.map_err(StoreError::from)?;
+    let output = write.write(&mut tx).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(output)
 }
 
 #[cfg(test)]

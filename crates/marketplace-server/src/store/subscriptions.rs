@@ -165,9 +165,8 @@ pub async fn insert(tx: &mut Tx, organization_id: &str, s: &Subscription) -> Sto
 }
 
 /// The customer's subscriptions of an integration, as the distinct pairs of status and who
-/// cancelled (what decides
-/// whether an activation is a return, and whether the customer may review), read on `conn` (a
-/// transaction's, or a read connection).
+/// cancelled (what decides whether an activation is a return, and whether the customer may
+/// review), read on `conn` (a transaction's, or a read connection).
 pub async fn history(
     conn: &mut Conn,
     customer_id: &str,
