@@ -178,7 +178,7 @@ impl AlertIndex {
         }
         let mut own: Option<sqlx::pool::PoolConnection<sqlx::Any>> = None;
         let conn: &mut Conn = match tx {
-            Some(tx) => tx,
+            Some(tx) => tx.conn().await?,
             None => own.insert(store.read().await?),
         };
         if let Some(cached) = cached {

@@ -510,14 +510,17 @@ impl ActivationWrite {
         let customer_id = instance.customer_id.as_str();
         store::instances::lock_customer(tx, &state.store, customer_id).await?;
         if let Some(idempotency) = &self.idempotency
-            && let Some(answer) = replay(tx, customer_id, idempotency).await?
+            && let Some(answer) = replay(tx.conn().await?, customer_id, idempotency).await?
         {
             return Ok((Activated::Replayed(answer), 0));
         }
         if let Some(deployability) = &self.live_limit {
-            let live =
-                store::instances::count_live(tx, customer_id, instance.integration_id.as_str())
-                    .await?;
+            let live = store::instances::count_live(
+                tx.conn().await?,
+                customer_id,
+                instance.integration_id.as_str(),
+            )
+            .await?;
             deployability.check(live)?;
         }
         store::instances::save(tx, &state.store, instance, true).await?;
@@ -553,7 +556,7 @@ impl ActivationWrite {
             .as_ref()
             .is_some_and(|(_, snapshot)| snapshot.sso.is_some());
         let launch_url = if has_sso {
-            sso::launch_urls(state, tx, &[instance])
+            sso::launch_urls(state, tx.conn().await?, &[instance])
                 .await?
                 .remove(instance.id.as_str())
         } else {

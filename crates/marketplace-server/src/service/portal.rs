@@ -202,7 +202,7 @@ pub async fn invite(
         created_at: now,
     };
     let mut tx = state.store.begin().await?;
-    let existing = store::portal::user_by_email(&mut tx, organization_id, &email).await?;
+    let existing = store::portal::user_by_email(tx.conn().await?, organization_id, &email).await?;
     let same_user = |(c, u): &(String, String)| {
         c == customer_id && invitation.user_id.as_deref() == Some(u.as_str())
     };
@@ -401,7 +401,7 @@ pub async fn request_password_reset(
     let now = now_ms();
     let mut tx = state.store.begin().await?;
     let Some((customer_id, user_id)) =
-        store::portal::user_by_email(&mut tx, organization_id, &email).await?
+        store::portal::user_by_email(tx.conn().await?, organization_id, &email).await?
     else {
         return Ok(());
     };
@@ -481,7 +481,7 @@ pub async fn login(
         return Err(invalid_credentials());
     }
     let mut tx = state.store.begin().await?;
-    let failures = store::portal::login_failures(&mut tx, organization_id, &email).await?;
+    let failures = store::portal::login_failures(tx.conn().await?, organization_id, &email).await?;
     let Some(credentials) = credentials.filter(|_| matches) else {
         let failures = failures.after_failure(now);
         store::portal::put_login_failures(&mut tx, organization_id, &email, &failures).await?;

@@ -73,7 +73,8 @@ pub async fn create(
     let change = parse_review(body, true, false).map_err(ApiError::Validation)?;
     let now = now_ms();
     let mut tx = state.store.begin().await?;
-    let history = store::subscriptions::history(&mut tx, customer_id, integration_id).await?;
+    let history =
+        store::subscriptions::history(tx.conn().await?, customer_id, integration_id).await?;
     if history.is_empty() {
         return Err(ApiError::forbidden(
             "not_a_subscriber",

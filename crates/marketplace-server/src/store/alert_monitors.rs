@@ -120,7 +120,7 @@ pub async fn insert(
         .sealer
         .seal(&signing_context(id), signing_secret.as_bytes());
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO alert_monitors (id, organization_id, name, enabled, scope_kind, scope_customer_id, scope_instance_id, \
          triggers, targets, dedup_window_s, sealed_signing_secret, last_triggered, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, $12, $12)",
@@ -147,7 +147,7 @@ pub async fn insert(
 pub async fn update(tx: &mut Tx, id: &str, monitor: &Monitor, now: i64) -> StoreResult<()> {
     let (kind, customer, instance) = scope_columns(&monitor.scope);
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE alert_monitors SET name = $2, enabled = $3, scope_kind = $4, scope_customer_id = $5, \
          scope_instance_id = $6, triggers = $7, targets = $8, dedup_window_s = $9, updated_at = $10 WHERE id = $1",
         [
@@ -170,7 +170,7 @@ pub async fn update(tx: &mut Tx, id: &str, monitor: &Monitor, now: i64) -> Store
 /// Deletes a monitor (its windows and pending notifications go with it).
 pub async fn delete(tx: &mut Tx, id: &str) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "DELETE FROM alert_monitors WHERE id = $1",
         [id.into()],
     )
@@ -260,14 +260,14 @@ pub async fn signing_secret(store: &Store, id: &str) -> StoreResult<Option<Strin
 /// The organization's name, for alert subjects.
 pub async fn organization_name(tx: &mut Tx, organization_id: &str) -> StoreResult<String> {
     let sql = "SELECT name FROM organizations WHERE id = $1";
-    scalar(&mut **tx, sql, [organization_id.into()]).await
+    scalar(tx.conn().await?, sql, [organization_id.into()]).await
 }
 
 /// A monitor's latest alert, in `tx`: `None` when the monitor is gone, `Some(None)` before
 /// its first alert.
 pub async fn last_triggered(tx: &mut Tx, id: &str) -> StoreResult<Option<Option<Value>>> {
     let sql = "SELECT last_triggered FROM alert_monitors WHERE id = $1";
-    let row: Option<(Option<String>,)> = fetch_optional(&mut **tx, sql, [id.into()]).await?;
+    let row: Option<(Option<String>,)> = fetch_optional(tx.conn().await?, sql, [id.into()]).await?;
     row.map(|(text,)| {
         text.as_deref()
             .map(|t| json_column("last_triggered", t))
@@ -279,7 +279,7 @@ pub async fn last_triggered(tx: &mut Tx, id: &str) -> StoreResult<Option<Option<
 /// Stores a monitor's latest alert.
 pub async fn set_last_triggered(tx: &mut Tx, id: &str, last: &Value) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE alert_monitors SET last_triggered = $2 WHERE id = $1",
         [id.into(), last.to_string().into()],
     )
@@ -295,7 +295,12 @@ pub async fn window_start(
     subject: &str,
 ) -> StoreResult<Option<i64>> {
     let sql = "SELECT window_start FROM alert_windows WHERE monitor_id = $1 AND trigger = $2 AND subject = $3";
-    scalar_optional(&mut **tx, sql, [id.into(), trigger.into(), subject.into()]).await
+    scalar_optional(
+        tx.conn().await?,
+        sql,
+        [id.into(), trigger.into(), subject.into()],
+    )
+    .await
 }
 
 /// Opens a new window at `now` (no firing counted yet) in place of the one read as `seen`
@@ -312,7 +317,7 @@ pub async fn open_window(
     let opened = match seen {
         None => {
             execute(
-                &mut **tx,
+                tx.conn().await?,
                 "INSERT INTO alert_windows (monitor_id, trigger, subject, window_start, suppressed_count) \
                  VALUES ($1, $2, $3, $4, 0) ON CONFLICT (monitor_id, trigger, subject) DO NOTHING",
                 [id.into(), trigger.into(), subject.into(), Arg::Int(now)],
@@ -321,7 +326,7 @@ pub async fn open_window(
         }
         Some(seen) => {
             execute(
-                &mut **tx,
+                tx.conn().await?,
                 "UPDATE alert_windows SET window_start = $4, suppressed_count = 0 \
                  WHERE monitor_id = $1 AND trigger = $2 AND subject = $3 AND window_start = $5",
                 [
@@ -346,7 +351,7 @@ pub async fn count_suppressed(
     subject: &str,
 ) -> StoreResult<i64> {
     scalar(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE alert_windows SET suppressed_count = suppressed_count + 1 \
          WHERE monitor_id = $1 AND trigger = $2 AND subject = $3 RETURNING suppressed_count",
         [id.into(), trigger.into(), subject.into()],

@@ -34,7 +34,7 @@ pub async fn insert(
 ) -> StoreResult<ApiKey> {
     let created_at = now_ms();
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO api_keys (id, organization_id, name, key_hash, prefix, role, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         [
             id.into(),
@@ -96,7 +96,7 @@ pub async fn list(
 pub async fn get(tx: &mut Tx, organization_id: &str, id: &str) -> StoreResult<Option<ApiKey>> {
     let sql = format!("{SELECT} WHERE id = $1 AND organization_id = $2");
     fetch_optional(
-        &mut **tx,
+        tx.conn().await?,
         AssertSqlSafe(sql),
         [id.into(), organization_id.into()],
     )
@@ -106,11 +106,16 @@ pub async fn get(tx: &mut Tx, organization_id: &str, id: &str) -> StoreResult<Op
 /// How many admin keys the organization has.
 pub async fn count_admins(tx: &mut Tx, organization_id: &str) -> StoreResult<i64> {
     let sql = "SELECT COUNT(*) FROM api_keys WHERE organization_id = $1 AND role = 'admin'";
-    scalar(&mut **tx, sql, [organization_id.into()]).await
+    scalar(tx.conn().await?, sql, [organization_id.into()]).await
 }
 
 /// Deletes a key.
 pub async fn delete(tx: &mut Tx, id: &str) -> StoreResult<()> {
-    execute(&mut **tx, "DELETE FROM api_keys WHERE id = $1", [id.into()]).await?;
+    execute(
+        tx.conn().await?,
+        "DELETE FROM api_keys WHERE id = $1",
+        [id.into()],
+    )
+    .await?;
     Ok(())
 }

@@ -75,7 +75,7 @@ pub async fn insert(
     now: i64,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO applications (id, organization_id, provider_id, name, product_url, logo_url, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
         [
@@ -95,7 +95,7 @@ pub async fn insert(
 /// Stores an application's changed fields (its versions change one by one).
 pub async fn update(tx: &mut Tx, application: &Application, now: i64) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE applications SET provider_id = $1, name = $2, product_url = $3, logo_url = $4, updated_at = $5 WHERE id = $6",
         [
             application.provider_id.as_str().into(),
@@ -113,7 +113,7 @@ pub async fn update(tx: &mut Tx, application: &Application, now: i64) -> StoreRe
 /// Deletes an application and its versions; whether it existed.
 pub async fn delete(tx: &mut Tx, organization_id: &str, id: &str) -> StoreResult<bool> {
     let changed = execute(
-        &mut **tx,
+        tx.conn().await?,
         "DELETE FROM applications WHERE id = $1 AND organization_id = $2",
         [id.into(), organization_id.into()],
     )
@@ -129,7 +129,7 @@ pub async fn add_version(
     now: i64,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO application_versions (application_id, name, released_on, created_at) VALUES ($1, $2, $3, $4)",
         [
             application_id.into(),
@@ -150,7 +150,7 @@ pub async fn remove_version(
     now: i64,
 ) -> StoreResult<bool> {
     let changed = execute(
-        &mut **tx,
+        tx.conn().await?,
         "DELETE FROM application_versions WHERE application_id = $1 AND name = $2",
         [application_id.into(), name.into()],
     )
@@ -161,7 +161,7 @@ pub async fn remove_version(
 
 async fn touch(tx: &mut Tx, application_id: &str, now: i64) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE applications SET updated_at = $1 WHERE id = $2",
         [now.into(), application_id.into()],
     )
@@ -180,7 +180,7 @@ pub async fn declared(
     // The LIKE only narrows the rows read (an `_` in the id matches any character); the JSON
     // decides.
     let texts: Vec<String> = scalar_all(
-        &mut **tx,
+        tx.conn().await?,
         "SELECT v.applications FROM versions v JOIN integrations i ON i.id = v.integration_id \
          WHERE i.organization_id = $1 AND v.applications LIKE $2",
         [organization_id.into(), format!("%{application_id}%").into()],

@@ -84,7 +84,7 @@ pub async fn insert(
         Uploader::CustomerUser(user) => ("customer_user", Some(user.clone())),
     };
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO attachments (id, organization_id, customer_id, name, content_type, size, sha256, \
          uploaded_by_kind, uploaded_by_user_id, content, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -174,7 +174,7 @@ pub async fn delete(
     id: &str,
 ) -> StoreResult<Option<AttachmentRecord>> {
     let row: Option<Row> = fetch_optional(
-        &mut **tx,
+        tx.conn().await?,
         AssertSqlSafe(format!(
             "{SELECT} WHERE organization_id = $1 AND customer_id = $2 AND id = $3"
         )),
@@ -183,7 +183,7 @@ pub async fn delete(
     .await?;
     if row.is_some() {
         execute(
-            &mut **tx,
+            tx.conn().await?,
             "DELETE FROM attachments WHERE id = $1",
             [id.into()],
         )

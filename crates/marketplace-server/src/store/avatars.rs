@@ -14,7 +14,7 @@ pub async fn put(
     now: i64,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO avatars (customer_id, sha256, png, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (customer_id) DO UPDATE SET sha256 = excluded.sha256, png = excluded.png, \
          created_at = excluded.created_at",
@@ -27,7 +27,7 @@ pub async fn put(
     )
     .await?;
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE customers SET avatar_url = $1 WHERE id = $2",
         [url.into(), customer_id.into()],
     )
@@ -38,13 +38,13 @@ pub async fn put(
 /// Removes a customer's avatar and clears its `avatar_url` (whoever set it).
 pub async fn delete(tx: &mut Tx, customer_id: &str) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "DELETE FROM avatars WHERE customer_id = $1",
         [customer_id.into()],
     )
     .await?;
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE customers SET avatar_url = NULL WHERE id = $1",
         [customer_id.into()],
     )

@@ -92,7 +92,7 @@ pub async fn insert(
     request: &CertificationRequest,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO certification_requests (id, organization_id, integration_id, version, status, notes, requested_by, \
          decision, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         [
@@ -120,7 +120,7 @@ pub async fn decide(
     decision: &TemplateDecision,
 ) -> StoreResult<bool> {
     let changed = execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE certification_requests SET status = $2, decision = $3, updated_at = $4 WHERE id = $1 AND status = 'pending'",
         [
             id.into(),
@@ -136,7 +136,7 @@ pub async fn decide(
 /// Whether a request of the version is pending (read in the writing transaction).
 pub async fn pending(tx: &mut Tx, integration_id: &str, version: &str) -> StoreResult<bool> {
     let count: i64 = scalar(
-        &mut **tx,
+        tx.conn().await?,
         "SELECT COUNT(*) FROM certification_requests WHERE integration_id = $1 AND version = $2 AND status = 'pending'",
         [integration_id.into(), version.into()],
     )
@@ -203,7 +203,7 @@ pub struct NewRun<'a> {
 /// Stores a connection test run.
 pub async fn insert_run(tx: &mut Tx, new: &NewRun<'_>) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO connection_test_runs (id, integration_id, version, instance_id, execution_id, passed, at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
         [

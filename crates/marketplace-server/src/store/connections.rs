@@ -143,7 +143,8 @@ pub async fn list_in(
     instance_id: &str,
 ) -> StoreResult<Vec<Connection>> {
     let sql = format!("SELECT {COLUMNS} FROM connections WHERE instance_id = $1 ORDER BY key");
-    let rows: Vec<Row> = fetch_all(&mut **tx, AssertSqlSafe(sql), [instance_id.into()]).await?;
+    let rows: Vec<Row> =
+        fetch_all(tx.conn().await?, AssertSqlSafe(sql), [instance_id.into()]).await?;
     rows.into_iter().map(|r| r.connection(store)).collect()
 }
 
@@ -174,7 +175,7 @@ pub async fn lock(
     let sql =
         format!("SELECT {COLUMNS} FROM connections WHERE instance_id = $1 AND key = $2{lock}");
     let row: Option<Row> = fetch_optional(
-        &mut **tx,
+        tx.conn().await?,
         AssertSqlSafe(sql),
         [instance_id.into(), key.into()],
     )
@@ -197,7 +198,7 @@ pub async fn save(tx: &mut Tx, store: &Store, connection: &Connection) -> StoreR
             .is_some_and(|t| t.refresh_token.is_some()),
     );
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO connections (instance_id, key, organization_id, status, sealed_tokens, scopes, expires_at, \
          has_refresh_token, connected_at, error, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
          ON CONFLICT (instance_id, key) DO UPDATE SET status = excluded.status, sealed_tokens = excluded.sealed_tokens, \
@@ -224,7 +225,7 @@ pub async fn save(tx: &mut Tx, store: &Store, connection: &Connection) -> StoreR
 /// Forgets a connection (disconnect).
 pub async fn delete(tx: &mut Tx, instance_id: &str, key: &str) -> StoreResult<bool> {
     let sql = "DELETE FROM connections WHERE instance_id = $1 AND key = $2";
-    Ok(execute(&mut **tx, sql, [instance_id.into(), key.into()]).await? > 0)
+    Ok(execute(tx.conn().await?, sql, [instance_id.into(), key.into()]).await? > 0)
 }
 
 /// `(organization_id, instance_id, key)` of the connected connections with a refresh token
@@ -311,7 +312,7 @@ pub async fn insert_state(
     now: i64,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "DELETE FROM connection_states WHERE expires_at < $1",
         [now.into()],
     )
@@ -320,7 +321,7 @@ pub async fn insert_state(
         .sealer
         .seal(&state_context(&state.state_hash), state.verifier.as_bytes());
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO connection_states (state_hash, instance_id, key, organization_id, sealed_verifier, user_id, origin, \
          expires_at, used, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9)",
         [
@@ -347,7 +348,7 @@ pub async fn take_state(
     state_hash: &str,
 ) -> StoreResult<Option<AuthorizationState>> {
     let row: Option<StateRow> = fetch_optional(
-        &mut **tx,
+        tx.conn().await?,
         "SELECT state_hash, instance_id, key, organization_id, sealed_verifier, user_id, origin, expires_at, used \
          FROM connection_states WHERE state_hash = $1",
         [state_hash.into()],
@@ -357,7 +358,7 @@ pub async fn take_state(
         return Ok(None);
     };
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE connection_states SET used = 1 WHERE state_hash = $1",
         [state_hash.into()],
     )

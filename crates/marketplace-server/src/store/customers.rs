@@ -74,7 +74,7 @@ pub async fn insert(
     now: i64,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO customers (id, organization_id, external_id, name, description, labels, avatar_url, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         [
@@ -95,7 +95,7 @@ pub async fn insert(
 /// Stores a customer's changed fields.
 pub async fn update(tx: &mut Tx, customer: &Customer) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE customers SET name = $1, description = $2, external_id = $3, labels = $4, avatar_url = $5 WHERE id = $6",
         [
             (&customer.name).into(),
@@ -113,7 +113,7 @@ pub async fn update(tx: &mut Tx, customer: &Customer) -> StoreResult<()> {
 /// Sets or clears the tenant a customer belongs to.
 pub async fn set_tenant(tx: &mut Tx, id: &str, tenant_id: Option<&str>) -> StoreResult<()> {
     let sql = "UPDATE customers SET tenant_id = $1 WHERE id = $2";
-    execute(&mut **tx, sql, [tenant_id.into(), id.into()]).await?;
+    execute(tx.conn().await?, sql, [tenant_id.into(), id.into()]).await?;
     Ok(())
 }
 
@@ -125,7 +125,7 @@ pub async fn delete(tx: &mut Tx, id: &str) -> StoreResult<()> {
         "DELETE FROM executions WHERE customer_id = $1",
         "DELETE FROM customers WHERE id = $1",
     ] {
-        execute(&mut **tx, sql, [id.into()]).await?;
+        execute(tx.conn().await?, sql, [id.into()]).await?;
     }
     Ok(())
 }
@@ -281,7 +281,7 @@ pub async fn upsert_user(
         role.into(),
         now.into(),
     ];
-    if execute(&mut **tx, insert, args).await? == 1 {
+    if execute(tx.conn().await?, insert, args).await? == 1 {
         return Ok(true);
     }
     let update = "UPDATE customer_users SET role = $3, name = COALESCE($4, name), email = COALESCE($5, email) \
@@ -293,7 +293,7 @@ pub async fn upsert_user(
         name.into(),
         email.into(),
     ];
-    execute(&mut **tx, update, args).await?;
+    execute(tx.conn().await?, update, args).await?;
     Ok(false)
 }
 
@@ -325,7 +325,7 @@ pub async fn get_user(
 ) -> StoreResult<Option<UserRecord>> {
     let sql = format!("{USER_SELECT} WHERE customer_id = $1 AND id = $2");
     let row: Option<UserRow> = fetch_optional(
-        &mut **tx,
+        tx.conn().await?,
         AssertSqlSafe(sql),
         [customer_id.into(), user_id.into()],
     )
@@ -336,7 +336,7 @@ pub async fn get_user(
 /// Stores a user's display data.
 pub async fn update_user(tx: &mut Tx, user: &UserRecord) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE customer_users SET name = $1, email = $2 WHERE customer_id = $3 AND id = $4",
         [
             user.name.clone().into(),
@@ -352,7 +352,7 @@ pub async fn update_user(tx: &mut Tx, user: &UserRecord) -> StoreResult<()> {
 /// Deletes a user.
 pub async fn delete_user(tx: &mut Tx, customer_id: &str, user_id: &str) -> StoreResult<()> {
     let sql = "DELETE FROM customer_users WHERE customer_id = $1 AND id = $2";
-    execute(&mut **tx, sql, [customer_id.into(), user_id.into()]).await?;
+    execute(tx.conn().await?, sql, [customer_id.into(), user_id.into()]).await?;
     Ok(())
 }
 
@@ -438,7 +438,7 @@ pub async fn put_vendor_values(
         &Value::Object(values.clone()),
     );
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO customer_configs (customer_id, integration_id, sealed_values, updated_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (customer_id, integration_id) DO UPDATE SET sealed_values = excluded.sealed_values, updated_at = excluded.updated_at",
         [customer_id.into(), integration_id.into(), blob.into(), now.into()],

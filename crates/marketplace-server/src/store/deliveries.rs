@@ -105,7 +105,7 @@ pub async fn enqueue(tx: &mut Tx, new: &NewDelivery<'_>) -> StoreResult<()> {
         new.instance_id.or(new.customer_id).unwrap_or("")
     );
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO deliveries (id, organization_id, event_id, event_type, event_configuration_id, customer_id, \
          instance_id, order_key, seq, payload, status, attempt_count, next_attempt_at, window_start, lease_until, \
          created_at, updated_at) \
@@ -234,7 +234,7 @@ pub async fn settle(
 ) -> StoreResult<bool> {
     let n = claimed.attempt_count + 1;
     let changed = execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE deliveries SET status = $3, dead_reason = $4, attempt_count = $5, next_attempt_at = $6, lease_until = 0, \
          lease_token = NULL, url = $7, last_attempt = $8, result = COALESCE($9, result), updated_at = $10 \
          WHERE id = $1 AND lease_token = $2 AND status = 'pending'",
@@ -256,7 +256,7 @@ pub async fn settle(
         return Ok(false);
     }
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO delivery_attempts (delivery_id, n, at, revision, url, http_status, latency_ms, error, response_excerpt) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         [
@@ -392,7 +392,7 @@ pub async fn attempts(store: &Store, id: &str) -> StoreResult<Vec<Attempt>> {
 /// (a pending one is left alone).
 pub async fn redeliver(tx: &mut Tx, id: &str, now: i64) -> StoreResult<bool> {
     let changed = execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE deliveries SET status = 'pending', dead_reason = NULL, next_attempt_at = $2, window_start = $2, \
          lease_until = 0, lease_token = NULL, updated_at = $2 WHERE id = $1 AND status <> 'pending'",
         [id.into(), now.into()],
@@ -404,7 +404,7 @@ pub async fn redeliver(tx: &mut Tx, id: &str, now: i64) -> StoreResult<bool> {
 /// Records the vendor's answer through the result API.
 pub async fn record_result(tx: &mut Tx, id: &str, result: &Value, now: i64) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE deliveries SET result = $2, updated_at = $3 WHERE id = $1",
         [id.into(), to_json_text(result).into(), now.into()],
     )
@@ -469,16 +469,20 @@ pub async fn enqueue_for_event(
         match (known_link, &event.instance_id, &event.integration_id) {
             (Some(_), _, _) => None,
             (None, Some(_), Some(integration_id)) => {
-                super::event_configurations::linked(tx, integration_id.as_str()).await?
+                super::event_configurations::linked(tx.conn().await?, integration_id.as_str())
+                    .await?
             }
             (None, Some(instance_id), None) => {
                 let sql = format!(
                     "{routes} JOIN event_configuration_links l ON l.event_configuration_id = c.id \
                      JOIN instances i ON i.integration_id = l.integration_id WHERE i.id = $1"
                 );
-                let row: Option<RouteRow> =
-                    fetch_optional(&mut **tx, AssertSqlSafe(sql), [instance_id.as_str().into()])
-                        .await?;
+                let row: Option<RouteRow> = fetch_optional(
+                    tx.conn().await?,
+                    AssertSqlSafe(sql),
+                    [instance_id.as_str().into()],
+                )
+                .await?;
                 match row {
                     Some(row) => {
                         let snapshot = row.snapshot()?;
@@ -492,7 +496,12 @@ pub async fn enqueue_for_event(
     let linked = known_link.unwrap_or(read_link.as_ref());
     let published: Vec<RouteRow> = if event.instance_id.is_none() {
         let sql = format!("{routes} WHERE c.organization_id = $1 ORDER BY c.id");
-        fetch_all(&mut **tx, AssertSqlSafe(sql), [organization_id.into()]).await?
+        fetch_all(
+            tx.conn().await?,
+            AssertSqlSafe(sql),
+            [organization_id.into()],
+        )
+        .await?
     } else {
         Vec::new()
     };
@@ -514,7 +523,7 @@ pub async fn enqueue_for_event(
             let sql = "SELECT i.id, i.integration_id, i.version, i.name, i.status, c.id AS customer_id, \
                        c.external_id AS customer_external_id, c.name AS customer_name \
                        FROM instances i JOIN customers c ON c.id = i.customer_id WHERE i.id = $1";
-            fetch_optional(&mut **tx, sql, [id.as_str().into()]).await?
+            fetch_optional(tx.conn().await?, sql, [id.as_str().into()]).await?
         }
         None => None,
     };
@@ -526,7 +535,7 @@ pub async fn enqueue_for_event(
         }),
         (None, Some(id)) => {
             let sql = "SELECT id, external_id, name FROM customers WHERE id = $1";
-            fetch_optional(&mut **tx, sql, [id.as_str().into()]).await?
+            fetch_optional(tx.conn().await?, sql, [id.as_str().into()]).await?
         }
         (None, None) => None,
     };

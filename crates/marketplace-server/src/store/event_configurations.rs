@@ -224,7 +224,7 @@ pub async fn insert(tx: &mut Tx, store: &Store, new: &NewConfiguration<'_>) -> S
         now.into(),
     ];
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO event_configurations (id, organization_id, name, working, sealed_working_secret, revision, \
          published_at, sealed_signing_secrets, last_tests, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, 0, NULL, $6, '{}', $7, $8)",
@@ -293,7 +293,7 @@ pub async fn linked_integrations(store: &Store, id: &str) -> StoreResult<Vec<Str
 /// Renames a configuration.
 pub async fn rename(tx: &mut Tx, id: &str, name: &str, now: i64) -> StoreResult<()> {
     let sql = "UPDATE event_configurations SET name = $2, updated_at = $3 WHERE id = $1";
-    execute(&mut **tx, sql, [id.into(), name.into(), now.into()]).await?;
+    execute(tx.conn().await?, sql, [id.into(), name.into(), now.into()]).await?;
     Ok(())
 }
 
@@ -307,7 +307,7 @@ pub async fn put_working(
 ) -> StoreResult<()> {
     let (json, sealed) = seal_snapshot(store, &working_context(id), working);
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE event_configurations SET working = $2, sealed_working_secret = $3, updated_at = $4 WHERE id = $1",
         [
             id.into(),
@@ -331,7 +331,7 @@ pub async fn publish(
 ) -> StoreResult<()> {
     let (json, sealed) = seal_snapshot(store, &revision_context(id, revision), snapshot);
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO event_configuration_revisions (event_configuration_id, revision, snapshot, sealed_secret, published_at) \
          VALUES ($1, $2, $3, $4, $5)",
         [
@@ -344,7 +344,7 @@ pub async fn publish(
     )
     .await?;
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE event_configurations SET revision = $2, published_at = $3, updated_at = $3 WHERE id = $1",
         [id.into(), revision.into(), now.into()],
     )
@@ -355,7 +355,7 @@ pub async fn publish(
 /// Deletes a configuration (its revisions, deliveries and tokens go with it).
 pub async fn delete(tx: &mut Tx, id: &str) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "DELETE FROM event_configurations WHERE id = $1",
         [id.into()],
     )
@@ -390,7 +390,7 @@ pub async fn set_signing_secrets(
         &serde_json::to_value(secrets).unwrap_or_default(),
     );
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE event_configurations SET sealed_signing_secrets = $2, updated_at = $3 WHERE id = $1",
         [id.into(), sealed.into(), now.into()],
     )
@@ -407,14 +407,14 @@ pub async fn set_inbound_client(
     now: i64,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE event_configurations SET inbound_client_id = $2, inbound_secret_hash = $3, inbound_created_at = $4, \
          updated_at = $4 WHERE id = $1",
         [id.into(), client_id.into(), secret_hash.into(), now.into()],
     )
     .await?;
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "DELETE FROM vendor_tokens WHERE event_configuration_id = $1",
         [id.into()],
     )
@@ -448,13 +448,13 @@ pub async fn insert_vendor_token(
     now: i64,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "DELETE FROM vendor_tokens WHERE expires_at < $1",
         [now.into()],
     )
     .await?;
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO vendor_tokens (token_hash, event_configuration_id, expires_at) VALUES ($1, $2, $3)",
         [token_hash.into(), configuration_id.into(), expires_at.into()],
     )
@@ -483,7 +483,7 @@ pub async fn by_vendor_token(
 /// Records the last ping of a snapshot (`working` or `published`) for a type.
 pub async fn record_last_test(tx: &mut Tx, id: &str, last_tests: &Value) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE event_configurations SET last_tests = $2 WHERE id = $1",
         [id.into(), to_json_text(last_tests).into()],
     )
@@ -495,7 +495,7 @@ pub async fn record_last_test(tx: &mut Tx, id: &str, last_tests: &Value) -> Stor
 pub async fn link(tx: &mut Tx, integration_id: &str, id: &str, now: i64) -> StoreResult<()> {
     unlink(tx, integration_id).await?;
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO event_configuration_links (integration_id, event_configuration_id, linked_at) VALUES ($1, $2, $3)",
         [integration_id.into(), id.into(), now.into()],
     )
@@ -506,7 +506,7 @@ pub async fn link(tx: &mut Tx, integration_id: &str, id: &str, now: i64) -> Stor
 /// Unlinks an integration; whether it was linked.
 pub async fn unlink(tx: &mut Tx, integration_id: &str) -> StoreResult<bool> {
     let n = execute(
-        &mut **tx,
+        tx.conn().await?,
         "DELETE FROM event_configuration_links WHERE integration_id = $1",
         [integration_id.into()],
     )

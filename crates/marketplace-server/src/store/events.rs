@@ -1,8 +1,7 @@
 //! `events`: the record of every state change, written in the change's transaction.
 
 use super::page::{Filter, Order, fetch_page};
-use super::sql::execute;
-use super::{Page, PageRequest, Store, StoreResult, Tx, json_column, new_id};
+use super::{Insert, Page, PageRequest, Store, StoreResult, Tx, json_column, new_id};
 use marketplace_core::event::Event;
 use marketplace_core::event_config::EventSnapshot;
 
@@ -64,11 +63,9 @@ pub async fn record_routed(
     known_link: Option<Option<&(String, EventSnapshot)>>,
 ) -> StoreResult<(String, usize)> {
     let id = new_id("evt");
-    execute(
-        &mut **tx,
-        "INSERT INTO events (id, organization_id, type, at, customer_id, integration_id, instance_id, data) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        [
+    tx.defer(
+        &INSERT_EVENT,
+        vec![
             id.as_str().into(),
             organization_id.into(),
             event.event_type.as_str().into(),
@@ -78,12 +75,18 @@ pub async fn record_routed(
             event.instance_id.as_ref().map(|c| c.to_string()).into(),
             event.data.to_string().into(),
         ],
-    )
-    .await?;
+    );
     let enqueued =
         super::deliveries::enqueue_for_event(tx, organization_id, &id, event, known_link).await?;
     Ok((id, enqueued))
 }
+
+/// An event (held back until the transaction's next statement: [`Tx::defer`]).
+static INSERT_EVENT: Insert = Insert {
+    head: "INSERT INTO events (id, organization_id, type, at, customer_id, integration_id, instance_id, data) VALUES",
+    row: "($1, $2, $3, $4, $5, $6, $7, $8)",
+    params: 8,
+};
 
 /// A page of the organization's events, oldest first.
 pub async fn list(

@@ -203,7 +203,7 @@ pub async fn enqueue_in(
     queued: &Queued<'_>,
     now: i64,
 ) -> StoreResult<()> {
-    insert(&mut **tx, store, queued, now).await
+    insert(tx.conn().await?, store, queued, now).await
 }
 
 async fn insert<'c>(

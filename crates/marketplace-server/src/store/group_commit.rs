@@ -137,7 +137,7 @@ async fn writer(db: Db, mut queue: mpsc::UnboundedReceiver<Box<dyn Job>>) {
 
 /// Runs the batch in one transaction; false (rolled back) when a write or the commit failed.
 async fn run_together(db: &Db, batch: &mut [Box<dyn Job>]) -> bool {
-    let Ok(mut tx) = db.write.begin().await else {
+    let Ok(mut tx) = Tx::begin(&db.write).await else {
         return false;
     };
     for job in batch.iter_mut() {
@@ -150,9 +150,9 @@ async fn run_together(db: &Db, batch: &mut [Box<dyn Job>]) -> bool {
 
 /// Runs one write in a transaction of its own and commits it.
 async fn in_own_transaction<W: GroupWrite>(db: &Db, write: &W) -> Result<W::Output, W::Error> {
-    let mut tx = db.write.begin().await.map_err(StoreError::from)?;
+    let mut tx = Tx::begin(&db.write).await?;
     let output = write.write(&mut tx).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok(output)
 }
 
@@ -176,7 +176,7 @@ mod tests {
             Box::pin(async move {
                 sqlx::query("INSERT INTO scratch (n) VALUES ($1)")
                     .bind(self.n)
-                    .execute(&mut **tx)
+                    .execute(tx.conn().await?)
                     .await?;
                 tokio::time::sleep(self.hold).await;
                 if self.refuse {

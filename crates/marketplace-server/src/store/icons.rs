@@ -14,7 +14,7 @@ pub async fn put(
     now: i64,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO integration_icons (integration_id, sha256, content_type, content, created_at) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (integration_id) DO UPDATE SET \
          sha256 = excluded.sha256, content_type = excluded.content_type, \
@@ -34,7 +34,7 @@ pub async fn put(
 /// Removes an integration's icon; whether it had one.
 pub async fn delete(tx: &mut Tx, integration_id: &str) -> StoreResult<bool> {
     let sql = "DELETE FROM integration_icons WHERE integration_id = $1";
-    Ok(execute(&mut **tx, sql, [integration_id.into()]).await? > 0)
+    Ok(execute(tx.conn().await?, sql, [integration_id.into()]).await? > 0)
 }
 
 /// The content stored under a content hash with that content type, if an integration has it.

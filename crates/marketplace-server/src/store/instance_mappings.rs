@@ -43,14 +43,14 @@ pub async fn put(
     now: i64,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "DELETE FROM instance_mappings WHERE instance_id = $1 AND collection = $2",
         [instance_id.into(), collection.into()],
     )
     .await?;
     if !overrides.is_empty() {
         execute(
-            &mut **tx,
+            tx.conn().await?,
             "INSERT INTO instance_mappings (instance_id, collection, overrides, updated_at) VALUES ($1, $2, $3, $4)",
             [
                 instance_id.into(),
@@ -72,7 +72,7 @@ pub async fn replace_all(
     now: i64,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "DELETE FROM instance_mappings WHERE instance_id = $1",
         [instance_id.into()],
     )

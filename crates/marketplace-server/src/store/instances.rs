@@ -3,7 +3,7 @@
 
 use super::page::{Filter, Order, fetch_page};
 use super::sql::{execute, fetch_all, fetch_optional, scalar, scalar_all, scalar_optional};
-use super::{Conn, Page, PageRequest, Store, StoreError, StoreResult, Tx};
+use super::{Conn, Insert, Page, PageRequest, Store, StoreError, StoreResult, Tx};
 use marketplace_core::{Instance, InstanceStatus};
 use serde_json::Value;
 use sqlx::AssertSqlSafe;
@@ -109,7 +109,8 @@ pub async fn get(store: &Store, organization_id: &str, id: &str) -> StoreResult<
 /// An instance, read inside a transaction (after a lock taken in it).
 pub async fn get_in(tx: &mut Tx, store: &Store, id: &str) -> StoreResult<Option<Instance>> {
     let sql = format!("{SELECT} WHERE id = $1");
-    let row: Option<Row> = fetch_optional(&mut **tx, AssertSqlSafe(sql), [id.into()]).await?;
+    let row: Option<Row> =
+        fetch_optional(tx.conn().await?, AssertSqlSafe(sql), [id.into()]).await?;
     row.map(|r| r.instance(store)).transpose()
 }
 
@@ -179,7 +180,7 @@ pub async fn latest_version(
 pub async fn lock_customer(tx: &mut Tx, store: &Store, customer_id: &str) -> StoreResult<()> {
     if store.backend() == super::Backend::Postgres {
         let sql = "SELECT id FROM customers WHERE id = $1 FOR UPDATE";
-        execute(&mut **tx, sql, [customer_id.into()]).await?;
+        execute(tx.conn().await?, sql, [customer_id.into()]).await?;
     }
     Ok(())
 }
@@ -195,15 +196,6 @@ pub async fn save(
         &context(instance.id.as_str()),
         &Value::Object(instance.config.clone()),
     );
-    let sql = if insert {
-        "INSERT INTO instances (id, organization_id, customer_id, integration_id, version, name, status, sealed_config, \
-         created_at, updated_at, status_message, account_identifier, template_id, enabled_flows, marketplace_id) \
-         VALUES ($1, (SELECT organization_id FROM customers WHERE id = $2), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
-    } else {
-        "UPDATE instances SET customer_id = $2, integration_id = $3, version = $4, name = $5, status = $6, sealed_config = $7, \
-         created_at = $8, updated_at = $9, status_message = $10, account_identifier = $11, template_id = $12, \
-         enabled_flows = $13, marketplace_id = $14 WHERE id = $1"
-    };
     let enabled_flows = instance
         .enabled_flows
         .as_ref()
@@ -228,9 +220,34 @@ pub async fn save(
             .map(|m| m.to_string())
             .into(),
     ];
-    execute(&mut **tx, sql, args).await?;
+    if insert {
+        tx.defer(&INSERT_INSTANCE, args.into());
+    } else {
+        let sql = "UPDATE instances SET customer_id = $2, integration_id = $3, version = $4, name = $5, status = $6, \
+                   sealed_config = $7, created_at = $8, updated_at = $9, status_message = $10, account_identifier = $11, \
+                   template_id = $12, enabled_flows = $13, marketplace_id = $14 WHERE id = $1";
+        execute(tx.conn().await?, sql, args).await?;
+    }
     Ok(())
 }
+
+/// A new instance (held back until the transaction's next statement: [`Tx::defer`]); its
+/// organization is its customer's.
+static INSERT_INSTANCE: Insert = Insert {
+    head: "INSERT INTO instances (id, organization_id, customer_id, integration_id, version, name, status, \
+           sealed_config, created_at, updated_at, status_message, account_identifier, template_id, enabled_flows, \
+           marketplace_id) VALUES",
+    row: "($1, (SELECT organization_id FROM customers WHERE id = $2), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+          $13, $14)",
+    params: 14,
+};
+
+/// A webhook URL of an instance's flow (held back: [`Tx::defer`]).
+static INSERT_WEBHOOK_URL: Insert = Insert {
+    head: "INSERT INTO webhook_urls (token, instance_id, flow) VALUES",
+    row: "($1, $2, $3)",
+    params: 3,
+};
 
 const WEBHOOK_TOKENS: &str =
     "SELECT flow, token FROM webhook_urls WHERE instance_id = $1 ORDER BY flow";
@@ -256,18 +273,17 @@ pub async fn sync_webhooks(
         Vec::new()
     } else {
         let sql = "SELECT flow FROM webhook_urls WHERE instance_id = $1";
-        scalar_all(&mut **tx, sql, [instance_id.into()]).await?
+        scalar_all(tx.conn().await?, sql, [instance_id.into()]).await?
     };
     for flow in existing.iter().filter(|f| !flows.contains(&f.as_str())) {
         let sql = "DELETE FROM webhook_urls WHERE instance_id = $1 AND flow = $2";
-        execute(&mut **tx, sql, [instance_id.into(), flow.into()]).await?;
+        execute(tx.conn().await?, sql, [instance_id.into(), flow.into()]).await?;
     }
     let mut made = Vec::new();
     for flow in flows.iter().filter(|f| !existing.iter().any(|e| e == *f)) {
         let token = new_token();
-        let sql = "INSERT INTO webhook_urls (token, instance_id, flow) VALUES ($1, $2, $3)";
-        let args = [token.as_str().into(), instance_id.into(), (*flow).into()];
-        execute(&mut **tx, sql, args).await?;
+        let args = vec![token.as_str().into(), instance_id.into(), (*flow).into()];
+        tx.defer(&INSERT_WEBHOOK_URL, args);
         made.push(WebhookToken {
             flow: (*flow).to_owned(),
             token,
@@ -277,7 +293,7 @@ pub async fn sync_webhooks(
         made.sort_by(|a, b| a.flow.cmp(&b.flow));
         return Ok(made);
     }
-    fetch_all(&mut **tx, WEBHOOK_TOKENS, [instance_id.into()]).await
+    fetch_all(tx.conn().await?, WEBHOOK_TOKENS, [instance_id.into()]).await
 }
 
 /// The instance and flow a webhook token triggers, with the instance's organization.
@@ -327,7 +343,7 @@ pub async fn insert_idempotency_record(
     now: i64,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO idempotency_keys (customer_id, key, request_hash, response, created_at) VALUES ($1, $2, $3, $4, $5)",
         [
             customer_id.into(),
@@ -345,7 +361,7 @@ pub async fn insert_idempotency_record(
 /// concurrent deactivation wins); whether it was saved.
 pub async fn settle_pending(tx: &mut Tx, instance: &Instance) -> StoreResult<bool> {
     let changed = execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE instances SET status = $2, status_message = $3, account_identifier = $4, updated_at = $5 \
          WHERE id = $1 AND status = 'pending'",
         [

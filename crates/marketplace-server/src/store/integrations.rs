@@ -164,7 +164,7 @@ pub async fn insert(
     now: i64,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO integrations (id, organization_id, name, description, category, labels, icon_url, profile, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
         [
@@ -191,7 +191,7 @@ pub async fn update(
     now: i64,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE integrations SET name = $1, description = $2, category = $3, labels = $4, icon_url = $5, profile = $6, updated_at = $7 WHERE id = $8",
         [
             (&integration.name).into(),
@@ -217,7 +217,7 @@ pub async fn set_icon_url(
 ) -> StoreResult<()> {
     let sql = "UPDATE integrations SET icon_url = $1, updated_at = $2 WHERE id = $3";
     execute(
-        &mut **tx,
+        tx.conn().await?,
         sql,
         [url.into(), now.into(), integration_id.into()],
     )
@@ -275,7 +275,8 @@ pub async fn list(
 /// The numbers and states of an integration's versions, read in a transaction (order rules).
 pub async fn summaries(tx: &mut Tx, integration_id: &str) -> StoreResult<Vec<VersionSummary>> {
     let sql = "SELECT version, state FROM versions WHERE integration_id = $1";
-    let rows: Vec<(String, String)> = fetch_all(&mut **tx, sql, [integration_id.into()]).await?;
+    let rows: Vec<(String, String)> =
+        fetch_all(tx.conn().await?, sql, [integration_id.into()]).await?;
     rows.into_iter()
         .map(|(v, s)| {
             Ok(VersionSummary {
@@ -295,7 +296,7 @@ pub async fn insert_version(
     now: i64,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO versions (integration_id, version, state, config, flows, collections, applications, documentation, connection_test, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         [
@@ -323,7 +324,7 @@ pub async fn replace_draft(
     document: &VersionDocument,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE versions SET config = $1, flows = $2, collections = $3, applications = $4, documentation = $5, connection_test = $6 \
          WHERE integration_id = $7 AND version = $8 AND state = 'draft'",
         [
@@ -349,7 +350,7 @@ pub async fn set_state(
     now: i64,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE versions SET state = $1, published_at = $2, record_types = $3 WHERE integration_id = $4 AND version = $5",
         [
             state_name(version.state).into(),
@@ -400,7 +401,7 @@ pub async fn set_collections(
     collections: &[Collection],
 ) -> StoreResult<bool> {
     let changed = execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE versions SET collections = $1 WHERE integration_id = $2 AND version = $3 AND state = 'draft'",
         [
             to_json_text(&collections).into(),
@@ -419,7 +420,7 @@ pub async fn record_type_in_use(
     record_type: &str,
 ) -> StoreResult<bool> {
     let texts: Vec<String> = super::sql::scalar_all(
-        &mut **tx,
+        tx.conn().await?,
         "SELECT v.collections FROM versions v JOIN integrations i ON i.id = v.integration_id \
          WHERE i.organization_id = $1 AND v.collections <> '[]'",
         [organization_id.into()],
@@ -442,7 +443,7 @@ pub async fn set_applications(
     applications: &[SupportedApplication],
 ) -> StoreResult<bool> {
     let changed = execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE versions SET applications = $1 WHERE integration_id = $2 AND version = $3",
         [
             to_json_text(&applications).into(),

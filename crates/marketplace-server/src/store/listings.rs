@@ -68,7 +68,7 @@ pub async fn upsert(
     now: i64,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO listings (integration_id, organization_id, version, overview, customer_deployable, allow_multiple_instances, updated_at, marketplace_id, partner_brief, visibility, pricing) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (marketplace_id, integration_id) DO UPDATE SET version = excluded.version, \
          overview = excluded.overview, customer_deployable = excluded.customer_deployable, \
@@ -104,7 +104,7 @@ pub async fn point_at(
     now: i64,
 ) -> StoreResult<ListingRecord> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO listings (marketplace_id, integration_id, organization_id, version, overview, customer_deployable, \
          allow_multiple_instances, updated_at) VALUES ($1, $2, $3, $4, '', 0, 0, $5) \
          ON CONFLICT (marketplace_id, integration_id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at",
@@ -119,7 +119,7 @@ pub async fn point_at(
     .await?;
     let sql = format!("{SELECT} WHERE marketplace_id = $1 AND integration_id = $2");
     let row: Row = fetch_optional(
-        &mut **tx,
+        tx.conn().await?,
         AssertSqlSafe(sql),
         [marketplace_id.into(), integration_id.into()],
     )
@@ -141,7 +141,7 @@ pub async fn delete(
         marketplace_id.into(),
         integration_id.into(),
     ];
-    Ok(execute(&mut **tx, sql, args).await? > 0)
+    Ok(execute(tx.conn().await?, sql, args).await? > 0)
 }
 
 /// A marketplace's listing of an integration (read from the write pool: it may just have changed).
@@ -228,7 +228,7 @@ pub async fn move_visibility(
     now: i64,
 ) -> StoreResult<bool> {
     let changed = execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE listings SET visibility = $1, updated_at = $2 \
          WHERE marketplace_id = $3 AND integration_id = $4 AND visibility = $5",
         [

@@ -80,7 +80,7 @@ pub async fn insert(
     now: i64,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO marketplaces (id, organization_id, key, name, description, is_default, allowed_origins, \
          front_end_url, tenant_id, min_tier, partner, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
@@ -112,7 +112,7 @@ pub async fn update(
     now: i64,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE marketplaces SET name = $1, description = $2, allowed_origins = $3, front_end_url = $4, \
          min_tier = $5, updated_at = $6 WHERE id = $7 AND organization_id = $8",
         [
@@ -139,13 +139,13 @@ pub async fn set_default(
     now: i64,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE marketplaces SET is_default = 0, updated_at = $1 WHERE organization_id = $2 AND is_default = 1 AND id <> $3",
         [now.into(), organization_id.into(), id.into()],
     )
     .await?;
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE marketplaces SET is_default = 1, updated_at = $1 WHERE organization_id = $2 AND id = $3",
         [now.into(), organization_id.into(), id.into()],
     )
@@ -157,7 +157,7 @@ pub async fn set_default(
 /// whether it existed.
 pub async fn delete(tx: &mut Tx, organization_id: &str, id: &str) -> StoreResult<bool> {
     let sql = "DELETE FROM marketplaces WHERE organization_id = $1 AND id = $2";
-    Ok(execute(&mut **tx, sql, [organization_id.into(), id.into()]).await? > 0)
+    Ok(execute(tx.conn().await?, sql, [organization_id.into(), id.into()]).await? > 0)
 }
 
 /// A marketplace of the organization (read from the write pool: it may just have changed).
@@ -184,7 +184,7 @@ pub async fn get_in(
 ) -> StoreResult<Option<MarketplaceRecord>> {
     let sql = format!("{SELECT} WHERE organization_id = $1 AND id = $2");
     let row: Option<Row> = fetch_optional(
-        &mut **tx,
+        tx.conn().await?,
         AssertSqlSafe(sql),
         [organization_id.into(), id.into()],
     )
@@ -226,7 +226,8 @@ pub async fn ids_by_key(
     organization_id: &str,
 ) -> StoreResult<HashMap<String, String>> {
     let sql = "SELECT key, id FROM marketplaces WHERE organization_id = $1";
-    let rows: Vec<(String, String)> = fetch_all(&mut **tx, sql, [organization_id.into()]).await?;
+    let rows: Vec<(String, String)> =
+        fetch_all(tx.conn().await?, sql, [organization_id.into()]).await?;
     Ok(rows.into_iter().collect())
 }
 
@@ -321,6 +322,11 @@ pub async fn set_customer_tenant(
     tenant_id: Option<&str>,
 ) -> StoreResult<()> {
     let sql = "UPDATE customers SET tenant_id = $1 WHERE id = $2";
-    execute(&mut **tx, sql, [tenant_id.into(), customer_id.into()]).await?;
+    execute(
+        tx.conn().await?,
+        sql,
+        [tenant_id.into(), customer_id.into()],
+    )
+    .await?;
     Ok(())
 }

@@ -11,6 +11,7 @@ mod db;
 pub mod group_commit;
 mod page;
 mod sql;
+mod tx;
 
 pub mod alert_monitors;
 pub mod api_keys;
@@ -53,8 +54,8 @@ pub use page::{Page, PageRequest};
 
 use crate::crypto::Sealer;
 
-/// An open transaction on the write pool; dropping it without [`Tx::commit`] rolls back.
-pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+use tx::Insert;
+pub use tx::Tx;
 
 /// A connection, inside a transaction (`&mut tx`) or from the read pool ([`Store::read`]).
 pub type Conn = sqlx::AnyConnection;
@@ -96,7 +97,7 @@ pub struct Store {
 impl Store {
     /// Opens a transaction on the write pool (one writer at a time on SQLite).
     pub async fn begin(&self) -> StoreResult<Tx> {
-        Ok(self.db.write.begin().await?)
+        Tx::begin(&self.db.write).await
     }
 
     /// Runs `write` in a transaction and commits it: on SQLite in a batch with the concurrent

@@ -45,7 +45,7 @@ pub async fn enqueue(tx: &mut Tx, new: &NewNotification<'_>) -> StoreResult<Stri
         }
     };
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO notifications (id, organization_id, kind, monitor_id, recipient, subject, body, status, \
          attempt_count, next_attempt_at, window_start, lease_until, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, 0, $8, $8)",

@@ -24,12 +24,12 @@ pub struct Organization {
 pub async fn insert(tx: &mut Tx, id: &str, name: &str) -> StoreResult<()> {
     let now = now_ms();
     let sql = "INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)";
-    execute(&mut **tx, sql, [id.into(), name.into(), now.into()]).await?;
+    execute(tx.conn().await?, sql, [id.into(), name.into(), now.into()]).await?;
     let sql = "INSERT INTO marketplaces (id, organization_id, key, name, is_default, created_at, updated_at) \
                VALUES ($1, $2, 'default', $3, 1, $4, $4)";
     let marketplace_id = default_marketplace_id(id);
     execute(
-        &mut **tx,
+        tx.conn().await?,
         sql,
         [marketplace_id.into(), id.into(), name.into(), now.into()],
     )
@@ -74,7 +74,7 @@ pub async fn get(store: &Store, id: &str) -> StoreResult<Option<Organization>> {
 /// Stores an organization's name, origins and theme.
 pub async fn update(tx: &mut Tx, organization: &Organization) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE organizations SET name = $1, allowed_origins = $2, theme = $3 WHERE id = $4",
         [
             (&organization.name).into(),
@@ -128,6 +128,6 @@ pub async fn cache_stamps(
 /// Marks the organization's catalog as changed, inside the writing transaction.
 pub async fn bump_catalog_version(tx: &mut Tx, id: &str) -> StoreResult<()> {
     let sql = "UPDATE organizations SET catalog_version = catalog_version + 1 WHERE id = $1";
-    execute(&mut **tx, sql, [id.into()]).await?;
+    execute(tx.conn().await?, sql, [id.into()]).await?;
     Ok(())
 }

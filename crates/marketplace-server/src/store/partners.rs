@@ -27,7 +27,7 @@ pub async fn insert_credential(
     now: i64,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO marketplace_credentials (client_id, marketplace_id, secret_hash, created_at) \
          VALUES ($1, $2, $3, $4)",
         [
@@ -44,7 +44,7 @@ pub async fn insert_credential(
 /// How many credentials a marketplace holds.
 pub async fn count_credentials(tx: &mut Tx, marketplace_id: &str) -> StoreResult<i64> {
     let sql = "SELECT COUNT(*) FROM marketplace_credentials WHERE marketplace_id = $1";
-    scalar(&mut **tx, sql, [marketplace_id.into()]).await
+    scalar(tx.conn().await?, sql, [marketplace_id.into()]).await
 }
 
 /// A page of a marketplace's credentials, by client id.
@@ -72,7 +72,13 @@ pub async fn delete_credential(
     client_id: &str,
 ) -> StoreResult<bool> {
     let sql = "DELETE FROM marketplace_credentials WHERE marketplace_id = $1 AND client_id = $2";
-    Ok(execute(&mut **tx, sql, [marketplace_id.into(), client_id.into()]).await? > 0)
+    Ok(execute(
+        tx.conn().await?,
+        sql,
+        [marketplace_id.into(), client_id.into()],
+    )
+    .await?
+        > 0)
 }
 
 /// Who holds client credentials: the marketplace, its organization and the secret's hash.
@@ -100,7 +106,7 @@ pub async fn credential_holder(
 /// Records a successful use of credentials.
 pub async fn touch_credential(tx: &mut Tx, client_id: &str, now: i64) -> StoreResult<()> {
     let sql = "UPDATE marketplace_credentials SET last_used_at = $1 WHERE client_id = $2";
-    execute(&mut **tx, sql, [now.into(), client_id.into()]).await?;
+    execute(tx.conn().await?, sql, [now.into(), client_id.into()]).await?;
     Ok(())
 }
 
@@ -115,7 +121,7 @@ pub async fn insert_registration(
     now: i64,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO marketplace_registrations (id, organization_id, tenant_id, token_hash, \
          expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         [
@@ -154,14 +160,14 @@ pub async fn use_registration(
     let sql = "SELECT id, organization_id, tenant_id FROM marketplace_registrations \
                WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2";
     let Some(registration): Option<Registration> =
-        fetch_optional(&mut **tx, sql, [token_hash.into(), now.into()]).await?
+        fetch_optional(tx.conn().await?, sql, [token_hash.into(), now.into()]).await?
     else {
         return Ok(None);
     };
     let sql = "UPDATE marketplace_registrations SET used_at = $1, marketplace_id = $2 \
                WHERE id = $3 AND used_at IS NULL";
     let updated = execute(
-        &mut **tx,
+        tx.conn().await?,
         sql,
         [now.into(), marketplace_id.into(), (&registration.id).into()],
     )
@@ -190,7 +196,7 @@ pub async fn list_signing_keys(
 /// Deletes a marketplace's signing key; whether it existed.
 pub async fn delete_signing_key(tx: &mut Tx, marketplace_id: &str, kid: &str) -> StoreResult<bool> {
     let sql = "DELETE FROM signing_keys WHERE marketplace_id = $1 AND kid = $2";
-    Ok(execute(&mut **tx, sql, [marketplace_id.into(), kid.into()]).await? > 0)
+    Ok(execute(tx.conn().await?, sql, [marketplace_id.into(), kid.into()]).await? > 0)
 }
 
 /// Whether the marketplace lists that version of the integration.

@@ -44,7 +44,7 @@ pub async fn put_invitation(
     token_hash: &str,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "DELETE FROM invitations WHERE customer_id = $1 AND email = $2 AND purpose = $3",
         [
             (&invitation.customer_id).into(),
@@ -54,7 +54,7 @@ pub async fn put_invitation(
     )
     .await?;
     execute(
-        &mut **tx,
+        tx.conn().await?,
         AssertSqlSafe(format!(
             "INSERT INTO invitations ({INVITATION_COLUMNS}, token_hash) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
@@ -117,7 +117,7 @@ pub async fn get_invitation(
 /// Deletes a customer's invitation; whether it existed.
 pub async fn delete_invitation(tx: &mut Tx, customer_id: &str, id: &str) -> StoreResult<bool> {
     let sql = "DELETE FROM invitations WHERE customer_id = $1 AND id = $2 AND purpose = 'invite'";
-    Ok(execute(&mut **tx, sql, [customer_id.into(), id.into()]).await? == 1)
+    Ok(execute(tx.conn().await?, sql, [customer_id.into(), id.into()]).await? == 1)
 }
 
 /// Takes (reads and deletes: single use) the invitation of a token's hash.
@@ -127,7 +127,7 @@ pub async fn take_invitation(
 ) -> StoreResult<Option<InvitationRecord>> {
     let sql =
         format!("DELETE FROM invitations WHERE token_hash = $1 RETURNING {INVITATION_COLUMNS}");
-    fetch_optional(&mut **tx, AssertSqlSafe(sql), [token_hash.into()]).await
+    fetch_optional(tx.conn().await?, AssertSqlSafe(sql), [token_hash.into()]).await
 }
 
 /// A user who may sign in to the portal, found by email.
@@ -193,7 +193,7 @@ pub async fn put_invited_user(
         (&invitation.role).into(),
         now.into(),
     ];
-    if execute(&mut **tx, insert, args).await? == 1 {
+    if execute(tx.conn().await?, insert, args).await? == 1 {
         return Ok(true);
     }
     let update = "UPDATE customer_users SET name = COALESCE($3, name), email = $4, role = $5 \
@@ -205,7 +205,7 @@ pub async fn put_invited_user(
         (&invitation.email).into(),
         (&invitation.role).into(),
     ];
-    execute(&mut **tx, update, args).await?;
+    execute(tx.conn().await?, update, args).await?;
     Ok(false)
 }
 
@@ -218,7 +218,7 @@ pub async fn set_password(
 ) -> StoreResult<()> {
     let sql = "UPDATE customer_users SET password_hash = $1 WHERE customer_id = $2 AND id = $3";
     execute(
-        &mut **tx,
+        tx.conn().await?,
         sql,
         [password_hash.into(), customer_id.into(), user_id.into()],
     )
@@ -235,7 +235,7 @@ pub async fn record_login(
 ) -> StoreResult<()> {
     let sql = "UPDATE customer_users SET last_login_at = $1 WHERE customer_id = $2 AND id = $3";
     execute(
-        &mut **tx,
+        tx.conn().await?,
         sql,
         [now.into(), customer_id.into(), user_id.into()],
     )
@@ -252,7 +252,7 @@ pub async fn pin_role(
 ) -> StoreResult<()> {
     let sql = "UPDATE customer_users SET pinned_role = $1 WHERE customer_id = $2 AND id = $3";
     execute(
-        &mut **tx,
+        tx.conn().await?,
         sql,
         [role.into(), customer_id.into(), user_id.into()],
     )
@@ -296,11 +296,16 @@ pub async fn put_login_failures(
 ) -> StoreResult<()> {
     if *state == LoginFailures::default() {
         let sql = "DELETE FROM login_failures WHERE organization_id = $1 AND email = $2";
-        execute(&mut **tx, sql, [organization_id.into(), email.into()]).await?;
+        execute(
+            tx.conn().await?,
+            sql,
+            [organization_id.into(), email.into()],
+        )
+        .await?;
         return Ok(());
     }
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO login_failures (organization_id, email, failures, locked_until) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (organization_id, email) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until",
         [
@@ -338,7 +343,7 @@ pub async fn insert_session(
     session: &NewSession<'_>,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO portal_sessions (token_hash, organization_id, customer_id, user_id, csrf_token, expires_at, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
         [
@@ -411,7 +416,7 @@ pub async fn session(store: &Store, token_hash: &str) -> StoreResult<Option<Sess
 /// Ends one session.
 pub async fn delete_session(tx: &mut Tx, token_hash: &str) -> StoreResult<()> {
     let sql = "DELETE FROM portal_sessions WHERE token_hash = $1";
-    execute(&mut **tx, sql, [token_hash.into()]).await?;
+    execute(tx.conn().await?, sql, [token_hash.into()]).await?;
     Ok(())
 }
 
@@ -426,7 +431,7 @@ pub async fn delete_user_sessions(
         "DELETE FROM portal_sessions WHERE customer_id = $1 AND user_id = $2 AND token_hash <> $3";
     let keep = keep.unwrap_or_default();
     execute(
-        &mut **tx,
+        tx.conn().await?,
         sql,
         [customer_id.into(), user_id.into(), keep.into()],
     )
@@ -437,6 +442,6 @@ pub async fn delete_user_sessions(
 /// Ends every session of a customer's users (the customer's own deletion cascades too).
 pub async fn delete_customer_sessions(tx: &mut Tx, customer_id: &str) -> StoreResult<()> {
     let sql = "DELETE FROM portal_sessions WHERE customer_id = $1";
-    execute(&mut **tx, sql, [customer_id.into()]).await?;
+    execute(tx.conn().await?, sql, [customer_id.into()]).await?;
     Ok(())
 }

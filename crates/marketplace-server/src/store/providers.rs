@@ -55,7 +55,7 @@ pub async fn insert(
     now: i64,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO providers (id, organization_id, name, url, logo_url, support, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
         [
@@ -75,7 +75,7 @@ pub async fn insert(
 /// Stores a provider's changed fields.
 pub async fn update(tx: &mut Tx, provider: &Provider, now: i64) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE providers SET name = $1, url = $2, logo_url = $3, support = $4, updated_at = $5 WHERE id = $6",
         [
             (&provider.name).into(),
@@ -93,7 +93,7 @@ pub async fn update(tx: &mut Tx, provider: &Provider, now: i64) -> StoreResult<(
 /// Deletes a provider; whether it existed.
 pub async fn delete(tx: &mut Tx, organization_id: &str, id: &str) -> StoreResult<bool> {
     let changed = execute(
-        &mut **tx,
+        tx.conn().await?,
         "DELETE FROM providers WHERE id = $1 AND organization_id = $2",
         [id.into(), organization_id.into()],
     )
@@ -104,7 +104,7 @@ pub async fn delete(tx: &mut Tx, organization_id: &str, id: &str) -> StoreResult
 /// Whether the provider has applications (read in the deleting transaction).
 pub async fn has_applications(tx: &mut Tx, id: &str) -> StoreResult<bool> {
     let count: i64 = scalar(
-        &mut **tx,
+        tx.conn().await?,
         "SELECT COUNT(*) FROM applications WHERE provider_id = $1",
         [id.into()],
     )

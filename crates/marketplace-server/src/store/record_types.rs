@@ -78,7 +78,7 @@ pub async fn upsert(
     now: i64,
 ) -> StoreResult<bool> {
     let replaced = execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE record_types SET description = $1, schema = $2, updated_at = $3 WHERE organization_id = $4 AND name = $5",
         [
             (&record_type.description).into(),
@@ -93,7 +93,7 @@ pub async fn upsert(
         return Ok(false);
     }
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO record_types (organization_id, name, description, schema, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
         [
             organization_id.into(),
@@ -110,7 +110,7 @@ pub async fn upsert(
 /// Deletes a record type; whether it existed.
 pub async fn delete(tx: &mut Tx, organization_id: &str, name: &str) -> StoreResult<bool> {
     let deleted = execute(
-        &mut **tx,
+        tx.conn().await?,
         "DELETE FROM record_types WHERE organization_id = $1 AND name = $2",
         [organization_id.into(), name.into()],
     )

@@ -176,7 +176,7 @@ async fn reseal_column(
                 last.into_iter().map(Arg::from).collect(),
             ),
         };
-        let page = rows(&mut **tx, AssertSqlSafe(select), args).await?;
+        let page = rows(tx.conn().await?, AssertSqlSafe(select), args).await?;
         let full = page.len() as i64 == BATCH;
         for row in &page {
             let key_values = keys
@@ -196,7 +196,7 @@ async fn reseal_column(
                 Some((plain, OpenedWith::Previous)) => {
                     let mut args = vec![Arg::Blob(store.sealer.seal(&context, &plain))];
                     args.extend(key_values.iter().cloned().map(Arg::from));
-                    execute(&mut **tx, AssertSqlSafe(update.as_str()), args).await?;
+                    execute(tx.conn().await?, AssertSqlSafe(update.as_str()), args).await?;
                     outcome.resealed += 1;
                 }
                 None => {

@@ -130,7 +130,7 @@ impl Row {
 /// Inserts a review; `false` when the customer has one of the integration already.
 pub async fn insert(tx: &mut Tx, organization_id: &str, review: &Review) -> StoreResult<bool> {
     let inserted = execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO reviews (id, organization_id, customer_id, integration_id, rating, body, \
          returned, follow_up, created_at, updated_at, negative) VALUES ($1, $2, $3, $4, $5, $6, \
          $7, $8, $9, $9, $10) ON CONFLICT (customer_id, integration_id) DO NOTHING",
@@ -155,7 +155,7 @@ pub async fn insert(tx: &mut Tx, organization_id: &str, review: &Review) -> Stor
 pub async fn update(tx: &mut Tx, review: &Review) -> StoreResult<()> {
     let dispute = review.dispute.as_ref();
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE reviews SET rating = $1, body = $2, follow_up = $3, response_text = $4, \
          response_at = $5, dispute_status = $6, dispute_reason = $7, dispute_notes = $8, \
          dispute_filed_by = $9, dispute_filed_at = $10, dispute_decided_at = $11, \
@@ -189,7 +189,7 @@ pub async fn mark_returned(
     now: i64,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE reviews SET returned = 1, updated_at = $1 \
          WHERE customer_id = $2 AND integration_id = $3 AND returned = 0",
         [now.into(), customer_id.into(), integration_id.into()],

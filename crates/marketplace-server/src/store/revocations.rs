@@ -43,7 +43,7 @@ async fn upsert(
     at: i64,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO revocations (organization_id, customer_external_id, user_id, revoked_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (organization_id, customer_external_id, user_id) DO UPDATE SET revoked_at = excluded.revoked_at",
         [organization_id.into(), customer.into(), user.into(), at.into()],

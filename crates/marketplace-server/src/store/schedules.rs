@@ -45,7 +45,7 @@ pub async fn claim_tick(
     let id = new_id("exe");
     let mut tx = store.begin().await?;
     let inserted = execute(
-        &mut *tx,
+        tx.conn().await?,
         "INSERT INTO schedule_ticks (instance_id, flow, tick_at, execution_id) VALUES ($1, $2, $3, $4) \
          ON CONFLICT DO NOTHING",
         [

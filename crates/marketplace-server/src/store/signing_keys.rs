@@ -26,7 +26,7 @@ const SELECT: &str =
 /// Stores a key (a duplicate kid is a unique violation).
 pub async fn insert(tx: &mut Tx, organization_id: &str, key: &SigningKey) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO signing_keys (organization_id, kid, algorithm, public_key_pem, created_at, marketplace_id) \
          VALUES ($1, $2, $3, $4, $5, $6)",
         [
@@ -79,6 +79,6 @@ pub async fn list(
 /// Deletes a key; whether it existed.
 pub async fn delete(tx: &mut Tx, organization_id: &str, kid: &str) -> StoreResult<bool> {
     let sql = "DELETE FROM signing_keys WHERE organization_id = $1 AND kid = $2";
-    let deleted = execute(&mut **tx, sql, [organization_id.into(), kid.into()]).await?;
+    let deleted = execute(tx.conn().await?, sql, [organization_id.into(), kid.into()]).await?;
     Ok(deleted > 0)
 }

@@ -1,6 +1,6 @@
 //! Running one statement with its arguments: the few calls every storage function makes.
 //!
-//! Each function takes where to run (`&mut **tx`, a read connection, or a pool such as
+//! Each function takes where to run (`tx.conn().await?`, a read connection, or a pool such as
 //! `&store.db.read`), the SQL with `$N` placeholders, and the arguments in order.
 //!
 //! The SQL is a literal, or sqlx's `AssertSqlSafe` around a statement assembled at run time.

@@ -186,7 +186,7 @@ pub async fn set_client(
     now: i64,
 ) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO sso_clients (client_id, organization_id, secret_hash, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (client_id) DO UPDATE SET organization_id = excluded.organization_id, \
          secret_hash = excluded.secret_hash, created_at = excluded.created_at",

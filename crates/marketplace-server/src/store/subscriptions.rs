@@ -3,7 +3,7 @@
 
 use super::page::{Filter, Order, fetch_page};
 use super::sql::{Arg, execute, fetch_all, fetch_optional, scalar_optional};
-use super::{Conn, Page, PageRequest, Store, StoreError, StoreResult, Tx};
+use super::{Conn, Insert, Page, PageRequest, Store, StoreError, StoreResult, Tx};
 use marketplace_core::commerce::scoring::SubscriptionFact;
 use marketplace_core::commerce::{
     Cancellation, CancellationReason, CancelledBy, Pricing, ScoringPolicy, SubscriptionStatus,
@@ -127,14 +127,9 @@ pub async fn insert(tx: &mut Tx, organization_id: &str, s: &Subscription) -> Sto
         Some((at, by)) => (Some(at), Some(by.as_str().to_owned())),
         None => (None, None),
     };
-    execute(
-        &mut **tx,
-        "INSERT INTO subscriptions (id, organization_id, customer_id, marketplace_id, \
-         integration_id, instance_id, pricing, status, is_return, imported, subscribed_at, \
-         cancelled_at, cancelled_by, cancellation_reason, cancellation_comment, created_at, \
-         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-         $16, $17)",
-        [
+    tx.defer(
+        &INSERT_SUBSCRIPTION,
+        vec![
             (&s.id).into(),
             organization_id.into(),
             (&s.customer_id).into(),
@@ -159,10 +154,18 @@ pub async fn insert(tx: &mut Tx, organization_id: &str, s: &Subscription) -> Sto
             s.subscribed_at.max(s.updated_at).into(),
             s.updated_at.into(),
         ],
-    )
-    .await?;
+    );
     Ok(())
 }
+
+/// A subscription (held back until the transaction's next statement: [`Tx::defer`]).
+static INSERT_SUBSCRIPTION: Insert = Insert {
+    head: "INSERT INTO subscriptions (id, organization_id, customer_id, marketplace_id, integration_id, \
+           instance_id, pricing, status, is_return, imported, subscribed_at, cancelled_at, cancelled_by, \
+           cancellation_reason, cancellation_comment, created_at, updated_at) VALUES",
+    row: "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+    params: 17,
+};
 
 /// The customer's subscriptions of an integration, as the distinct pairs of status and who
 /// cancelled (what decides whether an activation is a return, and whether the customer may
@@ -197,7 +200,7 @@ pub async fn cancel_for_instance(
     now: i64,
 ) -> StoreResult<Option<Subscription>> {
     let changed = execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE subscriptions SET status = 'cancelled', cancelled_at = $1, cancelled_by = $2, \
          cancellation_reason = $3, cancellation_comment = $4, updated_at = $1 \
          WHERE instance_id = $5 AND status = 'active'",
@@ -215,7 +218,7 @@ pub async fn cancel_for_instance(
     }
     let sql = format!("{SELECT} WHERE instance_id = $1");
     let row: Option<Row> =
-        fetch_optional(&mut **tx, AssertSqlSafe(sql), [instance_id.into()]).await?;
+        fetch_optional(tx.conn().await?, AssertSqlSafe(sql), [instance_id.into()]).await?;
     row.map(Row::subscription).transpose()
 }
 
@@ -223,14 +226,14 @@ pub async fn cancel_for_instance(
 /// erases the customer's own words (cancellation comments) from all of them, in `tx`.
 pub async fn cancel_for_customer(tx: &mut Tx, customer_id: &str, now: i64) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE subscriptions SET status = 'cancelled', cancelled_at = $1, \
          cancelled_by = 'organization', updated_at = $1 WHERE customer_id = $2 AND status = 'active'",
         [now.into(), customer_id.into()],
     )
     .await?;
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE subscriptions SET cancellation_comment = NULL \
          WHERE customer_id = $1 AND cancellation_comment IS NOT NULL",
         [customer_id.into()],
@@ -349,7 +352,7 @@ pub async fn put_policy(
 ) -> StoreResult<()> {
     let text = serde_json::to_string(policy).expect("a policy serializes");
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO scoring_policies (organization_id, policy, updated_at) VALUES ($1, $2, $3) \
          ON CONFLICT (organization_id) DO UPDATE SET policy = $2, updated_at = $3",
         [organization_id.into(), text.into(), now.into()],

@@ -113,7 +113,7 @@ fn overrides_json(overrides: &[(String, Vec<Mapping>)]) -> String {
 /// Stores a new template.
 pub async fn insert(tx: &mut Tx, organization_id: &str, template: &Template) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO workflow_templates (id, organization_id, integration_id, version, name, description, config, \
          flows, overrides, status, submitted_kind, submitted_id, decision, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
@@ -148,7 +148,7 @@ pub async fn decide(
 ) -> StoreResult<bool> {
     let decision_json = serde_json::to_string(decision).unwrap_or_default();
     let changed = execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE workflow_templates SET status = $2, decision = $3, updated_at = $4 WHERE id = $1 AND status = 'pending'",
         [
             id.into(),
@@ -164,7 +164,7 @@ pub async fn decide(
 /// Deletes a template.
 pub async fn delete(tx: &mut Tx, id: &str) -> StoreResult<()> {
     let sql = "DELETE FROM workflow_templates WHERE id = $1";
-    execute(&mut **tx, sql, [id.into()]).await?;
+    execute(tx.conn().await?, sql, [id.into()]).await?;
     Ok(())
 }
 

@@ -31,7 +31,7 @@ const SELECT: &str =
 /// Stores a new tenant (a duplicate key is a unique violation).
 pub async fn insert(tx: &mut Tx, organization_id: &str, tenant: &TenantRow) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "INSERT INTO tenants (id, organization_id, key, name, description, app_management, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         [
@@ -52,7 +52,7 @@ pub async fn insert(tx: &mut Tx, organization_id: &str, tenant: &TenantRow) -> S
 /// Writes a tenant's name, description and app management (the key never changes).
 pub async fn update(tx: &mut Tx, organization_id: &str, tenant: &TenantRow) -> StoreResult<()> {
     execute(
-        &mut **tx,
+        tx.conn().await?,
         "UPDATE tenants SET name = $1, description = $2, app_management = $3, updated_at = $4 \
          WHERE id = $5 AND organization_id = $6",
         [
@@ -87,7 +87,7 @@ pub async fn get_in(
 ) -> StoreResult<Option<TenantRow>> {
     let sql = format!("{SELECT} WHERE organization_id = $1 AND id = $2");
     fetch_optional(
-        &mut **tx,
+        tx.conn().await?,
         AssertSqlSafe(sql),
         [organization_id.into(), id.into()],
     )
@@ -117,7 +117,7 @@ pub async fn list(
 pub async fn in_use(tx: &mut Tx, id: &str) -> StoreResult<bool> {
     let sql = "SELECT (SELECT COUNT(*) FROM customers WHERE tenant_id = $1) \
                + (SELECT COUNT(*) FROM marketplaces WHERE tenant_id = $1)";
-    let n: i64 = scalar(&mut **tx, sql, [id.into()]).await?;
+    let n: i64 = scalar(tx.conn().await?, sql, [id.into()]).await?;
     Ok(n > 0)
 }
 
@@ -127,10 +127,10 @@ pub async fn delete(tx: &mut Tx, organization_id: &str, id: &str) -> StoreResult
         "DELETE FROM tenant_listings WHERE tenant_id = $1",
         "DELETE FROM marketplace_registrations WHERE tenant_id = $1",
     ] {
-        execute(&mut **tx, sql, [id.into()]).await?;
+        execute(tx.conn().await?, sql, [id.into()]).await?;
     }
     let sql = "DELETE FROM tenants WHERE organization_id = $1 AND id = $2";
-    Ok(execute(&mut **tx, sql, [organization_id.into(), id.into()]).await? > 0)
+    Ok(execute(tx.conn().await?, sql, [organization_id.into(), id.into()]).await? > 0)
 }
 
 /// A listing assigned to a tenant.
@@ -176,7 +176,7 @@ pub async fn listing_exists(
     let sql = "SELECT COUNT(*) FROM listings WHERE organization_id = $1 AND marketplace_id = $2 \
                AND integration_id = $3";
     let n: i64 = scalar(
-        &mut **tx,
+        tx.conn().await?,
         sql,
         [
             organization_id.into(),
@@ -199,7 +199,7 @@ pub async fn assign(
     let sql = "INSERT INTO tenant_listings (tenant_id, marketplace_id, integration_id, created_at) \
                VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
     let inserted = execute(
-        &mut **tx,
+        tx.conn().await?,
         sql,
         [
             tenant_id.into(),
@@ -222,7 +222,7 @@ pub async fn unassign(
     let sql = "DELETE FROM tenant_listings WHERE tenant_id = $1 AND marketplace_id = $2 \
                AND integration_id = $3";
     let deleted = execute(
-        &mut **tx,
+        tx.conn().await?,
         sql,
         [
             tenant_id.into(),

@@ -214,7 +214,10 @@ async fn a_listening_process_reads_from_memory_until_its_connection_is_lost() {
         "UPDATE listings SET customer_deployable = 0",
         "UPDATE organizations SET catalog_version = catalog_version + 1",
     ] {
-        sqlx::query(statement).execute(&mut *tx).await.unwrap();
+        sqlx::query(statement)
+            .execute(tx.conn().await.unwrap())
+            .await
+            .unwrap();
     }
     tx.commit().await.unwrap();
     assert_eq!(
