@@ -360,6 +360,11 @@ async fn activate_once(
         request.integration_id,
     )
     .await?;
+    // The customer as a delivery names it, when the linked configuration may route the event.
+    let customer = match &linked {
+        Some(_) => store::deliveries::payload_customer(&mut conn, request.customer_id).await?,
+        None => None,
+    };
     // Released before the write (on PostgreSQL reads and writes share one pool).
     drop(conn);
     let version = listed.version.clone();
@@ -452,6 +457,7 @@ async fn activate_once(
             event,
             version,
             linked,
+            customer,
             returning,
             now,
             record,
@@ -485,6 +491,8 @@ struct ActivationWrite {
     event: Event,
     version: Arc<IntegrationVersion>,
     linked: Option<(String, marketplace_core::event_config::EventSnapshot)>,
+    /// The customer as a delivery names it (read with `linked`, when there is one).
+    customer: Option<store::deliveries::CustomerRow>,
     returning: bool,
     now: i64,
     /// Who activates (what the answer shows of the config).
@@ -529,7 +537,23 @@ impl ActivationWrite {
                 .await?;
         }
         let tokens = sync_webhooks(tx, instance.id.as_str(), &self.version, true).await?;
-        let linked = Some(self.linked.as_ref());
+        let subject = self
+            .customer
+            .as_ref()
+            .map(|customer| store::deliveries::Subject {
+                id: instance.id.to_string(),
+                integration_id: instance.integration_id.to_string(),
+                version: instance.version.to_string(),
+                name: instance.name.clone(),
+                status: instance.status.as_str().to_owned(),
+                customer_id: customer.id.clone(),
+                customer_external_id: customer.external_id.clone(),
+                customer_name: customer.name.clone(),
+            });
+        let linked = Some(store::deliveries::Known {
+            link: self.linked.as_ref(),
+            subject: subject.as_ref(),
+        });
         let (event_id, mut deliveries) =
             store::events::record_routed(tx, &self.organization_id, &self.event, linked).await?;
         deliveries += subscriptions::start(

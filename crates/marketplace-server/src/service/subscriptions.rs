@@ -11,7 +11,6 @@ use marketplace_core::commerce::{
     check_import_item, is_returning,
 };
 use marketplace_core::event::{Event, EventType};
-use marketplace_core::event_config::EventSnapshot;
 use marketplace_core::{FieldError, FieldErrorCode, Instance};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -80,9 +79,8 @@ pub(crate) async fn is_return(
 
 /// Starts the subscription of a new instance in `tx`, at the listing's price now (`returning`
 /// from [`is_return`]; what the customer wrote before then stops counting). Records
-/// `subscription.created`, routed by the integration's linked configuration when the caller has
-/// read it (`known_link`, as `store::events::record_routed` takes it); how many deliveries that
-/// enqueued.
+/// `subscription.created`, routed with what the caller has read already (`known`, as
+/// `store::events::record_routed` takes it); how many deliveries that enqueued.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn start(
     tx: &mut Tx,
@@ -91,7 +89,7 @@ pub(crate) async fn start(
     pricing: Option<&Pricing>,
     instance: &Instance,
     returning: bool,
-    known_link: Option<Option<&(String, EventSnapshot)>>,
+    known: Option<store::deliveries::Known<'_>>,
     now: i64,
 ) -> ApiResult<usize> {
     let (customer_id, integration_id) = (
@@ -118,8 +116,7 @@ pub(crate) async fn start(
     };
     store::subscriptions::insert(tx, organization_id, &subscription).await?;
     let created = event(EventType::SubscriptionCreated, &subscription, now);
-    let (_, enqueued) =
-        store::events::record_routed(tx, organization_id, &created, known_link).await?;
+    let (_, enqueued) = store::events::record_routed(tx, organization_id, &created, known).await?;
     Ok(enqueued)
 }
 

@@ -11,7 +11,8 @@ use super::event_configurations::WITH_PUBLISHED;
 use super::page::{Filter, Order, fetch_page};
 use super::sql::{Arg, execute, fetch_all, fetch_optional, scalar};
 use super::{
-    Backend, Page, PageRequest, Store, StoreResult, Tx, json_column, new_id, to_json_text,
+    Backend, Conn, Insert, Page, PageRequest, Store, StoreResult, Tx, json_column, new_id,
+    to_json_text,
 };
 use marketplace_core::delivery::{self, PayloadCustomer, PayloadInstance};
 use marketplace_core::event::Event;
@@ -104,13 +105,9 @@ pub async fn enqueue(tx: &mut Tx, new: &NewDelivery<'_>) -> StoreResult<()> {
         new.event_configuration_id,
         new.instance_id.or(new.customer_id).unwrap_or("")
     );
-    execute(
-        tx.conn().await?,
-        "INSERT INTO deliveries (id, organization_id, event_id, event_type, event_configuration_id, customer_id, \
-         instance_id, order_key, seq, payload, status, attempt_count, next_attempt_at, window_start, lease_until, \
-         created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $11, 0, $11, $11)",
-        [
+    tx.defer(
+        &INSERT_DELIVERY,
+        vec![
             new_id("dlv").into(),
             new.organization_id.into(),
             new.event_id.into(),
@@ -123,10 +120,18 @@ pub async fn enqueue(tx: &mut Tx, new: &NewDelivery<'_>) -> StoreResult<()> {
             to_json_text(new.payload).into(),
             new.now.into(),
         ],
-    )
-    .await?;
+    );
     Ok(())
 }
+
+/// A pending delivery (held back until the transaction's next statement: [`Tx::defer`]).
+static INSERT_DELIVERY: Insert = Insert {
+    head: "INSERT INTO deliveries (id, organization_id, event_id, event_type, event_configuration_id, customer_id, \
+           instance_id, order_key, seq, payload, status, attempt_count, next_attempt_at, window_start, lease_until, \
+           created_at, updated_at) VALUES",
+    row: "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $11, 0, $11, $11)",
+    params: 11,
+};
 
 /// A claimed delivery: what a worker needs to attempt it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -429,37 +434,72 @@ impl RouteRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct CustomerRow {
-    id: String,
-    external_id: String,
-    name: String,
+/// A customer as a delivery's payload names it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CustomerRow {
+    /// Id (`cus_...`).
+    pub id: String,
+    /// The host's id of the customer.
+    pub external_id: String,
+    /// Name.
+    pub name: String,
 }
 
-#[derive(sqlx::FromRow)]
-struct InstanceRow {
-    id: String,
-    integration_id: String,
-    version: String,
-    name: String,
-    status: String,
-    customer_id: String,
-    customer_external_id: String,
-    customer_name: String,
+/// An instance and its customer, as a delivery's payload names them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Subject {
+    /// Id (`ins_...`).
+    pub id: String,
+    /// Its integration.
+    pub integration_id: String,
+    /// Its version.
+    pub version: String,
+    /// Its name.
+    pub name: String,
+    /// Its status.
+    pub status: String,
+    /// Its customer's id.
+    pub customer_id: String,
+    /// Its customer's external id.
+    pub customer_external_id: String,
+    /// Its customer's name.
+    pub customer_name: String,
+}
+
+/// A customer as a delivery's payload names it, read on `conn` (before the transaction of an
+/// event about it, so that the transaction need not read it: [`Known::subject`]).
+pub async fn payload_customer(
+    conn: &mut Conn,
+    customer_id: &str,
+) -> StoreResult<Option<CustomerRow>> {
+    let sql = "SELECT id, external_id, name FROM customers WHERE id = $1";
+    fetch_optional(conn, sql, [customer_id.into()]).await
+}
+
+/// What the caller of [`enqueue_for_event`] read before the event's transaction, so that the
+/// transaction does not read it again (on SQLite, on the single writer, where a read also sends
+/// the rows held back before it).
+#[derive(Debug, Clone, Copy)]
+pub struct Known<'a> {
+    /// The configuration linked to the event's integration (`None`: there is none).
+    pub link: Option<&'a (String, EventSnapshot)>,
+    /// The event's instance and customer, when the caller has them.
+    pub subject: Option<&'a Subject>,
 }
 
 /// Inserts the deliveries an event routes to (core's [`route`]), each with its payload, in the
 /// event's transaction; how many. Events of no deliverable type cost nothing more.
 ///
-/// `known_link`: the configuration linked to the event's integration as the caller read it
-/// (`Some(None)`: none), so that it is not read again here; `None` reads it.
+/// `known`: what the caller read already ([`Known`]); `None` reads it here.
 pub async fn enqueue_for_event(
     tx: &mut Tx,
     organization_id: &str,
     event_id: &str,
     event: &Event,
-    known_link: Option<Option<&(String, EventSnapshot)>>,
+    known: Option<Known<'_>>,
 ) -> StoreResult<usize> {
+    let known_link = known.map(|known| known.link);
+    let known_subject = known.and_then(|known| known.subject);
     if !DELIVERABLE.contains(&event.event_type) {
         return Ok(0);
     }
@@ -518,7 +558,8 @@ pub async fn enqueue_for_event(
         return Ok(0);
     }
     // An instance and its customer in one read (the common case: instance events).
-    let instance: Option<InstanceRow> = match &event.instance_id {
+    let instance: Option<Subject> = match &event.instance_id {
+        Some(id) if known_subject.is_some_and(|s| s.id == id.as_str()) => known_subject.cloned(),
         Some(id) => {
             let sql = "SELECT i.id, i.integration_id, i.version, i.name, i.status, c.id AS customer_id, \
                        c.external_id AS customer_external_id, c.name AS customer_name \
@@ -533,10 +574,14 @@ pub async fn enqueue_for_event(
             external_id: i.customer_external_id.clone(),
             name: i.customer_name.clone(),
         }),
-        (None, Some(id)) => {
-            let sql = "SELECT id, external_id, name FROM customers WHERE id = $1";
-            fetch_optional(tx.conn().await?, sql, [id.as_str().into()]).await?
-        }
+        (None, Some(id)) => match known_subject.filter(|s| s.customer_id == id.as_str()) {
+            Some(s) => Some(CustomerRow {
+                id: s.customer_id.clone(),
+                external_id: s.customer_external_id.clone(),
+                name: s.customer_name.clone(),
+            }),
+            None => payload_customer(tx.conn().await?, id.as_str()).await?,
+        },
         (None, None) => None,
     };
     let payload = delivery::payload(

@@ -3,7 +3,6 @@
 use super::page::{Filter, Order, fetch_page};
 use super::{Insert, Page, PageRequest, Store, StoreResult, Tx, json_column, new_id};
 use marketplace_core::event::Event;
-use marketplace_core::event_config::EventSnapshot;
 
 /// A stored event.
 #[derive(Debug, Clone)]
@@ -53,14 +52,14 @@ pub async fn record(tx: &mut Tx, organization_id: &str, event: &Event) -> StoreR
     Ok(record_routed(tx, organization_id, event, None).await?.0)
 }
 
-/// [`record`], with the configuration linked to the event's integration when the caller has
-/// read it already (see [`super::deliveries::enqueue_for_event`]); also tells how many
-/// deliveries it enqueued (the delivery worker needs waking only when there are some).
+/// [`record`], with what the caller read already for routing it
+/// ([`super::deliveries::Known`]); also tells how many deliveries it enqueued (the delivery
+/// worker needs waking only when there are some).
 pub async fn record_routed(
     tx: &mut Tx,
     organization_id: &str,
     event: &Event,
-    known_link: Option<Option<&(String, EventSnapshot)>>,
+    known: Option<super::deliveries::Known<'_>>,
 ) -> StoreResult<(String, usize)> {
     let id = new_id("evt");
     tx.defer(
@@ -77,7 +76,7 @@ pub async fn record_routed(
         ],
     );
     let enqueued =
-        super::deliveries::enqueue_for_event(tx, organization_id, &id, event, known_link).await?;
+        super::deliveries::enqueue_for_event(tx, organization_id, &id, event, known).await?;
     Ok((id, enqueued))
 }
 

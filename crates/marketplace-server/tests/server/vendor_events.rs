@@ -262,7 +262,14 @@ async fn activation_is_delivered_signed(backend: Backend) {
     assert_eq!(body["type"], "instance.activated");
     assert_eq!(body["organization_id"], server.organization_id.as_str());
     assert_eq!(body["data"]["instance"]["id"], instance_id);
+    // The instance and customer as the activation wrote them (given to the event's transaction,
+    // not read back there).
+    for field in ["integration_id", "version", "name", "status"] {
+        assert_eq!(body["data"]["instance"][field], instance[field], "{field}");
+    }
     assert_eq!(body["data"]["customer"]["external_id"], "acme");
+    assert_eq!(body["data"]["customer"]["id"], instance["customer_id"]);
+    assert!(body["data"]["customer"]["name"].is_string());
     assert!(body["result_url"].as_str().unwrap().ends_with(&format!(
         "/api/v1/vendor/events/{}/result",
         body["id"].as_str().unwrap()
