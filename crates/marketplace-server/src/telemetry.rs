@@ -24,7 +24,8 @@
 //! The recorder is installed once per process, by the first [`AppState`](crate::AppState).
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{LazyLock, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
 /// Buckets of the request latency histogram, in seconds (100 µs to 10 s).
@@ -66,15 +67,40 @@ pub async fn run_upkeep() {
     }
 }
 
+/// The request histograms made so far, by route template, then method and status: a request
+/// finds its handle here instead of building three label strings and the registry's key.
+type RequestHistograms = HashMap<String, Vec<(axum::http::Method, u16, metrics::Histogram)>>;
+
+static REQUEST_HISTOGRAMS: LazyLock<RwLock<RequestHistograms>> = LazyLock::new(Default::default);
+
 /// One answered request: its method, route template (`None`: no route matched), status and time.
 pub fn request(method: &axum::http::Method, route: Option<&str>, status: u16, elapsed: Duration) {
-    metrics::histogram!(
+    let (route, seconds) = (route.unwrap_or("(no route)"), elapsed.as_secs_f64());
+    {
+        let made = REQUEST_HISTOGRAMS
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        let found = made
+            .get(route)
+            .and_then(|made| made.iter().find(|(m, s, _)| m == method && *s == status));
+        if let Some((_, _, histogram)) = found {
+            histogram.record(seconds);
+            return;
+        }
+    }
+    let histogram = metrics::histogram!(
         "http_request_duration_seconds",
         "method" => method.as_str().to_owned(),
-        "route" => route.unwrap_or("(no route)").to_owned(),
+        "route" => route.to_owned(),
         "status" => status.to_string(),
-    )
-    .record(elapsed.as_secs_f64());
+    );
+    histogram.record(seconds);
+    REQUEST_HISTOGRAMS
+        .write()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry(route.to_owned())
+        .or_default()
+        .push((method.clone(), status, histogram));
 }
 
 /// One activation request's result: `activated`, `replayed`, `refused` or `failed`.
