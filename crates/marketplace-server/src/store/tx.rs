@@ -24,15 +24,15 @@ pub struct Tx {
 }
 
 /// An insert whose rows may be held back and sent together: `head` is
-/// `INSERT INTO table (columns) VALUES`, `row` the row with placeholders `$1..$params`
-/// (renumbered for each row of a multi-row statement).
+/// `INSERT INTO table (columns) VALUES`, `row` one row with placeholders `$1..$params`, written
+/// again for each row of a multi-row statement (see [`statement`]).
 #[derive(Debug)]
 pub(super) struct Insert {
     /// `INSERT INTO table (columns) VALUES`.
     pub(super) head: &'static str,
     /// One row: `($1, $2, ...)`, where a value may be a sub-select of its placeholders.
     pub(super) row: &'static str,
-    /// How many placeholders `row` has.
+    /// The highest placeholder of `row`: how many arguments a row has.
     pub(super) params: usize,
 }
 
