@@ -81,19 +81,31 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             );
         }
         let message = inner.to_string();
-        let code = if message.starts_with("missing field") {
+        let mut path = to_pointer(e.path());
+        let code = if let Some(field) = named_field(&message, "missing field `") {
+            // serde reports a missing field at the object that lacks it: the path names it.
+            path = marketplace_core::pointer::push(&path, field);
             FieldErrorCode::Required
-        } else if message.starts_with("unknown field") {
+        } else if let Some(field) = named_field(&message, "unknown field `") {
+            if !path.ends_with(&marketplace_core::pointer::push("", field)) {
+                path = marketplace_core::pointer::push(&path, field);
+            }
             FieldErrorCode::UnknownKey
         } else {
             FieldErrorCode::Type
         };
-        ApiError::field(FieldError::new(to_pointer(e.path()), code, message))
+        ApiError::field(FieldError::new(path, code, message))
     })?;
     deserializer.end().map_err(|e| {
         ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {e}"))
     })?;
     Ok(value)
+}
+
+/// The field a serde message names after `prefix` (``missing field `name` ``).
+fn named_field<'m>(message: &'m str, prefix: &str) -> Option<&'m str> {
+    let rest = message.strip_prefix(prefix)?;
+    rest.find('`').map(|end| &rest[..end])
 }
 
 fn to_pointer(path: &serde_path_to_error::Path) -> String {
@@ -153,5 +165,53 @@ where
             .await
             .map(|q| ApiQuery(q.0))
             .map_err(|e: QueryRejection| ApiError::bad_request("invalid_query", e.body_text()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        flag: bool,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        name: String,
+        inner: Vec<Inner>,
+    }
+
+    fn refusal(body: &str) -> (String, FieldErrorCode) {
+        match parse_json::<Outer>(body.as_bytes()) {
+            Err(ApiError::Validation(errors)) => (errors[0].path.clone(), errors[0].code),
+            other => panic!("expected a field error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_refused_field_is_named_by_its_path() {
+        assert_eq!(
+            refusal(r#"{"inner": []}"#),
+            ("/name".into(), FieldErrorCode::Required)
+        );
+        assert_eq!(
+            refusal(r#"{"name": "a", "inner": [{"flag": true}, {}]}"#),
+            ("/inner/1/flag".into(), FieldErrorCode::Required)
+        );
+        assert_eq!(
+            refusal(r#"{"name": "a", "inner": [{"flag": true, "extra": 1}]}"#),
+            ("/inner/0/extra".into(), FieldErrorCode::UnknownKey)
+        );
+        assert_eq!(
+            refusal(r#"{"name": 1, "inner": []}"#),
+            ("/name".into(), FieldErrorCode::Type)
+        );
     }
 }
