@@ -1,6 +1,6 @@
 //! The npm package's second WebAssembly module: mapping collections checked and applied with
-//! core's rules, formulas (jq on jaq) included; and the catalog's `visible` and certification's
-//! `tier`, which no longer fit the main module's budget.
+//! core's rules, formulas (jq on jaq) included; and the catalog's `visible`, certification's
+//! `tier` and commerce's `score`, which no longer fit the main module's budget.
 //!
 //! It is apart from `marketplace-wasm` because jaq does not fit the main module's size budget:
 //! the package's `validateCollection`, `applyMappings`, `visible` and `tier` (`js/mappings.js`)
@@ -10,6 +10,7 @@
 //! `cargo xtask wasm` builds it next to the main module (see `xtask/src/wasm_pkg.rs`).
 
 use marketplace_core::certification::{self, Evidence};
+use marketplace_core::commerce::scoring::{self, ScoreFacts, ScoringPolicy};
 use marketplace_core::ids::MarketplaceId;
 use marketplace_core::listing::Listing;
 use marketplace_core::mapping::{self, Mapping, RecordType};
@@ -172,6 +173,49 @@ export interface TierReport {
   tier: Tier | null;
   checks: Check[];
 }
+
+/** The organization's scoring policy (as `GET /api/v1/scoring-policy` answers). */
+export type ScoringPolicy = components["schemas"]["ScoringPolicyView"];
+
+/** Who cancelled a subscription: the customer's cancellations are scored, the organization's not. */
+export type CancelledBy = "customer" | "organization";
+
+/** Everything `score` computes a listing's score from (times in Unix ms; every list optional). */
+export interface ScoreFacts {
+  /** The applications the listed version declares. */
+  applications?: {
+    id: string;
+    /** For the factor's detail. */
+    name: string;
+    /** Its released versions: `[version, released_at]`. */
+    versions: [string, number][];
+    /** The versions the listed integration version supports. */
+    supported: string[];
+  }[];
+  /** The integration's reviews. */
+  reviews?: {
+    id: string;
+    customer_id: string;
+    /** 1 to 5; 2 or less is negative. */
+    rating: number;
+    created_at: number;
+    /** The vendor's dispute: `decided` is `[accepted, decided_at]` once decided. */
+    dispute: { filed_at: number; decided: [boolean, number] | null } | null;
+  }[];
+  /** The integration's subscriptions in the marketplace. */
+  subscriptions?: {
+    id: string;
+    customer_id: string;
+    subscribed_at: number;
+    /** A re-subscription after the customer's own cancellation. */
+    returning: boolean;
+    /** `[cancelled_at, by]` once cancelled. */
+    cancelled: [number, CancelledBy] | null;
+  }[];
+}
+
+/** A listing's score at a time: 0 to 100, the visibility it allows, and the four factors. */
+export type ScoreReport = Pick<components["schemas"]["ScoreView"], "score" | "visibility" | "factors">;
 "#;
 
 /// What `validateCollection` returns.
@@ -257,6 +301,21 @@ pub fn tier(
     let evidence: Evidence = from_js_tree(&evidence, "evidence")?;
     let now: i64 = from_js_tree(&now, "now")?;
     to_js(&certification::tier(&evidence, now))
+}
+
+/// A listing's score from its facts under a policy at `now` (Unix ms), by core's `score`: 100
+/// minus the four factors' points, clamped, and the visibility it allows. Throws
+/// `invalid_argument` when an argument does not have the documented shape.
+#[wasm_bindgen(unchecked_return_type = "ScoreReport")]
+pub fn score(
+    #[wasm_bindgen(unchecked_param_type = "ScoreFacts")] facts: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ScoringPolicy")] policy: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number")] now: JsValue,
+) -> JsResult<JsValue> {
+    let facts: ScoreFacts = from_js_tree(&facts, "facts")?;
+    let policy: ScoringPolicy = from_js_tree(&policy, "policy")?;
+    let now: i64 = from_js_tree(&now, "now")?;
+    to_js(&scoring::score(&facts, &policy, now))
 }
 
 /// A JS value as JSON, through `JSON.stringify` (as the main module's `convert.rs`: no

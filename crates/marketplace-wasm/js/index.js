@@ -13,4 +13,4 @@ export {
   failurePanel, icon, loading, priceTag, priceText, ratingBadge, reviewsSection, stars, tierBadge, tierFilter, tierLabel,
 } from './catalog.js';
 export { PHRASES, fieldErrorText, formatDate, formatMoney, formatNumber, hasPhrase, language, pickLanguage, problemText, setLanguage, t, valueLabel } from './phrases.js';
-export { validateCollection, applyMappings, visible, tier } from './mappings.js';
+export { validateCollection, applyMappings, visible, tier, score } from './mappings.js';

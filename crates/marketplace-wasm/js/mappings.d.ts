@@ -1,8 +1,11 @@
-import type { CollectionCheck, Evidence, JsonValue, Listing, Mapping, MappingResult, RecordType, TenantAccess, TierReport } from './marketplace_wasm_mappings.js';
+import type {
+  CollectionCheck, Evidence, JsonValue, Listing, Mapping, MappingResult, RecordType, ScoreFacts, ScoreReport, ScoringPolicy,
+  TenantAccess, TierReport,
+} from './marketplace_wasm_mappings.js';
 
 export type {
-  Application, Check, CheckCode, CollectionCheck, CollectionEvidence, Evidence, Listing, ListingVisibility, Mapping,
-  MappingResult, Provider, RecordType, TenantAccess, Tier, TierReport,
+  Application, CancelledBy, Check, CheckCode, CollectionCheck, CollectionEvidence, Evidence, Listing, ListingVisibility, Mapping,
+  MappingResult, Provider, RecordType, ScoreFacts, ScoreReport, ScoringPolicy, TenantAccess, Tier, TierReport,
 } from './marketplace_wasm_mappings.js';
 
 /**
@@ -34,3 +37,12 @@ export function visible(listing: Listing, marketplaceId: string, tenant?: Tenant
  * Rejects with a `MarketplaceError` (`invalid_argument`) when `evidence` is not of the documented shape.
  */
 export function tier(evidence: Evidence, now?: number): Promise<TierReport>;
+
+/**
+ * A listing's score from its facts under the organization's policy at `now` (Unix ms; default: the
+ * current time), by core's `score`, as the service computes it: 100 minus the four factors' points
+ * (clamped to 0..100), the visibility that allows, and every factor with its points and items.
+ * Loads the mappings module on first use. Rejects with a `MarketplaceError` (`invalid_argument`)
+ * when an argument is not of the documented shape.
+ */
+export function score(facts: ScoreFacts, policy: ScoringPolicy, now?: number): Promise<ScoreReport>;

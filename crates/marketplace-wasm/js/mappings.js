@@ -1,5 +1,6 @@
 // `validateCollection` and `applyMappings` (core's mapping rules, jq formulas included), `visible`
-// (who sees a listing) and `tier` (a version's certification tier), from the package's second
+// (who sees a listing), `tier` (a version's certification tier) and `score` (a listing's score),
+// from the package's second
 // WebAssembly module (`marketplace_wasm_mappings`), which is too large for the main module's
 // budget: it is fetched (browsers) or read from disk (Node) and initialised on the first call,
 // once. Nothing is decided here: every answer comes from core.
@@ -50,4 +51,10 @@ export async function visible(listing, marketplaceId, tenant) {
  * core's `tier`: `{tier, checks}`, each failing check with its `next_action`. */
 export async function tier(evidence, now = Date.now()) {
   return (await mappingsModule()).tier(evidence, now);
+}
+
+/** A listing's score from its facts under a policy at `now` (Unix ms; default: the current time),
+ * by core's `score`: `{score, visibility, factors}`, each factor with its points and items. */
+export async function score(facts, policy, now = Date.now()) {
+  return (await mappingsModule()).score(facts, policy, now);
 }

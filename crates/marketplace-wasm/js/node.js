@@ -8,4 +8,4 @@ initSync({ module: readFileSync(new URL('./marketplace_wasm_bg.wasm', import.met
 export { parseSpec, validateConfig, toJsonSchema, deployability, rules, CompiledSpec } from './marketplace_wasm.js';
 export { Marketplace, tokenExpiry } from './client.js';
 export { PHRASES, fieldErrorText, formatDate, formatMoney, formatNumber, hasPhrase, language, pickLanguage, problemText, setLanguage, t, valueLabel } from './phrases.js';
-export { validateCollection, applyMappings, visible, tier } from './mappings.js';
+export { validateCollection, applyMappings, visible, tier, score } from './mappings.js';

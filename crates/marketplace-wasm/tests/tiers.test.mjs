@@ -114,18 +114,19 @@ test('visible: a listing or tenant of the wrong shape rejects with invalid_argum
     (error) => error.code === 'invalid_argument' && /tenant/.test(error.message));
 });
 
-test('the declarations type visible and tier, exported by both entries, without any', async () => {
+test('the declarations type visible, tier and score, exported by both entries, without any', async () => {
   const { readFile } = await import('node:fs/promises');
   const read = (file) => readFile(new URL(`../pkg/${file}`, import.meta.url), 'utf8');
   const mappings = await read('mappings.d.ts');
   assert.match(mappings, /export function visible\(listing: Listing, marketplaceId: string, tenant\?: TenantAccess \| null\): Promise<boolean>;/);
   assert.match(mappings, /export function tier\(evidence: Evidence, now\?: number\): Promise<TierReport>;/);
+  assert.match(mappings, /export function score\(facts: ScoreFacts, policy: ScoringPolicy, now\?: number\): Promise<ScoreReport>;/);
   assert.doesNotMatch(mappings, /\bany\b/);
   const generated = (await read('marketplace_wasm_mappings.d.ts')).replace(/export interface InitOutput \{[^}]*\}/, '');
   for (const name of ['interface Listing', 'interface TenantAccess', 'interface Evidence', 'interface TierReport', 'interface Check', 'type Tier ']) {
     assert.ok(generated.includes(name), name);
   }
   for (const entry of ['index.d.ts', 'node.d.ts', 'index.js', 'node.js']) {
-    assert.match(await read(entry), /applyMappings, visible, tier \} from '\.\/mappings\.js'/, entry);
+    assert.match(await read(entry), /applyMappings, visible, tier, score \} from '\.\/mappings\.js'/, entry);
   }
 });

@@ -107,7 +107,8 @@ impl ScoringPolicy {
 }
 
 /// A subscription to the listed integration, as scoring sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SubscriptionFact {
     /// `sub_...`.
     pub id: String,
@@ -122,7 +123,8 @@ pub struct SubscriptionFact {
 }
 
 /// A review of the listed integration, as scoring sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ReviewFact {
     /// `rev_...`.
     pub id: String,
@@ -137,7 +139,8 @@ pub struct ReviewFact {
 }
 
 /// A dispute of a review.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DisputeFact {
     /// When the vendor filed it.
     pub filed_at: i64,
@@ -146,7 +149,8 @@ pub struct DisputeFact {
 }
 
 /// An application the listed version declares, with its released versions.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ApplicationFact {
     /// `app_...`.
     pub id: String,
@@ -159,7 +163,8 @@ pub struct ApplicationFact {
 }
 
 /// Everything a listing's score is computed from.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ScoreFacts {
     /// The applications the listed version declares.
     pub applications: Vec<ApplicationFact>,
