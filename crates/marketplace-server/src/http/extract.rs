@@ -86,10 +86,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             // serde reports a missing field at the object that lacks it: the path names it.
             path = marketplace_core::pointer::push(&path, field);
             FieldErrorCode::Required
-        } else if let Some(field) = named_field(&message, "unknown field `") {
-            if !path.ends_with(&marketplace_core::pointer::push("", field)) {
-                path = marketplace_core::pointer::push(&path, field);
-            }
+        } else if message.starts_with("unknown field") {
+            // Reported at the member itself: the path already names it.
             FieldErrorCode::UnknownKey
         } else {
             FieldErrorCode::Type
