@@ -439,6 +439,8 @@ async fn activate_once(
             data.insert("template_id".into(), one_click.template.id.clone().into());
         }
     }
+    // The instance and its customer as a delivery's payload names them (no read in the write).
+    let subject = customer.map(|customer| store::deliveries::Subject::of(&instance, customer));
     let (activated, deliveries) = state
         .store
         .write_grouped(ActivationWrite {
@@ -457,7 +459,7 @@ async fn activate_once(
             event,
             version,
             linked,
-            customer,
+            subject,
             returning,
             now,
             record,
@@ -491,8 +493,9 @@ struct ActivationWrite {
     event: Event,
     version: Arc<IntegrationVersion>,
     linked: Option<(String, marketplace_core::event_config::EventSnapshot)>,
-    /// The customer as a delivery names it (read with `linked`, when there is one).
-    customer: Option<store::deliveries::CustomerRow>,
+    /// The instance and its customer as a delivery names them (when there is a `linked`
+    /// configuration to route the event).
+    subject: Option<store::deliveries::Subject>,
     returning: bool,
     now: i64,
     /// Who activates (what the answer shows of the config).
@@ -537,22 +540,9 @@ impl ActivationWrite {
                 .await?;
         }
         let tokens = sync_webhooks(tx, instance.id.as_str(), &self.version, true).await?;
-        let subject = self
-            .customer
-            .as_ref()
-            .map(|customer| store::deliveries::Subject {
-                id: instance.id.to_string(),
-                integration_id: instance.integration_id.to_string(),
-                version: instance.version.to_string(),
-                name: instance.name.clone(),
-                status: instance.status.as_str().to_owned(),
-                customer_id: customer.id.clone(),
-                customer_external_id: customer.external_id.clone(),
-                customer_name: customer.name.clone(),
-            });
         let linked = Some(store::deliveries::Known {
             link: self.linked.as_ref(),
-            subject: subject.as_ref(),
+            subject: self.subject.as_ref(),
         });
         let (event_id, mut deliveries) =
             store::events::record_routed(tx, &self.organization_id, &self.event, linked).await?;

@@ -17,6 +17,7 @@ use super::{
 use marketplace_core::delivery::{self, PayloadCustomer, PayloadInstance};
 use marketplace_core::event::Event;
 use marketplace_core::event_config::{DELIVERABLE, EventSnapshot, route};
+use marketplace_core::instance::Instance;
 use serde_json::Value;
 use sqlx::AssertSqlSafe;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -466,6 +467,31 @@ pub struct Subject {
     pub customer_name: String,
 }
 
+impl Subject {
+    /// `instance` and its `customer`, as a delivery's payload names them.
+    pub fn of(instance: &Instance, customer: CustomerRow) -> Subject {
+        Subject {
+            id: instance.id.to_string(),
+            integration_id: instance.integration_id.to_string(),
+            version: instance.version.to_string(),
+            name: instance.name.clone(),
+            status: instance.status.as_str().to_owned(),
+            customer_id: customer.id,
+            customer_external_id: customer.external_id,
+            customer_name: customer.name,
+        }
+    }
+
+    /// Its customer.
+    fn customer(&self) -> CustomerRow {
+        CustomerRow {
+            id: self.customer_id.clone(),
+            external_id: self.customer_external_id.clone(),
+            name: self.customer_name.clone(),
+        }
+    }
+}
+
 /// A customer as a delivery's payload names it, read on `conn` (before the transaction of an
 /// event about it, so that the transaction need not read it: [`Known::subject`]).
 pub async fn payload_customer(
@@ -569,17 +595,9 @@ pub async fn enqueue_for_event(
         None => None,
     };
     let customer: Option<CustomerRow> = match (&instance, &event.customer_id) {
-        (Some(i), _) => Some(CustomerRow {
-            id: i.customer_id.clone(),
-            external_id: i.customer_external_id.clone(),
-            name: i.customer_name.clone(),
-        }),
+        (Some(i), _) => Some(i.customer()),
         (None, Some(id)) => match known_subject.filter(|s| s.customer_id == id.as_str()) {
-            Some(s) => Some(CustomerRow {
-                id: s.customer_id.clone(),
-                external_id: s.customer_external_id.clone(),
-                name: s.customer_name.clone(),
-            }),
+            Some(s) => Some(s.customer()),
             None => payload_customer(tx.conn().await?, id.as_str()).await?,
         },
         (None, None) => None,
