@@ -37,6 +37,12 @@ const TARGET_DIR: &str = "target/wasm";
 /// `RUSTFLAGS` of the build: selects `getrandom`'s JS backend should a dependency pull it.
 const RUSTFLAGS: &str = r#"--cfg getrandom_backend="wasm_js""#;
 
+/// What the Debian route adds to [`RUSTFLAGS`]: a panic traps at once (`unreachable`, as it
+/// already did after `panic = "abort"`), without the standard library's message formatting
+/// and the source locations it carries. It needs the standard library built from source,
+/// which only that route does: 9 KiB less of the npm package's 120 gzipped.
+const DEBIAN_RUSTFLAGS: &str = "-Zunstable-options -Cpanic=immediate-abort";
+
 /// The Debian packages of the Debian route. `rust-web-llvm` (which provides `/usr/bin/rust-lld`)
 /// is only a recommendation of `rustc-web`, so it is named, for images that skip those.
 const DEBIAN_PACKAGES: [&str; 5] = [
@@ -117,13 +123,13 @@ pub(crate) fn artifact_dir() -> PathBuf {
 /// [`TARGET_DIR`], on the first toolchain that can (installing the Debian route if needed).
 pub(crate) fn cargo_build(packages: &[&str]) -> Result<Command> {
     let root = cmd::workspace_root();
-    let mut command = match select_toolchain() {
+    let (mut command, rustflags) = match select_toolchain() {
         Toolchain::Rustup(libdir) => {
             println!(
                 "toolchain: the active one (its {TARGET} standard library is in {})",
                 libdir.display()
             );
-            cmd::cargo_command(&[])
+            (cmd::cargo_command(&[]), RUSTFLAGS.to_owned())
         }
         Toolchain::Debian => {
             println!(
@@ -131,7 +137,10 @@ pub(crate) fn cargo_build(packages: &[&str]) -> Result<Command> {
                  (the active toolchain has no {TARGET} standard library)"
             );
             ensure_debian_packages()?;
-            debian_cargo(&root)?
+            (
+                debian_cargo(&root)?,
+                format!("{RUSTFLAGS} {DEBIAN_RUSTFLAGS}"),
+            )
         }
     };
     command.args(["build", "--lib"]);
@@ -146,7 +155,7 @@ pub(crate) fn cargo_build(packages: &[&str]) -> Result<Command> {
         "--target-dir",
         TARGET_DIR,
     ]);
-    command.env("RUSTFLAGS", RUSTFLAGS);
+    command.env("RUSTFLAGS", rustflags);
     Ok(command)
 }
 

@@ -5,7 +5,8 @@
 //!   [`compiled`] makes a spec ready for fast validation.
 //! - [`values`]: a customer's (or host's, or vendor's) values checked against a spec;
 //!   [`config`] layers defaults, vendor-set and customer values and masks secrets;
-//!   [`json_schema`] exports the customer-visible spec as JSON Schema 2020-12.
+//!   [`json_schema`] exports the customer-visible spec as JSON Schema 2020-12; [`json_view`] is
+//!   what the validator reads of a JSON value (serde_json's, or another reader's view).
 //! - [`flow`]: the flows a version runs (receive, map, deliver) and the mapping step itself;
 //!   [`routing`]: which customer a shared webhook call names; [`redaction`]: what an
 //!   execution's step records may show; `schedule` (feature `schedule`): when a scheduled flow
@@ -65,6 +66,7 @@ pub mod ids;
 pub mod instance;
 pub mod integration;
 pub mod json_schema;
+pub mod json_view;
 pub mod listing;
 pub mod mapping;
 pub mod marketplace;
@@ -119,4 +121,6 @@ pub use permission::{Action, Actor, Decision, authorize};
 pub use portal::{InvitationPurpose, LoginFailures, effective_role};
 pub use spec::{ConfigSpec, Variable, VariableType, Visibility};
 pub use token::{EmbeddedClaims, TokenError, TokenPolicy};
-pub use values::{Completeness, Editor, ValidationOptions, validate_config, validate_map};
+pub use values::{
+    Completeness, Editor, ValidationOptions, validate_config, validate_map, validate_view,
+};

@@ -3,6 +3,7 @@
 use crate::compiled::{CompiledSpec, CompiledVariable};
 use crate::error::{FieldError, FieldErrorCode as Code};
 use crate::formats;
+use crate::json_view::{JsonObject, JsonView};
 use crate::pointer;
 use crate::spec::{Collection, ConnectionKind, LengthRules, Variable, VariableType, Visibility};
 use regex_lite::Regex;
@@ -78,8 +79,22 @@ pub fn validate_config(
     values: &Value,
     options: ValidationOptions,
 ) -> Vec<FieldError> {
+    validate_view(spec, values, options)
+}
+
+/// [`validate_config`] of any [`JsonView`]: the same answer for another reader's view of the
+/// same JSON (the npm package's values encoded by JavaScript).
+pub fn validate_view<'a>(
+    spec: &CompiledSpec,
+    values: impl JsonView<'a>,
+    options: ValidationOptions,
+) -> Vec<FieldError> {
     match values.as_object() {
-        Some(object) => validate_map(spec, object, options),
+        Some(object) => {
+            let mut errors = Vec::new();
+            validate_object(spec, object, options, &mut errors);
+            errors
+        }
         None => vec![FieldError::new("", Code::Type, "config must be an object")],
     }
 }
@@ -95,14 +110,14 @@ pub fn validate_map(
     errors
 }
 
-fn validate_object(
+fn validate_object<'a>(
     spec: &CompiledSpec,
-    object: &Map<String, Value>,
+    object: impl JsonObject<'a>,
     options: ValidationOptions,
     errors: &mut Vec<FieldError>,
 ) {
     let mut required_present = 0;
-    for (key, value) in object {
+    for (key, value) in object.members() {
         let Some(compiled) = spec.compiled_variable(key) else {
             errors.push(FieldError::new(
                 pointer::push("", key),
@@ -156,10 +171,10 @@ fn validate_object(
 }
 
 /// Checks one variable's value (collection and type constraints) at `path`.
-pub(crate) fn check_variable_value(
+pub(crate) fn check_variable_value<'a>(
     variable: &Variable,
     pattern: Option<&Regex>,
-    value: &Value,
+    value: impl JsonView<'a>,
     path: &str,
     errors: &mut Vec<FieldError>,
 ) {
@@ -174,7 +189,7 @@ pub(crate) fn check_variable_value(
                 ));
                 return;
             };
-            for (i, item) in items.iter().enumerate() {
+            for (i, item) in items.enumerate() {
                 check_single(
                     &variable.kind,
                     pattern,
@@ -193,7 +208,7 @@ pub(crate) fn check_variable_value(
                 ));
                 return;
             };
-            for (i, item) in items.iter().enumerate() {
+            for (i, item) in items.enumerate() {
                 check_key_value_item(
                     &variable.kind,
                     pattern,
@@ -206,10 +221,10 @@ pub(crate) fn check_variable_value(
     }
 }
 
-fn check_key_value_item(
+fn check_key_value_item<'a>(
     kind: &VariableType,
     pattern: Option<&Regex>,
-    item: &Value,
+    item: impl JsonView<'a>,
     path: &str,
     errors: &mut Vec<FieldError>,
 ) {
@@ -221,19 +236,19 @@ fn check_key_value_item(
         ));
         return;
     };
-    match object.get("key") {
+    match object.get("key").map(JsonView::as_str) {
         None => errors.push(FieldError::new(
             pointer::push(path, "key"),
             Code::Required,
             "a key is required",
         )),
-        Some(Value::String(k)) if k.is_empty() => errors.push(FieldError::new(
+        Some(Some("")) => errors.push(FieldError::new(
             pointer::push(path, "key"),
             Code::MinLength,
             "the key must not be empty",
         )),
-        Some(Value::String(_)) => {}
-        Some(_) => errors.push(FieldError::new(
+        Some(Some(_)) => {}
+        Some(None) => errors.push(FieldError::new(
             pointer::push(path, "key"),
             Code::Type,
             "expected a string",
@@ -247,7 +262,10 @@ fn check_key_value_item(
         )),
         Some(value) => check_single(kind, pattern, value, &pointer::push(path, "value"), errors),
     }
-    for name in object.keys().filter(|k| *k != "key" && *k != "value") {
+    for (name, _) in object
+        .members()
+        .filter(|(k, _)| *k != "key" && *k != "value")
+    {
         errors.push(FieldError::new(
             pointer::push(path, name),
             Code::UnknownKey,
@@ -264,10 +282,10 @@ fn type_error(path: &str, expected: &str, errors: &mut Vec<FieldError>) {
     ));
 }
 
-fn check_single(
+fn check_single<'a>(
     kind: &VariableType,
     pattern: Option<&Regex>,
-    value: &Value,
+    value: impl JsonView<'a>,
     path: &str,
     errors: &mut Vec<FieldError>,
 ) {
@@ -291,7 +309,7 @@ fn check_single(
                 check_length(s, *length, path, errors);
             }
         }
-        VariableType::Integer { min, max } => match as_integer(value) {
+        VariableType::Integer { min, max } => match value.as_integer() {
             Some(n) => check_bounds(
                 n as f64,
                 min.map(|m| m as f64),
@@ -362,17 +380,11 @@ fn check_single(
     }
 }
 
-/// An integer value, accepting numbers with a zero fraction (`3.0`), as JSON Schema does.
-fn as_integer(value: &Value) -> Option<i64> {
-    let n = value.as_number()?;
-    if let Some(i) = n.as_i64() {
-        return Some(i);
-    }
-    let f = n.as_f64()?;
-    (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
-}
-
-fn expect_str<'v>(value: &'v Value, path: &str, errors: &mut Vec<FieldError>) -> Option<&'v str> {
+fn expect_str<'a>(
+    value: impl JsonView<'a>,
+    path: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<&'a str> {
     let s = value.as_str();
     if s.is_none() {
         type_error(path, "a string", errors);
@@ -424,8 +436,8 @@ fn check_bounds(
     }
 }
 
-fn check_format(
-    value: &Value,
+fn check_format<'a>(
+    value: impl JsonView<'a>,
     path: &str,
     is_valid: formats::FormatCheck,
     what: &str,
@@ -442,7 +454,7 @@ fn check_format(
     }
 }
 
-fn check_schedule(value: &Value, path: &str, errors: &mut Vec<FieldError>) {
+fn check_schedule<'a>(value: impl JsonView<'a>, path: &str, errors: &mut Vec<FieldError>) {
     let Some(object) = value.as_object() else {
         type_error(path, "an object {cron, timezone}", errors);
         return;
@@ -462,7 +474,10 @@ fn check_schedule(value: &Value, path: &str, errors: &mut Vec<FieldError>) {
             Some(v) => check_format(v, &field_path, is_valid, what, errors),
         }
     }
-    for name in object.keys().filter(|k| *k != "cron" && *k != "timezone") {
+    for (name, _) in object
+        .members()
+        .filter(|(k, _)| *k != "cron" && *k != "timezone")
+    {
         errors.push(FieldError::new(
             pointer::push(path, name),
             Code::UnknownKey,
@@ -471,8 +486,8 @@ fn check_schedule(value: &Value, path: &str, errors: &mut Vec<FieldError>) {
     }
 }
 
-fn check_field_map(
-    value: &Value,
+fn check_field_map<'a>(
+    value: impl JsonView<'a>,
     fields: Option<&[String]>,
     path: &str,
     errors: &mut Vec<FieldError>,
@@ -485,7 +500,7 @@ fn check_field_map(
         );
         return;
     };
-    for (source, target) in object {
+    for (source, target) in object.members() {
         let entry_path = pointer::push(path, source);
         if fields.is_some_and(|fields| !fields.iter().any(|f| f == source)) {
             errors.push(FieldError::new(
@@ -493,13 +508,18 @@ fn check_field_map(
                 Code::UnknownKey,
                 "this source field cannot be mapped",
             ));
-        } else if !target.is_string() {
+        } else if target.as_str().is_none() {
             type_error(&entry_path, "a target field name", errors);
         }
     }
 }
 
-fn check_connection(kind: ConnectionKind, value: &Value, path: &str, errors: &mut Vec<FieldError>) {
+fn check_connection<'a>(
+    kind: ConnectionKind,
+    value: impl JsonView<'a>,
+    path: &str,
+    errors: &mut Vec<FieldError>,
+) {
     let Some(object) = value.as_object() else {
         type_error(
             path,
@@ -510,24 +530,28 @@ fn check_connection(kind: ConnectionKind, value: &Value, path: &str, errors: &mu
     };
     for input in kind.inputs() {
         let input_path = pointer::push(path, input.name);
-        match object.get(input.name) {
+        match object.get(input.name).map(JsonView::as_str) {
             None if input.required => errors.push(FieldError::new(
                 input_path,
                 Code::Required,
                 "a value is required",
             )),
             None => {}
-            Some(Value::String(s)) if input.required && s.is_empty() => errors.push(
-                FieldError::new(input_path, Code::MinLength, "must not be empty"),
-            ),
-            Some(Value::String(s)) if input.url && !formats::is_url(s) => errors.push(
-                FieldError::new(input_path, Code::Format, "must be an absolute http(s) URL"),
-            ),
-            Some(Value::String(_)) => {}
-            Some(_) => type_error(&input_path, "a string", errors),
+            Some(Some(s)) if input.required && s.is_empty() => errors.push(FieldError::new(
+                input_path,
+                Code::MinLength,
+                "must not be empty",
+            )),
+            Some(Some(s)) if input.url && !formats::is_url(s) => errors.push(FieldError::new(
+                input_path,
+                Code::Format,
+                "must be an absolute http(s) URL",
+            )),
+            Some(Some(_)) => {}
+            Some(None) => type_error(&input_path, "a string", errors),
         }
     }
-    for name in object.keys() {
+    for (name, _) in object.members() {
         if !kind.inputs().iter().any(|i| i.name == name) {
             errors.push(FieldError::new(
                 pointer::push(path, name),
@@ -541,7 +565,7 @@ fn check_connection(kind: ConnectionKind, value: &Value, path: &str, errors: &mu
 /// The variables of a compiled spec whose values are checked, for callers that hold one.
 impl CompiledVariable {
     /// Checks a value for this variable, appending problems at `path`.
-    pub fn check(&self, value: &Value, path: &str, errors: &mut Vec<FieldError>) {
+    pub fn check<'a>(&self, value: impl JsonView<'a>, path: &str, errors: &mut Vec<FieldError>) {
         check_variable_value(&self.variable, self.pattern.as_ref(), value, path, errors);
     }
 }

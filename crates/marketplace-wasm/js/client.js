@@ -3,7 +3,7 @@
 // from the host refreshed 30 s before `exp` and once after a 401; writes checked locally with
 // core's rules (`CompiledSpec`, from the WebAssembly module) before any request, with no read
 // when the spec and the instance are known from earlier answers.
-import { CompiledSpec } from './marketplace_wasm.js';
+import { CompiledSpec } from './values.js';
 
 const PREFIX = '/api/v1/embedded';
 const REFRESH_MARGIN_SECONDS = 30;

@@ -4,7 +4,8 @@
 // the phrase table (`t`, `setLanguage`, `Intl` formats), and the mapping functions (async: they
 // load the second WebAssembly module on their first call), `visible` and `tier` (the same
 // module). The stylesheet shipped beside them is `marketplace.css`.
-export { default, initSync, parseSpec, validateConfig, toJsonSchema, deployability, rules, CompiledSpec } from './marketplace_wasm.js';
+export { default, initSync, parseSpec, validateConfig, toJsonSchema, deployability, rules } from './marketplace_wasm.js';
+export { CompiledSpec } from './values.js';
 export { Marketplace, tokenExpiry } from './client.js';
 export { mountMarketplace, MODES, PAGE_EVENTS, VIEWS } from './mount.js';
 export { h, renderConfigForm } from './form.js';

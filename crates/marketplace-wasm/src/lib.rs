@@ -3,6 +3,8 @@
 //! A tour, one file per concern:
 //! - [`spec`]: `parseSpec` and `toJsonSchema`;
 //! - [`validate`]: `validateConfig`, a config checked against a spec for an editor;
+//!   `CompiledSpec`, whose `validate` reads the values `js/values.js` encodes in place (the
+//!   `marketplace-tape` crate): no JSON text in between;
 //! - [`deployability`]: `deployability`, whether a customer may activate a listing;
 //! - [`rules`]: `rules`, the data of core's rules that forms need (connection inputs, the
 //!   masked placeholder, theme names, the accent pattern);

@@ -55,6 +55,23 @@ impl Compiled {
         check(&self.spec, &values, &editor)
     }
 
+    /// `validate` of values `js/values.js` encoded (see the `marketplace-tape` crate): the same answer,
+    /// without JSON text. `undefined` when the encoding cannot be read; the package's
+    /// `CompiledSpec.validate` then validates through JSON.
+    #[wasm_bindgen(js_name = validateEncoded, skip_typescript)]
+    pub fn validate_encoded(
+        &self,
+        text: &[u8],
+        tape: &[f64],
+        editor: JsValue,
+    ) -> JsResult<JsValue> {
+        let options = ValidationOptions::complete(editor_of(&editor)?);
+        match marketplace_tape::validate(&self.spec, text, tape, options) {
+            Some(errors) => result(errors),
+            None => Ok(JsValue::UNDEFINED),
+        }
+    }
+
     /// Checks an update against values read back from the service (secrets masked as
     /// `{"set": true}`) by core's rule of reconfiguration (`accept_reconfiguration`): merged as
     /// the service will, a masked secret kept counting as set. Paths relative to the config.
@@ -70,29 +87,22 @@ impl Compiled {
         let update: Map<String, Value> = convert::from_js(&update, "update")?;
         let errors =
             marketplace_core::validate_update(&self.spec, &stored, &update, editor_of(&editor)?);
-        convert::to_js(&ValidationResult {
-            valid: errors.is_empty(),
-            errors,
-        })
+        result(errors)
     }
 }
 
-/// The editor named by a JS value (a string read directly; anything else through JSON, for
-/// the same answer and error as before).
+/// The editor a JS string names; anything else throws `invalid_argument`.
 fn editor_of(editor: &JsValue) -> JsResult<Editor> {
     match editor.as_string().as_deref() {
-        Some("customer") => return Ok(Editor::Customer),
-        Some("embedded") => return Ok(Editor::Embedded),
-        Some("organization") => return Ok(Editor::Organization),
-        _ => {}
-    }
-    convert::from_js(editor, "editor").map_err(|_| {
-        error::invalid_argument(
+        Some("customer") => Ok(Editor::Customer),
+        Some("embedded") => Ok(Editor::Embedded),
+        Some("organization") => Ok(Editor::Organization),
+        _ => Err(error::invalid_argument(
             "editor",
             "",
             "expected \"customer\", \"embedded\" or \"organization\"",
-        )
-    })
+        )),
+    }
 }
 
 /// Validates JS values against a compiled spec for a JS editor name.
@@ -104,6 +114,11 @@ fn check(
     let editor = editor_of(editor)?;
     let values: Value = convert::from_js(values, "values")?;
     let errors = validate_config(spec, &values, ValidationOptions::complete(editor));
+    result(errors)
+}
+
+/// A `ValidationResult` for JavaScript.
+fn result(errors: Vec<FieldError>) -> JsResult<JsValue> {
     convert::to_js(&ValidationResult {
         valid: errors.is_empty(),
         errors,

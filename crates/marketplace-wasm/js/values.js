@@ -1,0 +1,134 @@
+// `CompiledSpec`, whose `validate` hands the values to the WebAssembly module without JSON
+// text: they are encoded here into two buffers (every string as UTF-8, one after the other;
+// the structure as a tape of numbers) that the module reads in place (`src/tape.rs` says the
+// format). `JSON.stringify` and parsing the text again cost about twice the validation itself.
+//
+// Whatever the encoding does not hold exactly as JSON would (a `toJSON`, a class instance,
+// `undefined`, a number that is not finite, nesting deeper than MAX_DEPTH) goes through JSON,
+// as does anything the module cannot read back: the answer is always the JSON path's.
+import { CompiledSpec as Compiled } from './marketplace_wasm.js';
+
+const NULL = 0;
+const FALSE = 1;
+const TRUE = 2;
+const NUMBER = 3;
+const STRING = 4;
+const ARRAY = 5;
+const OBJECT = 6;
+
+/** The deepest nesting encoded (the module reads up to 100). */
+const MAX_DEPTH = 64;
+
+const encoder = new TextEncoder();
+let tape = new Float64Array(1024);
+let length = 0;
+let text = '';
+let bytes = new Uint8Array(16384);
+
+/** Makes room for `n` more numbers on the tape. */
+function reserve(n) {
+  if (length + n > tape.length) {
+    const grown = new Float64Array(Math.max(tape.length * 2, length + n));
+    grown.set(tape);
+    tape = grown;
+  }
+}
+
+/** Whether an object is plain (`{...}` or `Object.create(null)`), without a `toJSON`. */
+function isPlain(object) {
+  const proto = Object.getPrototypeOf(object);
+  return (proto === Object.prototype || proto === null) && typeof object.toJSON !== 'function';
+}
+
+/**
+ * Encodes one value, room for two numbers reserved by the caller; false for a value the
+ * encoding does not hold as JSON would.
+ */
+function encode(value, depth) {
+  switch (typeof value) {
+    case 'string':
+      tape[length++] = STRING;
+      tape[length++] = value.length;
+      text += value;
+      return true;
+    case 'number':
+      if (!Number.isFinite(value)) return false;
+      tape[length++] = NUMBER;
+      tape[length++] = value;
+      return true;
+    case 'boolean':
+      tape[length++] = value ? TRUE : FALSE;
+      return true;
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) {
+    tape[length++] = NULL;
+    return true;
+  }
+  if (depth >= MAX_DEPTH) return false;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) return false;
+    tape[length++] = ARRAY;
+    tape[length++] = value.length;
+    for (let i = 0; i < value.length; i++) {
+      reserve(2);
+      if (!encode(value[i], depth + 1)) return false;
+    }
+    return true;
+  }
+  if (!isPlain(value)) return false;
+  tape[length++] = OBJECT;
+  const count = length++;
+  let members = 0;
+  // `for...in` lists the own enumerable names in `Object.keys` order, and reads each value
+  // through the engine's cache of them (ten times faster than `Object.keys` and `value[key]`);
+  // it would also list names inherited from `Object.prototype`, which `encodeValues` checks
+  // has none.
+  for (const key in value) {
+    reserve(3);
+    tape[length++] = key.length;
+    text += key;
+    if (!encode(value[key], depth + 1)) return false;
+    members++;
+  }
+  tape[count] = members;
+  return true;
+}
+
+/** Whether `Object.prototype` has an enumerable property (someone's addition). */
+function prototypeEnumerates() {
+  for (const _ in {}) return true;
+  return false;
+}
+
+/**
+ * The values as `[text, tape]` (views of buffers reused by the next call), or null when they
+ * must go through JSON: only a plain object is encoded.
+ */
+export function encodeValues(values) {
+  length = 0;
+  text = '';
+  const encoded =
+    values !== null && typeof values === 'object' && !Array.isArray(values) && isPlain(values) && !prototypeEnumerates() && (reserve(2), encode(values, 0));
+  if (!encoded) return null;
+  if (bytes.length < text.length * 3) bytes = new Uint8Array(text.length * 3);
+  const { written } = encoder.encodeInto(text, bytes);
+  text = '';
+  return [bytes.subarray(0, written), tape.subarray(0, length)];
+}
+
+/** A spec compiled once to validate many configs against it (see the module's declarations). */
+export class CompiledSpec extends Compiled {
+  /** What `validateConfig(spec, values, editor)` answers, without compiling the spec again. */
+  validate(values, editor) {
+    const encoded = encodeValues(values);
+    if (encoded !== null) {
+      const result = this.validateEncoded(encoded[0], encoded[1], editor);
+      if (result !== undefined) return result;
+    }
+    return super.validate(values, editor);
+  }
+}
