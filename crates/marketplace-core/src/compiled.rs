@@ -100,6 +100,7 @@ impl CompiledSpec {
     }
 
     /// The compiled variable with that key.
+    #[inline]
     pub fn compiled_variable(&self, key: &str) -> Option<&CompiledVariable> {
         self.index.get(key).map(|&i| &self.variables[i])
     }

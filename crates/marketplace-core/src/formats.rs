@@ -30,6 +30,7 @@ const TIME_ZONE_NAMES: &str = include_str!("tz_names.txt");
 pub type FormatCheck = fn(&str) -> bool;
 
 /// Characters of a URL's authority in [`URL_PATTERN`].
+#[inline]
 fn is_url_authority_char(c: u8) -> bool {
     // A `match`, not `b"...".contains`: no call per byte (a `memchr` in WebAssembly).
     c.is_ascii_alphanumeric()
@@ -64,6 +65,7 @@ fn is_url_delimiter(c: u8) -> bool {
 
 /// Whether `s` is an absolute http(s) URL: the same language as [`URL_PATTERN`], checked without
 /// a regular expression (a test holds the two together).
+#[inline]
 pub fn is_url(s: &str) -> bool {
     let Some(rest) = s
         .strip_prefix("https://")
@@ -85,6 +87,7 @@ pub fn is_url(s: &str) -> bool {
 }
 
 /// Whether `s` is an email address: the same language as [`EMAIL_PATTERN`], without a regex.
+#[inline]
 pub fn is_email(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {
         return false;
@@ -217,6 +220,7 @@ impl CronField {
 }
 
 /// Whether `s` is a 5-field cron expression: the same language as [`CRON_PATTERN`], without a regex.
+#[inline]
 pub fn is_cron(s: &str) -> bool {
     let mut fields = s.split(' ');
     CRON_FIELDS.iter().all(|rules| {
@@ -227,6 +231,7 @@ pub fn is_cron(s: &str) -> bool {
 }
 
 /// Whether `s` is a calendar date `YYYY-MM-DD` (RFC 3339 full-date).
+#[inline]
 pub fn is_date(s: &str) -> bool {
     s.len() == 10 && date_of(s.as_bytes()).is_some()
 }
@@ -236,6 +241,7 @@ pub fn is_date(s: &str) -> bool {
 /// a leap second only where it is the last second of a month in UTC). Plain code: `time`'s
 /// parser costs a tenth of the WebAssembly module and is slower; a property test holds the
 /// two together.
+#[inline]
 pub fn is_timestamp(s: &str) -> bool {
     let b = s.as_bytes();
     let Some((year, month, day)) = date_of(b) else {
@@ -321,6 +327,7 @@ fn days_in_month(year: u16, month: u8) -> u8 {
 }
 
 /// Whether `s` names an IANA time zone.
+#[inline]
 pub fn is_time_zone(s: &str) -> bool {
     static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
     NAMES

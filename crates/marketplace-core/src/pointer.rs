@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 /// Appends one reference token to a pointer, escaping `~` and `/`.
+#[inline]
 pub fn push(pointer: &str, token: &str) -> String {
     let mut out = String::with_capacity(pointer.len() + token.len() + 1);
     out.push_str(pointer);

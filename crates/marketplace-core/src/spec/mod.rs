@@ -75,6 +75,7 @@ impl Variable {
     }
 
     /// Whether this editor must give the variable a value: required, no default, and editable by it.
+    #[inline]
     pub fn required_of(&self, editor: crate::values::Editor) -> bool {
         self.required
             && self.default.is_none()
@@ -84,6 +85,7 @@ impl Variable {
 
     /// Whether this editor may write the value: its visibility allows it, and it is not a
     /// connection the customer authorises (only the service's callback writes those).
+    #[inline]
     pub fn editable_by(&self, editor: crate::values::Editor) -> bool {
         self.connection_app.is_none() && editor.may_set(self.visibility)
     }
