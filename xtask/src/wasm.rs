@@ -1,12 +1,14 @@
 //! The `wasm32-unknown-unknown` build of the crates that ship to browsers.
 //!
-//! Two routes (see `/work/shared/WASM-TOOLCHAIN.md` for the background):
+//! Two routes (some machines, CI's among them, have a rustup toolchain without the wasm32
+//! standard library and no way to download it):
 //!
 //! - **rustup**: when the toolchain running this xtask has the wasm32 standard library
 //!   (`rustup target add wasm32-unknown-unknown`), plain `cargo build --target ...`.
 //! - **Debian**: otherwise (rustup cannot download the target on the CI machines), Debian's
 //!   Rust (`rustc-web`, `cargo-web`, `rust-web-src`, `lld-22`, installed here if missing)
-//!   builds the standard library from source with `-Zbuild-std`.
+//!   builds the standard library from source with `-Zbuild-std`, with panics that trap at once
+//!   (`-Cpanic=immediate-abort`, for size).
 //!
 //! Both routes build into `target/wasm`, apart from the native artifacts. [`cargo_build`] is
 //! shared with the npm package's build ([`crate::wasm_pkg`]).
