@@ -96,11 +96,7 @@ pub fn validate_view<'a>(
     options: ValidationOptions,
 ) -> Vec<FieldError> {
     match values.as_object() {
-        Some(object) => {
-            let mut errors = Vec::new();
-            validate_object(spec, object, options, &mut errors);
-            errors
-        }
+        Some(object) => validate_object(spec, object, options),
         None => vec![FieldError::new("", Code::Type, "config must be an object")],
     }
 }
@@ -111,17 +107,16 @@ pub fn validate_map(
     object: &Map<String, Value>,
     options: ValidationOptions,
 ) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    validate_object(spec, object, options, &mut errors);
-    errors
+    validate_object(spec, object, options)
 }
 
+/// Every problem of a config object, read through any [`JsonObject`].
 fn validate_object<'a>(
     spec: &CompiledSpec,
     object: impl JsonObject<'a>,
     options: ValidationOptions,
-    errors: &mut Vec<FieldError>,
-) {
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
     let mut required_present = 0;
     for (key, value) in object.members() {
         let Some(compiled) = spec.compiled_variable(key) else {
@@ -155,7 +150,7 @@ fn validate_object<'a>(
             compiled.pattern.as_ref(),
             value,
             &compiled.path,
-            errors,
+            &mut errors,
         );
     }
     // Only when some required value is missing: walk the spec to name each one.
@@ -174,6 +169,7 @@ fn validate_object<'a>(
             }
         }
     }
+    errors
 }
 
 /// Checks one variable's value (collection and type constraints) at `path`.

@@ -84,10 +84,12 @@ impl<'a> Tape<'a> {
 
     /// The value the tape encodes.
     pub fn root(&self) -> View<'_, 'a> {
-        View {
-            tape: self,
-            node: 0,
-        }
+        self.view(0)
+    }
+
+    /// The value of a node.
+    fn view(&self, node: u32) -> View<'_, 'a> {
+        View { tape: self, node }
     }
 }
 
@@ -172,9 +174,7 @@ impl<'a> Reader<'a, '_> {
             for _ in 0..len {
                 items.push(self.value(depth + 1)?);
             }
-            let start = u32::try_from(self.out.items.len()).ok()?;
-            self.out.items.extend_from_slice(&items);
-            let end = u32::try_from(self.out.items.len()).ok()?;
+            let (start, end) = append(&mut self.out.items, &items)?;
             self.out.nodes[index as usize] = Node::Array(start, end);
             return Some(index);
         } else if tag == OBJECT {
@@ -186,9 +186,7 @@ impl<'a> Reader<'a, '_> {
                 members.push((name, self.value(depth + 1)?));
             }
             sort_by_name(&mut members)?;
-            let start = u32::try_from(self.out.members.len()).ok()?;
-            self.out.members.extend_from_slice(&members);
-            let end = u32::try_from(self.out.members.len()).ok()?;
+            let (start, end) = append(&mut self.out.members, &members)?;
             self.out.nodes[index as usize] = Node::Object(start, end);
             return Some(index);
         } else {
@@ -197,6 +195,13 @@ impl<'a> Reader<'a, '_> {
         self.out.nodes.push(node);
         Some(index)
     }
+}
+
+/// Appends `new` to `list`; returns where they are in it, `start..end`.
+fn append<T: Copy>(list: &mut Vec<T>, new: &[T]) -> Option<(u32, u32)> {
+    let start = u32::try_from(list.len()).ok()?;
+    list.extend_from_slice(new);
+    Some((start, u32::try_from(list.len()).ok()?))
 }
 
 /// Sorts an object's members by name, as serde_json's map lists them (JavaScript lists them in
@@ -306,10 +311,7 @@ impl<'t, 'a: 't> JsonObject<'t> for ObjectView<'t, 'a> {
             .members
             .binary_search_by(|(name, _)| (*name).cmp(key))
             .ok()?;
-        Some(View {
-            tape: self.tape,
-            node: self.members[at].1,
-        })
+        Some(self.tape.view(self.members[at].1))
     }
 
     fn members(self) -> Self::Members {
@@ -331,13 +333,7 @@ impl<'t, 'a: 't> Iterator for Members<'t, 'a> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let (name, node) = self.members.next()?;
-        Some((
-            *name,
-            View {
-                tape: self.tape,
-                node: *node,
-            },
-        ))
+        Some((*name, self.tape.view(*node)))
     }
 }
 
@@ -351,11 +347,7 @@ impl<'t, 'a: 't> Iterator for Items<'t, 'a> {
     type Item = View<'t, 'a>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let node = *self.items.next()?;
-        Some(View {
-            tape: self.tape,
-            node,
-        })
+        Some(self.tape.view(*self.items.next()?))
     }
 }
 

@@ -106,13 +106,14 @@ function prototypeEnumerates() {
 
 /**
  * The values as `[text, tape]` (views of buffers reused by the next call), or null when they
- * must go through JSON: only a plain object is encoded.
+ * must go through JSON. Values that are not an object are encoded too: the module answers for
+ * them as for their JSON (`type` at the root).
  */
 export function encodeValues(values) {
   length = 0;
   text = '';
-  const encoded =
-    values !== null && typeof values === 'object' && !Array.isArray(values) && isPlain(values) && !prototypeEnumerates() && (reserve(2), encode(values, 0));
+  reserve(2);
+  const encoded = !prototypeEnumerates() && encode(values, 0);
   if (!encoded) return null;
   if (bytes.length < text.length * 3) bytes = new Uint8Array(text.length * 3);
   const { written } = encoder.encodeInto(text, bytes);
