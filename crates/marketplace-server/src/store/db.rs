@@ -3,14 +3,30 @@
 //! SQLite writes go through a pool
 //! of one connection (one writer at a time, no SQLITE_BUSY), in WAL mode with
 //! `synchronous = NORMAL`, which survives a killed process; a serving process checkpoints the
-//! WAL each second beside the writer ([`run_wal_checkpoints`]). Concurrent writes may share a
-//! transaction: see [`super::group_commit`]. (Mapped reads, `mmap_size`, were tried and cost
-//! more than they saved: the file grows at every activation, and every connection re-maps it.)
+//! WAL every [`CHECKPOINT_EVERY`] beside the writer ([`run_wal_checkpoints`]). Concurrent writes
+//! may share a transaction: see [`super::group_commit`]. Each connection keeps a page cache of
+//! [`CACHE_KIB`] (SQLite's default, 2 MiB, held too little of the indexes an activation inserts
+//! into at random places, such as its customer's: every miss was a read of the file).
+//! (Mapped reads, `mmap_size`, were tried and cost more than they saved: the file grows at every
+//! activation, and every connection re-maps it.)
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 use std::str::FromStr;
 use std::time::Duration;
+
+/// How often a serving process copies SQLite's WAL into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// The page cache of each SQLite connection, KiB.
+const CACHE_KIB: u32 = 32 * 1024;
+
+/// Past how many pages of WAL (4 KiB each) the writer checkpoints itself, in its commit: only
+/// should [`run_wal_checkpoints`] not run (one-off commands) or fall behind. Under a steady
+/// load the WAL starts again from its beginning only at such a checkpoint (the task's, beside
+/// the writer, cannot end where the writer is appending), and each costs the commit it runs in
+/// two `fsync`s: at 10,000 pages they came every half second of activations.
+const WRITER_AUTOCHECKPOINT_PAGES: u32 = 40_000;
 
 /// Which database is behind the pools.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +87,7 @@ impl Db {
                 std::fs::create_dir_all(&parent).map_err(sqlx::Error::Io)?;
             }
             let options = AnyConnectOptions::from_str(&url)?;
-            let pool = |max: u32, autocheckpoint: &'static str| {
+            let pool = |max: u32, autocheckpoint_pages: u32| {
                 AnyPoolOptions::new()
                     .max_connections(max)
                     .acquire_timeout(Duration::from_secs(30))
@@ -85,20 +101,23 @@ impl Db {
                                 "PRAGMA synchronous = NORMAL",
                                 "PRAGMA busy_timeout = 10000",
                                 "PRAGMA foreign_keys = ON",
-                                autocheckpoint,
                             ] {
                                 conn.execute(pragma).await?;
+                            }
+                            for sized in [
+                                format!("PRAGMA cache_size = -{CACHE_KIB}"),
+                                format!("PRAGMA wal_autocheckpoint = {autocheckpoint_pages}"),
+                            ] {
+                                conn.execute(sqlx::AssertSqlSafe(sized)).await?;
                             }
                             Ok(())
                         })
                     })
                     .connect_with(options.clone())
             };
-            // The writer leaves checkpoints to `run_wal_checkpoints` (off its commit path, where
-            // their fsync would stall every write waiting); its own start only past 40 MiB of
-            // WAL, should that task not run (one-off commands) or fall behind.
-            let write = pool(1, "PRAGMA wal_autocheckpoint = 10000").await?;
-            let read = pool(8, "PRAGMA wal_autocheckpoint = 1000").await?;
+            // Read connections keep SQLite's default threshold (1,000 pages).
+            let write = pool(1, WRITER_AUTOCHECKPOINT_PAGES).await?;
+            let read = pool(8, 1000).await?;
             Db {
                 read,
                 write,
@@ -157,14 +176,14 @@ impl Db {
     }
 }
 
-/// Checkpoints SQLite's WAL every second, beside the writer (a task of every serving process;
-/// returns at once on PostgreSQL).
+/// Checkpoints SQLite's WAL every [`CHECKPOINT_EVERY`], beside the writer (a task of every
+/// serving process; returns at once on PostgreSQL).
 pub async fn run_wal_checkpoints(db: Db) {
     if db.backend != Backend::Sqlite {
         return;
     }
     loop {
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        tokio::time::sleep(CHECKPOINT_EVERY).await;
         if let Err(e) = db.checkpoint_wal().await {
             tracing::warn!(error = %e, "checkpointing the WAL failed");
         }

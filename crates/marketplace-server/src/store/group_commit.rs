@@ -35,8 +35,8 @@ pub trait GroupWrite: Send + Sync + 'static {
     fn write<'a>(&'a self, tx: &'a mut Tx) -> BoxFuture<'a, Result<Self::Output, Self::Error>>;
 }
 
-/// The writer task's queue, started at the first write (inside the runtime), and again should
-/// the task have ended (its runtime shut down).
+/// The writer task's queue, started at the first write, and again should the task have ended
+/// (its thread gone).
 #[derive(Debug, Clone, Default)]
 pub struct GroupCommit {
     queue: Arc<Mutex<Option<Queue>>>,
@@ -61,7 +61,7 @@ impl GroupCommit {
                 Some(sender) if !sender.is_closed() => sender,
                 _ => {
                     let (sender, receiver) = mpsc::unbounded_channel();
-                    tokio::spawn(writer(db.clone(), receiver));
+                    spawn_writer(db.clone(), receiver)?;
                     queue.insert(sender)
                 }
             };
@@ -117,6 +117,22 @@ impl<W: GroupWrite> Job for Pending<W> {
         // The caller may have gone (its request dropped): its write stands, unanswered.
         let _ = self.reply.send(output);
     }
+}
+
+/// Starts the writer task on a thread of its own, with a runtime of its own: each statement is a
+/// hop to SQLite's connection thread and back, and the task's next step waits for no request
+/// handler queued on the service's runtime (the batch's latency is the sum of those hops).
+/// The thread ends when the queue closes (every sender dropped).
+fn spawn_writer(db: Db, queue: mpsc::UnboundedReceiver<Box<dyn Job>>) -> Result<(), StoreError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+    std::thread::Builder::new()
+        .name("sqlite-writer".into())
+        .spawn(move || runtime.block_on(writer(db, queue)))
+        .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+    Ok(())
 }
 
 /// The writer task: takes every queued write (up to [`MAX_BATCH`]) into one transaction.
