@@ -4,9 +4,10 @@
 //! of one connection (one writer at a time, no SQLITE_BUSY), in WAL mode with
 //! `synchronous = NORMAL`, which survives a killed process; a serving process checkpoints the
 //! WAL every [`CHECKPOINT_EVERY`] beside the writer ([`run_wal_checkpoints`]). Concurrent writes
-//! may share a transaction: see [`super::group_commit`]. The writer keeps a larger page cache
-//! than SQLite's default ([`WRITER_CACHE_KIB`]). (Mapped reads, `mmap_size`, were tried and cost
-//! more than they saved: the file grows at every activation, and every connection re-maps it.)
+//! may share a transaction: see [`super::group_commit`]. (Mapped reads, `mmap_size`, were tried
+//! and cost more than they saved: the file grows at every activation, and every connection
+//! re-maps it. A writer's page cache larger than SQLite's default was measured too: more CPU per
+//! activation, not less.)
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
@@ -15,16 +16,6 @@ use std::time::Duration;
 
 /// How often a serving process copies SQLite's WAL into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
-
-/// The page cache of the SQLite writer, KiB: SQLite's default held too little of the indexes an
-/// activation inserts into at random places (its customer's, its webhook URL's token), and each
-/// miss was a read of the file.
-const WRITER_CACHE_KIB: u32 = 32 * 1024;
-
-/// The page cache of a SQLite read connection, KiB: SQLite's default. A reader empties its cache
-/// at every read transaction that finds the database changed, which under writes is nearly every
-/// one, and emptying a larger cache costs more.
-const READER_CACHE_KIB: u32 = 2000;
 
 /// Past how many pages of WAL (4 KiB each) the writer checkpoints itself, in its commit: only
 /// should [`run_wal_checkpoints`] not run (one-off commands) or fall behind. Under a steady
@@ -92,7 +83,7 @@ impl Db {
                 std::fs::create_dir_all(&parent).map_err(sqlx::Error::Io)?;
             }
             let options = AnyConnectOptions::from_str(&url)?;
-            let pool = |max: u32, autocheckpoint_pages: u32, cache_kib: u32| {
+            let pool = |max: u32, autocheckpoint_pages: u32| {
                 AnyPoolOptions::new()
                     .max_connections(max)
                     .acquire_timeout(Duration::from_secs(30))
@@ -109,20 +100,17 @@ impl Db {
                             ] {
                                 conn.execute(pragma).await?;
                             }
-                            for sized in [
-                                format!("PRAGMA cache_size = -{cache_kib}"),
-                                format!("PRAGMA wal_autocheckpoint = {autocheckpoint_pages}"),
-                            ] {
-                                conn.execute(sqlx::AssertSqlSafe(sized)).await?;
-                            }
+                            let autocheckpoint =
+                                format!("PRAGMA wal_autocheckpoint = {autocheckpoint_pages}");
+                            conn.execute(sqlx::AssertSqlSafe(autocheckpoint)).await?;
                             Ok(())
                         })
                     })
                     .connect_with(options.clone())
             };
             // Read connections keep SQLite's default threshold (1,000 pages).
-            let write = pool(1, WRITER_AUTOCHECKPOINT_PAGES, WRITER_CACHE_KIB).await?;
-            let read = pool(8, 1000, READER_CACHE_KIB).await?;
+            let write = pool(1, WRITER_AUTOCHECKPOINT_PAGES).await?;
+            let read = pool(8, 1000).await?;
             Db {
                 read,
                 write,
