@@ -6,8 +6,8 @@
 //! WAL every [`CHECKPOINT_EVERY`] beside the writer ([`run_wal_checkpoints`]). Concurrent writes
 //! may share a transaction: see [`super::group_commit`]. (Mapped reads, `mmap_size`, were tried
 //! and cost more than they saved: the file grows at every activation, and every connection
-//! re-maps it. A writer's page cache larger than SQLite's default was measured too: more CPU per
-//! activation, not less.)
+//! re-maps it. A page cache larger than SQLite's default was measured too, without a gain this
+//! host's noise could tell apart.)
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};

@@ -127,11 +127,11 @@ fn spawn_writer(db: Db, queue: mpsc::UnboundedReceiver<Box<dyn Job>>) -> Result<
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+        .map_err(sqlx::Error::Io)?;
     std::thread::Builder::new()
         .name("sqlite-writer".into())
         .spawn(move || runtime.block_on(writer(db, queue)))
-        .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+        .map_err(sqlx::Error::Io)?;
     Ok(())
 }
 
