@@ -8,6 +8,12 @@ use marketplace_server::{
 };
 use std::io::Write;
 
+/// mimalloc instead of the C library's allocator: the service allocates on one thread and frees
+/// on another (a request's rows, built on SQLite's threads, dropped on the runtime's), where
+/// glibc's per-thread arenas spend their time searching and merging free chunks.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = Cli::parse();
     // Outside the runtime: the span exporter has its own thread and blocking HTTP client.

@@ -342,29 +342,28 @@ async fn activate_once(
     } else {
         0
     };
-    // The configuration linked to the integration, read once: under one that confirms
-    // activations the instance waits for the vendor; it also routes the event and says whether
-    // there is single sign-on (so the writer reads neither again).
-    let linked = store::event_configurations::linked(&mut conn, request.integration_id).await?;
-    // Whether it is a return: informational and for scoring, so read here rather than on the
-    // writer (a deactivation racing this activation may leave it stale).
-    let returning =
-        subscriptions::is_return(&mut conn, request.customer_id, request.integration_id).await?;
-    let pending = linked.as_ref().is_some_and(|(_, snapshot)| {
-        snapshot.activation == marketplace_core::event_config::ActivationMode::Confirm
-    });
-    let vendor = store::customers::vendor_values_on(
+    // The rest in one statement: the configuration linked to the integration (under one that
+    // confirms activations the instance waits for the vendor; it also routes the event and says
+    // whether there is single sign-on, so the writer reads neither again); whether it is a
+    // return (informational and for scoring, so read here rather than on the writer: a
+    // deactivation racing this activation may leave it stale); the vendor-set values; the
+    // customer as a delivery names it.
+    let store::instances::BeforeActivation {
+        linked,
+        history,
+        vendor,
+        customer,
+    } = store::instances::before_activation(
         &mut conn,
         &state.store,
         request.customer_id,
         request.integration_id,
     )
     .await?;
-    // The customer as a delivery names it, when the linked configuration may route the event.
-    let customer = match &linked {
-        Some(_) => store::deliveries::payload_customer(&mut conn, request.customer_id).await?,
-        None => None,
-    };
+    let returning = marketplace_core::commerce::is_returning(&history);
+    let pending = linked.as_ref().is_some_and(|(_, snapshot)| {
+        snapshot.activation == marketplace_core::event_config::ActivationMode::Confirm
+    });
     // Released before the write (on PostgreSQL reads and writes share one pool).
     drop(conn);
     let version = listed.version.clone();

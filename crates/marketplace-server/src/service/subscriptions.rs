@@ -7,8 +7,7 @@ use crate::service::state::AppState;
 use crate::store::subscriptions::{Subscription, SubscriptionFilter};
 use crate::store::{self, Page, PageRequest, Tx, new_id, now_ms};
 use marketplace_core::commerce::{
-    Cancellation, CancelledBy, ImportedSubscription, Pricing, SubscriptionStatus,
-    check_import_item, is_returning,
+    Cancellation, CancelledBy, ImportedSubscription, Pricing, SubscriptionStatus, check_import_item,
 };
 use marketplace_core::event::{Event, EventType};
 use marketplace_core::{FieldError, FieldErrorCode, Instance};
@@ -63,18 +62,6 @@ fn event(event_type: EventType, s: &Subscription, at: i64) -> Event {
             "cancellation": s.cancellation,
         }),
     }
-}
-
-/// Whether a new activation of the integration by the customer is a return (core's
-/// `is_returning` on the customer's subscriptions of it), read on `conn` before the activation's
-/// transaction, so the single writer does not read it.
-pub(crate) async fn is_return(
-    conn: &mut store::Conn,
-    customer_id: &str,
-    integration_id: &str,
-) -> ApiResult<bool> {
-    let history = store::subscriptions::history(conn, customer_id, integration_id).await?;
-    Ok(is_returning(&history))
 }
 
 /// Starts the subscription of a new instance in `tx`, at the listing's price now (`returning`

@@ -3,9 +3,7 @@
 
 use super::page::{Filter, Order, escape_like, fetch_page};
 use super::sql::{Arg, execute, fetch_all, fetch_optional, scalar_optional};
-use super::{
-    Conn, Page, PageRequest, Store, StoreError, StoreResult, Tx, json_column, to_json_text,
-};
+use super::{Page, PageRequest, Store, StoreError, StoreResult, Tx, json_column, to_json_text};
 use marketplace_core::catalog::VendorValues;
 use marketplace_core::{Customer, Role};
 use serde_json::{Map, Value};
@@ -371,7 +369,7 @@ pub(super) const SEALED_VALUES: super::reseal::SealedColumn = super::reseal::Sea
     context: |key| vendor_context(key[0].text(), key[1].text()),
 };
 
-fn open_vendor_values(
+pub(super) fn open_vendor_values(
     store: &Store,
     customer_id: &str,
     integration_id: &str,
@@ -390,21 +388,10 @@ pub async fn vendor_values(
     customer_id: &str,
     integration_id: &str,
 ) -> StoreResult<Map<String, Value>> {
-    let mut conn = store.read().await?;
-    vendor_values_on(&mut conn, store, customer_id, integration_id).await
-}
-
-/// [`vendor_values`], read on `conn` (a caller's read connection).
-pub async fn vendor_values_on(
-    conn: &mut Conn,
-    store: &Store,
-    customer_id: &str,
-    integration_id: &str,
-) -> StoreResult<Map<String, Value>> {
     let sql =
         "SELECT sealed_values FROM customer_configs WHERE customer_id = $1 AND integration_id = $2";
     let args = [customer_id.into(), integration_id.into()];
-    let blob: Option<Vec<u8>> = scalar_optional(conn, sql, args).await?;
+    let blob: Option<Vec<u8>> = scalar_optional(&store.db.read, sql, args).await?;
     match blob {
         Some(blob) => open_vendor_values(store, customer_id, integration_id, &blob),
         None => Ok(Map::new()),

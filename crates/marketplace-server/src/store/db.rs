@@ -97,6 +97,10 @@ impl Db {
                                 "PRAGMA synchronous = NORMAL",
                                 "PRAGMA busy_timeout = 10000",
                                 "PRAGMA foreign_keys = ON",
+                                // A statement of several rows inside a transaction keeps the
+                                // pages it changes in a statement journal; past 64 KiB SQLite
+                                // spills that journal to a temporary file, one write per page.
+                                "PRAGMA temp_store = MEMORY",
                             ] {
                                 conn.execute(pragma).await?;
                             }

@@ -182,12 +182,18 @@ pub async fn history(
     )
     .await?;
     rows.into_iter()
-        .map(|(status, by)| {
-            let status = SubscriptionStatus::from_name(&status)
-                .ok_or_else(|| StoreError::Corrupt(format!("subscription status {status}")))?;
-            Ok((status, by.as_deref().and_then(CancelledBy::from_name)))
-        })
+        .map(|(status, by)| history_entry(&status, by.as_deref()))
         .collect()
+}
+
+/// One pair of [`history`] from its columns.
+pub(super) fn history_entry(
+    status: &str,
+    cancelled_by: Option<&str>,
+) -> StoreResult<(SubscriptionStatus, Option<CancelledBy>)> {
+    let status = SubscriptionStatus::from_name(status)
+        .ok_or_else(|| StoreError::Corrupt(format!("subscription status {status}")))?;
+    Ok((status, cancelled_by.and_then(CancelledBy::from_name)))
 }
 
 /// Cancels the instance's active subscription in `tx`; the cancelled subscription, if there was
