@@ -17,6 +17,7 @@
 //! Architecture invariant: every business rule comes from `marketplace-core`; this crate stores,
 //! authenticates, seals and transports.
 
+pub mod background;
 pub mod config;
 pub mod crypto;
 pub mod demo;
@@ -219,18 +220,34 @@ pub fn settings(args: &ServeArgs) -> Settings {
     }
 }
 
-/// Starts the background workers of a serving process: event deliveries, notifications, the
-/// scheduler of scheduled flows, the connection sweeper, the execution lease keeper, the
-/// listing re-scorer and the listener of cache notifications (PostgreSQL).
+/// Starts the background workers of a serving process on the current runtime: the
+/// [deferrable ones](start_deferrable_workers) and the [upkeep](start_upkeep).
 /// Every process runs them; they share the work through leases in the database.
 pub fn start_workers(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut workers = start_deferrable_workers(state);
+    workers.extend(start_upkeep(state));
+    workers
+}
+
+/// Starts the workers whose work may wait while requests take the CPU: event deliveries,
+/// notifications, the scheduler of scheduled flows, the connection sweeper and the listing
+/// re-scorer (on SQLite, [`serve`] runs them on the lower-priority [`background`] runtime).
+pub fn start_deferrable_workers(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
     vec![
         tokio::spawn(service::deliveries::run_worker(state.clone())),
         tokio::spawn(service::notifications::run_worker(state.clone())),
         tokio::spawn(service::scheduler::run_scheduler(state.clone())),
         tokio::spawn(service::connections::run_sweeper(state.clone())),
-        tokio::spawn(service::runner::run_lease_keeper(state.clone())),
         tokio::spawn(service::scoring::run_rescorer(state.clone())),
+    ]
+}
+
+/// Starts the upkeep that must keep time whatever the load: the execution lease keeper, the
+/// listener of cache notifications (PostgreSQL), the metrics' upkeep and SQLite's WAL
+/// checkpoints.
+pub fn start_upkeep(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    vec![
+        tokio::spawn(service::runner::run_lease_keeper(state.clone())),
         tokio::spawn(service::cache_notifications::run_listener(state.clone())),
         tokio::spawn(telemetry::run_upkeep()),
         tokio::spawn(store::run_wal_checkpoints(state.store.db.clone())),
@@ -278,7 +295,16 @@ pub async fn serve(
         Ok(n) => tracing::info!(count = n, "resumed interrupted executions"),
         Err(e) => tracing::error!(error = %e, "could not resume interrupted executions"),
     }
-    let workers = start_workers(&state);
+    // On SQLite the deferrable work runs at a lower CPU priority (see `background`).
+    let background = match state.store.db.backend {
+        Backend::Sqlite => Some(background::Background::start()?),
+        Backend::Postgres => None,
+    };
+    let mut workers = match &background {
+        Some(background) => background.run(|| start_deferrable_workers(&state)),
+        None => start_deferrable_workers(&state),
+    };
+    workers.extend(start_upkeep(&state));
     let grace = std::time::Duration::from_secs(state.settings.shutdown_grace_s);
     let db = state.store.db.clone();
     let _ = ready.set(app(state));
@@ -302,6 +328,9 @@ pub async fn serve(
     // when its lease ends.
     for worker in workers {
         worker.abort();
+    }
+    if let Some(background) = background {
+        background.stop();
     }
     db.close().await;
     Ok(())

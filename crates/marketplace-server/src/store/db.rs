@@ -86,6 +86,12 @@ impl Db {
             let pool = |max: u32, autocheckpoint_pages: u32| {
                 AnyPoolOptions::new()
                     .max_connections(max)
+                    // Every connection opened at the start and kept: a SQLite connection's
+                    // thread takes the CPU priority of the thread that opened it, which must not
+                    // be one of the lower-priority background threads (`crate::background`).
+                    .min_connections(max)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
                     .acquire_timeout(Duration::from_secs(30))
                     // A file in this process does not go away: no ping (a round trip to the
                     // connection's thread) before each use.
