@@ -64,9 +64,9 @@ fn event(event_type: EventType, s: &Subscription, at: i64) -> Event {
     }
 }
 
-/// Starts the subscription of a new instance in `tx`, at the listing's price now (`returning`
-/// from [`is_return`]; what the customer wrote before then stops counting). Records
-/// `subscription.created`, routed with what the caller has read already (`known`, as
+/// Starts the subscription of a new instance in `tx`, at the listing's price now (`returning`:
+/// core's `is_returning` on the history [`store::instances::before_activation`] read; what the
+/// customer wrote before then stops counting). Records `subscription.created`, routed with what the caller has read already (`known`, as
 /// `store::events::record_routed` takes it); how many deliveries that enqueued.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn start(

@@ -412,8 +412,8 @@ pub struct BeforeActivation {
 }
 
 /// Everything an activation reads before its write, on `conn`, in one statement: on SQLite each
-/// statement is a round trip to the connection's thread, and four of them cost an activation
-/// more than its share of the group commit. One row per pair of the history (at least one).
+/// statement is a round trip to the connection's thread, where the group commit's batch costs an
+/// activation a fraction of one. One row per pair of the history (at least one).
 pub async fn before_activation(
     conn: &mut Conn,
     store: &Store,
