@@ -817,6 +817,7 @@ fn score_listing(c: &mut Criterion) {
         applications,
         reviews,
         subscriptions,
+        uncancelled: 0,
     };
     let policy = ScoringPolicy::default();
     let scored = score(&facts, &policy, now);

@@ -212,6 +212,11 @@ export interface ScoreFacts {
     /** `[cancelled_at, by]` once cancelled. */
     cancelled: [number, CancelledBy] | null;
   }[];
+  /**
+   * How many more subscriptions, not in `subscriptions`, were never cancelled, are not
+   * returning and began by the time scored (scoring only counts those; 0 when absent).
+   */
+  uncancelled?: number;
 }
 
 /** A listing's score at a time: 0 to 100, the visibility it allows, and the four factors. */

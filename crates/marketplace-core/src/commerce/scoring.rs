@@ -170,8 +170,16 @@ pub struct ScoreFacts {
     pub applications: Vec<ApplicationFact>,
     /// The integration's reviews.
     pub reviews: Vec<ReviewFact>,
-    /// The integration's subscriptions (in this marketplace).
+    /// The integration's subscriptions (in this marketplace), but those [`uncancelled`]
+    /// counts.
+    ///
+    /// [`uncancelled`]: ScoreFacts::uncancelled
     pub subscriptions: Vec<SubscriptionFact>,
+    /// How many more subscriptions, not in `subscriptions`, were never cancelled, are not
+    /// returning, and began at or before the time scored. Scoring only counts such a
+    /// subscription (a subscriber of the cancellation period), so a store with many of them
+    /// gives their number rather than each one; listing them instead scores the same.
+    pub uncancelled: u64,
 }
 
 /// The four factors, always all reported.
@@ -426,11 +434,12 @@ fn excessive_cancellations(
     now: i64,
 ) -> Factor {
     let from = now - i64::from(policy.cancellation_period_days) * DAY_MS;
-    let subscribers = facts
+    let listed = facts
         .subscriptions
         .iter()
         .filter(|s| s.subscribed_at <= now && s.cancelled.is_none_or(|(at, _)| at > from))
         .count();
+    let subscribers = listed as u64 + facts.uncancelled;
     let items: Vec<FactorItem> = counted_cancellations(facts, returns, now)
         .filter(|(_, at)| *at > from)
         .map(|(s, _)| FactorItem {
@@ -443,10 +452,10 @@ fn excessive_cancellations(
         .collect();
     let cancellations = items.len() as u64;
     let excessive = cancellations > 0
-        && if (subscribers as u64) < u64::from(policy.cancellation_percent_from) {
+        && if subscribers < u64::from(policy.cancellation_percent_from) {
             cancellations >= u64::from(policy.cancellation_count)
         } else {
-            cancellations * 100 >= u64::from(policy.cancellation_percent) * subscribers as u64
+            cancellations * 100 >= u64::from(policy.cancellation_percent) * subscribers
         };
     let points = if excessive {
         -i64::from(policy.excessive_cancellation_points)
@@ -690,6 +699,45 @@ mod tests {
     }
 
     #[test]
+    fn uncancelled_subscriptions_given_as_a_count_are_subscribers() {
+        let policy = ScoringPolicy::default();
+        let now = at("2026-06-01T00:00:00Z");
+        let start = at("2026-05-01T00:00:00Z");
+        // 9 customer cancellations of 40 subscribers: 22.5 %, under the share (25 %).
+        let cancelling: Vec<SubscriptionFact> = (0..9)
+            .map(|i| {
+                let s = subscription(&format!("sub_{i:03}"), &format!("cus_{i:03}"), start);
+                cancelled(s, start + DAY_MS, CancelledBy::Customer)
+            })
+            .collect();
+        let listed =
+            ScoreFacts {
+                subscriptions: cancelling
+                    .iter()
+                    .cloned()
+                    .chain((9..40).map(|i| {
+                        subscription(&format!("sub_{i:03}"), &format!("cus_{i:03}"), start)
+                    }))
+                    .collect(),
+                ..ScoreFacts::default()
+            };
+        let counted = ScoreFacts {
+            subscriptions: cancelling,
+            uncancelled: 31,
+            ..ScoreFacts::default()
+        };
+        let excessive = |facts: &ScoreFacts| {
+            points(
+                &score(facts, &policy, now),
+                FactorCode::ExcessiveCancellations,
+            )
+        };
+        assert_eq!(excessive(&listed), (0, 9));
+        // Without the 31 the 9 would be judged by the count (5) and deduct.
+        assert_eq!(excessive(&counted), (0, 9));
+    }
+
+    #[test]
     fn excessive_cancellations_use_the_count_below_the_threshold_and_the_share_above() {
         let policy = ScoringPolicy::default();
         let now = at("2026-06-01T00:00:00Z");
@@ -888,6 +936,7 @@ mod tests {
                     applications,
                     reviews,
                     subscriptions,
+                    uncancelled: 0,
                 }
             })
     }
@@ -1045,6 +1094,24 @@ mod tests {
                 better.subscriptions.push(back);
                 prop_assert!(score(&better, &policy, now).score >= base, "a return lowered the score");
             }
+        }
+
+        #[test]
+        fn uncancelled_subscriptions_counted_or_listed_score_the_same(
+            facts in facts_strategy(),
+            policy in policy_strategy(),
+            now in time_strategy(),
+        ) {
+            // What a store may leave out of the list: never cancelled, not returning, begun by
+            // `now`. The facts' subscriptions cover each of those and every other kind.
+            let now = BASE + now;
+            let listed = score(&facts, &policy, now);
+            let mut counted = facts.clone();
+            counted.subscriptions.retain(|s| {
+                s.cancelled.is_some() || s.returning || s.subscribed_at > now
+            });
+            counted.uncancelled = (facts.subscriptions.len() - counted.subscriptions.len()) as u64;
+            prop_assert_eq!(score(&counted, &policy, now), listed);
         }
     }
 }

@@ -124,6 +124,8 @@ impl Organization {
                 })
             })
             .collect();
+        let (subscriptions, uncancelled) =
+            store::subscriptions::facts(&state.store, marketplace_id, integration_id, at).await?;
         let facts = ScoreFacts {
             applications,
             reviews: store::reviews::of_integration(&state.store, integration_id)
@@ -131,12 +133,8 @@ impl Organization {
                 .iter()
                 .map(store::reviews::Review::fact)
                 .collect(),
-            subscriptions: store::subscriptions::facts(
-                &state.store,
-                marketplace_id,
-                integration_id,
-            )
-            .await?,
+            subscriptions,
+            uncancelled,
         };
         Ok(score(&facts, &self.policy, at))
     }

@@ -2,7 +2,7 @@
 //! deactivation ends, plus imported history; and `scoring_policies`, each organization's.
 
 use super::page::{Filter, Order, fetch_page};
-use super::sql::{Arg, execute, fetch_all, fetch_optional, scalar_optional};
+use super::sql::{Arg, execute, fetch_all, fetch_optional, scalar, scalar_optional};
 use super::{Conn, Insert, Page, PageRequest, Store, StoreError, StoreResult, Tx};
 use marketplace_core::commerce::scoring::SubscriptionFact;
 use marketplace_core::commerce::{
@@ -303,22 +303,35 @@ pub async fn list(
     .try_map(Row::subscription)
 }
 
-/// What scoring reads of a listing's subscriptions: only the columns it needs (the re-scorer
-/// reads every listing's on each pass).
+/// What scoring reads of a listing's subscriptions at `at`: each cancelled or returning one,
+/// with only the columns it needs, and how many others began by `at` (core's
+/// [`ScoreFacts::uncancelled`](marketplace_core::commerce::ScoreFacts::uncancelled)), counted
+/// in the index: the re-scorer reads every listing's on each pass, and most subscriptions are
+/// those.
 pub async fn facts(
     store: &Store,
     marketplace_id: &str,
     integration_id: &str,
-) -> StoreResult<Vec<SubscriptionFact>> {
+    at: i64,
+) -> StoreResult<(Vec<SubscriptionFact>, u64)> {
     type FactRow = (String, String, i64, i64, Option<i64>, Option<String>);
     let rows: Vec<FactRow> = fetch_all(
         &store.db.read,
         "SELECT id, customer_id, subscribed_at, is_return, cancelled_at, cancelled_by \
-         FROM subscriptions WHERE marketplace_id = $1 AND integration_id = $2",
+         FROM subscriptions WHERE marketplace_id = $1 AND integration_id = $2 \
+         AND (is_return <> 0 OR cancelled_at IS NOT NULL)",
         [marketplace_id.into(), integration_id.into()],
     )
     .await?;
-    rows.into_iter()
+    let uncancelled: i64 = scalar(
+        &store.db.read,
+        "SELECT COUNT(*) FROM subscriptions WHERE marketplace_id = $1 AND integration_id = $2 \
+         AND is_return = 0 AND cancelled_at IS NULL AND subscribed_at <= $3",
+        [marketplace_id.into(), integration_id.into(), at.into()],
+    )
+    .await?;
+    let listed = rows
+        .into_iter()
         .map(
             |(id, customer_id, subscribed_at, is_return, cancelled_at, cancelled_by)| {
                 let cancelled = cancelled(&id, cancelled_at, cancelled_by.as_deref())?;
@@ -331,7 +344,8 @@ pub async fn facts(
                 })
             },
         )
-        .collect()
+        .collect::<StoreResult<_>>()?;
+    Ok((listed, uncancelled.unsigned_abs()))
 }
 
 /// The organization's scoring policy (the default when it never set one).

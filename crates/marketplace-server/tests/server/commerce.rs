@@ -12,6 +12,7 @@ on_both_backends!(
     activations_subscribe_and_deactivations_cancel,
     imports_are_history_checked_item_by_item,
     the_score_follows_the_policy_and_the_calendar,
+    excessive_cancellations_count_every_subscriber_begun_by_then,
     reviews_prompts_disputes_and_returns,
 );
 
@@ -554,6 +555,61 @@ async fn the_score_follows_the_policy_and_the_calendar(server: TestServer) {
         ))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// The store gives scoring the uncancelled subscriptions as a count (core's
+/// `ScoreFacts::uncancelled`): 5 customer cancellations in the period are judged by the share
+/// once 20 uncancelled subscriptions have begun, and by the count before.
+async fn excessive_cancellations_count_every_subscriber_begun_by_then(server: TestServer) {
+    let orders = server.orders_listed(true).await;
+    let marketplace = listing(&server, &orders).await["marketplace_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut history = Vec::new();
+    for i in 0..25 {
+        let id = customer(&server, &format!("Subscriber{i:02}")).await;
+        history.push(if i < 5 {
+            json!({"customer_id": id, "marketplace_id": marketplace, "integration_id": orders,
+                   "pricing": null, "subscribed_at": "2026-09-01T10:00:00Z",
+                   "cancelled_at": "2026-09-10T10:00:00Z",
+                   "cancellation": {"reason": "not_working"}})
+        } else {
+            json!({"customer_id": id, "marketplace_id": marketplace, "integration_id": orders,
+                   "pricing": null, "subscribed_at": "2026-09-15T10:00:00Z"})
+        });
+    }
+    let (status, body) = server
+        .admin(
+            Method::POST,
+            "/api/v1/subscriptions/import",
+            Some(json!({"items": history})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let score_path = format!("/api/v1/marketplaces/{marketplace}/listings/{orders}/score");
+    let excessive = |at: &'static str| {
+        let (server, score_path) = (&server, &score_path);
+        async move {
+            let (status, scored) = server.admin_get(&format!("{score_path}?at={at}")).await;
+            assert_eq!(status, StatusCode::OK, "{scored}");
+            let factor = scored["factors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["code"] == "excessive_cancellations")
+                .unwrap()
+                .clone();
+            (factor["count"].as_u64(), factor["points"].as_i64())
+        }
+    };
+    // Before the 20 began: 5 subscribers, 5 cancellations reach the count (5).
+    assert_eq!(
+        excessive("2026-09-12T00:00:00Z").await,
+        (Some(5), Some(-15))
+    );
+    // After: 25 subscribers, 5 cancellations are 20 %, under the share (25 %).
+    assert_eq!(excessive("2026-10-01T00:00:00Z").await, (Some(5), Some(0)));
 }
 
 async fn reviews_prompts_disputes_and_returns(server: TestServer) {
