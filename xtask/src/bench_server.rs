@@ -30,9 +30,11 @@
 //!    second, and the same checks.
 //! 9. Executions: an instance of Slack (a webhook flow delivering to the receiver), wrk POSTing a
 //!    small JSON body to its `/webhooks/{token}` URL; executions/s = executions that ended during
-//!    the load (counted from the database once all have ended, `bench_support executions`). Then
-//!    [`MONITORS`] organization-wide alert monitors that never fire (`bench_support monitors`)
-//!    and the same load again: the monitor check's overhead is 1 - with / without.
+//!    the load (counted from the database once all have ended, `bench_support executions`). With
+//!    and without [`MONITORS`] organization-wide alert monitors that never fire
+//!    (`bench_support monitors`, created and deleted between loads), [`EXECUTION_ROUNDS`]
+//!    rounds each, in alternating order (without then with, with then without, ...): the
+//!    monitor check's overhead is 1 - with / without, of the medians.
 //! 10. Memory: 10,000 customers and 100,000 instances seeded into the database, the service
 //!     restarted, the read load again; peak resident memory from `/proc/<pid>/status`.
 //! 11. Stalled receiver: a new service and database, [`STALLED`] deliveries queued to a
@@ -114,8 +116,10 @@ const TARGET_DELIVERIES: f64 = 1_000.0;
 /// without one.
 const TARGET_LINKED_RATIO: f64 = 0.8;
 
-/// Alert monitors in the organization during the second execution load.
+/// Alert monitors in the organization during the monitored execution loads.
 const MONITORS: usize = 1_000;
+/// Execution loads with monitors, and as many without.
+const EXECUTION_ROUNDS: usize = 3;
 /// Target: executions per second lost to the monitor check with [`MONITORS`] monitors, as a
 /// share of the rate without monitors.
 const TARGET_MONITOR_OVERHEAD: f64 = 0.05;
@@ -185,10 +189,10 @@ struct Report {
     linked_deliveries: Option<Deliveries>,
     /// The deliveries of the outbox inserted at once.
     outbox: Option<Deliveries>,
-    /// Execution load without alert monitors.
-    executions: Option<Executions>,
-    /// Execution load with [`MONITORS`] alert monitors.
-    monitored_executions: Option<Executions>,
+    /// Execution loads without alert monitors, one per round.
+    executions: Vec<Executions>,
+    /// Execution loads with [`MONITORS`] alert monitors, one per round.
+    monitored_executions: Vec<Executions>,
     /// Memory of the service with the stalled receiver: idle before the queue, highest sample
     /// in [`STALL_SECONDS`], KiB; and the deliveries pending at the end.
     stalled: Option<(u64, u64, i64)>,
@@ -962,9 +966,8 @@ fn measure(dir: &Path, report: &mut Report) -> Result {
     report.first_peak_kib = process::memory_kib(pid).map(|(_, peak)| peak);
     done(started);
 
-    let started = phase(
-        "executions: POST /webhooks/{token} of a Slack instance delivering to the receiver, no alert monitors",
-    );
+    let started =
+        phase("executions: an instance of Slack whose webhook flow delivers to the receiver");
     let hook = key_values(&setup.support(&[
         "hook",
         "--database",
@@ -983,36 +986,53 @@ fn measure(dir: &Path, report: &mut Report) -> Result {
         field(&hook, "webhook_path", "bench_support hook")?
     );
     let measured = [pid, receiver_pid];
-    report.executions = Some(setup.executions(
-        report,
-        "execution",
-        &measured,
-        &webhook_script,
-        &webhook_url,
-    )?);
     done(started);
-    let started = phase(&format!(
-        "executions again, with {MONITORS} alert monitors in the organization (none fires)"
-    ));
-    setup.support(&[
-        "monitors",
-        "--url",
-        &base,
-        "--api-key",
-        api_key,
-        "--count",
-        &MONITORS.to_string(),
-    ])?;
-    report.monitored_executions = Some(setup.executions(
-        report,
-        "monitored execution",
-        &measured,
-        &webhook_script,
-        &webhook_url,
-    )?);
+    // Without then with, with then without, ...: the monitors are created or deleted only
+    // between the two loads of a round, and neither kind always runs on the fuller database.
+    let mut monitored = false;
+    for round in 1..=EXECUTION_ROUNDS {
+        let order = if round % 2 == 1 {
+            [false, true]
+        } else {
+            [true, false]
+        };
+        for with_monitors in order {
+            if with_monitors != monitored {
+                let mut args = vec!["monitors", "--url", &base, "--api-key", api_key];
+                let count = MONITORS.to_string();
+                if with_monitors {
+                    args.extend(["--count", &count]);
+                } else {
+                    args.push("--delete");
+                }
+                setup.support(&args)?;
+                monitored = with_monitors;
+            }
+            let started = phase(&if with_monitors {
+                format!(
+                    "executions, round {round}/{EXECUTION_ROUNDS}: POST /webhooks/{{token}} with {MONITORS} alert monitors in the organization (none fires)"
+                )
+            } else {
+                format!(
+                    "executions, round {round}/{EXECUTION_ROUNDS}: POST /webhooks/{{token}}, no alert monitors"
+                )
+            });
+            let name = if with_monitors {
+                "monitored execution"
+            } else {
+                "execution"
+            };
+            let run = setup.executions(report, name, &measured, &webhook_script, &webhook_url)?;
+            if with_monitors {
+                report.monitored_executions.push(run);
+            } else {
+                report.executions.push(run);
+            }
+            done(started);
+        }
+    }
     receiver.stop()?;
     server.stop()?;
-    done(started);
 
     let started = phase(&format!(
         "re-scoring: load 1 after the activation loads (their subscriptions scored), {RESCORE_ROUNDS} rounds each of a restarted service with the re-scorer off, then re-scoring every {RESCORE_EVERY_S} s"
@@ -1550,31 +1570,48 @@ fn rows(report: &Report) -> Vec<(String, String, String, &'static str)> {
             None,
         );
     }
-    let executed = |e: &Executions| {
-        let mut text = thousands(e.rate());
-        let errors = e.run.socket_errors + e.run.status_errors;
+    // Failed requests or executions would make a rate meaningless.
+    let clean = |loads: &[Executions]| {
+        loads.iter().all(|e| {
+            e.finished > 0 && e.unsucceeded == 0 && e.run.socket_errors + e.run.status_errors == 0
+        })
+    };
+    let executed = |loads: &[Executions]| {
+        let rates: Vec<f64> = loads.iter().map(Executions::rate).collect();
+        let mut text = spread(&rates, &rate);
+        let errors: u64 = loads
+            .iter()
+            .map(|e| e.run.socket_errors + e.run.status_errors)
+            .sum();
         if errors > 0 {
             text.push_str(&format!(" ({errors} errors)"));
         }
-        if e.unsucceeded > 0 {
-            text.push_str(&format!(" ({} not succeeded)", e.unsucceeded));
+        let unsucceeded: u64 = loads.iter().map(|e| e.unsucceeded).sum();
+        if unsucceeded > 0 {
+            text.push_str(&format!(" ({unsucceeded} not succeeded)"));
         }
-        text
+        (median(&rates), text)
     };
-    if let Some(e) = &report.executions {
-        row("executions/s, no alert monitors", executed(e), "", None);
+    let (without, with) = (&report.executions, &report.monitored_executions);
+    if !without.is_empty() {
+        let title = format!(
+            "executions/s, no alert monitors, median of {}",
+            without.len()
+        );
+        row(&title, executed(without).1, "", None);
     }
-    if let Some(e) = &report.monitored_executions {
-        row("executions/s, 1,000 alert monitors", executed(e), "", None);
+    if !with.is_empty() {
+        let title = format!(
+            "executions/s, {} alert monitors, median of {}",
+            thousands(MONITORS as f64),
+            with.len()
+        );
+        row(&title, executed(with).1, "", None);
     }
-    if let (Some(without), Some(with)) = (&report.executions, &report.monitored_executions) {
-        let overhead = 1.0 - with.rate() / without.rate().max(f64::MIN_POSITIVE);
-        // Failed requests or executions would make either rate meaningless.
-        let clean = |e: &Executions| {
-            e.finished > 0 && e.unsucceeded == 0 && e.run.socket_errors + e.run.status_errors == 0
-        };
+    if !without.is_empty() && !with.is_empty() {
+        let overhead = 1.0 - executed(with).0 / executed(without).0.max(f64::MIN_POSITIVE);
         row(
-            "monitor overhead (1 - with / without)",
+            "monitor overhead (1 - with / without, medians)",
             format!("{:.1} %", overhead * 100.0),
             "< 5 %",
             Some(overhead < TARGET_MONITOR_OVERHEAD && clean(without) && clean(with)),
@@ -1891,25 +1928,23 @@ mod tests {
         let verdict_of = |report: &Report| {
             rows(report)
                 .into_iter()
-                .find(|r| r.0 == "monitor overhead (1 - with / without)")
+                .find(|r| r.0 == "monitor overhead (1 - with / without, medians)")
                 .map(|r| (r.1, r.3))
         };
         let mut report = Report {
-            executions: Some(load(10_000, 0)),
-            monitored_executions: Some(load(9_700, 0)),
+            executions: vec![load(10_000, 0), load(9_000, 0), load(12_000, 0)],
+            monitored_executions: vec![load(9_700, 0), load(20_000, 0), load(8_000, 0)],
             ..Report::default()
         };
-        assert_eq!(
-            report.executions.as_ref().map(Executions::rate),
-            Some(1_000.0)
-        );
+        assert_eq!(report.executions[0].rate(), 1_000.0);
+        // The medians: 970 against 1,000 per second.
         assert_eq!(verdict_of(&report), Some(("3.0 %".to_owned(), "ok")));
-        report.monitored_executions = Some(load(9_000, 0));
+        report.monitored_executions[0] = load(9_000, 0);
         assert_eq!(verdict_of(&report), Some(("10.0 %".to_owned(), "MISSED")));
         // Failed executions end fast: they fail the target whatever the rate.
-        report.monitored_executions = Some(load(10_000, 3));
+        report.monitored_executions[0] = load(10_000, 3);
         assert_eq!(verdict_of(&report), Some(("0.0 %".to_owned(), "MISSED")));
-        report.monitored_executions = None;
+        report.monitored_executions.clear();
         assert_eq!(verdict_of(&report), None);
     }
 

@@ -16,7 +16,7 @@
 //! bench_support tally   --database sqlite://DB --configuration ID --since MS --log FILE
 //! bench_support pending --database sqlite://DB --configuration ID --since MS
 //! bench_support hook    --database sqlite://DB --url BASE --integration ID --customer EXTERNAL_ID --receiver URL
-//! bench_support monitors --url BASE --api-key KEY [--count 1000]
+//! bench_support monitors --url BASE --api-key KEY [--count 1000 | --delete]
 //! bench_support executions --database sqlite://DB --since MS --until MS [--timeout 300]
 //! bench_support marketplaces --url BASE --api-key KEY [--marketplaces 5] [--tenants 20] [--listings 200]
 //! ```
@@ -35,8 +35,9 @@
 //! delivery rows: it logs each request's `webhook-id`, arrival and payload `timestamp`, and
 //! answers 200 at once (or, with `--stall`, accepts connections and never answers).
 //! `hook` activates an instance whose webhook flow delivers to the receiver and prints the path
-//! of that flow's webhook URL; `monitors` creates alert monitors that never fire; `executions`
-//! awaits the executions started from a time and counts those that ended in a window.
+//! of that flow's webhook URL; `monitors` creates alert monitors that never fire (or deletes
+//! them all); `executions` awaits the executions started from a time and counts those that
+//! ended in a window.
 
 use clap::{Parser, Subcommand};
 use marketplace_core::{Customer, Instance, InstanceStatus};
@@ -246,7 +247,8 @@ enum Command {
         receiver: String,
     },
     /// Create organization-wide alert monitors that never fire (an execution slower than an
-    /// hour) through the admin API; print `monitors=<count>`.
+    /// hour) through the admin API; print `monitors=<count>`. With `--delete`, delete every
+    /// alert monitor of the organization instead; print `monitors=0`.
     Monitors {
         /// Base URL of the service.
         #[arg(long)]
@@ -257,6 +259,9 @@ enum Command {
         /// How many.
         #[arg(long, default_value_t = 1_000)]
         count: usize,
+        /// Delete the organization's monitors rather than create any.
+        #[arg(long)]
+        delete: bool,
     },
     /// Wait until no execution started from `--since` is queued or running, then print
     /// `key=value` lines: `finished` (those that ended within `--since`..=`--until`), `total`
@@ -400,7 +405,14 @@ async fn run(command: Command) -> Result {
         Command::Monitors {
             url,
             api_key,
+            delete: true,
+            ..
+        } => delete_monitors(&url, &api_key).await,
+        Command::Monitors {
+            url,
+            api_key,
             count,
+            delete: false,
         } => monitors(&url, &api_key, count).await,
         Command::Executions {
             database,
@@ -1021,6 +1033,53 @@ async fn monitors(url: &str, api_key: &str, count: usize) -> Result {
         started.elapsed().as_secs_f64()
     );
     println!("monitors={count}");
+    Ok(())
+}
+
+/// Deletes every alert monitor of the organization, a page of them at a time.
+async fn delete_monitors(url: &str, api_key: &str) -> Result {
+    let started = Instant::now();
+    let client = reqwest::Client::new();
+    let endpoint = format!("{}/api/v1/alert-monitors", url.trim_end_matches('/'));
+    let mut deleted = 0;
+    loop {
+        let (page, _) = json_answer(
+            "GET /api/v1/alert-monitors",
+            client
+                .get(format!("{endpoint}?limit=100"))
+                .bearer_auth(api_key),
+        )
+        .await?;
+        let ids: Vec<String> = page["items"]
+            .as_array()
+            .ok_or("GET /api/v1/alert-monitors: no items")?
+            .iter()
+            .filter_map(|m| m["id"].as_str().map(str::to_owned))
+            .collect();
+        if ids.is_empty() {
+            break;
+        }
+        for id in ids {
+            let response = client
+                .delete(format!("{endpoint}/{id}"))
+                .bearer_auth(api_key)
+                .send()
+                .await?;
+            if !response.status().is_success() {
+                return Err(format!(
+                    "DELETE /api/v1/alert-monitors/{id} answered {}",
+                    response.status()
+                )
+                .into());
+            }
+            deleted += 1;
+        }
+    }
+    eprintln!(
+        "deleted {deleted} monitors in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    println!("monitors=0");
     Ok(())
 }
 
