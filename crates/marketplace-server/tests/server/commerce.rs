@@ -16,6 +16,18 @@ on_both_backends!(
     reviews_prompts_disputes_and_returns,
 );
 
+/// Imports past subscriptions, all of which must be accepted.
+async fn import_history(server: &TestServer, items: Vec<Value>) {
+    let (status, body) = server
+        .admin(
+            Method::POST,
+            "/api/v1/subscriptions/import",
+            Some(json!({"items": items})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
 /// The default marketplace's listing of an integration.
 async fn listing(server: &TestServer, integration: &str) -> Value {
     let (status, listing) = server
@@ -427,14 +439,7 @@ async fn the_score_follows_the_policy_and_the_calendar(server: TestServer) {
             "cancellation": {"reason": "not_working"}}),
         );
     }
-    let (status, body) = server
-        .admin(
-            Method::POST,
-            "/api/v1/subscriptions/import",
-            Some(json!({"items": items_})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    import_history(&server, items_).await;
     let at = "2026-10-01T00:00:00Z";
     let (status, scored) = server.admin_get(&format!("{score_path}?at={at}")).await;
     assert_eq!(status, StatusCode::OK, "{scored}");
@@ -579,14 +584,7 @@ async fn excessive_cancellations_count_every_subscriber_begun_by_then(server: Te
                    "pricing": null, "subscribed_at": "2026-09-15T10:00:00Z"})
         });
     }
-    let (status, body) = server
-        .admin(
-            Method::POST,
-            "/api/v1/subscriptions/import",
-            Some(json!({"items": history})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    import_history(&server, history).await;
     let score_path = format!("/api/v1/marketplaces/{marketplace}/listings/{orders}/score");
     let excessive = |at: &'static str| {
         let (server, score_path) = (&server, &score_path);
