@@ -47,6 +47,20 @@ pub(crate) fn test() -> Result {
     Ok(())
 }
 
+/// `cargo xtask bench`'s browser figure: `tests/browser/validate.bench.mjs` in Chromium (both
+/// installed when missing), after the npm package is built.
+pub(crate) fn bench_validation() -> Result {
+    apt::ensure_packages(&PACKAGES)?;
+    npm::ensure_node()?;
+    let tests_dir = cmd::workspace_root().join(TESTS_DIR);
+    ensure_playwright(&tests_dir)?;
+    cmd::run(
+        Command::new("node")
+            .arg(tests_dir.join("validate.bench.mjs"))
+            .env("CHROMIUM_PATH", CHROMIUM),
+    )
+}
+
 /// Builds `marketplace-server` (debug) and returns its path.
 pub(crate) fn server_binary() -> Result<PathBuf> {
     Ok(cmd::build_binaries(&["marketplace-server"])?.join("marketplace-server"))

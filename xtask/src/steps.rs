@@ -207,13 +207,14 @@ const MAPPING_FIXTURE: &str = "target/bench/mapping_apply_50.json";
 
 /// The job of `cargo xtask bench`: `cargo bench -p marketplace-core --features formula` (the
 /// mapping benchmark runs formulas) with extra arguments, then
-/// the same validation in the WebAssembly build under Node, against the native figure.
+/// the same validation in the WebAssembly build under Node and in Chromium, against the native
+/// figure.
 pub(crate) fn bench(extra_args: &[String]) -> Job<'_> {
     Job {
         name: "bench",
         description: "benchmarks of marketplace-core (cargo bench -p marketplace-core --features \
                       formula), then validateConfig and applyMappings in WebAssembly under Node \
-                      against them"
+                      (validateConfig in Chromium too) against them"
             .into(),
         action: Box::new(move || {
             let mut command =
@@ -234,6 +235,7 @@ pub(crate) fn bench(extra_args: &[String]) -> Job<'_> {
                 std::process::Command::new("node")
                     .arg(root.join("crates/marketplace-wasm/bench/validate.bench.mjs")),
             )?;
+            browser::bench_validation()?;
             // The mapping engine's figure, when the native run measured it (with `formula`).
             let mapping =
                 criterion.join("mapping/prepare_and_apply_50_with_10_formulas/new/estimates.json");
