@@ -12,34 +12,20 @@ const ORIGIN = 'http://bench.test';
 const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
 import init from './pkg/marketplace_wasm.js';
 import { CompiledSpec } from './pkg/values.js';
+import { measure } from './measure.mjs';
 await init();
 const { spec, values } = await (await fetch('./validate_100.json')).json();
 const compiled = new CompiledSpec(spec);
 const check = compiled.validate(values, 'customer');
 if (!check.valid) throw new Error('the fixture should be valid: ' + JSON.stringify(check.errors));
-// As support.mjs's measure, batches of about 50 ms, the median of 30; after a warm-up of a
-// second, as criterion's (V8 tiers WebAssembly up to its optimising compiler as it runs).
-const run = () => compiled.validate(values, 'customer');
-for (const until = performance.now() + 1000; performance.now() < until; ) run();
-let batch = 1;
-for (;;) {
-  const start = performance.now();
-  for (let i = 0; i < batch; i++) run();
-  if (performance.now() - start > 50) break;
-  batch *= 2;
-}
-const times = [];
-for (let s = 0; s < 30; s++) {
-  const start = performance.now();
-  for (let i = 0; i < batch; i++) run();
-  times.push((performance.now() - start) * 1e6 / batch);
-}
-times.sort((a, b) => a - b);
-window.measured = { ns: times[15], agent: navigator.userAgent };
+// A second of warm-up, as criterion's.
+const ns = measure(() => compiled.validate(values, 'customer'), 30, 1000);
+window.measured = { ns, agent: navigator.userAgent };
 </script>`;
 
 const files = {
   '/validate_100.json': new URL('target/bench/validate_100.json', root),
+  '/measure.mjs': new URL('crates/marketplace-wasm/bench/measure.mjs', root),
 };
 for (const file of [files['/validate_100.json'], new URL('crates/marketplace-wasm/pkg/values.js', root)]) {
   if (!existsSync(file)) throw new Error(`${file.pathname} is missing: run \`cargo xtask bench\``);

@@ -1593,23 +1593,25 @@ fn rows(report: &Report) -> Vec<(String, String, String, &'static str)> {
         (median(&rates), text)
     };
     let (without, with) = (&report.executions, &report.monitored_executions);
-    if !without.is_empty() {
+    let without_rate = (!without.is_empty()).then(|| executed(without));
+    let with_rate = (!with.is_empty()).then(|| executed(with));
+    if let Some((_, text)) = &without_rate {
         let title = format!(
             "executions/s, no alert monitors, median of {}",
             without.len()
         );
-        row(&title, executed(without).1, "", None);
+        row(&title, text.clone(), "", None);
     }
-    if !with.is_empty() {
+    if let Some((_, text)) = &with_rate {
         let title = format!(
             "executions/s, {} alert monitors, median of {}",
             thousands(MONITORS as f64),
             with.len()
         );
-        row(&title, executed(with).1, "", None);
+        row(&title, text.clone(), "", None);
     }
-    if !without.is_empty() && !with.is_empty() {
-        let overhead = 1.0 - executed(with).0 / executed(without).0.max(f64::MIN_POSITIVE);
+    if let (Some((without_median, _)), Some((with_median, _))) = (without_rate, with_rate) {
+        let overhead = 1.0 - with_median / without_median.max(f64::MIN_POSITIVE);
         row(
             "monitor overhead (1 - with / without, medians)",
             format!("{:.1} %", overhead * 100.0),

@@ -432,21 +432,13 @@ async fn run(command: Command) -> Result {
 
 /// GETs `url` with a bearer token; fails unless the answer is a success.
 async fn get(client: &reqwest::Client, url: &str, token: &str) -> Result<bytes::Bytes> {
-    let response = client.get(url).bearer_auth(token).send().await?;
-    let status = response.status();
-    let body = response.bytes().await?;
-    if !status.is_success() {
-        return Err(format!(
-            "GET {url} answered {status}: {}",
-            String::from_utf8_lossy(&body)
-        )
-        .into());
-    }
+    let (body, _) = answer(&format!("GET {url}"), client.get(url).bearer_auth(token)).await?;
     Ok(body)
 }
 
-/// The JSON answer of a request; fails unless it is a success (`what` names the request).
-async fn json_answer(what: &str, request: reqwest::RequestBuilder) -> Result<(Value, HeaderMap)> {
+/// The body and headers of a request's answer; fails unless it is a success (`what` names the
+/// request).
+async fn answer(what: &str, request: reqwest::RequestBuilder) -> Result<(bytes::Bytes, HeaderMap)> {
     let response = request.send().await?;
     let status = response.status();
     let headers = response.headers().clone();
@@ -458,6 +450,12 @@ async fn json_answer(what: &str, request: reqwest::RequestBuilder) -> Result<(Va
         )
         .into());
     }
+    Ok((body, headers))
+}
+
+/// The JSON answer of a request; fails unless it is a success (`what` names the request).
+async fn json_answer(what: &str, request: reqwest::RequestBuilder) -> Result<(Value, HeaderMap)> {
+    let (body, headers) = answer(what, request).await?;
     Ok((serde_json::from_slice(&body)?, headers))
 }
 
@@ -1060,18 +1058,13 @@ async fn delete_monitors(url: &str, api_key: &str) -> Result {
             break;
         }
         for id in ids {
-            let response = client
-                .delete(format!("{endpoint}/{id}"))
-                .bearer_auth(api_key)
-                .send()
-                .await?;
-            if !response.status().is_success() {
-                return Err(format!(
-                    "DELETE /api/v1/alert-monitors/{id} answered {}",
-                    response.status()
-                )
-                .into());
-            }
+            answer(
+                &format!("DELETE /api/v1/alert-monitors/{id}"),
+                client
+                    .delete(format!("{endpoint}/{id}"))
+                    .bearer_auth(api_key),
+            )
+            .await?;
             deleted += 1;
         }
     }
