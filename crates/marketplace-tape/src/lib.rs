@@ -8,7 +8,9 @@
 //! - `tape`: the value depth first as numbers: a tag, then what the tag needs. `NULL`,
 //!   `FALSE`, `TRUE`; `NUMBER` then the number; `STRING` then its length in UTF-16 units;
 //!   `ARRAY` then its length, then its items; `OBJECT` then its member count, then for each
-//!   member its name's length in UTF-16 units and its value.
+//!   member its name and its value. A name is its length in UTF-16 units (the name is in the
+//!   text), or `-1 - i` for the key of the spec's `i`th variable (in spec order), which the
+//!   JavaScript side looks up instead of copying the key into the text.
 //!
 //! A tape that does not read back to exactly that (a buffer too short or too long, an unknown
 //! tag, a number that is not finite, a lone surrogate JavaScript's encoder replaced) is
@@ -26,7 +28,7 @@ pub fn validate(
     tape: &[f64],
     options: ValidationOptions,
 ) -> Option<Vec<FieldError>> {
-    let tape = Tape::read(text, tape)?;
+    let tape = Tape::read(text, tape, spec)?;
     Some(validate_view(spec, tape.root(), options))
 }
 
@@ -64,19 +66,24 @@ enum Node<'a> {
 }
 
 impl<'a> Tape<'a> {
-    /// Reads a tape and its text; `None` when they are not an encoding of one value.
-    pub fn read(text: &'a [u8], tape: &[f64]) -> Option<Tape<'a>> {
+    /// Reads a tape and its text, a member named by a variable's index with that variable's
+    /// key in `spec`; `None` when they are not an encoding of one value.
+    pub fn read(text: &'a [u8], tape: &[f64], spec: &'a CompiledSpec) -> Option<Tape<'a>> {
         let text = std::str::from_utf8(text).ok()?;
         let mut reader = Reader {
+            spec,
             text,
             ascii: text.is_ascii(),
             tape,
             at: 0,
+            // Every value takes one number or more, every member two or more.
             out: Tape {
-                nodes: Vec::with_capacity(tape.len() / 2),
+                nodes: Vec::with_capacity(tape.len()),
                 items: Vec::new(),
-                members: Vec::new(),
+                members: Vec::with_capacity(tape.len() / 2),
             },
+            pending_items: Vec::new(),
+            pending_members: Vec::with_capacity(tape.len() / 2),
         };
         reader.value(0)?;
         (reader.at == tape.len() && reader.text.is_empty()).then_some(reader.out)
@@ -95,6 +102,8 @@ impl<'a> Tape<'a> {
 
 /// Reads a tape into a [`Tape`].
 struct Reader<'a, 't> {
+    /// The spec whose variables' keys a member's index refers to.
+    spec: &'a CompiledSpec,
     /// The text not read yet.
     text: &'a str,
     /// Whether the whole text is ASCII (then a UTF-16 length is a byte length).
@@ -102,10 +111,16 @@ struct Reader<'a, 't> {
     tape: &'t [f64],
     at: usize,
     out: Tape<'a>,
+    /// The items of the arrays being read, innermost last (one list for every depth, so that
+    /// reading allocates no list per array).
+    pending_items: Vec<u32>,
+    /// The members of the objects being read, innermost last.
+    pending_members: Vec<(&'a str, u32)>,
 }
 
 impl<'a> Reader<'a, '_> {
     /// The next number of the tape.
+    #[inline]
     fn next(&mut self) -> Option<f64> {
         let n = *self.tape.get(self.at)?;
         self.at += 1;
@@ -113,37 +128,42 @@ impl<'a> Reader<'a, '_> {
     }
 
     /// The next number of the tape as a count or a length.
+    #[inline]
     fn count(&mut self) -> Option<usize> {
         let n = self.next()?;
         (n >= 0.0 && n.fract() == 0.0 && n <= u32::MAX as f64).then_some(n as usize)
     }
 
-    /// The next string of the text, `units` UTF-16 code units long.
+    /// The next string of the text, as long as the next number of the tape says.
+    #[inline]
     fn string(&mut self) -> Option<&'a str> {
         let units = self.count()?;
+        self.text_of(units)
+    }
+
+    /// A member's name: a variable's key by its index, or the next string of the text.
+    #[inline]
+    fn name(&mut self) -> Option<&'a str> {
+        let n = self.next()?;
+        if n < 0.0 {
+            let index = -1.0 - n;
+            let variables = self.spec.compiled_variables();
+            return (index.fract() == 0.0 && index < variables.len() as f64)
+                .then(|| variables[index as usize].variable.key.as_str());
+        }
+        self.at -= 1;
+        self.string()
+    }
+
+    /// The next `units` UTF-16 code units of the text.
+    #[inline]
+    fn text_of(&mut self, units: usize) -> Option<&'a str> {
         let bytes = if self.ascii {
             units
         } else {
-            let mut counted = 0;
-            let mut bytes = 0;
-            for c in self.text.chars() {
-                if counted == units {
-                    break;
-                }
-                // What TextEncoder writes for a lone surrogate: JSON would refuse the value.
-                if c == char::REPLACEMENT_CHARACTER {
-                    return None;
-                }
-                counted += c.len_utf16();
-                bytes += c.len_utf8();
-            }
-            if counted != units {
-                return None;
-            }
-            bytes
+            utf8_length(self.text, units)?
         };
-        let text = self.text;
-        let (string, rest) = (text.get(..bytes)?, text.get(bytes..)?);
+        let (string, rest) = self.text.split_at_checked(bytes)?;
         self.text = rest;
         Some(string)
     }
@@ -170,23 +190,25 @@ impl<'a> Reader<'a, '_> {
         } else if tag == ARRAY {
             let len = self.count()?;
             self.out.nodes.push(Node::Null); // its place, filled below
-            let mut items = Vec::with_capacity(len.min(self.tape.len()));
+            let base = self.pending_items.len();
             for _ in 0..len {
-                items.push(self.value(depth + 1)?);
+                let item = self.value(depth + 1)?;
+                self.pending_items.push(item);
             }
-            let (start, end) = append(&mut self.out.items, &items)?;
+            let (start, end) = take(&mut self.out.items, &mut self.pending_items, base)?;
             self.out.nodes[index as usize] = Node::Array(start, end);
             return Some(index);
         } else if tag == OBJECT {
             let len = self.count()?;
             self.out.nodes.push(Node::Null); // its place, filled below
-            let mut members = Vec::with_capacity(len.min(self.tape.len()));
+            let base = self.pending_members.len();
             for _ in 0..len {
-                let name = self.string()?;
-                members.push((name, self.value(depth + 1)?));
+                let name = self.name()?;
+                let value = self.value(depth + 1)?;
+                self.pending_members.push((name, value));
             }
-            sort_by_name(&mut members)?;
-            let (start, end) = append(&mut self.out.members, &members)?;
+            sort_by_name(&mut self.pending_members[base..])?;
+            let (start, end) = take(&mut self.out.members, &mut self.pending_members, base)?;
             self.out.nodes[index as usize] = Node::Object(start, end);
             return Some(index);
         } else {
@@ -197,10 +219,29 @@ impl<'a> Reader<'a, '_> {
     }
 }
 
-/// Appends `new` to `list`; returns where they are in it, `start..end`.
-fn append<T: Copy>(list: &mut Vec<T>, new: &[T]) -> Option<(u32, u32)> {
+/// How many bytes of `text` its first `units` UTF-16 code units take; `None` when the text
+/// is shorter, or holds what `TextEncoder` writes for a lone surrogate (JSON would refuse it).
+fn utf8_length(text: &str, units: usize) -> Option<usize> {
+    let mut counted = 0;
+    let mut bytes = 0;
+    for c in text.chars() {
+        if counted == units {
+            break;
+        }
+        if c == char::REPLACEMENT_CHARACTER {
+            return None;
+        }
+        counted += c.len_utf16();
+        bytes += c.len_utf8();
+    }
+    (counted == units).then_some(bytes)
+}
+
+/// Moves `pending[base..]` to the end of `list`; returns where they are in it, `start..end`.
+fn take<T: Copy>(list: &mut Vec<T>, pending: &mut Vec<T>, base: usize) -> Option<(u32, u32)> {
     let start = u32::try_from(list.len()).ok()?;
-    list.extend_from_slice(new);
+    list.extend_from_slice(&pending[base..]);
+    pending.truncate(base);
     Some((start, u32::try_from(list.len()).ok()?))
 }
 
@@ -357,9 +398,16 @@ mod tests {
     use marketplace_core::{Editor, validate_config};
     use serde_json::{Value, json};
 
-    /// What `values.js` writes for a JSON value; members in reverse order when `reverse`.
-    fn encode(value: &Value, reverse: bool) -> (String, Vec<f64>) {
-        fn walk(value: &Value, reverse: bool, text: &mut String, tape: &mut Vec<f64>) {
+    /// What `values.js` writes for a JSON value; members in reverse order when `reverse`, a
+    /// member name found in `names` by its index there.
+    fn encode(value: &Value, reverse: bool, names: &[&str]) -> (String, Vec<f64>) {
+        fn walk(
+            value: &Value,
+            reverse: bool,
+            names: &[&str],
+            text: &mut String,
+            tape: &mut Vec<f64>,
+        ) {
             let string = |s: &str, text: &mut String, tape: &mut Vec<f64>| {
                 tape.push(s.encode_utf16().count() as f64);
                 text.push_str(s);
@@ -375,7 +423,7 @@ mod tests {
                 Value::Array(items) => {
                     tape.extend([ARRAY, items.len() as f64]);
                     for item in items {
-                        walk(item, reverse, text, tape);
+                        walk(item, reverse, names, text, tape);
                     }
                 }
                 Value::Object(members) => {
@@ -385,14 +433,17 @@ mod tests {
                         members.reverse();
                     }
                     for (name, value) in members {
-                        string(name, text, tape);
-                        walk(value, reverse, text, tape);
+                        match names.iter().position(|n| *n == name.as_str()) {
+                            Some(index) => tape.push(-1.0 - index as f64),
+                            None => string(name, text, tape),
+                        }
+                        walk(value, reverse, names, text, tape);
                     }
                 }
             }
         }
         let (mut text, mut tape) = (String::new(), Vec::new());
-        walk(value, reverse, &mut text, &mut tape);
+        walk(value, reverse, names, &mut text, &mut tape);
         (text, tape)
     }
 
@@ -412,6 +463,11 @@ mod tests {
         .expect("the spec parses")
     }
 
+    /// The spec's variable keys, in spec order.
+    fn keys(spec: &CompiledSpec) -> Vec<&str> {
+        spec.variables().map(|v| v.key.as_str()).collect()
+    }
+
     fn options() -> ValidationOptions {
         ValidationOptions::complete(Editor::Customer)
     }
@@ -427,16 +483,20 @@ mod tests {
         });
         let valid =
             json!({"code": "ABC-1234", "name": "日本", "count": 3, "mails": [], "payload": "😀"});
+        let names = keys(&spec);
         for values in [&broken, &valid, &json!({})] {
             let expected = validate_config(&spec, values, options());
             for reverse in [false, true] {
-                let (text, tape) = encode(values, reverse);
-                let errors = validate(&spec, text.as_bytes(), &tape, options());
-                assert_eq!(
-                    errors.as_ref(),
-                    Some(&expected),
-                    "{values} reversed: {reverse}"
-                );
+                for by_index in [&names[..], &[]] {
+                    let (text, tape) = encode(values, reverse, by_index);
+                    let errors = validate(&spec, text.as_bytes(), &tape, options());
+                    assert_eq!(
+                        errors.as_ref(),
+                        Some(&expected),
+                        "{values} reversed: {reverse}, keys by index: {}",
+                        !by_index.is_empty()
+                    );
+                }
             }
         }
         assert!(validate_config(&spec, &broken, options()).len() >= 14);
@@ -447,7 +507,7 @@ mod tests {
     fn integers_as_json_text_writes_them() {
         let spec = spec();
         let count = |n: f64| {
-            let (text, tape) = encode(&json!({"code": "ABC-1234", "count": 0}), false);
+            let (text, tape) = encode(&json!({"code": "ABC-1234", "count": 0}), false, &[]);
             let at = tape.len() - 1;
             let mut tape = tape;
             tape[at] = n;
@@ -472,7 +532,8 @@ mod tests {
     #[test]
     fn a_tape_that_is_not_one_value_is_refused() {
         let spec = spec();
-        let (text, tape) = encode(&json!({"code": "ABC-1234", "name": "é"}), false);
+        let names = keys(&spec);
+        let (text, tape) = encode(&json!({"code": "ABC-1234", "name": "é"}), false, &[]);
         assert!(validate(&spec, text.as_bytes(), &tape, options()).is_some());
         let refused = |text: &[u8], tape: &[f64]| validate(&spec, text, tape, options()).is_none();
         assert!(
@@ -513,5 +574,23 @@ mod tests {
         assert!(refused(b"", &deep), "deeper than the limit");
         let object = [OBJECT, 1.0, 1.0, ARRAY, 0.0];
         assert!(!refused(b"a", &object), "an object with one member");
+        let last = -(names.len() as f64);
+        assert!(
+            !refused(b"", &[OBJECT, 1.0, last, NULL]),
+            "the last key by index"
+        );
+        assert!(
+            refused(b"", &[OBJECT, 1.0, last - 1.0, NULL]),
+            "an index past the variables"
+        );
+        assert!(
+            refused(b"", &[OBJECT, 1.0, -1.5, NULL]),
+            "a fractional index"
+        );
+        let code = -1.0 - names.iter().position(|n| *n == "code").unwrap() as f64;
+        assert!(
+            refused(b"code", &[OBJECT, 2.0, code, NULL, 4.0, NULL]),
+            "a name by index and in the text"
+        );
     }
 }

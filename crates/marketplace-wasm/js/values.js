@@ -1,7 +1,9 @@
 // `CompiledSpec`, whose `validate` hands the values to the WebAssembly module without JSON
 // text: they are encoded here into two buffers (every string as UTF-8, one after the other;
-// the structure as a tape of numbers) that the module reads in place (`src/tape.rs` says the
-// format). `JSON.stringify` and parsing the text again cost about twice the validation itself.
+// the structure as a tape of numbers) that the module reads in place (the `marketplace-tape`
+// crate says the format). A member named by one of the spec's variable keys is written as the
+// variable's index (in `variableKeys()`), not copied. `JSON.stringify` and parsing the text
+// again cost about twice the validation itself.
 //
 // Whatever the encoding does not hold exactly as JSON would (a `toJSON`, a class instance,
 // `undefined`, a number that is not finite, nesting deeper than MAX_DEPTH) goes through JSON,
@@ -24,6 +26,10 @@ let tape = new Float64Array(1024);
 let length = 0;
 let text = '';
 let bytes = new Uint8Array(16384);
+/** No key by index. */
+const NO_KEYS = new Map();
+/** The index of each variable key of the spec, for the call under way. */
+let keys = NO_KEYS;
 
 /** Makes room for `n` more numbers on the tape. */
 function reserve(n) {
@@ -89,8 +95,13 @@ function encode(value, depth) {
   // has none.
   for (const key in value) {
     reserve(3);
-    tape[length++] = key.length;
-    text += key;
+    const index = keys.get(key);
+    if (index === undefined) {
+      tape[length++] = key.length;
+      text += key;
+    } else {
+      tape[length++] = -1 - index;
+    }
     if (!encode(value[key], depth + 1)) return false;
     members++;
   }
@@ -106,10 +117,12 @@ function prototypeEnumerates() {
 
 /**
  * The values as `[text, tape]` (views of buffers reused by the next call), or null when they
- * must go through JSON. Values that are not an object are encoded too: the module answers for
- * them as for their JSON (`type` at the root).
+ * must go through JSON; a member name found in `variableKeys` (a `Map` of the spec's
+ * `variableKeys()` to their index) written as its index. Values that are not an object are
+ * encoded too: the module answers for them as for their JSON (`type` at the root).
  */
-export function encodeValues(values) {
+export function encodeValues(values, variableKeys = NO_KEYS) {
+  keys = variableKeys;
   length = 0;
   text = '';
   reserve(2);
@@ -123,12 +136,22 @@ export function encodeValues(values) {
 
 /** A spec compiled once to validate many configs against it (see the module's declarations). */
 export class CompiledSpec extends Compiled {
+  /** The index of each variable key of the spec, for `encodeValues`. */
+  #keys;
+
+  /** Compiles a spec; throws `invalid_spec` with every problem. */
+  constructor(spec) {
+    super(spec);
+    this.#keys = new Map(this.variableKeys().map((key, index) => [key, index]));
+  }
+
   /** What `validateConfig(spec, values, editor)` answers, without compiling the spec again. */
   validate(values, editor) {
-    const encoded = encodeValues(values);
+    const encoded = encodeValues(values, this.#keys);
     if (encoded !== null) {
-      const result = this.validateEncoded(encoded[0], encoded[1], editor);
-      if (result !== undefined) return result;
+      const errors = this.validateEncoded(encoded[0], encoded[1], editor);
+      if (errors === null) return { valid: true, errors: [] };
+      if (errors !== undefined) return { valid: false, errors };
     }
     return super.validate(values, editor);
   }

@@ -45,6 +45,14 @@ impl Compiled {
         })
     }
 
+    /// The variables' keys, in spec order: `validateEncoded` reads a member name `-1 - i` as
+    /// the `i`th.
+    #[wasm_bindgen(js_name = variableKeys, skip_typescript)]
+    pub fn variable_keys(&self) -> JsResult<JsValue> {
+        let keys: Vec<&str> = self.spec.variables().map(|v| v.key.as_str()).collect();
+        convert::to_js(&keys)
+    }
+
     /// What `validateConfig(spec, values, editor)` answers, without compiling the spec again.
     #[wasm_bindgen(unchecked_return_type = "ValidationResult")]
     pub fn validate(
@@ -55,8 +63,9 @@ impl Compiled {
         check(&self.spec, &values, &editor)
     }
 
-    /// `validate` of values `js/values.js` encoded (see the `marketplace-tape` crate): the same answer,
-    /// without JSON text. `undefined` when the encoding cannot be read; the package's
+    /// `validate` of values `js/values.js` encoded (see the `marketplace-tape` crate): the
+    /// problems found as `FieldError[]`, `null` when there are none (`values.js` builds the
+    /// `ValidationResult`), `undefined` when the encoding cannot be read; the package's
     /// `CompiledSpec.validate` then validates through JSON.
     #[wasm_bindgen(js_name = validateEncoded, skip_typescript)]
     pub fn validate_encoded(
@@ -67,7 +76,8 @@ impl Compiled {
     ) -> JsResult<JsValue> {
         let options = ValidationOptions::complete(editor_of(&editor)?);
         match marketplace_tape::validate(&self.spec, text, tape, options) {
-            Some(errors) => result(errors),
+            Some(errors) if errors.is_empty() => Ok(JsValue::NULL),
+            Some(errors) => convert::to_js(&errors),
             None => Ok(JsValue::UNDEFINED),
         }
     }

@@ -31,6 +31,8 @@ const spec = {pages: [{title: 'Everything', elements: [
   {key: 'secret', label: 'Secret', type: 'secret', visibility: 'organization'},
 ]}]};
 const compiled = new CompiledSpec(spec);
+/** What `CompiledSpec` gives `encodeValues`: the index of each variable key of the spec. */
+const keys = new Map(compiled.variableKeys().map((key, index) => [key, index]));
 
 const valid = {
   code: 'ABC-1234', name: 'Ada', notes: 'line\nline', count: 3, big: 2 ** 60, ratio: 0.5, on: true,
@@ -53,7 +55,7 @@ function outcome(call) {
 function sameAnswer(values, editor = 'customer') {
   const expected = outcome(() => viaJson.call(compiled, values, editor));
   assert.deepEqual(outcome(() => compiled.validate(values, editor)), expected, String(values?.name ?? values?.big));
-  const encoded = encodeValues(values);
+  const encoded = encodeValues(values, keys);
   return encoded !== null && compiled.validateEncoded(encoded[0], encoded[1], editor) !== undefined;
 }
 
@@ -141,6 +143,15 @@ test('objects without a prototype are read; an enumerable addition to Object.pro
     delete Object.prototype.polluted;
   }
   assert.equal(sameAnswer(valid), true);
+});
+
+test('a variable\'s key goes by its index in the spec, any other name as text', () => {
+  assert.deepEqual(compiled.variableKeys(), spec.pages[0].elements.map((element) => element.key));
+  const values = {name: 'Ada', other: 1};
+  const [text, tape] = encodeValues(values, keys);
+  assert.equal(new TextDecoder().decode(text), 'Adaother');
+  assert.deepEqual([...tape.subarray(0, 3)], [6, 2, -2]);
+  assert.equal(sameAnswer(values), true);
 });
 
 test('the module refuses a tape that is not one value; validate then answers through JSON', () => {
