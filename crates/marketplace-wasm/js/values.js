@@ -102,7 +102,15 @@ function encode(value, depth) {
     } else {
       tape[length++] = -1 - index;
     }
-    if (!encode(value[key], depth + 1)) return false;
+    const member = value[key];
+    // A string inline (most values are): the call to `encode` costs more than the rest.
+    if (typeof member === 'string') {
+      tape[length++] = STRING;
+      tape[length++] = member.length;
+      text += member;
+    } else if (!encode(member, depth + 1)) {
+      return false;
+    }
     members++;
   }
   tape[count] = members;
