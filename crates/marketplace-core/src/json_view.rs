@@ -45,6 +45,13 @@ pub trait JsonObject<'a>: Copy {
     }
     /// The members, `(name, value)`, in key order.
     fn members(self) -> Self::Members;
+    /// The members as [`members`](Self::members) lists them, each with the index of the
+    /// variable it is the value of in the spec the values are validated against, when the
+    /// reader knows it from how the values reached it (the npm package's encoding names a
+    /// variable by its index); `None` for the validator to look the name up.
+    fn variable_members(self) -> impl Iterator<Item = (&'a str, Option<usize>, Self::Value)> {
+        self.members().map(|(name, value)| (name, None, value))
+    }
 }
 
 /// The largest magnitude below which a fractionless `f64` is read as an integer.

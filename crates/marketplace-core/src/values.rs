@@ -118,8 +118,12 @@ fn validate_object<'a>(
 ) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let mut required_present = 0;
-    for (key, value) in object.members() {
-        let Some(compiled) = spec.compiled_variable(key) else {
+    for (key, variable, value) in object.variable_members() {
+        let compiled = match variable {
+            Some(index) => spec.compiled_variables().get(index),
+            None => spec.compiled_variable(key),
+        };
+        let Some(compiled) = compiled else {
             errors.push(FieldError::new(
                 pointer::push("", key),
                 Code::UnknownKey,

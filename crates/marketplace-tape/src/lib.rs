@@ -49,7 +49,17 @@ const MAX_DEPTH: u32 = 100;
 pub struct Tape<'a> {
     nodes: Vec<Node<'a>>,
     items: Vec<u32>,
-    members: Vec<(&'a str, u32)>,
+    members: Vec<Member<'a>>,
+}
+
+/// A member of an object of a [`Tape`].
+#[derive(Clone, Copy)]
+struct Member<'a> {
+    name: &'a str,
+    /// Its value's node.
+    node: u32,
+    /// The index of the spec's variable it names, when the tape named it so; `u32::MAX` if not.
+    variable: u32,
 }
 
 /// One value of a tape.
@@ -115,7 +125,7 @@ struct Reader<'a, 't> {
     /// reading allocates no list per array).
     pending_items: Vec<u32>,
     /// The members of the objects being read, innermost last.
-    pending_members: Vec<(&'a str, u32)>,
+    pending_members: Vec<Member<'a>>,
 }
 
 impl<'a> Reader<'a, '_> {
@@ -141,18 +151,21 @@ impl<'a> Reader<'a, '_> {
         self.text_of(units)
     }
 
-    /// A member's name: a variable's key by its index, or the next string of the text.
+    /// A member's name and the index of the variable it names: a variable's key by its index,
+    /// or the next string of the text (with `u32::MAX`).
     #[inline]
-    fn name(&mut self) -> Option<&'a str> {
+    fn name(&mut self) -> Option<(&'a str, u32)> {
         let n = self.next()?;
         if n < 0.0 {
             let index = -1.0 - n;
             let variables = self.spec.compiled_variables();
-            return (index.fract() == 0.0 && index < variables.len() as f64)
-                .then(|| variables[index as usize].variable.key.as_str());
+            return (index.fract() == 0.0 && index < variables.len() as f64).then(|| {
+                let key = variables[index as usize].variable.key.as_str();
+                (key, index as u32)
+            });
         }
         self.at -= 1;
-        self.string()
+        Some((self.string()?, u32::MAX))
     }
 
     /// The next `units` UTF-16 code units of the text.
@@ -203,9 +216,13 @@ impl<'a> Reader<'a, '_> {
             self.out.nodes.push(Node::Null); // its place, filled below
             let base = self.pending_members.len();
             for _ in 0..len {
-                let name = self.name()?;
-                let value = self.value(depth + 1)?;
-                self.pending_members.push((name, value));
+                let (name, variable) = self.name()?;
+                let node = self.value(depth + 1)?;
+                self.pending_members.push(Member {
+                    name,
+                    node,
+                    variable,
+                });
             }
             sort_by_name(&mut self.pending_members[base..])?;
             let (start, end) = take(&mut self.out.members, &mut self.pending_members, base)?;
@@ -249,13 +266,13 @@ fn take<T: Copy>(list: &mut Vec<T>, pending: &mut Vec<T>, base: usize) -> Option
 /// insertion order, usually the form's); `None` for a name given twice. An insertion sort:
 /// members mostly come sorted already, and the standard library's sorts weigh 1 KiB gzipped
 /// in the module.
-fn sort_by_name(members: &mut [(&str, u32)]) -> Option<()> {
+fn sort_by_name(members: &mut [Member<'_>]) -> Option<()> {
     for i in 1..members.len() {
         let member = members[i];
-        if members[i - 1].0 < member.0 {
+        if members[i - 1].name < member.name {
             continue;
         }
-        let at = match members[..i].binary_search_by(|(name, _)| (*name).cmp(member.0)) {
+        let at = match members[..i].binary_search_by(|m| m.name.cmp(member.name)) {
             Ok(_) => return None,
             Err(at) => at,
         };
@@ -276,7 +293,7 @@ pub struct View<'t, 'a> {
 #[derive(Clone, Copy)]
 pub struct ObjectView<'t, 'a> {
     tape: &'t Tape<'a>,
-    members: &'t [(&'a str, u32)],
+    members: &'t [Member<'a>],
 }
 
 impl<'a> View<'_, 'a> {
@@ -348,11 +365,8 @@ impl<'t, 'a: 't> JsonObject<'t> for ObjectView<'t, 'a> {
     type Members = Members<'t, 'a>;
 
     fn get(self, key: &str) -> Option<Self::Value> {
-        let at = self
-            .members
-            .binary_search_by(|(name, _)| (*name).cmp(key))
-            .ok()?;
-        Some(self.tape.view(self.members[at].1))
+        let at = self.members.binary_search_by(|m| m.name.cmp(key)).ok()?;
+        Some(self.tape.view(self.members[at].node))
     }
 
     fn members(self) -> Self::Members {
@@ -361,20 +375,27 @@ impl<'t, 'a: 't> JsonObject<'t> for ObjectView<'t, 'a> {
             members: self.members.iter(),
         }
     }
+
+    fn variable_members(self) -> impl Iterator<Item = (&'t str, Option<usize>, Self::Value)> {
+        self.members.iter().map(|m| {
+            let variable = (m.variable != u32::MAX).then_some(m.variable as usize);
+            (m.name, variable, self.tape.view(m.node))
+        })
+    }
 }
 
 /// The members of an [`ObjectView`], in name order.
 pub struct Members<'t, 'a> {
     tape: &'t Tape<'a>,
-    members: std::slice::Iter<'t, (&'a str, u32)>,
+    members: std::slice::Iter<'t, Member<'a>>,
 }
 
 impl<'t, 'a: 't> Iterator for Members<'t, 'a> {
     type Item = (&'t str, View<'t, 'a>);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let (name, node) = self.members.next()?;
-        Some((*name, self.tape.view(*node)))
+        let member = self.members.next()?;
+        Some((member.name, self.tape.view(member.node)))
     }
 }
 
