@@ -106,6 +106,7 @@ impl CompiledSpec {
     }
 
     /// Every compiled variable, in spec order.
+    #[inline]
     pub fn compiled_variables(&self) -> &[CompiledVariable] {
         &self.variables
     }

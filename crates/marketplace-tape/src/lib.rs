@@ -130,7 +130,7 @@ struct Reader<'a, 't> {
 
 impl<'a> Reader<'a, '_> {
     /// The next number of the tape.
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<f64> {
         let n = *self.tape.get(self.at)?;
         self.at += 1;
@@ -138,7 +138,7 @@ impl<'a> Reader<'a, '_> {
     }
 
     /// The next number of the tape as a count or a length.
-    #[inline]
+    #[inline(always)]
     fn count(&mut self) -> Option<usize> {
         let n = self.next()?;
         (n >= 0.0 && n.fract() == 0.0 && n <= u32::MAX as f64).then_some(n as usize)
