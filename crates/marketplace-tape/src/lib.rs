@@ -44,11 +44,11 @@ const OBJECT: f64 = 6.0;
 /// The deepest nesting read (`values.js` stops before it; serde_json's own limit is 128).
 const MAX_DEPTH: u32 = 100;
 
-/// The values read from a tape: nodes, with the items of arrays and the members of objects
+/// The values read from a tape: the root, with the items of arrays and the members of objects
 /// (sorted by name, as serde_json's map keeps them) in two lists they point into.
 pub struct Tape<'a> {
-    nodes: Vec<Node<'a>>,
-    items: Vec<u32>,
+    root: Node<'a>,
+    items: Vec<Node<'a>>,
     members: Vec<Member<'a>>,
 }
 
@@ -56,8 +56,7 @@ pub struct Tape<'a> {
 #[derive(Clone, Copy)]
 struct Member<'a> {
     name: &'a str,
-    /// Its value's node.
-    node: u32,
+    value: Node<'a>,
     /// The index of the spec's variable it names, when the tape named it so; `u32::MAX` if not.
     variable: u32,
 }
@@ -86,26 +85,26 @@ impl<'a> Tape<'a> {
             ascii: text.is_ascii(),
             tape,
             at: 0,
-            // Every value takes one number or more, every member two or more.
+            // Every member takes two numbers or more.
             out: Tape {
-                nodes: Vec::with_capacity(tape.len()),
+                root: Node::Null,
                 items: Vec::new(),
                 members: Vec::with_capacity(tape.len() / 2),
             },
             pending_items: Vec::new(),
             pending_members: Vec::with_capacity(tape.len() / 2),
         };
-        reader.value(0)?;
+        reader.out.root = reader.value(0)?;
         (reader.at == tape.len() && reader.text.is_empty()).then_some(reader.out)
     }
 
     /// The value the tape encodes.
     pub fn root(&self) -> View<'_, 'a> {
-        self.view(0)
+        self.view(self.root)
     }
 
     /// The value of a node.
-    fn view(&self, node: u32) -> View<'_, 'a> {
+    fn view(&self, node: Node<'a>) -> View<'_, 'a> {
         View { tape: self, node }
     }
 }
@@ -123,7 +122,7 @@ struct Reader<'a, 't> {
     out: Tape<'a>,
     /// The items of the arrays being read, innermost last (one list for every depth, so that
     /// reading allocates no list per array).
-    pending_items: Vec<u32>,
+    pending_items: Vec<Node<'a>>,
     /// The members of the objects being read, innermost last.
     pending_members: Vec<Member<'a>>,
 }
@@ -181,12 +180,11 @@ impl<'a> Reader<'a, '_> {
         Some(string)
     }
 
-    /// Reads one value (and what it holds) into the output; returns its node's index.
-    fn value(&mut self, depth: u32) -> Option<u32> {
+    /// Reads one value (what it holds into the output); returns its node.
+    fn value(&mut self, depth: u32) -> Option<Node<'a>> {
         if depth > MAX_DEPTH {
             return None;
         }
-        let index = u32::try_from(self.out.nodes.len()).ok()?;
         let tag = self.next()?;
         let node = if tag == NULL {
             Node::Null
@@ -202,37 +200,32 @@ impl<'a> Reader<'a, '_> {
             Node::Str(self.string()?)
         } else if tag == ARRAY {
             let len = self.count()?;
-            self.out.nodes.push(Node::Null); // its place, filled below
             let base = self.pending_items.len();
             for _ in 0..len {
                 let item = self.value(depth + 1)?;
                 self.pending_items.push(item);
             }
             let (start, end) = take(&mut self.out.items, &mut self.pending_items, base)?;
-            self.out.nodes[index as usize] = Node::Array(start, end);
-            return Some(index);
+            Node::Array(start, end)
         } else if tag == OBJECT {
             let len = self.count()?;
-            self.out.nodes.push(Node::Null); // its place, filled below
             let base = self.pending_members.len();
             for _ in 0..len {
                 let (name, variable) = self.name()?;
-                let node = self.value(depth + 1)?;
+                let value = self.value(depth + 1)?;
                 self.pending_members.push(Member {
                     name,
-                    node,
+                    value,
                     variable,
                 });
             }
             sort_by_name(&mut self.pending_members[base..])?;
             let (start, end) = take(&mut self.out.members, &mut self.pending_members, base)?;
-            self.out.nodes[index as usize] = Node::Object(start, end);
-            return Some(index);
+            Node::Object(start, end)
         } else {
             return None;
         };
-        self.out.nodes.push(node);
-        Some(index)
+        Some(node)
     }
 }
 
@@ -286,7 +279,7 @@ fn sort_by_name(members: &mut [Member<'_>]) -> Option<()> {
 #[derive(Clone, Copy)]
 pub struct View<'t, 'a> {
     tape: &'t Tape<'a>,
-    node: u32,
+    node: Node<'a>,
 }
 
 /// An object of a [`Tape`].
@@ -294,12 +287,6 @@ pub struct View<'t, 'a> {
 pub struct ObjectView<'t, 'a> {
     tape: &'t Tape<'a>,
     members: &'t [Member<'a>],
-}
-
-impl<'a> View<'_, 'a> {
-    fn node(self) -> Node<'a> {
-        self.tape.nodes[self.node as usize]
-    }
 }
 
 /// 2^63: integral `f64`s of smaller magnitude are written by JSON as digits an `i64` holds.
@@ -310,14 +297,14 @@ impl<'t, 'a: 't> JsonView<'t> for View<'t, 'a> {
     type Items = Items<'t, 'a>;
 
     fn as_str(self) -> Option<&'t str> {
-        match self.node() {
+        match self.node {
             Node::Str(s) => Some(s),
             _ => None,
         }
     }
 
     fn as_f64(self) -> Option<f64> {
-        match self.node() {
+        match self.node {
             Node::Number(n) => Some(n),
             _ => None,
         }
@@ -336,11 +323,11 @@ impl<'t, 'a: 't> JsonView<'t> for View<'t, 'a> {
     }
 
     fn is_boolean(self) -> bool {
-        matches!(self.node(), Node::Bool)
+        matches!(self.node, Node::Bool)
     }
 
     fn as_array(self) -> Option<Self::Items> {
-        match self.node() {
+        match self.node {
             Node::Array(start, end) => Some(Items {
                 tape: self.tape,
                 items: self.tape.items[start as usize..end as usize].iter(),
@@ -350,7 +337,7 @@ impl<'t, 'a: 't> JsonView<'t> for View<'t, 'a> {
     }
 
     fn as_object(self) -> Option<Self::Object> {
-        match self.node() {
+        match self.node {
             Node::Object(start, end) => Some(ObjectView {
                 tape: self.tape,
                 members: &self.tape.members[start as usize..end as usize],
@@ -366,7 +353,7 @@ impl<'t, 'a: 't> JsonObject<'t> for ObjectView<'t, 'a> {
 
     fn get(self, key: &str) -> Option<Self::Value> {
         let at = self.members.binary_search_by(|m| m.name.cmp(key)).ok()?;
-        Some(self.tape.view(self.members[at].node))
+        Some(self.tape.view(self.members[at].value))
     }
 
     fn members(self) -> Self::Members {
@@ -379,7 +366,7 @@ impl<'t, 'a: 't> JsonObject<'t> for ObjectView<'t, 'a> {
     fn variable_members(self) -> impl Iterator<Item = (&'t str, Option<usize>, Self::Value)> {
         self.members.iter().map(|m| {
             let variable = (m.variable != u32::MAX).then_some(m.variable as usize);
-            (m.name, variable, self.tape.view(m.node))
+            (m.name, variable, self.tape.view(m.value))
         })
     }
 }
@@ -395,14 +382,14 @@ impl<'t, 'a: 't> Iterator for Members<'t, 'a> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let member = self.members.next()?;
-        Some((member.name, self.tape.view(member.node)))
+        Some((member.name, self.tape.view(member.value)))
     }
 }
 
 /// The items of an array of a [`Tape`], in order.
 pub struct Items<'t, 'a> {
     tape: &'t Tape<'a>,
-    items: std::slice::Iter<'t, u32>,
+    items: std::slice::Iter<'t, Node<'a>>,
 }
 
 impl<'t, 'a: 't> Iterator for Items<'t, 'a> {
