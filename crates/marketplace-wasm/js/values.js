@@ -157,9 +157,9 @@ export class CompiledSpec extends Compiled {
   validate(values, editor) {
     const encoded = encodeValues(values, this.#keys);
     if (encoded !== null) {
+      // The problems found, null for none, undefined when the module cannot read the encoding.
       const errors = this.validateEncoded(encoded[0], encoded[1], editor);
-      if (errors === null) return { valid: true, errors: [] };
-      if (errors !== undefined) return { valid: false, errors };
+      if (errors !== undefined) return { valid: errors === null, errors: errors ?? [] };
     }
     return super.validate(values, editor);
   }
