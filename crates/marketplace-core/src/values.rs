@@ -2,7 +2,7 @@
 //!
 //! Validation is generic over what it reads ([`JsonView`]), so each reader's instance is
 //! compiled in the crate that calls it. The helpers it calls on every value (`formats`, the
-//! variable lookup, `pointer::push`, `check_length`) are `#[inline]` so that they are compiled
+//! variable lookup, `check_length`) are `#[inline]` so that they are compiled
 //! there too: the npm package's WebAssembly module builds its reader (`marketplace-tape`) for
 //! speed and core for size, and these helpers at "z" took a fifth of the validation's time.
 
@@ -10,7 +10,7 @@ use crate::compiled::{CompiledSpec, CompiledVariable};
 use crate::error::{FieldError, FieldErrorCode as Code};
 use crate::formats;
 use crate::json_view::{JsonObject, JsonView};
-use crate::pointer;
+use crate::pointer::{self, Path};
 use crate::spec::{Collection, ConnectionKind, LengthRules, Variable, VariableType, Visibility};
 use regex_lite::Regex;
 use serde::{Deserialize, Serialize};
@@ -30,6 +30,7 @@ pub enum Editor {
 
 impl Editor {
     /// Whether this editor may set a variable of that visibility.
+    #[inline]
     pub fn may_set(self, visibility: Visibility) -> bool {
         match self {
             Self::Customer => visibility == Visibility::Customer,
@@ -153,7 +154,7 @@ fn validate_object<'a>(
             variable,
             compiled.pattern.as_ref(),
             value,
-            &compiled.path,
+            Path::Written(&compiled.path),
             &mut errors,
         );
     }
@@ -181,7 +182,7 @@ pub(crate) fn check_variable_value<'a>(
     variable: &Variable,
     pattern: Option<&Regex>,
     value: impl JsonView<'a>,
-    path: &str,
+    path: Path<'_>,
     errors: &mut Vec<FieldError>,
 ) {
     match variable.collection {
@@ -189,39 +190,27 @@ pub(crate) fn check_variable_value<'a>(
         Some(Collection::ValueList) => {
             let Some(items) = value.as_array() else {
                 errors.push(FieldError::new(
-                    path,
+                    path.to_pointer(),
                     Code::Type,
                     "expected an array of values",
                 ));
                 return;
             };
             for (i, item) in items.enumerate() {
-                check_single(
-                    &variable.kind,
-                    pattern,
-                    item,
-                    &pointer::push_index(path, i),
-                    errors,
-                );
+                check_single(&variable.kind, pattern, item, Path::Item(&path, i), errors);
             }
         }
         Some(Collection::KeyValueList) => {
             let Some(items) = value.as_array() else {
                 errors.push(FieldError::new(
-                    path,
+                    path.to_pointer(),
                     Code::Type,
                     "expected an array of {key, value} objects",
                 ));
                 return;
             };
             for (i, item) in items.enumerate() {
-                check_key_value_item(
-                    &variable.kind,
-                    pattern,
-                    item,
-                    &pointer::push_index(path, i),
-                    errors,
-                );
+                check_key_value_item(&variable.kind, pattern, item, Path::Item(&path, i), errors);
             }
         }
     }
@@ -231,12 +220,12 @@ fn check_key_value_item<'a>(
     kind: &VariableType,
     pattern: Option<&Regex>,
     item: impl JsonView<'a>,
-    path: &str,
+    path: Path<'_>,
     errors: &mut Vec<FieldError>,
 ) {
     let Some(object) = item.as_object() else {
         errors.push(FieldError::new(
-            path,
+            path.to_pointer(),
             Code::Type,
             "expected a {key, value} object",
         ));
@@ -244,45 +233,45 @@ fn check_key_value_item<'a>(
     };
     match object.get("key").map(JsonView::as_str) {
         None => errors.push(FieldError::new(
-            pointer::push(path, "key"),
+            Path::Member(&path, "key").to_pointer(),
             Code::Required,
             "a key is required",
         )),
         Some(Some("")) => errors.push(FieldError::new(
-            pointer::push(path, "key"),
+            Path::Member(&path, "key").to_pointer(),
             Code::MinLength,
             "the key must not be empty",
         )),
         Some(Some(_)) => {}
         Some(None) => errors.push(FieldError::new(
-            pointer::push(path, "key"),
+            Path::Member(&path, "key").to_pointer(),
             Code::Type,
             "expected a string",
         )),
     }
     match object.get("value") {
         None => errors.push(FieldError::new(
-            pointer::push(path, "value"),
+            Path::Member(&path, "value").to_pointer(),
             Code::Required,
             "a value is required",
         )),
-        Some(value) => check_single(kind, pattern, value, &pointer::push(path, "value"), errors),
+        Some(value) => check_single(kind, pattern, value, Path::Member(&path, "value"), errors),
     }
     for (name, _) in object
         .members()
         .filter(|(k, _)| *k != "key" && *k != "value")
     {
         errors.push(FieldError::new(
-            pointer::push(path, name),
+            Path::Member(&path, name).to_pointer(),
             Code::UnknownKey,
             "only key and value are allowed",
         ));
     }
 }
 
-fn type_error(path: &str, expected: &str, errors: &mut Vec<FieldError>) {
+fn type_error(path: Path<'_>, expected: &str, errors: &mut Vec<FieldError>) {
     errors.push(FieldError::new(
-        path,
+        path.to_pointer(),
         Code::Type,
         format!("expected {expected}"),
     ));
@@ -292,7 +281,7 @@ fn check_single<'a>(
     kind: &VariableType,
     pattern: Option<&Regex>,
     value: impl JsonView<'a>,
-    path: &str,
+    path: Path<'_>,
     errors: &mut Vec<FieldError>,
 ) {
     match kind {
@@ -303,7 +292,7 @@ fn check_single<'a>(
                     && !re.is_match(s)
                 {
                     errors.push(FieldError::new(
-                        path,
+                        path.to_pointer(),
                         Code::Pattern,
                         format!("must match the pattern {}", re.as_str()),
                     ));
@@ -339,7 +328,7 @@ fn check_single<'a>(
                 && !options.iter().any(|o| o == s)
             {
                 errors.push(FieldError::new(
-                    path,
+                    path.to_pointer(),
                     Code::Option,
                     format!("must be one of: {}", options.join(", ")),
                 ));
@@ -372,7 +361,7 @@ fn check_single<'a>(
                 && serde_json::from_str::<serde::de::IgnoredAny>(s).is_err()
             {
                 errors.push(FieldError::new(
-                    path,
+                    path.to_pointer(),
                     Code::Format,
                     "must be valid JSON text",
                 ));
@@ -388,7 +377,7 @@ fn check_single<'a>(
 
 fn expect_str<'a>(
     value: impl JsonView<'a>,
-    path: &str,
+    path: Path<'_>,
     errors: &mut Vec<FieldError>,
 ) -> Option<&'a str> {
     let s = value.as_str();
@@ -399,21 +388,29 @@ fn expect_str<'a>(
 }
 
 #[inline]
-fn check_length(s: &str, rules: LengthRules, path: &str, errors: &mut Vec<FieldError>) {
+fn check_length(s: &str, rules: LengthRules, path: Path<'_>, errors: &mut Vec<FieldError>) {
     if rules.min_length.is_none() && rules.max_length.is_none() {
+        return;
+    }
+    // A string of n bytes has from n/4 (rounded up) to n characters: they are counted only
+    // when these bounds do not settle the rules (counting is a loop of its own in WebAssembly).
+    let bytes = s.len() as u64;
+    let settled = rules.max_length.is_none_or(|max| bytes <= max)
+        && rules.min_length.is_none_or(|min| bytes.div_ceil(4) >= min);
+    if settled {
         return;
     }
     let len = s.chars().count() as u64;
     if let Some(min) = rules.min_length.filter(|min| len < *min) {
         errors.push(FieldError::new(
-            path,
+            path.to_pointer(),
             Code::MinLength,
             format!("must be at least {min} characters long"),
         ));
     }
     if let Some(max) = rules.max_length.filter(|max| len > *max) {
         errors.push(FieldError::new(
-            path,
+            path.to_pointer(),
             Code::MaxLength,
             format!("must be at most {max} characters long"),
         ));
@@ -424,19 +421,19 @@ fn check_bounds(
     n: f64,
     min: Option<f64>,
     max: Option<f64>,
-    path: &str,
+    path: Path<'_>,
     errors: &mut Vec<FieldError>,
 ) {
     if let Some(min) = min.filter(|min| n < *min) {
         errors.push(FieldError::new(
-            path,
+            path.to_pointer(),
             Code::Min,
             format!("must be at least {min}"),
         ));
     }
     if let Some(max) = max.filter(|max| n > *max) {
         errors.push(FieldError::new(
-            path,
+            path.to_pointer(),
             Code::Max,
             format!("must be at most {max}"),
         ));
@@ -445,7 +442,7 @@ fn check_bounds(
 
 fn check_format<'a>(
     value: impl JsonView<'a>,
-    path: &str,
+    path: Path<'_>,
     is_valid: formats::FormatCheck,
     what: &str,
     errors: &mut Vec<FieldError>,
@@ -454,14 +451,14 @@ fn check_format<'a>(
         && !is_valid(s)
     {
         errors.push(FieldError::new(
-            path,
+            path.to_pointer(),
             Code::Format,
             format!("must be {what}"),
         ));
     }
 }
 
-fn check_schedule<'a>(value: impl JsonView<'a>, path: &str, errors: &mut Vec<FieldError>) {
+fn check_schedule<'a>(value: impl JsonView<'a>, path: Path<'_>, errors: &mut Vec<FieldError>) {
     let Some(object) = value.as_object() else {
         type_error(path, "an object {cron, timezone}", errors);
         return;
@@ -471,14 +468,14 @@ fn check_schedule<'a>(value: impl JsonView<'a>, path: &str, errors: &mut Vec<Fie
         ("timezone", formats::is_time_zone, "an IANA time zone name"),
     ];
     for (name, is_valid, what) in fields {
-        let field_path = pointer::push(path, name);
+        let field_path = Path::Member(&path, name);
         match object.get(name) {
             None => errors.push(FieldError::new(
-                field_path,
+                field_path.to_pointer(),
                 Code::Required,
                 "a value is required",
             )),
-            Some(v) => check_format(v, &field_path, is_valid, what, errors),
+            Some(v) => check_format(v, field_path, is_valid, what, errors),
         }
     }
     for (name, _) in object
@@ -486,7 +483,7 @@ fn check_schedule<'a>(value: impl JsonView<'a>, path: &str, errors: &mut Vec<Fie
         .filter(|(k, _)| *k != "cron" && *k != "timezone")
     {
         errors.push(FieldError::new(
-            pointer::push(path, name),
+            Path::Member(&path, name).to_pointer(),
             Code::UnknownKey,
             "only cron and timezone are allowed",
         ));
@@ -496,7 +493,7 @@ fn check_schedule<'a>(value: impl JsonView<'a>, path: &str, errors: &mut Vec<Fie
 fn check_field_map<'a>(
     value: impl JsonView<'a>,
     fields: Option<&[String]>,
-    path: &str,
+    path: Path<'_>,
     errors: &mut Vec<FieldError>,
 ) {
     let Some(object) = value.as_object() else {
@@ -508,15 +505,15 @@ fn check_field_map<'a>(
         return;
     };
     for (source, target) in object.members() {
-        let entry_path = pointer::push(path, source);
+        let entry_path = Path::Member(&path, source);
         if fields.is_some_and(|fields| !fields.iter().any(|f| f == source)) {
             errors.push(FieldError::new(
-                entry_path,
+                entry_path.to_pointer(),
                 Code::UnknownKey,
                 "this source field cannot be mapped",
             ));
         } else if target.as_str().is_none() {
-            type_error(&entry_path, "a target field name", errors);
+            type_error(entry_path, "a target field name", errors);
         }
     }
 }
@@ -524,7 +521,7 @@ fn check_field_map<'a>(
 fn check_connection<'a>(
     kind: ConnectionKind,
     value: impl JsonView<'a>,
-    path: &str,
+    path: Path<'_>,
     errors: &mut Vec<FieldError>,
 ) {
     let Some(object) = value.as_object() else {
@@ -536,32 +533,32 @@ fn check_connection<'a>(
         return;
     };
     for input in kind.inputs() {
-        let input_path = pointer::push(path, input.name);
+        let input_path = Path::Member(&path, input.name);
         match object.get(input.name).map(JsonView::as_str) {
             None if input.required => errors.push(FieldError::new(
-                input_path,
+                input_path.to_pointer(),
                 Code::Required,
                 "a value is required",
             )),
             None => {}
             Some(Some(s)) if input.required && s.is_empty() => errors.push(FieldError::new(
-                input_path,
+                input_path.to_pointer(),
                 Code::MinLength,
                 "must not be empty",
             )),
             Some(Some(s)) if input.url && !formats::is_url(s) => errors.push(FieldError::new(
-                input_path,
+                input_path.to_pointer(),
                 Code::Format,
                 "must be an absolute http(s) URL",
             )),
             Some(Some(_)) => {}
-            Some(None) => type_error(&input_path, "a string", errors),
+            Some(None) => type_error(input_path, "a string", errors),
         }
     }
     for (name, _) in object.members() {
         if !kind.inputs().iter().any(|i| i.name == name) {
             errors.push(FieldError::new(
-                pointer::push(path, name),
+                Path::Member(&path, name).to_pointer(),
                 Code::UnknownKey,
                 format!("{} connections have no such input", kind.as_str()),
             ));
@@ -573,7 +570,13 @@ fn check_connection<'a>(
 impl CompiledVariable {
     /// Checks a value for this variable, appending problems at `path`.
     pub fn check<'a>(&self, value: impl JsonView<'a>, path: &str, errors: &mut Vec<FieldError>) {
-        check_variable_value(&self.variable, self.pattern.as_ref(), value, path, errors);
+        check_variable_value(
+            &self.variable,
+            self.pattern.as_ref(),
+            value,
+            Path::Written(path),
+            errors,
+        );
     }
 }
 

@@ -424,7 +424,13 @@ fn check_default(
         } => Regex::new(p).ok(),
         _ => None,
     };
-    check_variable_value(variable, pattern.as_ref(), default, &path, errors);
+    check_variable_value(
+        variable,
+        pattern.as_ref(),
+        default,
+        crate::pointer::Path::Written(&path),
+        errors,
+    );
 }
 
 fn parse_length(reader: &Reader<'_, '_>, errors: &mut Vec<FieldError>) -> LengthRules {
