@@ -5,6 +5,12 @@
 // variable's index (in `variableKeys()`), not copied. `JSON.stringify` and parsing the text
 // again cost about twice the validation itself.
 //
+// Looking a member's name up among the keys costs more than the rest of its encoding, so the
+// names met at each position of the last values encoded are remembered with their index:
+// values validated again mostly come with the same names in the same order, and comparing a
+// name with the one remembered is comparing two of the engine's property-name strings, which
+// costs a fifth of the lookup.
+//
 // Whatever the encoding does not hold exactly as JSON would (a `toJSON`, a class instance,
 // `undefined`, a number that is not finite, nesting deeper than MAX_DEPTH) goes through JSON,
 // as does anything the module cannot read back: the answer is always the JSON path's.
@@ -26,10 +32,34 @@ let tape = new Float64Array(1024);
 let length = 0;
 let text = '';
 let bytes = new Uint8Array(16384);
+/**
+ * The spec's variable keys for `encodeValues`: `index`, a `Map` of each one to its index;
+ * `names` and `indexes`, the member names met at each position of the last values encoded
+ * (up to `remembered` of them) and their index.
+ */
+export function variableIndex(variableKeys) {
+  const index = new Map(variableKeys.map((key, i) => [key, i]));
+  return { index, names: [], indexes: [], remembered: 2 * variableKeys.length + 16 };
+}
+
 /** No key by index. */
-const NO_KEYS = new Map();
-/** The index of each variable key of the spec, for the call under way. */
+const NO_KEYS = variableIndex([]);
+/** The spec's variable keys, for the call under way. */
 let keys = NO_KEYS;
+/** The position of the next member among those of the call under way. */
+let position = 0;
+
+/** The index of the variable whose key is `name`, or undefined. */
+function indexOf(name) {
+  const at = position++;
+  if (keys.names[at] === name) return keys.indexes[at];
+  const index = keys.index.get(name);
+  if (at < keys.remembered) {
+    keys.names[at] = name;
+    keys.indexes[at] = index;
+  }
+  return index;
+}
 
 /** Makes room for `n` more numbers on the tape. */
 function reserve(n) {
@@ -95,7 +125,7 @@ function encode(value, depth) {
   // has none.
   for (const key in value) {
     reserve(3);
-    const index = keys.get(key);
+    const index = indexOf(key);
     if (index === undefined) {
       tape[length++] = key.length;
       text += key;
@@ -125,12 +155,13 @@ function prototypeEnumerates() {
 
 /**
  * The values as `[text, tape]` (views of buffers reused by the next call), or null when they
- * must go through JSON; a member name found in `variableKeys` (a `Map` of the spec's
- * `variableKeys()` to their index) written as its index. Values that are not an object are
+ * must go through JSON; a member name found in `variableKeys` (what `variableIndex` makes of
+ * the spec's `variableKeys()`) written as its index. Values that are not an object are
  * encoded too: the module answers for them as for their JSON (`type` at the root).
  */
 export function encodeValues(values, variableKeys = NO_KEYS) {
   keys = variableKeys;
+  position = 0;
   length = 0;
   text = '';
   reserve(2);
@@ -150,7 +181,7 @@ export class CompiledSpec extends Compiled {
   /** Compiles a spec; throws `invalid_spec` with every problem. */
   constructor(spec) {
     super(spec);
-    this.#keys = new Map(this.variableKeys().map((key, index) => [key, index]));
+    this.#keys = variableIndex(this.variableKeys());
   }
 
   /** What `validateConfig(spec, values, editor)` answers, without compiling the spec again. */

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 const wasm = await import('../pkg/node.js');
-const { encodeValues } = await import('../pkg/values.js');
+const { encodeValues, variableIndex } = await import('../pkg/values.js');
 const { CompiledSpec } = wasm;
 
 /** The module's `validate`, through JSON text: the reference. */
@@ -31,8 +31,8 @@ const spec = {pages: [{title: 'Everything', elements: [
   {key: 'secret', label: 'Secret', type: 'secret', visibility: 'organization'},
 ]}]};
 const compiled = new CompiledSpec(spec);
-/** What `CompiledSpec` gives `encodeValues`: the index of each variable key of the spec. */
-const keys = new Map(compiled.variableKeys().map((key, index) => [key, index]));
+/** What `CompiledSpec` gives `encodeValues`: the spec's variable keys and their index. */
+const keys = variableIndex(compiled.variableKeys());
 
 const valid = {
   code: 'ABC-1234', name: 'Ada', notes: 'line\nline', count: 3, big: 2 ** 60, ratio: 0.5, on: true,
@@ -152,6 +152,16 @@ test('a variable\'s key goes by its index in the spec, any other name as text', 
   assert.equal(new TextDecoder().decode(text), 'Adaother');
   assert.deepEqual([...tape.subarray(0, 3)], [6, 2, -2]);
   assert.equal(sameAnswer(values), true);
+  // In the spec's order, out of it, with a gap, nested, and each after other values whose
+  // names the encoding remembers by position: each key by its own index.
+  const names = (values) => {
+    const tape = encodeValues(values, keys)[1];
+    return [...tape].filter((n) => n < 0).map((n) => -1 - n);
+  };
+  assert.deepEqual(names({code: 'A', name: 'B', count: 1}), [0, 1, 3]);
+  assert.deepEqual(names({count: 1, name: 'B', code: 'A'}), [3, 1, 0]);
+  assert.deepEqual(names({name: 'B', count: 1, code: 'A', notes: 'n'}), [1, 3, 0, 2]);
+  assert.deepEqual(names({code: 'A', when: {code: 'x'}, name: 'B'}), [0, 11, 0, 1]);
 });
 
 test('the module refuses a tape that is not one value; validate then answers through JSON', () => {
