@@ -215,7 +215,13 @@ impl<'a> Reader<'a, '_> {
             let base = self.pending_members.len();
             for _ in 0..len {
                 let (name, variable) = self.name()?;
-                let value = self.value(depth + 1)?;
+                // A string inline (most values are): the recursive call costs more than it.
+                let value = if self.tape.get(self.at) == Some(&STRING) {
+                    self.at += 1;
+                    Node::Str(self.string()?)
+                } else {
+                    self.value(depth + 1)?
+                };
                 self.pending_members.push(Member {
                     name,
                     value,
@@ -271,10 +277,10 @@ fn take<T: Copy>(list: &mut Vec<T>, pending: &mut Vec<T>, base: usize) -> Option
 fn sort_by_name(members: &mut [Member<'_>]) -> Option<()> {
     for i in 1..members.len() {
         let member = members[i];
-        if members[i - 1].name < member.name {
+        if name_order(members[i - 1].name, member.name).is_lt() {
             continue;
         }
-        let at = match members[..i].binary_search_by(|m| m.name.cmp(member.name)) {
+        let at = match members[..i].binary_search_by(|m| name_order(m.name, member.name)) {
             Ok(_) => return None,
             Err(at) => at,
         };
@@ -282,6 +288,14 @@ fn sort_by_name(members: &mut [Member<'_>]) -> Option<()> {
         members[at] = member;
     }
     Some(())
+}
+
+/// How two names compare (as `str`s do), in a loop of its own: a `str` comparison calls
+/// `memcmp`, which WebAssembly has as a function comparing a byte at a time, and names mostly
+/// differ in their first bytes.
+#[inline(always)]
+fn name_order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.bytes().cmp(b.bytes())
 }
 
 /// A value of a [`Tape`], read by core's validation.
