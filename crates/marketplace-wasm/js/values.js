@@ -14,7 +14,7 @@
 // Whatever the encoding does not hold exactly as JSON would (a `toJSON`, a class instance,
 // `undefined`, a number that is not finite, nesting deeper than MAX_DEPTH) goes through JSON,
 // as does anything the module cannot read back: the answer is always the JSON path's.
-import { CompiledSpec as Compiled } from './marketplace_wasm.js';
+import { CompiledSpec as Compiled, moduleMemory } from './marketplace_wasm.js';
 
 const NULL = 0;
 const FALSE = 1;
@@ -31,7 +31,6 @@ const encoder = new TextEncoder();
 let tape = new Float64Array(1024);
 let length = 0;
 let text = '';
-let bytes = new Uint8Array(16384);
 /**
  * The spec's variable keys for `encodeValues`: `index`, a `Map` of each one to its index;
  * `names` and `indexes`, the member names met at each position of the last values encoded
@@ -154,8 +153,8 @@ function prototypeEnumerates() {
 }
 
 /**
- * The values as `[text, tape]` (views of buffers reused by the next call), or null when they
- * must go through JSON; a member name found in `variableKeys` (what `variableIndex` makes of
+ * The values as `[text, tape]` (the strings, one after the other; a view of a buffer reused by
+ * the next call), or null when they must go through JSON; a member name found in `variableKeys` (what `variableIndex` makes of
  * the spec's `variableKeys()`) written as its index. Values that are not an object are
  * encoded too: the module answers for them as for their JSON (`type` at the root).
  */
@@ -166,17 +165,21 @@ export function encodeValues(values, variableKeys = NO_KEYS) {
   text = '';
   reserve(2);
   const encoded = !prototypeEnumerates() && encode(values, 0);
-  if (!encoded) return null;
-  if (bytes.length < text.length * 3) bytes = new Uint8Array(text.length * 3);
-  const { written } = encoder.encodeInto(text, bytes);
+  const strings = text;
   text = '';
-  return [bytes.subarray(0, written), tape.subarray(0, length)];
+  return encoded ? [strings, tape.subarray(0, length)] : null;
 }
+
+/** The module's memory, once a `CompiledSpec` has used it. */
+let memory = null;
 
 /** A spec compiled once to validate many configs against it (see the module's declarations). */
 export class CompiledSpec extends Compiled {
   /** The index of each variable key of the spec, for `encodeValues`. */
   #keys;
+  /** Views of the module's encoding buffers for this spec, made again when they are stale. */
+  #text = new Uint8Array(0);
+  #tape = new Float64Array(0);
 
   /** Compiles a spec; throws `invalid_spec` with every problem. */
   constructor(spec) {
@@ -193,5 +196,25 @@ export class CompiledSpec extends Compiled {
       if (errors !== undefined) return { valid: errors === null, errors: errors ?? [] };
     }
     return super.validate(values, editor);
+  }
+
+  /**
+   * The module's `validateEncoded` of `encodeValues`' text and tape, written straight into the
+   * module's encoding buffers: the problems, null for none, undefined when it cannot read them.
+   */
+  validateEncoded(strings, tape, editor) {
+    memory ??= moduleMemory();
+    const room = strings.length * 3; // UTF-8 bytes at most, for as many UTF-16 units
+    if (this.#text.buffer !== memory.buffer || this.#text.length < room || this.#tape.length < tape.length) {
+      // Growing the buffers or the memory leaves views of the old ones.
+      const textRoom = Math.max(room, this.#text.length);
+      const tapeRoom = Math.max(tape.length, this.#tape.length);
+      const [textAt, tapeAt] = super.encodingBuffers(textRoom, tapeRoom);
+      this.#text = new Uint8Array(memory.buffer, textAt, textRoom);
+      this.#tape = new Float64Array(memory.buffer, tapeAt, tapeRoom);
+    }
+    const { written } = encoder.encodeInto(strings, this.#text);
+    this.#tape.set(tape);
+    return super.validateEncoded(written, tape.length, editor);
   }
 }

@@ -31,6 +31,10 @@ pub fn validate(
 #[wasm_bindgen(js_name = CompiledSpec)]
 pub struct Compiled {
     spec: marketplace_core::CompiledSpec,
+    /// The buffers `js/values.js` writes encoded values into (`encodingBuffers`), read by
+    /// `validateEncoded`: in place, with no allocation or copy per call.
+    text: Vec<u8>,
+    tape: Vec<f64>,
 }
 
 #[wasm_bindgen(js_class = CompiledSpec)]
@@ -42,6 +46,8 @@ impl Compiled {
     ) -> JsResult<Compiled> {
         Ok(Compiled {
             spec: spec::compile(&spec)?,
+            text: Vec::new(),
+            tape: Vec::new(),
         })
     }
 
@@ -63,18 +69,32 @@ impl Compiled {
         check(&self.spec, &values, &editor)
     }
 
-    /// `validate` of values `js/values.js` encoded (see the `marketplace-tape` crate): the
-    /// problems found as `FieldError[]`, `null` when there are none (`values.js` builds the
+    /// Makes the encoding buffers hold `text` bytes and `tape` numbers or more (they only
+    /// grow); returns where they are in the module's memory (`moduleMemory()`), as
+    /// `[text, tape]` addresses, for `js/values.js` to write into.
+    #[wasm_bindgen(js_name = encodingBuffers, skip_typescript)]
+    pub fn encoding_buffers(&mut self, text: usize, tape: usize) -> Vec<u32> {
+        if self.text.len() < text {
+            self.text.resize(text, 0);
+        }
+        if self.tape.len() < tape {
+            self.tape.resize(tape, 0.0);
+        }
+        // Addresses of the module's 32-bit memory.
+        vec![self.text.as_mut_ptr() as u32, self.tape.as_mut_ptr() as u32]
+    }
+
+    /// `validate` of the values `js/values.js` encoded (see the `marketplace-tape` crate) into
+    /// the first `text` bytes and `tape` numbers of the encoding buffers: the problems found
+    /// as `FieldError[]`, `null` when there are none (`values.js` builds the
     /// `ValidationResult`), `undefined` when the encoding cannot be read; the package's
     /// `CompiledSpec.validate` then validates through JSON.
     #[wasm_bindgen(js_name = validateEncoded, skip_typescript)]
-    pub fn validate_encoded(
-        &self,
-        text: &[u8],
-        tape: &[f64],
-        editor: JsValue,
-    ) -> JsResult<JsValue> {
+    pub fn validate_encoded(&self, text: usize, tape: usize, editor: JsValue) -> JsResult<JsValue> {
         let options = ValidationOptions::complete(editor_of(&editor)?);
+        let (Some(text), Some(tape)) = (self.text.get(..text), self.tape.get(..tape)) else {
+            return Ok(JsValue::UNDEFINED);
+        };
         match marketplace_tape::validate(&self.spec, text, tape, options) {
             Some(errors) if errors.is_empty() => Ok(JsValue::NULL),
             Some(errors) => convert::to_js(&errors),
@@ -102,6 +122,12 @@ impl Compiled {
 }
 
 /// The editor a JS string names; anything else throws `invalid_argument`.
+/// The module's `WebAssembly.Memory`, where the encoding buffers of a `CompiledSpec` are.
+#[wasm_bindgen(js_name = moduleMemory, skip_typescript)]
+pub fn module_memory() -> JsValue {
+    wasm_bindgen::memory()
+}
+
 fn editor_of(editor: &JsValue) -> JsResult<Editor> {
     match editor.as_string().as_deref() {
         Some("customer") => Ok(Editor::Customer),
