@@ -96,8 +96,7 @@ impl<'a> Tape<'a> {
                 items: Vec::new(),
                 members: Vec::with_capacity(tape.len() / 2),
             },
-            pending_items: Vec::new(),
-            pending_members: Vec::with_capacity(tape.len() / 2),
+            reserved: 0,
         };
         reader.out.root = reader.value(0)?;
         (reader.at == tape.len() && reader.text.is_empty()).then_some(reader.out)
@@ -125,11 +124,10 @@ struct Reader<'a, 't> {
     tape: &'t [f64],
     at: usize,
     out: Tape<'a>,
-    /// The items of the arrays being read, innermost last (one list for every depth, so that
-    /// reading allocates no list per array).
-    pending_items: Vec<Node<'a>>,
-    /// The members of the objects being read, innermost last.
-    pending_members: Vec<Member<'a>>,
+    /// How many items and members the arrays and objects read so far said they hold: each
+    /// takes a number of the tape or more, so a count past what the tape can hold is refused
+    /// before room is made for it.
+    reserved: usize,
 }
 
 impl<'a> Reader<'a, '_> {
@@ -145,6 +143,13 @@ impl<'a> Reader<'a, '_> {
     #[inline(always)]
     fn count(&mut self) -> Option<usize> {
         as_count(self.next()?)
+    }
+
+    /// Counts `len` more items or members; `None` when the tape cannot hold them all.
+    #[inline(always)]
+    fn reserve(&mut self, len: usize) -> Option<()> {
+        self.reserved = self.reserved.checked_add(len)?;
+        (self.reserved <= self.tape.len()).then_some(())
     }
 
     /// The next string of the text, as long as the next number of the tape says.
@@ -203,17 +208,25 @@ impl<'a> Reader<'a, '_> {
             Node::Str(self.string()?)
         } else if tag == ARRAY {
             let len = self.count()?;
-            let base = self.pending_items.len();
-            for _ in 0..len {
-                let item = self.value(depth + 1)?;
-                self.pending_items.push(item);
+            self.reserve(len)?;
+            // The items' places, filled in as they are read (theirs are made after).
+            let start = self.out.items.len();
+            self.out.items.resize(start + len, Node::Null);
+            for at in start..start + len {
+                self.out.items[at] = self.value(depth + 1)?;
             }
-            let (start, end) = take(&mut self.out.items, &mut self.pending_items, base)?;
-            Node::Array(start, end)
+            Node::Array(as_index(start)?, as_index(start + len)?)
         } else if tag == OBJECT {
             let len = self.count()?;
-            let base = self.pending_members.len();
-            for _ in 0..len {
+            self.reserve(len)?;
+            let start = self.out.members.len();
+            let empty = Member {
+                name: "",
+                value: Node::Null,
+                variable: NO_VARIABLE,
+            };
+            self.out.members.resize(start + len, empty);
+            for at in start..start + len {
                 let (name, variable) = self.name()?;
                 // A string inline (most values are): the recursive call costs more than it.
                 let value = if self.tape.get(self.at) == Some(&STRING) {
@@ -222,15 +235,14 @@ impl<'a> Reader<'a, '_> {
                 } else {
                     self.value(depth + 1)?
                 };
-                self.pending_members.push(Member {
+                self.out.members[at] = Member {
                     name,
                     value,
                     variable,
-                });
+                };
             }
-            sort_by_name(&mut self.pending_members[base..])?;
-            let (start, end) = take(&mut self.out.members, &mut self.pending_members, base)?;
-            Node::Object(start, end)
+            sort_by_name(&mut self.out.members[start..start + len])?;
+            Node::Object(as_index(start)?, as_index(start + len)?)
         } else {
             return None;
         };
@@ -262,12 +274,10 @@ fn utf8_length(text: &str, units: usize) -> Option<usize> {
     (counted == units).then_some(bytes)
 }
 
-/// Moves `pending[base..]` to the end of `list`; returns where they are in it, `start..end`.
-fn take<T: Copy>(list: &mut Vec<T>, pending: &mut Vec<T>, base: usize) -> Option<(u32, u32)> {
-    let start = u32::try_from(list.len()).ok()?;
-    list.extend_from_slice(&pending[base..]);
-    pending.truncate(base);
-    Some((start, u32::try_from(list.len()).ok()?))
+/// A place in [`Tape::items`] or [`Tape::members`] as a node holds it.
+#[inline(always)]
+fn as_index(at: usize) -> Option<u32> {
+    u32::try_from(at).ok()
 }
 
 /// Sorts an object's members by name, as serde_json's map lists them (JavaScript lists them in
@@ -587,6 +597,18 @@ mod tests {
         assert!(refused(b"", &[NUMBER, f64::NAN]), "not a finite number");
         assert!(refused(b"", &[ARRAY, 0.5]), "a fractional count");
         assert!(refused(b"", &[ARRAY, -1.0]), "a negative count");
+        // Refused before room is made for them (which would abort).
+        let most = f64::from(u32::MAX);
+        assert!(
+            refused(b"", &[ARRAY, most, NULL]),
+            "more items than numbers"
+        );
+        assert!(
+            refused(b"", &[OBJECT, most, 1.0, NULL]),
+            "more members than numbers"
+        );
+        let nested = [ARRAY, 5.0, ARRAY, 5.0, ARRAY, 5.0, NULL, NULL, NULL];
+        assert!(refused(b"", &nested), "counts that add up past the tape");
         assert!(refused(b"\xff", &[STRING, 1.0]), "not UTF-8");
         assert!(
             refused("\u{fffd}".as_bytes(), &[STRING, 1.0]),
