@@ -48,10 +48,8 @@ let keys = NO_KEYS;
 /** The position of the next member among those of the call under way. */
 let position = 0;
 
-/** The index of the variable whose key is `name`, or undefined. */
-function indexOf(name) {
-  const at = position++;
-  if (keys.names[at] === name) return keys.indexes[at];
+/** The index of the variable whose key is `name`, met at position `at`, or undefined. */
+function lookUp(name, at) {
   const index = keys.index.get(name);
   if (at < keys.remembered) {
     keys.names[at] = name;
@@ -121,27 +119,43 @@ function encode(value, depth) {
   // `for...in` lists the own enumerable names in `Object.keys` order, and reads each value
   // through the engine's cache of them (ten times faster than `Object.keys` and `value[key]`);
   // it would also list names inherited from `Object.prototype`, which `encodeValues` checks
-  // has none.
+  // has none. The encoder's state is kept in locals through the loop (a module variable
+  // costs a load and a store at each use), written back around a nested call.
+  let t = tape, n = length, s = text;
+  const { names, indexes } = keys;
   for (const key in value) {
-    reserve(3);
-    const index = indexOf(key);
+    if (n + 3 > t.length) {
+      length = n;
+      reserve(3);
+      t = tape;
+    }
+    // The name met at this position last time, or a lookup.
+    const at = position++;
+    const index = names[at] === key ? indexes[at] : lookUp(key, at);
     if (index === undefined) {
-      tape[length++] = key.length;
-      text += key;
+      t[n++] = key.length;
+      s += key;
     } else {
-      tape[length++] = -1 - index;
+      t[n++] = -1 - index;
     }
     const member = value[key];
     // A string inline (most values are): the call to `encode` costs more than the rest.
     if (typeof member === 'string') {
-      tape[length++] = STRING;
-      tape[length++] = member.length;
-      text += member;
-    } else if (!encode(member, depth + 1)) {
-      return false;
+      t[n++] = STRING;
+      t[n++] = member.length;
+      s += member;
+    } else {
+      length = n;
+      text = s;
+      if (!encode(member, depth + 1)) return false;
+      t = tape;
+      n = length;
+      s = text;
     }
     members++;
   }
+  length = n;
+  text = s;
   tape[count] = members;
   return true;
 }
