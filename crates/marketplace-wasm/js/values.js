@@ -217,10 +217,11 @@ export class CompiledSpec extends Compiled {
    * module's encoding buffers: the problems, null for none, undefined when it cannot read them.
    */
   validateEncoded(strings, tape, editor) {
-    memory ??= moduleMemory();
     const room = strings.length * 3; // UTF-8 bytes at most, for as many UTF-16 units
-    if (this.#text.buffer !== memory.buffer || this.#text.length < room || this.#tape.length < tape.length) {
-      // Growing the buffers or the memory leaves views of the old ones.
+    // Views too short, or of the memory before it grew (they read as empty then, and a tape
+    // holds a number at least).
+    if (this.#text.length < room || this.#tape.length < tape.length) {
+      memory ??= moduleMemory();
       const textRoom = Math.max(room, this.#text.length);
       const tapeRoom = Math.max(tape.length, this.#tape.length);
       const [textAt, tapeAt] = super.encodingBuffers(textRoom, tapeRoom);

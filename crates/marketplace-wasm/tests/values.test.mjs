@@ -179,10 +179,18 @@ test('the module refuses a tape that is not one value; validate then answers thr
   assert.equal(module.validateEncoded.call(compiled, 0, 1e9, 'customer'), undefined);
 });
 
-test('values larger than the reused buffers grow them', () => {
+test('values larger than the reused buffers grow them', async () => {
   const mails = Array.from({length: 3000}, (_, i) => (i === 2999 ? 'nope' : `user${i}@example.com`));
   assert.equal(sameAnswer({code: 'ABC-1234', mails, notes: 'x'.repeat(100000)}), true);
   assert.deepEqual(compiled.validate({code: 'ABC-1234', mails}, 'customer').errors.map((e) => e.path), ['/mails/2999']);
   // Smaller values again, in the grown buffers (and the grown memory).
   assert.equal(sameAnswer(valid), true);
+  // The module's memory grown by something else (a large value through JSON) between two calls.
+  const { moduleMemory } = await import('../pkg/marketplace_wasm.js');
+  const pages = () => moduleMemory().buffer.byteLength;
+  const before = pages();
+  viaJson.call(compiled, {notes: 'x'.repeat(4_000_000)}, 'customer');
+  assert.ok(pages() > before, 'the memory grew');
+  assert.equal(sameAnswer(valid), true);
+  assert.deepEqual(compiled.validate({code: 'ABC-1234', count: 11}, 'customer').errors.map((e) => e.path), ['/count']);
 });
