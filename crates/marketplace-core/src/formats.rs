@@ -5,6 +5,7 @@
 //! plain code, several times faster than a backtracking-free regex engine without literal
 //! optimizations (regex-lite), and a property test holds code and expression together.
 
+use crate::json_view::str_order;
 use std::sync::OnceLock;
 
 /// An absolute http(s) URL with a host, made of the characters RFC 3986 allows.
@@ -351,7 +352,7 @@ pub fn is_time_zone(s: &str) -> bool {
     static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
     NAMES
         .get_or_init(|| time_zone_names().collect())
-        .binary_search(&s)
+        .binary_search_by(|name| str_order(name, s))
         .is_ok()
 }
 

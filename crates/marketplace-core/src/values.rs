@@ -9,7 +9,7 @@
 use crate::compiled::{CompiledSpec, CompiledVariable};
 use crate::error::{FieldError, FieldErrorCode as Code};
 use crate::formats;
-use crate::json_view::{JsonObject, JsonView};
+use crate::json_view::{JsonObject, JsonView, str_order};
 use crate::pointer::{self, Path};
 use crate::spec::{Collection, ConnectionKind, LengthRules, Variable, VariableType, Visibility};
 use regex_lite::Regex;
@@ -325,7 +325,9 @@ fn check_single<'a>(
         }
         VariableType::Picklist { options } => {
             if let Some(s) = expect_str(value, path, errors)
-                && !options.iter().any(|o| o == s)
+                && !options
+                    .iter()
+                    .any(|o| o.len() == s.len() && str_order(o, s).is_eq())
             {
                 errors.push(FieldError::new(
                     path.to_pointer(),

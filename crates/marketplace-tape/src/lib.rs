@@ -17,7 +17,7 @@
 //! refused with `None`, and the caller validates through JSON instead, whose answer is the
 //! reference: the view answers as the `Value` parsed from the same value's JSON would.
 
-use marketplace_core::json_view::{JsonObject, JsonView, f64_as_integer};
+use marketplace_core::json_view::{JsonObject, JsonView, f64_as_integer, str_order};
 use marketplace_core::{CompiledSpec, FieldError, ValidationOptions, validate_view};
 
 /// Core's validation of encoded values (see the crate's documentation); `None` when the
@@ -287,10 +287,10 @@ fn as_index(at: usize) -> Option<u32> {
 fn sort_by_name(members: &mut [Member<'_>]) -> Option<()> {
     for i in 1..members.len() {
         let member = members[i];
-        if name_order(members[i - 1].name, member.name).is_lt() {
+        if str_order(members[i - 1].name, member.name).is_lt() {
             continue;
         }
-        let at = match members[..i].binary_search_by(|m| name_order(m.name, member.name)) {
+        let at = match members[..i].binary_search_by(|m| str_order(m.name, member.name)) {
             Ok(_) => return None,
             Err(at) => at,
         };
@@ -298,14 +298,6 @@ fn sort_by_name(members: &mut [Member<'_>]) -> Option<()> {
         members[at] = member;
     }
     Some(())
-}
-
-/// How two names compare (as `str`s do), in a loop of its own: a `str` comparison calls
-/// `memcmp`, which WebAssembly has as a function comparing a byte at a time, and names mostly
-/// differ in their first bytes.
-#[inline(always)]
-fn name_order(a: &str, b: &str) -> std::cmp::Ordering {
-    a.bytes().cmp(b.bytes())
 }
 
 /// A value of a [`Tape`], read by core's validation.
