@@ -1,6 +1,9 @@
 // The timer of the WebAssembly benchmarks, under Node (through `support.mjs`) and in Chromium
 // (`tests/browser/validate.bench.mjs` serves this file to its page): no Node module here.
 
+/** Criterion's warm-up (its default, which the native benchmarks keep), in milliseconds. */
+export const CRITERION_WARM_UP_MS = 3000;
+
 /**
  * Median time per call (ns) of `run`, over `samples` batches sized to last about 50 ms, after a
  * warm-up of 200 calls and at least `warmUpMs` of calls (V8 tiers WebAssembly up to its

@@ -13,4 +13,4 @@ export function criterionMedian(id) {
   return JSON.parse(readFileSync(new URL(`${id}/new/estimates.json`, criterion), 'utf8')).median.point_estimate;
 }
 
-export { measure } from './measure.mjs';
+export { CRITERION_WARM_UP_MS, measure } from './measure.mjs';
