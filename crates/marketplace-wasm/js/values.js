@@ -1,7 +1,7 @@
 // `CompiledSpec`, whose `validate` hands the values to the WebAssembly module without JSON
-// text: they are encoded here into two buffers (every string as UTF-8, one after the other;
-// the structure as a tape of numbers) that the module reads in place (the `marketplace-tape`
-// crate says the format). A member named by one of the spec's variable keys is written as the
+// text: they are encoded here into two buffers of the module's memory, kept per compiled spec
+// (every string as UTF-8, one after the other; the structure as a tape of numbers), that the
+// module reads in place (the `marketplace-tape` crate says the format). A member named by one of the spec's variable keys is written as the
 // variable's index (in `variableKeys()`), not copied. `JSON.stringify` and parsing the text
 // again cost about twice the validation itself.
 //
@@ -168,9 +168,10 @@ function prototypeEnumerates() {
 
 /**
  * The values as `[text, tape]` (the strings, one after the other; a view of a buffer reused by
- * the next call), or null when they must go through JSON; a member name found in `variableKeys` (what `variableIndex` makes of
- * the spec's `variableKeys()`) written as its index. Values that are not an object are
- * encoded too: the module answers for them as for their JSON (`type` at the root).
+ * the next call), or null when they must go through JSON; a member name found in
+ * `variableKeys` (what `variableIndex` makes of the spec's `variableKeys()`) written as its
+ * index. Values that are not an object are encoded too: the module answers for them as for
+ * their JSON (`type` at the root).
  */
 export function encodeValues(values, variableKeys = NO_KEYS) {
   keys = variableKeys;
