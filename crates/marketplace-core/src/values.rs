@@ -391,9 +391,6 @@ fn expect_str<'a>(
 
 #[inline]
 fn check_length(s: &str, rules: LengthRules, path: Path<'_>, errors: &mut Vec<FieldError>) {
-    if rules.min_length.is_none() && rules.max_length.is_none() {
-        return;
-    }
     // A string of n bytes has from n/4 (rounded up) to n characters: they are counted only
     // when these bounds do not settle the rules (counting is a loop of its own in WebAssembly).
     let bytes = s.len() as u64;

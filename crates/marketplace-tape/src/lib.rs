@@ -377,7 +377,10 @@ impl<'t, 'a: 't> JsonObject<'t> for ObjectView<'t, 'a> {
     type Members = Members<'t, 'a>;
 
     fn get(self, key: &str) -> Option<Self::Value> {
-        let at = self.members.binary_search_by(|m| m.name.cmp(key)).ok()?;
+        let at = self
+            .members
+            .binary_search_by(|m| str_order(m.name, key))
+            .ok()?;
         Some(self.tape.view(self.members[at].value))
     }
 

@@ -121,13 +121,13 @@ impl Compiled {
     }
 }
 
-/// The editor a JS string names; anything else throws `invalid_argument`.
 /// The module's `WebAssembly.Memory`, where the encoding buffers of a `CompiledSpec` are.
 #[wasm_bindgen(js_name = moduleMemory, skip_typescript)]
 pub fn module_memory() -> JsValue {
     wasm_bindgen::memory()
 }
 
+/// The editor a JS string names; anything else throws `invalid_argument`.
 fn editor_of(editor: &JsValue) -> JsResult<Editor> {
     match editor.as_string().as_deref() {
         Some("customer") => Ok(Editor::Customer),
